@@ -1,0 +1,34 @@
+# Two commands: `make run` (set up and start the app) and `make test` (set up and run every test).
+# The virtual environment is reinstalled only when a requirements file changes (stamp files).
+
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV   := .venv
+PY     := $(VENV)/bin/python
+PORT   ?= 8501
+
+.PHONY: run test install install-dev clean
+
+run: $(VENV)/.runtime
+	@$(PY) -m research init --demo
+	@echo "De app start op http://localhost:$(PORT)  (stoppen met Ctrl+C)"
+	@exec $(PY) -m streamlit run streamlit_app.py --server.port $(PORT) --server.address localhost --server.headless true
+
+test: $(VENV)/.dev
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+install: $(VENV)/.runtime
+install-dev: $(VENV)/.dev
+
+$(PY):
+	$(PYTHON) -m venv $(VENV)
+
+$(VENV)/.runtime: requirements.txt | $(PY)
+	$(PY) -m pip install --quiet -r requirements.txt
+	@touch $@
+
+$(VENV)/.dev: $(VENV)/.runtime requirements-dev.txt
+	$(PY) -m pip install --quiet -r requirements-dev.txt
+	@touch $@
+
+clean:
+	rm -rf $(VENV) .pytest_cache

@@ -1,0 +1,153 @@
+"""The command line, a thin layer over the domain functions.
+
+    python -m research [--db PATH] init [--demo]
+    python -m research user add NAME --role ROLE [--wijk W ...] [--email E] [--password-stdin]
+    python -m research user list | reset-password NAME | disable NAME | enable NAME
+    python -m research backup OUT
+    python -m research restore IN
+
+Errors are printed as one Dutch sentence on stderr with exit status 1, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+
+from research import accounts, demo, taxonomies
+from research.accounts import ROLES, SYSTEM_USER, AccountError
+from research.backup import BackupError, backup, restore
+from research.config import db_path
+from research.schema import open_store
+from research.storage import Store, StorageError
+
+DOMAIN_ERRORS = (AccountError, BackupError, StorageError)
+
+
+def _password(args: argparse.Namespace) -> str | None:
+    if getattr(args, "password_stdin", False):
+        return sys.stdin.readline().rstrip("\n")
+    return None
+
+
+def _user(store: Store, name: str) -> accounts.User:
+    user = accounts.find_user(store, name)
+    if user is None:
+        raise AccountError(f"Er is geen account '{name}'.")
+    return user
+
+
+def cmd_init(store: Store, args: argparse.Namespace) -> None:
+    taxonomies.load(store)
+    password = accounts.ensure_admin(store, os.environ.get("RESEARCH_ADMIN_PASSWORD") or None)
+    if args.demo and demo.load(store):
+        print("Demogegevens geladen (verzonnen, om de app te verkennen).")
+    print(f"Database klaar: {store.path}")
+    if password:
+        print("\n  Het account 'admin' is aangemaakt met dit wachtwoord (wordt maar één keer getoond):")
+        print(f"\n      {password}\n")
+        print("  Wijzig het na het inloggen onder 'Mijn account'.")
+    elif os.environ.get("RESEARCH_ADMIN_PASSWORD") and accounts.find_user(store, "admin"):
+        print("Log in als 'admin' met het wachtwoord uit RESEARCH_ADMIN_PASSWORD "
+              "(alleen bij de eerste start gezet).")
+    else:
+        print("Log in met je account. Wachtwoord kwijt? "
+              "python -m research user reset-password admin")
+
+
+def cmd_user_add(store: Store, args: argparse.Namespace) -> None:
+    given = _password(args)
+    password = given or accounts.generate_password()
+    user = accounts.create_user(store, SYSTEM_USER, args.name, args.role, password,
+                                display_name=args.display_name, email=args.email,
+                                wijken=args.wijk or ())
+    print(f"Account '{user.username}' aangemaakt met rol {user.role_label}.")
+    if not given:
+        print(f"Wachtwoord (wordt maar één keer getoond): {password}")
+
+
+def cmd_user_list(store: Store, args: argparse.Namespace) -> None:
+    for row in accounts.list_users(store):
+        state = "actief" if row["active"] else "uitgeschakeld"
+        wijken = f"  [{row['wijken']}]" if row["wijken"] else ""
+        print(f"{row['username']:<24} {ROLES[row['role']]:<12} {state}{wijken}")
+
+
+def cmd_user_reset(store: Store, args: argparse.Namespace) -> None:
+    user = _user(store, args.name)
+    password = accounts.reset_password(store, SYSTEM_USER, user.id, _password(args))
+    if not args.password_stdin:
+        print(f"Nieuw wachtwoord voor '{user.username}' (wordt maar één keer getoond): {password}")
+    else:
+        print(f"Wachtwoord van '{user.username}' gewijzigd.")
+
+
+def cmd_user_active(store: Store, args: argparse.Namespace) -> None:
+    user = _user(store, args.name)
+    accounts.update_user(store, SYSTEM_USER, user.id, active=args.active)
+    print(f"Account '{user.username}' {'ingeschakeld' if args.active else 'uitgeschakeld'}.")
+
+
+def cmd_backup(store: Store, args: argparse.Namespace) -> None:
+    path = backup(store, args.out, SYSTEM_USER.actor)
+    print(f"Back-up geschreven naar {path}.")
+
+
+def cmd_restore(store: Store, args: argparse.Namespace) -> None:
+    safety = restore(store, args.source, SYSTEM_USER.actor)
+    print(f"Back-up {args.source} teruggezet. De vorige inhoud staat in {safety}.")
+
+
+def parser() -> argparse.ArgumentParser:
+    """The argument parser (its help texts are the command line's documentation)."""
+    top = argparse.ArgumentParser(prog="python -m research",
+                                  description="Onderzoekswerkplaats vanaf de opdrachtregel.")
+    top.add_argument("--db", help="databasebestand (standaard RESEARCH_DB of data/research.db)")
+    commands = top.add_subparsers(dest="command", required=True, metavar="OPDRACHT")
+
+    init = commands.add_parser("init", help="database aanmaken of bijwerken, taxonomieën laden")
+    init.add_argument("--demo", action="store_true", help="demogegevens laden (eenmalig)")
+    init.set_defaults(run=cmd_init)
+
+    user = commands.add_parser("user", help="accounts beheren")
+    user_cmds = user.add_subparsers(dest="user_command", required=True, metavar="ACTIE")
+    add = user_cmds.add_parser("add", help="account toevoegen")
+    add.add_argument("name")
+    add.add_argument("--role", required=True, choices=list(ROLES))
+    add.add_argument("--wijk", action="append", help="wijkwerkplaats (coördinator), herhaalbaar")
+    add.add_argument("--display-name", help="volledige naam")
+    add.add_argument("--email", help="e-mailadres (voor inloggen via de organisatie)")
+    add.add_argument("--password-stdin", action="store_true",
+                     help="wachtwoord lezen van standaardinvoer in plaats van genereren")
+    add.set_defaults(run=cmd_user_add)
+    user_cmds.add_parser("list", help="accounts tonen").set_defaults(run=cmd_user_list)
+    reset = user_cmds.add_parser("reset-password", help="nieuw wachtwoord instellen")
+    reset.add_argument("name")
+    reset.add_argument("--password-stdin", action="store_true")
+    reset.set_defaults(run=cmd_user_reset)
+    for name, active, text in [("disable", False, "account uitschakelen"),
+                               ("enable", True, "account inschakelen")]:
+        sub = user_cmds.add_parser(name, help=text)
+        sub.add_argument("name")
+        sub.set_defaults(run=cmd_user_active, active=active)
+
+    back = commands.add_parser("backup", help="consistente kopie maken (ook terwijl de app draait)")
+    back.add_argument("out", help="nieuw bestand voor de kopie")
+    back.set_defaults(run=cmd_backup)
+    rest = commands.add_parser("restore", help="back-up controleren en terugzetten")
+    rest.add_argument("source", help="back-upbestand")
+    rest.set_defaults(run=cmd_restore)
+    return top
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run one command; returns the exit status."""
+    args = parser().parse_args(argv)
+    try:
+        store = open_store(db_path(args.db))
+        args.run(store, args)
+    except DOMAIN_ERRORS as error:
+        print(f"Fout: {getattr(error, 'message', None) or error}", file=sys.stderr)
+        return 1
+    return 0

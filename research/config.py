@@ -1,0 +1,21 @@
+"""Where things live: the database path and the tunable settings, read from the environment."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+CODEBOOKS_DIR = ROOT / "codebooks"
+DATA_DIR = ROOT / "data"
+DEFAULT_DB = DATA_DIR / "research.db"
+
+
+def db_path(explicit: str | os.PathLike | None = None) -> Path:
+    """The database file: an explicit path, else RESEARCH_DB, else data/research.db."""
+    return Path(explicit or os.environ.get("RESEARCH_DB") or DEFAULT_DB)
+
+
+def session_timeout_minutes() -> int:
+    """Minutes of inactivity after which a login session ends (RESEARCH_SESSION_MINUTES)."""
+    return int(os.environ.get("RESEARCH_SESSION_MINUTES", "60"))

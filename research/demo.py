@@ -1,0 +1,237 @@
+"""Invented demo data, loaded once on the first start so that every section shows real work.
+
+Everything here is made up for this project (persons, municipalities and figures alike) and
+is marked as such in its names. The monitor's answers come from a seeded random generator,
+so the same data appear on every machine.
+"""
+
+from __future__ import annotations
+
+import random
+from datetime import date, timedelta
+
+import pandas as pd
+
+from research.accounts import SYSTEM_USER
+from research.qual import projects
+from research.storage import Store, Tx
+from research.survey import monitors
+from research.tracker import questions
+
+DEMO_MARK = "(demo, verzonnen)"
+
+# -- qualitative ------------------------------------------------------------------------------
+
+INTERVIEWS = [
+    ("Interview 01 - bewoner Geuzenveld", "interview", "2026-02-03", """\
+Interviewer: Fijn dat u tijd heeft. Kunt u vertellen hoe u de buurtkamer heeft leren kennen?
+Respondent 1: Via mijn buurvrouw. Zij nam me mee naar de koffieochtend, anders was ik nooit gegaan. Ik durfde eerst niet, mijn Nederlands is niet zo goed.
+Interviewer: Wat maakte dat u toch bleef komen?
+Respondent 1: De mensen. Er is een vrijwilliger die Arabisch spreekt, die helpt me met brieven van de gemeente. Bij het loket begrijp ik de helft niet en dan durf ik niets meer te vragen.
+Interviewer: Heeft u ervaring met hulp van de gemeente of andere instanties?
+Respondent 1: Ik wacht al acht maanden op schuldhulp. Ze zeggen steeds dat er een wachtlijst is. Ik vertrouw het niet meer, eerlijk gezegd. Ze beloven veel en dan hoor je niets.
+Interviewer: En hoe redt u het in de tussentijd?
+Respondent 1: Mijn zus helpt met boodschappen en de buurtkamer heeft soms een tas van de voedselbank. Zonder die mensen zou ik het niet redden.
+"""),
+    ("Interview 02 - jongerenwerker Slotermeer", "interview", "2026-02-17", """\
+Interviewer: Hoe lang werkt u al in Slotermeer?
+Respondent 2: Bijna tien jaar. Ik zie jongeren die hier zijn opgegroeid en nu zelf kinderen hebben.
+Interviewer: Wat merkt u van de buurtkamer in uw werk?
+Respondent 2: Het is een plek waar ouders binnenlopen zonder afspraak. Dat is goud waard. Bij de officiële instanties moet je eerst een formulier invullen en dan wacht je weken.
+Interviewer: Waar lopen gezinnen vooral tegenaan?
+Respondent 2: Taal, en wantrouwen. Veel ouders hebben slechte ervaringen met de toeslagen. Als de gemeente een brief stuurt, denken ze meteen dat er iets mis is.
+Interviewer: Wat zou helpen?
+Respondent 2: Meer mensen uit de wijk zelf achter de balie. En geen wachtlijst van een half jaar voor iets wat nu speelt. Een jongere die nu vastloopt, is over zes maanden al verder weg.
+"""),
+    ("Focusgroep 01 - ouders Noord", "focusgroep", "2026-03-05", """\
+Moderator: Welkom allemaal. Wat betekent de ontmoetingsplek in het buurthuis voor jullie?
+Deelnemer A: Voor mij is het de enige plek waar ik andere moeders spreek. Thuis ben ik alleen met de kinderen.
+Deelnemer B: Ik kwam er voor de taalles, maar ik blijf voor de gesprekken. Je hoort er ook welke regelingen er zijn.
+Moderator: Wat horen jullie daar dan bijvoorbeeld?
+Deelnemer C: Dat je korting kunt krijgen op sport voor de kinderen. Dat had niemand van de gemeente me verteld.
+Deelnemer A: Precies, de informatie komt via andere ouders, niet via de instanties.
+Moderator: Zijn er dingen die beter kunnen?
+Deelnemer B: De openingstijden. Het buurthuis is 's middags dicht, juist als de kinderen uit school komen.
+Deelnemer C: En de wachtlijst voor de taalles is lang. Ik sta er al vier maanden op.
+"""),
+]
+
+CODES = [
+    ("Informele steun", "#6fcf97", "Hulp van buren, familie, vrijwilligers en andere ouders."),
+    ("Taalbarrière", "#f2994a", "Taal als drempel voor contact, informatie of hulp."),
+    ("Vertrouwen in instanties", "#eb5757", "Vertrouwen of wantrouwen richting gemeente en instanties."),
+    ("Wachtlijsten", "#9b51e0", "Wachten op hulp, voorzieningen of cursussen."),
+    ("Ontmoetingsplek", "#2d9cdb", "De buurtkamer of het buurthuis als plek om elkaar te treffen."),
+]
+
+# (document index, code name, quoted passage): offsets are found in the text, never typed.
+CODINGS = [
+    (0, "Informele steun", "Via mijn buurvrouw. Zij nam me mee naar de koffieochtend"),
+    (0, "Taalbarrière", "mijn Nederlands is niet zo goed"),
+    (0, "Informele steun", "Er is een vrijwilliger die Arabisch spreekt, die helpt me met brieven van de gemeente."),
+    (0, "Taalbarrière", "Bij het loket begrijp ik de helft niet en dan durf ik niets meer te vragen."),
+    (0, "Wachtlijsten", "Ik wacht al acht maanden op schuldhulp. Ze zeggen steeds dat er een wachtlijst is."),
+    (0, "Vertrouwen in instanties", "Ik vertrouw het niet meer, eerlijk gezegd. Ze beloven veel en dan hoor je niets."),
+    (0, "Informele steun", "Mijn zus helpt met boodschappen"),
+    (1, "Ontmoetingsplek", "Het is een plek waar ouders binnenlopen zonder afspraak."),
+    (1, "Wachtlijsten", "dan wacht je weken"),
+    (1, "Taalbarrière", "Taal, en wantrouwen."),
+    (1, "Vertrouwen in instanties", "Veel ouders hebben slechte ervaringen met de toeslagen."),
+    (1, "Wachtlijsten", "geen wachtlijst van een half jaar voor iets wat nu speelt"),
+    (2, "Ontmoetingsplek", "Voor mij is het de enige plek waar ik andere moeders spreek."),
+    (2, "Ontmoetingsplek", "Ik kwam er voor de taalles, maar ik blijf voor de gesprekken."),
+    (2, "Informele steun", "de informatie komt via andere ouders, niet via de instanties"),
+    (2, "Vertrouwen in instanties", "Dat had niemand van de gemeente me verteld."),
+    (2, "Wachtlijsten", "En de wachtlijst voor de taalles is lang. Ik sta er al vier maanden op."),
+]
+
+
+def _load_qual(store: Store) -> None:
+    project_id = projects.create_project(
+        store, SYSTEM_USER, f"Buurtkamers Nieuw-West en Noord {DEMO_MARK}",
+        "Verkennende studie naar wat buurtkamers betekenen voor bewoners met weinig "
+        "vertrouwen in instanties. Alle personen en uitspraken zijn verzonnen.")
+    doc_ids = [projects.add_document(store, SYSTEM_USER, project_id, name, text, kind, held_on)
+               for name, kind, held_on, text in INTERVIEWS]
+    code_ids = {name: projects.add_code(store, SYSTEM_USER, project_id, name, colour, description)
+                for name, colour, description in CODES}
+    for index, code, quote in CODINGS:
+        text = INTERVIEWS[index][3]
+        start = text.index(quote)
+        projects.add_coding(store, SYSTEM_USER, doc_ids[index], code_ids[code],
+                            start, start + len(quote))
+
+
+# -- monitor ----------------------------------------------------------------------------------
+
+PROVINCES = ["Drenthe", "Flevoland", "Friesland", "Gelderland", "Groningen", "Limburg",
+             "Noord-Brabant", "Noord-Holland", "Overijssel", "Utrecht", "Zeeland", "Zuid-Holland"]
+SIZE_CLASSES = ["< 20.000 inwoners", "20.000 - 50.000 inwoners", "50.000 - 100.000 inwoners",
+                "100.000 inwoners of meer"]
+NAME_PARTS = (["Beek", "Zand", "Hoog", "Linde", "Wester", "Ooster", "Heide", "Bloem", "Molen",
+               "Veen"], ["dam", "dorp", "veld", "horst", "wijk", "broek", "oord", "meer"])
+
+VARIABLES = [
+    {"name": "regie_werk", "label": "Regierol begeleiding naar werk", "type": "enkelvoudig",
+     "question": "Heeft uw gemeente de regie over de begeleiding van statushouders naar werk?",
+     "value_labels": {1: "Ja", 2: "Gedeeltelijk", 3: "Nee", 9: "Weet niet"},
+     "missing_codes": [9], "topic": "Werk", "higher_is_better": None},
+    {"name": "samenwerking_coa", "label": "Tevredenheid samenwerking COA", "type": "likert",
+     "question": "Hoe tevreden is uw gemeente over de samenwerking met het COA?",
+     "value_labels": {1: "Zeer ontevreden", 2: "Ontevreden", 3: "Neutraal", 4: "Tevreden",
+                      5: "Zeer tevreden", 9: "Weet niet"},
+     "missing_codes": [9], "topic": "Samenwerking", "higher_is_better": 1},
+    {"name": "cijfer_inburgering", "label": "Rapportcijfer uitvoering Wet inburgering",
+     "type": "rapportcijfer",
+     "question": "Welk rapportcijfer geeft u de uitvoering van de Wet inburgering in uw gemeente?",
+     "value_labels": {}, "missing_codes": [], "topic": "Inburgering", "higher_is_better": 1},
+    {"name": "toelichting", "label": "Toelichting", "type": "open",
+     "question": "Wilt u uw antwoorden toelichten?", "value_labels": {}, "missing_codes": [],
+     "topic": "Inburgering", "higher_is_better": None},
+]
+
+REMARKS = [
+    "De wachttijd voor taalscholen is opgelopen; we zoeken naar meer aanbieders.",
+    "Door de krappe woningmarkt duurt de huisvesting van statushouders lang.",
+    "Samenwerking met werkgevers verloopt goed dankzij een vaste contactpersoon.",
+    "Het ontbreekt ons aan capaciteit voor persoonlijke begeleiding.",
+    "De regionale samenwerking met buurgemeenten helpt bij de inkoop van trajecten.",
+]
+
+
+def _frame(rng: random.Random) -> list[dict]:
+    names = [a + b for a in NAME_PARTS[0] for b in NAME_PARTS[1]]
+    rng.shuffle(names)
+    return [{"code": f"GM9{index:03d}", "name": f"{name} (fictief)",
+             "region": PROVINCES[index % len(PROVINCES)],
+             "size_class": SIZE_CLASSES[rng.choice([0, 0, 1, 1, 1, 2, 3])]}
+            for index, name in enumerate(sorted(names[:48]))]
+
+
+def _wave(rng: random.Random, frame: list[dict], year: int, rate: float, shift: float) -> pd.DataFrame:
+    records = []
+    for unit in frame:
+        if rng.random() > rate:
+            continue
+        start = date(year, 3, 1)
+        records.append({
+            "eenheid": unit["code"],
+            "ingevuld": (start + timedelta(days=rng.randrange(0, 56))).isoformat(),
+            "regie_werk": rng.choices([1, 2, 3, 9], weights=[5 + shift * 10, 3, 2, 1])[0],
+            "samenwerking_coa": rng.choices([1, 2, 3, 4, 5, 9],
+                                            weights=[1, 2, 4, 5 + shift * 10, 2, 1])[0],
+            "cijfer_inburgering": rng.choices(range(4, 10),
+                                              weights=[1, 2, 5, 6 + shift * 10, 3, 1])[0],
+            "toelichting": rng.choice(REMARKS) if rng.random() < 0.3 else None,
+        })
+    return pd.DataFrame.from_records(records)
+
+
+def _load_monitor(store: Store) -> None:
+    rng = random.Random(2026)
+    monitor_id = monitors.create_monitor(
+        store, SYSTEM_USER, f"Gemeentemonitor inburgering {DEMO_MARK}", "gemeente",
+        "Jaarlijkse vragenlijst aan gemeenten over de begeleiding van statushouders naar werk "
+        "en inburgering. Gemeenten, antwoorden en cijfers zijn verzonnen.")
+    frame = _frame(rng)
+    monitors.set_frame(store, SYSTEM_USER, monitor_id, frame)
+    for year, rate, shift in [(2025, 0.62, 0.0), (2026, 0.71, 0.4)]:
+        monitors.import_wave(store, SYSTEM_USER, monitor_id, str(year), year, VARIABLES,
+                             _wave(rng, frame, year, rate, shift))
+
+
+# -- wijkwerkplaats ---------------------------------------------------------------------------
+
+QUESTIONS = [
+    ("nieuw-west", "2026-01-14", "Buurtkamer Slotermeer", "bewoner", "wijk-wonen", "wonen",
+     "Waarom duurt het zo lang voordat de schimmel in onze flat wordt aangepakt?"),
+    ("nieuw-west", "2026-01-14", "Buurtkamer Slotermeer", "bewoner", "werk-inkomen", "werk-inkomen",
+     "Waar kan ik terecht als ik de energierekening niet meer kan betalen?"),
+    ("nieuw-west", "2026-02-02", "Moskee Geuzenveld", "bewonersinitiatief", "onderwijs-opvoeding",
+     "onderwijs", "Hoe kunnen we ouders helpen die hun kind willen ondersteunen met huiswerk?"),
+    ("nieuw-west", "2026-02-20", "Markt Osdorpplein", "bewoner", "gezondheid-welzijn",
+     "gezondheid", "Er zijn veel ouderen eenzaam in onze straat, wie doet daar iets aan?"),
+    ("nieuw-west", "2026-03-09", "Buurtkamer Slotermeer", "praktijkpartner", "wijk-wonen",
+     "leefbaarheid", "Wat weten we over de effecten van renovatie op de sociale contacten in de buurt?"),
+    ("zuidoost", "2026-01-21", "Bijlmerpark", "bewoner", "veiligheid-justitie", "veiligheid",
+     "Waarom voelen jongeren zich niet veilig bij de metro in de avond?"),
+    ("zuidoost", "2026-02-05", "Huiskamer Gaasperdam", "bewonersinitiatief", "participatie-inclusie",
+     "participatie", "Hoe krijgen we meer bewoners bij de inspraakavonden van het stadsdeel?"),
+    ("zuidoost", "2026-02-05", "Huiskamer Gaasperdam", "bewoner", "werk-inkomen", "werk-inkomen",
+     "Mijn zoon vindt geen stage, ligt dat aan zijn naam?"),
+    ("zuidoost", "2026-03-12", "Bibliotheek Reigersbos", "vrijwilligersorganisatie",
+     "onderwijs-opvoeding", "onderwijs", "Welke taalprogramma's werken echt voor volwassenen?"),
+    ("noord", "2026-01-28", "Buurthuis Banne", "bewoner", "wijk-wonen", "leefbaarheid",
+     "Kan de speeltuin bij de Waterlandplein weer open, de kinderen spelen nu op straat?"),
+    ("noord", "2026-02-11", "Buurthuis Banne", "bewoner", "gezondheid-welzijn", "gezondheid",
+     "Waarom is de wachttijd bij de huisarts in Noord zo lang?"),
+    ("noord", "2026-02-25", "Markt Buikslotermeerplein", "praktijkpartner", "werk-inkomen",
+     "werk-inkomen", "Hoeveel gezinnen in Noord hebben problematische schulden?"),
+    ("noord", "2026-03-18", "Buurthuis Banne", "bewonersinitiatief", "participatie-inclusie",
+     "participatie", "Hoe vinden we vrijwilligers die willen helpen bij de taalcafés?"),
+]
+
+
+def _load_questions(store: Store) -> None:
+    for wijk, asked_on, place, group, programme, domain, text in QUESTIONS:
+        questions.log_question(store, SYSTEM_USER, wijk_id=wijk, asked_on=date.fromisoformat(asked_on),
+                               text=text, asker_group=group, place=place, programme_id=programme,
+                               domain_id=domain)
+
+
+def load(store: Store) -> bool:
+    """Load the demo data once; returns False when it was loaded before."""
+    if store.value("SELECT value FROM meta WHERE key = 'demo_loaded'"):
+        return False
+
+    # One transaction for all of it (the domain functions join it): an interrupted first
+    # start leaves no half demo behind that would block the next one.
+    def apply(tx: Tx) -> None:
+        _load_qual(store)
+        _load_monitor(store)
+        _load_questions(store)
+        tx.db["meta"].upsert({"key": "demo_loaded", "value": "1"}, pk="key")
+        tx.event("database", None, "demo_loaded")
+
+    store.write(SYSTEM_USER.actor, apply)
+    return True

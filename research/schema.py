@@ -1,0 +1,300 @@
+"""The database schema as migrations registered in code, and the one way to open the database.
+
+A migration is a named function that changes the schema. `migrate` applies the pending ones in
+a single transaction, records each in the `migrations` table and, when the file already held
+data, first makes a copy of it with SQLite's online backup. A migration that fails rolls
+everything back and leaves the copy. A database that records migrations this code does not
+know comes from a newer version of the app and is refused untouched.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Callable
+
+import sqlite_utils
+
+from research.storage import Store, StorageError, check_file, connect, utcnow
+
+
+@dataclass(frozen=True)
+class Migration:
+    name: str
+    apply: Callable[[sqlite_utils.Database], None]
+
+
+MIGRATIONS: list[Migration] = []
+
+
+def migration(name: str):
+    """Register a migration; names sort in the order they must run (0001_..., 0002_...)."""
+
+    def register(fn: Callable[[sqlite_utils.Database], None]):
+        MIGRATIONS.append(Migration(name, fn))
+        return fn
+
+    return register
+
+
+def _run(db: sqlite_utils.Database, script: str) -> None:
+    # Statement by statement: sqlite3's executescript() would COMMIT the migration transaction.
+    for statement in script.split(";\n"):
+        if statement.strip():
+            db.execute(statement)
+
+
+def applied(db: sqlite_utils.Database) -> list[str]:
+    """Names of the migrations recorded in this database, in the order they ran."""
+    if "migrations" not in db.table_names():
+        return []
+    return [r["name"] for r in db.query("SELECT name FROM migrations ORDER BY rowid")]
+
+
+def pending(db: sqlite_utils.Database, migrations: list[Migration] | None = None) -> list[Migration]:
+    """Registered migrations not yet applied; raises StorageError for a newer database."""
+    migrations = MIGRATIONS if migrations is None else migrations
+    done = applied(db)
+    unknown = sorted(set(done) - {m.name for m in migrations})
+    if unknown:
+        raise StorageError(
+            "newer",
+            "Deze database is gemaakt met een nieuwere versie van de app "
+            f"(onbekende migraties: {', '.join(unknown)}). Werk de app bij; "
+            "het bestand is niet aangeraakt.",
+        )
+    return [m for m in migrations if m.name not in done]
+
+
+def backup_copy(source: Path, target: Path) -> Path:
+    """Copy a live database to `target` with SQLite's online backup (consistent under writes)."""
+    src = sqlite3.connect(str(source))
+    dst = sqlite3.connect(str(target))
+    try:
+        src.backup(dst)
+    finally:
+        dst.close()
+        src.close()
+    return target
+
+
+def migrate(path: Path, migrations: list[Migration] | None = None) -> list[str]:
+    """Bring the database at `path` up to date; returns the names of the migrations applied."""
+    path = Path(path)
+    check_file(path)
+    conn = connect(path)
+    db = sqlite_utils.Database(conn)
+    try:
+        todo = pending(db, migrations)
+        if not todo:
+            return []
+        copy = None
+        if applied(db):
+            stamp = datetime.now().strftime("%Y%m%d-%H%M%S-%f")
+            copy = backup_copy(path, path.with_name(f"{path.name}.voor-migratie-{stamp}"))
+        conn.execute("BEGIN IMMEDIATE")
+        current = None
+        try:
+            db.execute("CREATE TABLE IF NOT EXISTS migrations "
+                       "(name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)")
+            for current in todo:
+                current.apply(db)
+                db.execute("INSERT INTO migrations (name, applied_at) VALUES (?, ?)",
+                           [current.name, utcnow()])
+            conn.execute("COMMIT")
+        except Exception as error:
+            conn.execute("ROLLBACK")
+            where = f" Een kopie van vóór de migratie staat in {copy}." if copy else ""
+            raise StorageError(
+                "migration",
+                f"De database kon niet worden bijgewerkt: migratie {current.name if current else '?'} "
+                f"mislukte ({error}). Er is niets veranderd.{where}",
+            ) from error
+        return [m.name for m in todo]
+    finally:
+        conn.close()
+
+
+def open_store(path: Path) -> Store:
+    """Check, migrate and open the database at `path` (creating it when absent)."""
+    migrate(path)
+    return Store(path)
+
+
+# -- the migrations --------------------------------------------------------------------------
+
+@migration("0001_foundation")
+def _foundation(db: sqlite_utils.Database) -> None:
+    _run(db, """
+CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT);
+
+CREATE TABLE events (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  at TEXT NOT NULL,
+  actor TEXT NOT NULL,
+  actor_id INTEGER,
+  entity TEXT NOT NULL,
+  entity_id TEXT,
+  action TEXT NOT NULL,
+  before TEXT,
+  after TEXT
+);
+CREATE INDEX events_entity ON events (entity, entity_id);
+CREATE INDEX events_at ON events (at);
+CREATE INDEX events_actor ON events (actor);
+CREATE TRIGGER events_no_update BEFORE UPDATE ON events
+BEGIN SELECT RAISE(ABORT, 'events is append-only'); END;
+CREATE TRIGGER events_no_delete BEFORE DELETE ON events
+BEGIN SELECT RAISE(ABORT, 'events is append-only'); END;
+
+CREATE TABLE wijkwerkplaatsen (
+  id TEXT PRIMARY KEY, name TEXT NOT NULL, stadsdeel TEXT, description TEXT
+);
+CREATE TABLE programmes (
+  id TEXT PRIMARY KEY, name TEXT NOT NULL, description TEXT, keywords TEXT
+);
+CREATE TABLE life_domains (
+  id TEXT PRIMARY KEY, name TEXT NOT NULL, description TEXT, keywords TEXT
+);
+
+CREATE TABLE users (
+  id INTEGER PRIMARY KEY,
+  username TEXT NOT NULL UNIQUE COLLATE NOCASE,
+  display_name TEXT,
+  email TEXT UNIQUE COLLATE NOCASE,
+  role TEXT NOT NULL
+    CHECK (role IN ('beheerder', 'onderzoeker', 'analist', 'coordinator', 'lezer')),
+  password_hash TEXT,
+  active INTEGER NOT NULL DEFAULT 1,
+  created_at TEXT NOT NULL,
+  password_changed_at TEXT
+);
+CREATE TABLE user_wijken (
+  user_id INTEGER NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+  wijk_id TEXT NOT NULL REFERENCES wijkwerkplaatsen (id),
+  PRIMARY KEY (user_id, wijk_id)
+);
+CREATE TABLE login_throttle (
+  username TEXT PRIMARY KEY COLLATE NOCASE,
+  failures INTEGER NOT NULL,
+  locked_until TEXT
+);
+
+CREATE TABLE projects (
+  id INTEGER PRIMARY KEY,
+  name TEXT NOT NULL UNIQUE,
+  description TEXT,
+  created_by INTEGER REFERENCES users (id),
+  created_at TEXT NOT NULL
+);
+CREATE TABLE project_members (
+  project_id INTEGER NOT NULL REFERENCES projects (id) ON DELETE CASCADE,
+  user_id INTEGER NOT NULL REFERENCES users (id),
+  role TEXT NOT NULL CHECK (role IN ('lead', 'member')),
+  PRIMARY KEY (project_id, user_id)
+);
+CREATE TABLE documents (
+  id INTEGER PRIMARY KEY,
+  project_id INTEGER NOT NULL REFERENCES projects (id) ON DELETE CASCADE,
+  name TEXT NOT NULL,
+  kind TEXT NOT NULL DEFAULT 'interview',
+  held_on TEXT,
+  text TEXT NOT NULL,
+  imported_at TEXT NOT NULL,
+  UNIQUE (project_id, name)
+);
+CREATE TABLE codes (
+  id INTEGER PRIMARY KEY,
+  project_id INTEGER NOT NULL REFERENCES projects (id) ON DELETE CASCADE,
+  name TEXT NOT NULL,
+  description TEXT,
+  colour TEXT NOT NULL DEFAULT '#f2c94c',
+  parent_id INTEGER REFERENCES codes (id),
+  UNIQUE (project_id, name)
+);
+CREATE TABLE codings (
+  id INTEGER PRIMARY KEY,
+  document_id INTEGER NOT NULL REFERENCES documents (id) ON DELETE CASCADE,
+  code_id INTEGER NOT NULL REFERENCES codes (id) ON DELETE CASCADE,
+  start_pos INTEGER NOT NULL,
+  end_pos INTEGER NOT NULL,
+  created_by INTEGER REFERENCES users (id),
+  created_at TEXT NOT NULL,
+  CHECK (start_pos >= 0 AND end_pos > start_pos)
+);
+CREATE INDEX codings_document ON codings (document_id, start_pos);
+CREATE INDEX codings_code ON codings (code_id);
+
+CREATE TABLE monitors (
+  id INTEGER PRIMARY KEY,
+  name TEXT NOT NULL UNIQUE,
+  unit_kind TEXT NOT NULL CHECK (unit_kind IN ('gemeente', 'gebied', 'persoon')),
+  description TEXT,
+  created_at TEXT NOT NULL
+);
+CREATE TABLE frame_units (
+  id INTEGER PRIMARY KEY,
+  monitor_id INTEGER NOT NULL REFERENCES monitors (id) ON DELETE CASCADE,
+  code TEXT NOT NULL,
+  name TEXT NOT NULL,
+  region TEXT,
+  size_class TEXT,
+  UNIQUE (monitor_id, code)
+);
+CREATE TABLE waves (
+  id INTEGER PRIMARY KEY,
+  monitor_id INTEGER NOT NULL REFERENCES monitors (id) ON DELETE CASCADE,
+  label TEXT NOT NULL,
+  year INTEGER,
+  fieldwork_start TEXT,
+  fieldwork_end TEXT,
+  UNIQUE (monitor_id, label)
+);
+CREATE TABLE variables (
+  id INTEGER PRIMARY KEY,
+  monitor_id INTEGER NOT NULL REFERENCES monitors (id) ON DELETE CASCADE,
+  name TEXT NOT NULL,
+  label TEXT NOT NULL,
+  question TEXT,
+  type TEXT NOT NULL CHECK (type IN
+    ('enkelvoudig', 'meervoudig', 'likert', 'rapportcijfer', 'getal', 'open')),
+  value_labels TEXT,
+  missing_codes TEXT,
+  topic TEXT,
+  higher_is_better INTEGER,
+  UNIQUE (monitor_id, name)
+);
+CREATE TABLE responses (
+  id INTEGER PRIMARY KEY,
+  wave_id INTEGER NOT NULL REFERENCES waves (id) ON DELETE CASCADE,
+  unit_id INTEGER REFERENCES frame_units (id),
+  completed_on TEXT,
+  weight REAL NOT NULL DEFAULT 1
+);
+CREATE INDEX responses_wave ON responses (wave_id);
+CREATE TABLE answers (
+  response_id INTEGER NOT NULL REFERENCES responses (id) ON DELETE CASCADE,
+  variable_id INTEGER NOT NULL REFERENCES variables (id) ON DELETE CASCADE,
+  value REAL,
+  text TEXT,
+  PRIMARY KEY (response_id, variable_id)
+) WITHOUT ROWID;
+CREATE INDEX answers_variable ON answers (variable_id);
+
+CREATE TABLE questions (
+  id INTEGER PRIMARY KEY,
+  wijk_id TEXT NOT NULL REFERENCES wijkwerkplaatsen (id),
+  asked_on TEXT NOT NULL,
+  place TEXT,
+  text TEXT NOT NULL,
+  asker_group TEXT NOT NULL,
+  programme_id TEXT REFERENCES programmes (id),
+  domain_id TEXT REFERENCES life_domains (id),
+  status TEXT NOT NULL DEFAULT 'open' CHECK (status IN ('open', 'gekoppeld', 'gesloten')),
+  created_by INTEGER REFERENCES users (id),
+  created_at TEXT NOT NULL
+);
+CREATE INDEX questions_wijk ON questions (wijk_id, asked_on);
+""")

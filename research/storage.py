@@ -1,0 +1,279 @@
+"""The one storage layer: a SQLite file through sqlite-utils, with audited, retried transactions.
+
+Every write goes through `Store.write(actor, fn)`: `fn` receives a `Tx` whose `insert`,
+`update` and `delete` also append a row to the `events` table in the same transaction, so the
+audit trail can never disagree with the data. Writes take SQLite's write lock up front
+(`BEGIN IMMEDIATE`) and are retried when another process holds it, so users never see
+"database is locked".
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import sqlite3
+import threading
+import time
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Callable, Iterable, TypeVar
+
+import sqlite_utils
+
+BUSY_TIMEOUT_MS = 5000
+WRITE_ATTEMPTS = 12
+SQLITE_HEADER = b"SQLite format 3\x00"
+
+# Column values never copied into the audit log: the log is readable by every beheerder and
+# must not become a second place where secrets or contact details live.
+REDACTED_COLUMNS = frozenset({"password_hash"})
+
+T = TypeVar("T")
+
+
+class StorageError(Exception):
+    """A database problem the user must be told about, with a Dutch message.
+
+    `kind` is one of: readonly, locked, corrupt, newer, migration.
+    """
+
+    def __init__(self, kind: str, message: str):
+        super().__init__(message)
+        self.kind = kind
+        self.message = message
+
+
+def utcnow() -> str:
+    """The current time as an ISO 8601 string in UTC, second precision (how times are stored)."""
+    return datetime.now(timezone.utc).replace(microsecond=0).isoformat()
+
+
+def _is_busy(error: BaseException) -> bool:
+    text = str(error).lower()
+    return isinstance(error, sqlite3.OperationalError) and ("locked" in text or "busy" in text)
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who makes a change, as written to the audit log."""
+
+    username: str
+    user_id: int | None = None
+
+
+SYSTEM = Actor("systeem")
+
+
+def _jsonable(row: dict | None) -> str | None:
+    if row is None:
+        return None
+    clean = {k: ("***" if k in REDACTED_COLUMNS else v) for k, v in row.items()}
+    return json.dumps(clean, ensure_ascii=False, default=str, sort_keys=True)
+
+
+class Tx:
+    """One write transaction. Its helpers change a table and log the change as an event."""
+
+    def __init__(self, db: sqlite_utils.Database, actor: Actor):
+        self.db = db
+        self.actor = actor
+
+    def event(self, entity: str, entity_id: Any, action: str,
+              before: dict | None = None, after: dict | None = None) -> None:
+        """Append one audit event (the only way rows get into `events`)."""
+        self.db.execute(
+            "INSERT INTO events (at, actor, actor_id, entity, entity_id, action, before, after)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            [utcnow(), self.actor.username, self.actor.user_id, entity,
+             None if entity_id is None else str(entity_id), action,
+             _jsonable(before), _jsonable(after)],
+        )
+
+    def get(self, table: str, pk: Any) -> dict | None:
+        """The row with primary key `pk`, or None."""
+        try:
+            return dict(self.db[table].get(pk))
+        except sqlite_utils.db.NotFoundError:
+            return None
+
+    def insert(self, table: str, row: dict, *, entity: str | None = None) -> Any:
+        """Insert a row and log it; returns the new primary key."""
+        tbl = self.db[table]
+        tbl.insert(row)
+        pk = row.get("id", tbl.last_pk)
+        self.event(entity or table, pk, "create", None, self.get(table, pk) or row)
+        return pk
+
+    def update(self, table: str, pk: Any, changes: dict, *, entity: str | None = None) -> dict:
+        """Update a row and log only the fields that changed; returns the row after."""
+        before = self.get(table, pk)
+        if before is None:
+            raise KeyError(f"{table} {pk} bestaat niet")
+        changed = {k: v for k, v in changes.items() if before.get(k) != v}
+        if changed:
+            self.db[table].update(pk, changed)
+            self.event(entity or table, pk, "update",
+                       {k: before.get(k) for k in changed}, changed)
+        return {**before, **changed}
+
+    def delete(self, table: str, pk: Any, *, entity: str | None = None) -> None:
+        """Delete a row and log what it held."""
+        before = self.get(table, pk)
+        if before is None:
+            return
+        self.db[table].delete(pk)
+        self.event(entity or table, pk, "delete", before, None)
+
+    def link(self, table: str, row: dict, *, entity: str | None = None) -> None:
+        """Insert a row of a link table (no single primary key) and log it."""
+        self.db[table].insert(row)
+        self.event(entity or table, None, "create", None, row)
+
+    def unlink(self, table: str, where: dict, *, entity: str | None = None) -> None:
+        """Delete the rows of a link table matching `where` and log each."""
+        clause = " AND ".join(f"[{k}] = ?" for k in where)
+        rows = list(self.db.query(f"SELECT * FROM [{table}] WHERE {clause}", list(where.values())))
+        if rows:
+            self.db.execute(f"DELETE FROM [{table}] WHERE {clause}", list(where.values()))
+        for row in rows:
+            self.event(entity or table, None, "delete", row, None)
+
+
+class Store:
+    """The application's database. One connection per thread (Streamlit runs a thread per
+    session), opened lazily with WAL, foreign keys and a busy timeout."""
+
+    def __init__(self, path: str | os.PathLike):
+        self.path = Path(path)
+        self._local = threading.local()
+
+    # -- connections ---------------------------------------------------------------------
+    @property
+    def db(self) -> sqlite_utils.Database:
+        """This thread's sqlite-utils Database."""
+        db = getattr(self._local, "db", None)
+        if db is None:
+            db = self._local.db = sqlite_utils.Database(connect(self.path))
+        return db
+
+    def close(self) -> None:
+        """Close this thread's connection (others close when their thread ends)."""
+        db = getattr(self._local, "db", None)
+        if db is not None:
+            db.close()
+            self._local.db = None
+
+    # -- reading -------------------------------------------------------------------------
+    def rows(self, sql: str, params: Iterable | dict = ()) -> list[dict]:
+        """Run a read query and return its rows as dicts."""
+        return self._retry(lambda: [dict(r) for r in self.db.query(sql, params)])
+
+    def one(self, sql: str, params: Iterable | dict = ()) -> dict | None:
+        """The first row of a read query, or None."""
+        found = self.rows(sql, params)
+        return found[0] if found else None
+
+    def value(self, sql: str, params: Iterable | dict = ()) -> Any:
+        """The first column of the first row of a read query, or None."""
+        row = self.one(sql, params)
+        return next(iter(row.values())) if row else None
+
+    # -- writing -------------------------------------------------------------------------
+    def write(self, actor: Actor, fn: Callable[[Tx], T]) -> T:
+        """Run `fn(tx)` in one IMMEDIATE transaction and commit; roll back on any error.
+
+        If another process holds the write lock past the busy timeout, the whole unit is
+        retried with backoff, so `fn` must only touch the database. A nested call joins the
+        transaction already open on this thread.
+        """
+        db = self.db
+        if db.conn.in_transaction:
+            return fn(Tx(db, actor))
+
+        def attempt() -> T:
+            db.conn.execute("BEGIN IMMEDIATE")
+            try:
+                result = fn(Tx(db, actor))
+                db.conn.execute("COMMIT")
+                return result
+            except BaseException:
+                if db.conn.in_transaction:
+                    db.conn.execute("ROLLBACK")
+                raise
+
+        return self._retry(attempt)
+
+    def _retry(self, work: Callable[[], T]) -> T:
+        for attempt in range(WRITE_ATTEMPTS):
+            try:
+                return work()
+            except sqlite3.OperationalError as error:
+                if not _is_busy(error):
+                    raise
+                if attempt == WRITE_ATTEMPTS - 1:
+                    raise StorageError(
+                        "locked",
+                        "De database is langere tijd bezet door een ander proces. "
+                        "Er is niets opgeslagen; probeer het zo opnieuw.",
+                    ) from error
+                # Jittered backoff so that competing writers do not retry in lock-step.
+                time.sleep(min(2.0, 0.05 * 2 ** attempt) * (0.5 + random.random()))
+        raise AssertionError("unreachable")
+
+
+def connect(path: Path) -> sqlite3.Connection:
+    """Open a SQLite connection with the project's settings (WAL, foreign keys, busy timeout)."""
+    conn = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT_MS / 1000)
+    conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+    conn.execute("PRAGMA foreign_keys = ON")
+    if conn.execute("PRAGMA journal_mode").fetchone()[0].lower() != "wal":
+        conn.execute("PRAGMA journal_mode = WAL")
+    conn.execute("PRAGMA synchronous = NORMAL")
+    return conn
+
+
+def check_file(path: Path) -> None:
+    """Refuse, with a Dutch message, a database file that cannot safely be used.
+
+    Checks happen before anything is written, so a bad file is never overwritten.
+    """
+    path = Path(path)
+    folder = path.parent if str(path.parent) else Path(".")
+    if not path.exists():
+        if not folder.exists() or not os.access(folder, os.W_OK):
+            raise StorageError("readonly", f"De map {folder} bestaat niet of is niet schrijfbaar; "
+                                           "de database kan daar niet worden aangemaakt.")
+        return
+    if not os.access(path, os.W_OK) or not os.access(folder, os.W_OK):
+        raise StorageError("readonly", f"Het databasebestand {path.name} is alleen-lezen. "
+                                       "Geef schrijfrechten op het bestand en de map, "
+                                       "of kies een ander bestand met RESEARCH_DB.")
+    size = path.stat().st_size
+    if size:
+        with open(path, "rb") as handle:
+            header = handle.read(len(SQLITE_HEADER))
+        if header != SQLITE_HEADER:
+            raise StorageError("corrupt", f"{path.name} is geen SQLite-database of is beschadigd. "
+                                          "Het bestand is niet aangeraakt; zet een back-up terug "
+                                          "met `python -m research restore`.")
+    try:
+        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=BUSY_TIMEOUT_MS / 1000)
+        try:
+            result = conn.execute("PRAGMA quick_check").fetchone()[0]
+        finally:
+            conn.close()
+    except sqlite3.OperationalError as error:
+        if _is_busy(error):
+            raise StorageError("locked", "De database is vergrendeld door een ander proces. "
+                                         "Sluit dat proces of probeer het later opnieuw.") from error
+        raise StorageError("corrupt", f"{path.name} kan niet worden gelezen ({error}). "
+                                      "Het bestand is niet aangeraakt.") from error
+    except sqlite3.DatabaseError as error:
+        raise StorageError("corrupt", f"{path.name} is beschadigd ({error}). "
+                                      "Het bestand is niet aangeraakt; zet een back-up terug "
+                                      "met `python -m research restore`.") from error
+    if result != "ok":
+        raise StorageError("corrupt", f"{path.name} is beschadigd (controle: {result}). "
+                                      "Het bestand is niet aangeraakt; zet een back-up terug.")
