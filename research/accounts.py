@@ -14,6 +14,7 @@ from datetime import datetime, timedelta, timezone
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
+from research.errors import UserError
 from research.storage import SYSTEM, Actor, Store, Tx, utcnow
 
 ROLES = {
@@ -48,7 +49,7 @@ _hasher = PasswordHasher()
 _DUMMY_HASH = _hasher.hash(secrets.token_hex(16))
 
 
-class AccountError(Exception):
+class AccountError(UserError):
     """A refused account action, with a Dutch message for the user."""
 
 
@@ -329,3 +330,8 @@ def authenticate(store: Store, username: str, password: str, now: datetime | Non
     if not ok:
         raise LoginError(BAD_LOGIN)
     return _user_from_row(store, row)
+
+
+def session_expired(last_seen: float, now: float, timeout_minutes: int) -> bool:
+    """Whether a session last used at `last_seen` (epoch seconds) has timed out by `now`."""
+    return now - last_seen > timeout_minutes * 60

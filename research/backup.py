@@ -14,11 +14,12 @@ from pathlib import Path
 
 import sqlite_utils
 
+from research.errors import UserError
 from research.schema import applied, backup_copy, migrate, pending
 from research.storage import Actor, Store, StorageError, check_file
 
 
-class BackupError(Exception):
+class BackupError(UserError):
     """A refused backup or restore, with a Dutch message."""
 
 

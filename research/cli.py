@@ -15,14 +15,14 @@ import argparse
 import os
 import sys
 
-from research import accounts, demo, taxonomies
+from research import accounts
 from research.accounts import ROLES, SYSTEM_USER, AccountError
-from research.backup import BackupError, backup, restore
+from research.backup import backup, restore
+from research.errors import UserError
 from research.config import db_path
 from research.schema import open_store
-from research.storage import Store, StorageError
-
-DOMAIN_ERRORS = (AccountError, BackupError, StorageError)
+from research.setup import admin_password_notice, prepare
+from research.storage import Store
 
 
 def _password(args: argparse.Namespace) -> str | None:
@@ -39,15 +39,12 @@ def _user(store: Store, name: str) -> accounts.User:
 
 
 def cmd_init(store: Store, args: argparse.Namespace) -> None:
-    taxonomies.load(store)
-    password = accounts.ensure_admin(store, os.environ.get("RESEARCH_ADMIN_PASSWORD") or None)
-    if args.demo and demo.load(store):
+    prepared = prepare(store, with_demo=args.demo)
+    if prepared.demo_loaded:
         print("Demogegevens geladen (verzonnen, om de app te verkennen).")
     print(f"Database klaar: {store.path}")
-    if password:
-        print("\n  Het account 'admin' is aangemaakt met dit wachtwoord (wordt maar één keer getoond):")
-        print(f"\n      {password}\n")
-        print("  Wijzig het na het inloggen onder 'Mijn account'.")
+    if prepared.admin_password:
+        print(admin_password_notice(prepared.admin_password))
     elif os.environ.get("RESEARCH_ADMIN_PASSWORD") and accounts.find_user(store, "admin"):
         print("Log in als 'admin' met het wachtwoord uit RESEARCH_ADMIN_PASSWORD "
               "(alleen bij de eerste start gezet).")
@@ -147,7 +144,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         store = open_store(db_path(args.db))
         args.run(store, args)
-    except DOMAIN_ERRORS as error:
-        print(f"Fout: {getattr(error, 'message', None) or error}", file=sys.stderr)
+    except UserError as error:
+        print(f"Fout: {error.message}", file=sys.stderr)
         return 1
     return 0

@@ -22,6 +22,8 @@ from typing import Any, Callable, Iterable, TypeVar
 
 import sqlite_utils
 
+from research.errors import UserError
+
 BUSY_TIMEOUT_MS = 5000
 WRITE_ATTEMPTS = 12
 SQLITE_HEADER = b"SQLite format 3\x00"
@@ -33,7 +35,7 @@ REDACTED_COLUMNS = frozenset({"password_hash"})
 T = TypeVar("T")
 
 
-class StorageError(Exception):
+class StorageError(UserError):
     """A database problem the user must be told about, with a Dutch message.
 
     `kind` is one of: readonly, locked, corrupt, newer, migration.
@@ -42,7 +44,6 @@ class StorageError(Exception):
     def __init__(self, kind: str, message: str):
         super().__init__(message)
         self.kind = kind
-        self.message = message
 
 
 def utcnow() -> str:

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import re
 
+from research import accounts
 from research.accounts import PermissionDenied, User, can, require
+from research.errors import UserError
 from research.storage import Store, Tx, utcnow
 
 MEMBER_ROLES = {"lead": "Projectleider", "member": "Lid"}
@@ -17,7 +19,7 @@ DOCUMENT_KINDS = {"interview": "Interview", "focusgroep": "Focusgroep", "documen
 HEX_COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
 
 
-class ProjectError(Exception):
+class ProjectError(UserError):
     """A refused project action, with a Dutch message."""
 
 
@@ -52,9 +54,15 @@ def _require_write(store: Store, user: User, project_id: int) -> None:
         raise PermissionDenied("Je bent geen lid van dit project.")
 
 
+def is_lead(store: Store, user: User, project_id: int) -> bool:
+    """Whether the user may manage the project's members (its lead, or a beheerder)."""
+    if not can(user, "qual.write"):
+        return False
+    return user.role == "beheerder" or member_role(store, user, project_id) == "lead"
+
+
 def _require_lead(store: Store, user: User, project_id: int) -> None:
-    require(user, "qual.write")
-    if user.role != "beheerder" and member_role(store, user, project_id) != "lead":
+    if not is_lead(store, user, project_id):
         raise PermissionDenied("Alleen de projectleider of een beheerder kan leden beheren.")
 
 
@@ -103,6 +111,17 @@ def members(store: Store, user: User, project_id: int) -> list[dict]:
         "SELECT u.id, u.username, u.display_name, m.role FROM project_members m"
         " JOIN users u ON u.id = m.user_id WHERE m.project_id = ? ORDER BY u.username",
         [project_id])
+
+
+def candidates(store: Store, user: User, project_id: int) -> list[dict]:
+    """Active accounts that could join the project (for its lead): those with `qual.read`."""
+    _require_lead(store, user, project_id)
+    roles = sorted(accounts.PERMISSIONS["qual.read"])
+    return store.rows(
+        "SELECT id, username, display_name FROM users WHERE active = 1"
+        f" AND role IN ({', '.join('?' * len(roles))})"
+        " AND id NOT IN (SELECT user_id FROM project_members WHERE project_id = ?)"
+        " ORDER BY username", [*roles, project_id])
 
 
 def add_member(store: Store, user: User, project_id: int, member_id: int,

@@ -14,6 +14,7 @@ from typing import Iterable
 import pandas as pd
 
 from research.accounts import User, require
+from research.errors import UserError
 from research.storage import Store, Tx, utcnow
 
 VARIABLE_TYPES = {
@@ -29,7 +30,7 @@ NUMERIC = {"rapportcijfer", "getal"}
 UNIT_KINDS = {"gemeente": "Gemeenten", "gebied": "Gebieden", "persoon": "Inwoners"}
 
 
-class MonitorError(Exception):
+class MonitorError(UserError):
     """A refused monitor action, with a Dutch message."""
 
 

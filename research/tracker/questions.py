@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from datetime import date
 
-from research.accounts import PermissionDenied, User, can, require
+from research.accounts import PermissionDenied, User, can
+from research.errors import UserError
 from research.storage import Store, utcnow
 
 ASKER_GROUPS = {
@@ -23,7 +24,7 @@ STATUSES = {"open": "Open", "gekoppeld": "Gekoppeld", "gesloten": "Gesloten"}
 MAX_TEXT = 4000
 
 
-class QuestionError(Exception):
+class QuestionError(UserError):
     """A refused question, with a Dutch message."""
 
 

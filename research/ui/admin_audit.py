@@ -1,0 +1,26 @@
+"""Beheer: the audit log, filtered by user, entity and date."""
+
+import pandas as pd
+import streamlit as st
+
+from research import audit
+from research.ui import shell
+
+store, user = shell.guard("admin")
+st.title("Auditlog")
+st.caption("Elke wijziging wordt hier vastgelegd en kan niet worden aangepast of verwijderd.")
+
+options = audit.filter_options(store, user)
+left, middle, right = st.columns(3)
+actor = left.selectbox("Gebruiker", options["actors"], index=None, placeholder="Alle")
+entity = middle.selectbox("Onderdeel", options["entities"], index=None, placeholder="Alle")
+period = right.date_input("Periode", value=(), format="DD-MM-YYYY")
+since, until = (period + (None, None))[:2] if isinstance(period, tuple) else (period, None)
+
+found = audit.events(store, user, actor=actor, entity=entity, since=since, until=until)
+st.caption(f"{len(found)} gebeurtenissen (de nieuwste 500 hoogstens)")
+st.dataframe(
+    pd.DataFrame(found, columns=["at", "actor", "entity", "entity_id", "action", "before", "after"])
+    .rename(columns={"at": "Tijdstip (UTC)", "actor": "Gebruiker", "entity": "Onderdeel",
+                     "entity_id": "Id", "action": "Actie", "before": "Voor", "after": "Na"}),
+    hide_index=True, width="stretch")

@@ -1,0 +1,69 @@
+"""Beheer: accounts (add, change role and wijken, disable, reset a password)."""
+
+import pandas as pd
+import streamlit as st
+
+from research import accounts, taxonomies
+from research.accounts import ROLES
+from research.ui import shell
+
+store, user = shell.guard("admin")
+st.title("Gebruikers")
+
+wijken = taxonomies.wijkwerkplaatsen(store)
+shown = st.session_state.pop("shown_password", None)
+if shown:
+    st.success(f"Wachtwoord voor {shell.plain(shown[0])} (wordt maar één keer getoond):")
+    st.code(shown[1], language=None)
+
+rows = accounts.list_users(store)
+table = pd.DataFrame(rows)
+st.dataframe(
+    table.assign(role=table["role"].map(ROLES), active=table["active"].astype(bool))
+    [["username", "display_name", "email", "role", "wijken", "active", "password_changed_at"]]
+    .rename(columns={"username": "Gebruikersnaam", "display_name": "Naam", "email": "E-mail",
+                     "role": "Rol", "wijken": "Wijkwerkplaatsen", "active": "Actief",
+                     "password_changed_at": "Wachtwoord gewijzigd"}),
+    hide_index=True, width="stretch")
+
+add_tab, edit_tab = st.tabs(["Account toevoegen", "Account wijzigen"])
+
+with add_tab:
+    with st.form("add_user", clear_on_submit=True):
+        username = st.text_input("Gebruikersnaam")
+        display_name = st.text_input("Volledige naam")
+        email = st.text_input("E-mailadres (voor inloggen via de organisatie)")
+        role = st.selectbox("Rol", list(ROLES), format_func=ROLES.get)
+        chosen = st.multiselect("Wijkwerkplaatsen (voor een coördinator)", list(wijken),
+                                format_func=wijken.get)
+        if st.form_submit_button("Account aanmaken", type="primary"):
+            with shell.reported():
+                password = accounts.generate_password()
+                created = accounts.create_user(store, user, username, role, password,
+                                               display_name=display_name, email=email,
+                                               wijken=chosen)
+                st.session_state["shown_password"] = (created.username, password)
+                st.rerun()
+
+with edit_tab:
+    by_id = {r["id"]: r for r in rows}
+    target_id = st.selectbox("Account", list(by_id), format_func=lambda i: by_id[i]["username"])
+    target = accounts.get_user(store, target_id)
+    with st.form("edit_user"):
+        new_role = st.selectbox("Rol", list(ROLES), index=list(ROLES).index(target.role),
+                                format_func=ROLES.get)
+        new_wijken = st.multiselect("Wijkwerkplaatsen", list(wijken), default=list(target.wijken),
+                                    format_func=wijken.get)
+        new_name = st.text_input("Volledige naam", value=target.display_name or "")
+        new_email = st.text_input("E-mailadres", value=target.email or "")
+        active = st.checkbox("Actief", value=target.active)
+        if st.form_submit_button("Wijzigingen opslaan"):
+            with shell.reported():
+                accounts.update_user(store, user, target_id, role=new_role, wijken=new_wijken,
+                                     active=active, display_name=new_name, email=new_email)
+                st.success("Opgeslagen.")
+    if st.button("Nieuw wachtwoord instellen", icon=":material/key:"):
+        with shell.reported():
+            password = accounts.reset_password(store, user, target_id)
+            st.session_state["shown_password"] = (target.username, password)
+            st.rerun()

@@ -1,0 +1,204 @@
+"""The app's shell: the database handle, the login gate, the page list and the page guard.
+
+Pages call `guard(permission)` first; it checks the login and the role on the server on every
+run, so a page reached by URL is as safe as one reached by the menu.
+"""
+
+from __future__ import annotations
+
+import time
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import streamlit as st
+
+from research import accounts, config
+from research.accounts import User
+from research.errors import UserError
+from research.schema import open_store
+from research.setup import admin_password_notice, prepare
+from research.storage import Store, StorageError
+
+UI_DIR = Path(__file__).resolve().parent
+
+
+@dataclass(frozen=True)
+class PageSpec:
+    section: str
+    file: str
+    title: str
+    icon: str
+    permission: str | None  # None: every logged-in user
+
+
+PAGES = [
+    PageSpec("Kwalitatief", "qual_projects.py", "Projecten", ":material/forum:", "qual.read"),
+    PageSpec("Monitor", "survey_results.py", "Resultaten", ":material/bar_chart:", "survey.read"),
+    PageSpec("Monitor", "survey_response.py", "Respons", ":material/how_to_reg:", "survey.read"),
+    PageSpec("Wijkwerkplaats", "tracker_log.py", "Vraag vastleggen", ":material/add_comment:",
+             "tracker.write"),
+    PageSpec("Wijkwerkplaats", "tracker_questions.py", "Bewonersvragen",
+             ":material/question_answer:", "tracker.read"),
+    PageSpec("Beheer", "admin_users.py", "Gebruikers", ":material/group:", "admin"),
+    PageSpec("Beheer", "admin_audit.py", "Auditlog", ":material/history:", "admin"),
+    PageSpec("Beheer", "admin_backup.py", "Back-up", ":material/backup:", "admin"),
+    PageSpec("Account", "account.py", "Mijn account", ":material/person:", None),
+]
+
+
+# -- showing user text ------------------------------------------------------------------------
+
+_MARKDOWN_SPECIAL = set("\\`*_{}[]()#+-.!|<>~$:")
+
+
+def plain(text: object) -> str:
+    """User text made safe for a markdown-rendering element (labels, captions, messages)."""
+    return "".join("\\" + c if c in _MARKDOWN_SPECIAL else c for c in str(text))
+
+
+# -- database ---------------------------------------------------------------------------------
+
+@st.cache_resource(show_spinner=False)
+def _open(path: str) -> Store:
+    # One Store per process and file; it keeps a connection per thread (one per session run).
+    store = open_store(Path(path))
+    prepared = prepare(store)
+    if prepared.admin_password:
+        print(admin_password_notice(prepared.admin_password), flush=True)
+    return store
+
+
+def store() -> Store:
+    """The app's database; on a storage problem, a clear page instead of a traceback."""
+    try:
+        return _open(str(config.db_path()))
+    except StorageError as error:
+        st.title("De database kan niet worden geopend")
+        st.error(error.message)
+        st.caption(f"Bestand: {config.db_path()}")
+        st.stop()
+        raise  # unreachable: st.stop() ends the run
+
+
+# -- login ------------------------------------------------------------------------------------
+
+def _oidc_configured() -> bool:
+    try:
+        return "auth" in st.secrets
+    except Exception:  # no secrets file at all: Streamlit raises instead of answering False
+        return False
+
+
+def _start_session(user: User) -> None:
+    st.session_state["auth"] = {"user_id": user.id, "last_seen": time.time()}
+
+
+def logout(message: str | None = None) -> None:
+    """End the session (and the identity provider's, when used)."""
+    st.session_state.pop("auth", None)
+    if message:
+        st.session_state["login_message"] = message
+
+
+def _session_user(store: Store) -> User | None:
+    auth = st.session_state.get("auth")
+    if not auth:
+        return None
+    user = accounts.get_user(store, auth["user_id"])
+    now = time.time()
+    if user is None or not user.active:
+        logout("Je account is uitgeschakeld. Neem contact op met een beheerder.")
+        return None
+    if accounts.session_expired(auth["last_seen"], now, config.session_timeout_minutes()):
+        logout("Je sessie is verlopen. Log opnieuw in.")
+        return None
+    auth["last_seen"] = now
+    return user
+
+
+def _login_form(store: Store) -> None:
+    st.title("Onderzoekswerkplaats")
+    st.caption("Kwalitatief onderzoek, monitors en bewonersvragen op één plek.")
+    message = st.session_state.pop("login_message", None)
+    if message:
+        st.info(message)
+    if _oidc_configured():
+        if getattr(st.user, "is_logged_in", False):
+            user = accounts.user_for_identity(store, st.user.get("email"))
+            if user:
+                _start_session(user)
+                st.rerun()
+            st.error("Je bent ingelogd bij je organisatie, maar er is hier nog geen account voor "
+                     "je e-mailadres. Vraag een beheerder om een account.")
+        st.button("Inloggen via je organisatie", type="primary", on_click=st.login)
+        st.caption("Of log in met een lokaal account:")
+    with st.form("login"):
+        username = st.text_input("Gebruikersnaam", autocomplete="username")
+        password = st.text_input("Wachtwoord", type="password", autocomplete="current-password")
+        submitted = st.form_submit_button("Inloggen", type="primary")
+    if submitted:
+        try:
+            user = accounts.authenticate(store, username, password)
+        except UserError as error:
+            st.error(error.message)
+        else:
+            _start_session(user)
+            st.rerun()
+
+
+def login_gate(store: Store) -> User:
+    """The logged-in user; otherwise show the login page and end this run."""
+    user = _session_user(store)
+    if user is None:
+        _login_form(store)
+        st.stop()
+    return user  # type: ignore[return-value]
+
+
+def account_box(user: User) -> None:
+    """Who is logged in, with a logout button, in the sidebar."""
+    with st.sidebar:
+        st.caption(f"Ingelogd als **{plain(user.label)}** · {user.role_label}")
+        if st.button("Uitloggen", icon=":material/logout:"):
+            logout("Je bent uitgelogd.")
+            if _oidc_configured() and getattr(st.user, "is_logged_in", False):
+                st.logout()
+            st.rerun()
+
+
+# -- pages ------------------------------------------------------------------------------------
+
+def allowed_pages(user: User) -> list[PageSpec]:
+    """The pages this user's role may open, in menu order."""
+    return [p for p in PAGES if p.permission is None or accounts.can(user, p.permission)]
+
+
+def navigation(user: User) -> dict[str, list]:
+    """st.navigation's argument: the user's allowed pages grouped by section."""
+    sections: dict[str, list] = {}
+    for spec in allowed_pages(user):
+        sections.setdefault(spec.section, []).append(
+            st.Page(str(UI_DIR / spec.file), title=spec.title, icon=spec.icon,
+                    url_path=spec.file.removesuffix(".py")))
+    return sections
+
+
+def guard(permission: str | None) -> tuple[Store, User]:
+    """Start a page: the database and the logged-in user, or a refusal if the role lacks
+    `permission`. Checked on the server on every run."""
+    db = store()
+    user = login_gate(db)
+    if permission is not None and not accounts.can(user, permission):
+        st.error("Je hebt geen toegang tot deze pagina.")
+        st.stop()
+    return db, user
+
+
+@contextmanager
+def reported():
+    """Show a user error as a Dutch message instead of a traceback; nothing else is caught."""
+    try:
+        yield
+    except UserError as error:
+        st.error(error.message)

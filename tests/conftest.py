@@ -1,0 +1,60 @@
+"""Shared fixtures: a fresh database per test, and one account per role."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from research import accounts
+from research.accounts import SYSTEM_USER
+from research.schema import open_store
+from research.setup import prepare
+
+PASSWORD = "correct-paard-batterij"
+
+
+@pytest.fixture
+def db_path(tmp_path, monkeypatch):
+    """Path of a new database file, also exported as RESEARCH_DB for pages and commands."""
+    path = tmp_path / "research.db"
+    monkeypatch.setenv("RESEARCH_DB", str(path))
+    monkeypatch.setenv("RESEARCH_ADMIN_PASSWORD", PASSWORD)
+    return path
+
+
+@pytest.fixture
+def store(db_path):
+    """A migrated database with the taxonomies and the account `admin` (no demo data)."""
+    store = open_store(db_path)
+    prepare(store)
+    yield store
+    store.close()
+
+
+@pytest.fixture
+def demo_store(db_path):
+    """A migrated database with the demo data loaded."""
+    store = open_store(db_path)
+    prepare(store, with_demo=True)
+    yield store
+    store.close()
+
+
+def make_users(store) -> dict[str, accounts.User]:
+    """One account per role (the coordinator belongs to Noord), all with PASSWORD."""
+    made = {"beheerder": accounts.find_user(store, "admin")}
+    for name, role, wijken in [("olga", "onderzoeker", ()), ("anna", "analist", ()),
+                               ("coby", "coordinator", ("noord",)), ("lex", "lezer", ())]:
+        made[role] = accounts.create_user(store, SYSTEM_USER, name, role, PASSWORD, wijken=wijken)
+    return made
+
+
+@pytest.fixture
+def users(store):
+    return make_users(store)
+
+
+def logged_in(user: accounts.User) -> dict:
+    """The session-state entry that the login gate leaves for a logged-in user."""
+    return {"user_id": user.id, "last_seen": time.time()}
