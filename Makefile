@@ -13,8 +13,10 @@ run: $(VENV)/.runtime
 	@echo "De app start op http://localhost:$(PORT)  (stoppen met Ctrl+C)"
 	@exec $(PY) -m streamlit run streamlit_app.py --server.port $(PORT) --server.address localhost --server.headless true
 
+# pytest's own exit status is kept in .venv/.pytest-status for .ci/run (make itself exits 2).
 test: $(VENV)/.dev
-	$(PY) -m pytest $(PYTEST_ARGS)
+	@rm -f $(VENV)/.pytest-status
+	@$(PY) -m pytest $(PYTEST_ARGS); status=$$?; echo $$status > $(VENV)/.pytest-status; exit $$status
 
 install: $(VENV)/.runtime
 install-dev: $(VENV)/.dev

@@ -50,7 +50,7 @@ def cmd_init(store: Store, args: argparse.Namespace) -> None:
               "(alleen bij de eerste start gezet).")
     else:
         print("Log in met je account. Wachtwoord kwijt? "
-              "python -m research user reset-password admin")
+              ".venv/bin/python -m research user reset-password admin")
 
 
 def cmd_user_add(store: Store, args: argparse.Namespace) -> None:
