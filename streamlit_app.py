@@ -4,9 +4,9 @@ import streamlit as st
 
 from research.ui import shell
 
-st.set_page_config(page_title="Onderzoekswerkplaats", page_icon=":material/diversity_3:",
-                   layout="wide")
+# The icon is a local file: a material or emoji icon makes browsers fetch it from a CDN.
+st.set_page_config(page_title="Onderzoekswerkplaats", page_icon=shell.ICON, layout="wide")
 store = shell.store()
-user = shell.login_gate(store)
+user = shell.login_gate(store, keep_url=True)
 shell.account_box(user)
 st.navigation(shell.navigation(user)).run()

@@ -233,6 +233,10 @@ def update_user(store: Store, actor: User, user_id: int, *, role: str | None = N
         changes["display_name"] = display_name.strip() or None
     if email is not None:
         changes["email"] = email.strip() or None
+        if changes["email"] and store.one("SELECT 1 FROM users WHERE email = ? AND id != ?",
+                                          [changes["email"], user_id]):
+            raise AccountError(f"Het e-mailadres '{changes['email']}' hoort al bij een ander "
+                               "account.")
 
     def apply(tx: Tx) -> None:
         tx.update("users", user_id, changes)
@@ -301,21 +305,21 @@ def authenticate(store: Store, username: str, password: str, now: datetime | Non
     """
     now = now or datetime.now(timezone.utc)
     name = username.strip()
-    throttle = store.one("SELECT * FROM login_throttle WHERE username = ?", [name])
-    locked_until = _parse(throttle["locked_until"]) if throttle else None
-    if locked_until and locked_until > now:
-        wait = int((locked_until - now).total_seconds()) + 1
-        raise LoginError(f"Te veel mislukte pogingen. Probeer het over {wait} seconden opnieuw.")
-
     row = store.one("SELECT * FROM users WHERE username = ?", [name]) if name else None
-    ok = _verify(row["password_hash"] if row else None, password) and bool(row and row["active"])
     actor = Actor(row["username"] if row else (name[:64] or "?"), row["id"] if row else None)
 
-    def record(tx: Tx) -> None:
+    def check(tx: Tx) -> bool:
+        # Read and update the failure counter inside one write transaction, so that parallel
+        # attempts (one thread per browser session) are all counted.
+        throttle = tx.get("login_throttle", name)
+        locked_until = _parse(throttle["locked_until"]) if throttle else None
+        if locked_until and locked_until > now:
+            return False
+        ok = _verify(row["password_hash"] if row else None, password) and bool(row and row["active"])
         if ok:
             tx.db.execute("DELETE FROM login_throttle WHERE username = ?", [name])
             tx.event("session", row["id"], "login")
-            return
+            return True
         failures = (throttle["failures"] if throttle else 0) + 1
         lock = None
         if failures >= FREE_ATTEMPTS:
@@ -325,8 +329,14 @@ def authenticate(store: Store, username: str, password: str, now: datetime | Non
                                         "locked_until": lock}, pk="username")
         tx.event("session", row["id"] if row else None, "login_failed",
                  after={"username": name[:64], "failures": failures})
+        return False
 
-    store.write(actor, record)
+    throttle = store.one("SELECT locked_until FROM login_throttle WHERE username = ?", [name])
+    locked_until = _parse(throttle["locked_until"]) if throttle else None
+    if locked_until and locked_until > now:
+        wait = int((locked_until - now).total_seconds()) + 1
+        raise LoginError(f"Te veel mislukte pogingen. Probeer het over {wait} seconden opnieuw.")
+    ok = store.write(actor, check)
     if not ok:
         raise LoginError(BAD_LOGIN)
     return _user_from_row(store, row)

@@ -54,7 +54,7 @@ def backup_bytes(store: Store, actor: Actor) -> bytes:
 def check_backup(source: Path) -> list[str]:
     """Refuse a file that is not a readable database of this app; returns its migrations."""
     try:
-        check_file(source)
+        check_file(source, writable=False)
     except StorageError as error:
         raise BackupError(f"Dit bestand is geen bruikbare back-up: {error.message}") from error
     conn = sqlite3.connect(f"file:{source}?mode=ro", uri=True)

@@ -26,9 +26,13 @@ from research.storage import Store
 
 
 def _password(args: argparse.Namespace) -> str | None:
-    if getattr(args, "password_stdin", False):
-        return sys.stdin.readline().rstrip("\n")
-    return None
+    """The password given on standard input with --password-stdin, else None (generate one)."""
+    if not getattr(args, "password_stdin", False):
+        return None
+    password = sys.stdin.readline().rstrip("\n")
+    if not password:
+        raise AccountError("Er kwam geen wachtwoord binnen op standaardinvoer.")
+    return password
 
 
 def _user(store: Store, name: str) -> accounts.User:
@@ -96,9 +100,18 @@ def cmd_restore(store: Store, args: argparse.Namespace) -> None:
     print(f"Back-up {args.source} teruggezet. De vorige inhoud staat in {safety}.")
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse with the project's error convention: `Fout: ...` and exit status 1."""
+
+    def error(self, message: str):
+        self.print_usage(sys.stderr)
+        self.exit(1, f"Fout: ongeldige opdracht ({message}). "
+                     "Zie `python -m research --help`.\n")
+
+
 def parser() -> argparse.ArgumentParser:
     """The argument parser (its help texts are the command line's documentation)."""
-    top = argparse.ArgumentParser(prog="python -m research",
+    top = _Parser(prog="python -m research",
                                   description="Onderzoekswerkplaats vanaf de opdrachtregel.")
     top.add_argument("--db", help="databasebestand (standaard RESEARCH_DB of data/research.db)")
     commands = top.add_subparsers(dest="command", required=True, metavar="OPDRACHT")

@@ -12,6 +12,7 @@ from datetime import date, timedelta
 
 import pandas as pd
 
+from research import accounts
 from research.accounts import SYSTEM_USER
 from research.qual import projects
 from research.storage import Store, Tx
@@ -91,6 +92,9 @@ def _load_qual(store: Store) -> None:
         store, SYSTEM_USER, f"Buurtkamers Nieuw-West en Noord {DEMO_MARK}",
         "Verkennende studie naar wat buurtkamers betekenen voor bewoners met weinig "
         "vertrouwen in instanties. Alle personen en uitspraken zijn verzonnen.")
+    admin = accounts.find_user(store, "admin")
+    if admin is not None:
+        projects.add_member(store, SYSTEM_USER, project_id, admin.id, "lead")
     doc_ids = [projects.add_document(store, SYSTEM_USER, project_id, name, text, kind, held_on)
                for name, kind, held_on, text in INTERVIEWS]
     code_ids = {name: projects.add_code(store, SYSTEM_USER, project_id, name, colour, description)

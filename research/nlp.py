@@ -8,9 +8,21 @@ in the package spacy-lookups-data, loaded from disk, never from the network.
 from __future__ import annotations
 
 from functools import lru_cache
+from pathlib import Path
 
 import spacy
+import yaml
 from spacy.language import Language
+
+from research.config import CODEBOOKS_DIR
+
+SUPPLEMENT = CODEBOOKS_DIR / "lemma_aanvullingen.yaml"
+
+
+def supplement(path: Path = SUPPLEMENT) -> dict[str, str]:
+    """Our additions to the lookup table (form -> lemma), from codebooks/."""
+    with open(path, encoding="utf-8") as handle:
+        return {str(k).lower(): str(v) for k, v in yaml.safe_load(handle)["aanvullingen"].items()}
 
 
 @lru_cache(maxsize=1)
@@ -19,6 +31,11 @@ def pipeline() -> Language:
     nlp = spacy.blank("nl")
     nlp.add_pipe("lemmatizer", config={"mode": "lookup"})
     nlp.initialize()
+    # The shipped table lacks many frequent plurals ("kinderen", "buurten"); without them a
+    # keyword or lemma search for "kind" or "buurt" misses them.
+    table = nlp.get_pipe("lemmatizer").lookups.get_table("lemma_lookup")
+    for form, lemma in supplement().items():
+        table[form] = lemma
     return nlp
 
 

@@ -69,32 +69,57 @@ def pending(db: sqlite_utils.Database, migrations: list[Migration] | None = None
 
 
 def backup_copy(source: Path, target: Path) -> Path:
-    """Copy a live database to `target` with SQLite's online backup (consistent under writes)."""
-    src = sqlite3.connect(str(source))
+    """Copy a live database to `target` with SQLite's online backup (consistent under writes).
+
+    The copy is switched to a rollback journal, so it is one self-contained file.
+    """
+    src = sqlite3.connect(f"file:{source}?mode=ro", uri=True)
     dst = sqlite3.connect(str(target))
     try:
         src.backup(dst)
+        dst.execute("PRAGMA journal_mode = DELETE")
     finally:
         dst.close()
         src.close()
     return target
 
 
+def _inspect(path: Path, migrations: list[Migration] | None) -> list[Migration]:
+    """Pending migrations, read through a read-only connection so that a refused file
+    (newer, or another program's database) is left byte for byte as it was."""
+    if not path.exists() or path.stat().st_size == 0:
+        return MIGRATIONS if migrations is None else migrations
+    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    try:
+        db = sqlite_utils.Database(conn)
+        if not applied(db) and db.table_names():
+            raise StorageError(
+                "foreign",
+                f"{path.name} is een SQLite-database van een ander programma. Kies een ander "
+                "bestand met RESEARCH_DB of --db; dit bestand is niet aangeraakt.")
+        return pending(db, migrations)
+    finally:
+        conn.close()
+
+
 def migrate(path: Path, migrations: list[Migration] | None = None) -> list[str]:
     """Bring the database at `path` up to date; returns the names of the migrations applied."""
     path = Path(path)
     check_file(path)
+    todo = _inspect(path, migrations)
+    if not todo:
+        return []
+    fresh = not path.exists() or path.stat().st_size == 0
+    copy = None
+    if not fresh:
+        stamp = datetime.now().strftime("%Y%m%d-%H%M%S-%f")
+        copy = backup_copy(path, path.with_name(f"{path.name}.voor-migratie-{stamp}"))
     conn = connect(path)
     db = sqlite_utils.Database(conn)
     try:
-        todo = pending(db, migrations)
-        if not todo:
-            return []
-        copy = None
-        if applied(db):
-            stamp = datetime.now().strftime("%Y%m%d-%H%M%S-%f")
-            copy = backup_copy(path, path.with_name(f"{path.name}.voor-migratie-{stamp}"))
         conn.execute("BEGIN IMMEDIATE")
+        # Checked again under the write lock: another process may have migrated meanwhile.
+        todo = pending(db, migrations)
         current = None
         try:
             db.execute("CREATE TABLE IF NOT EXISTS migrations "

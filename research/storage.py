@@ -38,7 +38,7 @@ T = TypeVar("T")
 class StorageError(UserError):
     """A database problem the user must be told about, with a Dutch message.
 
-    `kind` is one of: readonly, locked, corrupt, newer, migration.
+    `kind` is one of: readonly, locked, corrupt, foreign, newer, migration.
     """
 
     def __init__(self, kind: str, message: str):
@@ -235,19 +235,22 @@ def connect(path: Path) -> sqlite3.Connection:
     return conn
 
 
-def check_file(path: Path) -> None:
+def check_file(path: Path, *, writable: bool = True) -> None:
     """Refuse, with a Dutch message, a database file that cannot safely be used.
 
-    Checks happen before anything is written, so a bad file is never overwritten.
+    Checks happen before anything is written, so a bad file is never overwritten. With
+    `writable=False` (a backup to read from) write access is not required.
     """
     path = Path(path)
     folder = path.parent if str(path.parent) else Path(".")
+    if path.is_dir():
+        raise StorageError("readonly", f"{path} is een map, geen databasebestand.")
     if not path.exists():
         if not folder.exists() or not os.access(folder, os.W_OK):
             raise StorageError("readonly", f"De map {folder} bestaat niet of is niet schrijfbaar; "
                                            "de database kan daar niet worden aangemaakt.")
         return
-    if not os.access(path, os.W_OK) or not os.access(folder, os.W_OK):
+    if writable and (not os.access(path, os.W_OK) or not os.access(folder, os.W_OK)):
         raise StorageError("readonly", f"Het databasebestand {path.name} is alleen-lezen. "
                                        "Geef schrijfrechten op het bestand en de map, "
                                        "of kies een ander bestand met RESEARCH_DB.")

@@ -169,6 +169,10 @@ def add_document(store: Store, user: User, project_id: int, name: str, text: str
     text = normalise_newlines(text)
     if not text.strip():
         raise ProjectError(f"Het document '{name}' is leeg.")
+    if "\x00" in text:
+        # A NUL means binary content; SQLite's text functions also stop counting at it.
+        raise ProjectError(f"Het document '{name}' bevat binaire tekens (NUL); "
+                           "is het wel een tekstbestand?")
     if store.value("SELECT 1 FROM documents WHERE project_id = ? AND name = ?", [project_id, name]):
         raise ProjectError(f"Er is al een document '{name}' in dit project.")
     return store.write(user.actor, lambda tx: tx.insert("documents", {

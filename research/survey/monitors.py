@@ -104,23 +104,27 @@ def import_wave(store: Store, user: User, monitor_id: int, label: str, year: int
         wave_id = tx.insert("waves", {"monitor_id": monitor_id, "label": label, "year": year})
         var_ids = {var["name"]: _upsert_variable(tx, monitor_id, var) for var in variables}
         answers = []
-        for record in data.to_dict("records"):
+        for row_number, record in enumerate(data.to_dict("records"), start=1):
             unit = record.get("eenheid")
+            weight = _number(record.get("gewicht"), "gewicht", row_number)
+            if weight is not None and weight <= 0:
+                raise MonitorError(f"Rij {row_number}: het gewicht moet groter dan 0 zijn.")
             response_id = tx.db["responses"].insert({
                 "wave_id": wave_id,
-                "unit_id": units.get(str(unit)) if unit is not None else None,
-                "completed_on": record.get("ingevuld"),
-                "weight": float(record.get("gewicht") or 1.0)}).last_pk
+                "unit_id": None if _empty(unit) else units.get(str(unit)),
+                "completed_on": None if _empty(record.get("ingevuld")) else record["ingevuld"],
+                "weight": 1.0 if weight is None else weight}).last_pk
             for var in variables:
                 value = record[var["name"]]
-                if value is None or (isinstance(value, float) and math.isnan(value)):
+                if _empty(value):
                     continue
                 if var["type"] == "open":
                     answers.append({"response_id": response_id, "variable_id": var_ids[var["name"]],
                                     "value": None, "text": str(value)})
                 else:
                     answers.append({"response_id": response_id, "variable_id": var_ids[var["name"]],
-                                    "value": float(value), "text": None})
+                                    "value": _number(value, var["name"], row_number),
+                                    "text": None})
         tx.db["answers"].insert_all(answers, batch_size=5000)
         tx.event("wave", wave_id, "import", after={
             "monitor_id": monitor_id, "label": label, "responses": len(data),
@@ -128,6 +132,23 @@ def import_wave(store: Store, user: User, monitor_id: int, label: str, year: int
         return wave_id
 
     return store.write(user.actor, apply)
+
+
+def _empty(value) -> bool:
+    return value is None or (isinstance(value, float) and math.isnan(value)) or value == ""
+
+
+def _number(value, column: str, row_number: int) -> float | None:
+    """A cell as a number (None when empty), or a Dutch refusal naming the cell."""
+    if _empty(value):
+        return None
+    try:
+        number = float(str(value).replace(",", ".")) if isinstance(value, str) else float(value)
+    except (TypeError, ValueError):
+        raise MonitorError(f"Rij {row_number}, kolom {column}: '{value}' is geen getal.") from None
+    if math.isnan(number) or math.isinf(number):
+        raise MonitorError(f"Rij {row_number}, kolom {column}: '{value}' is geen getal.")
+    return number
 
 
 def _upsert_variable(tx: Tx, monitor_id: int, var: dict) -> int:
@@ -221,15 +242,16 @@ def numeric_summary(store: Store, user: User, variable_id: int) -> pd.DataFrame:
     if var["type"] not in NUMERIC:
         raise MonitorError(f"{var['label']} is geen getalvraag.")
     values = pd.DataFrame(store.rows(
-        "SELECT w.label AS meting, w.year, a.value FROM answers a"
+        "SELECT w.id AS wave, w.label AS meting, a.value FROM answers a"
         " JOIN responses r ON r.id = a.response_id JOIN waves w ON w.id = r.wave_id"
-        " WHERE a.variable_id = ? AND a.value IS NOT NULL", [variable_id]),
-        columns=["meting", "year", "value"])
+        " WHERE a.variable_id = ? AND a.value IS NOT NULL ORDER BY w.year, w.label",
+        [variable_id]), columns=["wave", "meting", "value"])
     values = values[~values["value"].isin({float(c) for c in var["missing_codes"]})]
-    summary = values.groupby(["year", "meting"], sort=True)["value"].agg(
+    # Grouped by wave id in query order: a wave without a year must not drop out.
+    summary = values.groupby(["wave", "meting"], sort=False)["value"].agg(
         n="count", gemiddelde="mean", minimum="min", maximum="max").reset_index()
     summary["gemiddelde"] = summary["gemiddelde"].round(2)
-    return summary.drop(columns="year")
+    return summary.drop(columns="wave")
 
 
 def open_answers(store: Store, user: User, variable_id: int) -> pd.DataFrame:

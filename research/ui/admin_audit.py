@@ -15,12 +15,14 @@ left, middle, right = st.columns(3)
 actor = left.selectbox("Gebruiker", options["actors"], index=None, placeholder="Alle")
 entity = middle.selectbox("Onderdeel", options["entities"], index=None, placeholder="Alle")
 period = right.date_input("Periode", value=(), format="DD-MM-YYYY")
-since, until = (period + (None, None))[:2] if isinstance(period, tuple) else (period, None)
+since, until = shell.date_range(period)
 
 found = audit.events(store, user, actor=actor, entity=entity, since=since, until=until)
 st.caption(f"{len(found)} gebeurtenissen (de nieuwste 500 hoogstens)")
+table = pd.DataFrame(found, columns=["at", "actor", "entity", "entity_id", "action", "before",
+                                    "after"])
 st.dataframe(
-    pd.DataFrame(found, columns=["at", "actor", "entity", "entity_id", "action", "before", "after"])
-    .rename(columns={"at": "Tijdstip (UTC)", "actor": "Gebruiker", "entity": "Onderdeel",
+    table.assign(at=shell.local_times(table["at"])).fillna("")
+    .rename(columns={"at": "Tijdstip", "actor": "Gebruiker", "entity": "Onderdeel",
                      "entity_id": "Id", "action": "Actie", "before": "Voor", "after": "Na"}),
     hide_index=True, width="stretch")

@@ -16,11 +16,17 @@ if shown:
     st.success(f"Wachtwoord voor {shell.plain(shown[0])} (wordt maar één keer getoond):")
     st.code(shown[1], language=None)
 
+saved = st.session_state.pop("saved_message", None)
+if saved:
+    st.success(saved)
+
 rows = accounts.list_users(store)
 table = pd.DataFrame(rows)
 st.dataframe(
-    table.assign(role=table["role"].map(ROLES), active=table["active"].astype(bool))
+    table.assign(role=table["role"].map(ROLES), active=table["active"].astype(bool),
+                 password_changed_at=shell.local_times(table["password_changed_at"]))
     [["username", "display_name", "email", "role", "wijken", "active", "password_changed_at"]]
+    .fillna("")
     .rename(columns={"username": "Gebruikersnaam", "display_name": "Naam", "email": "E-mail",
                      "role": "Rol", "wijken": "Wijkwerkplaatsen", "active": "Actief",
                      "password_changed_at": "Wachtwoord gewijzigd"}),
@@ -35,7 +41,7 @@ with add_tab:
         email = st.text_input("E-mailadres (voor inloggen via de organisatie)")
         role = st.selectbox("Rol", list(ROLES), format_func=ROLES.get)
         chosen = st.multiselect("Wijkwerkplaatsen (voor een coördinator)", list(wijken),
-                                format_func=wijken.get)
+                                format_func=wijken.get, placeholder="Kies wijkwerkplaatsen")
         if st.form_submit_button("Account aanmaken", type="primary"):
             with shell.reported():
                 password = accounts.generate_password()
@@ -53,7 +59,7 @@ with edit_tab:
         new_role = st.selectbox("Rol", list(ROLES), index=list(ROLES).index(target.role),
                                 format_func=ROLES.get)
         new_wijken = st.multiselect("Wijkwerkplaatsen", list(wijken), default=list(target.wijken),
-                                    format_func=wijken.get)
+                                    format_func=wijken.get, placeholder="Kies wijkwerkplaatsen")
         new_name = st.text_input("Volledige naam", value=target.display_name or "")
         new_email = st.text_input("E-mailadres", value=target.email or "")
         active = st.checkbox("Actief", value=target.active)
@@ -61,8 +67,10 @@ with edit_tab:
             with shell.reported():
                 accounts.update_user(store, user, target_id, role=new_role, wijken=new_wijken,
                                      active=active, display_name=new_name, email=new_email)
-                st.success("Opgeslagen.")
-    if st.button("Nieuw wachtwoord instellen", icon=":material/key:"):
+                st.session_state["saved_message"] = "Opgeslagen."
+                st.rerun()
+    sure = st.checkbox("Ik wil een nieuw wachtwoord instellen; het huidige vervalt meteen.")
+    if st.button("Nieuw wachtwoord instellen", icon=":material/key:", disabled=not sure):
         with shell.reported():
             password = accounts.reset_password(store, user, target_id)
             st.session_state["shown_password"] = (target.username, password)

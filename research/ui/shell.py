@@ -11,6 +11,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+import pandas as pd
 import streamlit as st
 
 from research import accounts, config
@@ -21,6 +22,7 @@ from research.setup import admin_password_notice, prepare
 from research.storage import Store, StorageError
 
 UI_DIR = Path(__file__).resolve().parent
+ICON = str(UI_DIR / "icon.png")
 
 
 @dataclass(frozen=True)
@@ -76,7 +78,7 @@ def store() -> Store:
     except StorageError as error:
         st.title("De database kan niet worden geopend")
         st.error(error.message)
-        st.caption(f"Bestand: {config.db_path()}")
+        st.caption(f"Bestand: {plain(config.db_path())}")
         st.stop()
         raise  # unreachable: st.stop() ends the run
 
@@ -95,8 +97,9 @@ def _start_session(user: User) -> None:
 
 
 def logout(message: str | None = None) -> None:
-    """End the session (and the identity provider's, when used)."""
-    st.session_state.pop("auth", None)
+    """End the session: forget everything it held (a prepared backup download among it)."""
+    for key in list(st.session_state.keys()):
+        del st.session_state[key]
     if message:
         st.session_state["login_message"] = message
 
@@ -147,10 +150,16 @@ def _login_form(store: Store) -> None:
             st.rerun()
 
 
-def login_gate(store: Store) -> User:
-    """The logged-in user; otherwise show the login page and end this run."""
+def login_gate(store: Store, *, keep_url: bool = False) -> User:
+    """The logged-in user; otherwise show the login page and end this run.
+
+    With `keep_url` (the router), every page is registered, hidden, while the login form shows,
+    so that a bookmarked page address survives the login instead of falling back to the start.
+    """
     user = _session_user(store)
     if user is None:
+        if keep_url:
+            st.navigation(_pages(PAGES), position="hidden")
         _login_form(store)
         st.stop()
     return user  # type: ignore[return-value]
@@ -174,14 +183,18 @@ def allowed_pages(user: User) -> list[PageSpec]:
     return [p for p in PAGES if p.permission is None or accounts.can(user, p.permission)]
 
 
-def navigation(user: User) -> dict[str, list]:
-    """st.navigation's argument: the user's allowed pages grouped by section."""
+def _pages(specs: list[PageSpec]) -> dict[str, list]:
     sections: dict[str, list] = {}
-    for spec in allowed_pages(user):
+    for spec in specs:
         sections.setdefault(spec.section, []).append(
             st.Page(str(UI_DIR / spec.file), title=spec.title, icon=spec.icon,
                     url_path=spec.file.removesuffix(".py")))
     return sections
+
+
+def navigation(user: User) -> dict[str, list]:
+    """st.navigation's argument: the user's allowed pages grouped by section."""
+    return _pages(allowed_pages(user))
 
 
 def guard(permission: str | None) -> tuple[Store, User]:
@@ -193,6 +206,19 @@ def guard(permission: str | None) -> tuple[Store, User]:
         st.error("Je hebt geen toegang tot deze pagina.")
         st.stop()
     return db, user
+
+
+def local_times(column):
+    """UTC timestamps (ISO text) as Amsterdam time, 'dd-mm-jjjj uu:mm', for a table column."""
+    moments = pd.to_datetime(column, utc=True, errors="coerce").dt.tz_convert("Europe/Amsterdam")
+    return moments.dt.strftime("%d-%m-%Y %H:%M")
+
+
+def date_range(period) -> tuple:
+    """(since, until) from a range date_input, whose value has zero, one or two dates."""
+    if not isinstance(period, tuple):
+        return period, None
+    return (period + (None, None))[:2]
 
 
 @contextmanager

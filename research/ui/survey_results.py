@@ -48,8 +48,8 @@ if var["type"] in monitors.CATEGORICAL:
                + ". Antwoorden als 'weet niet' tellen niet mee in de basis; hun aantal staat "
                  "rechts.")
     valid = table.dropna(subset=["percentage"])
-    figure = px.bar(valid, x="antwoord", y="percentage", color="meting", barmode="group",
-                    labels={"antwoord": "", "percentage": "%", "meting": "Meting"})
+    figure = px.bar(valid.astype({"meting": str}), x="antwoord", y="percentage", color="meting",
+                    barmode="group", labels={"antwoord": "", "percentage": "%", "meting": "Meting"})
     st.plotly_chart(figure, width="stretch")
 elif var["type"] in monitors.NUMERIC:
     summary = monitors.numeric_summary(store, user, variable_id)
@@ -57,6 +57,7 @@ elif var["type"] in monitors.NUMERIC:
     st.caption("Ongewogen gemiddelde van de geldige antwoorden per meting.")
     figure = px.line(summary, x="meting", y="gemiddelde", markers=True,
                      labels={"meting": "Meting", "gemiddelde": "Gemiddelde"})
+    figure.update_xaxes(type="category")  # wave labels such as "2025" are names, not numbers
     st.plotly_chart(figure, width="stretch")
 else:
     answers = monitors.open_answers(store, user, variable_id)

@@ -18,13 +18,17 @@ domains = taxonomies.life_domains(store)
 
 with st.form("log_question", clear_on_submit=True):
     text = st.text_area("Vraag, in de woorden van de bewoner", max_chars=questions.MAX_TEXT)
+    # One row of columns per pair, so that on a phone (columns stacked) the required fields
+    # still come first and the optional ones last.
     left, right = st.columns(2)
     asked_on = left.date_input("Datum", value=date.today(), max_value=date.today(),
                                format="DD-MM-YYYY")
     wijk = right.selectbox("Wijkwerkplaats", own, format_func=wijken.get)
-    place = left.text_input("Bijeenkomst of plek")
-    group = right.selectbox("Gesteld door", list(questions.ASKER_GROUPS),
-                            format_func=questions.ASKER_GROUPS.get)
+    left, right = st.columns(2)
+    group = left.selectbox("Gesteld door", list(questions.ASKER_GROUPS),
+                           format_func=questions.ASKER_GROUPS.get)
+    place = right.text_input("Bijeenkomst of plek")
+    left, right = st.columns(2)
     programme = left.selectbox("Onderzoeksprogramma", list(programmes), index=None,
                                format_func=programmes.get, placeholder="Nog niet bepaald")
     domain = right.selectbox("Leefdomein", list(domains), index=None, format_func=domains.get,

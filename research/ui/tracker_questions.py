@@ -23,7 +23,7 @@ wijk = left.selectbox("Wijkwerkplaats", visible, index=None, format_func=wijken.
 programme = middle.selectbox("Onderzoeksprogramma", list(programmes), index=None,
                              format_func=programmes.get, placeholder="Alle")
 period = right.date_input("Periode", value=(), format="DD-MM-YYYY", max_value=date.today())
-since, until = (period + (None, None))[:2] if isinstance(period, tuple) else (period, None)
+since, until = shell.date_range(period)
 
 found = questions.list_questions(store, user, wijk_id=wijk, programme_id=programme,
                                  since=since, until=until)

@@ -1,0 +1,239 @@
+"""Architecture rules, checked on the source with `ast` (not grep):
+
+- only research/ui/ imports streamlit;
+- no SQL in research/ui/ (pages call domain functions);
+- streamlit_app.py only routes;
+- every page file is in shell.PAGES and starts with shell.guard(...);
+- the requirements files pin every package with ==.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from pathlib import Path
+
+import pytest
+
+from research.ui import shell
+
+ROOT = Path(__file__).resolve().parent.parent
+RESEARCH = ROOT / "research"
+UI = RESEARCH / "ui"
+NON_PAGES = {"shell.py", "__init__.py"}
+
+
+def parse(path: Path) -> ast.Module:
+    return ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+
+
+def imported_modules(tree: ast.AST) -> set[str]:
+    """Every module named by an import anywhere in the tree (also inside functions)."""
+    found: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            found.add(node.module)
+    return found
+
+
+def imports_streamlit(tree: ast.AST) -> bool:
+    return any(m == "streamlit" or m.startswith("streamlit.") for m in imported_modules(tree))
+
+
+def is_docstring(node: ast.stmt) -> bool:
+    return (isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant)
+            and isinstance(node.value.value, str))
+
+
+def dotted(node: ast.AST) -> str:
+    """'a.b.c' for a Name/Attribute chain, else ''."""
+    parts = []
+    while isinstance(node, ast.Attribute):
+        parts.append(node.attr)
+        node = node.value
+    if isinstance(node, ast.Name):
+        parts.append(node.id)
+        return ".".join(reversed(parts))
+    return ""
+
+
+def ui_files() -> list[Path]:
+    return sorted(UI.glob("*.py"))
+
+
+def page_files() -> list[Path]:
+    return [p for p in ui_files() if p.name not in NON_PAGES]
+
+
+# -- (a) streamlit only in research/ui --------------------------------------------------------
+
+def non_ui_modules() -> list[Path]:
+    return sorted(p for p in RESEARCH.rglob("*.py") if UI not in p.parents)
+
+
+def test_the_checker_sees_streamlit_imports():
+    assert imports_streamlit(ast.parse("import streamlit as st"))
+    assert imports_streamlit(ast.parse("from streamlit.testing.v1 import AppTest"))
+    assert imports_streamlit(ast.parse("def f():\n    import streamlit.components.v1\n"))
+    assert not imports_streamlit(ast.parse("import streamlit_extras_not_it"))
+    assert imports_streamlit(parse(UI / "shell.py"))
+
+
+@pytest.mark.parametrize("path", non_ui_modules(), ids=lambda p: str(p.relative_to(ROOT)))
+def test_only_ui_imports_streamlit(path):
+    assert not imports_streamlit(parse(path)), f"{path.relative_to(ROOT)} imports streamlit"
+
+
+def test_there_are_non_ui_modules_to_check():
+    names = {p.relative_to(RESEARCH).as_posix() for p in non_ui_modules()}
+    assert {"accounts.py", "storage.py", "tracker/questions.py", "qual/projects.py"} <= names
+
+
+# -- (b) no SQL in research/ui ----------------------------------------------------------------
+
+SQL = re.compile(
+    r"\bSELECT\b[\s\S]*?\bFROM\b|\bINSERT\s+INTO\b|\bUPDATE\b\s+\S+\s+SET\b|\bDELETE\s+FROM\b"
+    r"|\bCREATE\s+TABLE\b",
+    re.IGNORECASE)
+DB_CALLS = {"execute", "executemany", "executescript", "query"}
+
+
+def string_constants(tree: ast.AST) -> list[str]:
+    """Every string literal, including the literal parts of f-strings."""
+    return [node.value for node in ast.walk(tree)
+            if isinstance(node, ast.Constant) and isinstance(node.value, str)]
+
+
+def db_calls(tree: ast.AST) -> list[str]:
+    return [node.func.attr for node in ast.walk(tree)
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+            and node.func.attr in DB_CALLS]
+
+
+def test_the_sql_checker_finds_sql():
+    tree = ast.parse('db.execute("x")\nstore.rows(f"select id from t where x = {y}")\n'
+                     'q = "insert into t values (1)"\nu = "UPDATE users SET a = 1"\n'
+                     'd = "delete from t"\nc = "create table t (a)"\nr = store.db.query("q")\n')
+    assert db_calls(tree) == ["execute", "query"]
+    assert len([s for s in string_constants(tree) if SQL.search(s)]) == 5
+    assert not SQL.search("Selecteer een project uit de lijst")
+    assert not SQL.search("Wijzigingen opslaan")
+
+
+@pytest.mark.parametrize("path", ui_files(), ids=lambda p: p.name)
+def test_no_sql_in_the_ui(path):
+    tree = parse(path)
+    assert db_calls(tree) == [], f"{path.name} calls the database directly"
+    sql = [s for s in string_constants(tree) if SQL.search(s)]
+    assert sql == [], f"{path.name} contains SQL: {sql}"
+
+
+# -- (c) streamlit_app.py only routes ---------------------------------------------------------
+
+def test_router_only_routes():
+    tree = parse(ROOT / "streamlit_app.py")
+    body = tree.body
+    assert len(body) <= 10, f"{len(body)} top-level statements"
+    for node in ast.walk(tree):
+        assert not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef,
+                                     ast.Lambda, ast.For, ast.AsyncFor, ast.While, ast.With,
+                                     ast.Try, ast.If)), ast.dump(node)[:80]
+    allowed_imports = {"streamlit", "research.ui", "research.ui.shell"}
+    calls = []
+    for index, node in enumerate(body):
+        if is_docstring(node) and index == 0:
+            continue
+        if isinstance(node, ast.Import):
+            assert {a.name for a in node.names} <= allowed_imports
+            continue
+        if isinstance(node, ast.ImportFrom):
+            assert node.module in allowed_imports
+            continue
+        if isinstance(node, ast.Assign):
+            assert all(isinstance(t, ast.Name) for t in node.targets)
+            value = node.value
+        elif isinstance(node, ast.Expr):
+            value = node.value
+        else:
+            raise AssertionError(f"unexpected statement: {ast.dump(node)[:80]}")
+        assert isinstance(value, ast.Call), ast.dump(value)[:80]
+        # A chain like st.navigation(...).run(): check every call in it.
+        for call in (n for n in ast.walk(value) if isinstance(n, ast.Call)):
+            name = dotted(call.func)
+            if not name and isinstance(call.func, ast.Attribute):
+                name = "<result>." + call.func.attr
+            calls.append(name)
+    for name in calls:
+        assert (name in {"st.set_page_config", "st.navigation", "<result>.run"}
+                or name.startswith("shell.")), f"streamlit_app.py calls {name}"
+    assert "st.set_page_config" in calls
+    assert "st.navigation" in calls
+    assert "shell.login_gate" in calls
+
+
+# -- (d) every page is listed and guarded first -----------------------------------------------
+
+def test_every_page_file_is_listed_and_every_listed_page_exists():
+    on_disk = {p.name for p in page_files()}
+    listed = [spec.file for spec in shell.PAGES]
+    assert len(listed) == len(set(listed)), "a page is listed twice"
+    assert on_disk == set(listed)
+    assert len({spec.title for spec in shell.PAGES}) == len(shell.PAGES)
+
+
+def first_statement_after_preamble(tree: ast.Module) -> ast.stmt:
+    for index, node in enumerate(tree.body):
+        if index == 0 and is_docstring(node):
+            continue
+        if isinstance(node, (ast.Import, ast.ImportFrom)):
+            continue
+        return node
+    raise AssertionError("the page has no statements")
+
+
+def guard_permission(node: ast.stmt) -> ast.expr:
+    """The argument of `... = shell.guard(<permission>)`, or a failed assertion."""
+    assert isinstance(node, (ast.Assign, ast.Expr)), ast.dump(node)[:80]
+    call = node.value
+    assert isinstance(call, ast.Call) and dotted(call.func) == "shell.guard", \
+        f"first statement is not shell.guard(...): {ast.unparse(node)}"
+    assert len(call.args) == 1 and not call.keywords
+    return call.args[0]
+
+
+@pytest.mark.parametrize("path", page_files(), ids=lambda p: p.name)
+def test_page_calls_guard_first(path):
+    tree = parse(path)
+    permission = guard_permission(first_statement_after_preamble(tree))
+    [spec] = [s for s in shell.PAGES if s.file == path.name]
+    # The guard checks the same permission as the menu entry.
+    assert isinstance(permission, ast.Constant)
+    assert permission.value == spec.permission, (
+        f"{path.name} guards {permission.value!r} but PAGES says {spec.permission!r}")
+    # And the page guards once, not again later with another permission.
+    assert sum(1 for n in ast.walk(tree) if isinstance(n, ast.Call)
+               and dotted(n.func) == "shell.guard") == 1
+
+
+# -- (e) pinned requirements ------------------------------------------------------------------
+
+PIN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*(\[[A-Za-z0-9,._-]+\])?==[A-Za-z0-9.+!-]+$")
+
+
+@pytest.mark.parametrize("name", ["requirements.txt", "requirements-dev.txt"])
+def test_requirements_are_pinned(name):
+    lines = [line.split("#", 1)[0].strip()
+             for line in (ROOT / name).read_text(encoding="utf-8").splitlines()]
+    packages = [line for line in lines if line]
+    assert packages, f"{name} lists no packages"
+    unpinned = [line for line in packages if not PIN.match(line)]
+    assert unpinned == [], f"{name} has lines not pinned with ==: {unpinned}"
+
+
+def test_runtime_requirements_list_the_core_packages():
+    required = {line.split("==")[0].lower()
+                for line in (ROOT / "requirements.txt").read_text().splitlines()
+                if "==" in line and not line.lstrip().startswith("#")}
+    assert {"streamlit", "pandas", "plotly", "sqlite-utils", "argon2-cffi"} <= required

@@ -1,0 +1,273 @@
+"""Backups made while others write, and restores that are checked first and can be undone."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sqlite3
+import subprocess
+import threading
+
+import pytest
+from argon2 import PasswordHasher
+
+from conftest import PASSWORD
+from research import accounts
+from research.accounts import SYSTEM_USER
+from research.backup import BackupError, backup, backup_bytes, check_backup, restore
+from research.schema import migrate
+from research.storage import SQLITE_HEADER, SYSTEM, Actor
+
+
+@pytest.fixture(autouse=True)
+def cheap_hashing(monkeypatch):
+    """Argon2id at minimal cost, so that creating accounts does not slow the tests down."""
+    monkeypatch.setattr(accounts, "_hasher", PasswordHasher(time_cost=1, memory_cost=8,
+                                                            parallelism=1))
+
+
+def dump(path) -> str:
+    """The database's full content as SQL (read through a fresh connection)."""
+    conn = sqlite3.connect(path)
+    try:
+        return "\n".join(conn.iterdump())
+    finally:
+        conn.close()
+
+
+def query(path, sql):
+    conn = sqlite3.connect(path)
+    try:
+        return conn.execute(sql).fetchall()
+    finally:
+        conn.close()
+
+
+def safety_copies(store):
+    return sorted(store.path.parent.glob(f"{store.path.name}.voor-herstel-*"))
+
+
+# -- backup -----------------------------------------------------------------------------------
+
+def test_backup_while_another_thread_writes(store, tmp_path):
+    stop, progress = threading.Event(), threading.Semaphore(0)
+    errors = []
+
+    def writer():
+        try:
+            number = 0
+            while not stop.is_set():
+                number += 1
+                store.write(Actor("schrijver"), lambda tx: tx.insert("meta", {
+                    "key": f"rij-{number:05d}", "value": "x" * 200}))
+                progress.release()
+        except BaseException as error:  # reported by the main thread
+            errors.append(error)
+        finally:
+            store.close()
+
+    thread = threading.Thread(target=writer, daemon=True)
+    thread.start()
+    try:
+        for _ in range(30):
+            assert progress.acquire(timeout=10)
+        committed_before = store.value("SELECT count(*) FROM meta WHERE key LIKE 'rij-%'")
+        target = backup(store, tmp_path / "tijdens-schrijven.db", SYSTEM)
+        for _ in range(10):  # the writer kept going during and after the backup
+            assert progress.acquire(timeout=10)
+    finally:
+        stop.set()
+        thread.join(10)
+    assert errors == []
+    committed_after = store.value("SELECT count(*) FROM meta WHERE key LIKE 'rij-%'")
+
+    assert check_backup(target) == ["0001_foundation"]
+    (in_backup,), = query(target, "SELECT count(*) FROM meta WHERE key LIKE 'rij-%'")
+    assert committed_before >= 30
+    assert committed_before <= in_backup < committed_after
+    assert query(target, "PRAGMA integrity_check") == [("ok",)]
+    assert not (tmp_path / "tijdens-schrijven.db.deel").exists()
+
+
+def test_backup_is_logged(store, tmp_path):
+    backup(store, tmp_path / "kopie.db", Actor("admin", 1))
+    assert store.one("SELECT actor, entity, action, after FROM events ORDER BY id DESC LIMIT 1") \
+        == {"actor": "admin", "entity": "database", "action": "backup",
+            "after": '{"bestand": "kopie.db"}'}
+
+
+def test_backup_refuses_an_existing_target(store, tmp_path):
+    target = tmp_path / "bestaat.db"
+    target.write_bytes(b"niet overschrijven")
+    with pytest.raises(BackupError) as raised:
+        backup(store, target, SYSTEM)
+    assert raised.value.message == f"{target} bestaat al; kies een nieuwe bestandsnaam."
+    assert target.read_bytes() == b"niet overschrijven"
+    with pytest.raises(BackupError, match="bestaat al"):
+        backup(store, store.path, SYSTEM)
+
+
+def test_backup_refuses_a_missing_folder(store, tmp_path):
+    with pytest.raises(BackupError) as raised:
+        backup(store, tmp_path / "nergens" / "kopie.db", SYSTEM)
+    assert raised.value.message == f"De map {tmp_path / 'nergens'} bestaat niet."
+
+
+def test_backup_bytes(store):
+    data = backup_bytes(store, SYSTEM)
+    assert data.startswith(SQLITE_HEADER)
+    assert len(data) % 4096 == 0
+
+
+# -- restore ----------------------------------------------------------------------------------
+
+def test_restore_brings_back_the_backed_up_state(store, tmp_path):
+    saved = backup(store, tmp_path / "gisteren.db", SYSTEM)
+    accounts.create_user(store, SYSTEM_USER, "nieuw", "lezer", PASSWORD)
+    assert accounts.find_user(store, "nieuw") is not None
+
+    safety = restore(store, saved, Actor("admin", 1))
+
+    assert accounts.find_user(store, "nieuw") is None
+    assert [u["username"] for u in accounts.list_users(store)] == ["admin"]
+    # The safety copy holds the state from just before the restore.
+    assert safety.name.startswith("research.db.voor-herstel-")
+    assert safety_copies(store) == [safety]
+    assert query(safety, "SELECT username FROM users ORDER BY username") == [("admin",), ("nieuw",)]
+    # The restore itself is logged in the restored database.
+    assert store.one("SELECT actor, entity, action, after FROM events ORDER BY id DESC LIMIT 1") \
+        == {"actor": "admin", "entity": "database", "action": "restore",
+            "after": f'{{"bron": "gisteren.db", "kopie_van_voor": "{safety.name}"}}'}
+    # And the database still works for writing.
+    accounts.create_user(store, SYSTEM_USER, "daarna", "lezer", PASSWORD)
+    assert accounts.authenticate(store, "daarna", PASSWORD).username == "daarna"
+
+
+def test_restore_is_seen_by_open_connections_of_other_threads(store, tmp_path):
+    """Another session keeps its connection open across the restore and reads the new content."""
+    saved = backup(store, tmp_path / "gisteren.db", SYSTEM)
+    accounts.create_user(store, SYSTEM_USER, "nieuw", "lezer", PASSWORD)
+    read_again, restored, seen = threading.Event(), threading.Event(), []
+
+    def other_session():
+        try:
+            seen.append(store.value("SELECT count(*) FROM users WHERE username = 'nieuw'"))
+            read_again.set()
+            restored.wait(10)
+            seen.append(store.value("SELECT count(*) FROM users WHERE username = 'nieuw'"))
+        finally:
+            store.close()
+
+    thread = threading.Thread(target=other_session)
+    thread.start()
+    assert read_again.wait(10)
+    restore(store, saved, SYSTEM)
+    restored.set()
+    thread.join(10)
+    assert seen == [1, 0]
+
+
+@pytest.fixture
+def live(store):
+    """The live database's content before a refused restore."""
+    accounts.create_user(store, SYSTEM_USER, "blijft", "lezer", PASSWORD)
+    return dump(store.path)
+
+
+def assert_untouched(store, before):
+    assert dump(store.path) == before
+    assert safety_copies(store) == []
+    assert accounts.find_user(store, "blijft") is not None
+
+
+def test_restore_refuses_a_file_that_is_no_database(store, tmp_path, live):
+    source = tmp_path / "vakantiefoto.db"
+    source.write_bytes(os.urandom(10_000))
+    with pytest.raises(BackupError) as raised:
+        restore(store, source, SYSTEM)
+    assert raised.value.message.startswith(
+        "Dit bestand is geen bruikbare back-up: vakantiefoto.db is geen SQLite-database")
+    assert_untouched(store, live)
+
+
+def test_restore_refuses_a_database_of_another_app(store, tmp_path, live):
+    source = tmp_path / "ander.db"
+    conn = sqlite3.connect(source)
+    conn.execute("CREATE TABLE users (id INTEGER PRIMARY KEY, naam TEXT)")
+    conn.execute("INSERT INTO users (naam) VALUES ('iemand')")
+    conn.commit()
+    conn.close()
+    with pytest.raises(BackupError) as raised:
+        restore(store, source, SYSTEM)
+    assert raised.value.message == "Dit bestand is geen back-up van deze app."
+    assert_untouched(store, live)
+
+
+def test_restore_refuses_a_backup_of_a_newer_app(store, tmp_path, live):
+    source = tmp_path / "nieuwer.db"
+    shutil.copy(store.path, source)
+    conn = sqlite3.connect(source)
+    conn.execute("INSERT INTO migrations (name, applied_at) VALUES ('9000_toekomst', 'later')")
+    conn.commit()
+    conn.close()
+    with pytest.raises(BackupError) as raised:
+        restore(store, source, SYSTEM)
+    assert raised.value.message.startswith(
+        "Deze database is gemaakt met een nieuwere versie van de app (onbekende migraties: "
+        "9000_toekomst).")
+    assert_untouched(store, live)
+
+
+def test_restore_refuses_a_missing_file(store, tmp_path, live):
+    with pytest.raises(BackupError) as raised:
+        restore(store, tmp_path / "weg.db", SYSTEM)
+    assert raised.value.message == f"{tmp_path / 'weg.db'} bestaat niet."
+    assert_untouched(store, live)
+
+
+def test_check_backup_refuses_an_empty_database(tmp_path):
+    source = tmp_path / "leeg.db"
+    sqlite3.connect(source).close()
+    with pytest.raises(BackupError, match="^Dit bestand is geen back-up van deze app.$"):
+        check_backup(source)
+
+
+def test_restore_of_an_older_backup_migrates_it(store, tmp_path):
+    """A backup is migrated to the current schema after it is put back."""
+    old = tmp_path / "oud.db"
+    migrate(old)
+    conn = sqlite3.connect(old)
+    conn.execute("INSERT INTO users (username, role, created_at) VALUES ('oudje', 'lezer', 'x')")
+    conn.commit()
+    conn.close()
+    restore(store, old, SYSTEM)
+    assert [u["username"] for u in accounts.list_users(store)] == ["oudje"]
+    assert store.rows("SELECT name FROM migrations") == [{"name": "0001_foundation"}]
+
+
+def _make_read_only(path) -> None:
+    os.chmod(path, 0o444)
+    if os.access(path, os.W_OK):  # root: make it immutable instead
+        if shutil.which("chattr") is None or subprocess.run(
+                ["chattr", "+i", str(path)], capture_output=True).returncode != 0:
+            os.chmod(path, 0o644)
+            pytest.skip("cannot make a file read-only for this user")
+
+
+def _make_writable(path) -> None:
+    if shutil.which("chattr"):
+        subprocess.run(["chattr", "-i", str(path)], capture_output=True)
+    os.chmod(path, 0o644)
+
+
+def test_restore_from_a_read_only_backup(store, tmp_path):
+    folder = tmp_path / "archief"
+    folder.mkdir()
+    saved = backup(store, folder / "gisteren.db", SYSTEM)
+    accounts.create_user(store, SYSTEM_USER, "nieuw", "lezer", PASSWORD)
+    _make_read_only(saved)
+    try:
+        restore(store, saved, SYSTEM)
+    finally:
+        _make_writable(saved)
+    assert accounts.find_user(store, "nieuw") is None

@@ -1,0 +1,266 @@
+"""The command line: init, accounts, backup and restore; errors as one Dutch line."""
+
+from __future__ import annotations
+
+import io
+import re
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from argon2 import PasswordHasher
+
+from conftest import PASSWORD
+from research import accounts
+from research.cli import main
+from research.schema import open_store
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(autouse=True)
+def cheap_hashing(monkeypatch):
+    """Argon2id at minimal cost, so that creating accounts does not slow the tests down."""
+    monkeypatch.setattr(accounts, "_hasher", PasswordHasher(time_cost=1, memory_cost=8,
+                                                            parallelism=1))
+
+
+@pytest.fixture
+def cli(db_path, capsys, monkeypatch):
+    """Run `python -m research --db <db_path> ...`; returns (status, stdout, stderr)."""
+
+    def run(*args, stdin: str | None = None):
+        if stdin is not None:
+            monkeypatch.setattr(sys, "stdin", io.StringIO(stdin))
+        status = main(["--db", str(db_path), *args])
+        out, err = capsys.readouterr()
+        return status, out, err
+
+    return run
+
+
+def logs_in(db_path, username, password) -> bool:
+    store = open_store(db_path)
+    try:
+        accounts.authenticate(store, username, password)
+        return True
+    except accounts.LoginError:
+        return False
+    finally:
+        store.close()
+
+
+def refused(result, message):
+    status, out, err = result
+    assert (status, out, err) == (1, "", f"Fout: {message}\n")
+    assert "Traceback" not in err
+
+
+# -- init -------------------------------------------------------------------------------------
+
+def test_init_demo_shows_a_generated_password_once(cli, db_path, monkeypatch):
+    monkeypatch.delenv("RESEARCH_ADMIN_PASSWORD")
+    status, out, err = cli("init", "--demo")
+    assert (status, err) == (0, "")
+    assert out.startswith("Demogegevens geladen (verzonnen, om de app te verkennen).\n"
+                          f"Database klaar: {db_path}\n")
+    assert "Het account 'admin' is aangemaakt met dit wachtwoord (wordt maar één keer getoond):" \
+        in out
+    (password,) = re.findall(r"^      (\S+)$", out, flags=re.MULTILINE)
+    assert len(password) == 16
+    assert logs_in(db_path, "admin", password)
+
+    status, out, err = cli("init", "--demo")
+    assert (status, err) == (0, "")
+    assert out.startswith(f"Database klaar: {db_path}\n"
+                          "Log in met je account. Wachtwoord kwijt? ")
+    assert out.endswith("python -m research user reset-password admin\n")
+    assert len(out.splitlines()) == 2
+    assert password not in out
+    assert logs_in(db_path, "admin", password)
+
+
+def test_init_with_password_from_environment(cli, db_path):
+    status, out, err = cli("init")
+    assert (status, err) == (0, "")
+    assert out == (f"Database klaar: {db_path}\n"
+                   "Log in als 'admin' met het wachtwoord uit RESEARCH_ADMIN_PASSWORD "
+                   "(alleen bij de eerste start gezet).\n")
+    assert PASSWORD not in out
+    assert logs_in(db_path, "admin", PASSWORD)
+
+
+def test_db_path_comes_from_research_db(db_path, capsys):
+    assert main(["init"]) == 0  # RESEARCH_DB is set by the db_path fixture
+    assert capsys.readouterr().out.startswith(f"Database klaar: {db_path}\n")
+    assert db_path.exists()
+
+
+def test_subprocess_init(tmp_path):
+    target = tmp_path / "sub.db"
+    result = subprocess.run(
+        [sys.executable, "-m", "research", "--db", str(target), "init"], cwd=ROOT,
+        capture_output=True, text=True, timeout=120,
+        env={"PATH": "/usr/bin:/bin", "RESEARCH_ADMIN_PASSWORD": PASSWORD})
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith(f"Database klaar: {target}\n")
+    assert result.stderr == ""
+    assert target.exists()
+
+
+# -- accounts ---------------------------------------------------------------------------------
+
+def test_user_add_with_password_from_stdin(cli, db_path):
+    cli("init")
+    status, out, err = cli("user", "add", "kees", "--role", "lezer", "--display-name",
+                           "Kees de Lezer", "--password-stdin", stdin="geheim-wachtwoord-1\n")
+    assert (status, out, err) == (0, "Account 'kees' aangemaakt met rol Lezer.\n", "")
+    assert logs_in(db_path, "kees", "geheim-wachtwoord-1")
+
+
+def test_user_add_generates_and_shows_a_password(cli, db_path):
+    cli("init")
+    status, out, err = cli("user", "add", "coco", "--role", "coordinator", "--wijk", "noord",
+                           "--wijk", "zuidoost", "--email", "coco@example.nl")
+    assert (status, err) == (0, "")
+    first, second = out.splitlines()
+    assert first == "Account 'coco' aangemaakt met rol Coördinator."
+    assert second.startswith("Wachtwoord (wordt maar één keer getoond): ")
+    password = second.rsplit(" ", 1)[1]
+    assert logs_in(db_path, "coco", password)
+
+
+def test_user_list(cli):
+    cli("init")
+    cli("user", "add", "coco", "--role", "coordinator", "--wijk", "zuidoost", "--wijk", "noord")
+    cli("user", "add", "kees", "--role", "lezer")
+    cli("user", "disable", "kees")
+    status, out, err = cli("user", "list")
+    assert (status, err) == (0, "")
+    admin, coco, kees = out.splitlines()
+    assert admin == "admin                    Beheerder    actief"
+    assert kees == "kees                     Lezer        uitgeschakeld"
+    # group_concat gives no guaranteed order for the wijken.
+    assert coco in ("coco                     Coördinator  actief  [noord, zuidoost]",
+                    "coco                     Coördinator  actief  [zuidoost, noord]")
+
+
+def test_user_reset_password(cli, db_path):
+    cli("init")
+    cli("user", "add", "kees", "--role", "lezer", "--password-stdin", stdin="oud-wachtwoord-1\n")
+    status, out, err = cli("user", "reset-password", "KEES")
+    assert (status, err) == (0, "")
+    assert out.startswith("Nieuw wachtwoord voor 'kees' (wordt maar één keer getoond): ")
+    password = out.strip().rsplit(" ", 1)[1]
+    assert logs_in(db_path, "kees", password)
+    assert not logs_in(db_path, "kees", "oud-wachtwoord-1")
+
+    status, out, err = cli("user", "reset-password", "kees", "--password-stdin",
+                           stdin="gekozen-wachtwoord\n")
+    assert (status, out, err) == (0, "Wachtwoord van 'kees' gewijzigd.\n", "")
+    assert logs_in(db_path, "kees", "gekozen-wachtwoord")
+
+
+def test_reset_password_with_empty_stdin_does_not_lock_the_account_out(cli, db_path):
+    cli("init")
+    cli("user", "add", "kees", "--role", "lezer", "--password-stdin", stdin="oud-wachtwoord-1\n")
+    status, out, err = cli("user", "reset-password", "kees", "--password-stdin", stdin="")
+    candidates = ["oud-wachtwoord-1", *out.split()]
+    assert any(logs_in(db_path, "kees", candidate) for candidate in candidates)
+
+
+def test_user_disable_and_enable(cli, db_path):
+    cli("init")
+    cli("user", "add", "kees", "--role", "lezer", "--password-stdin", stdin="geheim-wachtwoord-1\n")
+    assert cli("user", "disable", "kees") == (0, "Account 'kees' uitgeschakeld.\n", "")
+    assert not logs_in(db_path, "kees", "geheim-wachtwoord-1")
+    assert cli("user", "enable", "kees") == (0, "Account 'kees' ingeschakeld.\n", "")
+    assert logs_in(db_path, "kees", "geheim-wachtwoord-1")
+
+
+# -- errors -----------------------------------------------------------------------------------
+
+def test_unknown_user(cli):
+    cli("init")
+    refused(cli("user", "reset-password", "niemand"), "Er is geen account 'niemand'.")
+    refused(cli("user", "disable", "niemand"), "Er is geen account 'niemand'.")
+
+
+def test_coordinator_without_wijk(cli, db_path):
+    cli("init")
+    refused(cli("user", "add", "coco", "--role", "coordinator"),
+            "Een coördinator hoort bij minstens één wijkwerkplaats.")
+    refused(cli("user", "add", "coco", "--role", "coordinator", "--wijk", "west"),
+            "Onbekende wijkwerkplaats: west. Kies uit: nieuw-west, noord, zuidoost.")
+    store = open_store(db_path)
+    assert accounts.find_user(store, "coco") is None
+    store.close()
+
+
+def test_short_password_from_stdin(cli):
+    cli("init")
+    refused(cli("user", "add", "kees", "--role", "lezer", "--password-stdin", stdin="kort\n"),
+            "Een wachtwoord heeft minstens 10 tekens.")
+
+
+def test_last_beheerder_cannot_be_disabled(cli):
+    cli("init")
+    refused(cli("user", "disable", "admin"), "Er moet minstens één actieve beheerder blijven.")
+
+
+def test_backup_to_an_existing_file(cli, tmp_path):
+    cli("init")
+    target = tmp_path / "al-daar.db"
+    target.write_text("iets")
+    refused(cli("backup", str(target)), f"{target} bestaat al; kies een nieuwe bestandsnaam.")
+    assert target.read_text() == "iets"
+
+
+def test_restore_of_a_missing_file(cli, tmp_path):
+    cli("init")
+    refused(cli("restore", str(tmp_path / "weg.db")), f"{tmp_path / 'weg.db'} bestaat niet.")
+
+
+def test_corrupt_database(tmp_path, capsys):
+    target = tmp_path / "kapot.db"
+    target.write_bytes(b"dit is geen database" * 100)
+    assert main(["--db", str(target), "user", "list"]) == 1
+    out, err = capsys.readouterr()
+    assert out == ""
+    assert err.startswith("Fout: kapot.db is geen SQLite-database of is beschadigd.")
+    assert target.read_bytes() == b"dit is geen database" * 100
+
+
+def test_directory_as_database_gives_a_dutch_error(tmp_path, capsys):
+    folder = tmp_path / "map"
+    folder.mkdir()
+    assert main(["--db", str(folder), "init"]) == 1
+    out, err = capsys.readouterr()
+    assert err.startswith("Fout: ")
+
+
+# -- backup and restore -----------------------------------------------------------------------
+
+def test_backup_and_restore_round_trip(cli, db_path, tmp_path):
+    cli("init")
+    target = tmp_path / "kopie.db"
+    assert cli("backup", str(target)) == (0, f"Back-up geschreven naar {target}.\n", "")
+    cli("user", "add", "kees", "--role", "lezer", "--password-stdin", stdin="geheim-wachtwoord-1\n")
+    assert logs_in(db_path, "kees", "geheim-wachtwoord-1")
+
+    status, out, err = cli("restore", str(target))
+    assert (status, err) == (0, "")
+    match = re.fullmatch(rf"Back-up {re.escape(str(target))} teruggezet\. De vorige inhoud staat "
+                         rf"in ({re.escape(str(db_path))}\.voor-herstel-[0-9-]+)\.\n", out)
+    assert match
+    safety = Path(match.group(1))
+    assert not logs_in(db_path, "kees", "geheim-wachtwoord-1")
+    conn = sqlite3.connect(safety)
+    assert conn.execute("SELECT username FROM users ORDER BY username").fetchall() == [
+        ("admin",), ("kees",)]
+    conn.close()
+
+    _, out, _ = cli("user", "list")
+    assert out.splitlines() == ["admin                    Beheerder    actief"]

@@ -1,0 +1,111 @@
+"""The invented demo data: loaded once, in one transaction, with exactly these contents."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import pytest
+from argon2 import PasswordHasher
+
+from research import accounts, demo
+from research.qual import projects
+from research.setup import prepare
+from research.survey import monitors
+
+TABLES = ("projects", "documents", "codes", "codings", "monitors", "waves", "frame_units",
+          "variables", "responses", "answers", "questions", "events", "meta")
+
+
+@pytest.fixture(autouse=True)
+def cheap_hashing(monkeypatch):
+    """Argon2id at minimal cost, so that the fixture's admin account is quick to make."""
+    monkeypatch.setattr(accounts, "_hasher", PasswordHasher(time_cost=1, memory_cost=8,
+                                                            parallelism=1))
+
+
+def counts(store) -> dict[str, int]:
+    return {table: store.value(f"SELECT count(*) FROM {table}") for table in TABLES}
+
+
+def test_demo_counts(demo_store):
+    found = counts(demo_store)
+    assert {k: found[k] for k in ("projects", "documents", "codes", "codings", "monitors",
+                                  "waves", "frame_units", "questions", "variables")} == {
+        "projects": 1, "documents": 3, "codes": 5, "codings": 17, "monitors": 1, "waves": 2,
+        "frame_units": 48, "questions": 13, "variables": 4}
+    assert demo_store.value("SELECT value FROM meta WHERE key = 'demo_loaded'") == "1"
+
+
+def test_demo_waves_are_the_same_on_every_machine(demo_store):
+    admin = accounts.find_user(demo_store, "admin")
+    (monitor,) = monitors.list_monitors(demo_store, admin)
+    assert monitor["name"] == "Gemeentemonitor inburgering (demo, verzonnen)"
+    assert [(w["label"], w["responses"]) for w in monitors.waves(demo_store, admin,
+                                                                 monitor["id"])] == [
+        ("2025", 29), ("2026", 34)]
+
+
+def test_second_load_does_nothing(demo_store):
+    before = counts(demo_store)
+    assert demo.load(demo_store) is False
+    assert prepare(demo_store, with_demo=True).demo_loaded is False
+    assert counts(demo_store) == before
+
+
+def test_first_prepare_reports_the_demo_loaded(db_path):
+    from research.schema import open_store
+
+    store = open_store(db_path)
+    try:
+        assert prepare(store, with_demo=True).demo_loaded is True
+        assert store.value("SELECT count(*) FROM events WHERE action = 'demo_loaded'") == 1
+    finally:
+        store.close()
+
+
+def test_every_demo_coding_covers_its_quoted_passage(demo_store):
+    admin = accounts.find_user(demo_store, "admin")
+    (project,) = projects.list_projects(demo_store, admin)
+    assert project["name"] == "Buurtkamers Nieuw-West en Noord (demo, verzonnen)"
+    by_name = {c["name"]: c["id"] for c in projects.codes(demo_store, admin, project["id"])}
+    assert sorted(by_name) == sorted(name for name, _, _ in demo.CODES)
+
+    found = Counter()
+    for name, code_id in by_name.items():
+        for passage in projects.passages(demo_store, admin, code_id):
+            found[(passage["document"], name, passage["passage"])] += 1
+    expected = Counter((demo.INTERVIEWS[index][0], code, quote)
+                       for index, code, quote in demo.CODINGS)
+    assert sum(expected.values()) == 17
+    assert found == expected
+
+
+def test_demo_documents_are_stored_exactly(demo_store):
+    rows = demo_store.rows("SELECT name, kind, held_on, text FROM documents ORDER BY held_on")
+    assert [(r["name"], r["kind"], r["held_on"], r["text"]) for r in rows] == [
+        (name, kind, held_on, text) for name, kind, held_on, text in demo.INTERVIEWS]
+
+
+def test_demo_questions_per_wijk(demo_store):
+    assert demo_store.rows("SELECT wijk_id, count(*) AS n FROM questions GROUP BY wijk_id"
+                           " ORDER BY wijk_id") == [
+        {"wijk_id": "nieuw-west", "n": 5}, {"wijk_id": "noord", "n": 4},
+        {"wijk_id": "zuidoost", "n": 4}]
+
+
+def test_demo_load_is_one_transaction(store, monkeypatch):
+    """A failure in the last part leaves no half demo behind, so the next start can load it."""
+    before = counts(store)
+
+    def broken(store):
+        raise RuntimeError("stroom uitgevallen")
+
+    original = demo._load_questions
+    monkeypatch.setattr(demo, "_load_questions", broken)
+    with pytest.raises(RuntimeError, match="stroom uitgevallen"):
+        demo.load(store)
+    assert counts(store) == before
+
+    monkeypatch.setattr(demo, "_load_questions", original)
+    assert demo.load(store) is True
+    assert counts(store)["codings"] == 17

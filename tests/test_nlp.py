@@ -1,0 +1,65 @@
+"""The Dutch lemma pipeline (spaCy blank Dutch model with the lookup lemmatizer)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from research import nlp, taxonomies
+
+
+def test_plural_nouns_and_past_tense_are_lemmatised():
+    assert nlp.lemmas("De woningen in onze straat zijn slecht onderhouden.") == [
+        "woning", "straat", "slecht", "onderhouden"]
+    assert nlp.lemmas("Ik liep gisteren naar de speeltuinen.") == [
+        "lopen", "gisteren", "speeltuin"]
+
+
+def test_sentence_with_verbs_and_compounds():
+    assert nlp.lemmas("Buurtbewoners organiseerden gisteren een straatfeest.") == [
+        "buurtbewoner", "organiseren", "gisteren", "straatfeest"]
+    assert nlp.lemmas("Waarom duurt het zo lang voordat de schimmel in onze flat wordt "
+                      "aangepakt?") == ["duren", "schimmel", "flat", "aanpakken"]
+
+
+def test_numbers_and_punctuation_are_dropped():
+    assert nlp.lemmas("In 2025 kwamen 40 vrijwilligers naar het buurthuis!") == [
+        "komen", "vrijwilliger", "buurthuis"]
+
+
+def test_speelden_becomes_spelen():
+    assert nlp.lemmas("speelden") == ["spelen"]
+    assert nlp.lemmas("Speelden") == ["spelen"]
+
+
+def test_without_content_only_every_token_is_kept_lower_case():
+    assert nlp.lemmas("De woningen in onze straat zijn slecht onderhouden.",
+                      content_only=False) == [
+        "de", "woning", "in", "onze", "straat", "zijn", "slecht", "onderhouden", "."]
+    assert nlp.lemmas("In 2025 kwamen 40 vrijwilligers!", content_only=False) == [
+        "in", "2025", "komen", "40", "vrijwilliger", "!"]
+
+
+def test_only_stop_words_leave_nothing():
+    assert nlp.lemmas("De en het, of een? Ik ben er!") == []
+    assert nlp.lemmas("") == []
+
+
+def test_pipeline_is_built_once():
+    assert nlp.pipeline() is nlp.pipeline()
+    assert nlp.pipeline().lang == "nl"
+
+
+def test_lemmas_match_programme_keywords():
+    """Keywords in codebooks/programmas.yaml are lemmas, so words in a question must meet them."""
+    keywords = {kw for row in taxonomies.read("programmes") for kw in json.loads(row["keywords"])}
+    found = set(nlp.lemmas("De woningen hebben schimmel en de huurtoeslag komt niet; "
+                           "vrijwilligers helpen in de buurthuizen."))
+    assert found & keywords == {"woning", "schimmel", "vrijwilliger", "buurthuis"}
+
+
+def test_irregular_plurals_meet_their_keywords():
+    keywords = {kw for row in taxonomies.read("programmes") for kw in json.loads(row["keywords"])}
+    assert {"kind", "ouder", "jongere", "school"} <= keywords
+    assert nlp.lemmas("kinderen ouders jongeren scholen") == ["kind", "ouder", "jongere", "school"]

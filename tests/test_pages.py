@@ -1,0 +1,664 @@
+"""Page tests with Streamlit's AppTest: every page for every role, the router, real form
+interactions, storage problems and the escaping of user text.
+
+Every check compares literal Dutch texts, so a changed message shows up here on purpose.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from datetime import date
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from conftest import PASSWORD, logged_in, make_users
+from research import accounts
+from research.accounts import SYSTEM_USER
+from research.qual import projects
+from research.tracker import questions
+from research.ui import shell
+
+ROOT = Path(__file__).resolve().parent.parent
+ROUTER = ROOT / "streamlit_app.py"
+ROLES = ["beheerder", "onderzoeker", "analist", "coordinator", "lezer"]
+NO_ACCESS = "Je hebt geen toegang tot deze pagina."
+TIMEOUT = 30
+
+
+@pytest.fixture(autouse=True)
+def fresh_open_cache():
+    """Each test opens its own database file; drop cached stores of earlier tests."""
+    shell._open.clear()
+    yield
+    shell._open.clear()
+
+
+@pytest.fixture
+def demo_users(demo_store):
+    """One account per role on the demo database (the coordinator belongs to Noord)."""
+    return make_users(demo_store)
+
+
+def page_file(name: str) -> str:
+    return str(shell.UI_DIR / name)
+
+
+def spec_for(name: str) -> shell.PageSpec:
+    return next(spec for spec in shell.PAGES if spec.file == name)
+
+
+def run_page(name: str, user: accounts.User, **state) -> AppTest:
+    at = AppTest.from_file(page_file(name), default_timeout=TIMEOUT)
+    at.session_state["auth"] = logged_in(user)
+    for key, value in state.items():
+        at.session_state[key] = value
+    return at.run()
+
+
+def run_router(**state) -> AppTest:
+    at = AppTest.from_file(str(ROUTER), default_timeout=TIMEOUT)
+    for key, value in state.items():
+        at.session_state[key] = value
+    return at.run()
+
+
+def titles(at: AppTest) -> list[str]:
+    return [t.value for t in at.title]
+
+
+def errors(at: AppTest) -> list[str]:
+    return [e.value for e in at.error]
+
+
+def no_exception(at: AppTest) -> None:
+    assert not at.exception, [e.value for e in at.exception]
+
+
+def form_button(at: AppTest, label: str):
+    found = [b for b in at.button if b.label == label]
+    assert len(found) == 1, f"expected one button {label!r}, found {[b.label for b in at.button]}"
+    return found[0]
+
+
+def widget(widgets, label: str, form: str | None = None):
+    found = [w for w in widgets if w.label == label and (form is None or w.form_id == form)]
+    assert len(found) == 1, f"expected one widget {label!r}, found {[w.label for w in widgets]}"
+    return found[0]
+
+
+def login(at: AppTest, username: str, password: str) -> AppTest:
+    widget(at.text_input, "Gebruikersnaam").input(username)
+    widget(at.text_input, "Wachtwoord").input(password)
+    return form_button(at, "Inloggen").click().run()
+
+
+def assert_login_form(at: AppTest) -> None:
+    assert titles(at) == ["Onderzoekswerkplaats"]
+    assert [b.label for b in at.button] == ["Inloggen"]
+    assert [t.label for t in at.text_input] == ["Gebruikersnaam", "Wachtwoord"]
+    assert "auth" not in at.session_state
+    # No page ran and no account box was drawn.
+    assert not at.sidebar.caption
+    assert not [b for b in at.button if b.label == "Uitloggen"]
+
+
+# -- every page for every role ----------------------------------------------------------------
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("spec", shell.PAGES, ids=[p.file.removesuffix(".py") for p in shell.PAGES])
+def test_page_for_role(spec, role, demo_users):
+    user = demo_users[role]
+    at = run_page(spec.file, user)
+    no_exception(at)
+    if spec.permission is None or accounts.can(user, spec.permission):
+        assert titles(at) == [spec.title]
+        assert NO_ACCESS not in errors(at)
+    else:
+        assert errors(at) == [NO_ACCESS]
+        assert titles(at) == []
+
+
+def test_the_permission_matrix_is_what_the_roles_promise():
+    """A guard on the test above: it must cover both outcomes for some pages."""
+    role_user = {role: accounts.User(1, role, role, wijken=("noord",)) for role in ROLES}
+    allowed = {(p.file, r) for p in shell.PAGES for r in ROLES
+               if p.permission is None or accounts.can(role_user[r], p.permission)}
+    assert ("admin_users.py", "beheerder") in allowed
+    assert ("admin_users.py", "lezer") not in allowed
+    assert ("tracker_log.py", "coordinator") in allowed
+    assert ("tracker_log.py", "onderzoeker") not in allowed
+    assert ("qual_projects.py", "analist") not in allowed
+    assert all(("account.py", r) in allowed for r in ROLES)
+
+
+def test_a_page_without_login_shows_the_login_form(demo_store):
+    at = AppTest.from_file(page_file("admin_users.py"), default_timeout=TIMEOUT).run()
+    no_exception(at)
+    assert_login_form(at)
+
+
+# -- the router -------------------------------------------------------------------------------
+
+def test_router_not_logged_in_shows_login_form(demo_store):
+    at = run_router()
+    no_exception(at)
+    assert_login_form(at)
+    assert errors(at) == []
+
+
+def test_router_wrong_password_is_refused(demo_store):
+    at = run_router()
+    at = login(at, "admin", "niet-het-wachtwoord")
+    no_exception(at)
+    assert errors(at) == [accounts.BAD_LOGIN]
+    assert errors(at) == ["Gebruikersnaam of wachtwoord onjuist."]
+    assert_login_form(at)
+
+
+def test_router_unknown_user_gets_the_same_message(demo_store):
+    at = login(run_router(), "niemand", PASSWORD)
+    no_exception(at)
+    assert errors(at) == ["Gebruikersnaam of wachtwoord onjuist."]
+    assert_login_form(at)
+
+
+def test_router_right_password_runs_the_first_allowed_page(demo_store):
+    at = login(run_router(), "admin", PASSWORD)
+    no_exception(at)
+    assert errors(at) == []
+    assert titles(at) == ["Projecten"]
+    assert at.session_state["auth"]["user_id"] == accounts.find_user(demo_store, "admin").id
+    assert [c.value for c in at.sidebar.caption] == ["Ingelogd als **Beheerder** · Beheerder"]
+
+
+def test_router_first_page_for_an_analist_is_resultaten(demo_users):
+    at = login(run_router(), "anna", PASSWORD)
+    no_exception(at)
+    assert titles(at) == ["Resultaten"]
+
+
+def test_router_logout_returns_to_the_login_form(demo_users):
+    at = run_router(auth=logged_in(demo_users["lezer"]))
+    assert titles(at) == ["Projecten"]
+    widget(at.sidebar.button, "Uitloggen").click().run()
+    no_exception(at)
+    assert_login_form(at)
+    assert [i.value for i in at.info] == ["Je bent uitgelogd."]
+
+
+def test_session_expires_after_inactivity(demo_users, monkeypatch):
+    monkeypatch.setenv("RESEARCH_SESSION_MINUTES", "1")
+    auth = {"user_id": demo_users["beheerder"].id, "last_seen": time.time() - 3700}
+    at = run_router(auth=auth)
+    no_exception(at)
+    assert_login_form(at)
+    assert [i.value for i in at.info] == ["Je sessie is verlopen. Log opnieuw in."]
+
+
+def test_recent_session_is_kept_and_refreshed(demo_users, monkeypatch):
+    monkeypatch.setenv("RESEARCH_SESSION_MINUTES", "1")
+    seen = time.time() - 30
+    at = run_router(auth={"user_id": demo_users["beheerder"].id, "last_seen": seen})
+    no_exception(at)
+    assert titles(at) == ["Projecten"]
+    assert at.session_state["auth"]["last_seen"] > seen
+
+
+def test_a_disabled_users_session_is_ended(demo_users, demo_store):
+    lezer = demo_users["lezer"]
+    at = run_router(auth=logged_in(lezer))
+    assert titles(at) == ["Projecten"]
+    accounts.update_user(demo_store, demo_users["beheerder"], lezer.id, active=False)
+    at.run()
+    no_exception(at)
+    assert_login_form(at)
+    assert [i.value for i in at.info] == [
+        "Je account is uitgeschakeld. Neem contact op met een beheerder."]
+
+
+def test_a_disabled_user_cannot_log_in(demo_users, demo_store):
+    accounts.update_user(demo_store, demo_users["beheerder"], demo_users["lezer"].id, active=False)
+    at = login(run_router(), "lex", PASSWORD)
+    no_exception(at)
+    assert errors(at) == ["Gebruikersnaam of wachtwoord onjuist."]
+    assert_login_form(at)
+
+
+def test_a_page_reached_directly_ends_a_disabled_session(demo_users, demo_store):
+    lezer = demo_users["lezer"]
+    accounts.update_user(demo_store, demo_users["beheerder"], lezer.id, active=False)
+    at = run_page("account.py", lezer)
+    no_exception(at)
+    assert_login_form(at)
+
+
+# -- tracker_log ------------------------------------------------------------------------------
+
+def test_coordinator_logs_a_question(demo_users, demo_store):
+    coby = demo_users["coordinator"]
+    before = questions.list_questions(demo_store, coby)
+    at = run_page("tracker_log.py", coby)
+    no_exception(at)
+    assert widget(at.selectbox, "Wijkwerkplaats").options == ["Noord"]
+    text = "Waarom sluit de bibliotheek in de Banne om vier uur?"
+    widget(at.text_area, "Vraag, in de woorden van de bewoner").input(text)
+    widget(at.text_input, "Bijeenkomst of plek").input("Buurthuis Banne")
+    widget(at.selectbox, "Gesteld door").set_value("praktijkpartner")
+    form_button(at, "Vastleggen").click().run()
+    no_exception(at)
+    assert errors(at) == []
+    assert [s.value for s in at.success] == ["Vraag vastgelegd."]
+    after = questions.list_questions(demo_store, coby)
+    assert len(after) == len(before) + 1
+    new = [q for q in after if q["text"] == text]
+    assert len(new) == 1
+    assert new[0]["asker_group"] == "praktijkpartner"
+    assert new[0]["place"] == "Buurthuis Banne"
+    assert new[0]["wijkwerkplaats"] == "Noord"
+    assert new[0]["asked_on"] == date.today().isoformat()
+    assert new[0]["status"] == "open"
+
+
+def test_empty_question_is_refused_and_nothing_saved(demo_users, demo_store):
+    coby = demo_users["coordinator"]
+    before = questions.list_questions(demo_store, coby)
+    at = run_page("tracker_log.py", coby)
+    widget(at.text_area, "Vraag, in de woorden van de bewoner").input("   ")
+    form_button(at, "Vastleggen").click().run()
+    no_exception(at)
+    assert errors(at) == ["Schrijf de vraag op in de woorden van de bewoner."]
+    assert not at.success
+    assert questions.list_questions(demo_store, coby) == before
+
+
+# -- admin_users ------------------------------------------------------------------------------
+
+def test_admin_creates_an_account_and_sees_its_password_once(demo_users, demo_store):
+    at = run_page("admin_users.py", demo_users["beheerder"])
+    no_exception(at)
+    assert not at.code
+    widget(at.text_input, "Gebruikersnaam").input("nina")
+    widget(at.text_input, "Volledige naam", form="add_user").input("Nina de Vries")
+    widget(at.selectbox, "Rol", form="add_user").set_value("coordinator")
+    widget(at.multiselect, "Wijkwerkplaatsen (voor een coördinator)").set_value(["zuidoost"])
+    form_button(at, "Account aanmaken").click().run()
+    no_exception(at)
+    assert errors(at) == []
+    assert [s.value for s in at.success] == [
+        "Wachtwoord voor nina (wordt maar één keer getoond):"]
+    assert len(at.code) == 1
+    password = at.code[0].value
+    assert len(password) >= accounts.MIN_PASSWORD_LENGTH
+    created = accounts.find_user(demo_store, "nina")
+    assert created is not None
+    assert (created.role, created.display_name, created.wijken) == (
+        "coordinator", "Nina de Vries", ("zuidoost",))
+    assert accounts.authenticate(demo_store, "nina", password).id == created.id
+    # Shown once: the next run no longer shows it.
+    at.run()
+    no_exception(at)
+    assert not at.code
+
+
+def test_admin_create_account_error_is_dutch(demo_users, demo_store):
+    at = run_page("admin_users.py", demo_users["beheerder"])
+    widget(at.text_input, "Gebruikersnaam").input("olga")  # exists already
+    form_button(at, "Account aanmaken").click().run()
+    no_exception(at)
+    assert errors(at) == ["De gebruikersnaam 'olga' bestaat al."]
+    assert not at.code
+
+
+# -- account ----------------------------------------------------------------------------------
+
+def test_change_password_with_mismatching_repeat(demo_users, demo_store):
+    at = run_page("account.py", demo_users["lezer"])
+    no_exception(at)
+    assert [t.value for t in at.text] == ["Gebruikersnaam: lex", "Rol: Lezer"]
+    widget(at.text_input, "Huidig wachtwoord").input(PASSWORD)
+    widget(at.text_input, "Nieuw wachtwoord").input("een-nieuw-wachtwoord")
+    widget(at.text_input, "Nieuw wachtwoord (nogmaals)").input("een-ander-wachtwoord")
+    form_button(at, "Wachtwoord wijzigen").click().run()
+    no_exception(at)
+    assert errors(at) == ["De twee nieuwe wachtwoorden zijn niet gelijk."]
+    assert not at.success
+    assert accounts.authenticate(demo_store, "lex", PASSWORD).username == "lex"
+
+
+def test_change_password_succeeds(demo_users, demo_store):
+    at = run_page("account.py", demo_users["lezer"])
+    widget(at.text_input, "Huidig wachtwoord").input(PASSWORD)
+    widget(at.text_input, "Nieuw wachtwoord").input("een-nieuw-wachtwoord")
+    widget(at.text_input, "Nieuw wachtwoord (nogmaals)").input("een-nieuw-wachtwoord")
+    form_button(at, "Wachtwoord wijzigen").click().run()
+    no_exception(at)
+    assert errors(at) == []
+    assert [s.value for s in at.success] == ["Je wachtwoord is gewijzigd."]
+    assert accounts.authenticate(demo_store, "lex", "een-nieuw-wachtwoord").username == "lex"
+
+
+def test_coordinator_account_lists_wijken(demo_users):
+    at = run_page("account.py", demo_users["coordinator"])
+    no_exception(at)
+    assert [t.value for t in at.text] == [
+        "Gebruikersnaam: coby", "Rol: Coördinator", "Wijkwerkplaatsen: Noord"]
+
+
+# -- qual_projects ----------------------------------------------------------------------------
+
+DEMO_PROJECT = "Buurtkamers Nieuw-West en Noord (demo, verzonnen)"
+
+
+def test_beheerder_sees_the_demo_project(demo_users, demo_store):
+    admin = demo_users["beheerder"]
+    at = run_page("qual_projects.py", admin)
+    no_exception(at)
+    assert titles(at) == ["Projecten"]
+    assert not at.info
+    assert list(at.dataframe[0].value["Project"]) == [DEMO_PROJECT]
+    assert widget(at.selectbox, "Project openen").options == [DEMO_PROJECT]
+    assert widget(at.selectbox, "Document lezen").options == [
+        "Interview 01 - bewoner Geuzenveld", "Interview 02 - jongerenwerker Slotermeer",
+        "Focusgroep 01 - ouders Noord"]
+    assert len(widget(at.selectbox, "Fragmenten van code").options) == 5
+    # Switching documents and codes works too. These selectboxes format ids with dict.get,
+    # so AppTest needs the raw ids (a formatted label would be "formatted" to None).
+    [project] = projects.list_projects(demo_store, admin)
+    for doc in projects.documents(demo_store, admin, project["id"]):
+        widget(at.selectbox, "Document lezen").set_value(doc["id"]).run()
+        no_exception(at)
+        [text_table] = [d.value for d in at.dataframe if list(d.value.columns) == ["Tekst", "Codes"]]
+        first_line = projects.document(demo_store, admin, doc["id"])["text"].split("\n")[0]
+        assert text_table["Tekst"].iloc[0] == first_line
+    for code in projects.codes(demo_store, admin, project["id"]):
+        widget(at.selectbox, "Fragmenten van code").set_value(code["id"]).run()
+        no_exception(at)
+        assert f"{code['passages']} fragmenten" in [c.value for c in at.caption]
+
+
+def test_non_member_onderzoeker_is_told_to_ask_the_lead(demo_users):
+    at = run_page("qual_projects.py", demo_users["onderzoeker"])
+    no_exception(at)
+    assert titles(at) == ["Projecten"]
+    assert [i.value for i in at.info] == [
+        "Je bent nog geen lid van een project. Vraag de projectleider om je toe te voegen."]
+    assert not at.dataframe
+
+
+def test_onderzoeker_creates_a_project_and_becomes_its_lead(demo_users):
+    at = run_page("qual_projects.py", demo_users["onderzoeker"])
+    widget(at.text_input, "Naam van het project").input("Mijn studie")
+    form_button(at, "Project aanmaken").click().run()
+    no_exception(at)
+    assert [s.value for s in at.success] == ["Project aangemaakt; jij bent de projectleider."]
+    assert list(at.dataframe[0].value["Project"]) == ["Mijn studie"]
+
+
+# -- survey_results ---------------------------------------------------------------------------
+
+def test_survey_results_every_question(demo_users):
+    at = run_page("survey_results.py", demo_users["analist"])
+    no_exception(at)
+    assert titles(at) == ["Resultaten"]
+    assert widget(at.selectbox, "Monitor").options == [
+        "Gemeentemonitor inburgering (demo, verzonnen)"]
+    assert len(at.dataframe) >= 1
+    options = widget(at.selectbox, "Vraag").options
+    assert options == [
+        "Inburgering · Rapportcijfer uitvoering Wet inburgering", "Inburgering · Toelichting",
+        "Samenwerking · Tevredenheid samenwerking COA", "Werk · Regierol begeleiding naar werk"]
+    seen_types = []
+    for index in range(len(options)):
+        widget(at.selectbox, "Vraag").select_index(index).run()
+        no_exception(at)
+        assert errors(at) == []
+        type_caption = [c.value for c in at.caption if c.value.startswith("Type: ")]
+        assert len(type_caption) == 1
+        seen_types.append(type_caption[0])
+        assert at.dataframe, f"no table for {options[index]}"
+        for frame in at.dataframe:
+            assert len(frame.value) > 0, f"empty table for {options[index]}"
+    assert seen_types == ["Type: Rapportcijfer", "Type: Open antwoord", "Type: Likertschaal",
+                          "Type: Enkele keuze"]
+
+
+def test_survey_results_categorical_shows_percentages_and_counts(demo_users):
+    at = run_page("survey_results.py", demo_users["analist"])
+    widget(at.selectbox, "Vraag").select_index(3).run()  # Regierol: enkelvoudig
+    no_exception(at)
+    assert len(at.dataframe) == 2
+    percentages, counts = (frame.value for frame in at.dataframe)
+    assert list(percentages.columns) == ["2025", "2026"]
+    # 'Weet niet' is a missing code: no percentage (outside the base), but its count is shown.
+    assert list(percentages.index) == ["Ja", "Gedeeltelijk", "Nee"]
+    assert list(counts.index) == ["Ja", "Gedeeltelijk", "Nee", "Weet niet"]
+    for wave in ["2025", "2026"]:
+        assert abs(percentages[wave].sum() - 100) < 0.5
+    assert len(at.get("plotly_chart")) == 1
+
+
+def test_rapportcijfer_chart_has_one_tick_per_wave(demo_users):
+    at = run_page("survey_results.py", demo_users["analist"])
+    assert [c.value for c in at.caption if c.value.startswith("Type: ")] == ["Type: Rapportcijfer"]
+    spec = json.loads(at.get("plotly_chart")[0].proto.spec)
+    assert spec["data"][0]["x"] == ["2025", "2026"]
+    assert spec["layout"]["xaxis"].get("type") == "category"
+
+
+def test_survey_response_page(demo_users):
+    at = run_page("survey_response.py", demo_users["lezer"])
+    no_exception(at)
+    assert [m.label for m in at.metric] == ["Respons 2025", "Respons 2026"]
+    assert len(at.get("plotly_chart")) == 1
+    assert len(at.dataframe[0].value) > 0
+
+
+def test_tracker_questions_coordinator_sees_only_own_wijk(demo_users, demo_store):
+    at = run_page("tracker_questions.py", demo_users["coordinator"])
+    no_exception(at)
+    assert widget(at.selectbox, "Wijkwerkplaats").options == ["Noord"]
+    table = at.dataframe[0].value
+    assert set(table["Wijkwerkplaats"]) == {"Noord"}
+    assert [c.value for c in at.caption] == [f"{len(table)} vragen"]
+
+
+def test_tracker_questions_period_filter(demo_users):
+    at = run_page("tracker_questions.py", demo_users["lezer"])
+    assert [c.value for c in at.caption] == ["13 vragen"]
+    widget(at.date_input, "Periode").set_value((date(2026, 2, 1), date(2026, 2, 28))).run()
+    no_exception(at)
+    table = at.dataframe[0].value
+    assert sorted(set(table["Datum"])) == ["2026-02-02", "2026-02-05", "2026-02-11",
+                                           "2026-02-20", "2026-02-25"]
+    assert [c.value for c in at.caption] == [f"{len(table)} vragen"]
+    # A range with only its first day chosen yet: from that day on.
+    widget(at.date_input, "Periode").set_value((date(2026, 3, 10),)).run()
+    no_exception(at)
+    assert sorted(set(at.dataframe[0].value["Datum"])) == ["2026-03-12", "2026-03-18"]
+
+
+# -- admin_audit and admin_backup -------------------------------------------------------------
+
+def test_admin_audit_shows_events(demo_users):
+    at = run_page("admin_audit.py", demo_users["beheerder"])
+    no_exception(at)
+    table = at.dataframe[0].value
+    assert len(table) > 0
+    assert list(table.columns) == ["Tijdstip", "Gebruiker", "Onderdeel", "Id", "Actie",
+                                   "Voor", "Na"]
+    assert f"{len(table)} gebeurtenissen (de nieuwste 500 hoogstens)" in [
+        c.value for c in at.caption]
+    # Filtering by entity narrows the table to that entity.
+    entity = widget(at.selectbox, "Onderdeel")
+    assert "users" in entity.options
+    entity.set_value("users").run()
+    no_exception(at)
+    filtered = at.dataframe[0].value
+    assert 0 < len(filtered) < len(table)
+    assert set(filtered["Onderdeel"]) == {"users"}
+    hashes = [v for v in filtered["Na"].dropna() if "password_hash" in v]
+    assert hashes and all('"password_hash": "***"' in v for v in hashes)
+
+
+def test_admin_backup_leads_to_a_download(demo_users):
+    at = run_page("admin_backup.py", demo_users["beheerder"])
+    no_exception(at)
+    assert not at.get("download_button")
+    widget(at.button, "Back-up maken").click().run()
+    no_exception(at)
+    assert errors(at) == []
+    downloads = at.get("download_button")
+    assert len(downloads) == 1
+    assert downloads[0].proto.label == "Back-up downloaden"
+    data, stamp = at.session_state["backup"]
+    assert data[:16] == b"SQLite format 3\x00"
+    assert downloads[0].proto.url  # served by the media file manager
+    assert any(c.value.endswith(" MB") for c in at.caption)
+
+
+# -- storage problems -------------------------------------------------------------------------
+
+def test_garbage_database_file_gives_a_clear_page(db_path):
+    garbage = os.urandom(8192)
+    while garbage.startswith(b"SQLite format 3"):
+        garbage = os.urandom(8192)
+    db_path.write_bytes(garbage)
+    at = run_router()
+    no_exception(at)
+    assert titles(at) == ["De database kan niet worden geopend"]
+    assert errors(at) == [
+        "research.db is geen SQLite-database of is beschadigd. Het bestand is niet aangeraakt; "
+        "zet een back-up terug met `python -m research restore`."]
+    # The path is shown escaped for markdown (shell.plain), so it reads literally.
+    assert [c.value for c in at.caption] == [f"Bestand: {shell.plain(db_path)}"]
+    assert not at.text_input  # no login form
+    assert db_path.read_bytes() == garbage
+    assert sorted(p.name for p in db_path.parent.iterdir()) == ["research.db"]
+
+
+def test_garbage_database_file_on_a_page_reached_directly(db_path):
+    garbage = b"\x00garbage" * 1000
+    db_path.write_bytes(garbage)
+    at = AppTest.from_file(page_file("tracker_questions.py"), default_timeout=TIMEOUT)
+    at.session_state["auth"] = {"user_id": 1, "last_seen": time.time()}
+    at.run()
+    no_exception(at)
+    assert titles(at) == ["De database kan niet worden geopend"]
+    assert len(at.error) == 1
+    assert db_path.read_bytes() == garbage
+
+
+def test_missing_folder_gives_a_clear_page(tmp_path, monkeypatch):
+    missing = tmp_path / "bestaat-niet" / "research.db"
+    monkeypatch.setenv("RESEARCH_DB", str(missing))
+    at = run_router()
+    no_exception(at)
+    assert titles(at) == ["De database kan niet worden geopend"]
+    assert errors(at) == [f"De map {missing.parent} bestaat niet of is niet schrijfbaar; "
+                          "de database kan daar niet worden aangemaakt."]
+    assert not missing.parent.exists()
+
+
+# -- escaping user text -----------------------------------------------------------------------
+
+def test_display_name_is_escaped_in_the_sidebar(store):
+    nasty = "<img src=x onerror=alert(1)> **vet**"
+    user = accounts.create_user(store, SYSTEM_USER, "mallory", "lezer", PASSWORD,
+                                display_name=nasty)
+    assert shell.plain(nasty) == r"\<img src=x onerror=alert\(1\)\> \*\*vet\*\*"
+    at = run_router(auth=logged_in(user))
+    no_exception(at)
+    captions = [c.value for c in at.sidebar.caption]
+    assert captions == [r"Ingelogd als **\<img src=x onerror=alert\(1\)\> \*\*vet\*\*** · Lezer"]
+    assert "<img" not in captions[0].replace(r"\<img", "")
+
+
+def test_escaped_username_in_shown_password_message(store):
+    admin = accounts.find_user(store, "admin")
+    at = run_page("admin_users.py", admin, shown_password=("a_b*c", "geheim-wachtwoord"))
+    no_exception(at)
+    assert [s.value for s in at.success] == [
+        r"Wachtwoord voor a\_b\*c (wordt maar één keer getoond):"]
+    assert [c.value for c in at.code] == ["geheim-wachtwoord"]
+
+
+# -- more admin_users and login interactions --------------------------------------------------
+
+def test_admin_cannot_disable_own_account(demo_users, demo_store):
+    admin = demo_users["beheerder"]
+    at = run_page("admin_users.py", admin)
+    assert widget(at.selectbox, "Account").value == admin.id  # first in the list: admin
+    widget(at.checkbox, "Actief").uncheck()
+    form_button(at, "Wijzigingen opslaan").click().run()
+    no_exception(at)
+    assert errors(at) == ["Je kunt je eigen beheerdersrechten niet intrekken."]
+    assert accounts.find_user(demo_store, "admin").active
+
+
+def test_admin_resets_a_password(demo_users, demo_store):
+    lex = demo_users["lezer"]
+    at = run_page("admin_users.py", demo_users["beheerder"])
+    widget(at.selectbox, "Account").set_value(lex.id).run()
+    assert widget(at.button, "Nieuw wachtwoord instellen").disabled  # not without confirming
+    at.checkbox[-1].check().run()
+    widget(at.button, "Nieuw wachtwoord instellen").click().run()
+    no_exception(at)
+    assert [s.value for s in at.success] == ["Wachtwoord voor lex (wordt maar één keer getoond):"]
+    password = at.code[0].value
+    assert accounts.authenticate(demo_store, "lex", password).id == lex.id
+
+
+def test_admin_changes_a_role(demo_users, demo_store):
+    lex = demo_users["lezer"]
+    at = run_page("admin_users.py", demo_users["beheerder"])
+    widget(at.selectbox, "Account").set_value(lex.id).run()
+    widget(at.selectbox, "Rol", form="edit_user").set_value("analist")
+    form_button(at, "Wijzigingen opslaan").click().run()
+    no_exception(at)
+    assert errors(at) == []
+    assert [s.value for s in at.success] == ["Opgeslagen."]
+    assert accounts.find_user(demo_store, "lex").role == "analist"
+
+
+def test_user_table_shows_the_saved_role(demo_users, demo_store):
+    lex = demo_users["lezer"]
+    at = run_page("admin_users.py", demo_users["beheerder"])
+    widget(at.selectbox, "Account").set_value(lex.id).run()
+    widget(at.selectbox, "Rol", form="edit_user").set_value("analist")
+    form_button(at, "Wijzigingen opslaan").click().run()
+    assert [s.value for s in at.success] == ["Opgeslagen."]
+    table = at.dataframe[0].value.set_index("Gebruikersnaam")
+    assert table.loc["lex", "Rol"] == "Analist"
+
+
+def test_repeated_wrong_passwords_lock_the_name(demo_store):
+    at = run_router()
+    messages = []
+    for _ in range(8):
+        at = login(at, "admin", "niet-het-wachtwoord")
+        messages.append(errors(at)[0])
+        if messages[-1].startswith("Te veel"):
+            break
+    assert messages[:accounts.FREE_ATTEMPTS] == ["Gebruikersnaam of wachtwoord onjuist."] * 3
+    assert messages[-1].startswith("Te veel mislukte pogingen. Probeer het over ")
+    assert messages[-1].endswith(" seconden opnieuw.")
+    # While locked, even the right password is refused, with the same lock message.
+    at = login(at, "admin", PASSWORD)
+    no_exception(at)
+    assert errors(at)[0].startswith("Te veel mislukte pogingen.")
+    assert_login_form(at)
+
+
+def test_logout_forgets_the_backup(demo_users):
+    at = run_router(auth=logged_in(demo_users["beheerder"]))
+    at.switch_page("research/ui/admin_backup.py").run()
+    assert titles(at) == ["Back-up"]
+    widget(at.button, "Back-up maken").click().run()
+    assert len(at.get("download_button")) == 1
+    widget(at.sidebar.button, "Uitloggen").click().run()
+    assert_login_form(at)
+    assert "backup" not in at.session_state

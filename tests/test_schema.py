@@ -1,0 +1,196 @@
+"""Migrations: applied once, copied before changing a database with data, refused when newer."""
+
+from __future__ import annotations
+
+import hashlib
+import sqlite3
+
+import pytest
+
+from research.schema import MIGRATIONS, Migration, migrate, open_store
+from research.storage import SYSTEM, Store, StorageError
+
+FOUNDATION_TABLES = [
+    "answers", "codes", "codings", "documents", "events", "frame_units", "life_domains",
+    "login_throttle", "meta", "migrations", "monitors", "programmes", "project_members",
+    "projects", "questions", "responses", "sqlite_sequence", "user_wijken", "users", "variables",
+    "waves", "wijkwerkplaatsen",
+]
+
+
+def tables(path) -> list[str]:
+    conn = sqlite3.connect(path)
+    try:
+        return sorted(r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'"))
+    finally:
+        conn.close()
+
+
+def recorded(path) -> list[str]:
+    conn = sqlite3.connect(path)
+    try:
+        return [r[0] for r in conn.execute("SELECT name FROM migrations ORDER BY rowid")]
+    finally:
+        conn.close()
+
+
+def copies(path) -> list:
+    return sorted(path.parent.glob(f"{path.name}.voor-migratie-*"))
+
+
+def digest(path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def add_test_table(db):
+    db.execute("CREATE TABLE test_extra (a TEXT)")
+
+
+def test_registered_migrations():
+    assert [m.name for m in MIGRATIONS] == ["0001_foundation"]
+
+
+def test_migrate_new_file_applies_everything_without_copy(db_path):
+    assert migrate(db_path) == ["0001_foundation"]
+    assert recorded(db_path) == ["0001_foundation"]
+    assert tables(db_path) == FOUNDATION_TABLES
+    assert copies(db_path) == []
+
+
+def test_second_migrate_applies_nothing_and_copies_nothing(db_path):
+    migrate(db_path)
+    before = digest(db_path)
+    assert migrate(db_path) == []
+    assert recorded(db_path) == ["0001_foundation"]
+    assert copies(db_path) == []
+    assert digest(db_path) == before
+
+
+def test_new_migration_copies_database_before_applying(db_path):
+    migrate(db_path)
+    seen_during_apply = []
+
+    def apply(db):
+        seen_during_apply.append([p.name for p in copies(db_path)])
+        add_test_table(db)
+
+    assert migrate(db_path, MIGRATIONS + [Migration("9999_test", apply)]) == ["9999_test"]
+
+    made = copies(db_path)
+    assert len(made) == 1
+    assert seen_during_apply == [[made[0].name]]  # the copy existed when the migration ran
+    assert "test_extra" in tables(db_path)
+    assert recorded(db_path) == ["0001_foundation", "9999_test"]
+    # The copy is the database as it was before: without the new table or its record.
+    assert "test_extra" not in tables(made[0])
+    assert tables(made[0]) == FOUNDATION_TABLES
+    assert recorded(made[0]) == ["0001_foundation"]
+
+    # Applying the same list again does nothing and makes no second copy.
+    assert migrate(db_path, MIGRATIONS + [Migration("9999_test", add_test_table)]) == []
+    assert len(copies(db_path)) == 1
+
+
+def test_failing_migration_changes_nothing_and_keeps_the_copy(db_path):
+    migrate(db_path)
+    tables_before, recorded_before = tables(db_path), recorded(db_path)
+
+    def broken(db):
+        db.execute("CREATE TABLE half_af (a TEXT)")
+        raise RuntimeError("kapot")
+
+    with pytest.raises(StorageError) as raised:
+        migrate(db_path, MIGRATIONS + [Migration("9998_goed", add_test_table),
+                                       Migration("9999_kapot", broken)])
+    error = raised.value
+    assert error.kind == "migration"
+    made = copies(db_path)
+    assert len(made) == 1
+    assert error.message == (
+        "De database kon niet worden bijgewerkt: migratie 9999_kapot mislukte (kapot). "
+        f"Er is niets veranderd. Een kopie van vóór de migratie staat in {made[0]}.")
+    # Neither the failing migration nor the one before it left anything behind.
+    assert tables(db_path) == tables_before
+    assert recorded(db_path) == recorded_before
+    assert tables(made[0]) == tables_before
+
+
+def test_failing_first_migration_on_new_file_leaves_no_tables(db_path):
+    def broken(db):
+        raise ValueError("stuk")
+
+    with pytest.raises(StorageError) as raised:
+        migrate(db_path, MIGRATIONS + [Migration("9999_kapot", broken)])
+    assert raised.value.kind == "migration"
+    assert raised.value.message == ("De database kon niet worden bijgewerkt: migratie 9999_kapot "
+                                    "mislukte (stuk). Er is niets veranderd.")
+    assert tables(db_path) == []
+    assert copies(db_path) == []
+
+
+def _record_future_migration(path) -> None:
+    conn = sqlite3.connect(path)
+    conn.execute("INSERT INTO migrations (name, applied_at) VALUES ('9000_toekomst', 'later')")
+    conn.commit()
+    conn.close()
+
+
+NEWER_MESSAGE = ("Deze database is gemaakt met een nieuwere versie van de app "
+                 "(onbekende migraties: 9000_toekomst). Werk de app bij; "
+                 "het bestand is niet aangeraakt.")
+
+
+def test_database_from_newer_app_is_refused_untouched(db_path):
+    migrate(db_path)
+    _record_future_migration(db_path)
+    before = digest(db_path)
+
+    for attempt in (lambda: migrate(db_path), lambda: open_store(db_path)):
+        with pytest.raises(StorageError) as raised:
+            attempt()
+        assert raised.value.kind == "newer"
+        assert raised.value.message == NEWER_MESSAGE
+    assert digest(db_path) == before
+    assert copies(db_path) == []
+
+
+def test_newer_database_in_rollback_journal_mode_is_refused_untouched(db_path):
+    migrate(db_path)
+    conn = sqlite3.connect(db_path)
+    conn.execute("PRAGMA journal_mode = DELETE")
+    conn.close()
+    _record_future_migration(db_path)
+    before = db_path.read_bytes()
+
+    with pytest.raises(StorageError) as raised:
+        migrate(db_path)
+    assert raised.value.kind == "newer"
+    assert db_path.read_bytes() == before
+
+
+def test_open_store_returns_a_working_store(db_path):
+    store = open_store(db_path)
+    try:
+        assert isinstance(store, Store)
+        assert store.path == db_path
+        store.write(SYSTEM, lambda tx: tx.insert("meta", {"key": "test", "value": "ja"}))
+        assert store.value("SELECT value FROM meta WHERE key = 'test'") == "ja"
+        assert store.value("SELECT count(*) FROM events WHERE entity = 'meta'") == 1
+    finally:
+        store.close()
+
+
+def test_file_with_other_data_is_not_changed_without_a_copy(db_path):
+    conn = sqlite3.connect(db_path)
+    conn.execute("CREATE TABLE notities (tekst TEXT)")
+    conn.execute("INSERT INTO notities VALUES ('belangrijk')")
+    conn.commit()
+    conn.close()
+    before = db_path.read_bytes()
+    try:
+        migrate(db_path)
+    except StorageError:  # refusing the foreign file is fine too, if it is left untouched
+        assert db_path.read_bytes() == before
+        return
+    (copy,) = copies(db_path)
+    assert tables(copy) == ["notities"]
