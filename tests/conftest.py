@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 
 import pytest
+from argon2 import PasswordHasher
 
 from research import accounts
 from research.accounts import SYSTEM_USER
@@ -12,6 +13,14 @@ from research.schema import open_store
 from research.setup import prepare
 
 PASSWORD = "correct-paard-batterij"
+
+
+@pytest.fixture(autouse=True)
+def cheap_hashing(monkeypatch):
+    """Argon2id at minimal cost in tests, so that per-test accounts are quick to make
+    (test_accounts checks the production parameters separately)."""
+    monkeypatch.setattr(accounts, "_hasher", PasswordHasher(time_cost=1, memory_cost=8,
+                                                            parallelism=1))
 
 
 @pytest.fixture

@@ -8,7 +8,6 @@ import threading
 from datetime import datetime, timedelta, timezone
 
 import pytest
-from argon2 import PasswordHasher
 
 from conftest import PASSWORD
 from research import accounts
@@ -19,13 +18,6 @@ from research.schema import open_store
 T0 = datetime(2026, 3, 1, 12, 0, 0, tzinfo=timezone.utc)
 PRODUCTION_HASHER = accounts._hasher
 
-
-@pytest.fixture(autouse=True)
-def cheap_hashing(monkeypatch):
-    """Argon2id at minimal cost, so the accounts each test makes are quick (the production
-    cost is checked in test_production_hashes_are_argon2id_with_default_cost)."""
-    monkeypatch.setattr(accounts, "_hasher", PasswordHasher(time_cost=1, memory_cost=8,
-                                                            parallelism=1))
 
 
 def login_fails(store, name, password, now=None) -> str:

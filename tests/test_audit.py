@@ -5,18 +5,11 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-from argon2 import PasswordHasher
 
 from conftest import PASSWORD
 from research import accounts, audit, storage
 from research.accounts import PermissionDenied
 
-
-@pytest.fixture(autouse=True)
-def cheap_hashing(monkeypatch):
-    """Argon2id at minimal cost, so that the per-test accounts are quick to make."""
-    monkeypatch.setattr(accounts, "_hasher", PasswordHasher(time_cost=1, memory_cost=8,
-                                                            parallelism=1))
 
 
 @pytest.fixture

@@ -9,7 +9,6 @@ import subprocess
 import threading
 
 import pytest
-from argon2 import PasswordHasher
 
 from conftest import PASSWORD
 from research import accounts
@@ -18,12 +17,6 @@ from research.backup import BackupError, backup, backup_bytes, check_backup, res
 from research.schema import migrate
 from research.storage import SQLITE_HEADER, SYSTEM, Actor
 
-
-@pytest.fixture(autouse=True)
-def cheap_hashing(monkeypatch):
-    """Argon2id at minimal cost, so that creating accounts does not slow the tests down."""
-    monkeypatch.setattr(accounts, "_hasher", PasswordHasher(time_cost=1, memory_cost=8,
-                                                            parallelism=1))
 
 
 def dump(path) -> str:

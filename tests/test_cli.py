@@ -10,7 +10,6 @@ import sys
 from pathlib import Path
 
 import pytest
-from argon2 import PasswordHasher
 
 from conftest import PASSWORD
 from research import accounts
@@ -19,12 +18,6 @@ from research.schema import open_store
 
 ROOT = Path(__file__).resolve().parent.parent
 
-
-@pytest.fixture(autouse=True)
-def cheap_hashing(monkeypatch):
-    """Argon2id at minimal cost, so that creating accounts does not slow the tests down."""
-    monkeypatch.setattr(accounts, "_hasher", PasswordHasher(time_cost=1, memory_cost=8,
-                                                            parallelism=1))
 
 
 @pytest.fixture

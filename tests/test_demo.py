@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections import Counter
 
 import pytest
-from argon2 import PasswordHasher
 
 from research import accounts, demo
 from research.qual import projects
@@ -15,12 +14,6 @@ from research.survey import monitors
 TABLES = ("projects", "documents", "codes", "codings", "monitors", "waves", "frame_units",
           "variables", "responses", "answers", "questions", "events", "meta")
 
-
-@pytest.fixture(autouse=True)
-def cheap_hashing(monkeypatch):
-    """Argon2id at minimal cost, so that the fixture's admin account is quick to make."""
-    monkeypatch.setattr(accounts, "_hasher", PasswordHasher(time_cost=1, memory_cost=8,
-                                                            parallelism=1))
 
 
 def counts(store) -> dict[str, int]:

@@ -7,7 +7,6 @@ import math
 
 import pandas as pd
 import pytest
-from argon2 import PasswordHasher
 
 from research import accounts
 from research.accounts import PermissionDenied
@@ -43,12 +42,6 @@ WAVE_2026 = pd.DataFrame({
 })
 TABLES = ("waves", "variables", "responses", "answers", "events")
 
-
-@pytest.fixture(autouse=True)
-def cheap_hashing(monkeypatch):
-    """Argon2id at minimal cost, so that the per-test accounts are quick to make."""
-    monkeypatch.setattr(accounts, "_hasher", PasswordHasher(time_cost=1, memory_cost=8,
-                                                            parallelism=1))
 
 
 @pytest.fixture

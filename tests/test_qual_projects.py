@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-from argon2 import PasswordHasher
 
 from research import accounts
 from research.accounts import PermissionDenied
@@ -12,12 +11,6 @@ from research.qual.projects import ProjectError
 
 NOT_A_MEMBER = "Je bent geen lid van dit project."
 
-
-@pytest.fixture(autouse=True)
-def cheap_hashing(monkeypatch):
-    """Argon2id at minimal cost, so that the per-test accounts are quick to make."""
-    monkeypatch.setattr(accounts, "_hasher", PasswordHasher(time_cost=1, memory_cost=8,
-                                                            parallelism=1))
 
 
 @pytest.fixture

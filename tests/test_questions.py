@@ -6,7 +6,6 @@ import json
 from datetime import date
 
 import pytest
-from argon2 import PasswordHasher
 
 from research import accounts
 from research.accounts import PermissionDenied
@@ -15,12 +14,6 @@ from research.tracker.questions import QuestionError
 
 TODAY = date(2026, 6, 1)
 
-
-@pytest.fixture(autouse=True)
-def cheap_hashing(monkeypatch):
-    """Argon2id at minimal cost, so that the per-test accounts are quick to make."""
-    monkeypatch.setattr(accounts, "_hasher", PasswordHasher(time_cost=1, memory_cost=8,
-                                                            parallelism=1))
 
 
 def log(store, user, wijk, asked_on, text="Waarom is de speeltuin dicht?", **extra):

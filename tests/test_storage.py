@@ -11,7 +11,6 @@ import subprocess
 import threading
 
 import pytest
-from argon2 import PasswordHasher
 
 from research import accounts, storage
 from research.accounts import SYSTEM_USER
@@ -21,12 +20,6 @@ LOCKED_MESSAGE = ("De database is langere tijd bezet door een ander proces. "
                   "Er is niets opgeslagen; probeer het zo opnieuw.")
 TESTER = Actor("tester", 7)
 
-
-@pytest.fixture(autouse=True)
-def cheap_hashing(monkeypatch):
-    """Argon2id at minimal cost, so that creating accounts does not slow the tests down."""
-    monkeypatch.setattr(accounts, "_hasher", PasswordHasher(time_cost=1, memory_cost=8,
-                                                            parallelism=1))
 
 
 def programme(pid: str, name: str = "Programma", description: str = "omschrijving") -> dict:

@@ -6,17 +6,10 @@ import json
 import shutil
 
 import pytest
-from argon2 import PasswordHasher
 
 from research import accounts, taxonomies
 from research.config import CODEBOOKS_DIR
 
-
-@pytest.fixture(autouse=True)
-def cheap_hashing(monkeypatch):
-    """Argon2id at minimal cost, so that the fixture's admin account is quick to make."""
-    monkeypatch.setattr(accounts, "_hasher", PasswordHasher(time_cost=1, memory_cost=8,
-                                                            parallelism=1))
 
 
 def test_programmes(store):

@@ -4,17 +4,12 @@ import plotly.express as px
 import streamlit as st
 
 from research.survey import monitors
-from research.ui import shell
+from research.ui import shell, widgets
 
 store, user = shell.guard("survey.read")
 st.title("Respons")
 
-available = monitors.list_monitors(store, user)
-if not available:
-    st.info("Er is nog geen monitor geladen.")
-    st.stop()
-by_id = {m["id"]: m for m in available}
-monitor_id = st.selectbox("Monitor", list(by_id), format_func=lambda i: by_id[i]["name"])
+monitor_id = widgets.pick_monitor(store, user)
 table = monitors.response_by_region(store, user, monitor_id)
 if table.empty:
     st.info("Deze monitor heeft nog geen steekproefkader of metingen.")

@@ -4,17 +4,12 @@ import plotly.express as px
 import streamlit as st
 
 from research.survey import monitors
-from research.ui import shell
+from research.ui import shell, widgets
 
 store, user = shell.guard("survey.read")
 st.title("Resultaten")
 
-available = monitors.list_monitors(store, user)
-if not available:
-    st.info("Er is nog geen monitor geladen.")
-    st.stop()
-by_id = {m["id"]: m for m in available}
-monitor_id = st.selectbox("Monitor", list(by_id), format_func=lambda i: by_id[i]["name"])
+monitor_id = widgets.pick_monitor(store, user)
 waves = monitors.waves(store, user, monitor_id)
 st.caption("Metingen: " + ", ".join(f"{shell.plain(w['label'])} (n = {w['responses']})"
                                    for w in waves))
