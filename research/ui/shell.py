@@ -35,6 +35,7 @@ class PageSpec:
 
 
 PAGES = [
+    PageSpec("", "home.py", "Start", ":material/home:", None),
     PageSpec("Kwalitatief", "qual_projects.py", "Projecten", ":material/forum:", "qual.read"),
     PageSpec("Monitor", "survey_results.py", "Resultaten", ":material/bar_chart:", "survey.read"),
     PageSpec("Monitor", "survey_response.py", "Respons", ":material/how_to_reg:", "survey.read"),
@@ -212,6 +213,11 @@ def local_times(column):
     """UTC timestamps (ISO text) as Amsterdam time, 'dd-mm-jjjj uu:mm', for a table column."""
     moments = pd.to_datetime(column, utc=True, errors="coerce").dt.tz_convert("Europe/Amsterdam")
     return moments.dt.strftime("%d-%m-%Y %H:%M")
+
+
+def count(n: int, singular: str, plural: str) -> str:
+    """'1 project', '3 projecten'."""
+    return f"{n} {singular if n == 1 else plural}"
 
 
 def date_range(period) -> tuple:

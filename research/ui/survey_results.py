@@ -53,6 +53,11 @@ elif var["type"] in monitors.NUMERIC:
     figure = px.line(summary, x="meting", y="gemiddelde", markers=True,
                      labels={"meting": "Meting", "gemiddelde": "Gemiddelde"})
     figure.update_xaxes(type="category")  # wave labels such as "2025" are names, not numbers
+    # The full scale, so that a change of a tenth does not look like a collapse.
+    if var["type"] == "rapportcijfer":
+        figure.update_yaxes(range=[1, 10])
+    else:
+        figure.update_yaxes(rangemode="tozero")
     st.plotly_chart(figure, width="stretch")
 else:
     answers = monitors.open_answers(store, user, variable_id)

@@ -1,0 +1,42 @@
+"""Start: what this account can do here, with a link into each section."""
+
+import streamlit as st
+
+from research import accounts
+from research.qual import projects
+from research.survey import monitors
+from research.tracker import questions
+from research.ui import shell
+
+store, user = shell.guard(None)
+st.title("Start")
+st.caption(f"Welkom, {shell.plain(user.label)}. Je rol is {user.role_label}.")
+
+# One card per section this role may open, each with a figure from the database.
+cards = []
+if accounts.can(user, "qual.read"):
+    mine = projects.list_projects(store, user)
+    cards.append(("Kwalitatief", f"{shell.count(len(mine), 'project', 'projecten')}, "
+                  f"{shell.count(sum(p['codings'] for p in mine), 'gecodeerd fragment', 'gecodeerde fragmenten')}",
+                  "qual_projects.py", "Naar de projecten"))
+if accounts.can(user, "survey.read"):
+    loaded = monitors.list_monitors(store, user)
+    cards.append(("Monitor", f"{shell.count(len(loaded), 'monitor', 'monitors')}, "
+                  f"{shell.count(sum(m['waves'] for m in loaded), 'meting', 'metingen')}",
+                  "survey_results.py", "Naar de resultaten"))
+if accounts.can(user, "tracker.write"):
+    asked = shell.count(len(questions.list_questions(store, user)), "bewonersvraag", "bewonersvragen")
+    cards.append(("Wijk", asked, "tracker_log.py", "Vraag vastleggen"))
+elif accounts.can(user, "tracker.read"):
+    asked = shell.count(len(questions.list_questions(store, user)), "bewonersvraag", "bewonersvragen")
+    cards.append(("Wijk", asked, "tracker_questions.py", "Naar de bewonersvragen"))
+if accounts.can(user, "admin"):
+    cards.append(("Beheer", shell.count(len(accounts.list_users(store)), "account", "accounts"),
+                  "admin_users.py",
+                  "Naar de gebruikers"))
+
+for column, (section, figure, page, link) in zip(st.columns(max(len(cards), 1)), cards):
+    with column.container(border=True):
+        st.subheader(section)
+        st.write(figure)
+        st.page_link(str(shell.UI_DIR / page), label=link, icon=":material/arrow_forward:")
