@@ -48,3 +48,8 @@ def lemmas(text: str, *, content_only: bool = True) -> list[str]:
         if not (content_only and (token.is_stop or token.is_punct or token.is_space
                                   or token.like_num or len(token.text) < 2))
     ]
+
+
+def lemma_text(text: str) -> str:
+    """The content lemmas of `text` as one space-separated string (what search indexes)."""
+    return " ".join(lemmas(text))

@@ -40,10 +40,16 @@ def migration(name: str):
 
 
 def _run(db: sqlite_utils.Database, script: str) -> None:
-    # Statement by statement: sqlite3's executescript() would COMMIT the migration transaction.
-    for statement in script.split(";\n"):
-        if statement.strip():
+    """Run a script statement by statement: sqlite3's executescript() would COMMIT the
+    migration transaction. SQLite itself says when a statement (a trigger body too) is whole."""
+    statement = ""
+    for line in script.splitlines(keepends=True):
+        statement += line
+        if sqlite3.complete_statement(statement):
             db.execute(statement)
+            statement = ""
+    if statement.strip():
+        raise ValueError(f"Onvolledige SQL in migratie: {statement[:60]}")
 
 
 def applied(db: sqlite_utils.Database) -> list[str]:
@@ -322,4 +328,57 @@ CREATE TABLE questions (
   created_at TEXT NOT NULL
 );
 CREATE INDEX questions_wijk ON questions (wijk_id, asked_on);
+""")
+
+
+@migration("0002_tracker_search_and_contacts")
+def _tracker_search_and_contacts(db: sqlite_utils.Database) -> None:
+    from research.nlp import lemma_text  # imported here: spaCy loads only when this runs
+
+    _run(db, """
+ALTER TABLE questions ADD COLUMN lemmas TEXT NOT NULL DEFAULT '';
+ALTER TABLE questions ADD COLUMN closed_at TEXT;
+
+CREATE TABLE question_links (
+  question_id INTEGER NOT NULL REFERENCES questions (id) ON DELETE CASCADE,
+  other_id INTEGER NOT NULL REFERENCES questions (id) ON DELETE CASCADE,
+  kind TEXT NOT NULL CHECK (kind IN ('zelfde', 'verwant')),
+  created_by INTEGER REFERENCES users (id),
+  created_at TEXT NOT NULL,
+  PRIMARY KEY (question_id, other_id),
+  CHECK (question_id < other_id)
+);
+
+CREATE TABLE question_contacts (
+  question_id INTEGER PRIMARY KEY REFERENCES questions (id) ON DELETE CASCADE,
+  name TEXT,
+  phone TEXT,
+  email TEXT,
+  note TEXT,
+  consent_on TEXT NOT NULL,
+  consent_text TEXT NOT NULL,
+  created_by INTEGER REFERENCES users (id),
+  created_at TEXT NOT NULL
+);
+""")
+    # Lemmas first, the index after: an external-content FTS table must never be told to
+    # delete values it was not given (that corrupts it), so it is built from the filled column.
+    for row in list(db.query("SELECT id, text FROM questions")):
+        db.execute("UPDATE questions SET lemmas = ? WHERE id = ?",
+                   [lemma_text(row["text"]), row["id"]])
+    _run(db, """
+CREATE VIRTUAL TABLE questions_fts USING fts5 (
+  lemmas, content = 'questions', content_rowid = 'id', tokenize = 'unicode61'
+);
+INSERT INTO questions_fts (questions_fts) VALUES ('rebuild');
+CREATE TRIGGER questions_fts_insert AFTER INSERT ON questions BEGIN
+  INSERT INTO questions_fts (rowid, lemmas) VALUES (new.id, new.lemmas);
+END;
+CREATE TRIGGER questions_fts_delete AFTER DELETE ON questions BEGIN
+  INSERT INTO questions_fts (questions_fts, rowid, lemmas) VALUES ('delete', old.id, old.lemmas);
+END;
+CREATE TRIGGER questions_fts_update AFTER UPDATE OF lemmas ON questions BEGIN
+  INSERT INTO questions_fts (questions_fts, rowid, lemmas) VALUES ('delete', old.id, old.lemmas);
+  INSERT INTO questions_fts (rowid, lemmas) VALUES (new.id, new.lemmas);
+END;
 """)

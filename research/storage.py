@@ -28,9 +28,12 @@ BUSY_TIMEOUT_MS = 5000
 WRITE_ATTEMPTS = 12
 SQLITE_HEADER = b"SQLite format 3\x00"
 
-# Column values never copied into the audit log: the log is readable by every beheerder and
-# must not become a second place where secrets or contact details live.
-REDACTED_COLUMNS = frozenset({"password_hash"})
+# Column values never copied into the audit log, per table: the log is readable by every
+# beheerder and must not become a second place where secrets or contact details live.
+REDACTED_COLUMNS = {
+    "users": frozenset({"password_hash"}),
+    "question_contacts": frozenset({"name", "phone", "email", "note"}),
+}
 
 T = TypeVar("T")
 
@@ -67,10 +70,11 @@ class Actor:
 SYSTEM = Actor("systeem")
 
 
-def _jsonable(row: dict | None) -> str | None:
+def _jsonable(row: dict | None, table: str | None = None) -> str | None:
     if row is None:
         return None
-    clean = {k: ("***" if k in REDACTED_COLUMNS else v) for k, v in row.items()}
+    hidden = REDACTED_COLUMNS.get(table or "", frozenset())
+    clean = {k: ("***" if k in hidden and v is not None else v) for k, v in row.items()}
     return json.dumps(clean, ensure_ascii=False, default=str, sort_keys=True)
 
 
@@ -82,14 +86,16 @@ class Tx:
         self.actor = actor
 
     def event(self, entity: str, entity_id: Any, action: str,
-              before: dict | None = None, after: dict | None = None) -> None:
-        """Append one audit event (the only way rows get into `events`)."""
+              before: dict | None = None, after: dict | None = None, *,
+              table: str | None = None) -> None:
+        """Append one audit event (the only way rows get into `events`); `table` names the
+        table the row comes from, for redaction."""
         self.db.execute(
             "INSERT INTO events (at, actor, actor_id, entity, entity_id, action, before, after)"
             " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
             [utcnow(), self.actor.username, self.actor.user_id, entity,
              None if entity_id is None else str(entity_id), action,
-             _jsonable(before), _jsonable(after)],
+             _jsonable(before, table), _jsonable(after, table)],
         )
 
     def get(self, table: str, pk: Any) -> dict | None:
@@ -104,7 +110,7 @@ class Tx:
         tbl = self.db[table]
         tbl.insert(row)
         pk = row.get("id", tbl.last_pk)
-        self.event(entity or table, pk, "create", None, self.get(table, pk) or row)
+        self.event(entity or table, pk, "create", None, self.get(table, pk) or row, table=table)
         return pk
 
     def update(self, table: str, pk: Any, changes: dict, *, entity: str | None = None) -> dict:
@@ -116,7 +122,7 @@ class Tx:
         if changed:
             self.db[table].update(pk, changed)
             self.event(entity or table, pk, "update",
-                       {k: before.get(k) for k in changed}, changed)
+                       {k: before.get(k) for k in changed}, changed, table=table)
         return {**before, **changed}
 
     def delete(self, table: str, pk: Any, *, entity: str | None = None) -> None:
@@ -125,12 +131,12 @@ class Tx:
         if before is None:
             return
         self.db[table].delete(pk)
-        self.event(entity or table, pk, "delete", before, None)
+        self.event(entity or table, pk, "delete", before, None, table=table)
 
     def link(self, table: str, row: dict, *, entity: str | None = None) -> None:
         """Insert a row of a link table (no single primary key) and log it."""
         self.db[table].insert(row)
-        self.event(entity or table, None, "create", None, row)
+        self.event(entity or table, None, "create", None, row, table=table)
 
     def unlink(self, table: str, where: dict, *, entity: str | None = None) -> None:
         """Delete the rows of a link table matching `where` and log each."""
@@ -139,7 +145,7 @@ class Tx:
         if rows:
             self.db.execute(f"DELETE FROM [{table}] WHERE {clause}", list(where.values()))
         for row in rows:
-            self.event(entity or table, None, "delete", row, None)
+            self.event(entity or table, None, "delete", row, None, table=table)
 
 
 class Store:

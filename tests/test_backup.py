@@ -14,7 +14,7 @@ from conftest import PASSWORD
 from research import accounts
 from research.accounts import SYSTEM_USER
 from research.backup import BackupError, backup, backup_bytes, check_backup, restore
-from research.schema import migrate
+from research.schema import MIGRATIONS, migrate
 from research.storage import SQLITE_HEADER, SYSTEM, Actor
 
 
@@ -74,7 +74,7 @@ def test_backup_while_another_thread_writes(store, tmp_path):
     assert errors == []
     committed_after = store.value("SELECT count(*) FROM meta WHERE key LIKE 'rij-%'")
 
-    assert check_backup(target) == ["0001_foundation"]
+    assert check_backup(target) == ["0001_foundation", "0002_tracker_search_and_contacts"]
     (in_backup,), = query(target, "SELECT count(*) FROM meta WHERE key LIKE 'rij-%'")
     assert committed_before >= 30
     assert committed_before <= in_backup < committed_after
@@ -228,14 +228,21 @@ def test_check_backup_refuses_an_empty_database(tmp_path):
 def test_restore_of_an_older_backup_migrates_it(store, tmp_path):
     """A backup is migrated to the current schema after it is put back."""
     old = tmp_path / "oud.db"
-    migrate(old)
+    migrate(old, MIGRATIONS[:1])  # a backup made by the foundation release
     conn = sqlite3.connect(old)
     conn.execute("INSERT INTO users (username, role, created_at) VALUES ('oudje', 'lezer', 'x')")
+    conn.execute("INSERT INTO wijkwerkplaatsen (id, name) VALUES ('noord', 'Noord')")
+    conn.execute("INSERT INTO questions (wijk_id, asked_on, text, asker_group, created_at)"
+                 " VALUES ('noord', '2026-01-28', 'Waar spelen de kinderen?', 'bewoner', 'x')")
     conn.commit()
     conn.close()
     restore(store, old, SYSTEM)
     assert [u["username"] for u in accounts.list_users(store)] == ["oudje"]
-    assert store.rows("SELECT name FROM migrations") == [{"name": "0001_foundation"}]
+    assert store.rows("SELECT name FROM migrations") == [
+        {"name": "0001_foundation"}, {"name": "0002_tracker_search_and_contacts"}]
+    # Migration 0002 filled the lemmas of the old question and indexed them for search.
+    assert store.value("SELECT lemmas FROM questions") == "spelen kind"
+    assert store.value("SELECT rowid FROM questions_fts WHERE questions_fts MATCH 'kind'") == 1
 
 
 def _make_read_only(path) -> None:

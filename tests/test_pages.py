@@ -467,13 +467,18 @@ def test_survey_response_page(demo_users):
     assert len(at.dataframe[0].value) > 0
 
 
-def test_tracker_questions_coordinator_sees_only_own_wijk(demo_users, demo_store):
+def test_tracker_questions_coordinator_starts_in_own_wijk(demo_users, demo_store):
     at = run_page("tracker_questions.py", demo_users["coordinator"])
     no_exception(at)
-    assert widget(at.selectbox, "Wijkwerkplaats").options == ["Noord"]
+    choice = widget(at.selectbox, "Wijkwerkplaats")
+    assert choice.options == ["Nieuw-West", "Noord", "Zuidoost"]
+    assert choice.value == "noord"
     table = at.dataframe[0].value
     assert set(table["Wijkwerkplaats"]) == {"Noord"}
-    assert [c.value for c in at.caption] == [f"{len(table)} vragen"]
+    assert [c.value for c in at.caption] == ["4 vragen"]
+    # ... and reads the other wijkwerkplaatsen too.
+    choice.set_value("zuidoost").run()
+    assert set(at.dataframe[0].value["Wijkwerkplaats"]) == {"Zuidoost"}
 
 
 def test_tracker_questions_period_filter(demo_users):

@@ -1,4 +1,4 @@
-"""Bewonersvragen: logged per wijkwerkplaats, read by wijk for coordinators."""
+"""Bewonersvragen: logged per wijkwerkplaats; a coordinator writes in their own, reads all."""
 
 from __future__ import annotations
 
@@ -49,7 +49,8 @@ def test_coordinator_logs_a_question_for_their_wijk(store, users):
         "id": question_id, "wijk_id": "noord", "asked_on": "2026-05-31",
         "place": "Buurthuis Banne", "text": "Wanneer gaat de speeltuin open?",
         "asker_group": "bewonersinitiatief", "programme_id": "wijk-wonen",
-        "domain_id": "leefbaarheid", "status": "open", "created_by": coby.id}
+        "domain_id": "leefbaarheid", "status": "open", "created_by": coby.id,
+        "lemmas": "gaan speeltuin open", "closed_at": None}
     event = store.one("SELECT actor, entity, entity_id, action, after FROM events"
                       " ORDER BY id DESC LIMIT 1")
     assert (event["actor"], event["entity"], event["entity_id"], event["action"]) == (
@@ -107,8 +108,9 @@ def test_unknown_wijk_is_refused(store, users):
         log(store, users["beheerder"], "west", TODAY)
 
 
-def test_coordinator_lists_only_their_wijk(store, users, logged):
-    found = questions.list_questions(store, users["coordinator"])
+def test_coordinator_reads_every_wijk_but_writes_only_their_own(store, users, logged):
+    coby = users["coordinator"]
+    found = questions.list_questions(store, coby, wijk_id="noord")
     assert [(q["wijkwerkplaats"], q["asked_on"], q["text"]) for q in found] == [
         ("Noord", "2026-03-18", "Vrijwilligers voor het taalcafé"),
         ("Noord", "2026-02-25", "Schulden bij gezinnen"),
@@ -117,12 +119,16 @@ def test_coordinator_lists_only_their_wijk(store, users, logged):
     assert found[2]["place"] == "Buurthuis Banne"
     assert found[2]["programma"] == "Wijk & Wonen"
     assert found[0]["programma"] is None
-    assert questions.list_questions(store, users["coordinator"], wijk_id="zuidoost") == []
-    assert questions.visible_wijken(store, users["coordinator"]) == ["noord"]
+    assert [q["asked_on"] for q in questions.list_questions(store, coby, wijk_id="zuidoost")] == [
+        "2026-02-05"]
+    assert questions.visible_wijken(store, coby) == ["nieuw-west", "noord", "zuidoost"]
+    assert questions.own_wijken(store, coby) == ["noord"]
+    assert questions.own_wijken(store, users["beheerder"]) == ["nieuw-west", "noord", "zuidoost"]
+    assert questions.own_wijken(store, users["lezer"]) == []
 
 
-@pytest.mark.parametrize("role", ["lezer", "onderzoeker", "beheerder"])
-def test_other_readers_see_every_wijk(store, users, logged, role):
+@pytest.mark.parametrize("role", ["lezer", "onderzoeker", "beheerder", "coordinator"])
+def test_readers_see_every_wijk(store, users, logged, role):
     found = questions.list_questions(store, users[role])
     assert [q["asked_on"] for q in found] == [
         "2026-03-18", "2026-02-25", "2026-02-20", "2026-02-05", "2026-01-28", "2026-01-14"]
@@ -141,8 +147,8 @@ def test_filters_by_wijk_programme_and_dates(store, users, logged):
         "Eenzame ouderen", "Schimmel in de flat"]
     assert [q["text"] for q in questions.list_questions(store, lex, programme_id="werk-inkomen")] \
         == ["Schulden bij gezinnen", "Geen stageplek"]
-    assert [q["text"] for q in questions.list_questions(store, coby, programme_id="werk-inkomen")] \
-        == ["Schulden bij gezinnen"]
+    assert [q["text"] for q in questions.list_questions(store, coby, programme_id="werk-inkomen",
+                                                        wijk_id="noord")] == ["Schulden bij gezinnen"]
     # Both dates are inclusive.
     assert [q["asked_on"] for q in questions.list_questions(
         store, lex, since=date(2026, 2, 5), until=date(2026, 2, 25))] == [
@@ -161,7 +167,8 @@ def test_count_by_programme(store, users, logged):
         return row["wijkwerkplaats"], row["programma"]
 
     # Sorted here: rows with equal counts have no defined order.
-    assert sorted(questions.count_by_programme(store, users["coordinator"]), key=key) == [
+    assert [row for row in sorted(questions.count_by_programme(store, users["coordinator"]),
+                                  key=key) if row["wijkwerkplaats"] == "Noord"] == [
         {"wijkwerkplaats": "Noord", "programma": "(geen programma)", "vragen": 1},
         {"wijkwerkplaats": "Noord", "programma": "Werk & Inkomen", "vragen": 1},
         {"wijkwerkplaats": "Noord", "programma": "Wijk & Wonen", "vragen": 1},

@@ -10,11 +10,14 @@ import pytest
 from research.schema import MIGRATIONS, Migration, migrate, open_store
 from research.storage import SYSTEM, Store, StorageError
 
-FOUNDATION_TABLES = [
+ALL = ["0001_foundation", "0002_tracker_search_and_contacts"]
+SCHEMA_TABLES = [
     "answers", "codes", "codings", "documents", "events", "frame_units", "life_domains",
     "login_throttle", "meta", "migrations", "monitors", "programmes", "project_members",
-    "projects", "questions", "responses", "sqlite_sequence", "user_wijken", "users", "variables",
-    "waves", "wijkwerkplaatsen",
+    "projects", "question_contacts", "question_links", "questions", "questions_fts",
+    "questions_fts_config", "questions_fts_data", "questions_fts_docsize", "questions_fts_idx",
+    "responses", "sqlite_sequence", "user_wijken", "users", "variables", "waves",
+    "wijkwerkplaatsen",
 ]
 
 
@@ -47,13 +50,13 @@ def add_test_table(db):
 
 
 def test_registered_migrations():
-    assert [m.name for m in MIGRATIONS] == ["0001_foundation"]
+    assert [m.name for m in MIGRATIONS] == ALL
 
 
 def test_migrate_new_file_applies_everything_without_copy(db_path):
-    assert migrate(db_path) == ["0001_foundation"]
-    assert recorded(db_path) == ["0001_foundation"]
-    assert tables(db_path) == FOUNDATION_TABLES
+    assert migrate(db_path) == ALL
+    assert recorded(db_path) == ALL
+    assert tables(db_path) == SCHEMA_TABLES
     assert copies(db_path) == []
 
 
@@ -61,7 +64,7 @@ def test_second_migrate_applies_nothing_and_copies_nothing(db_path):
     migrate(db_path)
     before = digest(db_path)
     assert migrate(db_path) == []
-    assert recorded(db_path) == ["0001_foundation"]
+    assert recorded(db_path) == ALL
     assert copies(db_path) == []
     assert digest(db_path) == before
 
@@ -80,11 +83,11 @@ def test_new_migration_copies_database_before_applying(db_path):
     assert len(made) == 1
     assert seen_during_apply == [[made[0].name]]  # the copy existed when the migration ran
     assert "test_extra" in tables(db_path)
-    assert recorded(db_path) == ["0001_foundation", "9999_test"]
+    assert recorded(db_path) == ALL + ["9999_test"]
     # The copy is the database as it was before: without the new table or its record.
     assert "test_extra" not in tables(made[0])
-    assert tables(made[0]) == FOUNDATION_TABLES
-    assert recorded(made[0]) == ["0001_foundation"]
+    assert tables(made[0]) == SCHEMA_TABLES
+    assert recorded(made[0]) == ALL
 
     # Applying the same list again does nothing and makes no second copy.
     assert migrate(db_path, MIGRATIONS + [Migration("9999_test", add_test_table)]) == []

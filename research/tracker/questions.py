@@ -1,7 +1,8 @@
 """Bewonersvragen: residents' questions logged per wijkwerkplaats.
 
-A coordinator logs and reads the questions of their own wijkwerkplaatsen; other roles with
-`tracker.read` read all of them. No resident's name is stored: who asked is a group.
+A coordinator writes in their own wijkwerkplaatsen and reads the others, as every role with
+`tracker.read` does. No resident's name is stored with a question: who asked is a group.
+Contact details, only with recorded consent, live in their own table (research.tracker.contacts).
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from datetime import date
 
 from research.accounts import PermissionDenied, User, can
 from research.errors import UserError
+from research.nlp import lemma_text
 from research.storage import Store, utcnow
 
 ASKER_GROUPS = {
@@ -29,12 +31,15 @@ class QuestionError(UserError):
 
 
 def visible_wijken(store: Store, user: User) -> list[str]:
-    """The wijkwerkplaatsen whose questions this user may read."""
+    """The wijkwerkplaatsen whose questions this user may read (all of them, or none)."""
     if not can(user, "tracker.read"):
         return []
-    if user.role == "coordinator":
-        return list(user.wijken)
     return [r["id"] for r in store.rows("SELECT id FROM wijkwerkplaatsen ORDER BY name")]
+
+
+def own_wijken(store: Store, user: User) -> list[str]:
+    """The wijkwerkplaatsen in which this user may log questions."""
+    return [w for w in visible_wijken(store, user) if can(user, "tracker.write", w)]
 
 
 def log_question(store: Store, user: User, *, wijk_id: str, asked_on: date, text: str,
@@ -56,7 +61,8 @@ def log_question(store: Store, user: User, *, wijk_id: str, asked_on: date, text
         raise QuestionError("Onbekende wijkwerkplaats.")
     return store.write(user.actor, lambda tx: tx.insert("questions", {
         "wijk_id": wijk_id, "asked_on": asked_on.isoformat(), "place": place.strip() or None,
-        "text": text, "asker_group": asker_group, "programme_id": programme_id or None,
+        "text": text, "lemmas": lemma_text(text), "asker_group": asker_group,
+        "programme_id": programme_id or None,
         "domain_id": domain_id or None, "status": "open", "created_by": user.id,
         "created_at": utcnow()}, entity="question"))
 
@@ -101,3 +107,71 @@ def count_by_programme(store: Store, user: User) -> list[dict]:
         " LEFT JOIN programmes p ON p.id = q.programme_id"
         f" WHERE q.wijk_id IN ({', '.join('?' * len(wijken))})"
         " GROUP BY w.name, p.name ORDER BY w.name, vragen DESC", wijken)
+
+
+LINK_KINDS = {"zelfde": "Zelfde vraag", "verwant": "Verwante vraag"}
+
+
+def get_question(store: Store, user: User, question_id: int) -> dict:
+    """One question (any wijk, for readers), or a Dutch refusal."""
+    if not can(user, "tracker.read"):
+        raise PermissionDenied()
+    row = store.one("SELECT * FROM questions WHERE id = ?", [question_id])
+    if row is None:
+        raise QuestionError(f"Vraag {question_id} bestaat niet.")
+    return row
+
+
+def link_questions(store: Store, user: User, question_id: int, other_id: int, kind: str) -> None:
+    """Mark two questions of one wijkwerkplaats as the same question or as related.
+
+    Linking never merges: both questions stay as they were logged.
+    """
+    if kind not in LINK_KINDS:
+        raise QuestionError("Kies 'zelfde vraag' of 'verwante vraag'.")
+    if question_id == other_id:
+        raise QuestionError("Een vraag kan niet aan zichzelf worden gekoppeld.")
+    first, second = (get_question(store, user, i) for i in sorted((question_id, other_id)))
+    if not can(user, "tracker.write", first["wijk_id"]):
+        raise PermissionDenied("Je kunt alleen vragen van je eigen wijkwerkplaats koppelen.")
+    if first["wijk_id"] != second["wijk_id"]:
+        raise QuestionError("Alleen vragen van dezelfde wijkwerkplaats kunnen worden gekoppeld.")
+
+    def apply(tx) -> None:
+        key = {"question_id": first["id"], "other_id": second["id"]}
+        tx.unlink("question_links", key)
+        tx.link("question_links", {**key, "kind": kind, "created_by": user.id,
+                                   "created_at": utcnow()})
+    store.write(user.actor, apply)
+
+
+def unlink_questions(store: Store, user: User, question_id: int, other_id: int) -> None:
+    """Remove the link between two questions."""
+    first = get_question(store, user, min(question_id, other_id))
+    if not can(user, "tracker.write", first["wijk_id"]):
+        raise PermissionDenied("Je kunt alleen vragen van je eigen wijkwerkplaats ontkoppelen.")
+    store.write(user.actor, lambda tx: tx.unlink("question_links", {
+        "question_id": min(question_id, other_id), "other_id": max(question_id, other_id)}))
+
+
+def links_of(store: Store, user: User, question_id: int) -> list[dict]:
+    """The questions linked to this one: id, text, asked_on and kind."""
+    get_question(store, user, question_id)
+    return store.rows(
+        "SELECT q.id, q.text, q.asked_on, l.kind FROM question_links l"
+        " JOIN questions q ON q.id = CASE WHEN l.question_id = :id THEN l.other_id"
+        " ELSE l.question_id END"
+        " WHERE l.question_id = :id OR l.other_id = :id ORDER BY q.asked_on, q.id",
+        {"id": question_id})
+
+
+def close_question(store: Store, user: User, question_id: int, today: date | None = None) -> None:
+    """Close a question; its contact details are erased a set time after this date."""
+    row = get_question(store, user, question_id)
+    if not can(user, "tracker.write", row["wijk_id"]):
+        raise PermissionDenied("Je kunt alleen vragen van je eigen wijkwerkplaats sluiten.")
+    if row["status"] == "gesloten":
+        raise QuestionError("Deze vraag is al gesloten.")
+    closed = (today or date.today()).isoformat()
+    store.write(user.actor, lambda tx: tx.update(
+        "questions", question_id, {"status": "gesloten", "closed_at": closed}, entity="question"))

@@ -12,7 +12,7 @@ store, user = shell.guard("tracker.write")
 st.title("Vraag vastleggen")
 
 wijken = taxonomies.wijkwerkplaatsen(store)
-own = [w for w in questions.visible_wijken(store, user) if w in wijken]
+own = questions.own_wijken(store, user)
 programmes = taxonomies.programmes(store)
 domains = taxonomies.life_domains(store)
 

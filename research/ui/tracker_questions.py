@@ -16,10 +16,12 @@ st.title("Bewonersvragen")
 wijken = taxonomies.wijkwerkplaatsen(store)
 programmes = taxonomies.programmes(store)
 visible = questions.visible_wijken(store, user)
+# A coordinator reads every wijkwerkplaats but starts in their own.
+own = questions.own_wijken(store, user) if user.role == "coordinator" else []
 
 left, middle, right = st.columns(3)
-wijk = left.selectbox("Wijkwerkplaats", visible, index=None, format_func=wijken.get,
-                      placeholder="Alle")
+wijk = left.selectbox("Wijkwerkplaats", visible, format_func=wijken.get, placeholder="Alle",
+                      index=visible.index(own[0]) if len(own) == 1 else None)
 programme = middle.selectbox("Onderzoeksprogramma", list(programmes), index=None,
                              format_func=programmes.get, placeholder="Alle")
 period = right.date_input("Periode", value=(), format="DD-MM-YYYY", max_value=date.today())

@@ -1,0 +1,108 @@
+"""Theme suggestions for a bewonersvraag: research programme and life domain.
+
+Two sources, always only a suggestion that the coordinator confirms:
+1. keyword lists in codebooks/ (lemmas), matched against the question's lemmas;
+2. once enough questions carry a confirmed programme (or domain), a classifier trained on
+   them (TF-IDF over lemmas + logistic regression, scikit-learn), blended with the keywords.
+The classifier is trained in-process and cached until the labelled set changes.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from dataclasses import dataclass
+
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.linear_model import LogisticRegression
+from sklearn.pipeline import Pipeline, make_pipeline
+
+from research.nlp import lemmas
+from research.storage import Store
+
+MIN_LABELLED = 60        # confirmed questions needed before a classifier is trained
+MIN_PER_CLASS = 3        # and at least this many in two or more classes
+KEYWORD_WEIGHT = 0.4     # share of the keyword score once a classifier exists
+
+# (taxonomy table, question column)
+TARGETS = {"programmes": "programme_id", "life_domains": "domain_id"}
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    id: str
+    name: str
+    score: float          # 0..1
+    source: str           # "trefwoorden", "model" or "beide"
+
+
+_lock = threading.Lock()
+_models: dict[tuple, Pipeline | None] = {}
+
+
+def _keywords(store: Store, table: str) -> dict[str, tuple[str, set[str]]]:
+    return {r["id"]: (r["name"], set(json.loads(r["keywords"] or "[]")))
+            for r in store.rows(f"SELECT id, name, keywords FROM {table} ORDER BY id")}
+
+
+def keyword_scores(words: list[str], keywords: dict[str, tuple[str, set[str]]]) -> dict[str, float]:
+    """Per taxonomy entry, the share of the question's keyword hits that fall in it."""
+    hits = {key: sum(1 for w in words if w in kws) for key, (_, kws) in keywords.items()}
+    total = sum(hits.values())
+    return {key: n / total for key, n in hits.items() if n} if total else {}
+
+
+def _training_set(store: Store, column: str) -> tuple[list[str], list[str]]:
+    rows = store.rows(f"SELECT lemmas, {column} AS label FROM questions"
+                      f" WHERE {column} IS NOT NULL AND lemmas != '' ORDER BY id")
+    return [r["lemmas"] for r in rows], [r["label"] for r in rows]
+
+
+def train(texts: list[str], labels: list[str]) -> Pipeline | None:
+    """A classifier for lemma strings, or None when there is too little to learn from."""
+    counts: dict[str, int] = {}
+    for label in labels:
+        counts[label] = counts.get(label, 0) + 1
+    if len(texts) < MIN_LABELLED or sum(1 for n in counts.values() if n >= MIN_PER_CLASS) < 2:
+        return None
+    model = make_pipeline(TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True, min_df=1),
+                          LogisticRegression(max_iter=1000, C=5.0))
+    model.fit(texts, labels)
+    return model
+
+
+def _model(store: Store, column: str) -> Pipeline | None:
+    # Keyed on the labelled set's size and newest change, so a new confirmation retrains.
+    state = store.one(f"SELECT count(*) AS n, max(id) AS last, total(length({column}))"
+                      f" AS size FROM questions WHERE {column} IS NOT NULL")
+    key = (str(store.path), column, state["n"], state["last"], state["size"])
+    with _lock:
+        if key not in _models:
+            if len(_models) > 16:
+                _models.clear()
+            _models[key] = train(*_training_set(store, column))
+        return _models[key]
+
+
+def suggest(store: Store, text: str, *, target: str = "programmes", limit: int = 3) -> list[Suggestion]:
+    """Up to `limit` suggestions for `target` ("programmes" or "life_domains"), best first."""
+    column = TARGETS[target]
+    words = lemmas(text)
+    if not words:
+        return []
+    keywords = _keywords(store, target)
+    by_keyword = keyword_scores(words, keywords)
+    model = _model(store, column)
+    scores = dict(by_keyword)
+    sources = {key: "trefwoorden" for key in by_keyword}
+    if model is not None:
+        probabilities = dict(zip(model.classes_, model.predict_proba([" ".join(words)])[0]))
+        scores = {key: KEYWORD_WEIGHT * by_keyword.get(key, 0.0)
+                  + (1 - KEYWORD_WEIGHT) * probabilities.get(key, 0.0)
+                  for key in set(by_keyword) | set(probabilities)}
+        for key in probabilities:
+            sources[key] = "beide" if key in by_keyword else "model"
+    ranked = sorted((s for s in scores.items() if s[1] > 0.05 and s[0] in keywords),
+                    key=lambda item: (-item[1], item[0]))
+    return [Suggestion(key, keywords[key][0], round(score, 3), sources[key])
+            for key, score in ranked[:limit]]
