@@ -3,6 +3,9 @@
     python -m research [--db PATH] init [--demo]
     python -m research user add NAME --role ROLE [--wijk W ...] [--email E] [--password-stdin]
     python -m research user list | reset-password NAME | disable NAME | enable NAME
+    python -m research tracker add --wijk W --text T [--date D] [--theme T] [--json]
+    python -m research tracker similar (--id N | --text T --wijk W) [--json]
+    python -m research tracker purge [--days N]
     python -m research backup OUT
     python -m research restore IN
 
@@ -12,8 +15,10 @@ Errors are printed as one Dutch sentence on stderr with exit status 1, never a t
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
+from datetime import date
 
 from research import accounts
 from research.accounts import ROLES, SYSTEM_USER, AccountError
@@ -23,6 +28,7 @@ from research.config import db_path
 from research.schema import open_store
 from research.setup import admin_password_notice, prepare
 from research.storage import Store
+from research.tracker import contacts, dates, questions, similarity, themes
 
 
 def _password(args: argparse.Namespace) -> str | None:
@@ -109,6 +115,57 @@ class _Parser(argparse.ArgumentParser):
                      "Zie `python -m research --help`.\n")
 
 
+def _print_json(data) -> None:
+    print(json.dumps(data, ensure_ascii=False, indent=2))
+
+
+def cmd_tracker_add(store: Store, args: argparse.Namespace) -> None:
+    asked_on = dates.parse_date(args.date, date.today())
+    similar = similarity.similar(store, SYSTEM_USER, args.text, args.wijk)
+    suggestions = themes.suggest(store, args.text)
+    question_id = questions.log_question(
+        store, SYSTEM_USER, wijk_id=args.wijk, asked_on=asked_on, text=args.text,
+        asker_group=args.group, place=args.place or "", programme_id=args.theme,
+        future_confirmed=args.future)
+    result = {"id": question_id, "date": asked_on.isoformat(),
+              "theme_suggestions": [vars(s) for s in suggestions],
+              "similar": [{"id": r["id"], "score": r["score"], "exact": r["exact"]}
+                          for r in similar]}
+    if args.json:
+        _print_json(result)
+        return
+    print(f"Vraag {question_id} vastgelegd ({dates.format_date(asked_on)}).")
+    for s in suggestions:
+        print(f"  Programma voorgesteld: {s.name} ({s.score:.2f}, {s.source})")
+    for r in similar:
+        print(f"  Lijkt op vraag {r['id']} ({r['score']:.0f}{', exact' if r['exact'] else ''})")
+
+
+def cmd_tracker_similar(store: Store, args: argparse.Namespace) -> None:
+    if args.id is not None:
+        question = questions.get_question(store, SYSTEM_USER, args.id)
+        text, wijk = question["text"], question["wijk_id"]
+    else:
+        text, wijk = args.text, args.wijk
+        if not wijk:
+            raise questions.QuestionError("Geef met --wijk aan in welke wijkwerkplaats je zoekt.")
+    found = similarity.similar(store, SYSTEM_USER, text, wijk, limit=args.limit,
+                               exclude_id=args.id)
+    if args.json:
+        _print_json([{"id": r["id"], "score": r["score"], "exact": r["exact"],
+                      "date": r["asked_on"], "text": r["text"]} for r in found])
+        return
+    for r in found:
+        print(f"{r['id']:>6}  {r['score']:>5.1f}  {r['asked_on']}  {r['text']}")
+    if not found:
+        print("Geen vergelijkbare vragen gevonden.")
+
+
+def cmd_tracker_purge(store: Store, args: argparse.Namespace) -> None:
+    erased = contacts.purge(store, SYSTEM_USER.actor, retention_days=args.days)
+    print(f"{erased} contactgegevens gewist (vragen gesloten langer dan {args.days} dagen geleden).")
+
+
 def parser() -> argparse.ArgumentParser:
     """The argument parser (its help texts are the command line's documentation)."""
     top = _Parser(prog="python -m research",
@@ -141,6 +198,32 @@ def parser() -> argparse.ArgumentParser:
         sub = user_cmds.add_parser(name, help=text)
         sub.add_argument("name")
         sub.set_defaults(run=cmd_user_active, active=active)
+
+    tracker = commands.add_parser("tracker", help="bewonersvragen")
+    tracker_cmds = tracker.add_subparsers(dest="tracker_command", required=True, metavar="ACTIE")
+    add_q = tracker_cmds.add_parser("add", help="vraag vastleggen")
+    add_q.add_argument("--wijk", required=True, help="nieuw-west, zuidoost of noord")
+    add_q.add_argument("--text", required=True, help="de vraag in de woorden van de bewoner")
+    add_q.add_argument("--date", default="vandaag",
+                       help="datum, ook 'gisteren' of 'vorige week dinsdag' (standaard vandaag)")
+    add_q.add_argument("--theme", help="onderzoeksprogramma (id uit codebooks/programmas.yaml)")
+    add_q.add_argument("--group", default="bewoner", help="wie de vraag stelde (standaard bewoner)")
+    add_q.add_argument("--place", help="bijeenkomst of plek")
+    add_q.add_argument("--future", action="store_true", help="een datum in de toekomst bevestigen")
+    add_q.add_argument("--json", action="store_true", help="uitvoer als JSON")
+    add_q.set_defaults(run=cmd_tracker_add)
+    sim = tracker_cmds.add_parser("similar", help="vergelijkbare vragen zoeken")
+    which = sim.add_mutually_exclusive_group(required=True)
+    which.add_argument("--id", type=int, help="een vastgelegde vraag")
+    which.add_argument("--text", help="een nieuwe tekst")
+    sim.add_argument("--wijk", help="wijkwerkplaats (bij --text)")
+    sim.add_argument("--limit", type=int, default=5)
+    sim.add_argument("--json", action="store_true", help="uitvoer als JSON")
+    sim.set_defaults(run=cmd_tracker_similar)
+    purge = tracker_cmds.add_parser("purge", help="contactgegevens wissen na de bewaartermijn")
+    purge.add_argument("--days", type=int, default=contacts.RETENTION_DAYS,
+                       help="bewaartermijn na het sluiten van een vraag (standaard 365)")
+    purge.set_defaults(run=cmd_tracker_purge)
 
     back = commands.add_parser("backup", help="consistente kopie maken (ook terwijl de app draait)")
     back.add_argument("out", help="nieuw bestand voor de kopie")

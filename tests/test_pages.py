@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import os
 import time
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
@@ -19,7 +19,7 @@ from conftest import PASSWORD, logged_in, make_users
 from research import accounts
 from research.accounts import SYSTEM_USER
 from research.qual import projects
-from research.tracker import questions
+from research.tracker import contacts, dates, questions
 from research.ui import shell
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -248,6 +248,11 @@ def test_a_page_reached_directly_ends_a_disabled_session(demo_users, demo_store)
 
 # -- tracker_log ------------------------------------------------------------------------------
 
+def button(at: AppTest, label: str):
+    (found,) = [b for b in at.button if b.label == label]
+    return found
+
+
 def test_coordinator_logs_a_question(demo_users, demo_store):
     coby = demo_users["coordinator"]
     before = questions.list_questions(demo_store, coby)
@@ -258,19 +263,90 @@ def test_coordinator_logs_a_question(demo_users, demo_store):
     widget(at.text_area, "Vraag, in de woorden van de bewoner").input(text)
     widget(at.text_input, "Bijeenkomst of plek").input("Buurthuis Banne")
     widget(at.selectbox, "Gesteld door").set_value("praktijkpartner")
-    form_button(at, "Vastleggen").click().run()
+    widget(at.text_input, "Datum").input("gisteren")
+    at.run()
+    yesterday = date.today() - timedelta(days=1)
+    assert dates.format_date(yesterday) in [c.value for c in at.caption]
+    button(at, "Vastleggen").click().run()
     no_exception(at)
     assert errors(at) == []
-    assert [s.value for s in at.success] == ["Vraag vastgelegd."]
     after = questions.list_questions(demo_store, coby)
-    assert len(after) == len(before) + 1
     new = [q for q in after if q["text"] == text]
-    assert len(new) == 1
+    assert [s.value for s in at.success] == [f"Vraag {new[0]['id']} vastgelegd."]
+    assert len(after) == len(before) + 1
     assert new[0]["asker_group"] == "praktijkpartner"
     assert new[0]["place"] == "Buurthuis Banne"
     assert new[0]["wijkwerkplaats"] == "Noord"
-    assert new[0]["asked_on"] == date.today().isoformat()
+    assert new[0]["asked_on"] == yesterday.isoformat()
     assert new[0]["status"] == "open"
+    # The page is empty again for the next question of the gathering.
+    assert widget(at.text_area, "Vraag, in de woorden van de bewoner").value == ""
+    assert widget(at.text_input, "Datum").value == "vandaag"
+
+
+def test_similar_question_and_theme_are_suggested(demo_users, demo_store):
+    at = run_page("tracker_log.py", demo_users["coordinator"])
+    widget(at.text_area, "Vraag, in de woorden van de bewoner").input(
+        "kan de speeltuin bij de Waterlandplein weer open.  De kinderen spelen nu op straat!")
+    at.run()
+    no_exception(at)
+    # The demo question with other punctuation and case is recognised as the same one.
+    assert [w.value for w in at.warning] == ["Deze vraag is al vastgelegd op 2026-01-28 (vraag 10)."]
+    assert "2026-01-28 · Kan de speeltuin bij de Waterlandplein weer open, de kinderen spelen " \
+           "nu op straat?" in [t.value for t in at.text]
+    hint = at.get("button_group")[0]
+    assert hint.options[0] == "Wijk & Wonen"
+    hint.set_value("wijk-wonen").run()
+    assert widget(at.selectbox, "Onderzoeksprogramma").value == "wijk-wonen"
+
+
+def test_unreadable_date_is_asked_again_not_guessed(demo_users, demo_store):
+    coby = demo_users["coordinator"]
+    before = questions.list_questions(demo_store, coby)
+    at = run_page("tracker_log.py", coby)
+    widget(at.text_area, "Vraag, in de woorden van de bewoner").input("Wie maakt de stoep schoon?")
+    widget(at.text_input, "Datum").input("ergens in het voorjaar")
+    at.run()
+    assert errors(at)[0].startswith("Datum niet herkend: 'ergens in het voorjaar'.")
+    button(at, "Vastleggen").click().run()
+    no_exception(at)
+    assert not at.success
+    assert questions.list_questions(demo_store, coby) == before
+    # Nothing typed is lost.
+    assert widget(at.text_area, "Vraag, in de woorden van de bewoner").value == \
+        "Wie maakt de stoep schoon?"
+
+
+def test_contact_needs_consent_but_the_question_is_kept(demo_users, demo_store):
+    coby = demo_users["coordinator"]
+    at = run_page("tracker_log.py", coby)
+    widget(at.text_area, "Vraag, in de woorden van de bewoner").input("Komt er een zebrapad?")
+    widget(at.checkbox, "De bewoner wil horen wat er met de vraag gebeurt").check().run()
+    widget(at.text_input, "Telefoon").input("06 12345678")
+    button(at, "Vastleggen").click().run()
+    no_exception(at)
+    (question,) = [q for q in questions.list_questions(demo_store, coby)
+                   if q["text"] == "Komt er een zebrapad?"]
+    assert errors(at) == [
+        f"De vraag is vastgelegd (vraag {question['id']}), maar de contactgegevens niet: "
+        "Leg vast hoe de bewoner toestemming gaf; zonder toestemming worden geen "
+        "contactgegevens bewaard."]
+    assert contacts.get_contact(demo_store, coby, question["id"]) is None
+
+
+def test_contact_with_consent_is_stored_apart(demo_users, demo_store):
+    coby = demo_users["coordinator"]
+    at = run_page("tracker_log.py", coby)
+    widget(at.text_area, "Vraag, in de woorden van de bewoner").input("Komt er een zebrapad?")
+    widget(at.checkbox, "De bewoner wil horen wat er met de vraag gebeurt").check().run()
+    widget(at.text_input, "Telefoon").input("06 12345678")
+    widget(at.text_input, "Toestemming: hoe gegeven").input("mondeling")
+    button(at, "Vastleggen").click().run()
+    assert errors(at) == []
+    (question,) = [q for q in questions.list_questions(demo_store, coby)
+                   if q["text"] == "Komt er een zebrapad?"]
+    contact = contacts.get_contact(demo_store, coby, question["id"])
+    assert (contact["phone"], contact["consent_text"]) == ("06 12345678", "mondeling")
 
 
 def test_empty_question_is_refused_and_nothing_saved(demo_users, demo_store):
@@ -278,7 +354,7 @@ def test_empty_question_is_refused_and_nothing_saved(demo_users, demo_store):
     before = questions.list_questions(demo_store, coby)
     at = run_page("tracker_log.py", coby)
     widget(at.text_area, "Vraag, in de woorden van de bewoner").input("   ")
-    form_button(at, "Vastleggen").click().run()
+    button(at, "Vastleggen").click().run()
     no_exception(at)
     assert errors(at) == ["Schrijf de vraag op in de woorden van de bewoner."]
     assert not at.success

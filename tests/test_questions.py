@@ -85,7 +85,7 @@ def test_beheerder_may_log_for_any_wijk(store, users):
 
 
 @pytest.mark.parametrize("kwargs, message", [
-    ({"asked_on": date(2026, 6, 2)}, "De datum ligt in de toekomst."),
+    ({"asked_on": date(2026, 6, 2)}, "De datum ligt in de toekomst. Klopt dat? Bevestig het dan."),
     ({"text": "   \n "}, "Schrijf de vraag op in de woorden van de bewoner."),
     ({"text": "x" * 4001}, "Een vraag is hoogstens 4000 tekens."),
     ({"asker_group": "buurman"}, "Kies wie de vraag stelde."),
@@ -179,3 +179,9 @@ def test_count_by_programme(store, users, logged):
         {"wijkwerkplaats": "Nieuw-West", "programma": "Gezondheid & Welzijn", "vragen": 1},
     ]
     assert sum(r["vragen"] for r in questions.count_by_programme(store, users["lezer"])) == 7
+
+
+def test_a_confirmed_future_date_is_kept(store, users):
+    question_id = log(store, users["coordinator"], "noord", date(2026, 6, 2),
+                      future_confirmed=True)
+    assert store.value("SELECT asked_on FROM questions WHERE id = ?", [question_id]) == "2026-06-02"

@@ -44,8 +44,12 @@ def own_wijken(store: Store, user: User) -> list[str]:
 
 def log_question(store: Store, user: User, *, wijk_id: str, asked_on: date, text: str,
                  asker_group: str, place: str = "", programme_id: str | None = None,
-                 domain_id: str | None = None, today: date | None = None) -> int:
-    """Record one bewonersvraag; returns its id."""
+                 domain_id: str | None = None, today: date | None = None,
+                 future_confirmed: bool = False) -> int:
+    """Record one bewonersvraag; returns its id.
+
+    A date in the future is refused unless the user confirmed it (it is usually a typo).
+    """
     if not can(user, "tracker.write", wijk_id):
         raise PermissionDenied("Je kunt alleen vragen vastleggen voor je eigen wijkwerkplaats.")
     text = text.strip()
@@ -55,8 +59,8 @@ def log_question(store: Store, user: User, *, wijk_id: str, asked_on: date, text
         raise QuestionError(f"Een vraag is hoogstens {MAX_TEXT} tekens.")
     if asker_group not in ASKER_GROUPS:
         raise QuestionError("Kies wie de vraag stelde.")
-    if asked_on > (today or date.today()):
-        raise QuestionError("De datum ligt in de toekomst.")
+    if asked_on > (today or date.today()) and not future_confirmed:
+        raise QuestionError("De datum ligt in de toekomst. Klopt dat? Bevestig het dan.")
     if not store.value("SELECT 1 FROM wijkwerkplaatsen WHERE id = ?", [wijk_id]):
         raise QuestionError("Onbekende wijkwerkplaats.")
     return store.write(user.actor, lambda tx: tx.insert("questions", {
