@@ -753,3 +753,44 @@ def test_logout_forgets_the_backup(demo_users):
     widget(at.sidebar.button, "Uitloggen").click().run()
     assert_login_form(at)
     assert "backup" not in at.session_state
+
+
+# -- tracker_questions: search and one question -----------------------------------------------
+
+def test_questions_search_by_lemma(demo_users):
+    at = run_page("tracker_questions.py", demo_users["lezer"])
+    widget(at.text_input, "Zoeken").input("speeltuinen").run()
+    no_exception(at)
+    assert list(at.dataframe[0].value["Vraag"]) == [
+        "Kan de speeltuin bij de Waterlandplein weer open, de kinderen spelen nu op straat?"]
+    assert [c.value for c in at.caption][0] == "1 vragen"
+
+
+def test_coordinator_links_closes_and_sees_the_contact(demo_users, demo_store):
+    coby = demo_users["coordinator"]
+    similar_id = questions.log_question(
+        demo_store, coby, wijk_id="noord", asked_on=date(2026, 3, 1),
+        text="Wanneer gaat de speeltuin bij het Waterlandplein weer open?", asker_group="bewoner")
+    contacts.save_contact(demo_store, coby, 10, consent_text="mondeling", phone="0201234567")
+    at = run_page("tracker_questions.py", coby)
+    widget(at.selectbox, "Vraag openen").set_value(10).run()
+    no_exception(at)
+    assert "Contact: 0201234567" in [t.value for t in at.text]
+    button(at, "Zelfde vraag").click().run()
+    no_exception(at)
+    assert questions.links_of(demo_store, coby, 10)[0]["id"] == similar_id
+    assert f"Zelfde vraag: 2026-03-01 · Wanneer gaat de speeltuin bij het Waterlandplein weer " \
+           "open?" in [t.value for t in at.text]
+    button(at, "Vraag sluiten").click().run()
+    no_exception(at)
+    assert questions.get_question(demo_store, coby, 10)["status"] == "gesloten"
+
+
+def test_lezer_sees_no_contact_and_no_write_buttons(demo_users, demo_store):
+    contacts.save_contact(demo_store, demo_users["coordinator"], 10, consent_text="mondeling",
+                          phone="0201234567")
+    at = run_page("tracker_questions.py", demo_users["lezer"])
+    widget(at.selectbox, "Vraag openen").set_value(10).run()
+    no_exception(at)
+    assert not any(t.value.startswith("Contact:") for t in at.text)
+    assert [b.label for b in at.button] == []

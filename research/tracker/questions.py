@@ -11,7 +11,7 @@ from datetime import date
 
 from research.accounts import PermissionDenied, User, can
 from research.errors import UserError
-from research.nlp import lemma_text
+from research.nlp import lemma_text, lemmas
 from research.storage import Store, utcnow
 
 ASKER_GROUPS = {
@@ -71,10 +71,21 @@ def log_question(store: Store, user: User, *, wijk_id: str, asked_on: date, text
         "created_at": utcnow()}, entity="question"))
 
 
+def fts_query(text: str) -> str | None:
+    """An FTS5 expression requiring every content lemma of `text` (each quoted, so that
+    words like NOT or a '*' are searched for, not obeyed); None when there is none."""
+    words = dict.fromkeys(lemmas(text))
+    return " AND ".join('"' + w.replace('"', '""') + '"' for w in words) or None
+
+
 def list_questions(store: Store, user: User, *, wijk_id: str | None = None,
                    programme_id: str | None = None, since: date | None = None,
-                   until: date | None = None) -> list[dict]:
-    """The questions this user may read, newest first, optionally filtered."""
+                   until: date | None = None, search: str = "") -> list[dict]:
+    """The questions this user may read, newest first, optionally filtered.
+
+    `search` finds questions containing every word, by lemma ("speeltuinen" finds
+    "speeltuin"), through the FTS5 index.
+    """
     wijken = visible_wijken(store, user)
     if wijk_id is not None:
         wijken = [w for w in wijken if w == wijk_id]
@@ -91,6 +102,12 @@ def list_questions(store: Store, user: User, *, wijk_id: str | None = None,
     if until:
         where.append("q.asked_on <= ?")
         params.append(until.isoformat())
+    if search.strip():
+        expression = fts_query(search)
+        if expression is None:
+            return []
+        where.append("q.id IN (SELECT rowid FROM questions_fts WHERE questions_fts MATCH ?)")
+        params.append(expression)
     return store.rows(
         "SELECT q.id, q.asked_on, w.name AS wijkwerkplaats, q.place, q.text, q.asker_group,"
         " p.name AS programma, d.name AS leefdomein, q.status"
