@@ -794,3 +794,16 @@ def test_lezer_sees_no_contact_and_no_write_buttons(demo_users, demo_store):
     no_exception(at)
     assert not any(t.value.startswith("Contact:") for t in at.text)
     assert [b.label for b in at.button] == []
+
+
+def test_the_app_erases_contacts_past_retention_by_itself(demo_users, demo_store):
+    coby = demo_users["coordinator"]
+    contacts.save_contact(demo_store, coby, 10, consent_text="mondeling", phone="0201234567")
+    questions.close_question(demo_store, coby, 10, today=date(2020, 1, 1))
+    shell._daily_upkeep.clear()
+    at = run_page("tracker_questions.py", coby)
+    no_exception(at)
+    assert contacts.get_contact(demo_store, coby, 10) is None
+    event = demo_store.one("SELECT actor, after FROM events WHERE action = 'purge'")
+    assert event["actor"] == "systeem"
+    assert json.loads(event["after"])["verwijderd"] == 1

@@ -19,7 +19,8 @@ from research.accounts import User
 from research.errors import UserError
 from research.schema import open_store
 from research.setup import admin_password_notice, prepare
-from research.storage import Store, StorageError
+from research.storage import SYSTEM, Store, StorageError
+from research.tracker import contacts
 
 UI_DIR = Path(__file__).resolve().parent
 ICON = str(UI_DIR / "icon.png")
@@ -72,10 +73,18 @@ def _open(path: str) -> Store:
     return store
 
 
+@st.cache_resource(ttl=24 * 3600, show_spinner=False)
+def _daily_upkeep(path: str) -> int:
+    # At most once a day per server process: erase contact details past their retention.
+    return contacts.purge(_open(path), SYSTEM)
+
+
 def store() -> Store:
     """The app's database; on a storage problem, a clear page instead of a traceback."""
     try:
-        return _open(str(config.db_path()))
+        path = str(config.db_path())
+        _daily_upkeep(path)
+        return _open(path)
     except StorageError as error:
         st.title("De database kan niet worden geopend")
         st.error(error.message)
