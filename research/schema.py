@@ -382,3 +382,60 @@ CREATE TRIGGER questions_fts_update AFTER UPDATE OF lemmas ON questions BEGIN
   INSERT INTO questions_fts (rowid, lemmas) VALUES (new.id, new.lemmas);
 END;
 """)
+
+
+@migration("0003_ontwikkelvragen")
+def _ontwikkelvragen(db: sqlite_utils.Database) -> None:
+    _run(db, """
+CREATE TABLE ov_statuses (
+  id TEXT PRIMARY KEY, name TEXT NOT NULL, progress INTEGER NOT NULL, position INTEGER NOT NULL
+);
+CREATE TABLE ov_transitions (
+  from_status TEXT NOT NULL REFERENCES ov_statuses (id),
+  to_status TEXT NOT NULL REFERENCES ov_statuses (id),
+  PRIMARY KEY (from_status, to_status)
+);
+CREATE TABLE ontwikkelvragen (
+  id INTEGER PRIMARY KEY,
+  wijk_id TEXT NOT NULL REFERENCES wijkwerkplaatsen (id),
+  year INTEGER NOT NULL,
+  title TEXT NOT NULL,
+  question TEXT NOT NULL,
+  rationale TEXT,
+  programme_id TEXT REFERENCES programmes (id),
+  status TEXT NOT NULL REFERENCES ov_statuses (id),
+  created_by INTEGER REFERENCES users (id),
+  created_at TEXT NOT NULL,
+  UNIQUE (wijk_id, year)
+);
+CREATE TABLE ov_questions (
+  ov_id INTEGER NOT NULL REFERENCES ontwikkelvragen (id) ON DELETE CASCADE,
+  question_id INTEGER NOT NULL REFERENCES questions (id),
+  PRIMARY KEY (ov_id, question_id)
+);
+CREATE TABLE ov_status_changes (
+  id INTEGER PRIMARY KEY,
+  ov_id INTEGER NOT NULL REFERENCES ontwikkelvragen (id) ON DELETE CASCADE,
+  from_status TEXT REFERENCES ov_statuses (id),
+  to_status TEXT NOT NULL REFERENCES ov_statuses (id),
+  note TEXT NOT NULL,
+  changed_on TEXT NOT NULL,
+  changed_by INTEGER REFERENCES users (id)
+);
+CREATE TABLE ov_milestones (
+  id INTEGER PRIMARY KEY,
+  ov_id INTEGER NOT NULL REFERENCES ontwikkelvragen (id) ON DELETE CASCADE,
+  title TEXT NOT NULL,
+  due_on TEXT,
+  done_on TEXT
+);
+CREATE TABLE ov_partners (
+  id INTEGER PRIMARY KEY,
+  ov_id INTEGER NOT NULL REFERENCES ontwikkelvragen (id) ON DELETE CASCADE,
+  name TEXT NOT NULL,
+  role TEXT NOT NULL,
+  budget_granted REAL NOT NULL DEFAULT 0 CHECK (budget_granted >= 0),
+  budget_spent REAL NOT NULL DEFAULT 0 CHECK (budget_spent >= 0),
+  UNIQUE (ov_id, name)
+);
+""")

@@ -6,6 +6,7 @@ import os
 from dataclasses import dataclass
 
 from research import accounts, demo, taxonomies
+from research.tracker import ontwikkelvragen
 from research.storage import Store
 
 
@@ -21,6 +22,7 @@ def prepare(store: Store, *, with_demo: bool = False) -> Prepared:
     The admin password comes from RESEARCH_ADMIN_PASSWORD when set, else it is generated.
     """
     taxonomies.load(store)
+    ontwikkelvragen.load_workflow(store)
     password = accounts.ensure_admin(store, os.environ.get("RESEARCH_ADMIN_PASSWORD") or None)
     loaded = demo.load(store) if with_demo else False
     return Prepared(password, loaded)

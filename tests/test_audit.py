@@ -79,8 +79,9 @@ def test_newest_first_and_limit(store, history):
 def test_filter_options(store, history):
     options = audit.filter_options(store, history)
     assert options["actors"] == ["anna", "olga", "systeem"]
-    assert options["entities"] == ["codes", "life_domains", "monitors", "programmes", "projects",
-                                   "user_wijken", "users", "wijkwerkplaatsen"]
+    assert options["entities"] == ["codes", "life_domains", "monitors", "ov_statuses",
+                                   "ov_transitions", "programmes", "projects", "user_wijken",
+                                   "users", "wijkwerkplaatsen"]
 
 
 @pytest.mark.parametrize("role", ["onderzoeker", "analist", "coordinator", "lezer"])

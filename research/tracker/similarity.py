@@ -9,7 +9,8 @@ Why not only rank the candidates of a full-text search, as first planned: on the
 set in tests/data, paraphrases often share no lemma at all, and limiting the ranking to FTS
 hits lost a sixth of them (recall at 5: 0.89 against 0.94 for the whole wijkwerkplaats). The
 FTS5 index on `questions.lemmas` serves the keyword search of the question list instead.
-rapidfuzz decides whether a text is the same question typed again.
+A text is "the same question again" when it is equal after `normalise`; a fuzzy ratio was
+tried and made "komt er (niet) een zebrapad" one question.
 """
 
 from __future__ import annotations
@@ -20,7 +21,6 @@ import unicodedata
 from dataclasses import dataclass
 
 import numpy as np
-from rapidfuzz import fuzz
 from scipy.sparse import vstack
 from sklearn.feature_extraction.text import TfidfVectorizer
 
@@ -29,7 +29,6 @@ from research.nlp import lemmas
 from research.storage import Store
 
 MIN_SCORE = 10.0       # cosine x 100 below which a "similar" question is noise
-SAME_TEXT = 97.0       # rapidfuzz ratio of normalised texts from which two are one question
 REFIT_GROWTH = 0.25    # refit the vocabulary once a wijk grew by this share since the last fit
 
 
@@ -78,9 +77,14 @@ def _index(store: Store, wijk_id: str) -> _Index | None:
             unchanged = (old["n"], old["size"]) == index.state
             if unchanged and not added:
                 return index
-            if unchanged and len(index.ids) + len(added) <= index.fitted * (1 + REFIT_GROWTH):
-                index.matrix = vstack([index.matrix,
-                                       index.vectoriser.transform([_doc(r) for r in added])])
+            grown_little = len(index.ids) + len(added) <= index.fitted * (1 + REFIT_GROWTH)
+            extra = index.vectoriser.transform([_doc(r) for r in added]) \
+                if unchanged and grown_little else None
+            # A new question none of whose n-grams the vocabulary knows would be an empty
+            # vector that nothing can ever match: refit instead.
+            if extra is not None and all(n or not _doc(r).strip() for n, r in
+                                         zip(extra.getnnz(axis=1), added)):
+                index.matrix = vstack([index.matrix, extra])
                 index.ids += [r["id"] for r in added]
                 index.max_id = added[-1]["id"]
                 index.state = (index.state[0] + len(added),
@@ -105,7 +109,8 @@ def similar(store: Store, user: User, text: str, wijk_id: str, *, limit: int = 5
             exclude_id: int | None = None) -> list[dict]:
     """Up to `limit` questions of `wijk_id` most like `text`, best first.
 
-    Each row: id, text, asked_on, status, score (0-100) and exact (the same text again).
+    Each row: id, text, asked_on, status, score (0-100) and exact (the same text again);
+    exact repeats come first.
     """
     if not can(user, "tracker.read"):
         raise PermissionDenied()
@@ -127,10 +132,10 @@ def similar(store: Store, user: User, text: str, wijk_id: str, *, limit: int = 5
         row = rows.get(question_id)
         if row is None:
             continue
-        exact = fuzz.ratio(normalise(row["text"]), wanted) >= SAME_TEXT
+        exact = normalise(row["text"]) == wanted
         if exact or score >= MIN_SCORE:
             found.append({"id": row["id"], "text": row["text"], "asked_on": row["asked_on"],
                           "status": row["status"], "score": 100.0 if exact else round(score, 1),
                           "exact": exact})
-    found.sort(key=lambda r: (-r["score"], -r["id"]))
+    found.sort(key=lambda r: (not r["exact"], -r["score"], -r["id"]))
     return found[:limit]
