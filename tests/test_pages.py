@@ -807,3 +807,50 @@ def test_the_app_erases_contacts_past_retention_by_itself(demo_users, demo_store
     event = demo_store.one("SELECT actor, after FROM events WHERE action = 'purge'")
     assert event["actor"] == "systeem"
     assert json.loads(event["after"])["verwijderd"] == 1
+
+
+# -- tracker_ontwikkelvraag -------------------------------------------------------------------
+
+def test_coordinator_formulates_and_follows_the_ontwikkelvraag(demo_users, demo_store):
+    from research.tracker import ontwikkelvragen as ov
+
+    coby = demo_users["coordinator"]
+    at = run_page("tracker_ontwikkelvraag.py", coby)
+    no_exception(at)
+    assert [i.value for i in at.info] == ["Er is nog geen ontwikkelvraag vastgelegd."]
+    widget(at.text_input, "Korte titel").input("Ruimte voor jeugd")
+    widget(at.text_area, "De ontwikkelvraag").input("Hoe krijgen kinderen meer plek om te spelen?")
+    widget(at.multiselect, "Bewonersvragen waar deze vraag uit voortkomt").set_value([10, 13])
+    form_button(at, "Ontwikkelvraag opslaan").click().run()
+    no_exception(at)
+    assert errors(at) == []
+    [made] = ov.list_all(demo_store, coby)
+    assert (made["title"], made["questions"], made["status"]) == ("Ruimte voor jeugd", 2,
+                                                                   "verkenning")
+    widget(at.text_input, "Waarom").input("Met bewoners besproken")
+    widget(at.selectbox, "Nieuwe status").set_value("geformuleerd")
+    form_button(at, "Status wijzigen").click().run()
+    widget(at.text_input, "Nieuwe mijlpaal").input("Buurtgesprek")
+    form_button(at, "Mijlpaal toevoegen").click().run()
+    widget(at.text_input, "Partner").input("Speeltuinvereniging")
+    widget(at.number_input, "Toegekend budget (€)").set_value(2500.0)
+    form_button(at, "Partner toevoegen").click().run()
+    no_exception(at)
+    assert errors(at) == []
+    found = ov.get(demo_store, coby, made["id"])
+    assert found["status"] == "geformuleerd"
+    assert [m["title"] for m in found["milestones"]] == ["Buurtgesprek"]
+    assert [(p["name"], p["role"], p["budget_granted"]) for p in found["partners"]] == [
+        ("Speeltuinvereniging", "praktijkpartner", 2500.0)]
+    assert [m.value for m in at.metric] == ["Geformuleerd", "0%", "€ 0"]
+
+
+def test_lezer_reads_the_ontwikkelvraag_without_forms(demo_users, demo_store):
+    from research.tracker import ontwikkelvragen as ov
+
+    ov.create(demo_store, demo_users["coordinator"], wijk_id="noord", year=2026, title="Jeugd",
+              question="Hoe krijgen kinderen meer plek?")
+    at = run_page("tracker_ontwikkelvraag.py", demo_users["lezer"])
+    no_exception(at)
+    assert [m.value for m in at.metric][:2] == ["Verkenning", "10%"]
+    assert not at.get("form")
