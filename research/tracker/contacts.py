@@ -44,7 +44,8 @@ def save_contact(store: Store, user: User, question_id: int, *, consent_text: st
         raise ContactError("Geef een telefoonnummer of e-mailadres.")
     if email and not EMAIL.match(email):
         raise ContactError(f"'{email}' is geen geldig e-mailadres.")
-    if phone and not re.fullmatch(r"[+()\d\s-]{6,20}", phone):
+    if phone and not (re.fullmatch(r"[+()\d\s-]{6,20}", phone)
+                      and sum(c.isdigit() for c in phone) >= 6):
         raise ContactError(f"'{phone}' is geen geldig telefoonnummer.")
     row = {"question_id": question_id, "name": name or None, "phone": phone or None,
            "email": email or None, "note": note or None,

@@ -105,6 +105,19 @@ def _index(store: Store, wijk_id: str) -> _Index | None:
         return index
 
 
+def _same_lemmas(store: Store, wijk_id: str, text: str) -> list[dict]:
+    """Questions of the wijk whose text equals `text` after normalising (via the FTS index)."""
+    words = dict.fromkeys(lemmas(text))
+    if not words:
+        return []
+    wanted = normalise(text)
+    expression = " AND ".join('"' + w.replace('"', '""') + '"' for w in words)
+    return [r for r in store.rows(
+        "SELECT q.id, q.text FROM questions_fts f JOIN questions q ON q.id = f.rowid"
+        " WHERE questions_fts MATCH ? AND q.wijk_id = ?", [expression, wijk_id])
+        if normalise(r["text"]) == wanted]
+
+
 def similar(store: Store, user: User, text: str, wijk_id: str, *, limit: int = 5,
             exclude_id: int | None = None) -> list[dict]:
     """Up to `limit` questions of `wijk_id` most like `text`, best first.
@@ -124,6 +137,11 @@ def similar(store: Store, user: User, text: str, wijk_id: str, *, limit: int = 5
     scores = 100 * (index.matrix @ query.T).toarray().ravel()
     order = np.argsort(-scores, kind="stable")[: limit + 1 + limit]
     candidates = [(index.ids[i], float(scores[i])) for i in order if index.ids[i] != exclude_id]
+    # Exact repeats are looked up apart from the ranking: many questions that reduce to the
+    # same lemmas all score 100 and could push the repeat itself out of the top.
+    top = {i for i, _ in candidates}
+    candidates += [(r["id"], 100.0) for r in _same_lemmas(store, wijk_id, text)
+                   if r["id"] not in top and r["id"] != exclude_id]
     rows = {r["id"]: r for r in store.rows(
         f"SELECT id, text, asked_on, status FROM questions WHERE id IN"
         f" ({', '.join('?' * len(candidates))})", [i for i, _ in candidates])} if candidates else {}

@@ -23,6 +23,8 @@ from research.storage import Store
 MIN_LABELLED = 60        # confirmed questions needed before a classifier is trained
 MIN_PER_CLASS = 3        # and at least this many in two or more classes
 KEYWORD_WEIGHT = 0.4     # share of the keyword score once a classifier exists
+MIN_TOP = 0.12           # no suggestions unless the best reaches this (a flat model spread: 0.6/6)
+MIN_SUGGESTION = 0.05    # the others shown down to this
 
 # (taxonomy table, question column)
 TARGETS = {"programmes": "programme_id", "life_domains": "domain_id"}
@@ -72,9 +74,10 @@ def train(texts: list[str], labels: list[str]) -> Pipeline | None:
 
 
 def _model(store: Store, column: str) -> Pipeline | None:
-    # Keyed on the labelled set's size and newest change, so a new confirmation retrains.
-    state = store.one(f"SELECT count(*) AS n, max(id) AS last, total(length({column}))"
-                      f" AS size FROM questions WHERE {column} IS NOT NULL")
+    # Keyed on a cheap fingerprint of the labelled set (size, newest id, and a sum weighted by
+    # id of each label's length and first letter), so a new or changed label retrains.
+    state = store.one(f"SELECT count(*) AS n, max(id) AS last, total(id * (length({column}) * 131"
+                      f" + unicode({column}))) AS size FROM questions WHERE {column} IS NOT NULL")
     key = (str(store.path), column, state["n"], state["last"], state["size"])
     with _lock:
         if key not in _models:
@@ -102,7 +105,9 @@ def suggest(store: Store, text: str, *, target: str = "programmes", limit: int =
                   for key in set(by_keyword) | set(probabilities)}
         for key in probabilities:
             sources[key] = "beide" if key in by_keyword else "model"
-    ranked = sorted((s for s in scores.items() if s[1] > 0.05 and s[0] in keywords),
+    ranked = sorted((s for s in scores.items() if s[1] >= MIN_SUGGESTION and s[0] in keywords),
                     key=lambda item: (-item[1], item[0]))
+    if not ranked or ranked[0][1] < MIN_TOP:  # a flat spread: the text says nothing of a theme
+        return []
     return [Suggestion(key, keywords[key][0], round(score, 3), sources[key])
             for key, score in ranked[:limit]]
