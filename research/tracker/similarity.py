@@ -27,6 +27,7 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from research.accounts import PermissionDenied, User, can
 from research.nlp import lemmas
 from research.storage import Store
+from research.tracker.questions import fts_query
 
 MIN_SCORE = 10.0       # cosine x 100 below which a "similar" question is noise
 REFIT_GROWTH = 0.25    # refit the vocabulary once a wijk grew by this share since the last fit
@@ -107,11 +108,10 @@ def _index(store: Store, wijk_id: str) -> _Index | None:
 
 def _same_lemmas(store: Store, wijk_id: str, text: str) -> list[dict]:
     """Questions of the wijk whose text equals `text` after normalising (via the FTS index)."""
-    words = dict.fromkeys(lemmas(text))
-    if not words:
+    expression = fts_query(text)
+    if expression is None:
         return []
     wanted = normalise(text)
-    expression = " AND ".join('"' + w.replace('"', '""') + '"' for w in words)
     return [r for r in store.rows(
         "SELECT q.id, q.text FROM questions_fts f JOIN questions q ON q.id = f.rowid"
         " WHERE questions_fts MATCH ? AND q.wijk_id = ?", [expression, wijk_id])
