@@ -439,3 +439,19 @@ CREATE TABLE ov_partners (
   UNIQUE (ov_id, name)
 );
 """)
+
+
+@migration("0004_reportbacks")
+def _reportbacks(db: sqlite_utils.Database) -> None:
+    _run(db, """
+CREATE TABLE question_reportbacks (
+  id INTEGER PRIMARY KEY,
+  question_id INTEGER NOT NULL REFERENCES questions (id) ON DELETE CASCADE,
+  reported_on TEXT NOT NULL,
+  how TEXT NOT NULL,
+  text TEXT NOT NULL,
+  created_by INTEGER REFERENCES users (id),
+  created_at TEXT NOT NULL
+);
+CREATE INDEX question_reportbacks_question ON question_reportbacks (question_id);
+""")

@@ -551,7 +551,7 @@ def test_tracker_questions_coordinator_starts_in_own_wijk(demo_users, demo_store
     assert choice.value == "noord"
     table = at.dataframe[0].value
     assert set(table["Wijkwerkplaats"]) == {"Noord"}
-    assert [c.value for c in at.caption] == ["4 vragen"]
+    assert [c.value for c in at.caption] == ["4 vragen", "4 vragen zonder terugkoppeling"]
     # ... and reads the other wijkwerkplaatsen too.
     choice.set_value("zuidoost").run()
     assert set(at.dataframe[0].value["Wijkwerkplaats"]) == {"Zuidoost"}
@@ -559,13 +559,15 @@ def test_tracker_questions_coordinator_starts_in_own_wijk(demo_users, demo_store
 
 def test_tracker_questions_period_filter(demo_users):
     at = run_page("tracker_questions.py", demo_users["lezer"])
-    assert [c.value for c in at.caption] == ["13 vragen"]
+    assert [c.value for c in at.caption] == ["13 vragen", "13 vragen zonder terugkoppeling"]
     widget(at.date_input, "Periode").set_value((date(2026, 2, 1), date(2026, 2, 28))).run()
     no_exception(at)
     table = at.dataframe[0].value
     assert sorted(set(table["Datum"])) == ["2026-02-02", "2026-02-05", "2026-02-11",
                                            "2026-02-20", "2026-02-25"]
-    assert [c.value for c in at.caption] == [f"{len(table)} vragen"]
+    # The period filters the list; the report-back overview counts the whole wijk selection.
+    assert [c.value for c in at.caption] == [f"{len(table)} vragen",
+                                             "13 vragen zonder terugkoppeling"]
     # A range with only its first day chosen yet: from that day on.
     widget(at.date_input, "Periode").set_value((date(2026, 3, 10),)).run()
     no_exception(at)
@@ -854,3 +856,19 @@ def test_lezer_reads_the_ontwikkelvraag_without_forms(demo_users, demo_store):
     no_exception(at)
     assert [m.value for m in at.metric][:2] == ["Verkenning", "10%"]
     assert not at.get("form")
+
+
+def test_coordinator_records_a_report_back(demo_users, demo_store):
+    from research.tracker import reportback
+
+    coby = demo_users["coordinator"]
+    at = run_page("tracker_questions.py", coby)
+    assert "4 vragen zonder terugkoppeling" in [c.value for c in at.caption]  # Noord
+    widget(at.selectbox, "Vraag openen").set_value(10).run()
+    widget(at.text_input, "Wat is er teruggekoppeld").input("Speeltuin gaat in mei weer open.")
+    form_button(at, "Terugkoppeling vastleggen").click().run()
+    no_exception(at)
+    assert errors(at) == []
+    assert [r["text"] for r in reportback.of_question(demo_store, coby, 10)] == [
+        "Speeltuin gaat in mei weer open."]
+    assert "3 vragen zonder terugkoppeling" in [c.value for c in at.caption]

@@ -10,13 +10,14 @@ import pytest
 from research.schema import MIGRATIONS, Migration, migrate, open_store
 from research.storage import SYSTEM, Store, StorageError
 
-ALL = ["0001_foundation", "0002_tracker_search_and_contacts", "0003_ontwikkelvragen"]
+ALL = ["0001_foundation", "0002_tracker_search_and_contacts", "0003_ontwikkelvragen",
+       "0004_reportbacks"]
 SCHEMA_TABLES = [
     "answers", "codes", "codings", "documents", "events", "frame_units", "life_domains",
     "login_throttle", "meta", "migrations", "monitors", "ontwikkelvragen", "ov_milestones",
     "ov_partners", "ov_questions", "ov_status_changes", "ov_statuses", "ov_transitions",
     "programmes", "project_members",
-    "projects", "question_contacts", "question_links", "questions", "questions_fts",
+    "projects", "question_contacts", "question_links", "question_reportbacks", "questions", "questions_fts",
     "questions_fts_config", "questions_fts_data", "questions_fts_docsize", "questions_fts_idx",
     "responses", "sqlite_sequence", "user_wijken", "users", "variables", "waves",
     "wijkwerkplaatsen",

@@ -7,7 +7,7 @@ import plotly.express as px
 import streamlit as st
 
 from research import accounts, taxonomies
-from research.tracker import contacts, questions, similarity
+from research.tracker import contacts, questions, reportback, similarity
 from research.ui import shell
 
 store, user = shell.guard("tracker.read")
@@ -42,6 +42,21 @@ def question_detail(question_id: int) -> None:
                 if writer and column.button(questions.LINK_KINDS[kind], key=f"{kind}_{row['id']}"):
                     with shell.reported():
                         questions.link_questions(store, user, question_id, row["id"], kind)
+                        st.rerun()
+        for told in reportback.of_question(store, user, question_id):
+            st.text(f"Teruggekoppeld op {told['reported_on']} "
+                    f"({reportback.CHANNELS[told['how']].lower()}): {told['text']}")
+        if writer:
+            with st.form("reportback", clear_on_submit=True):
+                left, right = st.columns(2)
+                how = left.selectbox("Terugkoppeling: hoe", list(reportback.CHANNELS),
+                                     format_func=reportback.CHANNELS.get)
+                told_on = right.date_input("Op", value=date.today(), format="DD-MM-YYYY")
+                told = st.text_input("Wat is er teruggekoppeld")
+                if st.form_submit_button("Terugkoppeling vastleggen"):
+                    with shell.reported():
+                        reportback.record(store, user, question_id, how=how, text=told,
+                                          reported_on=told_on)
                         st.rerun()
         if contacts.may_see(user, question["wijk_id"]):
             contact = contacts.get_contact(store, user, question_id)
@@ -104,3 +119,12 @@ if not counts.empty:
                     labels={"vragen": "Aantal vragen", "programma": "",
                             "wijkwerkplaats": "Wijkwerkplaats"})
     st.plotly_chart(figure, width="stretch")
+
+with st.expander("Wachten op terugkoppeling", icon=":material/schedule:"):
+    weeks = st.number_input("Langer dan (weken)", min_value=1, max_value=104, value=6)
+    waiting = reportback.overdue(store, user, weeks=int(weeks), wijk_id=wijk)
+    st.caption(f"{len(waiting)} vragen zonder terugkoppeling")
+    if waiting:
+        st.dataframe(pd.DataFrame(waiting)[["asked_on", "wijkwerkplaats", "text"]].rename(
+            columns={"asked_on": "Datum", "wijkwerkplaats": "Wijkwerkplaats", "text": "Vraag"}),
+            hide_index=True, width="stretch")
