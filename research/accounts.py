@@ -100,10 +100,11 @@ def can(user: User | None, permission: str, wijk: str | None = None) -> bool:
     return True
 
 
-def require(user: User | None, permission: str, wijk: str | None = None) -> User:
-    """Return `user` if `can(...)`, else raise PermissionDenied."""
+def require(user: User | None, permission: str, wijk: str | None = None,
+            message: str | None = None) -> User:
+    """Return `user` if `can(...)`, else raise PermissionDenied (with `message`, if given)."""
     if not can(user, permission, wijk):
-        raise PermissionDenied()
+        raise PermissionDenied(*([message] if message else []))
     return user  # type: ignore[return-value]
 
 

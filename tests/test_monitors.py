@@ -8,7 +8,6 @@ import math
 import pandas as pd
 import pytest
 
-from research import accounts
 from research.accounts import PermissionDenied
 from research.survey import monitors
 from research.survey.monitors import MonitorError

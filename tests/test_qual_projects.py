@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import pytest
 
-from research import accounts
 from research.accounts import PermissionDenied
 from research.qual import projects
 from research.qual.projects import ProjectError

@@ -7,7 +7,6 @@ from datetime import date
 
 import pytest
 
-from research import accounts
 from research.accounts import PermissionDenied
 from research.tracker import questions
 from research.tracker.questions import QuestionError

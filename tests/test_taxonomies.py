@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import shutil
 
-import pytest
 
 from research import accounts, taxonomies
 from research.config import CODEBOOKS_DIR

@@ -12,7 +12,7 @@ from research.accounts import SYSTEM_USER
 from research.schema import open_store
 from research.setup import prepare
 from research.tracker import questions, themes
-from research.tracker.themes import MIN_LABELLED, MIN_PER_CLASS, Suggestion, keyword_scores
+from research.tracker.themes import MIN_LABELLED, MIN_PER_CLASS, keyword_scores
 
 LABELLED = Path(__file__).parent / "data" / "bewonersvragen_gelabeld.yaml"
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import yaml
 
-from research.accounts import PermissionDenied, User, can
+from research.accounts import PermissionDenied, User, can, require
 from research.config import CODEBOOKS_DIR
 from research.errors import UserError
 from research.storage import SYSTEM, Store, Tx, utcnow
@@ -69,9 +69,8 @@ def next_statuses(store: Store, current: str) -> list[str]:
 
 
 def _require_write(store: Store, user: User, wijk_id: str) -> None:
-    if not can(user, "tracker.write", wijk_id):
-        raise PermissionDenied("Je kunt alleen de ontwikkelvraag van je eigen wijkwerkplaats "
-                               "wijzigen.")
+    require(user, "tracker.write", wijk_id,
+            "Je kunt alleen de ontwikkelvraag van je eigen wijkwerkplaats wijzigen.")
 
 
 def _row(store: Store, user: User, ov_id: int) -> dict:

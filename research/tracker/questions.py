@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from research.accounts import PermissionDenied, User, can
+from research.accounts import PermissionDenied, User, can, require
 from research.errors import UserError
 from research.nlp import lemma_text, lemmas
 from research.storage import Store, utcnow
@@ -50,8 +50,8 @@ def log_question(store: Store, user: User, *, wijk_id: str, asked_on: date, text
 
     A date in the future is refused unless the user confirmed it (it is usually a typo).
     """
-    if not can(user, "tracker.write", wijk_id):
-        raise PermissionDenied("Je kunt alleen vragen vastleggen voor je eigen wijkwerkplaats.")
+    require(user, "tracker.write", wijk_id,
+            "Je kunt alleen vragen vastleggen voor je eigen wijkwerkplaats.")
     text = text.strip()
     if not text:
         raise QuestionError("Schrijf de vraag op in de woorden van de bewoner.")
@@ -153,8 +153,8 @@ def link_questions(store: Store, user: User, question_id: int, other_id: int, ki
     if question_id == other_id:
         raise QuestionError("Een vraag kan niet aan zichzelf worden gekoppeld.")
     first, second = (get_question(store, user, i) for i in sorted((question_id, other_id)))
-    if not can(user, "tracker.write", first["wijk_id"]):
-        raise PermissionDenied("Je kunt alleen vragen van je eigen wijkwerkplaats koppelen.")
+    require(user, "tracker.write", first["wijk_id"],
+            "Je kunt alleen vragen van je eigen wijkwerkplaats koppelen.")
     if first["wijk_id"] != second["wijk_id"]:
         raise QuestionError("Alleen vragen van dezelfde wijkwerkplaats kunnen worden gekoppeld.")
 
@@ -169,8 +169,8 @@ def link_questions(store: Store, user: User, question_id: int, other_id: int, ki
 def unlink_questions(store: Store, user: User, question_id: int, other_id: int) -> None:
     """Remove the link between two questions."""
     first = get_question(store, user, min(question_id, other_id))
-    if not can(user, "tracker.write", first["wijk_id"]):
-        raise PermissionDenied("Je kunt alleen vragen van je eigen wijkwerkplaats ontkoppelen.")
+    require(user, "tracker.write", first["wijk_id"],
+            "Je kunt alleen vragen van je eigen wijkwerkplaats ontkoppelen.")
     store.write(user.actor, lambda tx: tx.unlink("question_links", {
         "question_id": min(question_id, other_id), "other_id": max(question_id, other_id)}))
 
@@ -189,8 +189,8 @@ def links_of(store: Store, user: User, question_id: int) -> list[dict]:
 def close_question(store: Store, user: User, question_id: int, today: date | None = None) -> None:
     """Close a question; its contact details are erased a set time after this date."""
     row = get_question(store, user, question_id)
-    if not can(user, "tracker.write", row["wijk_id"]):
-        raise PermissionDenied("Je kunt alleen vragen van je eigen wijkwerkplaats sluiten.")
+    require(user, "tracker.write", row["wijk_id"],
+            "Je kunt alleen vragen van je eigen wijkwerkplaats sluiten.")
     if row["status"] == "gesloten":
         raise QuestionError("Deze vraag is al gesloten.")
     closed = (today or date.today()).isoformat()

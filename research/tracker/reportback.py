@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from research.accounts import PermissionDenied, User, can
+from research.accounts import User, require
 from research.errors import UserError
 from research.storage import Store, utcnow
 from research.tracker.questions import get_question, visible_wijken
@@ -30,8 +30,8 @@ def record(store: Store, user: User, question_id: int, *, how: str, text: str,
            reported_on: date | None = None, today: date | None = None) -> int:
     """Record that residents were told what happened to a question; returns the row id."""
     question = get_question(store, user, question_id)
-    if not can(user, "tracker.write", question["wijk_id"]):
-        raise PermissionDenied("Je kunt alleen terugkoppelen voor je eigen wijkwerkplaats.")
+    require(user, "tracker.write", question["wijk_id"],
+            "Je kunt alleen terugkoppelen voor je eigen wijkwerkplaats.")
     if how not in CHANNELS:
         raise ReportBackError("Kies hoe de bewoners het antwoord kregen.")
     if not text.strip():
