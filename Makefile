@@ -26,6 +26,9 @@ $(PY):
 
 $(VENV)/.runtime: requirements.txt | $(PY)
 	$(PY) -m pip install --quiet -r requirements.txt
+	@# deduce builds its name and place lookup tables from disk on first use (about 2 minutes);
+	@# do it at install time so no user or test waits for it.
+	$(PY) -c "import deduce; deduce.Deduce()"
 	@touch $@
 
 $(VENV)/.dev: $(VENV)/.runtime requirements-dev.txt

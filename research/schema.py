@@ -455,3 +455,101 @@ CREATE TABLE question_reportbacks (
 );
 CREATE INDEX question_reportbacks_question ON question_reportbacks (question_id);
 """)
+
+
+@migration("0005_qual_coding")
+def _qual_coding(db: sqlite_utils.Database) -> None:
+    _run(db, """
+ALTER TABLE documents ADD COLUMN source_format TEXT NOT NULL DEFAULT 'txt';
+ALTER TABLE documents ADD COLUMN pseudonymised INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE documents ADD COLUMN position INTEGER;
+
+ALTER TABLE codes ADD COLUMN inclusion TEXT NOT NULL DEFAULT '';
+ALTER TABLE codes ADD COLUMN exclusion TEXT NOT NULL DEFAULT '';
+ALTER TABLE codes ADD COLUMN example TEXT NOT NULL DEFAULT '';
+ALTER TABLE codes ADD COLUMN created_at TEXT;
+
+ALTER TABLE projects ADD COLUMN blind INTEGER NOT NULL DEFAULT 0;
+
+CREATE TABLE cases (
+  id INTEGER PRIMARY KEY,
+  project_id INTEGER NOT NULL REFERENCES projects (id) ON DELETE CASCADE,
+  name TEXT NOT NULL,
+  description TEXT NOT NULL DEFAULT '',
+  UNIQUE (project_id, name)
+);
+
+CREATE TABLE turns (
+  id INTEGER PRIMARY KEY,
+  document_id INTEGER NOT NULL REFERENCES documents (id) ON DELETE CASCADE,
+  position INTEGER NOT NULL,
+  start_pos INTEGER NOT NULL,
+  end_pos INTEGER NOT NULL,
+  case_id INTEGER REFERENCES cases (id),
+  time_s REAL,
+  CHECK (start_pos >= 0 AND end_pos >= start_pos),
+  UNIQUE (document_id, position)
+);
+CREATE INDEX turns_case ON turns (case_id);
+
+CREATE TABLE attributes (
+  id INTEGER PRIMARY KEY,
+  project_id INTEGER NOT NULL REFERENCES projects (id) ON DELETE CASCADE,
+  applies_to TEXT NOT NULL CHECK (applies_to IN ('case', 'document')),
+  name TEXT NOT NULL,
+  type TEXT NOT NULL CHECK (type IN ('tekst', 'getal', 'datum', 'janee', 'keuze')),
+  choices TEXT NOT NULL DEFAULT '[]',
+  position INTEGER NOT NULL DEFAULT 0,
+  UNIQUE (project_id, applies_to, name)
+);
+CREATE TABLE attribute_values (
+  attribute_id INTEGER NOT NULL REFERENCES attributes (id) ON DELETE CASCADE,
+  item_id INTEGER NOT NULL,
+  value TEXT NOT NULL,
+  PRIMARY KEY (attribute_id, item_id)
+);
+
+CREATE TABLE code_sets (
+  id INTEGER PRIMARY KEY,
+  project_id INTEGER NOT NULL REFERENCES projects (id) ON DELETE CASCADE,
+  name TEXT NOT NULL,
+  description TEXT NOT NULL DEFAULT '',
+  UNIQUE (project_id, name)
+);
+CREATE TABLE code_set_members (
+  set_id INTEGER NOT NULL REFERENCES code_sets (id) ON DELETE CASCADE,
+  code_id INTEGER NOT NULL REFERENCES codes (id) ON DELETE CASCADE,
+  PRIMARY KEY (set_id, code_id)
+);
+
+CREATE TABLE memos (
+  id INTEGER PRIMARY KEY,
+  project_id INTEGER NOT NULL REFERENCES projects (id) ON DELETE CASCADE,
+  target_kind TEXT NOT NULL
+    CHECK (target_kind IN ('project', 'document', 'case', 'code', 'coding', 'passage')),
+  target_id INTEGER,
+  start_pos INTEGER,
+  end_pos INTEGER,
+  kind TEXT NOT NULL CHECK (kind IN ('theorie', 'methode', 'steekproef', 'vrij')),
+  title TEXT NOT NULL,
+  body TEXT NOT NULL DEFAULT '',
+  created_by INTEGER REFERENCES users (id),
+  created_at TEXT NOT NULL,
+  updated_by INTEGER REFERENCES users (id),
+  updated_at TEXT NOT NULL
+);
+CREATE INDEX memos_target ON memos (project_id, target_kind, target_id);
+
+-- The search index: one row per sentence; `qual_fts` holds its words and lemmas (rowid = id).
+CREATE TABLE qual_sentences (
+  id INTEGER PRIMARY KEY,
+  document_id INTEGER NOT NULL REFERENCES documents (id) ON DELETE CASCADE,
+  start_pos INTEGER NOT NULL,
+  end_pos INTEGER NOT NULL
+);
+CREATE INDEX qual_sentences_document ON qual_sentences (document_id, start_pos);
+CREATE VIRTUAL TABLE qual_fts USING fts5 (words, lemmas, tokenize = 'unicode61');
+CREATE TRIGGER qual_sentences_delete AFTER DELETE ON qual_sentences BEGIN
+  DELETE FROM qual_fts WHERE rowid = old.id;
+END;
+""")

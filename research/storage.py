@@ -33,6 +33,8 @@ SQLITE_HEADER = b"SQLite format 3\x00"
 REDACTED_COLUMNS = {
     "users": frozenset({"password_hash"}),
     "question_contacts": frozenset({"name", "phone", "email", "note"}),
+    # Transcript text is personal data and large; the log records that it changed, not what.
+    "documents": frozenset({"text"}),
 }
 
 T = TypeVar("T")
