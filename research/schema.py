@@ -460,6 +460,11 @@ CREATE INDEX question_reportbacks_question ON question_reportbacks (question_id)
 @migration("0005_qual_coding")
 def _qual_coding(db: sqlite_utils.Database) -> None:
     _run(db, """
+-- A batch groups the events of one write transaction: one user action, undone as a whole.
+ALTER TABLE events ADD COLUMN batch INTEGER;
+CREATE INDEX events_batch ON events (batch);
+CREATE INDEX events_actor_id ON events (actor_id, id);
+
 ALTER TABLE documents ADD COLUMN source_format TEXT NOT NULL DEFAULT 'txt';
 ALTER TABLE documents ADD COLUMN pseudonymised INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE documents ADD COLUMN position INTEGER;

@@ -86,18 +86,25 @@ class Tx:
     def __init__(self, db: sqlite_utils.Database, actor: Actor):
         self.db = db
         self.actor = actor
+        self.batch: int | None = None  # set at the first event; shared by all of this unit
+
+    def _next_batch(self) -> int:
+        # Inside BEGIN IMMEDIATE no other writer can take the same number.
+        return (self.db.execute("SELECT max(batch) FROM events").fetchone()[0] or 0) + 1
 
     def event(self, entity: str, entity_id: Any, action: str,
               before: dict | None = None, after: dict | None = None, *,
               table: str | None = None) -> None:
         """Append one audit event (the only way rows get into `events`); `table` names the
         table the row comes from, for redaction."""
+        if self.batch is None:
+            self.batch = self._next_batch()
         self.db.execute(
-            "INSERT INTO events (at, actor, actor_id, entity, entity_id, action, before, after)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO events (at, actor, actor_id, entity, entity_id, action, before, after,"
+            " batch) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [utcnow(), self.actor.username, self.actor.user_id, entity,
              None if entity_id is None else str(entity_id), action,
-             _jsonable(before, table), _jsonable(after, table)],
+             _jsonable(before, table), _jsonable(after, table), self.batch],
         )
 
     def get(self, table: str, pk: Any) -> dict | None:
@@ -134,6 +141,14 @@ class Tx:
             return
         self.db[table].delete(pk)
         self.event(entity or table, pk, "delete", before, None, table=table)
+
+    def insert_all(self, table: str, rows: list[dict], summary: dict, *,
+                   entity: str | None = None) -> None:
+        """Insert many rows that belong to one parent (the turns of a transcript) and log one
+        event with `summary` and the count: a row per event would bury the log."""
+        self.db[table].insert_all(rows)
+        self.event(entity or table, None, "create", None, {**summary, "aantal": len(rows)},
+                   table=table)
 
     def link(self, table: str, row: dict, *, entity: str | None = None) -> None:
         """Insert a row of a link table (no single primary key) and log it."""
