@@ -14,7 +14,7 @@ import pandas as pd
 
 from research import accounts
 from research.accounts import SYSTEM_USER
-from research.qual import projects
+from research.qual import codebook, codings, documents, projects
 from research.storage import Store, Tx
 from research.survey import monitors
 from research.tracker import questions
@@ -95,14 +95,14 @@ def _load_qual(store: Store) -> None:
     admin = accounts.find_user(store, "admin")
     if admin is not None:
         projects.add_member(store, SYSTEM_USER, project_id, admin.id, "lead")
-    doc_ids = [projects.add_document(store, SYSTEM_USER, project_id, name, text, kind, held_on)
+    doc_ids = [documents.add_document(store, SYSTEM_USER, project_id, name, text, kind, held_on)
                for name, kind, held_on, text in INTERVIEWS]
-    code_ids = {name: projects.add_code(store, SYSTEM_USER, project_id, name, colour, description)
+    code_ids = {name: codebook.add_code(store, SYSTEM_USER, project_id, name, colour, description)
                 for name, colour, description in CODES}
     for index, code, quote in CODINGS:
         text = INTERVIEWS[index][3]
         start = text.index(quote)
-        projects.add_coding(store, SYSTEM_USER, doc_ids[index], code_ids[code],
+        codings.add_coding(store, SYSTEM_USER, doc_ids[index], code_ids[code],
                             start, start + len(quote))
 
 

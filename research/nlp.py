@@ -29,6 +29,7 @@ def supplement(path: Path = SUPPLEMENT) -> dict[str, str]:
 def pipeline() -> Language:
     """The shared Dutch pipeline (tokenizer + lookup lemmatizer), built once per process."""
     nlp = spacy.blank("nl")
+    nlp.add_pipe("sentencizer")  # rule-based sentence ends, for sentence-level search and coding
     nlp.add_pipe("lemmatizer", config={"mode": "lookup"})
     nlp.initialize()
     # The shipped table lacks many frequent plurals ("kinderen", "buurten"); without them a
@@ -53,3 +54,10 @@ def lemmas(text: str, *, content_only: bool = True) -> list[str]:
 def lemma_text(text: str) -> str:
     """The content lemmas of `text` as one space-separated string (what search indexes)."""
     return " ".join(lemmas(text))
+
+
+def quoted_terms(words: list[str]) -> str | None:
+    """An FTS5 expression requiring every word (each quoted, so that words like NOT or a '*'
+    are searched for, not obeyed); None when there is none."""
+    unique = dict.fromkeys(w for w in words if w)
+    return " AND ".join('"' + w.replace('"', '""') + '"' for w in unique) or None

@@ -67,3 +67,14 @@ def users(store):
 def logged_in(user: accounts.User) -> dict:
     """The session-state entry that the login gate leaves for a logged-in user."""
     return {"user_id": user.id, "last_seen": time.time()}
+
+
+@pytest.fixture
+def qual(store, users):
+    """A qualitative project led by the onderzoeker olga, with the lezer lex as a member;
+    returns its id."""
+    from research.qual import projects
+
+    project_id = projects.create_project(store, users["onderzoeker"], "Buurtkamers", "Verkenning")
+    projects.add_member(store, users["onderzoeker"], project_id, users["lezer"].id)
+    return project_id

@@ -7,7 +7,7 @@ from collections import Counter
 import pytest
 
 from research import accounts, demo
-from research.qual import projects
+from research.qual import codebook, codings, documents, projects
 from research.setup import prepare
 from research.survey import monitors
 
@@ -60,12 +60,12 @@ def test_every_demo_coding_covers_its_quoted_passage(demo_store):
     admin = accounts.find_user(demo_store, "admin")
     (project,) = projects.list_projects(demo_store, admin)
     assert project["name"] == "Buurtkamers Nieuw-West en Noord (demo, verzonnen)"
-    by_name = {c["name"]: c["id"] for c in projects.codes(demo_store, admin, project["id"])}
+    by_name = {c["name"]: c["id"] for c in codebook.codes(demo_store, admin, project["id"])}
     assert sorted(by_name) == sorted(name for name, _, _ in demo.CODES)
 
     found = Counter()
     for name, code_id in by_name.items():
-        for passage in projects.passages(demo_store, admin, code_id):
+        for passage in codings.passages(demo_store, admin, code_id):
             found[(passage["document"], name, passage["passage"])] += 1
     expected = Counter((demo.INTERVIEWS[index][0], code, quote)
                        for index, code, quote in demo.CODINGS)

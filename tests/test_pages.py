@@ -18,7 +18,7 @@ from streamlit.testing.v1 import AppTest
 from conftest import PASSWORD, logged_in, make_users
 from research import accounts
 from research.accounts import SYSTEM_USER
-from research.qual import projects
+from research.qual import codebook, codings, documents, projects
 from research.tracker import contacts, dates, questions
 from research.ui import shell
 
@@ -454,13 +454,13 @@ def test_beheerder_sees_the_demo_project(demo_users, demo_store):
     # Switching documents and codes works too. These selectboxes format ids with dict.get,
     # so AppTest needs the raw ids (a formatted label would be "formatted" to None).
     [project] = projects.list_projects(demo_store, admin)
-    for doc in projects.documents(demo_store, admin, project["id"]):
+    for doc in documents.documents(demo_store, admin, project["id"]):
         widget(at.selectbox, "Document lezen").set_value(doc["id"]).run()
         no_exception(at)
         [text_table] = [d.value for d in at.dataframe if list(d.value.columns) == ["Tekst", "Codes"]]
-        first_line = projects.document(demo_store, admin, doc["id"])["text"].split("\n")[0]
+        first_line = documents.document(demo_store, admin, doc["id"])["text"].split("\n")[0]
         assert text_table["Tekst"].iloc[0] == first_line
-    for code in projects.codes(demo_store, admin, project["id"]):
+    for code in codebook.codes(demo_store, admin, project["id"]):
         widget(at.selectbox, "Fragmenten van code").set_value(code["id"]).run()
         no_exception(at)
         assert f"{code['passages']} fragmenten" in [c.value for c in at.caption]

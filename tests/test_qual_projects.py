@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from research.accounts import PermissionDenied
-from research.qual import projects
+from research.qual import codebook, codings, documents, projects
 from research.qual.projects import ProjectError
 
 NOT_A_MEMBER = "Je bent geen lid van dit project."
@@ -55,17 +55,17 @@ def test_visibility_follows_membership(store, users, project):
     assert [p["name"] for p in projects.list_projects(store, olga)] == ["Buurtkamers"]
     assert projects.can_read(store, olga, other) is False
     with pytest.raises(PermissionDenied) as raised:
-        projects.documents(store, olga, other)
+        documents.documents(store, olga, other)
     assert raised.value.message == NOT_A_MEMBER
     with pytest.raises(PermissionDenied):
         projects.members(store, olga, other)
     with pytest.raises(PermissionDenied, match=NOT_A_MEMBER):
-        projects.add_document(store, olga, other, "Interview", "tekst")
+        documents.add_document(store, olga, other, "Interview", "tekst")
 
     # A beheerder sees every project, also those they are not a member of.
     assert [p["name"] for p in projects.list_projects(store, admin)] == [
         "Buurtkamers", "Project van de beheerder"]
-    assert projects.documents(store, admin, project) == []
+    assert documents.documents(store, admin, project) == []
     # Roles without qual.read see nothing, member or not.
     assert projects.list_projects(store, users["analist"]) == []
     assert projects.list_projects(store, users["coordinator"]) == []
@@ -76,19 +76,19 @@ def test_visibility_follows_membership(store, users, project):
 
 def test_lezer_member_can_read_but_not_write(store, users, project):
     olga, lex = users["onderzoeker"], users["lezer"]
-    doc = projects.add_document(store, olga, project, "Interview 1", "Hallo buurt.")
-    code = projects.add_code(store, olga, project, "Ontmoeting")
-    projects.add_coding(store, olga, doc, code, 0, 5)
+    doc = documents.add_document(store, olga, project, "Interview 1", "Hallo buurt.")
+    code = codebook.add_code(store, olga, project, "Ontmoeting")
+    codings.add_coding(store, olga, doc, code, 0, 5)
 
-    assert [d["name"] for d in projects.documents(store, lex, project)] == ["Interview 1"]
-    assert projects.document(store, lex, doc)["text"] == "Hallo buurt."
-    assert [p["passage"] for p in projects.passages(store, lex, code)] == ["Hallo"]
+    assert [d["name"] for d in documents.documents(store, lex, project)] == ["Interview 1"]
+    assert documents.document(store, lex, doc)["text"] == "Hallo buurt."
+    assert [p["passage"] for p in codings.passages(store, lex, code)] == ["Hallo"]
     with pytest.raises(PermissionDenied):
-        projects.add_code(store, lex, project, "Nieuwe code")
+        codebook.add_code(store, lex, project, "Nieuwe code")
     with pytest.raises(PermissionDenied):
-        projects.add_document(store, lex, project, "Interview 2", "tekst")
+        documents.add_document(store, lex, project, "Interview 2", "tekst")
     with pytest.raises(PermissionDenied):
-        projects.add_coding(store, lex, doc, code, 0, 3)
+        codings.add_coding(store, lex, doc, code, 0, 3)
     with pytest.raises(PermissionDenied, match="Alleen de projectleider of een beheerder"):
         projects.add_member(store, lex, project, users["beheerder"].id)
     assert store.value("SELECT count(*) FROM codes") == 1
@@ -117,74 +117,75 @@ def test_add_document_normalises_line_ends_only(store, users, project):
              "Tab\there\u2028 en \u00e9\u0301 e\u0301  \r\n\r\n  ")
     expected = ("  Interviewer: Welkom!\nRespondent: Dank je 😀 \n"
                 "Tab\there\u2028 en \u00e9\u0301 e\u0301  \n\n  ")
-    doc = projects.add_document(store, olga, project, "  Interview 1  ", given,
+    doc = documents.add_document(store, olga, project, "  Interview 1  ", given,
                                 kind="focusgroep", held_on="2026-02-03")
-    row = projects.document(store, olga, doc)
+    row = documents.document(store, olga, doc)
     assert row["text"] == expected
     assert row["text"].encode("utf-8") == expected.encode("utf-8")
     assert (row["name"], row["kind"], row["held_on"]) == ("Interview 1", "focusgroep",
                                                           "2026-02-03")
-    assert projects.documents(store, olga, project) == [
+    assert documents.documents(store, olga, project) == [
         {"id": doc, "name": "Interview 1", "kind": "focusgroep", "held_on": "2026-02-03",
-         "characters": len(expected), "codings": 0}]
+         "position": 1, "source_format": "txt", "pseudonymised": 0,
+         "characters": len(expected), "codings": 0, "speakers": 0}]
 
 
 def test_normalise_newlines():
-    assert projects.normalise_newlines("a\r\nb\rc\nd\r\n") == "a\nb\nc\nd\n"
-    assert projects.normalise_newlines("\r\r\n") == "\n\n"
+    assert documents.normalise_newlines("a\r\nb\rc\nd\r\n") == "a\nb\nc\nd\n"
+    assert documents.normalise_newlines("\r\r\n") == "\n\n"
 
 
 def test_add_document_refusals(store, users, project):
     olga = users["onderzoeker"]
-    projects.add_document(store, olga, project, "Interview 1", "tekst")
+    documents.add_document(store, olga, project, "Interview 1", "tekst")
     with pytest.raises(ProjectError, match="^Het document 'Leeg' is leeg.$"):
-        projects.add_document(store, olga, project, "Leeg", " \r\n\t \r ")
+        documents.add_document(store, olga, project, "Leeg", " \r\n\t \r ")
     with pytest.raises(ProjectError, match="^Geef het document een naam.$"):
-        projects.add_document(store, olga, project, "  ", "tekst")
+        documents.add_document(store, olga, project, "  ", "tekst")
     with pytest.raises(ProjectError, match="^Onbekend soort document 'brief'.$"):
-        projects.add_document(store, olga, project, "Brief", "tekst", kind="brief")
+        documents.add_document(store, olga, project, "Brief", "tekst", kind="brief")
     with pytest.raises(ProjectError, match="^Er is al een document 'Interview 1' in dit project.$"):
-        projects.add_document(store, olga, project, "Interview 1", "andere tekst")
+        documents.add_document(store, olga, project, "Interview 1", "andere tekst")
     assert store.value("SELECT count(*) FROM documents") == 1
     with pytest.raises(ProjectError, match="^Dit document bestaat niet.$"):
-        projects.document(store, olga, 999)
+        documents.document(store, olga, 999)
 
 
 # -- codes and codings ------------------------------------------------------------------------
 
 def test_add_code_refusals(store, users, project):
     olga = users["onderzoeker"]
-    projects.add_code(store, olga, project, "Wachtlijsten", colour="#9B51E0")
+    codebook.add_code(store, olga, project, "Wachtlijsten", colour="#9B51E0")
     with pytest.raises(ProjectError, match="^Een kleur is een hexadecimale code zoals #f2c94c.$"):
-        projects.add_code(store, olga, project, "Rood", colour="rood")
+        codebook.add_code(store, olga, project, "Rood", colour="rood")
     with pytest.raises(ProjectError, match="^Er is al een code 'Wachtlijsten' in dit project.$"):
-        projects.add_code(store, olga, project, " Wachtlijsten ")
+        codebook.add_code(store, olga, project, " Wachtlijsten ")
     with pytest.raises(ProjectError, match="^Geef de code een naam.$"):
-        projects.add_code(store, olga, project, "")
+        codebook.add_code(store, olga, project, "")
     assert store.value("SELECT count(*) FROM codes") == 1
 
 
 def test_add_coding_validates_range_and_project(store, users, project):
     olga, admin = users["onderzoeker"], users["beheerder"]
-    doc = projects.add_document(store, olga, project, "Interview 1", "Twaalf tekens")
-    code = projects.add_code(store, olga, project, "Code")
+    doc = documents.add_document(store, olga, project, "Interview 1", "Twaalf tekens")
+    code = codebook.add_code(store, olga, project, "Code")
     other_project = projects.create_project(store, admin, "Ander project")
-    other_code = projects.add_code(store, admin, other_project, "Elders")
+    other_code = codebook.add_code(store, admin, other_project, "Elders")
 
     for start, end in [(-1, 3), (5, 5), (6, 2), (0, 14), (13, 14)]:
         with pytest.raises(ProjectError) as raised:
-            projects.add_coding(store, olga, doc, code, start, end)
+            codings.add_coding(store, olga, doc, code, start, end)
         assert raised.value.message == (f"Het fragment {start}-{end} valt buiten het document "
                                         "(0-13).")
     with pytest.raises(ProjectError, match="^Document en code horen niet bij hetzelfde project.$"):
-        projects.add_coding(store, admin, doc, other_code, 0, 3)
-    with pytest.raises(ProjectError, match="^Document en code horen niet bij hetzelfde project.$"):
-        projects.add_coding(store, olga, 999, code, 0, 3)
+        codings.add_coding(store, admin, doc, other_code, 0, 3)
+    with pytest.raises(ProjectError, match="^Dit document bestaat niet.$"):
+        codings.add_coding(store, olga, 999, code, 0, 3)
     assert store.value("SELECT count(*) FROM codings") == 0
 
     # The whole text, up to and including its last character, may be coded.
-    projects.add_coding(store, olga, doc, code, 0, 13)
-    assert [p["passage"] for p in projects.passages(store, olga, code)] == ["Twaalf tekens"]
+    codings.add_coding(store, olga, doc, code, 0, 13)
+    assert [p["passage"] for p in codings.passages(store, olga, code)] == ["Twaalf tekens"]
 
 
 def test_passages_count_code_points(store, users, project):
@@ -192,67 +193,68 @@ def test_passages_count_code_points(store, users, project):
     # An emoji (4 UTF-8 bytes, 2 UTF-16 units) and a family emoji (5 code points joined by ZWJ)
     # before the passages: offsets must count code points as Python's str does.
     text = "Ik 😀 vond 👩\u200d👩\u200d👧 de buurtkamer fijn.\nDaarna: wachtlijst…  "
-    doc = projects.add_document(store, olga, project, "Interview 1", text)
-    code = projects.add_code(store, olga, project, "Ontmoetingsplek")
+    doc = documents.add_document(store, olga, project, "Interview 1", text)
+    code = codebook.add_code(store, olga, project, "Ontmoetingsplek")
     start = text.index("buurtkamer")
     assert start == 19  # 3 + 1 (😀) + 6 + 5 (family) + 4
-    projects.add_coding(store, olga, doc, code, start, start + len("buurtkamer"))
+    codings.add_coding(store, olga, doc, code, start, start + len("buurtkamer"))
     tail = text.index("wachtlijst")
-    projects.add_coding(store, olga, doc, code, tail, len(text))
+    codings.add_coding(store, olga, doc, code, tail, len(text))
 
-    assert projects.passages(store, olga, code) == [
-        {"document": "Interview 1", "start_pos": 19, "end_pos": 29, "passage": "buurtkamer"},
-        {"document": "Interview 1", "start_pos": tail, "end_pos": len(text),
-         "passage": "wachtlijst…  "},
+    assert [(p["start_pos"], p["end_pos"], p["passage"], p["before"], p["after"])
+            for p in codings.passages(store, olga, code, context=5)] == [
+        (19, 29, "buurtkamer", "👧 de ", " fijn"),
+        (tail, len(text), "wachtlijst…  ", "rna: ", ""),
     ]
 
 
 def test_codes_count_passages_and_documents(store, users, project):
     olga = users["onderzoeker"]
-    first = projects.add_document(store, olga, project, "Interview 1", "Aaaa Bbbb Cccc",
+    first = documents.add_document(store, olga, project, "Interview 1", "Aaaa Bbbb Cccc",
                                   held_on="2026-01-01")
-    second = projects.add_document(store, olga, project, "Interview 2", "Dddd Eeee",
+    second = documents.add_document(store, olga, project, "Interview 2", "Dddd Eeee",
                                    held_on="2026-02-01")
-    steun = projects.add_code(store, olga, project, "Steun", colour="#6fcf97")
-    taal = projects.add_code(store, olga, project, "Taal")
-    projects.add_code(store, olga, project, "Angst")  # unused: no passages
-    projects.add_coding(store, olga, first, steun, 0, 4)
-    projects.add_coding(store, olga, first, steun, 10, 14)
-    projects.add_coding(store, olga, second, steun, 5, 9)
-    projects.add_coding(store, olga, first, taal, 5, 9)
+    steun = codebook.add_code(store, olga, project, "Steun", colour="#6fcf97")
+    taal = codebook.add_code(store, olga, project, "Taal")
+    codebook.add_code(store, olga, project, "Angst")  # unused: no passages
+    codings.add_coding(store, olga, first, steun, 0, 4)
+    codings.add_coding(store, olga, first, steun, 10, 14)
+    codings.add_coding(store, olga, second, steun, 5, 9)
+    codings.add_coding(store, olga, first, taal, 5, 9)
 
     assert [(c["name"], c["passages"], c["documents"])
-            for c in projects.codes(store, olga, project)] == [
+            for c in codebook.codes(store, olga, project)] == [
         ("Angst", 0, 0), ("Steun", 3, 2), ("Taal", 1, 1)]
-    assert [p["passage"] for p in projects.passages(store, olga, steun)] == [
+    assert [p["passage"] for p in codings.passages(store, olga, steun)] == [
         "Aaaa", "Cccc", "Eeee"]
     assert [(c["code"], c["start_pos"], c["end_pos"])
-            for c in projects.codings(store, olga, first)] == [
+            for c in codings.codings(store, olga, first)] == [
         ("Steun", 0, 4), ("Taal", 5, 9), ("Steun", 10, 14)]
-    assert [(d["name"], d["codings"]) for d in projects.documents(store, olga, project)] == [
+    assert [(d["name"], d["codings"]) for d in documents.documents(store, olga, project)] == [
         ("Interview 1", 3), ("Interview 2", 1)]
     (listed,) = projects.list_projects(store, olga)
     assert (listed["documents"], listed["codes"], listed["codings"], listed["members"]) == (
         2, 3, 4, 2)
     with pytest.raises(ProjectError, match="^Deze code bestaat niet.$"):
-        projects.passages(store, olga, 999)
+        codings.passages(store, olga, 999)
 
 
 def test_writes_are_audited(store, users, project):
     olga = users["onderzoeker"]
-    doc = projects.add_document(store, olga, project, "Interview 1", "Hallo buurt.")
-    code = projects.add_code(store, olga, project, "Code")
-    coding = projects.add_coding(store, olga, doc, code, 0, 5)
+    doc = documents.add_document(store, olga, project, "Interview 1", "Hallo buurt.")
+    code = codebook.add_code(store, olga, project, "Code")
+    coding = codings.add_coding(store, olga, doc, code, 0, 5)
     rows = store.rows("SELECT actor, entity, entity_id, action FROM events"
-                      " WHERE entity IN ('projects', 'project_members', 'documents', 'codes',"
-                      " 'codings') ORDER BY id")
+                      " WHERE entity IN ('projects', 'project_members', 'document', 'code',"
+                      " 'coding', 'turns') ORDER BY id")
     assert rows == [
         {"actor": "olga", "entity": "projects", "entity_id": str(project), "action": "create"},
         {"actor": "olga", "entity": "project_members", "entity_id": None, "action": "create"},
         {"actor": "olga", "entity": "project_members", "entity_id": None, "action": "create"},
-        {"actor": "olga", "entity": "documents", "entity_id": str(doc), "action": "create"},
-        {"actor": "olga", "entity": "codes", "entity_id": str(code), "action": "create"},
-        {"actor": "olga", "entity": "codings", "entity_id": str(coding), "action": "create"},
+        {"actor": "olga", "entity": "document", "entity_id": str(doc), "action": "create"},
+        {"actor": "olga", "entity": "turns", "entity_id": None, "action": "create"},
+        {"actor": "olga", "entity": "code", "entity_id": str(code), "action": "create"},
+        {"actor": "olga", "entity": "coding", "entity_id": str(coding), "action": "create"},
     ]
 
 
@@ -261,5 +263,5 @@ def test_document_with_nul_character_is_refused(store, users, project):
     # make coding offsets after it impossible: such a document is refused as a whole.
     olga = users["onderzoeker"]
     with pytest.raises(projects.ProjectError, match="^Het document 'Met nul' bevat binaire tekens"):
-        projects.add_document(store, olga, project, "Met nul", "voor\x00na de nul")
-    assert projects.documents(store, olga, project) == []
+        documents.add_document(store, olga, project, "Met nul", "voor\x00na de nul")
+    assert documents.documents(store, olga, project) == []

@@ -4,7 +4,7 @@ import pandas as pd
 import streamlit as st
 
 from research import accounts
-from research.qual import projects
+from research.qual import codebook, codings, documents, projects
 from research.ui import shell
 
 store, user = shell.guard("qual.read")
@@ -40,7 +40,7 @@ if project["description"]:
 docs_tab, codes_tab, members_tab = st.tabs(["Documenten", "Codes", "Leden"])
 
 with docs_tab:
-    docs = projects.documents(store, user, project_id)
+    docs = documents.documents(store, user, project_id)
     if not docs:
         st.info("Dit project heeft nog geen documenten.")
     else:
@@ -50,9 +50,9 @@ with docs_tab:
                      hide_index=True, width="stretch")
         names = {d["id"]: d["name"] for d in docs}
         doc_id = st.selectbox("Document lezen", list(names), format_func=names.get)
-        doc = projects.document(store, user, doc_id)
+        doc = documents.document(store, user, doc_id)
         rows, offset = [], 0
-        coded = projects.codings(store, user, doc_id)
+        coded = codings.codings(store, user, doc_id)
         for line in doc["text"].split("\n"):
             end = offset + len(line)
             here = sorted({c["code"] for c in coded if c["start_pos"] < end and c["end_pos"] > offset})
@@ -63,7 +63,7 @@ with docs_tab:
                      column_config={"Tekst": st.column_config.TextColumn(width="large")})
 
 with codes_tab:
-    code_rows = projects.codes(store, user, project_id)
+    code_rows = codebook.codes(store, user, project_id)
     if code_rows:
         st.dataframe(pd.DataFrame(code_rows)[["name", "description", "passages", "documents"]]
                      .rename(columns={"name": "Code", "description": "Omschrijving",
@@ -71,7 +71,7 @@ with codes_tab:
                      hide_index=True, width="stretch")
         labels = {c["id"]: c["name"] for c in code_rows}
         code_id = st.selectbox("Fragmenten van code", list(labels), format_func=labels.get)
-        found = projects.passages(store, user, code_id)
+        found = codings.passages(store, user, code_id)
         st.caption(f"{len(found)} fragmenten")
         st.dataframe(pd.DataFrame(found, columns=["document", "passage"]).rename(
             columns={"document": "Document", "passage": "Fragment"}),
@@ -86,7 +86,7 @@ with codes_tab:
             meaning = st.text_input("Omschrijving (definitie)")
             if st.form_submit_button("Code toevoegen"):
                 with shell.reported():
-                    projects.add_code(store, user, project_id, code_name, colour, meaning)
+                    codebook.add_code(store, user, project_id, code_name, colour, meaning)
                     st.rerun()
 
 with members_tab:

@@ -1,0 +1,387 @@
+"""The codebook of a project: codes in a tree, their definitions, code sets; YAML files.
+
+A code has a name, colour, definition (`description`), inclusion and exclusion criteria and
+an example. Codes can be renamed, moved under another code, merged into one, split (chosen
+passages move to a new code) and deleted; each change is logged.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import yaml
+
+from research.accounts import User
+from research.qual import memos
+from research.qual.projects import ProjectError, project_of, require_read, require_write
+from research.storage import Store, Tx, utcnow
+
+HEX_COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
+TEXT_FIELDS = ("description", "inclusion", "exclusion", "example")
+# Colours handed out to new codes in turn: distinguishable, readable under dark text.
+PALETTE = ["#f2c94c", "#6fcf97", "#56ccf2", "#bb6bd9", "#f2994a", "#eb5757", "#9b51e0",
+           "#2d9cdb", "#27ae60", "#e0a800", "#ff8fab", "#a0c4ff"]
+
+
+def codes(store: Store, user: User, project_id: int, *, coders: list[int] | None = None) -> list[dict]:
+    """The project's codes with groundedness (passages) and the number of documents they
+    occur in, ordered as a tree (each parent before its children) with a `depth`."""
+    require_read(store, user, project_id)
+    coder_filter = "" if coders is None else \
+        f" AND g.created_by IN ({', '.join('?' * len(coders)) or 'NULL'})"
+    rows = store.rows(
+        "SELECT c.id, c.name, c.description, c.inclusion, c.exclusion, c.example, c.colour,"
+        " c.parent_id, count(g.id) AS passages, count(DISTINCT g.document_id) AS documents"
+        f" FROM codes c LEFT JOIN codings g ON g.code_id = c.id{coder_filter}"
+        " WHERE c.project_id = ? GROUP BY c.id ORDER BY c.name COLLATE NOCASE",
+        [*(coders or []), project_id])
+    children: dict[int | None, list[dict]] = {}
+    for row in rows:
+        children.setdefault(row["parent_id"], []).append(row)
+    ordered: list[dict] = []
+
+    def walk(parent: int | None, depth: int) -> None:
+        for row in children.get(parent, []):
+            ordered.append({**row, "depth": depth})
+            walk(row["id"], depth + 1)
+
+    walk(None, 0)
+    return ordered
+
+
+def _clean_name(store: Store, project_id: int, name: str, code_id: int | None = None) -> str:
+    name = " ".join(name.split())
+    if not name:
+        raise ProjectError("Geef de code een naam.")
+    if store.value("SELECT 1 FROM codes WHERE project_id = ? AND name = ? AND id IS NOT ?",
+                   [project_id, name, code_id]):
+        raise ProjectError(f"Er is al een code '{name}' in dit project.")
+    return name
+
+
+def _check_parent(store: Store, project_id: int, code_id: int | None, parent_id: int | None) -> None:
+    if parent_id is None:
+        return
+    if store.value("SELECT project_id FROM codes WHERE id = ?", [parent_id]) != project_id:
+        raise ProjectError("De bovenliggende code hoort niet bij dit project.")
+    ancestor: int | None = parent_id
+    while ancestor is not None:
+        if ancestor == code_id:
+            raise ProjectError("Een code kan niet onder zichzelf of een van haar subcodes staan.")
+        ancestor = store.value("SELECT parent_id FROM codes WHERE id = ?", [ancestor])
+
+
+def next_colour(store: Store, project_id: int) -> str:
+    """The palette colour for the project's next code."""
+    used = store.value("SELECT count(*) FROM codes WHERE project_id = ?", [project_id])
+    return PALETTE[used % len(PALETTE)]
+
+
+def add_code(store: Store, user: User, project_id: int, name: str, colour: str | None = None,
+             description: str = "", parent_id: int | None = None, *, inclusion: str = "",
+             exclusion: str = "", example: str = "") -> int:
+    """Create a code; returns its id."""
+    require_write(store, user, project_id)
+    name = _clean_name(store, project_id, name)
+    colour = colour or next_colour(store, project_id)
+    if not HEX_COLOUR.match(colour):
+        raise ProjectError("Een kleur is een hexadecimale code zoals #f2c94c.")
+    _check_parent(store, project_id, None, parent_id)
+    return store.write(user.actor, lambda tx: tx.insert("codes", {
+        "project_id": project_id, "name": name, "colour": colour.lower(),
+        "description": description.strip(), "inclusion": inclusion.strip(),
+        "exclusion": exclusion.strip(), "example": example.strip(), "parent_id": parent_id,
+        "created_at": utcnow()}, entity="code"))
+
+
+def update_code(store: Store, user: User, code_id: int, **changes) -> None:
+    """Change a code's name, colour, texts or parent (`parent_id=None` makes it top level)."""
+    project_id = project_of(store, "codes", code_id)
+    require_write(store, user, project_id)
+    allowed = {"name", "colour", "parent_id", *TEXT_FIELDS}
+    unknown = set(changes) - allowed
+    if unknown:
+        raise ValueError(f"unknown code fields {sorted(unknown)}")
+    if "name" in changes:
+        changes["name"] = _clean_name(store, project_id, changes["name"], code_id)
+    if "colour" in changes:
+        if not HEX_COLOUR.match(changes["colour"] or ""):
+            raise ProjectError("Een kleur is een hexadecimale code zoals #f2c94c.")
+        changes["colour"] = changes["colour"].lower()
+    if "parent_id" in changes:
+        _check_parent(store, project_id, code_id, changes["parent_id"])
+    for field in TEXT_FIELDS:
+        if field in changes:
+            changes[field] = (changes[field] or "").strip()
+    store.write(user.actor, lambda tx: tx.update("codes", code_id, changes, entity="code"))
+
+
+def merge_codes(store: Store, user: User, source_id: int, target_id: int) -> int:
+    """Move every passage of `source_id` to `target_id`, hang its subcodes under the target and
+    delete it; returns the number of passages moved (a duplicate passage is dropped)."""
+    project_id = project_of(store, "codes", source_id)
+    require_write(store, user, project_id)
+    if source_id == target_id:
+        raise ProjectError("Kies twee verschillende codes om samen te voegen.")
+    if project_of(store, "codes", target_id) != project_id:
+        raise ProjectError("Beide codes moeten bij hetzelfde project horen.")
+    _check_parent(store, project_id, source_id, target_id)
+
+    def apply(tx: Tx) -> int:
+        moved = 0
+        for row in tx.db.execute("SELECT id, document_id, start_pos, end_pos, created_by"
+                                 " FROM codings WHERE code_id = ?", [source_id]).fetchall():
+            coding_id, document_id, start, end, coder = row
+            if tx.db.execute("SELECT 1 FROM codings WHERE code_id = ? AND document_id = ? AND"
+                             " start_pos = ? AND end_pos = ? AND created_by IS ?",
+                             [target_id, document_id, start, end, coder]).fetchone():
+                tx.delete("codings", coding_id, entity="coding")
+            else:
+                tx.update("codings", coding_id, {"code_id": target_id}, entity="coding")
+                moved += 1
+        for (child,) in tx.db.execute("SELECT id FROM codes WHERE parent_id = ?",
+                                      [source_id]).fetchall():
+            tx.update("codes", child, {"parent_id": target_id}, entity="code")
+        for (set_id,) in tx.db.execute("SELECT set_id FROM code_set_members WHERE code_id = ?",
+                                       [source_id]).fetchall():
+            if not tx.db.execute("SELECT 1 FROM code_set_members WHERE set_id = ? AND"
+                                 " code_id = ?", [set_id, target_id]).fetchone():
+                tx.link("code_set_members", {"set_id": set_id, "code_id": target_id},
+                        entity="code_set_member")
+        tx.unlink("code_set_members", {"code_id": source_id}, entity="code_set_member")
+        tx.db.execute("UPDATE memos SET target_id = ? WHERE target_kind = 'code' AND"
+                      " target_id = ?", [target_id, source_id])
+        tx.delete("codes", source_id, entity="code")
+        return moved
+
+    return store.write(user.actor, apply)
+
+
+def split_code(store: Store, user: User, code_id: int, coding_ids: list[int], new_name: str,
+               colour: str | None = None) -> int:
+    """Move the chosen passages of a code to a new code (a sibling); returns its id."""
+    project_id = project_of(store, "codes", code_id)
+    require_write(store, user, project_id)
+    if not coding_ids:
+        raise ProjectError("Kies de fragmenten die naar de nieuwe code gaan.")
+    found = {r["id"] for r in store.rows(
+        f"SELECT id FROM codings WHERE code_id = ? AND id IN ({', '.join('?' * len(coding_ids))})",
+        [code_id, *coding_ids])}
+    if found != set(coding_ids):
+        raise ProjectError("Niet alle gekozen fragmenten horen bij deze code.")
+    name = _clean_name(store, project_id, new_name)
+    colour = colour or next_colour(store, project_id)
+    parent = store.value("SELECT parent_id FROM codes WHERE id = ?", [code_id])
+
+    def apply(tx: Tx) -> int:
+        new_id = tx.insert("codes", {"project_id": project_id, "name": name, "colour": colour,
+                                     "parent_id": parent, "created_at": utcnow()}, entity="code")
+        for coding_id in coding_ids:
+            tx.update("codings", coding_id, {"code_id": new_id}, entity="coding")
+        return new_id
+
+    return store.write(user.actor, apply)
+
+
+def delete_impact(store: Store, user: User, code_id: int) -> dict:
+    """What deleting a code would remove: its passages, subcodes and memos (for the
+    confirmation question)."""
+    require_read(store, user, project_of(store, "codes", code_id))
+    return {
+        "fragmenten": store.value("SELECT count(*) FROM codings WHERE code_id = ?", [code_id]),
+        "subcodes": store.value("SELECT count(*) FROM codes WHERE parent_id = ?", [code_id]),
+        "memos": store.value("SELECT count(*) FROM memos WHERE target_kind = 'code' AND"
+                             " target_id = ?", [code_id]),
+    }
+
+
+def delete_code(store: Store, user: User, code_id: int) -> None:
+    """Delete a code with its passages; its subcodes move up to its parent."""
+    project_id = project_of(store, "codes", code_id)
+    require_write(store, user, project_id)
+
+    def apply(tx: Tx) -> None:
+        parent = tx.get("codes", code_id)["parent_id"]
+        for (child,) in tx.db.execute("SELECT id FROM codes WHERE parent_id = ?",
+                                      [code_id]).fetchall():
+            tx.update("codes", child, {"parent_id": parent}, entity="code")
+        for (coding_id,) in tx.db.execute("SELECT id FROM codings WHERE code_id = ?",
+                                          [code_id]).fetchall():
+            memos.delete_for(tx, "coding", coding_id)
+            tx.delete("codings", coding_id, entity="coding")
+        memos.delete_for(tx, "code", code_id)
+        tx.unlink("code_set_members", {"code_id": code_id}, entity="code_set_member")
+        tx.delete("codes", code_id, entity="code")
+
+    store.write(user.actor, apply)
+
+
+# -- code sets --------------------------------------------------------------------------------
+
+def code_sets(store: Store, user: User, project_id: int) -> list[dict]:
+    """The project's code sets with their member code ids."""
+    require_read(store, user, project_id)
+    sets = store.rows("SELECT id, name, description FROM code_sets WHERE project_id = ?"
+                      " ORDER BY name", [project_id])
+    for row in sets:
+        row["codes"] = [r["code_id"] for r in store.rows(
+            "SELECT code_id FROM code_set_members WHERE set_id = ? ORDER BY code_id", [row["id"]])]
+    return sets
+
+
+def save_code_set(store: Store, user: User, project_id: int, name: str, code_ids: list[int],
+                  description: str = "", set_id: int | None = None) -> int:
+    """Create or replace a code set (a code may sit in several sets); returns its id."""
+    require_write(store, user, project_id)
+    name = " ".join(name.split())
+    if not name:
+        raise ProjectError("Geef de codeset een naam.")
+    if store.value("SELECT 1 FROM code_sets WHERE project_id = ? AND name = ? AND id IS NOT ?",
+                   [project_id, name, set_id]):
+        raise ProjectError(f"Er is al een codeset '{name}'.")
+    for code_id in code_ids:
+        if store.value("SELECT project_id FROM codes WHERE id = ?", [code_id]) != project_id:
+            raise ProjectError("Een code in de set hoort niet bij dit project.")
+
+    def apply(tx: Tx) -> int:
+        if set_id is None:
+            new_id = tx.insert("code_sets", {"project_id": project_id, "name": name,
+                                             "description": description.strip()},
+                               entity="code_set")
+        else:
+            new_id = set_id
+            tx.update("code_sets", set_id, {"name": name, "description": description.strip()},
+                      entity="code_set")
+            tx.unlink("code_set_members", {"set_id": set_id}, entity="code_set_member")
+        for code_id in dict.fromkeys(code_ids):
+            tx.link("code_set_members", {"set_id": new_id, "code_id": code_id},
+                    entity="code_set_member")
+        return new_id
+
+    return store.write(user.actor, apply)
+
+
+def delete_code_set(store: Store, user: User, set_id: int) -> None:
+    """Delete a code set (its codes stay)."""
+    project_id = store.value("SELECT project_id FROM code_sets WHERE id = ?", [set_id])
+    if project_id is None:
+        raise ProjectError("Deze codeset bestaat niet.")
+    require_write(store, user, project_id)
+
+    def apply(tx: Tx) -> None:
+        tx.unlink("code_set_members", {"set_id": set_id}, entity="code_set_member")
+        tx.delete("code_sets", set_id, entity="code_set")
+
+    store.write(user.actor, apply)
+
+
+# -- files ------------------------------------------------------------------------------------
+
+def to_yaml(store: Store, user: User, project_id: int) -> str:
+    """The codebook as YAML (nested codes with their texts, and the code sets)."""
+    rows = codes(store, user, project_id)
+    by_parent: dict[int | None, list[dict]] = {}
+    for row in rows:
+        by_parent.setdefault(row["parent_id"], []).append(row)
+
+    def entry(row: dict) -> dict:
+        item = {"naam": row["name"], "kleur": row["colour"]}
+        for field, key in zip(TEXT_FIELDS, ("definitie", "insluiten", "uitsluiten", "voorbeeld")):
+            if row[field]:
+                item[key] = row[field]
+        if row["id"] in by_parent:
+            item["subcodes"] = [entry(child) for child in by_parent[row["id"]]]
+        return item
+
+    names = {row["id"]: row["name"] for row in rows}
+    book = {"codes": [entry(row) for row in by_parent.get(None, [])],
+            "codesets": [{"naam": s["name"], "omschrijving": s["description"],
+                          "codes": [names[c] for c in s["codes"]]}
+                         for s in code_sets(store, user, project_id)]}
+    return yaml.safe_dump(book, allow_unicode=True, sort_keys=False, width=100)
+
+
+def parse_yaml(text: str, source: str = "codeboek") -> tuple[list[dict], list[dict]]:
+    """Read a YAML codebook into flat codes (with `parent` names) and sets; ProjectError in
+    Dutch when the file is not such a codebook."""
+    try:
+        book = yaml.safe_load(text)
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        where = f" (regel {mark.line + 1})" if mark else ""
+        raise ProjectError(f"{source} is geen geldig YAML-bestand{where}.") from error
+    if not isinstance(book, dict) or not isinstance(book.get("codes"), list):
+        raise ProjectError(f"{source} heeft geen lijst 'codes'.")
+    flat: list[dict] = []
+
+    def walk(items: list, parent: str | None) -> None:
+        for item in items:
+            if not isinstance(item, dict) or not str(item.get("naam") or "").strip():
+                raise ProjectError(f"{source}: elke code heeft een 'naam'.")
+            flat.append({"name": str(item["naam"]).strip(), "parent": parent,
+                         "colour": str(item.get("kleur") or ""),
+                         **{field: str(item.get(key) or "") for field, key in zip(
+                             TEXT_FIELDS, ("definitie", "insluiten", "uitsluiten", "voorbeeld"))}})
+            walk(item.get("subcodes") or [], str(item["naam"]).strip())
+
+    walk(book["codes"], None)
+    sets = [{"name": str(s.get("naam", "")), "description": str(s.get("omschrijving") or ""),
+             "codes": [str(c) for c in s.get("codes") or []]}
+            for s in book.get("codesets") or [] if isinstance(s, dict)]
+    return flat, sets
+
+
+def load_codes(store: Store, user: User, project_id: int, flat: list[dict],
+               sets: list[dict]) -> dict:
+    """Add codes and sets to a project in one transaction; codes whose name exists already
+    are kept as they are. Returns counts of what was added and skipped."""
+    require_write(store, user, project_id)
+    existing = {r["name"]: r["id"] for r in store.rows(
+        "SELECT id, name FROM codes WHERE project_id = ?", [project_id])}
+    set_names = {r["name"] for r in store.rows("SELECT name FROM code_sets WHERE project_id = ?",
+                                               [project_id])}
+    for item in flat:
+        if item["colour"] and not HEX_COLOUR.match(item["colour"]):
+            item["colour"] = ""
+
+    def apply(tx: Tx) -> dict:
+        ids, added, skipped = dict(existing), 0, 0
+        used = len(existing)
+        for item in flat:
+            name = " ".join(item["name"].split())
+            if name in ids:
+                skipped += 1
+                continue
+            ids[name] = tx.insert("codes", {
+                "project_id": project_id, "name": name,
+                "colour": (item["colour"] or PALETTE[used % len(PALETTE)]).lower(),
+                "parent_id": ids.get(item["parent"]) if item["parent"] else None,
+                "created_at": utcnow(), **{f: item.get(f, "").strip() for f in TEXT_FIELDS}},
+                entity="code")
+            used += 1
+            added += 1
+        new_sets = 0
+        for code_set in sets:
+            if not code_set["name"] or code_set["name"] in set_names:
+                continue
+            set_id = tx.insert("code_sets", {"project_id": project_id, "name": code_set["name"],
+                                             "description": code_set["description"]},
+                               entity="code_set")
+            for code_name in dict.fromkeys(code_set["codes"]):
+                if code_name in ids:
+                    tx.link("code_set_members", {"set_id": set_id, "code_id": ids[code_name]},
+                            entity="code_set_member")
+            new_sets += 1
+        return {"codes": added, "overgeslagen": skipped, "codesets": new_sets}
+
+    return store.write(user.actor, apply)
+
+
+def read_yaml_file(path: Path) -> tuple[list[dict], list[dict]]:
+    """A YAML codebook from disk (e.g. from `codebooks/`)."""
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        raise ProjectError(f"{Path(path).name} kan niet worden gelezen.") from error
+    return parse_yaml(text, Path(path).name)

@@ -1,0 +1,176 @@
+"""Search in a project's documents: by word or by lemma, keyword in context, word counts.
+
+Every sentence (never crossing a speaker turn) is one row of the FTS5 index `qual_fts`, with
+its words and the lemmas of those words, so "wonen" in lemma mode also finds "woonde" and
+"woont". The index finds the sentences; the hit's exact characters are then found by
+tokenising only those sentences again.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+
+from spacy.lang.nl.stop_words import STOP_WORDS
+
+from research.accounts import User
+from research.nlp import pipeline, quoted_terms
+from research.qual.projects import ProjectError, require_read
+from research.storage import Store, Tx
+
+MODES = {"woord": "Woord (precies)", "lemma": "Lemma (alle vormen: wonen, woont, woonde)"}
+MAX_HITS = 2000
+
+
+def _keep(token) -> bool:
+    return not (token.is_punct or token.is_space)
+
+
+def sentence_rows(text: str, spans: list[tuple[int, int]]) -> list[tuple[int, int, str, str]]:
+    """Index rows (start, end, words, lemmas) of every sentence inside the given turn spans."""
+    rows = []
+    nlp = pipeline()
+    pieces = [(start, text[start:end]) for start, end in spans if end > start]
+    for (offset, _), doc in zip(pieces, nlp.pipe(piece for _, piece in pieces)):
+        for sent in doc.sents:
+            # The sentence's span keeps its closing punctuation (that is what a coder codes).
+            tokens = [t for t in sent if not t.is_space]
+            if not any(_keep(t) for t in tokens):
+                continue
+            start = offset + tokens[0].idx
+            end = offset + tokens[-1].idx + len(tokens[-1].text)
+            rows.append((start, end, text[start:end],
+                         " ".join(t.lemma_.lower() for t in tokens if _keep(t))))
+    return rows
+
+
+def write_index(tx: Tx, document_id: int, rows: list[tuple[int, int, str, str]]) -> None:
+    """Write a document's sentence rows and their FTS entries (a derived index: not logged)."""
+    db = tx.db
+    for start, end, words, lemmas in rows:
+        cursor = db.execute("INSERT INTO qual_sentences (document_id, start_pos, end_pos)"
+                            " VALUES (?, ?, ?)", [document_id, start, end])
+        db.execute("INSERT INTO qual_fts (rowid, words, lemmas) VALUES (?, ?, ?)",
+                   [cursor.lastrowid, words, lemmas])
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One found word (or phrase) in a document."""
+
+    document_id: int
+    document: str
+    start: int
+    end: int
+    sentence_start: int
+    sentence_end: int
+
+
+def _terms(query: str, mode: str) -> list[str]:
+    tokens = [t for t in pipeline()(query) if _keep(t)]
+    if mode == "lemma":
+        return [t.lemma_.lower() for t in tokens]
+    return [t.text.lower() for t in tokens]
+
+
+def _matches(sentence: str, terms: set[str], mode: str) -> list[tuple[int, int]]:
+    """Character spans in `sentence` of the tokens that match one of `terms`."""
+    return [(t.idx, t.idx + len(t.text)) for t in pipeline()(sentence)
+            if (t.lemma_.lower() if mode == "lemma" else t.text.lower()) in terms]
+
+
+def search(store: Store, user: User, project_id: int, query: str, mode: str = "lemma", *,
+           document_ids: list[int] | None = None, limit: int = MAX_HITS) -> list[Hit]:
+    """Every occurrence of the query's words in sentences that contain all of them, in
+    document order; at most `limit` hits."""
+    require_read(store, user, project_id)
+    if mode not in MODES:
+        raise ProjectError(f"Onbekende zoekwijze '{mode}'.")
+    terms = _terms(query, mode)
+    expression = quoted_terms(terms)
+    if expression is None:
+        return []
+    column = "lemmas" if mode == "lemma" else "words"
+    where, params = "", [f"{column} : ({expression})", project_id]
+    if document_ids is not None:
+        where = f" AND d.id IN ({', '.join('?' * len(document_ids))})"
+        params += list(document_ids)
+    rows = store.rows(
+        "SELECT s.document_id, d.name, s.start_pos, s.end_pos, f.words"
+        " FROM qual_fts f JOIN qual_sentences s ON s.id = f.rowid"
+        " JOIN documents d ON d.id = s.document_id"
+        f" WHERE qual_fts MATCH ? AND d.project_id = ?{where}"
+        " ORDER BY d.held_on IS NULL, d.held_on, d.position, s.start_pos", params)
+    hits: list[Hit] = []
+    wanted = set(terms)
+    for row in rows:
+        for start, end in _matches(row["words"], wanted, mode):
+            hits.append(Hit(row["document_id"], row["name"], row["start_pos"] + start,
+                            row["start_pos"] + end, row["start_pos"], row["end_pos"]))
+            if len(hits) >= limit:
+                return hits
+    return hits
+
+
+def keyword_in_context(store: Store, user: User, project_id: int, hits: list[Hit],
+                       width: int = 60) -> list[dict]:
+    """Hits as keyword-in-context rows: `width` characters left and right of the word."""
+    require_read(store, user, project_id)
+    texts: dict[int, str] = {}
+    rows = []
+    for hit in hits:
+        if hit.document_id not in texts:
+            texts[hit.document_id] = store.value("SELECT text FROM documents WHERE id = ?",
+                                                 [hit.document_id])
+        text = texts[hit.document_id]
+        left = text[max(0, hit.start - width):hit.start].replace("\n", " ")
+        right = text[hit.end:hit.end + width].replace("\n", " ")
+        rows.append({"document": hit.document, "links": left, "woord": text[hit.start:hit.end],
+                     "rechts": right, "document_id": hit.document_id, "start": hit.start,
+                     "end": hit.end})
+    return rows
+
+
+def autocode_spans(store: Store, user: User, hits: list[Hit], unit: str) -> list[tuple[int, int, int]]:
+    """The distinct (document, start, end) units that auto-coding would code: each hit's
+    sentence or speaker turn."""
+    if unit not in ("zin", "beurt"):
+        raise ProjectError("Kies 'zin' of 'beurt' als eenheid.")
+    spans: dict[tuple[int, int, int], None] = {}
+    for hit in hits:
+        if unit == "zin":
+            spans[(hit.document_id, hit.sentence_start, hit.sentence_end)] = None
+            continue
+        turn = store.one("SELECT start_pos, end_pos FROM turns WHERE document_id = ?"
+                         " AND start_pos <= ? AND end_pos >= ? ORDER BY position LIMIT 1",
+                         [hit.document_id, hit.start, hit.end])
+        if turn is not None:
+            spans[(hit.document_id, turn["start_pos"], turn["end_pos"])] = None
+    return list(spans)
+
+
+def word_frequencies(store: Store, user: User, project_id: int, *, by: str = "lemma",
+                     document_ids: list[int] | None = None, top: int = 100) -> list[dict]:
+    """The most frequent words (or lemmas) of the project's sentences, stop words, numbers
+    and one-letter words left out, with the number of documents each occurs in."""
+    require_read(store, user, project_id)
+    column = "lemmas" if by == "lemma" else "words"
+    where, params = "", [project_id]
+    if document_ids is not None:
+        where = f" AND d.id IN ({', '.join('?' * len(document_ids))})"
+        params += list(document_ids)
+    counts: Counter = Counter()
+    in_documents: dict[str, set[int]] = {}
+    for row in store.rows(f"SELECT s.document_id, f.{column} AS words FROM qual_fts f"
+                          " JOIN qual_sentences s ON s.id = f.rowid"
+                          f" JOIN documents d ON d.id = s.document_id"
+                          f" WHERE d.project_id = ?{where}", params):
+        words = row["words"].lower().split() if by == "lemma" else \
+            [t.lower_ for t in pipeline().make_doc(row["words"]) if _keep(t)]
+        for word in words:
+            if word in STOP_WORDS or len(word) < 2 or not any(c.isalpha() for c in word):
+                continue
+            counts[word] += 1
+            in_documents.setdefault(word, set()).add(row["document_id"])
+    return [{"woord": word, "aantal": n, "documenten": len(in_documents[word])}
+            for word, n in counts.most_common(top)]

@@ -1,0 +1,62 @@
+"""Search: by word and by lemma, keyword in context, auto-coding units, word frequencies."""
+
+from __future__ import annotations
+
+import pytest
+
+from research.qual import documents, search
+from research.qual.documents import TurnSpan
+from research.qual.projects import ProjectError
+
+FIRST = "R1: Ik woonde toen in Noord. Wonen is hier duur.\n\nINT: En nu?"
+SECOND = "R2: Zij woont al jaren in de buurt. De buurt is veranderd."
+
+
+@pytest.fixture
+def docs(store, users, qual):
+    olga = users["onderzoeker"]
+    first = documents.add_document(store, olga, qual, "Interview 1", FIRST, held_on="2026-01-01",
+                                   turns=[TurnSpan(4, 48, "R1"), TurnSpan(55, 61, "INT")])
+    second = documents.add_document(store, olga, qual, "Interview 2", SECOND,
+                                    held_on="2026-02-01", turns=[TurnSpan(4, 58, "R2")])
+    return first, second
+
+
+def test_lemma_search_finds_every_form(store, users, qual, docs):
+    olga = users["onderzoeker"]
+    hits = search.search(store, olga, qual, "wonen", "lemma")
+    assert [(h.document, FIRST[h.start:h.end] if h.document_id == docs[0] else
+             SECOND[h.start:h.end]) for h in hits] == [
+        ("Interview 1", "woonde"), ("Interview 1", "Wonen"), ("Interview 2", "woont")]
+    assert [h.document for h in search.search(store, olga, qual, "wonen", "woord")] == [
+        "Interview 1"]
+    assert search.search(store, olga, qual, "  ?! ", "lemma") == []
+    # Every word must occur in the sentence; FTS operators are searched for, not obeyed.
+    assert len(search.search(store, olga, qual, "buurt veranderd", "woord")) == 2
+    assert search.search(store, olga, qual, "buurt NOT veranderd", "woord") == []
+    assert len(search.search(store, olga, qual, "wonen", "lemma", document_ids=[docs[1]])) == 1
+    with pytest.raises(ProjectError, match="^Onbekende zoekwijze 'regex'.$"):
+        search.search(store, olga, qual, "x", "regex")
+
+
+def test_keyword_in_context_and_autocode_units(store, users, qual, docs):
+    olga = users["onderzoeker"]
+    hits = search.search(store, olga, qual, "wonen", "lemma")
+    rows = search.keyword_in_context(store, olga, qual, hits, width=8)
+    assert [(r["links"], r["woord"], r["rechts"]) for r in rows] == [
+        ("R1: Ik ", "woonde", " toen in"), (" Noord. ", "Wonen", " is hier"),
+        ("R2: Zij ", "woont", " al jare")]
+    assert search.autocode_spans(store, olga, hits, "zin") == [
+        (docs[0], 4, 28), (docs[0], 29, 48), (docs[1], 4, 35)]
+    assert search.autocode_spans(store, olga, hits, "beurt") == [
+        (docs[0], 4, 48), (docs[1], 4, 58)]
+
+
+def test_word_frequencies_leave_out_stop_words(store, users, qual, docs):
+    olga = users["onderzoeker"]
+    assert search.word_frequencies(store, olga, qual, top=3) == [
+        {"woord": "wonen", "aantal": 3, "documenten": 2},
+        {"woord": "buurt", "aantal": 2, "documenten": 1},
+        {"woord": "noord", "aantal": 1, "documenten": 1}]
+    assert search.word_frequencies(store, olga, qual, by="woord", top=1) == [
+        {"woord": "buurt", "aantal": 2, "documenten": 1}]
