@@ -83,22 +83,28 @@ def _jsonable(row: dict | None, table: str | None = None) -> str | None:
 class Tx:
     """One write transaction. Its helpers change a table and log the change as an event."""
 
-    def __init__(self, db: sqlite_utils.Database, actor: Actor):
+    def __init__(self, db: sqlite_utils.Database, actor: Actor, parent: "Tx | None" = None):
         self.db = db
         self.actor = actor
-        self.batch: int | None = None  # set at the first event; shared by all of this unit
+        self.parent = parent  # the unit a nested write joined: they share one batch
+        self._batch: int | None = None
 
-    def _next_batch(self) -> int:
-        # Inside BEGIN IMMEDIATE no other writer can take the same number.
-        return (self.db.execute("SELECT max(batch) FROM events").fetchone()[0] or 0) + 1
+    @property
+    def batch(self) -> int:
+        """The batch number of this unit's events, taken at first use."""
+        if self.parent is not None:
+            return self.parent.batch
+        if self._batch is None:
+            # Inside BEGIN IMMEDIATE no other writer can take the same number.
+            self._batch = (self.db.execute("SELECT max(batch) FROM events").fetchone()[0]
+                           or 0) + 1
+        return self._batch
 
     def event(self, entity: str, entity_id: Any, action: str,
               before: dict | None = None, after: dict | None = None, *,
               table: str | None = None) -> None:
         """Append one audit event (the only way rows get into `events`); `table` names the
         table the row comes from, for redaction."""
-        if self.batch is None:
-            self.batch = self._next_batch()
         self.db.execute(
             "INSERT INTO events (at, actor, actor_id, entity, entity_id, action, before, after,"
             " batch) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -214,18 +220,22 @@ class Store:
         """
         db = self.db
         if db.conn.in_transaction:
-            return fn(Tx(db, actor))
+            # A nested unit joins the open one, and its batch: together they are one action.
+            return fn(Tx(db, actor, getattr(self._local, "tx", None)))
 
         def attempt() -> T:
             db.conn.execute("BEGIN IMMEDIATE")
+            self._local.tx = Tx(db, actor)
             try:
-                result = fn(Tx(db, actor))
+                result = fn(self._local.tx)
                 db.conn.execute("COMMIT")
                 return result
             except BaseException:
                 if db.conn.in_transaction:
                     db.conn.execute("ROLLBACK")
                 raise
+            finally:
+                self._local.tx = None
 
         return self._retry(attempt)
 

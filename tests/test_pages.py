@@ -872,3 +872,66 @@ def test_coordinator_records_a_report_back(demo_users, demo_store):
     assert [r["text"] for r in reportback.of_question(demo_store, coby, 10)] == [
         "Speeltuin gaat in mei weer open."]
     assert "3 vragen zonder terugkoppeling" in [c.value for c in at.caption]
+
+
+# -- Coderen ----------------------------------------------------------------------------------
+
+def _demo_document(demo_store, admin):
+    [project] = projects.list_projects(demo_store, admin)
+    doc = documents.documents(demo_store, admin, project["id"])[0]
+    return project["id"], doc["id"], documents.document(demo_store, admin, doc["id"])["text"]
+
+
+def test_coding_page_codes_a_selection_with_existing_and_new_codes(demo_users, demo_store):
+    admin = demo_users["beheerder"]
+    project_id, doc_id, text = _demo_document(demo_store, admin)
+    start = text.index("Via mijn buurvrouw")
+    end = start + len("Via mijn buurvrouw")
+    at = run_page("qual_code.py", admin, **{f"qual_sel_{doc_id}": (start, end)})
+    no_exception(at)
+    assert titles(at) == ["Coderen"]
+    assert "Via mijn buurvrouw" in [t.value for t in at.text]
+    steun = next(c["id"] for c in codebook.codes(demo_store, admin, project_id)
+                 if c["name"] == "Informele steun")
+    widget(at.multiselect, "Codes").set_value([steun])
+    widget(at.text_input, "Of een nieuwe code").input("Buren")
+    form_button(at, "Coderen").click().run()
+    no_exception(at)
+    assert sorted((c["code"], c["start_pos"], c["end_pos"])
+                  for c in codings.codings(demo_store, admin, doc_id)
+                  if (c["start_pos"], c["end_pos"]) == (start, end)) == [("Buren", start, end),
+                                                  ("Informele steun", start, end)]
+    # Undo takes back the whole action (both codings and the code made on the spot).
+    form_button(at, "Ongedaan maken (1 × code toegevoegd, 2 × codering toegevoegd)").click().run()
+    no_exception(at)
+    assert [c for c in codings.codings(demo_store, admin, doc_id)
+            if (c["start_pos"], c["end_pos"]) == (start, end)] == []
+    assert "Buren" not in [c["name"] for c in codebook.codes(demo_store, admin, project_id)]
+
+
+def test_coding_page_in_vivo_code_and_chosen_coding(demo_users, demo_store):
+    admin = demo_users["beheerder"]
+    project_id, doc_id, text = _demo_document(demo_store, admin)
+    start = text.index("Ik durfde eerst niet")
+    end = start + len("Ik durfde eerst niet")
+    at = run_page("qual_code.py", admin, **{f"qual_sel_{doc_id}": (start, end)})
+    form_button(at, "In-vivo code: “Ik durfde eerst niet”").click().run()
+    no_exception(at)
+    [made] = [c for c in codings.codings(demo_store, admin, doc_id) if c["start_pos"] == start]
+    assert made["code"] == "Ik durfde eerst niet"
+    at = run_page("qual_code.py", admin, **{f"qual_coding_{doc_id}": made["id"]})
+    assert "Ik durfde eerst niet · admin" in [t.value for t in at.text]
+    form_button(at, "Codering verwijderen").click().run()
+    no_exception(at)
+    assert [c for c in codings.codings(demo_store, admin, doc_id) if c["start_pos"] == start] == []
+
+
+def test_coding_page_for_a_reader_has_no_coding_actions(demo_users, demo_store):
+    admin = demo_users["beheerder"]
+    project_id, doc_id, text = _demo_document(demo_store, admin)
+    projects.add_member(demo_store, admin, project_id, demo_users["lezer"].id)
+    at = run_page("qual_code.py", demo_users["lezer"], **{f"qual_sel_{doc_id}": (0, 11)})
+    no_exception(at)
+    assert "Interviewer" in [t.value for t in at.text]
+    assert not at.multiselect
+    assert [b.label for b in at.button] == ["Selectie opheffen"]

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 
 from research.accounts import User
+from research.qual import codebook
 from research.qual.projects import (ProjectError, is_lead, project_of, require_read,
                                     require_write)
 from research.storage import Store, Tx, utcnow
@@ -47,12 +48,17 @@ def _check_span(doc: dict, start: int, end: int) -> None:
 
 
 def add_codings(store: Store, user: User, document_id: int, code_ids: list[int],
-                start: int, end: int) -> list[int]:
-    """Code the characters [start, end) with every code in `code_ids` (one action; a code
-    this coder already gave to exactly this passage is skipped); returns the new ids."""
+                start: int, end: int, *, new_code: str = "") -> list[int]:
+    """Code the characters [start, end) with every code in `code_ids`, and with a code named
+    `new_code` made on the spot, as one action (undone as one); a code this coder already
+    gave to exactly this passage is skipped. Returns the new codings' ids."""
     doc = _document(store, document_id)
     require_write(store, user, doc["project_id"])
     _check_span(doc, start, end)
+    if new_code.strip():
+        return store.write(user.actor, lambda tx: add_codings(
+            store, user, document_id, [*code_ids, codebook.add_code(
+                store, user, doc["project_id"], new_code)], start, end))
     if not code_ids:
         raise ProjectError("Kies minstens één code.")
     for code_id in code_ids:

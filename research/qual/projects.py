@@ -42,8 +42,15 @@ def require_read(store: Store, user: User, project_id: int) -> None:
 def require_write(store: Store, user: User, project_id: int) -> None:
     """Refuse unless the user may change the project's data (a member with `qual.write`)."""
     require(user, "qual.write")
-    if user.role != "beheerder" and member_role(store, user, project_id) is None:
+    if not can_write(store, user, project_id):
         raise PermissionDenied("Je bent geen lid van dit project.")
+
+
+def can_write(store: Store, user: User, project_id: int) -> bool:
+    """Whether the user may code and change the project's data."""
+    if not can(user, "qual.write"):
+        return False
+    return user.role == "beheerder" or member_role(store, user, project_id) is not None
 
 
 def is_lead(store: Store, user: User, project_id: int) -> bool:

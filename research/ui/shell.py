@@ -17,6 +17,7 @@ import streamlit as st
 from research import accounts, config
 from research.accounts import User
 from research.errors import UserError
+from streamlit.errors import StreamlitAPIException
 from research.schema import open_store
 from research.setup import admin_password_notice, prepare
 from research.storage import SYSTEM, Store, StorageError
@@ -38,6 +39,7 @@ class PageSpec:
 PAGES = [
     PageSpec("", "home.py", "Start", ":material/home:", None),
     PageSpec("Kwalitatief", "qual_projects.py", "Projecten", ":material/forum:", "qual.read"),
+    PageSpec("Kwalitatief", "qual_code.py", "Coderen", ":material/ink_highlighter:", "qual.read"),
     PageSpec("Monitor", "survey_results.py", "Resultaten", ":material/bar_chart:", "survey.read"),
     PageSpec("Monitor", "survey_response.py", "Respons", ":material/how_to_reg:", "survey.read"),
     PageSpec("Wijkwerkplaats", "tracker_log.py", "Vraag vastleggen", ":material/add_comment:",
@@ -245,3 +247,12 @@ def reported():
         yield
     except UserError as error:
         st.error(error.message)
+
+
+def rerun_fragment() -> None:
+    """Rerun only the current fragment when this run is a fragment rerun, else the page (a
+    fragment's first run is part of a full run, where a fragment-scoped rerun is refused)."""
+    try:
+        st.rerun(scope="fragment")
+    except StreamlitAPIException:
+        st.rerun()

@@ -1,0 +1,250 @@
+"""Pseudonymisation before analysis, with the key kept apart from the analysis data.
+
+At import, `suggest` proposes what to replace: names, places, addresses, phone numbers, e-mail
+addresses, dates, ages, web addresses and BSNs found by the Dutch de-identification package
+deduce, the speakers' own names, the originals already in this project's key (so a name is
+replaced the same way in every document) and names the user adds. The user accepts, rejects
+or changes each; `apply` replaces every occurrence, `remember` stores the new pairs.
+
+The key (original -> pseudonym) lives in its own SQLite file beside the database
+(`<naam>-sleutels.db`, readable by the owner only), is readable in the app only by a beheerder
+or the project lead, never goes into an export or the audit log, and can be deleted to make
+the project's data anonymous.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass, replace
+from functools import lru_cache
+from pathlib import Path
+
+import sqlite_utils
+
+from research.accounts import PermissionDenied, User
+from research.qual.projects import ProjectError, is_lead, require_read, require_write
+from research.qual.transcripts import Transcript, Turn
+from research.storage import Store, utcnow
+
+# deduce's tags -> our kinds; the label is what the pseudonym says ("[Persoon 2]").
+KINDS = {
+    "deelnemer": "Deelnemer", "persoon": "Persoon", "plaats": "Plaats", "adres": "Adres",
+    "instelling": "Instelling", "telefoonnummer": "Telefoonnummer", "email": "E-mailadres",
+    "url": "Website", "datum": "Datum", "leeftijd": "Leeftijd", "bsn": "BSN", "nummer": "Nummer",
+}
+# Kinds whose pseudonyms are numbered (two different people must stay two people); the
+# others only say what was there.
+NUMBERED = {"deelnemer", "persoon", "plaats", "adres", "instelling"}
+DEDUCE_KINDS = {
+    "persoon": "persoon", "patient": "persoon", "locatie": "plaats", "ziekenhuis": "instelling",
+    "zorginstelling": "instelling", "instelling": "instelling", "telefoonnummer": "telefoonnummer",
+    "emailadres": "email", "url": "url", "datum": "datum", "leeftijd": "leeftijd", "bsn": "bsn",
+    "patientnummer": "nummer", "id": "nummer",
+}
+STREET = re.compile(r"(straat|weg|laan|plein|gracht|kade|dijk|singel|pad|hof|dreef|steeg|"
+                    r"park|markt|dwarsstraat)\b|\d", re.IGNORECASE)
+# Speaker labels that already say nothing about who spoke.
+GENERIC_SPEAKER = re.compile(
+    r"^(int|interviewer|respondent|resp|moderator|gespreksleider|deelnemer|spreker|onderzoeker|"
+    r"[a-z]{1,3})\.?\s*\d*$", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    """One distinct text to replace, how often it occurs, and the proposed pseudonym."""
+
+    original: str
+    kind: str
+    pseudonym: str
+    count: int
+    source: str          # 'deduce', 'spreker', 'sleutel' (already in the key), 'lijst' (user)
+    known: bool = False  # already in the project's key: the pseudonym is fixed
+
+
+def key_path(store: Store) -> Path:
+    """The key file that belongs to the store's database."""
+    return store.path.with_name(f"{store.path.stem}-sleutels.db")
+
+
+def _key_db(store: Store) -> sqlite_utils.Database:
+    path = key_path(store)
+    new = not path.exists()
+    db = sqlite_utils.Database(path)
+    if new:
+        # Only the account that runs the app may read the key.
+        os.chmod(path, 0o600)
+    db.execute("CREATE TABLE IF NOT EXISTS pseudonyms (project_id INTEGER NOT NULL,"
+               " original TEXT NOT NULL, kind TEXT NOT NULL, pseudonym TEXT NOT NULL,"
+               " created_by TEXT, created_at TEXT NOT NULL, PRIMARY KEY (project_id, original))")
+    return db
+
+
+def _known(store: Store, project_id: int) -> dict[str, tuple[str, str]]:
+    """original -> (kind, pseudonym) for the project (internal: never shown unchecked)."""
+    if not key_path(store).exists():
+        return {}
+    db = _key_db(store)
+    try:
+        return {r["original"]: (r["kind"], r["pseudonym"]) for r in db.query(
+            "SELECT original, kind, pseudonym FROM pseudonyms WHERE project_id = ?", [project_id])}
+    finally:
+        db.close()
+
+
+@lru_cache(maxsize=1)
+def _deduce():
+    """The de-identifier, built once per process (loading its lookup tables takes seconds)."""
+    from deduce import Deduce
+    return Deduce()
+
+
+def _found_by_deduce(text: str) -> list[tuple[str, str]]:
+    """(text, kind) of every annotation deduce makes in `text`."""
+    found = []
+    for annotation in _deduce().deidentify(text).annotations:
+        kind = DEDUCE_KINDS.get(annotation.tag)
+        if kind is None:
+            continue
+        if kind == "plaats" and STREET.search(annotation.text):
+            kind = "adres"
+        found.append((annotation.text.strip(), kind))
+    return found
+
+
+def _pattern(original: str) -> re.Pattern:
+    return re.compile(r"(?<!\w)" + re.escape(original) + r"(?!\w)")
+
+
+def _count(transcript: Transcript, original: str) -> int:
+    pattern = _pattern(original)
+    return sum(len(pattern.findall(turn.text)) for turn in transcript.turns) + sum(
+        1 for turn in transcript.turns if turn.speaker == original)
+
+
+def suggest(store: Store, user: User, project_id: int, transcript: Transcript,
+            extra: list[str] = ()) -> list[Suggestion]:
+    """What to replace in a transcript before it is saved, with consistent pseudonyms."""
+    require_write(store, user, project_id)
+    known = _known(store, project_id)
+    candidates: dict[str, tuple[str, str]] = {}
+    for speaker in transcript.speakers():
+        if not GENERIC_SPEAKER.match(speaker):
+            candidates.setdefault(speaker, ("deelnemer", "spreker"))
+    for name in extra:
+        if name.strip():
+            candidates.setdefault(name.strip(), ("persoon", "lijst"))
+    text = "\n\n".join(turn.text for turn in transcript.turns)
+    for original in known:
+        if _pattern(original).search(text) or original in transcript.speakers():
+            candidates.setdefault(original, (known[original][0], "sleutel"))
+    for original, kind in _found_by_deduce(text):
+        if original and not original.isdigit() or kind in ("leeftijd", "bsn", "nummer"):
+            candidates.setdefault(original, (kind, "deduce"))
+    numbers = _next_numbers(known)
+    suggestions = []
+    for original, (kind, source) in sorted(candidates.items(), key=lambda c: (-len(c[0]), c[0])):
+        count = _count(transcript, original)
+        if count == 0:
+            continue
+        if original in known:
+            suggestions.append(Suggestion(original, known[original][0], known[original][1],
+                                          count, "sleutel", known=True))
+            continue
+        suggestions.append(Suggestion(original, kind, _label(kind, numbers), count, source))
+    return sorted(suggestions, key=lambda s: (list(KINDS).index(s.kind), s.original))
+
+
+def _next_numbers(known: dict[str, tuple[str, str]]) -> dict[str, int]:
+    numbers = {kind: 0 for kind in NUMBERED}
+    for kind, pseudonym in known.values():
+        match = re.search(r"(\d+)\]$", pseudonym)
+        if kind in numbers and match:
+            numbers[kind] = max(numbers[kind], int(match.group(1)))
+    return numbers
+
+
+def _label(kind: str, numbers: dict[str, int]) -> str:
+    if kind not in NUMBERED:
+        return f"[{KINDS[kind]}]"
+    numbers[kind] += 1
+    return f"[{KINDS[kind]} {numbers[kind]}]"
+
+
+def apply(transcript: Transcript, choices: dict[str, str]) -> Transcript:
+    """The transcript with every occurrence of each chosen original (longest first, whole
+    words only) replaced by its pseudonym, in the text and in the speaker names."""
+    for original, pseudonym in choices.items():
+        if not pseudonym.strip():
+            raise ProjectError(f"Geef een vervanging voor '{original}'.")
+    ordered = sorted(choices, key=len, reverse=True)
+    if not ordered:
+        return transcript
+    pattern = re.compile("|".join(r"(?<!\w)" + re.escape(o) + r"(?!\w)" for o in ordered))
+
+    def swap(text: str) -> str:
+        return pattern.sub(lambda m: choices[m.group(0)], text)
+
+    turns = [Turn(choices.get(t.speaker, swap(t.speaker)) if t.speaker else t.speaker,
+                  swap(t.text), t.time_s) for t in transcript.turns]
+    return replace(transcript, turns=turns, name=swap(transcript.name))
+
+
+def remember(store: Store, user: User, project_id: int, chosen: list[Suggestion]) -> int:
+    """Store the new original -> pseudonym pairs in the key file; returns how many were new.
+
+    The audit log records the pseudonyms made, never the originals."""
+    require_write(store, user, project_id)
+    known = _known(store, project_id)
+    new = [s for s in chosen if s.original not in known]
+    if not new:
+        return 0
+    db = _key_db(store)
+    try:
+        with db.conn:
+            db["pseudonyms"].insert_all([
+                {"project_id": project_id, "original": s.original, "kind": s.kind,
+                 "pseudonym": s.pseudonym, "created_by": user.username, "created_at": utcnow()}
+                for s in new])
+    finally:
+        db.close()
+    store.write(user.actor, lambda tx: tx.event(
+        "pseudonym_key", project_id, "create", None,
+        {"pseudoniemen": sorted({s.pseudonym for s in new}), "aantal": len(new)}))
+    return len(new)
+
+
+def _require_key_reader(store: Store, user: User, project_id: int) -> None:
+    require_read(store, user, project_id)
+    if not is_lead(store, user, project_id):
+        raise PermissionDenied("Alleen de projectleider of een beheerder ziet de sleutel.")
+
+
+def key_entries(store: Store, user: User, project_id: int) -> list[dict]:
+    """The project's key (lead or beheerder only); reading it is logged."""
+    _require_key_reader(store, user, project_id)
+    rows = sorted(({"origineel": o, "soort": KINDS[k], "pseudoniem": p}
+                   for o, (k, p) in _known(store, project_id).items()),
+                  key=lambda r: (r["soort"], r["pseudoniem"]))
+    store.write(user.actor, lambda tx: tx.event("pseudonym_key", project_id, "read", None,
+                                                {"aantal": len(rows)}))
+    return rows
+
+
+def delete_key(store: Store, user: User, project_id: int) -> int:
+    """Delete the project's key for good (the data become anonymous); returns how many
+    pairs went. The file is vacuumed so the originals do not linger in free pages."""
+    _require_key_reader(store, user, project_id)
+    if not key_path(store).exists():
+        return 0
+    db = _key_db(store)
+    try:
+        with db.conn:
+            count = db.execute("DELETE FROM pseudonyms WHERE project_id = ?",
+                               [project_id]).rowcount
+        db.execute("VACUUM")
+    finally:
+        db.close()
+    store.write(user.actor, lambda tx: tx.event("pseudonym_key", project_id, "delete", None,
+                                                {"aantal": count}))
+    return count

@@ -1,0 +1,127 @@
+"""Coderen: select a passage with the mouse (or tap a sentence, or take a whole turn) and code it."""
+
+import streamlit as st
+
+from research.qual import codebook, codings, documents, layout, memos, projects
+from research.ui import shell, widgets
+from research.ui.coding_component import coding_view
+
+store, user = shell.guard("qual.read")
+st.title("Coderen")
+
+project_id = widgets.pick_project(store, user)
+docs = documents.documents(store, user, project_id)
+if not docs:
+    st.info("Dit project heeft nog geen documenten. Importeer ze onder Importeren.")
+    st.stop()
+names = {d["id"]: d["name"] for d in docs}
+top = st.columns([3, 1])
+doc_id = top[0].selectbox("Document", list(names), format_func=names.get, key="qual_document")
+only_mine = top[1].toggle("Alleen mijn coderingen", key="qual_only_mine")
+editable = projects.can_write(store, user, project_id)
+SELECTION, CHOSEN = f"qual_sel_{doc_id}", f"qual_coding_{doc_id}"
+
+
+@st.fragment
+def coding_panel() -> None:
+    """The document and the coding actions; reruns on its own so the page stays fluid."""
+    doc = documents.document(store, user, doc_id)
+    text = doc["text"]
+    coded = codings.codings(store, user, doc_id, only_mine=only_mine)
+    selection = st.session_state.get(SELECTION)
+    view, panel = st.columns([3, 1.3])
+    with view:
+        blocks = layout.blocks(text, documents.turns(store, user, doc_id), coded, selection)
+        version = f"{doc_id}:{len(coded)}:{sum(c['id'] for c in coded)}:{selection}"
+        result = coding_view(blocks, coded, version=version, editable=editable,
+                             key=f"view_{doc_id}", on_change=lambda: None)
+    picked = result.selection or result.turn
+    if picked:
+        start, end = int(picked["start"]), int(picked["end"])
+        if picked.get("tap"):
+            span = layout.sentence_at(documents.sentences(store, user, doc_id), start)
+            start, end = span if span else (start, start)
+        start, end = layout.trim(text, start, end)
+        st.session_state[SELECTION] = (start, end) if end > start else None
+        st.session_state.pop(CHOSEN, None)
+        shell.rerun_fragment()
+    if result.coding:
+        st.session_state[CHOSEN] = int(result.coding["id"])
+        shell.rerun_fragment()
+    with panel:
+        actions(text, coded, selection)
+
+
+def apply(action, *args) -> None:
+    """Run a coding action, report a refusal, and show the new state."""
+    with shell.reported():
+        action(*args)
+        shell.rerun_fragment()
+
+
+def actions(text: str, coded: list[dict], selection: tuple[int, int] | None) -> None:
+    """The side panel: code the selection, or handle the coding chosen in the margin."""
+    chosen = next((c for c in coded if c["id"] == st.session_state.get(CHOSEN)), None)
+    if chosen is not None:
+        st.subheader("Codering")
+        st.text(f"{chosen['code']} · {chosen['coder'] or 'onbekend'}")
+        st.text(text[chosen["start_pos"]:chosen["end_pos"]][:600])
+        if editable:
+            if st.button("Codering verwijderen", icon=":material/delete:"):
+                apply(codings.remove_coding, store, user, chosen["id"])
+            if selection and st.button("Randen naar de selectie verplaatsen"):
+                apply(codings.resize_coding, store, user, chosen["id"], *selection)
+        if st.button("Sluiten"):
+            st.session_state.pop(CHOSEN, None)
+            shell.rerun_fragment()
+    elif selection:
+        start, end = selection
+        st.subheader("Selectie")
+        st.text(text[start:end][:600] + ("…" if end - start > 600 else ""))
+        if editable:
+            code_choice(text, start, end)
+        if st.button("Selectie opheffen"):
+            st.session_state.pop(SELECTION, None)
+            shell.rerun_fragment()
+    else:
+        st.caption("Selecteer tekst met de muis, tik op een zin, of kies 'Codeer beurt'. "
+                   "Klik op een code in de kantlijn om die codering te bekijken.")
+    if editable:
+        last = codings.last_action(store, user, project_id)
+        if last and st.button(f"Ongedaan maken ({last})", icon=":material/undo:"):
+            apply(codings.undo, store, user, project_id)
+
+
+def code_choice(text: str, start: int, end: int) -> None:
+    """Apply existing codes, a new code or an in-vivo code to [start, end); or write a memo."""
+    all_codes = codebook.codes(store, user, project_id)
+    labels = {c["id"]: "  " * c["depth"] + c["name"] for c in all_codes}
+    with st.form(f"code_{doc_id}", clear_on_submit=True, border=False):
+        chosen = st.multiselect("Codes", list(labels), format_func=labels.get,
+                                placeholder="Kies een of meer codes")
+        new_name = st.text_input("Of een nieuwe code")
+        if st.form_submit_button("Coderen", type="primary", icon=":material/sell:"):
+            with shell.reported():
+                codings.add_codings(store, user, doc_id, chosen, start, end, new_code=new_name)
+                st.session_state.pop(SELECTION, None)
+                shell.rerun_fragment()
+    in_vivo = " ".join(text[start:end].split())[:80]
+    if st.button(f"In-vivo code: “{shell.plain(in_vivo)}”", key=f"invivo_{doc_id}"):
+        with shell.reported():
+            codings.add_codings(store, user, doc_id, [], start, end, new_code=in_vivo)
+            st.session_state.pop(SELECTION, None)
+            shell.rerun_fragment()
+    with st.expander("Memo bij dit fragment"):
+        with st.form(f"memo_{doc_id}", clear_on_submit=True, border=False):
+            title = st.text_input("Titel")
+            body = st.text_area("Memo (markdown)")
+            kind = st.selectbox("Soort", list(memos.KINDS), format_func=memos.KINDS.get,
+                                index=3)
+            if st.form_submit_button("Memo opslaan"):
+                with shell.reported():
+                    memos.add_memo(store, user, project_id, title, body, kind=kind,
+                                   target="passage", target_id=doc_id, start=start, end=end)
+                    st.success("Memo opgeslagen.")
+
+
+coding_panel()
