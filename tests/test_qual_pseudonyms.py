@@ -1,0 +1,83 @@
+"""Pseudonymisation before analysis: suggestions, consistent replacement, a key kept apart."""
+
+from __future__ import annotations
+
+import json
+import stat
+
+import pytest
+
+from research.accounts import PermissionDenied
+from research.qual import documents, pseudonyms, transcripts
+
+SOURCE = ("Fatima: Ik woon aan de Burgemeester de Vlugtlaan 12. Mijn buurvrouw Ans Bakker "
+          "nam me mee. Bel 020-1234567 of fatima@example.nl.\n"
+          "INT: Dank je Fatima.\n")
+
+
+def read(text: str, name: str = "Interview Fatima") -> transcripts.Transcript:
+    return transcripts.read(f"{name}.txt", text.encode("utf-8"))
+
+
+def test_suggestions_replacement_and_key(store, users, qual):
+    olga = users["onderzoeker"]
+    transcript = read(SOURCE + "Fatima: Ja.\nINT: Goed.\n")
+    found = pseudonyms.suggest(store, olga, qual, transcript, extra=["Geuzenveld"])
+    assert [(s.original, s.kind, s.pseudonym, s.count, s.source) for s in found] == [
+        ("Fatima", "deelnemer", "[Deelnemer 1]", 3, "spreker"),
+        ("Ans Bakker", "persoon", "[Persoon 1]", 1, "deduce"),
+        ("Burgemeester de Vlugtlaan 12", "adres", "[Adres 1]", 1, "deduce"),
+        ("020-1234567", "telefoonnummer", "[Telefoonnummer]", 1, "deduce"),
+        ("fatima@example.nl", "email", "[E-mailadres]", 1, "deduce")]
+    chosen = {s.original: s.pseudonym for s in found}
+    chosen["Ans Bakker"] = "[Buurvrouw]"  # changed by the user
+    clean = pseudonyms.apply(transcript, chosen)
+    text, _ = clean.render()
+    assert text == (
+        "[Deelnemer 1]: Ik woon aan de [Adres 1]. Mijn buurvrouw [Buurvrouw] nam me mee. "
+        "Bel [Telefoonnummer] of [E-mailadres].\n\nINT: Dank je [Deelnemer 1].\n\n"
+        "[Deelnemer 1]: Ja.\n\nINT: Goed.")
+    assert clean.name == "Interview [Deelnemer 1]"
+    kept = [s for s in found if s.original != "Ans Bakker"]
+    assert pseudonyms.remember(store, olga, qual, kept) == 4
+    documents.import_transcript(store, olga, qual, clean, pseudonymised=True)
+
+    # The key is a file of its own, readable by the owner only, and not in the database.
+    path = pseudonyms.key_path(store)
+    assert path.name == "research-sleutels.db"
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert b"Fatima" not in store.path.read_bytes()
+    log = " ".join(f"{e['before']} {e['after']}" for e in store.rows("SELECT * FROM events"))
+    assert "Fatima" not in log and "Vlugtlaan" not in log
+    assert json.loads(store.value("SELECT after FROM events WHERE entity = 'pseudonym_key'")) == {
+        "aantal": 4, "pseudoniemen": ["[Adres 1]", "[Deelnemer 1]", "[E-mailadres]",
+                                      "[Telefoonnummer]"]}
+
+    # A second interview: the same name gets the same pseudonym, new ones the next number.
+    second = read("Fatima: Mijn zus Samira komt ook.\nSamira: Ja.\nSamira: Zeker.\n", "Gesprek 2")
+    again = pseudonyms.suggest(store, olga, qual, second)
+    assert [(s.original, s.pseudonym, s.known) for s in again] == [
+        ("Fatima", "[Deelnemer 1]", True), ("Samira", "[Deelnemer 2]", False)]
+
+
+def test_only_lead_or_beheerder_reads_or_deletes_the_key(store, users, qual):
+    olga, lex, admin = users["onderzoeker"], users["lezer"], users["beheerder"]
+    transcript = read(SOURCE)
+    pseudonyms.remember(store, olga, qual, pseudonyms.suggest(store, olga, qual, transcript))
+    with pytest.raises(PermissionDenied, match="^Alleen de projectleider of een beheerder"):
+        pseudonyms.key_entries(store, lex, qual)
+    with pytest.raises(PermissionDenied):
+        pseudonyms.suggest(store, lex, qual, transcript)
+    assert pseudonyms.key_entries(store, admin, qual)[0] == {
+        "origineel": "Burgemeester de Vlugtlaan 12", "soort": "Adres", "pseudoniem": "[Adres 1]"}
+    assert pseudonyms.delete_key(store, olga, qual) == 5
+    assert pseudonyms.key_entries(store, olga, qual) == []
+    assert b"Vlugtlaan" not in pseudonyms.key_path(store).read_bytes()
+    assert [e["action"] for e in store.rows(
+        "SELECT action FROM events WHERE entity = 'pseudonym_key' ORDER BY id")] == [
+        "create", "read", "delete", "read"]
+
+
+def test_an_empty_replacement_is_refused():
+    with pytest.raises(Exception, match="^Geef een vervanging voor 'Fatima'.$"):
+        pseudonyms.apply(read(SOURCE), {"Fatima": " "})
