@@ -6,6 +6,10 @@
     python -m research tracker add --wijk W --text T [--date D] [--theme T] [--json]
     python -m research tracker similar (--id N | --text T --wijk W) [--json]
     python -m research tracker purge [--days N]
+    python -m research qual import FILE... --project P [--pattern X] [--pseudonymise] [--json]
+    python -m research qual import-qdpx FILE [--project P] [--json]
+    python -m research qual export-qdpx --project P OUT | export-qdc --project P OUT
+    python -m research qual codings --project P [--json]
     python -m research backup OUT
     python -m research restore IN
 
@@ -19,6 +23,7 @@ import json
 import os
 import sys
 from datetime import date
+from pathlib import Path
 
 from research import accounts
 from research.accounts import ROLES, SYSTEM_USER, AccountError
@@ -28,6 +33,7 @@ from research.config import db_path
 from research.schema import open_store
 from research.setup import admin_password_notice, prepare
 from research.storage import Store
+from research.qual import codings, documents, exchange, projects, pseudonyms, transcripts
 from research.tracker import contacts, dates, questions, similarity, themes
 
 
@@ -166,6 +172,101 @@ def cmd_tracker_purge(store: Store, args: argparse.Namespace) -> None:
     print(f"{erased} contactgegevens gewist (vragen gesloten langer dan {args.days} dagen geleden).")
 
 
+def _acting(store: Store, args: argparse.Namespace) -> accounts.User:
+    """The account a qual command acts as (--user), else the system account."""
+    return _user(store, args.user) if getattr(args, "user", None) else SYSTEM_USER
+
+
+def _import_one(store: Store, user: accounts.User, project_id: int, path: str,
+                args: argparse.Namespace) -> dict:
+    """Read, optionally pseudonymise, and store one transcript file."""
+    try:
+        data = Path(path).read_bytes()
+    except OSError as error:
+        raise transcripts.TranscriptError(f"'{path}' kan niet worden geopend: "
+                                          f"{error.strerror or error}.") from error
+    transcript = transcripts.read(os.path.basename(path), data, args.pattern)
+    pseudonymised = False
+    if args.pseudonymise:
+        # On the command line every suggestion is taken; review them in the app instead
+        # when a name might be missed or over-replaced.
+        found = pseudonyms.suggest(store, user, project_id, transcript)
+        transcript = pseudonyms.apply(transcript, {s.original: s.pseudonym for s in found})
+        pseudonyms.remember(store, user, project_id, found)
+        pseudonymised = True
+    document_id = documents.import_transcript(store, user, project_id, transcript,
+                                              pseudonymised=pseudonymised)
+    return {"file": path, "document_id": document_id, "turns": len(transcript.turns),
+            "speakers": transcript.speakers(), "words": transcript.word_count(),
+            "warnings": transcript.warnings}
+
+
+def cmd_qual_import(store: Store, args: argparse.Namespace) -> None:
+    user = _acting(store, args)
+    project_id = projects.find(store, user, args.project)
+    results, failed = [], 0
+    for number, path in enumerate(args.files, 1):
+        print(f"[{number}/{len(args.files)}] {path}", file=sys.stderr)
+        try:
+            results.append(_import_one(store, user, project_id, path, args))
+        except UserError as error:
+            # One file goes in whole or not at all; the others of the batch still go in.
+            failed += 1
+            results.append({"file": path, "error": error.message})
+            print(f"Fout: {error.message}", file=sys.stderr)
+    if args.json:
+        _print_json(results)
+    else:
+        for r in results:
+            if "document_id" in r:
+                print(f"{r['file']}: document {r['document_id']}, {r['turns']} beurten, "
+                      f"sprekers: {', '.join(r['speakers']) or 'geen'}")
+                for warning in r["warnings"]:
+                    print(f"  Let op: {warning}")
+    if failed:
+        raise UserError(f"{failed} van de {len(args.files)} bestanden niet geïmporteerd.")
+
+
+def cmd_qual_import_qdpx(store: Store, args: argparse.Namespace) -> None:
+    user = _acting(store, args)
+    target = projects.find(store, user, args.project) if args.project else None
+    result = exchange.import_qdpx(store, user, args.file, project_id=target)
+    if args.json:
+        _print_json(result)
+        return
+    print(f"Project {result['project_id']}: {result['codes']} codes, {result['documenten']} "
+          f"documenten, {result['coderingen']} coderingen, {result['casussen']} casussen, "
+          f"{result['memos']} memo's.")
+    for warning in result["waarschuwingen"]:
+        print(f"  Let op: {warning}")
+
+
+def cmd_qual_export(store: Store, args: argparse.Namespace) -> None:
+    user = _acting(store, args)
+    project_id = projects.find(store, user, args.project)
+    if args.format == "qdpx":
+        exchange.export_qdpx(store, user, project_id, args.out)
+    else:
+        exchange.export_qdc(store, user, project_id, args.out)
+    print(f"Geschreven: {args.out}")
+
+
+def cmd_qual_codings(store: Store, args: argparse.Namespace) -> None:
+    user = _acting(store, args)
+    project_id = projects.find(store, user, args.project)
+    rows = []
+    for doc in documents.documents(store, user, project_id):
+        text = documents.document(store, user, doc["id"])["text"]
+        rows += [{"document": doc["name"], "code": c["code"], "start": c["start_pos"],
+                  "end": c["end_pos"], "text": text[c["start_pos"]:c["end_pos"]],
+                  "coder": c["coder"]} for c in codings.codings(store, user, doc["id"])]
+    if args.json:
+        _print_json(rows)
+        return
+    for r in rows:
+        print(f"{r['document']}\t{r['code']}\t{r['start']}-{r['end']}\t{r['coder'] or ''}")
+
+
 def parser() -> argparse.ArgumentParser:
     """The argument parser (its help texts are the command line's documentation)."""
     top = _Parser(prog="python -m research",
@@ -224,6 +325,37 @@ def parser() -> argparse.ArgumentParser:
     purge.add_argument("--days", type=int, default=contacts.RETENTION_DAYS,
                        help="bewaartermijn na het sluiten van een vraag (standaard 365)")
     purge.set_defaults(run=cmd_tracker_purge)
+
+    qual = commands.add_parser("qual", help="kwalitatieve projecten")
+    qual_cmds = qual.add_subparsers(dest="qual_command", required=True)
+    imp = qual_cmds.add_parser("import", help="transcripten importeren (.txt .docx .vtt .srt .md)")
+    imp.add_argument("files", nargs="+", metavar="FILE")
+    imp.add_argument("--project", required=True, help="naam of nummer van het project")
+    imp.add_argument("--pattern", default="auto", help="sprekerpatroon: "
+                     + ", ".join(transcripts.PATTERNS) + ", of een eigen reguliere expressie")
+    imp.add_argument("--pseudonymise", action="store_true",
+                     help="alle voorgestelde pseudoniemen toepassen")
+    imp.add_argument("--user", help="account dat importeert (standaard: systeem)")
+    imp.add_argument("--json", action="store_true")
+    imp.set_defaults(run=cmd_qual_import)
+    qdpx = qual_cmds.add_parser("import-qdpx", help="REFI-QDA-project (.qdpx) importeren")
+    qdpx.add_argument("file")
+    qdpx.add_argument("--project", help="toevoegen aan dit project (anders een nieuw project)")
+    qdpx.add_argument("--user")
+    qdpx.add_argument("--json", action="store_true")
+    qdpx.set_defaults(run=cmd_qual_import_qdpx)
+    for name, fmt, text in [("export-qdpx", "qdpx", "project als REFI-QDA (.qdpx) exporteren"),
+                            ("export-qdc", "qdc", "codeboek als REFI-QDA (.qdc) exporteren")]:
+        exp = qual_cmds.add_parser(name, help=text)
+        exp.add_argument("--project", required=True)
+        exp.add_argument("out")
+        exp.add_argument("--user")
+        exp.set_defaults(run=cmd_qual_export, format=fmt)
+    cod = qual_cmds.add_parser("codings", help="alle coderingen van een project")
+    cod.add_argument("--project", required=True)
+    cod.add_argument("--user")
+    cod.add_argument("--json", action="store_true")
+    cod.set_defaults(run=cmd_qual_codings)
 
     back = commands.add_parser("backup", help="consistente kopie maken (ook terwijl de app draait)")
     back.add_argument("out", help="nieuw bestand voor de kopie")

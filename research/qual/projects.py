@@ -162,3 +162,15 @@ def project_of(store: Store, table: str, row_id: int) -> int:
                             "cases": "Deze casus bestaat niet.",
                             "memos": "Dit memo bestaat niet."}.get(table, "Niet gevonden."))
     return project_id
+
+
+def find(store: Store, user: User, reference: str) -> int:
+    """A project's id from its name or number (as typed on the command line)."""
+    reference = reference.strip()
+    project_id = store.value("SELECT id FROM projects WHERE name = ?", [reference])
+    if project_id is None and reference.isdigit():
+        project_id = store.value("SELECT id FROM projects WHERE id = ?", [int(reference)])
+    if project_id is None:
+        raise ProjectError(f"Er is geen project '{reference}'.")
+    require_read(store, user, project_id)
+    return project_id

@@ -1,0 +1,95 @@
+"""The qual command line: import many files, REFI in and out, codings as JSON."""
+
+from __future__ import annotations
+
+import json
+import sys
+import zipfile
+
+import pytest
+
+from research.cli import main
+from research.qual import refi
+from research.schema import open_store
+
+
+@pytest.fixture
+def cli(db_path, capsys):
+    def run(*args):
+        status = main(["--db", str(db_path), *args])
+        out, err = capsys.readouterr()
+        return status, out, err
+    main(["--db", str(db_path), "init"])
+    capsys.readouterr()
+    return run
+
+
+@pytest.fixture
+def project(db_path, cli):
+    from research.accounts import SYSTEM_USER
+    from research.qual import projects
+    store = open_store(db_path)
+    projects.create_project(store, SYSTEM_USER, "Studie")
+    return "Studie"
+
+
+def test_import_many_files_one_bad(cli, project, tmp_path):
+    good = tmp_path / "interview.txt"
+    good.write_text("INT: Hoe gaat het?\nR1: Goed.\nINT: Fijn.\nR1: Ja.\n", encoding="utf-8")
+    vtt = tmp_path / "focusgroep.vtt"
+    vtt.write_text("WEBVTT\n\n00:00:01.000 --> 00:00:02.000\n<v Anna>Hallo</v>\n\n"
+                   "00:00:02.000 --> 00:00:03.000\n<v Anna>allemaal.</v>\n\n"
+                   "00:00:03.000 --> 00:00:04.000\n<v Bram>Hoi.</v>\n", encoding="utf-8")
+    bad = tmp_path / "kapot.docx"
+    bad.write_bytes(b"geen word")
+    status, out, err = cli("qual", "import", str(good), str(bad), str(vtt), "--project",
+                           project, "--json")
+    assert status == 1
+    result = json.loads(out)
+    assert [(r.get("document_id"), r.get("turns"), r.get("speakers")) for r in result] == [
+        (1, 4, ["INT", "R1"]), (None, None, None), (2, 2, ["Anna", "Bram"])]
+    assert "kapot.docx" in result[1]["error"]
+    assert err.splitlines()[:2] == [f"[1/3] {good}", f"[2/3] {bad}"]
+    assert err.strip().endswith("Fout: 1 van de 3 bestanden niet geïmporteerd.")
+
+    status, out, _ = cli("qual", "codings", "--project", project, "--json")
+    assert (status, json.loads(out)) == (0, [])
+
+
+def test_qdpx_round_trip_and_codings(cli, project, tmp_path, db_path):
+    from research.accounts import SYSTEM_USER
+    from research.qual import codebook, codings, documents
+    store = open_store(db_path)
+    project_id = store.value("SELECT id FROM projects WHERE name = 'Studie'")
+    doc = documents.add_document(store, SYSTEM_USER, project_id, "Notitie", "Een <b>tekst</b>.")
+    code = codebook.add_code(store, SYSTEM_USER, project_id, "Opmaak")
+    codings.add_coding(store, SYSTEM_USER, doc, code, 4, 16)
+    out_file = tmp_path / "studie.qdpx"
+    assert cli("qual", "export-qdpx", "--project", project, str(out_file))[0] == 0
+    with zipfile.ZipFile(out_file) as archive:
+        assert refi.validate_project_xml(archive.read("project.qde")) == []
+    qdc = tmp_path / "studie.qdc"
+    assert cli("qual", "export-qdc", "--project", project, str(qdc))[0] == 0
+    assert refi.validate_codebook_xml(qdc.read_bytes()) == []
+
+    status, out, _ = cli("qual", "import-qdpx", str(out_file), "--json")
+    assert status == 0
+    counts = json.loads(out)
+    assert {k: v for k, v in counts.items() if k != "project_id"} == {
+        "codes": 1, "documenten": 1, "coderingen": 1, "casussen": 0, "memos": 0,
+        "waarschuwingen": []}
+    status, out, _ = cli("qual", "codings", "--project", "Studie (2)", "--json")
+    assert json.loads(out) == [{"document": "Notitie", "code": "Opmaak", "start": 4, "end": 16,
+                                "text": "<b>tekst</b>", "coder": None}]
+
+
+def test_errors_are_one_dutch_line(cli, project, tmp_path):
+    status, _, err = cli("qual", "codings", "--project", "Bestaat niet")
+    assert (status, err) == (1, "Fout: Er is geen project 'Bestaat niet'.\n")
+    evil = tmp_path / "evil.qdpx"
+    with zipfile.ZipFile(evil, "w") as archive:
+        archive.writestr("../evil.txt", "x")
+        archive.writestr("project.qde", "<Project/>")
+    status, _, err = cli("qual", "import-qdpx", str(evil))
+    assert status == 1 and err.startswith("Fout: ") and "evil.qdpx" in err
+    assert "Traceback" not in err
