@@ -33,7 +33,8 @@ from research.config import db_path
 from research.schema import open_store
 from research.setup import admin_password_notice, prepare
 from research.storage import Store
-from research.qual import codings, documents, exchange, projects, pseudonyms, transcripts
+from research.qual import (codings, documents, exchange, intake, projects, pseudonyms,
+                           transcripts)
 from research.tracker import contacts, dates, questions, similarity, themes
 
 
@@ -186,16 +187,11 @@ def _import_one(store: Store, user: accounts.User, project_id: int, path: str,
         raise transcripts.TranscriptError(f"'{path}' kan niet worden geopend: "
                                           f"{error.strerror or error}.") from error
     transcript = transcripts.read(os.path.basename(path), data, args.pattern)
-    pseudonymised = False
-    if args.pseudonymise:
-        # On the command line every suggestion is taken; review them in the app instead
-        # when a name might be missed or over-replaced.
-        found = pseudonyms.suggest(store, user, project_id, transcript)
-        transcript = pseudonyms.apply(transcript, {s.original: s.pseudonym for s in found})
-        pseudonyms.remember(store, user, project_id, found)
-        pseudonymised = True
-    document_id = documents.import_transcript(store, user, project_id, transcript,
-                                              pseudonymised=pseudonymised)
+    # On the command line every suggestion is taken; review them in the app instead when a
+    # name might be missed or over-replaced.
+    accepted = pseudonyms.suggest(store, user, project_id, transcript) \
+        if args.pseudonymise else None
+    document_id = intake.save(store, user, project_id, transcript, accepted=accepted)
     return {"file": path, "document_id": document_id, "turns": len(transcript.turns),
             "speakers": transcript.speakers(), "words": transcript.word_count(),
             "warnings": transcript.warnings}

@@ -935,3 +935,45 @@ def test_coding_page_for_a_reader_has_no_coding_actions(demo_users, demo_store):
     assert "Interviewer" in [t.value for t in at.text]
     assert not at.multiselect
     assert [b.label for b in at.button] == ["Selectie opheffen"]
+
+
+# -- Importeren -------------------------------------------------------------------------------
+
+def test_import_page_pastes_renames_and_pseudonymises(demo_users, demo_store):
+    admin = demo_users["beheerder"]
+    [project] = projects.list_projects(demo_store, admin)
+    at = run_page("qual_import.py", admin)
+    no_exception(at)
+    assert titles(at) == ["Importeren"]
+    widget(at.text_input, "Naam van het document").input("Gesprek met Fatima")
+    widget(at.text_area, "Tekst").input(
+        "INT: Hoe gaat het, Fatima?\nFatima: Goed. Ans Bakker helpt me.\nINT: Fijn.\n"
+        "Fatima: Ja.\n").run()
+    no_exception(at)
+    # Data editors show as dataframes in AppTest: speakers, preview, pseudonym suggestions.
+    speakers, preview, pseudo = (d.value for d in at.dataframe)
+    assert list(speakers["Spreker"]) == ["INT", "Fatima"]
+    assert list(preview["Spreker"]) == ["INT", "Fatima", "INT", "Fatima"]
+    assert pseudo[["Origineel", "Door", "Aantal"]].values.tolist() == [
+        ["Fatima", "[Deelnemer 1]", 3], ["Ans Bakker", "[Persoon 1]", 1]]
+    form_button(at, "1 document(en) importeren").click().run()
+    no_exception(at)
+    assert [s.value for s in at.success] == ["Gesprek met \\[Deelnemer 1\\] geïmporteerd."]
+    doc = [d for d in documents.documents(demo_store, admin, project["id"])
+           if d["name"] == "Gesprek met [Deelnemer 1]"][0]
+    assert doc["pseudonymised"] == 1
+    assert documents.document(demo_store, admin, doc["id"])["text"] == (
+        "INT: Hoe gaat het, [Deelnemer 1]?\n\n[Deelnemer 1]: Goed. [Persoon 1] helpt me.\n\n"
+        "INT: Fijn.\n\n[Deelnemer 1]: Ja.")
+
+
+def test_import_page_reports_an_unreadable_paste_and_refuses_readers(demo_users, demo_store):
+    assert errors(run_page("qual_import.py", demo_users["lezer"])) == [NO_ACCESS]
+    admin = demo_users["beheerder"]
+    at = run_page("qual_import.py", admin)
+    widget(at.text_area, "Tekst").input("\x00\x01\x02\x03" * 40).run()
+    no_exception(at)
+    # Shown escaped (shell.plain), so the markdown source carries backslashes.
+    assert errors(at) == ["Het bestand 'Geplakt transcript\\.txt' lijkt geen tekstbestand; "
+                          "kies een transcript als \\.txt, \\.docx, \\.vtt, \\.srt of \\.md\\."]
+    assert not [b for b in at.button if b.label.endswith("importeren")]

@@ -39,6 +39,8 @@ class PageSpec:
 PAGES = [
     PageSpec("", "home.py", "Start", ":material/home:", None),
     PageSpec("Kwalitatief", "qual_projects.py", "Projecten", ":material/forum:", "qual.read"),
+    PageSpec("Kwalitatief", "qual_import.py", "Importeren", ":material/upload_file:",
+             "qual.write"),
     PageSpec("Kwalitatief", "qual_code.py", "Coderen", ":material/ink_highlighter:", "qual.read"),
     PageSpec("Monitor", "survey_results.py", "Resultaten", ":material/bar_chart:", "survey.read"),
     PageSpec("Monitor", "survey_response.py", "Respons", ":material/how_to_reg:", "survey.read"),

@@ -1,0 +1,44 @@
+"""Taking a transcript in: the reviewed speakers and pseudonyms applied, then stored.
+
+The import page and the command line both end here, so a file is treated the same way
+whichever door it came through.
+"""
+
+from __future__ import annotations
+
+from research.accounts import User
+from research.qual import documents, pseudonyms
+from research.qual.pseudonyms import Suggestion
+from research.qual.transcripts import Transcript
+from research.storage import Store
+
+
+def save(store: Store, user: User, project_id: int, transcript: Transcript, *,
+         renames: dict[str, str] | None = None, accepted: list[Suggestion] | None = None,
+         name: str | None = None, kind: str | None = None, held_on: str | None = None) -> int:
+    """Rename (or merge) speakers, replace the accepted pseudonyms, store the new key pairs
+    and the document; returns the document's id.
+
+    `accepted` None means: no pseudonymisation; a list (even empty) means the user reviewed
+    the suggestions and these are the ones to apply."""
+    if renames:
+        transcript = transcript.rename({k: v for k, v in renames.items() if v and v != k})
+    pseudonymised = accepted is not None
+    if accepted:
+        transcript = pseudonyms.apply(transcript, {s.original: s.pseudonym for s in accepted})
+    if name is not None and accepted:
+        name = _swap_name(name, accepted)
+    document_id = documents.import_transcript(store, user, project_id, transcript, name=name,
+                                              kind=kind, held_on=held_on,
+                                              pseudonymised=pseudonymised)
+    if accepted:
+        # The key is written after the document: a refused document leaves no key pairs.
+        pseudonyms.remember(store, user, project_id, accepted)
+    return document_id
+
+
+def _swap_name(name: str, accepted: list[Suggestion]) -> str:
+    """A document name with the accepted originals replaced (names often carry a name)."""
+    for suggestion in sorted(accepted, key=lambda s: len(s.original), reverse=True):
+        name = name.replace(suggestion.original, suggestion.pseudonym)
+    return name

@@ -1,0 +1,145 @@
+"""Importeren: transcripts in (many at once), speakers checked, pseudonymised before saving;
+REFI-QDA projects and codebooks from other tools."""
+
+import tempfile
+from pathlib import Path
+
+import pandas as pd
+import streamlit as st
+
+from research.qual import documents, exchange, intake, projects, pseudonyms, transcripts
+from research.qual.documents import DOCUMENT_KINDS
+from research.ui import shell, widgets
+
+store, user = shell.guard("qual.write")
+st.title("Importeren")
+project_id = widgets.pick_project(store, user)
+if not projects.can_write(store, user, project_id):
+    st.info("Je bent geen lid van dit project; vraag de projectleider om je toe te voegen.")
+    st.stop()
+
+transcripts_tab, refi_tab = st.tabs(["Transcripten", "REFI-QDA (ATLAS.ti, NVivo, MAXQDA, ...)"])
+
+
+def source_files() -> list[tuple[str, bytes]]:
+    """The uploaded files, and pasted text as one more .txt file."""
+    uploads = st.file_uploader("Transcripten (.txt, .docx, .vtt, .srt, .md)",
+                               type=["txt", "docx", "vtt", "srt", "md"],
+                               accept_multiple_files=True)
+    files = [(u.name, u.getvalue()) for u in uploads or []]
+    with st.expander("Of plak een transcript"):
+        pasted_name = st.text_input("Naam van het document", value="Geplakt transcript")
+        pasted = st.text_area("Tekst", height=160)
+    if pasted.strip():
+        files.append((f"{pasted_name.strip() or 'Geplakt transcript'}.txt",
+                      pasted.encode("utf-8")))
+    return files
+
+
+def review(index: int, name: str, transcript: transcripts.Transcript, pseudonymise: bool,
+           extra: list[str]) -> dict:
+    """One file's preview with its corrections; returns what `intake.save` needs."""
+    with st.expander(f"{shell.plain(name)}: {len(transcript.turns)} beurten, "
+                     f"{transcript.word_count()} woorden", expanded=index == 0):
+        for warning in transcript.warnings:
+            st.warning(shell.plain(warning))
+        speakers = transcript.speakers()
+        renames = {}
+        if speakers:
+            st.caption("Sprekers: geef een andere naam, of twee sprekers dezelfde naam om ze "
+                       "samen te voegen.")
+            edited = st.data_editor(
+                pd.DataFrame({"Spreker": speakers, "Nieuwe naam": speakers}),
+                hide_index=True, disabled=["Spreker"], key=f"speakers_{index}", width="stretch")
+            renames = dict(zip(edited["Spreker"], edited["Nieuwe naam"].fillna("").str.strip()))
+        st.dataframe(pd.DataFrame([{"Spreker": t.speaker or "", "Tijd": t.time_s,
+                                    "Tekst": t.text[:300]} for t in transcript.turns[:12]]),
+                     hide_index=True, width="stretch")
+        columns = st.columns(2)
+        kind = columns[0].selectbox("Soort", list(DOCUMENT_KINDS), format_func=DOCUMENT_KINDS.get,
+                                    index=1 if len(speakers) > 2 else 0, key=f"kind_{index}")
+        held_on = columns[1].date_input("Datum van het gesprek", value=None,
+                                        format="DD-MM-YYYY", key=f"date_{index}")
+        accepted = None
+        if pseudonymise:
+            accepted = pseudonym_choices(index, transcript.rename(
+                {k: v for k, v in renames.items() if v and v != k}), extra)
+    return {"renames": renames, "kind": kind,
+            "held_on": held_on.isoformat() if held_on else None, "accepted": accepted}
+
+
+def pseudonym_choices(index: int, transcript: transcripts.Transcript,
+                      extra: list[str]) -> list[pseudonyms.Suggestion]:
+    """The suggestions as an editable table; returns the accepted ones as changed."""
+    found = pseudonyms.suggest(store, user, project_id, transcript, extra)
+    if not found:
+        st.caption("Geen namen, adressen of nummers gevonden om te vervangen.")
+        return []
+    st.caption("Pseudonimisering: vink uit wat moet blijven staan, of pas de vervanging aan. "
+               "Wat al in de sleutel van het project staat, wordt altijd hetzelfde vervangen.")
+    table = pd.DataFrame([{"Vervangen": True, "Origineel": s.original,
+                           "Soort": pseudonyms.KINDS[s.kind], "Door": s.pseudonym,
+                           "Aantal": s.count} for s in found])
+    edited = st.data_editor(table, hide_index=True, key=f"pseudo_{index}", width="stretch",
+                            disabled=["Origineel", "Soort", "Aantal"])
+    chosen = []
+    for suggestion, (_, row) in zip(found, edited.iterrows()):
+        if row["Vervangen"]:
+            pseudonym = suggestion.pseudonym if suggestion.known else str(row["Door"] or "")
+            chosen.append(pseudonyms.Suggestion(suggestion.original, suggestion.kind, pseudonym,
+                                                suggestion.count, suggestion.source,
+                                                suggestion.known))
+    return chosen
+
+
+with transcripts_tab:
+    files = source_files()
+    pattern = st.selectbox("Sprekers herkennen", [*transcripts.PATTERNS, "eigen"],
+                           format_func=lambda k: transcripts.PATTERNS.get(
+                               k, "Eigen reguliere expressie"))
+    if pattern == "eigen":
+        pattern = st.text_input("Reguliere expressie met een groep (?P<speaker>...)",
+                                value=r"^(?P<speaker>[A-Z][\w .]{0,30}):")
+    pseudonymise = st.toggle("Pseudonimiseren vóór het opslaan", value=True)
+    extra = []
+    if pseudonymise:
+        extra = [n.strip() for n in st.text_area(
+            "Extra namen om te vervangen (één per regel)", height=80).splitlines() if n.strip()]
+    ready = []
+    for index, (name, data) in enumerate(files):
+        try:
+            transcript = transcripts.read(name, data, pattern)
+        except transcripts.TranscriptError as error:
+            st.error(shell.plain(error.message))
+            continue
+        with shell.reported():
+            ready.append((transcript, review(index, name, transcript, pseudonymise, extra)))
+    if ready and st.button(f"{len(ready)} document(en) importeren", type="primary"):
+        progress = st.progress(0.0, text="Importeren...")
+        for number, (transcript, choices) in enumerate(ready, 1):
+            with shell.reported():
+                document_id = intake.save(store, user, project_id, transcript, **choices)
+                stored = documents.document(store, user, document_id)["name"]
+                st.success(f"{shell.plain(stored)} geïmporteerd.")
+            progress.progress(number / len(ready), text=f"{number} van {len(ready)}")
+
+with refi_tab:
+    st.caption("Een project (.qdpx) wordt een nieuw project; een codeboek (.qdc) komt bij de "
+               "codes van het gekozen project. Wat niet kan worden overgenomen, staat in het "
+               "verslag.")
+    upload = st.file_uploader("REFI-QDA-bestand", type=["qdpx", "qdc"])
+    if upload is not None and st.button("Inlezen"):
+        with shell.reported(), tempfile.TemporaryDirectory() as folder:
+            path = Path(folder) / Path(upload.name).name
+            path.write_bytes(upload.getvalue())
+            if path.suffix.lower() == ".qdc":
+                result = exchange.import_qdc(store, user, project_id, path)
+                st.success(f"{result['codes']} codes en {result['codesets']} codesets "
+                           "toegevoegd.")
+            else:
+                result = exchange.import_qdpx(store, user, path)
+                st.success(f"Nieuw project met {result['documenten']} documenten, "
+                           f"{result['codes']} codes, {result['coderingen']} coderingen en "
+                           f"{result['memos']} memo's.")
+            for warning in result["waarschuwingen"]:
+                st.warning(shell.plain(warning))
