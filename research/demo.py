@@ -14,7 +14,7 @@ import pandas as pd
 
 from research import accounts
 from research.accounts import SYSTEM_USER
-from research.qual import codebook, codings, documents, projects
+from research.qual import cases, codebook, codings, documents, memos, projects, transcripts
 from research.storage import Store, Tx
 from research.survey import monitors
 from research.tracker import questions
@@ -95,15 +95,42 @@ def _load_qual(store: Store) -> None:
     admin = accounts.find_user(store, "admin")
     if admin is not None:
         projects.add_member(store, SYSTEM_USER, project_id, admin.id, "lead")
-    doc_ids = [documents.add_document(store, SYSTEM_USER, project_id, name, text, kind, held_on)
-               for name, kind, held_on, text in INTERVIEWS]
+    # Through the same reader as an uploaded file, so the speakers become turns and cases.
+    doc_ids = [documents.import_transcript(
+        store, SYSTEM_USER, project_id, transcripts.read(f"{name}.txt", text.encode("utf-8")),
+        name=name, kind=kind, held_on=held_on) for name, kind, held_on, text in INTERVIEWS]
     code_ids = {name: codebook.add_code(store, SYSTEM_USER, project_id, name, colour, description)
                 for name, colour, description in CODES}
     for index, code, quote in CODINGS:
-        text = INTERVIEWS[index][3]
-        start = text.index(quote)
+        stored = documents.document(store, SYSTEM_USER, doc_ids[index])["text"]
+        start = stored.index(quote)
         codings.add_coding(store, SYSTEM_USER, doc_ids[index], code_ids[code],
-                            start, start + len(quote))
+                           start, start + len(quote))
+    _describe_cases(store, project_id)
+    memos.add_memo(store, SYSTEM_USER, project_id, "Opzet van de studie",
+                   "Open coderen van drie gesprekken; daarna vergelijken tussen bewoners en "
+                   "professionals. *Verzonnen demomemo.*", kind="methode")
+    memos.add_memo(store, SYSTEM_USER, project_id, "Informele steun als brug",
+                   "Steun van buren en vrijwilligers lijkt de weg naar instanties te openen; "
+                   "nagaan of dit ook in Noord zo is.", kind="theorie", target="code",
+                   target_id=code_ids["Informele steun"])
+
+
+def _describe_cases(store: Store, project_id: int) -> None:
+    """Give the demo's speakers a role and wijk (case attributes)."""
+    cases.add_attribute(store, SYSTEM_USER, project_id, "case", "Rol", "keuze",
+                        ["bewoner", "professional", "onderzoeker"])
+    cases.add_attribute(store, SYSTEM_USER, project_id, "case", "Stadsdeel", "keuze",
+                        ["Nieuw-West", "Noord", "Zuidoost"])
+    roles = {"Interviewer": ("onderzoeker", None), "Moderator": ("onderzoeker", None),
+             "Respondent 1": ("bewoner", "Nieuw-West"),
+             "Respondent 2": ("professional", "Nieuw-West"),
+             "Deelnemer A": ("bewoner", "Noord"), "Deelnemer B": ("bewoner", "Noord"),
+             "Deelnemer C": ("bewoner", "Noord")}
+    rows = [{"id": case["id"], "Rol": roles[case["name"]][0],
+             "Stadsdeel": roles[case["name"]][1]}
+            for case in cases.cases(store, SYSTEM_USER, project_id)]
+    cases.set_values(store, SYSTEM_USER, project_id, "case", rows)
 
 
 # -- monitor ----------------------------------------------------------------------------------

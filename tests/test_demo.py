@@ -73,10 +73,17 @@ def test_every_demo_coding_covers_its_quoted_passage(demo_store):
     assert found == expected
 
 
-def test_demo_documents_are_stored_exactly(demo_store):
+def test_demo_documents_are_read_as_transcripts(demo_store):
     rows = demo_store.rows("SELECT name, kind, held_on, text FROM documents ORDER BY held_on")
+    # Read like an uploaded .txt: one turn per speaker line, turns apart by a blank line.
     assert [(r["name"], r["kind"], r["held_on"], r["text"]) for r in rows] == [
-        (name, kind, held_on, text) for name, kind, held_on, text in demo.INTERVIEWS]
+        (name, kind, held_on, text.strip().replace("\n", "\n\n"))
+        for name, kind, held_on, text in demo.INTERVIEWS]
+    assert [r["name"] for r in demo_store.rows("SELECT name FROM cases ORDER BY name")] == [
+        "Deelnemer A", "Deelnemer B", "Deelnemer C", "Interviewer", "Moderator",
+        "Respondent 1", "Respondent 2"]
+    assert demo_store.value("SELECT count(*) FROM turns") == 25
+    assert demo_store.value("SELECT count(*) FROM attribute_values") == 12
 
 
 def test_demo_questions_per_wijk(demo_store):
