@@ -9,4 +9,5 @@ st.set_page_config(page_title="Onderzoekswerkplaats", page_icon=shell.ICON, layo
 store = shell.store()
 user = shell.login_gate(store, keep_url=True)
 shell.account_box(user)
-st.navigation(shell.navigation(user)).run()
+# Expanded: a collapsed menu hides every page after the tenth behind "View more".
+st.navigation(shell.navigation(user), expanded=True).run()

@@ -4,8 +4,13 @@ from __future__ import annotations
 
 import time
 
+import os
+from pathlib import Path
+
 import pytest
 from argon2 import PasswordHasher
+
+from browser import LAUNCH_ARGS, find_chromium, init_demo_db, running_app
 
 from research import accounts
 from research.accounts import SYSTEM_USER
@@ -78,3 +83,82 @@ def qual(store, users):
     project_id = projects.create_project(store, users["onderzoeker"], "Buurtkamers", "Verkenning")
     projects.add_member(store, users["onderzoeker"], project_id, users["lezer"].id)
     return project_id
+
+
+# -- browser tests: Chromium, the app in a subprocess, a page per test ------------------------
+# Without Chromium or Playwright the fixtures yield None and each test's first line,
+# require_browser(), skips it (workstation) or fails it (CI=true).
+
+VIEWPORT = {"width": 1400, "height": 1600}
+
+
+@pytest.fixture(scope="module")
+def chromium():
+    return find_chromium()
+
+
+@pytest.fixture(scope="module")
+def sync_api(chromium):
+    try:
+        from playwright import sync_api
+    except ImportError:
+        return None
+    return sync_api
+
+
+@pytest.fixture(scope="module")
+def app_db(tmp_path_factory, chromium, sync_api):
+    """The demo database the browser tests' app runs on (None without a browser)."""
+    if chromium is None or sync_api is None:
+        return None
+    db = tmp_path_factory.mktemp("browser-app") / "research.db"
+    init_demo_db(db, PASSWORD)
+    return db
+
+
+@pytest.fixture(scope="module")
+def app_url(app_db):
+    if app_db is None:
+        yield None
+        return
+    with running_app(app_db, app_db.parent / "streamlit.log") as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def screenshots(tmp_path_factory):
+    chosen = os.environ.get("RESEARCH_SCREENSHOTS")
+    folder = Path(chosen) if chosen else tmp_path_factory.mktemp("screenshots")
+    folder.mkdir(parents=True, exist_ok=True)
+    print(f"\nscreenshots: {folder}")
+    return folder
+
+
+@pytest.fixture(scope="module")
+def browser(sync_api, chromium, app_url):
+    if app_url is None:
+        yield None
+        return
+    with sync_api.sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=chromium, headless=True,
+                                              args=LAUNCH_ARGS)
+        try:
+            yield launched
+        finally:
+            launched.close()
+
+
+@pytest.fixture
+def page(browser):
+    """A fresh browser context per test: its own cookies, so its own Streamlit session."""
+    if browser is None:
+        yield None
+        return
+    context = browser.new_context(viewport=VIEWPORT, locale="nl-NL")
+    context.set_default_timeout(30_000)
+    try:
+        yield context.new_page()
+    finally:
+        context.close()
+
+

@@ -7,88 +7,14 @@ temporary folder (printed; set RESEARCH_SCREENSHOTS to keep them elsewhere).
 
 from __future__ import annotations
 
-import os
 import time
-from pathlib import Path
 from urllib.parse import urlsplit
 
-import pytest
-
-from browser import (APP_IDLE, ERROR_ALERT, EXCEPTION, LAUNCH_ARGS, NAV_LINK, NAV_LINK_LABEL,
-                     PAGE_TITLE, SIDEBAR_NAV, find_chromium, init_demo_db, log_in,
-                     require_browser, running_app, wait_for_charts, wait_until_idle)
+from browser import (APP_IDLE, ERROR_ALERT, EXCEPTION, NAV_LINK, NAV_LINK_LABEL, PAGE_TITLE,
+                     SIDEBAR_NAV, log_in, require_browser, wait_for_charts, wait_until_idle)
 from conftest import PASSWORD
 from research import accounts
 from research.ui import shell
-
-VIEWPORT = {"width": 1400, "height": 1600}
-
-
-# Without Chromium or Playwright the fixtures yield None and each test's first line,
-# require_browser(), skips it (workstation) or fails it (CI=true).
-
-@pytest.fixture(scope="module")
-def chromium():
-    return find_chromium()
-
-
-@pytest.fixture(scope="module")
-def sync_api(chromium):
-    try:
-        from playwright import sync_api
-    except ImportError:
-        return None
-    return sync_api
-
-
-@pytest.fixture(scope="module")
-def app_url(tmp_path_factory, chromium, sync_api):
-    if chromium is None or sync_api is None:
-        yield None
-        return
-    folder = tmp_path_factory.mktemp("browser-app")
-    db = folder / "research.db"
-    init_demo_db(db, PASSWORD)
-    with running_app(db, folder / "streamlit.log") as url:
-        yield url
-
-
-@pytest.fixture(scope="module")
-def screenshots(tmp_path_factory):
-    chosen = os.environ.get("RESEARCH_SCREENSHOTS")
-    folder = Path(chosen) if chosen else tmp_path_factory.mktemp("screenshots")
-    folder.mkdir(parents=True, exist_ok=True)
-    print(f"\nscreenshots: {folder}")
-    return folder
-
-
-@pytest.fixture(scope="module")
-def browser(sync_api, chromium, app_url):
-    if app_url is None:
-        yield None
-        return
-    with sync_api.sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=chromium, headless=True,
-                                              args=LAUNCH_ARGS)
-        try:
-            yield launched
-        finally:
-            launched.close()
-
-
-@pytest.fixture
-def page(browser):
-    """A fresh browser context per test: its own cookies, so its own Streamlit session."""
-    if browser is None:
-        yield None
-        return
-    context = browser.new_context(viewport=VIEWPORT, locale="nl-NL")
-    context.set_default_timeout(30_000)
-    try:
-        yield context.new_page()
-    finally:
-        context.close()
-
 
 def test_login_then_every_page_runs_cleanly(page, app_url, sync_api, screenshots):
     require_browser()
@@ -139,9 +65,9 @@ def test_login_then_every_page_runs_cleanly(page, app_url, sync_api, screenshots
         page.screenshot(path=str(screenshots / f"{index + 1:02d}-{spec.file[:-3]}.png"),
                         full_page=True)
 
-    elapsed = time.monotonic() - started
-    print(f"browser walk through {len(shell.PAGES)} pages took {elapsed:.1f} s")
-    assert elapsed < 90
+    # Reported, never asserted: speed is measured by the benchmarks.
+    print(f"browser walk through {len(shell.PAGES)} pages took "
+          f"{time.monotonic() - started:.1f} s")
 
 
 def test_no_request_leaves_the_machine(page, app_url, sync_api):

@@ -7,7 +7,7 @@ from collections import Counter
 import pytest
 
 from research import accounts, demo
-from research.qual import codebook, codings, documents, projects
+from research.qual import codebook, codings, projects
 from research.setup import prepare
 from research.survey import monitors
 

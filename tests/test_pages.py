@@ -781,7 +781,7 @@ def test_coordinator_links_closes_and_sees_the_contact(demo_users, demo_store):
     button(at, "Zelfde vraag").click().run()
     no_exception(at)
     assert questions.links_of(demo_store, coby, 10)[0]["id"] == similar_id
-    assert f"Zelfde vraag: 2026-03-01 · Wanneer gaat de speeltuin bij het Waterlandplein weer " \
+    assert "Zelfde vraag: 2026-03-01 · Wanneer gaat de speeltuin bij het Waterlandplein weer " \
            "open?" in [t.value for t in at.text]
     button(at, "Vraag sluiten").click().run()
     no_exception(at)

@@ -81,3 +81,23 @@ def test_only_lead_or_beheerder_reads_or_deletes_the_key(store, users, qual):
 def test_an_empty_replacement_is_refused():
     with pytest.raises(Exception, match="^Geef een vervanging voor 'Fatima'.$"):
         pseudonyms.apply(read(SOURCE), {"Fatima": " "})
+
+
+def test_a_batch_numbers_on_and_one_pseudonym_never_names_two(store, users, qual):
+    olga = users["onderzoeker"]
+    first = read("Jan de Vries: Welkom.\nSamira: Dank je.\nJan de Vries: Goed.\nSamira: Ja.\n")
+    found = pseudonyms.suggest(store, olga, qual, first)
+    # Numbered in the order people first speak.
+    assert [(s.original, s.pseudonym) for s in found] == [
+        ("Jan de Vries", "[Deelnemer 1]"), ("Samira", "[Deelnemer 2]")]
+    pending = {s.original: (s.kind, s.pseudonym) for s in found}
+    second = read("Kees: Hallo Samira.\nKees: Tot ziens.\n", "Tweede")
+    assert [(s.original, s.pseudonym) for s in pseudonyms.suggest(
+        store, olga, qual, second, pending=pending)] == [
+        ("Kees", "[Deelnemer 3]"), ("Samira", "[Deelnemer 2]")]
+    pseudonyms.remember(store, olga, qual, found)
+    clash = pseudonyms.Suggestion("Kees", "deelnemer", "[Deelnemer 1]", 2, "spreker")
+    with pytest.raises(Exception, match=r"^\[Deelnemer 1\] staat al voor iemand of iets anders"):
+        pseudonyms.check(store, qual, [clash])
+    pseudonyms.check(store, qual, [pseudonyms.Suggestion("3 mei", "datum", "[Datum]", 1, "x"),
+                                   pseudonyms.Suggestion("4 mei", "datum", "[Datum]", 1, "x")])

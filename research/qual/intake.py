@@ -25,6 +25,7 @@ def save(store: Store, user: User, project_id: int, transcript: Transcript, *,
         transcript = transcript.rename({k: v for k, v in renames.items() if v and v != k})
     pseudonymised = accepted is not None
     if accepted:
+        pseudonyms.check(store, project_id, accepted)
         transcript = pseudonyms.apply(transcript, {s.original: s.pseudonym for s in accepted})
     if name is not None and accepted:
         name = _swap_name(name, accepted)

@@ -123,10 +123,18 @@ def _count(transcript: Transcript, original: str) -> int:
 
 
 def suggest(store: Store, user: User, project_id: int, transcript: Transcript,
-            extra: list[str] = ()) -> list[Suggestion]:
-    """What to replace in a transcript before it is saved, with consistent pseudonyms."""
+            extra: list[str] = (), pending: dict[str, tuple[str, str]] | None = None
+            ) -> list[Suggestion]:
+    """What to replace in a transcript before it is saved, with consistent pseudonyms.
+
+    `pending` holds the pairs chosen for earlier files of the same batch (original ->
+    (kind, pseudonym)), not yet in the key: they are reused and numbered after, so two
+    people in two new files never get the same pseudonym. Numbers follow the order in
+    which people first appear."""
     require_write(store, user, project_id)
     known = _known(store, project_id)
+    taken = {**known, **(pending or {})}
+    text, _ = transcript.render()
     candidates: dict[str, tuple[str, str]] = {}
     for speaker in transcript.speakers():
         if not GENERIC_SPEAKER.match(speaker):
@@ -134,25 +142,45 @@ def suggest(store: Store, user: User, project_id: int, transcript: Transcript,
     for name in extra:
         if name.strip():
             candidates.setdefault(name.strip(), ("persoon", "lijst"))
-    text = "\n\n".join(turn.text for turn in transcript.turns)
-    for original in known:
-        if _pattern(original).search(text) or original in transcript.speakers():
-            candidates.setdefault(original, (known[original][0], "sleutel"))
+    for original in taken:
+        if _pattern(original).search(text):
+            candidates.setdefault(original, (taken[original][0], "sleutel"))
     for original, kind in _found_by_deduce(text):
         if original and not original.isdigit() or kind in ("leeftijd", "bsn", "nummer"):
             candidates.setdefault(original, (kind, "deduce"))
-    numbers = _next_numbers(known)
+    numbers = _next_numbers(taken)
     suggestions = []
-    for original, (kind, source) in sorted(candidates.items(), key=lambda c: (-len(c[0]), c[0])):
+    for original in sorted(candidates, key=lambda o: (_first_position(text, o), -len(o))):
+        kind, source = candidates[original]
         count = _count(transcript, original)
         if count == 0:
             continue
-        if original in known:
-            suggestions.append(Suggestion(original, known[original][0], known[original][1],
-                                          count, "sleutel", known=True))
+        if original in taken:
+            suggestions.append(Suggestion(original, taken[original][0], taken[original][1],
+                                          count, "sleutel", known=original in known))
             continue
         suggestions.append(Suggestion(original, kind, _label(kind, numbers), count, source))
-    return sorted(suggestions, key=lambda s: (list(KINDS).index(s.kind), s.original))
+    return sorted(suggestions, key=lambda s: (list(KINDS).index(s.kind),
+                                              _first_position(text, s.original)))
+
+
+def _first_position(text: str, original: str) -> int:
+    found = _pattern(original).search(text)
+    return found.start() if found else len(text)
+
+
+def check(store: Store, project_id: int, chosen: list[Suggestion]) -> None:
+    """Refuse a choice that would give one pseudonym to two different originals (the
+    analysis would merge two people), against the key and within the choice itself."""
+    owners: dict[str, str] = {}
+    for original, (_, pseudonym) in _known(store, project_id).items():
+        owners.setdefault(pseudonym, original)
+    for suggestion in chosen:
+        # "[Datum]" may stand for many dates; a numbered person or place for one only.
+        owner = owners.setdefault(suggestion.pseudonym, suggestion.original)
+        if suggestion.kind in NUMBERED and owner != suggestion.original:
+            raise ProjectError(f"{suggestion.pseudonym} staat al voor iemand of iets anders; "
+                               "kies een andere vervanging.")
 
 
 def _next_numbers(known: dict[str, tuple[str, str]]) -> dict[str, int]:

@@ -37,7 +37,7 @@ def source_files() -> list[tuple[str, bytes]]:
 
 
 def review(index: int, name: str, transcript: transcripts.Transcript, pseudonymise: bool,
-           extra: list[str]) -> dict:
+           extra: list[str], pending: dict) -> dict:
     """One file's preview with its corrections; returns what `intake.save` needs."""
     with st.expander(f"{shell.plain(name)}: {len(transcript.turns)} beurten, "
                      f"{transcript.word_count()} woorden", expanded=index == 0):
@@ -63,15 +63,16 @@ def review(index: int, name: str, transcript: transcripts.Transcript, pseudonymi
         accepted = None
         if pseudonymise:
             accepted = pseudonym_choices(index, transcript.rename(
-                {k: v for k, v in renames.items() if v and v != k}), extra)
+                {k: v for k, v in renames.items() if v and v != k}), extra, pending)
     return {"renames": renames, "kind": kind,
             "held_on": held_on.isoformat() if held_on else None, "accepted": accepted}
 
 
-def pseudonym_choices(index: int, transcript: transcripts.Transcript,
-                      extra: list[str]) -> list[pseudonyms.Suggestion]:
-    """The suggestions as an editable table; returns the accepted ones as changed."""
-    found = pseudonyms.suggest(store, user, project_id, transcript, extra)
+def pseudonym_choices(index: int, transcript: transcripts.Transcript, extra: list[str],
+                      pending: dict) -> list[pseudonyms.Suggestion]:
+    """The suggestions as an editable table; returns the accepted ones as changed, and adds
+    them to `pending` so the next file of the batch numbers on from them."""
+    found = pseudonyms.suggest(store, user, project_id, transcript, extra, pending)
     if not found:
         st.caption("Geen namen, adressen of nummers gevonden om te vervangen.")
         return []
@@ -89,6 +90,7 @@ def pseudonym_choices(index: int, transcript: transcripts.Transcript,
             chosen.append(pseudonyms.Suggestion(suggestion.original, suggestion.kind, pseudonym,
                                                 suggestion.count, suggestion.source,
                                                 suggestion.known))
+    pending.update({s.original: (s.kind, s.pseudonym) for s in chosen})
     return chosen
 
 
@@ -105,7 +107,7 @@ with transcripts_tab:
     if pseudonymise:
         extra = [n.strip() for n in st.text_area(
             "Extra namen om te vervangen (één per regel)", height=80).splitlines() if n.strip()]
-    ready = []
+    ready, pending = [], {}
     for index, (name, data) in enumerate(files):
         try:
             transcript = transcripts.read(name, data, pattern)
@@ -113,7 +115,8 @@ with transcripts_tab:
             st.error(shell.plain(error.message))
             continue
         with shell.reported():
-            ready.append((transcript, review(index, name, transcript, pseudonymise, extra)))
+            ready.append((transcript, review(index, name, transcript, pseudonymise, extra,
+                                             pending)))
     if ready and st.button(f"{len(ready)} document(en) importeren", type="primary"):
         progress = st.progress(0.0, text="Importeren...")
         for number, (transcript, choices) in enumerate(ready, 1):

@@ -1,0 +1,137 @@
+"""Qualitative work in a real browser: transcripts uploaded and pseudonymised, a passage
+coded by dragging the mouse over it in the coding view."""
+
+from __future__ import annotations
+
+import sqlite3
+
+from browser import NAV_LINK, PAGE_TITLE, log_in, require_browser, wait_until_idle
+from conftest import PASSWORD
+
+VTT = """WEBVTT
+
+00:00:01.000 --> 00:00:04.000
+<v Jan de Vries>Welkom bij de focusgroep over de buurtkamer.</v>
+
+00:00:04.500 --> 00:00:09.000
+<v Samira Bakker>Ik kom er elke week, mijn buurvrouw Ans nam me mee.</v>
+
+00:00:09.500 --> 00:00:12.000
+<v Samira Bakker>Zonder haar was ik nooit gegaan.</v>
+
+00:00:12.500 --> 00:00:15.000
+<v Jan de Vries>Wat maakt de plek voor u belangrijk?</v>
+
+00:00:15.500 --> 00:00:19.000
+<v Samira Bakker>De mensen. Ik durfde eerst niets te vragen.</v>
+"""
+
+# JavaScript: the screen points of the first and last character of `needle` in the coding
+# view (inside the component's shadow root), so the test can drag the real mouse over them.
+FIND = """(needle) => {
+  const host = [...document.querySelectorAll('*')].find(
+      (e) => e.shadowRoot && e.shadowRoot.querySelector('.qv'));
+  for (const seg of host.shadowRoot.querySelectorAll('.qv-seg')) {
+    const at = seg.textContent.indexOf(needle);
+    if (at < 0) continue;
+    const node = seg.firstChild;
+    const rect = (i) => { const r = document.createRange(); r.setStart(node, i);
+                          r.setEnd(node, i + 1); return r.getBoundingClientRect(); };
+    const first = rect(at), last = rect(at + needle.length - 1);
+    return [first.left + 1, first.top + first.height / 2,
+            last.right - 1, last.top + last.height / 2];
+  }
+  return null;
+}"""
+
+
+def make_docx(path, turns):
+    from docx import Document
+    document = Document()
+    for speaker, text in turns:
+        paragraph = document.add_paragraph()
+        paragraph.add_run(f"{speaker}:").bold = True
+        paragraph.add_run(f" {text}")
+    document.save(path)
+
+
+def test_upload_pseudonymise_and_code_with_the_mouse(page, app_url, app_db, sync_api, tmp_path,
+                                                      screenshots):
+    require_browser()
+    expect = sync_api.expect
+    vtt = tmp_path / "Focusgroep Noord.vtt"
+    vtt.write_text(VTT, encoding="utf-8")
+    first, second = tmp_path / "Interview 1.docx", tmp_path / "Interview 2.docx"
+    make_docx(first, [("Interviewer", "Hoe gaat het met u?"),
+                      ("Kees Jansen", "Goed. Ik woon aan de Dapperstraat 12."),
+                      ("Interviewer", "Fijn."), ("Kees Jansen", "Ja, echt.")])
+    make_docx(second, [("Interviewer", "Wat doet u in de buurt?"),
+                       ("Fatima El Amrani", "Ik help bij de voedselbank."),
+                       ("Interviewer", "Sinds wanneer?"), ("Fatima El Amrani", "Sinds 2019.")])
+
+    page.goto(app_url + "/qual_import")
+    log_in(page, "admin", PASSWORD)
+    expect(page.locator(PAGE_TITLE)).to_have_text("Importeren")
+    wait_until_idle(page)
+    page.locator('input[type="file"]').first.set_input_files([str(vtt), str(first),
+                                                               str(second)])
+    button = page.get_by_role("button", name="3 document(en) importeren")
+    expect(button).to_be_visible(timeout=30_000)
+    wait_until_idle(page)
+    page.screenshot(path=str(screenshots / "qual-import.png"), full_page=True)
+    button.click()
+    wait_until_idle(page)
+    expect(page.get_by_text("geïmporteerd.")).to_have_count(3, timeout=30_000)
+    wait_until_idle(page)
+
+    db = sqlite3.connect(app_db)
+    try:
+        names = [r[0] for r in db.execute(
+            "SELECT name FROM documents WHERE pseudonymised = 1 ORDER BY name")]
+        texts = " ".join(r[0] for r in db.execute(
+            "SELECT text FROM documents WHERE pseudonymised = 1"))
+    finally:
+        db.close()
+    assert names == ["Focusgroep Noord", "Interview 1", "Interview 2"]
+    for original in ("Jan de Vries", "Samira Bakker", "Kees Jansen", "Fatima El Amrani",
+                     "Dapperstraat"):
+        assert original not in texts
+    assert "[Deelnemer 1]: Welkom bij de focusgroep" in texts
+
+    # Code a passage of the first demo interview by dragging the mouse over it.
+    # Through the menu: a new page load would start a new session (and ask to log in again).
+    page.locator(NAV_LINK).filter(has_text="Coderen").click()
+    expect(page.locator(PAGE_TITLE)).to_have_text("Coderen")
+    wait_until_idle(page)
+    points = None
+    for _ in range(50):
+        points = page.evaluate(FIND, "Via mijn buurvrouw")
+        if points:
+            break
+        page.wait_for_timeout(200)
+    assert points, "the coding view did not show the transcript"
+    x0, y0, x1, y1 = points
+    page.mouse.move(x0, y0)
+    page.mouse.down()
+    page.mouse.move((x0 + x1) / 2, (y0 + y1) / 2, steps=5)
+    page.mouse.move(x1, y1, steps=5)
+    page.mouse.up()
+    # The side panel shows the selected words, and the view marks them as selected.
+    expect(page.get_by_test_id("stText").get_by_text("Via mijn buurvrouw", exact=True)
+           ).to_be_visible(timeout=15_000)
+    expect(page.locator(".qv-seg.sel")).to_have_text("Via mijn buurvrouw")
+    wait_until_idle(page)
+    page.get_by_label("Of een nieuwe code").fill("Buurvrouw als brug")
+    page.get_by_role("button", name="Coderen").click()
+    wait_until_idle(page)
+    page.screenshot(path=str(screenshots / "qual-coded.png"), full_page=True)
+    db = sqlite3.connect(app_db)
+    try:
+        coded = db.execute(
+            "SELECT substr(d.text, g.start_pos + 1, g.end_pos - g.start_pos), u.username"
+            " FROM codings g JOIN codes c ON c.id = g.code_id JOIN documents d"
+            " ON d.id = g.document_id LEFT JOIN users u ON u.id = g.created_by"
+            " WHERE c.name = 'Buurvrouw als brug'").fetchall()
+    finally:
+        db.close()
+    assert coded == [("Via mijn buurvrouw", "admin")]
