@@ -56,8 +56,69 @@ def lemma_text(text: str) -> str:
     return " ".join(lemmas(text))
 
 
+def quoted(word: str) -> str:
+    """A word as an FTS5 string (so that words like NOT or a '*' are searched for, not obeyed)."""
+    return '"' + word.replace('"', '""') + '"'
+
+
 def quoted_terms(words: list[str]) -> str | None:
-    """An FTS5 expression requiring every word (each quoted, so that words like NOT or a '*'
-    are searched for, not obeyed); None when there is none."""
+    """An FTS5 expression requiring every word; None when there is none."""
     unique = dict.fromkeys(w for w in words if w)
-    return " AND ".join('"' + w.replace('"', '""') + '"' for w in unique) or None
+    return " AND ".join(quoted(w) for w in unique) or None
+
+
+# -- word forms for lemma search ---------------------------------------------------------------
+# The lookup table of spacy-lookups-data misses many Dutch verb and noun forms ("wacht",
+# "wachtte", "maanden" stay as they are), so a lemma search also asks for the regular forms of
+# the searched word. Forms that are not Dutch words ("koom" from "komen") cost nothing: they
+# match no text.
+
+_VOWELS = set("aeiou")
+_KOFSCHIP = set("tkfschpx")
+
+
+def _stem(infinitive: str) -> str:
+    """The stem of a regular verb in -en: wachten -> wacht, zitten -> zit, wonen -> woon."""
+    raw = infinitive[:-2]
+    if len(raw) >= 2 and raw[-1] == raw[-2] and raw[-1] not in _VOWELS:
+        return raw[:-1]
+    if (len(raw) >= 2 and raw[-2] in "aeou" and raw[-1] not in _VOWELS
+            and (len(raw) < 3 or raw[-3] not in _VOWELS)):
+        return raw[:-1] + raw[-2] + raw[-1]  # an open syllable has a long vowel
+    return raw
+
+
+def _verb_forms(infinitive: str) -> set[str]:
+    stem = _stem(infinitive)
+    past = "t" if stem[-1] in _KOFSCHIP else "d"  # 't kofschip, on the stem before f/s
+    written = stem[:-1] + {"v": "f", "z": "s"}.get(stem[-1], stem[-1])
+    ending = "" if written[-1] in "td" else "t"
+    return {written, written + ending, written + past + "e", written + past + "en",
+            "ge" + written + ("" if written[-1] in "td" else past)}
+
+
+def _noun_forms(word: str) -> set[str]:
+    forms = {word + "s", word + "'s", word + "en"}
+    if word[-1] not in _VOWELS and len(word) >= 3 and word[-2] in "aeou" and word[-3] == word[-2]:
+        forms.add(word[:-3] + word[-2] + word[-1] + "en")  # maan -> manen
+    return forms
+
+
+def word_forms(word: str) -> set[str]:
+    """The word and its regular Dutch inflections (verb conjugations, plurals)."""
+    word = word.lower()
+    forms = {word}
+    if len(word) >= 3 and word.isalpha():
+        if word.endswith("en") and len(word) >= 5:
+            forms |= _verb_forms(word)  # its stem is also a plural's singular: maanden
+        else:
+            forms |= _noun_forms(word)
+    return forms
+
+
+def lemma_family(word: str) -> set[str]:
+    """Everything the lemma column may hold for `word`: the lookup lemma of each of its forms,
+    and the forms themselves (for words the table does not know)."""
+    table = pipeline().get_pipe("lemmatizer").lookups.get_table("lemma_lookup")
+    forms = word_forms(word)
+    return forms | {str(table.get(form, form)).lower() for form in forms}

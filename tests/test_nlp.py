@@ -62,3 +62,13 @@ def test_irregular_plurals_meet_their_keywords():
     keywords = {kw for row in taxonomies.read("programmes") for kw in json.loads(row["keywords"])}
     assert {"kind", "ouder", "jongere", "school"} <= keywords
     assert nlp.lemmas("kinderen ouders jongeren scholen") == ["kind", "ouder", "jongere", "school"]
+
+
+def test_word_forms_cover_regular_dutch_inflection():
+    from research.nlp import word_forms
+    assert word_forms("wachten") == {"wachten", "wacht", "wachtte", "wachtten", "gewacht"}
+    assert word_forms("wonen") == {"wonen", "woon", "woont", "woonde", "woonden", "gewoond"}
+    assert word_forms("leven") == {"leven", "leef", "leeft", "leefde", "leefden", "geleefd"}
+    assert word_forms("zitten") == {"zitten", "zit", "zitte", "gezit"}
+    assert word_forms("maand") == {"maand", "maanden", "maands", "maand's"}
+    assert word_forms("op") == {"op"}

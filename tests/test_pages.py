@@ -977,3 +977,56 @@ def test_import_page_reports_an_unreadable_paste_and_refuses_readers(demo_users,
     assert errors(at) == ["Het bestand 'Geplakt transcript\\.txt' lijkt geen tekstbestand; "
                           "kies een transcript als \\.txt, \\.docx, \\.vtt, \\.srt of \\.md\\."]
     assert not [b for b in at.button if b.label.endswith("importeren")]
+
+
+# -- Fragmenten and Zoeken --------------------------------------------------------------------
+
+def _demo_code(demo_store, admin, name):
+    [project] = projects.list_projects(demo_store, admin)
+    return project["id"], next(c["id"] for c in codebook.codes(demo_store, admin, project["id"])
+                               if c["name"] == name)
+
+
+def test_passages_page_shows_a_code_with_context_and_compares_groups(demo_users, demo_store):
+    admin = demo_users["beheerder"]
+    project_id, wacht = _demo_code(demo_store, admin, "Wachtlijsten")
+    at = run_page("qual_passages.py", admin)
+    no_exception(at)
+    assert titles(at) == ["Fragmenten"]
+    widget(at.selectbox, "Code").set_value(wacht).run()
+    no_exception(at)
+    assert "4 fragmenten in 3 documenten" in [c.value for c in at.caption]
+    assert "**Ik wacht al acht maanden op schuldhulp\\. Ze zeggen steeds dat er een " \
+           "wachtlijst is\\.**" in [m.value for m in at.markdown]
+    # One code in two groups of cases: professionals against residents.
+    at.radio[0].set_value("twee groepen").run()
+    widget(at.selectbox, "Code").set_value(wacht).run()
+    widget(at.selectbox, "Waarde links").set_value("bewoner").run()
+    widget(at.selectbox, "Waarde rechts").set_value("professional").run()
+    no_exception(at)
+    assert [c.value for c in at.caption if "fragment" in c.value] == [
+        "2 fragmenten in 2 documenten", "2 fragmenten in 1 document"]
+
+
+def test_search_page_finds_by_lemma_and_autocodes(demo_users, demo_store):
+    admin = demo_users["beheerder"]
+    project_id, _ = _demo_code(demo_store, admin, "Wachtlijsten")
+    at = run_page("qual_search.py", admin)
+    no_exception(at)
+    widget(at.text_input, "Zoek naar").input("wachten").run()
+    no_exception(at)
+    kwic = at.dataframe[0].value
+    # "wacht" is not in spaCy's lookup table; the lemma search still finds it as a form
+    # of "wachten".
+    assert list(kwic["Woord"]) == ["wacht", "wacht"]
+    widget(at.text_input, "Of een nieuwe code").input("Wachten").run()
+    form_button(at, "Toepassen").click().run()
+    no_exception(at)
+    assert [s.value for s in at.success] == ["2 fragmenten gecodeerd."]
+    assert next(c for c in codebook.codes(demo_store, admin, project_id)
+                if c["name"] == "Wachten")["passages"] == 2
+    at.radio[2].set_value("woord").run()
+    no_exception(at)
+    freq = at.dataframe[-1].value
+    assert list(freq.columns) == ["Woord", "Aantal", "Documenten"]
+    assert freq.iloc[0].tolist() == ["kinderen", 4, 2]

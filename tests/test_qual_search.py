@@ -60,3 +60,19 @@ def test_word_frequencies_leave_out_stop_words(store, users, qual, docs):
         {"woord": "noord", "aantal": 1, "documenten": 1}]
     assert search.word_frequencies(store, olga, qual, by="woord", top=1) == [
         {"woord": "buurt", "aantal": 2, "documenten": 1}]
+
+
+def test_autocode_is_one_action(store, users, qual, docs):
+    from research.qual import codebook, codings
+    olga = users["onderzoeker"]
+    hits = search.search(store, olga, qual, "wonen", "lemma")
+    spans = search.autocode_spans(store, olga, hits, "zin")
+    assert codings.autocode(store, olga, qual, spans, [], new_code="Wonen") == 3
+    (code,) = codebook.codes(store, olga, qual)
+    assert (code["name"], code["passages"]) == ("Wonen", 3)
+    # Again: nothing new (the same coder gave the same code to the same sentences).
+    assert codings.autocode(store, olga, qual, spans, [code["id"]]) == 0
+    assert codings.undo(store, olga, qual) == "1 × code toegevoegd, 3 × codering toegevoegd"
+    assert codebook.codes(store, olga, qual) == []
+    with pytest.raises(ProjectError, match="^Kies een code of geef een nieuwe code.$"):
+        codings.autocode(store, olga, qual, spans, [])

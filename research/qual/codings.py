@@ -80,6 +80,27 @@ def add_codings(store: Store, user: User, document_id: int, code_ids: list[int],
     return store.write(user.actor, apply)
 
 
+def autocode(store: Store, user: User, project_id: int, spans: list[tuple[int, int, int]],
+             code_ids: list[int], *, new_code: str = "") -> int:
+    """Code every (document, start, end) span with the codes (and a new code), as one action
+    that one undo takes back; returns the number of new codings."""
+    require_write(store, user, project_id)
+    if not code_ids and not new_code.strip():
+        raise ProjectError("Kies een code of geef een nieuwe code.")
+    for document_id, _, _ in spans:
+        if _document(store, document_id)["project_id"] != project_id:
+            raise ProjectError("Een fragment hoort niet bij dit project.")
+
+    def apply(tx: Tx) -> int:
+        ids = list(code_ids)
+        if new_code.strip():
+            ids.append(codebook.add_code(store, user, project_id, new_code))
+        return sum(len(add_codings(store, user, document_id, ids, start, end))
+                   for document_id, start, end in spans)
+
+    return store.write(user.actor, apply)
+
+
 def add_coding(store: Store, user: User, document_id: int, code_id: int,
                start: int, end: int) -> int:
     """Code [start, end) with one code; returns the coding's id (the existing one if this
@@ -126,6 +147,16 @@ def codings(store: Store, user: User, document_id: int, *, only_mine: bool = Fal
         " FROM codings g JOIN codes c ON c.id = g.code_id LEFT JOIN users u ON u.id = g.created_by"
         f" WHERE g.document_id = ?{clause} ORDER BY g.start_pos, g.end_pos, c.name",
         [document_id, *params])
+
+
+def coders(store: Store, user: User, project_id: int) -> list[dict]:
+    """The accounts that coded in this project (those this user may see)."""
+    require_read(store, user, project_id)
+    clause, params = _coder_clause(visible_coders(store, user, project_id))
+    return store.rows(
+        "SELECT DISTINCT u.id, u.username FROM codings g JOIN documents d ON d.id = g.document_id"
+        f" JOIN users u ON u.id = g.created_by WHERE d.project_id = ?{clause} ORDER BY u.username",
+        [project_id, *params])
 
 
 # -- retrieval --------------------------------------------------------------------------------

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from spacy.lang.nl.stop_words import STOP_WORDS
 
 from research.accounts import User
-from research.nlp import pipeline, quoted_terms
+from research.nlp import lemma_family, pipeline, quoted
 from research.qual.projects import ProjectError, require_read
 from research.storage import Store, Tx
 
@@ -66,17 +66,27 @@ class Hit:
     sentence_end: int
 
 
-def _terms(query: str, mode: str) -> list[str]:
+def _terms(query: str, mode: str) -> list[set[str]]:
+    """Per query word, the index values that count as a match: the lower-case word, or in
+    lemma mode the lemma family of the word (its lemma and regular forms)."""
     tokens = [t for t in pipeline()(query) if _keep(t)]
     if mode == "lemma":
-        return [t.lemma_.lower() for t in tokens]
-    return [t.text.lower() for t in tokens]
+        return [lemma_family(t.lemma_.lower()) | lemma_family(t.text) for t in tokens]
+    return [{t.text.lower()} for t in tokens]
 
 
-def _matches(sentence: str, terms: set[str], mode: str) -> list[tuple[int, int]]:
-    """Character spans in `sentence` of the tokens that match one of `terms`."""
+def _expression(terms: list[set[str]]) -> str | None:
+    """FTS5: every query word must occur, each as any of its values (quoted, so FTS
+    operators typed by the user are searched for, not obeyed)."""
+    groups = ["(" + " OR ".join(quoted(v) for v in sorted(values)) + ")"
+              for values in terms if values]
+    return " AND ".join(groups) or None
+
+
+def _matches(sentence: str, wanted: set[str], mode: str) -> list[tuple[int, int]]:
+    """Character spans in `sentence` of the tokens whose word or lemma is wanted."""
     return [(t.idx, t.idx + len(t.text)) for t in pipeline()(sentence)
-            if (t.lemma_.lower() if mode == "lemma" else t.text.lower()) in terms]
+            if t.text.lower() in wanted or (mode == "lemma" and t.lemma_.lower() in wanted)]
 
 
 def search(store: Store, user: User, project_id: int, query: str, mode: str = "lemma", *,
@@ -87,7 +97,7 @@ def search(store: Store, user: User, project_id: int, query: str, mode: str = "l
     if mode not in MODES:
         raise ProjectError(f"Onbekende zoekwijze '{mode}'.")
     terms = _terms(query, mode)
-    expression = quoted_terms(terms)
+    expression = _expression(terms)
     if expression is None:
         return []
     column = "lemmas" if mode == "lemma" else "words"
@@ -102,7 +112,7 @@ def search(store: Store, user: User, project_id: int, query: str, mode: str = "l
         f" WHERE qual_fts MATCH ? AND d.project_id = ?{where}"
         " ORDER BY d.held_on IS NULL, d.held_on, d.position, s.start_pos", params)
     hits: list[Hit] = []
-    wanted = set(terms)
+    wanted = set().union(*terms)
     for row in rows:
         for start, end in _matches(row["words"], wanted, mode):
             hits.append(Hit(row["document_id"], row["name"], row["start_pos"] + start,

@@ -39,4 +39,4 @@ for column, (section, figure, page, link) in zip(st.columns(max(len(cards), 1)),
     with column.container(border=True):
         st.subheader(section)
         st.write(figure)
-        st.page_link(str(shell.UI_DIR / page), label=link, icon=":material/arrow_forward:")
+        st.page_link(shell.page_path(page), label=link, icon=":material/arrow_forward:")

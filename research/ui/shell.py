@@ -42,6 +42,9 @@ PAGES = [
     PageSpec("Kwalitatief", "qual_import.py", "Importeren", ":material/upload_file:",
              "qual.write"),
     PageSpec("Kwalitatief", "qual_code.py", "Coderen", ":material/ink_highlighter:", "qual.read"),
+    PageSpec("Kwalitatief", "qual_passages.py", "Fragmenten", ":material/format_quote:",
+             "qual.read"),
+    PageSpec("Kwalitatief", "qual_search.py", "Zoeken", ":material/search:", "qual.read"),
     PageSpec("Monitor", "survey_results.py", "Resultaten", ":material/bar_chart:", "survey.read"),
     PageSpec("Monitor", "survey_response.py", "Respons", ":material/how_to_reg:", "survey.read"),
     PageSpec("Wijkwerkplaats", "tracker_log.py", "Vraag vastleggen", ":material/add_comment:",
@@ -55,6 +58,11 @@ PAGES = [
     PageSpec("Beheer", "admin_backup.py", "Back-up", ":material/backup:", "admin"),
     PageSpec("Account", "account.py", "Mijn account", ":material/person:", None),
 ]
+
+
+def page_path(file: str) -> str:
+    """The path a page is registered under (for st.switch_page)."""
+    return str(UI_DIR / file)
 
 
 # -- showing user text ------------------------------------------------------------------------
@@ -203,7 +211,7 @@ def _pages(specs: list[PageSpec]) -> dict[str, list]:
     sections: dict[str, list] = {}
     for spec in specs:
         sections.setdefault(spec.section, []).append(
-            st.Page(str(UI_DIR / spec.file), title=spec.title, icon=spec.icon,
+            st.Page(page_path(spec.file), title=spec.title, icon=spec.icon,
                     url_path=spec.file.removesuffix(".py")))
     return sections
 

@@ -1,0 +1,77 @@
+"""Zoeken: words or lemmas in every document, in context; a search made auto-coding; word counts."""
+
+import pandas as pd
+import streamlit as st
+
+from research.qual import codebook, codings, documents, projects, search
+from research.ui import shell, widgets
+
+store, user = shell.guard("qual.read")
+st.title("Zoeken")
+project_id = widgets.pick_project(store, user)
+docs = documents.documents(store, user, project_id)
+names = {d["id"]: d["name"] for d in docs}
+
+find_tab, words_tab = st.tabs(["Zoeken in de tekst", "Woordfrequenties"])
+
+with find_tab:
+    query = st.text_input("Zoek naar", placeholder="bijvoorbeeld: wonen buurt")
+    columns = st.columns([2, 2, 1])
+    mode = columns[0].radio("Zoekwijze", list(search.MODES), format_func=search.MODES.get,
+                            index=1)
+    chosen_docs = columns[1].multiselect("Alleen in", list(names), format_func=names.get,
+                                         placeholder="Alle documenten")
+    width = columns[2].slider("Context (tekens)", 20, 300, 60, step=10)
+    hits = []
+    if query.strip():
+        with shell.reported():
+            hits = search.search(store, user, project_id, query, mode,
+                                 document_ids=chosen_docs or None)
+        st.caption(shell.count(len(hits), "vondst", "vondsten")
+                   + (f" (de eerste {search.MAX_HITS})" if len(hits) >= search.MAX_HITS else ""))
+        if hits:
+            rows = search.keyword_in_context(store, user, project_id, hits, width)
+            st.dataframe(pd.DataFrame(rows)[["document", "links", "woord", "rechts"]].rename(
+                columns={"document": "Document", "links": "Links", "woord": "Woord",
+                         "rechts": "Rechts"}),
+                hide_index=True, width="stretch",
+                column_config={"Links": st.column_config.TextColumn(width="large"),
+                               "Rechts": st.column_config.TextColumn(width="large")})
+    if hits and projects.can_write(store, user, project_id):
+        st.subheader("Automatisch coderen")
+        codes = codebook.codes(store, user, project_id)
+        labels = {c["id"]: c["name"] for c in codes}
+        unit = st.radio("Codeer per vondst", ["zin", "beurt"], horizontal=True,
+                        format_func={"zin": "de zin", "beurt": "de sprekersbeurt"}.get)
+        code_id = st.selectbox("Met code", list(labels), format_func=labels.get, index=None,
+                               placeholder="Kies een code")
+        new_code = st.text_input("Of een nieuwe code", key="autocode_new")
+        spans = search.autocode_spans(store, user, hits, unit)
+        st.caption(f"Voorbeeld: {shell.count(len(spans), 'fragment', 'fragmenten')} in "
+                   f"{shell.count(len({s[0] for s in spans}), 'document', 'documenten')}.")
+        with st.expander("Fragmenten bekijken voor het toepassen"):
+            st.dataframe(pd.DataFrame([{
+                "Document": names.get(d, ""), "Fragment": documents.document(
+                    store, user, d)["text"][start:end][:300]} for d, start, end in spans[:200]]),
+                hide_index=True, width="stretch")
+        if st.button("Toepassen", type="primary", disabled=code_id is None and not new_code):
+            with shell.reported():
+                made = codings.autocode(store, user, project_id, spans,
+                                        [code_id] if code_id else [], new_code=new_code)
+                st.success(f"{shell.count(made, 'fragment', 'fragmenten')} gecodeerd.")
+
+with words_tab:
+    by = st.radio("Tellen als", ["lemma", "woord"], horizontal=True,
+                  format_func={"lemma": "Lemma (woont, woonde → wonen)",
+                               "woord": "Woordvorm"}.get)
+    in_docs = st.multiselect("Documenten", list(names), format_func=names.get,
+                             placeholder="Alle documenten", key="freq_docs")
+    top = st.slider("Aantal woorden", 10, 300, 50, step=10)
+    counted = search.word_frequencies(store, user, project_id, by=by,
+                                      document_ids=in_docs or None, top=top)
+    if counted:
+        st.dataframe(pd.DataFrame(counted).rename(columns={
+            "woord": "Woord", "aantal": "Aantal", "documenten": "Documenten"}),
+            hide_index=True, width="stretch")
+    else:
+        st.info("Nog geen tekst om te tellen.")
