@@ -82,8 +82,8 @@ def no_exception(at: AppTest) -> None:
     assert not at.exception, [e.value for e in at.exception]
 
 
-def form_button(at: AppTest, label: str):
-    found = [b for b in at.button if b.label == label]
+def form_button(at: AppTest, label: str, form: str | None = None):
+    found = [b for b in at.button if b.label == label and (form is None or b.form_id == form)]
     assert len(found) == 1, f"expected one button {label!r}, found {[b.label for b in at.button]}"
     return found[0]
 
@@ -447,23 +447,29 @@ def test_beheerder_sees_the_demo_project(demo_users, demo_store):
     assert not at.info
     assert list(at.dataframe[0].value["Project"]) == [DEMO_PROJECT]
     assert widget(at.selectbox, "Project openen").options == [DEMO_PROJECT]
-    assert widget(at.selectbox, "Document lezen").options == [
+    docs = at.dataframe[1].value
+    assert list(docs["Document"]) == [
         "Interview 01 - bewoner Geuzenveld", "Interview 02 - jongerenwerker Slotermeer",
         "Focusgroep 01 - ouders Noord"]
-    assert len(widget(at.selectbox, "Fragmenten van code").options) == 5
-    # Switching documents and codes works too. These selectboxes format ids with dict.get,
-    # so AppTest needs the raw ids (a formatted label would be "formatted" to None).
+    assert list(docs["Sprekers"]) == [2, 2, 4]
+    assert list(docs["Gepseudonimiseerd"]) == ["nee", "nee", "nee"]
+    assert [b.label for b in at.get("download_button")] == ["Exporteren als REFI-QDA (.qdpx)"]
+
+
+def test_project_lead_switches_blind_coding_and_manages_the_key(demo_users, demo_store):
+    admin = demo_users["beheerder"]
     [project] = projects.list_projects(demo_store, admin)
-    for doc in documents.documents(demo_store, admin, project["id"]):
-        widget(at.selectbox, "Document lezen").set_value(doc["id"]).run()
-        no_exception(at)
-        [text_table] = [d.value for d in at.dataframe if list(d.value.columns) == ["Tekst", "Codes"]]
-        first_line = documents.document(demo_store, admin, doc["id"])["text"].split("\n")[0]
-        assert text_table["Tekst"].iloc[0] == first_line
-    for code in codebook.codes(demo_store, admin, project["id"]):
-        widget(at.selectbox, "Fragmenten van code").set_value(code["id"]).run()
-        no_exception(at)
-        assert f"{code['passages']} fragmenten" in [c.value for c in at.caption]
+    at = run_page("qual_projects.py", admin)
+    at.toggle[0].set_value(True).run()
+    no_exception(at)
+    assert projects.project(demo_store, admin, project["id"])["blind"] == 1
+    at.toggle[1].set_value(True).run()
+    no_exception(at)
+    assert at.dataframe[-1].value.empty  # the demo was not pseudonymised: an empty key
+    at.checkbox[0].check().run()
+    form_button(at, "Sleutel verwijderen").click().run()
+    assert [s.value for s in at.success] == [
+        "0 koppelingen verwijderd; de gegevens van dit project zijn nu anoniem."]
 
 
 def test_non_member_onderzoeker_is_told_to_ask_the_lead(demo_users):
@@ -1030,3 +1036,77 @@ def test_search_page_finds_by_lemma_and_autocodes(demo_users, demo_store):
     freq = at.dataframe[-1].value
     assert list(freq.columns) == ["Woord", "Aantal", "Documenten"]
     assert freq.iloc[0].tolist() == ["kinderen", 4, 2]
+
+
+# -- Codeboek, Memo's, Casussen ---------------------------------------------------------------
+
+def test_codebook_page_creates_edits_merges_and_loads(demo_users, demo_store):
+    admin = demo_users["beheerder"]
+    project_id, steun = _demo_code(demo_store, admin, "Informele steun")
+    at = run_page("qual_codebook.py", admin)
+    no_exception(at)
+    assert list(at.dataframe[0].value["Code"])[:2] == ["Informele steun", "Ontmoetingsplek"]
+    widget(at.text_input, "Naam", form="code_form_None").input("Buren")
+    widget(at.text_area, "Definitie").input("Hulp van mensen in de straat.")
+    form_button(at, "Opslaan").click().run()
+    no_exception(at)
+    buren = next(c for c in codebook.codes(demo_store, admin, project_id) if c["name"] == "Buren")
+    assert buren["description"] == "Hulp van mensen in de straat."
+    widget(at.selectbox, "Code om te wijzigen").set_value(buren["id"]).run()
+    widget(at.selectbox, "Valt onder").set_value(steun)
+    form_button(at, "Opslaan").click().run()
+    no_exception(at)
+    assert store_parent(demo_store, buren["id"]) == steun
+    widget(at.selectbox, "Voeg deze code").set_value(buren["id"]).run()
+    widget(at.selectbox, "samen met").set_value(steun).run()
+    form_button(at, "Samenvoegen").click().run()
+    no_exception(at)
+    assert "Buren" not in [c["name"] for c in codebook.codes(demo_store, admin, project_id)]
+    widget(at.selectbox, "Codeboek uit codebooks/").set_value("codeboek_sociale_basis.yaml").run()
+    form_button(at, "Codes uit dit codeboek toevoegen").click().run()
+    no_exception(at)
+    assert [s.value for s in at.success] == ["3 codes toegevoegd, 5 bestonden al."]
+
+
+def store_parent(store, code_id):
+    return store.value("SELECT parent_id FROM codes WHERE id = ?", [code_id])
+
+
+def test_memos_page_lists_filters_and_writes(demo_users, demo_store):
+    admin = demo_users["beheerder"]
+    at = run_page("qual_memos.py", admin)
+    no_exception(at)
+    assert [e.label for e in at.expander] == [
+        "Informele steun als brug · Theorie · Code: Informele steun",
+        "Opzet van de studie · Methode · Project: Buurtkamers Nieuw\\-West en Noord "
+        "\\(demo, verzonnen\\)"]
+    at.selectbox[1].set_value("theorie").run()
+    assert at.caption[0].value == "1 memo"
+    assert at.caption[1].value.startswith("onbekend, ")  # the demo's memos are the system's
+    widget(at.text_input, "Titel", form="new_memo").input("Steekproef")
+    widget(at.text_area, "Tekst (markdown)", form="new_memo").input("Nog twee <b>jongeren</b>.")
+    form_button(at, "Memo opslaan").click().run()
+    no_exception(at)
+    [project] = projects.list_projects(demo_store, admin)
+    from research.qual import memos as memo_module
+    assert [m["title"] for m in memo_module.memos(demo_store, admin, project["id"])][0] == \
+        "Steekproef"
+
+
+def test_cases_page_edits_typed_attributes(demo_users, demo_store):
+    admin = demo_users["beheerder"]
+    at = run_page("qual_cases.py", admin)
+    no_exception(at)
+    cases_table = at.dataframe[0].value
+    assert list(cases_table["Casus"]) == ["Deelnemer A", "Deelnemer B", "Deelnemer C",
+                                          "Interviewer", "Moderator", "Respondent 1",
+                                          "Respondent 2"]
+    values = at.dataframe[1].value
+    assert list(values.columns) == ["id", "naam", "Rol", "Stadsdeel"]
+    assert list(values["Rol"]) == ["bewoner", "bewoner", "bewoner", "onderzoeker",
+                                   "onderzoeker", "bewoner", "professional"]
+    widget(at.text_input, "Naam van het kenmerk", form="new_attribute_case").input("Leeftijd")
+    widget(at.selectbox, "Type", form="new_attribute_case").set_value("getal")
+    form_button(at, "Kenmerk toevoegen", form="new_attribute_case").click().run()
+    no_exception(at)
+    assert list(at.dataframe[1].value.columns) == ["id", "naam", "Rol", "Stadsdeel", "Leeftijd"]

@@ -145,3 +145,15 @@ def test_yaml_refusals():
         codebook.parse_yaml("- a", "boek.yaml")
     with pytest.raises(ProjectError, match="^boek.yaml: elke code heeft een 'naam'.$"):
         codebook.parse_yaml("codes:\n- kleur: '#ffffff'", "boek.yaml")
+
+
+def test_shipped_codebook_loads(store, users, qual):
+    from research.config import CODEBOOKS_DIR
+    flat, sets = codebook.read_yaml_file(CODEBOOKS_DIR / "codeboek_sociale_basis.yaml")
+    olga = users["onderzoeker"]
+    assert codebook.load_codes(store, olga, qual, flat, sets) == {
+        "codes": 8, "overgeslagen": 0, "codesets": 1}
+    assert [(c["name"], c["depth"]) for c in codebook.codes(store, olga, qual)] == [
+        ("Drempels", 0), ("Taalbarrière", 1), ("Vertrouwen in instanties", 1),
+        ("Wachtlijsten", 1), ("Ontmoetingsplek", 0), ("Steun", 0), ("Formele hulp", 1),
+        ("Informele steun", 1)]

@@ -1,10 +1,13 @@
-"""Kwalitatief: the projects you are a member of, their documents, codes and coded passages."""
+"""Projecten: the projects you are a member of; members, blind coding, export, the pseudonym key."""
+
+import tempfile
+from pathlib import Path
 
 import pandas as pd
 import streamlit as st
 
 from research import accounts
-from research.qual import codebook, codings, documents, projects
+from research.qual import documents, exchange, projects, pseudonyms
 from research.ui import shell
 
 store, user = shell.guard("qual.read")
@@ -37,57 +40,22 @@ project = by_id[project_id]
 if project["description"]:
     st.text(project["description"])
 
-docs_tab, codes_tab, members_tab = st.tabs(["Documenten", "Codes", "Leden"])
+docs_tab, members_tab, settings_tab = st.tabs(["Documenten", "Leden", "Instellingen en export"])
 
 with docs_tab:
     docs = documents.documents(store, user, project_id)
     if not docs:
-        st.info("Dit project heeft nog geen documenten.")
+        st.info("Dit project heeft nog geen documenten. Importeer ze op de pagina Importeren.")
     else:
-        st.dataframe(pd.DataFrame(docs)[["name", "kind", "held_on", "characters", "codings"]]
-                     .rename(columns={"name": "Document", "kind": "Soort", "held_on": "Datum",
-                                      "characters": "Tekens", "codings": "Coderingen"}),
-                     hide_index=True, width="stretch")
-        names = {d["id"]: d["name"] for d in docs}
-        doc_id = st.selectbox("Document lezen", list(names), format_func=names.get)
-        doc = documents.document(store, user, doc_id)
-        rows, offset = [], 0
-        coded = codings.codings(store, user, doc_id)
-        for line in doc["text"].split("\n"):
-            end = offset + len(line)
-            here = sorted({c["code"] for c in coded if c["start_pos"] < end and c["end_pos"] > offset})
-            if line.strip():
-                rows.append({"Tekst": line, "Codes": " · ".join(here)})
-            offset = end + 1
-        st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch",
-                     column_config={"Tekst": st.column_config.TextColumn(width="large")})
-
-with codes_tab:
-    code_rows = codebook.codes(store, user, project_id)
-    if code_rows:
-        st.dataframe(pd.DataFrame(code_rows)[["name", "description", "passages", "documents"]]
-                     .rename(columns={"name": "Code", "description": "Omschrijving",
-                                      "passages": "Fragmenten", "documents": "Documenten"}),
-                     hide_index=True, width="stretch")
-        labels = {c["id"]: c["name"] for c in code_rows}
-        code_id = st.selectbox("Fragmenten van code", list(labels), format_func=labels.get)
-        found = codings.passages(store, user, code_id)
-        st.caption(f"{len(found)} fragmenten")
-        st.dataframe(pd.DataFrame(found, columns=["document", "passage"]).rename(
-            columns={"document": "Document", "passage": "Fragment"}),
+        st.dataframe(pd.DataFrame(docs).assign(
+            kind=lambda t: t["kind"].map(documents.DOCUMENT_KINDS),
+            pseudonymised=lambda t: t["pseudonymised"].map({1: "ja", 0: "nee"}))[
+            ["name", "kind", "held_on", "speakers", "characters", "codings", "pseudonymised"]]
+            .rename(columns={"name": "Document", "kind": "Soort", "held_on": "Datum",
+                             "speakers": "Sprekers", "characters": "Tekens",
+                             "codings": "Coderingen", "pseudonymised": "Gepseudonimiseerd"}),
             hide_index=True, width="stretch")
-    else:
-        st.info("Dit project heeft nog geen codes.")
-    if accounts.can(user, "qual.write"):
-        with st.form("new_code", clear_on_submit=True):
-            st.write("Nieuwe code")
-            code_name = st.text_input("Naam van de code")
-            colour = st.color_picker("Kleur", "#f2c94c")
-            meaning = st.text_input("Omschrijving (definitie)")
-            if st.form_submit_button("Code toevoegen"):
-                with shell.reported():
-                    codebook.add_code(store, user, project_id, code_name, colour, meaning)
-                    st.rerun()
+        st.caption("Lees en codeer de documenten op de pagina Coderen.")
 
 with members_tab:
     st.dataframe(pd.DataFrame(projects.members(store, user, project_id),
@@ -110,3 +78,37 @@ with members_tab:
                         raise projects.ProjectError("Kies een account.")
                     projects.add_member(store, user, project_id, new_member, role)
                     st.rerun()
+
+with settings_tab:
+    lead = projects.is_lead(store, user, project_id)
+    blind = bool(projects.project(store, user, project_id)["blind"])
+    wanted = st.toggle("Blind coderen: codeurs zien alleen hun eigen coderingen (de "
+                       "projectleider ziet alles, voor de vergelijking)", value=blind,
+                       disabled=not lead)
+    if wanted != blind:
+        with shell.reported():
+            projects.set_blind(store, user, project_id, wanted)
+            st.rerun()
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "project.qdpx"
+        with shell.reported():
+            exchange.export_qdpx(store, user, project_id, path)
+            st.download_button("Exporteren als REFI-QDA (.qdpx)", path.read_bytes(),
+                               file_name=f"{project['name']}.qdpx", mime="application/zip",
+                               help="Voor ATLAS.ti, NVivo, MAXQDA en QualCoder. De sleutel van "
+                                    "de pseudoniemen gaat nooit mee.")
+    if lead:
+        st.subheader("Sleutel van de pseudoniemen")
+        st.caption("Alleen de projectleider en beheerders zien de sleutel; elke keer dat je "
+                   "hem opent, staat in het auditlog. Verwijder hem om de gegevens anoniem "
+                   "te maken.")
+        if st.toggle("Sleutel tonen"):
+            entries = pseudonyms.key_entries(store, user, project_id)
+            st.dataframe(pd.DataFrame(entries, columns=["origineel", "soort", "pseudoniem"])
+                         .rename(columns=str.capitalize), hide_index=True, width="stretch")
+        confirm = st.checkbox("Ik begrijp dat de koppeling naar de echte namen dan voorgoed weg is")
+        if st.button("Sleutel verwijderen", disabled=not confirm, icon=":material/key_off:"):
+            with shell.reported():
+                gone = pseudonyms.delete_key(store, user, project_id)
+                st.success(f"{shell.count(gone, 'koppeling', 'koppelingen')} verwijderd; de "
+                           "gegevens van dit project zijn nu anoniem.")

@@ -45,6 +45,10 @@ PAGES = [
     PageSpec("Kwalitatief", "qual_passages.py", "Fragmenten", ":material/format_quote:",
              "qual.read"),
     PageSpec("Kwalitatief", "qual_search.py", "Zoeken", ":material/search:", "qual.read"),
+    PageSpec("Kwalitatief", "qual_codebook.py", "Codeboek", ":material/account_tree:",
+             "qual.read"),
+    PageSpec("Kwalitatief", "qual_memos.py", "Memo's", ":material/sticky_note_2:", "qual.read"),
+    PageSpec("Kwalitatief", "qual_cases.py", "Casussen", ":material/badge:", "qual.read"),
     PageSpec("Monitor", "survey_results.py", "Resultaten", ":material/bar_chart:", "survey.read"),
     PageSpec("Monitor", "survey_response.py", "Respons", ":material/how_to_reg:", "survey.read"),
     PageSpec("Wijkwerkplaats", "tracker_log.py", "Vraag vastleggen", ":material/add_comment:",
@@ -236,6 +240,11 @@ def local_times(column):
     """UTC timestamps (ISO text) as Amsterdam time, 'dd-mm-jjjj uu:mm', for a table column."""
     moments = pd.to_datetime(column, utc=True, errors="coerce").dt.tz_convert("Europe/Amsterdam")
     return moments.dt.strftime("%d-%m-%Y %H:%M")
+
+
+def local_time(value: str) -> str:
+    """One UTC timestamp as Amsterdam time, 'dd-mm-jjjj uu:mm'."""
+    return local_times(pd.Series([value])).iloc[0]
 
 
 def count(n: int, singular: str, plural: str) -> str:

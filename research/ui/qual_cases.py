@@ -1,0 +1,77 @@
+"""Casussen: the speakers (one case can span documents) and the documents, with typed
+attributes edited in a table; cases renamed or merged."""
+
+import pandas as pd
+import streamlit as st
+
+from research.qual import cases, projects
+from research.ui import shell, widgets
+
+store, user = shell.guard("qual.read")
+st.title("Casussen")
+project_id = widgets.pick_project(store, user)
+editable = projects.can_write(store, user, project_id)
+
+COLUMN = {"tekst": lambda name, a: st.column_config.TextColumn(name),
+          "getal": lambda name, a: st.column_config.NumberColumn(name),
+          "datum": lambda name, a: st.column_config.DateColumn(name, format="DD-MM-YYYY"),
+          "janee": lambda name, a: st.column_config.SelectboxColumn(name, options=["ja", "nee"]),
+          "keuze": lambda name, a: st.column_config.SelectboxColumn(name, options=a["choices"])}
+
+
+def attribute_table(applies_to: str) -> None:
+    """The editable table of attribute values for cases or documents."""
+    attrs = cases.attributes(store, user, project_id, applies_to)
+    rows = cases.values_table(store, user, project_id, applies_to)
+    if not rows:
+        st.info("Nog niets om kenmerken aan te geven.")
+        return
+    table = pd.DataFrame(rows)
+    for attr in attrs:
+        if attr["type"] == "getal":
+            table[attr["name"]] = pd.to_numeric(table[attr["name"]])
+        elif attr["type"] == "datum":
+            table[attr["name"]] = pd.to_datetime(table[attr["name"]]).dt.date
+    config = {"id": None, "naam": st.column_config.TextColumn("Naam", disabled=True),
+              **{a["name"]: COLUMN[a["type"]](a["name"], a) for a in attrs}}
+    edited = st.data_editor(table, hide_index=True, width="stretch", column_config=config,
+                            disabled=not editable, key=f"values_{applies_to}")
+    if editable and attrs and st.button("Kenmerken opslaan", key=f"save_{applies_to}"):
+        with shell.reported():
+            changed = cases.set_values(store, user, project_id, applies_to,
+                                       edited.astype(object).where(edited.notna(), None)
+                                       .to_dict("records"))
+            st.success(f"{shell.count(changed, 'waarde', 'waarden')} opgeslagen.")
+    if editable:
+        with st.form(f"new_attribute_{applies_to}", clear_on_submit=True):
+            st.write("Nieuw kenmerk")
+            name = st.text_input("Naam van het kenmerk")
+            type_ = st.selectbox("Type", list(cases.TYPES), format_func=cases.TYPES.get)
+            choices = st.text_input("Keuzes (bij een keuzelijst), gescheiden door komma's")
+            if st.form_submit_button("Kenmerk toevoegen"):
+                with shell.reported():
+                    cases.add_attribute(store, user, project_id, applies_to, name, type_,
+                                        choices.split(","))
+                    st.rerun()
+
+
+case_tab, document_tab = st.tabs(["Casussen (sprekers)", "Documenten"])
+with case_tab:
+    listed = cases.cases(store, user, project_id)
+    if listed:
+        st.dataframe(pd.DataFrame(listed)[["name", "documents", "turns"]].rename(columns={
+            "name": "Casus", "documents": "Documenten", "turns": "Beurten"}),
+            hide_index=True, width="stretch")
+    attribute_table("case")
+    if editable and len(listed) >= 2:
+        names = {c["id"]: c["name"] for c in listed}
+        with st.form("merge_cases"):
+            st.write("Samenvoegen (dezelfde deelnemer onder twee namen)")
+            source = st.selectbox("Casus", list(names), format_func=names.get)
+            target = st.selectbox("gaat op in", list(names), format_func=names.get, index=1)
+            if st.form_submit_button("Samenvoegen"):
+                with shell.reported():
+                    cases.merge_cases(store, user, source, target)
+                    st.rerun()
+with document_tab:
+    attribute_table("document")
