@@ -1110,3 +1110,24 @@ def test_cases_page_edits_typed_attributes(demo_users, demo_store):
     form_button(at, "Kenmerk toevoegen", form="new_attribute_case").click().run()
     no_exception(at)
     assert list(at.dataframe[1].value.columns) == ["id", "naam", "Rol", "Stadsdeel", "Leeftijd"]
+
+
+def test_coding_page_memo_on_a_passage_and_text_correction(demo_users, demo_store):
+    admin = demo_users["beheerder"]
+    project_id, doc_id, text = _demo_document(demo_store, admin)
+    start = text.index("Via mijn buurvrouw")
+    at = run_page("qual_code.py", admin, **{f"qual_sel_{doc_id}": (start, start + 18)})
+    widget(at.text_input, "Titel", form=f"memo_{doc_id}").input("Brugfiguur")
+    form_button(at, "Memo opslaan").click().run()
+    no_exception(at)
+    from research.qual import memos as memo_module
+    assert [(m["title"], m["target_kind"], m["start_pos"]) for m in memo_module.memos(
+        demo_store, admin, project_id, target="passage")] == [("Brugfiguur", "passage", start)]
+    widget(at.text_area, "Tekst", form=f"correct_{doc_id}").input(
+        text.replace("Fijn dat u tijd heeft.", "Fijn dat u er bent."))
+    form_button(at, "Correctie opslaan").click().run()
+    no_exception(at)
+    assert [s.value for s in at.success][-1] == "Opgeslagen: 7 coderingen verschoven, 0 vervallen."
+    stored = documents.document(demo_store, admin, doc_id)["text"]
+    assert [stored[c["start_pos"]:c["end_pos"]] for c in codings.codings(
+        demo_store, admin, doc_id)][0] == "Via mijn buurvrouw. Zij nam me mee naar de koffieochtend"

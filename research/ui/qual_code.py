@@ -71,6 +71,7 @@ def actions(text: str, coded: list[dict], selection: tuple[int, int] | None) -> 
                 apply(codings.remove_coding, store, user, chosen["id"])
             if selection and st.button("Randen naar de selectie verplaatsen"):
                 apply(codings.resize_coding, store, user, chosen["id"], *selection)
+            memo_form(f"coding_memo_{chosen['id']}", target="coding", target_id=chosen["id"])
         if st.button("Sluiten"):
             st.session_state.pop(CHOSEN, None)
             shell.rerun_fragment()
@@ -111,17 +112,39 @@ def code_choice(text: str, start: int, end: int) -> None:
             codings.add_codings(store, user, doc_id, [], start, end, new_code=in_vivo)
             st.session_state.pop(SELECTION, None)
             shell.rerun_fragment()
-    with st.expander("Memo bij dit fragment"):
-        with st.form(f"memo_{doc_id}", clear_on_submit=True, border=False):
+    memo_form(f"memo_{doc_id}", target="passage", target_id=doc_id, start=start, end=end)
+
+
+def memo_form(key: str, **target) -> None:
+    """A memo about the selected passage or the chosen coding."""
+    with st.expander("Memo"):
+        with st.form(key, clear_on_submit=True, border=False):
             title = st.text_input("Titel")
             body = st.text_area("Memo (markdown)")
             kind = st.selectbox("Soort", list(memos.KINDS), format_func=memos.KINDS.get,
                                 index=3)
             if st.form_submit_button("Memo opslaan"):
                 with shell.reported():
-                    memos.add_memo(store, user, project_id, title, body, kind=kind,
-                                   target="passage", target_id=doc_id, start=start, end=end)
+                    memos.add_memo(store, user, project_id, title, body, kind=kind, **target)
                     st.success("Memo opgeslagen.")
 
 
+def correct_text() -> None:
+    """Correct a typing error in the transcript; codings and turns move with the edit."""
+    doc = documents.document(store, user, doc_id)
+    with st.expander("Tekst corrigeren"):
+        st.caption("Coderingen en sprekersbeurten schuiven mee met de wijziging; een codering "
+                   "waarvan de hele tekst verdwijnt, vervalt.")
+        with st.form(f"correct_{doc_id}", border=False):
+            new_text = st.text_area("Tekst", value=doc["text"], height=300)
+            if st.form_submit_button("Correctie opslaan"):
+                with shell.reported():
+                    result = documents.edit_text(store, user, doc_id, new_text)
+                    st.session_state.pop(SELECTION, None)
+                    st.success(f"Opgeslagen: {result['verschoven']} coderingen verschoven, "
+                               f"{result['verwijderd']} vervallen.")
+
+
 coding_panel()
+if editable:
+    correct_text()
