@@ -10,6 +10,7 @@
     python -m research qual import-qdpx FILE [--project P] [--json]
     python -m research qual export-qdpx --project P OUT | export-qdc --project P OUT
     python -m research qual codings --project P [--json]
+    python -m research qual codebook-save --project P OUT.yaml | codebook-load --project P IN
     python -m research backup OUT
     python -m research restore IN
 
@@ -33,8 +34,8 @@ from research.config import db_path
 from research.schema import open_store
 from research.setup import admin_password_notice, prepare
 from research.storage import Store
-from research.qual import (codings, documents, exchange, intake, projects, pseudonyms,
-                           transcripts)
+from research.qual import (codebook, codings, documents, exchange, intake, projects,
+                           pseudonyms, transcripts)
 from research.tracker import contacts, dates, questions, similarity, themes
 
 
@@ -247,6 +248,28 @@ def cmd_qual_export(store: Store, args: argparse.Namespace) -> None:
     print(f"Geschreven: {args.out}")
 
 
+def cmd_qual_codebook_save(store: Store, args: argparse.Namespace) -> None:
+    user = _acting(store, args)
+    project_id = projects.find(store, user, args.project)
+    Path(args.out).write_text(codebook.to_yaml(store, user, project_id), encoding="utf-8")
+    print(f"Geschreven: {args.out}")
+
+
+def cmd_qual_codebook_load(store: Store, args: argparse.Namespace) -> None:
+    user = _acting(store, args)
+    project_id = projects.find(store, user, args.project)
+    if args.file.lower().endswith(".qdc"):
+        result = exchange.import_qdc(store, user, project_id, Path(args.file))
+        print(f"{result['codes']} codes en {result['codesets']} codesets toegevoegd.")
+        for warning in result["waarschuwingen"]:
+            print(f"  Let op: {warning}")
+        return
+    flat, sets = codebook.read_yaml_file(Path(args.file))
+    result = codebook.load_codes(store, user, project_id, flat, sets)
+    print(f"{result['codes']} codes toegevoegd ({result['overgeslagen']} bestonden al), "
+          f"{result['codesets']} codesets.")
+
+
 def cmd_qual_codings(store: Store, args: argparse.Namespace) -> None:
     user = _acting(store, args)
     project_id = projects.find(store, user, args.project)
@@ -352,6 +375,16 @@ def parser() -> argparse.ArgumentParser:
     cod.add_argument("--user")
     cod.add_argument("--json", action="store_true")
     cod.set_defaults(run=cmd_qual_codings)
+    save = qual_cmds.add_parser("codebook-save", help="codeboek als YAML opslaan (codebooks/)")
+    save.add_argument("--project", required=True)
+    save.add_argument("out")
+    save.add_argument("--user")
+    save.set_defaults(run=cmd_qual_codebook_save)
+    load = qual_cmds.add_parser("codebook-load", help="codes uit YAML of .qdc toevoegen")
+    load.add_argument("--project", required=True)
+    load.add_argument("file")
+    load.add_argument("--user")
+    load.set_defaults(run=cmd_qual_codebook_load)
 
     back = commands.add_parser("backup", help="consistente kopie maken (ook terwijl de app draait)")
     back.add_argument("out", help="nieuw bestand voor de kopie")

@@ -1131,3 +1131,14 @@ def test_coding_page_memo_on_a_passage_and_text_correction(demo_users, demo_stor
     stored = documents.document(demo_store, admin, doc_id)["text"]
     assert [stored[c["start_pos"]:c["end_pos"]] for c in codings.codings(
         demo_store, admin, doc_id)][0] == "Via mijn buurvrouw. Zij nam me mee naar de koffieochtend"
+
+
+def test_passages_page_filters_by_speaker_attribute(demo_users, demo_store):
+    admin = demo_users["beheerder"]
+    project_id, wacht = _demo_code(demo_store, admin, "Wachtlijsten")
+    at = run_page("qual_passages.py", admin)
+    widget(at.selectbox, "Code").set_value(wacht).run()
+    widget(at.sidebar.selectbox, "Kenmerk van de spreker").set_value("Stadsdeel").run()
+    widget(at.sidebar.selectbox, "Waarde").set_value("Noord").run()
+    no_exception(at)
+    assert "1 fragment in 1 document" in [c.value for c in at.caption]

@@ -92,3 +92,15 @@ def test_errors_are_one_dutch_line(cli, project, tmp_path):
     status, _, err = cli("qual", "import-qdpx", str(evil))
     assert status == 1 and err.startswith("Fout: ") and "evil.qdpx" in err
     assert "Traceback" not in err
+
+
+def test_codebook_save_and_load(cli, project, tmp_path):
+    from research.config import CODEBOOKS_DIR
+    status, out, _ = cli("qual", "codebook-load", "--project", project,
+                         str(CODEBOOKS_DIR / "codeboek_sociale_basis.yaml"))
+    assert (status, out) == (0, "8 codes toegevoegd (0 bestonden al), 1 codesets.\n")
+    saved = tmp_path / "boek.yaml"
+    assert cli("qual", "codebook-save", "--project", project, str(saved))[0] == 0
+    assert saved.read_text(encoding="utf-8").startswith("codes:\n- naam: Drempels\n")
+    status, _, err = cli("qual", "codebook-load", "--project", project, str(tmp_path / "x.yaml"))
+    assert (status, err) == (1, "Fout: x.yaml kan niet worden gelezen.\n")

@@ -26,6 +26,14 @@ with st.sidebar:
     case_names = {row["id"]: row["naam"] for row in case_table}
     in_cases = st.multiselect("Sprekers (casussen)", list(case_names),
                               format_func=case_names.get, placeholder="Alle sprekers")
+    by_attribute = None
+    if attributes:
+        attribute = st.selectbox("Kenmerk van de spreker", [None, *[a["name"] for a in attributes]],
+                                 format_func=lambda a: "Geen filter" if a is None else a)
+        if attribute:
+            values = sorted({r[attribute] for r in case_table if r[attribute] is not None})
+            value = st.selectbox("Waarde", values)
+            by_attribute = [r["id"] for r in case_table if r[attribute] == value]
     coders = {r["id"]: r["username"] for r in codings.coders(store, user, project_id)}
     by_coder = st.multiselect("Codeurs", list(coders), format_func=coders.get,
                               placeholder="Alle codeurs")
@@ -50,9 +58,10 @@ def group(label: str, key: str) -> list[int] | None:
 
 def show(code_id: int, case_ids: list[int] | None, key: str) -> None:
     """The passages of one code as cards with context and a jump to the document."""
-    chosen_cases = in_cases or None
-    if case_ids is not None:
-        chosen_cases = [c for c in case_ids if not in_cases or c in in_cases]
+    chosen_cases = None
+    for limit in (in_cases or None, by_attribute, case_ids):
+        if limit is not None:
+            chosen_cases = [c for c in limit if chosen_cases is None or c in chosen_cases]
     found = codings.passages(store, user, code_id, document_ids=in_docs or None,
                              case_ids=chosen_cases, coder_ids=by_coder or None, context=context)
     st.caption(shell.count(len(found), "fragment", "fragmenten") + " in "
