@@ -24,6 +24,9 @@ VTT = """WEBVTT
 
 00:00:15.500 --> 00:00:19.000
 <v Samira Bakker>De mensen. Ik durfde eerst niets te vragen.</v>
+
+00:00:19.500 --> 00:00:22.000
+<v Jan de Vries>Zie <img src=x onerror="window.__xss=1"> en <script>window.__xss=2</script></v>
 """
 
 # JavaScript: the screen points of the first and last character of `needle` in the coding
@@ -135,3 +138,12 @@ def test_upload_pseudonymise_and_code_with_the_mouse(page, app_url, app_db, sync
     finally:
         db.close()
     assert coded == [("Via mijn buurvrouw", "admin")]
+
+    # Transcript text with HTML in it is shown as text; nothing in it runs.
+    page.get_by_test_id("stSelectbox").filter(has_text="Document").click()
+    page.get_by_role("option", name="Focusgroep Noord").click()
+    wait_until_idle(page)
+    expect(page.locator(".qv-seg").filter(has_text="<img src=x onerror=")).to_have_count(
+        1, timeout=15_000)
+    assert page.evaluate("() => window.__xss") is None
+    page.screenshot(path=str(screenshots / "qual-html-as-text.png"), full_page=True)
