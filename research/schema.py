@@ -558,3 +558,46 @@ CREATE TRIGGER qual_sentences_delete AFTER DELETE ON qual_sentences BEGIN
   DELETE FROM qual_fts WHERE rowid = old.id;
 END;
 """)
+
+
+@migration("0006_axial_selective")
+def _axial_selective(db: sqlite_utils.Database) -> None:
+    from research.qual.paradigm import preset_relation_types  # reads codebooks/paradigma.yaml
+
+    _run(db, """
+ALTER TABLE codes ADD COLUMN stage TEXT NOT NULL DEFAULT 'open'
+  CHECK (stage IN ('open', 'axiaal', 'selectief'));
+ALTER TABLE codes ADD COLUMN paradigm_role TEXT;
+ALTER TABLE projects ADD COLUMN core_code_id INTEGER REFERENCES codes (id) ON DELETE SET NULL;
+ALTER TABLE projects ADD COLUMN storyline TEXT NOT NULL DEFAULT '';
+
+CREATE TABLE relation_types (
+  id INTEGER PRIMARY KEY,
+  project_id INTEGER NOT NULL REFERENCES projects (id) ON DELETE CASCADE,
+  name TEXT NOT NULL,
+  directed INTEGER NOT NULL DEFAULT 1,
+  paradigm_role TEXT,
+  UNIQUE (project_id, name)
+);
+CREATE TABLE code_relations (
+  id INTEGER PRIMARY KEY,
+  project_id INTEGER NOT NULL REFERENCES projects (id) ON DELETE CASCADE,
+  source_id INTEGER NOT NULL REFERENCES codes (id) ON DELETE CASCADE,
+  target_id INTEGER NOT NULL REFERENCES codes (id) ON DELETE CASCADE,
+  type_id INTEGER NOT NULL REFERENCES relation_types (id) ON DELETE CASCADE,
+  memo TEXT NOT NULL DEFAULT '',
+  created_by INTEGER REFERENCES users (id),
+  created_at TEXT NOT NULL,
+  UNIQUE (source_id, target_id, type_id),
+  CHECK (source_id != target_id)
+);
+CREATE INDEX code_relations_project ON code_relations (project_id);
+CREATE TABLE relation_passages (
+  relation_id INTEGER NOT NULL REFERENCES code_relations (id) ON DELETE CASCADE,
+  coding_id INTEGER NOT NULL REFERENCES codings (id) ON DELETE CASCADE,
+  PRIMARY KEY (relation_id, coding_id)
+);
+""")
+    for (project_id,) in db.execute("SELECT id FROM projects").fetchall():
+        db["relation_types"].insert_all(
+            [{"project_id": project_id, **row} for row in preset_relation_types()])

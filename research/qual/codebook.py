@@ -13,7 +13,7 @@ from pathlib import Path
 import yaml
 
 from research.accounts import User
-from research.qual import memos
+from research.qual import memos, paradigm
 from research.qual.projects import ProjectError, project_of, require_read, require_write
 from research.storage import Store, Tx, utcnow
 
@@ -32,7 +32,7 @@ def codes(store: Store, user: User, project_id: int, *, coders: list[int] | None
         f" AND g.created_by IN ({', '.join('?' * len(coders)) or 'NULL'})"
     rows = store.rows(
         "SELECT c.id, c.name, c.description, c.inclusion, c.exclusion, c.example, c.colour,"
-        " c.parent_id, count(g.id) AS passages, count(DISTINCT g.document_id) AS documents"
+        " c.parent_id, c.stage, c.paradigm_role, count(g.id) AS passages, count(DISTINCT g.document_id) AS documents"
         f" FROM codes c LEFT JOIN codings g ON g.code_id = c.id{coder_filter}"
         " WHERE c.project_id = ? GROUP BY c.id ORDER BY c.name COLLATE NOCASE",
         [*(coders or []), project_id])
@@ -96,10 +96,11 @@ def add_code(store: Store, user: User, project_id: int, name: str, colour: str |
 
 
 def update_code(store: Store, user: User, code_id: int, **changes) -> None:
-    """Change a code's name, colour, texts or parent (`parent_id=None` makes it top level)."""
+    """Change a code's name, colour, texts, parent (`parent_id=None` makes it top level),
+    stage (open, axiaal, selectief) or paradigm role (None clears it)."""
     project_id = project_of(store, "codes", code_id)
     require_write(store, user, project_id)
-    allowed = {"name", "colour", "parent_id", *TEXT_FIELDS}
+    allowed = {"name", "colour", "parent_id", "stage", "paradigm_role", *TEXT_FIELDS}
     unknown = set(changes) - allowed
     if unknown:
         raise ValueError(f"unknown code fields {sorted(unknown)}")
@@ -111,6 +112,11 @@ def update_code(store: Store, user: User, code_id: int, **changes) -> None:
         changes["colour"] = changes["colour"].lower()
     if "parent_id" in changes:
         _check_parent(store, project_id, code_id, changes["parent_id"])
+    if "stage" in changes and changes["stage"] not in paradigm.STAGES:
+        raise ProjectError(f"Onbekende fase '{changes['stage']}'.")
+    if changes.get("paradigm_role") is not None and \
+            changes["paradigm_role"] not in paradigm.roles():
+        raise ProjectError(f"Onbekende rol '{changes['paradigm_role']}'.")
     for field in TEXT_FIELDS:
         if field in changes:
             changes[field] = (changes[field] or "").strip()
@@ -152,10 +158,32 @@ def merge_codes(store: Store, user: User, source_id: int, target_id: int) -> int
         tx.unlink("code_set_members", {"code_id": source_id}, entity="code_set_member")
         tx.db.execute("UPDATE memos SET target_id = ? WHERE target_kind = 'code' AND"
                       " target_id = ?", [target_id, source_id])
+        _move_relations(tx, source_id, target_id)
         tx.delete("codes", source_id, entity="code")
         return moved
 
     return store.write(user.actor, apply)
+
+
+def _move_relations(tx: Tx, source_id: int, target_id: int) -> None:
+    """Point the relations of a merged code at the code it went into; one that would relate
+    the target to itself, or repeat an existing relation, goes."""
+    for relation in tx.db.execute("SELECT id, source_id, target_id, type_id FROM code_relations"
+                                  " WHERE source_id = ? OR target_id = ?",
+                                  [source_id, source_id]).fetchall():
+        relation_id, start, end, type_id = relation
+        start, end = (target_id if start == source_id else start,
+                      target_id if end == source_id else end)
+        duplicate = tx.db.execute("SELECT 1 FROM code_relations WHERE source_id = ? AND"
+                                  " target_id = ? AND type_id = ? AND id != ?",
+                                  [start, end, type_id, relation_id]).fetchone()
+        if start == end or duplicate:
+            tx.unlink("relation_passages", {"relation_id": relation_id},
+                      entity="relation_passage")
+            tx.delete("code_relations", relation_id, entity="relation")
+        else:
+            tx.update("code_relations", relation_id, {"source_id": start, "target_id": end},
+                      entity="relation")
 
 
 def split_code(store: Store, user: User, code_id: int, coding_ids: list[int], new_name: str,
@@ -211,6 +239,11 @@ def delete_code(store: Store, user: User, code_id: int) -> None:
             memos.delete_for(tx, "coding", coding_id)
             tx.delete("codings", coding_id, entity="coding")
         memos.delete_for(tx, "code", code_id)
+        for (relation_id,) in tx.db.execute("SELECT id FROM code_relations WHERE source_id = ?"
+                                            " OR target_id = ?", [code_id, code_id]).fetchall():
+            tx.unlink("relation_passages", {"relation_id": relation_id},
+                      entity="relation_passage")
+            tx.delete("code_relations", relation_id, entity="relation")
         tx.unlink("code_set_members", {"code_id": code_id}, entity="code_set_member")
         tx.delete("codes", code_id, entity="code")
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 from research import accounts
 from research.accounts import PermissionDenied, User, can, require
 from research.errors import UserError
+from research.qual.paradigm import preset_relation_types
 from research.storage import Store, Tx, utcnow
 
 MEMBER_ROLES = {"lead": "Projectleider", "member": "Lid"}
@@ -99,6 +100,9 @@ def create_project(store: Store, user: User, name: str, description: str = "") -
         if user.id is not None:
             tx.link("project_members", {"project_id": project_id, "user_id": user.id,
                                         "role": "lead"})
+        tx.insert_all("relation_types", [{"project_id": project_id, **row}
+                                         for row in preset_relation_types()],
+                      {"project_id": project_id}, entity="relation_types")
         return project_id
 
     return store.write(user.actor, apply)
