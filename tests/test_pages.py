@@ -18,7 +18,7 @@ from streamlit.testing.v1 import AppTest
 from conftest import PASSWORD, logged_in, make_users
 from research import accounts
 from research.accounts import SYSTEM_USER
-from research.qual import codebook, codings, documents, projects
+from research.qual import axial, codebook, codings, documents, projects
 from research.tracker import contacts, dates, questions
 from research.ui import shell
 
@@ -1142,3 +1142,49 @@ def test_passages_page_filters_by_speaker_attribute(demo_users, demo_store):
     widget(at.sidebar.selectbox, "Waarde").set_value("Noord").run()
     no_exception(at)
     assert "1 fragment in 1 document" in [c.value for c in at.caption]
+
+
+# -- Axiaal en selectief, Vergelijken ---------------------------------------------------------
+
+def test_axial_page_relates_codes_and_marks_the_core(demo_users, demo_store):
+    admin = demo_users["beheerder"]
+    project_id, wacht = _demo_code(demo_store, admin, "Wachtlijsten")
+    _, trust = _demo_code(demo_store, admin, "Vertrouwen in instanties")
+    at = run_page("qual_axial.py", admin)
+    no_exception(at)
+    assert titles(at) == ["Axiaal en selectief coderen"]
+    widget(at.selectbox, "Code").set_value(wacht).run()
+    widget(at.selectbox, "Met code").set_value(trust).run()
+    types = {t["name"]: t["id"] for t in axial.relation_types(demo_store, admin, project_id)}
+    widget(at.selectbox, "Relatie").set_value(types["is oorzaak van"]).run()
+    widget(at.text_area, "Memo bij de relatie").input("Wachten ondermijnt vertrouwen.")
+    form_button(at, "Relatie opslaan").click().run()
+    no_exception(at)
+    assert list(at.dataframe[1].value["Relatie"]) == ["is oorzaak van"]
+    widget(at.selectbox, "Fenomeen").set_value(trust).run()
+    no_exception(at)
+    assert "Wachtlijsten (is oorzaak van)" in [t.value for t in at.text]
+    widget(at.selectbox, "Kerncategorie").set_value(trust).run()
+    no_exception(at)
+    assert projects.project(demo_store, admin, project_id)["core_code_id"] == trust
+    assert [b.label for b in at.get("download_button")] == ["Model als tekst",
+                                                            "Model als afbeelding (PNG)"]
+
+
+def test_compare_page_tables_and_saturation(demo_users, demo_store):
+    admin = demo_users["beheerder"]
+    at = run_page("qual_compare.py", admin)
+    no_exception(at)
+    co = at.dataframe[0].value
+    assert list(co.index) == ["Informele steun", "Ontmoetingsplek", "Taalbarrière",
+                              "Vertrouwen in instanties", "Wachtlijsten"]
+    assert co.loc["Informele steun", "Informele steun"] == 4
+    per_case = at.dataframe[1].value
+    assert per_case.loc["Wachtlijsten"].tolist() == [0, 0, 1, 0, 0, 1, 2]
+    at.selectbox[1].set_value("Rol").run()
+    no_exception(at)
+    # Per role (bewoner, onderzoeker, professional): passages.
+    assert at.dataframe[1].value.loc["Wachtlijsten"].tolist() == [2, 0, 2]
+    assert [i.value for i in at.info] == [
+        "Nog geen oordeel\\: er zijn 3 documenten, nodig zijn er minstens 6 \\(basis 4 "
+        "interviews, run 2, drempel ≤5% nieuwe informatie\\)\\."]
