@@ -1152,7 +1152,7 @@ def test_axial_page_relates_codes_and_marks_the_core(demo_users, demo_store):
     _, trust = _demo_code(demo_store, admin, "Vertrouwen in instanties")
     at = run_page("qual_axial.py", admin)
     no_exception(at)
-    assert titles(at) == ["Axiaal en selectief coderen"]
+    assert titles(at) == ["Axiaal en selectief"]
     widget(at.selectbox, "Code").set_value(wacht).run()
     widget(at.selectbox, "Met code").set_value(trust).run()
     types = {t["name"]: t["id"] for t in axial.relation_types(demo_store, admin, project_id)}

@@ -77,7 +77,8 @@ def test_insert_with_integer_key_records_the_new_id(store):
     last = events(store)[-1]
     assert (last["entity"], last["entity_id"], last["action"]) == ("project", "1", "create")
     assert json.loads(last["after"]) == {"id": 1, "name": "Nieuw project", "description": None,
-                                         "created_by": None, "blind": 0,
+                                         "created_by": None, "blind": 0, "core_code_id": None,
+                                         "storyline": "",
                                          "created_at": "2026-01-01T00:00:00+00:00"}
 
 

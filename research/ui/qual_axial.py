@@ -8,7 +8,7 @@ from research.qual import axial, charts, codebook, codings, paradigm, projects
 from research.ui import shell, widgets
 
 store, user = shell.guard("qual.read")
-st.title("Axiaal en selectief coderen")
+st.title("Axiaal en selectief")
 project_id = widgets.pick_project(store, user)
 editable = projects.can_write(store, user, project_id)
 codes = codebook.codes(store, user, project_id)
