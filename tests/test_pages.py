@@ -1188,3 +1188,11 @@ def test_compare_page_tables_and_saturation(demo_users, demo_store):
     assert [i.value for i in at.info] == [
         "Nog geen oordeel\\: er zijn 3 documenten, nodig zijn er minstens 6 \\(basis 4 "
         "interviews, run 2, drempel ≤5% nieuwe informatie\\)\\."]
+
+
+def test_reports_page_makes_a_word_report(demo_users, demo_store):
+    at = run_page("qual_reports.py", demo_users["beheerder"])
+    no_exception(at)
+    form_button(at, "Rapport maken").click().run()
+    no_exception(at)
+    assert [b.label for b in at.get("download_button")] == ["Download Word (.docx)"]

@@ -52,6 +52,8 @@ PAGES = [
     PageSpec("Kwalitatief", "qual_axial.py", "Axiaal en selectief", ":material/hub:",
              "qual.read"),
     PageSpec("Kwalitatief", "qual_compare.py", "Vergelijken", ":material/compare:", "qual.read"),
+    PageSpec("Kwalitatief", "qual_reports.py", "Rapporten", ":material/description:",
+             "qual.read"),
     PageSpec("Monitor", "survey_results.py", "Resultaten", ":material/bar_chart:", "survey.read"),
     PageSpec("Monitor", "survey_response.py", "Respons", ":material/how_to_reg:", "survey.read"),
     PageSpec("Wijkwerkplaats", "tracker_log.py", "Vraag vastleggen", ":material/add_comment:",

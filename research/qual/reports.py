@@ -1,0 +1,214 @@
+"""Reports of a code, a category (a code with its subcodes) or the whole codebook: Word,
+Excel and HTML, with PNG charts.
+
+Everything comes from the analysis data, which holds pseudonyms only: the pseudonym key lives
+in its own file and no report reads it. Excel cells are written as text, so a quote starting
+with '=' can never run as a formula.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import io
+from datetime import date
+
+from docx import Document
+from docx.shared import Pt
+from openpyxl import Workbook
+from openpyxl.styles import Font
+
+from research.accounts import User
+from research.qual import axial, cases, charts, codebook, codings, paradigm, projects
+from research.qual.projects import ProjectError, require_read
+from research.storage import Store
+
+FORMATS = {"docx": "Word (.docx)", "xlsx": "Excel (.xlsx)", "html": "Webpagina (.html)"}
+
+
+def _paths(codes: list[dict]) -> dict[int, list[str]]:
+    """Code id -> its path from the top of the tree (names)."""
+    by_id = {c["id"]: c for c in codes}
+    paths = {}
+    for code in codes:
+        path, current = [], code
+        while current is not None:
+            path.insert(0, current["name"])
+            current = by_id.get(current["parent_id"])
+        paths[code["id"]] = path
+    return paths
+
+
+def report_data(store: Store, user: User, project_id: int, code_id: int | None = None) -> dict:
+    """What a report shows: the chosen code with its subcodes (or every code), each with its
+    texts, counts and passages (speaker and the speaker's case attributes)."""
+    require_read(store, user, project_id)
+    project = projects.project(store, user, project_id)
+    visible = codings.visible_coders(store, user, project_id)
+    all_codes = codebook.codes(store, user, project_id, coders=visible)
+    paths = _paths(all_codes)
+    if code_id is not None:
+        if code_id not in paths:
+            raise ProjectError("Deze code hoort niet bij dit project.")
+        chosen = [c for c in all_codes if paths[code_id] == paths[c["id"]][:len(paths[code_id])]]
+    else:
+        chosen = all_codes
+    attributes = {row["id"]: {k: v for k, v in row.items() if k not in ("id", "naam") and v}
+                  for row in cases.values_table(store, user, project_id, "case")}
+    items = []
+    for code in chosen:
+        found = codings.passages(store, user, code["id"])
+        items.append({**code, "path": paths[code["id"]],
+                      "cases": len({p["case_id"] for p in found if p["case_id"]}),
+                      "quotes": [{**p, "attributes": attributes.get(p["case_id"], {})}
+                                 for p in found]})
+    return {"project": project, "codes": items, "scope": None if code_id is None else
+            paths[code_id][-1], "model": axial.model_text(store, user, project_id)
+            if code_id is None else None, "made_on": date.today().isoformat()}
+
+
+def _speaker(quote: dict) -> str:
+    attributes = "; ".join(f"{k}: {v}" for k, v in quote["attributes"].items())
+    who = quote["speaker"] or "onbekende spreker"
+    return f"{who}{f' ({attributes})' if attributes else ''}, {quote['document']}"
+
+
+def _title(data: dict) -> str:
+    scope = f"code {data['scope']}" if data["scope"] else "codeboek"
+    return f"Rapport {scope} — {data['project']['name']}"
+
+
+def _chart(data: dict) -> bytes:
+    return charts.bars_png([c["name"] for c in data["codes"]],
+                           [c["passages"] for c in data["codes"]], "Fragmenten per code")
+
+
+def to_docx(data: dict) -> bytes:
+    """The report as a Word document."""
+    document = Document()
+    document.styles["Normal"].font.size = Pt(11)
+    document.add_heading(_title(data), level=0)
+    document.add_paragraph(f"Gemaakt op {data['made_on']}. Sprekers staan onder hun "
+                           "pseudoniem; de sleutel zit niet in dit rapport.")
+    if data["project"]["description"]:
+        document.add_paragraph(data["project"]["description"])
+    if data["codes"]:
+        document.add_picture(io.BytesIO(_chart(data)), width=Pt(420))
+    roles = paradigm.roles()
+    for code in data["codes"]:
+        document.add_heading(" › ".join(code["path"]), level=min(1 + code["depth"], 4))
+        facts = [f"{code['passages']} fragmenten in {code['documents']} documenten, "
+                 f"{code['cases']} casussen", f"fase: {paradigm.STAGES[code['stage']].lower()}"]
+        if code["paradigm_role"] in roles:
+            facts.append(f"rol: {roles[code['paradigm_role']].lower()}")
+        document.add_paragraph("; ".join(facts) + ".")
+        for label, field in (("Definitie", "description"), ("Wanneer wel", "inclusion"),
+                             ("Wanneer niet", "exclusion"), ("Voorbeeld", "example")):
+            if code[field]:
+                paragraph = document.add_paragraph()
+                paragraph.add_run(f"{label}: ").bold = True
+                paragraph.add_run(code[field])
+        for quote in code["quotes"]:
+            paragraph = document.add_paragraph(style="Intense Quote")
+            paragraph.add_run(quote["passage"])
+            document.add_paragraph(f"— {_speaker(quote)}")
+    if data["model"]:
+        document.add_heading("Model", level=1)
+        for line in data["model"].splitlines():
+            document.add_paragraph(line)
+    buffer = io.BytesIO()
+    document.save(buffer)
+    return buffer.getvalue()
+
+
+def _text_cell(sheet, row: int, column: int, value) -> None:
+    cell = sheet.cell(row=row, column=column, value=value)
+    if isinstance(value, str):
+        cell.data_type = "s"  # text, even when it starts with '=' (never a formula)
+
+
+def to_xlsx(data: dict, store: Store, user: User) -> bytes:
+    """Coded passages (the code's path in columns), a case x code 0/1 matrix, the codes."""
+    book = Workbook()
+    passages = book.active
+    passages.title = "Fragmenten"
+    depth = max((len(c["path"]) for c in data["codes"]), default=1)
+    header = ["Document", "Spreker", *[f"Niveau {i + 1}" for i in range(depth)], "Code",
+              "Fragment", "Begin", "Eind", "Codeur"]
+    for column, title in enumerate(header, 1):
+        _text_cell(passages, 1, column, title)
+        passages.cell(row=1, column=column).font = Font(bold=True)
+    row = 2
+    for code in data["codes"]:
+        for quote in code["quotes"]:
+            values = [quote["document"], quote["speaker"] or "",
+                      *code["path"], *[""] * (depth - len(code["path"])), code["name"],
+                      quote["passage"], quote["start_pos"], quote["end_pos"], quote["coder"] or ""]
+            for column, value in enumerate(values, 1):
+                _text_cell(passages, row, column, value)
+            row += 1
+    matrix = book.create_sheet("Casus x code")
+    case_rows = cases.cases(store, user, data["project"]["id"])
+    _text_cell(matrix, 1, 1, "Casus")
+    for column, code in enumerate(data["codes"], 2):
+        _text_cell(matrix, 1, column, code["name"])
+    for r, case in enumerate(case_rows, 2):
+        _text_cell(matrix, r, 1, case["name"])
+        for column, code in enumerate(data["codes"], 2):
+            matrix.cell(row=r, column=column,
+                        value=int(any(q["case_id"] == case["id"] for q in code["quotes"])))
+    overview = book.create_sheet("Codes")
+    for column, title in enumerate(["Pad", "Code", "Fragmenten", "Documenten", "Casussen",
+                                    "Definitie"], 1):
+        _text_cell(overview, 1, column, title)
+    for r, code in enumerate(data["codes"], 2):
+        for column, value in enumerate([" › ".join(code["path"]), code["name"],
+                                        code["passages"], code["documents"], code["cases"],
+                                        code["description"]], 1):
+            _text_cell(overview, r, column, value)
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+def to_html(data: dict) -> str:
+    """A self-contained HTML page (every text escaped, the chart inline)."""
+    e = html.escape
+    parts = [f"<!doctype html><html lang='nl'><head><meta charset='utf-8'>"
+             f"<title>{e(_title(data))}</title><style>body{{font-family:sans-serif;"
+             "max-width:60rem;margin:2rem auto;line-height:1.5}blockquote{border-left:4px "
+             "solid #2d9cdb;margin:0.5rem 0;padding:0.2rem 1rem;background:#f5f9fc}"
+             ".bron{color:#555;font-size:0.9rem}</style></head><body>",
+             f"<h1>{e(_title(data))}</h1>",
+             f"<p>Gemaakt op {e(data['made_on'])}. Sprekers staan onder hun pseudoniem.</p>"]
+    if data["codes"]:
+        chart = base64.b64encode(_chart(data)).decode("ascii")
+        parts.append(f"<img alt='Fragmenten per code' src='data:image/png;base64,{chart}' "
+                     "style='max-width:100%'>")
+    for code in data["codes"]:
+        level = min(2 + code["depth"], 5)
+        parts.append(f"<h{level}>{e(' › '.join(code['path']))}</h{level}>")
+        parts.append(f"<p>{code['passages']} fragmenten in {code['documents']} documenten, "
+                     f"{code['cases']} casussen.</p>")
+        if code["description"]:
+            parts.append(f"<p><b>Definitie:</b> {e(code['description'])}</p>")
+        for quote in code["quotes"]:
+            parts.append(f"<blockquote>{e(quote['passage'])}<div class='bron'>— "
+                         f"{e(_speaker(quote))}</div></blockquote>")
+    if data["model"]:
+        parts.append(f"<h2>Model</h2><pre>{e(data['model'])}</pre>")
+    parts.append("</body></html>")
+    return "\n".join(parts)
+
+
+def render(store: Store, user: User, project_id: int, fmt: str,
+           code_id: int | None = None) -> bytes:
+    """The report in the chosen format, as bytes ready to download or write."""
+    if fmt not in FORMATS:
+        raise ProjectError(f"Onbekend formaat '{fmt}'; kies docx, xlsx of html.")
+    data = report_data(store, user, project_id, code_id)
+    if fmt == "docx":
+        return to_docx(data)
+    if fmt == "xlsx":
+        return to_xlsx(data, store, user)
+    return to_html(data).encode("utf-8")

@@ -1,0 +1,70 @@
+"""Reports: Word with definitions and quotes, Excel with code paths and a case x code
+matrix, HTML with everything escaped; never the pseudonym key."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from docx import Document
+from openpyxl import load_workbook
+
+from research.qual import cases, codebook, codings, documents, pseudonyms, reports, transcripts
+from research.qual.projects import ProjectError
+
+
+@pytest.fixture
+def reported(store, users, qual):
+    olga = users["onderzoeker"]
+    transcript = transcripts.read("Gesprek.txt", (
+        "INT: Hoe gaat het?\nFatima Bakker: =1+1 en <b>wachten</b> duurt lang.\n"
+        "INT: En verder?\nFatima Bakker: Mijn buurvrouw helpt.\n").encode())
+    found = pseudonyms.suggest(store, olga, qual, transcript)
+    from research.qual import intake
+    doc = intake.save(store, olga, qual, transcript, accepted=found)
+    text = documents.document(store, olga, doc)["text"]
+    top = codebook.add_code(store, olga, qual, "Drempels", description="Wat tegenhoudt.")
+    wait = codebook.add_code(store, olga, qual, "Wachten", parent_id=top)
+    steun = codebook.add_code(store, olga, qual, "Steun")
+    for code, quote in ((wait, "=1+1 en <b>wachten</b> duurt lang."),
+                        (steun, "Mijn buurvrouw helpt.")):
+        start = text.index(quote)
+        codings.add_coding(store, olga, doc, code, start, start + len(quote))
+    cases.add_attribute(store, olga, qual, "case", "Rol", "keuze", ["bewoner", "onderzoeker"])
+    ids = {c["name"]: c["id"] for c in cases.cases(store, olga, qual)}
+    cases.set_values(store, olga, qual, "case", [{"id": ids["[Deelnemer 1]"], "Rol": "bewoner"}])
+    return top
+
+
+def test_word_report_of_a_category(store, users, qual, reported):
+    data = reports.render(store, users["onderzoeker"], qual, "docx", reported)
+    text = "\n".join(p.text for p in Document(io.BytesIO(data)).paragraphs)
+    assert "Rapport code Drempels — Buurtkamers" in text
+    assert "Definitie: Wat tegenhoudt." in text
+    assert "=1+1 en <b>wachten</b> duurt lang." in text
+    assert "— [Deelnemer 1] (Rol: bewoner), Gesprek" in text
+    assert "Steun" not in text and "Fatima" not in text
+
+
+def test_excel_report_paths_matrix_and_no_formulas(store, users, qual, reported):
+    book = load_workbook(io.BytesIO(reports.render(store, users["onderzoeker"], qual, "xlsx")))
+    rows = list(book["Fragmenten"].values)
+    assert rows[0] == ("Document", "Spreker", "Niveau 1", "Niveau 2", "Code", "Fragment",
+                       "Begin", "Eind", "Codeur")
+    assert [r[:5] for r in rows[1:]] == [
+        ("Gesprek", "[Deelnemer 1]", "Drempels", "Wachten", "Wachten"),
+        ("Gesprek", "[Deelnemer 1]", "Steun", None, "Steun")]
+    formula_cell = book["Fragmenten"].cell(row=2, column=6)
+    assert (formula_cell.value, formula_cell.data_type) == (
+        "=1+1 en <b>wachten</b> duurt lang.", "s")
+    assert list(book["Casus x code"].values) == [
+        ("Casus", "Drempels", "Wachten", "Steun"), ("[Deelnemer 1]", 0, 1, 1), ("INT", 0, 0, 0)]
+
+
+def test_html_report_escapes_and_never_holds_the_key(store, users, qual, reported):
+    page = reports.render(store, users["onderzoeker"], qual, "html").decode()
+    assert "&lt;b&gt;wachten&lt;/b&gt;" in page and "<b>wachten" not in page
+    assert "Fatima" not in page
+    assert page.count("<blockquote>") == 2
+    with pytest.raises(ProjectError, match="^Onbekend formaat 'pdf'"):
+        reports.render(store, users["onderzoeker"], qual, "pdf")
