@@ -4,10 +4,10 @@ with the `krippendorff` package and scikit-learn on random data, the bootstrap a
 from __future__ import annotations
 
 import functools
-import time
 import warnings
 
 import numpy as np
+import pandas as pd
 import pytest
 from sklearn.metrics import cohen_kappa_score
 
@@ -53,6 +53,8 @@ def test_the_same_example_as_a_float_array_with_nan_and_as_labels():
     objects = np.array(labelled, dtype=object)
     objects[objects == None] = nan  # noqa: E711 -- nan is missing in an object array too
     assert krippendorff_alpha(objects) == pytest.approx(113 / 152, abs=1e-12)
+    frame = pd.DataFrame(array, index=["A", "B", "C", "D"])
+    assert krippendorff_alpha(frame) == pytest.approx(113 / 152, abs=1e-12)
 
 
 def test_krippendorff_2011_binary():
@@ -225,15 +227,15 @@ def test_bootstrap_is_reproducible_and_brackets_the_estimate():
     low, high = interval
     assert low <= point <= high
     assert point == pytest.approx(0.6369140497257701, abs=1e-12)
-    assert interval == pytest.approx((0.5676035936207827, 0.7068934807140576), abs=1e-12)
+    assert interval == pytest.approx((0.5791833423920724, 0.7009222767585082), abs=1e-12)
     assert bootstrap_ci(krippendorff_alpha, data, n=500, seed=7, level=0.5) == pytest.approx(
-        (0.6093849379665546, 0.6584480224295761), abs=1e-12)
+        (0.6144017558253906, 0.663905307957899), abs=1e-12)
 
 
 def test_bootstrap_small_literal_case():
     data = [[1, 2, 3, 3, 2, 1, 4, 1, 2, N], [1, 2, 3, 3, 2, 2, 4, 1, 2, 5]]
     assert bootstrap_ci(krippendorff_alpha, data, n=200, seed=0) == pytest.approx(
-        (0.432844827586207, 1.0), abs=1e-12)
+        (0.4631578947368421, 1.0), abs=1e-12)
     assert bootstrap_ci(percent_agreement, data, n=200, seed=0) == pytest.approx(
         (0.6666666666666666, 1.0), abs=1e-12)
 
@@ -254,9 +256,14 @@ def test_bootstrap_narrows_with_more_units():
     functools.partial(percent_agreement, skip_uncoded=True, uncoded=0.0),
     cohen_kappa,
 ], ids=["alpha", "alpha-interval", "alpha-ordinal", "percent", "percent-coded", "kappa"])
-def test_the_vectorised_bootstrap_equals_recomputing_each_resample(statistic):
-    """The weighted sums give what calling the statistic on each resampled matrix gives."""
-    data = agreeing(40, seed=5, coders=2 if statistic is cohen_kappa else 3, categories=3)
+@pytest.mark.parametrize("units", [30, 400])
+def test_the_vectorised_bootstrap_equals_recomputing_each_resample(statistic, units):
+    """The weighted sums give what calling the statistic on each resampled matrix gives, both
+    when resamples are drawn as unit indices (many distinct columns for the units: 30) and as
+    multinomial counts of distinct columns (few: 400)."""
+    data = agreeing(units, seed=5, coders=2 if statistic is cohen_kappa else 3, categories=3)
+    distinct = np.unique(np.nan_to_num(data, nan=-1), axis=1).shape[1]
+    assert (distinct * 5 <= units) == (units == 400)
     fast = bootstrap_ci(statistic, data, n=300, seed=11, level=0.9)
     slow = bootstrap_ci(lambda d: statistic(d), data, n=300, seed=11, level=0.9)
     assert fast == pytest.approx(slow, abs=1e-12)
@@ -268,27 +275,26 @@ def test_the_vectorised_bootstrap_equals_recomputing_each_resample(statistic):
 
 
 def test_bootstrap_skips_undefined_resamples():
-    # Resamples with only 1s among the pairable values have no alpha (nan); resamples without
-    # the two pairable units raise AgreementError in the recomputing path. Both are skipped.
+    # Four pairable units (three agree on 1, one on 2) and three that are not pairable. A
+    # resample whose pairable values are all one category has no alpha (nan); one without any
+    # pairable unit raises AgreementError in the recomputing path. Both are skipped, and every
+    # other resample has alpha 1.
     data = [[1, 1, 1, 2, 1, N, N], [1, 1, 1, 2, N, 2, N]]
     fast = bootstrap_ci(krippendorff_alpha, data, n=300, seed=2)
     slow = bootstrap_ci(lambda d: krippendorff_alpha(d), data, n=300, seed=2)
     assert fast == pytest.approx(slow, abs=1e-12)
     assert fast == (1.0, 1.0)
-    assert bootstrap_ci(krippendorff_alpha, [[1, 1], [1, 1]], n=50) == (pytest.approx(nan,
-                                                                                    nan_ok=True),) * 2
+    low, high = bootstrap_ci(krippendorff_alpha, [[1, 1], [1, 1]], n=50)   # never defined
+    assert np.isnan(low) and np.isnan(high)
     with pytest.raises(AgreementError):
         bootstrap_ci(krippendorff_alpha, [[1, N], [N, 1]])
 
 
-def test_bootstrap_is_fast_on_a_large_matrix():
+def test_bootstrap_on_a_large_matrix():
+    # Its speed is the benchmarks' business (tests never assert times); here: it works.
     data = agreeing(20_000, seed=0, coders=3)
-    bootstrap_ci(krippendorff_alpha, data[:, :100], n=10)   # warm up
-    start = time.perf_counter()
     low, high = bootstrap_ci(krippendorff_alpha, data, n=1000, seed=0)
-    elapsed = time.perf_counter() - start
     assert low < krippendorff_alpha(data) < high
-    assert elapsed < 2.0, f"bootstrap took {elapsed:.2f} s"
 
 
 # -- per-code matrices and the report ----------------------------------------------------------
@@ -316,35 +322,35 @@ def test_pooled_binary_puts_the_codes_side_by_side():
 def test_report_small_literal_example():
     shown = report({"A": CODE_A, "B": CODE_B}, nominal=CODE_SETS, seed=0, n_boot=200,
                    nominal_uncoded="")
-    without_ci = {part: {code: {k: v for k, v in stats.items() if k != "alpha_ci"}
-                         for code, stats in shown[part].items()}
-                  for part in ("per_code",)}
-    assert without_ci["per_code"] == {
-        "A": {"percent_agreement": 0.75, "percent_agreement_coded": 0.5, "cohen_kappa": 0.5,
-              "krippendorff_alpha": pytest.approx(16 / 30), "n_units": 4},
-        "B": {"percent_agreement": 0.75, "percent_agreement_coded": 0.5, "cohen_kappa": 0.5,
-              "krippendorff_alpha": pytest.approx(16 / 30), "n_units": 4},
+    # Code A: units 0-3 pairable; agree on 0, 1, 3; coded by someone: 0, 2 (agree on 0).
+    # kappa: table (1,1) 1, (0,0) 2, (1,0) 1 -> (4*3 - 8) / (16 - 8) = 0.5.
+    # alpha: n = 8 values, three 1s and five 0s, unit 2 disagrees -> 1 - 7*2/30 = 16/30.
+    # Code B mirrors A. Pooled: 8 units; kappa (8*6 - 34) / (64 - 34) = 14/30;
+    # alpha 1 - 15*4/(256 - 36 - 100) = 0.5. Code sets: units 0, 1 agree, 2, 3 do not;
+    # kappa (4*2 - 5) / (16 - 5) = 3/11; alpha 1 - 7*4/(64 - 9 - 9 - 4) = 1/3.
+    one_code = {"percent_agreement": 0.75, "percent_agreement_coded": 0.5, "cohen_kappa": 0.5,
+                "krippendorff_alpha": pytest.approx(16 / 30), "alpha_ci": [-0.5, 1.0],
+                "n_units": 4}
+    assert shown == {
+        "per_code": {"A": one_code, "B": one_code},
+        "pooled": {"percent_agreement": 0.75, "percent_agreement_coded": 0.5,
+                   "cohen_kappa": pytest.approx(14 / 30), "krippendorff_alpha": 0.5,
+                   "alpha_ci": pytest.approx([-4 / 11, 1.0]), "n_units": 8},
+        "nominal": {"percent_agreement": 0.5, "percent_agreement_coded": 0.5,
+                    "cohen_kappa": pytest.approx(3 / 11),
+                    "krippendorff_alpha": pytest.approx(1 / 3),
+                    "alpha_ci": pytest.approx([-0.5689655172413789, 1.0]), "n_units": 4},
     }
-    pooled = dict(shown["pooled"])
-    pooled_ci = pooled.pop("alpha_ci")
-    assert pooled == {"percent_agreement": 0.75, "percent_agreement_coded": 0.5,
-                      "cohen_kappa": pytest.approx(14 / 30), "krippendorff_alpha": 0.5,
-                      "n_units": 8}
-    nominal = dict(shown["nominal"])
-    nominal_ci = nominal.pop("alpha_ci")
-    assert nominal == {"percent_agreement": 0.5, "percent_agreement_coded": 0.5,
-                       "cohen_kappa": pytest.approx(3 / 11), "krippendorff_alpha":
-                       pytest.approx(1 / 3), "n_units": 4}
-    assert shown["per_code"]["A"]["alpha_ci"] == pytest.approx(
-        list(bootstrap_ci(krippendorff_alpha, CODE_A, n=200, seed=0)))
-    assert pooled_ci == pytest.approx(
-        list(bootstrap_ci(krippendorff_alpha, pooled_binary({"A": CODE_A, "B": CODE_B}),
-                          n=200, seed=0)))
-    assert nominal_ci == pytest.approx(
-        list(bootstrap_ci(krippendorff_alpha, CODE_SETS, n=200, seed=0)))
-    for interval in (pooled_ci, nominal_ci, shown["per_code"]["B"]["alpha_ci"]):
-        assert len(interval) == 2 and interval[0] <= interval[1]
-    assert report({"A": CODE_A}, n_boot=50)["nominal"] is None
+    assert shown["pooled"]["alpha_ci"] == pytest.approx(list(bootstrap_ci(
+        krippendorff_alpha, pooled_binary({"A": CODE_A, "B": CODE_B}), n=200, seed=0)))
+    assert shown["nominal"]["alpha_ci"] == pytest.approx(list(bootstrap_ci(
+        krippendorff_alpha, CODE_SETS, n=200, seed=0)))
+    # the same matrices as lists with None, and without a code-set matrix
+    as_lists = {code: [[None if np.isnan(v) else int(v) for v in row] for row in matrix]
+                for code, matrix in {"A": CODE_A, "B": CODE_B}.items()}
+    plain = report(as_lists, seed=0, n_boot=200)
+    assert plain["nominal"] is None
+    assert plain["per_code"] == shown["per_code"] and plain["pooled"] == shown["pooled"]
 
 
 def test_report_with_an_unused_code_and_three_coders():

@@ -44,7 +44,7 @@ _TOO_FEW_UNITS = ("Te weinig eenheden om overeenstemming te berekenen: geen enke
                   " door minstens twee codeurs gecodeerd.")
 _ALL_UNCODED = ("Te weinig eenheden om overeenstemming te berekenen: geen enkele eenheid is"
                 " door een van de codeurs gecodeerd.")
-_BOOT_CHUNK = 2_000_000   # drawn unit indices held in memory at once during a bootstrap
+_BOOT_CHUNK = 2_000_000   # bootstrap draws (unit indices or type counts) held at once
 
 
 class AgreementError(UserError):
@@ -66,6 +66,10 @@ class _Coded:
         self.values = values
         self.ordered = ordered
         self.index = {value: code for code, value in enumerate(values)}
+
+    @functools.cached_property
+    def unit_types(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        return _unit_types(self.codes)
 
     @property
     def coders(self) -> int:
@@ -122,11 +126,19 @@ def _value_counts(codes: np.ndarray, n_values: int) -> np.ndarray:
 
 
 def _unit_types(codes: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """The distinct columns (coders x types), each unit's type, and how many units per type."""
-    if codes.shape[1] == 0:
+    """The distinct columns (coders x types), how many units each type has, and the first unit
+    of each type."""
+    coders, units = codes.shape
+    if units == 0:
         return codes, np.zeros(0, np.int64), np.zeros(0, np.int64)
-    types, inverse, counts = np.unique(codes, axis=1, return_inverse=True, return_counts=True)
-    return types, inverse.ravel(), counts
+    base = int(codes.max(initial=-1)) + 2         # codes + 1 lie in [0, base)
+    if coders * math.log2(base) < 62:
+        # one integer per column: sorting those is much quicker than sorting columns
+        keys = (codes + 1).T @ (base ** np.arange(coders, dtype=np.int64))
+        _, first, counts = np.unique(keys, return_index=True, return_counts=True)
+    else:
+        _, first, counts = np.unique(codes, axis=1, return_index=True, return_counts=True)
+    return codes[:, first], counts, first
 
 
 # -- kernels: per-unit contributions and the statistic from their weighted sums -----------------
@@ -141,10 +153,6 @@ class _Kernel:
         self.features = features
         self.finish = finish
         self.size = size
-
-    def evaluate(self, weights: np.ndarray) -> np.ndarray:
-        sums = weights.astype(float) @ self.features
-        return self.finish(sums)
 
 
 def _percent_kernel(types: np.ndarray, coded: _Coded, skip_uncoded: bool,
@@ -256,13 +264,38 @@ def _alpha_kernel(types: np.ndarray, coded: _Coded, level: str) -> _Kernel:
     return _Kernel(features, finish, lambda sums: sums[:, :n_values].sum(axis=1))
 
 
-def _point(coded: _Coded, make: Callable[[np.ndarray], _Kernel], empty_message: str) -> float:
-    types, _, counts = _unit_types(coded.codes)
-    kernel = make(types)
-    sums = counts[None, :].astype(float) @ kernel.features
-    if kernel.size(sums)[0] == 0:
+def _point(coded: _Coded, kernel: Callable[[np.ndarray], _Kernel], empty_message: str) -> float:
+    types, counts, _ = coded.unit_types
+    made = kernel(types)
+    sums = counts[None, :].astype(float) @ made.features
+    if made.size(sums)[0] == 0:
         raise AgreementError(empty_message)
-    return float(kernel.finish(sums)[0])
+    return float(made.finish(sums)[0])
+
+
+def _percent_on(coded: _Coded, skip_uncoded: bool = False, uncoded: Hashable = 0) -> float:
+    _check_coders(coded)
+    if _pairable_units(coded) == 0:
+        raise AgreementError(_TOO_FEW_UNITS)
+    return _point(coded, lambda t: _percent_kernel(t, coded, skip_uncoded, uncoded),
+                  _ALL_UNCODED)
+
+
+def _kappa_on(coded: _Coded) -> float:
+    _check_coders(coded)
+    if coded.coders != 2:
+        raise AgreementError("Cohens kappa vergelijkt precies twee codeurs, maar er zijn er "
+                             f"{coded.coders}.")
+    return _point(coded, lambda t: _kappa_kernel(t, coded), _TOO_FEW_UNITS)
+
+
+def _alpha_on(coded: _Coded, level: str = "nominal") -> float:
+    _check_coders(coded)
+    return _point(coded, lambda t: _alpha_kernel(t, coded, level), _TOO_FEW_UNITS)
+
+
+def _pairable_units(coded: _Coded) -> int:
+    return int(((coded.codes >= 0).sum(axis=0) >= 2).sum())
 
 
 # -- the statistics ---------------------------------------------------------------------------
@@ -272,24 +305,14 @@ def percent_agreement(data: Any, *, skip_uncoded: bool = False, uncoded: Hashabl
 
     With skip_uncoded=True the units on which every coder present gave `uncoded` are left out
     (for a binary per-code matrix: the units nobody coded)."""
-    coded = _encode(data)
-    _check_coders(coded)
-    if _pairable_units(coded) == 0:
-        raise AgreementError(_TOO_FEW_UNITS)
-    return _point(coded, lambda t: _percent_kernel(t, coded, skip_uncoded, uncoded),
-                  _ALL_UNCODED)
+    return _percent_on(_encode(data), skip_uncoded, uncoded)
 
 
 def cohen_kappa(data: Any) -> float:
     """Cohen's kappa for exactly two coders (rows); units where either is missing are dropped.
 
     nan when the expected agreement is 1 (both coders used one and the same category)."""
-    coded = _encode(data)
-    _check_coders(coded)
-    if coded.coders != 2:
-        raise AgreementError("Cohens kappa vergelijkt precies twee codeurs, maar er zijn er "
-                             f"{coded.coders}.")
-    return _point(coded, lambda t: _kappa_kernel(t, coded), _TOO_FEW_UNITS)
+    return _kappa_on(_encode(data))
 
 
 def krippendorff_alpha(data: Any, level: str = "nominal") -> float:
@@ -301,20 +324,17 @@ def krippendorff_alpha(data: Any, level: str = "nominal") -> float:
     float('nan'), as with the `krippendorff` package."""
     if level not in LEVELS:
         raise ValueError(f"level must be one of {LEVELS}, not {level!r}")
-    coded = _encode(data)
-    _check_coders(coded)
-    return _point(coded, lambda t: _alpha_kernel(t, coded, level), _TOO_FEW_UNITS)
-
-
-def _pairable_units(coded: _Coded) -> int:
-    return int(((coded.codes >= 0).sum(axis=0) >= 2).sum())
+    return _alpha_on(_encode(data), level)
 
 
 # -- bootstrap --------------------------------------------------------------------------------
 
-def _kernel_maker(statistic: Callable) -> Callable[[_Coded], Callable[[np.ndarray], _Kernel]] | None:
+_Known = tuple[Callable[[_Coded], float], Callable[[_Coded, np.ndarray], _Kernel]]
+
+
+def _known(statistic: Callable) -> _Known | None:
     """For the statistics of this module (also as functools.partial with keyword arguments):
-    how to build their kernel; None for any other callable."""
+    the point estimate and the kernel, both on encoded data; None for any other callable."""
     func, kwargs = statistic, {}
     if isinstance(statistic, functools.partial):
         if statistic.args:
@@ -322,20 +342,40 @@ def _kernel_maker(statistic: Callable) -> Callable[[_Coded], Callable[[np.ndarra
         func, kwargs = statistic.func, dict(statistic.keywords)
     if func is krippendorff_alpha and set(kwargs) <= {"level"}:
         level = kwargs.get("level", "nominal")
-        return lambda coded: lambda t: _alpha_kernel(t, coded, level)
+        if level not in LEVELS:
+            raise ValueError(f"level must be one of {LEVELS}, not {level!r}")
+        return (lambda coded: _alpha_on(coded, level),
+                lambda coded, types: _alpha_kernel(types, coded, level))
     if func is percent_agreement and set(kwargs) <= {"skip_uncoded", "uncoded"}:
         skip, uncoded = kwargs.get("skip_uncoded", False), kwargs.get("uncoded", 0)
-        return lambda coded: lambda t: _percent_kernel(t, coded, skip, uncoded)
+        return (lambda coded: _percent_on(coded, skip, uncoded),
+                lambda coded, types: _percent_kernel(types, coded, skip, uncoded))
     if func is cohen_kappa and not kwargs:
-        return lambda coded: lambda t: _kappa_kernel(t, coded)
+        return _kappa_on, lambda coded, types: _kappa_kernel(types, coded)
     return None
 
 
-def _resamples(rng: np.random.Generator, units: int, n: int) -> Iterator[np.ndarray]:
-    """n resamples of unit indices (with replacement), in chunks of rows."""
-    chunk = max(1, _BOOT_CHUNK // max(units, 1))
+def _resample_weights(rng: np.random.Generator, type_counts: np.ndarray,
+                      n: int) -> Iterator[np.ndarray]:
+    """n bootstrap resamples of the units, in chunks, each as how often it drew a unit of each
+    type (resamples x types).
+
+    Drawing all U units with replacement gives type counts that are multinomial(U, counts/U);
+    with few types that is far quicker than drawing U indices per resample, with many types
+    (more than a fifth of the units) drawing indices and counting them is the quicker."""
+    units, n_types = int(type_counts.sum()), len(type_counts)
+    if n_types * 5 <= units:
+        chunk = max(1, _BOOT_CHUNK // n_types)
+        for start in range(0, n, chunk):
+            yield rng.multinomial(units, type_counts / units, size=min(chunk, n - start))
+        return
+    type_of = np.repeat(np.arange(n_types), type_counts)
+    chunk = max(1, _BOOT_CHUNK // units)
     for start in range(0, n, chunk):
-        yield rng.integers(0, units, size=(min(chunk, n - start), units))
+        rows = min(chunk, n - start)
+        slots = type_of[rng.integers(0, units, size=(rows, units))]
+        slots += (np.arange(rows) * n_types)[:, None]
+        yield np.bincount(slots.ravel(), minlength=rows * n_types).reshape(rows, n_types)
 
 
 def _as_array(data: Any) -> np.ndarray:
@@ -360,36 +400,52 @@ def bootstrap_ci(statistic: Callable[[Any], float], data: Any, *, n: int = 1000,
 
     Resamples where the statistic is undefined (nan, or AgreementError) are skipped; when all
     are, the interval is (nan, nan). Raises AgreementError when the statistic cannot be
-    computed on the data themselves. The statistics of this module (also wrapped in
-    functools.partial with keyword arguments) are computed as weighted sums of per-unit
-    contributions; any other callable gets each resample as a numpy array (an object array
-    for list input) and is called once per resample, on the same resamples."""
+    computed on the data themselves.
+
+    The statistics of this module (also wrapped in functools.partial with keyword arguments)
+    are computed as weighted sums of per-unit contributions. Any other callable is called once
+    per resample, on the same resamples, with the resampled matrix as a numpy array (an object
+    array for list input) whose drawn columns come grouped by their values: unit order is not
+    part of a resample."""
+    _check_bootstrap(n, level)
+    coded = _encode(data)
+    known = _known(statistic)
+    if known is not None:
+        point, kernel = known
+        point(coded)                          # raises AgreementError on unusable data
+        return _bootstrap(coded, n, seed, level, kernel=lambda t: kernel(coded, t))
+    statistic(data)
+    return _bootstrap(coded, n, seed, level, call=statistic, matrix=_as_array(data))
+
+
+def _check_bootstrap(n: int, level: float) -> None:
     if n < 1:
         raise ValueError("n must be at least 1")
     if not 0 < level < 1:
         raise ValueError("level must lie between 0 and 1")
-    statistic(data)                           # raises AgreementError on unusable data
+
+
+def _bootstrap(coded: _Coded, n: int, seed: int, level: float, *,
+               kernel: Callable[[np.ndarray], _Kernel] | None = None,
+               call: Callable[[Any], float] | None = None,
+               matrix: np.ndarray | None = None) -> tuple[float, float]:
+    """The percentile interval over n resamples: by weighted sums of a kernel's per-unit
+    features, or else by calling `call` on each resampled `matrix`."""
     rng = np.random.default_rng(seed)
-    make = _kernel_maker(statistic)
+    types, type_counts, first = coded.unit_types
     values: list[np.ndarray] = []
-    if make is not None:
-        coded = _encode(data)
-        types, type_of, _ = _unit_types(coded.codes)
-        kernel = make(coded)(types)
-        n_types = types.shape[1]
-        for draws in _resamples(rng, coded.units, n):
-            rows = len(draws)
-            slots = type_of[draws] + (np.arange(rows) * n_types)[:, None]
-            weights = np.bincount(slots.ravel(), minlength=rows * n_types).reshape(rows, n_types)
-            sums = weights.astype(float) @ kernel.features
-            values.append(np.where(kernel.size(sums) > 0, kernel.finish(sums), np.nan))
+    if kernel is not None:
+        made = kernel(types)
+        for weights in _resample_weights(rng, type_counts, n):
+            sums = weights.astype(float) @ made.features
+            values.append(np.where(made.size(sums) > 0, made.finish(sums), np.nan))
     else:
-        matrix = _as_array(data)
-        for draws in _resamples(rng, matrix.shape[1], n):
-            chunk = np.full(len(draws), np.nan)
-            for r, columns in enumerate(draws):
+        assert call is not None and matrix is not None
+        for weights in _resample_weights(rng, type_counts, n):
+            chunk = np.full(len(weights), np.nan)
+            for r, drawn in enumerate(weights):
                 try:
-                    chunk[r] = statistic(matrix[:, columns])
+                    chunk[r] = call(matrix[:, np.repeat(first, drawn)])
                 except AgreementError:
                     pass
             values.append(chunk)
@@ -421,27 +477,25 @@ def _defined(value: float) -> float | None:
     return None if math.isnan(value) else float(value)
 
 
-def _summary(data: Any, *, seed: int, n_boot: int, uncoded: Hashable = 0) -> dict:
+def _summary(coded: _Coded, *, seed: int, n_boot: int, uncoded: Hashable = 0) -> dict:
     """The statistics the app shows for one matrix; a statistic that is undefined is None."""
-    coded = _encode(data)
-
     def attempt(compute: Callable[[], float]) -> float | None:
         try:
             return _defined(compute())
         except AgreementError:
             return None
 
-    try:
-        low, high = bootstrap_ci(krippendorff_alpha, data, n=n_boot, seed=seed)
+    alpha = attempt(lambda: _alpha_on(coded))
+    interval: list[float | None] = [None, None]
+    if alpha is not None:
+        low, high = _bootstrap(coded, n_boot, seed, 0.95,
+                               kernel=lambda t: _alpha_kernel(t, coded, "nominal"))
         interval = [_defined(low), _defined(high)]
-    except AgreementError:
-        interval = [None, None]
     return {
-        "percent_agreement": attempt(lambda: percent_agreement(data)),
-        "percent_agreement_coded": attempt(
-            lambda: percent_agreement(data, skip_uncoded=True, uncoded=uncoded)),
-        "cohen_kappa": attempt(lambda: cohen_kappa(data)) if coded.coders == 2 else None,
-        "krippendorff_alpha": attempt(lambda: krippendorff_alpha(data)),
+        "percent_agreement": attempt(lambda: _percent_on(coded)),
+        "percent_agreement_coded": attempt(lambda: _percent_on(coded, True, uncoded)),
+        "cohen_kappa": attempt(lambda: _kappa_on(coded)) if coded.coders == 2 else None,
+        "krippendorff_alpha": alpha,
         "alpha_ci": interval,
         "n_units": _pairable_units(coded),
     }
@@ -459,15 +513,16 @@ def report(per_code: Mapping[str, Any], *, nominal: Any = None, seed: int = 0,
     "percent_agreement_coded"). Statistics that are undefined for a code are None; the report
     as a whole raises AgreementError when there are fewer than two coders or no unit that two
     coders coded."""
-    pooled = pooled_binary(per_code)
-    pooled_coded = _encode(pooled)
-    _check_coders(pooled_coded)
-    if _pairable_units(pooled_coded) == 0:
+    _check_bootstrap(n_boot, 0.95)
+    pooled = _encode(pooled_binary(per_code))
+    _check_coders(pooled)
+    if _pairable_units(pooled) == 0:
         raise AgreementError(_TOO_FEW_UNITS)
     return {
-        "per_code": {code: _summary(matrix, seed=seed, n_boot=n_boot)
+        "per_code": {code: _summary(_encode(np.asarray(matrix, dtype=float)), seed=seed,
+                                    n_boot=n_boot)
                      for code, matrix in per_code.items()},
         "pooled": _summary(pooled, seed=seed, n_boot=n_boot),
-        "nominal": None if nominal is None else _summary(nominal, seed=seed, n_boot=n_boot,
-                                                         uncoded=nominal_uncoded),
+        "nominal": None if nominal is None else _summary(_encode(nominal), seed=seed,
+                                                         n_boot=n_boot, uncoded=nominal_uncoded),
     }
