@@ -1196,3 +1196,32 @@ def test_reports_page_makes_a_word_report(demo_users, demo_store):
     form_button(at, "Rapport maken").click().run()
     no_exception(at)
     assert [b.label for b in at.get("download_button")] == ["Download Word (.docx)"]
+
+
+# -- Overeenstemming --------------------------------------------------------------------------
+
+def test_agreement_page_reports_and_settles(demo_users, demo_store):
+    admin, olga = demo_users["beheerder"], demo_users["onderzoeker"]
+    project_id, doc_id, text = _demo_document(demo_store, admin)
+    assert [i.value for i in run_page("qual_agreement.py", admin).info][0].startswith(
+        "Overeenstemming vraagt om minstens twee codeurs")
+    projects.add_member(demo_store, admin, project_id, olga.id)
+    steun = next(c["id"] for c in codebook.codes(demo_store, admin, project_id)
+                 if c["name"] == "Informele steun")
+    for who, quote in ((admin, "Via mijn buurvrouw."), (olga, "Via mijn buurvrouw."),
+                       (olga, "Ik durfde eerst niet, mijn Nederlands is niet zo goed.")):
+        start = text.index(quote)
+        codings.add_coding(demo_store, who, doc_id, steun, start, start + len(quote))
+    at = run_page("qual_agreement.py", admin)
+    no_exception(at)
+    table = at.dataframe[0].value
+    assert list(table["Code"]) == ["Informele steun", "Ontmoetingsplek", "Taalbarrière",
+                                   "Vertrouwen in instanties", "Wachtlijsten", "Alle codes samen"]
+    steun_row = table.iloc[0]
+    assert (steun_row["Eenheden"], steun_row["% overeenstemming"]) == (17, 16 / 17)
+    widget(at.selectbox, "Code").set_value(steun).run()
+    no_exception(at)
+    assert "Ik durfde eerst niet, mijn Nederlands is niet zo goed." in [t.value for t in at.text]
+    form_button(at, "Besluit: niet deze code").click().run()
+    no_exception(at)
+    assert [s.value for s in at.success] == ["Vastgelegd als consensus."]

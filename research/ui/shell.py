@@ -52,6 +52,8 @@ PAGES = [
     PageSpec("Kwalitatief", "qual_axial.py", "Axiaal en selectief", ":material/hub:",
              "qual.read"),
     PageSpec("Kwalitatief", "qual_compare.py", "Vergelijken", ":material/compare:", "qual.read"),
+    PageSpec("Kwalitatief", "qual_agreement.py", "Overeenstemming", ":material/handshake:",
+             "qual.read"),
     PageSpec("Kwalitatief", "qual_reports.py", "Rapporten", ":material/description:",
              "qual.read"),
     PageSpec("Monitor", "survey_results.py", "Resultaten", ":material/bar_chart:", "survey.read"),

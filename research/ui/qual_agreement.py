@@ -1,0 +1,91 @@
+"""Overeenstemming: agreement between coders (percent, Cohen's kappa, Krippendorff's alpha with
+95% intervals) and the units where they differ, settled by the team."""
+
+import pandas as pd
+import streamlit as st
+
+from research.qual import codebook, codings, documents, intercoder, projects
+from research.ui import shell, widgets
+
+store, user = shell.guard("qual.read")
+st.title("Overeenstemming")
+project_id = widgets.pick_project(store, user)
+coders = {r["id"]: r["username"] for r in codings.coders(store, user, project_id)}
+if len(coders) < 2:
+    st.info("Overeenstemming vraagt om minstens twee codeurs die in dit project hebben "
+            "gecodeerd. Zet onder Projecten *Blind coderen* aan en laat twee leden hetzelfde "
+            "document coderen.")
+    st.stop()
+docs = {d["id"]: d["name"] for d in documents.documents(store, user, project_id)}
+codes = {c["id"]: c["name"] for c in codebook.codes(store, user, project_id)}
+sets = {s["id"]: s["name"] for s in codebook.code_sets(store, user, project_id)}
+
+columns = st.columns(2)
+chosen_coders = columns[0].multiselect("Codeurs", list(coders), format_func=coders.get,
+                                       default=list(coders)[:2])
+unit = columns[1].radio("Eenheid", list(intercoder.UNITS), format_func=intercoder.UNITS.get,
+                        horizontal=True)
+chosen_docs = st.multiselect("Documenten", list(docs), format_func=docs.get,
+                             placeholder="Alle documenten")
+which = st.radio("Codes", ["alle", "kies", "set"], horizontal=True,
+                 format_func={"alle": "Alle codes", "kies": "Gekozen codes",
+                              "set": "Een codeset (codes sluiten elkaar uit)"}.get)
+chosen_codes = st.multiselect("Welke codes", list(codes), format_func=codes.get) \
+    if which == "kies" else None
+chosen_set = st.selectbox("Codeset", list(sets), format_func=sets.get) \
+    if which == "set" and sets else None
+
+
+def row(name: str, stats: dict | None) -> dict:
+    """One line of the results table."""
+    stats = stats or {}
+    low, high = stats.get("alpha_ci") or (None, None)
+    return {"Code": name, "Eenheden": stats.get("n_units"),
+            "% overeenstemming": stats.get("percent_agreement"),
+            "% zonder ongecodeerd": stats.get("percent_agreement_coded"),
+            "Cohens kappa": stats.get("cohen_kappa"),
+            "Krippendorffs alfa": stats.get("krippendorff_alpha"),
+            "95%-interval": "" if low is None else f"{low:.3f} – {high:.3f}"}
+
+
+with shell.reported():
+    result = intercoder.compare(store, user, project_id, coder_ids=chosen_coders, unit=unit,
+                                document_ids=chosen_docs or None, code_ids=chosen_codes,
+                                set_id=chosen_set)
+    rows = [row(name, stats) for name, stats in result["per_code"].items()]
+    rows.append(row("Alle codes samen", result["pooled"]))
+    if which == "set" and result["nominal"]:
+        rows.append(row("Codeset (nominaal)", result["nominal"]))
+    st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch", column_config={
+        c: st.column_config.NumberColumn(format="%.3f") for c in
+        ["% overeenstemming", "% zonder ongecodeerd", "Cohens kappa", "Krippendorffs alfa"]})
+    st.caption("Een codeur die een document niet heeft gecodeerd, telt daar als ontbrekend. "
+               "Kappa alleen bij twee codeurs; het interval is een bootstrap over eenheden.")
+
+    st.subheader("Verschillen bespreken")
+    code_id = st.selectbox("Code", list(codes), format_func=codes.get, key="disagree_code")
+    found = intercoder.disagreements(store, user, project_id, code_id, coder_ids=chosen_coders,
+                                     unit=unit, document_ids=chosen_docs or None)
+    st.caption(shell.count(len(found), "eenheid waarop de codeurs verschillen",
+                           "eenheden waarop de codeurs verschillen"))
+    editable = projects.can_write(store, user, project_id)
+    for n, unit_row in enumerate(found[:100]):
+        with st.container(border=True):
+            st.caption(shell.plain(unit_row["document"]))
+            st.text(unit_row["text"])
+            cells = st.columns(len(unit_row["coders"]))
+            for cell, (coder, given) in zip(cells, unit_row["coders"].items()):
+                cell.write(f"**{shell.plain(coder)}**: "
+                           + {True: "gecodeerd", False: "niet gecodeerd",
+                              None: "niet beoordeeld"}[given])
+            if editable:
+                note = st.text_input("Toelichting (memo)", key=f"note_{n}")
+                left, right = st.columns(2)
+                if left.button("Besluit: wel deze code", key=f"yes_{n}"):
+                    intercoder.settle(store, user, unit_row["document_id"], unit_row["start"],
+                                      unit_row["end"], code_id, True, note)
+                    st.success("Vastgelegd als consensus.")
+                if right.button("Besluit: niet deze code", key=f"no_{n}"):
+                    intercoder.settle(store, user, unit_row["document_id"], unit_row["start"],
+                                      unit_row["end"], code_id, False, note)
+                    st.success("Vastgelegd als consensus.")
