@@ -11,6 +11,11 @@
     python -m research qual export-qdpx --project P OUT | export-qdc --project P OUT
     python -m research qual codings --project P [--json]
     python -m research qual codebook-save --project P OUT.yaml | codebook-load --project P IN
+    python -m research qual agreement --project P --coders A,B[,C] [--unit U] [--codes C1,C2 |
+                                      --set S] [--json]
+    python -m research qual saturation --project P [--base N --run N --threshold F] [--json]
+    python -m research qual cooccurrence --project P [--mode M] [--window N] [--json]
+    python -m research qual report --project P --format docx|xlsx|html [--code C] OUT
     python -m research backup OUT
     python -m research restore IN
 
@@ -34,8 +39,9 @@ from research.config import db_path
 from research.schema import open_store
 from research.setup import admin_password_notice, prepare
 from research.storage import Store
-from research.qual import (codebook, codings, documents, exchange, intake, projects,
-                           pseudonyms, transcripts)
+from research.qual import (codebook, codings, comparison, documents, exchange, intake,
+                           intercoder, projects, pseudonyms, reports, saturation,
+                           transcripts)
 from research.tracker import contacts, dates, questions, similarity, themes
 
 
@@ -270,6 +276,93 @@ def cmd_qual_codebook_load(store: Store, args: argparse.Namespace) -> None:
           f"{result['codesets']} codesets.")
 
 
+def _names(text: str | None) -> list[str]:
+    return [part.strip() for part in (text or "").split(",") if part.strip()]
+
+
+def _code_ids(store: Store, user: accounts.User, project_id: int, names: list[str]) -> list[int]:
+    known = {c["name"]: c["id"] for c in codebook.codes(store, user, project_id)}
+    missing = [n for n in names if n not in known]
+    if missing:
+        raise UserError(f"Onbekende code(s): {', '.join(missing)}.")
+    return [known[n] for n in names]
+
+
+def cmd_qual_agreement(store: Store, args: argparse.Namespace) -> None:
+    user = _acting(store, args)
+    project_id = projects.find(store, user, args.project)
+    coder_ids = [_user(store, name).id for name in _names(args.coders)]
+    set_id = None
+    if args.set:
+        sets = {s["name"]: s["id"] for s in codebook.code_sets(store, user, project_id)}
+        if args.set not in sets:
+            raise UserError(f"Er is geen codeset '{args.set}'.")
+        set_id = sets[args.set]
+    result = intercoder.compare(store, user, project_id, coder_ids=coder_ids, unit=args.unit,
+                                code_ids=_code_ids(store, user, project_id, _names(args.codes))
+                                or None, set_id=set_id)
+    chosen = result["nominal"] if set_id is not None and result["nominal"] else result["pooled"]
+    summary = {"coders": result["coders"], "unit": args.unit,
+               "percent_agreement": chosen["percent_agreement"],
+               "cohen_kappa": chosen["cohen_kappa"],
+               "krippendorff_alpha": chosen["krippendorff_alpha"],
+               "alpha_ci": chosen["alpha_ci"], "n_units": chosen["n_units"],
+               "per_code": result["per_code"]}
+    if args.json:
+        _print_json(summary)
+        return
+    print(f"Codeurs: {', '.join(result['coders'])}; eenheid: {args.unit}; "
+          f"{summary['n_units']} eenheden")
+    for name, stats in [*result["per_code"].items(), ("(samen)", chosen)]:
+        alpha, ci = stats["krippendorff_alpha"], stats["alpha_ci"]
+        print(f"  {name}: {_fmt(stats['percent_agreement'])} overeenstemming, kappa "
+              f"{_fmt(stats['cohen_kappa'])}, alfa {_fmt(alpha)} "
+              f"[{_fmt(ci[0])}, {_fmt(ci[1])}]")
+
+
+def _fmt(value) -> str:
+    return "-" if value is None else f"{value:.3f}"
+
+
+def cmd_qual_saturation(store: Store, args: argparse.Namespace) -> None:
+    user = _acting(store, args)
+    project_id = projects.find(store, user, args.project)
+    points = saturation.curve(store, user, project_id)
+    verdict = saturation.assess(points, base=args.base, run=args.run_length,
+                                threshold=args.threshold)
+    if args.json:
+        _print_json({"documents": points, **verdict})
+        return
+    for n, point in enumerate(points, 1):
+        print(f"{n:>3}. {point['document']}: {point['new']} nieuw, {point['cumulative']} totaal")
+    print(verdict["statement"])
+
+
+def cmd_qual_cooccurrence(store: Store, args: argparse.Namespace) -> None:
+    user = _acting(store, args)
+    project_id = projects.find(store, user, args.project)
+    result = comparison.cooccurrence(store, user, project_id, args.mode, window=args.window)
+    names = [c["name"] for c in result["codes"]]
+    pairs = [{"code_a": names[i], "code_b": names[j], "count": result["counts"][i][j],
+              "coefficient": result["coefficient"][i][j]}
+             for i in range(len(names)) for j in range(i + 1, len(names))
+             if result["counts"][i][j]]
+    if args.json:
+        _print_json({"mode": args.mode, "codes": names, "counts": result["counts"],
+                     "coefficient": result["coefficient"], "pairs": pairs})
+        return
+    for pair in sorted(pairs, key=lambda p: -p["count"]):
+        print(f"{pair['count']:>5}  {pair['coefficient']:.3f}  {pair['code_a']} + {pair['code_b']}")
+
+
+def cmd_qual_report(store: Store, args: argparse.Namespace) -> None:
+    user = _acting(store, args)
+    project_id = projects.find(store, user, args.project)
+    code_id = _code_ids(store, user, project_id, [args.code])[0] if args.code else None
+    Path(args.out).write_bytes(reports.render(store, user, project_id, args.format, code_id))
+    print(f"Geschreven: {args.out}")
+
+
 def cmd_qual_codings(store: Store, args: argparse.Namespace) -> None:
     user = _acting(store, args)
     project_id = projects.find(store, user, args.project)
@@ -385,6 +478,37 @@ def parser() -> argparse.ArgumentParser:
     load.add_argument("file")
     load.add_argument("--user")
     load.set_defaults(run=cmd_qual_codebook_load)
+    agree = qual_cmds.add_parser("agreement", help="overeenstemming tussen codeurs")
+    agree.add_argument("--project", required=True)
+    agree.add_argument("--coders", required=True, help="gebruikersnamen, komma's ertussen")
+    agree.add_argument("--unit", default="zin", choices=["zin", "beurt", "alinea", "teken"])
+    agree.add_argument("--codes", help="codenamen, komma's ertussen (standaard: alle)")
+    agree.add_argument("--set", help="een codeset (codes sluiten elkaar uit)")
+    agree.add_argument("--user")
+    agree.add_argument("--json", action="store_true")
+    agree.set_defaults(run=cmd_qual_agreement)
+    sat = qual_cmds.add_parser("saturation", help="verzadiging (Guest, Namey & Chen 2020)")
+    sat.add_argument("--project", required=True)
+    sat.add_argument("--base", type=int, default=4)
+    sat.add_argument("--run", dest="run_length", type=int, default=2)
+    sat.add_argument("--threshold", type=float, default=0.05)
+    sat.add_argument("--user")
+    sat.add_argument("--json", action="store_true")
+    sat.set_defaults(run=cmd_qual_saturation)
+    co = qual_cmds.add_parser("cooccurrence", help="codes die samen voorkomen")
+    co.add_argument("--project", required=True)
+    co.add_argument("--mode", default="overlap", choices=["overlap", "beurt", "zinnen"])
+    co.add_argument("--window", type=int, default=1)
+    co.add_argument("--user")
+    co.add_argument("--json", action="store_true")
+    co.set_defaults(run=cmd_qual_cooccurrence)
+    rep = qual_cmds.add_parser("report", help="rapport als Word, Excel of HTML")
+    rep.add_argument("--project", required=True)
+    rep.add_argument("--format", required=True, choices=["docx", "xlsx", "html"])
+    rep.add_argument("--code", help="alleen deze code met haar subcodes")
+    rep.add_argument("out")
+    rep.add_argument("--user")
+    rep.set_defaults(run=cmd_qual_report)
 
     back = commands.add_parser("backup", help="consistente kopie maken (ook terwijl de app draait)")
     back.add_argument("out", help="nieuw bestand voor de kopie")

@@ -104,3 +104,46 @@ def test_codebook_save_and_load(cli, project, tmp_path):
     assert saved.read_text(encoding="utf-8").startswith("codes:\n- naam: Drempels\n")
     status, _, err = cli("qual", "codebook-load", "--project", project, str(tmp_path / "x.yaml"))
     assert (status, err) == (1, "Fout: x.yaml kan niet worden gelezen.\n")
+
+
+def test_agreement_saturation_cooccurrence_and_report(cli, project, tmp_path, db_path):
+    from research import accounts
+    from research.accounts import SYSTEM_USER
+    from research.qual import codebook, codings, documents, projects
+    from conftest import PASSWORD
+    store = open_store(db_path)
+    project_id = store.value("SELECT id FROM projects WHERE name = 'Studie'")
+    a = accounts.create_user(store, SYSTEM_USER, "anne", "onderzoeker", PASSWORD)
+    b = accounts.create_user(store, SYSTEM_USER, "bart", "onderzoeker", PASSWORD)
+    for member in (a, b):
+        projects.add_member(store, SYSTEM_USER, project_id, member.id)
+    text = "Ik wacht. Zij helpt. Ik ben bang. Het gaat."
+    doc = documents.add_document(store, SYSTEM_USER, project_id, "Interview 1", text)
+    wait = codebook.add_code(store, SYSTEM_USER, project_id, "Wachten")
+    steun = codebook.add_code(store, SYSTEM_USER, project_id, "Steun")
+    codings.add_coding(store, a, doc, wait, 0, 9)
+    codings.add_coding(store, b, doc, wait, 0, 9)
+    codings.add_coding(store, a, doc, steun, 0, 9)
+    codings.add_coding(store, a, doc, steun, 10, 20)
+    codings.add_coding(store, b, doc, steun, 10, 20)
+
+    status, out, _ = cli("qual", "agreement", "--project", "Studie", "--coders", "anne,bart",
+                         "--unit", "zin", "--json")
+    assert status == 0
+    result = json.loads(out)
+    assert (result["coders"], result["n_units"], result["percent_agreement"]) == (
+        ["anne", "bart"], 8, 0.875)
+    assert result["per_code"]["Wachten"]["cohen_kappa"] == 1.0
+    assert set(result) == {"coders", "unit", "percent_agreement", "cohen_kappa",
+                           "krippendorff_alpha", "alpha_ci", "n_units", "per_code"}
+    status, out, _ = cli("qual", "saturation", "--project", "Studie", "--json")
+    assert json.loads(out)["statement"].startswith("Nog geen oordeel: er zijn 1 documenten")
+    status, out, _ = cli("qual", "cooccurrence", "--project", "Studie", "--json")
+    # Only codings by the same coder pair up: anne's Wachten and Steun on sentence 1.
+    assert json.loads(out)["pairs"] == [{"code_a": "Steun", "code_b": "Wachten", "count": 1,
+                                        "coefficient": 0.25}]
+    report = tmp_path / "rapport.docx"
+    assert cli("qual", "report", "--project", "Studie", "--format", "docx", str(report))[0] == 0
+    assert report.read_bytes()[:2] == b"PK"
+    status, _, err = cli("qual", "agreement", "--project", "Studie", "--coders", "anne,zoe")
+    assert (status, err) == (1, "Fout: Er is geen account 'zoe'.\n")

@@ -32,7 +32,8 @@ def _codings(store: Store, user: User, project_id: int, coders: list[int] | None
         where = f" AND g.created_by IN ({', '.join('?' * len(chosen)) or 'NULL'})"
         params = chosen
     return store.rows(
-        "SELECT g.id, g.document_id, g.code_id, g.start_pos, g.end_pos FROM codings g"
+        "SELECT g.id, g.document_id, g.code_id, g.start_pos, g.end_pos, g.created_by"
+        " FROM codings g"
         f" JOIN documents d ON d.id = g.document_id WHERE d.project_id = ?{where}"
         " ORDER BY g.document_id, g.start_pos", [project_id, *params])
 
@@ -48,8 +49,9 @@ def _unit_index(store: Store, table: str, project_id: int) -> dict[int, list[int
 
 
 def _pairs(rows: list[dict], mode: str, window: int, sentences: dict[int, list[int]]):
-    """Yield pairs of codings (of different codes) that co-occur: overlap or within N
-    sentences. A sweep per document keeps this near-linear in the number of codings."""
+    """Yield pairs of codings (of different codes, by the same coder: two coders' codings
+    meeting says nothing about the codes) that co-occur: overlap or within N sentences. A
+    sweep per document keeps this near-linear in the number of codings."""
     by_document: dict[int, list[dict]] = defaultdict(list)
     for row in rows:
         by_document[row["document_id"]].append(row)
@@ -66,7 +68,8 @@ def _pairs(rows: list[dict], mode: str, window: int, sentences: dict[int, list[i
         for first, last, row in spans:
             active = [a for a in active if a[1] + reach >= first]
             for other in active:
-                if other[2]["code_id"] != row["code_id"]:
+                if other[2]["code_id"] != row["code_id"] and \
+                        other[2]["created_by"] == row["created_by"]:
                     yield other[2], row
             active.append((first, last, row))
 
