@@ -14,7 +14,8 @@ import pandas as pd
 
 from research import accounts
 from research.accounts import SYSTEM_USER
-from research.qual import cases, codebook, codings, documents, memos, projects, transcripts
+from research.qual import (axial, cases, codebook, codings, documents, memos, projects,
+                           transcripts)
 from research.storage import Store, Tx
 from research.survey import monitors
 from research.tracker import questions
@@ -55,6 +56,38 @@ Moderator: Zijn er dingen die beter kunnen?
 Deelnemer B: De openingstijden. Het buurthuis is 's middags dicht, juist als de kinderen uit school komen.
 Deelnemer C: En de wachtlijst voor de taalles is lang. Ik sta er al vier maanden op.
 """),
+    ("Interview 03 - vrijwilliger Geuzenveld", "interview", "2026-03-12", """\
+Interviewer: Wat doet u als vrijwilliger in de buurtkamer?
+Respondent 3: Ik help mensen met formulieren en brieven. Veel bewoners snappen de taal van de gemeente niet.
+Interviewer: Hoe komen mensen bij u terecht?
+Respondent 3: Via via. Een buurvrouw neemt iemand mee, of de kinderen vertellen het op school.
+Interviewer: Wat hoort u het vaakst?
+Respondent 3: Dat ze al maanden wachten op een antwoord. En dat ze de instanties niet meer geloven.
+"""),
+    ("Interview 04 - moeder Noord", "interview", "2026-03-19", """\
+Interviewer: Hoe bent u bij het buurthuis gekomen?
+Respondent 4: Een andere moeder van school nam me mee. Nu kom ik elke week.
+Interviewer: Wat betekent het voor u?
+Respondent 4: Het is een plek waar ik even niet alleen ben. We helpen elkaar met de kinderen.
+Interviewer: Heeft u hulp gezocht bij de gemeente?
+Respondent 4: Ja, maar de wachtlijst voor de cursus was een jaar. Ik durf het niet meer te vragen.
+"""),
+    ("Interview 05 - buurtwerker Zuidoost", "interview", "2026-04-02", """\
+Interviewer: Wat ziet u in uw werk in Zuidoost?
+Respondent 5: Mensen vinden de weg naar hulp via elkaar, niet via het loket.
+Interviewer: Waarom niet via het loket?
+Respondent 5: Taal speelt mee, maar vooral vertrouwen. Ze zijn te vaak van het kastje naar de muur gestuurd.
+Interviewer: En de buurtkamer?
+Respondent 5: Die is laagdrempelig. Je kunt zonder afspraak binnenlopen.
+"""),
+    ("Interview 06 - bewoner Noord", "interview", "2026-04-16", """\
+Interviewer: Hoe lang woont u al in Noord?
+Respondent 6: Twintig jaar. Ik ken veel mensen hier.
+Interviewer: Waar gaat u heen als u hulp nodig heeft?
+Respondent 6: Eerst naar mijn buren. Bij de gemeente wacht je maanden en dan hoor je niets.
+Interviewer: Komt u in het buurthuis?
+Respondent 6: Voor de koffie, ja. Daar hoor je wat er speelt.
+"""),
 ]
 
 CODES = [
@@ -84,6 +117,19 @@ CODINGS = [
     (2, "Informele steun", "de informatie komt via andere ouders, niet via de instanties"),
     (2, "Vertrouwen in instanties", "Dat had niemand van de gemeente me verteld."),
     (2, "Wachtlijsten", "En de wachtlijst voor de taalles is lang. Ik sta er al vier maanden op."),
+    (3, "Taalbarrière", "Veel bewoners snappen de taal van de gemeente niet."),
+    (3, "Informele steun", "Een buurvrouw neemt iemand mee"),
+    (3, "Wachtlijsten", "Dat ze al maanden wachten op een antwoord."),
+    (3, "Vertrouwen in instanties", "En dat ze de instanties niet meer geloven."),
+    (4, "Informele steun", "Een andere moeder van school nam me mee."),
+    (4, "Ontmoetingsplek", "Het is een plek waar ik even niet alleen ben."),
+    (4, "Wachtlijsten", "de wachtlijst voor de cursus was een jaar"),
+    (5, "Informele steun", "Mensen vinden de weg naar hulp via elkaar, niet via het loket."),
+    (5, "Vertrouwen in instanties", "Ze zijn te vaak van het kastje naar de muur gestuurd."),
+    (5, "Ontmoetingsplek", "Je kunt zonder afspraak binnenlopen."),
+    (6, "Informele steun", "Eerst naar mijn buren."),
+    (6, "Wachtlijsten", "Bij de gemeente wacht je maanden en dan hoor je niets."),
+    (6, "Ontmoetingsplek", "Voor de koffie, ja. Daar hoor je wat er speelt."),
 ]
 
 
@@ -110,10 +156,29 @@ def _load_qual(store: Store) -> None:
     memos.add_memo(store, SYSTEM_USER, project_id, "Opzet van de studie",
                    "Open coderen van drie gesprekken; daarna vergelijken tussen bewoners en "
                    "professionals. *Verzonnen demomemo.*", kind="methode")
+    _relate_codes(store, project_id, code_ids)
     memos.add_memo(store, SYSTEM_USER, project_id, "Informele steun als brug",
                    "Steun van buren en vrijwilligers lijkt de weg naar instanties te openen; "
                    "nagaan of dit ook in Noord zo is.", kind="theorie", target="code",
                    target_id=code_ids["Informele steun"])
+
+
+def _relate_codes(store: Store, project_id: int, code_ids: dict[str, int]) -> None:
+    """A start of axial coding: stages, a phenomenon and two grounded relations."""
+    types = {t["name"]: t["id"] for t in axial.relation_types(store, SYSTEM_USER, project_id)}
+    for name in ("Vertrouwen in instanties", "Wachtlijsten", "Informele steun"):
+        codebook.update_code(store, SYSTEM_USER, code_ids[name], stage="axiaal")
+    codebook.update_code(store, SYSTEM_USER, code_ids["Vertrouwen in instanties"],
+                         paradigm_role="fenomeen")
+    grounds = [r["id"] for r in store.rows(
+        "SELECT id FROM codings WHERE code_id IN (?, ?) ORDER BY id LIMIT 2",
+        [code_ids["Wachtlijsten"], code_ids["Vertrouwen in instanties"]])]
+    axial.add_relation(store, SYSTEM_USER, code_ids["Wachtlijsten"],
+                       code_ids["Vertrouwen in instanties"], types["is oorzaak van"],
+                       "Wie maanden wacht, verliest het vertrouwen.", grounds)
+    axial.add_relation(store, SYSTEM_USER, code_ids["Informele steun"],
+                       code_ids["Vertrouwen in instanties"], types["is strategie voor"],
+                       "Bewoners zoeken hulp via elkaar in plaats van via het loket.")
 
 
 def _describe_cases(store: Store, project_id: int) -> None:
@@ -125,6 +190,8 @@ def _describe_cases(store: Store, project_id: int) -> None:
     roles = {"Interviewer": ("onderzoeker", None), "Moderator": ("onderzoeker", None),
              "Respondent 1": ("bewoner", "Nieuw-West"),
              "Respondent 2": ("professional", "Nieuw-West"),
+             "Respondent 3": ("professional", "Nieuw-West"), "Respondent 4": ("bewoner", "Noord"),
+             "Respondent 5": ("professional", "Zuidoost"), "Respondent 6": ("bewoner", "Noord"),
              "Deelnemer A": ("bewoner", "Noord"), "Deelnemer B": ("bewoner", "Noord"),
              "Deelnemer C": ("bewoner", "Noord")}
     rows = [{"id": case["id"], "Rol": roles[case["name"]][0],

@@ -24,7 +24,7 @@ def test_demo_counts(demo_store):
     found = counts(demo_store)
     assert {k: found[k] for k in ("projects", "documents", "codes", "codings", "monitors",
                                   "waves", "frame_units", "questions", "variables")} == {
-        "projects": 1, "documents": 3, "codes": 5, "codings": 17, "monitors": 1, "waves": 2,
+        "projects": 1, "documents": 7, "codes": 5, "codings": 30, "monitors": 1, "waves": 2,
         "frame_units": 48, "questions": 13, "variables": 4}
     assert demo_store.value("SELECT value FROM meta WHERE key = 'demo_loaded'") == "1"
 
@@ -69,7 +69,7 @@ def test_every_demo_coding_covers_its_quoted_passage(demo_store):
             found[(passage["document"], name, passage["passage"])] += 1
     expected = Counter((demo.INTERVIEWS[index][0], code, quote)
                        for index, code, quote in demo.CODINGS)
-    assert sum(expected.values()) == 17
+    assert sum(expected.values()) == 30
     assert found == expected
 
 
@@ -81,9 +81,10 @@ def test_demo_documents_are_read_as_transcripts(demo_store):
         for name, kind, held_on, text in demo.INTERVIEWS]
     assert [r["name"] for r in demo_store.rows("SELECT name FROM cases ORDER BY name")] == [
         "Deelnemer A", "Deelnemer B", "Deelnemer C", "Interviewer", "Moderator",
-        "Respondent 1", "Respondent 2"]
-    assert demo_store.value("SELECT count(*) FROM turns") == 25
-    assert demo_store.value("SELECT count(*) FROM attribute_values") == 12
+        "Respondent 1", "Respondent 2", "Respondent 3", "Respondent 4", "Respondent 5",
+        "Respondent 6"]
+    assert demo_store.value("SELECT count(*) FROM turns") == 49
+    assert demo_store.value("SELECT count(*) FROM attribute_values") == 20
 
 
 def test_demo_questions_per_wijk(demo_store):
@@ -108,4 +109,4 @@ def test_demo_load_is_one_transaction(store, monkeypatch):
 
     monkeypatch.setattr(demo, "_load_questions", original)
     assert demo.load(store) is True
-    assert counts(store)["codings"] == 17
+    assert counts(store)["codings"] == 30

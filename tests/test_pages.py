@@ -178,7 +178,7 @@ def test_router_right_password_runs_the_start_page(demo_store):
     # One card per section the beheerder may open, each with a figure from the demo data.
     assert [h.value for h in at.subheader] == ["Kwalitatief", "Monitor", "Wijk", "Beheer"]
     assert [m.value for m in at.markdown][-4:] == [
-        "1 project, 17 gecodeerde fragmenten", "1 monitor, 2 metingen", "13 bewonersvragen",
+        "1 project, 30 gecodeerde fragmenten", "1 monitor, 2 metingen", "13 bewonersvragen",
         "1 account"]
     assert at.session_state["auth"]["user_id"] == accounts.find_user(demo_store, "admin").id
     assert [c.value for c in at.sidebar.caption] == ["Ingelogd als **Beheerder** · Beheerder"]
@@ -450,9 +450,11 @@ def test_beheerder_sees_the_demo_project(demo_users, demo_store):
     docs = at.dataframe[1].value
     assert list(docs["Document"]) == [
         "Interview 01 - bewoner Geuzenveld", "Interview 02 - jongerenwerker Slotermeer",
-        "Focusgroep 01 - ouders Noord"]
-    assert list(docs["Sprekers"]) == [2, 2, 4]
-    assert list(docs["Gepseudonimiseerd"]) == ["nee", "nee", "nee"]
+        "Focusgroep 01 - ouders Noord", "Interview 03 - vrijwilliger Geuzenveld",
+        "Interview 04 - moeder Noord", "Interview 05 - buurtwerker Zuidoost",
+        "Interview 06 - bewoner Noord"]
+    assert list(docs["Sprekers"]) == [2, 2, 4, 2, 2, 2, 2]
+    assert list(docs["Gepseudonimiseerd"]) == ["nee"] * 7
     assert [b.label for b in at.get("download_button")] == ["Exporteren als REFI-QDA (.qdpx)"]
 
 
@@ -1001,7 +1003,7 @@ def test_passages_page_shows_a_code_with_context_and_compares_groups(demo_users,
     assert titles(at) == ["Fragmenten"]
     widget(at.selectbox, "Code").set_value(wacht).run()
     no_exception(at)
-    assert "4 fragmenten in 3 documenten" in [c.value for c in at.caption]
+    assert "7 fragmenten in 6 documenten" in [c.value for c in at.caption]
     assert "**Ik wacht al acht maanden op schuldhulp\\. Ze zeggen steeds dat er een " \
            "wachtlijst is\\.**" in [m.value for m in at.markdown]
     # One code in two groups of cases: professionals against residents.
@@ -1011,7 +1013,7 @@ def test_passages_page_shows_a_code_with_context_and_compares_groups(demo_users,
     widget(at.selectbox, "Waarde rechts").set_value("professional").run()
     no_exception(at)
     assert [c.value for c in at.caption if "fragment" in c.value] == [
-        "2 fragmenten in 2 documenten", "2 fragmenten in 1 document"]
+        "4 fragmenten in 4 documenten", "3 fragmenten in 2 documenten"]
 
 
 def test_search_page_finds_by_lemma_and_autocodes(demo_users, demo_store):
@@ -1024,18 +1026,18 @@ def test_search_page_finds_by_lemma_and_autocodes(demo_users, demo_store):
     kwic = at.dataframe[0].value
     # "wacht" is not in spaCy's lookup table; the lemma search still finds it as a form
     # of "wachten".
-    assert list(kwic["Woord"]) == ["wacht", "wacht"]
+    assert list(kwic["Woord"]) == ["wacht", "wacht", "wachten", "wacht"]
     widget(at.text_input, "Of een nieuwe code").input("Wachten").run()
     form_button(at, "Toepassen").click().run()
     no_exception(at)
-    assert [s.value for s in at.success] == ["2 fragmenten gecodeerd."]
+    assert [s.value for s in at.success] == ["4 fragmenten gecodeerd."]
     assert next(c for c in codebook.codes(demo_store, admin, project_id)
-                if c["name"] == "Wachten")["passages"] == 2
+                if c["name"] == "Wachten")["passages"] == 4
     at.radio[2].set_value("woord").run()
     no_exception(at)
     freq = at.dataframe[-1].value
     assert list(freq.columns) == ["Woord", "Aantal", "Documenten"]
-    assert freq.iloc[0].tolist() == ["kinderen", 4, 2]
+    assert freq.iloc[0].tolist() == ["via", 8, 4]
 
 
 # -- Codeboek, Memo's, Casussen ---------------------------------------------------------------
@@ -1100,11 +1102,13 @@ def test_cases_page_edits_typed_attributes(demo_users, demo_store):
     cases_table = at.dataframe[0].value
     assert list(cases_table["Casus"]) == ["Deelnemer A", "Deelnemer B", "Deelnemer C",
                                           "Interviewer", "Moderator", "Respondent 1",
-                                          "Respondent 2"]
+                                          "Respondent 2", "Respondent 3", "Respondent 4",
+                                          "Respondent 5", "Respondent 6"]
     values = at.dataframe[1].value
     assert list(values.columns) == ["id", "naam", "Rol", "Stadsdeel"]
     assert list(values["Rol"]) == ["bewoner", "bewoner", "bewoner", "onderzoeker",
-                                   "onderzoeker", "bewoner", "professional"]
+                                   "onderzoeker", "bewoner", "professional", "professional",
+                                   "bewoner", "professional", "bewoner"]
     widget(at.text_input, "Naam van het kenmerk", form="new_attribute_case").input("Leeftijd")
     widget(at.selectbox, "Type", form="new_attribute_case").set_value("getal")
     form_button(at, "Kenmerk toevoegen", form="new_attribute_case").click().run()
@@ -1141,29 +1145,33 @@ def test_passages_page_filters_by_speaker_attribute(demo_users, demo_store):
     widget(at.sidebar.selectbox, "Kenmerk van de spreker").set_value("Stadsdeel").run()
     widget(at.sidebar.selectbox, "Waarde").set_value("Noord").run()
     no_exception(at)
-    assert "1 fragment in 1 document" in [c.value for c in at.caption]
+    assert "3 fragmenten in 3 documenten" in [c.value for c in at.caption]
 
 
 # -- Axiaal en selectief, Vergelijken ---------------------------------------------------------
 
 def test_axial_page_relates_codes_and_marks_the_core(demo_users, demo_store):
     admin = demo_users["beheerder"]
-    project_id, wacht = _demo_code(demo_store, admin, "Wachtlijsten")
+    project_id, taal = _demo_code(demo_store, admin, "Taalbarrière")
     _, trust = _demo_code(demo_store, admin, "Vertrouwen in instanties")
     at = run_page("qual_axial.py", admin)
     no_exception(at)
     assert titles(at) == ["Axiaal en selectief"]
-    widget(at.selectbox, "Code").set_value(wacht).run()
+    # The demo already relates two codes to the phenomenon; add a third.
+    assert list(at.dataframe[1].value["Relatie"]) == ["is strategie voor", "is oorzaak van"]
+    widget(at.selectbox, "Code").set_value(taal).run()
     widget(at.selectbox, "Met code").set_value(trust).run()
     types = {t["name"]: t["id"] for t in axial.relation_types(demo_store, admin, project_id)}
-    widget(at.selectbox, "Relatie").set_value(types["is oorzaak van"]).run()
-    widget(at.text_area, "Memo bij de relatie").input("Wachten ondermijnt vertrouwen.")
+    widget(at.selectbox, "Relatie").set_value(types["is intervenierende voorwaarde voor"]).run()
+    widget(at.text_area, "Memo bij de relatie").input("Taal maakt het wachten zwaarder.")
     form_button(at, "Relatie opslaan").click().run()
     no_exception(at)
-    assert list(at.dataframe[1].value["Relatie"]) == ["is oorzaak van"]
+    assert list(at.dataframe[1].value["Relatie"]) == [
+        "is strategie voor", "is intervenierende voorwaarde voor", "is oorzaak van"]
     widget(at.selectbox, "Fenomeen").set_value(trust).run()
     no_exception(at)
-    assert "Wachtlijsten (is oorzaak van)" in [t.value for t in at.text]
+    assert {"Wachtlijsten (is oorzaak van)", "Informele steun (is strategie voor)",
+            "Taalbarrière (is intervenierende voorwaarde voor)"} <= {t.value for t in at.text}
     widget(at.selectbox, "Kerncategorie").set_value(trust).run()
     no_exception(at)
     assert projects.project(demo_store, admin, project_id)["core_code_id"] == trust
@@ -1178,16 +1186,17 @@ def test_compare_page_tables_and_saturation(demo_users, demo_store):
     co = at.dataframe[0].value
     assert list(co.index) == ["Informele steun", "Ontmoetingsplek", "Taalbarrière",
                               "Vertrouwen in instanties", "Wachtlijsten"]
-    assert co.loc["Informele steun", "Informele steun"] == 4
+    assert co.loc["Informele steun", "Informele steun"] == 8
     per_case = at.dataframe[1].value
-    assert per_case.loc["Wachtlijsten"].tolist() == [0, 0, 1, 0, 0, 1, 2]
+    assert per_case.loc["Wachtlijsten"].tolist() == [0, 0, 1, 0, 0, 1, 2, 1, 1, 0, 1]
     at.selectbox[1].set_value("Rol").run()
     no_exception(at)
     # Per role (bewoner, onderzoeker, professional): passages.
-    assert at.dataframe[1].value.loc["Wachtlijsten"].tolist() == [2, 0, 2]
-    assert [i.value for i in at.info] == [
-        "Nog geen oordeel\\: er zijn 3 documenten, nodig zijn er minstens 6 \\(basis 4 "
-        "interviews, run 2, drempel ≤5% nieuwe informatie\\)\\."]
+    assert at.dataframe[1].value.loc["Wachtlijsten"].tolist() == [4, 0, 3]
+    assert [i.value for i in at.success] == [
+        "Verzadiging bereikt bij interview 6 \\(Interview 05 \\- buurtwerker Zuidoost\\)\\: de "
+        "run van interview 5 tot en met 6 leverde 0 nieuwe codes op, 0\\.0% van de 5 codes in "
+        "de basis \\(basis 4 interviews, run 2, drempel ≤5% nieuwe informatie\\)\\."]
 
 
 def test_reports_page_makes_a_word_report(demo_users, demo_store):
