@@ -55,3 +55,17 @@ def test_curve_in_interview_order(store, users, qual):
     assert [(p["document"], p["new_codes"], p["cumulative"])
             for p in saturation.curve(store, olga, qual)] == [
         ("Eerst", ["A"], 1), ("Later", ["B"], 2)]
+
+
+def test_own_order(store, users, qual):
+    olga = users["onderzoeker"]
+    a = codebook.add_code(store, olga, qual, "A")
+    first = documents.add_document(store, olga, qual, "Eerst", "tekst een", held_on="2026-01-01")
+    second = documents.add_document(store, olga, qual, "Tweede", "tekst twee")
+    codings.add_coding(store, olga, second, a, 0, 5)
+    documents.reorder(store, olga, qual, [second, first])
+    assert [p["document"] for p in saturation.curve(store, olga, qual, order="eigen")] == [
+        "Tweede", "Eerst"]
+    assert [p["document"] for p in saturation.curve(store, olga, qual)] == ["Eerst", "Tweede"]
+    with pytest.raises(ProjectError, match="^Geef elk document van het project precies"):
+        documents.reorder(store, olga, qual, [second])

@@ -206,6 +206,21 @@ def update_document(store: Store, user: User, document_id: int, *, name: str | N
                                                   entity="document"))
 
 
+def reorder(store: Store, user: User, project_id: int, ordered_ids: list[int]) -> None:
+    """Set the project's own document order (used when interviews have no date)."""
+    require_write(store, user, project_id)
+    known = {r["id"] for r in store.rows("SELECT id FROM documents WHERE project_id = ?",
+                                         [project_id])}
+    if set(ordered_ids) != known or len(ordered_ids) != len(known):
+        raise ProjectError("Geef elk document van het project precies één plaats.")
+
+    def apply(tx: Tx) -> None:
+        for position, document_id in enumerate(ordered_ids, 1):
+            tx.update("documents", document_id, {"position": position}, entity="document")
+
+    store.write(user.actor, apply)
+
+
 def offset_mapper(old: str, new: str):
     """A function taking an offset in `old` to the corresponding offset in `new`.
 

@@ -16,10 +16,15 @@ from research.qual.projects import ProjectError, require_read
 from research.storage import Store
 
 
-def curve(store: Store, user: User, project_id: int, *,
+ORDERS = {"datum": "Datum van het gesprek", "eigen": "Eigen volgorde (Casussen → Documenten)"}
+
+
+def curve(store: Store, user: User, project_id: int, *, order: str = "datum",
           coders: list[int] | None = None) -> list[dict]:
-    """Per document in interview order (date, then position): the codes first seen there,
-    their number and the cumulative number of distinct codes."""
+    """Per document in interview order (by date, or in the project's own order): the codes
+    first seen there, their number and the cumulative number of distinct codes."""
+    if order not in ORDERS:
+        raise ProjectError(f"Onbekende volgorde '{order}'.")
     require_read(store, user, project_id)
     visible = codings_module.visible_coders(store, user, project_id)
     chosen = visible if coders is None else [c for c in coders if visible is None or c in visible]
@@ -27,8 +32,9 @@ def curve(store: Store, user: User, project_id: int, *,
     if chosen is not None:
         where = f" AND g.created_by IN ({', '.join('?' * len(chosen)) or 'NULL'})"
         params = chosen
+    sort = "held_on IS NULL, held_on, position, name" if order == "datum" else "position, name"
     docs = store.rows("SELECT id, name, held_on FROM documents WHERE project_id = ?"
-                      " ORDER BY held_on IS NULL, held_on, position, name", [project_id])
+                      f" ORDER BY {sort}", [project_id])
     seen: set[int] = set()
     result = []
     for doc in docs:

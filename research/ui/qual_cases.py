@@ -4,7 +4,7 @@ attributes edited in a table; cases renamed or merged."""
 import pandas as pd
 import streamlit as st
 
-from research.qual import cases, projects
+from research.qual import cases, documents, projects
 from research.ui import shell, widgets
 
 store, user = shell.guard("qual.read")
@@ -75,3 +75,16 @@ with case_tab:
                     st.rerun()
 with document_tab:
     attribute_table("document")
+    if editable:
+        docs = documents.documents(store, user, project_id)
+        order = pd.DataFrame({"id": [d["id"] for d in docs], "Document": [d["name"] for d in docs],
+                              "Volgorde": [d["position"] for d in docs]})
+        st.caption("Eigen volgorde van de documenten (voor verzadiging, als er geen datum is): "
+                   "geef elk document een nummer.")
+        changed = st.data_editor(order, hide_index=True, disabled=["Document"],
+                                 column_config={"id": None}, key="document_order")
+        if st.button("Volgorde opslaan"):
+            with shell.reported():
+                ranked = changed.sort_values(["Volgorde", "Document"])
+                documents.reorder(store, user, project_id, [int(i) for i in ranked["id"]])
+                st.success("Volgorde opgeslagen.")

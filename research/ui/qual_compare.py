@@ -77,12 +77,16 @@ with sat_tab:
     base = columns[0].number_input("Basis (eerste interviews)", 1, 50, 4)
     run = columns[1].number_input("Run (volgende interviews)", 1, 20, 2)
     threshold = columns[2].number_input("Drempel nieuwe informatie (%)", 0, 50, 5)
-    points = saturation.curve(store, user, project_id)
+    order = st.radio("Volgorde van de interviews", list(saturation.ORDERS),
+                     format_func=saturation.ORDERS.get, horizontal=True)
+    points = saturation.curve(store, user, project_id, order=order)
     verdict = saturation.assess(points, base=int(base), run=int(run),
                                 threshold=threshold / 100)
     (st.success if verdict["reached"] else st.info)(shell.plain(verdict["statement"]))
     if points:
         st.plotly_chart(charts.saturation_figure(points, verdict), width="stretch")
+        st.download_button("Grafiek als afbeelding (PNG)", charts.saturation_png(points),
+                           file_name="verzadiging.png", mime="image/png")
         st.dataframe(pd.DataFrame([{"Document": p["document"], "Datum": p["held_on"],
                                     "Nieuwe codes": ", ".join(p["new_codes"]),
                                     "Nieuw": p["new"], "Totaal": p["cumulative"]}
