@@ -601,3 +601,49 @@ CREATE TABLE relation_passages (
     for (project_id,) in db.execute("SELECT id FROM projects").fetchall():
         db["relation_types"].insert_all(
             [{"project_id": project_id, **row} for row in preset_relation_types()])
+
+
+@migration("0007_question_groups_and_knowledge")
+def _question_groups_and_knowledge(db: sqlite_utils.Database) -> None:
+    _run(db, """
+-- Groups of questions confirmed by a coordinator from a proposal of the grouping job.
+CREATE TABLE question_groups (
+  id INTEGER PRIMARY KEY,
+  wijk_id TEXT NOT NULL REFERENCES wijkwerkplaatsen (id),
+  title TEXT NOT NULL,
+  created_by INTEGER REFERENCES users (id),
+  created_at TEXT NOT NULL
+);
+CREATE TABLE question_group_members (
+  group_id INTEGER NOT NULL REFERENCES question_groups (id) ON DELETE CASCADE,
+  question_id INTEGER NOT NULL REFERENCES questions (id) ON DELETE CASCADE,
+  PRIMARY KEY (group_id, question_id)
+);
+CREATE INDEX question_group_members_question ON question_group_members (question_id);
+-- A rejected proposal is remembered by its members, so the job does not propose it again.
+CREATE TABLE rejected_groupings (
+  wijk_id TEXT NOT NULL REFERENCES wijkwerkplaatsen (id),
+  members TEXT NOT NULL,
+  rejected_by INTEGER REFERENCES users (id),
+  rejected_at TEXT NOT NULL,
+  PRIMARY KEY (wijk_id, members)
+);
+
+-- Knowledge a question or an ontwikkelvraag is linked to (the coordinator as broker).
+CREATE TABLE knowledge_links (
+  id INTEGER PRIMARY KEY,
+  target_kind TEXT NOT NULL CHECK (target_kind IN ('vraag', 'ontwikkelvraag')),
+  target_id INTEGER NOT NULL,
+  kind TEXT NOT NULL CHECK (kind IN ('code', 'memo', 'indicator', 'url', 'document')),
+  code_id INTEGER REFERENCES codes (id) ON DELETE SET NULL,
+  memo_id INTEGER REFERENCES memos (id) ON DELETE SET NULL,
+  variable_id INTEGER REFERENCES variables (id) ON DELETE SET NULL,
+  area TEXT,
+  url TEXT,
+  title TEXT NOT NULL,
+  note TEXT NOT NULL DEFAULT '',
+  created_by INTEGER REFERENCES users (id),
+  created_at TEXT NOT NULL
+);
+CREATE INDEX knowledge_links_target ON knowledge_links (target_kind, target_id);
+""")
