@@ -6,6 +6,7 @@
     python -m research tracker add --wijk W --text T [--date D] [--theme T] [--json]
     python -m research tracker similar (--id N | --text T --wijk W) [--json]
     python -m research tracker purge [--days N]
+    python -m research tracker export OUT.xlsx [--wijk W]
     python -m research qual import FILE... --project P [--pattern X] [--pseudonymise] [--json]
     python -m research qual import-qdpx FILE [--project P] [--json]
     python -m research qual export-qdpx --project P OUT | export-qdc --project P OUT
@@ -42,7 +43,7 @@ from research.storage import Store
 from research.qual import (codebook, codings, comparison, documents, exchange, intake,
                            intercoder, projects, pseudonyms, reports, saturation,
                            transcripts)
-from research.tracker import contacts, dates, questions, similarity, themes
+from research.tracker import contacts, dates, questions, similarity, themes, yearreport
 
 
 def _password(args: argparse.Namespace) -> str | None:
@@ -173,6 +174,12 @@ def cmd_tracker_similar(store: Store, args: argparse.Namespace) -> None:
         print(f"{r['id']:>6}  {r['score']:>5.1f}  {r['asked_on']}  {r['text']}")
     if not found:
         print("Geen vergelijkbare vragen gevonden.")
+
+
+def cmd_tracker_export(store: Store, args: argparse.Namespace) -> None:
+    # Contact details never go into this export (the function does not read them).
+    yearreport.export_questions_xlsx(store, SYSTEM_USER, Path(args.out), wijk_id=args.wijk)
+    print(f"Geschreven: {args.out}")
 
 
 def cmd_tracker_purge(store: Store, args: argparse.Namespace) -> None:
@@ -437,6 +444,10 @@ def parser() -> argparse.ArgumentParser:
     purge.add_argument("--days", type=int, default=contacts.RETENTION_DAYS,
                        help="bewaartermijn na het sluiten van een vraag (standaard 365)")
     purge.set_defaults(run=cmd_tracker_purge)
+    export = tracker_cmds.add_parser("export", help="bewonersvragen naar Excel (zonder contact)")
+    export.add_argument("out", metavar="OUT.xlsx")
+    export.add_argument("--wijk", help="alleen deze wijkwerkplaats")
+    export.set_defaults(run=cmd_tracker_export)
 
     qual = commands.add_parser("qual", help="kwalitatieve projecten")
     qual_cmds = qual.add_subparsers(dest="qual_command", required=True)

@@ -17,8 +17,8 @@ from research.accounts import SYSTEM_USER
 from research.qual import (axial, cases, codebook, codings, documents, memos, projects,
                            transcripts)
 from research.storage import Store, Tx
-from research.survey import monitors
-from research.tracker import questions
+from research.survey import monitors, published
+from research.tracker import knowledge, ontwikkelvragen, questions
 
 DEMO_MARK = "(demo, verzonnen)"
 
@@ -307,14 +307,88 @@ QUESTIONS = [
      "werk-inkomen", "Hoeveel gezinnen in Noord hebben problematische schulden?"),
     ("noord", "2026-03-18", "Buurthuis Banne", "bewonersinitiatief", "participatie-inclusie",
      "participatie", "Hoe vinden we vrijwilligers die willen helpen bij de taalcafés?"),
+    # The year before: the questions the 2026 ontwikkelvragen grew from.
+    ("nieuw-west", "2025-09-10", "Buurtkamer Slotermeer", "bewoner", "wijk-wonen", "wonen",
+     "Wie moet de schimmel in de badkamer oplossen, wij of de corporatie?"),
+    ("nieuw-west", "2025-10-22", "Buurtkamer Slotermeer", "bewoner", "wijk-wonen", "wonen",
+     "Helpt iemand ons als de woningbouw niet reageert op klachten over vocht?"),
+    ("zuidoost", "2025-09-17", "Huiskamer Gaasperdam", "bewoner", "werk-inkomen", "werk-inkomen",
+     "Waarom krijgen jongeren uit Zuidoost zo moeilijk een stageplek?"),
+    ("zuidoost", "2025-11-05", "Bijlmerpark", "praktijkpartner", "participatie-inclusie",
+     "werk-inkomen", "Hoe kunnen werkgevers eerlijker selecteren bij stages?"),
+    ("noord", "2025-10-01", "Buurthuis Banne", "bewoner", "werk-inkomen", "werk-inkomen",
+     "Waar kunnen gezinnen terecht die hun schulden niet meer overzien?"),
+    ("noord", "2025-11-19", "Markt Buikslotermeerplein", "bewoner", "werk-inkomen",
+     "werk-inkomen", "Waarom schamen zoveel mensen zich om hulp bij geldzorgen te vragen?"),
+]
+
+# One ontwikkelvraag per wijkwerkplaats for 2026: (wijk, title, question, rationale,
+# programme, question texts it grew from, status path, partners, milestones).
+ONTWIKKELVRAGEN = [
+    ("nieuw-west", "Vocht en schimmel in Slotermeer",
+     "Hoe krijgen huurders in Slotermeer sneller een oplossing voor vocht en schimmel?",
+     "Dezelfde vraag kwam in twee jaar vier keer terug in de buurtkamer.", "wijk-wonen",
+     ["schimmel"], ["geformuleerd", "in-uitvoering"],
+     [("Huurdersvereniging Slotermeer", "bewonersinitiatief", 4000, 1500),
+      ("Woningcorporatie (verzonnen)", "praktijkpartner", 2500, 500),
+      ("Kenniscentrum Ongelijkheid", "onderzoekspartner", 6000, 2000)],
+     [("Bewonersavond over vocht", "2026-02-15", "2026-02-15"),
+      ("Meldpunt in de buurtkamer", "2026-05-01", None)]),
+    ("zuidoost", "Eerlijke stages",
+     "Wat helpt jongeren uit Zuidoost aan een stageplek zonder discriminatie?",
+     "Jongeren en ouders vragen er steeds naar; werkgevers zoeken zelf ook een aanpak.",
+     "participatie-inclusie", ["stage"], ["geformuleerd"],
+     [("Jongerenwerk Zuidoost (verzonnen)", "praktijkpartner", 3000, 0),
+      ("Kenniscentrum Ongelijkheid", "onderzoekspartner", 5000, 0)],
+     [("Gesprekken met werkgevers", "2026-04-01", None)]),
+    ("noord", "Geldzorgen bespreekbaar",
+     "Hoe bereiken we gezinnen in Noord met geldzorgen voordat schulden oplopen?",
+     "Vragen over schulden en schaamte kwamen uit markt en buurthuis.", "werk-inkomen",
+     ["schulden", "geldzorgen"], ["geformuleerd", "in-uitvoering"],
+     [("Buurthuis Banne", "bewonersinitiatief", 2000, 800),
+      ("Schuldhulp Noord (verzonnen)", "praktijkpartner", 3500, 1200)],
+     [("Inloopspreekuur geldzorgen", "2026-03-01", "2026-03-04"),
+      ("Evaluatie met bewoners", "2026-09-01", None)]),
 ]
 
 
 def _load_questions(store: Store) -> None:
+    ids = {}
     for wijk, asked_on, place, group, programme, domain, text in QUESTIONS:
-        questions.log_question(store, SYSTEM_USER, wijk_id=wijk, asked_on=date.fromisoformat(asked_on),
-                               text=text, asker_group=group, place=place, programme_id=programme,
-                               domain_id=domain)
+        ids[text] = questions.log_question(
+            store, SYSTEM_USER, wijk_id=wijk, asked_on=date.fromisoformat(asked_on), text=text,
+            asker_group=group, place=place, programme_id=programme, domain_id=domain)
+    for wijk, title, question, rationale, programme, words, path, partners, milestones in \
+            ONTWIKKELVRAGEN:
+        grew_from = [i for text, i in ids.items()
+                     if any(w in text.lower() for w in words) and
+                     store.value("SELECT wijk_id FROM questions WHERE id = ?", [i]) == wijk]
+        ov_id = ontwikkelvragen.create(store, SYSTEM_USER, wijk_id=wijk, year=2026, title=title,
+                                       question=question, rationale=rationale,
+                                       programme_id=programme, question_ids=grew_from)
+        for step, status in enumerate(path):
+            ontwikkelvragen.change_status(store, SYSTEM_USER, ov_id, status,
+                                          "Besproken in de wijkwerkplaats.",
+                                          on=date(2026, 1 + 2 * step, 15))
+        for name, role, granted, spent in partners:
+            partner_id = ontwikkelvragen.add_partner(store, SYSTEM_USER, ov_id, name, role, granted)
+            ontwikkelvragen.set_budget(store, SYSTEM_USER, partner_id, spent=spent)
+        for milestone, due, done in milestones:
+            milestone_id = ontwikkelvragen.add_milestone(store, SYSTEM_USER, ov_id, milestone,
+                                                         date.fromisoformat(due))
+            if done:
+                ontwikkelvragen.complete_milestone(store, SYSTEM_USER, milestone_id,
+                                                   date.fromisoformat(done))
+
+
+def _link_knowledge(store: Store) -> None:
+    """The published Amsterdam figures, and the Noord ontwikkelvraag linked to one of them."""
+    published.load_amsterdam(store, SYSTEM_USER)
+    variable = store.value("SELECT id FROM variables WHERE name = 'moeilijk_rondkomen_pct'")
+    ov_id = store.value("SELECT id FROM ontwikkelvragen WHERE wijk_id = 'noord'")
+    knowledge.add_link(store, SYSTEM_USER, "ontwikkelvraag", ov_id, "indicator",
+                       variable_id=variable, area="Noord",
+                       note="Gemiddelde van de gebieden in Noord (gepubliceerde cijfers).")
 
 
 def load(store: Store) -> bool:
@@ -328,6 +402,7 @@ def load(store: Store) -> bool:
         _load_qual(store)
         _load_monitor(store)
         _load_questions(store)
+        _link_knowledge(store)
         tx.db["meta"].upsert({"key": "demo_loaded", "value": "1"}, pk="key")
         tx.event("database", None, "demo_loaded")
 

@@ -257,3 +257,27 @@ def test_backup_and_restore_round_trip(cli, db_path, tmp_path):
 
     _, out, _ = cli("user", "list")
     assert out.splitlines() == ["admin                    Beheerder    actief"]
+
+
+def test_tracker_export_writes_questions_without_contacts(cli, db_path, tmp_path):
+    from datetime import date
+
+    from openpyxl import load_workbook
+
+    from research.accounts import SYSTEM_USER
+    from research.tracker import contacts, questions
+
+    assert cli("init")[0] == 0
+    store = open_store(db_path)
+    question = questions.log_question(store, SYSTEM_USER, wijk_id="noord",
+                                      asked_on=date(2026, 3, 2), text="=SOM(A1) speeltuin?",
+                                      asker_group="bewoner", today=date(2026, 3, 2))
+    contacts.save_contact(store, SYSTEM_USER, question, consent_text="mag gebeld worden",
+                          name="Ans Geheim", phone="0612345678")
+    out = tmp_path / "vragen.xlsx"
+    status, stdout, _ = cli("tracker", "export", str(out))
+    assert (status, stdout) == (0, f"Geschreven: {out}\n")
+    cells = [c for row in load_workbook(out).active.iter_rows() for c in row]
+    assert "=SOM(A1) speeltuin?" in [c.value for c in cells]
+    assert all(c.data_type != "f" for c in cells)
+    assert not any("Geheim" in str(c.value) or "0612345678" in str(c.value) for c in cells)

@@ -24,15 +24,17 @@ def test_demo_counts(demo_store):
     found = counts(demo_store)
     assert {k: found[k] for k in ("projects", "documents", "codes", "codings", "monitors",
                                   "waves", "frame_units", "questions", "variables")} == {
-        "projects": 1, "documents": 7, "codes": 5, "codings": 30, "monitors": 1, "waves": 2,
-        "frame_units": 48, "questions": 13, "variables": 4}
+        "projects": 1, "documents": 7, "codes": 5, "codings": 30, "monitors": 2, "waves": 3,
+        "frame_units": 71, "questions": 19, "variables": 13}
     assert demo_store.value("SELECT value FROM meta WHERE key = 'demo_loaded'") == "1"
 
 
 def test_demo_waves_are_the_same_on_every_machine(demo_store):
     admin = accounts.find_user(demo_store, "admin")
-    (monitor,) = monitors.list_monitors(demo_store, admin)
-    assert monitor["name"] == "Gemeentemonitor inburgering (demo, verzonnen)"
+    names = {m["name"]: m for m in monitors.list_monitors(demo_store, admin)}
+    assert sorted(names) == ["Gemeentemonitor inburgering (demo, verzonnen)",
+                             "Wijkcijfers Amsterdam: indicatoren per gebied (gepubliceerd, 2025)"]
+    monitor = names["Gemeentemonitor inburgering (demo, verzonnen)"]
     assert [(w["label"], w["responses"]) for w in monitors.waves(demo_store, admin,
                                                                  monitor["id"])] == [
         ("2025", 29), ("2026", 34)]
@@ -90,8 +92,23 @@ def test_demo_documents_are_read_as_transcripts(demo_store):
 def test_demo_questions_per_wijk(demo_store):
     assert demo_store.rows("SELECT wijk_id, count(*) AS n FROM questions GROUP BY wijk_id"
                            " ORDER BY wijk_id") == [
-        {"wijk_id": "nieuw-west", "n": 5}, {"wijk_id": "noord", "n": 4},
-        {"wijk_id": "zuidoost", "n": 4}]
+        {"wijk_id": "nieuw-west", "n": 7}, {"wijk_id": "noord", "n": 6},
+        {"wijk_id": "zuidoost", "n": 6}]
+    # Two years of questions, and one ontwikkelvraag per wijkwerkplaats grown from them.
+    assert demo_store.rows("SELECT substr(asked_on, 1, 4) AS year, count(*) AS n FROM questions"
+                           " GROUP BY year ORDER BY year") == [
+        {"year": "2025", "n": 6}, {"year": "2026", "n": 13}]
+    assert demo_store.rows(
+        "SELECT o.wijk_id, o.status, (SELECT count(*) FROM ov_questions q WHERE q.ov_id = o.id)"
+        " AS questions, (SELECT count(*) FROM ov_partners p WHERE p.ov_id = o.id) AS partners,"
+        " (SELECT count(*) FROM ov_milestones m WHERE m.ov_id = o.id) AS milestones"
+        " FROM ontwikkelvragen o ORDER BY o.wijk_id") == [
+        {"wijk_id": "nieuw-west", "status": "in-uitvoering", "questions": 2, "partners": 3,
+         "milestones": 2},
+        {"wijk_id": "noord", "status": "in-uitvoering", "questions": 3, "partners": 2,
+         "milestones": 2},
+        {"wijk_id": "zuidoost", "status": "geformuleerd", "questions": 3, "partners": 2,
+         "milestones": 1}]
 
 
 def test_demo_load_is_one_transaction(store, monkeypatch):

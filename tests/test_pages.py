@@ -178,7 +178,7 @@ def test_router_right_password_runs_the_start_page(demo_store):
     # One card per section the beheerder may open, each with a figure from the demo data.
     assert [h.value for h in at.subheader] == ["Kwalitatief", "Monitor", "Wijk", "Beheer"]
     assert [m.value for m in at.markdown][-4:] == [
-        "1 project, 30 gecodeerde fragmenten", "1 monitor, 2 metingen", "13 bewonersvragen",
+        "1 project, 30 gecodeerde fragmenten", "2 monitors, 3 metingen", "19 bewonersvragen",
         "1 account"]
     assert at.session_state["auth"]["user_id"] == accounts.find_user(demo_store, "admin").id
     assert [c.value for c in at.sidebar.caption] == ["Ingelogd als **Beheerder** · Beheerder"]
@@ -499,7 +499,8 @@ def test_survey_results_every_question(demo_users):
     no_exception(at)
     assert titles(at) == ["Resultaten"]
     assert widget(at.selectbox, "Monitor").options == [
-        "Gemeentemonitor inburgering (demo, verzonnen)"]
+        "Gemeentemonitor inburgering (demo, verzonnen)",
+        "Wijkcijfers Amsterdam: indicatoren per gebied (gepubliceerd, 2025)"]
     assert len(at.dataframe) >= 1
     options = widget(at.selectbox, "Vraag").options
     assert options == [
@@ -559,7 +560,7 @@ def test_tracker_questions_coordinator_starts_in_own_wijk(demo_users, demo_store
     assert choice.value == "noord"
     table = at.dataframe[0].value
     assert set(table["Wijkwerkplaats"]) == {"Noord"}
-    assert [c.value for c in at.caption] == ["4 vragen", "4 vragen zonder terugkoppeling"]
+    assert [c.value for c in at.caption] == ["6 vragen", "6 vragen zonder terugkoppeling"]
     # ... and reads the other wijkwerkplaatsen too.
     choice.set_value("zuidoost").run()
     assert set(at.dataframe[0].value["Wijkwerkplaats"]) == {"Zuidoost"}
@@ -567,7 +568,7 @@ def test_tracker_questions_coordinator_starts_in_own_wijk(demo_users, demo_store
 
 def test_tracker_questions_period_filter(demo_users):
     at = run_page("tracker_questions.py", demo_users["lezer"])
-    assert [c.value for c in at.caption] == ["13 vragen", "13 vragen zonder terugkoppeling"]
+    assert [c.value for c in at.caption] == ["19 vragen", "19 vragen zonder terugkoppeling"]
     widget(at.date_input, "Periode").set_value((date(2026, 2, 1), date(2026, 2, 28))).run()
     no_exception(at)
     table = at.dataframe[0].value
@@ -575,7 +576,7 @@ def test_tracker_questions_period_filter(demo_users):
                                            "2026-02-20", "2026-02-25"]
     # The period filters the list; the report-back overview counts the whole wijk selection.
     assert [c.value for c in at.caption] == [f"{len(table)} vragen",
-                                             "13 vragen zonder terugkoppeling"]
+                                             "19 vragen zonder terugkoppeling"]
     # A range with only its first day chosen yet: from that day on.
     widget(at.date_input, "Periode").set_value((date(2026, 3, 10),)).run()
     no_exception(at)
@@ -827,16 +828,19 @@ def test_coordinator_formulates_and_follows_the_ontwikkelvraag(demo_users, demo_
     coby = demo_users["coordinator"]
     at = run_page("tracker_ontwikkelvraag.py", coby)
     no_exception(at)
-    assert [i.value for i in at.info] == ["Er is nog geen ontwikkelvraag vastgelegd."]
+    # The demo holds the 2026 ontwikkelvragen; the coordinator formulates next year's.
+    assert list(at.dataframe[0].value["Jaar"]) == [2026, 2026, 2026]
+    widget(at.number_input, "Jaar").set_value(2027)
     widget(at.text_input, "Korte titel").input("Ruimte voor jeugd")
     widget(at.text_area, "De ontwikkelvraag").input("Hoe krijgen kinderen meer plek om te spelen?")
     widget(at.multiselect, "Bewonersvragen waar deze vraag uit voortkomt").set_value([10, 13])
     form_button(at, "Ontwikkelvraag opslaan").click().run()
     no_exception(at)
     assert errors(at) == []
-    [made] = ov.list_all(demo_store, coby)
+    [made] = [o for o in ov.list_all(demo_store, coby) if o["year"] == 2027]
     assert (made["title"], made["questions"], made["status"]) == ("Ruimte voor jeugd", 2,
                                                                    "verkenning")
+    widget(at.selectbox, "Ontwikkelvraag openen").set_value(made["id"]).run()
     widget(at.text_input, "Waarom").input("Met bewoners besproken")
     widget(at.selectbox, "Nieuwe status").set_value("geformuleerd")
     form_button(at, "Status wijzigen").click().run()
@@ -858,12 +862,17 @@ def test_coordinator_formulates_and_follows_the_ontwikkelvraag(demo_users, demo_
 def test_lezer_reads_the_ontwikkelvraag_without_forms(demo_users, demo_store):
     from research.tracker import ontwikkelvragen as ov
 
-    ov.create(demo_store, demo_users["coordinator"], wijk_id="noord", year=2026, title="Jeugd",
-              question="Hoe krijgen kinderen meer plek?")
+    [noord] = [o["id"] for o in ov.list_all(demo_store, demo_users["lezer"], wijk_id="noord")]
     at = run_page("tracker_ontwikkelvraag.py", demo_users["lezer"])
+    widget(at.selectbox, "Ontwikkelvraag openen").set_value(noord).run()
     no_exception(at)
-    assert [m.value for m in at.metric][:2] == ["Verkenning", "10%"]
+    # Progress from the milestones: one of two reached.
+    assert [m.value for m in at.metric][:2] == ["In uitvoering", "50%"]
     assert not at.get("form")
+    # The knowledge it links to: a published figure for Noord, read from the monitor.
+    assert "Monitorindicator voor een gebied: (Zeer) moeilijk rondkomen (% 18-plussers), " \
+           "Noord — 37.7 (meting 2025)\nGemiddelde van de gebieden in Noord (gepubliceerde " \
+           "cijfers)." in [t.value for t in at.text]
 
 
 def test_coordinator_records_a_report_back(demo_users, demo_store):
@@ -871,7 +880,7 @@ def test_coordinator_records_a_report_back(demo_users, demo_store):
 
     coby = demo_users["coordinator"]
     at = run_page("tracker_questions.py", coby)
-    assert "4 vragen zonder terugkoppeling" in [c.value for c in at.caption]  # Noord
+    assert "6 vragen zonder terugkoppeling" in [c.value for c in at.caption]  # Noord
     widget(at.selectbox, "Vraag openen").set_value(10).run()
     widget(at.text_input, "Wat is er teruggekoppeld").input("Speeltuin gaat in mei weer open.")
     form_button(at, "Terugkoppeling vastleggen").click().run()
@@ -879,7 +888,7 @@ def test_coordinator_records_a_report_back(demo_users, demo_store):
     assert errors(at) == []
     assert [r["text"] for r in reportback.of_question(demo_store, coby, 10)] == [
         "Speeltuin gaat in mei weer open."]
-    assert "3 vragen zonder terugkoppeling" in [c.value for c in at.caption]
+    assert "5 vragen zonder terugkoppeling" in [c.value for c in at.caption]
 
 
 # -- Coderen ----------------------------------------------------------------------------------

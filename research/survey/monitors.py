@@ -279,3 +279,11 @@ def response_by_region(store: Store, user: User, monitor_id: int) -> pd.DataFram
     table = pd.DataFrame(rows, columns=["meting", "year", "regio", "kader", "respons"])
     table["responspercentage"] = (100 * table["respons"] / table["kader"]).round(1)
     return table.drop(columns="year")
+
+
+def areas(store: Store, user: User, monitor_id: int) -> list[str]:
+    """The names of a monitor's frame units and their regions (for choosing an area)."""
+    require(user, "survey.read")
+    rows = store.rows("SELECT name, region FROM frame_units WHERE monitor_id = ? ORDER BY name",
+                      [monitor_id])
+    return sorted({r["region"] for r in rows if r["region"]}) + [r["name"] for r in rows]

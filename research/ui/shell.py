@@ -64,6 +64,8 @@ PAGES = [
              ":material/question_answer:", "tracker.read"),
     PageSpec("Wijkwerkplaats", "tracker_ontwikkelvraag.py", "Ontwikkelvraag",
              ":material/flag:", "tracker.read"),
+    PageSpec("Wijkwerkplaats", "tracker_overview.py", "Overzichten", ":material/timeline:",
+             "tracker.read"),
     PageSpec("Beheer", "admin_users.py", "Gebruikers", ":material/group:", "admin"),
     PageSpec("Beheer", "admin_audit.py", "Auditlog", ":material/history:", "admin"),
     PageSpec("Beheer", "admin_backup.py", "Back-up", ":material/backup:", "admin"),

@@ -9,7 +9,7 @@ import streamlit as st
 from research import accounts, taxonomies
 from research.tracker import ontwikkelvragen as ov
 from research.tracker import questions
-from research.ui import shell
+from research.ui import shell, widgets
 
 store, user = shell.guard("tracker.read")
 st.title("Ontwikkelvraag")
@@ -73,8 +73,8 @@ middle.metric("Voortgang", f"{item['progress']}%")
 right.metric("Ontwikkelbudget besteed", f"€ {item['budget_spent']:,.0f}".replace(",", "."),
              help=f"van € {item['budget_granted']:,.0f} toegekend".replace(",", "."))
 
-questions_tab, status_tab, milestones_tab, partners_tab = st.tabs(
-    ["Vragen", "Status", "Mijlpalen", "Partners en budget"])
+questions_tab, status_tab, milestones_tab, partners_tab, knowledge_tab = st.tabs(
+    ["Vragen", "Status", "Mijlpalen", "Partners en budget", "Kennis"])
 
 with questions_tab:
     st.dataframe(pd.DataFrame(item["questions"], columns=["asked_on", "text"])
@@ -145,3 +145,6 @@ with partners_tab:
                     with shell.reported():
                         ov.set_budget(store, user, int(partner_id), spent=spent)
                         st.rerun()
+
+with knowledge_tab:
+    widgets.knowledge_section(store, user, "ontwikkelvraag", ov_id)

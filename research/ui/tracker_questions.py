@@ -8,7 +8,7 @@ import streamlit as st
 
 from research import accounts, taxonomies
 from research.tracker import contacts, questions, reportback, similarity
-from research.ui import shell
+from research.ui import shell, widgets
 
 store, user = shell.guard("tracker.read")
 st.title("Bewonersvragen")
@@ -58,6 +58,7 @@ def question_detail(question_id: int) -> None:
                         reportback.record(store, user, question_id, how=how, text=told,
                                           reported_on=told_on)
                         st.rerun()
+        widgets.knowledge_section(store, user, "vraag", question_id)
         if contacts.may_see(user, question["wijk_id"]):
             contact = contacts.get_contact(store, user, question_id)
             if contact:

@@ -4,6 +4,7 @@ import streamlit as st
 
 from research.accounts import User
 from research.qual import projects
+from research.ui import shell
 from research.storage import Store
 from research.survey import monitors
 
@@ -31,3 +32,64 @@ def pick_project(store: Store, user: User) -> int:
         st.session_state["qual_project"] = next(iter(by_id))
     return st.selectbox("Project", list(by_id), format_func=lambda i: by_id[i]["name"],
                         key="qual_project")
+
+
+def knowledge_section(store: Store, user: User, target: str, target_id: int) -> None:
+    """The knowledge a question or ontwikkelvraag links to, and a form to add a link."""
+    from research.survey import monitors as monitor_module
+    from research.tracker import knowledge
+
+    st.write("**Gekoppelde kennis**")
+    writer = knowledge.can_link(store, user, target, target_id)
+    for link in knowledge.links(store, user, target, target_id):
+        left, right = st.columns([5, 1])
+        left.text(f"{knowledge.KINDS[link['kind']]}: {link['title']}"
+                  + (f" — {link['detail']}" if link["detail"] else "")
+                  + (f"\n{link['note']}" if link["note"] else ""))
+        if link["kind"] == "url" and link["url"]:
+            left.link_button("Openen", link["url"])
+        if writer and right.button("Verwijderen", key=f"unlink_knowledge_{link['id']}"):
+            with shell.reported():
+                knowledge.remove_link(store, user, link["id"])
+                st.rerun()
+    if not writer:
+        return
+    kinds = list(knowledge.KINDS)
+    kind = st.selectbox("Kennis koppelen", kinds, format_func=knowledge.KINDS.get,
+                        key=f"knowledge_kind_{target}_{target_id}")
+    with st.form(f"knowledge_{target}_{target_id}", clear_on_submit=True):
+        fields: dict = {}
+        if kind == "code":
+            codes = {c["id"]: f"{c['name']} ({c['project']})"
+                     for c in knowledge.linkable_codes(store, user)}
+            fields["code_id"] = st.selectbox("Code", list(codes), format_func=codes.get,
+                                             index=None, placeholder="Alleen projecten waarvan "
+                                             "je lid bent")
+        elif kind == "memo":
+            notes = {m["id"]: f"{m['title']} ({m['project']})"
+                     for m in knowledge.linkable_memos(store, user)}
+            fields["memo_id"] = st.selectbox("Memo", list(notes), format_func=notes.get,
+                                             index=None, placeholder="Kies een memo")
+        elif kind == "indicator":
+            available = monitor_module.list_monitors(store, user)
+            monitor_names = {m["id"]: m["name"] for m in available}
+            monitor_id = st.selectbox("Monitor", list(monitor_names),
+                                      format_func=monitor_names.get)
+            if monitor_id is not None:
+                indicators = {v["id"]: v["label"] for v in
+                              monitor_module.variables(store, user, monitor_id)}
+                fields["variable_id"] = st.selectbox("Indicator", list(indicators),
+                                                     format_func=indicators.get)
+                fields["area"] = st.selectbox("Gebied", monitor_module.areas(store, user,
+                                                                             monitor_id))
+        elif kind == "url":
+            fields["url"] = st.text_input("Webadres (https://...)")
+            fields["title"] = st.text_input("Titel (optioneel)")
+        else:
+            fields["title"] = st.text_input("Titel van het document")
+            fields["url"] = st.text_input("Waar het staat (map, webadres)")
+        fields["note"] = st.text_input("Toelichting")
+        if st.form_submit_button("Koppelen"):
+            with shell.reported():
+                knowledge.add_link(store, user, target, target_id, kind, **fields)
+                st.rerun()
