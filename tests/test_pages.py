@@ -1243,3 +1243,35 @@ def test_agreement_page_reports_and_settles(demo_users, demo_store):
     form_button(at, "Besluit: niet deze code").click().run()
     no_exception(at)
     assert [s.value for s in at.success] == ["Vastgelegd als consensus."]
+
+
+# -- Groeperen --------------------------------------------------------------------------------
+
+def test_groups_page_confirms_a_proposal_and_it_feeds_an_ontwikkelvraag(demo_users, demo_store):
+    from research.tracker import grouping, ontwikkelvragen as ov, questions
+
+    coby = demo_users["coordinator"]
+    for text in ("Gaat de speeltuin bij het Waterlandplein weer open?",
+                 "Wanneer is de speeltuin aan het Waterlandplein weer open?"):
+        questions.log_question(demo_store, coby, wijk_id="noord", asked_on=date(2026, 3, 20),
+                               text=text, asker_group="bewoner", today=date(2026, 3, 20))
+    at = run_page("tracker_groups.py", coby)
+    no_exception(at)
+    assert widget(at.selectbox, "Wijkwerkplaats").value == "noord"
+    [proposal] = [p for p in grouping.proposals(demo_store, coby, "noord")
+                  if "speeltuin" in p["questions"][0]["text"].lower()]
+    form = f"proposal_{proposal['key']}"
+    widget(at.text_input, "Titel van de groep", form=form).input("Speeltuin Waterlandplein")
+    form_button(at, "Bevestigen", form=form).click().run()
+    no_exception(at)
+    [group] = grouping.groups(demo_store, coby, "noord")
+    assert (group["title"], len(group["questions"])) == ("Speeltuin Waterlandplein", 3)
+    at = run_page("tracker_ontwikkelvraag.py", coby)
+    widget(at.number_input, "Jaar").set_value(2027)
+    widget(at.text_input, "Korte titel").input("Spelen in Noord")
+    widget(at.text_area, "De ontwikkelvraag").input("Hoe krijgen kinderen weer een speelplek?")
+    widget(at.multiselect, "Of uit bevestigde groepen").set_value([group["id"]])
+    form_button(at, "Ontwikkelvraag opslaan").click().run()
+    no_exception(at)
+    [made] = [o for o in ov.list_all(demo_store, coby) if o["year"] == 2027]
+    assert made["questions"] == 3

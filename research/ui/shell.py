@@ -62,6 +62,8 @@ PAGES = [
              "tracker.write"),
     PageSpec("Wijkwerkplaats", "tracker_questions.py", "Bewonersvragen",
              ":material/question_answer:", "tracker.read"),
+    PageSpec("Wijkwerkplaats", "tracker_groups.py", "Groeperen", ":material/workspaces:",
+             "tracker.read"),
     PageSpec("Wijkwerkplaats", "tracker_ontwikkelvraag.py", "Ontwikkelvraag",
              ":material/flag:", "tracker.read"),
     PageSpec("Wijkwerkplaats", "tracker_overview.py", "Overzichten", ":material/timeline:",

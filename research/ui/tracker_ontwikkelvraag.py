@@ -7,7 +7,7 @@ import pandas as pd
 import streamlit as st
 
 from research import accounts, taxonomies
-from research.tracker import ontwikkelvragen as ov
+from research.tracker import grouping, ontwikkelvragen as ov
 from research.tracker import questions
 from research.ui import shell, widgets
 
@@ -46,11 +46,16 @@ if own:
                                     format_func=lambda i: f"{pool[i]['wijkwerkplaats']} · "
                                                           f"{pool[i]['asked_on']} · {pool[i]['text'][:80]}",
                                     placeholder="Kies vragen")
+            confirmed = {g["id"]: g for w in own for g in grouping.groups(store, user, w)}
+            group_ids = st.multiselect("Of uit bevestigde groepen", list(confirmed),
+                                       format_func=lambda i: confirmed[i]["title"],
+                                       placeholder="Kies groepen (Groeperen)")
             if st.form_submit_button("Ontwikkelvraag opslaan", type="primary"):
                 with shell.reported():
+                    from_groups = [q["id"] for i in group_ids for q in confirmed[i]["questions"]]
                     ov.create(store, user, wijk_id=wijk, year=int(year), title=title,
                               question=text, rationale=rationale, programme_id=programme,
-                              question_ids=chosen)
+                              question_ids=list(dict.fromkeys([*chosen, *from_groups])))
                     st.rerun()
 
 if not existing:
