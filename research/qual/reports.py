@@ -19,6 +19,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 
 from research.accounts import User
+from research.exports import text_cell
 from research.qual import axial, cases, charts, codebook, codings, paradigm, projects
 from research.qual.projects import ProjectError, require_read
 from research.storage import Store
@@ -121,12 +122,6 @@ def to_docx(data: dict) -> bytes:
     return buffer.getvalue()
 
 
-def _text_cell(sheet, row: int, column: int, value) -> None:
-    cell = sheet.cell(row=row, column=column, value=value)
-    if isinstance(value, str):
-        cell.data_type = "s"  # text, even when it starts with '=' (never a formula)
-
-
 def to_xlsx(data: dict, store: Store, user: User) -> bytes:
     """Coded passages (the code's path in columns), a case x code 0/1 matrix, the codes."""
     book = Workbook()
@@ -136,7 +131,7 @@ def to_xlsx(data: dict, store: Store, user: User) -> bytes:
     header = ["Document", "Spreker", *[f"Niveau {i + 1}" for i in range(depth)], "Code",
               "Fragment", "Begin", "Eind", "Codeur"]
     for column, title in enumerate(header, 1):
-        _text_cell(passages, 1, column, title)
+        text_cell(passages, 1, column, title)
         passages.cell(row=1, column=column).font = Font(bold=True)
     row = 2
     for code in data["codes"]:
@@ -145,27 +140,27 @@ def to_xlsx(data: dict, store: Store, user: User) -> bytes:
                       *code["path"], *[""] * (depth - len(code["path"])), code["name"],
                       quote["passage"], quote["start_pos"], quote["end_pos"], quote["coder"] or ""]
             for column, value in enumerate(values, 1):
-                _text_cell(passages, row, column, value)
+                text_cell(passages, row, column, value)
             row += 1
     matrix = book.create_sheet("Casus x code")
     case_rows = cases.cases(store, user, data["project"]["id"])
-    _text_cell(matrix, 1, 1, "Casus")
+    text_cell(matrix, 1, 1, "Casus")
     for column, code in enumerate(data["codes"], 2):
-        _text_cell(matrix, 1, column, code["name"])
+        text_cell(matrix, 1, column, code["name"])
     for r, case in enumerate(case_rows, 2):
-        _text_cell(matrix, r, 1, case["name"])
+        text_cell(matrix, r, 1, case["name"])
         for column, code in enumerate(data["codes"], 2):
             matrix.cell(row=r, column=column,
                         value=int(any(q["case_id"] == case["id"] for q in code["quotes"])))
     overview = book.create_sheet("Codes")
     for column, title in enumerate(["Pad", "Code", "Fragmenten", "Documenten", "Casussen",
                                     "Definitie"], 1):
-        _text_cell(overview, 1, column, title)
+        text_cell(overview, 1, column, title)
     for r, code in enumerate(data["codes"], 2):
         for column, value in enumerate([" › ".join(code["path"]), code["name"],
                                         code["passages"], code["documents"], code["cases"],
                                         code["description"]], 1):
-            _text_cell(overview, r, column, value)
+            text_cell(overview, r, column, value)
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()

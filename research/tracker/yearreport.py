@@ -23,6 +23,7 @@ from openpyxl import Workbook  # noqa: E402
 from openpyxl.styles import Font  # noqa: E402
 
 from research.accounts import PermissionDenied, User, can  # noqa: E402
+from research.exports import text_cell  # noqa: E402
 from research.storage import Store  # noqa: E402
 from research.tracker import questions  # noqa: E402
 from research.tracker.questions import ASKER_GROUPS, STATUSES  # noqa: E402
@@ -158,21 +159,16 @@ def to_docx(data: dict) -> bytes:
 
 # -- Excel ------------------------------------------------------------------------------------
 
-def _cell(sheet, row: int, column: int, value) -> None:
-    """Write a value; text stays text, even when it starts with '=' (never a formula)."""
-    cell = sheet.cell(row=row, column=column, value=value)
-    if isinstance(value, str):
-        cell.data_type = "s"
 
 
 def _write(sheet, header: list[str], rows: list[list]) -> None:
     """A header row in bold, then the rows."""
     for column, text in enumerate(header, 1):
-        _cell(sheet, 1, column, text)
+        text_cell(sheet, 1, column, text)
         sheet.cell(row=1, column=column).font = Font(bold=True)
     for r, values in enumerate(rows, 2):
         for column, value in enumerate(values, 1):
-            _cell(sheet, r, column, value)
+            text_cell(sheet, r, column, value)
 
 
 def _overview_row(label: str, part: dict, item: dict | None) -> list:
