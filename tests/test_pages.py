@@ -1275,3 +1275,48 @@ def test_groups_page_confirms_a_proposal_and_it_feeds_an_ontwikkelvraag(demo_use
     no_exception(at)
     [made] = [o for o in ov.list_all(demo_store, coby) if o["year"] == 2027]
     assert made["questions"] == 3
+
+
+# -- Overzichten ------------------------------------------------------------------------------
+
+def test_overview_page_runs_for_the_beheerder_with_all_tabs(demo_users):
+    at = run_page("tracker_overview.py", demo_users["beheerder"])
+    no_exception(at)
+    assert [t.value for t in at.title] == ["Overzichten"]
+    assert [t.label for t in at.tabs] == ["Tijdlijn", "Thema's door de tijd",
+                                          "Open en beantwoord", "Jaarverslag"]
+    assert not at.error
+    # the timeline table, the themes chart and the open/answered chart
+    assert len(at.dataframe) == 3
+    assert len(at.get("plotly_chart")) == 2
+
+
+def test_overview_year_report_tab_has_both_downloads(demo_users):
+    at = run_page("tracker_overview.py", demo_users["beheerder"])
+    no_exception(at)
+    [year] = [s for s in at.selectbox if s.key == "report_year"]
+    year.set_value(2026).run()
+    no_exception(at)
+    assert [b.label for b in at.get("download_button")] == [
+        "Jaarverslag als Word (.docx)", "Jaarverslag als Excel (.xlsx)"]
+    assert [m.label for m in at.metric] == ["Vragen", "Met terugkoppeling",
+                                           "Mediaan dagen tot terugkoppeling"]
+
+
+def test_overview_filters_change_the_tables(demo_users):
+    at = run_page("tracker_overview.py", demo_users["lezer"])
+    widget(at.selectbox, "Wijkwerkplaats").set_value("noord").run()
+    widget(at.selectbox, "Per").set_value("kwartaal").run()
+    widget(at.radio, "Indeling").set_value("leefdomein").run()
+    no_exception(at)
+    timeline, themes, open_answered = (t.value for t in at.dataframe)
+    assert set(timeline["Wijkwerkplaats"]) == {"Noord"}
+    assert list(themes.columns) == ["Periode", "Thema", "Aantal"]
+    assert all("-K" in p for p in themes["Periode"])
+    assert list(open_answered["Wijkwerkplaats"]) == ["Noord"]
+
+
+def test_overview_page_refuses_the_analist(demo_users):
+    at = run_page("tracker_overview.py", demo_users["analist"])
+    no_exception(at)
+    assert [e.value for e in at.error] == ["Je hebt geen toegang tot deze pagina."]
