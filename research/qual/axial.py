@@ -112,11 +112,13 @@ def delete_relation(store: Store, user: User, relation_id: int) -> None:
         raise ProjectError("Deze relatie bestaat niet.")
     require_write(store, user, project_id)
 
-    def apply(tx: Tx) -> None:
-        tx.unlink("relation_passages", {"relation_id": relation_id}, entity="relation_passage")
-        tx.delete("code_relations", relation_id, entity="relation")
+    store.write(user.actor, lambda tx: drop_relation(tx, relation_id))
 
-    store.write(user.actor, apply)
+
+def drop_relation(tx: Tx, relation_id: int) -> None:
+    """Delete (and log) a relation with its grounding links, inside a transaction."""
+    tx.unlink("relation_passages", {"relation_id": relation_id}, entity="relation_passage")
+    tx.delete("code_relations", relation_id, entity="relation")
 
 
 def relations(store: Store, user: User, project_id: int) -> list[dict]:

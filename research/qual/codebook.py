@@ -13,7 +13,7 @@ from pathlib import Path
 import yaml
 
 from research.accounts import User
-from research.qual import memos, paradigm
+from research.qual import axial, memos, paradigm
 from research.qual.projects import ProjectError, project_of, require_read, require_write
 from research.storage import Store, Tx, utcnow
 
@@ -178,9 +178,7 @@ def _move_relations(tx: Tx, source_id: int, target_id: int) -> None:
                                   " target_id = ? AND type_id = ? AND id != ?",
                                   [start, end, type_id, relation_id]).fetchone()
         if start == end or duplicate:
-            tx.unlink("relation_passages", {"relation_id": relation_id},
-                      entity="relation_passage")
-            tx.delete("code_relations", relation_id, entity="relation")
+            axial.drop_relation(tx, relation_id)
         else:
             tx.update("code_relations", relation_id, {"source_id": start, "target_id": end},
                       entity="relation")
@@ -241,9 +239,7 @@ def delete_code(store: Store, user: User, code_id: int) -> None:
         memos.delete_for(tx, "code", code_id)
         for (relation_id,) in tx.db.execute("SELECT id FROM code_relations WHERE source_id = ?"
                                             " OR target_id = ?", [code_id, code_id]).fetchall():
-            tx.unlink("relation_passages", {"relation_id": relation_id},
-                      entity="relation_passage")
-            tx.delete("code_relations", relation_id, entity="relation")
+            axial.drop_relation(tx, relation_id)
         tx.unlink("code_set_members", {"code_id": code_id}, entity="code_set_member")
         tx.delete("codes", code_id, entity="code")
 

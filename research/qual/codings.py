@@ -227,30 +227,32 @@ def _reverse(tx: Tx, event: dict) -> None:
         tx.update(table, pk, before, entity=event["entity"])
 
 
-def last_action(store: Store, user: User, project_id: int) -> str | None:
-    """A Dutch description of what `undo` would reverse, or None when there is nothing."""
-    require_read(store, user, project_id)
-    batch = _undo_candidates(store, user, project_id)
-    if batch is None:
-        return None
-    events = store.rows("SELECT entity, action FROM events WHERE batch = ?", [batch])
+def _describe(store: Store, batch: int) -> str:
+    """What a batch of coding events did, in Dutch ("2 × codering toegevoegd")."""
     verbs = {"create": "toegevoegd", "delete": "verwijderd", "update": "aangepast"}
     counts: dict[str, int] = {}
-    for e in events:
+    for e in store.rows("SELECT entity, action FROM events WHERE batch = ?", [batch]):
         if e["entity"] in UNDOABLE:
             key = f"{'codering' if e['entity'] == 'coding' else 'code'} {verbs[e['action']]}"
             counts[key] = counts.get(key, 0) + 1
     return ", ".join(f"{n} × {what}" for what, n in counts.items())
 
 
+def last_action(store: Store, user: User, project_id: int) -> str | None:
+    """A Dutch description of what `undo` would reverse, or None when there is nothing."""
+    require_read(store, user, project_id)
+    batch = _undo_candidates(store, user, project_id)
+    return None if batch is None else _describe(store, batch)
+
+
 def undo(store: Store, user: User, project_id: int) -> str | None:
     """Reverse the user's last coding action in this project (all its codings, and a code
     made on the spot with them); returns what was undone, or None when nothing was left."""
     require_write(store, user, project_id)
-    description = last_action(store, user, project_id)
     batch = _undo_candidates(store, user, project_id)
     if batch is None:
         return None
+    description = _describe(store, batch)
     events = store.rows("SELECT * FROM events WHERE batch = ? AND entity IN ('coding', 'code')"
                         " ORDER BY id DESC", [batch])
 
