@@ -9,6 +9,10 @@
     python -m research tracker export OUT.xlsx [--wijk W]
     python -m research qual import FILE... --project P [--pattern X] [--pseudonymise] [--json]
     python -m research qual import-qdpx FILE [--project P] [--json]
+    python -m research survey load FILE --monitor M --wave W [--questionnaire Q] [--json]
+    python -m research survey estimate --monitor M --wave W --var V [--by B] [--weight COL
+        --strata COL --psu COL --fpc COL] [--json]
+    python -m research survey stapeling --data CSV --meta CSV [--reference mean|sd|FILE] [--json]
     python -m research qual export-qdpx --project P OUT | export-qdc --project P OUT
     python -m research qual codings --project P [--json]
     python -m research qual codebook-save --project P OUT.yaml | codebook-load --project P IN
@@ -43,6 +47,10 @@ from research.storage import Store
 from research.qual import (codebook, codings, comparison, documents, exchange, intake,
                            intercoder, projects, pseudonyms, reports, saturation,
                            transcripts)
+from research.survey import intake as survey_intake
+from research.survey import monitors as survey_monitors
+from research.survey import results as survey_results
+from research.survey import stapeling
 from research.tracker import contacts, dates, questions, similarity, themes, yearreport
 
 
@@ -386,6 +394,103 @@ def cmd_qual_codings(store: Store, args: argparse.Namespace) -> None:
         print(f"{r['document']}\t{r['code']}\t{r['start']}-{r['end']}\t{r['coder'] or ''}")
 
 
+# -- survey -----------------------------------------------------------------------------------
+
+def _monitor(store: Store, user: accounts.User, args: argparse.Namespace) -> int:
+    """The monitor named by --monitor; created with --create when it does not exist."""
+    try:
+        return survey_monitors.find(store, user, args.monitor)
+    except survey_monitors.MonitorError:
+        if not getattr(args, "create", None):
+            raise
+        return survey_monitors.create_monitor(store, user, args.monitor, args.create)
+
+
+def _read_file(path: str) -> bytes:
+    try:
+        return Path(path).read_bytes()
+    except OSError as error:
+        raise survey_monitors.MonitorError(f"'{path}' kan niet worden geopend: "
+                                           f"{error.strerror or error}.") from error
+
+
+def cmd_survey_load(store: Store, args: argparse.Namespace) -> None:
+    user = _acting(store, args)
+    monitor_id = _monitor(store, user, args)
+    if args.frame:
+        survey_intake.set_frame_from_file(store, user, monitor_id, _read_file(args.frame),
+                                          os.path.basename(args.frame))
+    wave = survey_intake.read(_read_file(args.file), os.path.basename(args.file),
+                              _read_file(args.questionnaire) if args.questionnaire else None,
+                              os.path.basename(args.questionnaire or "vragenlijst"))
+    wave_id, rows = survey_intake.load(store, user, monitor_id, args.wave, args.year, wave,
+                                       source=os.path.basename(args.file))
+    result = {"monitor_id": monitor_id, "wave_id": wave_id, "wave": args.wave,
+              "respondents": len(wave.data), "variables": len(wave.variables),
+              "results": rows, "warnings": wave.warnings}
+    if args.json:
+        _print_json(result)
+        return
+    print(f"Meting {args.wave} geladen: {len(wave.data)} respondenten, {rows} resultaten.")
+    for warning in wave.warnings:
+        print(f"  Let op: {warning}")
+
+
+def cmd_survey_estimate(store: Store, args: argparse.Namespace) -> None:
+    user = _acting(store, args)
+    monitor_id = survey_monitors.find(store, user, args.monitor)
+    wave_id = survey_monitors.find_wave(store, user, monitor_id, args.wave)
+    overrides = {"weight": args.weight, "strata": args.strata, "psu": args.psu, "fpc": args.fpc}
+    table, design = survey_results.estimate(store, user, wave_id, args.var, args.by, overrides)
+    minimum = survey_monitors.monitor(store, user, monitor_id)["min_n"]
+    var = next(v for v in survey_monitors.variables(store, user, monitor_id)
+               if v["name"] == args.var)
+    records = []
+    for row in table.itertuples():
+        records.append({
+            "group": row.grp, "statistic": row.statistic,
+            "category": None if row.category is None or row.category != row.category
+            else row.category,
+            "label": None if row.statistic != "aandeel" else
+            survey_monitors.value_label(var, row.category),
+            "estimate": _clean(row.estimate), "se": _clean(row.se),
+            "ci_low": _clean(row.ci_low), "ci_high": _clean(row.ci_high), "n": int(row.n),
+            "neff": _clean(row.neff), "suppressed": bool(row.n < minimum)})
+    if args.json:
+        _print_json({"design": design.text, "rows": records})
+        return
+    print(design.text)
+    for r in records:
+        what = r["label"] or r["statistic"]
+        shown = "." if r["suppressed"] else f"{r['estimate']:.4f} (se {r['se']:.4f})"
+        print(f"{r['group']:<28} {what:<24} {shown}  n={r['n']}")
+
+
+def _clean(value):
+    """A float for JSON: NaN becomes null."""
+    return None if value is None or value != value else float(value)
+
+
+def cmd_survey_stapeling(store: Store, args: argparse.Namespace) -> None:
+    data, meta = stapeling.load_table(_read_file(args.data), _read_file(args.meta))
+    reference, given = args.reference, None
+    if reference not in stapeling.REFERENCES:
+        table, _ = stapeling.read_csv(_read_file(reference), os.path.basename(reference))
+        given = {row[0]: stapeling.parse_number(row[1]) for row in table.itertuples(index=False)}
+        reference = "given"
+    result = stapeling.stapeling(data, meta, reference, given)
+    counts = result.counts
+    if args.json:
+        _print_json({"rule": result.rule, "areas": [
+            {"area": r.gebied, "unfavourable": int(r.aantal_ongunstig),
+             "indicators": [i for i in r.indicatoren.split(", ") if i],
+             "measured": int(r.aantal_gemeten)} for r in counts.itertuples()]})
+        return
+    print(result.rule)
+    for r in counts.itertuples():
+        print(f"{r.gebied:<40} {r.aantal_ongunstig:>2}  {r.indicatoren}")
+
+
 def parser() -> argparse.ArgumentParser:
     """The argument parser (its help texts are the command line's documentation)."""
     top = _Parser(prog="python -m research",
@@ -520,6 +625,41 @@ def parser() -> argparse.ArgumentParser:
     rep.add_argument("out")
     rep.add_argument("--user")
     rep.set_defaults(run=cmd_qual_report)
+
+    survey = commands.add_parser("survey", help="monitors: metingen laden, schatten, stapeling")
+    survey_cmds = survey.add_subparsers(dest="survey_command", required=True, metavar="ACTIE")
+    sload = survey_cmds.add_parser("load", help="meting laden uit .sav, .xlsx of .csv")
+    sload.add_argument("file", metavar="FILE")
+    sload.add_argument("--monitor", required=True, help="naam of nummer van de monitor")
+    sload.add_argument("--wave", required=True, help="naam van de meting, bijvoorbeeld 2026")
+    sload.add_argument("--year", type=int)
+    sload.add_argument("--questionnaire", metavar="Q", help="vragenlijst (.xlsx of .csv)")
+    sload.add_argument("--frame", help="steekproefkader (.csv of .xlsx) eerst opslaan")
+    sload.add_argument("--create", choices=list(survey_monitors.UNIT_KINDS),
+                       help="monitor met deze eenheden maken als hij nog niet bestaat")
+    sload.add_argument("--user")
+    sload.add_argument("--json", action="store_true")
+    sload.set_defaults(run=cmd_survey_load)
+    est = survey_cmds.add_parser("estimate", help="gewogen schatting met standaardfout")
+    est.add_argument("--monitor", required=True)
+    est.add_argument("--wave", required=True)
+    est.add_argument("--var", required=True, help="naam van de variabele")
+    est.add_argument("--by", help="region, size_class, province of een keuzevraag")
+    est.add_argument("--weight", metavar="COL", help="gewichtkolom (overschrijft de monitor)")
+    est.add_argument("--strata", metavar="COL")
+    est.add_argument("--psu", metavar="COL")
+    est.add_argument("--fpc", metavar="COL", help="kolom met het aantal PSU's per stratum in "
+                     "de populatie, of 'kader'")
+    est.add_argument("--user")
+    est.add_argument("--json", action="store_true")
+    est.set_defaults(run=cmd_survey_estimate)
+    stap = survey_cmds.add_parser("stapeling", help="ongunstige scores per gebied tellen")
+    stap.add_argument("--data", required=True, metavar="CSV")
+    stap.add_argument("--meta", required=True, metavar="CSV")
+    stap.add_argument("--reference", default="mean",
+                      help="mean, sd, rest, of een CSV met indicator,referentie")
+    stap.add_argument("--json", action="store_true")
+    stap.set_defaults(run=cmd_survey_stapeling)
 
     back = commands.add_parser("backup", help="consistente kopie maken (ook terwijl de app draait)")
     back.add_argument("out", help="nieuw bestand voor de kopie")

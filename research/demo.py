@@ -17,7 +17,7 @@ from research.accounts import SYSTEM_USER
 from research.qual import (axial, cases, codebook, codings, documents, memos, projects,
                            transcripts)
 from research.storage import Store, Tx
-from research.survey import monitors, published
+from research.survey import monitors, published, results, waves
 from research.tracker import knowledge, ontwikkelvragen, questions
 
 DEMO_MARK = "(demo, verzonnen)"
@@ -202,13 +202,24 @@ def _describe_cases(store: Store, project_id: int) -> None:
 
 # -- monitor ----------------------------------------------------------------------------------
 
-PROVINCES = ["Drenthe", "Flevoland", "Friesland", "Gelderland", "Groningen", "Limburg",
-             "Noord-Brabant", "Noord-Holland", "Overijssel", "Utrecht", "Zeeland", "Zuid-Holland"]
+# Provinces with their landsdeel and a rough share of the 342 municipalities.
+PROVINCES = [("Groningen", "Noord", 10), ("Friesland", "Noord", 18), ("Drenthe", "Noord", 12),
+             ("Overijssel", "Oost", 25), ("Flevoland", "Oost", 6), ("Gelderland", "Oost", 51),
+             ("Utrecht", "West", 26), ("Noord-Holland", "West", 44), ("Zuid-Holland", "West", 50),
+             ("Zeeland", "Zuid", 13), ("Noord-Brabant", "Zuid", 56), ("Limburg", "Zuid", 31)]
 SIZE_CLASSES = ["< 20.000 inwoners", "20.000 - 50.000 inwoners", "50.000 - 100.000 inwoners",
                 "100.000 inwoners of meer"]
+# Larger municipalities answer more often: the reason the demo's waves carry weights.
+RESPONSE_RATES = [0.42, 0.55, 0.68, 0.85]
 NAME_PARTS = (["Beek", "Zand", "Hoog", "Linde", "Wester", "Ooster", "Heide", "Bloem", "Molen",
-               "Veen"], ["dam", "dorp", "veld", "horst", "wijk", "broek", "oord", "meer"])
+               "Veen", "Berg", "Water", "Eike", "Klaver", "Vlier", "Riet", "Esch", "Haver",
+               "Laar"], ["dam", "dorp", "veld", "horst", "wijk", "broek", "oord", "meer", "hoven",
+                         "rode", "loo", "sum", "zijl", "burg", "stein", "hem", "lo", "wolde"])
+PARTNERSHIP = ("GM9000", "GM9001", "GM9002")  # one regional partnership answers for three
 
+LIKERT = {1: "Zeer ontevreden", 2: "Ontevreden", 3: "Neutraal", 4: "Tevreden",
+          5: "Zeer tevreden", 9: "Weet niet"}
+MENTIONED = {0: "Niet genoemd", 1: "Genoemd"}
 VARIABLES = [
     {"name": "regie_werk", "label": "Regierol begeleiding naar werk", "type": "enkelvoudig",
      "question": "Heeft uw gemeente de regie over de begeleiding van statushouders naar werk?",
@@ -216,16 +227,31 @@ VARIABLES = [
      "missing_codes": [9], "topic": "Werk", "higher_is_better": None},
     {"name": "samenwerking_coa", "label": "Tevredenheid samenwerking COA", "type": "likert",
      "question": "Hoe tevreden is uw gemeente over de samenwerking met het COA?",
-     "value_labels": {1: "Zeer ontevreden", 2: "Ontevreden", 3: "Neutraal", 4: "Tevreden",
-                      5: "Zeer tevreden", 9: "Weet niet"},
-     "missing_codes": [9], "topic": "Samenwerking", "higher_is_better": 1},
+     "value_labels": LIKERT, "missing_codes": [9], "topic": "Samenwerking",
+     "higher_is_better": 1},
+    {"name": "tevreden_taalaanbod", "label": "Tevredenheid taalaanbod", "type": "likert",
+     "question": "Hoe tevreden is uw gemeente over het aanbod van taalscholen in de regio?",
+     "value_labels": LIKERT, "missing_codes": [9], "topic": "Inburgering",
+     "higher_is_better": 1},
     {"name": "cijfer_inburgering", "label": "Rapportcijfer uitvoering Wet inburgering",
      "type": "rapportcijfer",
      "question": "Welk rapportcijfer geeft u de uitvoering van de Wet inburgering in uw gemeente?",
      "value_labels": {}, "missing_codes": [], "topic": "Inburgering", "higher_is_better": 1},
+    {"name": "aantal_trajecten", "label": "Gestarte inburgeringstrajecten", "type": "getal",
+     "question": "Hoeveel inburgeringstrajecten zijn in het afgelopen jaar gestart?",
+     "value_labels": {}, "missing_codes": [], "topic": "Inburgering", "higher_is_better": None},
+    *[{"name": f"knelpunt_{key}", "label": f"Knelpunt: {label}", "type": "meervoudig",
+       "question": "Welke knelpunten ervaart uw gemeente? (meerdere antwoorden mogelijk)",
+       "value_labels": MENTIONED, "missing_codes": [], "topic": "Knelpunten",
+       "higher_is_better": 0, "mr_set": "knelpunten"}
+      for key, label in [("huisvesting", "huisvesting"), ("taal", "taalaanbod"),
+                         ("werk", "werkgevers"), ("capaciteit", "capaciteit")]],
     {"name": "toelichting", "label": "Toelichting", "type": "open",
      "question": "Wilt u uw antwoorden toelichten?", "value_labels": {}, "missing_codes": [],
      "topic": "Inburgering", "higher_is_better": None},
+    {"name": "zwaarste_knelpunt", "label": "Zwaarste knelpunt", "type": "open",
+     "question": "Welk knelpunt weegt voor uw gemeente het zwaarst, en waarom?",
+     "value_labels": {}, "missing_codes": [], "topic": "Knelpunten", "higher_is_better": None},
 ]
 
 REMARKS = [
@@ -234,48 +260,83 @@ REMARKS = [
     "Samenwerking met werkgevers verloopt goed dankzij een vaste contactpersoon.",
     "Het ontbreekt ons aan capaciteit voor persoonlijke begeleiding.",
     "De regionale samenwerking met buurgemeenten helpt bij de inkoop van trajecten.",
+    "Het contact met het COA is verbeterd sinds er een vaste regiocoördinator is.",
+]
+HARDEST = [
+    "Huisvesting: er zijn geen woningen beschikbaar, statushouders wachten maanden in het AZC.",
+    "Capaciteit: twee consulenten voor meer dan honderd inburgeraars is niet vol te houden.",
+    "Taal: de taalschool zit in de volgende stad, de reistijd is voor velen te lang.",
+    "Werk: werkgevers vragen een taalniveau dat pas na een jaar gehaald wordt.",
 ]
 
 
 def _frame(rng: random.Random) -> list[dict]:
-    names = [a + b for a in NAME_PARTS[0] for b in NAME_PARTS[1]]
+    names = sorted(a + b for a in NAME_PARTS[0] for b in NAME_PARTS[1])
     rng.shuffle(names)
-    return [{"code": f"GM9{index:03d}", "name": f"{name} (fictief)",
-             "region": PROVINCES[index % len(PROVINCES)],
-             "size_class": SIZE_CLASSES[rng.choice([0, 0, 1, 1, 1, 2, 3])]}
-            for index, name in enumerate(sorted(names[:48]))]
+    provinces = [p for p in PROVINCES for _ in range(p[2])]
+    rng.shuffle(provinces)
+    return [{"code": f"GM9{index:03d}", "name": f"{name} (fictief)", "province": province,
+             "region": landsdeel, "size_class": SIZE_CLASSES[rng.choice([0, 1, 1, 1, 1, 2, 3])]}
+            for index, (name, (province, landsdeel, _)) in enumerate(zip(names, provinces))]
 
 
-def _wave(rng: random.Random, frame: list[dict], year: int, rate: float, shift: float) -> pd.DataFrame:
+def _answers(rng: random.Random, shift: float) -> dict:
+    """One municipality's invented answers; `shift` moves a wave towards satisfaction."""
+    mentioned = {key: int(rng.random() < p) for key, p in
+                 [("huisvesting", 0.7 - shift / 4), ("taal", 0.45), ("werk", 0.35),
+                  ("capaciteit", 0.5 + shift / 4)]}
+    return {
+        "regie_werk": rng.choices([1, 2, 3, 9], weights=[5 + shift * 10, 3, 2, 1])[0],
+        "samenwerking_coa": rng.choices([1, 2, 3, 4, 5, 9],
+                                        weights=[1, 2, 4, 5 + shift * 12, 2 + shift * 4, 1])[0],
+        "tevreden_taalaanbod": rng.choices([1, 2, 3, 4, 5, 9], weights=[2, 4, 4, 4, 1, 1])[0],
+        "cijfer_inburgering": rng.choices(range(4, 10), weights=[1, 2, 5, 6 + shift * 10, 3, 1])[0],
+        "aantal_trajecten": rng.randrange(3, 60),
+        **{f"knelpunt_{key}": value for key, value in mentioned.items()},
+        "toelichting": rng.choice(REMARKS) if rng.random() < 0.3 else None,
+        "zwaarste_knelpunt": rng.choice(HARDEST) if rng.random() < 0.35 else None,
+    }
+
+
+def _wave(rng: random.Random, frame: list[dict], year: int, boost: float,
+          shift: float) -> pd.DataFrame:
+    """A wave of invented responses with design weights (frame count / responses per size
+    class), the partnership answering once for its three members."""
     records = []
+    start = date(year, 3, 1)
     for unit in frame:
-        if rng.random() > rate:
+        rate = RESPONSE_RATES[SIZE_CLASSES.index(unit["size_class"])] + boost
+        if unit["code"] in PARTNERSHIP or rng.random() > rate:
             continue
-        start = date(year, 3, 1)
-        records.append({
-            "eenheid": unit["code"],
-            "ingevuld": (start + timedelta(days=rng.randrange(0, 56))).isoformat(),
-            "regie_werk": rng.choices([1, 2, 3, 9], weights=[5 + shift * 10, 3, 2, 1])[0],
-            "samenwerking_coa": rng.choices([1, 2, 3, 4, 5, 9],
-                                            weights=[1, 2, 4, 5 + shift * 10, 2, 1])[0],
-            "cijfer_inburgering": rng.choices(range(4, 10),
-                                              weights=[1, 2, 5, 6 + shift * 10, 3, 1])[0],
-            "toelichting": rng.choice(REMARKS) if rng.random() < 0.3 else None,
-        })
-    return pd.DataFrame.from_records(records)
+        records.append({"eenheid": unit["code"], "size_class": unit["size_class"],
+                        "ingevuld": (start + timedelta(days=rng.randrange(0, 56))).strftime(
+                            "%d-%m-%Y"), **_answers(rng, shift)})
+    partner = next(u for u in frame if u["code"] == PARTNERSHIP[0])
+    records.append({"eenheid": "; ".join(PARTNERSHIP), "size_class": partner["size_class"],
+                    "ingevuld": (start + timedelta(days=20)).strftime("%d-%m-%Y"),
+                    **_answers(rng, shift)})
+    data = pd.DataFrame.from_records(records)
+    in_frame = pd.Series([u["size_class"] for u in frame]).value_counts()
+    answered = data["size_class"].value_counts()
+    data["gewicht"] = data["size_class"].map(in_frame / answered).round(4)
+    return data.drop(columns="size_class")
 
 
 def _load_monitor(store: Store) -> None:
     rng = random.Random(2026)
     monitor_id = monitors.create_monitor(
         store, SYSTEM_USER, f"Gemeentemonitor inburgering {DEMO_MARK}", "gemeente",
-        "Jaarlijkse vragenlijst aan gemeenten over de begeleiding van statushouders naar werk "
-        "en inburgering. Gemeenten, antwoorden en cijfers zijn verzonnen.")
+        "Jaarlijkse vragenlijst aan alle gemeenten over de begeleiding van statushouders naar "
+        "werk en inburgering. Een verzonnen voorbeeld: 342 fictieve gemeenten, antwoorden en "
+        "cijfers zijn verzonnen.",
+        design={"weight": "bestand", "strata": "size_class", "fpc": "kader"})
     frame = _frame(rng)
     monitors.set_frame(store, SYSTEM_USER, monitor_id, frame)
-    for year, rate, shift in [(2025, 0.62, 0.0), (2026, 0.71, 0.4)]:
-        monitors.import_wave(store, SYSTEM_USER, monitor_id, str(year), year, VARIABLES,
-                             _wave(rng, frame, year, rate, shift))
+    for year, boost, shift in [(2024, -0.05, 0.0), (2025, 0.0, 0.2), (2026, 0.04, 0.5)]:
+        wave_id = waves.import_wave(store, SYSTEM_USER, monitor_id, str(year), year, VARIABLES,
+                                    _wave(rng, frame, year, boost, shift),
+                                    source=f"gemeentemonitor_{year}.sav (verzonnen)")
+        results.compute(store, SYSTEM_USER, wave_id)
 
 
 # -- wijkwerkplaats ---------------------------------------------------------------------------

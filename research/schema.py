@@ -647,3 +647,136 @@ CREATE TABLE knowledge_links (
 );
 CREATE INDEX knowledge_links_target ON knowledge_links (target_kind, target_id);
 """)
+
+
+@migration("0008_survey_columns_design_results")
+def _survey_columns_design_results(db: sqlite_utils.Database) -> None:
+    _run(db, """
+-- The design of a monitor (weights, strata, clusters, fpc) and its suppression thresholds.
+ALTER TABLE monitors ADD COLUMN design TEXT NOT NULL DEFAULT '{}';
+ALTER TABLE monitors ADD COLUMN min_n INTEGER NOT NULL DEFAULT 10;
+ALTER TABLE monitors ADD COLUMN min_n_quotes INTEGER NOT NULL DEFAULT 20;
+ALTER TABLE frame_units ADD COLUMN province TEXT;
+ALTER TABLE frame_units ADD COLUMN population REAL;
+ALTER TABLE waves ADD COLUMN source TEXT;
+ALTER TABLE waves ADD COLUMN loaded_at TEXT;
+ALTER TABLE waves ADD COLUMN weighting TEXT;
+ALTER TABLE variables ADD COLUMN mr_set TEXT;
+ALTER TABLE responses ADD COLUMN respondent TEXT;
+ALTER TABLE responses ADD COLUMN stratum TEXT;
+ALTER TABLE responses ADD COLUMN psu TEXT;
+ALTER TABLE responses ADD COLUMN fpc REAL;
+ALTER TABLE responses ADD COLUMN calibrated_weight REAL;
+
+-- Every frame unit a response speaks for (a regional partnership answers for several).
+CREATE TABLE response_units (
+  response_id INTEGER NOT NULL REFERENCES responses (id) ON DELETE CASCADE,
+  unit_id INTEGER NOT NULL REFERENCES frame_units (id) ON DELETE CASCADE,
+  PRIMARY KEY (response_id, unit_id)
+) WITHOUT ROWID;
+CREATE INDEX response_units_unit ON response_units (unit_id);
+
+-- A variable as it was asked in one wave: its name in the file, wording, codes, and the
+-- recoding of that wave's codes onto the monitor's codes.
+CREATE TABLE wave_variables (
+  wave_id INTEGER NOT NULL REFERENCES waves (id) ON DELETE CASCADE,
+  variable_id INTEGER NOT NULL REFERENCES variables (id) ON DELETE CASCADE,
+  source_name TEXT NOT NULL,
+  label TEXT,
+  question TEXT,
+  value_labels TEXT,
+  missing_codes TEXT,
+  recode TEXT NOT NULL DEFAULT '{}',
+  PRIMARY KEY (wave_id, variable_id)
+);
+-- One compressed column per wave and variable (research/survey/columns.py).
+CREATE TABLE wave_columns (
+  wave_id INTEGER NOT NULL REFERENCES waves (id) ON DELETE CASCADE,
+  variable_id INTEGER NOT NULL REFERENCES variables (id) ON DELETE CASCADE,
+  data BLOB NOT NULL,
+  PRIMARY KEY (wave_id, variable_id)
+);
+
+-- Follow-up of units that have not answered yet.
+CREATE TABLE fieldwork_notes (
+  id INTEGER PRIMARY KEY,
+  wave_id INTEGER NOT NULL REFERENCES waves (id) ON DELETE CASCADE,
+  unit_id INTEGER NOT NULL REFERENCES frame_units (id) ON DELETE CASCADE,
+  note TEXT NOT NULL,
+  created_by INTEGER REFERENCES users (id),
+  created_at TEXT NOT NULL
+);
+CREATE INDEX fieldwork_notes_unit ON fieldwork_notes (wave_id, unit_id);
+
+-- The results store: per wave, indicator x breakdown x group (x answer category).
+CREATE TABLE results (
+  wave_id INTEGER NOT NULL REFERENCES waves (id) ON DELETE CASCADE,
+  variable_id INTEGER NOT NULL REFERENCES variables (id) ON DELETE CASCADE,
+  breakdown TEXT NOT NULL,
+  grp TEXT NOT NULL,
+  statistic TEXT NOT NULL CHECK (statistic IN ('aandeel', 'gemiddelde', 'totaal')),
+  category REAL,
+  estimate REAL,
+  se REAL,
+  ci_low REAL,
+  ci_high REAL,
+  n INTEGER NOT NULL,
+  neff REAL,
+  missing_n INTEGER NOT NULL DEFAULT 0,
+  p_rest REAL,
+  ci_method TEXT
+);
+CREATE INDEX results_lookup ON results (wave_id, variable_id, breakdown);
+-- Open answers sent to a qualitative project: one document per wave and question.
+CREATE TABLE monitor_documents (
+  document_id INTEGER PRIMARY KEY REFERENCES documents (id) ON DELETE CASCADE,
+  wave_id INTEGER NOT NULL REFERENCES waves (id) ON DELETE CASCADE,
+  variable_id INTEGER NOT NULL REFERENCES variables (id) ON DELETE CASCADE,
+  UNIQUE (wave_id, variable_id, document_id)
+);
+CREATE TABLE result_runs (
+  wave_id INTEGER PRIMARY KEY REFERENCES waves (id) ON DELETE CASCADE,
+  computed_at TEXT NOT NULL,
+  design TEXT NOT NULL,
+  rows INTEGER NOT NULL,
+  seconds REAL NOT NULL
+);
+""")
+    _answers_to_columns(db)
+    _run(db, "DROP TABLE answers;")
+
+
+def _answers_to_columns(db: sqlite_utils.Database) -> None:
+    """Move the long `answers` of earlier versions into one column per wave and variable."""
+    from research.survey import columns  # the codec is the survey module's; no streamlit there
+
+    db.execute("INSERT INTO response_units (response_id, unit_id)"
+               " SELECT id, unit_id FROM responses WHERE unit_id IS NOT NULL")
+    for wave_id, in db.execute("SELECT id FROM waves").fetchall():
+        ids = [r[0] for r in db.execute(
+            "SELECT id FROM responses WHERE wave_id = ? ORDER BY id", [wave_id]).fetchall()]
+        position = {rid: i for i, rid in enumerate(ids)}
+        variables = db.execute(
+            "SELECT DISTINCT v.id, v.name, v.type, v.label, v.question, v.value_labels,"
+            " v.missing_codes FROM answers a JOIN responses r ON r.id = a.response_id"
+            " JOIN variables v ON v.id = a.variable_id WHERE r.wave_id = ?", [wave_id]).fetchall()
+        for var_id, name, kind, label, question, value_labels, missing in variables:
+            cells = db.execute(
+                "SELECT a.response_id, a.value, a.text FROM answers a JOIN responses r"
+                " ON r.id = a.response_id WHERE r.wave_id = ? AND a.variable_id = ?",
+                [wave_id, var_id]).fetchall()
+            if kind == "open":
+                texts = [None] * len(ids)
+                for rid, _, text in cells:
+                    texts[position[rid]] = text
+                blob = columns.encode_texts(texts)
+            else:
+                values = [float("nan")] * len(ids)
+                for rid, value, _ in cells:
+                    values[position[rid]] = float("nan") if value is None else value
+                blob = columns.encode_numbers(values)
+            db.execute("INSERT INTO wave_columns (wave_id, variable_id, data) VALUES (?, ?, ?)",
+                       [wave_id, var_id, blob])
+            db.execute("INSERT INTO wave_variables (wave_id, variable_id, source_name, label,"
+                       " question, value_labels, missing_codes) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                       [wave_id, var_id, name, label, question, value_labels, missing])

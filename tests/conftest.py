@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-import time
-
 import os
+import shutil
+import sqlite3
+import time
 from pathlib import Path
 
 import pytest
@@ -46,11 +47,34 @@ def store(db_path):
     store.close()
 
 
+@pytest.fixture(scope="session")
+def demo_template(tmp_path_factory) -> Path:
+    """The demo database built once per test run (loading the demo takes seconds); every
+    demo_store test gets its own copy."""
+    path = tmp_path_factory.mktemp("demo-template") / "research.db"
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("RESEARCH_ADMIN_PASSWORD", PASSWORD)
+        patch.setattr(accounts, "_hasher", PasswordHasher(time_cost=1, memory_cost=8,
+                                                          parallelism=1))
+        store = open_store(path)
+        prepare(store, with_demo=True)
+        store.close()
+    return path
+
+
 @pytest.fixture
-def demo_store(db_path):
-    """A migrated database with the demo data loaded."""
+def demo_store(db_path, demo_template):
+    """A migrated database with the demo data loaded (a copy of the session's template)."""
+    source, target = sqlite3.connect(demo_template), sqlite3.connect(db_path)
+    try:
+        source.backup(target)
+    finally:
+        source.close()
+        target.close()
+    for extra in demo_template.parent.glob(f"{demo_template.stem}-*.db"):  # the pseudonym key
+        shutil.copy(extra, db_path.with_name(extra.name.replace(demo_template.stem,
+                                                                  db_path.stem, 1)))
     store = open_store(db_path)
-    prepare(store, with_demo=True)
     yield store
     store.close()
 
@@ -162,3 +186,17 @@ def page(browser):
         context.close()
 
 
+@pytest.fixture(autouse=True)
+def fresh_open_cache():
+    """Each test opens its own database file; drop the app's cached stores of earlier tests."""
+    from research.ui import shell
+
+    shell._open.clear()
+    yield
+    shell._open.clear()
+
+
+@pytest.fixture
+def demo_users(demo_store):
+    """One account per role on the demo database (the coordinator belongs to Noord)."""
+    return make_users(demo_store)

@@ -12,7 +12,7 @@ from research.setup import prepare
 from research.survey import monitors
 
 TABLES = ("projects", "documents", "codes", "codings", "monitors", "waves", "frame_units",
-          "variables", "responses", "answers", "questions", "events", "meta")
+          "variables", "responses", "wave_columns", "results", "questions", "events", "meta")
 
 
 
@@ -24,8 +24,8 @@ def test_demo_counts(demo_store):
     found = counts(demo_store)
     assert {k: found[k] for k in ("projects", "documents", "codes", "codings", "monitors",
                                   "waves", "frame_units", "questions", "variables")} == {
-        "projects": 1, "documents": 7, "codes": 5, "codings": 30, "monitors": 2, "waves": 3,
-        "frame_units": 71, "questions": 19, "variables": 13}
+        "projects": 1, "documents": 7, "codes": 5, "codings": 30, "monitors": 2, "waves": 4,
+        "frame_units": 365, "questions": 19, "variables": 20}
     assert demo_store.value("SELECT value FROM meta WHERE key = 'demo_loaded'") == "1"
 
 
@@ -35,9 +35,17 @@ def test_demo_waves_are_the_same_on_every_machine(demo_store):
     assert sorted(names) == ["Gemeentemonitor inburgering (demo, verzonnen)",
                              "Wijkcijfers Amsterdam: indicatoren per gebied (gepubliceerd, 2025)"]
     monitor = names["Gemeentemonitor inburgering (demo, verzonnen)"]
+    assert monitor["units"] == 342
     assert [(w["label"], w["responses"]) for w in monitors.waves(demo_store, admin,
                                                                  monitor["id"])] == [
-        ("2025", 29), ("2026", 34)]
+        ("2024", 202), ("2025", 212), ("2026", 213)]
+    # Each wave's results are computed with the monitor's design.
+    assert demo_store.value("SELECT count(*) FROM result_runs") == 3
+    # One regional partnership answers for three municipalities in every wave.
+    assert demo_store.rows(
+        "SELECT r.wave_id, count(*) AS units FROM response_units ru JOIN responses r"
+        " ON r.id = ru.response_id GROUP BY r.id HAVING count(*) > 1") == [
+        {"wave_id": 1, "units": 3}, {"wave_id": 2, "units": 3}, {"wave_id": 3, "units": 3}]
 
 
 def test_second_load_does_nothing(demo_store):

@@ -1,15 +1,18 @@
-"""Monitors: frame, waves imported in one transaction, and the unweighted tables."""
+"""Monitors and waves: frame, waves stored whole or not at all, read back, the editor."""
 
 from __future__ import annotations
 
 import json
 import math
+import sqlite3
 
 import pandas as pd
 import pytest
 
-from research.accounts import PermissionDenied
-from research.survey import monitors
+from research.accounts import SYSTEM_USER, PermissionDenied
+from research.schema import MIGRATIONS, migrate, open_store
+from research.setup import prepare
+from research.survey import monitors, waves
 from research.survey.monitors import MonitorError
 
 FRAME = [
@@ -39,7 +42,8 @@ WAVE_2026 = pd.DataFrame({
     "cijfer": [6, None, 5],
     "opmerking": ["Prima", "Beter dan vorig jaar", "Te weinig capaciteit"],
 })
-TABLES = ("waves", "variables", "responses", "answers", "events")
+TABLES = ("waves", "variables", "responses", "response_units", "wave_columns", "wave_variables",
+          "events")
 
 
 
@@ -49,8 +53,8 @@ def monitor(store, users):
     anna = users["analist"]
     monitor_id = monitors.create_monitor(store, anna, "Testmonitor", "gemeente", "Verzonnen")
     assert monitors.set_frame(store, anna, monitor_id, FRAME) == 4
-    monitors.import_wave(store, anna, monitor_id, "2025", 2025, VARIABLES, WAVE_2025)
-    monitors.import_wave(store, anna, monitor_id, "2026", 2026, VARIABLES, WAVE_2026)
+    waves.import_wave(store, anna, monitor_id, "2025", 2025, VARIABLES, WAVE_2025)
+    waves.import_wave(store, anna, monitor_id, "2026", 2026, VARIABLES, WAVE_2026)
     return monitor_id
 
 
@@ -62,66 +66,76 @@ def counts(store) -> dict[str, int]:
     return {table: store.value(f"SELECT count(*) FROM {table}") for table in TABLES}
 
 
-# -- results ----------------------------------------------------------------------------------
+def wave_ids(store, user, monitor_id) -> dict[str, int]:
+    return {w["label"]: w["id"] for w in monitors.waves(store, user, monitor_id)}
 
-def test_frequencies_leave_missing_codes_out_of_the_base(store, users, monitor):
+
+# -- reading a wave back ----------------------------------------------------------------------
+
+def test_wave_data_reads_the_columns_back_with_design_and_frame_fields(store, users, monitor):
     lex = users["lezer"]
-    table = monitors.frequencies(store, lex, variable_ids(store, lex, monitor)["tevreden"])
-    assert list(table.columns) == ["meting", "code", "antwoord", "n", "percentage", "basis"]
-    rows = table.to_dict("records")
-    missing = rows.pop(2)
-    assert missing["meting"] == "2025" and missing["antwoord"] == "Weet niet"
-    assert (missing["code"], missing["n"], missing["basis"]) == (9.0, 1, 2)
-    assert missing["percentage"] is None or math.isnan(missing["percentage"])
-    assert rows == [
-        {"meting": "2025", "code": 1.0, "antwoord": "Ja", "n": 1, "percentage": 50.0, "basis": 2},
-        {"meting": "2025", "code": 2.0, "antwoord": "Nee", "n": 1, "percentage": 50.0, "basis": 2},
-        {"meting": "2026", "code": 1.0, "antwoord": "Ja", "n": 2, "percentage": 66.7, "basis": 3},
-        {"meting": "2026", "code": 2.0, "antwoord": "Nee", "n": 1, "percentage": 33.3, "basis": 3},
-    ]
+    data = waves.wave_data(store, lex, wave_ids(store, lex, monitor)["2025"])
+    table = data.frame
+    assert list(table["_unit_code"]) == ["G1", "G2", "G3"]
+    assert list(table["region"]) == ["Noord", "Noord", "Zuid"]
+    assert list(table["_completed"]) == ["2025-03-02", "2025-03-05", "2025-04-01"]
+    assert list(table["_weight"]) == [1.0, 1.0, 1.0]
+    assert list(table["tevreden"]) == [1.0, 2.0, 9.0]
+    assert list(table["cijfer"]) == [7.0, 8.0, 99.0]
+    # A blank open answer is no answer.
+    assert list(table["opmerking"]) == ["Goed geregeld", None, None]
+    assert sorted(data.variables) == ["cijfer", "opmerking", "tevreden"]
+    assert data.variables["tevreden"]["missing_codes"] == [9]
 
 
-def test_numeric_summary_skips_missing_codes_and_empty_cells(store, users, monitor):
+def test_valid_values_and_categories_leave_missing_codes_out(store, users, monitor):
+    lex = users["lezer"]
+    data = waves.wave_data(store, lex, wave_ids(store, lex, monitor)["2025"], ["tevreden"])
+    var = data.variables["tevreden"]
+    values = waves.valid_values(var, data.frame["tevreden"].to_numpy())
+    assert [None if math.isnan(v) else v for v in values] == [1.0, 2.0, None]
+    assert waves.categories(var, values) == [1.0, 2.0]
+    assert list(data.frame.columns).count("cijfer") == 0
+
+
+def test_dutch_dates_are_read_day_first(store, users, monitor):
     anna = users["analist"]
-    table = monitors.numeric_summary(store, anna, variable_ids(store, anna, monitor)["cijfer"])
-    assert table.to_dict("records") == [
-        {"meting": "2025", "n": 2, "gemiddelde": 7.5, "minimum": 7.0, "maximum": 8.0},
-        {"meting": "2026", "n": 2, "gemiddelde": 5.5, "minimum": 5.0, "maximum": 6.0},
-    ]
+    data = pd.DataFrame({"eenheid": ["G1", "G2"], "ingevuld": ["12-03-2027", "ergens in april"],
+                         "tevreden": [1, 2], "cijfer": [5, 6], "opmerking": ["a", "b"]})
+    with pytest.raises(MonitorError, match=r"^Rij 2, kolom ingevuld: 'ergens in april' is "
+                                           r"geen datum.$"):
+        waves.import_wave(store, anna, monitor, "2027", 2027, VARIABLES, data)
+    data["ingevuld"] = ["12-03-2027 14:05", "3 mei 2027"]
+    wave = waves.import_wave(store, anna, monitor, "2027", 2027, VARIABLES, data)
+    assert list(waves.wave_data(store, anna, wave).frame["_completed"]) == [
+        "2027-03-12", "2027-05-03"]
 
 
-def test_open_answers_without_blank_ones(store, users, monitor):
+def test_a_partnership_response_speaks_for_several_units(store, users, monitor):
     anna = users["analist"]
-    table = monitors.open_answers(store, anna, variable_ids(store, anna, monitor)["opmerking"])
-    assert table.to_dict("records") == [
-        {"meting": "2025", "antwoord": "Goed geregeld"},
-        {"meting": "2026", "antwoord": "Prima"},
-        {"meting": "2026", "antwoord": "Beter dan vorig jaar"},
-        {"meting": "2026", "antwoord": "Te weinig capaciteit"},
-    ]
+    data = pd.DataFrame({"eenheid": ["G1; G2", "G4"], "tevreden": [1, 2], "cijfer": [5, 6],
+                         "opmerking": ["a", "b"]})
+    wave = waves.import_wave(store, anna, monitor, "2027", 2027, VARIABLES, data)
+    assert store.rows("SELECT u.code FROM response_units ru JOIN frame_units u"
+                      " ON u.id = ru.unit_id JOIN responses r ON r.id = ru.response_id"
+                      " WHERE r.wave_id = ? ORDER BY u.code", [wave]) == [
+        {"code": "G1"}, {"code": "G2"}, {"code": "G4"}]
+    # The first unit named is the response's own, for its frame attributes.
+    assert list(waves.wave_data(store, anna, wave).frame["_unit_code"]) == ["G1", "G4"]
 
 
-def test_response_by_region(store, users, monitor):
-    table = monitors.response_by_region(store, users["coordinator"], monitor)
-    assert table.to_dict("records") == [
-        {"meting": "2025", "regio": "Noord", "kader": 2, "respons": 2, "responspercentage": 100.0},
-        {"meting": "2025", "regio": "Zuid", "kader": 2, "respons": 1, "responspercentage": 50.0},
-        {"meting": "2026", "regio": "Noord", "kader": 2, "respons": 1, "responspercentage": 50.0},
-        {"meting": "2026", "regio": "Zuid", "kader": 2, "respons": 2, "responspercentage": 100.0},
-    ]
-
-
-def test_wrong_variable_type_is_refused(store, users, monitor):
+def test_design_columns_are_stored_per_response(store, users, monitor):
     anna = users["analist"]
-    ids = variable_ids(store, anna, monitor)
-    with pytest.raises(MonitorError, match="^Rapportcijfer is geen keuzevraag.$"):
-        monitors.frequencies(store, anna, ids["cijfer"])
-    with pytest.raises(MonitorError, match="^Tevredenheid is geen getalvraag.$"):
-        monitors.numeric_summary(store, anna, ids["tevreden"])
-    with pytest.raises(MonitorError, match="^Tevredenheid is geen open vraag.$"):
-        monitors.open_answers(store, anna, ids["tevreden"])
-    with pytest.raises(MonitorError, match="^Deze variabele bestaat niet.$"):
-        monitors.frequencies(store, anna, 999)
+    data = pd.DataFrame({"eenheid": ["G1", "G3"], "w": ["1,5", 2], "laag": ["A", "B"],
+                         "cluster": [1.0, 2.0], "N": [10, 12], "tevreden": [1, 2],
+                         "cijfer": [5, 6], "opmerking": ["a", "b"]})
+    wave = waves.import_wave(store, anna, monitor, "2027", 2027, VARIABLES, data,
+                             roles={"weight": "w", "strata": "laag", "psu": "cluster",
+                                    "fpc": "N"})
+    table = waves.wave_data(store, anna, wave).frame
+    assert table[["_weight", "_stratum", "_psu", "_fpc"]].to_dict("records") == [
+        {"_weight": 1.5, "_stratum": "A", "_psu": "1", "_fpc": 10.0},
+        {"_weight": 2.0, "_stratum": "B", "_psu": "2", "_fpc": 12.0}]
 
 
 def test_overview_lists(store, users, monitor):
@@ -137,6 +151,12 @@ def test_overview_lists(store, users, monitor):
     assert variables[0]["value_labels"] == {"1": "Ja", "2": "Nee", "9": "Weet niet"}
     assert variables[0]["missing_codes"] == [9]
     assert variables[2]["missing_codes"] == []
+    assert monitors.monitor(store, lex, monitor)["design"] == {
+        "weight": "bestand", "strata": None, "psu": None, "fpc": None}
+    assert monitors.find(store, lex, "Testmonitor") == monitor
+    assert monitors.find_wave(store, lex, monitor, "2026") == wave_ids(store, lex, monitor)["2026"]
+    with pytest.raises(MonitorError, match="^Deze monitor heeft geen meting '2030'.$"):
+        monitors.find_wave(store, lex, monitor, "2030")
 
 
 def test_import_stores_responses_and_logs_one_event_per_wave(store, users, monitor):
@@ -146,11 +166,11 @@ def test_import_stores_responses_and_logs_one_event_per_wave(store, users, monit
                          " AND action = 'import' ORDER BY id")
     assert [(e["actor"], json.loads(e["after"])) for e in imports] == [
         ("anna", {"monitor_id": monitor, "label": "2025", "responses": 3, "variables": 3,
-                  "answers": 8}),
+                  "source": None}),
         ("anna", {"monitor_id": monitor, "label": "2026", "responses": 3, "variables": 3,
-                  "answers": 8}),
+                  "source": None}),
     ]
-    assert store.value("SELECT count(*) FROM answers") == 16
+    assert store.value("SELECT count(*) FROM wave_columns") == 6
     assert store.value("SELECT count(*) FROM responses") == 6
 
 
@@ -164,6 +184,73 @@ def test_set_frame_updates_existing_units(store, users, monitor):
     with pytest.raises(MonitorError, match="^Elke eenheid in het steekproefkader heeft een code "
                                            "en een naam.$"):
         monitors.set_frame(store, anna, monitor, [{"code": "G9", "name": ""}])
+    with pytest.raises(MonitorError, match="^Dubbele codes in het steekproefkader: G9.$"):
+        monitors.set_frame(store, anna, monitor, [{"code": "G9", "name": "a"},
+                                                  {"code": "G9", "name": "b"}])
+
+
+# -- the questionnaire editor -----------------------------------------------------------------
+
+def test_recode_maps_one_waves_codes_onto_the_monitors(store, users, monitor):
+    anna = users["analist"]
+    ids, wave = variable_ids(store, anna, monitor), wave_ids(store, anna, monitor)["2026"]
+    waves.set_recode(store, anna, wave, ids["tevreden"], {"2": 1, "1": ""})
+    values = waves.wave_data(store, anna, wave, ["tevreden"]).frame["tevreden"]
+    assert [None if math.isnan(v) else v for v in values] == [None, None, 1.0]
+    overview = waves.comparability(store, anna, monitor)
+    row = overview[(overview["name"] == "tevreden") & (overview["meting"] == "2026")]
+    assert row["hercodering"].tolist() == ["2→1, 1→leeg"]
+    with pytest.raises(MonitorError, match="^Hercodering 'x' -> '1': gebruik getallen.$"):
+        waves.set_recode(store, anna, wave, ids["tevreden"], {"x": 1})
+
+
+def test_link_variable_joins_a_renamed_question(store, users, monitor):
+    anna = users["analist"]
+    renamed = [{**VARIABLES[0], "name": "tevreden_v2", "question": "Bent u tevreden?"}]
+    data = pd.DataFrame({"eenheid": ["G2"], "tevreden_v2": [2]})
+    wave = waves.import_wave(store, anna, monitor, "2027", 2027, renamed, data)
+    ids = variable_ids(store, anna, monitor)
+    overview = waves.comparability(store, anna, monitor)
+    assert overview[overview["meting"] == "2027"][["name", "source_name"]].to_dict("records") \
+        == [{"name": "tevreden_v2", "source_name": "tevreden_v2"}]
+    waves.link_variable(store, anna, wave, ids["tevreden_v2"], ids["tevreden"])
+    assert "tevreden_v2" not in variable_ids(store, anna, monitor)
+    assert list(waves.wave_data(store, anna, wave).frame["tevreden"]) == [2.0]
+    overview = waves.comparability(store, anna, monitor)
+    assert overview[overview["meting"] == "2027"][["name", "source_name"]].to_dict("records") \
+        == [{"name": "tevreden", "source_name": "tevreden_v2"}]
+    with pytest.raises(MonitorError, match=r"^cijfer \(Rapportcijfer\) en tevreden \(Enkele "
+                                           r"keuze\) zijn niet van hetzelfde type.$"):
+        waves.link_variable(store, anna, wave, ids["cijfer"], ids["tevreden"])
+    both = [VARIABLES[0], {**VARIABLES[0], "name": "tevreden_b"}]
+    wave = waves.import_wave(store, anna, monitor, "2028", 2028, both,
+                             pd.DataFrame({"tevreden": [1], "tevreden_b": [2]}))
+    with pytest.raises(MonitorError, match="^tevreden zit al in deze meting.$"):
+        waves.link_variable(store, anna, wave, variable_ids(store, anna, monitor)["tevreden_b"],
+                            ids["tevreden"])
+
+
+def test_update_variable_and_refusals(store, users, monitor):
+    anna = users["analist"]
+    ids = variable_ids(store, anna, monitor)
+    after = waves.update_variable(store, anna, ids["cijfer"],
+                                  {"topic": "Kwaliteit", "higher_is_better": True,
+                                   "missing_codes": [99, 98]})
+    assert (after["topic"], after["higher_is_better"], after["missing_codes"]) == (
+        "Kwaliteit", 1, "[99, 98]")
+    with pytest.raises(MonitorError, match="^Onbekend type 'vrij'.$"):
+        waves.update_variable(store, anna, ids["cijfer"], {"type": "vrij"})
+    with pytest.raises(MonitorError, match="^Dit kun je niet wijzigen: name.$"):
+        waves.update_variable(store, anna, ids["cijfer"], {"name": "x"})
+
+
+def test_delete_wave_removes_its_data(store, users, monitor):
+    anna = users["analist"]
+    waves.delete_wave(store, anna, wave_ids(store, anna, monitor)["2025"])
+    assert [w["label"] for w in monitors.waves(store, anna, monitor)] == ["2026"]
+    assert store.value("SELECT count(*) FROM wave_columns") == 3
+    assert store.value("SELECT count(*) FROM responses") == 3
+    assert store.value("SELECT count(*) FROM response_units") == 3
 
 
 # -- refusals ---------------------------------------------------------------------------------
@@ -180,38 +267,30 @@ def test_set_frame_updates_existing_units(store, users, monitor):
     ("  ", VARIABLES, WAVE_2026, "Geef de meting een naam, bijvoorbeeld het jaartal."),
     ("2027", [{"name": "tevreden", "type": "vrij"}], WAVE_2026,
      "Variabele tevreden: onbekend type 'vrij'."),
+    ("2027", VARIABLES, WAVE_2026.iloc[0:0], "Het databestand bevat geen respondenten."),
+    ("2027", VARIABLES,
+     pd.DataFrame({"eenheid": ["G1", "G2"], "gewicht": [1, 0], "tevreden": [1, 2],
+                   "cijfer": [5, 6], "opmerking": ["a", "b"]}),
+     "Kolom 'gewicht': 1 rijen hebben een gewicht van 0 of minder (eerste: rij 2). Gewichten "
+     "moeten groter dan 0 zijn."),
+    ("2027", VARIABLES,
+     pd.DataFrame({"eenheid": ["G1", "G2"], "tevreden": [1, "ja"], "cijfer": [5, 6],
+                   "opmerking": ["a", "b"]}),
+     "Rij 2, kolom tevreden: 'ja' is geen getal."),
 ])
 def test_import_refusals_leave_nothing_behind(store, users, monitor, label, variables, data,
                                               message):
     before = counts(store)
     with pytest.raises(MonitorError) as raised:
-        monitors.import_wave(store, users["analist"], monitor, label, 2027, variables, data)
+        waves.import_wave(store, users["analist"], monitor, label, 2027, variables, data)
     assert raised.value.message == message
     assert counts(store) == before
-
-
-def test_import_failing_halfway_is_rolled_back(store, users, monitor):
-    before = counts(store)
-    data = pd.DataFrame({"eenheid": ["G1", "G2"], "tevreden": [1, "ja"], "cijfer": [5, 6],
-                         "opmerking": ["a", "b"]})
-    with pytest.raises((ValueError, MonitorError)):
-        monitors.import_wave(store, users["analist"], monitor, "2027", 2027, VARIABLES, data)
-    assert counts(store) == before
-    assert [w["label"] for w in monitors.waves(store, users["analist"], monitor)] == [
-        "2025", "2026"]
-
-
-def test_import_refuses_text_in_a_numeric_column_with_a_dutch_message(store, users, monitor):
-    data = pd.DataFrame({"eenheid": ["G1"], "tevreden": ["ja"], "cijfer": [5],
-                         "opmerking": ["a"]})
-    with pytest.raises(MonitorError):
-        monitors.import_wave(store, users["analist"], monitor, "2027", 2027, VARIABLES, data)
 
 
 def test_import_uses_weight_one_for_an_empty_weight_cell(store, users, monitor):
     data = pd.DataFrame({"eenheid": ["G1", "G2"], "gewicht": [1.5, None], "tevreden": [1, 2],
                          "cijfer": [5, 6], "opmerking": ["a", "b"]})
-    wave = monitors.import_wave(store, users["analist"], monitor, "2027", 2027, VARIABLES, data)
+    wave = waves.import_wave(store, users["analist"], monitor, "2027", 2027, VARIABLES, data)
     assert [r["weight"] for r in store.rows(
         "SELECT weight FROM responses WHERE wave_id = ? ORDER BY id", [wave])] == [1.5, 1.0]
 
@@ -224,7 +303,20 @@ def test_create_monitor_refusals(store, users, monitor):
         monitors.create_monitor(store, anna, "Andere", "provincie")
     with pytest.raises(MonitorError, match="^Geef de monitor een naam.$"):
         monitors.create_monitor(store, anna, "", "gemeente")
+    with pytest.raises(MonitorError, match="^Onbekende weging 'x'.$"):
+        monitors.create_monitor(store, anna, "Andere", "gemeente", design={"weight": "x"})
     assert store.value("SELECT count(*) FROM monitors") == 1
+
+
+def test_design_and_thresholds_are_settings(store, users, monitor):
+    anna = users["analist"]
+    assert monitors.set_design(store, anna, monitor, {"strata": "region", "fpc": "kader"}) == {
+        "weight": "bestand", "strata": "region", "psu": None, "fpc": "kader"}
+    monitors.set_thresholds(store, anna, monitor, 5, 15)
+    row = monitors.monitor(store, anna, monitor)
+    assert (row["min_n"], row["min_n_quotes"], row["design"]["strata"]) == (5, 15, "region")
+    with pytest.raises(MonitorError):
+        monitors.set_thresholds(store, anna, monitor, 20, 10)
 
 
 # -- permissions ------------------------------------------------------------------------------
@@ -237,12 +329,17 @@ def test_beheerder_may_write_too(store, users):
 def test_roles_without_survey_write_may_not_write(store, users, monitor, role):
     user = users[role]
     before = counts(store)
+    wave = wave_ids(store, user, monitor)["2025"]
     with pytest.raises(PermissionDenied):
         monitors.create_monitor(store, user, "Andere monitor", "gemeente")
     with pytest.raises(PermissionDenied):
         monitors.set_frame(store, user, monitor, [{"code": "G9", "name": "Nieuw"}])
     with pytest.raises(PermissionDenied):
-        monitors.import_wave(store, user, monitor, "2027", 2027, VARIABLES, WAVE_2026)
+        waves.import_wave(store, user, monitor, "2027", 2027, VARIABLES, WAVE_2026)
+    with pytest.raises(PermissionDenied):
+        waves.delete_wave(store, user, wave)
+    with pytest.raises(PermissionDenied):
+        monitors.set_design(store, user, monitor, {"strata": "region"})
     assert counts(store) == before
     assert store.value("SELECT count(*) FROM monitors") == 1
     # They may read.
@@ -253,15 +350,34 @@ def test_nobody_without_a_login_reads(store, monitor):
     with pytest.raises(PermissionDenied):
         monitors.list_monitors(store, None)
     with pytest.raises(PermissionDenied):
-        monitors.response_by_region(store, None, monitor)
+        waves.wave_data(store, None, 1)
 
 
-def test_numeric_summary_keeps_a_wave_without_year(store, users, monitor):
-    anna = users["analist"]
-    data = pd.DataFrame({"eenheid": ["G2"], "tevreden": [1], "cijfer": [4],
-                         "opmerking": ["Tussenmeting"]})
-    monitors.import_wave(store, anna, monitor, "Tussenmeting", None, VARIABLES, data)
-    ids = variable_ids(store, anna, monitor)
-    assert "Tussenmeting" in set(monitors.frequencies(store, anna, ids["tevreden"])["meting"])
-    table = monitors.numeric_summary(store, anna, ids["cijfer"])
-    assert sorted(table["meting"]) == ["2025", "2026", "Tussenmeting"]
+# -- migration from the long answers table ----------------------------------------------------
+
+def test_migration_moves_long_answers_into_columns(db_path):
+    migrate(db_path, [m for m in MIGRATIONS if m.name < "0008"])
+    conn = sqlite3.connect(db_path)
+    conn.executescript("""
+        INSERT INTO monitors (id, name, unit_kind, created_at) VALUES (1, 'Oud', 'gemeente', 'x');
+        INSERT INTO frame_units (id, monitor_id, code, name) VALUES (1, 1, 'G1', 'Aadorp');
+        INSERT INTO waves (id, monitor_id, label, year) VALUES (1, 1, '2024', 2024);
+        INSERT INTO variables (id, monitor_id, name, label, type, value_labels, missing_codes)
+            VALUES (1, 1, 'tevreden', 'Tevreden', 'enkelvoudig', '{"1": "Ja"}', '[9]'),
+                   (2, 1, 'opmerking', 'Opmerking', 'open', '{}', '[]');
+        INSERT INTO responses (id, wave_id, unit_id, weight) VALUES (5, 1, 1, 2.0), (6, 1, NULL, 1.0);
+        INSERT INTO answers (response_id, variable_id, value, text)
+            VALUES (5, 1, 1, NULL), (6, 1, 9, NULL), (6, 2, NULL, 'Goed');
+    """)
+    conn.commit()
+    conn.close()
+    store = open_store(db_path)
+    prepare(store)
+    data = waves.wave_data(store, SYSTEM_USER, 1)
+    assert list(data.frame["tevreden"]) == [1.0, 9.0]
+    assert list(data.frame["opmerking"]) == [None, "Goed"]
+    assert list(data.frame["_weight"]) == [2.0, 1.0]
+    assert store.rows("SELECT response_id, unit_id FROM response_units") == [
+        {"response_id": 5, "unit_id": 1}]
+    assert "answers" not in store.db.table_names()
+    store.close()

@@ -10,104 +10,19 @@ import json
 import os
 import time
 from datetime import date, timedelta
-from pathlib import Path
 
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from conftest import PASSWORD, logged_in, make_users
+from conftest import PASSWORD, logged_in
 from research import accounts
 from research.accounts import SYSTEM_USER
 from research.qual import axial, codebook, codings, documents, projects
 from research.tracker import contacts, dates, questions
 from research.ui import shell
 
-ROOT = Path(__file__).resolve().parent.parent
-ROUTER = ROOT / "streamlit_app.py"
-ROLES = ["beheerder", "onderzoeker", "analist", "coordinator", "lezer"]
-NO_ACCESS = "Je hebt geen toegang tot deze pagina."
-TIMEOUT = 30
-
-
-@pytest.fixture(autouse=True)
-def fresh_open_cache():
-    """Each test opens its own database file; drop cached stores of earlier tests."""
-    shell._open.clear()
-    yield
-    shell._open.clear()
-
-
-@pytest.fixture
-def demo_users(demo_store):
-    """One account per role on the demo database (the coordinator belongs to Noord)."""
-    return make_users(demo_store)
-
-
-def page_file(name: str) -> str:
-    return str(shell.UI_DIR / name)
-
-
-def spec_for(name: str) -> shell.PageSpec:
-    return next(spec for spec in shell.PAGES if spec.file == name)
-
-
-def run_page(name: str, user: accounts.User, **state) -> AppTest:
-    if name == "home.py":
-        # The start page links into the other pages (st.page_link), which needs the router's
-        # st.navigation; it is the router's default page, so run it through the router.
-        return run_router(auth=logged_in(user), **state)
-    at = AppTest.from_file(page_file(name), default_timeout=TIMEOUT)
-    at.session_state["auth"] = logged_in(user)
-    for key, value in state.items():
-        at.session_state[key] = value
-    return at.run()
-
-
-def run_router(**state) -> AppTest:
-    at = AppTest.from_file(str(ROUTER), default_timeout=TIMEOUT)
-    for key, value in state.items():
-        at.session_state[key] = value
-    return at.run()
-
-
-def titles(at: AppTest) -> list[str]:
-    return [t.value for t in at.title]
-
-
-def errors(at: AppTest) -> list[str]:
-    return [e.value for e in at.error]
-
-
-def no_exception(at: AppTest) -> None:
-    assert not at.exception, [e.value for e in at.exception]
-
-
-def form_button(at: AppTest, label: str, form: str | None = None):
-    found = [b for b in at.button if b.label == label and (form is None or b.form_id == form)]
-    assert len(found) == 1, f"expected one button {label!r}, found {[b.label for b in at.button]}"
-    return found[0]
-
-
-def widget(widgets, label: str, form: str | None = None):
-    found = [w for w in widgets if w.label == label and (form is None or w.form_id == form)]
-    assert len(found) == 1, f"expected one widget {label!r}, found {[w.label for w in widgets]}"
-    return found[0]
-
-
-def login(at: AppTest, username: str, password: str) -> AppTest:
-    widget(at.text_input, "Gebruikersnaam").input(username)
-    widget(at.text_input, "Wachtwoord").input(password)
-    return form_button(at, "Inloggen").click().run()
-
-
-def assert_login_form(at: AppTest) -> None:
-    assert titles(at) == ["Onderzoekswerkplaats"]
-    assert [b.label for b in at.button] == ["Inloggen"]
-    assert [t.label for t in at.text_input] == ["Gebruikersnaam", "Wachtwoord"]
-    assert "auth" not in at.session_state
-    # No page ran and no account box was drawn.
-    assert not at.sidebar.caption
-    assert not [b for b in at.button if b.label == "Uitloggen"]
+from pages import (NO_ACCESS, ROLES, TIMEOUT, assert_login_form, errors, form_button, login,
+                   no_exception, page_file, run_page, run_router, titles, widget)
 
 
 # -- every page for every role ----------------------------------------------------------------
@@ -178,7 +93,7 @@ def test_router_right_password_runs_the_start_page(demo_store):
     # One card per section the beheerder may open, each with a figure from the demo data.
     assert [h.value for h in at.subheader] == ["Kwalitatief", "Monitor", "Wijk", "Beheer"]
     assert [m.value for m in at.markdown][-4:] == [
-        "1 project, 30 gecodeerde fragmenten", "2 monitors, 3 metingen", "19 bewonersvragen",
+        "1 project, 30 gecodeerde fragmenten", "2 monitors, 4 metingen", "19 bewonersvragen",
         "1 account"]
     assert at.session_state["auth"]["user_id"] == accounts.find_user(demo_store, "admin").id
     assert [c.value for c in at.sidebar.caption] == ["Ingelogd als **Beheerder** · Beheerder"]
@@ -490,66 +405,6 @@ def test_onderzoeker_creates_a_project_and_becomes_its_lead(demo_users):
     no_exception(at)
     assert [s.value for s in at.success] == ["Project aangemaakt; jij bent de projectleider."]
     assert list(at.dataframe[0].value["Project"]) == ["Mijn studie"]
-
-
-# -- survey_results ---------------------------------------------------------------------------
-
-def test_survey_results_every_question(demo_users):
-    at = run_page("survey_results.py", demo_users["analist"])
-    no_exception(at)
-    assert titles(at) == ["Resultaten"]
-    assert widget(at.selectbox, "Monitor").options == [
-        "Gemeentemonitor inburgering (demo, verzonnen)",
-        "Wijkcijfers Amsterdam: indicatoren per gebied (gepubliceerd, 2025)"]
-    assert len(at.dataframe) >= 1
-    options = widget(at.selectbox, "Vraag").options
-    assert options == [
-        "Inburgering · Rapportcijfer uitvoering Wet inburgering", "Inburgering · Toelichting",
-        "Samenwerking · Tevredenheid samenwerking COA", "Werk · Regierol begeleiding naar werk"]
-    seen_types = []
-    for index in range(len(options)):
-        widget(at.selectbox, "Vraag").select_index(index).run()
-        no_exception(at)
-        assert errors(at) == []
-        type_caption = [c.value for c in at.caption if c.value.startswith("Type: ")]
-        assert len(type_caption) == 1
-        seen_types.append(type_caption[0])
-        assert at.dataframe, f"no table for {options[index]}"
-        for frame in at.dataframe:
-            assert len(frame.value) > 0, f"empty table for {options[index]}"
-    assert seen_types == ["Type: Rapportcijfer", "Type: Open antwoord", "Type: Likertschaal",
-                          "Type: Enkele keuze"]
-
-
-def test_survey_results_categorical_shows_percentages_and_counts(demo_users):
-    at = run_page("survey_results.py", demo_users["analist"])
-    widget(at.selectbox, "Vraag").select_index(3).run()  # Regierol: enkelvoudig
-    no_exception(at)
-    assert len(at.dataframe) == 2
-    percentages, counts = (frame.value for frame in at.dataframe)
-    assert list(percentages.columns) == ["2025", "2026"]
-    # 'Weet niet' is a missing code: no percentage (outside the base), but its count is shown.
-    assert list(percentages.index) == ["Ja", "Gedeeltelijk", "Nee"]
-    assert list(counts.index) == ["Ja", "Gedeeltelijk", "Nee", "Weet niet"]
-    for wave in ["2025", "2026"]:
-        assert abs(percentages[wave].sum() - 100) < 0.5
-    assert len(at.get("plotly_chart")) == 1
-
-
-def test_rapportcijfer_chart_has_one_tick_per_wave(demo_users):
-    at = run_page("survey_results.py", demo_users["analist"])
-    assert [c.value for c in at.caption if c.value.startswith("Type: ")] == ["Type: Rapportcijfer"]
-    spec = json.loads(at.get("plotly_chart")[0].proto.spec)
-    assert spec["data"][0]["x"] == ["2025", "2026"]
-    assert spec["layout"]["xaxis"].get("type") == "category"
-
-
-def test_survey_response_page(demo_users):
-    at = run_page("survey_response.py", demo_users["lezer"])
-    no_exception(at)
-    assert [m.label for m in at.metric] == ["Respons 2025", "Respons 2026"]
-    assert len(at.get("plotly_chart")) == 1
-    assert len(at.dataframe[0].value) > 0
 
 
 def test_tracker_questions_coordinator_starts_in_own_wijk(demo_users, demo_store):

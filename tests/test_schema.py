@@ -12,18 +12,22 @@ from research.storage import SYSTEM, Store, StorageError
 
 ALL = ["0001_foundation", "0002_tracker_search_and_contacts", "0003_ontwikkelvragen",
        "0004_reportbacks", "0005_qual_coding",
-       "0006_axial_selective", "0007_question_groups_and_knowledge"]
+       "0006_axial_selective", "0007_question_groups_and_knowledge",
+       "0008_survey_columns_design_results"]
 SCHEMA_TABLES = [
-    "answers", "attribute_values", "attributes", "cases", "code_relations", "code_set_members", "code_sets", "codes", "codings", "documents", "events", "frame_units", "knowledge_links", "life_domains",
-    "login_throttle", "memos", "meta", "migrations", "monitors", "ontwikkelvragen", "ov_milestones",
-    "ov_partners", "ov_questions", "ov_status_changes", "ov_statuses", "ov_transitions",
-    "programmes", "project_members",
-    "projects", "qual_fts", "qual_fts_config", "qual_fts_content", "qual_fts_data", "qual_fts_docsize",
-    "qual_fts_idx", "qual_sentences", "question_contacts", "question_group_members", "question_groups", "question_links",
-    "question_reportbacks", "questions", "questions_fts",
-    "questions_fts_config", "questions_fts_data", "questions_fts_docsize", "questions_fts_idx",
-    "rejected_groupings", "relation_passages", "relation_types", "responses", "sqlite_sequence", "turns", "user_wijken", "users", "variables", "waves",
-    "wijkwerkplaatsen",
+    "attribute_values", "attributes", "cases", "code_relations", "code_set_members",
+    "code_sets", "codes", "codings", "documents", "events", "fieldwork_notes", "frame_units",
+    "knowledge_links", "life_domains", "login_throttle", "memos", "meta", "migrations",
+    "monitor_documents", "monitors", "ontwikkelvragen", "ov_milestones", "ov_partners",
+    "ov_questions", "ov_status_changes", "ov_statuses", "ov_transitions", "programmes",
+    "project_members", "projects", "qual_fts", "qual_fts_config", "qual_fts_content",
+    "qual_fts_data", "qual_fts_docsize", "qual_fts_idx", "qual_sentences", "question_contacts",
+    "question_group_members", "question_groups", "question_links", "question_reportbacks",
+    "questions", "questions_fts", "questions_fts_config", "questions_fts_data",
+    "questions_fts_docsize", "questions_fts_idx", "rejected_groupings", "relation_passages",
+    "relation_types", "response_units", "responses", "result_runs", "results",
+    "sqlite_sequence", "turns", "user_wijken", "users", "variables", "wave_columns",
+    "wave_variables", "waves", "wijkwerkplaatsen",
 ]
 
 

@@ -19,7 +19,8 @@ from research.storage import Store, Tx, utcnow
 if TYPE_CHECKING:
     from research.qual.transcripts import Transcript
 
-DOCUMENT_KINDS = {"interview": "Interview", "focusgroep": "Focusgroep", "document": "Document"}
+DOCUMENT_KINDS = {"interview": "Interview", "focusgroep": "Focusgroep", "document": "Document",
+                  "open-antwoorden": "Open antwoorden (monitor)"}
 MAX_CHARACTERS = 5_000_000
 
 

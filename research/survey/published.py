@@ -16,7 +16,7 @@ import pandas as pd
 from research.accounts import User
 from research.config import DATA_DIR
 from research.storage import Store
-from research.survey import monitors
+from research.survey import monitors, waves
 
 FOLDER = DATA_DIR / "amsterdam"
 NAME = "Wijkcijfers Amsterdam: indicatoren per gebied (gepubliceerd, 2025)"
@@ -44,6 +44,6 @@ def load_amsterdam(store: Store, user: User) -> int | None:
                   "topic": row.domein, "higher_is_better": int(row.richting == "hoger_is_beter")}
                  for row in meta.itertuples()]
     data = figures.assign(eenheid=figures["gebied"].map(_code))
-    monitors.import_wave(store, user, monitor_id, "2025", 2025, variables,
-                         data[["eenheid", *meta["indicator"]]])
+    waves.import_wave(store, user, monitor_id, "2025", 2025, variables,
+                         data[["eenheid", *meta["indicator"]]], source="data/amsterdam")
     return monitor_id

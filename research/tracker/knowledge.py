@@ -12,10 +12,13 @@ from __future__ import annotations
 
 import re
 
-from research.accounts import PermissionDenied, User, can
+import numpy as np
+
+from research.accounts import SYSTEM_USER, PermissionDenied, User, can
 from research.errors import UserError
 from research.qual import projects as qual_projects
 from research.storage import Store, utcnow
+from research.survey import waves
 from research.tracker.questions import visible_wijken
 
 KINDS = {"code": "Code uit een kwalitatief project", "memo": "Memo uit een kwalitatief project",
@@ -109,16 +112,23 @@ def remove_link(store: Store, user: User, link_id: int) -> None:
 
 
 def indicator_value(store: Store, variable_id: int, area: str) -> dict | None:
-    """The newest value of a monitor indicator for an area (a frame unit by name): the
-    weighted mean of that area's answers in the latest wave that has any."""
-    row = store.one(
-        "SELECT w.label AS wave, sum(a.value * r.weight) / sum(r.weight) AS value,"
-        " count(*) AS n FROM answers a JOIN responses r ON r.id = a.response_id"
-        " JOIN waves w ON w.id = r.wave_id JOIN frame_units u ON u.id = r.unit_id"
-        " WHERE a.variable_id = ? AND (u.name = ? OR u.region = ?) AND a.value IS NOT NULL"
-        " GROUP BY w.id ORDER BY w.year DESC, w.id DESC LIMIT 1", [variable_id, area, area])
-    return None if row is None else {"wave": row["wave"], "value": round(row["value"], 1),
-                                     "n": row["n"]}
+    """The newest value of a monitor indicator for an area (a frame unit by name, or a
+    region): the weighted mean of that area's answers in the latest wave that has any."""
+    var = store.one("SELECT name FROM variables WHERE id = ?", [variable_id])
+    if var is None:
+        return None
+    for wave in store.rows(
+            "SELECT w.id, w.label FROM waves w JOIN wave_columns c ON c.wave_id = w.id"
+            " WHERE c.variable_id = ? ORDER BY w.year DESC, w.id DESC", [variable_id]):
+        data = waves.wave_data(store, SYSTEM_USER, wave["id"], [var["name"]])
+        rows = data.frame[(data.frame["_unit_name"] == area) | (data.frame["region"] == area)]
+        values = waves.valid_values(data.variables[var["name"]], rows[var["name"]].to_numpy())
+        valid = ~np.isnan(values)
+        if valid.any():
+            weights = rows["_weight"].to_numpy(float)[valid]
+            return {"wave": wave["label"], "n": int(valid.sum()),
+                    "value": round(float(np.average(values[valid], weights=weights)), 1)}
+    return None
 
 
 def links(store: Store, user: User, target: str, target_id: int) -> list[dict]:

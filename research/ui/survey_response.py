@@ -1,29 +1,72 @@
-"""Monitor: response per wave and region against the sample frame."""
+"""Monitor: fieldwork — response against the frame, over time, and the units still to chase."""
 
 import plotly.express as px
 import streamlit as st
 
-from research.survey import monitors
+from research.accounts import can
+from research.survey import fieldwork, monitors
 from research.ui import shell, widgets
 
 store, user = shell.guard("survey.read")
 st.title("Respons")
 
 monitor_id = widgets.pick_monitor(store, user)
-table = monitors.response_by_region(store, user, monitor_id)
-if table.empty:
-    st.info("Deze monitor heeft nog geen steekproefkader of metingen.")
+wave = widgets.pick_wave(store, user, monitor_id)
+total = fieldwork.response(store, user, wave["id"])
+if total.empty or not total["kader"].sum():
+    st.info("Deze monitor heeft nog geen steekproefkader; de respons is niet te bepalen.")
     st.stop()
 
-totals = table.groupby("meting", sort=False)[["kader", "respons"]].sum().reset_index()
-columns = st.columns(len(totals))
-for column, row in zip(columns, totals.itertuples()):
-    column.metric(f"Respons {shell.plain(row.meting)}", f"{100 * row.respons / row.kader:.0f}%",
+every = [(w["label"], fieldwork.response(store, user, w["id"]).iloc[0])
+         for w in monitors.waves(store, user, monitor_id)]
+columns = st.columns(len(every))
+for column, (label, row) in zip(columns, every):
+    column.metric(f"Respons {shell.plain(label)}", f"{row.responspercentage:.0f}%",
                   help=f"{row.respons} van {row.kader} eenheden in het steekproefkader")
+st.caption("Een antwoord van een regionaal samenwerkingsverband telt voor elke gemeente "
+           "waarvoor het spreekt.")
 
-figure = px.bar(table, x="regio", y="responspercentage", color="meting", barmode="group",
-                labels={"regio": "", "responspercentage": "Respons (%)", "meting": "Meting"})
-st.plotly_chart(figure, width="stretch")
-st.dataframe(table.rename(columns={"meting": "Meting", "regio": "Regio", "kader": "In kader",
-                                   "respons": "Geantwoord", "responspercentage": "Respons (%)"}),
-             hide_index=True, width="stretch")
+by_region, by_size, over_time, missing = st.tabs(
+    ["Naar regio", "Naar grootteklasse", "Verloop", "Nog geen respons"])
+for tab, breakdown in ((by_region, "region"), (by_size, "size_class")):
+    with tab:
+        table = fieldwork.response(store, user, wave["id"], breakdown)
+        figure = px.bar(table, x="groep", y="responspercentage",
+                        labels={"groep": "", "responspercentage": "Respons (%)"},
+                        range_y=[0, 100])
+        st.plotly_chart(figure, width="stretch", key=f"chart_{breakdown}")
+        st.dataframe(table.rename(columns={
+            "groep": monitors.FRAME_BREAKDOWNS[breakdown], "kader": "In kader",
+            "respons": "Geantwoord", "responspercentage": "Respons (%)"}),
+            hide_index=True, width="stretch")
+with over_time:
+    timeline = fieldwork.response_over_time(store, user, wave["id"])
+    if timeline.empty:
+        st.info("Deze meting heeft geen invuldatums.")
+    else:
+        figure = px.line(timeline, x="datum", y="responspercentage", markers=True,
+                         labels={"datum": "Datum", "responspercentage": "Respons (%)"},
+                         range_y=[0, 100])
+        st.plotly_chart(figure, width="stretch", key="chart_time")
+        st.caption("Cumulatief, naar de datum waarop de vragenlijst is ingevuld.")
+with missing:
+    table = fieldwork.nonrespondents(store, user, wave["id"])
+    st.write(f"{len(table)} eenheden hebben in meting {shell.plain(wave['label'])} nog niet "
+             "geantwoord.")
+    st.dataframe(table.drop(columns="id").rename(columns={
+        "code": "Code", "naam": "Naam", "regio": "Regio", "grootteklasse": "Grootteklasse",
+        "provincie": "Provincie", "notities": "Notities", "laatste_notitie": "Laatste notitie",
+        "laatst": "Datum"}), hide_index=True, width="stretch")
+    st.download_button("Lijst downloaden (Excel)",
+                       fieldwork.export_nonrespondents(store, user, wave["id"]),
+                       file_name=f"nog_geen_respons_{wave['label']}.xlsx")
+    if can(user, "survey.write") and not table.empty:
+        units = dict(zip(table["id"], table["naam"] + " (" + table["code"] + ")"))
+        with st.form("fieldwork_note", clear_on_submit=True):
+            unit = st.selectbox("Eenheid", list(units), format_func=units.get)
+            note = st.text_area("Notitie voor de nabelronde", max_chars=2000)
+            if st.form_submit_button("Notitie opslaan"):
+                with shell.reported():
+                    fieldwork.add_note(store, user, wave["id"], int(unit), note)
+                    st.success("Notitie opgeslagen.")
+                    st.rerun()

@@ -1,66 +1,134 @@
-"""Monitor: results per question and wave, with the base of every figure stated."""
+"""Monitor: weighted results per question, by a breakdown, with intervals, tests, the trend
+across waves and a municipality's benchmark. Filters stay in the URL."""
 
-import plotly.express as px
 import streamlit as st
 
-from research.survey import monitors
+from research.accounts import can
+from research.survey import charts, monitors, report, results, tables
 from research.ui import shell, widgets
 
 store, user = shell.guard("survey.read")
 st.title("Resultaten")
 
 monitor_id = widgets.pick_monitor(store, user)
-waves = monitors.waves(store, user, monitor_id)
-st.caption("Metingen: " + ", ".join(f"{shell.plain(w['label'])} (n = {w['responses']})"
-                                   for w in waves))
+wave = widgets.pick_wave(store, user, monitor_id)
+run = results.run(store, user, wave["id"])
+if run is None:
+    st.info(f"De resultaten van meting {shell.plain(wave['label'])} zijn nog niet berekend.")
+    if can(user, "survey.write") and st.button("Resultaten berekenen", type="primary"):
+        with shell.reported(), st.spinner("Bezig met berekenen…"):
+            results.compute(store, user, wave["id"])
+            st.rerun()
+    st.stop()
 
 questionnaire = {v["id"]: v for v in monitors.variables(store, user, monitor_id)}
-if not questionnaire:
-    st.info("Deze monitor heeft nog geen vragen.")
-    st.stop()
-variable_id = st.selectbox(
-    "Vraag", list(questionnaire),
-    format_func=lambda i: f"{questionnaire[i]['topic'] or 'Overig'} · {questionnaire[i]['label']}")
+left, right = st.columns(2)
+with left:
+    variable_id = widgets.url_choice(
+        "Vraag", list(questionnaire), "vraag",
+        lambda i: f"{questionnaire[i]['topic'] or 'Overig'} · {questionnaire[i]['label']}")
 var = questionnaire[variable_id]
+with right:
+    breakdown = widgets.url_choice("Uitsplitsen naar", list(tables.BREAKDOWN_NAMES), "naar",
+                                   tables.BREAKDOWN_NAMES.get)
 if var["question"]:
     st.text(var["question"])
 st.caption(f"Type: {monitors.VARIABLE_TYPES[var['type']]}")
 
-if var["type"] in monitors.CATEGORICAL:
-    table = monitors.frequencies(store, user, variable_id)
-    pivot = table.pivot_table(index=["code", "antwoord"], columns="meting", values="percentage",
-                              sort=False).reset_index(level="code", drop=True)
-    counts = table.pivot_table(index=["code", "antwoord"], columns="meting", values="n",
-                               sort=False).reset_index(level="code", drop=True)
-    left, right = st.columns(2)
-    left.write("Percentage van de geldige antwoorden")
-    left.dataframe(pivot, width="stretch")
-    right.write("Aantal antwoorden (n)")
-    right.dataframe(counts.astype("Int64"), width="stretch")
-    bases = table.drop_duplicates("meting")[["meting", "basis"]]
-    st.caption("Ongewogen. Basis per meting: "
-               + ", ".join(f"{shell.plain(r.meting)}: n = {r.basis}" for r in bases.itertuples())
-               + ". Antwoorden als 'weet niet' tellen niet mee in de basis; hun aantal staat "
-                 "rechts.")
-    valid = table.dropna(subset=["percentage"])
-    figure = px.bar(valid.astype({"meting": str}), x="antwoord", y="percentage", color="meting",
-                    barmode="group", labels={"antwoord": "", "percentage": "%", "meting": "Meting"})
-    st.plotly_chart(figure, width="stretch")
-elif var["type"] in monitors.NUMERIC:
-    summary = monitors.numeric_summary(store, user, variable_id)
-    st.dataframe(summary, hide_index=True, width="stretch")
-    st.caption("Ongewogen gemiddelde van de geldige antwoorden per meting.")
-    figure = px.line(summary, x="meting", y="gemiddelde", markers=True,
-                     labels={"meting": "Meting", "gemiddelde": "Gemiddelde"})
-    figure.update_xaxes(type="category")  # wave labels such as "2025" are names, not numbers
-    # The full scale, so that a change of a tenth does not look like a collapse.
-    if var["type"] == "rapportcijfer":
-        figure.update_yaxes(range=[1, 10])
-    else:
-        figure.update_yaxes(rangemode="tozero")
-    st.plotly_chart(figure, width="stretch")
-else:
-    answers = monitors.open_answers(store, user, variable_id)
-    st.caption(f"{len(answers)} antwoorden. Controleer citaten op herleidbaarheid voordat je ze "
-               "gebruikt.")
-    st.dataframe(answers, hide_index=True, width="stretch")
+
+def notes(table: tables.Table) -> None:
+    for note in table.notes:
+        st.caption(shell.plain(note))
+
+
+def downloads(table: tables.Table, kind: str, key: str) -> None:
+    """Excel with the notes; the chart as PNG and SVG."""
+    columns = st.columns(3)
+    columns[0].download_button("Tabel (Excel)", report.tables_xlsx([table]),
+                               file_name=f"{key}.xlsx", key=f"xlsx_{key}")
+    if kind:
+        columns[1].download_button("Grafiek (PNG)", charts.static(table, kind, "png"),
+                                   file_name=f"{key}.png", key=f"png_{key}")
+        columns[2].download_button("Grafiek (SVG)", charts.static(table, kind, "svg"),
+                                   file_name=f"{key}.svg", key=f"svg_{key}")
+
+
+if var["type"] == "open":
+    st.info("Dit is een open vraag: lees de antwoorden onder Monitor › Citaten.")
+    st.stop()
+
+tab_table, tab_trend, tab_set, tab_bench = st.tabs(
+    ["Tabel", "Ontwikkeling", "Stellingen en meerkeuzesets", "Benchmark"])
+with tab_table:
+    with shell.reported():
+        table = tables.crosstab(store, user, wave["id"], variable_id, breakdown)
+        st.subheader(shell.plain(table.title))
+        st.dataframe(table.cells, width="stretch")
+        notes(table)
+        if breakdown == "totaal":
+            frequency = tables.frequencies(store, user, wave["id"], variable_id)
+            st.dataframe(frequency.cells, hide_index=True, width="stretch")
+            st.plotly_chart(charts.bars(frequency), width="stretch")
+            downloads(frequency, "bars", f"frequenties_{var['name']}_{wave['label']}")
+        else:
+            st.plotly_chart(charts.crosstab_bars(table), width="stretch")
+            downloads(table, "crosstab", f"kruistabel_{var['name']}_{wave['label']}")
+with tab_trend:
+    with shell.reported():
+        category = None
+        if var["type"] in monitors.CATEGORICAL and var["type"] != "meervoudig":
+            codes = [float(k) for k in var["value_labels"]
+                     if float(k) not in {float(c) for c in var["missing_codes"]}]
+            category = st.selectbox("Antwoord", codes,
+                                    format_func=lambda c: monitors.value_label(var, c))
+        elif var["type"] == "meervoudig":
+            category = 1.0
+        trend = tables.trend(store, user, monitor_id, variable_id, category)
+        st.dataframe(trend.cells, hide_index=True, width="stretch")
+        st.plotly_chart(charts.trend_line(trend), width="stretch")
+        notes(trend)
+        downloads(trend, "trend", f"ontwikkeling_{var['name']}")
+with tab_set:
+    with shell.reported():
+        group = None
+        if breakdown != "totaal":
+            groups = results.stored(store, user, wave["id"], variable_id, breakdown)["grp"]
+            group = st.selectbox("Groep", list(dict.fromkeys(groups)))
+        battery = [v["id"] for v in questionnaire.values()
+                   if v["type"] == "likert" and v["topic"] == var["topic"]]
+        if battery:
+            likert = tables.likert(store, user, wave["id"], battery, breakdown, group)
+            st.subheader(f"Stellingen: {shell.plain(var['topic'] or 'Overig')}")
+            st.dataframe(likert.cells, hide_index=True, width="stretch")
+            st.plotly_chart(charts.likert_bars(likert), width="stretch")
+            notes(likert)
+        sets = {v["mr_set"] for v in questionnaire.values() if v["mr_set"]}
+        for name in sorted(sets):
+            members = [v["id"] for v in questionnaire.values() if v["mr_set"] == name]
+            multiple = tables.multiple_response(store, user, wave["id"], members, breakdown,
+                                                group)
+            st.subheader(shell.plain(questionnaire[members[0]]["question"] or name))
+            st.dataframe(multiple.cells, hide_index=True, width="stretch")
+            notes(multiple)
+            downloads(multiple, "mr", f"meerkeuze_{name}_{wave['label']}")
+        if not battery and not sets:
+            st.info("Deze monitor heeft geen stellingen of meerkeuzesets in dit thema.")
+with tab_bench:
+    with shell.reported():
+        units = {u["code"]: u for u in monitors.frame(store, user, monitor_id)}
+        if not units:
+            st.info("Deze monitor heeft geen steekproefkader.")
+        else:
+            code = st.selectbox("Eenheid", list(units),
+                                format_func=lambda c: f"{units[c]['name']} ({c})")
+            bench = tables.benchmark(store, user, wave["id"], code)
+            st.dataframe(bench.cells, hide_index=True, width="stretch")
+            notes(bench)
+
+st.divider()
+st.caption(f"Resultaten berekend op {run['computed_at'][:16].replace('T', ' ')} "
+           f"({run['rows']} cijfers in {run['seconds']:.1f} s).")
+if can(user, "survey.write") and st.button("Opnieuw berekenen"):
+    with shell.reported(), st.spinner("Bezig met berekenen…"):
+        results.compute(store, user, wave["id"])
+        st.rerun()

@@ -9,14 +9,47 @@ from research.storage import Store
 from research.survey import monitors
 
 
+def url_choice(label: str, options: list, key: str, format_func=str, default=None):
+    """A selectbox whose choice lives in the page URL (?key=value), so that a view can be
+    shared by copying the address. An unknown value in the URL falls back to the default; a
+    URL changed by the app itself (after creating something) moves the choice along."""
+    if not options:
+        return None
+    by_text = {str(o): o for o in options}
+    widget_key, seen_key = f"url_{key}", f"url_{key}_seen"
+    wanted = st.query_params.get(key)
+    if wanted in by_text and wanted != st.session_state.get(seen_key):
+        st.session_state[widget_key] = by_text[wanted]
+    if st.session_state.get(widget_key) not in options:
+        st.session_state[widget_key] = default if default in options else options[0]
+    value = st.selectbox(label, options, format_func=format_func, key=widget_key)
+    st.query_params[key] = st.session_state[seen_key] = str(value)
+    return value
+
+
 def pick_monitor(store: Store, user: User) -> int:
-    """A monitor chosen by the user; ends the run with a notice when none is loaded yet."""
+    """A monitor chosen by the user (kept in the URL); ends the run with a notice when none is
+    loaded yet."""
     available = monitors.list_monitors(store, user)
     if not available:
         st.info("Er is nog geen monitor geladen.")
         st.stop()
     by_id = {m["id"]: m for m in available}
-    return st.selectbox("Monitor", list(by_id), format_func=lambda i: by_id[i]["name"])
+    return url_choice("Monitor", list(by_id), "monitor", lambda i: by_id[i]["name"])
+
+
+def pick_wave(store: Store, user: User, monitor_id: int) -> dict:
+    """A wave of the monitor (kept in the URL; the newest by default); ends the run when the
+    monitor has none."""
+    available = monitors.waves(store, user, monitor_id)
+    if not available:
+        st.info("Deze monitor heeft nog geen metingen.")
+        st.stop()
+    by_id = {w["id"]: w for w in available}
+    chosen = url_choice("Meting", list(by_id), "meting",
+                        lambda i: f"{by_id[i]['label']} (n = {by_id[i]['responses']})",
+                        default=available[-1]["id"])
+    return by_id[chosen]
 
 
 def pick_project(store: Store, user: User) -> int:

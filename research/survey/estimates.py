@@ -1,0 +1,597 @@
+"""Design-based estimates of a survey: means, totals and proportions with their standard errors.
+
+The variance is the Taylor linearisation of R's `survey` package (svydesign with strata, PSUs,
+weights and fpc; `svymean`, `svytotal`, `svyby`), computed for many variables and many domains
+at once. Everything is vectorised: rows are summed into (PSU, domain) cells with one sparse
+matrix product, and the variance is built from those cell totals, never from a loop over rows.
+
+Conventions, the same as R's `survey` unless said otherwise:
+
+- A missing answer (NaN) takes the row out of that variable's base but keeps the design whole
+  (domain estimation as R's `subset()` does): PSUs without valid rows still count in m_h.
+- A stratum with a single PSU contributes 0 to the variance (R's lonely.psu = "certainty"
+  or "remove"; svy's `Singleton("skip")`). Failing, as R does by default, is of no use to a
+  results table, and centring ("adjust") would invent variance the design cannot measure.
+- The degrees of freedom of the design are PSUs minus strata (R's `degf`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from scipy import sparse, stats
+
+from research.errors import UserError
+
+# Estimated proportions this close to 0 or 1 count as 0 or 1 (a mean of 0/1 indicators that
+# is 1 up to rounding has no design-based variance, only a forced zero one).
+BOUNDARY_TOLERANCE = 1e-12
+
+
+class SurveyError(UserError):
+    """A refused survey computation, with a plain Dutch message."""
+
+
+# -- the design -------------------------------------------------------------------------------
+
+def _factorize(labels: np.ndarray, what: str) -> tuple[np.ndarray, np.ndarray]:
+    """Codes 0..L-1 for any labels, and the distinct labels; missing labels are refused."""
+    codes, uniques = pd.factorize(pd.Series(labels), sort=False)
+    missing = int(np.count_nonzero(codes < 0))
+    if missing:
+        raise SurveyError(f"De {what} ontbreekt in {rows_text(missing)}.")
+    return codes.astype(np.int64), np.asarray(uniques)
+
+
+def rows_text(count: int) -> str:
+    """'1 rij' or '3 rijen'."""
+    return "1 rij" if count == 1 else f"{count} rijen"
+
+
+def check_weights(weights) -> np.ndarray:
+    """The weights as float64, refused (in Dutch) when missing, infinite or not positive."""
+    try:
+        w = np.asarray(weights, dtype=np.float64)
+    except (TypeError, ValueError) as exc:
+        raise SurveyError("Het gewicht moet een getal zijn.") from exc
+    if w.ndim != 1:
+        raise ValueError(f"weights must be one-dimensional, got shape {w.shape}")
+    missing = int(np.count_nonzero(np.isnan(w)))
+    if missing:
+        raise SurveyError(f"Het gewicht ontbreekt in {rows_text(missing)}.")
+    infinite = int(np.count_nonzero(np.isinf(w)))
+    if infinite:
+        raise SurveyError(f"Het gewicht is oneindig groot in {rows_text(infinite)}.")
+    bad = int(np.count_nonzero(w <= 0))
+    if bad:
+        raise SurveyError(f"Het gewicht moet groter dan 0 zijn ({rows_text(bad)} met 0 of minder).")
+    return w
+
+
+def _indicator(codes: np.ndarray, n_codes: int) -> sparse.csr_matrix:
+    """The (n_codes, m) 0/1 matrix that puts row i in code codes[i]."""
+    m = len(codes)
+    return sparse.csr_matrix((np.ones(m), (codes, np.arange(m))), shape=(n_codes, m))
+
+
+def _sum_by(codes: np.ndarray, n_codes: int, values: np.ndarray) -> np.ndarray:
+    """Sums of the rows of `values` (m, k) per code (m,), as an (n_codes, k) array.
+
+    A sparse indicator matrix times the values: one pass over the data for all k columns,
+    where np.add.at would be slow and bincount would need a call per column.
+    """
+    return np.asarray(_indicator(codes, n_codes) @ values)
+
+
+@dataclass(frozen=True, eq=False)
+class Design:
+    """A sample design: weights, optional strata, PSUs (clusters) and finite population
+    correction, one value per row. Validated on construction; the factorised codes are
+    computed once and kept, so that repeated estimates are cheap."""
+    weights: np.ndarray
+    strata: np.ndarray | None = None
+    psu: np.ndarray | None = None
+    fpc: np.ndarray | None = None
+
+    def __post_init__(self) -> None:
+        w = check_weights(self.weights)
+        object.__setattr__(self, "weights", w)
+        n = len(w)
+        if n == 0:
+            raise SurveyError("Er zijn geen respondenten om een schatting mee te maken.")
+        for name in ("strata", "psu", "fpc"):
+            value = getattr(self, name)
+            if value is not None and len(value) != n:
+                raise ValueError(f"{name} has {len(value)} values for {n} weights")
+        stratum = (np.zeros(n, dtype=np.int64) if self.strata is None
+                   else _factorize(self.strata, "stratum-waarde")[0])
+        if self.psu is None:
+            cluster = np.arange(n, dtype=np.int64)
+        else:
+            cluster = _factorize(self.psu, "PSU-waarde (cluster)")[0]
+        # PSU labels are nested within strata: number the (stratum, PSU) pairs. np.unique sorts
+        # them by stratum first, so the PSUs of a stratum get consecutive codes.
+        pairs, psu_code = np.unique(stratum * (cluster.max() + 1) + cluster, return_inverse=True)
+        psu_stratum = pairs // (cluster.max() + 1)
+        n_strata = int(stratum.max()) + 1
+        m = np.bincount(psu_stratum, minlength=n_strata)
+        object.__setattr__(self, "_stratum", stratum)
+        object.__setattr__(self, "_psu", psu_code.astype(np.int64))
+        object.__setattr__(self, "_psu_stratum", psu_stratum.astype(np.int64))
+        object.__setattr__(self, "_m", m)
+        object.__setattr__(self, "_scale", _stratum_scale(m, self._sampling_fraction(stratum, m)))
+
+    def _sampling_fraction(self, stratum: np.ndarray, m: np.ndarray) -> np.ndarray:
+        """The sampling fraction of PSUs per stratum from the fpc (0 without one)."""
+        if self.fpc is None:
+            return np.zeros(len(m))
+        try:
+            fpc = np.asarray(self.fpc, dtype=np.float64)
+        except (TypeError, ValueError) as exc:
+            raise SurveyError("De eindige-populatiecorrectie (fpc) moet een getal zijn.") from exc
+        if np.isnan(fpc).any() or (fpc < 0).any():
+            bad = int(np.count_nonzero(np.isnan(fpc) | (fpc < 0)))
+            raise SurveyError("De eindige-populatiecorrectie (fpc) ontbreekt of is negatief in "
+                              f"{rows_text(bad)}.")
+        per_stratum = pd.Series(fpc).groupby(stratum).agg(["min", "max"])
+        varying = per_stratum.index[per_stratum["min"] != per_stratum["max"]]
+        if len(varying):
+            labels = ", ".join(f"'{self._stratum_label(code)}'" for code in varying[:5])
+            raise SurveyError("De eindige-populatiecorrectie (fpc) moet binnen een stratum "
+                              f"overal gelijk zijn; dat is niet zo in stratum {labels}.")
+        value = per_stratum["min"].to_numpy()
+        # As R's svydesign: a value of 1 or more is the number of PSUs in the population of the
+        # stratum, a value below 1 the sampling fraction itself.
+        too_small = (value >= 1) & (value < m)
+        if too_small.any():
+            code = int(np.flatnonzero(too_small)[0])
+            raise SurveyError(
+                f"De populatie van stratum '{self._stratum_label(code)}' ({value[code]:g}) is "
+                f"kleiner dan het aantal getrokken eenheden ({m[code]}); controleer de fpc.")
+        with np.errstate(divide="ignore"):
+            return np.where(value >= 1, m / value, value)
+
+    def _stratum_label(self, code: int):
+        """The original label of a stratum code (for messages)."""
+        if self.strata is None:
+            return "alle rijen"
+        return _factorize(self.strata, "stratum-waarde")[1][code]
+
+    @classmethod
+    def from_frame(cls, df: pd.DataFrame, weight: str | None = None, strata: str | None = None,
+                   psu: str | None = None, fpc: str | None = None) -> "Design":
+        """A design from the columns of a DataFrame (names, or None for not used; no weight
+        column means every weight is 1)."""
+        for column in (weight, strata, psu, fpc):
+            if column is not None and column not in df.columns:
+                raise SurveyError(f"De kolom '{column}' staat niet in de gegevens.")
+
+        def labels(column):
+            return None if column is None else df[column].to_numpy()
+
+        weights = np.ones(len(df)) if weight is None else _numeric_column(df, weight, "gewicht")
+        return cls(weights, labels(strata), labels(psu),
+                   None if fpc is None else _numeric_column(df, fpc, "fpc"))
+
+    @property
+    def n(self) -> int:
+        """Number of rows."""
+        return len(self.weights)
+
+    @property
+    def n_psu(self) -> int:
+        """Number of PSUs (within-stratum pairs)."""
+        return len(self._psu_stratum)
+
+    @property
+    def n_strata(self) -> int:
+        """Number of strata."""
+        return len(self._m)
+
+    @property
+    def df(self) -> int:
+        """Degrees of freedom as R's degf(): number of PSUs minus number of strata."""
+        return self.n_psu - self.n_strata
+
+
+def _numeric_column(df: pd.DataFrame, column: str, what: str) -> np.ndarray:
+    """A column as float64 with NaN for missing; text that is not a number is refused."""
+    values = pd.to_numeric(df[column], errors="coerce")
+    not_numbers = int((values.isna() & df[column].notna()).sum())
+    if not_numbers:
+        raise SurveyError(f"De kolom '{column}' ({what}) bevat tekst in plaats van een getal "
+                          f"in {rows_text(not_numbers)}.")
+    return values.to_numpy(dtype=np.float64, na_value=np.nan)
+
+
+def _stratum_scale(m: np.ndarray, f: np.ndarray) -> np.ndarray:
+    """Per stratum the factor (1 - f_h) m_h / (m_h - 1) of the between-PSU variance.
+
+    Strata with one PSU get 0: they contribute nothing (R's lonely.psu = "certainty").
+    """
+    with np.errstate(divide="ignore", invalid="ignore"):
+        scale = (1.0 - f) * m / (m - 1.0)
+    return np.where(m > 1, scale, 0.0)
+
+
+# -- results ----------------------------------------------------------------------------------
+
+@dataclass
+class Estimates:
+    """Estimates per domain (rows) and variable (columns); every array has shape (groups, k).
+
+    `n` is the unweighted count of valid rows in the domain, `neff` Kish's effective n of
+    those rows, `wsum` the sum of their weights. `df` is the domain's own degrees of freedom
+    as R's degf() of subset(design, domain): PSUs minus strata among the PSUs with valid rows
+    in the domain (svy reports the same); the design's df is `Design.df`.
+    """
+    estimate: np.ndarray
+    se: np.ndarray
+    n: np.ndarray
+    neff: np.ndarray
+    wsum: np.ndarray
+    df: np.ndarray | None = None
+
+
+@dataclass
+class _Cells:
+    """Row sums per (PSU, group) cell, the building block of every estimate.
+
+    Only cells that hold rows exist; `psu`, `group` and `stratum` say which cell each is.
+    """
+    psu: np.ndarray
+    group: np.ndarray
+    stratum: np.ndarray
+    wy: np.ndarray     # sum of w*y over valid rows, (C, k)
+    w: np.ndarray      # sum of w over valid rows
+    w2: np.ndarray     # sum of w^2 over valid rows
+    count: np.ndarray  # number of valid rows
+
+
+def _as_matrix(design: Design, Y) -> np.ndarray:
+    """Y as a float (n, k) array (a vector becomes one column)."""
+    y = np.asarray(Y, dtype=np.float64)
+    if y.ndim == 1:
+        y = y[:, None]
+    if y.ndim != 2 or y.shape[0] != design.n:
+        raise ValueError(f"Y must have {design.n} rows, got shape {np.shape(Y)}")
+    return y
+
+
+def _group_codes(design: Design, groups, n_groups: int | None) -> tuple[np.ndarray, int]:
+    """The group code per row (-1 = in no group) and the number of groups."""
+    if groups is None:
+        return np.zeros(design.n, dtype=np.int64), 1 if n_groups is None else n_groups
+    codes = np.asarray(groups)
+    if codes.shape != (design.n,) or not np.issubdtype(codes.dtype, np.integer):
+        raise ValueError(f"groups must be an integer array of {design.n} codes")
+    codes = codes.astype(np.int64)
+    if n_groups is None:
+        n_groups = int(codes.max()) + 1 if len(codes) else 0
+    if (codes < -1).any() or (codes >= n_groups).any():
+        raise ValueError(f"group codes must lie in -1..{n_groups - 1}")
+    return codes, n_groups
+
+
+def _cells(design: Design, y: np.ndarray, groups: np.ndarray, n_groups: int) -> _Cells:
+    """Sum the rows in a group into their (PSU, group) cells, for all columns at once."""
+    rows = np.flatnonzero(groups >= 0)
+    key = design._psu[rows] * n_groups + groups[rows]
+    cell_key, cell_of_row = np.unique(key, return_inverse=True)
+    y = y[rows]
+    valid = ~np.isnan(y)
+    w = design.weights[rows, None]
+    wv = np.where(valid, w, 0.0)
+    # One indicator matrix for the four sums; (n, k) temporaries one at a time.
+    indicator = _indicator(cell_of_row, len(cell_key))
+    psu = cell_key // n_groups
+    return _Cells(psu=psu, group=cell_key % n_groups, stratum=design._psu_stratum[psu],
+                  wy=indicator @ np.where(valid, w * y, 0.0), w=indicator @ wv,
+                  w2=indicator @ (wv * w), count=indicator @ valid.astype(np.float64))
+
+
+def _cell_variance(design: Design, cells: _Cells, z: np.ndarray, n_groups: int) -> np.ndarray:
+    """Variance per (group, column) from the linearised scores summed per cell, z (C, k).
+
+    V = sum_h (1 - f_h) m_h / (m_h - 1) sum_j (Z_hj - mean_h Z)^2 over all m_h PSUs of the
+    stratum; the PSUs without a cell of the group have Z = 0, so their share is added as
+    (m_h - cells) * mean^2 instead of materialising them.
+    """
+    n_strata = design.n_strata
+    key = cells.stratum * n_groups + cells.group
+    m = np.repeat(design._m, n_groups).astype(np.float64)
+    total = _sum_by(key, n_strata * n_groups, z)
+    mean = total / m[:, None]
+    present = np.bincount(key, minlength=n_strata * n_groups)
+    squares = _sum_by(key, n_strata * n_groups, (z - mean[key]) ** 2)
+    squares += (m - present)[:, None] * mean ** 2
+    scale = np.repeat(design._scale, n_groups)[:, None]
+    return (scale * squares).reshape(n_strata, n_groups, z.shape[1]).sum(axis=0)
+
+
+def _domain_df(design: Design, cells: _Cells, n_groups: int) -> np.ndarray:
+    """Per (group, column): PSUs minus strata among the PSUs with valid rows (R's degf of
+    the subset)."""
+    has_rows = (cells.count > 0).astype(np.float64)
+    psus = _sum_by(cells.group, n_groups, has_rows)
+    key = cells.stratum * n_groups + cells.group
+    strata = (_sum_by(key, design.n_strata * n_groups, has_rows) > 0)
+    strata = strata.reshape(design.n_strata, n_groups, has_rows.shape[1]).sum(axis=0)
+    return (psus - strata).astype(np.int64)
+
+
+def _estimate(design: Design, Y, groups, n_groups, ratio: bool) -> Estimates:
+    """Means (ratio=True) or totals of the columns of Y per group, with linearised SEs."""
+    y = _as_matrix(design, Y)
+    codes, n_groups = _group_codes(design, groups, n_groups)
+    cells = _cells(design, y, codes, n_groups)
+    wsum = _sum_by(cells.group, n_groups, cells.w)
+    wysum = _sum_by(cells.group, n_groups, cells.wy)
+    n = _sum_by(cells.group, n_groups, cells.count)
+    w2sum = _sum_by(cells.group, n_groups, cells.w2)
+    empty = n == 0
+    with np.errstate(divide="ignore", invalid="ignore"):
+        if ratio:
+            estimate = wysum / wsum
+            # z_i = w_i (y_i - mean) / sum(w), summed per cell.
+            z = (cells.wy - estimate[cells.group] * cells.w) / wsum[cells.group]
+        else:
+            estimate = wysum
+            z = cells.wy
+        z = np.where(empty[cells.group], 0.0, z)
+        se = np.sqrt(_cell_variance(design, cells, z, n_groups))
+        neff = wsum ** 2 / w2sum
+    # A domain without valid rows has nothing to estimate: NaN, also for a total.
+    estimate = np.where(empty, np.nan, estimate)
+    se = np.where(empty, np.nan, se)
+    return Estimates(estimate=estimate, se=se, n=n.astype(np.int64),
+                     neff=np.where(empty, np.nan, neff), wsum=wsum,
+                     df=_domain_df(design, cells, n_groups))
+
+
+def means(design: Design, Y, groups=None, n_groups: int | None = None) -> Estimates:
+    """Weighted means of the columns of Y per group (domain), with Taylor-linearised SEs.
+
+    Y is (n,) or (n, k) with NaN for missing; groups holds codes 0..G-1 per row, or -1 for a
+    row in no group (None: one group of all rows). The mean is the ratio sum(w y)/sum(w) over
+    the valid rows of the domain; its variance that of R's svyby(~y, ~g, design, svymean,
+    na.rm=TRUE). A domain without valid rows gets NaN and n 0.
+    """
+    return _estimate(design, Y, groups, n_groups, ratio=True)
+
+
+def totals(design: Design, Y, groups=None, n_groups: int | None = None) -> Estimates:
+    """Weighted totals sum(w y) of the columns of Y per group, with linearised SEs (as R's
+    svytotal). Same arguments as `means`; a domain without valid rows gets NaN."""
+    return _estimate(design, Y, groups, n_groups, ratio=False)
+
+
+def indicators(codes, categories) -> np.ndarray:
+    """0/1 columns, one per category, for an array of answer codes; NaN where the code is
+    missing or not one of the categories (so that row is out of the base)."""
+    codes = np.asarray(codes, dtype=np.float64)
+    categories = np.asarray(list(categories), dtype=np.float64)
+    hit = codes[:, None] == categories[None, :]
+    return np.where(hit.any(axis=1)[:, None], hit.astype(np.float64), np.nan)
+
+
+def proportions(design: Design, codes, categories, groups=None,
+                n_groups: int | None = None) -> Estimates:
+    """The share (0..1) of each category among the rows answering one of `categories`, per
+    group: one column per category, in the order given. Codes that are NaN or not in
+    `categories` (e.g. 'weet niet' codes the caller left out) are out of the base."""
+    return means(design, indicators(codes, categories), groups, n_groups)
+
+
+# -- intervals and tests ----------------------------------------------------------------------
+
+def _critical(level: float, df) -> np.ndarray:
+    """Two-sided critical value: t with df degrees of freedom, the normal where df <= 0."""
+    df = np.asarray(df, dtype=np.float64)
+    q = 1.0 - (1.0 - level) / 2.0
+    t = stats.t.ppf(q, np.where(df > 0, df, 1.0))
+    return np.where(df > 0, t, stats.norm.ppf(q))
+
+
+def _two_sided_p(statistic, df) -> np.ndarray:
+    """Two-sided p-value of a t statistic with df degrees of freedom (normal where df is None
+    or <= 0)."""
+    statistic = np.abs(np.asarray(statistic, dtype=np.float64))
+    if df is None:
+        return 2.0 * stats.norm.sf(statistic)
+    df = np.asarray(df, dtype=np.float64)
+    t = 2.0 * stats.t.sf(statistic, np.where(df > 0, df, 1.0))
+    return np.where(df > 0, t, 2.0 * stats.norm.sf(statistic))
+
+
+def mean_ci(est, se, df, level: float = 0.95) -> tuple[np.ndarray, np.ndarray]:
+    """Confidence interval est ± t_df * se.
+
+    R's confint(svymean(...)) uses the normal quantile; this uses Student's t with the
+    design's degrees of freedom (pass design.df, or Estimates.df for R's per-domain degf as
+    svyciprop and svy use), which is wider for designs with few PSUs. df <= 0 falls back to
+    the normal.
+    """
+    est = np.asarray(est, dtype=np.float64)
+    half = _critical(level, df) * np.asarray(se, dtype=np.float64)
+    return est - half, est + half
+
+
+def _logit_ci(p, se, crit) -> tuple[np.ndarray, np.ndarray]:
+    """As R's svyciprop(method="logit"): symmetric on the logit scale, back-transformed."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        logit = np.log(p / (1.0 - p))
+        half = crit * se / (p * (1.0 - p))
+        return 1.0 / (1.0 + np.exp(-(logit - half))), 1.0 / (1.0 + np.exp(-(logit + half)))
+
+
+def _beta_ci(p, se, n, neff, df, level, cap_at_n) -> tuple[np.ndarray, np.ndarray]:
+    """Korn-Graubard interval: Clopper-Pearson with the design-based effective sample size.
+
+    As R's svyciprop(method="beta"): n_eff = p(1-p)/se^2, times (t_{n-1}/t_df)^2 (R uses
+    qt(alpha/2, nrow(design)-1) / qt(alpha/2, degf(design))), then the beta quantiles with
+    x = n_eff p. With cap_at_n the adjusted n_eff is at most n (Korn & Graubard 1998, the
+    NCHS standard; svy's "korn-graubard"); R does not cap. At p = 0 or 1 the se carries no
+    information, so Kish's neff (at most n) takes its place and the interval is one-sided;
+    R gives NaN there.
+    """
+    alpha = 1.0 - level
+    boundary = (p <= BOUNDARY_TOLERANCE) | (p >= 1.0 - BOUNDARY_TOLERANCE)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        n_eff = np.where(boundary, np.minimum(neff, n), p * (1.0 - p) / se ** 2)
+        t_n = stats.t.ppf(alpha / 2.0, np.where(n > 1, n - 1.0, 1.0))
+        t_df = np.where(df > 0, stats.t.ppf(alpha / 2.0, np.where(df > 0, df, 1.0)),
+                        stats.norm.ppf(alpha / 2.0))
+        n_eff = np.where(n > 1, n_eff * (t_n / t_df) ** 2, n_eff)
+        if cap_at_n:
+            n_eff = np.minimum(n_eff, n)
+        p = np.where(p <= BOUNDARY_TOLERANCE, 0.0, np.where(p >= 1 - BOUNDARY_TOLERANCE, 1.0, p))
+        x = n_eff * p
+        # Clopper-Pearson: the bound at x = 0 (or x = n_eff) is 0 (or 1) exactly.
+        low = np.where(x > 0, stats.beta.ppf(alpha / 2.0, x, n_eff - x + 1.0), 0.0)
+        high = np.where(n_eff - x > 0, stats.beta.ppf(1.0 - alpha / 2.0, x + 1.0, n_eff - x), 1.0)
+    return low, high
+
+
+def proportion_ci(est, se, n, neff, df, level: float = 0.95, method: str = "auto",
+                  *, cap_at_n: bool = True) -> tuple[np.ndarray, np.ndarray]:
+    """Confidence interval of a proportion (0..1), vectorised; NaN where undefined.
+
+    method "logit": R's svyciprop(method="logit"), with t_df (normal where df <= 0).
+    method "beta": Korn-Graubard as R's svyciprop(method="beta"), capped at n unless
+    cap_at_n=False (then exactly R's); see _beta_ci. "auto": logit, unless p is 0 or 1 or
+    the design-based effective count p(1-p)/se^2 * min(p, 1-p) is below 5, then beta.
+    Where 0 < p < 1 and se is 0 the interval is (p, p), as in svy.
+    """
+    if method not in ("auto", "logit", "beta"):
+        raise ValueError(f"unknown method {method!r}")
+    p, se, n, neff, df = np.broadcast_arrays(*(np.asarray(a, dtype=np.float64)
+                                               for a in (est, se, n, neff, df)))
+    boundary = (p <= BOUNDARY_TOLERANCE) | (p >= 1.0 - BOUNDARY_TOLERANCE)
+    point = ~boundary & (se <= BOUNDARY_TOLERANCE)
+    low_logit, high_logit = _logit_ci(p, se, _critical(level, df))
+    low_logit = np.where(boundary, np.nan, low_logit)
+    high_logit = np.where(boundary, np.nan, high_logit)
+    if method == "logit":
+        low, high = low_logit, high_logit
+    else:
+        low, high = _beta_ci(p, se, n, neff, df, level, cap_at_n)
+        if method == "auto":
+            use_beta = uses_beta(p, se)
+            low = np.where(use_beta, low, low_logit)
+            high = np.where(use_beta, high, high_logit)
+    low = np.where(point, p, low)
+    high = np.where(point, p, high)
+    undefined = np.isnan(p) | np.isnan(se)
+    return np.where(undefined, np.nan, low), np.where(undefined, np.nan, high)
+
+
+def uses_beta(est, se) -> np.ndarray:
+    """Where the "auto" interval of a proportion is Korn-Graubard rather than logit: p at 0
+    or 1, or a design-based effective count p(1-p)/se^2 * min(p, 1-p) below 5."""
+    p, se = (np.asarray(a, dtype=np.float64) for a in (est, se))
+    boundary = (p <= BOUNDARY_TOLERANCE) | (p >= 1.0 - BOUNDARY_TOLERANCE)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        count = p * (1.0 - p) / se ** 2 * np.minimum(p, 1.0 - p)
+    return boundary | (count < 5)
+
+
+def kish_neff(w) -> float:
+    """Kish's effective sample size (sum w)^2 / sum w^2 (NaN without weights)."""
+    w = np.asarray(w, dtype=np.float64)
+    if w.size == 0:
+        return float("nan")
+    return float(w.sum() ** 2 / np.square(w).sum())
+
+
+def domain_vs_rest(design: Design, Y, groups, n_groups: int | None = None
+                   ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Each group's mean against the mean of the other groups together, per column.
+
+    This is a crosstab's "each cell tested against the rest of the sample": diff = mean(g)
+    - mean(rows in another group), where rows in no group (-1) and rows missing the variable
+    take no part. The SE linearises the difference, z_g - z_rest over the same PSUs, so the
+    covariance of the two means is included; the p-value is two-sided from t with design.df
+    (normal if it is 0). Returns (diff, se, p), each (G, k); NaN where a side has no rows.
+    """
+    y = _as_matrix(design, Y)
+    codes, n_groups = _group_codes(design, groups, n_groups)
+    y = _centred(design, y, codes)
+    cells = _cells(design, y, codes, n_groups)
+    w_g = _sum_by(cells.group, n_groups, cells.w)
+    wy_g = _sum_by(cells.group, n_groups, cells.wy)
+    w_rest = w_g.sum(axis=0) - w_g
+    wy_rest = wy_g.sum(axis=0) - wy_g
+    with np.errstate(divide="ignore", invalid="ignore"):
+        mean_g, mean_rest = wy_g / w_g, wy_rest / w_rest
+        variance = _difference_variance(design, cells, n_groups, mean_g, mean_rest, w_g, w_rest)
+        se = np.sqrt(np.maximum(variance, 0.0))
+        diff = mean_g - mean_rest
+        p = _two_sided_p(diff / se, design.df)
+    undefined = (w_g == 0) | (w_rest == 0)
+    return (np.where(undefined, np.nan, diff), np.where(undefined, np.nan, se),
+            np.where(undefined | (se == 0), np.nan, p))
+
+
+def _centred(design: Design, y: np.ndarray, groups: np.ndarray) -> np.ndarray:
+    """y minus its weighted mean over the rows in a group.
+
+    Differences of means and their linearised variance do not change under a shift of y; the
+    shift keeps the sums in _difference_variance small, so they lose no precision to
+    cancellation for variables with a large mean.
+    """
+    inside = groups >= 0
+    valid = ~np.isnan(y) & inside[:, None]
+    w = np.where(valid, design.weights[:, None], 0.0)
+    with np.errstate(invalid="ignore"):
+        centre = (w * np.where(valid, y, 0.0)).sum(axis=0) / w.sum(axis=0)
+    return y - np.nan_to_num(centre)
+
+
+def _difference_variance(design, cells, n_groups, mean_g, mean_rest, w_g, w_rest):
+    """Variance of mean(g) - mean(rest) for every group at once, (G, k).
+
+    Per PSU p the score of the difference is D_p = a_p - b_p with
+      a_p = (Y_gp - mean_g W_gp)/W_g + (Y_gp - mean_rest W_gp)/W_rest  (only in g's cells),
+      b_p = (T_p - mean_rest U_p)/W_rest  (T, U: PSU totals of w*y and w over all groups).
+    V(D) = V(a) - 2 Cov(a, b) + V(b): V(a) from the cells, V(b) from three PSU-level sums
+    shared by all groups, and Cov(a, b) = sum_h scale_h sum_{cells in h} a_c (b_c - mean_h b),
+    which needs b only at g's own cells. So the cost is that of one set of means, not G.
+    """
+    g = cells.group
+    a = ((cells.wy - mean_g[g] * cells.w) / w_g[g]
+         + (cells.wy - mean_rest[g] * cells.w) / w_rest[g])
+    a = np.where(np.isfinite(a), a, 0.0)
+    var_a = _cell_variance(design, cells, a, n_groups)
+
+    # PSU totals over all groups, centred within their stratum.
+    t_dev = _stratum_centred(design, _sum_by(cells.psu, design.n_psu, cells.wy))
+    u_dev = _stratum_centred(design, _sum_by(cells.psu, design.n_psu, cells.w))
+    scale = design._scale[design._psu_stratum][:, None]
+    vtt = (scale * t_dev * t_dev).sum(axis=0)
+    vtu = (scale * t_dev * u_dev).sum(axis=0)
+    vuu = (scale * u_dev * u_dev).sum(axis=0)
+    var_b = (vtt - 2.0 * mean_rest * vtu + mean_rest ** 2 * vuu) / w_rest ** 2
+
+    b_dev = (t_dev[cells.psu] - mean_rest[g] * u_dev[cells.psu]) / w_rest[g]
+    cov = _sum_by(g, n_groups, design._scale[cells.stratum][:, None] * a * b_dev)
+    return var_a - 2.0 * cov + var_b
+
+
+def _stratum_centred(design: Design, psu_totals: np.ndarray) -> np.ndarray:
+    """PSU totals (P, k) minus the mean of their stratum."""
+    stratum_sum = _sum_by(design._psu_stratum, design.n_strata, psu_totals)
+    return psu_totals - (stratum_sum / design._m[:, None])[design._psu_stratum]
+
+
+def difference_independent(est1, se1, est2, se2, df=None
+                           ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """est2 - est1 for two independent samples (e.g. two waves), its SE sqrt(se1^2 + se2^2)
+    and the two-sided p-value (normal, or t with df when given)."""
+    diff = np.asarray(est2, dtype=np.float64) - np.asarray(est1, dtype=np.float64)
+    se = np.hypot(np.asarray(se1, dtype=np.float64), np.asarray(se2, dtype=np.float64))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        p = _two_sided_p(diff / se, df)
+    return diff, se, np.where(se > 0, p, np.nan)

@@ -1,0 +1,119 @@
+"""The one path from an uploaded file to a stored wave with its results (page and command
+line): read the file and its questionnaire, keep the design columns out of the questions,
+store the wave whole, compute its results store. Also reads a frame file."""
+
+from __future__ import annotations
+
+import io
+import re
+
+import pandas as pd
+
+from research.accounts import User, require
+from research.storage import Store
+from research.survey import monitors, readers, results, waves
+from research.survey.monitors import MonitorError
+
+# Frame file headings (Dutch and English) -> frame_units columns.
+FRAME_HEADINGS = {"code": "code", "gemeentecode": "code", "gebiedcode": "code",
+                  "naam": "name", "name": "name", "gemeente": "name", "gebied": "name",
+                  "regio": "region", "region": "region", "landsdeel": "region",
+                  "stadsdeel": "region", "grootteklasse": "size_class",
+                  "size_class": "size_class", "provincie": "province", "province": "province",
+                  "populatie": "population", "inwoners": "population",
+                  "population": "population"}
+
+
+def read(source, filename: str, questionnaire=None,
+         questionnaire_name: str | None = None) -> readers.WaveFile:
+    """A wave file read (and its questionnaire applied), or a Dutch ReadError."""
+    wave = readers.read_wave(source, filename)
+    if questionnaire is not None:
+        wave = readers.apply_questionnaire(
+            wave, readers.read_questionnaire(questionnaire, questionnaire_name or "vragenlijst"))
+    return wave
+
+
+def default_roles(wave: readers.WaveFile) -> dict:
+    """The design columns the reader recognised, as import roles."""
+    guessed = wave.design_columns
+    return {"unit": guessed.get("unit"), "completed": guessed.get("completed"),
+            "weight": guessed.get("weight"), "strata": guessed.get("strata"),
+            "psu": guessed.get("psu"), "fpc": guessed.get("fpc"), "respondent": None}
+
+
+def load(store: Store, user: User, monitor_id: int, label: str, year: int | None,
+         wave: readers.WaveFile, roles: dict | None = None, types: dict | None = None,
+         source: str | None = None) -> tuple[int, int]:
+    """Store the wave (design columns as roles, not questions; `types` overrides a
+    variable's type by name) and compute its results; returns (wave id, result rows)."""
+    require(user, "survey.write")
+    roles = {**waves.DEFAULT_ROLES, **default_roles(wave), **(roles or {})}
+    for role, column in roles.items():
+        if column and column not in wave.data.columns:
+            raise MonitorError(f"Kolom '{column}' ({role}) staat niet in {source or 'het bestand'}.")
+    design = {c for c in roles.values() if c}
+    variables = [dict(v, type=(types or {}).get(v["name"], v["type"]))
+                 for v in wave.variables if v["name"] not in design]
+    if not variables:
+        raise MonitorError("Het bestand bevat geen vragen naast de ontwerpkolommen.")
+    wave_id = waves.import_wave(store, user, monitor_id, label, year, variables, wave.data,
+                                roles=roles, source=source)
+    return wave_id, results.compute(store, user, wave_id)
+
+
+def read_frame(source, filename: str) -> list[dict]:
+    """Frame units from a CSV (',' or ';') or Excel file with Dutch headings (code, naam,
+    regio, grootteklasse, provincie, populatie)."""
+    raw = source if isinstance(source, bytes) else open(source, "rb").read()
+    try:
+        if raw[:2] == b"PK":
+            table = pd.read_excel(io.BytesIO(raw), dtype=str)
+        else:
+            text = raw.decode("utf-8-sig") if _utf8(raw) else raw.decode("cp1252")
+            first = text.splitlines()[0] if text.strip() else ""
+            table = pd.read_csv(io.StringIO(text), sep=";" if first.count(";") > first.count(",")
+                                else ",", dtype=str)
+    except Exception as error:  # any reader failure becomes one Dutch message
+        raise MonitorError(f"Bestand '{filename}' is geen leesbaar steekproefkader "
+                           f"({type(error).__name__}).") from None
+    table.columns = [FRAME_HEADINGS.get(re.sub(r"\s+", "_", str(c).strip().lower()), c)
+                     for c in table.columns]
+    if not {"code", "name"} <= set(table.columns):
+        raise MonitorError(f"Bestand '{filename}': het kader heeft de kolommen 'code' en 'naam' "
+                           "nodig.")
+    units = []
+    for row in table.to_dict("records"):
+        unit = {k: (None if pd.isna(v) else str(v).strip()) for k, v in row.items()
+                if k in FRAME_HEADINGS.values()}
+        if unit.get("population") is not None:
+            try:
+                unit["population"] = _number(unit["population"])
+            except ValueError:
+                raise MonitorError(f"Bestand '{filename}', eenheid {unit['code']}: populatie "
+                                   f"'{unit['population']}' is geen getal.") from None
+        units.append(unit)
+    if not units:
+        raise MonitorError(f"Bestand '{filename}' bevat geen eenheden.")
+    return units
+
+
+def _number(text: str) -> float:
+    """A count as written in Dutch or English: '12.345', '12345', '12345,0', '12345.0'."""
+    if re.fullmatch(r"\d{1,3}(\.\d{3})+", text):
+        text = text.replace(".", "")
+    return float(text.replace(",", "."))
+
+
+def _utf8(raw: bytes) -> bool:
+    try:
+        raw.decode("utf-8")
+        return True
+    except UnicodeDecodeError:
+        return False
+
+
+def set_frame_from_file(store: Store, user: User, monitor_id: int, source,
+                        filename: str) -> int:
+    """Read a frame file and add or update its units; returns how many."""
+    return monitors.set_frame(store, user, monitor_id, read_frame(source, filename))

@@ -1,0 +1,144 @@
+"""Exports of monitor results: tables to Excel with their notes, and the wave report
+(.docx) with text blocks, tables, charts and quotes."""
+
+from __future__ import annotations
+
+import io
+
+import pandas as pd
+from docx import Document
+from docx.shared import Cm, Pt
+from openpyxl import Workbook
+from openpyxl.styles import Font
+
+from research.accounts import User, require
+from research.exports import text_cell
+from research.storage import Store
+from research.survey import charts, monitors, quotes, tables
+from research.survey.monitors import CATEGORICAL, MonitorError
+
+MAX_QUOTES = 5  # per open question in the report
+
+
+def tables_xlsx(items: list[tables.Table]) -> bytes:
+    """Tables on one sheet each, with their notes under them (cells never formulas)."""
+    book = Workbook()
+    book.remove(book.active)
+    for index, table in enumerate(items, start=1):
+        sheet = book.create_sheet(f"Tabel {index}")
+        text_cell(sheet, 1, 1, table.title)
+        sheet.cell(row=1, column=1).font = Font(bold=True)
+        frame = charts.table_frame(table)
+        for column, heading in enumerate(frame.columns, start=1):
+            text_cell(sheet, 3, column, str(heading))
+            sheet.cell(row=3, column=column).font = Font(bold=True)
+        for row_number, row in enumerate(frame.itertuples(index=False), start=4):
+            for column, value in enumerate(row, start=1):
+                text_cell(sheet, row_number, column, None if pd.isna(value) else value)
+        below = 5 + len(frame)
+        for offset, note in enumerate(table.notes):
+            text_cell(sheet, below + offset, 1, note)
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+def _docx_table(document, table: tables.Table) -> None:
+    frame = charts.table_frame(table)
+    grid = document.add_table(rows=1, cols=len(frame.columns))
+    grid.style = "Light Grid Accent 1"
+    for cell, heading in zip(grid.rows[0].cells, frame.columns):
+        cell.text = str(heading)
+    for row in frame.itertuples(index=False):
+        for cell, value in zip(grid.add_row().cells, row):
+            cell.text = "" if pd.isna(value) else str(value)
+    for note in table.notes:
+        paragraph = document.add_paragraph(note)
+        paragraph.runs[0].font.size = Pt(8)
+
+
+def wave_report(store: Store, user: User, wave_id: int, texts: dict[str, str] | None = None,
+                breakdown: str = "size_class") -> bytes:
+    """The wave report: an introduction, per topic the tables and charts of its questions
+    (by `breakdown`, with the trend when earlier waves exist), quotes of the open questions
+    under the quote threshold, and coded quotes from qualitative projects. `texts` holds
+    the analyst's text blocks by topic ('inleiding' first)."""
+    require(user, "survey.read")
+    texts = texts or {}
+    wave = store.one("SELECT w.*, m.name AS monitor, m.description FROM waves w JOIN monitors m"
+                     " ON m.id = w.monitor_id WHERE w.id = ?", [wave_id])
+    if wave is None:
+        raise MonitorError("Deze meting bestaat niet.")
+    earlier = [w for w in monitors.waves(store, user, wave["monitor_id"])
+               if w["id"] != wave_id]
+    document = Document()
+    document.add_heading(f"{wave['monitor']}: meting {wave['label']}", 0)
+    if texts.get("inleiding"):
+        document.add_paragraph(texts["inleiding"])
+    if wave["description"]:
+        document.add_paragraph(wave["description"]).runs[0].italic = True
+    by_topic: dict[str, list[dict]] = {}
+    for var in monitors.variables(store, user, wave["monitor_id"]):
+        by_topic.setdefault(var["topic"] or "Overig", []).append(var)
+    for topic, items in by_topic.items():
+        document.add_heading(topic, 1)
+        if texts.get(topic):
+            document.add_paragraph(texts[topic])
+        shown_sets = set()
+        for var in items:
+            try:
+                _report_variable(store, user, document, wave, var, breakdown, earlier,
+                                 shown_sets)
+            except MonitorError:
+                continue  # not in this wave
+    coded = quotes.coded_quotes(store, user, wave["monitor_id"])
+    coded = coded[coded["meting"] == wave["label"]]
+    if not coded.empty:
+        document.add_heading("Gecodeerde citaten", 1)
+        for code, part in coded.groupby("code", sort=True):
+            document.add_heading(code, 2)
+            for quote in part["citaat"].head(MAX_QUOTES):
+                document.add_paragraph(quote, style="Quote")
+    buffer = io.BytesIO()
+    document.save(buffer)
+    return buffer.getvalue()
+
+
+def _report_variable(store, user, document, wave, var, breakdown, earlier, shown_sets):
+    """One question's part of the report."""
+    if var["type"] == "open":
+        found, withheld = quotes.quotes(store, user, wave["id"], var["id"])
+        document.add_heading(var["label"], 2)
+        if withheld:
+            document.add_paragraph(withheld)
+        for quote in found["antwoord"].head(MAX_QUOTES):
+            document.add_paragraph(quote, style="Quote")
+        return
+    if var["type"] == "meervoudig":
+        if var["mr_set"] in shown_sets:
+            return
+        shown_sets.add(var["mr_set"])
+        members = [v["id"] for v in monitors.variables(store, user, wave["monitor_id"])
+                   if v["mr_set"] == var["mr_set"]]
+        table = tables.multiple_response(store, user, wave["id"], members)
+        table.title = var["question"] or var["mr_set"]
+        _docx_table(document, table)
+        document.add_picture(io.BytesIO(charts.static(table, "mr")), width=Cm(15))
+        return
+    table = tables.crosstab(store, user, wave["id"], var["id"], breakdown)
+    document.add_heading(var["label"], 2)
+    if var["question"]:
+        document.add_paragraph(var["question"]).runs[0].italic = True
+    _docx_table(document, table)
+    if var["type"] in CATEGORICAL:
+        document.add_picture(io.BytesIO(charts.static(table, "crosstab")), width=Cm(15))
+    if earlier:
+        category = None
+        if var["type"] in CATEGORICAL:
+            codes = sorted(float(k) for k in var["value_labels"]
+                           if float(k) not in {float(c) for c in var["missing_codes"]})
+            category = codes[-1] if codes and var["higher_is_better"] != 0 else \
+                (codes[0] if codes else None)
+        trend = tables.trend(store, user, wave["monitor_id"], var["id"], category)
+        if len(trend.numbers) > 1:
+            _docx_table(document, trend)

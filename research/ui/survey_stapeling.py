@@ -1,0 +1,115 @@
+"""Monitor: stapeling — where unfavourable scores pile up, per area and per SES group, against
+a reference the analyst chooses; and effort (inzet) against need (opgave)."""
+
+import pandas as pd
+import streamlit as st
+
+from research.survey import stapeling
+from research.ui import shell
+
+store, user = shell.guard("survey.read")
+st.title("Stapeling")
+st.caption("Per gebied: op hoeveel indicatoren scoort het ongunstig ten opzichte van de "
+           "referentie? De kleur houdt rekening met de richting van elke indicator.")
+
+SOURCES = {"amsterdam": "Amsterdamse gebieden (gepubliceerde cijfers, 2025)",
+           "eigen": "Eigen bestand (CSV met gebieden en metadata)"}
+source = st.radio("Gegevens", list(SOURCES), format_func=SOURCES.get, horizontal=True)
+
+
+def choose_reference(meta: pd.DataFrame, key: str) -> dict:
+    """The reference and its settings, chosen by the analyst."""
+    reference = st.selectbox("Referentie", list(stapeling.REFERENCES),
+                             format_func=stapeling.REFERENCES.get, key=f"reference_{key}")
+    settings = {"reference": reference}
+    if reference == "given":
+        st.caption("Vul per indicator de referentiewaarde in, bijvoorbeeld het stedelijk "
+                   "gemiddelde uit de eigen monitor.")
+        given = st.data_editor(pd.DataFrame({"indicator": meta.index,
+                                             "label": meta["label"].to_list(),
+                                             "referentie": [None] * len(meta)}),
+                               disabled=["indicator", "label"], hide_index=True,
+                               key=f"given_{key}")
+        settings["given"] = dict(zip(given["indicator"], given["referentie"]))
+    if reference in ("mean", "given"):
+        margin = st.slider("Marge (in standaardafwijkingen van de gebieden)", 0.0, 1.0, 0.0, 0.25,
+                           key=f"margin_{key}")
+        settings.update(threshold=margin, threshold_in_sd=True)
+    return settings
+
+
+def show(result: stapeling.Stapeling, title: str, key: str) -> None:
+    st.plotly_chart(stapeling.heatmap_figure(result, title), width="stretch", key=f"map_{key}")
+    st.caption(shell.plain(result.rule))
+    st.dataframe(result.counts.rename(columns={
+        "gebied": "Gebied", "aantal_ongunstig": "Aantal ongunstig",
+        "indicatoren": "Ongunstig op", "aantal_gemeten": "Indicatoren gemeten"}),
+        hide_index=True, width="stretch")
+
+
+tab_areas, tab_ses, tab_effort = st.tabs(["Gebieden", "Naar SES-groep", "Inzet en opgave"])
+with tab_areas:
+    with shell.reported():
+        if source == "amsterdam":
+            data, meta = stapeling.load_amsterdam("gebieden")
+        else:
+            data_file = st.file_uploader("Indicatoren per gebied (CSV)", type=["csv"])
+            meta_file = st.file_uploader("Metadata: indicator, domein, label, eenheid, "
+                                         "populatie, richting (CSV)", type=["csv"])
+            if not (data_file and meta_file):
+                st.info("Kies beide bestanden.")
+                st.stop()
+            data, meta = stapeling.load_table(data_file.getvalue(), meta_file.getvalue())
+        settings = choose_reference(meta, "areas")
+        reference = settings.pop("reference")
+        result = stapeling.stapeling(data, meta, reference, **settings)
+        show(result, "Stapeling per gebied", "areas")
+        if stapeling.PUBLISHED_COLUMN in data.columns:
+            st.subheader("Vergeleken met de gepubliceerde aantallen")
+            compared = stapeling.compare_published(result, data[stapeling.PUBLISHED_COLUMN])
+            st.write(shell.plain(compared.attrs["overeenkomst"]) + " met de gekozen regel.")
+            st.dataframe(compared.rename(columns={
+                "gebied": "Gebied", "berekend": "Berekend", "gepubliceerd": "Gepubliceerd",
+                "verschil": "Verschil"}), hide_index=True, width="stretch")
+            st.caption("De gemeente publiceerde de aantallen, niet de regel of de stedelijke "
+                       "gemiddelden. Zo dicht komen de ingebouwde regels erbij:")
+            rules = stapeling.best_matching_rule(data, meta, data[stapeling.PUBLISHED_COLUMN])
+            st.dataframe(pd.DataFrame([{"Regel": r["regel"], "Gelijk": r["overeenkomst"],
+                                        "Totale afwijking": r["totale_afwijking"]}
+                                       for r in rules]), hide_index=True, width="stretch")
+
+with tab_ses:
+    with shell.reported():
+        if source != "amsterdam":
+            st.info("De SES-tabel is er voor de Amsterdamse gegevens.")
+        else:
+            ses, ses_meta = stapeling.load_amsterdam("ses")
+            settings = choose_reference(ses_meta, "ses")
+            reference = settings.pop("reference")
+            if reference == "rest":
+                st.info("Zonder standaardfouten of aantallen is er geen toets; de referentie "
+                        "is dan het gemiddelde van de andere groepen.")
+            result = stapeling.by_group(ses, ses_meta, reference, settings.get("given"))
+            show(result, "Stapeling naar SES-groep", "ses")
+
+with tab_effort:
+    with shell.reported():
+        library, _ = stapeling.read_csv(stapeling.FOLDER / stapeling.BIBLIOTHEKEN_FILE)
+        table = stapeling.inzet_opgave(
+            library, "stadsdeel", "bibliotheek_m2_per_100_inwoners",
+            "leesniveau_groep8_streefniveau_pct", "Bibliotheek (m² per 100 inwoners)",
+            "Leesniveau groep 8 op streefniveau (%)", higher_opgave_is_worse=False)
+        st.plotly_chart(stapeling.inzet_opgave_figure(
+            table, "Bibliotheekruimte tegenover leesniveau per stadsdeel"), width="stretch",
+            key="library")
+        st.caption(shell.plain(table.attrs["grens"]))
+        st.dataframe(table, hide_index=True, width="stretch")
+        youth, _ = stapeling.read_csv(stapeling.FOLDER / stapeling.JGZ_FILE)
+        table = stapeling.inzet_opgave(
+            youth, "gebied", "jgz_fte_per_1000_kinderen", "lage_ses_per_1000_kinderen",
+            "Jeugdgezondheidszorg (fte per 1.000 kinderen)", "Kinderen met lage SES per 1.000",
+            higher_opgave_is_worse=True, group="leeftijdsgroep")
+        st.plotly_chart(stapeling.inzet_opgave_figure(
+            table, "Jeugdgezondheidszorg tegenover lage SES"), width="stretch", key="youth")
+        st.caption(shell.plain(table.attrs["grens"]))
+        st.dataframe(table, hide_index=True, width="stretch")

@@ -1,0 +1,167 @@
+"""Monitor pages with AppTest on the demo: results with filters in the URL, response and
+follow-up, quotes, stapeling, the report, loading a wave and the questionnaire editor."""
+
+from __future__ import annotations
+
+import io
+import json
+
+import docx
+
+from streamlit.testing.v1 import AppTest
+
+from conftest import logged_in
+from pages import TIMEOUT, errors, form_button, no_exception, page_file, run_page, titles, widget
+from research.survey import monitors
+
+MONITOR = "Gemeentemonitor inburgering (demo, verzonnen)"
+AMSTERDAM = "Wijkcijfers Amsterdam: indicatoren per gebied (gepubliceerd, 2025)"
+
+
+def opened(name: str, user, **query) -> AppTest:
+    """A page opened from a shared address: the query parameters are there before the run."""
+    at = AppTest.from_file(page_file(name), default_timeout=TIMEOUT)
+    at.session_state["auth"] = logged_in(user)
+    for key, value in query.items():
+        at.query_params[key] = value
+    return at.run()
+
+
+def captions(at) -> list[str]:
+    """Caption texts without the markdown escapes of shell.plain."""
+    return [c.value.replace("\\", "") for c in at.caption]
+
+
+# -- Resultaten -------------------------------------------------------------------------------
+
+def test_results_page_shows_the_newest_wave_weighted(demo_users):
+    at = run_page("survey_results.py", demo_users["analist"])
+    no_exception(at)
+    assert titles(at) == ["Resultaten"]
+    assert widget(at.selectbox, "Monitor").options == [MONITOR, AMSTERDAM]
+    assert widget(at.selectbox, "Meting").options == ["2024 (n = 202)", "2025 (n = 212)",
+                                                      "2026 (n = 213)"]
+    assert widget(at.selectbox, "Meting").value == 3
+    assert widget(at.selectbox, "Vraag").value is not None
+    assert "Meting 2026. Gewogen met het gewicht uit het bestand; strata: grootteklasse; " \
+           "eindige-populatiecorrectie met het steekproefkader." in captions(at)
+    # The filters are in the address, so the view can be shared.
+    assert (at.query_params["monitor"], at.query_params["meting"]) == ("1", "3")
+
+
+def test_results_crosstab_by_size_class_from_the_url(demo_users, demo_store):
+    admin = demo_users["analist"]
+    samenwerking = next(v["id"] for v in monitors.variables(demo_store, admin, 1)
+                        if v["name"] == "samenwerking_coa")
+    at = opened("survey_results.py", admin, vraag=str(samenwerking), naar="size_class")
+    no_exception(at)
+    table = at.dataframe[0].value
+    assert list(table.columns) == ["100.000 inwoners of meer", "20.000 - 50.000 inwoners",
+                                   "50.000 - 100.000 inwoners", "< 20.000 inwoners", "Totaal"]
+    assert list(table.index) == ["Zeer ontevreden", "Ontevreden", "Neutraal", "Tevreden",
+                                 "Zeer tevreden", "n"]
+    assert table.loc["n", "Totaal"] == "206"
+    assert any("▲ / ▼: significant hoger / lager dan de rest" in c for c in captions(at))
+    assert [b.label for b in at.get("download_button")][:3] == [
+        "Tabel (Excel)", "Grafiek (PNG)", "Grafiek (SVG)"]
+
+
+def test_results_every_question_and_tab_runs(demo_users, demo_store):
+    at = run_page("survey_results.py", demo_users["lezer"])
+    options = widget(at.selectbox, "Vraag").options
+    assert len(options) == 11
+    for index in range(len(options)):
+        widget(at.selectbox, "Vraag").select_index(index).run()
+        no_exception(at)
+        assert errors(at) == [], options[index]
+    # A reader sees no compute button.
+    assert "Opnieuw berekenen" not in [b.label for b in at.button]
+
+
+def test_results_trend_marks_a_significant_change(demo_users, demo_store):
+    admin = demo_users["analist"]
+    samenwerking = next(v["id"] for v in monitors.variables(demo_store, admin, 1)
+                        if v["name"] == "samenwerking_coa")
+    at = opened("survey_results.py", admin, vraag=str(samenwerking))
+    widget(at.selectbox, "Antwoord").set_value(4.0).run()
+    trend = next(f.value for f in at.dataframe if "Verandering" in f.value.columns)
+    assert list(trend["Meting"]) == ["2024", "2025", "2026"]
+    assert trend["Verandering"].iloc[2].endswith("▲")
+
+
+# -- Respons ----------------------------------------------------------------------------------
+
+def test_response_page_lists_units_to_chase_and_saves_a_note(demo_users):
+    at = run_page("survey_response.py", demo_users["analist"])
+    no_exception(at)
+    assert [m.label for m in at.metric] == ["Respons 2024", "Respons 2025", "Respons 2026"]
+    missing = next(f.value for f in at.dataframe if "Laatste notitie" in f.value.columns)
+    assert len(missing) == 342 - 213 - 2  # the partnership's response covers three units
+    widget(at.text_area, "Notitie voor de nabelronde").input("Gebeld, stuurt het deze week")
+    form_button(at, "Notitie opslaan").click().run()
+    no_exception(at)
+    missing = next(f.value for f in at.dataframe if "Laatste notitie" in f.value.columns)
+    assert "Gebeld, stuurt het deze week" in set(missing["Laatste notitie"])
+
+
+def test_lezer_reads_the_response_without_the_note_form(demo_users):
+    at = run_page("survey_response.py", demo_users["lezer"])
+    no_exception(at)
+    assert "Notitie opslaan" not in [b.label for b in at.button]
+
+
+# -- Citaten ----------------------------------------------------------------------------------
+
+def test_quotes_page_hides_small_groups_and_sends_answers_to_a_project(demo_users, demo_store):
+    admin = demo_users["beheerder"]
+    at = run_page("survey_quotes.py", admin)
+    no_exception(at)
+    assert widget(at.selectbox, "Open vraag").options == ["Toelichting", "Zwaarste knelpunt"]
+    quotes = at.dataframe[0].value
+    assert list(quotes.columns) == ["Antwoord", "Groep"] and len(quotes) > 10
+    widget(at.selectbox, "Uitsplitsen naar").set_value("province").run()
+    widget(at.selectbox, "Groep").set_value("Zeeland").run()
+    assert [w.value for w in at.warning] == [
+        "Citaten niet getoond: deze groep telt 7 respondenten, minder dan de drempel van 20 "
+        "voor citaten."]
+    next(b for b in at.button if b.label == "Antwoorden naar het project sturen").click().run()
+    no_exception(at)
+    assert [s.value for s in at.success] == [
+        "De antwoorden staan in het project; codeer ze onder Coderen."]
+    assert demo_store.value("SELECT count(*) FROM monitor_documents") == 1
+
+
+# -- Stapeling --------------------------------------------------------------------------------
+
+def test_stapeling_page_shows_the_amsterdam_heatmap_and_the_published_counts(demo_users):
+    at = run_page("survey_stapeling.py", demo_users["lezer"])
+    no_exception(at)
+    assert titles(at) == ["Stapeling"]
+    counts = at.dataframe[0].value
+    assert len(counts) == 23
+    assert counts.set_index("Gebied").loc["Geuzenveld/Slotermeer", "Aantal ongunstig"] == 9
+    assert any(c.startswith("Referentie: ongewogen gemiddelde van 23 gebieden")
+               for c in captions(at))
+    assert "6 van 23 gebieden gelijk met de gekozen regel." in [
+        m.value.replace("\\", "") for m in at.markdown]
+    heatmap = json.loads(at.get("plotly_chart")[0].proto.spec)
+    assert heatmap["data"][0]["z"]["shape"] == "23, 9"
+    at.selectbox(key="reference_areas").set_value("sd").run()
+    no_exception(at)
+    counts = at.dataframe[0].value
+    assert counts.set_index("Gebied").loc["Geuzenveld/Slotermeer", "Aantal ongunstig"] == 5
+
+
+# -- Meetrapport ------------------------------------------------------------------------------
+
+def test_report_page_makes_the_wave_report(demo_users):
+    at = run_page("survey_report.py", demo_users["lezer"])
+    no_exception(at)
+    widget(at.text_area, "Inleiding").input("Dit jaar deden meer gemeenten mee.")
+    next(b for b in at.button if b.label == "Rapport maken").click().run()
+    no_exception(at)
+    button = at.get("download_button")[0]
+    assert button.proto.label == "Rapport downloaden (Word)"
+    data = at.session_state["wave_report"]
+    paragraphs = [p.text for p in docx.Document(io.BytesIO(data)).paragraphs]
+    assert paragraphs[:2] == [f"{MONITOR}: meting 2026", "Dit jaar deden meer gemeenten mee."]

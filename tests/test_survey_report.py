@@ -1,0 +1,70 @@
+"""Exports of monitor results: a table to Excel with its notes, charts as PNG and SVG, and
+the wave report as Word with tables, charts, quotes and coded quotes."""
+
+from __future__ import annotations
+
+import io
+
+import docx
+import pandas as pd
+import pytest
+from openpyxl import load_workbook
+
+from research.survey import charts, monitors, report, results, tables, waves
+
+FRAME = [{"code": f"G{i}", "name": f"Gemeente {i}", "region": "Noord" if i <= 5 else "Zuid",
+          "size_class": "klein" if i % 2 else "groot"} for i in range(1, 11)]
+VARIABLES = [
+    {"name": "tevreden", "label": "=Tevredenheid", "type": "enkelvoudig", "topic": "Samenwerking",
+     "question": "Bent u tevreden?", "value_labels": {1: "Ja", 2: "Nee"}},
+    {"name": "cijfer", "label": "Rapportcijfer", "type": "rapportcijfer", "topic": "Uitvoering"},
+    {"name": "opmerking", "label": "Toelichting", "type": "open", "topic": "Uitvoering"},
+]
+
+
+@pytest.fixture
+def wave(store, users):
+    anna = users["analist"]
+    monitor = monitors.create_monitor(store, anna, "Testmonitor", "gemeente")
+    monitors.set_frame(store, anna, monitor, FRAME)
+    monitors.set_thresholds(store, anna, monitor, 2, 3)
+    data = pd.DataFrame({"eenheid": [f"G{i}" for i in range(1, 9)],
+                         "tevreden": [1, 1, 2, 1, 2, 1, 1, 2], "cijfer": [7, 8, 6, 7, 8, 9, 6, 7],
+                         "opmerking": ["Prima", None, "Te druk", None, None, "Goed", None, None]})
+    wave_id = waves.import_wave(store, anna, monitor, "2025", 2025, VARIABLES, data)
+    results.compute(store, anna, wave_id)
+    return wave_id
+
+
+def test_table_to_excel_keeps_its_notes_and_no_formulas(store, users, wave):
+    table = tables.crosstab(store, users["lezer"], wave, 1, "region")
+    sheet = load_workbook(io.BytesIO(report.tables_xlsx([table]))).active
+    assert sheet["A1"].value == "=Tevredenheid naar regio"
+    assert sheet["A1"].data_type == "s"
+    assert [c.value for c in sheet[3]] == [None, "Noord", "Zuid", "Totaal"]
+    assert [c.value for c in sheet[4]] == ["Ja", "60%", "67%", "62%"]
+    assert [c.value for c in sheet[6]] == ["n", "5", "3", "8"]
+    assert sheet["A8"].value == "Meting 2025. Ongewogen (geen gewicht in het bestand)."
+
+
+def test_charts_as_png_and_svg(store, users, wave):
+    table = tables.frequencies(store, users["lezer"], wave, 1)
+    assert charts.static(table, "bars", "png")[:8] == b"\x89PNG\r\n\x1a\n"
+    assert b"<svg" in charts.static(table, "bars", "svg")[:400]
+    figure = charts.bars(table)
+    assert list(figure.data[0].y) == ["Ja", "Nee"]
+
+
+def test_wave_report_has_text_tables_and_quotes(store, users, wave):
+    data = report.wave_report(store, users["lezer"], wave, {"inleiding": "Welkom.",
+                                                             "Uitvoering": "Over de uitvoering."},
+                              breakdown="region")
+    document = docx.Document(io.BytesIO(data))
+    paragraphs = [p.text for p in document.paragraphs]
+    assert paragraphs[:3] == ["Testmonitor: meting 2025", "Welkom.", "Samenwerking"]
+    assert "Over de uitvoering." in paragraphs
+    assert ["Prima", "Te druk", "Goed"] == [p.text for p in document.paragraphs
+                                           if p.style.name == "Quote"]
+    first = document.tables[0]
+    assert [c.text for c in first.rows[0].cells] == ["", "Noord", "Zuid", "Totaal"]
+    assert len(document.inline_shapes) == 1  # the chart of the categorical question

@@ -1,0 +1,211 @@
+"""The results store: every indicator x breakdown x group estimated with the monitor's
+design, read back as crosstabs, trends, Likert and multiple-response tables, benchmarks."""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+import pytest
+
+from research.accounts import PermissionDenied
+from research.survey import calibration, monitors, results, tables, waves
+from research.survey.monitors import MonitorError
+
+FRAME = [{"code": f"G{i}", "name": f"Gemeente {i}", "region": "Noord" if i <= 6 else "Zuid",
+          "size_class": "klein" if i % 2 else "groot"} for i in range(1, 13)]
+VARIABLES = [
+    {"name": "tevreden", "label": "Tevredenheid", "type": "likert",
+     "value_labels": {1: "Ontevreden", 2: "Neutraal", 3: "Tevreden", 9: "Weet niet"},
+     "missing_codes": [9], "topic": "Samenwerking", "higher_is_better": True},
+    {"name": "cijfer", "label": "Rapportcijfer", "type": "rapportcijfer", "topic": "Uitvoering"},
+    {"name": "k_a", "label": "Knelpunt: wonen", "type": "meervoudig", "mr_set": "knelpunt",
+     "value_labels": {0: "Niet genoemd", 1: "Genoemd"}},
+    {"name": "k_b", "label": "Knelpunt: taal", "type": "meervoudig", "mr_set": "knelpunt",
+     "value_labels": {0: "Niet genoemd", 1: "Genoemd"}},
+    {"name": "opmerking", "label": "Toelichting", "type": "open"},
+]
+WAVE_2025 = pd.DataFrame({
+    "eenheid": ["G1", "G2", "G3", "G4", "G7", "G8", "G9", "G10"],
+    "tevreden": [1, 2, 3, 3, 3, 2, 9, 3],
+    "cijfer": [6, 7, 8, 7, 9, 8, 7, 6],
+    "k_a": [1, 0, 1, 1, 0, None, 1, 0],
+    "k_b": [0, 1, 1, 0, 0, None, 0, 1],
+    "opmerking": ["a", None, "b", None, None, None, None, None],
+})
+WAVE_2026 = WAVE_2025.assign(tevreden=[3, 3, 3, 3, 3, 2, 3, 3], cijfer=[8, 8, 9, 7, 9, 8, 8, 7])
+
+
+@pytest.fixture
+def monitor(store, users):
+    anna = users["analist"]
+    monitor_id = monitors.create_monitor(store, anna, "Testmonitor", "gemeente")
+    monitors.set_frame(store, anna, monitor_id, FRAME)
+    monitors.set_thresholds(store, anna, monitor_id, 3, 5)
+    for label, data in (("2025", WAVE_2025), ("2026", WAVE_2026)):
+        wave = waves.import_wave(store, anna, monitor_id, label, int(label), VARIABLES, data)
+        results.compute(store, anna, wave)
+    return monitor_id
+
+
+def ids(store, user, monitor_id):
+    found = {v["name"]: v["id"] for v in monitors.variables(store, user, monitor_id)}
+    found.update({w["label"]: w["id"] for w in monitors.waves(store, user, monitor_id)})
+    return found
+
+
+def test_compute_stores_every_breakdown_and_the_design(store, users, monitor):
+    lex = users["lezer"]
+    i = ids(store, lex, monitor)
+    table = results.stored(store, lex, i["2025"])
+    assert sorted(table["breakdown"].unique()) == ["region", "size_class", "totaal"]
+    # 3 likert categories + mean of cijfer + 2 mr items, for 1 + 2 + 2 groups.
+    assert len(table) == 6 * 5
+    run = results.run(store, lex, i["2025"])
+    assert run["rows"] == 30
+    assert run["design"]["tekst"] == "Ongewogen (geen gewicht in het bestand)."
+
+
+def test_unweighted_mean_and_se_are_the_classic_ones(store, users, monitor):
+    lex = users["lezer"]
+    i = ids(store, lex, monitor)
+    row = results.stored(store, lex, i["2025"], i["cijfer"], "totaal").iloc[0]
+    values = [6, 7, 8, 7, 9, 8, 7, 6]
+    mean = sum(values) / 8
+    sd = math.sqrt(sum((v - mean) ** 2 for v in values) / 7)
+    assert row["estimate"] == pytest.approx(7.25)
+    assert row["se"] == pytest.approx(sd / math.sqrt(8))
+    assert (row["n"], row["neff"], row["missing_n"]) == (8, 8.0, 0)
+
+
+def test_proportions_leave_weet_niet_out_and_count_it(store, users, monitor):
+    lex = users["lezer"]
+    i = ids(store, lex, monitor)
+    rows = results.stored(store, lex, i["2025"], i["tevreden"], "totaal")
+    assert rows["category"].tolist() == [1.0, 2.0, 3.0]
+    assert rows["estimate"].round(4).tolist() == [0.1429, 0.2857, 0.5714]
+    assert rows["n"].tolist() == [7, 7, 7]
+    assert rows["missing_n"].tolist() == [1, 1, 1]
+    # Seven answers: too few for the logit interval (effective count below 5).
+    assert rows["ci_method"].tolist() == ["korn-graubard"] * 3
+
+
+def test_multiple_response_is_a_share_of_those_who_answered_the_set(store, users, monitor):
+    lex = users["lezer"]
+    i = ids(store, lex, monitor)
+    wonen = results.stored(store, lex, i["2025"], i["k_a"], "totaal").iloc[0]
+    assert (round(wonen["estimate"], 4), wonen["n"]) == (0.5714, 7)
+    table = tables.multiple_response(store, lex, i["2025"], [i["k_a"], i["k_b"]])
+    assert table.cells.to_dict("records") == [
+        {"Antwoord": "wonen", "% van de respondenten": "57%", "n": 7},
+        {"Antwoord": "taal", "% van de respondenten": "43%", "n": 7}]
+
+
+def test_crosstab_suppresses_small_groups_and_states_its_notes(store, users, monitor):
+    lex = users["lezer"]
+    i = ids(store, lex, monitor)
+    monitors.set_thresholds(store, users["analist"], monitor, 5, 5)
+    table = tables.crosstab(store, lex, i["2025"], i["cijfer"], "region")
+    assert table.cells.to_dict("index") == {
+        "Gemiddelde": {"Noord": ".", "Zuid": ".", "Totaal": "7,2"},
+        "n": {"Noord": "4", "Zuid": "4", "Totaal": "8"}}
+    assert table.notes == [
+        "Meting 2025. Ongewogen (geen gewicht in het bestand).",
+        "Basis: n = 8 geldige antwoorden; 'weet niet' en geen antwoord (n = 0) tellen niet mee.",
+        "▲ / ▼: significant hoger / lager dan de rest van de steekproef (p < 0,05, toets die "
+        "rekening houdt met weging en ontwerp).",
+        ". = minder dan 5 antwoorden: te onbetrouwbaar om te tonen."]
+
+
+def test_crosstab_marks_a_group_that_differs_from_the_rest(store, users):
+    anna = users["analist"]
+    monitor_id = monitors.create_monitor(store, anna, "Scheef", "gemeente")
+    monitors.set_frame(store, anna, monitor_id, FRAME)
+    monitors.set_thresholds(store, anna, monitor_id, 3, 5)
+    data = pd.DataFrame({"eenheid": [f"G{i}" for i in range(1, 13)],
+                         "cijfer": [9, 9, 8, 9, 9, 8, 5, 4, 5, 5, 4, 5]})
+    wave = waves.import_wave(store, anna, monitor_id, "2025", 2025, [VARIABLES[1]], data)
+    results.compute(store, anna, wave)
+    table = tables.crosstab(store, anna, wave,
+                            monitors.variables(store, anna, monitor_id)[0]["id"], "region")
+    assert table.cells.loc["Gemiddelde"].to_dict() == {"Noord": "8,7 ▲", "Zuid": "4,7 ▼",
+                                                       "Totaal": "6,7"}
+    assert table.markers.loc["Gemiddelde"].to_dict() == {"Noord": "hoger", "Zuid": "lager",
+                                                         "Totaal": ""}
+
+
+def test_trend_tests_each_change(store, users, monitor):
+    lex = users["lezer"]
+    i = ids(store, lex, monitor)
+    trend = tables.trend(store, lex, monitor, i["cijfer"])
+    assert trend.cells.to_dict("records") == [
+        {"Meting": "2025", "Schatting": "7,2", "Verandering": "", "n": 8},
+        {"Meting": "2026", "Schatting": "8,0", "Verandering": "+0,8", "n": 8}]
+    assert "conservatief" in trend.notes[1]
+    share = tables.trend(store, lex, monitor, i["tevreden"], 3.0)
+    assert share.cells["Schatting"].tolist() == ["57%", "88%"]
+
+
+def test_likert_table_has_a_top_2_box(store, users, monitor):
+    lex = users["lezer"]
+    i = ids(store, lex, monitor)
+    table = tables.likert(store, lex, i["2026"], [i["tevreden"]])
+    assert table.cells.to_dict("records") == [
+        {"Item": "Tevredenheid", "Ontevreden": "0%", "Neutraal": "12%", "Tevreden": "88%",
+         "Top-2": "100%", "n": 8}]
+
+
+def test_benchmark_puts_a_unit_beside_all_and_its_size_class(store, users, monitor):
+    lex = users["lezer"]
+    i = ids(store, lex, monitor)
+    table = tables.benchmark(store, lex, i["2025"], "G1")
+    assert table.cells.to_dict("records")[:2] == [
+        {"Vraag": "Tevredenheid", "Eigen antwoord": "Ontevreden", "Alle gemeenten": "14%",
+         "Zelfde grootteklasse": "33%"},
+        {"Vraag": "Rapportcijfer", "Eigen antwoord": "6", "Alle gemeenten": "7,2",
+         "Zelfde grootteklasse": "7,5"}]
+    with pytest.raises(MonitorError, match="^Eenheid G5 heeft in deze meting niet geantwoord.$"):
+        tables.benchmark(store, lex, i["2025"], "G5")
+
+
+def test_estimate_on_demand_with_design_overrides(store, users, monitor):
+    lex = users["lezer"]
+    i = ids(store, lex, monitor)
+    table, design = results.estimate(store, lex, i["2025"], "cijfer", "region",
+                                     {"strata": "region", "fpc": "kader"})
+    assert design.text == ("Ongewogen (geen gewicht in het bestand); strata: regio; "
+                           "eindige-populatiecorrectie met het steekproefkader.")
+    assert table["grp"].tolist() == ["Noord", "Zuid"]
+    assert table["estimate"].tolist() == [7.0, 7.5]
+    # The fpc shrinks the SE: 4 of 6 units answered in each region.
+    plain, _ = results.estimate(store, lex, i["2025"], "cijfer", "region", {"strata": "region"})
+    assert (table["se"] / plain["se"]).round(4).tolist() == [0.5774, 0.5774]
+    with pytest.raises(MonitorError, match="^Deze meting heeft geen variabele 'x'.$"):
+        results.estimate(store, lex, i["2025"], "x")
+
+
+def test_calibration_to_the_frame(store, users, monitor):
+    anna = users["analist"]
+    i = ids(store, anna, monitor)
+    summary = calibration.calibrate(store, anna, i["2025"], ["region"])
+    assert {k: summary[k] for k in ("methode", "minimum", "maximum", "efficientie")} == {
+        "methode": "poststratificatie", "minimum": 1.5, "maximum": 1.5, "efficientie": 1.0}
+    raked = calibration.calibrate(store, anna, i["2025"], ["region", "size_class"])
+    assert raked["methode"] == "raking"
+    frame = waves.wave_data(store, anna, i["2025"], []).frame
+    assert round(frame["_calibrated"].sum(), 6) == 12.0
+    monitors.set_design(store, anna, monitor, {"weight": "kalibratie"})
+    results.compute(store, anna, i["2025"])
+    assert results.run(store, anna, i["2025"])["design"]["tekst"] == \
+        "Gewogen met het gekalibreerde gewicht."
+    with pytest.raises(MonitorError, match="^Kies minstens één kenmerk van het kader om op "
+                                           "te wegen.$"):
+        calibration.calibrate(store, anna, i["2025"], [])
+
+
+def test_only_writers_compute(store, users, monitor):
+    i = ids(store, users["lezer"], monitor)
+    with pytest.raises(PermissionDenied):
+        results.compute(store, users["lezer"], i["2025"])
+    with pytest.raises(PermissionDenied):
+        calibration.calibrate(store, users["coordinator"], i["2025"], ["region"])
