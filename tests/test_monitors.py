@@ -271,7 +271,7 @@ def test_delete_wave_removes_its_data(store, users, monitor):
     ("2027", VARIABLES,
      pd.DataFrame({"eenheid": ["G1", "G2"], "gewicht": [1, 0], "tevreden": [1, 2],
                    "cijfer": [5, 6], "opmerking": ["a", "b"]}),
-     "Kolom 'gewicht': 1 rijen hebben een gewicht van 0 of minder (eerste: rij 2). Gewichten "
+     "Kolom 'gewicht': 1 rij heeft een gewicht van 0 of minder (eerste: rij 2). Gewichten "
      "moeten groter dan 0 zijn."),
     ("2027", VARIABLES,
      pd.DataFrame({"eenheid": ["G1", "G2"], "tevreden": [1, "ja"], "cijfer": [5, 6],

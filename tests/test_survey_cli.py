@@ -90,6 +90,13 @@ def test_errors_are_dutch_and_exit_1(cli, files, tmp_path):
     status, _, err = cli("survey", "load", str(fake), "--monitor", "Test", "--wave", "2026",
                          "--create", "gemeente")
     assert status == 1 and err.startswith("Fout: Bestand 'meting.sav'")
+    zero = tmp_path / "nul.csv"
+    zero.write_text("gemeentecode;gewicht;cijfer\nG1;1,5;7\nG2;-1;8\nG3;2;6\n", encoding="utf-8")
+    status, _, err = cli("survey", "load", str(zero), "--monitor", "Test", "--wave", "2027",
+                         "--frame", str(frame))
+    assert (status, err) == (1, "Fout: Bestand 'nul.csv': Kolom 'gewicht': 1 rij heeft een "
+                                "gewicht van 0 of minder (eerste: rij 2). Gewichten moeten "
+                                "groter dan 0 zijn.\n")
     status, _, err = cli("survey", "estimate", "--monitor", "Test", "--wave", "2030", "--var", "x")
     assert (status, err) == (1, "Fout: Deze monitor heeft geen meting '2030'.\n")
 

@@ -26,12 +26,11 @@ FRAME_HEADINGS = {"code": "code", "gemeentecode": "code", "gebiedcode": "code",
 
 def read(source, filename: str, questionnaire=None,
          questionnaire_name: str | None = None) -> readers.WaveFile:
-    """A wave file read (and its questionnaire applied), or a Dutch ReadError."""
-    wave = readers.read_wave(source, filename)
-    if questionnaire is not None:
-        wave = readers.apply_questionnaire(
-            wave, readers.read_questionnaire(questionnaire, questionnaire_name or "vragenlijst"))
-    return wave
+    """A wave file read with its questionnaire (which may declare a column an open answer
+    before its cells are checked as numbers), or a Dutch ReadError."""
+    entries = None if questionnaire is None else readers.read_questionnaire(
+        questionnaire, questionnaire_name or "vragenlijst")
+    return readers.read_wave(source, filename, entries)
 
 
 def default_roles(wave: readers.WaveFile) -> dict:
@@ -39,7 +38,8 @@ def default_roles(wave: readers.WaveFile) -> dict:
     guessed = wave.design_columns
     return {"unit": guessed.get("unit"), "completed": guessed.get("completed"),
             "weight": guessed.get("weight"), "strata": guessed.get("strata"),
-            "psu": guessed.get("psu"), "fpc": guessed.get("fpc"), "respondent": None}
+            "psu": guessed.get("psu"), "fpc": guessed.get("fpc"),
+            "respondent": guessed.get("respondent")}
 
 
 def load(store: Store, user: User, monitor_id: int, label: str, year: int | None,
@@ -57,8 +57,12 @@ def load(store: Store, user: User, monitor_id: int, label: str, year: int | None
                  for v in wave.variables if v["name"] not in design]
     if not variables:
         raise MonitorError("Het bestand bevat geen vragen naast de ontwerpkolommen.")
-    wave_id = waves.import_wave(store, user, monitor_id, label, year, variables, wave.data,
-                                roles=roles, source=source)
+    try:
+        wave_id = waves.import_wave(store, user, monitor_id, label, year, variables, wave.data,
+                                    roles=roles, source=source)
+    except MonitorError as error:
+        # Name the file, so the analyst knows which upload the row and column refer to.
+        raise MonitorError(f"Bestand '{source or wave.filename}': {error.message}") from None
     return wave_id, results.compute(store, user, wave_id)
 
 

@@ -116,9 +116,9 @@ def _design_fields(data: pd.DataFrame, roles: dict) -> dict[str, list]:
     weight = np.where(np.isnan(weight), 1.0, weight)
     bad = np.flatnonzero(weight <= 0)
     if bad.size:
-        raise MonitorError(f"Kolom '{roles['weight']}': {bad.size} rijen hebben een gewicht van "
-                           f"0 of minder (eerste: rij {bad[0] + 1}). Gewichten moeten groter "
-                           "dan 0 zijn.")
+        rows = "1 rij heeft" if bad.size == 1 else f"{bad.size} rijen hebben"
+        raise MonitorError(f"Kolom '{roles['weight']}': {rows} een gewicht van 0 of minder "
+                           f"(eerste: rij {bad[0] + 1}). Gewichten moeten groter dan 0 zijn.")
     fields = {"weight": weight.tolist(),
               "completed_on": _dates(data, roles["completed"]),
               "stratum": _labels(data, roles["strata"]),

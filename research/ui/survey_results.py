@@ -36,6 +36,16 @@ if var["question"]:
 st.caption(f"Type: {monitors.VARIABLE_TYPES[var['type']]}")
 
 
+MARKER_COLOURS = {"hoger": "background-color: #d1e5f0", "lager": "background-color: #fddbc7",
+                  "": ""}
+
+
+def coloured(table: tables.Table):
+    """The crosstab with significantly higher cells blue and lower ones orange (as the arrows)."""
+    styles = table.markers.replace(MARKER_COLOURS)
+    return table.cells.style.apply(lambda _: styles, axis=None)
+
+
 def notes(table: tables.Table) -> None:
     for note in table.notes:
         st.caption(shell.plain(note))
@@ -63,7 +73,7 @@ with tab_table:
     with shell.reported():
         table = tables.crosstab(store, user, wave["id"], variable_id, breakdown)
         st.subheader(shell.plain(table.title))
-        st.dataframe(table.cells, width="stretch")
+        st.dataframe(coloured(table), width="stretch")
         notes(table)
         if breakdown == "totaal":
             frequency = tables.frequencies(store, user, wave["id"], variable_id)
