@@ -28,7 +28,9 @@ ROLES = {
 # Which roles hold which permission. Qualitative projects are further limited to their members
 # (see research.qual.projects), wijkwerkplaats data of a coordinator to their own wijken.
 PERMISSIONS = {
-    "qual.read": {"beheerder", "onderzoeker", "lezer"},
+    # Coordinators read the projects they are admitted to: as knowledge brokers they link
+    # findings (codes, memos) to residents' questions.
+    "qual.read": {"beheerder", "onderzoeker", "coordinator", "lezer"},
     "qual.write": {"beheerder", "onderzoeker"},
     "survey.read": {"beheerder", "onderzoeker", "analist", "coordinator", "lezer"},
     "survey.write": {"beheerder", "analist"},

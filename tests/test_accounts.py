@@ -319,7 +319,7 @@ EXPECTED = {
     "analist": {"qual.read": False, "qual.write": False, "survey.read": True,
                 "survey.write": True, "tracker.read": False, "tracker.write": False,
                 "admin": False},
-    "coordinator": {"qual.read": False, "qual.write": False, "survey.read": True,
+    "coordinator": {"qual.read": True, "qual.write": False, "survey.read": True,
                     "survey.write": False, "tracker.read": True, "tracker.write": True,
                     "admin": False},
     "lezer": {"qual.read": True, "qual.write": False, "survey.read": True,

@@ -90,6 +90,13 @@ def knowledge_section(store: Store, user: User, target: str, target_id: int) -> 
     kinds = list(knowledge.KINDS)
     kind = st.selectbox("Kennis koppelen", kinds, format_func=knowledge.KINDS.get,
                         key=f"knowledge_kind_{target}_{target_id}")
+    monitor_id = None
+    if kind == "indicator":
+        # Outside the form: choosing a monitor must refresh its list of indicators.
+        available = monitor_module.list_monitors(store, user)
+        monitor_names = {m["id"]: m["name"] for m in available}
+        monitor_id = st.selectbox("Monitor", list(monitor_names), format_func=monitor_names.get,
+                                  key=f"knowledge_monitor_{target}_{target_id}")
     with st.form(f"knowledge_{target}_{target_id}", clear_on_submit=True):
         fields: dict = {}
         if kind == "code":
@@ -104,10 +111,6 @@ def knowledge_section(store: Store, user: User, target: str, target_id: int) -> 
             fields["memo_id"] = st.selectbox("Memo", list(notes), format_func=notes.get,
                                              index=None, placeholder="Kies een memo")
         elif kind == "indicator":
-            available = monitor_module.list_monitors(store, user)
-            monitor_names = {m["id"]: m["name"] for m in available}
-            monitor_id = st.selectbox("Monitor", list(monitor_names),
-                                      format_func=monitor_names.get)
             if monitor_id is not None:
                 indicators = {v["id"]: v["label"] for v in
                               monitor_module.variables(store, user, monitor_id)}

@@ -1,0 +1,175 @@
+"""The wijkwerkplaats on a phone-sized screen, as a coordinator of Noord would use it: three
+questions from one gathering, the similar one suggested, a group confirmed and grown into an
+ontwikkelvraag with a partner, budget and a milestone, a monitor indicator and a qualitative
+finding linked, a report-back recorded and the year report downloaded."""
+
+from __future__ import annotations
+
+import io
+import time
+
+import docx
+
+from browser import PAGE_TITLE, log_in, require_browser, wait_until_idle
+from conftest import PASSWORD
+from research import accounts
+from research.accounts import SYSTEM_USER
+from research.qual import projects
+from research.schema import open_store
+
+PHONE = {"width": 390, "height": 844}
+QUESTIONS = ["Waarom moeten we zo lang wachten op een afspraak bij de huisarts?",
+             "Kan de speeltuin aan het Waterlandplein weer open?",
+             "Hoe lang is de wachttijd bij de huisarts in Noord nu?"]
+
+
+def coordinator(app_db) -> None:
+    """Coby, coordinator of Noord, admitted to the demo project to link its findings."""
+    store = open_store(app_db)
+    try:
+        coby = accounts.create_user(store, SYSTEM_USER, "coby", "coordinator", PASSWORD,
+                                    wijken=["noord"])
+        project = store.value("SELECT id FROM projects ORDER BY id LIMIT 1")
+        projects.add_member(store, SYSTEM_USER, project, coby.id)
+    finally:
+        store.close()
+
+
+def open_page(page, app_url: str, path: str, title: str, sync_api) -> None:
+    """Open a page by its address (a new session: log in again, as on a phone bookmark)."""
+    page.goto(f"{app_url}/{path}")
+    log_in(page, "coby", PASSWORD)
+    sync_api.expect(page.locator(PAGE_TITLE)).to_have_text(title)
+    wait_until_idle(page)
+
+
+def choose(page, label: str, option: str, sync_api, scope=None, multi: bool = False) -> None:
+    """Pick an option of a selectbox (or a multiselect) by its label."""
+    # Typed and entered: on a small screen an open list can lie under other elements. The
+    # list highlights its first match, except in a selectbox that has no value yet.
+    box = (scope or page).get_by_role("combobox", name=label)
+    empty = not multi and box.input_value() == ""
+    box.click()
+    page.keyboard.type(option)
+    page.wait_for_timeout(200)
+    if empty:
+        page.keyboard.press("ArrowDown")
+    page.keyboard.press("Enter")
+    if multi:  # its list stays open after a choice
+        page.keyboard.press("Escape")
+    page.wait_for_timeout(300)  # the rerun the choice starts is not visible at once
+    wait_until_idle(page)
+
+
+def test_a_coordinator_on_a_phone_grows_questions_into_an_ontwikkelvraag(
+        browser, app_url, app_db, sync_api, screenshots):
+    require_browser()
+    expect = sync_api.expect
+    coordinator(app_db)
+    context = browser.new_context(viewport=PHONE, locale="nl-NL", is_mobile=True,
+                                  has_touch=True)
+    context.set_default_timeout(30_000)
+    page = context.new_page()
+    try:
+        # Three questions from one gathering.
+        open_page(page, app_url, "tracker_log", "Vraag vastleggen", sync_api)
+        started = time.monotonic()
+        for number, text in enumerate(QUESTIONS):
+            page.get_by_label("Vraag, in de woorden van de bewoner").fill(text)
+            page.get_by_label("Vraag, in de woorden van de bewoner").press("Tab")
+            wait_until_idle(page)
+            if number == 2:  # the first one is now in the wijk: it is suggested
+                expect(page.get_by_text("Lijkt op", exact=False).first).to_be_visible()
+                page.screenshot(path=str(screenshots / "phone-similar.png"), full_page=True)
+            page.get_by_label("Bijeenkomst of plek").fill("Buurthuis Banne")
+            page.get_by_label("Bijeenkomst of plek").press("Tab")
+            wait_until_idle(page)
+            page.get_by_role("button", name="Vastleggen").click()
+            expect(page.get_by_text("vastgelegd.", exact=False)).to_be_visible()
+            wait_until_idle(page)
+        print(f"three questions logged in {time.monotonic() - started:.1f} s")
+
+        # The grouping job proposes the huisarts questions together; Coby confirms.
+        open_page(page, app_url, "tracker_groups", "Groeperen", sync_api)
+        form = page.get_by_test_id("stForm").filter(has_text="huisarts").first
+        form.get_by_label("Titel van de groep").fill("Wachttijd huisarts")
+        form.get_by_role("button", name="Bevestigen").click()
+        wait_until_idle(page)
+        page.get_by_role("tab", name="Bevestigde groepen").click()
+        expect(page.get_by_text("Wachttijd huisarts (3 vragen)")).to_be_visible()
+
+        # The group becomes next year's ontwikkelvraag.
+        open_page(page, app_url, "tracker_ontwikkelvraag", "Ontwikkelvraag", sync_api)
+        page.get_by_text("Nieuwe ontwikkelvraag formuleren").click()
+        form = page.get_by_test_id("stForm").filter(has_text="Korte titel")
+        form.get_by_label("Jaar").fill("2027")
+        form.get_by_label("Korte titel").fill("Huisartsenzorg in Noord")
+        form.get_by_label("De ontwikkelvraag").fill(
+            "Hoe worden bewoners van Noord sneller geholpen bij de huisarts?")
+        form.get_by_label("Waarom deze vraag (onderbouwing)").fill(
+            "Drie bewoners vroegen ernaar op één bijeenkomst.")
+        choose(page, "Of uit bevestigde groepen", "Wachttijd huisarts", sync_api, scope=form,
+               multi=True)
+        form.get_by_role("button", name="Ontwikkelvraag opslaan").click()
+        wait_until_idle(page)
+        choose(page, "Ontwikkelvraag openen", "2027 · Noord · Huisartsenzorg in Noord", sync_api)
+        expect(page.get_by_role("heading", name="Huisartsenzorg in Noord")).to_be_visible()
+
+        page.get_by_role("tab", name="Partners en budget").click()
+        form = page.get_by_test_id("stForm").filter(has_text="Partner toevoegen")
+        form.get_by_label("Partner").fill("Huisartsenpost Noord")
+        form.get_by_label("Toegekend budget (€)").fill("5000")
+        form.get_by_role("button", name="Partner toevoegen").click()
+        wait_until_idle(page)
+        page.get_by_role("tab", name="Mijlpalen").click()
+        form = page.get_by_test_id("stForm").filter(has_text="Mijlpaal toevoegen")
+        form.get_by_label("Nieuwe mijlpaal").fill("Gesprek met de huisartsen")
+        form.get_by_role("button", name="Mijlpaal toevoegen").click()
+        wait_until_idle(page)
+        page.get_by_role("tab", name="Mijlpalen").click()
+        expect(page.get_by_text("Gesprek met de huisartsen")).to_be_visible()
+
+        page.get_by_role("tab", name="Kennis").click()
+        choose(page, "Kennis koppelen", "Monitorindicator voor een gebied", sync_api)
+        choose(page, "Monitor", "Wijkcijfers Amsterdam: indicatoren per gebied (gepubliceerd, "
+               "2025)", sync_api)
+        form = page.get_by_test_id("stForm").filter(has_text="Koppelen")
+        choose(page, "Indicator", "Eigen gezondheid (zeer) goed (% 18-plussers)", sync_api,
+               scope=form)
+        choose(page, "Gebied", "Noord", sync_api, scope=form)
+        form.get_by_role("button", name="Koppelen").click()
+        wait_until_idle(page)
+        page.get_by_role("tab", name="Kennis").click()
+        expect(page.get_by_text("Eigen gezondheid (zeer) goed", exact=False).first
+               ).to_be_visible()
+        choose(page, "Kennis koppelen", "Code uit een kwalitatief project", sync_api)
+        form = page.get_by_test_id("stForm").filter(has_text="Koppelen")
+        form.get_by_role("combobox", name="Code").click()
+        page.keyboard.press("ArrowDown")
+        page.keyboard.press("Enter")
+        form.get_by_role("button", name="Koppelen").click()
+        wait_until_idle(page)
+        page.screenshot(path=str(screenshots / "phone-ontwikkelvraag.png"), full_page=True)
+
+        # Report back to the resident of the first question.
+        open_page(page, app_url, "tracker_questions", "Bewonersvragen", sync_api)
+        choose(page, "Vraag openen", QUESTIONS[0][:40], sync_api)
+        form = page.get_by_test_id("stForm").filter(has_text="Terugkoppeling vastleggen")
+        form.get_by_label("Wat is er teruggekoppeld").fill(
+            "Verteld dat dit de ontwikkelvraag voor 2027 wordt.")
+        form.get_by_role("button", name="Terugkoppeling vastleggen").click()
+        wait_until_idle(page)
+        expect(page.get_by_text("Verteld dat dit de ontwikkelvraag", exact=False)).to_be_visible()
+
+        # The year report for the programme council.
+        open_page(page, app_url, "tracker_overview", "Overzichten", sync_api)
+        page.get_by_role("tab", name="Jaarverslag").click()
+        choose(page, "Jaar", "2026", sync_api, scope=page.get_by_role("tabpanel"))
+        with page.expect_download() as download:
+            page.get_by_role("button", name="Jaarverslag als Word (.docx)").click()
+        report = docx.Document(io.BytesIO(open(download.value.path(), "rb").read()))
+        text = "\n".join(p.text for p in report.paragraphs)
+        assert "2026" in text
+        assert QUESTIONS[0] not in text  # aggregates only
+    finally:
+        context.close()
