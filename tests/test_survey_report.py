@@ -68,3 +68,15 @@ def test_wave_report_has_text_tables_and_quotes(store, users, wave):
     first = document.tables[0]
     assert [c.text for c in first.rows[0].cells] == ["", "Noord", "Zuid", "Totaal"]
     assert len(document.inline_shapes) == 1  # the chart of the categorical question
+
+
+def test_exports_keep_small_groups_suppressed(store, users, wave):
+    anna = users["analist"]
+    monitors.set_thresholds(store, anna, 1, 4, 5)  # Zuid has 3 respondents
+    table = tables.crosstab(store, anna, wave, 1, "region")
+    sheet = load_workbook(io.BytesIO(report.tables_xlsx([table]))).active
+    assert [c.value for c in sheet[4]] == ["Ja", "60%", ".", "62%"]
+    assert sheet["A12"].value == ". = minder dan 4 antwoorden: te onbetrouwbaar om te tonen."
+    data = report.wave_report(store, anna, wave, breakdown="region")
+    first = docx.Document(io.BytesIO(data)).tables[0]
+    assert [c.text for c in first.rows[1].cells] == ["Ja", "60%", ".", "62%"]
