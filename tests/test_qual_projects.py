@@ -99,8 +99,9 @@ def test_members_and_candidates(store, users, project):
     olga = users["onderzoeker"]
     assert [(m["username"], m["role"]) for m in projects.members(store, olga, project)] == [
         ("lex", "member"), ("olga", "lead")]
-    # Active accounts whose role has qual.read and that are not yet members.
-    assert [c["username"] for c in projects.candidates(store, olga, project)] == ["admin"]
+    # Active accounts whose role has qual.read and that are not yet members: a coordinator
+    # may join to read findings; an analist may not.
+    assert [c["username"] for c in projects.candidates(store, olga, project)] == ["admin", "coby"]
     with pytest.raises(ProjectError, match="^Dit account is al lid van het project.$"):
         projects.add_member(store, olga, project, users["lezer"].id)
     with pytest.raises(ProjectError, match="^Kies de rol Projectleider of Lid.$"):

@@ -8,6 +8,7 @@ anything outside the project never leave.
 
 from __future__ import annotations
 
+import contextlib
 import re
 from pathlib import Path
 
@@ -168,6 +169,11 @@ def locate_turns(text: str) -> list[TurnSpan]:
     return spans or documents.paragraph_turns(text)
 
 
+def _clean(name: str | None) -> str:
+    """A name with single spaces and no surrounding whitespace ('' for None)."""
+    return " ".join((name or "").split())
+
+
 def _unique(name: str, taken: set[str]) -> str:
     candidate, n = name, 2
     while candidate in taken:
@@ -188,7 +194,7 @@ def from_refi(store: Store, user: User, project: RefiProject, warnings: list[str
         if target is None:
             taken = {r["name"] for r in store.rows("SELECT name FROM projects")}
             target = projects.create_project(store, user, _unique(
-                (name or project.name or "Geïmporteerd project").strip(), taken),
+                _clean(name) or _clean(project.name) or "Geïmporteerd project", taken),
                 project.description)
         counts = {"project_id": target}
         code_ids = _import_codes(store, user, target, project.codes, project.sets, warnings)
@@ -227,9 +233,12 @@ def _import_codes(store, user, project_id, codes, sets, warnings) -> dict[str, i
     if renamed:
         warnings.append(f"{renamed} code(s) met een naam die al bestond kregen een nummer, "
                         "zoals 'Naam (2)'.")
+    set_names = {r["name"] for r in store.rows("SELECT name FROM code_sets WHERE project_id = ?",
+                                               [project_id])}
     for code_set in sets:
         members = [ids[g] for g in code_set.codes if g in ids]
-        codebook.save_code_set(store, user, project_id, code_set.name or "Codeset", members,
+        codebook.save_code_set(store, user, project_id,
+                               _unique(_clean(code_set.name) or "Codeset", set_names), members,
                                code_set.description)
     return ids
 
@@ -250,8 +259,13 @@ def _import_sources(store, user, tx, project_id, project, code_ids, warnings):
         if not source.text.strip():
             warnings.append(f"Bron '{source.name}' is leeg en is niet overgenomen.")
             continue
+        if len(source.text) > documents.MAX_CHARACTERS:
+            # Refused before the turns are looked for: that would take long on such a text.
+            raise ProjectError(f"Bron '{source.name}' is te lang ({len(source.text):,} tekens; "
+                               f"hoogstens {documents.MAX_CHARACTERS:,}).".replace(",", "."))
         doc_id = documents.add_document(
-            store, user, project_id, _unique(source.name or "Document", taken), source.text,
+            store, user, project_id, _unique(_clean(source.name) or "Document", taken),
+            source.text,
             "document", None, turns=locate_turns(documents.normalise_newlines(source.text)),
             source_format="qdpx")
         doc_ids[source.guid] = doc_id
@@ -281,13 +295,13 @@ def _import_sources(store, user, tx, project_id, project, code_ids, warnings):
 
 
 def _import_cases(store, user, tx, project_id, project, doc_ids, warnings) -> int:
-    variables = {v.guid: v for v in project.variables}
+    names = {v.guid: _clean(v.name) or f"Kenmerk {n}" for n, v in enumerate(project.variables, 1)}
     attr_ids = {}
     for variable in project.variables:
         existing = store.value("SELECT id FROM attributes WHERE project_id = ? AND applies_to ="
-                               " 'case' AND name = ?", [project_id, variable.name])
+                               " 'case' AND name = ?", [project_id, names[variable.guid]])
         attr_ids[variable.guid] = existing or cases.add_attribute(
-            store, user, project_id, "case", variable.name,
+            store, user, project_id, "case", names[variable.guid],
             FROM_REFI_TYPE.get(variable.type, "tekst"))
     rows, made = [], 0
     for case in project.cases:
@@ -299,8 +313,8 @@ def _import_cases(store, user, tx, project_id, project, doc_ids, warnings) -> in
             made += 1
         row = {"id": case_id}
         for var_guid, value in case.values.items():
-            if var_guid in variables:
-                row[variables[var_guid].name] = value
+            if var_guid in names:
+                row[names[var_guid]] = value
         rows.append(row)
     try:
         cases.set_values(store, user, project_id, "case", rows)
@@ -340,7 +354,8 @@ def import_qdpx(store: Store, user: User, path: Path, *, name: str | None = None
                 project_id: int | None = None) -> dict:
     """Read a `.qdpx` and make it a project (or add it to one); returns counts and warnings."""
     project, warnings = refi.read_qdpx(path)
-    return from_refi(store, user, project, warnings, name=name, project_id=project_id)
+    with _naming_the_file(path):
+        return from_refi(store, user, project, warnings, name=name, project_id=project_id)
 
 
 def import_qdc(store: Store, user: User, project_id: int, path: Path) -> dict:
@@ -352,4 +367,14 @@ def import_qdc(store: Store, user: User, project_id: int, path: Path) -> dict:
         ids = _import_codes(store, user, project_id, codes, sets, warnings)
         return {"codes": len(ids), "codesets": len(sets), "waarschuwingen": warnings}
 
-    return store.write(user.actor, apply)
+    with _naming_the_file(path):
+        return store.write(user.actor, apply)
+
+
+@contextlib.contextmanager
+def _naming_the_file(path):
+    """A refusal while storing a REFI file's content names the file it came from."""
+    try:
+        yield
+    except ProjectError as error:
+        raise ProjectError(f"Bestand '{Path(path).name}': {error.message}") from None

@@ -73,6 +73,11 @@ MAX_TOTAL_BYTES = 500 * 1024 * 1024
 MAX_RATIO = 100
 RATIO_CHECK_BYTES = 10 * 1024 * 1024
 MAX_MEMBERS = 100_000
+# Limits on what is read at all: more codes or deeper nesting is no real codebook and would
+# only cost time (each code is stored on its own) or overflow recursive tree walks later.
+MAX_CODES = 10_000
+MAX_CODE_DEPTH = 100
+MAX_CODEBOOK_BYTES = 20 * 1024 * 1024   # a .qdc is parsed whole in memory
 
 # Namespace of the GUIDs this module derives (codings, links, repaired GUIDs): same input,
 # same GUID, so exports stay stable.
@@ -1248,7 +1253,8 @@ class _ProjectReader:
         if section is None:
             return []
         return _read_code_tree(section, self.guids["codes"], self.report,
-                               lambda element, guid: self.collect_note_refs(element, "codes", guid))
+                               lambda element, guid: self.collect_note_refs(element, "codes", guid),
+                               f"Het project {self.label}")
 
     def read_variables(self) -> list[RefiVariable]:
         """Variables/Variable."""
@@ -1501,12 +1507,22 @@ class _ProjectReader:
         return None
 
 
-def _read_code_tree(section, guids: _Guids, report: _Report, on_note_refs=None) -> list[RefiCode]:
-    """The nested Code elements as a flat pre-order list with parent GUIDs (iteratively)."""
+def _read_code_tree(section, guids: _Guids, report: _Report, on_note_refs=None,
+                    label: str = "Het bestand") -> list[RefiCode]:
+    """The nested Code elements as a flat pre-order list with parent GUIDs (iteratively).
+
+    Refuses (RefiError, `label` names the file) more than MAX_CODES codes or nesting deeper
+    than MAX_CODE_DEPTH levels."""
     codes: list[RefiCode] = []
-    stack = [(element, None) for element in reversed(_kids(section, "Code"))]
+    stack = [(element, None, 1) for element in reversed(_kids(section, "Code"))]
     while stack:
-        element, parent = stack.pop()
+        element, parent, depth = stack.pop()
+        if len(codes) >= MAX_CODES:
+            raise RefiError(f"{label} bevat meer dan {MAX_CODES:,} codes; zo'n codeboek wordt "
+                            "niet ingelezen.".replace(",", "."))
+        if depth > MAX_CODE_DEPTH:
+            raise RefiError(f"{label} bevat codes die meer dan {MAX_CODE_DEPTH} niveaus diep "
+                            "genest zijn; zo'n codeboek wordt niet ingelezen.")
         guid = guids.define(element.get("guid"))
         colour = element.get("color")
         if colour is not None and _colour(colour) is None:
@@ -1521,7 +1537,7 @@ def _read_code_tree(section, guids: _Guids, report: _Report, on_note_refs=None) 
         if on_note_refs is not None:
             on_note_refs(element, guid)
         for child in reversed(_kids(element, "Code")):
-            stack.append((child, guid))
+            stack.append((child, guid, depth + 1))
     return codes
 
 
@@ -1618,14 +1634,16 @@ def read_qdc(path) -> tuple[list[RefiCode], list[RefiSet], list[str]]:
     label = f"Het codeboek '{file_name}'"
     try:
         size = os.path.getsize(path)
-        if size > MAX_TOTAL_BYTES:
-            raise RefiError(f"{label} is groter dan {MAX_TOTAL_BYTES // (1024 * 1024)} MB; uit "
-                            "veiligheid niet geopend.")
+        if size > MAX_CODEBOOK_BYTES:
+            raise RefiError(f"{label} is groter dan {MAX_CODEBOOK_BYTES // (1024 * 1024)} MB; "
+                            "uit veiligheid niet geopend.")
         data = Path(path).read_bytes()
     except FileNotFoundError:
         raise RefiError(f"{label} is niet gevonden.") from None
     except IsADirectoryError:
         raise RefiError(f"{label} is een map en geen bestand.") from None
+    except OSError:
+        raise RefiError(f"{label} kan niet worden gelezen.") from None
     root = parse_untrusted_xml(data, label)
     if _local(root.tag) != "CodeBook":
         raise RefiError(f"{label} is geen REFI-QDA-codeboek: het begint met "
@@ -1634,7 +1652,8 @@ def read_qdc(path) -> tuple[list[RefiCode], list[RefiSet], list[str]]:
     _schema_warning(data, root, CODEBOOK_NS, f"'{file_name}'", report)
     code_guids, set_guids = _Guids("codes", report), _Guids("sets", report)
     section = _kid(root, "Codes")
-    codes = _read_code_tree(section, code_guids, report) if section is not None else []
+    codes = _read_code_tree(section, code_guids, report, label=label) if section is not None \
+        else []
     sets_section = _kid(root, "Sets")
     sets = []
     for position, element in enumerate(_kids(sets_section, "Set") if sets_section is not None

@@ -21,6 +21,7 @@ import io
 import math
 import re
 import zipfile
+import zlib
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Callable
@@ -161,7 +162,8 @@ _PARTICLES = {"de", "den", "der", "van", "von", "vande", "het", "te", "ten", "te
               "della", "'t", "’t", "'s", "’s", "y", "zu"}
 
 _HEADING_RE = re.compile(r"^[ \t]{0,3}#{1,6}(?:[ \t]+(?P<text>.*?))?(?:[ \t]+#+)?[ \t]*$")
-_CONTROL_RE = re.compile(r"[\x00-\x08\x0e-\x1f]")
+# Control characters to drop: C0 (line ends and tab are handled apart), DEL and C1.
+_CONTROL_RE = re.compile(r"[\x00-\x08\x0e-\x1f\x7f-\x9f]")
 _BINARY_CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0e-\x1f]")
 
 _BLOCK_SPLIT_RE = re.compile(r"\n[ \t]*\n\s*")
@@ -660,6 +662,25 @@ def _check_zip(filename: str, data: bytes) -> None:
             raise TranscriptError(f"Het bestand {_quoted(filename)} bevat een onderdeel dat "
                                   "verdacht sterk is ingepakt (mogelijk een zip-bom) en wordt "
                                   "niet geopend.")
+    # Word never writes a DTD (OOXML forbids it); one means external or expanding entities,
+    # which python-docx's parser would silently drop or choke on.
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            for member in members:
+                if member.filename.lower().endswith((".xml", ".rels")):
+                    if _has_doctype(archive.read(member)):
+                        raise TranscriptError(f"Het bestand {_quoted(filename)} bevat een DTD "
+                                              "of entiteiten; uit veiligheid niet geopend.")
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, RuntimeError,
+            ValueError, OSError, EOFError, zlib.error):
+        raise invalid from None
+
+
+def _has_doctype(xml: bytes) -> bool:
+    """Whether an XML part declares a DTD (also when it is UTF-16 encoded)."""
+    if xml.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return "<!DOCTYPE" in xml.decode("utf-16", errors="replace")
+    return b"<!DOCTYPE" in xml
 
 
 def _is_bold(run, style_bold: dict[str, bool]) -> bool:
