@@ -107,6 +107,7 @@ def test_members_and_candidates(store, users, project):
     with pytest.raises(ProjectError, match="^Kies de rol Projectleider of Lid.$"):
         projects.add_member(store, olga, project, users["beheerder"].id, role="eigenaar")
     projects.add_member(store, olga, project, users["beheerder"].id, role="lead")
+    projects.add_member(store, olga, project, users["coordinator"].id)
     assert projects.candidates(store, olga, project) == []
 
 

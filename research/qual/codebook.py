@@ -8,6 +8,7 @@ passages move to a new code) and deleted; each change is logged.
 from __future__ import annotations
 
 import re
+from datetime import date
 from pathlib import Path
 
 import yaml
@@ -19,6 +20,11 @@ from research.storage import Store, Tx, utcnow
 
 HEX_COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
 TEXT_FIELDS = ("description", "inclusion", "exclusion", "example")
+# Limits on a YAML codebook from outside (a real one is a few kilobytes): the pure-Python YAML
+# parser takes seconds per megabyte, and every code is stored on its own.
+MAX_YAML_CHARACTERS = 2 * 1024 * 1024
+MAX_YAML_CODES = 10_000
+MAX_YAML_DEPTH = 100
 # Colours handed out to new codes in turn: distinguishable, readable under dark text.
 PALETTE = ["#f2c94c", "#6fcf97", "#56ccf2", "#bb6bd9", "#f2994a", "#eb5757", "#9b51e0",
            "#2d9cdb", "#27ae60", "#e0a800", "#ff8fab", "#a0c4ff"]
@@ -333,31 +339,64 @@ def to_yaml(store: Store, user: User, project_id: int) -> str:
 
 def parse_yaml(text: str, source: str = "codeboek") -> tuple[list[dict], list[dict]]:
     """Read a YAML codebook into flat codes (with `parent` names) and sets; ProjectError in
-    Dutch when the file is not such a codebook."""
+    Dutch when the file is not such a codebook.
+
+    The file is untrusted: its size, the number of codes and their nesting are limited, and
+    every field must be a single value (YAML aliases can make a small file expand
+    exponentially, or refer to themselves)."""
+    if len(text) > MAX_YAML_CHARACTERS:
+        raise ProjectError(f"{source} is te groot voor een codeboek (meer dan "
+                           f"{MAX_YAML_CHARACTERS // (1024 * 1024)} MB).")
     try:
         book = yaml.safe_load(text)
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         where = f" (regel {mark.line + 1})" if mark else ""
-        raise ProjectError(f"{source} is geen geldig YAML-bestand{where}.") from error
+        raise ProjectError(f"{source} is geen geldig YAML-bestand{where}.") from None
+    except RecursionError:
+        raise ProjectError(f"{source} is te diep genest voor een codeboek.") from None
     if not isinstance(book, dict) or not isinstance(book.get("codes"), list):
         raise ProjectError(f"{source} heeft geen lijst 'codes'.")
+
+    def text_of(value, what: str) -> str:
+        if value is None:
+            return ""
+        if not isinstance(value, (str, int, float, date)):  # bool is an int; date: datetime too
+            raise ProjectError(f"{source}: {what} moet een tekst zijn, geen lijst of tabel.")
+        return str(value)
+
+    def items_of(value, what: str) -> list:
+        if value is None:
+            return []
+        if not isinstance(value, list):
+            raise ProjectError(f"{source}: {what} moet een lijst zijn.")
+        return value
+
     flat: list[dict] = []
-
-    def walk(items: list, parent: str | None) -> None:
-        for item in items:
-            if not isinstance(item, dict) or not str(item.get("naam") or "").strip():
-                raise ProjectError(f"{source}: elke code heeft een 'naam'.")
-            flat.append({"name": str(item["naam"]).strip(), "parent": parent,
-                         "colour": str(item.get("kleur") or ""),
-                         **{field: str(item.get(key) or "") for field, key in zip(
-                             TEXT_FIELDS, ("definitie", "insluiten", "uitsluiten", "voorbeeld"))}})
-            walk(item.get("subcodes") or [], str(item["naam"]).strip())
-
-    walk(book["codes"], None)
-    sets = [{"name": str(s.get("naam", "")), "description": str(s.get("omschrijving") or ""),
-             "codes": [str(c) for c in s.get("codes") or []]}
-            for s in book.get("codesets") or [] if isinstance(s, dict)]
+    # Depth first with an explicit stack (no recursion), parents before their children.
+    stack = [(item, None, 1) for item in reversed(book["codes"])]
+    while stack:
+        item, parent, depth = stack.pop()
+        if depth > MAX_YAML_DEPTH:
+            raise ProjectError(f"{source}: codes zijn meer dan {MAX_YAML_DEPTH} niveaus diep "
+                               "genest.")
+        if len(flat) >= MAX_YAML_CODES:
+            raise ProjectError(f"{source} bevat meer dan {MAX_YAML_CODES:,} codes.".replace(
+                ",", "."))
+        if not isinstance(item, dict) or not text_of(item.get("naam"), "'naam'").strip():
+            raise ProjectError(f"{source}: elke code heeft een 'naam'.")
+        name = text_of(item["naam"], "'naam'").strip()
+        flat.append({"name": name, "parent": parent,
+                     "colour": text_of(item.get("kleur"), "'kleur'"),
+                     **{field: text_of(item.get(key), f"'{key}'") for field, key in zip(
+                         TEXT_FIELDS, ("definitie", "insluiten", "uitsluiten", "voorbeeld"))}})
+        children = items_of(item.get("subcodes"), f"'subcodes' van '{name}'")
+        stack.extend((child, name, depth + 1) for child in reversed(children))
+    sets = [{"name": text_of(s.get("naam", ""), "de 'naam' van een codeset"),
+             "description": text_of(s.get("omschrijving"), "'omschrijving'"),
+             "codes": [text_of(c, "een code in een codeset")
+                       for c in items_of(s.get("codes"), "'codes' van een codeset")]}
+            for s in items_of(book.get("codesets"), "'codesets'") if isinstance(s, dict)]
     return flat, sets
 
 
@@ -410,6 +449,9 @@ def load_codes(store: Store, user: User, project_id: int, flat: list[dict],
 def read_yaml_file(path: Path) -> tuple[list[dict], list[dict]]:
     """A YAML codebook from disk (e.g. from `codebooks/`)."""
     try:
+        if Path(path).stat().st_size > MAX_YAML_CHARACTERS * 4:  # at most 4 bytes a character
+            raise ProjectError(f"{Path(path).name} is te groot voor een codeboek (meer dan "
+                               f"{MAX_YAML_CHARACTERS // (1024 * 1024)} MB).")
         text = Path(path).read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as error:
         raise ProjectError(f"{Path(path).name} kan niet worden gelezen.") from error
