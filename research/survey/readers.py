@@ -198,8 +198,8 @@ def _content_kind(head: bytes) -> str:
         return "ole"
     if head.startswith(b"%PDF"):
         return "pdf"
-    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return "text"  # UTF-16 with a byte-order mark (Excel's "Unicode text")
+    if head.startswith((b"\xff\xfe", b"\xfe\xff", b"\x00\x00\xfe\xff")):
+        return "text"  # UTF-16 (Excel's "Unicode text") or UTF-32 with a byte-order mark
     if b"\x00" in head:
         return "binary"
     controls = sum(head.count(bytes([b])) for b in range(32) if b not in (9, 10, 12, 13))
@@ -284,7 +284,11 @@ def read_questionnaire(source, filename: str) -> list[dict]:
     if kind == "text":
         text = _decode(inp.content(), filename)
         delimiter = _sniff_delimiter(text)
-        rows = list(csv.reader(io.StringIO(text), delimiter=delimiter))
+        try:
+            rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
+        except csv.Error as error:
+            raise ReadError(f"Bestand '{filename}' is geen geldige vragenlijst (technische "
+                            f"melding: {error}).") from None
         return _parse_questionnaire(rows, filename, None)
     name = KIND_NAMES.get(kind, "binair bestand")
     raise ReadError(f"Bestand '{filename}' is geen vragenlijst: een vragenlijst moet een Excel-"
@@ -405,6 +409,17 @@ def _is_xlsx(raw: bytes) -> bool:
 
 def _open_workbook(raw: bytes, filename: str):
     """The openpyxl workbook (read-only), after the zip checks (corrupt, not Excel, zip bomb)."""
+    check_workbook(raw, filename)
+    import openpyxl  # imported here: only Excel uploads need it
+    try:
+        return openpyxl.load_workbook(io.BytesIO(raw), read_only=True, data_only=True)
+    except Exception:  # openpyxl raises many types for a damaged workbook
+        raise ReadError(f"Bestand '{filename}' is beschadigd of onvolledig: het is geen geldig "
+                        "Excel-bestand (.xlsx).") from None
+
+
+def check_workbook(raw: bytes, filename: str) -> None:
+    """Refuse (ReadError) what is not an Excel zip, and zip bombs, before anything unpacks it."""
     try:
         archive = zipfile.ZipFile(io.BytesIO(raw))
     except (zipfile.BadZipFile, OSError, ValueError):
@@ -421,12 +436,6 @@ def _open_workbook(raw: bytes, filename: str):
         raise ReadError(f"Bestand '{filename}' pakt uit tot {unpacked / 1024 ** 2:.0f} MB "
                         f"({unpacked / packed:.0f} keer zo groot); zo'n bestand wordt uit "
                         "voorzorg niet geopend.")
-    import openpyxl  # imported here: only Excel uploads need it
-    try:
-        return openpyxl.load_workbook(io.BytesIO(raw), read_only=True, data_only=True)
-    except Exception:  # openpyxl raises many types for a damaged workbook
-        raise ReadError(f"Bestand '{filename}' is beschadigd of onvolledig: het is geen geldig "
-                        "Excel-bestand (.xlsx).") from None
 
 
 def _sheet_rows(book, sheet: str, filename: str) -> list[list]:
@@ -503,7 +512,14 @@ def _blank(value) -> bool:
 # -- CSV ---------------------------------------------------------------------------------------
 
 def _decode(raw: bytes, filename: str) -> str:
-    """Text of a CSV: UTF-16 with BOM, UTF-8 (with or without BOM), else Windows-1252."""
+    """Text of a CSV: UTF-32 or UTF-16 with BOM, UTF-8 (with or without BOM), else
+    Windows-1252."""
+    if raw.startswith((b"\xff\xfe\x00\x00", b"\x00\x00\xfe\xff")):
+        # Checked before UTF-16: a UTF-32 little-endian BOM starts with the UTF-16 one.
+        try:
+            return raw.decode("utf-32")
+        except UnicodeDecodeError:
+            pass
     if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
         try:
             return raw.decode("utf-16")
@@ -529,7 +545,12 @@ def _sniff_delimiter(text: str) -> str:
         sample = sample[:sample.rindex("\n")]
     scores = []
     for preference, delimiter in enumerate((";", "\t", ",")):
-        rows = [r for r in csv.reader(io.StringIO(sample), delimiter=delimiter) if r]
+        try:
+            # newline="": the csv module itself handles CR, LF and CRLF line ends.
+            rows = [r for r in csv.reader(io.StringIO(sample, newline=""), delimiter=delimiter)
+                    if r]
+        except csv.Error:   # e.g. a field over csv's size limit: not this delimiter
+            continue
         if rows and len(rows[0]) > 1:
             same = sum(len(r) == len(rows[0]) for r in rows) >= 0.9 * len(rows)
             scores.append((same, len(rows[0]), -preference, delimiter))
@@ -563,6 +584,11 @@ def _read_csv(inp: _Input, warnings: list[str], force_text: set) -> WaveFile:
                             dtype={i: str for i in text_columns}, **options)
     except pd.errors.ParserError as error:
         raise _csv_parse_error(str(error), filename, delimiter) from None
+    if not isinstance(frame.index, pd.RangeIndex):
+        # The first data line has more fields than the header: pandas silently makes the
+        # extra leading fields an index and shifts every value one column on.
+        raise _csv_parse_error(f"Expected {len(header)} fields in line 2, saw "
+                               f"{len(header) + frame.index.nlevels}", filename, delimiter)
     frame.index = np.arange(2, 2 + len(frame))  # spreadsheet row = line (without multi-line cells)
     columns = []
     for position, name in _named_columns(header, frame, filename):
