@@ -673,8 +673,11 @@ def _export_text(source: RefiSource) -> tuple[str, list[tuple[int, int]]]:
     text = source.text
     spans = [(sel.start, sel.end) for sel in source.selections]
     if text.startswith("\ufeff"):
-        text = text[1:]
-        spans = [(max(s - 1, 0), max(e - 1, 0)) for s, e in spans]
+        # Every leading U+FEFF goes: a reader takes the first for a byte-order mark, and one
+        # left behind would become the file's BOM and shift every position after it.
+        cut = len(text) - len(text.lstrip("\ufeff"))
+        text = text[cut:]
+        spans = [(max(s - cut, 0), max(e - cut, 0)) for s, e in spans]
     if "\r" in text:
         offsets = OffsetMap(text, COUNTINGS["codepoints"])
         spans = [(offsets.index(s, is_end=False), offsets.index(e, is_end=True))

@@ -5,6 +5,7 @@ store the wave whole, compute its results store. Also reads a frame file."""
 from __future__ import annotations
 
 import io
+import math
 import re
 
 import pandas as pd
@@ -56,7 +57,8 @@ def load(store: Store, user: User, monitor_id: int, label: str, year: int | None
     variables = [dict(v, type=(types or {}).get(v["name"], v["type"]))
                  for v in wave.variables if v["name"] not in design]
     if not variables:
-        raise MonitorError("Het bestand bevat geen vragen naast de ontwerpkolommen.")
+        raise MonitorError(f"Bestand '{source or wave.filename}' bevat geen vragen naast de "
+                           "ontwerpkolommen.")
     try:
         wave_id = waves.import_wave(store, user, monitor_id, label, year, variables, wave.data,
                                     roles=roles, source=source)
@@ -69,18 +71,26 @@ def load(store: Store, user: User, monitor_id: int, label: str, year: int | None
 def read_frame(source, filename: str) -> list[dict]:
     """Frame units from a CSV (',' or ';') or Excel file with Dutch headings (code, naam,
     regio, grootteklasse, provincie, populatie)."""
-    raw = source if isinstance(source, bytes) else open(source, "rb").read()
+    raw = source if isinstance(source, bytes) else readers._input(source, filename).content()
+    if not raw.strip():
+        raise MonitorError(f"Bestand '{filename}' is leeg.")
+    if raw[:2] == b"PK":
+        readers.check_workbook(raw, filename)   # not Excel, or a zip bomb: a Dutch ReadError
+    else:
+        text = readers._decode(raw, filename)   # UTF-8, UTF-16/32 with BOM, else Windows-1252
     try:
         if raw[:2] == b"PK":
             table = pd.read_excel(io.BytesIO(raw), dtype=str)
         else:
-            text = raw.decode("utf-8-sig") if _utf8(raw) else raw.decode("cp1252")
             first = text.splitlines()[0] if text.strip() else ""
             table = pd.read_csv(io.StringIO(text), sep=";" if first.count(";") > first.count(",")
                                 else ",", dtype=str)
     except Exception as error:  # any reader failure becomes one Dutch message
         raise MonitorError(f"Bestand '{filename}' is geen leesbaar steekproefkader "
                            f"({type(error).__name__}).") from None
+    if not isinstance(table.index, pd.RangeIndex):
+        # A row with more fields than the header: pandas would shift its values one column on.
+        raise MonitorError(f"Bestand '{filename}': een rij heeft meer velden dan de kopregel.")
     table.columns = [FRAME_HEADINGS.get(re.sub(r"\s+", "_", str(c).strip().lower()), c)
                      for c in table.columns]
     if not {"code", "name"} <= set(table.columns):
@@ -90,6 +100,11 @@ def read_frame(source, filename: str) -> list[dict]:
     for row in table.to_dict("records"):
         unit = {k: (None if pd.isna(v) else str(v).strip()) for k, v in row.items()
                 if k in FRAME_HEADINGS.values()}
+        if not any(unit.values()):
+            continue   # an empty row
+        if not unit.get("code"):
+            raise MonitorError(f"Bestand '{filename}': eenheid '{unit.get('name') or ''}' heeft "
+                               "geen code.")
         if unit.get("population") is not None:
             try:
                 unit["population"] = _number(unit["population"])
@@ -106,15 +121,10 @@ def _number(text: str) -> float:
     """A count as written in Dutch or English: '12.345', '12345', '12345,0', '12345.0'."""
     if re.fullmatch(r"\d{1,3}(\.\d{3})+", text):
         text = text.replace(".", "")
-    return float(text.replace(",", "."))
-
-
-def _utf8(raw: bytes) -> bool:
-    try:
-        raw.decode("utf-8")
-        return True
-    except UnicodeDecodeError:
-        return False
+    value = float(text.replace(",", "."))
+    if not math.isfinite(value):
+        raise ValueError(text)
+    return value
 
 
 def set_frame_from_file(store: Store, user: User, monitor_id: int, source,

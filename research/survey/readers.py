@@ -21,6 +21,7 @@ import os
 import re
 import tempfile
 import zipfile
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -419,23 +420,50 @@ def _open_workbook(raw: bytes, filename: str):
 
 
 def check_workbook(raw: bytes, filename: str) -> None:
-    """Refuse (ReadError) what is not an Excel zip, and zip bombs, before anything unpacks it."""
+    """Refuse (ReadError) what is not an Excel zip, zip bombs, and XML with a DTD, before
+    anything unpacks it."""
+    damaged = ReadError(f"Bestand '{filename}' is beschadigd of onvolledig: het is geen geldig "
+                        "Excel-bestand (.xlsx).")
     try:
         archive = zipfile.ZipFile(io.BytesIO(raw))
     except (zipfile.BadZipFile, OSError, ValueError):
-        raise ReadError(f"Bestand '{filename}' is beschadigd of onvolledig: het is geen geldig "
-                        "Excel-bestand (.xlsx).") from None
+        raise damaged from None
     with archive:
         infos = archive.infolist()
         if "xl/workbook.xml" not in archive.namelist():
             raise ReadError(f"Bestand '{filename}' is een ZIP-bestand maar geen Excel-werkmap "
                             "(.xlsx).")
-    unpacked = sum(info.file_size for info in infos)
-    packed = max(sum(info.compress_size for info in infos), 1)
-    if unpacked > MAX_UNZIPPED or unpacked > MAX_ZIP_RATIO * packed:
-        raise ReadError(f"Bestand '{filename}' pakt uit tot {unpacked / 1024 ** 2:.0f} MB "
-                        f"({unpacked / packed:.0f} keer zo groot); zo'n bestand wordt uit "
-                        "voorzorg niet geopend.")
+        unpacked = sum(info.file_size for info in infos)
+        packed = max(sum(info.compress_size for info in infos), 1)
+        if unpacked > MAX_UNZIPPED or unpacked > MAX_ZIP_RATIO * packed:
+            raise ReadError(f"Bestand '{filename}' pakt uit tot {unpacked / 1024 ** 2:.0f} MB "
+                            f"({unpacked / packed:.0f} keer zo groot); zo'n bestand wordt uit "
+                            "voorzorg niet geopend.")
+        # Excel never writes a DTD (OOXML forbids it): refuse one instead of relying on every
+        # parser openpyxl uses to ignore external entities, entity expansion and remote DTDs.
+        try:
+            if any(_declares_dtd(archive, info) for info in infos
+                   if info.filename.lower().endswith((".xml", ".rels", ".vml"))):
+                raise ReadError(f"Bestand '{filename}' bevat een DTD of entiteiten; uit "
+                                "veiligheid niet geopend.")
+        except (zipfile.BadZipFile, NotImplementedError, RuntimeError, OSError, EOFError,
+                zlib.error):
+            raise damaged from None
+
+
+_DOCTYPES = (b"<!DOCTYPE", "<!DOCTYPE".encode("utf-16-le"), "<!DOCTYPE".encode("utf-16-be"))
+
+
+def _declares_dtd(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> bool:
+    """Whether a zip member holds '<!DOCTYPE' (UTF-8 or UTF-16), read in pieces."""
+    tail = b""
+    with archive.open(info) as member:
+        while chunk := member.read(1024 * 1024):
+            window = tail + chunk
+            if any(pattern in window for pattern in _DOCTYPES):
+                return True
+            tail = window[-24:]
+    return False
 
 
 def _sheet_rows(book, sheet: str, filename: str) -> list[list]:
