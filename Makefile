@@ -6,7 +6,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 PORT   ?= 8501
 
-.PHONY: run test install install-dev clean
+.PHONY: run test install install-dev clean bench
 
 run: $(VENV)/.runtime
 	@$(PY) -m research init --demo
@@ -17,6 +17,13 @@ run: $(VENV)/.runtime
 test: $(VENV)/.dev
 	@rm -f $(VENV)/.pytest-status
 	@$(PY) -m pytest $(PYTEST_ARGS); status=$$?; echo $$status > $(VENV)/.pytest-status; exit $$status
+
+# Benchmarks at scales S and M on invented data (a few minutes): the table on screen, the files
+# (RESULTS.md, results.json, groei.html, groei.png) in $(BENCH_OUT). The committed
+# bench/RESULTS.md comes from `$(PY) -m research bench --scale S,M,L --out bench`.
+BENCH_OUT ?= $(VENV)/bench
+bench: $(VENV)/.dev
+	@$(PY) -m research bench --scale S,M --out $(BENCH_OUT)
 
 install: $(VENV)/.runtime
 install-dev: $(VENV)/.dev

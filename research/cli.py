@@ -129,6 +129,15 @@ def cmd_restore(store: Store, args: argparse.Namespace) -> None:
     print(f"Back-up {args.source} teruggezet. De vorige inhoud staat in {safety}.")
 
 
+def cmd_bench(store: Store, args: argparse.Namespace) -> None:
+    """The benchmark, on invented data in its own temporary database (`store` is not used)."""
+    from research.bench import run as bench  # imported here: only this command needs it
+
+    document = bench.main(args.scale, args.only, args.out, quiet=args.json)
+    if args.json:
+        _print_json(document)
+
+
 class _Parser(argparse.ArgumentParser):
     """argparse with the project's error convention: `Fout: ...` and exit status 1."""
 
@@ -667,6 +676,12 @@ def parser() -> argparse.ArgumentParser:
     rest = commands.add_parser("restore", help="back-up controleren en terugzetten")
     rest.add_argument("source", help="back-upbestand")
     rest.set_defaults(run=cmd_restore)
+    bench = commands.add_parser("bench", help="snelheid meten op verzonnen gegevens (S, M, L)")
+    bench.add_argument("--scale", default="S,M", help="S, M, L of een lijst zoals S,M")
+    bench.add_argument("--only", help="alleen deze bewerkingen, bijvoorbeeld qual.search,tracker")
+    bench.add_argument("--out", help="map voor RESULTS.md, results.json en groei.html/.png")
+    bench.add_argument("--json", action="store_true")
+    bench.set_defaults(run=cmd_bench)
     return top
 
 
