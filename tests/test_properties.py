@@ -21,7 +21,7 @@ from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 
 from research.qual import codebook, codings, documents, exchange, projects, refi, transcripts
-from research.qual.documents import offset_mapper
+from research.qual.documents import coding_mapper, offset_mapper
 from research.qual.refi import RefiCode, RefiProject, RefiSelection, RefiSource
 from research.qual.transcripts import Transcript
 
@@ -162,6 +162,8 @@ def test_offset_mapper_keeps_an_untouched_coding_on_its_characters(case):
     old, start, end, new = case
     mapped = offset_mapper(old, new)
     assert new[mapped(start, "start"):mapped(end, "end")] == old[start:end]
+    new_start, new_end = coding_mapper(old, new)(start, end)
+    assert new[new_start:new_end] == old[start:end]
 
 
 @PROPERTY
@@ -171,13 +173,40 @@ def test_offset_mapper_without_an_edit_is_the_identity(text):
     assert all(mapped(i, side) == i for i in range(len(text) + 1) for side in ("start", "end"))
 
 
-@pytest.mark.xfail(strict=True, reason="offset_mapper aligns repeated text to its first copy "
-                   "(difflib): deleting the first of two equal words drops a coding on the "
-                   "second; documents.py is outside the importers")
-def test_offset_mapper_with_a_repeated_word_keeps_the_coding():
-    old, new = "ja ja", "ja"      # the first 'ja ' deleted; the coding is on the second
-    mapped = offset_mapper(old, new)
-    assert new[mapped(3, "start"):mapped(5, "end")] == "ja"
+@pytest.mark.parametrize("old, coding, new, expected", [
+    ("ja ja", (3, 5), "ja", (0, 2)),                 # the first 'ja ' deleted
+    ("ja ja", (0, 2), "ja", (0, 2)),                 # the second
+    ("Ik zeg nee. Ik zeg nee. Klaar.", (12, 23), "Ik zeg nee. Klaar.", (0, 11)),
+    ("nee nee nee", (8, 11), "nee nee", (4, 7)),     # a deletion that slides through three
+    ("aaa b", (1, 2), "aa b", (0, 1)),
+])
+def test_coding_mapper_keeps_a_coding_when_a_repeat_is_deleted(old, coding, new, expected):
+    assert coding_mapper(old, new)(*coding) == expected
+    start, end = expected
+    assert new[start:end] == old[coding[0]:coding[1]]
+
+
+@st.composite
+def deleted_repeats(draw):
+    """Text with a passage written twice in a row, a coding on one copy (or part of it), and
+    the other copy deleted: the edit is ambiguous, the coded characters are not."""
+    words = draw(st.lists(WORD, min_size=1, max_size=4))
+    repeat = "".join(w + draw(SEPARATOR) for w in words)
+    before = "".join(w + " " for w in draw(st.lists(WORD, max_size=3)))
+    after = "".join(w + " " for w in draw(st.lists(WORD, max_size=3)))
+    second = draw(st.booleans())
+    offset = len(before) + (len(repeat) if second else 0)
+    start = offset + draw(st.integers(0, len(repeat) - 1))
+    end = draw(st.integers(start + 1, offset + len(repeat)))
+    return before + repeat + repeat + after, start, end, before + repeat + after
+
+
+@PROPERTY
+@given(deleted_repeats())
+def test_coding_mapper_keeps_the_coded_characters_when_a_repeat_is_deleted(case):
+    old, start, end, new = case
+    new_start, new_end = coding_mapper(old, new)(start, end)
+    assert new[new_start:new_end] == old[start:end]
 
 
 # -- REFI round trips --------------------------------------------------------------------------

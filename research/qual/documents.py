@@ -228,7 +228,50 @@ def offset_mapper(old: str, new: str):
     Text inserted exactly at a coding's edge stays outside it (a start maps after the
     insertion, an end before it); an edge inside replaced text moves to the edge of the
     replacement, so the coding keeps covering what replaced its words."""
+    return _mapper(difflib.SequenceMatcher(None, old, new, autojunk=False).get_opcodes(),
+                   len(new))
+
+
+def coding_mapper(old: str, new: str):
+    """A function taking a coding (start, end) in `old` to (start, end) in `new`.
+
+    As `offset_mapper`, except where a deletion could equally have been made elsewhere
+    because the same characters repeat ("ja ja" -> "ja": the first or the second "ja"): the
+    diff puts it in one place, which may be the coded copy; it is then moved, within the
+    repeat, to where it leaves the coding whole, so an edit beside a coding never removes it."""
     blocks = difflib.SequenceMatcher(None, old, new, autojunk=False).get_opcodes()
+    mapped = _mapper(blocks, len(new))
+
+    def span(start: int, end: int) -> tuple[int, int]:
+        for i, (tag, a0, a1, b0, _) in enumerate(blocks):
+            if tag != "delete" or not (a0 < end and start < a1):
+                continue
+            size = a1 - a0
+            # How far the deleted text can slide through the equal text around it.
+            floor = blocks[i - 1][1] if i and blocks[i - 1][0] == "equal" else a0
+            ceiling = blocks[i + 1][2] if i + 1 < len(blocks) and blocks[i + 1][0] == "equal" \
+                else a1
+            low = a0
+            while low > floor and old[low - 1] == old[low - 1 + size]:
+                low -= 1
+            high = a0
+            while high + size < ceiling and old[high] == old[high + size]:
+                high += 1
+            if low <= start - size and start - size <= high:
+                # Deleted just before the coding: the coding keeps its characters.
+                return start + b0 - a1, (end + b0 - a1 if end <= ceiling else mapped(end, "end"))
+            if low <= end <= high:
+                # Deleted just after it.
+                return (start + b0 - a0 if start >= floor else mapped(start, "start")), \
+                    end + b0 - a0
+            break
+        return mapped(start, "start"), mapped(end, "end")
+
+    return span
+
+
+def _mapper(blocks: list, new_length: int):
+    """`offset_mapper`'s function over the opcodes of a diff."""
 
     def mapped(offset: int, side: str) -> int:
         same = [b0 + offset - a0 for tag, a0, a1, b0, _ in blocks
@@ -238,7 +281,7 @@ def offset_mapper(old: str, new: str):
         for _, a0, a1, b0, b1 in blocks:
             if a0 <= offset < a1:
                 return b0 if side == "start" else b1
-        return len(new)
+        return new_length
 
     return mapped
 
@@ -253,6 +296,7 @@ def edit_text(store: Store, user: User, document_id: int, new_text: str) -> dict
     new_text = normalise_newlines(new_text)
     _check_text(row["name"], new_text)
     mapped = offset_mapper(row["text"], new_text)
+    moved_coding = coding_mapper(row["text"], new_text)
     codings = store.rows("SELECT id, start_pos, end_pos FROM codings WHERE document_id = ?",
                          [document_id])
     old_turns = store.rows("SELECT t.start_pos, t.end_pos, t.time_s, c.name FROM turns t"
@@ -268,7 +312,7 @@ def edit_text(store: Store, user: User, document_id: int, new_text: str) -> dict
         moved = removed = 0
         tx.update("documents", document_id, {"text": new_text}, entity="document")
         for coding in codings:
-            start, end = mapped(coding["start_pos"], "start"), mapped(coding["end_pos"], "end")
+            start, end = moved_coding(coding["start_pos"], coding["end_pos"])
             if end <= start:
                 tx.delete("codings", coding["id"], entity="coding")
                 removed += 1
