@@ -12,7 +12,7 @@ import pytest
 from sklearn.metrics import cohen_kappa_score
 
 from research.errors import UserError
-from research.qual.agreement import (AgreementError, bootstrap_ci, cohen_kappa,
+from research.qual.agreement import (AgreementError, Patterns, bootstrap_ci, cohen_kappa,
                                      krippendorff_alpha, percent_agreement, pooled_binary,
                                      report)
 
@@ -367,3 +367,15 @@ def test_report_with_an_unused_code_and_three_coders():
         report({"A": CODE_A[:1]})
     with pytest.raises(AgreementError, match="Te weinig eenheden"):
         report({"A": np.array([[1, nan], [nan, 0]])})
+
+
+def test_report_on_patterns_equals_the_report_on_the_matrices():
+    rng = np.random.default_rng(7)
+    matrices = {}
+    for code in "ABCD":
+        m = (rng.random((3, 400)) < 0.15).astype(float)
+        m[2, 300:] = nan                       # coder 3 did not code the last document
+        matrices[code] = m
+    compact = {code: Patterns.of(m) for code, m in matrices.items()}
+    assert compact["A"].counts.sum() == 400 and compact["A"].columns.shape[1] <= 12
+    assert report(compact, n_boot=500, seed=3) == report(matrices, n_boot=500, seed=3)

@@ -7,7 +7,7 @@ import pytest
 
 from research import accounts
 from research.accounts import SYSTEM_USER
-from research.qual import codebook, codings, documents, intercoder, projects
+from research.qual import agreement, codebook, codings, documents, intercoder, projects
 from research.qual.projects import ProjectError
 from conftest import PASSWORD
 
@@ -85,3 +85,24 @@ def test_character_and_paragraph_units(store, users, qual, two_coders):
     paragraphs = intercoder.matrices(store, olga, qual, coder_ids=[olga.id, rob.id],
                                      unit="alinea", document_ids=[doc])
     assert paragraphs["units"] == [(doc, 0, len(TEXT))]
+
+
+def test_patterns_give_the_report_of_the_full_matrices(store, users, qual, two_coders):
+    olga, rob, doc, wait, help_ = two_coders
+    asked = dict(coder_ids=[olga.id, rob.id], unit="zin")
+    dense = intercoder.matrices(store, olga, qual, **asked)
+    compact = intercoder.patterns(store, olga, qual, **asked)
+    assert compact["units"] == len(dense["units"]) == 5
+    # Wachten: both coded unit 1, neither units 2-4; unit 5 only olga (rob absent there).
+    assert str(compact["per_code"][wait].columns.tolist()) == "[[1.0, 0.0, 1.0], [1.0, 0.0, nan]]"
+    assert compact["per_code"][wait].counts.tolist() == [1, 3, 1]
+    assert compact["nominal"] is None       # only for a code set
+    assert agreement.report(compact["per_code"], n_boot=300) == \
+        agreement.report(dense["per_code"], n_boot=300)
+    both = codebook.save_code_set(store, olga, qual, "Beide", [wait, help_])
+    as_set = intercoder.patterns(store, olga, qual, set_id=both, **asked)
+    dense = intercoder.matrices(store, olga, qual, set_id=both, **asked)
+    assert str(as_set["nominal"].tolist()) == str(dense["nominal"].tolist()) == \
+        "[[1.0, 2.0, 0.0, 0.0, 1.0], [1.0, 0.0, 2.0, 0.0, nan]]"
+    assert intercoder.compare(store, olga, qual, set_id=both, n_boot=300, **asked)["nominal"] == \
+        agreement.report(dense["per_code"], nominal=dense["nominal"], n_boot=300)["nominal"]

@@ -57,19 +57,44 @@ def _is_missing(value: Any) -> bool:
     return value is None or (isinstance(value, (float, np.floating)) and math.isnan(value))
 
 
-class _Coded:
-    """A reliability data matrix as integer codes: `codes` (coders x units, -1 = missing),
-    `values` (the category of each code) and whether the codes follow the values' order."""
+class Patterns:
+    """A reliability data matrix given as its distinct columns (`columns`: coders x patterns,
+    nan = missing) and how many units have each (`counts`).
 
-    def __init__(self, codes: np.ndarray, values: tuple, ordered: bool):
+    Every statistic here depends only on those: a project's per-code matrices over all its
+    sentences (units x codes columns) need not be built, which would not fit in memory."""
+
+    def __init__(self, columns: Any, counts: Any):
+        self.columns = np.asarray(columns, dtype=float).reshape(len(columns), -1)
+        self.counts = np.asarray(counts, dtype=np.int64)
+        if self.columns.shape[1] != len(self.counts):
+            raise ValueError("one count per pattern")
+
+    @classmethod
+    def of(cls, matrix: Any) -> Patterns:
+        """The patterns of a numeric matrix (coders x units)."""
+        matrix = np.asarray(matrix, dtype=float)
+        keys = np.where(np.isnan(matrix), np.inf, matrix)   # unique() needs nan comparable
+        columns, counts = np.unique(keys, axis=1, return_counts=True)
+        return cls(np.where(np.isinf(columns), np.nan, columns), counts)
+
+
+class _Coded:
+    """A reliability data matrix as integer codes: `codes` (coders x columns, -1 = missing),
+    `values` (the category of each code), whether the codes follow the values' order, and
+    `weights`, the number of units each column stands for (None: one each)."""
+
+    def __init__(self, codes: np.ndarray, values: tuple, ordered: bool,
+                 weights: np.ndarray | None = None):
         self.codes = codes
         self.values = values
         self.ordered = ordered
+        self.weights = weights
         self.index = {value: code for code, value in enumerate(values)}
 
     @functools.cached_property
     def unit_types(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        return _unit_types(self.codes)
+        return _unit_types(self.codes, self.weights)
 
     @property
     def coders(self) -> int:
@@ -77,10 +102,15 @@ class _Coded:
 
     @property
     def units(self) -> int:
-        return self.codes.shape[1]
+        return self.codes.shape[1] if self.weights is None else int(self.weights.sum())
 
 
 def _encode(data: Any) -> _Coded:
+    if isinstance(data, Patterns):
+        used = data.counts > 0
+        coded = _encode(data.columns[:, used])
+        coded.weights = data.counts[used]
+        return coded
     if hasattr(data, "to_numpy"):           # a pandas DataFrame: coders as rows, like an array
         data = data.to_numpy()
     if isinstance(data, np.ndarray):
@@ -125,9 +155,10 @@ def _value_counts(codes: np.ndarray, n_values: int) -> np.ndarray:
     return np.bincount(flat, minlength=units * n_values).reshape(units, n_values).astype(float)
 
 
-def _unit_types(codes: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """The distinct columns (coders x types), how many units each type has, and the first unit
-    of each type."""
+def _unit_types(codes: np.ndarray, weights: np.ndarray | None = None
+                ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The distinct columns (coders x types), how many units each type has (a column counting
+    for its weight, if given), and the first column of each type."""
     coders, units = codes.shape
     if units == 0:
         return codes, np.zeros(0, np.int64), np.zeros(0, np.int64)
@@ -135,9 +166,14 @@ def _unit_types(codes: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     if coders * math.log2(base) < 62:
         # one integer per column: sorting those is much quicker than sorting columns
         keys = (codes + 1).T @ (base ** np.arange(coders, dtype=np.int64))
-        _, first, counts = np.unique(keys, return_index=True, return_counts=True)
+        _, first, inverse, counts = np.unique(keys, return_index=True, return_inverse=True,
+                                              return_counts=True)
     else:
-        _, first, counts = np.unique(codes, axis=1, return_index=True, return_counts=True)
+        _, first, inverse, counts = np.unique(codes, axis=1, return_index=True,
+                                              return_inverse=True, return_counts=True)
+    if weights is not None:
+        counts = np.bincount(inverse.ravel(), weights=weights,
+                             minlength=len(first)).astype(np.int64)
     return codes[:, first], counts, first
 
 
@@ -249,17 +285,24 @@ def _alpha_kernel(types: np.ndarray, coded: _Coded, level: str) -> _Kernel:
             raise AgreementError("Voor intervalniveau moeten alle waarden getallen zijn.")
         points = np.array(coded.values, dtype=float)
         delta = (points[:, None] - points[None, :]) ** 2
+
+        def quadratic(n: np.ndarray) -> np.ndarray:
+            """n' delta n per row, as a matrix product (einsum over three operands does not
+            use BLAS and takes seconds with hundreds of values)."""
+            return ((n @ delta) * n).sum(axis=1)
     else:
-        delta = 1.0 - np.eye(n_values)
+        def quadratic(n: np.ndarray) -> np.ndarray:
+            """n' delta n per row for delta = 1 - I: (sum n)^2 - sum n^2, without the
+            values x values matrix (a code set of 300 codes has 301 values)."""
+            return n.sum(axis=1) ** 2 - (n * n).sum(axis=1)
     # With a fixed metric a unit contributes its values (n_uc) and its observed disagreement
     # sum_ck o_uck delta_ck = n_u' delta n_u / (m_u - 1) (delta is 0 on the diagonal).
-    disagreement = np.einsum("tc,ck,tk->t", counts, delta, counts) * scale
+    disagreement = quadratic(counts) * scale
     features = np.column_stack([counts, disagreement])
 
     def finish(sums: np.ndarray) -> np.ndarray:
         marginals = sums[:, :n_values]
-        expected = np.einsum("bc,ck,bk->b", marginals, delta, marginals)
-        return _alpha(marginals.sum(axis=1), sums[:, n_values], expected)
+        return _alpha(marginals.sum(axis=1), sums[:, n_values], quadratic(marginals))
 
     return _Kernel(features, finish, lambda sums: sums[:, :n_values].sum(axis=1))
 
@@ -295,7 +338,8 @@ def _alpha_on(coded: _Coded, level: str = "nominal") -> float:
 
 
 def _pairable_units(coded: _Coded) -> int:
-    return int(((coded.codes >= 0).sum(axis=0) >= 2).sum())
+    pairable = (coded.codes >= 0).sum(axis=0) >= 2
+    return int(pairable.sum() if coded.weights is None else coded.weights[pairable].sum())
 
 
 # -- the statistics ---------------------------------------------------------------------------
@@ -460,11 +504,17 @@ def _bootstrap(coded: _Coded, n: int, seed: int, level: float, *,
 
 # -- per-code matrices and the report ---------------------------------------------------------
 
-def pooled_binary(matrices: Mapping[str, Any]) -> np.ndarray:
+def pooled_binary(matrices: Mapping[str, Any]) -> np.ndarray | Patterns:
     """Per-code binary matrices of the same coders, side by side (units of all codes), for a
-    statistic pooled over the codes. Missing stays nan."""
+    statistic pooled over the codes. Missing stays nan. Per-code `Patterns` pool into
+    `Patterns`."""
     if not matrices:
         raise AgreementError("Er zijn geen codes om overeenstemming over te berekenen.")
+    if all(isinstance(m, Patterns) for m in matrices.values()):
+        if len({m.columns.shape[0] for m in matrices.values()}) > 1:
+            raise AgreementError("De codes zijn niet door dezelfde codeurs gecodeerd.")
+        return Patterns(np.concatenate([m.columns for m in matrices.values()], axis=1),
+                        np.concatenate([m.counts for m in matrices.values()]))
     arrays = [np.asarray(m, dtype=float) for m in matrices.values()]
     if any(a.ndim != 2 for a in arrays):
         raise ValueError("every matrix must be 2-D (coders x units)")
@@ -509,7 +559,7 @@ def report(per_code: Mapping[str, Any], *, nominal: Any = None, seed: int = 0,
     interval, and the number of pairable units.
 
     The per-code matrices are binary (1 coded, 0 not coded, nan where the coder did not code
-    the document). In the nominal matrix, `nominal_uncoded` marks a unit without a code (for
+    the document), as arrays or as `Patterns`. In the nominal matrix, `nominal_uncoded` marks a unit without a code (for
     "percent_agreement_coded"). Statistics that are undefined for a code are None; the report
     as a whole raises AgreementError when there are fewer than two coders or no unit that two
     coders coded."""
@@ -519,7 +569,8 @@ def report(per_code: Mapping[str, Any], *, nominal: Any = None, seed: int = 0,
     if _pairable_units(pooled) == 0:
         raise AgreementError(_TOO_FEW_UNITS)
     return {
-        "per_code": {code: _summary(_encode(np.asarray(matrix, dtype=float)), seed=seed,
+        "per_code": {code: _summary(_encode(matrix if isinstance(matrix, Patterns)
+                                            else np.asarray(matrix, dtype=float)), seed=seed,
                                     n_boot=n_boot)
                      for code, matrix in per_code.items()},
         "pooled": _summary(pooled, seed=seed, n_boot=n_boot),

@@ -42,17 +42,25 @@ def network_figure(net: dict, only_connected: bool = False) -> go.Figure:
     nodes = [n for n in net["nodes"] if n["density"] or not only_connected]
     where = positions({"nodes": nodes, "edges": net["edges"]})
     figure = go.Figure()
+    # All arrows as one list of annotations and all relation labels as one hover trace: a
+    # trace or annotation added per relation costs plotly a validation of the whole figure
+    # each time (seconds for a few hundred relations).
+    arrows, middles, labels = [], ([], []), []
     for edge in net["edges"]:
         if edge["source_id"] not in where or edge["target_id"] not in where:
             continue
         (x0, y0), (x1, y1) = where[edge["source_id"]], where[edge["target_id"]]
-        figure.add_annotation(x=x1, y=y1, ax=x0, ay=y0, xref="x", yref="y", axref="x",
-                              ayref="y", showarrow=True, arrowhead=2 if edge["directed"] else 0,
-                              arrowwidth=1.2, arrowcolor="#888", standoff=9, text="")
-        figure.add_trace(go.Scatter(x=[(x0 + x1) / 2], y=[(y0 + y1) / 2], mode="markers",
+        arrows.append({"x": x1, "y": y1, "ax": x0, "ay": y0, "xref": "x", "yref": "y",
+                       "axref": "x", "ayref": "y", "showarrow": True,
+                       "arrowhead": 2 if edge["directed"] else 0, "arrowwidth": 1.2,
+                       "arrowcolor": "#888", "standoff": 9, "text": ""})
+        middles[0].append((x0 + x1) / 2)
+        middles[1].append((y0 + y1) / 2)
+        labels.append(f"{edge['source']} {edge['type']} {edge['target']}")
+    if labels:
+        figure.add_trace(go.Scatter(x=middles[0], y=middles[1], mode="markers",
                                     marker={"size": 6, "color": "rgba(0,0,0,0)"},
-                                    hovertext=f"{edge['source']} {edge['type']} {edge['target']}",
-                                    hoverinfo="text", showlegend=False))
+                                    hovertext=labels, hoverinfo="text", showlegend=False))
     for stage, label in STAGES.items():
         group = [n for n in nodes if n["stage"] == stage]
         if not group:
@@ -67,7 +75,8 @@ def network_figure(net: dict, only_connected: bool = False) -> go.Figure:
             hovertext=[f"{n['name']}: {n['groundedness']} fragmenten, {n['density']} relaties"
                        for n in group], hoverinfo="text"))
     figure.update_layout(xaxis={"visible": False}, yaxis={"visible": False}, height=560,
-                         margin={"l": 10, "r": 10, "t": 10, "b": 10}, legend_title="Fase")
+                         margin={"l": 10, "r": 10, "t": 10, "b": 10}, legend_title="Fase",
+                         annotations=arrows)
     return figure
 
 

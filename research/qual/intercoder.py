@@ -11,7 +11,7 @@ so the agreed version can be compared and reported like any coder's.
 from __future__ import annotations
 
 import secrets
-from bisect import bisect_left
+from collections import Counter
 
 import numpy as np
 
@@ -41,17 +41,6 @@ def unit_spans(store: Store, user: User, document_id: int, unit: str) -> list[tu
     raise ProjectError(f"Onbekende eenheid '{unit}'; kies {', '.join(UNITS)}.")
 
 
-def _covered(spans: list[tuple[int, int]], starts: list[int], start: int, end: int) -> range:
-    """Indexes of the units that overlap [start, end)."""
-    first = max(0, bisect_left(starts, start) - 1)
-    while first < len(spans) and spans[first][1] <= start:
-        first += 1
-    last = first
-    while last < len(spans) and spans[last][0] < end:
-        last += 1
-    return range(first, last)
-
-
 def _selection(store: Store, user: User, project_id: int, document_ids: list[int] | None,
                coder_ids: list[int], code_ids: list[int] | None, set_id: int | None):
     require_read(store, user, project_id)
@@ -71,6 +60,53 @@ def _selection(store: Store, user: User, project_id: int, document_ids: list[int
     return document_ids, list(dict.fromkeys(coder_ids)), code_ids, codes
 
 
+def _documents(store: Store, user: User, document_ids: list[int], coder_ids: list[int],
+               code_ids: list[int], unit: str, nominal: bool = True):
+    """Per document with units: (document id, its unit spans, the indexes of the coders who
+    did not code it, `coded`: codes x units bit masks, bit j set when coder j coded the unit
+    with the code, and the nominal coders x units matrix: the code that covers most of each
+    unit, 1-based, 0 = none, nan for the absent coders; None unless `nominal`)."""
+    position = {c: k for k, c in enumerate(code_ids)}
+    coder_of = {c: j for j, c in enumerate(coder_ids)}
+    for document_id in document_ids:
+        spans = unit_spans(store, user, document_id, unit)
+        if not spans:
+            continue
+        rows = store.db.execute(
+            f"SELECT code_id, created_by, start_pos, end_pos FROM codings WHERE document_id = ?"
+            f" AND created_by IN ({', '.join('?' * len(coder_ids))})",
+            [document_id, *coder_ids]).fetchall()
+        present = {r[1] for r in rows}
+        rows = [r for r in rows if r[0] in position]
+        starts, ends = np.array(spans).T
+        coded = np.zeros((len(code_ids), len(spans)), dtype=np.int64)
+        overlap = np.zeros((len(coder_ids), len(spans), len(code_ids) if nominal else 0),
+                           dtype=np.float32)
+        if rows:
+            code = np.array([position[r[0]] for r in rows])
+            coder = np.array([coder_of[r[1]] for r in rows])
+            begin, finish = np.array([r[2] for r in rows]), np.array([r[3] for r in rows])
+            # The units each coding overlaps: from the first that ends after its start to
+            # the last that starts before its end (units are in text order).
+            first = np.searchsorted(ends, begin, side="right")
+            count = np.maximum(np.searchsorted(starts, finish, side="left") - first, 0)
+            which = np.repeat(np.arange(len(rows)), count)
+            units = np.repeat(first, count) + (np.arange(count.sum())
+                                               - np.repeat(np.cumsum(count) - count, count))
+            np.bitwise_or.at(coded, (code[which], units), 1 << coder[which])
+            if nominal:
+                np.add.at(overlap, (coder[which], units, code[which]),
+                          np.minimum(ends[units], finish[which])
+                          - np.maximum(starts[units], begin[which]))
+        absent = [j for j, c in enumerate(coder_ids) if c not in present]
+        best = None
+        if nominal:
+            best = np.where(overlap.max(axis=2, initial=0) > 0, overlap.argmax(axis=2) + 1,
+                            0).astype(float)
+            best[absent, :] = np.nan
+        yield document_id, spans, absent, coded, best
+
+
 def matrices(store: Store, user: User, project_id: int, *, coder_ids: list[int],
              unit: str = "zin", document_ids: list[int] | None = None,
              code_ids: list[int] | None = None, set_id: int | None = None) -> dict:
@@ -80,33 +116,13 @@ def matrices(store: Store, user: User, project_id: int, *, coder_ids: list[int],
         store, user, project_id, document_ids, coder_ids, code_ids, set_id)
     per_code = {c: [] for c in code_ids}
     nominal, where = [], []
-    for document_id in document_ids:
-        spans = unit_spans(store, user, document_id, unit)
-        if not spans:
-            continue
-        starts = [s for s, _ in spans]
-        rows = store.rows(
-            f"SELECT code_id, created_by, start_pos, end_pos FROM codings WHERE document_id = ?"
-            f" AND created_by IN ({', '.join('?' * len(coder_ids))})", [document_id, *coder_ids])
-        present = {r["created_by"] for r in rows}
-        hits = {c: np.zeros((len(coder_ids), len(spans))) for c in code_ids}
-        overlap = np.zeros((len(coder_ids), len(spans), len(code_ids)))
-        for row in rows:
-            if row["code_id"] not in hits:
-                continue
-            coder = coder_ids.index(row["created_by"])
-            k = code_ids.index(row["code_id"])
-            for i in _covered(spans, starts, row["start_pos"], row["end_pos"]):
-                hits[row["code_id"]][coder, i] = 1
-                s, e = spans[i]
-                overlap[coder, i, k] += min(e, row["end_pos"]) - max(s, row["start_pos"])
-        absent = [i for i, c in enumerate(coder_ids) if c not in present]
-        for code_id in code_ids:
-            hits[code_id][absent, :] = np.nan
-            per_code[code_id].append(hits[code_id])
-        # The nominal value: the code (of the set) that covers most of the unit, 0 = none.
-        best = np.where(overlap.max(axis=2) > 0, overlap.argmax(axis=2) + 1, 0).astype(float)
-        best[absent, :] = np.nan
+    bits = np.arange(len(coder_ids))[:, None]
+    for document_id, spans, absent, coded, best in _documents(store, user, document_ids,
+                                                              coder_ids, code_ids, unit):
+        for k, code_id in enumerate(code_ids):
+            matrix = (coded[k][None, :] >> bits & 1).astype(float)
+            matrix[absent, :] = np.nan
+            per_code[code_id].append(matrix)
         nominal.append(best)
         where += [(document_id, s, e) for s, e in spans]
     if not where:
@@ -116,13 +132,56 @@ def matrices(store: Store, user: User, project_id: int, *, coder_ids: list[int],
             "nominal": np.hstack(nominal)}
 
 
+def patterns(store: Store, user: User, project_id: int, *, coder_ids: list[int],
+             unit: str = "zin", document_ids: list[int] | None = None,
+             code_ids: list[int] | None = None, set_id: int | None = None) -> dict:
+    """What `matrices` gives, with each code's matrix as `agreement.Patterns` (its distinct
+    columns and their counts): a matrix per code over every unit of a project would take
+    units x codes x coders numbers (gigabytes for 200 interviews and 300 codes). The nominal
+    matrix only for a code set (`set_id`), whose codes exclude each other; else None."""
+    document_ids, coder_ids, code_ids, names = _selection(
+        store, user, project_id, document_ids, coder_ids, code_ids, set_id)
+    n_coders, n_codes = len(coder_ids), len(code_ids)
+    # Units per (code, absent coders' mask, coded mask), the mask as a key of its own.
+    counts: Counter = Counter()
+    nominal, units = [], 0
+    for _, spans, absent, coded, best in _documents(store, user, document_ids, coder_ids,
+                                                    code_ids, unit, set_id is not None):
+        missing = sum(1 << j for j in absent)
+        code, unit_index = np.nonzero(coded)
+        keys, found = np.unique(code * (1 << n_coders) + coded[code, unit_index],
+                                return_counts=True)
+        uncoded = np.full(n_codes, len(spans))
+        for key, number in zip(keys.tolist(), found.tolist()):
+            k, mask = divmod(key, 1 << n_coders)
+            counts[k, missing, mask] += number
+            uncoded[k] -= number
+        for k in np.flatnonzero(uncoded).tolist():
+            counts[k, missing, 0] += int(uncoded[k])
+        nominal.append(best)
+        units += len(spans)
+    if not units:
+        raise ProjectError("De gekozen documenten hebben geen eenheden om te vergelijken.")
+    per_code: dict[int, tuple[list, list]] = {c: ([], []) for c in code_ids}
+    for (k, missing, mask), number in counts.items():
+        columns, numbers = per_code[code_ids[k]]
+        columns.append([np.nan if missing >> j & 1 else float(mask >> j & 1)
+                        for j in range(n_coders)])
+        numbers.append(number)
+    return {"coders": coder_ids, "codes": code_ids, "names": names, "units": units,
+            "per_code": {c: agreement.Patterns(np.array(columns).T.reshape(n_coders, -1),
+                                               numbers)
+                         for c, (columns, numbers) in per_code.items()},
+            "nominal": np.hstack(nominal) if set_id is not None else None}
+
+
 def compare(store: Store, user: User, project_id: int, *, coder_ids: list[int],
             unit: str = "zin", document_ids: list[int] | None = None,
             code_ids: list[int] | None = None, set_id: int | None = None,
             n_boot: int = 1000, seed: int = 0) -> dict:
-    """The agreement report: per code, pooled, and nominal over the codes (meaningful when
-    they exclude each other, as in a code set), with bootstrap 95% intervals."""
-    data = matrices(store, user, project_id, coder_ids=coder_ids, unit=unit,
+    """The agreement report: per code, pooled, and, for a code set (whose codes exclude each
+    other), nominal over its codes, with bootstrap 95% intervals."""
+    data = patterns(store, user, project_id, coder_ids=coder_ids, unit=unit,
                     document_ids=document_ids, code_ids=code_ids, set_id=set_id)
     result = agreement.report({data["names"][c]: m for c, m in data["per_code"].items()},
                               nominal=data["nominal"], seed=seed, n_boot=n_boot)

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from spacy.lang.nl.stop_words import STOP_WORDS
 
 from research.accounts import User
-from research.nlp import lemma_family, pipeline, quoted
+from research.nlp import lemma, lemma_family, pipeline, quoted, tokenise
 from research.qual.projects import ProjectError, require_read
 from research.storage import Store, Tx
 
@@ -29,9 +29,8 @@ def _keep(token) -> bool:
 def sentence_rows(text: str, spans: list[tuple[int, int]]) -> list[tuple[int, int, str, str]]:
     """Index rows (start, end, words, lemmas) of every sentence inside the given turn spans."""
     rows = []
-    nlp = pipeline()
     pieces = [(start, text[start:end]) for start, end in spans if end > start]
-    for (offset, _), doc in zip(pieces, nlp.pipe(piece for _, piece in pieces)):
+    for (offset, _), doc in zip(pieces, tokenise(piece for _, piece in pieces)):
         for sent in doc.sents:
             # The sentence's span keeps its closing punctuation (that is what a coder codes).
             tokens = [t for t in sent if not t.is_space]
@@ -40,7 +39,7 @@ def sentence_rows(text: str, spans: list[tuple[int, int]]) -> list[tuple[int, in
             start = offset + tokens[0].idx
             end = offset + tokens[-1].idx + len(tokens[-1].text)
             rows.append((start, end, text[start:end],
-                         " ".join(t.lemma_.lower() for t in tokens if _keep(t))))
+                         " ".join(lemma(t.text) for t in tokens if _keep(t))))
     return rows
 
 
@@ -83,10 +82,10 @@ def _expression(terms: list[set[str]]) -> str | None:
     return " AND ".join(groups) or None
 
 
-def _matches(sentence: str, wanted: set[str], mode: str) -> list[tuple[int, int]]:
-    """Character spans in `sentence` of the tokens whose word or lemma is wanted."""
-    return [(t.idx, t.idx + len(t.text)) for t in pipeline()(sentence)
-            if t.text.lower() in wanted or (mode == "lemma" and t.lemma_.lower() in wanted)]
+def _matches(doc, wanted: set[str], mode: str) -> list[tuple[int, int]]:
+    """Character spans in a tokenised sentence of the tokens whose word or lemma is wanted."""
+    return [(t.idx, t.idx + len(t.text)) for t in doc
+            if t.lower_ in wanted or (mode == "lemma" and lemma(t.text) in wanted)]
 
 
 def search(store: Store, user: User, project_id: int, query: str, mode: str = "lemma", *,
@@ -113,8 +112,11 @@ def search(store: Store, user: User, project_id: int, query: str, mode: str = "l
         " ORDER BY d.held_on IS NULL, d.held_on, d.position, s.start_pos", params)
     hits: list[Hit] = []
     wanted = set().union(*terms)
-    for row in rows:
-        for start, end in _matches(row["words"], wanted, mode):
+    # Tokenised together, and only until the limit is reached: one pipeline call per
+    # sentence costs more than the search itself.
+    docs = pipeline().tokenizer.pipe(row["words"] for row in rows)
+    for row, doc in zip(rows, docs):
+        for start, end in _matches(doc, wanted, mode):
             hits.append(Hit(row["document_id"], row["name"], row["start_pos"] + start,
                             row["start_pos"] + end, row["start_pos"], row["end_pos"]))
             if len(hits) >= limit:
