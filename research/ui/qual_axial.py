@@ -141,6 +141,6 @@ with core_tab:
                 st.success("Verhaallijn opgeslagen.")
     st.download_button("Model als tekst", axial.model_text(store, user, project_id),
                        file_name=f"{project['name']} - model.txt", mime="text/plain")
-    st.download_button("Model als afbeelding (PNG)",
-                       charts.network_png(axial.network(store, user, project_id)),
+    model = axial.network(store, user, project_id)
+    st.download_button("Model als afbeelding (PNG)", lambda: charts.network_png(model),
                        file_name=f"{project['name']} - model.png", mime="image/png")

@@ -85,7 +85,8 @@ with sat_tab:
     (st.success if verdict["reached"] else st.info)(shell.plain(verdict["statement"]))
     if points:
         st.plotly_chart(charts.saturation_figure(points, verdict), width="stretch")
-        st.download_button("Grafiek als afbeelding (PNG)", charts.saturation_png(points),
+        st.download_button("Grafiek als afbeelding (PNG)",
+                           lambda: charts.saturation_png(points),
                            file_name="verzadiging.png", mime="image/png")
         st.dataframe(pd.DataFrame([{"Document": p["document"], "Datum": p["held_on"],
                                     "Nieuwe codes": ", ".join(p["new_codes"]),

@@ -52,14 +52,15 @@ def notes(table: tables.Table) -> None:
 
 
 def downloads(table: tables.Table, kind: str, key: str) -> None:
-    """Excel with the notes; the chart as PNG and SVG."""
+    """Excel with the notes; the chart as PNG and SVG. Each file is made when its button is
+    clicked: drawing the images on every run took most of the page's time."""
     columns = st.columns(3)
-    columns[0].download_button("Tabel (Excel)", report.tables_xlsx([table]),
+    columns[0].download_button("Tabel (Excel)", lambda: report.tables_xlsx([table]),
                                file_name=f"{key}.xlsx", key=f"xlsx_{key}")
     if kind:
-        columns[1].download_button("Grafiek (PNG)", charts.static(table, kind, "png"),
+        columns[1].download_button("Grafiek (PNG)", lambda: charts.static(table, kind, "png"),
                                    file_name=f"{key}.png", key=f"png_{key}")
-        columns[2].download_button("Grafiek (SVG)", charts.static(table, kind, "svg"),
+        columns[2].download_button("Grafiek (SVG)", lambda: charts.static(table, kind, "svg"),
                                    file_name=f"{key}.svg", key=f"svg_{key}")
 
 
