@@ -8,6 +8,7 @@ import json
 
 import docx
 
+import pytest
 from streamlit.testing.v1 import AppTest
 
 from conftest import logged_in
@@ -66,14 +67,21 @@ def test_results_crosstab_by_size_class_from_the_url(demo_users, demo_store):
         "Tabel (Excel)", "Grafiek (PNG)", "Grafiek (SVG)"]
 
 
-def test_results_every_question_and_tab_runs(demo_users, demo_store):
-    at = run_page("survey_results.py", demo_users["lezer"])
+TABS = ["Tabel", "Ontwikkeling", "Stellingen en meerkeuzesets", "Benchmark"]
+
+
+@pytest.mark.parametrize("tab", TABS)
+def test_results_every_question_runs_in_every_tab(demo_users, demo_store, tab):
+    at = opened("survey_results.py", demo_users["lezer"], tab=tab)
     options = widget(at.selectbox, "Vraag").options
     assert len(options) == 11
     for index in range(len(options)):
         widget(at.selectbox, "Vraag").select_index(index).run()
         no_exception(at)
         assert errors(at) == [], options[index]
+    # Only the open tab ran: its own widgets are there, the others' not.
+    labels = {s.label for s in at.selectbox}
+    assert ("Eenheid" in labels, "Groep" in labels) == (tab == "Benchmark", False)
     # A reader sees no compute button.
     assert "Opnieuw berekenen" not in [b.label for b in at.button]
 
@@ -82,7 +90,8 @@ def test_results_trend_marks_a_significant_change(demo_users, demo_store):
     admin = demo_users["analist"]
     samenwerking = next(v["id"] for v in monitors.variables(demo_store, admin, 1)
                         if v["name"] == "samenwerking_coa")
-    at = opened("survey_results.py", admin, vraag=str(samenwerking))
+    at = opened("survey_results.py", admin, vraag=str(samenwerking), tab="Ontwikkeling")
+    assert not [f for f in at.dataframe if "Totaal" in f.value.columns]   # no crosstab run
     widget(at.selectbox, "Antwoord").set_value(4.0).run()
     trend = next(f.value for f in at.dataframe if "Verandering" in f.value.columns)
     assert list(trend["Meting"]) == ["2024", "2025", "2026"]

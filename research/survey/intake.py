@@ -45,9 +45,10 @@ def default_roles(wave: readers.WaveFile) -> dict:
 
 def load(store: Store, user: User, monitor_id: int, label: str, year: int | None,
          wave: readers.WaveFile, roles: dict | None = None, types: dict | None = None,
-         source: str | None = None) -> tuple[int, int]:
+         source: str | None = None, compute: bool = True) -> tuple[int, int]:
     """Store the wave (design columns as roles, not questions; `types` overrides a
-    variable's type by name) and compute its results; returns (wave id, result rows)."""
+    variable's type by name) and, unless not `compute`, its results; returns (wave id,
+    result rows)."""
     require(user, "survey.write")
     roles = {**waves.DEFAULT_ROLES, **default_roles(wave), **(roles or {})}
     for role, column in roles.items():
@@ -65,7 +66,7 @@ def load(store: Store, user: User, monitor_id: int, label: str, year: int | None
     except MonitorError as error:
         # Name the file, so the analyst knows which upload the row and column refer to.
         raise MonitorError(f"Bestand '{source or wave.filename}': {error.message}") from None
-    return wave_id, results.compute(store, user, wave_id)
+    return wave_id, (results.compute(store, user, wave_id) if compute else 0)
 
 
 def read_frame(source, filename: str) -> list[dict]:

@@ -108,27 +108,33 @@ def crosstab(store: Store, user: User, wave_id: int, variable_id: int,
     order = list(dict.fromkeys(rows["label"]))
     columns = [c for c in dict.fromkeys(rows.loc[rows["breakdown"] != "totaal", "grp"])] \
         + ["Totaal"]
-    cells = pd.DataFrame("", index=order + ["n"], columns=columns)
-    numbers = pd.DataFrame(np.nan, index=order + ["n"], columns=columns)
-    markers = pd.DataFrame("", index=order + ["n"], columns=columns)
+    # Filled as plain dictionaries and made frames once: a pandas .loc per cell took most
+    # of the results page's time.
+    index = order + ["n"]
+    cells = {c: dict.fromkeys(index, "") for c in columns}
+    numbers = {c: dict.fromkeys(index, np.nan) for c in columns}
+    markers = {c: dict.fromkeys(index, "") for c in columns}
+    totals = dict(zip(rows.loc[rows["breakdown"] == "totaal", "label"],
+                      rows.loc[rows["breakdown"] == "totaal", "estimate"]))
     suppressed = False
     for row in rows.itertuples():
         if row.n < wave["min_n"] or pd.isna(row.estimate):
-            cells.loc[row.label, row.column] = SUPPRESSED
+            cells[row.column][row.label] = SUPPRESSED
             suppressed = True
         else:
             value = 100 * row.estimate if row.statistic == "aandeel" else row.estimate
-            numbers.loc[row.label, row.column] = value
+            numbers[row.column][row.label] = value
             marker = ""
             if row.breakdown != "totaal" and pd.notna(row.p_rest) and row.p_rest < ALPHA:
-                total = rows[(rows["breakdown"] == "totaal") & (rows["label"] == row.label)]
                 # The total lies between the group and the rest: same sign as group - rest.
-                marker = "hoger" if row.estimate > total["estimate"].iloc[0] else "lager"
-            markers.loc[row.label, row.column] = marker
+                marker = "hoger" if row.estimate > totals[row.label] else "lager"
+            markers[row.column][row.label] = marker
             arrow = {"hoger": f" {HIGHER}", "lager": f" {LOWER}"}.get(marker, "")
-            cells.loc[row.label, row.column] = _format(row, row.statistic) + arrow
-        cells.loc["n", row.column] = str(int(row.n))
-        numbers.loc["n", row.column] = row.n
+            cells[row.column][row.label] = _format(row, row.statistic) + arrow
+        cells[row.column]["n"] = str(int(row.n))
+        numbers[row.column]["n"] = row.n
+    cells, numbers, markers = (pd.DataFrame(part, index=index, columns=columns)
+                               for part in (cells, numbers, markers))
     notes = _base_notes(wave, run, rows, var)
     if breakdown != "totaal":
         notes.append(f"{HIGHER} / {LOWER}: significant hoger / lager dan de rest van de "

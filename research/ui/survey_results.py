@@ -68,10 +68,13 @@ if var["type"] == "open":
     st.info("Dit is een open vraag: lees de antwoorden onder Monitor › Citaten.")
     st.stop()
 
+# Only the open tab runs (its name is in the address, like the filters): the benchmark reads
+# the wave's own answers and the trend every wave, which the table does not need.
 tab_table, tab_trend, tab_set, tab_bench = st.tabs(
-    ["Tabel", "Ontwikkeling", "Stellingen en meerkeuzesets", "Benchmark"])
-with tab_table:
-    with shell.reported():
+    ["Tabel", "Ontwikkeling", "Stellingen en meerkeuzesets", "Benchmark"], key="tab",
+    bind="query-params")
+if tab_table.open:
+    with tab_table, shell.reported():
         table = tables.crosstab(store, user, wave["id"], variable_id, breakdown)
         st.subheader(shell.plain(table.title))
         st.dataframe(coloured(table), width="stretch")
@@ -84,8 +87,8 @@ with tab_table:
         else:
             st.plotly_chart(charts.crosstab_bars(table), width="stretch")
             downloads(table, "crosstab", f"kruistabel_{var['name']}_{wave['label']}")
-with tab_trend:
-    with shell.reported():
+if tab_trend.open:
+    with tab_trend, shell.reported():
         category = None
         if var["type"] in monitors.CATEGORICAL and var["type"] != "meervoudig":
             codes = [float(k) for k in var["value_labels"]
@@ -99,8 +102,8 @@ with tab_trend:
         st.plotly_chart(charts.trend_line(trend), width="stretch")
         notes(trend)
         downloads(trend, "trend", f"ontwikkeling_{var['name']}")
-with tab_set:
-    with shell.reported():
+if tab_set.open:
+    with tab_set, shell.reported():
         group = None
         if breakdown != "totaal":
             groups = results.stored(store, user, wave["id"], variable_id, breakdown)["grp"]
@@ -124,8 +127,8 @@ with tab_set:
             downloads(multiple, "mr", f"meerkeuze_{name}_{wave['label']}")
         if not battery and not sets:
             st.info("Deze monitor heeft geen stellingen of meerkeuzesets in dit thema.")
-with tab_bench:
-    with shell.reported():
+if tab_bench.open:
+    with tab_bench, shell.reported():
         units = {u["code"]: u for u in monitors.frame(store, user, monitor_id)}
         if not units:
             st.info("Deze monitor heeft geen steekproefkader.")
