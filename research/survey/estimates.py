@@ -17,7 +17,7 @@ Conventions, the same as R's `survey` unless said otherwise:
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
@@ -278,6 +278,8 @@ def _group_codes(design: Design, groups, n_groups: int | None) -> tuple[np.ndarr
 def _cells(design: Design, y: np.ndarray, groups: np.ndarray, n_groups: int) -> _Cells:
     """Sum the rows in a group into their (PSU, group) cells, for all columns at once."""
     rows = np.flatnonzero(groups >= 0)
+    if design.n_psu == design.n:
+        return _row_cells(design, y, groups, rows)
     key = design._psu[rows] * n_groups + groups[rows]
     cell_key, cell_of_row = np.unique(key, return_inverse=True)
     y = y[rows]
@@ -290,6 +292,21 @@ def _cells(design: Design, y: np.ndarray, groups: np.ndarray, n_groups: int) -> 
     return _Cells(psu=psu, group=cell_key % n_groups, stratum=design._psu_stratum[psu],
                   wy=indicator @ np.where(valid, w * y, 0.0), w=indicator @ wv,
                   w2=indicator @ (wv * w), count=indicator @ valid.astype(np.float64))
+
+
+def _row_cells(design: Design, y: np.ndarray, groups: np.ndarray, rows: np.ndarray) -> _Cells:
+    """The cells when every PSU is one row (no clusters): each row in a group is its own
+    cell, so there is nothing to sum (summing through the indicator matrix took most of the
+    time of a results table)."""
+    if len(rows) < design.n:
+        y = y[rows]
+    valid = ~np.isnan(y)
+    w = design.weights[rows, None]
+    wv = np.where(valid, w, 0.0)
+    psu = design._psu[rows]
+    return _Cells(psu=psu, group=groups[rows], stratum=design._psu_stratum[psu],
+                  wy=np.where(valid, y, 0.0) * w, w=wv, w2=wv * w,
+                  count=valid.astype(np.float64))
 
 
 def _cell_variance(design: Design, cells: _Cells, z: np.ndarray, n_groups: int) -> np.ndarray:
@@ -326,7 +343,11 @@ def _estimate(design: Design, Y, groups, n_groups, ratio: bool) -> Estimates:
     """Means (ratio=True) or totals of the columns of Y per group, with linearised SEs."""
     y = _as_matrix(design, Y)
     codes, n_groups = _group_codes(design, groups, n_groups)
-    cells = _cells(design, y, codes, n_groups)
+    return _from_cells(design, _cells(design, y, codes, n_groups), n_groups, ratio)
+
+
+def _from_cells(design: Design, cells: _Cells, n_groups: int, ratio: bool) -> Estimates:
+    """`_estimate` from the cells."""
     wsum = _sum_by(cells.group, n_groups, cells.w)
     wysum = _sum_by(cells.group, n_groups, cells.wy)
     n = _sum_by(cells.group, n_groups, cells.count)
@@ -518,8 +539,24 @@ def domain_vs_rest(design: Design, Y, groups, n_groups: int | None = None
     """
     y = _as_matrix(design, Y)
     codes, n_groups = _group_codes(design, groups, n_groups)
-    y = _centred(design, y, codes)
+    return _vs_rest(design, _cells(design, y, codes, n_groups), n_groups)
+
+
+def means_against_rest(design: Design, Y, groups, n_groups: int | None = None
+                       ) -> tuple[Estimates, np.ndarray]:
+    """`means` and the p-values of `domain_vs_rest` together, from one pass over the data
+    (what a crosstab needs)."""
+    y = _as_matrix(design, Y)
+    codes, n_groups = _group_codes(design, groups, n_groups)
     cells = _cells(design, y, codes, n_groups)
+    return _from_cells(design, cells, n_groups, ratio=True), _vs_rest(design, cells,
+                                                                       n_groups)[2]
+
+
+def _vs_rest(design: Design, cells: _Cells, n_groups: int
+             ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """`domain_vs_rest` from the cells."""
+    cells = _centred(cells)
     w_g = _sum_by(cells.group, n_groups, cells.w)
     wy_g = _sum_by(cells.group, n_groups, cells.wy)
     w_rest = w_g.sum(axis=0) - w_g
@@ -535,19 +572,17 @@ def domain_vs_rest(design: Design, Y, groups, n_groups: int | None = None
             np.where(undefined | (se == 0), np.nan, p))
 
 
-def _centred(design: Design, y: np.ndarray, groups: np.ndarray) -> np.ndarray:
-    """y minus its weighted mean over the rows in a group.
+def _centred(cells: _Cells) -> _Cells:
+    """The cells of y minus its weighted mean over the rows in a group: the sum of
+    w (y - c) over a cell's valid rows is wy - c w.
 
     Differences of means and their linearised variance do not change under a shift of y; the
     shift keeps the sums in _difference_variance small, so they lose no precision to
     cancellation for variables with a large mean.
     """
-    inside = groups >= 0
-    valid = ~np.isnan(y) & inside[:, None]
-    w = np.where(valid, design.weights[:, None], 0.0)
-    with np.errstate(invalid="ignore"):
-        centre = (w * np.where(valid, y, 0.0)).sum(axis=0) / w.sum(axis=0)
-    return y - np.nan_to_num(centre)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        centre = cells.wy.sum(axis=0) / cells.w.sum(axis=0)
+    return replace(cells, wy=cells.wy - np.nan_to_num(centre) * cells.w)
 
 
 def _difference_variance(design, cells, n_groups, mean_g, mean_rest, w_g, w_rest):

@@ -184,15 +184,16 @@ def _estimate(resolved: ResolvedDesign, data: waves.WaveData, names: list[str],
         if not chosen:
             continue
         Y = np.column_stack([c[3] for c in chosen])
-        fn = estimates.totals if statistic == "totaal" else estimates.means
-        est = fn(design, Y, groups, len(labels))
+        if breakdown != "totaal" and len(labels) > 1 and statistic != "totaal":
+            est, p_rest = estimates.means_against_rest(design, Y, groups, len(labels))
+        else:
+            fn = estimates.totals if statistic == "totaal" else estimates.means
+            est = fn(design, Y, groups, len(labels))
+            p_rest = np.full_like(est.estimate, np.nan)
         if statistic == "aandeel":
             low, high = estimates.proportion_ci(est.estimate, est.se, est.n, est.neff, design.df)
         else:
             low, high = estimates.mean_ci(est.estimate, est.se, design.df)
-        p_rest = np.full_like(est.estimate, np.nan)
-        if breakdown != "totaal" and len(labels) > 1 and statistic != "totaal":
-            p_rest = estimates.domain_vs_rest(design, Y, groups, len(labels))[2]
         in_group = np.bincount(groups[groups >= 0], minlength=len(labels))
         for j, (var, _, category, _) in enumerate(chosen):
             frames.append(pd.DataFrame({
