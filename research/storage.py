@@ -200,6 +200,15 @@ class Store:
         """Run a read query and return its rows as dicts."""
         return self._retry(lambda: [dict(r) for r in self.db.query(sql, params)])
 
+    def table(self, sql: str, params: Iterable | dict = ()) -> tuple[list[str], list[tuple]]:
+        """Run a read query and return its column names and its rows as tuples: for reads of
+        many rows (a dict per row costs more than the query)."""
+        def read() -> tuple[list[str], list[tuple]]:
+            cursor = self.db.execute(sql, params)
+            return [d[0] for d in cursor.description], cursor.fetchall()
+
+        return self._retry(read)
+
     def one(self, sql: str, params: Iterable | dict = ()) -> dict | None:
         """The first row of a read query, or None."""
         found = self.rows(sql, params)

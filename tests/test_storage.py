@@ -56,6 +56,13 @@ def test_store_connection_enforces_foreign_keys(store):
     assert count(store, "events") == before
 
 
+def test_table_reads_headings_and_row_tuples(store):
+    store.write(TESTER, lambda tx: tx.insert("programmes", programme("p1", "Eerste")))
+    store.write(TESTER, lambda tx: tx.insert("programmes", programme("p2", "Tweede")))
+    assert store.table("SELECT id, name FROM programmes WHERE id IN (?, ?) ORDER BY id",
+                       ["p1", "p2"]) == (["id", "name"], [("p1", "Eerste"), ("p2", "Tweede")])
+
+
 # -- audited writes ---------------------------------------------------------------------------
 
 def test_insert_appends_create_event(store):

@@ -85,6 +85,27 @@ def _sum_by(codes: np.ndarray, n_codes: int, values: np.ndarray) -> np.ndarray:
     return np.asarray(_indicator(codes, n_codes) @ values)
 
 
+def _group_sum(design: "Design", cells: "_Cells", n_groups: int,
+               values: np.ndarray) -> np.ndarray:
+    """Sums of the rows of `values` (one per cell) per group, (G, k): through the (stratum,
+    group) sums, which are runs when the cells are in that order (see _row_cells)."""
+    key = cells.stratum * n_groups + cells.group
+    if len(key) > 1 and (key[1:] >= key[:-1]).all():
+        by_key = _sum_by(key, design.n_strata * n_groups, values)
+        return by_key.reshape((design.n_strata, n_groups) + values.shape[1:]).sum(axis=0)
+    return _sum_by(cells.group, n_groups, values)
+
+
+def _psu_sum(design: "Design", cells: "_Cells", values: np.ndarray) -> np.ndarray:
+    """Sums of the rows of `values` (one per cell) per PSU, (P, k)."""
+    if design.n_psu == design.n:
+        # Every cell is a row and so a PSU of its own: nothing to add up.
+        out = np.zeros((design.n_psu,) + values.shape[1:])
+        out[cells.psu] = values
+        return out
+    return _sum_by(cells.psu, design.n_psu, values)
+
+
 @dataclass(frozen=True, eq=False)
 class Design:
     """A sample design: weights, optional strata, PSUs (clusters) and finite population
@@ -279,7 +300,7 @@ def _cells(design: Design, y: np.ndarray, groups: np.ndarray, n_groups: int) -> 
     """Sum the rows in a group into their (PSU, group) cells, for all columns at once."""
     rows = np.flatnonzero(groups >= 0)
     if design.n_psu == design.n:
-        return _row_cells(design, y, groups, rows)
+        return _row_cells(design, y, groups, rows, n_groups)
     key = design._psu[rows] * n_groups + groups[rows]
     cell_key, cell_of_row = np.unique(key, return_inverse=True)
     y = y[rows]
@@ -294,11 +315,16 @@ def _cells(design: Design, y: np.ndarray, groups: np.ndarray, n_groups: int) -> 
                   w2=indicator @ (wv * w), count=indicator @ valid.astype(np.float64))
 
 
-def _row_cells(design: Design, y: np.ndarray, groups: np.ndarray, rows: np.ndarray) -> _Cells:
+def _row_cells(design: Design, y: np.ndarray, groups: np.ndarray, rows: np.ndarray,
+               n_groups: int) -> _Cells:
     """The cells when every PSU is one row (no clusters): each row in a group is its own
     cell, so there is nothing to sum (summing through the indicator matrix took most of the
-    time of a results table)."""
-    if len(rows) < design.n:
+    time of a results table). The cells are put in (stratum, group) order, so that the sums
+    per stratum and group are runs."""
+    key = design._stratum[rows] * n_groups + groups[rows]
+    if not (key[1:] >= key[:-1]).all():
+        rows = rows[np.argsort(key, kind="stable")]
+    if len(rows) < design.n or not (rows[1:] > rows[:-1]).all():
         y = y[rows]
     valid = ~np.isnan(y)
     w = design.weights[rows, None]
@@ -332,7 +358,7 @@ def _domain_df(design: Design, cells: _Cells, n_groups: int) -> np.ndarray:
     """Per (group, column): PSUs minus strata among the PSUs with valid rows (R's degf of
     the subset)."""
     has_rows = (cells.count > 0).astype(np.float64)
-    psus = _sum_by(cells.group, n_groups, has_rows)
+    psus = _group_sum(design, cells, n_groups, has_rows)
     key = cells.stratum * n_groups + cells.group
     strata = (_sum_by(key, design.n_strata * n_groups, has_rows) > 0)
     strata = strata.reshape(design.n_strata, n_groups, has_rows.shape[1]).sum(axis=0)
@@ -348,10 +374,10 @@ def _estimate(design: Design, Y, groups, n_groups, ratio: bool) -> Estimates:
 
 def _from_cells(design: Design, cells: _Cells, n_groups: int, ratio: bool) -> Estimates:
     """`_estimate` from the cells."""
-    wsum = _sum_by(cells.group, n_groups, cells.w)
-    wysum = _sum_by(cells.group, n_groups, cells.wy)
-    n = _sum_by(cells.group, n_groups, cells.count)
-    w2sum = _sum_by(cells.group, n_groups, cells.w2)
+    wsum = _group_sum(design, cells, n_groups, cells.w)
+    wysum = _group_sum(design, cells, n_groups, cells.wy)
+    n = _group_sum(design, cells, n_groups, cells.count)
+    w2sum = _group_sum(design, cells, n_groups, cells.w2)
     empty = n == 0
     with np.errstate(divide="ignore", invalid="ignore"):
         if ratio:
@@ -557,8 +583,8 @@ def _vs_rest(design: Design, cells: _Cells, n_groups: int
              ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """`domain_vs_rest` from the cells."""
     cells = _centred(cells)
-    w_g = _sum_by(cells.group, n_groups, cells.w)
-    wy_g = _sum_by(cells.group, n_groups, cells.wy)
+    w_g = _group_sum(design, cells, n_groups, cells.w)
+    wy_g = _group_sum(design, cells, n_groups, cells.wy)
     w_rest = w_g.sum(axis=0) - w_g
     wy_rest = wy_g.sum(axis=0) - wy_g
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -602,8 +628,8 @@ def _difference_variance(design, cells, n_groups, mean_g, mean_rest, w_g, w_rest
     var_a = _cell_variance(design, cells, a, n_groups)
 
     # PSU totals over all groups, centred within their stratum.
-    t_dev = _stratum_centred(design, _sum_by(cells.psu, design.n_psu, cells.wy))
-    u_dev = _stratum_centred(design, _sum_by(cells.psu, design.n_psu, cells.w))
+    t_dev = _stratum_centred(design, _psu_sum(design, cells, cells.wy))
+    u_dev = _stratum_centred(design, _psu_sum(design, cells, cells.w))
     scale = design._scale[design._psu_stratum][:, None]
     vtt = (scale * t_dev * t_dev).sum(axis=0)
     vtu = (scale * t_dev * u_dev).sum(axis=0)
@@ -611,7 +637,7 @@ def _difference_variance(design, cells, n_groups, mean_g, mean_rest, w_g, w_rest
     var_b = (vtt - 2.0 * mean_rest * vtu + mean_rest ** 2 * vuu) / w_rest ** 2
 
     b_dev = (t_dev[cells.psu] - mean_rest[g] * u_dev[cells.psu]) / w_rest[g]
-    cov = _sum_by(g, n_groups, design._scale[cells.stratum][:, None] * a * b_dev)
+    cov = _group_sum(design, cells, n_groups, design._scale[cells.stratum][:, None] * a * b_dev)
     return var_a - 2.0 * cov + var_b
 
 

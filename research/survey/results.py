@@ -12,8 +12,10 @@ Proportions are stored as fractions (0..1), means and totals in the variable's u
 from __future__ import annotations
 
 import json
+import os
 import time
-from dataclasses import dataclass
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, fields
 
 import numpy as np
 import pandas as pd
@@ -172,10 +174,12 @@ def _indicator_columns(data: waves.WaveData, names: list[str]) -> list[tuple]:
 
 
 def _estimate(resolved: ResolvedDesign, data: waves.WaveData, names: list[str],
-              breakdown: str) -> pd.DataFrame:
-    """The long table (COLUMNS) of the given variables for one breakdown."""
+              breakdown: str, columns: list[tuple] | None = None) -> pd.DataFrame:
+    """The long table (COLUMNS) of the given variables for one breakdown (`columns`: their
+    `_indicator_columns`, when already made)."""
     groups, labels = _groups(data, breakdown)
-    columns = _indicator_columns(data, names)
+    if columns is None:
+        columns = _indicator_columns(data, names)
     if not columns:
         return pd.DataFrame(columns=COLUMNS)
     design, frames = resolved.design, []
@@ -183,27 +187,60 @@ def _estimate(resolved: ResolvedDesign, data: waves.WaveData, names: list[str],
         chosen = [c for c in columns if c[1] == statistic]
         if not chosen:
             continue
-        Y = np.column_stack([c[3] for c in chosen])
-        if breakdown != "totaal" and len(labels) > 1 and statistic != "totaal":
-            est, p_rest = estimates.means_against_rest(design, Y, groups, len(labels))
-        else:
-            fn = estimates.totals if statistic == "totaal" else estimates.means
-            est = fn(design, Y, groups, len(labels))
-            p_rest = np.full_like(est.estimate, np.nan)
+        against_rest = breakdown != "totaal" and len(labels) > 1 and statistic != "totaal"
+        est, p_rest = _in_chunks(design, [c[3] for c in chosen], groups, len(labels),
+                                 statistic, against_rest)
         if statistic == "aandeel":
             low, high = estimates.proportion_ci(est.estimate, est.se, est.n, est.neff, design.df)
         else:
             low, high = estimates.mean_ci(est.estimate, est.se, design.df)
         in_group = np.bincount(groups[groups >= 0], minlength=len(labels))
-        for j, (var, _, category, _) in enumerate(chosen):
-            frames.append(pd.DataFrame({
-                "breakdown": breakdown, "grp": labels, "statistic": statistic,
-                "variable_id": var["id"], "category": category,
-                "estimate": est.estimate[:, j], "se": est.se[:, j], "ci_low": low[:, j],
-                "ci_high": high[:, j], "n": est.n[:, j].astype(int), "neff": est.neff[:, j],
-                "missing_n": in_group - est.n[:, j].astype(int), "p_rest": p_rest[:, j],
-                "ci_method": _ci_method(statistic, est.estimate[:, j], est.se[:, j])}))
+        # One frame per statistic, the groups of each column together (column-major ravel).
+        count = est.n.astype(int)
+        frames.append(pd.DataFrame({
+            "breakdown": breakdown, "grp": np.tile(np.asarray(labels, dtype=object),
+                                                   len(chosen)),
+            "statistic": statistic,
+            "variable_id": np.repeat([c[0]["id"] for c in chosen], len(labels)),
+            "category": np.repeat(np.array([c[2] for c in chosen], dtype=object),
+                                  len(labels)),
+            "estimate": est.estimate.ravel("F"), "se": est.se.ravel("F"),
+            "ci_low": low.ravel("F"), "ci_high": high.ravel("F"), "n": count.ravel("F"),
+            "neff": est.neff.ravel("F"), "missing_n": (in_group[:, None] - count).ravel("F"),
+            "p_rest": p_rest.ravel("F"),
+            "ci_method": _ci_method(statistic, est.estimate.ravel("F"), est.se.ravel("F"))}))
     return pd.concat(frames, ignore_index=True)[COLUMNS]
+
+
+# Columns per pass of the estimator, and threads running passes side by side: a pass over
+# 100,000 rows x 16 columns stays in the processor's cache where one over all columns does
+# not, and numpy releases the interpreter lock, so the passes use every core (together about
+# three times quicker for a results table of 150 columns).
+CHUNK = 16
+WORKERS = min(4, os.cpu_count() or 1)
+
+
+def _in_chunks(design: estimates.Design, values: list[np.ndarray], groups: np.ndarray,
+               n_groups: int, statistic: str, against_rest: bool
+               ) -> tuple[estimates.Estimates, np.ndarray]:
+    """Estimates of the columns `values` per group (means, or totals for "totaal") and the
+    p-value of each group against the rest (NaN unless `against_rest`), in chunks of
+    columns."""
+    def one(part: list[np.ndarray]) -> tuple[estimates.Estimates, np.ndarray]:
+        Y = np.column_stack(part)
+        if against_rest:
+            return estimates.means_against_rest(design, Y, groups, n_groups)
+        fn = estimates.totals if statistic == "totaal" else estimates.means
+        est = fn(design, Y, groups, n_groups)
+        return est, np.full_like(est.estimate, np.nan)
+
+    parts = [values[i:i + CHUNK] for i in range(0, len(values), CHUNK)]
+    with ThreadPoolExecutor(min(WORKERS, len(parts))) as pool:
+        done = list(pool.map(one, parts))
+    joined = estimates.Estimates(**{f.name: np.concatenate([getattr(e, f.name) for e, _ in done],
+                                                           axis=1)
+                                    for f in fields(estimates.Estimates)})
+    return joined, np.concatenate([p for _, p in done], axis=1)
 
 
 def _ci_method(statistic: str, p: np.ndarray, se: np.ndarray) -> list:
@@ -228,7 +265,8 @@ def compute(store: Store, user: User, wave_id: int) -> int:
     data = waves.wave_data(store, user, wave_id)
     resolved = resolve_design(store, user, wave_id, data)
     names = [name for name, var in data.variables.items() if var["type"] != "open"]
-    table = pd.concat([_estimate(resolved, data, names, b) for b in breakdowns(data)],
+    columns = _indicator_columns(data, names)
+    table = pd.concat([_estimate(resolved, data, names, b, columns) for b in breakdowns(data)],
                       ignore_index=True) if names else pd.DataFrame(columns=COLUMNS)
     table.insert(0, "wave_id", wave_id)
     rows = [{k: (None if isinstance(v, float) and np.isnan(v) else v) for k, v in r.items()}

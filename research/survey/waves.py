@@ -391,13 +391,14 @@ def wave_data(store: Store, user: User, wave_id: int, names: list[str] | None = 
     wave = store.one("SELECT monitor_id FROM waves WHERE id = ?", [wave_id])
     if wave is None:
         raise MonitorError("Deze meting bestaat niet.")
-    table = pd.DataFrame(store.rows(
+    headings, rows = store.table(
         "SELECT r.id AS _id, r.weight AS _weight, r.calibrated_weight AS _calibrated,"
         " r.stratum AS _stratum, r.psu AS _psu, r.fpc AS _fpc, r.completed_on AS _completed,"
         " r.respondent AS _respondent, u.id AS _unit, u.code AS _unit_code,"
         " u.name AS _unit_name, u.region, u.size_class, u.province"
         " FROM responses r LEFT JOIN frame_units u ON u.id = r.unit_id"
-        " WHERE r.wave_id = ? ORDER BY r.id", [wave_id]))
+        " WHERE r.wave_id = ? ORDER BY r.id", [wave_id])
+    table = pd.DataFrame.from_records(rows, columns=headings)
     params = [wave_id]
     where = ""
     if names is not None:
