@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import json
 
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from research import nlp, taxonomies
 
@@ -72,3 +75,28 @@ def test_word_forms_cover_regular_dutch_inflection():
     assert word_forms("zitten") == {"zitten", "zit", "zitte", "gezit"}
     assert word_forms("maand") == {"maand", "maanden", "maands", "maand's"}
     assert word_forms("op") == {"op"}
+
+
+SENTENCE_TEXTS = ["Ik woon hier. Al twintig jaar!", "Wat? Nee... Ja.", "Zo (echt). 'Ja.' Dan.",
+                  "geen punt", "", "Eind.\n\nNieuw begin ?! En nog iets", "1.5 km. Verder.",
+                  "Hij zei: \"klaar.\" Toen ging hij.", "…en toen? Niets。 Klaar"]
+
+
+@pytest.mark.parametrize("text", SENTENCE_TEXTS)
+def test_sentence_starts_follow_the_sentencizer(text):
+    doc = nlp.pipeline()(text)
+    expected = [sent.start for sent in doc.sents]
+    tokens = list(nlp.tokenise([text]))[0]
+    assert nlp.sentence_starts([t.text for t in tokens], [t.is_punct for t in tokens]) == \
+        expected
+
+
+@settings(max_examples=200, deadline=None, derandomize=True, database=None)
+@given(st.lists(st.sampled_from(["Ja", "nee", ".", "!", "?", "...", " ", "\n", "(", ")", "'",
+                                 "zo", "5.0", "…", ",", "。"]), max_size=25))
+def test_sentence_starts_follow_the_sentencizer_for_any_text(parts):
+    text = " ".join(parts)
+    doc = nlp.pipeline()(text)
+    tokens = list(nlp.tokenise([text]))[0]
+    assert nlp.sentence_starts([t.text for t in tokens], [t.is_punct for t in tokens]) == \
+        [sent.start for sent in doc.sents]
