@@ -351,49 +351,27 @@ def _raw_units(conn, project_id: int) -> None:
     _raw_codings(conn, project_id)
 
 
-def _agreement_selection(ctx: Context, data: QualData) -> tuple[list[int] | None,
-                                                                   list[int] | None]:
-    """The documents and codes of the agreement check: all of them (the page's default),
-    or at a capped scale the first documents and the most used codes."""
-    scale = ctx.scale
-    documents = None if scale.agreement_documents is None else \
-        ([data.focus_id] + data.document_ids)[:scale.agreement_documents]
-    codes = None if scale.agreement_codes is None else [r["code_id"] for r in ctx.store.rows(
-        "SELECT code_id, count(*) AS n FROM codings GROUP BY code_id ORDER BY n DESC LIMIT ?",
-        [scale.agreement_codes])]
-    return documents, codes
-
-
 def agreement(ctx: Context, data: QualData) -> list[Record]:
     """Agreement of the three coders over every document, with the page's defaults (unit
     sentence, all codes, 1,000 bootstrap resamples)."""
     coder_ids = [c.id for c in data.coders]
-    documents, codes = _agreement_selection(ctx, data)
     timing = ctx.timed(lambda: intercoder.compare(ctx.store, data.lead, data.project_id,
-                                                  coder_ids=coder_ids, unit="zin",
-                                                  document_ids=documents, code_ids=codes))
+                                                  coder_ids=coder_ids, unit="zin"))
     conn = ctx.raw()
     try:
         base = ctx.timed(lambda: _raw_units(conn, data.project_id), warmup=1)
     finally:
         conn.close()
-    n_documents = len(documents or data.document_ids) + (0 if documents else 1)
-    n_codes = len(codes or data.code_ids)
     units = ctx.store.value(
         "SELECT count(*) FROM qual_sentences s JOIN documents d ON d.id = s.document_id"
-        " WHERE d.project_id = ?" + ("" if documents is None else
-                                     f" AND d.id IN ({', '.join('?' * len(documents))})"),
-        [data.project_id, *(documents or [])])
-    capped = "" if documents is None else (
-        f" (begrensd: {n_documents} van de {len(data.document_ids) + 1:,} documenten en de "
-        f"{n_codes} meest gebruikte van de {len(data.code_ids):,} codes, want het geheugen "
-        "groeit met eenheden x codes)")
+        " WHERE d.project_id = ?", [data.project_id])
+    n_codes = len(data.code_ids)
     return [record("qual.agreement", ctx.scale.name, timing, base, TARGETS["qual.agreement"],
                    size=units * n_codes, size_unit="eenheden x codes",
                    baseline="zinnen en coderingen lezen met rauwe SELECTs",
-                   note=f"3 codeurs, {n_documents:,} documenten ({units:,} zinnen), eenheid zin, "
-                        f"{'alle ' if codes is None else ''}{n_codes:,} codes, 1.000 "
-                        f"bootstraptrekkingen{capped}")]
+                   note=f"3 codeurs, {len(data.document_ids) + 1:,} documenten ({units:,} "
+                        f"zinnen), eenheid zin, alle {n_codes:,} codes, 1.000 "
+                        "bootstraptrekkingen")]
 
 
 def _network(ctx: Context, data: QualData) -> None:

@@ -26,8 +26,6 @@ class Scale:
     runs: int                   # timed runs per measurement (median and spread)
     min_runs: int = 3           # ... of which at least these, even when a run is slow
     budget: float = 20.0        # seconds of timed runs after which a measurement stops
-    agreement_documents: int | None = None   # caps on the agreement check (None: all)
-    agreement_codes: int | None = None
 
 
 SCALES = {
@@ -40,17 +38,14 @@ SCALES = {
                min_runs=2, budget=45.0),
     # Caps of L, each because of a limit of this machine or of the app:
     # - the .sav has 150,000 rows: 1,000,000 x 300 numbers would be a 2.4 GB file, over the
-    #   upload limit of research.survey.readers.MAX_BYTES (500 MB), and loading one takes
-    #   about 93 kB of memory per row (9.3 GB at M), so 200,000 rows would need ~19 GB of 24;
-    # - the agreement check takes 300 documents and the 300 most used codes: its memory grows
-    #   with units x codes (8.7 GB at M), so all 1,001 documents x 1,500 codes (about 25 times
-    #   M) would not fit in 24 GB;
+    #   upload limit of research.survey.readers.MAX_BYTES (500 MB);
     # - slow operations get a single run when one run takes longer than their time budget.
+    # (The agreement check was capped at 300 documents and codes while it built a matrix per
+    # code over all units, 8.7 GB at M; it now works on unit patterns and takes them all.)
     "L": Scale("L", transcripts=1_000, words_per_transcript=10_000, codes=1_500,
                codings=500_000, focus_words=125_000, focus_codings=5_000,
                respondents=1_000_000, indicators=50, areas=25, sav_rows=150_000,
-               sav_columns=300, questions=100_000, runs=3, min_runs=1, budget=300.0,
-               agreement_documents=300, agreement_codes=300),
+               sav_columns=300, questions=100_000, runs=3, min_runs=1, budget=300.0),
 }
 ORDER = ["S", "M", "L"]
 
