@@ -29,8 +29,13 @@ def positions(net: dict) -> dict[int, tuple[float, float]]:
     graph.add_edges_from((e["source_id"], e["target_id"]) for e in net["edges"])
     if not graph.nodes:
         return {}
+    n = len(graph.nodes)
+    # Each iteration of the spring layout costs n^2; above 300 codes the iterations shrink as
+    # 300/n (networkx's default is 50), so the layout time grows with n, not n^2 (coarser,
+    # but a network of a thousand codes is an overview anyway; measured by the benchmark).
+    iterations = max(10, round(50 * min(1.0, 300 / n)))
     return {k: (float(x), float(y)) for k, (x, y) in
-            nx.spring_layout(graph, seed=7, k=1.5 / max(1, len(graph.nodes)) ** 0.5).items()}
+            nx.spring_layout(graph, seed=7, k=1.5 / n ** 0.5, iterations=iterations).items()}
 
 
 def _size(node: dict) -> float:
