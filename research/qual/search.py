@@ -60,12 +60,16 @@ def _doc_rows(text: str, offset: int, doc) -> list[tuple[int, int, str, str]]:
 
 def write_index(tx: Tx, document_id: int, rows: list[tuple[int, int, str, str]]) -> None:
     """Write a document's sentence rows and their FTS entries (a derived index: not logged)."""
-    db = tx.db
-    for start, end, words, lemmas in rows:
-        cursor = db.execute("INSERT INTO qual_sentences (document_id, start_pos, end_pos)"
-                            " VALUES (?, ?, ?)", [document_id, start, end])
-        db.execute("INSERT INTO qual_fts (rowid, words, lemmas) VALUES (?, ?, ?)",
-                   [cursor.lastrowid, words, lemmas])
+    conn = tx.db.conn
+    # Ids given here (the write lock is held), so both tables go in by executemany: a statement
+    # per sentence cost a fifth of an import.
+    first = conn.execute("SELECT coalesce(max(id), 0) + 1 FROM qual_sentences").fetchone()[0]
+    conn.executemany("INSERT INTO qual_sentences (id, document_id, start_pos, end_pos)"
+                     " VALUES (?, ?, ?, ?)",
+                     [(first + i, document_id, start, end)
+                      for i, (start, end, _, _) in enumerate(rows)])
+    conn.executemany("INSERT INTO qual_fts (rowid, words, lemmas) VALUES (?, ?, ?)",
+                     [(first + i, words, lemmas) for i, (_, _, words, lemmas) in enumerate(rows)])
 
 
 @dataclass(frozen=True)
