@@ -196,18 +196,6 @@ class Design:
         return cls(weights, labels(strata), labels(psu),
                    None if fpc is None else _numeric_column(df, fpc, "fpc"))
 
-    def take(self, order: np.ndarray) -> "Design":
-        """The same design with its rows in the given order."""
-        def part(values):
-            return None if values is None else np.asarray(values)[order]
-
-        return Design(self.weights[order], part(self.strata), part(self.psu), part(self.fpc))
-
-    def cell_order(self, groups: np.ndarray, n_groups: int) -> np.ndarray:
-        """The row order that puts the rows in (stratum, group) order: estimates over a design
-        and data taken in this order skip their own sort (see `_row_cells`)."""
-        return np.argsort(self._stratum * n_groups + np.asarray(groups), kind="stable")
-
     @property
     def n(self) -> int:
         """Number of rows."""

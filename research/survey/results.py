@@ -212,11 +212,13 @@ def _estimate(resolved: ResolvedDesign, data: waves.WaveData, names: list[str],
     return pd.concat(frames, ignore_index=True)[COLUMNS]
 
 
-# Numbers per pass of the estimator (rows x columns), and threads running passes side by
-# side: a pass over 100,000 rows x 16 columns stays in the processor's cache where one over all
-# columns does not, and numpy releases the interpreter lock, so the passes use every core
-# (together about three times quicker for a results table of 150 columns).
-CHUNK_NUMBERS = 1_600_000
+# Columns per pass of the estimator, and threads running passes side by side: a pass over
+# 100,000 rows x 16 columns stays in the processor's cache where one over all columns does
+# not, and numpy releases the interpreter lock, so the passes use every core (together about
+# three times quicker for a results table of 150 columns). Fewer columns per pass do not help
+# with more rows: each pass has costs per row, whatever its width (1,000,000 rows in passes of
+# 2 columns took twice as long as in passes of 16).
+CHUNK = 16
 WORKERS = min(4, os.cpu_count() or 1)
 
 
@@ -226,20 +228,15 @@ def _in_chunks(design: estimates.Design, values: list[np.ndarray], groups: np.nd
     """Estimates of the columns `values` per group (means, or totals for "totaal") and the
     p-value of each group against the rest (NaN unless `against_rest`), in chunks of
     columns."""
-    # Rows in (stratum, group) order once, not a sort in every pass.
-    order = design.cell_order(groups, n_groups)
-    design, groups = design.take(order), groups[order]
-
     def one(part: list[np.ndarray]) -> tuple[estimates.Estimates, np.ndarray]:
-        Y = np.column_stack(part)[order]
+        Y = np.column_stack(part)
         if against_rest:
             return estimates.means_against_rest(design, Y, groups, n_groups)
         fn = estimates.totals if statistic == "totaal" else estimates.means
         est = fn(design, Y, groups, n_groups)
         return est, np.full_like(est.estimate, np.nan)
 
-    chunk = max(2, min(16, CHUNK_NUMBERS // max(len(groups), 1)))
-    parts = [values[i:i + chunk] for i in range(0, len(values), chunk)]
+    parts = [values[i:i + CHUNK] for i in range(0, len(values), CHUNK)]
     with ThreadPoolExecutor(min(WORKERS, len(parts))) as pool:
         done = list(pool.map(one, parts))
     joined = estimates.Estimates(**{f.name: np.concatenate([getattr(e, f.name) for e, _ in done],
