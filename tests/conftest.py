@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import shutil
 import sqlite3
+import sys
 import time
 from pathlib import Path
 
@@ -184,6 +185,16 @@ def page(browser):
         yield context.new_page()
     finally:
         context.close()
+
+
+@pytest.fixture(autouse=True)
+def main_module_kept():
+    """AppTest leaves sys.modules["__main__"] pointing at the page it ran; a process started
+    later with "spawn" would then run that page (or fail on a deleted script) as its main
+    module. Put the real one back after every test."""
+    main = sys.modules["__main__"]
+    yield
+    sys.modules["__main__"] = main
 
 
 @pytest.fixture(autouse=True)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import importlib
 import logging
 import os
+import sys
 import time
 from contextlib import contextmanager
 from pathlib import Path
@@ -90,7 +91,13 @@ def time_page(script: Path, user_id: int | None, runs: int, *, state: dict | Non
         holder[:] = [prepared(script, user_id, state, query)]
 
     def run() -> None:
-        checked(holder[0].run())
+        main = sys.modules["__main__"]
+        try:
+            checked(holder[0].run())
+        finally:
+            # AppTest leaves the page as the __main__ module; a process started later with
+            # "spawn" would run it (or fail on the deleted baseline script) as its main.
+            sys.modules["__main__"] = main
         _remember_components(holder[0])
 
     return timed(run, runs, setup=setup, warmup=1, min_runs=min_runs, budget=budget)

@@ -172,9 +172,9 @@ def results_page(ctx: Context, data: SurveyData) -> list[Record]:
     return [record("survey.results_page", ctx.scale.name, timing, blank,
                    TARGETS["survey.results_page"], size=ctx.scale.respondents,
                    size_unit="respondenten", baseline="AppTest van een lege pagina",
-                   note=f"Resultaten: een stelling naar {ctx.scale.areas} gebieden, met "
-                        "ontwikkeling, stellingenblok, benchmark en downloads (alle tabbladen "
-                        "draaien op de server)")]
+                   note=f"Resultaten: een stelling naar {ctx.scale.areas} gebieden, "
+                        "tabblad Tabel met kruistabel, grafiek en downloadknoppen (de andere "
+                        "tabbladen draaien pas als ze geopend worden)")]
 
 
 def sav_load(ctx: Context, data: SurveyData) -> list[Record]:
