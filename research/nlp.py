@@ -156,6 +156,5 @@ def word_forms(word: str) -> set[str]:
 def lemma_family(word: str) -> set[str]:
     """Everything the lemma column may hold for `word`: the lookup lemma of each of its forms,
     and the forms themselves (for words the table does not know)."""
-    table = pipeline().get_pipe("lemmatizer").lookups.get_table("lemma_lookup")
     forms = word_forms(word)
-    return forms | {str(table.get(form, form)).lower() for form in forms}
+    return forms | {lemma(form) for form in forms}

@@ -209,3 +209,14 @@ def test_only_writers_compute(store, users, monitor):
         results.compute(store, users["lezer"], i["2025"])
     with pytest.raises(PermissionDenied):
         calibration.calibrate(store, users["coordinator"], i["2025"], ["region"])
+
+
+def test_a_wave_loaded_without_computing_has_no_results_until_computed(store, users, monitor):
+    from research.survey import intake
+
+    anna = users["analist"]
+    csv = b"eenheid;cijfer\nG1;7\nG2;8\nG3;6\nG7;9\n"
+    wave_id, rows = intake.load(store, anna, monitor, "2027", 2027,
+                                intake.read(csv, "meting.csv"), compute=False)
+    assert (rows, results.run(store, anna, wave_id)) == (0, None)
+    assert results.compute(store, anna, wave_id) == 5    # the mean for 1 + 2 + 2 groups

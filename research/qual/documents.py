@@ -228,8 +228,12 @@ def offset_mapper(old: str, new: str):
     Text inserted exactly at a coding's edge stays outside it (a start maps after the
     insertion, an end before it); an edge inside replaced text moves to the edge of the
     replacement, so the coding keeps covering what replaced its words."""
-    return _mapper(difflib.SequenceMatcher(None, old, new, autojunk=False).get_opcodes(),
-                   len(new))
+    return _mapper(_diff(old, new), len(new))
+
+
+def _diff(old: str, new: str) -> list:
+    """The opcodes of the character diff from `old` to `new`."""
+    return difflib.SequenceMatcher(None, old, new, autojunk=False).get_opcodes()
 
 
 def coding_mapper(old: str, new: str):
@@ -239,8 +243,12 @@ def coding_mapper(old: str, new: str):
     because the same characters repeat ("ja ja" -> "ja": the first or the second "ja"): the
     diff puts it in one place, which may be the coded copy; it is then moved, within the
     repeat, to where it leaves the coding whole, so an edit beside a coding never removes it."""
-    blocks = difflib.SequenceMatcher(None, old, new, autojunk=False).get_opcodes()
-    mapped = _mapper(blocks, len(new))
+    return _coding_mapper(old, _diff(old, new), len(new))
+
+
+def _coding_mapper(old: str, blocks: list, new_length: int):
+    """`coding_mapper` over the opcodes of a diff."""
+    mapped = _mapper(blocks, new_length)
 
     def span(start: int, end: int) -> tuple[int, int]:
         for i, (tag, a0, a1, b0, _) in enumerate(blocks):
@@ -257,10 +265,10 @@ def coding_mapper(old: str, new: str):
             high = a0
             while high + size < ceiling and old[high] == old[high + size]:
                 high += 1
-            if low <= start - size and start - size <= high:
+            if start - size >= low:
                 # Deleted just before the coding: the coding keeps its characters.
                 return start + b0 - a1, (end + b0 - a1 if end <= ceiling else mapped(end, "end"))
-            if low <= end <= high:
+            if end <= high:
                 # Deleted just after it.
                 return (start + b0 - a0 if start >= floor else mapped(start, "start")), \
                     end + b0 - a0
@@ -295,8 +303,9 @@ def edit_text(store: Store, user: User, document_id: int, new_text: str) -> dict
     require_write(store, user, row["project_id"])
     new_text = normalise_newlines(new_text)
     _check_text(row["name"], new_text)
-    mapped = offset_mapper(row["text"], new_text)
-    moved_coding = coding_mapper(row["text"], new_text)
+    blocks = _diff(row["text"], new_text)   # once: a diff of a long text is the costly part
+    mapped = _mapper(blocks, len(new_text))
+    moved_coding = _coding_mapper(row["text"], blocks, len(new_text))
     codings = store.rows("SELECT id, start_pos, end_pos FROM codings WHERE document_id = ?",
                          [document_id])
     old_turns = store.rows("SELECT t.start_pos, t.end_pos, t.time_s, c.name FROM turns t"
