@@ -10,10 +10,13 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
+import numpy as np
 import spacy
 import yaml
+from spacy.attrs import IS_PUNCT, ORTH
 from spacy.language import Language
 from spacy.pipeline import Sentencizer
+from spacy.strings import hash_string
 
 from research.config import CODEBOOKS_DIR
 
@@ -58,23 +61,44 @@ def tokenise(texts):
 
 
 SENTENCE_ENDS = frozenset(Sentencizer.default_punct_chars)
+_END_HASHES = np.array(sorted(hash_string(c) for c in SENTENCE_ENDS), dtype=np.uint64)
 
 
-def sentence_starts(words: list[str], punct: list[bool]) -> list[int]:
+def sentence_starts(orth: np.ndarray, punct: np.ndarray,
+                    segment: np.ndarray | None = None) -> np.ndarray:
     """The indexes of the tokens that start a sentence, by the rule of the pipeline's
-    sentencizer (a token after sentence-ending punctuation that is no punctuation itself),
-    from the token texts and punctuation flags: the sentencizer makes a Python object of
-    every token, a quarter of an import's time."""
-    starts = [0] if words else []
-    seen_end = False
-    for i, (word, is_punct) in enumerate(zip(words, punct)):
-        ends = word in SENTENCE_ENDS
-        if seen_end and not is_punct and not ends:
-            starts.append(i)
-            seen_end = False
-        elif ends:
-            seen_end = True
-    return starts
+    sentencizer: the first token of a text, and the first token after sentence-ending
+    punctuation that is neither punctuation nor a sentence end itself. The tokens are given
+    as their ORTH and IS_PUNCT arrays; `segment` numbers the text each token belongs to, when
+    the tokens of several texts (the turns of a document) are given at once. Computed on
+    arrays because the sentencizer makes a Python object of every token (a quarter of an
+    import's time), and for all turns at once because numpy's cost per call is that of a
+    turn."""
+    if segment is None:
+        segment = np.zeros(len(orth), dtype=np.int64)
+    firsts = np.flatnonzero(np.diff(segment, prepend=-1) != 0)
+    ends = np.flatnonzero(np.isin(orth, _END_HASHES))
+    candidates = np.setdiff1d(np.flatnonzero(punct == 0), ends, assume_unique=True)
+    # Every sentence end points at the first candidate after it in its own text; ends with no
+    # candidate in between point at the same one.
+    following = np.searchsorted(candidates, ends, side="right")
+    found = following < len(candidates)
+    chosen = candidates[following[found]]
+    return np.union1d(firsts, chosen[segment[chosen] == segment[ends[found]]])
+
+
+_LEMMA_OF_ORTH: dict[int, str] = {}
+
+
+def lemmas_of(orths: np.ndarray, strings) -> list[str]:
+    """`lemma` of every token given by its ORTH hash, through a cache keyed on the hash: the
+    lookups then run in C (`map`) instead of a Python call per token. It holds one entry per
+    distinct word form, as spaCy's own string store does."""
+    cache = _LEMMA_OF_ORTH
+    keys = orths.tolist()
+    for orth in set(keys).difference(cache):
+        cache[orth] = lemma(strings[orth])
+    return list(map(cache.__getitem__, keys))
 
 
 def lemmas(text: str, *, content_only: bool = True) -> list[str]:

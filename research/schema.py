@@ -780,3 +780,12 @@ def _answers_to_columns(db: sqlite_utils.Database) -> None:
             db.execute("INSERT INTO wave_variables (wave_id, variable_id, source_name, label,"
                        " question, value_labels, missing_codes) VALUES (?, ?, ?, ?, ?, ?, ?)",
                        [wave_id, var_id, name, label, question, value_labels, missing])
+
+
+@migration("0009_document_position_index")
+def _document_position_index(db: sqlite_utils.Database) -> None:
+    _run(db, """
+-- `position` was added after `text`, so reading it walked every document's text: the next
+-- position of an import cost a read of the whole project.
+CREATE INDEX documents_position ON documents (project_id, position);
+""")

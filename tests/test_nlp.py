@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import json
 
+import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+
+from spacy.attrs import IS_PUNCT, ORTH
 
 from research import nlp, taxonomies
 
@@ -87,7 +90,7 @@ def test_sentence_starts_follow_the_sentencizer(text):
     doc = nlp.pipeline()(text)
     expected = [sent.start for sent in doc.sents]
     tokens = list(nlp.tokenise([text]))[0]
-    assert nlp.sentence_starts([t.text for t in tokens], [t.is_punct for t in tokens]) == \
+    assert nlp.sentence_starts(*tokens.to_array([ORTH, IS_PUNCT]).T).tolist() == \
         expected
 
 
@@ -98,5 +101,19 @@ def test_sentence_starts_follow_the_sentencizer_for_any_text(parts):
     text = " ".join(parts)
     doc = nlp.pipeline()(text)
     tokens = list(nlp.tokenise([text]))[0]
-    assert nlp.sentence_starts([t.text for t in tokens], [t.is_punct for t in tokens]) == \
+    assert nlp.sentence_starts(*tokens.to_array([ORTH, IS_PUNCT]).T).tolist() == \
         [sent.start for sent in doc.sents]
+
+
+def test_sentence_starts_of_several_texts_at_once_restart_in_every_text():
+    """Turns are tokenised apart and their arrays joined: a sentence end in one turn never
+    points into the next, and every turn starts a sentence."""
+    texts = ["Ik woon hier. Al", "(twintig) jaar!", "...", "Ja", "Wat? ... (Nee)."]
+    docs = list(nlp.tokenise(texts))
+    arrays = np.concatenate([doc.to_array([ORTH, IS_PUNCT]) for doc in docs])
+    segment = np.repeat(np.arange(len(docs)), [len(doc) for doc in docs])
+    offsets = np.cumsum([0] + [len(doc) for doc in docs])
+    expected = [int(offset) + sent.start for offset, text in zip(offsets, texts)
+                for sent in nlp.pipeline()(text).sents]
+    assert nlp.sentence_starts(*arrays.T, segment).tolist() == expected
+    assert expected == [0, 4, 5, 10, 11, 12, 16]
