@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import numpy as np
+
 from research.qual import charts
 
 NET = {"nodes": [
@@ -32,3 +34,30 @@ def test_png_images():
                   charts.saturation_png([{"new": 3, "cumulative": 3}, {"new": 1, "cumulative": 4}])):
         assert image[:8] == b"\x89PNG\r\n\x1a\n"
         assert len(image) > 5_000
+
+
+def _chain_net(n: int, alone: int) -> dict:
+    """n codes in chains of five (each code related to the next) and `alone` unrelated ones."""
+    nodes = [{"id": i, "name": f"c{i}", "stage": "open", "groundedness": 1, "density": 1,
+              "core": False} for i in range(n + alone)]
+    edges = [{"source_id": i, "target_id": i + 1, "source": "", "target": "", "type": "",
+              "directed": 1} for i in range(n - 1) if i % 5 != 4]
+    return {"nodes": nodes, "edges": edges}
+
+
+def test_layout_keeps_related_codes_close_and_unrelated_codes_on_the_ring():
+    where = charts.positions(_chain_net(200, 20))
+    points = np.array([where[i] for i in range(220)])
+    assert np.abs(points).max() == 1.0
+    radius = np.hypot(points[:, 0], points[:, 1])
+    assert radius[200:].min() > radius[:200].max()  # the ring lies around the related codes
+    assert np.allclose(radius[200:], radius[200])
+    related = np.hypot(*(points[1:200] - points[:199]).T)[[i for i in range(199) if i % 5 != 4]]
+    assert related.mean() < 0.2 * np.hypot(*(points[:200, None] - points[None, :200]).T).mean()
+    gaps = np.hypot(*(points[:200, None] - points[None, :200]).T)[np.triu_indices(200, 1)]
+    assert gaps.min() > 0.005  # no two codes on top of each other
+
+
+def test_layout_of_codes_without_relations_is_a_ring():
+    where = charts.positions(_chain_net(0, 4))
+    assert where == {0: (1.0, 0.0), 1: (0.0, 1.0), 2: (-1.0, 0.0), 3: (0.0, -1.0)}
