@@ -13,7 +13,6 @@ from pathlib import Path
 import numpy as np
 import spacy
 import yaml
-from spacy.attrs import IS_PUNCT, ORTH
 from spacy.language import Language
 from spacy.pipeline import Sentencizer
 from spacy.strings import hash_string
