@@ -117,3 +117,10 @@ def test_sentence_starts_of_several_texts_at_once_restart_in_every_text():
                 for sent in nlp.pipeline()(text).sents]
     assert nlp.sentence_starts(*arrays.T, segment).tolist() == expected
     assert expected == [0, 4, 5, 10, 11, 12, 16]
+
+
+def test_lemmas_of_token_hashes_are_the_lookup_lemmas():
+    doc = list(nlp.tokenise(["De kinderen woonden in Buurten, de kinderen!"]))[0]
+    assert nlp.lemmas_of(doc.to_array(ORTH), doc.vocab.strings) == \
+        [nlp.lemma(t.text) for t in doc] == \
+        ["de", "kind", "wonen", "in", "buurt", ",", "de", "kind", "!"]
