@@ -39,7 +39,7 @@ def positions(net: dict) -> dict[int, tuple[float, float]]:
         local = {i: j for j, i in enumerate(related)}
         edges = np.array([(local[a], local[b]) for a, b in sorted(pairs)], dtype=np.int64)
         place[related] = _spring(len(related), edges)
-    alone = [i for i in range(len(ids)) if i not in set(related)]
+    alone = sorted(set(range(len(ids))).difference(related))
     if alone:
         # The ring lies just outside the related codes (or is the whole picture).
         radius = 1.15 if related else 1.0
@@ -61,8 +61,8 @@ def _spring(n: int, edges: np.ndarray, iterations: int = 60, seed: int = 7) -> n
     rng = np.random.default_rng(seed)
     place = rng.random((n, 2))  # the unit square: k is then the spacing of n evenly spread nodes
     k = 1 / np.sqrt(n)
-    temperature = 0.1
     for step in range(iterations):
+        temperature = 0.1 * (1 - step / iterations)  # the largest move, cooling to nothing
         shift = np.zeros((n, 2))
         close = cKDTree(place).query_pairs(2 * k, output_type="ndarray")
         for (a, b), factor in ((close.T, lambda d: k * k / d ** 2),
@@ -76,7 +76,7 @@ def _spring(n: int, edges: np.ndarray, iterations: int = 60, seed: int = 7) -> n
                 shift[:, axis] += (np.bincount(a, force[:, axis], n)
                                    - np.bincount(b, force[:, axis], n))
         length = np.maximum(np.hypot(shift[:, 0], shift[:, 1]), 1e-12)
-        place += shift * (np.minimum(length, temperature * (1 - step / iterations)) / length)[:, None]
+        place += shift * (np.minimum(length, temperature) / length)[:, None]
     place -= place.mean(axis=0)
     return place / max(np.abs(place).max(), 1e-12)
 
