@@ -51,6 +51,10 @@ def test_smoke_run_at_scale_s(cli, tmp_path):
         assert r["size"] > 0 and r["runs"] >= 3 and r["peak_rss_mb"] > 0
     # One scale: nothing to fit a growth exponent on; quality was not asked for.
     assert (document["growth"], document["quality"]) == ({}, [])
+    # The run's peak is the largest of the peaks measured per operation and per build.
+    assert document["peak_rss_mb"] >= max(
+        [r["peak_rss_mb"] for r in document["records"]]
+        + [b["peak_rss_mb"] for b in document["builds"]])
     assert document["machine"]["cores"] >= 1
     written = json.loads((out_dir / "results.json").read_text(encoding="utf-8"))
     assert written["records"] == document["records"]

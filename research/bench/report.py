@@ -154,7 +154,8 @@ def markdown(document: dict, records: list[Record], figures: list[Quality]) -> s
     parts += ["", "## Opbouw van de gegevens", "",
               "Tijd en piekgeheugen om de verzonnen gegevens te maken (niet gemeten als "
               "belofte).", "", builds_table(document["builds"]),
-              "", f"Piekgeheugen van het hele proces: {document['peak_rss_mb']:,.0f} MB."
+              "", f"Hoogste piekgeheugen van de hele run (metingen en opbouw): "
+              f"{document['peak_rss_mb']:,.0f} MB."
               .replace(",", "."), "", "## Wat er gemeten is", "", notes_list(records)]
     if document["notes"]:
         parts += ["", "## Opmerkingen", "", *(f"- {n}" for n in document["notes"])]

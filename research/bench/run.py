@@ -136,8 +136,17 @@ def run(scales: list[Scale], chosen: list[str]) -> dict:
                      "(niet uit S, M en L).")
     return {"machine": machine, "scales": [s.name for s in scales], "records": records,
             "growth": found, "quality": figures, "builds": builds, "notes": notes,
-            "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+            "peak_rss_mb": _run_peak(records, builds),
             "seconds": round(time.perf_counter() - started, 1)}
+
+
+def _run_peak(records: list[Record], builds: list[dict]) -> float:
+    """The highest resident memory of the whole run: the largest of the peaks taken per
+    measurement and per build (each reset before it, which also resets ru_maxrss, so the
+    process's own figure is only the peak since the last reset)."""
+    peaks = [r.peak_rss_mb for r in records if r.peak_rss_mb is not None]
+    peaks += [b["peak_rss_mb"] for b in builds]
+    return round(max(peaks + [resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024]), 1)
 
 
 def as_json(document: dict) -> dict:
