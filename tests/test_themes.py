@@ -140,6 +140,33 @@ def test_train_at_the_minimum():
     assert list(model.classes_) == ["a", "b", "c"]
 
 
+def test_keywords_are_examples_of_their_entry():
+    model = themes.train(texts(60), ["a"] * 57 + ["b"] * 3, {"c": {"fietsles", "zwemles"}})
+    assert list(model.classes_) == ["a", "b", "c"]
+    assert model.predict(["fietsles"])[0] == "c"
+    # Keywords never make up for too few labelled questions.
+    assert themes.train(texts(59), ["a"] * 56 + ["b"] * 3, {"c": {"fietsles"}}) is None
+
+
+def test_the_cached_model_is_retrained_when_the_keywords_change(store, monkeypatch):
+    log_labelled(store, load_labelled()[:70])
+    calls = []
+    original = themes.train
+
+    def counting(texts, labels, keywords=None):
+        calls.append(sorted(keywords["wijk-wonen"])[:1])
+        return original(texts, labels, keywords)
+
+    monkeypatch.setattr(themes, "train", counting)
+    themes.suggest(store, "De huur is te hoog")
+    themes.suggest(store, "De huur is te hoog")
+    assert len(calls) == 1
+    store.db.execute("UPDATE programmes SET keywords = '[\"aaa\"]' WHERE id = 'wijk-wonen'")
+    store.db.conn.commit()
+    themes.suggest(store, "De huur is te hoog")
+    assert calls[1] == ["aaa"] and len(calls) == 2
+
+
 def test_model_takes_over_from_the_60th_labelled_question(store):
     labelled = load_labelled()
     log_labelled(store, labelled[:MIN_LABELLED - 1])
@@ -173,9 +200,9 @@ def test_the_cached_model_is_retrained_when_a_labelled_question_is_added(store, 
     calls = []
     original = themes.train
 
-    def counting(texts, labels):
+    def counting(texts, labels, keywords=None):
         calls.append(len(texts))
-        return original(texts, labels)
+        return original(texts, labels, keywords)
 
     monkeypatch.setattr(themes, "train", counting)
     text = "Mijn kinderen hebben geen plek om huiswerk te maken op school"

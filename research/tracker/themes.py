@@ -3,8 +3,8 @@
 Two sources, always only a suggestion that the coordinator confirms:
 1. keyword lists in codebooks/ (lemmas), matched against the question's lemmas;
 2. once enough questions carry a confirmed programme (or domain), a classifier trained on
-   them (TF-IDF over character n-grams of the lemmas + logistic regression, scikit-learn),
-   blended with the keywords.
+   them and on the keywords (TF-IDF over character n-grams of the lemmas + logistic
+   regression, scikit-learn), blended with the keywords.
 The classifier is trained in-process and cached until the labelled set changes.
 """
 
@@ -23,7 +23,7 @@ from research.storage import Store
 
 MIN_LABELLED = 60        # confirmed questions needed before a classifier is trained
 MIN_PER_CLASS = 3        # and at least this many in two or more classes
-KEYWORD_WEIGHT = 0.4     # share of the keyword score once a classifier exists
+KEYWORD_WEIGHT = 0.25    # share of the keyword score once a classifier exists
 MIN_TOP = 0.12           # no suggestions unless the best reaches this (a flat model spread: 0.6/6)
 MIN_SUGGESTION = 0.05    # the others shown down to this
 
@@ -61,13 +61,20 @@ def _training_set(store: Store, column: str) -> tuple[list[str], list[str]]:
     return [r["lemmas"] for r in rows], [r["label"] for r in rows]
 
 
-def train(texts: list[str], labels: list[str]) -> Pipeline | None:
-    """A classifier for lemma strings, or None when there is too little to learn from."""
+def train(texts: list[str], labels: list[str],
+          keywords: dict[str, set[str]] | None = None) -> Pipeline | None:
+    """A classifier for lemma strings, or None when there are too few labelled questions to
+    learn from. Each keyword (entry id -> lemmas) is one more example of its entry."""
     counts: dict[str, int] = {}
     for label in labels:
         counts[label] = counts.get(label, 0) + 1
     if len(texts) < MIN_LABELLED or sum(1 for n in counts.values() if n >= MIN_PER_CLASS) < 2:
         return None
+    # The keywords as examples teach the model the codebook's words and their compound parts,
+    # which a few hundred questions do not all contain: on the labelled set (5-fold) top-1
+    # rose from 0.665 to 0.716 with them (and the keyword share down from 0.4 to 0.25).
+    extra = [(word, key) for key, words in sorted((keywords or {}).items())
+             for word in sorted(words)]
     # Character n-grams within words of the lemmas: Dutch compounds ("wachttijd",
     # "huisartsenpost", "schuldhulpverlening") share parts that whole words miss. On the
     # labelled set (5-fold) top-1 rose from 0.605 to 0.665 and top-3 from 0.860 to 0.888
@@ -75,21 +82,24 @@ def train(texts: list[str], labels: list[str]) -> Pipeline | None:
     model = make_pipeline(TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5),
                                           sublinear_tf=True),
                           LogisticRegression(max_iter=2000, C=10.0))
-    model.fit(texts, labels)
+    model.fit(texts + [word for word, _ in extra], labels + [key for _, key in extra])
     return model
 
 
-def _model(store: Store, column: str) -> Pipeline | None:
+def _model(store: Store, column: str, entries: dict[str, tuple[str, set[str]]]) -> Pipeline | None:
+    keywords = {key: words for key, (_, words) in entries.items()}
     # Keyed on a cheap fingerprint of the labelled set (size, newest id, and a sum weighted by
-    # id of each label's length and first letter), so a new or changed label retrains.
+    # id of each label's length and first letter) and on the keywords, so a new or changed
+    # label or keyword list retrains.
     state = store.one(f"SELECT count(*) AS n, max(id) AS last, total(id * (length({column}) * 131"
                       f" + unicode({column}))) AS size FROM questions WHERE {column} IS NOT NULL")
-    key = (str(store.path), column, state["n"], state["last"], state["size"])
+    key = (str(store.path), column, state["n"], state["last"], state["size"],
+           tuple((k, tuple(sorted(v))) for k, v in sorted(keywords.items())))
     with _lock:
         if key not in _models:
             if len(_models) > 16:
                 _models.clear()
-            _models[key] = train(*_training_set(store, column))
+            _models[key] = train(*_training_set(store, column), keywords)
         return _models[key]
 
 
@@ -101,7 +111,7 @@ def suggest(store: Store, text: str, *, target: str = "programmes", limit: int =
         return []
     keywords = _keywords(store, target)
     by_keyword = keyword_scores(words, keywords)
-    model = _model(store, column)
+    model = _model(store, column, keywords)
     scores = dict(by_keyword)
     sources = {key: "trefwoorden" for key in by_keyword}
     if model is not None:
