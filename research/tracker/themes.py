@@ -5,7 +5,7 @@ Two sources, always only a suggestion that the coordinator confirms:
 2. once enough questions carry a confirmed programme (or domain), a classifier trained on
    them and on the keywords (TF-IDF over character n-grams of the lemmas + logistic
    regression, scikit-learn), blended with the keywords.
-The classifier is trained in-process and cached until the labelled set changes.
+The classifier is trained in-process and cached until the labelled set or the keywords change.
 """
 
 from __future__ import annotations
@@ -86,7 +86,9 @@ def train(texts: list[str], labels: list[str],
     return model
 
 
-def _model(store: Store, column: str, entries: dict[str, tuple[str, set[str]]]) -> Pipeline | None:
+def _model(store: Store, column: str,
+           entries: dict[str, tuple[str, set[str]]]) -> Pipeline | None:
+    """The classifier for `column` from the labelled questions and the entries' keywords."""
     keywords = {key: words for key, (_, words) in entries.items()}
     # Keyed on a cheap fingerprint of the labelled set (size, newest id, and a sum weighted by
     # id of each label's length and first letter) and on the keywords, so a new or changed
@@ -103,7 +105,8 @@ def _model(store: Store, column: str, entries: dict[str, tuple[str, set[str]]]) 
         return _models[key]
 
 
-def suggest(store: Store, text: str, *, target: str = "programmes", limit: int = 3) -> list[Suggestion]:
+def suggest(store: Store, text: str, *, target: str = "programmes",
+            limit: int = 3) -> list[Suggestion]:
     """Up to `limit` suggestions for `target` ("programmes" or "life_domains"), best first."""
     column = TARGETS[target]
     words = lemmas(text)
