@@ -207,3 +207,16 @@ def test_file_with_other_data_is_not_changed_without_a_copy(db_path):
         return
     (copy,) = copies(db_path)
     assert tables(copy) == ["notities"]
+
+
+def test_next_document_position_is_read_from_an_index_not_the_texts(db_path):
+    """`documents.position` lies after `text` in each row; without the index, finding the
+    next position on an import reads every text of the project."""
+    store = open_store(db_path)
+    try:
+        plan = store.db.execute("EXPLAIN QUERY PLAN SELECT coalesce(max(position), 0) + 1"
+                                " FROM documents WHERE project_id = ?", [1]).fetchall()
+    finally:
+        store.close()
+    assert [row[-1] for row in plan] == \
+        ["SEARCH documents USING COVERING INDEX documents_position (project_id=?)"]

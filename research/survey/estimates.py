@@ -89,9 +89,9 @@ def _group_sum(design: "Design", cells: "_Cells", n_groups: int,
                values: np.ndarray) -> np.ndarray:
     """Sums of the rows of `values` (one per cell) per group, (G, k): through the (stratum,
     group) sums, which are runs when the cells are in that order (see _row_cells)."""
-    key = cells.stratum * n_groups + cells.group
-    if len(key) > 1 and (key[1:] >= key[:-1]).all():
-        by_key = _sum_by(key, design.n_strata * n_groups, values)
+    if cells.in_order:
+        by_key = _sum_by(cells.stratum * n_groups + cells.group, design.n_strata * n_groups,
+                         values)
         return by_key.reshape((design.n_strata, n_groups) + values.shape[1:]).sum(axis=0)
     return _sum_by(cells.group, n_groups, values)
 
@@ -269,6 +269,7 @@ class _Cells:
     w: np.ndarray      # sum of w over valid rows
     w2: np.ndarray     # sum of w^2 over valid rows
     count: np.ndarray  # number of valid rows
+    in_order: bool     # cells sorted by (stratum, group): their sums per group are runs
 
 
 def _as_matrix(design: Design, Y) -> np.ndarray:
@@ -310,9 +311,12 @@ def _cells(design: Design, y: np.ndarray, groups: np.ndarray, n_groups: int) -> 
     # One indicator matrix for the four sums; (n, k) temporaries one at a time.
     indicator = _indicator(cell_of_row, len(cell_key))
     psu = cell_key // n_groups
-    return _Cells(psu=psu, group=cell_key % n_groups, stratum=design._psu_stratum[psu],
+    stratum = design._psu_stratum[psu]
+    order = stratum * n_groups + cell_key % n_groups
+    return _Cells(psu=psu, group=cell_key % n_groups, stratum=stratum,
                   wy=indicator @ np.where(valid, w * y, 0.0), w=indicator @ wv,
-                  w2=indicator @ (wv * w), count=indicator @ valid.astype(np.float64))
+                  w2=indicator @ (wv * w), count=indicator @ valid.astype(np.float64),
+                  in_order=len(order) > 1 and bool((order[1:] >= order[:-1]).all()))
 
 
 def _row_cells(design: Design, y: np.ndarray, groups: np.ndarray, rows: np.ndarray,
@@ -332,7 +336,7 @@ def _row_cells(design: Design, y: np.ndarray, groups: np.ndarray, rows: np.ndarr
     psu = design._psu[rows]
     return _Cells(psu=psu, group=groups[rows], stratum=design._psu_stratum[psu],
                   wy=np.where(valid, y, 0.0) * w, w=wv, w2=wv * w,
-                  count=valid.astype(np.float64))
+                  count=valid.astype(np.float64), in_order=len(rows) > 1)
 
 
 def _cell_variance(design: Design, cells: _Cells, z: np.ndarray, n_groups: int) -> np.ndarray:

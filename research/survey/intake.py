@@ -47,8 +47,8 @@ def load(store: Store, user: User, monitor_id: int, label: str, year: int | None
          wave: readers.WaveFile, roles: dict | None = None, types: dict | None = None,
          source: str | None = None, compute: bool = True) -> tuple[int, int]:
     """Store the wave (design columns as roles, not questions; `types` overrides a
-    variable's type by name) and, unless not `compute`, its results; returns (wave id,
-    result rows)."""
+    variable's type by name) and, when `compute`, its results; returns (wave id, result
+    rows, 0 without computing)."""
     require(user, "survey.write")
     roles = {**waves.DEFAULT_ROLES, **default_roles(wave), **(roles or {})}
     for role, column in roles.items():

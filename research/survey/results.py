@@ -173,13 +173,11 @@ def _indicator_columns(data: waves.WaveData, names: list[str]) -> list[tuple]:
     return result
 
 
-def _estimate(resolved: ResolvedDesign, data: waves.WaveData, names: list[str],
-              breakdown: str, columns: list[tuple] | None = None) -> pd.DataFrame:
-    """The long table (COLUMNS) of the given variables for one breakdown (`columns`: their
-    `_indicator_columns`, when already made)."""
+def _estimate(resolved: ResolvedDesign, data: waves.WaveData, columns: list[tuple],
+              breakdown: str) -> pd.DataFrame:
+    """The long table (COLUMNS) of the given indicator columns (`_indicator_columns`) for one
+    breakdown."""
     groups, labels = _groups(data, breakdown)
-    if columns is None:
-        columns = _indicator_columns(data, names)
     if not columns:
         return pd.DataFrame(columns=COLUMNS)
     design, frames = resolved.design, []
@@ -268,7 +266,7 @@ def compute(store: Store, user: User, wave_id: int) -> int:
     resolved = resolve_design(store, user, wave_id, data)
     names = [name for name, var in data.variables.items() if var["type"] != "open"]
     columns = _indicator_columns(data, names)
-    table = pd.concat([_estimate(resolved, data, names, b, columns) for b in breakdowns(data)],
+    table = pd.concat([_estimate(resolved, data, columns, b) for b in breakdowns(data)],
                       ignore_index=True) if names else pd.DataFrame(columns=COLUMNS)
     table.insert(0, "wave_id", wave_id)
     rows = [{k: (None if isinstance(v, float) and np.isnan(v) else v) for k, v in r.items()}
@@ -324,5 +322,5 @@ def estimate(store: Store, user: User, wave_id: int, name: str, by: str | None =
     if data.variables[name]["type"] == "open":
         raise MonitorError(f"{name} is een open vraag; daar horen geen schattingen bij.")
     resolved = resolve_design(store, user, wave_id, data, overrides)
-    return _estimate(resolved, data, [name], by or "totaal"), resolved
+    return _estimate(resolved, data, _indicator_columns(data, [name]), by or "totaal"), resolved
 
