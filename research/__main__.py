@@ -4,4 +4,6 @@ import sys
 
 from research.cli import main
 
-sys.exit(main())
+# Guarded: a worker process (multiprocessing's spawn) imports the parent's main module again.
+if __name__ == "__main__":
+    sys.exit(main())

@@ -186,6 +186,10 @@ class Store:
         self.path = Path(path)
         self._local = threading.local()
 
+    def __reduce__(self):
+        # A Store goes to the worker process as its path; the worker opens its own connection.
+        return Store, (str(self.path),)
+
     # -- connections ---------------------------------------------------------------------
     @property
     def db(self) -> sqlite_utils.Database:

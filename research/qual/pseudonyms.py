@@ -14,6 +14,7 @@ the project's data anonymous.
 
 from __future__ import annotations
 
+import logging
 import os
 import re
 from dataclasses import dataclass, replace
@@ -22,6 +23,7 @@ from pathlib import Path
 
 import sqlite_utils
 
+from research import worker
 from research.accounts import PermissionDenied, User
 from research.qual.projects import ProjectError, is_lead, require_read, require_write
 from research.qual.transcripts import Transcript, Turn
@@ -94,9 +96,33 @@ def _known(store: Store, project_id: int) -> dict[str, tuple[str, str]]:
 
 @lru_cache(maxsize=1)
 def _deduce():
-    """The de-identifier, built once per process (loading its lookup tables takes seconds)."""
-    from deduce import Deduce
-    return Deduce()
+    """The de-identifier, built once per process (loading its lookup tables takes seconds).
+
+    Importing deduce calls `logging.basicConfig(level=DEBUG)` on the root logger; the
+    logger is put back as it was, so no process's log fills with DEBUG lines."""
+    root = logging.getLogger()
+    level, handlers = root.level, list(root.handlers)
+    try:
+        from deduce import Deduce
+        return Deduce()
+    finally:
+        for handler in root.handlers[:]:
+            if handler not in handlers:
+                root.removeHandler(handler)
+        root.setLevel(level)
+
+
+def warm() -> None:
+    """Build the de-identifier now (the model worker's warm-up at the app's start)."""
+    _deduce()
+
+
+def detect(text: str) -> list[tuple[str, str]]:
+    """(text, kind) of every name, place, address, number ... deduce finds in `text`.
+
+    Runs in the model worker when the app started it: deduce's million objects must not
+    live in the app's process (see `research.worker`)."""
+    return worker.MODELS.run(_found_by_deduce, text)
 
 
 def _found_by_deduce(text: str) -> list[tuple[str, str]]:
@@ -123,14 +149,15 @@ def _count(transcript: Transcript, original: str) -> int:
 
 
 def suggest(store: Store, user: User, project_id: int, transcript: Transcript,
-            extra: list[str] = (), pending: dict[str, tuple[str, str]] | None = None
-            ) -> list[Suggestion]:
+            extra: list[str] = (), pending: dict[str, tuple[str, str]] | None = None,
+            detected: list[tuple[str, str]] | None = None) -> list[Suggestion]:
     """What to replace in a transcript before it is saved, with consistent pseudonyms.
 
     `pending` holds the pairs chosen for earlier files of the same batch (original ->
     (kind, pseudonym)), not yet in the key: they are reused and numbered after, so two
     people in two new files never get the same pseudonym. Numbers follow the order in
-    which people first appear."""
+    which people first appear. `detected` is what `detect` found in the transcript's text,
+    when the caller kept it from an earlier run (the model is the slow part)."""
     require_write(store, user, project_id)
     known = _known(store, project_id)
     taken = {**known, **(pending or {})}
@@ -145,7 +172,7 @@ def suggest(store: Store, user: User, project_id: int, transcript: Transcript,
     for original in taken:
         if _pattern(original).search(text):
             candidates.setdefault(original, (taken[original][0], "sleutel"))
-    for original, kind in _found_by_deduce(text):
+    for original, kind in detect(text) if detected is None else detected:
         if original and not original.isdigit() or kind in ("leeftijd", "bsn", "nummer"):
             candidates.setdefault(original, (kind, "deduce"))
     numbers = _next_numbers(taken)

@@ -4,6 +4,7 @@
 import pandas as pd
 import streamlit as st
 
+from research import worker
 from research.qual import codebook, codings, documents, intercoder, projects
 from research.ui import shell, widgets
 
@@ -49,9 +50,10 @@ def row(name: str, stats: dict | None) -> dict:
 
 
 with shell.reported():
-    result = intercoder.compare(store, user, project_id, coder_ids=chosen_coders, unit=unit,
-                                document_ids=chosen_docs or None, code_ids=chosen_codes,
-                                set_id=chosen_set)
+    # In the worker: at scale L this takes seconds that must not slow other sessions.
+    result = worker.COMPUTE.run(
+        intercoder.compare, store, user, project_id, coder_ids=chosen_coders, unit=unit,
+        document_ids=chosen_docs or None, code_ids=chosen_codes, set_id=chosen_set)
     rows = [row(name, stats) for name, stats in result["per_code"].items()]
     rows.append(row("Alle codes samen", result["pooled"]))
     if which == "set" and result["nominal"]:
@@ -64,8 +66,9 @@ with shell.reported():
 
     st.subheader("Verschillen bespreken")
     code_id = st.selectbox("Code", list(codes), format_func=codes.get, key="disagree_code")
-    found = intercoder.disagreements(store, user, project_id, code_id, coder_ids=chosen_coders,
-                                     unit=unit, document_ids=chosen_docs or None)
+    found = worker.COMPUTE.run(
+        intercoder.disagreements, store, user, project_id, code_id, coder_ids=chosen_coders,
+        unit=unit, document_ids=chosen_docs or None)
     st.caption(shell.count(len(found), "eenheid waarop de codeurs verschillen",
                            "eenheden waarop de codeurs verschillen"))
     editable = projects.can_write(store, user, project_id)

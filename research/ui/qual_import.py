@@ -1,5 +1,8 @@
 """Importeren: transcripts in (many at once), speakers checked, pseudonymised before saving;
-REFI-QDA projects and codebooks from other tools."""
+REFI-QDA projects and codebooks from other tools.
+
+Reading a file and finding what to pseudonymise happen once per file in a session: every
+widget change reruns this page, and the import click saves what the preview showed."""
 
 import tempfile
 from pathlib import Path
@@ -21,15 +24,28 @@ if not projects.can_write(store, user, project_id):
 transcripts_tab, refi_tab = st.tabs(["Transcripten", "REFI-QDA (ATLAS.ti, NVivo, MAXQDA, ...)"])
 
 
+def parsed(name: str, data: bytes, pattern: str) -> transcripts.Transcript | str:
+    """The file read into turns, or the Dutch reason it cannot be read."""
+    def read():
+        try:
+            return transcripts.read(name, data, pattern)
+        except transcripts.TranscriptError as error:
+            return error.message
+    return widgets.kept("parsed", (name, widgets.digest(data), pattern), read)
+
+
 def source_files() -> list[tuple[str, bytes]]:
     """The uploaded files, and pasted text as one more .txt file."""
+    # A new key after an import empties the uploader, so a second click cannot import twice.
     uploads = st.file_uploader("Transcripten (.txt, .docx, .vtt, .srt, .md)",
                                type=["txt", "docx", "vtt", "srt", "md"],
-                               accept_multiple_files=True)
+                               accept_multiple_files=True,
+                               key=f"uploads_{st.session_state.get('import_round', 0)}")
     files = [(u.name, u.getvalue()) for u in uploads or []]
     with st.expander("Of plak een transcript"):
         pasted_name = st.text_input("Naam van het document", value="Geplakt transcript")
-        pasted = st.text_area("Tekst", height=160)
+        pasted = st.text_area("Tekst", height=160,
+                              key=f"pasted_{st.session_state.get('import_round', 0)}")
     if pasted.strip():
         files.append((f"{pasted_name.strip() or 'Geplakt transcript'}.txt",
                       pasted.encode("utf-8")))
@@ -72,7 +88,10 @@ def pseudonym_choices(index: int, transcript: transcripts.Transcript, extra: lis
                       pending: dict) -> list[pseudonyms.Suggestion]:
     """The suggestions as an editable table; returns the accepted ones as changed, and adds
     them to `pending` so the next file of the batch numbers on from them."""
-    found = pseudonyms.suggest(store, user, project_id, transcript, extra, pending)
+    text = transcript.render()[0]
+    detected = widgets.kept("detected", (widgets.digest(text),),
+                            lambda: pseudonyms.detect(text))
+    found = pseudonyms.suggest(store, user, project_id, transcript, extra, pending, detected)
     if not found:
         st.caption("Geen namen, adressen of nummers gevonden om te vervangen.")
         return []
@@ -107,24 +126,37 @@ with transcripts_tab:
     if pseudonymise:
         extra = [n.strip() for n in st.text_area(
             "Extra namen om te vervangen (één per regel)", height=80).splitlines() if n.strip()]
+    for message in st.session_state.pop("import_done", []):
+        st.success(message)
     ready, pending = [], {}
+    reading = st.empty()
     for index, (name, data) in enumerate(files):
-        try:
-            transcript = transcripts.read(name, data, pattern)
-        except transcripts.TranscriptError as error:
-            st.error(shell.plain(error.message))
+        reading.progress(index / len(files), text=f"Voorbeeld van {shell.plain(name)} "
+                                                  f"({index + 1} van {len(files)})")
+        transcript = parsed(name, data, pattern)
+        if isinstance(transcript, str):
+            st.error(shell.plain(transcript))
             continue
         with shell.reported():
             ready.append((transcript, review(index, name, transcript, pseudonymise, extra,
                                              pending)))
+    reading.empty()
     if ready and st.button(f"{len(ready)} document(en) importeren", type="primary"):
         progress = st.progress(0.0, text="Importeren...")
+        done = []
         for number, (transcript, choices) in enumerate(ready, 1):
             with shell.reported():
                 document_id = intake.save(store, user, project_id, transcript, **choices)
                 stored = documents.document(store, user, document_id)["name"]
-                st.success(f"{shell.plain(stored)} geïmporteerd.")
+                done.append(f"{shell.plain(stored)} geïmporteerd.")
             progress.progress(number / len(ready), text=f"{number} van {len(ready)}")
+        if len(done) == len(ready):
+            # Everything saved: start a new round with an empty uploader.
+            st.session_state["import_done"] = done
+            st.session_state["import_round"] = st.session_state.get("import_round", 0) + 1
+            st.rerun()
+        for message in done:
+            st.success(message)
 
 with refi_tab:
     st.caption("Een project (.qdpx) wordt een nieuw project; een codeboek (.qdc) komt bij de "

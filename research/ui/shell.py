@@ -14,7 +14,7 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from research import accounts, config
+from research import accounts, config, worker
 from research.accounts import User
 from research.errors import UserError
 from streamlit.errors import StreamlitAPIException
@@ -103,6 +103,9 @@ def plain(text: object) -> str:
 def _open(path: str) -> Store:
     # One Store per process and file; it keeps a connection per thread (one per session run).
     store = open_store(Path(path))
+    # The model and computation workers start with the app, so deduce is warm before anyone
+    # imports a transcript (a no-op when `python -m research serve` started them already).
+    worker.start_all()
     prepared = prepare(store)
     if prepared.admin_password:
         print(admin_password_notice(prepared.admin_password), flush=True)

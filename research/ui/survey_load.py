@@ -4,6 +4,7 @@ with its questionnaire; the results are computed right after."""
 import pandas as pd
 import streamlit as st
 
+from research import worker
 from research.survey import intake, monitors
 from research.ui import shell, widgets
 
@@ -45,9 +46,14 @@ if not data_file:
     st.stop()
 
 with shell.reported():
-    wave = intake.read(data_file.getvalue(), data_file.name,
-                       questionnaire.getvalue() if questionnaire else None,
-                       questionnaire.name if questionnaire else None)
+    data, guide = data_file.getvalue(), questionnaire.getvalue() if questionnaire else None
+    # Read once per file: every widget on this page reruns it, and a .sav takes seconds.
+    wave = widgets.kept("wave_file", (data_file.name, widgets.digest(data),
+                                      questionnaire.name if questionnaire else None,
+                                      widgets.digest(guide) if guide else None),
+                        lambda: intake.read(data, data_file.name, guide,
+                                            questionnaire.name if questionnaire else None),
+                        keep=2)
     for warning in wave.warnings:
         st.warning(shell.plain(warning))
     st.write(f"{len(wave.data)} respondenten, {len(wave.variables)} kolommen.")
@@ -79,9 +85,8 @@ with shell.reported():
         submitted = st.form_submit_button("Meting laden", type="primary")
     if submitted:
         with st.spinner("Bezig met laden en berekenen…"):
-            wave_id, rows = intake.load(store, user, monitor_id, label,
-                                        int(year) if year else None, wave, roles,
-                                        dict(zip(edited["naam"], edited["type"])),
-                                        source=data_file.name)
+            wave_id, rows = worker.COMPUTE.run(
+                intake.load, store, user, monitor_id, label, int(year) if year else None,
+                wave, roles, dict(zip(edited["naam"], edited["type"])), source=data_file.name)
         st.success(f"Meting {shell.plain(label)} geladen: {len(wave.data)} respondenten; "
                    f"{rows} resultaten berekend.")

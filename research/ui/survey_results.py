@@ -3,6 +3,7 @@ across waves and a municipality's benchmark. Filters stay in the URL."""
 
 import streamlit as st
 
+from research import worker
 from research.accounts import can
 from research.survey import charts, monitors, report, results, tables
 from research.ui import shell, widgets
@@ -17,7 +18,7 @@ if run is None:
     st.info(f"De resultaten van meting {shell.plain(wave['label'])} zijn nog niet berekend.")
     if can(user, "survey.write") and st.button("Resultaten berekenen", type="primary"):
         with shell.reported(), st.spinner("Bezig met berekenen…"):
-            results.compute(store, user, wave["id"])
+            worker.COMPUTE.run(results.compute, store, user, wave["id"])
             st.rerun()
     st.stop()
 
@@ -144,5 +145,5 @@ st.caption(f"Resultaten berekend op {run['computed_at'][:16].replace('T', ' ')} 
            f"({run['rows']} cijfers in {run['seconds']:.1f} s).")
 if can(user, "survey.write") and st.button("Opnieuw berekenen"):
     with shell.reported(), st.spinner("Bezig met berekenen…"):
-        results.compute(store, user, wave["id"])
+        worker.COMPUTE.run(results.compute, store, user, wave["id"])
         st.rerun()

@@ -3,6 +3,7 @@ the design and weighting, and the suppression thresholds."""
 
 import streamlit as st
 
+from research import worker
 from research.accounts import can
 from research.survey import calibration, monitors, results, waves
 from research.ui import shell, widgets
@@ -153,7 +154,7 @@ with tab_waves:
             left, right = st.columns(2)
             if left.button("Resultaten berekenen", key=f"compute_{wave['id']}"):
                 with shell.reported(), st.spinner("Bezig met berekenen…"):
-                    results.compute(store, user, wave["id"])
+                    worker.COMPUTE.run(results.compute, store, user, wave["id"])
                     st.success(f"Resultaten van {wave['label']} berekend.")
             if right.toggle("Meting verwijderen", key=f"confirm_delete_{wave['id']}"):
                 if right.button("Definitief verwijderen", key=f"delete_{wave['id']}"):

@@ -1,5 +1,7 @@
 """Widgets that several pages share (not a page itself)."""
 
+import hashlib
+
 import streamlit as st
 
 from research.accounts import User
@@ -7,6 +9,23 @@ from research.qual import projects
 from research.ui import shell
 from research.storage import Store
 from research.survey import monitors
+
+
+def kept(kind: str, key: tuple, compute, keep: int = 32):
+    """`compute()` once per session for `key`, then the kept value: every widget change
+    reruns a page, and reading an uploaded file or running a model on it must not happen
+    again each time. A session keeps the last `keep` values of each kind."""
+    cache = st.session_state.setdefault(f"kept_{kind}", {})
+    if key not in cache:
+        cache[key] = compute()
+        while len(cache) > keep:
+            cache.pop(next(iter(cache)))
+    return cache[key]
+
+
+def digest(data: bytes | str) -> str:
+    """A fingerprint of a file's content (or a text), to recognise it in a later run."""
+    return hashlib.sha256(data.encode("utf-8") if isinstance(data, str) else data).hexdigest()
 
 
 def url_choice(label: str, options: list, key: str, format_func=str, default=None):
