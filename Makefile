@@ -11,7 +11,8 @@ PORT   ?= 8501
 run: $(VENV)/.runtime
 	@$(PY) -m research init --demo
 	@echo "De app start op http://localhost:$(PORT)  (stoppen met Ctrl+C)"
-	@exec $(PY) -m streamlit run streamlit_app.py --server.port $(PORT) --server.address localhost --server.headless true
+	@# `serve` starts the worker processes (deduce warms up there), then Streamlit.
+	@exec $(PY) -m research serve --port $(PORT) --address localhost
 
 # pytest's own exit status is kept in .venv/.pytest-status for .ci/run (make itself exits 2).
 test: $(VENV)/.dev

@@ -129,6 +129,24 @@ def cmd_restore(store: Store, args: argparse.Namespace) -> None:
     print(f"Back-up {args.source} teruggezet. De vorige inhoud staat in {safety}.")
 
 
+def cmd_serve(store: Store, args: argparse.Namespace) -> None:
+    """The app: the workers first (deduce warms up before anyone can log in), then the
+    Streamlit server in this process, on the database `store` opened."""
+    from streamlit.web import cli as streamlit_cli  # imported here: only this command needs it
+
+    from research import worker
+    from research.ui import shell
+
+    os.environ["RESEARCH_DB"] = str(store.path)
+    worker.start_all()
+    shell.settle()
+    sys.argv = ["streamlit", "run", str(Path(__file__).resolve().parent.parent /
+                                        "streamlit_app.py"),
+                "--server.port", str(args.port), "--server.address", args.address,
+                "--server.headless", "true", *[a for a in args.streamlit if a != "--"]]
+    streamlit_cli.main()
+
+
 def cmd_bench(store: Store, args: argparse.Namespace) -> None:
     """The benchmark, on invented data in its own temporary database (`store` is not used)."""
     from research.bench import run as bench  # imported here: only this command needs it
@@ -676,6 +694,13 @@ def parser() -> argparse.ArgumentParser:
     rest = commands.add_parser("restore", help="back-up controleren en terugzetten")
     rest.add_argument("source", help="back-upbestand")
     rest.set_defaults(run=cmd_restore)
+    serve = commands.add_parser("serve", help="de app starten (wat `make run` doet)")
+    serve.add_argument("--port", type=int, default=8501)
+    serve.add_argument("--address", default="localhost")
+    serve.add_argument("streamlit", nargs=argparse.REMAINDER,
+                       help="na --: verdere opties voor Streamlit, zoals "
+                            "-- --server.fileWatcherType none")
+    serve.set_defaults(run=cmd_serve)
     bench = commands.add_parser("bench", help="snelheid meten op verzonnen gegevens (S, M, L)")
     bench.add_argument("--scale", default="S,M", help="S, M, L of een lijst zoals S,M")
     bench.add_argument("--only", help="alleen deze bewerkingen, bijvoorbeeld qual.search,tracker")

@@ -6,23 +6,16 @@ The DOM selectors below were read from the page Streamlit 1.67 renders (see test
 from __future__ import annotations
 
 import os
-import signal
-import socket
 import subprocess
 import sys
-import time
-import urllib.error
-import urllib.request
 from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 
+from research.bench.server import DEFAULT_CHROMIUM, LAUNCH_ARGS, find_chromium, serving
+
 ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_CHROMIUM = "/usr/bin/chromium"
-LAUNCH_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-               "--disable-component-update", "--disable-sync", "--no-first-run",
-               "--disable-quic"]
 
 # What Streamlit 1.67 renders (checked in the real DOM):
 SIDEBAR_NAV = '[data-testid="stSidebarNav"]'
@@ -45,12 +38,6 @@ def unavailable(reason: str) -> None:
     pytest.skip(reason)
 
 
-def find_chromium() -> str | None:
-    """RESEARCH_CHROMIUM, else Debian's /usr/bin/chromium; None when it is not there."""
-    path = os.environ.get("RESEARCH_CHROMIUM") or DEFAULT_CHROMIUM
-    return path if os.path.isfile(path) and os.access(path, os.X_OK) else None
-
-
 def require_browser() -> str:
     """Call first in a browser test: Chromium's path, or skip (workstation) / fail (CI).
 
@@ -68,12 +55,6 @@ def require_browser() -> str:
     return path
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def init_demo_db(db: Path, password: str) -> None:
     env = {**os.environ, "RESEARCH_ADMIN_PASSWORD": password}
     env.pop("RESEARCH_DB", None)
@@ -81,46 +62,12 @@ def init_demo_db(db: Path, password: str) -> None:
                    cwd=ROOT, env=env, check=True, capture_output=True, text=True, timeout=120)
 
 
-def wait_for_health(url: str, process: subprocess.Popen, log: Path, timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"streamlit exited with {process.returncode}:\n{log.read_text()}")
-        try:
-            with urllib.request.urlopen(url, timeout=2) as answer:
-                if answer.read().decode().strip() == "ok":
-                    return
-        except (urllib.error.URLError, ConnectionError, TimeoutError):
-            pass
-        time.sleep(0.25)
-    raise RuntimeError(f"{url} did not answer 'ok' within {timeout} s:\n{log.read_text()}")
-
-
 @contextmanager
 def running_app(db: Path, log: Path):
-    """`streamlit run streamlit_app.py` on a free local port; yields its base URL."""
-    port = free_port()
-    env = {**os.environ, "RESEARCH_DB": str(db), "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false"}
-    with open(log, "w") as out:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", "streamlit_app.py",
-             "--server.headless", "true", "--server.port", str(port),
-             "--server.address", "127.0.0.1", "--server.fileWatcherType", "none"],
-            cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
-    try:
-        base = f"http://127.0.0.1:{port}"
-        wait_for_health(f"{base}/_stcore/health", process, log)
+    """The app as `make run` starts it (workers, then Streamlit) on a free local port;
+    yields its base URL."""
+    with serving(db, log) as (base, _):
         yield base
-    finally:
-        # Only the process group this fixture started.
-        try:
-            os.killpg(process.pid, signal.SIGTERM)
-            process.wait(timeout=10)
-        except ProcessLookupError:
-            pass
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait(timeout=10)
 
 
 def wait_until_idle(page, timeout_ms: int = 30_000) -> None:

@@ -34,6 +34,7 @@ VTT = """WEBVTT
 FIND = """(needle) => {
   const host = [...document.querySelectorAll('*')].find(
       (e) => e.shadowRoot && e.shadowRoot.querySelector('.qv'));
+  if (!host) return null;  // the component has not mounted yet
   for (const seg of host.shadowRoot.querySelectorAll('.qv-seg')) {
     const at = seg.textContent.indexOf(needle);
     if (at < 0) continue;

@@ -117,6 +117,8 @@ class Record:
     peak_rss_mb: float | None = None
     baseline: str = ""
     note: str = ""
+    phase: str = ""                    # browser: before or after an import, two users, ...
+    cpu_seconds: float | None = None   # browser: the app process's CPU per click (median)
 
     def as_dict(self) -> dict:
         return asdict(self)

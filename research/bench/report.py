@@ -83,6 +83,20 @@ def table(records: list[Record]) -> str:
     return "\n".join([head, *(_row(r) for r in records)])
 
 
+def browser_table(records: list[Record]) -> str:
+    """The clicks in Chromium: per action the median and slowest click, and the app
+    process's CPU per click, per phase (before and after a pseudonymised import, ...)."""
+    lines = ["| actie | fase | mediaan | traagste | CPU app per klik | doel | gehaald |",
+             "| --- | --- | ---: | ---: | ---: | ---: | --- |"]
+    for r in records:
+        if r.name.startswith("browser."):
+            lines.append(f"| {r.name.removeprefix('browser.')} | {r.phase} | "
+                         f"{_seconds(r.seconds)} | {_seconds(r.spread_seconds[-1])} | "
+                         f"{_seconds(r.cpu_seconds)} | {_seconds(r.target_seconds)} | "
+                         f"{_met(r.meets)} |")
+    return "\n".join(lines)
+
+
 def growth_table(growth: dict) -> str:
     """The growth exponents with the scales they rest on."""
     lines = ["| bewerking | exponent | schalen | grootte |", "| --- | ---: | --- | --- |"]
@@ -148,6 +162,12 @@ def markdown(document: dict, records: list[Record], figures: list[Quality]) -> s
         "",
         growth_table(document["growth"]),
     ]
+    if any(r.name.startswith("browser.") for r in records):
+        parts += ["", "## In de browser (wat gebruikers voelen)", "",
+                  "Klik tot het resultaat zichtbaar is, in Chromium tegen de app zoals `make "
+                  "run` hem start, op de gegevens van schaal M. Doel per actie: mediaan ≤ 0,5 s "
+                  "en traagste klik ≤ 1 s, ook na een gepseudonimiseerde import.", "",
+                  browser_table(records)]
     if figures:
         parts += ["", "## Kwaliteit (wijkwerkplaats, gelabelde set in tests/data)", "",
                   quality_table(figures)]

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
-from research.bench import growth, pages, qual, quality, report, survey, tracker
+from research.bench import browser, growth, pages, qual, quality, report, survey, tracker
 from research.bench.context import Context
 from research.bench.measure import Quality, Record, peak_mb, reset_peak
 from research.bench.scales import Scale, parse
@@ -35,16 +35,19 @@ class BenchError(UserError):
 
 @dataclass(frozen=True)
 class Domain:
-    """A module of the app: how its data are built and its operations."""
+    """A module of the app: how its data are built, its operations, and the scales it runs
+    at (the browser benchmark drives a real server for minutes: at M, the promised size)."""
 
     name: str
     build: Callable[[Context], object]
     operations: dict[str, Callable]
+    scales: tuple[str, ...] = ("S", "M", "L")
 
 
 DOMAINS = [Domain("qual", qual.build, qual.OPERATIONS),
            Domain("survey", survey.build, survey.OPERATIONS),
-           Domain("tracker", tracker.build, tracker.OPERATIONS)]
+           Domain("tracker", tracker.build, tracker.OPERATIONS),
+           Domain("browser", browser.build, browser.OPERATIONS, scales=("M",))]
 NAMES = [name for d in DOMAINS for name in d.operations] + [QUALITY]
 
 
@@ -88,6 +91,12 @@ def run_scale(scale: Scale, chosen: list[str]) -> tuple[list[Record], list[dict]
             for domain in DOMAINS:
                 names = [n for n in domain.operations if n in chosen]
                 if not names:
+                    continue
+                if scale.name not in domain.scales:
+                    note = (f"{', '.join(names)} draait alleen op schaal "
+                            f"{', '.join(domain.scales)}.")
+                    if note not in ctx.notes:
+                        ctx.notes.append(note)
                     continue
                 _say(f"{scale.name}: gegevens voor {domain.name} maken ...")
                 reset_peak()
