@@ -34,6 +34,7 @@ def backup(store: Store, target: str | os.PathLike, actor: Actor) -> Path:
         raise BackupError(f"De map {target.parent} bestaat niet.")
     partial = target.with_name(target.name + ".deel")
     try:
+        partial.unlink(missing_ok=True)  # left by a backup that was killed halfway
         backup_copy(store.path, partial)
         partial.replace(target)  # a copy interrupted halfway never carries the final name
     except (OSError, sqlite3.Error) as error:

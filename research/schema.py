@@ -9,6 +9,7 @@ know comes from a newer version of the app and is refused untouched.
 
 from __future__ import annotations
 
+import os
 import sqlite3
 from dataclasses import dataclass
 from datetime import datetime
@@ -17,7 +18,7 @@ from typing import Callable
 
 import sqlite_utils
 
-from research.storage import Store, StorageError, check_file, connect, utcnow
+from research.storage import Store, StorageError, is_busy, check_file, connect, utcnow
 
 
 @dataclass(frozen=True)
@@ -74,11 +75,29 @@ def pending(db: sqlite_utils.Database, migrations: list[Migration] | None = None
     return [m for m in migrations if m.name not in done]
 
 
+def private_file(path: Path) -> None:
+    """Create `path` empty, readable and writable by the app's own account only (0600), so
+    that what SQLite then writes into it (and its -wal and -shm files, which take the
+    database's permissions) is never readable by other accounts on the machine."""
+    os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
+
+
+def make_private(path: Path) -> None:
+    """Restrict an existing database and its -wal/-shm files to the app's account (files made
+    by an older version were 0644). chmod opens no descriptor, so no lock is touched."""
+    for name in (path.name, f"{path.name}-wal", f"{path.name}-shm"):
+        target = path.with_name(name)
+        if target.exists() and target.stat().st_mode & 0o077:
+            os.chmod(target, 0o600)
+
+
 def backup_copy(source: Path, target: Path) -> Path:
     """Copy a live database to `target` with SQLite's online backup (consistent under writes).
 
-    The copy is switched to a rollback journal, so it is one self-contained file.
+    The copy is switched to a rollback journal, so it is one self-contained file, and is
+    readable by the app's account only.
     """
+    private_file(target)
     src = sqlite3.connect(f"file:{source}?mode=ro", uri=True)
     dst = sqlite3.connect(str(target))
     try:
@@ -109,21 +128,37 @@ def _inspect(path: Path, migrations: list[Migration] | None) -> list[Migration]:
 
 
 def migrate(path: Path, migrations: list[Migration] | None = None) -> list[str]:
-    """Bring the database at `path` up to date; returns the names of the migrations applied."""
+    """Bring the database at `path` up to date; returns the names of the migrations applied.
+
+    All pending migrations run in one transaction under SQLite's write lock: another process
+    that has the file open waits for it (or it for them), and nobody ever sees half a
+    migration. A lock held past the busy timeout is refused in Dutch, with nothing changed."""
     path = Path(path)
     check_file(path)
+    if not path.exists():
+        private_file(path)
+    make_private(path)
     todo = _inspect(path, migrations)
     if not todo:
         return []
-    fresh = not path.exists() or path.stat().st_size == 0
+    fresh = path.stat().st_size == 0
     copy = None
     if not fresh:
+        check_file(path, thorough=True)  # never migrate (or copy) a damaged file
         stamp = datetime.now().strftime("%Y%m%d-%H%M%S-%f")
         copy = backup_copy(path, path.with_name(f"{path.name}.voor-migratie-{stamp}"))
     conn = connect(path)
     db = sqlite_utils.Database(conn)
     try:
-        conn.execute("BEGIN IMMEDIATE")
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as error:
+            if not is_busy(error):
+                raise
+            raise StorageError(
+                "locked", "De database kon niet worden bijgewerkt: een ander proces houdt haar "
+                          "langer dan 5 seconden bezet. Er is niets veranderd; probeer het "
+                          "opnieuw als dat proces klaar is.") from error
         # Checked again under the write lock: another process may have migrated meanwhile.
         todo = pending(db, migrations)
         current = None

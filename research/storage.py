@@ -26,7 +26,6 @@ from research.errors import UserError
 
 BUSY_TIMEOUT_MS = 5000
 WRITE_ATTEMPTS = 12
-SQLITE_HEADER = b"SQLite format 3\x00"
 
 # Column values never copied into the audit log, per table: the log is readable by every
 # beheerder and must not become a second place where secrets or contact details live.
@@ -43,7 +42,7 @@ T = TypeVar("T")
 class StorageError(UserError):
     """A database problem the user must be told about, with a Dutch message.
 
-    `kind` is one of: readonly, locked, corrupt, foreign, newer, migration.
+    `kind` is one of: readonly, locked, corrupt, foreign, newer, migration, full.
     """
 
     def __init__(self, kind: str, message: str):
@@ -56,9 +55,19 @@ def utcnow() -> str:
     return datetime.now(timezone.utc).replace(microsecond=0).isoformat()
 
 
-def _is_busy(error: BaseException) -> bool:
+def is_busy(error: BaseException) -> bool:
+    """Whether SQLite refused because another connection holds the lock."""
     text = str(error).lower()
     return isinstance(error, sqlite3.OperationalError) and ("locked" in text or "busy" in text)
+
+
+def is_full(error: BaseException) -> bool:
+    """Whether SQLite refused because the disk (or the file's page limit) is full."""
+    return isinstance(error, sqlite3.OperationalError) and "full" in str(error).lower()
+
+
+DISK_FULL = ("De schijf is vol: er is niets opgeslagen van deze wijziging. Maak ruimte vrij "
+             "(of vraag de beheerder) en probeer het opnieuw.")
 
 
 @dataclass(frozen=True)
@@ -264,7 +273,10 @@ class Store:
             try:
                 return work()
             except sqlite3.OperationalError as error:
-                if not _is_busy(error):
+                if is_full(error):
+                    # SQLite rolled the transaction back: nothing of it is in the file.
+                    raise StorageError("full", DISK_FULL) from error
+                if not is_busy(error):
                     raise
                 if attempt == WRITE_ATTEMPTS - 1:
                     raise StorageError(
@@ -288,12 +300,18 @@ def connect(path: Path) -> sqlite3.Connection:
     return conn
 
 
-def check_file(path: Path, *, writable: bool = True) -> None:
+def check_file(path: Path, *, writable: bool = True, thorough: bool = False) -> None:
     """Refuse, with a Dutch message, a database file that cannot safely be used.
 
     Checks happen before anything is written, so a bad file is never overwritten. With
-    `writable=False` (a backup to read from) write access is not required.
-    """
+    `writable=False` (a backup to read from) write access is not required; `thorough` also
+    reads every page (SQLite's quick_check: before a migration or a restore, not on every
+    open, since it takes seconds on a large file).
+
+    The file is only ever opened by SQLite, never by Python's open(): on Linux, closing any
+    descriptor of a file drops every POSIX lock the process holds on it, those of its live
+    SQLite connections included, and another process can then reset the WAL under them
+    (sqlite.org/howtocorrupt.html, 2.2). SQLite itself defers such closes."""
     path = Path(path)
     folder = path.parent if str(path.parent) else Path(".")
     if path.is_dir():
@@ -307,27 +325,28 @@ def check_file(path: Path, *, writable: bool = True) -> None:
         raise StorageError("readonly", f"Het databasebestand {path.name} is alleen-lezen. "
                                        "Geef schrijfrechten op het bestand en de map, "
                                        "of kies een ander bestand met RESEARCH_DB.")
-    size = path.stat().st_size
-    if size:
-        with open(path, "rb") as handle:
-            header = handle.read(len(SQLITE_HEADER))
-        if header != SQLITE_HEADER:
-            raise StorageError("corrupt", f"{path.name} is geen SQLite-database of is beschadigd. "
-                                          "Het bestand is niet aangeraakt; zet een back-up terug "
-                                          "met `python -m research restore`.")
+    if path.stat().st_size == 0:
+        return  # an empty file is a new database to SQLite
     try:
         conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=BUSY_TIMEOUT_MS / 1000)
         try:
-            result = conn.execute("PRAGMA quick_check").fetchone()[0]
+            # Reading the schema reads the header: another program's file fails here.
+            conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+            result = conn.execute("PRAGMA quick_check").fetchone()[0] if thorough else "ok"
         finally:
             conn.close()
     except sqlite3.OperationalError as error:
-        if _is_busy(error):
+        if is_busy(error):
             raise StorageError("locked", "De database is vergrendeld door een ander proces. "
                                          "Sluit dat proces of probeer het later opnieuw.") from error
         raise StorageError("corrupt", f"{path.name} kan niet worden gelezen ({error}). "
                                       "Het bestand is niet aangeraakt.") from error
     except sqlite3.DatabaseError as error:
+        if "not a database" in str(error):
+            raise StorageError("corrupt", f"{path.name} is geen SQLite-database of is "
+                                          "beschadigd. Het bestand is niet aangeraakt; zet een "
+                                          "back-up terug met `python -m research restore`."
+                               ) from error
         raise StorageError("corrupt", f"{path.name} is beschadigd ({error}). "
                                       "Het bestand is niet aangeraakt; zet een back-up terug "
                                       "met `python -m research restore`.") from error

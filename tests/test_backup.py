@@ -15,7 +15,7 @@ from research import accounts
 from research.accounts import SYSTEM_USER
 from research.backup import BackupError, backup, backup_bytes, check_backup, restore
 from research.schema import MIGRATIONS, migrate
-from research.storage import SQLITE_HEADER, SYSTEM, Actor
+from research.storage import SYSTEM, Actor
 
 
 
@@ -113,7 +113,7 @@ def test_backup_refuses_a_missing_folder(store, tmp_path):
 
 def test_backup_bytes(store):
     data = backup_bytes(store, SYSTEM)
-    assert data.startswith(SQLITE_HEADER)
+    assert data.startswith(b"SQLite format 3\x00")
     assert len(data) % 4096 == 0
 
 

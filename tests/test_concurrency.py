@@ -123,3 +123,75 @@ def test_coders_loggers_and_a_loader_at_once(demo_store, db_path):
 def _run(fn, path: str, seed: int) -> dict:
     """Run one worker; any exception other than a refusal is reported, not swallowed."""
     return fn(path, seed)
+
+
+# -- one process re-opens the store while another writes (issue 16) --------------------------
+# Closing any descriptor of a file drops every POSIX lock the process holds on it, those of
+# its live SQLite connections included (sqlite.org/howtocorrupt.html, 2.2). A check that read
+# the database's header with open()/close() let a writer in another process reset the WAL
+# under the first process's connection: stale reads, "disk I/O error", a malformed file.
+
+ROUNDS = 12
+
+
+def _importer(path: str, queue, rounds: int) -> None:
+    """Add a document and code it, `rounds` times, each time in a new connection that it
+    closes again (as a command per file does); report each id once it is committed."""
+    from research.qual import codings, documents
+
+    try:
+        for number in range(rounds):
+            store = open_store(path)
+            try:
+                project = store.value("SELECT id FROM projects ORDER BY id")
+                code = store.value("SELECT id FROM codes WHERE project_id = ? ORDER BY id",
+                                   [project])
+                document = documents.add_document(
+                    store, SYSTEM_USER, project, f"Gesprek {number}",
+                    f"INT: Vraag {number}?\n\nR: Antwoord {number}.")
+                codings.add_codings(store, SYSTEM_USER, document, [code], 0, 10)
+            finally:
+                store.close()
+            queue.put(document)
+    finally:
+        queue.put(None)
+
+
+def test_a_process_that_reopens_the_store_sees_every_write_of_another(demo_store, db_path):
+    held = demo_store  # this process's long-lived Store, as the app holds one
+    held.value("SELECT count(*) FROM documents")  # its connection is open and has read
+    context = multiprocessing.get_context("spawn")
+    queue = context.Queue()
+    writer = context.Process(target=_importer, args=(str(db_path), queue, ROUNDS))
+    writer.start()
+    committed, problems, finished = [], [], False
+    try:
+        while not finished:
+            while not queue.empty():
+                item = queue.get()
+                finished = finished or item is None
+                if item is not None:
+                    committed.append(item)
+            # The trigger: opening the store again (a cache clear, a script, restore's migrate).
+            open_store(db_path).close()
+            for document in committed:
+                try:
+                    found = held.value("SELECT count(*) FROM codings WHERE document_id = ?",
+                                       [document])
+                    if found != 1:
+                        problems.append((document, found))
+                except Exception as error:  # a stale index shows as an error here
+                    problems.append((document, repr(error)))
+    finally:
+        writer.join(timeout=60)
+    assert writer.exitcode == 0
+    assert len(committed) == ROUNDS
+    assert problems == []
+    assert held.value("PRAGMA integrity_check") == "ok"
+    fresh = open_store(db_path)
+    try:
+        assert fresh.value("PRAGMA integrity_check") == "ok"
+        assert fresh.value(f"SELECT count(*) FROM documents WHERE id IN "
+                           f"({', '.join('?' * len(committed))})", committed) == ROUNDS
+    finally:
+        fresh.close()

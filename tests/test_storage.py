@@ -249,14 +249,14 @@ class LockHolder:
 def busy_spy(monkeypatch):
     """Record every OperationalError that _retry inspects (proves the retry path ran)."""
     seen = []
-    original = storage._is_busy
+    original = storage.is_busy
 
     def spy(error):
         busy = original(error)
         seen.append(busy)
         return busy
 
-    monkeypatch.setattr(storage, "_is_busy", spy)
+    monkeypatch.setattr(storage, "is_busy", spy)
     return seen
 
 
@@ -328,7 +328,8 @@ def test_check_file_refuses_random_bytes_untouched(tmp_path):
 
 def test_check_file_refuses_damaged_database_behind_valid_header(tmp_path):
     target = tmp_path / "beschadigd.db"
-    content = storage.SQLITE_HEADER + random.Random(7).randbytes(4096 - len(storage.SQLITE_HEADER))
+    header = b"SQLite format 3\x00"
+    content = header + random.Random(7).randbytes(4096 - len(header))
     target.write_bytes(content)
     with pytest.raises(StorageError) as raised:
         check_file(target)
