@@ -17,7 +17,7 @@ Conventions, the same as R's `survey` unless said otherwise:
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, fields, replace
 
 import numpy as np
 import pandas as pd
@@ -660,3 +660,304 @@ def difference_independent(est1, se1, est2, se2, df=None
     with np.errstate(divide="ignore", invalid="ignore"):
         p = _two_sided_p(diff / se, df)
     return diff, se, np.where(se > 0, p, np.nan)
+
+
+# -- many coded variables over several breakdowns ---------------------------------------------
+#
+# A results table estimates every variable of a wave for every breakdown. Its variables are
+# codes: per row an index into a small table of values (-1: out of the base), such as an
+# answer category's 0/1 column or the distinct marks 1..10. Rows with the same code and the
+# same *profile* -- the same stratum (PSU, with clusters) and the same group in every
+# breakdown -- differ only in their weight. So one pass over the rows sums, per (profile,
+# code), the weights, the squared weights and the count (`Domains.tally`), and every estimate
+# of every breakdown follows from those few sums. The row-level estimator (`means`) instead
+# takes an (n, k) float matrix per breakdown with a dozen temporaries of that size: at a
+# million rows that was most of the time and the memory of a results table.
+
+# Sums per (profile, code) are kept while there are at most this many per row of the design
+# (or MIN_CELLS in all); a variable with more distinct values (an amount in euros) goes
+# through the row-level estimator, ROW_CHUNK columns at a time.
+CELLS_PER_ROW = 4
+MIN_CELLS = 1 << 16
+ROW_CHUNK = 16
+
+
+def _compact(key: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct values of `key` (integers in 0..size-1), sorted, and each entry's index
+    among them: by a bincount when `size` is small, by a sort otherwise."""
+    if size <= max(CELLS_PER_ROW * len(key), MIN_CELLS):
+        present = np.bincount(key, minlength=size) > 0
+        return np.flatnonzero(present), (np.cumsum(present) - 1)[key]
+    return np.unique(key, return_inverse=True)
+
+
+def _per_profile(profile: np.ndarray, n_profiles: int, values: np.ndarray) -> np.ndarray:
+    """The value of each profile, from the rows (equal within a profile by construction)."""
+    out = np.empty(n_profiles, dtype=np.int64)
+    out[profile] = values
+    return out
+
+
+@dataclass
+class Tally:
+    """A coded variable summed per (profile, code) by `Domains.tally`: weights, squared
+    weights and counts, each (profiles, codes); None for a variable with too many distinct
+    values, whose `codes` are then used row by row."""
+    codes: np.ndarray
+    n_codes: int
+    w: np.ndarray | None = None
+    w2: np.ndarray | None = None
+    count: np.ndarray | None = None
+
+
+@dataclass
+class _Atoms:
+    """Without clusters (every row its own PSU): the rows of a variable's base summed per
+    (stratum, group, code). Per atom its stratum, group and value of each column (A, k), and
+    the sum of weights, of squared weights and the count of its rows."""
+    stratum: np.ndarray
+    group: np.ndarray
+    y: np.ndarray
+    w: np.ndarray
+    w2: np.ndarray
+    count: np.ndarray
+
+
+class Domains:
+    """Several groupings of a design's rows (the breakdowns of a results table), prepared once
+    for the estimates of many coded variables (see above).
+
+    `groupings` holds (group codes per row, -1 for a row in no group; number of groups). The
+    estimates are those of `means`, `means_against_rest` and `totals` of the 0/1 or value
+    columns the codes stand for, up to rounding.
+    """
+
+    def __init__(self, design: Design, groupings: list[tuple[np.ndarray, int]]):
+        self.design = design
+        self.groupings = [_group_codes(design, codes, n_groups) for codes, n_groups in groupings]
+        self.clustered = design.n_psu < design.n
+        base = design._psu if self.clustered else design._stratum
+        profile = base
+        for codes, n_groups in self.groupings:
+            profile = pd.factorize(profile * (n_groups + 1) + (codes + 1))[0].astype(np.int64)
+        n_profiles = int(profile.max()) + 1
+        self.profile = profile
+        self.profile_base = _per_profile(profile, n_profiles, base)
+        self.profile_groups = [_per_profile(profile, n_profiles, codes)
+                               for codes, _ in self.groupings]
+        self.unweighted = bool((design.weights == 1.0).all())
+        self.w2 = design.weights ** 2
+
+    @property
+    def n_profiles(self) -> int:
+        return len(self.profile_base)
+
+    def tally(self, codes, n_codes: int) -> Tally:
+        """One pass over the rows of a coded variable: `codes` per row in -1..n_codes-1."""
+        codes = np.asarray(codes)
+        if codes.shape != (self.design.n,) or not np.issubdtype(codes.dtype, np.integer):
+            raise ValueError(f"codes must be an integer array of {self.design.n} codes")
+        codes = codes.astype(np.int64, copy=False)
+        size = self.n_profiles * n_codes
+        if size > max(CELLS_PER_ROW * self.design.n, MIN_CELLS):
+            return Tally(codes, n_codes)
+        # Rows out of the base go to one extra cell, dropped after.
+        key = np.where(codes >= 0, self.profile * n_codes + codes, size)
+        count = np.bincount(key, minlength=size + 1)[:size]
+        if self.unweighted:
+            w = w2 = count.astype(np.float64)
+        else:
+            w = np.bincount(key, self.design.weights, minlength=size + 1)[:size]
+            w2 = np.bincount(key, self.w2, minlength=size + 1)[:size]
+        shape = (self.n_profiles, n_codes)
+        return Tally(codes, n_codes, w.reshape(shape), w2.reshape(shape), count.reshape(shape))
+
+    def means(self, tally: Tally, values, grouping: int, against_rest: bool = False
+              ) -> tuple[Estimates, np.ndarray | None]:
+        """The means of the columns of `values` (codes x k) per group of grouping number
+        `grouping`, as `means`; with `against_rest` also the p-values of `domain_vs_rest`."""
+        values = self._values(tally, values)
+        design = self.design
+        groups, n_groups = self.groupings[grouping]
+        if tally.w is None:
+            if against_rest:
+                return self._by_rows(tally, values, lambda y: means_against_rest(
+                    design, y, groups, n_groups))
+            return self._by_rows(tally, values, lambda y: (means(design, y, groups, n_groups),
+                                                           None))
+        if self.clustered:
+            cells = self._cells(tally, values, grouping)
+            p = _vs_rest(design, cells, n_groups)[2] if against_rest else None
+            return _from_cells(design, cells, n_groups, ratio=True), p
+        atoms = self._atoms(tally, values, grouping)
+        p = _atom_vs_rest(design, atoms, n_groups) if against_rest else None
+        return _atom_means(design, atoms, n_groups), p
+
+    def totals(self, tally: Tally, values, grouping: int) -> Estimates:
+        """The totals of the columns of `values` per group, as `totals`.
+
+        Without clusters they go row by row: the variance of a total, unlike that of a mean,
+        changes when the values shift, so its sums of squares cannot be taken per code without
+        losing the precision the row-level estimator keeps for values far from 0."""
+        values = self._values(tally, values)
+        design = self.design
+        groups, n_groups = self.groupings[grouping]
+        if tally.w is not None and self.clustered:
+            return _from_cells(design, self._cells(tally, values, grouping), n_groups,
+                               ratio=False)
+        return self._by_rows(tally, values, lambda y: (totals(design, y, groups, n_groups),
+                                                       None))[0]
+
+    @staticmethod
+    def _values(tally: Tally, values) -> np.ndarray:
+        values = np.asarray(values, dtype=np.float64)
+        if values.ndim != 2 or values.shape[0] != tally.n_codes:
+            raise ValueError(f"values must have {tally.n_codes} rows, got {values.shape}")
+        return values
+
+    def _by_rows(self, tally: Tally, values: np.ndarray, estimate
+                 ) -> tuple[Estimates, np.ndarray | None]:
+        """`estimate` (of a (n, k) matrix) over the columns the codes stand for, ROW_CHUNK
+        columns at a time, joined."""
+        parts = []
+        out_of_base = tally.codes < 0
+        for start in range(0, values.shape[1], ROW_CHUNK):
+            y = values[tally.codes, start:start + ROW_CHUNK]
+            y[out_of_base] = np.nan
+            parts.append(estimate(y))
+        joined = Estimates(**{f.name: np.concatenate([getattr(e, f.name) for e, _ in parts],
+                                                     axis=1)
+                              for f in fields(Estimates)})
+        if parts[0][1] is None:
+            return joined, None
+        return joined, np.concatenate([p for _, p in parts], axis=1)
+
+    def _atoms(self, tally: Tally, values: np.ndarray, grouping: int) -> _Atoms:
+        """The tally of a variable summed per (stratum, group, code) of a grouping."""
+        n_groups = self.groupings[grouping][1]
+        n_codes = tally.n_codes
+        group = self.profile_groups[grouping]
+        cell = (self.profile_base * n_groups + group)[:, None] * n_codes + np.arange(n_codes)
+        chosen = (group >= 0)[:, None] & (tally.count > 0)
+        key, index = _compact(cell[chosen], self.design.n_strata * n_groups * n_codes)
+
+        def summed(a: np.ndarray) -> np.ndarray:
+            return np.bincount(index, a[chosen].astype(np.float64), minlength=len(key))
+
+        stratum_group, code = np.divmod(key, n_codes)
+        stratum, group = np.divmod(stratum_group, n_groups)
+        return _Atoms(stratum=stratum, group=group, y=values[code], w=summed(tally.w),
+                      w2=summed(tally.w2), count=summed(tally.count))
+
+    def _cells(self, tally: Tally, values: np.ndarray, grouping: int) -> _Cells:
+        """With clusters: the tally of a variable summed per (PSU, group) cell, as `_cells`
+        makes them from rows (cells without rows in the base hold zeros, which changes
+        nothing)."""
+        n_groups = self.groupings[grouping][1]
+        group = self.profile_groups[grouping]
+        keep = np.flatnonzero(group >= 0)
+        cell_key, cell = _compact(self.profile_base[keep] * n_groups + group[keep],
+                                  self.design.n_psu * n_groups)
+        k = values.shape[1]
+
+        def summed(a: np.ndarray) -> np.ndarray:
+            return _sum_by(cell, len(cell_key), a[keep].astype(np.float64))
+
+        w, w2, count = summed(tally.w), summed(tally.w2), summed(tally.count)
+        psu, group_of_cell = np.divmod(cell_key, n_groups)
+        stratum = self.design._psu_stratum[psu]
+        order = stratum * n_groups + group_of_cell
+        wide = lambda a: np.repeat(a.sum(axis=1)[:, None], k, axis=1)  # noqa: E731
+        return _Cells(psu=psu, group=group_of_cell, stratum=stratum, wy=w @ values, w=wide(w),
+                      w2=wide(w2), count=wide(count),
+                      in_order=len(order) > 1 and bool((order[1:] >= order[:-1]).all()))
+
+
+def _atom_sum(key: np.ndarray, size: int, values: np.ndarray) -> np.ndarray:
+    """Sums of the rows of `values` (A, k) per key, (size, k): `_sum_by` for the few atoms of
+    a variable, where building its sparse matrix costs more than one bincount of all the
+    columns at once."""
+    k = values.shape[1]
+    flat = (key[:, None] * k + np.arange(k)).ravel()
+    return np.bincount(flat, values.ravel(), minlength=size * k).reshape(size, k)
+
+
+def _moment_variance(design: Design, key: np.ndarray, n_groups: int, first: np.ndarray,
+                     second: np.ndarray) -> np.ndarray:
+    """`_cell_variance` without clusters, from sums over atoms: `first` holds per atom the sum
+    of the scores z of its rows, `second` the sum of z^2, `key` its stratum * n_groups + group.
+
+    Per stratum sum_j (z_j - mean)^2 over its m_h rows is sum z^2 - (sum z)^2 / m_h. The
+    scores are centred on their domain's mean, so the two terms do not nearly cancel."""
+    n_strata = design.n_strata
+    total = _atom_sum(key, n_strata * n_groups, first)
+    squares = _atom_sum(key, n_strata * n_groups, second)
+    m = np.repeat(design._m, n_groups).astype(np.float64)[:, None]
+    scale = np.repeat(design._scale, n_groups)[:, None]
+    return (scale * (squares - total ** 2 / m)).reshape(n_strata, n_groups, -1).sum(axis=0)
+
+
+def _atom_means(design: Design, atoms: _Atoms, n_groups: int) -> Estimates:
+    """`means` from atoms: a row's score is z = w (y - mean) / W_g, so an atom holds
+    sum z = W (y - mean) / W_g and sum z^2 = W2 (y - mean)^2 / W_g^2."""
+    g = atoms.group
+    shape = (n_groups, atoms.y.shape[1])
+    wsum = np.bincount(g, atoms.w, minlength=n_groups)
+    w2sum = np.bincount(g, atoms.w2, minlength=n_groups)
+    n = np.bincount(g, atoms.count, minlength=n_groups)
+    empty = np.broadcast_to((n == 0)[:, None], shape)
+    key = atoms.stratum * n_groups + g
+    with np.errstate(divide="ignore", invalid="ignore"):
+        estimate = _atom_sum(g, n_groups, atoms.w[:, None] * atoms.y) / wsum[:, None]
+        share = (atoms.y - estimate[g]) / wsum[g, None]
+        variance = _moment_variance(design, key, n_groups, atoms.w[:, None] * share,
+                                    atoms.w2[:, None] * share ** 2)
+        neff = wsum ** 2 / w2sum
+    # Every row is a PSU: the domain's PSUs are its rows, its strata those with an atom.
+    strata = np.bincount(np.unique(key) % n_groups, minlength=n_groups)
+    wide = lambda a: np.broadcast_to(a[:, None], shape).copy()  # noqa: E731
+    return Estimates(estimate=np.where(empty, np.nan, estimate),
+                     se=np.where(empty, np.nan, np.sqrt(np.maximum(variance, 0.0))),
+                     n=wide(n.astype(np.int64)), neff=np.where(empty, np.nan, wide(neff)),
+                     wsum=wide(wsum), df=wide((n - strata).astype(np.int64)))
+
+
+def _atom_vs_rest(design: Design, atoms: _Atoms, n_groups: int) -> np.ndarray:
+    """The p-values of `domain_vs_rest` from atoms (no clusters), (G, k).
+
+    The same scores as `_difference_variance`, summed per atom: a row of group g scores
+    a = w e with e = (1/W_g + 1/W_rest) y - (mean_g/W_g + mean_rest/W_rest) (y centred as in
+    `_centred`), and as a PSU of its own it has the totals t = w y and u = w over all groups.
+    Then V(a), V(t), V(t, u), V(u) and Cov(a, t - mean_rest u) are sums of w e, w^2 e^2,
+    w^2 e y, w^2 e, w y, w^2 y^2, w^2 y, w and w^2 over atoms, per stratum (and group)."""
+    g, stratum, n_strata = atoms.group, atoms.stratum, design.n_strata
+    w, w2 = atoms.w[:, None], atoms.w2[:, None]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        y = atoms.y - np.nan_to_num((w * atoms.y).sum(axis=0) / atoms.w.sum())
+        w_g = np.bincount(g, atoms.w, minlength=n_groups)[:, None]
+        wy_g = _atom_sum(g, n_groups, w * y)
+        w_rest, wy_rest = w_g.sum() - w_g, wy_g.sum(axis=0) - wy_g
+        mean_g, mean_rest = wy_g / w_g, wy_rest / w_rest
+        e = (1.0 / w_g + 1.0 / w_rest)[g] * y - (mean_g / w_g + mean_rest / w_rest)[g]
+        key = stratum * n_groups + g
+        var_a = _moment_variance(design, key, n_groups, w * e, w2 * e ** 2)
+
+        m, scale = design._m[:, None].astype(np.float64), design._scale[:, None]
+        t, u = _atom_sum(stratum, n_strata, w * y), np.bincount(stratum, atoms.w, n_strata)[:, None]
+        vtt = (scale * (_atom_sum(stratum, n_strata, w2 * y ** 2) - t * t / m)).sum(axis=0)
+        vtu = (scale * (_atom_sum(stratum, n_strata, w2 * y) - t * u / m)).sum(axis=0)
+        vuu = (scale * (np.bincount(stratum, atoms.w2, n_strata)[:, None] - u * u / m)).sum(
+            axis=0)
+        var_b = (vtt - 2.0 * mean_rest * vtu + mean_rest ** 2 * vuu) / w_rest ** 2
+
+        # Cov: per (stratum, group) sum a (t - t_h/m_h - mean_rest (u - u_h/m_h)) / W_rest.
+        size = n_strata * n_groups
+        a, at, au = (_atom_sum(key, size, x) for x in (w * e, w2 * e * y, w2 * e))
+        h, of = np.repeat(np.arange(n_strata), n_groups), np.tile(np.arange(n_groups), n_strata)
+        cov = (scale[h] * (at - (t / m)[h] * a - mean_rest[of] * (au - (u / m)[h] * a))
+               / w_rest[of]).reshape(n_strata, n_groups, -1).sum(axis=0)
+
+        se = np.sqrt(np.maximum(var_a - 2.0 * cov + var_b, 0.0))
+        p = _two_sided_p((mean_g - mean_rest) / se, design.df)
+    undefined = (w_g == 0) | (w_rest == 0)
+    return np.where(undefined | (se == 0), np.nan, p)

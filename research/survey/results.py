@@ -57,8 +57,7 @@ def resolve_design(store: Store, user: User, wave_id: int, data: waves.WaveData,
     """The monitor's design for this wave, with `overrides` (weight, strata, psu, fpc naming
     columns) taking precedence, as the command line's flags do."""
     wave = store.one("SELECT monitor_id FROM waves WHERE id = ?", [wave_id])
-    settings = dict(monitors.monitor(store, user, wave["monitor_id"])["design"])
-    settings.update({k: v for k, v in (overrides or {}).items() if v})
+    settings = _settings(store, user, wave_id, overrides)
     frame, n = data.frame, len(data.frame)
     weight_source = settings["weight"]
     parts = []
@@ -93,6 +92,26 @@ def resolve_design(store: Store, user: User, wave_id: int, data: waves.WaveData,
                               strata=None if strata is None else strata.to_numpy(),
                               psu=psu, fpc=fpc)
     return ResolvedDesign(design, settings, "; ".join(parts).capitalize() + ".")
+
+
+def _settings(store: Store, user: User, wave_id: int, overrides: dict | None = None) -> dict:
+    """The monitor's design settings for the wave, with `overrides` taking precedence."""
+    wave = store.one("SELECT monitor_id FROM waves WHERE id = ?", [wave_id])
+    settings = dict(monitors.monitor(store, user, wave["monitor_id"])["design"])
+    settings.update({k: v for k, v in (overrides or {}).items() if v})
+    return settings
+
+
+def _design_fields(settings: dict) -> set[str]:
+    """The columns of the wave that `resolve_design` reads with these settings (besides the
+    frame unit and its attributes), for `waves.wave_design`."""
+    weight = settings["weight"]
+    fields_ = {"_weight", "_calibrated"} if weight in ("bestand", "kalibratie") else \
+        set() if weight == "geen" else {DESIGN_FIELDS.get(weight, weight)}
+    for key in ("strata", "psu", "fpc"):
+        if settings[key] and settings[key] != "kader":
+            fields_.add(DESIGN_FIELDS.get(settings[key], settings[key]))
+    return fields_
 
 
 def _name(setting: str) -> str:
@@ -138,109 +157,198 @@ def _groups(data: waves.WaveData, breakdown: str) -> tuple[np.ndarray, list[str]
     return codes, [monitors.value_label(var, cat) for cat in cats]
 
 
-def _indicator_columns(data: waves.WaveData, names: list[str]) -> list[tuple]:
-    """(variable, statistic, category, values) for every figure of the given variables:
-    a 0/1 column per answer category (NaN outside the base), the values of a number."""
-    frame = data.frame
-    result = []
-    sets: dict[str, list[str]] = {}
-    for name in names:
-        var = data.variables[name]
-        if var["type"] == "meervoudig" and var.get("mr_set"):
-            sets.setdefault(var["mr_set"], []).append(name)
+@dataclass
+class _Coded:
+    """A variable as the estimator takes it (`estimates.Domains`): a code per response (-1:
+    out of the base) and per code the value of each figure, one figure (column) per answer
+    category (0/1), or the number itself."""
+    var: dict
+    statistics: tuple[str, ...]
+    categories: list          # per figure: its answer category (None for a number)
+    codes: np.ndarray
+    values: np.ndarray        # (codes, figures)
+
+
+# Whole-number columns spanning at most this many values are coded by a lookup table.
+MAX_SPAN = 1 << 16
+
+
+def _distinct(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct values of a column, sorted, and each row's index among them (-1: NaN).
+
+    Answer codes are small whole numbers: for those a lookup table does in a few passes what
+    np.unique's sort of the whole column does in many (ten times slower at a million rows)."""
+    valid = ~np.isnan(values)
+    if not valid.any():
+        return np.empty(0), np.full(len(values), -1, dtype=np.int64)
+    low, high = float(np.nanmin(values)), float(np.nanmax(values))
+    if high - low <= MAX_SPAN and low.is_integer():
+        span = int(high - low)
+        offset = np.where(valid, values - low, span + 1)   # NaN: one bin past the values
+        index = offset.astype(np.int64)
+        if (index == offset).all():
+            present = np.bincount(index, minlength=span + 2)[:span + 1] > 0
+            lookup = np.append(np.cumsum(present) - 1, -1)
+            return low + np.flatnonzero(present), lookup[index]
+    uniques, inverse = np.unique(values[valid], return_inverse=True)
+    codes = np.full(len(values), -1, dtype=np.int64)
+    codes[valid] = inverse
+    return uniques, codes
+
+
+def _remapped(codes: np.ndarray, mapping: np.ndarray) -> np.ndarray:
+    """Codes through `mapping` (old code -> new code or -1); -1 stays -1."""
+    return np.append(mapping, -1)[codes]
+
+
+def _coded(var: dict, values: np.ndarray, answered: np.ndarray | None = None
+           ) -> _Coded | None:
+    """A variable's figures as codes (None: no figures, e.g. no answer categories). For a
+    multiple-response item `answered` marks who answered any item of its set: the base."""
+    uniques, codes = _distinct(values)
+    valid = ~np.isin(uniques, [float(c) for c in var["missing_codes"]])
+    if var["type"] in NUMERIC:
+        statistics = ("gemiddelde", "totaal") if var["type"] == "getal" else ("gemiddelde",)
+        return _Coded(var, statistics, [None],
+                      _remapped(codes, np.where(valid, np.cumsum(valid) - 1, -1)),
+                      uniques[valid][:, None])
+    if var["type"] == "meervoudig":
+        # % of respondents: mentioned (> 0) out of those who answered any item of the set.
+        mentioned = np.append((valid & (uniques > 0)).astype(np.int64), 0)[codes]
+        return _Coded(var, ("aandeel",), [1.0], np.where(answered, mentioned, -1),
+                      np.array([[0.0], [1.0]]))
+    cats = waves.categories(var, uniques[valid])
+    if not cats:
+        return None
+    position = np.searchsorted(cats, uniques)
+    known = valid & (position < len(cats))
+    known[known] = np.asarray(cats)[position[known]] == uniques[known]
+    return _Coded(var, ("aandeel",), cats, _remapped(codes, np.where(known, position, -1)),
+                  np.eye(len(cats)))
+
+
+def _answered(data: waves.WaveData, members: list[str]) -> np.ndarray:
+    """Who answered any of the items `members` of a multiple-response set."""
+    answered = np.zeros(len(data.frame), dtype=bool)
+    for member in members:
+        answered |= ~np.isnan(waves.valid_values(data.variables[member], data.values(member)))
+    return answered
+
+
+def _variables(data: waves.WaveData, names: list[str]) -> list[list[str]]:
+    """The variables with figures in units of work: a multiple-response set together (its
+    items share their base), every other variable alone; in the order of `names`."""
+    units: dict[str, list[str]] = {}
     for name in names:
         var = data.variables[name]
         if var["type"] == "open":
             continue
-        values = waves.valid_values(var, frame[name].to_numpy(float))
-        if var["type"] in NUMERIC:
-            result.append((var, "gemiddelde", None, values))
-            if var["type"] == "getal":
-                result.append((var, "totaal", None, values))
-        elif var["type"] == "meervoudig":
-            # % of respondents: mentioned (> 0) out of those who answered any item of the set.
-            members = sets.get(var.get("mr_set"), [name])
-            answered = np.zeros(len(frame), dtype=bool)
-            for member in members:
-                answered |= ~np.isnan(waves.valid_values(
-                    data.variables[member], frame[member].to_numpy(float)))
-            mentioned = np.where(np.isnan(values), 0.0, (values > 0).astype(float))
-            result.append((var, "aandeel", 1.0, np.where(answered, mentioned, np.nan)))
-        else:
-            for cat in waves.categories(var, values):
-                result.append((var, "aandeel", cat,
-                               np.where(np.isnan(values), np.nan, (values == cat).astype(float))))
-    return result
+        together = var["type"] == "meervoudig" and var.get("mr_set")
+        units.setdefault(f"set:{var['mr_set']}" if together else f"var:{name}", []).append(name)
+    return list(units.values())
 
 
-def _estimate(resolved: ResolvedDesign, data: waves.WaveData, columns: list[tuple],
-              breakdown: str) -> pd.DataFrame:
-    """The long table (COLUMNS) of the given indicator columns (`_indicator_columns`) for one
-    breakdown."""
-    groups, labels = _groups(data, breakdown)
-    if not columns:
-        return pd.DataFrame(columns=COLUMNS)
+def _unit_figures(data: waves.WaveData, domains: estimates.Domains, against: list[bool],
+                  names: list[str]) -> dict[str, tuple[_Coded, dict]]:
+    """The figures of a unit of work (`_variables`) for every grouping of `domains`: per
+    variable its coding and {(grouping, statistic): (estimates, p against the rest)}."""
+    answered = _answered(data, names) if data.variables[names[0]]["type"] == "meervoudig" \
+        else None
+    found = {}
+    for name in names:
+        coded = _coded(data.variables[name], data.values(name), answered)
+        if coded is not None:
+            found[name] = coded, _figures(domains, coded, against)
+    return found
+
+
+def _figures(domains: estimates.Domains, coded: _Coded, against: list[bool]) -> dict:
+    """{(grouping, statistic): (estimates, p against the rest, NaN where not tested)}."""
+    tally = domains.tally(coded.codes, len(coded.values))
+    figures = {}
+    for grouping, test in enumerate(against):
+        for statistic in coded.statistics:
+            if statistic == "totaal":
+                est, p = domains.totals(tally, coded.values, grouping), None
+            else:
+                est, p = domains.means(tally, coded.values, grouping, test)
+            figures[grouping, statistic] = est, (np.full_like(est.estimate, np.nan)
+                                                 if p is None else p)
+    return figures
+
+
+# Threads working on variables side by side: decompressing a column, coding it and the
+# bincounts of its tally release the interpreter lock.
+WORKERS = min(4, os.cpu_count() or 1)
+
+
+def _mapped(fn, items: list) -> list:
+    """fn over the items, on WORKERS threads (in order)."""
+    workers = min(WORKERS, len(items))
+    if workers <= 1:
+        return [fn(item) for item in items]
+    with ThreadPoolExecutor(workers) as pool:
+        return list(pool.map(fn, items))
+
+
+def _tables(resolved: ResolvedDesign, data: waves.WaveData, names: list[str],
+            breakdowns_: list[str]) -> pd.DataFrame:
+    """The long table (COLUMNS) of every figure of the variables `names`, for each
+    breakdown: a variable (or multiple-response set) at a time, so that only its own column
+    is ever decoded."""
+    groupings = [_groups(data, b) for b in breakdowns_]
+    domains = estimates.Domains(resolved.design, [(codes, len(labels))
+                                                  for codes, labels in groupings])
+    against = [b != "totaal" and len(labels) > 1 for b, (_, labels) in zip(breakdowns_,
+                                                                          groupings)]
+    units = _variables(data, names)
+    found = {}
+    for part in _mapped(lambda unit: _unit_figures(data, domains, against, unit), units):
+        found.update(part)
+    coded = [found[name] for name in names if name in found]
+    frames = [_table(resolved, b, groups, labels, coded, index)
+              for index, (b, (groups, labels)) in enumerate(zip(breakdowns_, groupings))]
+    frames = [f for f in frames if len(f)]
+    return pd.concat(frames, ignore_index=True)[COLUMNS] if frames else \
+        pd.DataFrame(columns=COLUMNS)
+
+
+def _table(resolved: ResolvedDesign, breakdown: str, groups: np.ndarray, labels: list[str],
+           coded: list[tuple[_Coded, dict]], grouping: int) -> pd.DataFrame:
+    """The long table (COLUMNS) of one breakdown: a block per statistic, in it the groups of
+    each figure together, figures in variable order."""
     design, frames = resolved.design, []
+    in_group = np.bincount(groups[groups >= 0], minlength=len(labels))
     for statistic in ("aandeel", "gemiddelde", "totaal"):
-        chosen = [c for c in columns if c[1] == statistic]
+        chosen = [(c, figures[grouping, statistic]) for c, figures in coded
+                  if statistic in c.statistics]
         if not chosen:
             continue
-        against_rest = breakdown != "totaal" and len(labels) > 1 and statistic != "totaal"
-        est, p_rest = _in_chunks(design, [c[3] for c in chosen], groups, len(labels),
-                                 statistic, against_rest)
+        est = estimates.Estimates(**{f.name: np.concatenate([getattr(e, f.name)
+                                                             for _, (e, _) in chosen], axis=1)
+                                     for f in fields(estimates.Estimates)})
+        p_rest = np.concatenate([p for _, (_, p) in chosen], axis=1)
         if statistic == "aandeel":
             low, high = estimates.proportion_ci(est.estimate, est.se, est.n, est.neff, design.df)
         else:
             low, high = estimates.mean_ci(est.estimate, est.se, design.df)
-        in_group = np.bincount(groups[groups >= 0], minlength=len(labels))
+        variables = [c.var["id"] for c, _ in chosen for _ in c.categories]
+        categories = [cat for c, _ in chosen for cat in c.categories]
         # One frame per statistic, the groups of each column together (column-major ravel).
         count = est.n.astype(int)
         frames.append(pd.DataFrame({
             "breakdown": breakdown, "grp": np.tile(np.asarray(labels, dtype=object),
-                                                   len(chosen)),
+                                                   len(categories)),
             "statistic": statistic,
-            "variable_id": np.repeat([c[0]["id"] for c in chosen], len(labels)),
-            "category": np.repeat(np.array([c[2] for c in chosen], dtype=object),
-                                  len(labels)),
+            "variable_id": np.repeat(variables, len(labels)),
+            "category": np.repeat(np.array(categories, dtype=object), len(labels)),
             "estimate": est.estimate.ravel("F"), "se": est.se.ravel("F"),
             "ci_low": low.ravel("F"), "ci_high": high.ravel("F"), "n": count.ravel("F"),
             "neff": est.neff.ravel("F"), "missing_n": (in_group[:, None] - count).ravel("F"),
             "p_rest": p_rest.ravel("F"),
             "ci_method": _ci_method(statistic, est.estimate.ravel("F"), est.se.ravel("F"))}))
-    return pd.concat(frames, ignore_index=True)[COLUMNS]
-
-
-# Columns per pass of the estimator, and threads running passes side by side: a pass over
-# 100,000 rows x 16 columns stays in the processor's cache where one over all columns does
-# not, and numpy releases the interpreter lock, so the passes use every core (together about
-# three times quicker for a results table of 150 columns). Fewer columns per pass do not help
-# with more rows: each pass has costs per row, whatever its width (1,000,000 rows in passes of
-# 2 columns took twice as long as in passes of 16).
-CHUNK = 16
-WORKERS = min(4, os.cpu_count() or 1)
-
-
-def _in_chunks(design: estimates.Design, values: list[np.ndarray], groups: np.ndarray,
-               n_groups: int, statistic: str, against_rest: bool
-               ) -> tuple[estimates.Estimates, np.ndarray]:
-    """Estimates of the columns `values` per group (means, or totals for "totaal") and the
-    p-value of each group against the rest (NaN unless `against_rest`), in chunks of
-    columns."""
-    def one(part: list[np.ndarray]) -> tuple[estimates.Estimates, np.ndarray]:
-        Y = np.column_stack(part)
-        if against_rest:
-            return estimates.means_against_rest(design, Y, groups, n_groups)
-        fn = estimates.totals if statistic == "totaal" else estimates.means
-        est = fn(design, Y, groups, n_groups)
-        return est, np.full_like(est.estimate, np.nan)
-
-    parts = [values[i:i + CHUNK] for i in range(0, len(values), CHUNK)]
-    with ThreadPoolExecutor(min(WORKERS, len(parts))) as pool:
-        done = list(pool.map(one, parts))
-    joined = estimates.Estimates(**{f.name: np.concatenate([getattr(e, f.name) for e, _ in done],
-                                                           axis=1)
-                                    for f in fields(estimates.Estimates)})
-    return joined, np.concatenate([p for _, p in done], axis=1)
+    return pd.concat(frames, ignore_index=True)[COLUMNS] if frames else \
+        pd.DataFrame(columns=COLUMNS)
 
 
 def _ci_method(statistic: str, p: np.ndarray, se: np.ndarray) -> list:
@@ -262,20 +370,18 @@ def compute(store: Store, user: User, wave_id: int) -> int:
     in the results store; returns the number of rows."""
     require(user, "survey.write")
     started = time.perf_counter()
-    data = waves.wave_data(store, user, wave_id)
+    data = waves.wave_design(store, user, wave_id,
+                             _design_fields(_settings(store, user, wave_id)))
     resolved = resolve_design(store, user, wave_id, data)
     names = [name for name, var in data.variables.items() if var["type"] != "open"]
-    columns = _indicator_columns(data, names)
-    table = pd.concat([_estimate(resolved, data, columns, b) for b in breakdowns(data)],
-                      ignore_index=True) if names else pd.DataFrame(columns=COLUMNS)
-    table.insert(0, "wave_id", wave_id)
-    rows = [{k: (None if isinstance(v, float) and np.isnan(v) else v) for k, v in r.items()}
-            for r in table.to_dict("records")]
+    table = _tables(resolved, data, names, breakdowns(data))
+    rows = _rows(table, wave_id)
     seconds = round(time.perf_counter() - started, 3)
 
     def apply(tx: Tx) -> int:
         tx.db.execute("DELETE FROM results WHERE wave_id = ?", [wave_id])
-        tx.db["results"].insert_all(rows, batch_size=5000)
+        tx.db.conn.executemany(f"INSERT INTO results (wave_id, {', '.join(COLUMNS)}) VALUES "
+                               f"({', '.join('?' * (len(COLUMNS) + 1))})", rows)
         tx.db["result_runs"].upsert({"wave_id": wave_id, "computed_at": utcnow(),
                                      "design": json.dumps({**resolved.settings,
                                                            "tekst": resolved.text}),
@@ -284,6 +390,12 @@ def compute(store: Store, user: User, wave_id: int) -> int:
         return len(rows)
 
     return store.write(user.actor, apply)
+
+
+def _rows(table: pd.DataFrame, wave_id: int) -> list[tuple]:
+    """The table's rows as tuples of Python values for an executemany, NaN as NULL."""
+    columns = [table[c].astype(object).where(table[c].notna(), None).tolist() for c in COLUMNS]
+    return list(zip([wave_id] * len(table), *columns))
 
 
 def run(store: Store, user: User, wave_id: int) -> dict | None:
@@ -322,5 +434,5 @@ def estimate(store: Store, user: User, wave_id: int, name: str, by: str | None =
     if data.variables[name]["type"] == "open":
         raise MonitorError(f"{name} is een open vraag; daar horen geen schattingen bij.")
     resolved = resolve_design(store, user, wave_id, data, overrides)
-    return _estimate(resolved, data, _indicator_columns(data, [name]), by or "totaal"), resolved
+    return _tables(resolved, data, [name], [by or "totaal"]), resolved
 

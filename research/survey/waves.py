@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import math
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 
 import numpy as np
@@ -36,9 +36,17 @@ UNIT_SEPARATOR = re.compile(r"\s*[;,|]\s*")
 class WaveData:
     """A wave as one table: a row per response, a column per variable (monitor names, codes
     recoded), plus the design and frame fields: _weight, _calibrated, _stratum, _psu, _fpc,
-    _unit, _unit_code, region, size_class, province, _completed."""
+    _unit, _unit_code, region, size_class, province, _completed. Read by `wave_design`, the
+    frame holds only design fields and the columns stay compressed in `stored`."""
     frame: pd.DataFrame
     variables: dict  # name -> variable row (decoded), only those in the wave
+    stored: dict = field(default_factory=dict)  # name -> StoredColumn (wave_design)
+
+    def values(self, name: str) -> np.ndarray:
+        """A numeric variable's answers, from the frame or decoded from `stored`."""
+        if name in self.frame.columns:
+            return self.frame[name].to_numpy(float)
+        return np.asarray(self.stored[name].values(), dtype=float)
 
 
 # -- writing ----------------------------------------------------------------------------------
@@ -388,9 +396,7 @@ def wave_data(store: Store, user: User, wave_id: int, names: list[str] | None = 
     """The wave as a table (see WaveData), with each variable's recoding applied and the
     monitor's metadata; `names` limits the variables read."""
     require(user, "survey.read")
-    wave = store.one("SELECT monitor_id FROM waves WHERE id = ?", [wave_id])
-    if wave is None:
-        raise MonitorError("Deze meting bestaat niet.")
+    _monitor_of(store, wave_id)
     headings, rows = store.table(
         "SELECT r.id AS _id, r.weight AS _weight, r.calibrated_weight AS _calibrated,"
         " r.stratum AS _stratum, r.psu AS _psu, r.fpc AS _fpc, r.completed_on AS _completed,"
@@ -399,25 +405,9 @@ def wave_data(store: Store, user: User, wave_id: int, names: list[str] | None = 
         " FROM responses r LEFT JOIN frame_units u ON u.id = r.unit_id"
         " WHERE r.wave_id = ? ORDER BY r.id", [wave_id])
     table = pd.DataFrame.from_records(rows, columns=headings)
-    params = [wave_id]
-    where = ""
-    if names is not None:
-        where = f" AND v.name IN ({', '.join('?' * len(names))})"
-        params += list(names)
     found, added = {}, {}
-    for row in store.rows(
-            "SELECT v.*, c.data, wv.recode, wv.missing_codes AS wave_missing FROM wave_columns c"
-            " JOIN variables v ON v.id = c.variable_id JOIN wave_variables wv"
-            " ON wv.wave_id = c.wave_id AND wv.variable_id = c.variable_id"
-            f" WHERE c.wave_id = ?{where} ORDER BY v.id", params):
-        values = columns.decode(row.pop("data"))
-        recode = json.loads(row.pop("recode") or "{}")
-        wave_missing = json.loads(row.pop("wave_missing") or "[]")
-        var = {**row, "value_labels": json.loads(row["value_labels"] or "{}"),
-               "missing_codes": sorted(set(json.loads(row["missing_codes"] or "[]"))
-                                       | set(wave_missing))}
-        if recode and isinstance(values, np.ndarray):
-            values = _recoded(values, recode)
+    for column in _stored_columns(store, wave_id, names).values():
+        var, values = column.variable, column.values()
         # Texts stay Python objects: None, not a string dtype's NaN, marks no answer.
         added[var["name"]] = values if isinstance(values, np.ndarray) else \
             pd.Series(values, dtype=object, index=table.index)
@@ -425,6 +415,100 @@ def wave_data(store: Store, user: User, wave_id: int, names: list[str] | None = 
     if added:   # joined at once: a column at a time fragments the frame (slow with 300)
         table = pd.concat([table, pd.DataFrame(added, index=table.index)], axis=1)
     return WaveData(table, found)
+
+
+# Design fields `wave_design` can read, by their name in WaveData.frame.
+RESPONSE_FIELDS = {"_weight": "weight", "_calibrated": "calibrated_weight",
+                   "_stratum": "stratum", "_psu": "psu", "_fpc": "fpc"}
+
+
+def wave_design(store: Store, user: User, wave_id: int, fields: set[str] = frozenset()
+                ) -> WaveData:
+    """The wave for one pass over all its answers (the results store): per response only the
+    asked design `fields` (of RESPONSE_FIELDS, or variable names), the frame unit (_unit) and
+    its region, size class and province; every variable's metadata, and its column kept
+    compressed in `WaveData.stored` until it is used.
+
+    At a million respondents the whole table of `wave_data` is gigabytes of Python objects and
+    most of the time of a results table; two numbers per response and compressed columns
+    (a tenth of their decoded size) are not.
+    """
+    require(user, "survey.read")
+    monitor_id = _monitor_of(store, wave_id)
+    asked = [f for f in RESPONSE_FIELDS if f in fields]
+    selected = ", ".join(["unit_id"] + [RESPONSE_FIELDS[f] for f in asked])
+    _, rows = store.table(f"SELECT {selected} FROM responses WHERE wave_id = ? ORDER BY id",
+                          [wave_id])
+    columns = list(zip(*rows)) or [()] * (1 + len(asked))
+    del rows
+    table = pd.DataFrame({"_unit": pd.array(columns[0], dtype="Int64")})
+    table = table.join(_unit_attributes(store, monitor_id), on="_unit")
+    for name, values in zip(asked, columns[1:]):
+        numeric = name in ("_weight", "_calibrated", "_fpc")
+        table[name] = np.array(values, dtype=float) if numeric else \
+            pd.Series(values, dtype=object, index=table.index)
+    stored = _stored_columns(store, wave_id)
+    variables = {name: column.variable for name, column in stored.items()}
+    data = WaveData(table, variables, stored)
+    for name in fields - set(RESPONSE_FIELDS):
+        if name in stored:
+            table[name] = data.values(name)
+    return data
+
+
+def _unit_attributes(store: Store, monitor_id: int) -> pd.DataFrame:
+    """The frame units' region, size class and province, by unit id."""
+    headings, rows = store.table("SELECT id, region, size_class, province FROM frame_units"
+                                 " WHERE monitor_id = ?", [monitor_id])
+    return pd.DataFrame.from_records(rows, columns=headings, index="id")
+
+
+def _monitor_of(store: Store, wave_id: int) -> int:
+    """The wave's monitor; refused in Dutch when the wave does not exist."""
+    wave = store.one("SELECT monitor_id FROM waves WHERE id = ?", [wave_id])
+    if wave is None:
+        raise MonitorError("Deze meting bestaat niet.")
+    return wave["monitor_id"]
+
+
+@dataclass
+class StoredColumn:
+    """A variable of a wave with its column as stored (compressed), decoded on demand."""
+    variable: dict
+    blob: bytes
+    recode: dict
+
+    def values(self) -> np.ndarray | list:
+        """The decoded column, recoded (texts: a list of str or None)."""
+        values = columns.decode(self.blob)
+        if self.recode and isinstance(values, np.ndarray):
+            values = _recoded(values, self.recode)
+        return values
+
+
+def _stored_columns(store: Store, wave_id: int, names: list[str] | None = None
+                    ) -> dict[str, StoredColumn]:
+    """The wave's variables (all, or those in `names`) in monitor order, with the monitor's
+    metadata, the wave's missing codes added, and their stored columns."""
+    params = [wave_id]
+    where = ""
+    if names is not None:
+        where = f" AND v.name IN ({', '.join('?' * len(names))})"
+        params += list(names)
+    found = {}
+    for row in store.rows(
+            "SELECT v.*, c.data, wv.recode, wv.missing_codes AS wave_missing FROM wave_columns c"
+            " JOIN variables v ON v.id = c.variable_id JOIN wave_variables wv"
+            " ON wv.wave_id = c.wave_id AND wv.variable_id = c.variable_id"
+            f" WHERE c.wave_id = ?{where} ORDER BY v.id", params):
+        blob = row.pop("data")
+        recode = json.loads(row.pop("recode") or "{}")
+        wave_missing = json.loads(row.pop("wave_missing") or "[]")
+        var = {**row, "value_labels": json.loads(row["value_labels"] or "{}"),
+               "missing_codes": sorted(set(json.loads(row["missing_codes"] or "[]"))
+                                       | set(wave_missing))}
+        found[var["name"]] = StoredColumn(var, blob, recode)
+    return found
 
 
 def _recoded(values: np.ndarray, recode: dict) -> np.ndarray:
