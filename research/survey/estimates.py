@@ -38,7 +38,10 @@ class SurveyError(UserError):
 
 def _factorize(labels: np.ndarray, what: str) -> tuple[np.ndarray, np.ndarray]:
     """Codes 0..L-1 for any labels, and the distinct labels; missing labels are refused."""
-    codes, uniques = pd.factorize(pd.Series(labels), sort=False)
+    # An array as it is: a Series of a million texts would first be converted to a string
+    # dtype, which takes longer than the factorising.
+    codes, uniques = pd.factorize(labels if isinstance(labels, np.ndarray) else pd.Series(labels),
+                                  sort=False)
     missing = int(np.count_nonzero(codes < 0))
     if missing:
         raise SurveyError(f"De {what} ontbreekt in {rows_text(missing)}.")
@@ -129,13 +132,19 @@ class Design:
         stratum = (np.zeros(n, dtype=np.int64) if self.strata is None
                    else _factorize(self.strata, "stratum-waarde")[0])
         if self.psu is None:
-            cluster = np.arange(n, dtype=np.int64)
+            # Every row is a PSU: numbered by stratum, then row, as np.unique of the pairs
+            # below would, by one stable sort of the strata (a fifth of the time).
+            order = np.argsort(stratum, kind="stable")
+            psu_code = np.empty(n, dtype=np.int64)
+            psu_code[order] = np.arange(n)
+            psu_stratum = stratum[order]
         else:
             cluster = _factorize(self.psu, "PSU-waarde (cluster)")[0]
-        # PSU labels are nested within strata: number the (stratum, PSU) pairs. np.unique sorts
-        # them by stratum first, so the PSUs of a stratum get consecutive codes.
-        pairs, psu_code = np.unique(stratum * (cluster.max() + 1) + cluster, return_inverse=True)
-        psu_stratum = pairs // (cluster.max() + 1)
+            # PSU labels are nested within strata: number the (stratum, PSU) pairs. np.unique
+            # sorts them by stratum first, so the PSUs of a stratum get consecutive codes.
+            pairs, psu_code = np.unique(stratum * (cluster.max() + 1) + cluster,
+                                        return_inverse=True)
+            psu_stratum = pairs // (cluster.max() + 1)
         n_strata = int(stratum.max()) + 1
         m = np.bincount(psu_stratum, minlength=n_strata)
         object.__setattr__(self, "_stratum", stratum)
@@ -586,6 +595,17 @@ def means_against_rest(design: Design, Y, groups, n_groups: int | None = None
 def _vs_rest(design: Design, cells: _Cells, n_groups: int
              ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """`domain_vs_rest` from the cells."""
+    diff, se, undefined = _difference(design, cells, n_groups)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        p = _two_sided_p(diff / se, design.df)
+    return (np.where(undefined, np.nan, diff), np.where(undefined, np.nan, se),
+            np.where(undefined | (se == 0), np.nan, p))
+
+
+def _difference(design: Design, cells: _Cells, n_groups: int
+                ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """mean(g) - mean(rest), its SE and where it is undefined (a side without rows), each
+    (G, k), from the cells."""
     cells = _centred(cells)
     w_g = _group_sum(design, cells, n_groups, cells.w)
     wy_g = _group_sum(design, cells, n_groups, cells.wy)
@@ -595,11 +615,21 @@ def _vs_rest(design: Design, cells: _Cells, n_groups: int
         mean_g, mean_rest = wy_g / w_g, wy_rest / w_rest
         variance = _difference_variance(design, cells, n_groups, mean_g, mean_rest, w_g, w_rest)
         se = np.sqrt(np.maximum(variance, 0.0))
-        diff = mean_g - mean_rest
-        p = _two_sided_p(diff / se, design.df)
-    undefined = (w_g == 0) | (w_rest == 0)
-    return (np.where(undefined, np.nan, diff), np.where(undefined, np.nan, se),
-            np.where(undefined | (se == 0), np.nan, p))
+    return mean_g - mean_rest, se, (w_g == 0) | (w_rest == 0)
+
+
+def _t_statistic(diff: np.ndarray, se: np.ndarray, undefined: np.ndarray) -> np.ndarray:
+    """diff / se, NaN where `_vs_rest` gives no p-value (undefined, or an SE of 0)."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(undefined | (se == 0), np.nan, diff / se)
+
+
+def p_against_rest(t, df) -> np.ndarray:
+    """The two-sided p-values of the t statistics of `Domains.means` (NaN stays NaN), with
+    the design's degrees of freedom: the p-values of `domain_vs_rest`. Taken once for a whole
+    table, as scipy's distributions cost a millisecond a call."""
+    with np.errstate(invalid="ignore"):
+        return _two_sided_p(t, df)
 
 
 def _centred(cells: _Cells) -> _Cells:
@@ -747,6 +777,7 @@ class Domains:
                                for codes, _ in self.groupings]
         self.unweighted = bool((design.weights == 1.0).all())
         self.w2 = design.weights ** 2
+        self._key_bases: dict[int, np.ndarray] = {}
 
     @property
     def n_profiles(self) -> int:
@@ -758,40 +789,52 @@ class Domains:
         if codes.shape != (self.design.n,) or not np.issubdtype(codes.dtype, np.integer):
             raise ValueError(f"codes must be an integer array of {self.design.n} codes")
         codes = codes.astype(np.int64, copy=False)
-        size = self.n_profiles * n_codes
-        if size > max(CELLS_PER_ROW * self.design.n, MIN_CELLS):
+        if self.n_profiles * n_codes > max(CELLS_PER_ROW * self.design.n, MIN_CELLS):
             return Tally(codes, n_codes)
-        # Rows out of the base go to one extra cell, dropped after.
-        key = np.where(codes >= 0, self.profile * n_codes + codes, size)
-        count = np.bincount(key, minlength=size + 1)[:size]
+        # Per profile a column for the rows out of the base (code -1) before the codes, so
+        # that the key is one addition: profile * (n_codes + 1) + 1 + code.
+        width = n_codes + 1
+        key = self._key_base(width) + codes
+        shape = (self.n_profiles, width)
+
+        def summed(weights: np.ndarray | None) -> np.ndarray:
+            return np.bincount(key, weights, minlength=shape[0] * width).reshape(shape)[:, 1:]
+
+        count = summed(None)
         if self.unweighted:
             w = w2 = count.astype(np.float64)
         else:
-            w = np.bincount(key, self.design.weights, minlength=size + 1)[:size]
-            w2 = np.bincount(key, self.w2, minlength=size + 1)[:size]
-        shape = (self.n_profiles, n_codes)
-        return Tally(codes, n_codes, w.reshape(shape), w2.reshape(shape), count.reshape(shape))
+            w, w2 = summed(self.design.weights), summed(self.w2)
+        return Tally(codes, n_codes, w, w2, count)
+
+    def _key_base(self, width: int) -> np.ndarray:
+        """profile * width + 1 per row, kept per width (variables share a few widths)."""
+        base = self._key_bases.get(width)
+        if base is None:
+            base = self._key_bases[width] = self.profile * width + 1
+        return base
 
     def means(self, tally: Tally, values, grouping: int, against_rest: bool = False
               ) -> tuple[Estimates, np.ndarray | None]:
         """The means of the columns of `values` (codes x k) per group of grouping number
-        `grouping`, as `means`; with `against_rest` also the p-values of `domain_vs_rest`."""
+        `grouping`, as `means`; with `against_rest` also the t statistics of each group
+        against the rest (`p_against_rest` makes them the p-values of `domain_vs_rest`)."""
         values = self._values(tally, values)
         design = self.design
         groups, n_groups = self.groupings[grouping]
+
+        def from_cells(cells: _Cells) -> tuple[Estimates, np.ndarray | None]:
+            t = _t_statistic(*_difference(design, cells, n_groups)) if against_rest else None
+            return _from_cells(design, cells, n_groups, ratio=True), t
+
         if tally.w is None:
-            if against_rest:
-                return self._by_rows(tally, values, lambda y: means_against_rest(
-                    design, y, groups, n_groups))
-            return self._by_rows(tally, values, lambda y: (means(design, y, groups, n_groups),
-                                                           None))
+            return self._by_rows(tally, values, lambda y: from_cells(
+                _cells(design, y, groups, n_groups)))
         if self.clustered:
-            cells = self._cells(tally, values, grouping)
-            p = _vs_rest(design, cells, n_groups)[2] if against_rest else None
-            return _from_cells(design, cells, n_groups, ratio=True), p
+            return from_cells(self._cells(tally, values, grouping))
         atoms = self._atoms(tally, values, grouping)
-        p = _atom_vs_rest(design, atoms, n_groups) if against_rest else None
-        return _atom_means(design, atoms, n_groups), p
+        t = _atom_vs_rest(design, atoms, n_groups) if against_rest else None
+        return _atom_means(design, atoms, n_groups), t
 
     def totals(self, tally: Tally, values, grouping: int) -> Estimates:
         """The totals of the columns of `values` per group, as `totals`.
@@ -923,7 +966,7 @@ def _atom_means(design: Design, atoms: _Atoms, n_groups: int) -> Estimates:
 
 
 def _atom_vs_rest(design: Design, atoms: _Atoms, n_groups: int) -> np.ndarray:
-    """The p-values of `domain_vs_rest` from atoms (no clusters), (G, k).
+    """The t statistics of `domain_vs_rest` from atoms (no clusters), (G, k).
 
     The same scores as `_difference_variance`, summed per atom: a row of group g scores
     a = w e with e = (1/W_g + 1/W_rest) y - (mean_g/W_g + mean_rest/W_rest) (y centred as in
@@ -958,6 +1001,4 @@ def _atom_vs_rest(design: Design, atoms: _Atoms, n_groups: int) -> np.ndarray:
                / w_rest[of]).reshape(n_strata, n_groups, -1).sum(axis=0)
 
         se = np.sqrt(np.maximum(var_a - 2.0 * cov + var_b, 0.0))
-        p = _two_sided_p((mean_g - mean_rest) / se, design.df)
-    undefined = (w_g == 0) | (w_rest == 0)
-    return np.where(undefined | (se == 0), np.nan, p)
+    return _t_statistic(mean_g - mean_rest, se, (w_g == 0) | (w_rest == 0))

@@ -15,7 +15,7 @@ import json
 import os
 import time
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 
 import numpy as np
 import pandas as pd
@@ -77,10 +77,10 @@ def resolve_design(store: Store, user: User, wave_id: int, data: waves.WaveData,
         parts.append(f"gewogen met '{weight_source}'")
     strata = psu = fpc = None
     if settings["strata"]:
-        strata = _column(data, settings["strata"], "strata").fillna("Onbekend").astype(str)
+        strata = _texts(_column(data, settings["strata"], "strata"), "Onbekend")
         parts.append(f"strata: {_name(settings['strata'])}")
     if settings["psu"]:
-        psu = _column(data, settings["psu"], "clusters").astype(str).to_numpy()
+        psu = _texts(_column(data, settings["psu"], "clusters"), None).to_numpy()
         parts.append(f"clusters: {_name(settings['psu'])}")
     if settings["fpc"] == "kader":
         fpc = _frame_counts(store, wave["monitor_id"], settings["strata"], strata, n)
@@ -92,6 +92,14 @@ def resolve_design(store: Store, user: User, wave_id: int, data: waves.WaveData,
                               strata=None if strata is None else strata.to_numpy(),
                               psu=psu, fpc=fpc)
     return ResolvedDesign(design, settings, "; ".join(parts).capitalize() + ".")
+
+
+def _texts(column: pd.Series, missing: str | None) -> pd.Series:
+    """The column's values as text, `missing` where there is none: fillna and astype(str)
+    by way of its few distinct values (a million texts converted one by one take a second)."""
+    codes, uniques = pd.factorize(column.to_numpy(dtype=object))
+    texts = np.array([str(value) for value in uniques] + [missing], dtype=object)
+    return pd.Series(texts[codes], index=column.index, dtype=object)
 
 
 def _settings(store: Store, user: User, wave_id: int, overrides: dict | None = None) -> dict:
@@ -165,35 +173,8 @@ class _Coded:
     var: dict
     statistics: tuple[str, ...]
     categories: list          # per figure: its answer category (None for a number)
-    codes: np.ndarray
+    codes: np.ndarray | None  # None once the figures are made
     values: np.ndarray        # (codes, figures)
-
-
-# Whole-number columns spanning at most this many values are coded by a lookup table.
-MAX_SPAN = 1 << 16
-
-
-def _distinct(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """The distinct values of a column, sorted, and each row's index among them (-1: NaN).
-
-    Answer codes are small whole numbers: for those a lookup table does in a few passes what
-    np.unique's sort of the whole column does in many (ten times slower at a million rows)."""
-    valid = ~np.isnan(values)
-    if not valid.any():
-        return np.empty(0), np.full(len(values), -1, dtype=np.int64)
-    low, high = float(np.nanmin(values)), float(np.nanmax(values))
-    if high - low <= MAX_SPAN and low.is_integer():
-        span = int(high - low)
-        offset = np.where(valid, values - low, span + 1)   # NaN: one bin past the values
-        index = offset.astype(np.int64)
-        if (index == offset).all():
-            present = np.bincount(index, minlength=span + 2)[:span + 1] > 0
-            lookup = np.append(np.cumsum(present) - 1, -1)
-            return low + np.flatnonzero(present), lookup[index]
-    uniques, inverse = np.unique(values[valid], return_inverse=True)
-    codes = np.full(len(values), -1, dtype=np.int64)
-    codes[valid] = inverse
-    return uniques, codes
 
 
 def _remapped(codes: np.ndarray, mapping: np.ndarray) -> np.ndarray:
@@ -201,11 +182,11 @@ def _remapped(codes: np.ndarray, mapping: np.ndarray) -> np.ndarray:
     return np.append(mapping, -1)[codes]
 
 
-def _coded(var: dict, values: np.ndarray, answered: np.ndarray | None = None
-           ) -> _Coded | None:
-    """A variable's figures as codes (None: no figures, e.g. no answer categories). For a
+def _coded(var: dict, uniques: np.ndarray, codes: np.ndarray,
+           answered: np.ndarray | None = None) -> _Coded | None:
+    """A variable's figures as codes (None: no figures, e.g. no answer categories), from its
+    distinct answers and their index per response (`WaveData.distinct`). For a
     multiple-response item `answered` marks who answered any item of its set: the base."""
-    uniques, codes = _distinct(values)
     valid = ~np.isin(uniques, [float(c) for c in var["missing_codes"]])
     if var["type"] in NUMERIC:
         statistics = ("gemiddelde", "totaal") if var["type"] == "getal" else ("gemiddelde",)
@@ -231,7 +212,9 @@ def _answered(data: waves.WaveData, members: list[str]) -> np.ndarray:
     """Who answered any of the items `members` of a multiple-response set."""
     answered = np.zeros(len(data.frame), dtype=bool)
     for member in members:
-        answered |= ~np.isnan(waves.valid_values(data.variables[member], data.values(member)))
+        uniques, codes = data.distinct(member)
+        missing = [float(c) for c in data.variables[member]["missing_codes"]]
+        answered |= np.append(~np.isin(uniques, missing), False)[codes]
     return answered
 
 
@@ -256,24 +239,25 @@ def _unit_figures(data: waves.WaveData, domains: estimates.Domains, against: lis
         else None
     found = {}
     for name in names:
-        coded = _coded(data.variables[name], data.values(name), answered)
+        coded = _coded(data.variables[name], *data.distinct(name), answered)
         if coded is not None:
-            found[name] = coded, _figures(domains, coded, against)
+            # The codes (a number per response) are done with: only the figures are kept.
+            found[name] = replace(coded, codes=None), _figures(domains, coded, against)
     return found
 
 
 def _figures(domains: estimates.Domains, coded: _Coded, against: list[bool]) -> dict:
-    """{(grouping, statistic): (estimates, p against the rest, NaN where not tested)}."""
+    """{(grouping, statistic): (estimates, t against the rest, NaN where not tested)}."""
     tally = domains.tally(coded.codes, len(coded.values))
     figures = {}
     for grouping, test in enumerate(against):
         for statistic in coded.statistics:
             if statistic == "totaal":
-                est, p = domains.totals(tally, coded.values, grouping), None
+                est, t = domains.totals(tally, coded.values, grouping), None
             else:
-                est, p = domains.means(tally, coded.values, grouping, test)
+                est, t = domains.means(tally, coded.values, grouping, test)
             figures[grouping, statistic] = est, (np.full_like(est.estimate, np.nan)
-                                                 if p is None else p)
+                                                 if t is None else t)
     return figures
 
 
@@ -292,8 +276,8 @@ def _mapped(fn, items: list) -> list:
 
 
 def _tables(resolved: ResolvedDesign, data: waves.WaveData, names: list[str],
-            breakdowns_: list[str]) -> pd.DataFrame:
-    """The long table (COLUMNS) of every figure of the variables `names`, for each
+            breakdowns_: list[str]) -> dict[str, np.ndarray]:
+    """The long table (COLUMNS, as arrays) of every figure of the variables `names`, for each
     breakdown: a variable (or multiple-response set) at a time, so that only its own column
     is ever decoded."""
     groupings = [_groups(data, b) for b in breakdowns_]
@@ -306,18 +290,17 @@ def _tables(resolved: ResolvedDesign, data: waves.WaveData, names: list[str],
     for part in _mapped(lambda unit: _unit_figures(data, domains, against, unit), units):
         found.update(part)
     coded = [found[name] for name in names if name in found]
-    frames = [_table(resolved, b, groups, labels, coded, index)
-              for index, (b, (groups, labels)) in enumerate(zip(breakdowns_, groupings))]
-    frames = [f for f in frames if len(f)]
-    return pd.concat(frames, ignore_index=True)[COLUMNS] if frames else \
-        pd.DataFrame(columns=COLUMNS)
+    blocks = [block for index, (b, (groups, labels)) in enumerate(zip(breakdowns_, groupings))
+              for block in _table(resolved, b, groups, labels, coded, index)]
+    return {c: np.concatenate([block[c] for block in blocks]) if blocks else np.empty(0)
+            for c in COLUMNS}
 
 
 def _table(resolved: ResolvedDesign, breakdown: str, groups: np.ndarray, labels: list[str],
-           coded: list[tuple[_Coded, dict]], grouping: int) -> pd.DataFrame:
-    """The long table (COLUMNS) of one breakdown: a block per statistic, in it the groups of
-    each figure together, figures in variable order."""
-    design, frames = resolved.design, []
+           coded: list[tuple[_Coded, dict]], grouping: int) -> list[dict[str, np.ndarray]]:
+    """The long table of one breakdown, as a block (COLUMNS as arrays) per statistic: in it
+    the groups of each figure together, figures in variable order."""
+    design, blocks = resolved.design, []
     in_group = np.bincount(groups[groups >= 0], minlength=len(labels))
     for statistic in ("aandeel", "gemiddelde", "totaal"):
         chosen = [(c, figures[grouping, statistic]) for c, figures in coded
@@ -327,28 +310,31 @@ def _table(resolved: ResolvedDesign, breakdown: str, groups: np.ndarray, labels:
         est = estimates.Estimates(**{f.name: np.concatenate([getattr(e, f.name)
                                                              for _, (e, _) in chosen], axis=1)
                                      for f in fields(estimates.Estimates)})
-        p_rest = np.concatenate([p for _, (_, p) in chosen], axis=1)
+        p_rest = estimates.p_against_rest(np.concatenate([t for _, (_, t) in chosen], axis=1),
+                                          design.df)
         if statistic == "aandeel":
             low, high = estimates.proportion_ci(est.estimate, est.se, est.n, est.neff, design.df)
         else:
             low, high = estimates.mean_ci(est.estimate, est.se, design.df)
         variables = [c.var["id"] for c, _ in chosen for _ in c.categories]
         categories = [cat for c, _ in chosen for cat in c.categories]
-        # One frame per statistic, the groups of each column together (column-major ravel).
-        count = est.n.astype(int)
-        frames.append(pd.DataFrame({
-            "breakdown": breakdown, "grp": np.tile(np.asarray(labels, dtype=object),
-                                                   len(categories)),
-            "statistic": statistic,
-            "variable_id": np.repeat(variables, len(labels)),
+        # The groups of each column together (column-major ravel).
+        count = est.n.astype(int).ravel("F")
+        size = len(count)
+        blocks.append({
+            "breakdown": np.full(size, breakdown, dtype=object),
+            "grp": np.tile(np.asarray(labels, dtype=object), len(categories)),
+            "statistic": np.full(size, statistic, dtype=object),
+            "variable_id": np.repeat(np.asarray(variables, dtype=np.int64), len(labels)),
             "category": np.repeat(np.array(categories, dtype=object), len(labels)),
             "estimate": est.estimate.ravel("F"), "se": est.se.ravel("F"),
-            "ci_low": low.ravel("F"), "ci_high": high.ravel("F"), "n": count.ravel("F"),
-            "neff": est.neff.ravel("F"), "missing_n": (in_group[:, None] - count).ravel("F"),
+            "ci_low": low.ravel("F"), "ci_high": high.ravel("F"), "n": count,
+            "neff": est.neff.ravel("F"),
+            "missing_n": np.repeat(in_group[None, :], len(categories), axis=0).ravel() - count,
             "p_rest": p_rest.ravel("F"),
-            "ci_method": _ci_method(statistic, est.estimate.ravel("F"), est.se.ravel("F"))}))
-    return pd.concat(frames, ignore_index=True)[COLUMNS] if frames else \
-        pd.DataFrame(columns=COLUMNS)
+            "ci_method": np.asarray(_ci_method(statistic, est.estimate.ravel("F"),
+                                               est.se.ravel("F")), dtype=object)})
+    return blocks
 
 
 def _ci_method(statistic: str, p: np.ndarray, se: np.ndarray) -> list:
@@ -374,8 +360,7 @@ def compute(store: Store, user: User, wave_id: int) -> int:
                              _design_fields(_settings(store, user, wave_id)))
     resolved = resolve_design(store, user, wave_id, data)
     names = [name for name, var in data.variables.items() if var["type"] != "open"]
-    table = _tables(resolved, data, names, breakdowns(data))
-    rows = _rows(table, wave_id)
+    rows = _rows(_tables(resolved, data, names, breakdowns(data)), wave_id)
     seconds = round(time.perf_counter() - started, 3)
 
     def apply(tx: Tx) -> int:
@@ -392,10 +377,11 @@ def compute(store: Store, user: User, wave_id: int) -> int:
     return store.write(user.actor, apply)
 
 
-def _rows(table: pd.DataFrame, wave_id: int) -> list[tuple]:
+def _rows(table: dict[str, np.ndarray], wave_id: int) -> list[tuple]:
     """The table's rows as tuples of Python values for an executemany, NaN as NULL."""
-    columns = [table[c].astype(object).where(table[c].notna(), None).tolist() for c in COLUMNS]
-    return list(zip([wave_id] * len(table), *columns))
+    columns = [[None if isinstance(v, float) and v != v else v for v in table[c].tolist()]
+               for c in COLUMNS]
+    return list(zip([wave_id] * len(columns[0]), *columns))
 
 
 def run(store: Store, user: User, wave_id: int) -> dict | None:
@@ -434,5 +420,6 @@ def estimate(store: Store, user: User, wave_id: int, name: str, by: str | None =
     if data.variables[name]["type"] == "open":
         raise MonitorError(f"{name} is een open vraag; daar horen geen schattingen bij.")
     resolved = resolve_design(store, user, wave_id, data, overrides)
-    return _tables(resolved, data, [name], [by or "totaal"]), resolved
+    return pd.DataFrame(_tables(resolved, data, [name], [by or "totaal"]),
+                        columns=COLUMNS), resolved
 

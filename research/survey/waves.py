@@ -42,11 +42,12 @@ class WaveData:
     variables: dict  # name -> variable row (decoded), only those in the wave
     stored: dict = field(default_factory=dict)  # name -> StoredColumn (wave_design)
 
-    def values(self, name: str) -> np.ndarray:
-        """A numeric variable's answers, from the frame or decoded from `stored`."""
+    def distinct(self, name: str) -> tuple[np.ndarray, np.ndarray]:
+        """A numeric variable's distinct answers (sorted) and per response the index of its
+        answer among them (-1: none); see `columns.distinct`."""
         if name in self.frame.columns:
-            return self.frame[name].to_numpy(float)
-        return np.asarray(self.stored[name].values(), dtype=float)
+            return columns.distinct_values(self.frame[name].to_numpy(float))
+        return self.stored[name].distinct()
 
 
 # -- writing ----------------------------------------------------------------------------------
@@ -417,50 +418,65 @@ def wave_data(store: Store, user: User, wave_id: int, names: list[str] | None = 
     return WaveData(table, found)
 
 
-# Design fields `wave_design` can read, by their name in WaveData.frame.
-RESPONSE_FIELDS = {"_weight": "weight", "_calibrated": "calibrated_weight",
-                   "_stratum": "stratum", "_psu": "psu", "_fpc": "fpc"}
+# Design fields `wave_design` can read, by their name in WaveData.frame: numbers, texts.
+NUMBER_FIELDS = {"_weight": "weight", "_calibrated": "calibrated_weight", "_fpc": "fpc"}
+TEXT_FIELDS = {"_stratum": "stratum", "_psu": "psu"}
+UNIT_ATTRIBUTES = ["region", "size_class", "province"]
 
 
 def wave_design(store: Store, user: User, wave_id: int, fields: set[str] = frozenset()
                 ) -> WaveData:
     """The wave for one pass over all its answers (the results store): per response only the
-    asked design `fields` (of RESPONSE_FIELDS, or variable names), the frame unit (_unit) and
-    its region, size class and province; every variable's metadata, and its column kept
-    compressed in `WaveData.stored` until it is used.
+    asked design `fields` (of NUMBER_FIELDS and TEXT_FIELDS, or variable names), the frame
+    unit (_unit) and its region, size class and province; every variable's metadata, and its
+    column kept compressed in `WaveData.stored` until it is used.
 
     At a million respondents the whole table of `wave_data` is gigabytes of Python objects and
     most of the time of a results table; two numbers per response and compressed columns
-    (a tenth of their decoded size) are not.
+    are not.
     """
     require(user, "survey.read")
     monitor_id = _monitor_of(store, wave_id)
-    asked = [f for f in RESPONSE_FIELDS if f in fields]
-    selected = ", ".join(["unit_id"] + [RESPONSE_FIELDS[f] for f in asked])
-    _, rows = store.table(f"SELECT {selected} FROM responses WHERE wave_id = ? ORDER BY id",
-                          [wave_id])
-    columns = list(zip(*rows)) or [()] * (1 + len(asked))
-    del rows
-    table = pd.DataFrame({"_unit": pd.array(columns[0], dtype="Int64")})
-    table = table.join(_unit_attributes(store, monitor_id), on="_unit")
-    for name, values in zip(asked, columns[1:]):
-        numeric = name in ("_weight", "_calibrated", "_fpc")
-        table[name] = np.array(values, dtype=float) if numeric else \
-            pd.Series(values, dtype=object, index=table.index)
+    numbers = [f for f in NUMBER_FIELDS if f in fields]
+    table = _response_numbers(store, wave_id, ["unit_id"] + [NUMBER_FIELDS[f] for f in numbers],
+                              ["_unit"] + numbers)
+    for name in (f for f in TEXT_FIELDS if f in fields):
+        _, rows = store.table(f"SELECT {TEXT_FIELDS[name]} FROM responses WHERE wave_id = ?"
+                              " ORDER BY id", [wave_id])
+        table[name] = pd.Series([row[0] for row in rows], dtype=object, index=table.index)
+    for name, values in _unit_attributes(store, monitor_id, table["_unit"].to_numpy()).items():
+        table[name] = values
+    table["_unit"] = pd.array(table["_unit"].to_numpy(), dtype="Int64")
     stored = _stored_columns(store, wave_id)
-    variables = {name: column.variable for name, column in stored.items()}
-    data = WaveData(table, variables, stored)
-    for name in fields - set(RESPONSE_FIELDS):
-        if name in stored:
-            table[name] = data.values(name)
-    return data
+    for name in sorted(fields & set(stored)):
+        values = stored[name].values()
+        table[name] = values if isinstance(values, np.ndarray) else \
+            pd.Series(values, dtype=object, index=table.index)
+    return WaveData(table, {name: column.variable for name, column in stored.items()}, stored)
 
 
-def _unit_attributes(store: Store, monitor_id: int) -> pd.DataFrame:
-    """The frame units' region, size class and province, by unit id."""
-    headings, rows = store.table("SELECT id, region, size_class, province FROM frame_units"
-                                 " WHERE monitor_id = ?", [monitor_id])
-    return pd.DataFrame.from_records(rows, columns=headings, index="id")
+def _response_numbers(store: Store, wave_id: int, selected: list[str],
+                      names: list[str]) -> pd.DataFrame:
+    """Numeric fields of the wave's responses (NULL as NaN), in response order: straight
+    from the cursor into an array, without a list of a million tuples in between."""
+    cursor = store.db.execute(f"SELECT {', '.join(selected)} FROM responses WHERE wave_id = ?"
+                              " ORDER BY id", [wave_id])
+    array = np.fromiter(cursor, dtype=[(name, np.float64) for name in names])
+    return pd.DataFrame({name: array[name] for name in names})
+
+
+def _unit_attributes(store: Store, monitor_id: int, unit: np.ndarray) -> dict[str, pd.Series]:
+    """Per response (by its unit id, NaN for none) the unit's region, size class and
+    province, as Python objects (None for none), looked up in the small frame table."""
+    headings, rows = store.table(f"SELECT id, {', '.join(UNIT_ATTRIBUTES)} FROM frame_units"
+                                 " WHERE monitor_id = ? ORDER BY id", [monitor_id])
+    ids = np.array([row[0] for row in rows], dtype=np.float64)
+    position = np.minimum(np.searchsorted(ids, unit), max(len(ids) - 1, 0))
+    found = (ids[position] == unit) if len(ids) else np.zeros(len(unit), dtype=bool)
+    index = np.where(found, position, len(ids))     # one past the units: no unit
+    return {name: pd.Series(np.array([row[column] for row in rows] + [None],
+                                     dtype=object)[index], dtype=object)
+            for column, name in enumerate(headings[1:], start=1)}
 
 
 def _monitor_of(store: Store, wave_id: int) -> int:
@@ -484,6 +500,19 @@ class StoredColumn:
         if self.recode and isinstance(values, np.ndarray):
             values = _recoded(values, self.recode)
         return values
+
+    def distinct(self) -> tuple[np.ndarray, np.ndarray]:
+        """`columns.distinct` of the recoded numeric column: the recoding is applied to the
+        distinct values, and values it merges get one index."""
+        uniques, codes = columns.distinct(self.blob)
+        if not self.recode:
+            return uniques, codes
+        recoded = _recoded(uniques, self.recode)
+        valid = ~np.isnan(recoded)
+        merged, inverse = np.unique(recoded[valid], return_inverse=True)
+        mapping = np.full(len(uniques) + 1, -1, dtype=np.int64)   # the last: missing stays
+        mapping[:-1][valid] = inverse
+        return merged, mapping[codes]
 
 
 def _stored_columns(store: Store, wave_id: int, names: list[str] | None = None
