@@ -741,16 +741,19 @@ class Tally:
 
 
 @dataclass
-class _Atoms:
-    """Without clusters (every row its own PSU): the rows of a variable's base summed per
-    (stratum, group, code). Per atom its stratum, group and value of each column (A, k), and
-    the sum of weights, of squared weights and the count of its rows."""
+class _Entries:
+    """Without clusters (every row its own PSU), the coded columns of several variables in
+    long form: the rows of a variable's base summed per (stratum, group, code), an entry per
+    such atom and column of the variable. Per entry its column, stratum, group and value, and
+    the sum of the weights, of the squared weights and the count of its rows."""
+    column: np.ndarray
     stratum: np.ndarray
     group: np.ndarray
     y: np.ndarray
     w: np.ndarray
     w2: np.ndarray
     count: np.ndarray
+    n_columns: int
 
 
 class Domains:
@@ -819,7 +822,13 @@ class Domains:
         """The means of the columns of `values` (codes x k) per group of grouping number
         `grouping`, as `means`; with `against_rest` also the t statistics of each group
         against the rest (`p_against_rest` makes them the p-values of `domain_vs_rest`)."""
-        values = self._values(tally, values)
+        return self.means_of([(tally, values)], grouping, against_rest)
+
+    def means_of(self, variables: list[tuple[Tally, np.ndarray]], grouping: int,
+                 against_rest: bool = False) -> tuple[Estimates, np.ndarray | None]:
+        """`means` of several variables ((tally, values) each), their columns side by side:
+        without clusters all in one vectorised pass, however many variables."""
+        variables = [(tally, self._values(tally, values)) for tally, values in variables]
         design = self.design
         groups, n_groups = self.groupings[grouping]
 
@@ -827,14 +836,26 @@ class Domains:
             t = _t_statistic(*_difference(design, cells, n_groups)) if against_rest else None
             return _from_cells(design, cells, n_groups, ratio=True), t
 
-        if tally.w is None:
-            return self._by_rows(tally, values, lambda y: from_cells(
-                _cells(design, y, groups, n_groups)))
-        if self.clustered:
+        def one(tally: Tally, values: np.ndarray) -> tuple[Estimates, np.ndarray | None]:
+            if tally.w is None:
+                return self._by_rows(tally, values, lambda y: from_cells(
+                    _cells(design, y, groups, n_groups)))
             return from_cells(self._cells(tally, values, grouping))
-        atoms = self._atoms(tally, values, grouping)
-        t = _atom_vs_rest(design, atoms, n_groups) if against_rest else None
-        return _atom_means(design, atoms, n_groups), t
+
+        together = [i for i, (tally, _) in enumerate(variables)
+                    if tally.w is not None and not self.clustered]
+        parts: list = [None] * len(variables)
+        if together:
+            entries = _entries([self._atoms(*variables[i], grouping) for i in together])
+            est = _entry_means(design, entries, n_groups)
+            t = _entry_vs_rest(design, entries, n_groups) if against_rest else None
+            sizes = [variables[i][1].shape[1] for i in together]
+            for i, part in zip(together, _split(est, t, sizes)):
+                parts[i] = part
+        for i, (tally, values) in enumerate(variables):
+            if parts[i] is None:
+                parts[i] = one(tally, values)
+        return joined(parts)
 
     def totals(self, tally: Tally, values, grouping: int) -> Estimates:
         """The totals of the columns of `values` per group, as `totals`.
@@ -868,15 +889,11 @@ class Domains:
             y = values[tally.codes, start:start + ROW_CHUNK]
             y[out_of_base] = np.nan
             parts.append(estimate(y))
-        joined = Estimates(**{f.name: np.concatenate([getattr(e, f.name) for e, _ in parts],
-                                                     axis=1)
-                              for f in fields(Estimates)})
-        if parts[0][1] is None:
-            return joined, None
-        return joined, np.concatenate([p for _, p in parts], axis=1)
+        return joined(parts)
 
-    def _atoms(self, tally: Tally, values: np.ndarray, grouping: int) -> _Atoms:
-        """The tally of a variable summed per (stratum, group, code) of a grouping."""
+    def _atoms(self, tally: Tally, values: np.ndarray, grouping: int) -> tuple:
+        """The tally of a variable summed per (stratum, group, code) of a grouping: per atom
+        its stratum, group, code, weights, squared weights and count; and `values`."""
         n_groups = self.groupings[grouping][1]
         n_codes = tally.n_codes
         group = self.profile_groups[grouping]
@@ -889,8 +906,8 @@ class Domains:
 
         stratum_group, code = np.divmod(key, n_codes)
         stratum, group = np.divmod(stratum_group, n_groups)
-        return _Atoms(stratum=stratum, group=group, y=values[code], w=summed(tally.w),
-                      w2=summed(tally.w2), count=summed(tally.count))
+        return (stratum, group, code, summed(tally.w), summed(tally.w2), summed(tally.count),
+                values)
 
     def _cells(self, tally: Tally, values: np.ndarray, grouping: int) -> _Cells:
         """With clusters: the tally of a variable summed per (PSU, group) cell, as `_cells`
@@ -916,89 +933,132 @@ class Domains:
                       in_order=len(order) > 1 and bool((order[1:] >= order[:-1]).all()))
 
 
-def _atom_sum(key: np.ndarray, size: int, values: np.ndarray) -> np.ndarray:
-    """Sums of the rows of `values` (A, k) per key, (size, k): `_sum_by` for the few atoms of
-    a variable, where building its sparse matrix costs more than one bincount of all the
-    columns at once."""
-    k = values.shape[1]
-    flat = (key[:, None] * k + np.arange(k)).ravel()
-    return np.bincount(flat, values.ravel(), minlength=size * k).reshape(size, k)
+def _entries(atoms: list[tuple]) -> _Entries:
+    """The atoms of several variables (`Domains._atoms`) as entries: each atom once for each
+    column of its variable, the columns numbered across the variables."""
+    parts, first = [], 0
+    for stratum, group, code, w, w2, count, values in atoms:
+        k = values.shape[1]
+        column = first + np.arange(k)
+        parts.append((np.tile(column, len(code)), np.repeat(stratum, k), np.repeat(group, k),
+                      values[code].ravel(), np.repeat(w, k), np.repeat(w2, k),
+                      np.repeat(count, k)))
+        first += k
+    return _Entries(*(np.concatenate(arrays) for arrays in zip(*parts)), n_columns=first)
 
 
-def _moment_variance(design: Design, key: np.ndarray, n_groups: int, first: np.ndarray,
+def _split(est: Estimates, t: np.ndarray | None, sizes: list[int]
+           ) -> list[tuple[Estimates, np.ndarray | None]]:
+    """Estimates (and t statistics) of columns side by side, cut into parts of `sizes`."""
+    bounds = np.cumsum([0] + sizes)
+    return [(Estimates(**{f.name: getattr(est, f.name)[:, a:b] for f in fields(Estimates)}),
+             None if t is None else t[:, a:b]) for a, b in zip(bounds[:-1], bounds[1:])]
+
+
+def joined(parts: list[tuple[Estimates, np.ndarray | None]]
+           ) -> tuple[Estimates, np.ndarray | None]:
+    """Parts of (estimates, t statistics or None) put side by side (columns)."""
+    together = Estimates(**{f.name: np.concatenate([getattr(e, f.name) for e, _ in parts],
+                                                   axis=1) for f in fields(Estimates)})
+    if parts[0][1] is None:
+        return together, None
+    return together, np.concatenate([t for _, t in parts], axis=1)
+
+
+def _by(key: np.ndarray, size: int, weights: np.ndarray) -> np.ndarray:
+    """Sums of `weights` per key in 0..size-1."""
+    return np.bincount(key, weights, minlength=size)
+
+
+def _wide(entries: _Entries, n_groups: int, flat: np.ndarray) -> np.ndarray:
+    """Per (column, group) sums, (K * G,), as a (G, K) table."""
+    return flat.reshape(entries.n_columns, n_groups).T
+
+
+def _moment_variance(design: Design, entries: _Entries, n_groups: int, first: np.ndarray,
                      second: np.ndarray) -> np.ndarray:
-    """`_cell_variance` without clusters, from sums over atoms: `first` holds per atom the sum
-    of the scores z of its rows, `second` the sum of z^2, `key` its stratum * n_groups + group.
+    """`_cell_variance` without clusters, (G, K), from sums over entries: `first` holds per
+    entry the sum of the scores z of its rows, `second` the sum of z^2.
 
     Per stratum sum_j (z_j - mean)^2 over its m_h rows is sum z^2 - (sum z)^2 / m_h. The
     scores are centred on their domain's mean, so the two terms do not nearly cancel."""
     n_strata = design.n_strata
-    total = _atom_sum(key, n_strata * n_groups, first)
-    squares = _atom_sum(key, n_strata * n_groups, second)
-    m = np.repeat(design._m, n_groups).astype(np.float64)[:, None]
-    scale = np.repeat(design._scale, n_groups)[:, None]
-    return (scale * (squares - total ** 2 / m)).reshape(n_strata, n_groups, -1).sum(axis=0)
+    size = entries.n_columns * n_strata * n_groups
+    key = (entries.column * n_strata + entries.stratum) * n_groups + entries.group
+    shape = (entries.n_columns, n_strata, n_groups)
+    total = _by(key, size, first).reshape(shape)
+    squares = _by(key, size, second).reshape(shape)
+    m = design._m.astype(np.float64)[:, None]
+    return (design._scale[:, None] * (squares - total ** 2 / m)).sum(axis=1).T
 
 
-def _atom_means(design: Design, atoms: _Atoms, n_groups: int) -> Estimates:
-    """`means` from atoms: a row's score is z = w (y - mean) / W_g, so an atom holds
+def _entry_means(design: Design, entries: _Entries, n_groups: int) -> Estimates:
+    """`means` from entries: a row's score is z = w (y - mean) / W_g, so an entry holds
     sum z = W (y - mean) / W_g and sum z^2 = W2 (y - mean)^2 / W_g^2."""
-    g = atoms.group
-    shape = (n_groups, atoms.y.shape[1])
-    wsum = np.bincount(g, atoms.w, minlength=n_groups)
-    w2sum = np.bincount(g, atoms.w2, minlength=n_groups)
-    n = np.bincount(g, atoms.count, minlength=n_groups)
-    empty = np.broadcast_to((n == 0)[:, None], shape)
-    key = atoms.stratum * n_groups + g
+    size = entries.n_columns * n_groups
+    cell = entries.column * n_groups + entries.group
+    wsum, w2sum = _by(cell, size, entries.w), _by(cell, size, entries.w2)
+    n = _by(cell, size, entries.count)
     with np.errstate(divide="ignore", invalid="ignore"):
-        estimate = _atom_sum(g, n_groups, atoms.w[:, None] * atoms.y) / wsum[:, None]
-        share = (atoms.y - estimate[g]) / wsum[g, None]
-        variance = _moment_variance(design, key, n_groups, atoms.w[:, None] * share,
-                                    atoms.w2[:, None] * share ** 2)
+        estimate = _by(cell, size, entries.w * entries.y) / wsum
+        share = (entries.y - estimate[cell]) / wsum[cell]
+        variance = _moment_variance(design, entries, n_groups, entries.w * share,
+                                    entries.w2 * share ** 2)
         neff = wsum ** 2 / w2sum
-    # Every row is a PSU: the domain's PSUs are its rows, its strata those with an atom.
-    strata = np.bincount(np.unique(key) % n_groups, minlength=n_groups)
-    wide = lambda a: np.broadcast_to(a[:, None], shape).copy()  # noqa: E731
-    return Estimates(estimate=np.where(empty, np.nan, estimate),
+    # Every row is a PSU: the domain's PSUs are its rows, its strata those with an entry.
+    key = cell * design.n_strata + entries.stratum
+    strata = np.bincount(np.unique(key) // design.n_strata, minlength=size)
+    empty = _wide(entries, n_groups, n == 0)
+    return Estimates(estimate=np.where(empty, np.nan, _wide(entries, n_groups, estimate)),
                      se=np.where(empty, np.nan, np.sqrt(np.maximum(variance, 0.0))),
-                     n=wide(n.astype(np.int64)), neff=np.where(empty, np.nan, wide(neff)),
-                     wsum=wide(wsum), df=wide((n - strata).astype(np.int64)))
+                     n=_wide(entries, n_groups, n.astype(np.int64)).copy(),
+                     neff=np.where(empty, np.nan, _wide(entries, n_groups, neff)),
+                     wsum=_wide(entries, n_groups, wsum).copy(),
+                     df=_wide(entries, n_groups, (n - strata).astype(np.int64)).copy())
 
 
-def _atom_vs_rest(design: Design, atoms: _Atoms, n_groups: int) -> np.ndarray:
-    """The t statistics of `domain_vs_rest` from atoms (no clusters), (G, k).
+def _entry_vs_rest(design: Design, entries: _Entries, n_groups: int) -> np.ndarray:
+    """The t statistics of `domain_vs_rest` from entries (no clusters), (G, K).
 
-    The same scores as `_difference_variance`, summed per atom: a row of group g scores
+    The same scores as `_difference_variance`, summed per entry: a row of group g scores
     a = w e with e = (1/W_g + 1/W_rest) y - (mean_g/W_g + mean_rest/W_rest) (y centred as in
     `_centred`), and as a PSU of its own it has the totals t = w y and u = w over all groups.
     Then V(a), V(t), V(t, u), V(u) and Cov(a, t - mean_rest u) are sums of w e, w^2 e^2,
-    w^2 e y, w^2 e, w y, w^2 y^2, w^2 y, w and w^2 over atoms, per stratum (and group)."""
-    g, stratum, n_strata = atoms.group, atoms.stratum, design.n_strata
-    w, w2 = atoms.w[:, None], atoms.w2[:, None]
+    w^2 e y, w^2 e, w y, w^2 y^2, w^2 y, w and w^2 over entries, per stratum (and group)."""
+    n_columns, n_strata = entries.n_columns, design.n_strata
+    w, w2, column = entries.w, entries.w2, entries.column
+    cell = column * n_groups + entries.group
+    by_cell = lambda x: _by(cell, n_columns * n_groups, x).reshape(n_columns, n_groups)  # noqa
     with np.errstate(divide="ignore", invalid="ignore"):
-        y = atoms.y - np.nan_to_num((w * atoms.y).sum(axis=0) / atoms.w.sum())
-        w_g = np.bincount(g, atoms.w, minlength=n_groups)[:, None]
-        wy_g = _atom_sum(g, n_groups, w * y)
-        w_rest, wy_rest = w_g.sum() - w_g, wy_g.sum(axis=0) - wy_g
+        centre = np.nan_to_num(_by(column, n_columns, w * entries.y) / _by(column, n_columns, w))
+        y = entries.y - centre[column]
+        w_g, wy_g = by_cell(w), by_cell(w * y)
+        w_rest = w_g.sum(axis=1, keepdims=True) - w_g
+        wy_rest = wy_g.sum(axis=1, keepdims=True) - wy_g
         mean_g, mean_rest = wy_g / w_g, wy_rest / w_rest
-        e = (1.0 / w_g + 1.0 / w_rest)[g] * y - (mean_g / w_g + mean_rest / w_rest)[g]
-        key = stratum * n_groups + g
-        var_a = _moment_variance(design, key, n_groups, w * e, w2 * e ** 2)
+        alpha = (1.0 / w_g + 1.0 / w_rest).ravel()
+        e = alpha[cell] * y - (mean_g / w_g + mean_rest / w_rest).ravel()[cell]
+        var_a = _moment_variance(design, entries, n_groups, w * e, w2 * e ** 2)
 
-        m, scale = design._m[:, None].astype(np.float64), design._scale[:, None]
-        t, u = _atom_sum(stratum, n_strata, w * y), np.bincount(stratum, atoms.w, n_strata)[:, None]
-        vtt = (scale * (_atom_sum(stratum, n_strata, w2 * y ** 2) - t * t / m)).sum(axis=0)
-        vtu = (scale * (_atom_sum(stratum, n_strata, w2 * y) - t * u / m)).sum(axis=0)
-        vuu = (scale * (np.bincount(stratum, atoms.w2, n_strata)[:, None] - u * u / m)).sum(
-            axis=0)
+        # Per (column, stratum): the sums of the row totals t = w y and u = w.
+        strata = column * n_strata + entries.stratum
+        by_stratum = lambda x: _by(strata, n_columns * n_strata, x).reshape(  # noqa: E731
+            n_columns, n_strata)
+        m, scale = design._m.astype(np.float64), design._scale
+        t, u = by_stratum(w * y), by_stratum(w)
+        vtt = (scale * (by_stratum(w2 * y * y) - t * t / m)).sum(axis=1)[:, None]
+        vtu = (scale * (by_stratum(w2 * y) - t * u / m)).sum(axis=1)[:, None]
+        vuu = (scale * (by_stratum(w2) - u * u / m)).sum(axis=1)[:, None]
         var_b = (vtt - 2.0 * mean_rest * vtu + mean_rest ** 2 * vuu) / w_rest ** 2
 
         # Cov: per (stratum, group) sum a (t - t_h/m_h - mean_rest (u - u_h/m_h)) / W_rest.
-        size = n_strata * n_groups
-        a, at, au = (_atom_sum(key, size, x) for x in (w * e, w2 * e * y, w2 * e))
-        h, of = np.repeat(np.arange(n_strata), n_groups), np.tile(np.arange(n_groups), n_strata)
-        cov = (scale[h] * (at - (t / m)[h] * a - mean_rest[of] * (au - (u / m)[h] * a))
-               / w_rest[of]).reshape(n_strata, n_groups, -1).sum(axis=0)
+        shape = (n_columns, n_strata, n_groups)
+        key = strata * n_groups + entries.group
+        a, at, au = (_by(key, np.prod(shape), x).reshape(shape)
+                     for x in (w * e, w2 * e * y, w2 * e))
+        t_bar, u_bar = (t / m)[:, :, None], (u / m)[:, :, None]
+        cov = (scale[None, :, None] * (at - t_bar * a - mean_rest[:, None, :]
+                                       * (au - u_bar * a))).sum(axis=1) / w_rest
 
-        se = np.sqrt(np.maximum(var_a - 2.0 * cov + var_b, 0.0))
-    return _t_statistic(mean_g - mean_rest, se, (w_g == 0) | (w_rest == 0))
+        se = np.sqrt(np.maximum(var_a.T - 2.0 * cov + var_b, 0.0))
+        return _t_statistic((mean_g - mean_rest).T, se.T, ((w_g == 0) | (w_rest == 0)).T)

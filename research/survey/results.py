@@ -15,7 +15,7 @@ import json
 import os
 import time
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
@@ -231,34 +231,34 @@ def _variables(data: waves.WaveData, names: list[str]) -> list[list[str]]:
     return list(units.values())
 
 
-def _unit_figures(data: waves.WaveData, domains: estimates.Domains, against: list[bool],
-                  names: list[str]) -> dict[str, tuple[_Coded, dict]]:
-    """The figures of a unit of work (`_variables`) for every grouping of `domains`: per
-    variable its coding and {(grouping, statistic): (estimates, p against the rest)}."""
+@dataclass
+class _Summed:
+    """A variable after the pass over its answers: its coding, its tally and, for a number
+    with a total, the totals per grouping."""
+    coded: _Coded
+    tally: estimates.Tally
+    totals: list[estimates.Estimates] | None
+
+
+def _unit_tallies(data: waves.WaveData, domains: estimates.Domains, names: list[str]
+                  ) -> dict[str, _Summed]:
+    """The variables of a unit of work (`_variables`) coded and summed by `domains.tally`:
+    the one pass over their answers (totals, which need the codes, are made here too)."""
     answered = _answered(data, names) if data.variables[names[0]]["type"] == "meervoudig" \
         else None
     found = {}
     for name in names:
         coded = _coded(data.variables[name], *data.distinct(name), answered)
-        if coded is not None:
-            # The codes (a number per response) are done with: only the figures are kept.
-            found[name] = replace(coded, codes=None), _figures(domains, coded, against)
+        if coded is None:
+            continue
+        tally = domains.tally(coded.codes, len(coded.values))
+        totals = [domains.totals(tally, coded.values, grouping)
+                  for grouping in range(len(domains.groupings))] \
+            if "totaal" in coded.statistics else None
+        # The codes (a number per response) are done with, unless the tally needs them.
+        found[name] = _Summed(replace(coded, codes=None), tally if tally.w is None
+                              else replace(tally, codes=None), totals)
     return found
-
-
-def _figures(domains: estimates.Domains, coded: _Coded, against: list[bool]) -> dict:
-    """{(grouping, statistic): (estimates, t against the rest, NaN where not tested)}."""
-    tally = domains.tally(coded.codes, len(coded.values))
-    figures = {}
-    for grouping, test in enumerate(against):
-        for statistic in coded.statistics:
-            if statistic == "totaal":
-                est, t = domains.totals(tally, coded.values, grouping), None
-            else:
-                est, t = domains.means(tally, coded.values, grouping, test)
-            figures[grouping, statistic] = est, (np.full_like(est.estimate, np.nan)
-                                                 if t is None else t)
-    return figures
 
 
 # Threads working on variables side by side: decompressing a column, coding it and the
@@ -278,46 +278,51 @@ def _mapped(fn, items: list) -> list:
 def _tables(resolved: ResolvedDesign, data: waves.WaveData, names: list[str],
             breakdowns_: list[str]) -> dict[str, np.ndarray]:
     """The long table (COLUMNS, as arrays) of every figure of the variables `names`, for each
-    breakdown: a variable (or multiple-response set) at a time, so that only its own column
-    is ever decoded."""
+    breakdown. The answers are read a variable (or multiple-response set) at a time, so that
+    only its own column is ever decoded, into the sums of `estimates.Domains.tally`; the
+    estimates of all variables then come per breakdown and statistic in one call."""
     groupings = [_groups(data, b) for b in breakdowns_]
     domains = estimates.Domains(resolved.design, [(codes, len(labels))
                                                   for codes, labels in groupings])
     against = [b != "totaal" and len(labels) > 1 for b, (_, labels) in zip(breakdowns_,
                                                                           groupings)]
-    units = _variables(data, names)
     found = {}
-    for part in _mapped(lambda unit: _unit_figures(data, domains, against, unit), units):
+    for part in _mapped(lambda unit: _unit_tallies(data, domains, unit),
+                        _variables(data, names)):
         found.update(part)
-    coded = [found[name] for name in names if name in found]
+    summed = [found[name] for name in names if name in found]
     blocks = [block for index, (b, (groups, labels)) in enumerate(zip(breakdowns_, groupings))
-              for block in _table(resolved, b, groups, labels, coded, index)]
+              for block in _table(resolved, domains, b, groups, labels, summed, index,
+                                  against[index])]
     return {c: np.concatenate([block[c] for block in blocks]) if blocks else np.empty(0)
             for c in COLUMNS}
 
 
-def _table(resolved: ResolvedDesign, breakdown: str, groups: np.ndarray, labels: list[str],
-           coded: list[tuple[_Coded, dict]], grouping: int) -> list[dict[str, np.ndarray]]:
+def _table(resolved: ResolvedDesign, domains: estimates.Domains, breakdown: str,
+           groups: np.ndarray, labels: list[str],
+           summed: list[_Summed], grouping: int,
+           against_rest: bool) -> list[dict[str, np.ndarray]]:
     """The long table of one breakdown, as a block (COLUMNS as arrays) per statistic: in it
     the groups of each figure together, figures in variable order."""
     design, blocks = resolved.design, []
     in_group = np.bincount(groups[groups >= 0], minlength=len(labels))
     for statistic in ("aandeel", "gemiddelde", "totaal"):
-        chosen = [(c, figures[grouping, statistic]) for c, figures in coded
-                  if statistic in c.statistics]
+        chosen = [v for v in summed if statistic in v.coded.statistics]
         if not chosen:
             continue
-        est = estimates.Estimates(**{f.name: np.concatenate([getattr(e, f.name)
-                                                             for _, (e, _) in chosen], axis=1)
-                                     for f in fields(estimates.Estimates)})
-        p_rest = estimates.p_against_rest(np.concatenate([t for _, (_, t) in chosen], axis=1),
-                                          design.df)
+        if statistic == "totaal":
+            est, t = estimates.joined([(v.totals[grouping], None) for v in chosen])[0], None
+        else:
+            est, t = domains.means_of([(v.tally, v.coded.values) for v in chosen], grouping,
+                                      against_rest)
+        p_rest = np.full_like(est.estimate, np.nan) if t is None else \
+            estimates.p_against_rest(t, design.df)
         if statistic == "aandeel":
             low, high = estimates.proportion_ci(est.estimate, est.se, est.n, est.neff, design.df)
         else:
             low, high = estimates.mean_ci(est.estimate, est.se, design.df)
-        variables = [c.var["id"] for c, _ in chosen for _ in c.categories]
-        categories = [cat for c, _ in chosen for cat in c.categories]
+        variables = [v.coded.var["id"] for v in chosen for _ in v.coded.categories]
+        categories = [cat for v in chosen for cat in v.coded.categories]
         # The groups of each column together (column-major ravel).
         count = est.n.astype(int).ravel("F")
         size = len(count)
