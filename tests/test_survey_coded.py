@@ -158,3 +158,24 @@ def test_codes_must_fit_the_design():
         domains.tally(np.array([0.0, 1.0, 0.0]), 2)
     with pytest.raises(ValueError, match="values must have 2 rows"):
         domains.means(domains.tally(np.array([0, 1, 0]), 2), np.eye(3), 0)
+
+
+@pytest.mark.parametrize("path_", ["tallied", "by rows"])
+def test_remapped_tally_is_the_tally_of_the_mapped_codes(path_, monkeypatch):
+    """Codes mapped onto others (a recoding merging two, a code leaving the base) give the
+    tally of the mapped codes, summed per profile or row by row."""
+    if path_ == "by rows":
+        monkeypatch.setattr(estimates, "CELLS_PER_ROW", 0)
+        monkeypatch.setattr(estimates, "MIN_CELLS", 0)
+    design, groupings, code = coded_case(4, "counts")
+    domains = Domains(design, groupings)
+    mapping = np.array([0, 1, 0, -1, 2, 1])
+    mapped = np.where(code >= 0, np.append(mapping, -1)[code], -1)
+    remapped = domains.tally(code, 6).remapped(mapping, 3)
+    direct = domains.tally(mapped, 3)
+    assert remapped.present().tolist() == direct.present().tolist() == [True] * 3
+    for grouping in range(2):
+        ours, t = domains.means(remapped, np.eye(3), grouping, against_rest=True)
+        oracle, t_oracle = domains.means(direct, np.eye(3), grouping, against_rest=True)
+        assert_same(ours, oracle)
+        np.testing.assert_allclose(t, t_oracle, rtol=1e-12)

@@ -207,8 +207,8 @@ def test_wave_design_reads_what_wave_data_reads(store, users, wave):
     assert list(lean.variables) == list(full.variables)
     assert "stelling" not in lean.frame.columns    # answers stay compressed until used
     for name in ("stelling", "bezit", "uren"):
-        uniques, codes = lean.distinct(name)
-        values = full.frame[name].to_numpy(float)
-        assert np.array_equal(np.where(codes >= 0, uniques[codes], np.nan), values,
-                              equal_nan=True)
-    assert lean.distinct("bezit")[0].tolist() == [1.0, 2.0]
+        values, codes = lean.codes(name)
+        answers = np.where(codes >= 0, values[codes], np.nan)
+        assert np.array_equal(answers, full.frame[name].to_numpy(float), equal_nan=True), name
+    values, codes = lean.codes("bezit")     # one byte per answer, as stored; 'Soms' recoded
+    assert (len(values), codes.dtype, values[2]) == (256, np.uint8, 1.0)

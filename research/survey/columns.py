@@ -106,6 +106,20 @@ def distinct(blob: bytes) -> tuple[np.ndarray, np.ndarray]:
     return low + np.flatnonzero(present), _lookup(present)[offsets]
 
 
+def codes(blob: bytes) -> tuple[np.ndarray, np.ndarray]:
+    """A stored numeric column as (the value of each code, NaN for no answer; per row its
+    code, -1 also for no answer). A one-byte C1 column gives its offsets as they are, 256
+    codes of which only some occur: nothing is done per row but decompressing. Anything else
+    gives `distinct`."""
+    if bytes(blob[:2]) == CODES:
+        low, offsets = _offsets(blob)
+        if offsets.itemsize == 1:
+            values = low + np.arange(256, dtype=np.float64)
+            values[255] = np.nan
+            return values, offsets
+    return distinct(blob)
+
+
 def _lookup(present: np.ndarray) -> np.ndarray:
     """Per offset its index among the present ones, and -1 for the one past them (missing)."""
     return np.append(np.cumsum(present) - 1, -1)

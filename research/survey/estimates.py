@@ -733,11 +733,29 @@ class Tally:
     """A coded variable summed per (profile, code) by `Domains.tally`: weights, squared
     weights and counts, each (profiles, codes); None for a variable with too many distinct
     values, whose `codes` are then used row by row."""
-    codes: np.ndarray
+    codes: np.ndarray | None
     n_codes: int
     w: np.ndarray | None = None
     w2: np.ndarray | None = None
     count: np.ndarray | None = None
+
+    def present(self) -> np.ndarray:
+        """Per code whether some row has it."""
+        if self.count is not None:
+            return self.count.sum(axis=0) > 0
+        return np.bincount(self.codes[self.codes >= 0], minlength=self.n_codes) > 0
+
+    def remapped(self, mapping: np.ndarray, n_codes: int) -> "Tally":
+        """The tally with code c counted as code mapping[c] (-1: out of the base); codes
+        mapped to one code are added up."""
+        mapping = np.asarray(mapping, dtype=np.int64)
+        if self.w is None:
+            return Tally(np.append(mapping, -1)[self.codes], n_codes)
+        kept = mapping >= 0
+        merge = np.zeros((self.n_codes, n_codes))
+        merge[np.flatnonzero(kept), mapping[kept]] = 1.0
+        count = np.rint(self.count @ merge).astype(np.int64)
+        return Tally(None, n_codes, self.w @ merge, self.w2 @ merge, count)
 
 
 @dataclass
@@ -791,9 +809,8 @@ class Domains:
         codes = np.asarray(codes)
         if codes.shape != (self.design.n,) or not np.issubdtype(codes.dtype, np.integer):
             raise ValueError(f"codes must be an integer array of {self.design.n} codes")
-        codes = codes.astype(np.int64, copy=False)
         if self.n_profiles * n_codes > max(CELLS_PER_ROW * self.design.n, MIN_CELLS):
-            return Tally(codes, n_codes)
+            return Tally(codes.astype(np.int64), n_codes)
         # Per profile a column for the rows out of the base (code -1) before the codes, so
         # that the key is one addition: profile * (n_codes + 1) + 1 + code.
         width = n_codes + 1

@@ -167,54 +167,62 @@ def _groups(data: waves.WaveData, breakdown: str) -> tuple[np.ndarray, list[str]
 
 @dataclass
 class _Coded:
-    """A variable as the estimator takes it (`estimates.Domains`): a code per response (-1:
-    out of the base) and per code the value of each figure, one figure (column) per answer
-    category (0/1), or the number itself."""
+    """How a variable's codes (`WaveData.codes`) become figures: `mapping` takes each code to
+    a row of `values` (-1: out of the base), which holds the value of each figure (column),
+    one figure per answer category (0/1), or the number itself."""
     var: dict
     statistics: tuple[str, ...]
     categories: list          # per figure: its answer category (None for a number)
-    codes: np.ndarray | None  # None once the figures are made
-    values: np.ndarray        # (codes, figures)
+    mapping: np.ndarray
+    values: np.ndarray        # (figure codes, figures)
 
 
-def _remapped(codes: np.ndarray, mapping: np.ndarray) -> np.ndarray:
-    """Codes through `mapping` (old code -> new code or -1); -1 stays -1."""
-    return np.append(mapping, -1)[codes]
-
-
-def _coded(var: dict, uniques: np.ndarray, codes: np.ndarray,
-           answered: np.ndarray | None = None) -> _Coded | None:
-    """A variable's figures as codes (None: no figures, e.g. no answer categories), from its
-    distinct answers and their index per response (`WaveData.distinct`). For a
-    multiple-response item `answered` marks who answered any item of its set: the base."""
-    valid = ~np.isin(uniques, [float(c) for c in var["missing_codes"]])
+def _coded(var: dict, values: np.ndarray, present: np.ndarray) -> _Coded | None:
+    """The figures of a variable whose codes stand for `values` (NaN: no answer), of which
+    the `present` ones occur; None when it has none (no answer categories)."""
+    valid = present & ~np.isnan(values) & ~np.isin(values, [float(c) for c in
+                                                           var["missing_codes"]])
     if var["type"] in NUMERIC:
         statistics = ("gemiddelde", "totaal") if var["type"] == "getal" else ("gemiddelde",)
-        return _Coded(var, statistics, [None],
-                      _remapped(codes, np.where(valid, np.cumsum(valid) - 1, -1)),
-                      uniques[valid][:, None])
-    if var["type"] == "meervoudig":
-        # % of respondents: mentioned (> 0) out of those who answered any item of the set.
-        mentioned = np.append((valid & (uniques > 0)).astype(np.int64), 0)[codes]
-        return _Coded(var, ("aandeel",), [1.0], np.where(answered, mentioned, -1),
-                      np.array([[0.0], [1.0]]))
-    cats = waves.categories(var, uniques[valid])
+        numbers = np.unique(values[valid])
+        return _Coded(var, statistics, [None], _positions(values, valid, numbers),
+                      numbers[:, None])
+    cats = waves.categories(var, values[valid])
     if not cats:
         return None
-    position = np.searchsorted(cats, uniques)
-    known = valid & (position < len(cats))
-    known[known] = np.asarray(cats)[position[known]] == uniques[known]
-    return _Coded(var, ("aandeel",), cats, _remapped(codes, np.where(known, position, -1)),
+    return _Coded(var, ("aandeel",), cats, _positions(values, valid, np.asarray(cats)),
                   np.eye(len(cats)))
+
+
+def _positions(values: np.ndarray, valid: np.ndarray, sorted_: np.ndarray) -> np.ndarray:
+    """Per code the position of its value in `sorted_` (-1: not valid, or not in it)."""
+    position = np.minimum(np.searchsorted(sorted_, values), max(len(sorted_) - 1, 0))
+    known = valid & (len(sorted_) > 0)
+    known[known] = sorted_[position[known]] == values[known]
+    return np.where(known, position, -1)
+
+
+# A multiple-response item: mentioned (> 0) or not among those who answered any item of
+# its set (a share of respondents).
+MENTIONED = _Coded({}, ("aandeel",), [1.0], np.arange(2), np.array([[0.0], [1.0]]))
+
+
+def _mentioned(var: dict, values: np.ndarray, codes: np.ndarray, answered: np.ndarray
+               ) -> np.ndarray:
+    """A multiple-response item's code per response: 1 mentioned, 0 not, -1 out of the
+    base (answered no item of its set)."""
+    valid = ~np.isnan(values) & ~np.isin(values, [float(c) for c in var["missing_codes"]])
+    mentioned = np.append((valid & (values > 0)).astype(np.int64), 0)
+    return np.where(answered, mentioned[codes], -1)
 
 
 def _answered(data: waves.WaveData, members: list[str]) -> np.ndarray:
     """Who answered any of the items `members` of a multiple-response set."""
     answered = np.zeros(len(data.frame), dtype=bool)
     for member in members:
-        uniques, codes = data.distinct(member)
+        values, codes = data.codes(member)
         missing = [float(c) for c in data.variables[member]["missing_codes"]]
-        answered |= np.append(~np.isin(uniques, missing), False)[codes]
+        answered |= np.append(~np.isnan(values) & ~np.isin(values, missing), False)[codes]
     return answered
 
 
@@ -242,22 +250,29 @@ class _Summed:
 
 def _unit_tallies(data: waves.WaveData, domains: estimates.Domains, names: list[str]
                   ) -> dict[str, _Summed]:
-    """The variables of a unit of work (`_variables`) coded and summed by `domains.tally`:
-    the one pass over their answers (totals, which need the codes, are made here too)."""
+    """The variables of a unit of work (`_variables`) summed by `domains.tally`: the one
+    pass over their answers, as they are stored (the codes are mapped onto figures in the
+    tally, not per response); totals, which need a figure per response, are made here too."""
     answered = _answered(data, names) if data.variables[names[0]]["type"] == "meervoudig" \
         else None
     found = {}
     for name in names:
-        coded = _coded(data.variables[name], *data.distinct(name), answered)
+        var = data.variables[name]
+        values, codes = data.codes(name)
+        if answered is not None:
+            codes, values = _mentioned(var, values, codes, answered), np.array([0.0, 1.0])
+        tally = domains.tally(codes, len(values))
+        coded = replace(MENTIONED, var=var) if answered is not None else \
+            _coded(var, values, tally.present())
         if coded is None:
             continue
-        tally = domains.tally(coded.codes, len(coded.values))
-        totals = [domains.totals(tally, coded.values, grouping)
-                  for grouping in range(len(domains.groupings))] \
-            if "totaal" in coded.statistics else None
-        # The codes (a number per response) are done with, unless the tally needs them.
-        found[name] = _Summed(replace(coded, codes=None), tally if tally.w is None
-                              else replace(tally, codes=None), totals)
+        summed = tally.remapped(coded.mapping, len(coded.values))
+        totals = None
+        if "totaal" in coded.statistics:
+            rows = replace(summed, codes=np.append(coded.mapping, -1)[codes])
+            totals = [domains.totals(rows, coded.values, grouping)
+                      for grouping in range(len(domains.groupings))]
+        found[name] = _Summed(coded, summed, totals)
     return found
 
 

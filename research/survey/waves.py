@@ -42,12 +42,12 @@ class WaveData:
     variables: dict  # name -> variable row (decoded), only those in the wave
     stored: dict = field(default_factory=dict)  # name -> StoredColumn (wave_design)
 
-    def distinct(self, name: str) -> tuple[np.ndarray, np.ndarray]:
-        """A numeric variable's distinct answers (sorted) and per response the index of its
-        answer among them (-1: none); see `columns.distinct`."""
+    def codes(self, name: str) -> tuple[np.ndarray, np.ndarray]:
+        """A numeric variable's answers as codes: the value of each code (NaN: no answer) and
+        per response its code (-1: no answer), recoded; see `columns.codes`."""
         if name in self.frame.columns:
             return columns.distinct_values(self.frame[name].to_numpy(float))
-        return self.stored[name].distinct()
+        return self.stored[name].codes()
 
 
 # -- writing ----------------------------------------------------------------------------------
@@ -501,18 +501,12 @@ class StoredColumn:
             values = _recoded(values, self.recode)
         return values
 
-    def distinct(self) -> tuple[np.ndarray, np.ndarray]:
-        """`columns.distinct` of the recoded numeric column: the recoding is applied to the
-        distinct values, and values it merges get one index."""
-        uniques, codes = columns.distinct(self.blob)
-        if not self.recode:
-            return uniques, codes
-        recoded = _recoded(uniques, self.recode)
-        valid = ~np.isnan(recoded)
-        merged, inverse = np.unique(recoded[valid], return_inverse=True)
-        mapping = np.full(len(uniques) + 1, -1, dtype=np.int64)   # the last: missing stays
-        mapping[:-1][valid] = inverse
-        return merged, mapping[codes]
+    def codes(self) -> tuple[np.ndarray, np.ndarray]:
+        """`columns.codes` of the column, the recoding applied to the values of the codes."""
+        values, codes = columns.codes(self.blob)
+        if self.recode:
+            values = _recoded(values, self.recode)
+        return values, codes
 
 
 def _stored_columns(store: Store, wave_id: int, names: list[str] | None = None
