@@ -97,7 +97,10 @@ def resolve_design(store: Store, user: User, wave_id: int, data: waves.WaveData,
 def _texts(column: pd.Series, missing: str | None) -> pd.Series:
     """The column's values as text, `missing` where there is none: fillna and astype(str)
     by way of its few distinct values (a million texts converted one by one take a second)."""
-    codes, uniques = pd.factorize(column.to_numpy(dtype=object))
+    if isinstance(column.dtype, pd.CategoricalDtype):
+        codes, uniques = column.cat.codes.to_numpy(), column.cat.categories
+    else:
+        codes, uniques = pd.factorize(column.to_numpy(dtype=object))
     texts = np.array([str(value) for value in uniques] + [missing], dtype=object)
     return pd.Series(texts[codes], index=column.index, dtype=object)
 
