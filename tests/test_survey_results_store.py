@@ -206,6 +206,7 @@ def test_wave_design_reads_what_wave_data_reads(store, users, wave):
     assert lean.frame["_stratum"].tolist() == full.frame["_stratum"].tolist() == [None] * 90
     assert list(lean.variables) == list(full.variables)
     assert "stelling" not in lean.frame.columns    # answers stay compressed until used
+    assert lean.stored["toelichting"].blob is None  # and open answers are not read at all
     for name in ("stelling", "bezit", "uren"):
         values, codes = lean.codes(name)
         answers = np.where(codes >= 0, values[codes], np.nan)

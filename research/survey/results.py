@@ -1,10 +1,12 @@
 """The results store: per wave, every indicator x breakdown x group estimated once.
 
-`compute` runs the design-based estimator (`estimates.py`) over a whole wave, one vectorised
-call per breakdown, and writes the long table `results` (estimate, SE, 95% interval,
-unweighted n, Kish effective n, the n left out of the base, and the test of each group
-against the rest of the sample). Pages then only filter and plot. `estimate` does the same
-for one variable on demand (the command line, a breakdown by a question).
+`compute` runs the design-based estimator (`estimates.py`) over a whole wave: one pass over
+each variable's stored codes sums them per design cell (`estimates.Domains.tally`), then one
+vectorised call per breakdown and statistic estimates all variables from those sums. It
+writes the long table `results` (estimate, SE, 95% interval, unweighted n, Kish effective n,
+the n left out of the base, and the test of each group against the rest of the sample).
+Pages then only filter and plot. `estimate` does the same for one variable on demand (the
+command line, a breakdown by a question).
 
 Proportions are stored as fractions (0..1), means and totals in the variable's unit.
 """
@@ -353,7 +355,7 @@ def _table(resolved: ResolvedDesign, domains: estimates.Domains, breakdown: str,
             "estimate": est.estimate.ravel("F"), "se": est.se.ravel("F"),
             "ci_low": low.ravel("F"), "ci_high": high.ravel("F"), "n": count,
             "neff": est.neff.ravel("F"),
-            "missing_n": np.repeat(in_group[None, :], len(categories), axis=0).ravel() - count,
+            "missing_n": np.tile(in_group, len(categories)) - count,
             "p_rest": p_rest.ravel("F"),
             "ci_method": np.asarray(_ci_method(statistic, est.estimate.ravel("F"),
                                                est.se.ravel("F")), dtype=object)})

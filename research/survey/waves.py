@@ -429,7 +429,8 @@ def wave_design(store: Store, user: User, wave_id: int, fields: set[str] = froze
     """The wave for one pass over all its answers (the results store): per response only the
     asked design `fields` (of NUMBER_FIELDS and TEXT_FIELDS, or variable names), the frame
     unit (_unit) and its region, size class and province; every variable's metadata, and its
-    column kept compressed in `WaveData.stored` until it is used.
+    column kept compressed in `WaveData.stored` until it is used (open questions' texts are
+    not read).
 
     At a million respondents the whole table of `wave_data` is gigabytes of Python objects and
     most of the time of a results table; two numbers per response and compressed columns
@@ -447,7 +448,7 @@ def wave_design(store: Store, user: User, wave_id: int, fields: set[str] = froze
     for name, values in _unit_attributes(store, monitor_id, table["_unit"].to_numpy()).items():
         table[name] = values
     table["_unit"] = pd.array(table["_unit"].to_numpy(), dtype="Int64")
-    stored = _stored_columns(store, wave_id)
+    stored = _stored_columns(store, wave_id, texts=False)
     for name in sorted(fields & set(stored)):
         values = stored[name].values()
         table[name] = values if isinstance(values, np.ndarray) else \
@@ -496,7 +497,7 @@ def _monitor_of(store: Store, wave_id: int) -> int:
 class StoredColumn:
     """A variable of a wave with its column as stored (compressed), decoded on demand."""
     variable: dict
-    blob: bytes
+    blob: bytes | None     # None: not read (an open question's texts, for `wave_design`)
     recode: dict
 
     def values(self) -> np.ndarray | list:
@@ -514,10 +515,11 @@ class StoredColumn:
         return values, codes
 
 
-def _stored_columns(store: Store, wave_id: int, names: list[str] | None = None
-                    ) -> dict[str, StoredColumn]:
+def _stored_columns(store: Store, wave_id: int, names: list[str] | None = None,
+                    texts: bool = True) -> dict[str, StoredColumn]:
     """The wave's variables (all, or those in `names`) in monitor order, with the monitor's
-    metadata, the wave's missing codes added, and their stored columns."""
+    metadata, the wave's missing codes added, and their stored columns (without `texts`, the
+    open questions' columns are left unread: None)."""
     params = [wave_id]
     where = ""
     if names is not None:
@@ -525,10 +527,11 @@ def _stored_columns(store: Store, wave_id: int, names: list[str] | None = None
         params += list(names)
     found = {}
     for row in store.rows(
-            "SELECT v.*, c.data, wv.recode, wv.missing_codes AS wave_missing FROM wave_columns c"
+            "SELECT v.*, CASE WHEN ? OR v.type != 'open' THEN c.data END AS data, wv.recode,"
+            " wv.missing_codes AS wave_missing FROM wave_columns c"
             " JOIN variables v ON v.id = c.variable_id JOIN wave_variables wv"
             " ON wv.wave_id = c.wave_id AND wv.variable_id = c.variable_id"
-            f" WHERE c.wave_id = ?{where} ORDER BY v.id", params):
+            f" WHERE c.wave_id = ?{where} ORDER BY v.id", [texts] + params):
         blob = row.pop("data")
         recode = json.loads(row.pop("recode") or "{}")
         wave_missing = json.loads(row.pop("wave_missing") or "[]")
