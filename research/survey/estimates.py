@@ -4,6 +4,9 @@ The variance is the Taylor linearisation of R's `survey` package (svydesign with
 weights and fpc; `svymean`, `svytotal`, `svyby`), computed for many variables and many domains
 at once. Everything is vectorised: rows are summed into (PSU, domain) cells with one sparse
 matrix product, and the variance is built from those cell totals, never from a loop over rows.
+A results table of many coded variables (answer codes) over several breakdowns goes through
+`Domains`, which sums each variable's rows once per code and design cell and estimates all
+variables of a breakdown from those sums (see the last section).
 
 Conventions, the same as R's `survey` unless said otherwise:
 
