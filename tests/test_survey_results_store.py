@@ -88,6 +88,8 @@ def reference(store, user, wave_id: int) -> pd.DataFrame:
         groups, labels = results._groups(data, breakdown)
         for statistic in ("aandeel", "gemiddelde", "totaal"):
             chosen = [c for c in columns if c[1] == statistic]
+            if not chosen:
+                continue
             y = np.column_stack([c[3] for c in chosen])
             if statistic == "totaal":
                 est, p = estimates.totals(design, y, groups, len(labels)), None
@@ -213,3 +215,21 @@ def test_wave_design_reads_what_wave_data_reads(store, users, wave):
         assert np.array_equal(answers, full.frame[name].to_numpy(float), equal_nan=True), name
     values, codes = lean.codes("bezit")     # one byte per answer, as stored; 'Soms' recoded
     assert (len(values), codes.dtype, values[2]) == (256, np.uint8, 1.0)
+
+
+def test_questions_nobody_answered_keep_their_rows(store, users):
+    anna = users["analist"]
+    monitor_id = monitors.create_monitor(store, anna, "Leeg", "gemeente")
+    monitors.set_frame(store, anna, monitor_id, FRAME)
+    data = pd.DataFrame({"eenheid": ["U0", "U1", "U2", "U3"], "cijfer": [np.nan] * 4,
+                         "stelling": [9.0, np.nan, 9.0, 9.0], "bezit": [1.0, 2.0, 2.0, 1.0]})
+    wave_id = waves.import_wave(store, anna, monitor_id, "2026", 2026,
+                                [VARIABLES[1], VARIABLES[0], VARIABLES[3]], data)
+    results.compute(store, anna, wave_id)
+    stored = results.stored(store, anna, wave_id, breakdown="totaal")
+    assert stored["statistic"].tolist() == ["aandeel"] * 6 + ["gemiddelde"]
+    assert stored["n"].tolist() == [0, 0, 0, 4, 4, 4, 0]
+    assert stored["missing_n"].tolist() == [4, 4, 4, 0, 0, 0, 4]
+    assert stored["estimate"].isna().tolist() == [True] * 3 + [False] * 3 + [True]
+    assert stored["estimate"].tolist()[3:6] == [0.5, 0.5, 0.0]
+    assert_rows_match(results.stored(store, anna, wave_id), reference(store, anna, wave_id))
