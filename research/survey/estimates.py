@@ -4,6 +4,9 @@ The variance is the Taylor linearisation of R's `survey` package (svydesign with
 weights and fpc; `svymean`, `svytotal`, `svyby`), computed for many variables and many domains
 at once. Everything is vectorised: rows are summed into (PSU, domain) cells with one sparse
 matrix product, and the variance is built from those cell totals, never from a loop over rows.
+A results table of many coded variables (answer codes) over several breakdowns goes through
+`Domains`, which sums each variable's rows once per code and design cell and estimates all
+variables of a breakdown from those sums (see the last section).
 
 Conventions, the same as R's `survey` unless said otherwise:
 
@@ -17,7 +20,7 @@ Conventions, the same as R's `survey` unless said otherwise:
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, fields, replace
 
 import numpy as np
 import pandas as pd
@@ -38,7 +41,10 @@ class SurveyError(UserError):
 
 def _factorize(labels: np.ndarray, what: str) -> tuple[np.ndarray, np.ndarray]:
     """Codes 0..L-1 for any labels, and the distinct labels; missing labels are refused."""
-    codes, uniques = pd.factorize(pd.Series(labels), sort=False)
+    # An array as it is: a Series of a million texts would first be converted to a string
+    # dtype, which takes longer than the factorising.
+    codes, uniques = pd.factorize(labels if isinstance(labels, np.ndarray) else pd.Series(labels),
+                                  sort=False)
     missing = int(np.count_nonzero(codes < 0))
     if missing:
         raise SurveyError(f"De {what} ontbreekt in {rows_text(missing)}.")
@@ -129,13 +135,19 @@ class Design:
         stratum = (np.zeros(n, dtype=np.int64) if self.strata is None
                    else _factorize(self.strata, "stratum-waarde")[0])
         if self.psu is None:
-            cluster = np.arange(n, dtype=np.int64)
+            # Every row is a PSU: numbered by stratum, then row, as np.unique of the pairs
+            # below would, by one stable sort of the strata (a fifth of the time).
+            order = np.argsort(stratum, kind="stable")
+            psu_code = np.empty(n, dtype=np.int64)
+            psu_code[order] = np.arange(n)
+            psu_stratum = stratum[order]
         else:
             cluster = _factorize(self.psu, "PSU-waarde (cluster)")[0]
-        # PSU labels are nested within strata: number the (stratum, PSU) pairs. np.unique sorts
-        # them by stratum first, so the PSUs of a stratum get consecutive codes.
-        pairs, psu_code = np.unique(stratum * (cluster.max() + 1) + cluster, return_inverse=True)
-        psu_stratum = pairs // (cluster.max() + 1)
+            # PSU labels are nested within strata: number the (stratum, PSU) pairs. np.unique
+            # sorts them by stratum first, so the PSUs of a stratum get consecutive codes.
+            pairs, psu_code = np.unique(stratum * (cluster.max() + 1) + cluster,
+                                        return_inverse=True)
+            psu_stratum = pairs // (cluster.max() + 1)
         n_strata = int(stratum.max()) + 1
         m = np.bincount(psu_stratum, minlength=n_strata)
         object.__setattr__(self, "_stratum", stratum)
@@ -586,6 +598,17 @@ def means_against_rest(design: Design, Y, groups, n_groups: int | None = None
 def _vs_rest(design: Design, cells: _Cells, n_groups: int
              ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """`domain_vs_rest` from the cells."""
+    diff, se, undefined = _difference(design, cells, n_groups)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        p = _two_sided_p(diff / se, design.df)
+    return (np.where(undefined, np.nan, diff), np.where(undefined, np.nan, se),
+            np.where(undefined | (se == 0), np.nan, p))
+
+
+def _difference(design: Design, cells: _Cells, n_groups: int
+                ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """mean(g) - mean(rest), its SE and where it is undefined (a side without rows), each
+    (G, k), from the cells."""
     cells = _centred(cells)
     w_g = _group_sum(design, cells, n_groups, cells.w)
     wy_g = _group_sum(design, cells, n_groups, cells.wy)
@@ -595,11 +618,21 @@ def _vs_rest(design: Design, cells: _Cells, n_groups: int
         mean_g, mean_rest = wy_g / w_g, wy_rest / w_rest
         variance = _difference_variance(design, cells, n_groups, mean_g, mean_rest, w_g, w_rest)
         se = np.sqrt(np.maximum(variance, 0.0))
-        diff = mean_g - mean_rest
-        p = _two_sided_p(diff / se, design.df)
-    undefined = (w_g == 0) | (w_rest == 0)
-    return (np.where(undefined, np.nan, diff), np.where(undefined, np.nan, se),
-            np.where(undefined | (se == 0), np.nan, p))
+    return mean_g - mean_rest, se, (w_g == 0) | (w_rest == 0)
+
+
+def _t_statistic(diff: np.ndarray, se: np.ndarray, undefined: np.ndarray) -> np.ndarray:
+    """diff / se, NaN where `_vs_rest` gives no p-value (undefined, or an SE of 0)."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(undefined | (se == 0), np.nan, diff / se)
+
+
+def p_against_rest(t, df) -> np.ndarray:
+    """The two-sided p-values of the t statistics of `Domains.means` (NaN stays NaN), with
+    the design's degrees of freedom: the p-values of `domain_vs_rest`. Taken once for a whole
+    table, as scipy's distributions cost a millisecond a call."""
+    with np.errstate(invalid="ignore"):
+        return _two_sided_p(t, df)
 
 
 def _centred(cells: _Cells) -> _Cells:
@@ -660,3 +693,392 @@ def difference_independent(est1, se1, est2, se2, df=None
     with np.errstate(divide="ignore", invalid="ignore"):
         p = _two_sided_p(diff / se, df)
     return diff, se, np.where(se > 0, p, np.nan)
+
+
+# -- many coded variables over several breakdowns ---------------------------------------------
+#
+# A results table estimates every variable of a wave for every breakdown. Its variables are
+# codes: per row an index into a small table of values (-1: out of the base), such as an
+# answer category's 0/1 column or the distinct marks 1..10. Rows with the same code and the
+# same *profile* -- the same stratum (PSU, with clusters) and the same group in every
+# breakdown -- differ only in their weight. So one pass over the rows sums, per (profile,
+# code), the weights, the squared weights and the count (`Domains.tally`), and every estimate
+# of every breakdown follows from those few sums. The row-level estimator (`means`) instead
+# takes an (n, k) float matrix per breakdown with a dozen temporaries of that size: at a
+# million rows that was most of the time and the memory of a results table.
+
+# Sums per (profile, code) are kept while there are at most this many per row of the design
+# (or MIN_CELLS in all); a variable with more distinct values (an amount in euros) goes
+# through the row-level estimator, ROW_CHUNK columns at a time.
+CELLS_PER_ROW = 4
+MIN_CELLS = 1 << 16
+ROW_CHUNK = 16
+
+
+def _compact(key: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct values of `key` (integers in 0..size-1), sorted, and each entry's index
+    among them: by a bincount when `size` is small, by a sort otherwise."""
+    if size <= max(CELLS_PER_ROW * len(key), MIN_CELLS):
+        present = np.bincount(key, minlength=size) > 0
+        return np.flatnonzero(present), (np.cumsum(present) - 1)[key]
+    return np.unique(key, return_inverse=True)
+
+
+def _per_profile(profile: np.ndarray, n_profiles: int, values: np.ndarray) -> np.ndarray:
+    """The value of each profile, from the rows (equal within a profile by construction)."""
+    out = np.empty(n_profiles, dtype=np.int64)
+    out[profile] = values
+    return out
+
+
+@dataclass
+class Tally:
+    """A coded variable summed per (profile, code) by `Domains.tally`: weights, squared
+    weights and counts, each (profiles, codes); None for a variable with too many distinct
+    values, whose `codes` are then used row by row."""
+    codes: np.ndarray | None
+    n_codes: int
+    w: np.ndarray | None = None
+    w2: np.ndarray | None = None
+    count: np.ndarray | None = None
+
+    def present(self) -> np.ndarray:
+        """Per code whether some row has it."""
+        if self.count is not None:
+            return self.count.sum(axis=0) > 0
+        return np.bincount(self.codes[self.codes >= 0], minlength=self.n_codes) > 0
+
+    def remapped(self, mapping: np.ndarray, n_codes: int) -> "Tally":
+        """The tally with code c counted as code mapping[c] (-1: out of the base); codes
+        mapped to one code are added up."""
+        mapping = np.asarray(mapping, dtype=np.int64)
+        if self.w is None:
+            return Tally(np.append(mapping, -1)[self.codes], n_codes)
+        kept = mapping >= 0
+        merge = np.zeros((self.n_codes, n_codes))
+        merge[np.flatnonzero(kept), mapping[kept]] = 1.0
+        count = np.rint(self.count @ merge).astype(np.int64)
+        return Tally(None, n_codes, self.w @ merge, self.w2 @ merge, count)
+
+
+@dataclass
+class _Entries:
+    """Without clusters (every row its own PSU), the coded columns of several variables in
+    long form: the rows of a variable's base summed per (stratum, group, code), an entry per
+    such atom and column of the variable. Per entry its column, stratum, group and value, and
+    the sum of the weights, of the squared weights and the count of its rows."""
+    column: np.ndarray
+    stratum: np.ndarray
+    group: np.ndarray
+    y: np.ndarray
+    w: np.ndarray
+    w2: np.ndarray
+    count: np.ndarray
+    n_columns: int
+
+
+class Domains:
+    """Several groupings of a design's rows (the breakdowns of a results table), prepared once
+    for the estimates of many coded variables (see above).
+
+    `groupings` holds (group codes per row, -1 for a row in no group; number of groups). The
+    estimates are those of `means`, `means_against_rest` and `totals` of the 0/1 or value
+    columns the codes stand for, up to rounding.
+    """
+
+    def __init__(self, design: Design, groupings: list[tuple[np.ndarray, int]]):
+        self.design = design
+        self.groupings = [_group_codes(design, codes, n_groups) for codes, n_groups in groupings]
+        self.clustered = design.n_psu < design.n
+        base = design._psu if self.clustered else design._stratum
+        profile = base
+        for codes, n_groups in self.groupings:
+            profile = pd.factorize(profile * (n_groups + 1) + (codes + 1))[0].astype(np.int64)
+        n_profiles = int(profile.max()) + 1
+        self.profile = profile
+        self.profile_base = _per_profile(profile, n_profiles, base)
+        self.profile_groups = [_per_profile(profile, n_profiles, codes)
+                               for codes, _ in self.groupings]
+        self.unweighted = bool((design.weights == 1.0).all())
+        self.w2 = design.weights ** 2
+        self._key_bases: dict[int, np.ndarray] = {}
+
+    @property
+    def n_profiles(self) -> int:
+        return len(self.profile_base)
+
+    def tally(self, codes, n_codes: int) -> Tally:
+        """One pass over the rows of a coded variable: `codes` per row in -1..n_codes-1."""
+        codes = np.asarray(codes)
+        if codes.shape != (self.design.n,) or not np.issubdtype(codes.dtype, np.integer):
+            raise ValueError(f"codes must be an integer array of {self.design.n} codes")
+        if self.n_profiles * n_codes > max(CELLS_PER_ROW * self.design.n, MIN_CELLS):
+            return Tally(codes.astype(np.int64), n_codes)
+        # Per profile a column for the rows out of the base (code -1) before the codes, so
+        # that the key is one addition: profile * (n_codes + 1) + 1 + code.
+        width = n_codes + 1
+        key = self._key_base(width) + codes
+        shape = (self.n_profiles, width)
+
+        def summed(weights: np.ndarray | None) -> np.ndarray:
+            return np.bincount(key, weights, minlength=shape[0] * width).reshape(shape)[:, 1:]
+
+        count = summed(None)
+        if self.unweighted:
+            w = w2 = count.astype(np.float64)
+        else:
+            w, w2 = summed(self.design.weights), summed(self.w2)
+        return Tally(codes, n_codes, w, w2, count)
+
+    def _key_base(self, width: int) -> np.ndarray:
+        """profile * width + 1 per row, kept per width (variables share a few widths)."""
+        base = self._key_bases.get(width)
+        if base is None:
+            base = self._key_bases[width] = self.profile * width + 1
+        return base
+
+    def means(self, tally: Tally, values, grouping: int, against_rest: bool = False
+              ) -> tuple[Estimates, np.ndarray | None]:
+        """The means of the columns of `values` (codes x k) per group of grouping number
+        `grouping`, as `means`; with `against_rest` also the t statistics of each group
+        against the rest (`p_against_rest` makes them the p-values of `domain_vs_rest`)."""
+        return self.means_of([(tally, values)], grouping, against_rest)
+
+    def means_of(self, variables: list[tuple[Tally, np.ndarray]], grouping: int,
+                 against_rest: bool = False) -> tuple[Estimates, np.ndarray | None]:
+        """`means` of several variables ((tally, values) each), their columns side by side:
+        without clusters all in one vectorised pass, however many variables."""
+        variables = [(tally, self._values(tally, values)) for tally, values in variables]
+        design = self.design
+        groups, n_groups = self.groupings[grouping]
+
+        def from_cells(cells: _Cells) -> tuple[Estimates, np.ndarray | None]:
+            t = _t_statistic(*_difference(design, cells, n_groups)) if against_rest else None
+            return _from_cells(design, cells, n_groups, ratio=True), t
+
+        def one(tally: Tally, values: np.ndarray) -> tuple[Estimates, np.ndarray | None]:
+            if tally.w is None:
+                return self._by_rows(tally, values, lambda y: from_cells(
+                    _cells(design, y, groups, n_groups)))
+            return from_cells(self._cells(tally, values, grouping))
+
+        together = [i for i, (tally, _) in enumerate(variables)
+                    if tally.w is not None and not self.clustered]
+        parts: list = [None] * len(variables)
+        if together:
+            entries = _entries([self._atoms(*variables[i], grouping) for i in together])
+            est = _entry_means(design, entries, n_groups)
+            t = _entry_vs_rest(design, entries, n_groups) if against_rest else None
+            sizes = [variables[i][1].shape[1] for i in together]
+            for i, part in zip(together, _split(est, t, sizes)):
+                parts[i] = part
+        for i, (tally, values) in enumerate(variables):
+            if parts[i] is None:
+                parts[i] = one(tally, values)
+        return joined(parts)
+
+    def totals(self, tally: Tally, values, grouping: int) -> Estimates:
+        """The totals of the columns of `values` per group, as `totals`.
+
+        Without clusters they go row by row: the variance of a total, unlike that of a mean,
+        changes when the values shift, so its sums of squares cannot be taken per code without
+        losing the precision the row-level estimator keeps for values far from 0."""
+        values = self._values(tally, values)
+        design = self.design
+        groups, n_groups = self.groupings[grouping]
+        if tally.w is not None and self.clustered:
+            return _from_cells(design, self._cells(tally, values, grouping), n_groups,
+                               ratio=False)
+        return self._by_rows(tally, values, lambda y: (totals(design, y, groups, n_groups),
+                                                       None))[0]
+
+    @staticmethod
+    def _values(tally: Tally, values) -> np.ndarray:
+        values = np.asarray(values, dtype=np.float64)
+        if values.ndim != 2 or values.shape[0] != tally.n_codes:
+            raise ValueError(f"values must have {tally.n_codes} rows, got {values.shape}")
+        return values
+
+    def _by_rows(self, tally: Tally, values: np.ndarray, estimate
+                 ) -> tuple[Estimates, np.ndarray | None]:
+        """`estimate` (of a (n, k) matrix) over the columns the codes stand for, ROW_CHUNK
+        columns at a time, joined."""
+        parts = []
+        out_of_base = tally.codes < 0
+        for start in range(0, values.shape[1], ROW_CHUNK):
+            y = values[tally.codes, start:start + ROW_CHUNK]
+            y[out_of_base] = np.nan
+            parts.append(estimate(y))
+        return joined(parts)
+
+    def _atoms(self, tally: Tally, values: np.ndarray, grouping: int) -> tuple:
+        """The tally of a variable summed per (stratum, group, code) of a grouping: per atom
+        its stratum, group, code, weights, squared weights and count; and `values`."""
+        n_groups = self.groupings[grouping][1]
+        n_codes = tally.n_codes
+        group = self.profile_groups[grouping]
+        cell = (self.profile_base * n_groups + group)[:, None] * n_codes + np.arange(n_codes)
+        chosen = (group >= 0)[:, None] & (tally.count > 0)
+        key, index = _compact(cell[chosen], self.design.n_strata * n_groups * n_codes)
+
+        def summed(a: np.ndarray) -> np.ndarray:
+            return np.bincount(index, a[chosen].astype(np.float64), minlength=len(key))
+
+        stratum_group, code = np.divmod(key, n_codes)
+        stratum, group = np.divmod(stratum_group, n_groups)
+        return (stratum, group, code, summed(tally.w), summed(tally.w2), summed(tally.count),
+                values)
+
+    def _cells(self, tally: Tally, values: np.ndarray, grouping: int) -> _Cells:
+        """With clusters: the tally of a variable summed per (PSU, group) cell, as `_cells`
+        makes them from rows (cells without rows in the base hold zeros, which changes
+        nothing)."""
+        n_groups = self.groupings[grouping][1]
+        group = self.profile_groups[grouping]
+        keep = np.flatnonzero(group >= 0)
+        cell_key, cell = _compact(self.profile_base[keep] * n_groups + group[keep],
+                                  self.design.n_psu * n_groups)
+        k = values.shape[1]
+
+        def summed(a: np.ndarray) -> np.ndarray:
+            return _sum_by(cell, len(cell_key), a[keep].astype(np.float64))
+
+        w, w2, count = summed(tally.w), summed(tally.w2), summed(tally.count)
+        psu, group_of_cell = np.divmod(cell_key, n_groups)
+        stratum = self.design._psu_stratum[psu]
+        order = stratum * n_groups + group_of_cell
+        wide = lambda a: np.repeat(a.sum(axis=1)[:, None], k, axis=1)  # noqa: E731
+        return _Cells(psu=psu, group=group_of_cell, stratum=stratum, wy=w @ values, w=wide(w),
+                      w2=wide(w2), count=wide(count),
+                      in_order=len(order) > 1 and bool((order[1:] >= order[:-1]).all()))
+
+
+def _entries(atoms: list[tuple]) -> _Entries:
+    """The atoms of several variables (`Domains._atoms`) as entries: each atom once for each
+    column of its variable, the columns numbered across the variables."""
+    parts, first = [], 0
+    for stratum, group, code, w, w2, count, values in atoms:
+        k = values.shape[1]
+        column = first + np.arange(k)
+        parts.append((np.tile(column, len(code)), np.repeat(stratum, k), np.repeat(group, k),
+                      values[code].ravel(), np.repeat(w, k), np.repeat(w2, k),
+                      np.repeat(count, k)))
+        first += k
+    return _Entries(*(np.concatenate(arrays) for arrays in zip(*parts)), n_columns=first)
+
+
+def _split(est: Estimates, t: np.ndarray | None, sizes: list[int]
+           ) -> list[tuple[Estimates, np.ndarray | None]]:
+    """Estimates (and t statistics) of columns side by side, cut into parts of `sizes`."""
+    bounds = np.cumsum([0] + sizes)
+    return [(Estimates(**{f.name: getattr(est, f.name)[:, a:b] for f in fields(Estimates)}),
+             None if t is None else t[:, a:b]) for a, b in zip(bounds[:-1], bounds[1:])]
+
+
+def joined(parts: list[tuple[Estimates, np.ndarray | None]]
+           ) -> tuple[Estimates, np.ndarray | None]:
+    """Parts of (estimates, t statistics or None) put side by side (columns)."""
+    together = Estimates(**{f.name: np.concatenate([getattr(e, f.name) for e, _ in parts],
+                                                   axis=1) for f in fields(Estimates)})
+    if parts[0][1] is None:
+        return together, None
+    return together, np.concatenate([t for _, t in parts], axis=1)
+
+
+def _by(key: np.ndarray, size: int, weights: np.ndarray) -> np.ndarray:
+    """Sums of `weights` per key in 0..size-1."""
+    return np.bincount(key, weights, minlength=size)
+
+
+def _wide(entries: _Entries, n_groups: int, flat: np.ndarray) -> np.ndarray:
+    """Per (column, group) sums, (K * G,), as a (G, K) table."""
+    return flat.reshape(entries.n_columns, n_groups).T
+
+
+def _moment_variance(design: Design, entries: _Entries, n_groups: int, first: np.ndarray,
+                     second: np.ndarray) -> np.ndarray:
+    """`_cell_variance` without clusters, (G, K), from sums over entries: `first` holds per
+    entry the sum of the scores z of its rows, `second` the sum of z^2.
+
+    Per stratum sum_j (z_j - mean)^2 over its m_h rows is sum z^2 - (sum z)^2 / m_h. The
+    scores are centred on their domain's mean, so the two terms do not nearly cancel."""
+    n_strata = design.n_strata
+    size = entries.n_columns * n_strata * n_groups
+    key = (entries.column * n_strata + entries.stratum) * n_groups + entries.group
+    shape = (entries.n_columns, n_strata, n_groups)
+    total = _by(key, size, first).reshape(shape)
+    squares = _by(key, size, second).reshape(shape)
+    m = design._m.astype(np.float64)[:, None]
+    return (design._scale[:, None] * (squares - total ** 2 / m)).sum(axis=1).T
+
+
+def _entry_means(design: Design, entries: _Entries, n_groups: int) -> Estimates:
+    """`means` from entries: a row's score is z = w (y - mean) / W_g, so an entry holds
+    sum z = W (y - mean) / W_g and sum z^2 = W2 (y - mean)^2 / W_g^2."""
+    size = entries.n_columns * n_groups
+    cell = entries.column * n_groups + entries.group
+    wsum, w2sum = _by(cell, size, entries.w), _by(cell, size, entries.w2)
+    n = _by(cell, size, entries.count)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        estimate = _by(cell, size, entries.w * entries.y) / wsum
+        share = (entries.y - estimate[cell]) / wsum[cell]
+        variance = _moment_variance(design, entries, n_groups, entries.w * share,
+                                    entries.w2 * share ** 2)
+        neff = wsum ** 2 / w2sum
+    # Every row is a PSU: the domain's PSUs are its rows, its strata those with an entry.
+    key = cell * design.n_strata + entries.stratum
+    strata = np.bincount(np.unique(key) // design.n_strata, minlength=size)
+    empty = _wide(entries, n_groups, n == 0)
+    return Estimates(estimate=np.where(empty, np.nan, _wide(entries, n_groups, estimate)),
+                     se=np.where(empty, np.nan, np.sqrt(np.maximum(variance, 0.0))),
+                     n=_wide(entries, n_groups, n.astype(np.int64)).copy(),
+                     neff=np.where(empty, np.nan, _wide(entries, n_groups, neff)),
+                     wsum=_wide(entries, n_groups, wsum).copy(),
+                     df=_wide(entries, n_groups, (n - strata).astype(np.int64)).copy())
+
+
+def _entry_vs_rest(design: Design, entries: _Entries, n_groups: int) -> np.ndarray:
+    """The t statistics of `domain_vs_rest` from entries (no clusters), (G, K).
+
+    The same scores as `_difference_variance`, summed per entry: a row of group g scores
+    a = w e with e = (1/W_g + 1/W_rest) y - (mean_g/W_g + mean_rest/W_rest) (y centred as in
+    `_centred`), and as a PSU of its own it has the totals t = w y and u = w over all groups.
+    Then V(a), V(t), V(t, u), V(u) and Cov(a, t - mean_rest u) are sums of w e, w^2 e^2,
+    w^2 e y, w^2 e, w y, w^2 y^2, w^2 y, w and w^2 over entries, per stratum (and group)."""
+    n_columns, n_strata = entries.n_columns, design.n_strata
+    w, w2, column = entries.w, entries.w2, entries.column
+    cell = column * n_groups + entries.group
+    by_cell = lambda x: _by(cell, n_columns * n_groups, x).reshape(n_columns, n_groups)  # noqa
+    with np.errstate(divide="ignore", invalid="ignore"):
+        centre = np.nan_to_num(_by(column, n_columns, w * entries.y) / _by(column, n_columns, w))
+        y = entries.y - centre[column]
+        w_g, wy_g = by_cell(w), by_cell(w * y)
+        w_rest = w_g.sum(axis=1, keepdims=True) - w_g
+        wy_rest = wy_g.sum(axis=1, keepdims=True) - wy_g
+        mean_g, mean_rest = wy_g / w_g, wy_rest / w_rest
+        alpha = (1.0 / w_g + 1.0 / w_rest).ravel()
+        e = alpha[cell] * y - (mean_g / w_g + mean_rest / w_rest).ravel()[cell]
+        var_a = _moment_variance(design, entries, n_groups, w * e, w2 * e ** 2)
+
+        # Per (column, stratum): the sums of the row totals t = w y and u = w.
+        strata = column * n_strata + entries.stratum
+        by_stratum = lambda x: _by(strata, n_columns * n_strata, x).reshape(  # noqa: E731
+            n_columns, n_strata)
+        m, scale = design._m.astype(np.float64), design._scale
+        t, u = by_stratum(w * y), by_stratum(w)
+        vtt = (scale * (by_stratum(w2 * y * y) - t * t / m)).sum(axis=1)[:, None]
+        vtu = (scale * (by_stratum(w2 * y) - t * u / m)).sum(axis=1)[:, None]
+        vuu = (scale * (by_stratum(w2) - u * u / m)).sum(axis=1)[:, None]
+        var_b = (vtt - 2.0 * mean_rest * vtu + mean_rest ** 2 * vuu) / w_rest ** 2
+
+        # Cov: per (stratum, group) sum a (t - t_h/m_h - mean_rest (u - u_h/m_h)) / W_rest.
+        shape = (n_columns, n_strata, n_groups)
+        key = strata * n_groups + entries.group
+        a, at, au = (_by(key, np.prod(shape), x).reshape(shape)
+                     for x in (w * e, w2 * e * y, w2 * e))
+        t_bar, u_bar = (t / m)[:, :, None], (u / m)[:, :, None]
+        cov = (scale[None, :, None] * (at - t_bar * a - mean_rest[:, None, :]
+                                       * (au - u_bar * a))).sum(axis=1) / w_rest
+
+        se = np.sqrt(np.maximum(var_a.T - 2.0 * cov + var_b, 0.0))
+        return _t_statistic((mean_g - mean_rest).T, se.T, ((w_g == 0) | (w_rest == 0)).T)

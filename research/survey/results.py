@@ -1,10 +1,12 @@
 """The results store: per wave, every indicator x breakdown x group estimated once.
 
-`compute` runs the design-based estimator (`estimates.py`) over a whole wave, one vectorised
-call per breakdown, and writes the long table `results` (estimate, SE, 95% interval,
-unweighted n, Kish effective n, the n left out of the base, and the test of each group
-against the rest of the sample). Pages then only filter and plot. `estimate` does the same
-for one variable on demand (the command line, a breakdown by a question).
+`compute` runs the design-based estimator (`estimates.py`) over a whole wave: one pass over
+each variable's stored codes sums them per design cell (`estimates.Domains.tally`), then one
+vectorised call per breakdown and statistic estimates all variables from those sums. It
+writes the long table `results` (estimate, SE, 95% interval, unweighted n, Kish effective n,
+the n left out of the base, and the test of each group against the rest of the sample).
+Pages then only filter and plot. `estimate` does the same for one variable on demand (the
+command line, a breakdown by a question).
 
 Proportions are stored as fractions (0..1), means and totals in the variable's unit.
 """
@@ -15,7 +17,7 @@ import json
 import os
 import time
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
@@ -57,8 +59,7 @@ def resolve_design(store: Store, user: User, wave_id: int, data: waves.WaveData,
     """The monitor's design for this wave, with `overrides` (weight, strata, psu, fpc naming
     columns) taking precedence, as the command line's flags do."""
     wave = store.one("SELECT monitor_id FROM waves WHERE id = ?", [wave_id])
-    settings = dict(monitors.monitor(store, user, wave["monitor_id"])["design"])
-    settings.update({k: v for k, v in (overrides or {}).items() if v})
+    settings = _settings(store, user, wave_id, overrides)
     frame, n = data.frame, len(data.frame)
     weight_source = settings["weight"]
     parts = []
@@ -78,10 +79,10 @@ def resolve_design(store: Store, user: User, wave_id: int, data: waves.WaveData,
         parts.append(f"gewogen met '{weight_source}'")
     strata = psu = fpc = None
     if settings["strata"]:
-        strata = _column(data, settings["strata"], "strata").fillna("Onbekend").astype(str)
+        strata = _texts(_column(data, settings["strata"], "strata"), "Onbekend")
         parts.append(f"strata: {_name(settings['strata'])}")
     if settings["psu"]:
-        psu = _column(data, settings["psu"], "clusters").astype(str).to_numpy()
+        psu = _texts(_column(data, settings["psu"], "clusters"), None).to_numpy()
         parts.append(f"clusters: {_name(settings['psu'])}")
     if settings["fpc"] == "kader":
         fpc = _frame_counts(store, wave["monitor_id"], settings["strata"], strata, n)
@@ -93,6 +94,37 @@ def resolve_design(store: Store, user: User, wave_id: int, data: waves.WaveData,
                               strata=None if strata is None else strata.to_numpy(),
                               psu=psu, fpc=fpc)
     return ResolvedDesign(design, settings, "; ".join(parts).capitalize() + ".")
+
+
+def _texts(column: pd.Series, missing: str | None) -> pd.Series:
+    """The column's values as text, `missing` where there is none: fillna and astype(str)
+    by way of its few distinct values (a million texts converted one by one take a second)."""
+    if isinstance(column.dtype, pd.CategoricalDtype):
+        codes, uniques = column.cat.codes.to_numpy(), column.cat.categories
+    else:
+        codes, uniques = pd.factorize(column.to_numpy(dtype=object))
+    texts = np.array([str(value) for value in uniques] + [missing], dtype=object)
+    return pd.Series(texts[codes], index=column.index, dtype=object)
+
+
+def _settings(store: Store, user: User, wave_id: int, overrides: dict | None = None) -> dict:
+    """The monitor's design settings for the wave, with `overrides` taking precedence."""
+    wave = store.one("SELECT monitor_id FROM waves WHERE id = ?", [wave_id])
+    settings = dict(monitors.monitor(store, user, wave["monitor_id"])["design"])
+    settings.update({k: v for k, v in (overrides or {}).items() if v})
+    return settings
+
+
+def _design_fields(settings: dict) -> set[str]:
+    """The columns of the wave that `resolve_design` reads with these settings (besides the
+    frame unit and its attributes), for `waves.wave_design`."""
+    weight = settings["weight"]
+    fields_ = {"_weight", "_calibrated"} if weight in ("bestand", "kalibratie") else \
+        set() if weight == "geen" else {DESIGN_FIELDS.get(weight, weight)}
+    for key in ("strata", "psu", "fpc"):
+        if settings[key] and settings[key] != "kader":
+            fields_.add(DESIGN_FIELDS.get(settings[key], settings[key]))
+    return fields_
 
 
 def _name(setting: str) -> str:
@@ -138,109 +170,196 @@ def _groups(data: waves.WaveData, breakdown: str) -> tuple[np.ndarray, list[str]
     return codes, [monitors.value_label(var, cat) for cat in cats]
 
 
-def _indicator_columns(data: waves.WaveData, names: list[str]) -> list[tuple]:
-    """(variable, statistic, category, values) for every figure of the given variables:
-    a 0/1 column per answer category (NaN outside the base), the values of a number."""
-    frame = data.frame
-    result = []
-    sets: dict[str, list[str]] = {}
-    for name in names:
-        var = data.variables[name]
-        if var["type"] == "meervoudig" and var.get("mr_set"):
-            sets.setdefault(var["mr_set"], []).append(name)
+@dataclass
+class _Coded:
+    """How a variable's codes (`WaveData.codes`) become figures: `mapping` takes each code to
+    a row of `values` (-1: out of the base), which holds the value of each figure (column),
+    one figure per answer category (0/1), or the number itself."""
+    var: dict
+    statistics: tuple[str, ...]
+    categories: list          # per figure: its answer category (None for a number)
+    mapping: np.ndarray
+    values: np.ndarray        # (figure codes, figures)
+
+
+def _coded(var: dict, values: np.ndarray, present: np.ndarray) -> _Coded | None:
+    """The figures of a variable whose codes stand for `values` (NaN: no answer), of which
+    the `present` ones occur; None when it has none (no answer categories)."""
+    valid = present & ~np.isnan(values) & ~np.isin(values, [float(c) for c in
+                                                           var["missing_codes"]])
+    if var["type"] in NUMERIC:
+        statistics = ("gemiddelde", "totaal") if var["type"] == "getal" else ("gemiddelde",)
+        numbers = np.unique(values[valid])
+        return _Coded(var, statistics, [None], _positions(values, valid, numbers),
+                      numbers[:, None])
+    cats = waves.categories(var, values[valid])
+    if not cats:
+        return None
+    return _Coded(var, ("aandeel",), cats, _positions(values, valid, np.asarray(cats)),
+                  np.eye(len(cats)))
+
+
+def _positions(values: np.ndarray, valid: np.ndarray, sorted_: np.ndarray) -> np.ndarray:
+    """Per code the position of its value in `sorted_` (-1: not valid, or not in it)."""
+    position = np.minimum(np.searchsorted(sorted_, values), max(len(sorted_) - 1, 0))
+    known = valid & (len(sorted_) > 0)
+    known[known] = sorted_[position[known]] == values[known]
+    return np.where(known, position, -1)
+
+
+# A multiple-response item: mentioned (> 0) or not among those who answered any item of
+# its set (a share of respondents).
+MENTIONED = _Coded({}, ("aandeel",), [1.0], np.arange(2), np.array([[0.0], [1.0]]))
+
+
+def _mentioned(var: dict, values: np.ndarray, codes: np.ndarray, answered: np.ndarray
+               ) -> np.ndarray:
+    """A multiple-response item's code per response: 1 mentioned, 0 not, -1 out of the
+    base (answered no item of its set)."""
+    valid = ~np.isnan(values) & ~np.isin(values, [float(c) for c in var["missing_codes"]])
+    mentioned = np.append((valid & (values > 0)).astype(np.int64), 0)
+    return np.where(answered, mentioned[codes], -1)
+
+
+def _answered(data: waves.WaveData, members: list[str]) -> np.ndarray:
+    """Who answered any of the items `members` of a multiple-response set."""
+    answered = np.zeros(len(data.frame), dtype=bool)
+    for member in members:
+        values, codes = data.codes(member)
+        missing = [float(c) for c in data.variables[member]["missing_codes"]]
+        answered |= np.append(~np.isnan(values) & ~np.isin(values, missing), False)[codes]
+    return answered
+
+
+def _variables(data: waves.WaveData, names: list[str]) -> list[list[str]]:
+    """The variables with figures in units of work: a multiple-response set together (its
+    items share their base), every other variable alone; in the order of `names`."""
+    units: dict[str, list[str]] = {}
     for name in names:
         var = data.variables[name]
         if var["type"] == "open":
             continue
-        values = waves.valid_values(var, frame[name].to_numpy(float))
-        if var["type"] in NUMERIC:
-            result.append((var, "gemiddelde", None, values))
-            if var["type"] == "getal":
-                result.append((var, "totaal", None, values))
-        elif var["type"] == "meervoudig":
-            # % of respondents: mentioned (> 0) out of those who answered any item of the set.
-            members = sets.get(var.get("mr_set"), [name])
-            answered = np.zeros(len(frame), dtype=bool)
-            for member in members:
-                answered |= ~np.isnan(waves.valid_values(
-                    data.variables[member], frame[member].to_numpy(float)))
-            mentioned = np.where(np.isnan(values), 0.0, (values > 0).astype(float))
-            result.append((var, "aandeel", 1.0, np.where(answered, mentioned, np.nan)))
-        else:
-            for cat in waves.categories(var, values):
-                result.append((var, "aandeel", cat,
-                               np.where(np.isnan(values), np.nan, (values == cat).astype(float))))
-    return result
+        together = var["type"] == "meervoudig" and var.get("mr_set")
+        units.setdefault(f"set:{var['mr_set']}" if together else f"var:{name}", []).append(name)
+    return list(units.values())
 
 
-def _estimate(resolved: ResolvedDesign, data: waves.WaveData, columns: list[tuple],
-              breakdown: str) -> pd.DataFrame:
-    """The long table (COLUMNS) of the given indicator columns (`_indicator_columns`) for one
-    breakdown."""
-    groups, labels = _groups(data, breakdown)
-    if not columns:
-        return pd.DataFrame(columns=COLUMNS)
-    design, frames = resolved.design, []
+@dataclass
+class _Summed:
+    """A variable after the pass over its answers: its coding, its tally and, for a number
+    with a total, the totals per grouping."""
+    coded: _Coded
+    tally: estimates.Tally
+    totals: list[estimates.Estimates] | None
+
+
+def _unit_tallies(data: waves.WaveData, domains: estimates.Domains, names: list[str]
+                  ) -> dict[str, _Summed]:
+    """The variables of a unit of work (`_variables`) summed by `domains.tally`: the one
+    pass over their answers, as they are stored (the codes are mapped onto figures in the
+    tally, not per response); totals, which need a figure per response, are made here too."""
+    answered = _answered(data, names) if data.variables[names[0]]["type"] == "meervoudig" \
+        else None
+    found = {}
+    for name in names:
+        var = data.variables[name]
+        values, codes = data.codes(name)
+        if answered is not None:
+            codes, values = _mentioned(var, values, codes, answered), np.array([0.0, 1.0])
+        tally = domains.tally(codes, len(values))
+        coded = replace(MENTIONED, var=var) if answered is not None else \
+            _coded(var, values, tally.present())
+        if coded is None:
+            continue
+        summed = tally.remapped(coded.mapping, len(coded.values))
+        totals = None
+        if "totaal" in coded.statistics:
+            rows = replace(summed, codes=np.append(coded.mapping, -1)[codes])
+            totals = [domains.totals(rows, coded.values, grouping)
+                      for grouping in range(len(domains.groupings))]
+        found[name] = _Summed(coded, summed, totals)
+    return found
+
+
+# Threads working on variables side by side: decompressing a column, coding it and the
+# bincounts of its tally release the interpreter lock.
+WORKERS = min(4, os.cpu_count() or 1)
+
+
+def _mapped(fn, items: list) -> list:
+    """fn over the items, on WORKERS threads (in order)."""
+    workers = min(WORKERS, len(items))
+    if workers <= 1:
+        return [fn(item) for item in items]
+    with ThreadPoolExecutor(workers) as pool:
+        return list(pool.map(fn, items))
+
+
+def _tables(resolved: ResolvedDesign, data: waves.WaveData, names: list[str],
+            breakdowns_: list[str]) -> dict[str, np.ndarray]:
+    """The long table (COLUMNS, as arrays) of every figure of the variables `names`, for each
+    breakdown. The answers are read a variable (or multiple-response set) at a time, so that
+    only its own column is ever decoded, into the sums of `estimates.Domains.tally`; the
+    estimates of all variables then come per breakdown and statistic in one call."""
+    groupings = [_groups(data, b) for b in breakdowns_]
+    domains = estimates.Domains(resolved.design, [(codes, len(labels))
+                                                  for codes, labels in groupings])
+    against = [b != "totaal" and len(labels) > 1 for b, (_, labels) in zip(breakdowns_,
+                                                                          groupings)]
+    found = {}
+    for part in _mapped(lambda unit: _unit_tallies(data, domains, unit),
+                        _variables(data, names)):
+        found.update(part)
+    summed = [found[name] for name in names if name in found]
+    blocks = [block for index, (b, (groups, labels)) in enumerate(zip(breakdowns_, groupings))
+              for block in _table(resolved, domains, b, groups, labels, summed, index,
+                                  against[index])]
+    return {c: np.concatenate([block[c] for block in blocks]) if blocks else np.empty(0)
+            for c in COLUMNS}
+
+
+def _table(resolved: ResolvedDesign, domains: estimates.Domains, breakdown: str,
+           groups: np.ndarray, labels: list[str],
+           summed: list[_Summed], grouping: int,
+           against_rest: bool) -> list[dict[str, np.ndarray]]:
+    """The long table of one breakdown, as a block (COLUMNS as arrays) per statistic: in it
+    the groups of each figure together, figures in variable order."""
+    design, blocks = resolved.design, []
+    in_group = np.bincount(groups[groups >= 0], minlength=len(labels))
     for statistic in ("aandeel", "gemiddelde", "totaal"):
-        chosen = [c for c in columns if c[1] == statistic]
+        chosen = [v for v in summed if statistic in v.coded.statistics]
         if not chosen:
             continue
-        against_rest = breakdown != "totaal" and len(labels) > 1 and statistic != "totaal"
-        est, p_rest = _in_chunks(design, [c[3] for c in chosen], groups, len(labels),
-                                 statistic, against_rest)
+        if statistic == "totaal":
+            est, t = estimates.joined([(v.totals[grouping], None) for v in chosen])[0], None
+        else:
+            est, t = domains.means_of([(v.tally, v.coded.values) for v in chosen], grouping,
+                                      against_rest)
+        p_rest = np.full_like(est.estimate, np.nan) if t is None else \
+            estimates.p_against_rest(t, design.df)
         if statistic == "aandeel":
             low, high = estimates.proportion_ci(est.estimate, est.se, est.n, est.neff, design.df)
         else:
             low, high = estimates.mean_ci(est.estimate, est.se, design.df)
-        in_group = np.bincount(groups[groups >= 0], minlength=len(labels))
-        # One frame per statistic, the groups of each column together (column-major ravel).
-        count = est.n.astype(int)
-        frames.append(pd.DataFrame({
-            "breakdown": breakdown, "grp": np.tile(np.asarray(labels, dtype=object),
-                                                   len(chosen)),
-            "statistic": statistic,
-            "variable_id": np.repeat([c[0]["id"] for c in chosen], len(labels)),
-            "category": np.repeat(np.array([c[2] for c in chosen], dtype=object),
-                                  len(labels)),
+        variables = [v.coded.var["id"] for v in chosen for _ in v.coded.categories]
+        categories = [cat for v in chosen for cat in v.coded.categories]
+        # The groups of each column together (column-major ravel).
+        count = est.n.astype(int).ravel("F")
+        size = len(count)
+        blocks.append({
+            "breakdown": np.full(size, breakdown, dtype=object),
+            "grp": np.tile(np.asarray(labels, dtype=object), len(categories)),
+            "statistic": np.full(size, statistic, dtype=object),
+            "variable_id": np.repeat(np.asarray(variables, dtype=np.int64), len(labels)),
+            "category": np.repeat(np.array(categories, dtype=object), len(labels)),
             "estimate": est.estimate.ravel("F"), "se": est.se.ravel("F"),
-            "ci_low": low.ravel("F"), "ci_high": high.ravel("F"), "n": count.ravel("F"),
-            "neff": est.neff.ravel("F"), "missing_n": (in_group[:, None] - count).ravel("F"),
+            "ci_low": low.ravel("F"), "ci_high": high.ravel("F"), "n": count,
+            "neff": est.neff.ravel("F"),
+            "missing_n": np.tile(in_group, len(categories)) - count,
             "p_rest": p_rest.ravel("F"),
-            "ci_method": _ci_method(statistic, est.estimate.ravel("F"), est.se.ravel("F"))}))
-    return pd.concat(frames, ignore_index=True)[COLUMNS]
-
-
-# Columns per pass of the estimator, and threads running passes side by side: a pass over
-# 100,000 rows x 16 columns stays in the processor's cache where one over all columns does
-# not, and numpy releases the interpreter lock, so the passes use every core (together about
-# three times quicker for a results table of 150 columns). Fewer columns per pass do not help
-# with more rows: each pass has costs per row, whatever its width (1,000,000 rows in passes of
-# 2 columns took twice as long as in passes of 16).
-CHUNK = 16
-WORKERS = min(4, os.cpu_count() or 1)
-
-
-def _in_chunks(design: estimates.Design, values: list[np.ndarray], groups: np.ndarray,
-               n_groups: int, statistic: str, against_rest: bool
-               ) -> tuple[estimates.Estimates, np.ndarray]:
-    """Estimates of the columns `values` per group (means, or totals for "totaal") and the
-    p-value of each group against the rest (NaN unless `against_rest`), in chunks of
-    columns."""
-    def one(part: list[np.ndarray]) -> tuple[estimates.Estimates, np.ndarray]:
-        Y = np.column_stack(part)
-        if against_rest:
-            return estimates.means_against_rest(design, Y, groups, n_groups)
-        fn = estimates.totals if statistic == "totaal" else estimates.means
-        est = fn(design, Y, groups, n_groups)
-        return est, np.full_like(est.estimate, np.nan)
-
-    parts = [values[i:i + CHUNK] for i in range(0, len(values), CHUNK)]
-    with ThreadPoolExecutor(min(WORKERS, len(parts))) as pool:
-        done = list(pool.map(one, parts))
-    joined = estimates.Estimates(**{f.name: np.concatenate([getattr(e, f.name) for e, _ in done],
-                                                           axis=1)
-                                    for f in fields(estimates.Estimates)})
-    return joined, np.concatenate([p for _, p in done], axis=1)
+            "ci_method": np.asarray(_ci_method(statistic, est.estimate.ravel("F"),
+                                               est.se.ravel("F")), dtype=object)})
+    return blocks
 
 
 def _ci_method(statistic: str, p: np.ndarray, se: np.ndarray) -> list:
@@ -262,20 +381,17 @@ def compute(store: Store, user: User, wave_id: int) -> int:
     in the results store; returns the number of rows."""
     require(user, "survey.write")
     started = time.perf_counter()
-    data = waves.wave_data(store, user, wave_id)
+    data = waves.wave_design(store, user, wave_id,
+                             _design_fields(_settings(store, user, wave_id)))
     resolved = resolve_design(store, user, wave_id, data)
     names = [name for name, var in data.variables.items() if var["type"] != "open"]
-    columns = _indicator_columns(data, names)
-    table = pd.concat([_estimate(resolved, data, columns, b) for b in breakdowns(data)],
-                      ignore_index=True) if names else pd.DataFrame(columns=COLUMNS)
-    table.insert(0, "wave_id", wave_id)
-    rows = [{k: (None if isinstance(v, float) and np.isnan(v) else v) for k, v in r.items()}
-            for r in table.to_dict("records")]
+    rows = _rows(_tables(resolved, data, names, breakdowns(data)), wave_id)
     seconds = round(time.perf_counter() - started, 3)
 
     def apply(tx: Tx) -> int:
         tx.db.execute("DELETE FROM results WHERE wave_id = ?", [wave_id])
-        tx.db["results"].insert_all(rows, batch_size=5000)
+        tx.db.conn.executemany(f"INSERT INTO results (wave_id, {', '.join(COLUMNS)}) VALUES "
+                               f"({', '.join('?' * (len(COLUMNS) + 1))})", rows)
         tx.db["result_runs"].upsert({"wave_id": wave_id, "computed_at": utcnow(),
                                      "design": json.dumps({**resolved.settings,
                                                            "tekst": resolved.text}),
@@ -284,6 +400,13 @@ def compute(store: Store, user: User, wave_id: int) -> int:
         return len(rows)
 
     return store.write(user.actor, apply)
+
+
+def _rows(table: dict[str, np.ndarray], wave_id: int) -> list[tuple]:
+    """The table's rows as tuples of Python values for an executemany, NaN as NULL."""
+    columns = [[None if isinstance(v, float) and v != v else v for v in table[c].tolist()]
+               for c in COLUMNS]
+    return list(zip([wave_id] * len(columns[0]), *columns))
 
 
 def run(store: Store, user: User, wave_id: int) -> dict | None:
@@ -322,5 +445,6 @@ def estimate(store: Store, user: User, wave_id: int, name: str, by: str | None =
     if data.variables[name]["type"] == "open":
         raise MonitorError(f"{name} is een open vraag; daar horen geen schattingen bij.")
     resolved = resolve_design(store, user, wave_id, data, overrides)
-    return _estimate(resolved, data, _indicator_columns(data, [name]), by or "totaal"), resolved
+    return pd.DataFrame(_tables(resolved, data, [name], [by or "totaal"]),
+                        columns=COLUMNS), resolved
 

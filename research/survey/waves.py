@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import math
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 
 import numpy as np
@@ -36,9 +36,18 @@ UNIT_SEPARATOR = re.compile(r"\s*[;,|]\s*")
 class WaveData:
     """A wave as one table: a row per response, a column per variable (monitor names, codes
     recoded), plus the design and frame fields: _weight, _calibrated, _stratum, _psu, _fpc,
-    _unit, _unit_code, region, size_class, province, _completed."""
+    _unit, _unit_code, region, size_class, province, _completed. Read by `wave_design`, the
+    frame holds only design fields and the columns stay compressed in `stored`."""
     frame: pd.DataFrame
     variables: dict  # name -> variable row (decoded), only those in the wave
+    stored: dict = field(default_factory=dict)  # name -> StoredColumn (wave_design)
+
+    def codes(self, name: str) -> tuple[np.ndarray, np.ndarray]:
+        """A numeric variable's answers as codes: the value of each code (NaN: no answer) and
+        per response its code (-1: no answer), recoded; see `columns.codes`."""
+        if name in self.frame.columns:
+            return columns.distinct_values(self.frame[name].to_numpy(float))
+        return self.stored[name].codes()
 
 
 # -- writing ----------------------------------------------------------------------------------
@@ -388,9 +397,7 @@ def wave_data(store: Store, user: User, wave_id: int, names: list[str] | None = 
     """The wave as a table (see WaveData), with each variable's recoding applied and the
     monitor's metadata; `names` limits the variables read."""
     require(user, "survey.read")
-    wave = store.one("SELECT monitor_id FROM waves WHERE id = ?", [wave_id])
-    if wave is None:
-        raise MonitorError("Deze meting bestaat niet.")
+    _monitor_of(store, wave_id)
     headings, rows = store.table(
         "SELECT r.id AS _id, r.weight AS _weight, r.calibrated_weight AS _calibrated,"
         " r.stratum AS _stratum, r.psu AS _psu, r.fpc AS _fpc, r.completed_on AS _completed,"
@@ -399,25 +406,9 @@ def wave_data(store: Store, user: User, wave_id: int, names: list[str] | None = 
         " FROM responses r LEFT JOIN frame_units u ON u.id = r.unit_id"
         " WHERE r.wave_id = ? ORDER BY r.id", [wave_id])
     table = pd.DataFrame.from_records(rows, columns=headings)
-    params = [wave_id]
-    where = ""
-    if names is not None:
-        where = f" AND v.name IN ({', '.join('?' * len(names))})"
-        params += list(names)
     found, added = {}, {}
-    for row in store.rows(
-            "SELECT v.*, c.data, wv.recode, wv.missing_codes AS wave_missing FROM wave_columns c"
-            " JOIN variables v ON v.id = c.variable_id JOIN wave_variables wv"
-            " ON wv.wave_id = c.wave_id AND wv.variable_id = c.variable_id"
-            f" WHERE c.wave_id = ?{where} ORDER BY v.id", params):
-        values = columns.decode(row.pop("data"))
-        recode = json.loads(row.pop("recode") or "{}")
-        wave_missing = json.loads(row.pop("wave_missing") or "[]")
-        var = {**row, "value_labels": json.loads(row["value_labels"] or "{}"),
-               "missing_codes": sorted(set(json.loads(row["missing_codes"] or "[]"))
-                                       | set(wave_missing))}
-        if recode and isinstance(values, np.ndarray):
-            values = _recoded(values, recode)
+    for column in _stored_columns(store, wave_id, names).values():
+        var, values = column.variable, column.values()
         # Texts stay Python objects: None, not a string dtype's NaN, marks no answer.
         added[var["name"]] = values if isinstance(values, np.ndarray) else \
             pd.Series(values, dtype=object, index=table.index)
@@ -425,6 +416,130 @@ def wave_data(store: Store, user: User, wave_id: int, names: list[str] | None = 
     if added:   # joined at once: a column at a time fragments the frame (slow with 300)
         table = pd.concat([table, pd.DataFrame(added, index=table.index)], axis=1)
     return WaveData(table, found)
+
+
+# Design fields `wave_design` can read, by their name in WaveData.frame: numbers, texts.
+NUMBER_FIELDS = {"_weight": "weight", "_calibrated": "calibrated_weight", "_fpc": "fpc"}
+TEXT_FIELDS = {"_stratum": "stratum", "_psu": "psu"}
+UNIT_ATTRIBUTES = ["region", "size_class", "province"]
+
+
+def wave_design(store: Store, user: User, wave_id: int, fields: set[str] = frozenset()
+                ) -> WaveData:
+    """The wave for one pass over all its answers (the results store): per response only the
+    asked design `fields` (of NUMBER_FIELDS and TEXT_FIELDS, or variable names), the frame
+    unit (_unit) and its region, size class and province; every variable's metadata, and its
+    column kept compressed in `WaveData.stored` until it is used (open questions' texts are
+    not read).
+
+    At a million respondents the whole table of `wave_data` is gigabytes of Python objects and
+    most of the time of a results table; two numbers per response and compressed columns
+    are not.
+    """
+    require(user, "survey.read")
+    monitor_id = _monitor_of(store, wave_id)
+    numbers = [f for f in NUMBER_FIELDS if f in fields]
+    table = _response_numbers(store, wave_id, ["unit_id"] + [NUMBER_FIELDS[f] for f in numbers],
+                              ["_unit"] + numbers)
+    for name in (f for f in TEXT_FIELDS if f in fields):
+        _, rows = store.table(f"SELECT {TEXT_FIELDS[name]} FROM responses WHERE wave_id = ?"
+                              " ORDER BY id", [wave_id])
+        table[name] = pd.Series([row[0] for row in rows], dtype=object, index=table.index)
+    for name, values in _unit_attributes(store, monitor_id, table["_unit"].to_numpy()).items():
+        table[name] = values
+    table["_unit"] = pd.array(table["_unit"].to_numpy(), dtype="Int64")
+    stored = _stored_columns(store, wave_id, texts=False)
+    for name in sorted(fields & set(stored)):
+        values = stored[name].values()
+        table[name] = values if isinstance(values, np.ndarray) else \
+            pd.Series(values, dtype=object, index=table.index)
+    return WaveData(table, {name: column.variable for name, column in stored.items()}, stored)
+
+
+def _response_numbers(store: Store, wave_id: int, selected: list[str],
+                      names: list[str]) -> pd.DataFrame:
+    """Numeric fields of the wave's responses (NULL as NaN), in response order: straight
+    from the cursor into an array, without a list of a million tuples in between."""
+    cursor = store.db.execute(f"SELECT {', '.join(selected)} FROM responses WHERE wave_id = ?"
+                              " ORDER BY id", [wave_id])
+    array = np.fromiter(cursor, dtype=[(name, np.float64) for name in names])
+    return pd.DataFrame({name: array[name] for name in names})
+
+
+def _unit_attributes(store: Store, monitor_id: int, unit: np.ndarray) -> dict[str, pd.Series]:
+    """Per response (by its unit id, NaN for none) the unit's region, size class and
+    province, looked up in the small frame table, as categoricals (categories sorted): a
+    million texts, where every pass over them (notna, factorize) is a loop in Python."""
+    headings, rows = store.table(f"SELECT id, {', '.join(UNIT_ATTRIBUTES)} FROM frame_units"
+                                 " WHERE monitor_id = ? ORDER BY id", [monitor_id])
+    ids = np.array([row[0] for row in rows], dtype=np.float64)
+    position = np.minimum(np.searchsorted(ids, unit), max(len(ids) - 1, 0))
+    found = (ids[position] == unit) if len(ids) else np.zeros(len(unit), dtype=bool)
+    index = np.where(found, position, len(ids))     # one past the units: no unit
+    attributes = {}
+    for column, name in enumerate(headings[1:], start=1):
+        codes, labels = pd.factorize(np.array([row[column] for row in rows], dtype=object),
+                                     sort=True)
+        attributes[name] = pd.Series(pd.Categorical.from_codes(
+            np.append(codes, -1)[index], categories=labels))
+    return attributes
+
+
+def _monitor_of(store: Store, wave_id: int) -> int:
+    """The wave's monitor; refused in Dutch when the wave does not exist."""
+    wave = store.one("SELECT monitor_id FROM waves WHERE id = ?", [wave_id])
+    if wave is None:
+        raise MonitorError("Deze meting bestaat niet.")
+    return wave["monitor_id"]
+
+
+@dataclass
+class StoredColumn:
+    """A variable of a wave with its column as stored (compressed), decoded on demand."""
+    variable: dict
+    blob: bytes | None     # None: not read (an open question's texts, for `wave_design`)
+    recode: dict
+
+    def values(self) -> np.ndarray | list:
+        """The decoded column, recoded (texts: a list of str or None)."""
+        values = columns.decode(self.blob)
+        if self.recode and isinstance(values, np.ndarray):
+            values = _recoded(values, self.recode)
+        return values
+
+    def codes(self) -> tuple[np.ndarray, np.ndarray]:
+        """`columns.codes` of the column, the recoding applied to the values of the codes."""
+        values, codes = columns.codes(self.blob)
+        if self.recode:
+            values = _recoded(values, self.recode)
+        return values, codes
+
+
+def _stored_columns(store: Store, wave_id: int, names: list[str] | None = None,
+                    texts: bool = True) -> dict[str, StoredColumn]:
+    """The wave's variables (all, or those in `names`) in monitor order, with the monitor's
+    metadata, the wave's missing codes added, and their stored columns (without `texts`, the
+    open questions' columns are left unread: None)."""
+    params = [wave_id]
+    where = ""
+    if names is not None:
+        where = f" AND v.name IN ({', '.join('?' * len(names))})"
+        params += list(names)
+    found = {}
+    for row in store.rows(
+            "SELECT v.*, CASE WHEN ? OR v.type != 'open' THEN c.data END AS data, wv.recode,"
+            " wv.missing_codes AS wave_missing FROM wave_columns c"
+            " JOIN variables v ON v.id = c.variable_id JOIN wave_variables wv"
+            " ON wv.wave_id = c.wave_id AND wv.variable_id = c.variable_id"
+            f" WHERE c.wave_id = ?{where} ORDER BY v.id", [texts] + params):
+        blob = row.pop("data")
+        recode = json.loads(row.pop("recode") or "{}")
+        wave_missing = json.loads(row.pop("wave_missing") or "[]")
+        var = {**row, "value_labels": json.loads(row["value_labels"] or "{}"),
+               "missing_codes": sorted(set(json.loads(row["missing_codes"] or "[]"))
+                                       | set(wave_missing))}
+        found[var["name"]] = StoredColumn(var, blob, recode)
+    return found
 
 
 def _recoded(values: np.ndarray, recode: dict) -> np.ndarray:
