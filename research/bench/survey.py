@@ -22,8 +22,11 @@ from research.bench.context import Context
 from research.bench.measure import Record, Timing, record, reset_peak, timed
 from research.survey import intake, monitors, results, waves
 
-TARGETS = {"survey.results": 3.0, "survey.results_svy": 3.0, "survey.results_page": 0.3,
-           "survey.sav_load": 15.0}
+TARGETS = {"survey.results_page": 0.3, "survey.sav_load": 15.0}
+# The results store: 0.9 s at M (and S), 10 s and 2 GB at L (1,000,000 respondents); and at
+# least SVY_SPEEDUP times faster than svy on the same design in the same run.
+RESULTS_TARGETS = {"S": 0.9, "M": 0.9, "L": 10.0}
+SVY_SPEEDUP = 20
 SVY_SHARE = 2          # indicators timed with svy; the figure is scaled to the whole table
 
 
@@ -108,7 +111,8 @@ def results_table(ctx: Context, data: SurveyData) -> list[Record]:
     reset_peak()
     timing = ctx.timed(lambda: results.compute(ctx.store, data.analyst, data.wave_id))
     rows = ctx.store.value("SELECT count(*) FROM results WHERE wave_id = ?", [data.wave_id])
-    made = [record("survey.results", ctx.scale.name, timing, base, TARGETS["survey.results"],
+    made = [record("survey.results", ctx.scale.name, timing, base,
+                   RESULTS_TARGETS[ctx.scale.name],
                    size=ctx.scale.respondents, size_unit="respondenten",
                    baseline="kale pandas groupby-gemiddelde van dezelfde indicatoren per gebied",
                    note=f"{ctx.scale.respondents:,} respondenten x {len(names)} indicatoren, "
@@ -119,9 +123,10 @@ def results_table(ctx: Context, data: SurveyData) -> list[Record]:
         scale_up = len(names) / SVY_SHARE
         whole_table = Timing([s * scale_up for s in svy_timing.seconds])
         # No size: the same timing as survey.results, so no growth exponent of its own.
+        # The target is svy's own time divided by the promised speed-up.
         made.append(record(
             "survey.results_svy", ctx.scale.name, timing, whole_table,
-            TARGETS["survey.results_svy"], size=None, size_unit="respondenten",
+            round(whole_table.median / SVY_SPEEDUP, 4), size=None, size_unit="respondenten",
             baseline=f"svy voor dezelfde schattingen: {SVY_SHARE} indicatoren gemeten, "
                      f"x {scale_up:g} naar de hele tabel",
             note=_svy_note(svy_timing, len(names))))
