@@ -16,8 +16,11 @@ big ones (50 MB and more, thousands of codes) are made here in tmp_path.
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 import sqlite3
+import subprocess
+import sys
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -34,6 +37,7 @@ from research.survey import intake as survey_intake
 from research.survey import monitors, readers, waves
 
 HOSTILE = Path(__file__).resolve().parent / "hostile"
+ROOT = HOSTILE.parents[1]
 MB = 1024 * 1024
 # Words of which a Dutch message has at least two (and an English traceback none).
 DUTCH_WORDS = {"het", "de", "een", "is", "niet", "geen", "bestand", "bevat", "kan", "wordt",
@@ -253,6 +257,36 @@ def test_docx_unpacking_larger_than_the_limit_is_refused(store, olga, qual, monk
     monkeypatch.setattr(transcripts, "DOCX_MAX_TOTAL_BYTES", 10_000)
     refused(store, lambda: import_transcript(store, olga, qual, corpus("html.docx")),
             "'html.docx'", "is uitgepakt groter dan")
+
+
+BACKTRACKING = r"(?P<speaker>(a+)+)$"
+
+
+def test_a_backtracking_speaker_pattern_reads_the_file_at_once():
+    """Python's re needs 2^1000 steps per line for this pattern; the user's pattern runs on a
+    linear-time engine. A child process with a hard timeout keeps a regression from hanging
+    the test run (the timeout is a safety net, not a measurement)."""
+    script = ("import json, sys; from research.qual import transcripts; "
+              "t = transcripts.read('backtracking.txt', open(sys.argv[1], 'rb').read(), "
+              "sys.argv[2]); "
+              "print(json.dumps([[u.speaker, u.text.count('b')] for u in t.turns] + t.warnings))")
+    result = subprocess.run([sys.executable, "-c", script, str(corpus("backtracking.txt")),
+                             BACKTRACKING], cwd=ROOT, capture_output=True, text=True,
+                            timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout) == [[None, 50], ["aaa", 0], "50 regels zonder spreker"]
+
+
+@pytest.mark.parametrize("pattern, fragment", [
+    (r"(?P<speaker>\w+)(?=:)", "vooruit- of terugkijken"),
+    (r"(?P<speaker>(\w)\2+)", "terugverwijzingen"),
+    ("(?P<speaker>a)" + "x" * 1000, "is langer dan 1000 tekens"),
+])
+def test_a_speaker_pattern_the_safe_engine_refuses_is_refused_in_dutch(store, olga, qual,
+                                                                       pattern, fragment):
+    path = corpus("backtracking.txt")
+    refused(store, lambda: intake.save(store, olga, qual, transcripts.read(
+        path.name, path.read_bytes(), pattern)), "'backtracking.txt'", fragment)
 
 
 # -- REFI projects (.qdpx) ---------------------------------------------------------------------

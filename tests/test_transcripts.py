@@ -251,6 +251,18 @@ def test_custom_regular_expression_with_speaker_and_time():
                                     ("Piet", "Hoi", 20.0)]
 
 
+def test_custom_regular_expression_classes_are_unicode_as_in_python():
+    """The user's pattern runs on re2, whose \\w, \\d and \\s are ASCII; they are spelled out
+    so that accented names match as they would with Python's re."""
+    text = "Zoë Ünal: hallo\nJosé\u00a02: dag\nÅsa: hoi\n٣ Jan: nee\n"
+    pattern = r"^(?P<speaker>[\w\u00c5]+(?:\s\d)?):"
+    assert turns_of(split_turns(text, pattern)[0]) == [
+        (None, "Zoë Ünal: hallo", None), ("José 2", "dag", None), ("Åsa", "hoi\n٣ Jan: nee", None)]
+    alone = r"(?P<speaker>\w+(?: \d)?)\Z"       # \Z is re2's \z
+    assert turns_of(split_turns("Zoë\nja hoor\nJosé 2\nnee hoor", alone)[0]) == [
+        ("Zoë", "ja hoor", None), ("José 2", "nee hoor", None)]
+
+
 def test_invalid_custom_regular_expressions_are_refused_in_dutch():
     assert refused("eigen.txt", b"Jan: hoi", r"(?P<speaker>[a-z") == (
         "Het eigen patroon voor 'eigen.txt' is geen geldige reguliere expressie "

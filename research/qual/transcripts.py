@@ -20,6 +20,7 @@ import html
 import io
 import math
 import re
+import string
 import zipfile
 import zlib
 from collections import Counter
@@ -34,6 +35,7 @@ DOCX_MAX_RATIO = 100                       # uncompressed / compressed size of o
 DOCX_RATIO_MIN_BYTES = 10 * 1024 * 1024    # ... refused only when the member is this large
 SNIFF_CHARS = 8192                         # how much of a file the binary check looks at
 MAX_LABEL_CHARS = 40
+MAX_PATTERN_CHARS = 1000                   # a user's own speaker pattern
 
 FORMATS = ("txt", "docx", "vtt", "srt", "md")
 
@@ -386,16 +388,83 @@ _SCANNERS: dict[str, _Scanner] = {
 _AUTO_ORDER = ("naam", "haakjes", "naam_tijd", "tijd_naam")   # ties go to the earlier one
 
 
-def _custom_scanner(pattern: str, filename: str = "") -> _Scanner:
-    """A scanner from the user's regular expression with a named group `speaker`."""
-    where = f" voor {_quoted(filename)}" if filename else ""
+# re2 spells Python's Unicode classes explicitly: its \w, \d and \s are ASCII only, and
+# 'José' or 'Zoë' must match \w+ as in Python. Inside a character class the class is spliced in;
+# \W and \S inside a class (rare) keep re2's ASCII meaning, and \b is ASCII in re2.
+_SPACE = r"\s\x0b\x1c-\x1f\x85\p{Z}"
+_RE2_CLASSES = {
+    "w": (r"[\p{L}\p{N}_]", r"\p{L}\p{N}_"),
+    "W": (r"[^\p{L}\p{N}_]", None),
+    "d": (r"\p{Nd}", r"\p{Nd}"),
+    "D": (r"\P{Nd}", r"\P{Nd}"),
+    "s": (f"[{_SPACE}]", _SPACE),
+    "S": (f"[^{_SPACE}]", None),
+    "Z": (r"\z", None),
+}
+
+
+def _re2_spelling(pattern: str) -> str:
+    """The pattern with \\w, \\d, \\s (and their negations) made Unicode-aware for re2, and
+    Python's end of text \\Z and code points \\uXXXX in re2's spelling."""
+    out: list[str] = []
+    index, in_class, class_start = 0, False, -1
+    while index < len(pattern):
+        char = pattern[index]
+        if char == "\\" and index + 1 < len(pattern):
+            escaped = pattern[index + 1]
+            digits = {"u": 4, "U": 8}.get(escaped, 0)
+            code = pattern[index + 2:index + 2 + digits]
+            if digits and len(code) == digits and all(c in string.hexdigits for c in code):
+                out.append(f"\\x{{{code}}}")      # \u00e9 is \x{00e9} in re2
+                index += 2 + digits
+                continue
+            spelled = _RE2_CLASSES.get(escaped)
+            replacement = spelled and spelled[1 if in_class else 0]
+            out.append(replacement or pattern[index:index + 2])
+            index += 2
+            continue
+        if not in_class and char == "[":
+            in_class, class_start = True, index
+        elif in_class and char == "]":
+            # ']' right after '[' or '[^' is a literal, not the end of the class
+            if index - class_start > 1 and not (index - class_start == 2
+                                                and pattern[class_start + 1] == "^"):
+                in_class = False
+        out.append(char)
+        index += 1
+    return "".join(out)
+
+
+def _user_regex(pattern: str, where: str):
+    """The user's pattern compiled by re2 (linear time in the line, so no pattern can freeze the
+    server), after Python's re has checked its syntax and named the position of an error."""
+    import re2
+
+    if len(pattern) > MAX_PATTERN_CHARS:
+        raise TranscriptError(f"Het eigen patroon{where} is langer dan {MAX_PATTERN_CHARS} "
+                              "tekens; maak het korter.")
     try:
-        regex = re.compile(pattern)
+        re.compile(pattern)
     except (re.error, RecursionError, OverflowError) as error:
         position = getattr(error, "pos", None)
         detail = f" (fout bij teken {position + 1})" if isinstance(position, int) else ""
         raise TranscriptError(f"Het eigen patroon{where} is geen geldige reguliere "
                               f"expressie{detail}.") from None
+    options = re2.Options()
+    options.log_errors = False
+    try:
+        return re2.compile(_re2_spelling(pattern), options)
+    except re2.error:
+        raise TranscriptError(
+            f"Het eigen patroon{where} gebruikt iets wat hier niet kan: terugverwijzingen "
+            "(\\1), vooruit- of terugkijken ((?=...), (?<=...)), (?x) of een te grote "
+            "herhaling. Schrijf het patroon zonder.") from None
+
+
+def _custom_scanner(pattern: str, filename: str = "") -> _Scanner:
+    """A scanner from the user's regular expression with a named group `speaker`."""
+    where = f" voor {_quoted(filename)}" if filename else ""
+    regex = _user_regex(pattern, where)
     if "speaker" not in regex.groupindex:
         raise TranscriptError(f"Het eigen patroon{where} mist de groep (?P<speaker>...) die de "
                               "spreker aanwijst.")

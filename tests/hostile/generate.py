@@ -428,6 +428,8 @@ def corpus() -> dict[str, bytes]:
     files["truncated.vtt"] = b"WEBVTT\n\n00:00.000 --> 00:0"
     files["truncated.srt"] = SRT_TRANSCRIPT.encode()[:60]
     files["transcript.pdf"] = b"%PDF-1.4\n"
+    # Lines on which a nested repetition such as (a+)+$ backtracks exponentially (2^1000 steps).
+    files["backtracking.txt"] = ("a" * 1000 + "b\n").encode() * 50 + b"aaa\nJan zegt hallo\n"
 
     # REFI projects (.qdpx)
     good = qdpx_bytes()
