@@ -116,9 +116,19 @@ def lemma_text(text: str) -> str:
     return " ".join(lemmas(text))
 
 
+_CONTROLS = {code: " " for code in (*range(0x20), *range(0x7f, 0xa0))}
+
+
+def search_text(text: str) -> str:
+    """Typed search text with control characters made spaces: a NUL (pasted, or sent by a
+    client) would end an FTS5 string early and break the query."""
+    return text.translate(_CONTROLS)
+
+
 def quoted(word: str) -> str:
-    """A word as an FTS5 string (so that words like NOT or a '*' are searched for, not obeyed)."""
-    return '"' + word.replace('"', '""') + '"'
+    """A word as an FTS5 string (so that words like NOT or a '*' are searched for, not obeyed);
+    a NUL, which would end the string, becomes a space."""
+    return '"' + word.replace('"', '""').replace("\x00", " ") + '"'
 
 
 def quoted_terms(words: list[str]) -> str | None:
