@@ -259,6 +259,45 @@ def test_docx_unpacking_larger_than_the_limit_is_refused(store, olga, qual, monk
             "'html.docx'", "is uitgepakt groter dan")
 
 
+def read_in_child(paths: list[Path], pattern: str = "auto") -> list:
+    """Per file, [turns, speakers, text lines, warnings], or the refusal's message, read in a child process with a hard timeout: a regression to quadratic or
+    exponential reading fails instead of hanging the test run (a safety net, not a
+    measurement)."""
+    script = (
+        "import json, sys\n"
+        "from pathlib import Path\n"
+        "from research.qual import transcripts\n"
+        "out = []\n"
+        "for name in sys.argv[2:]:\n"
+        "    path = Path(name)\n"
+        "    try:\n"
+        "        t = transcripts.read(path.name, path.read_bytes(), sys.argv[1])\n"
+        "        out.append([len(t.turns), t.speakers(),\n"
+        "                    sum(u.text.count('\\n') + 1 for u in t.turns), t.warnings])\n"
+        "    except transcripts.TranscriptError as error:\n"
+        "        out.append(error.message)\n"
+        "print(json.dumps(out))\n")
+    result = subprocess.run([sys.executable, "-c", script, pattern, *map(str, paths)], cwd=ROOT,
+                            capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+def test_long_transcripts_are_read_in_linear_time_or_refused(scratch):
+    lines = transcripts.MAX_LINES - 10
+    docx_ok = generate.many_paragraphs_docx(scratch / "lang.docx", lines)
+    docx_refused = generate.many_paragraphs_docx(scratch / "te-lang.docx", 295_000)
+    srt = generate.one_speaker_srt(scratch / "toespraak.srt", lines)
+    txt = generate.blank_lines_txt(scratch / "leeg.txt", lines)
+    assert docx_refused.stat().st_size < 3 * MB
+    assert read_in_child([docx_ok, docx_refused, srt, txt]) == [
+        [lines, [], lines, [transcripts.NO_SPEAKERS]],
+        "Het bestand 'te-lang.docx' heeft meer dan 100.000 regels of alinea's; dat is meer dan "
+        "een transcript. Splits het in kleinere delen.",
+        [1, ["Jan"], 1, []],
+        [4, ["Jan", "Piet"], 4, []]]
+
+
 BACKTRACKING = r"(?P<speaker>(a+)+)$"
 
 
@@ -266,15 +305,8 @@ def test_a_backtracking_speaker_pattern_reads_the_file_at_once():
     """Python's re needs 2^1000 steps per line for this pattern; the user's pattern runs on a
     linear-time engine. A child process with a hard timeout keeps a regression from hanging
     the test run (the timeout is a safety net, not a measurement)."""
-    script = ("import json, sys; from research.qual import transcripts; "
-              "t = transcripts.read('backtracking.txt', open(sys.argv[1], 'rb').read(), "
-              "sys.argv[2]); "
-              "print(json.dumps([[u.speaker, u.text.count('b')] for u in t.turns] + t.warnings))")
-    result = subprocess.run([sys.executable, "-c", script, str(corpus("backtracking.txt")),
-                             BACKTRACKING], cwd=ROOT, capture_output=True, text=True,
-                            timeout=120)
-    assert result.returncode == 0, result.stderr
-    assert json.loads(result.stdout) == [[None, 50], ["aaa", 0], "50 regels zonder spreker"]
+    assert read_in_child([corpus("backtracking.txt")], BACKTRACKING) == [
+        [2, ["aaa"], 51, ["50 regels zonder spreker"]]]
 
 
 @pytest.mark.parametrize("pattern, fragment", [

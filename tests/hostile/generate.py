@@ -306,6 +306,36 @@ def big_docx(path: Path, size: int) -> Path:
     return path
 
 
+def many_paragraphs_docx(path: Path, count: int) -> Path:
+    """A .docx of `count` one-line paragraphs (295,000 of them are 2 MB, and took python-docx's
+    paragraph objects minutes to read)."""
+    members = zip_members(docx_bytes(["Interviewer: hallo", "Respondent: dag"]))
+    xml = members["word/document.xml"].decode()
+    start, end = xml.index("<w:body>") + len("<w:body>"), xml.index("<w:sectPr")
+    paragraphs = "".join(f"<w:p><w:r><w:t>Regel {n} van het verslag</w:t></w:r></w:p>"
+                         for n in range(count))
+    members["word/document.xml"] = (xml[:start] + paragraphs + xml[end:]).encode()
+    path.write_bytes(zip_bytes(members))
+    return path
+
+
+def one_speaker_srt(path: Path, cues: int) -> Path:
+    """Subtitles whose cues all belong to one speaker, so that they make one long turn (adding
+    each cue to that turn's text copied it: quadratic)."""
+    path.write_text("".join(f"{n}\n00:00:{n % 60:02d},000 --> 00:00:{n % 60:02d},500\n"
+                            f"Jan: zin {n} van een lange toespraak\n\n" for n in range(1, cues + 1)),
+                    encoding="utf-8")
+    return path
+
+
+def blank_lines_txt(path: Path, blank: int) -> Path:
+    """Two speakers, then a label followed by `blank` empty lines and its text (dropping the
+    leading blank lines one by one from a list was quadratic)."""
+    path.write_text("Jan: hallo\nPiet: hoi\nPiet: ja\nJan:" + "\n" * blank + "eindelijk\n",
+                    encoding="utf-8")
+    return path
+
+
 def big_qdpx(path: Path, size: int) -> Path:
     """A .qdpx whose one source is a text of `size` bytes (not compressible 100:1)."""
     import base64
