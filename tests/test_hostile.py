@@ -260,9 +260,9 @@ def test_docx_unpacking_larger_than_the_limit_is_refused(store, olga, qual, monk
 
 
 def read_in_child(paths: list[Path], pattern: str = "auto") -> list:
-    """Per file, [turns, speakers, text lines, warnings], or the refusal's message, read in a child process with a hard timeout: a regression to quadratic or
-    exponential reading fails instead of hanging the test run (a safety net, not a
-    measurement)."""
+    """Per file, [turns, speakers, text lines, warnings], or the refusal's message, read in a
+    child process with a hard timeout: a regression to quadratic or exponential reading fails
+    instead of hanging the test run (a safety net, not a measurement)."""
     script = (
         "import json, sys\n"
         "from pathlib import Path\n"
@@ -501,6 +501,8 @@ WAVES_REFUSED = [
     ("empty.sav", "is leeg"),
     ("empty.xlsx", "is leeg"),
     ("header-only.csv", "alleen een kopregel"),
+    ("one-line.csv", "is één regel van 0,1 MB zonder regeleinden"),
+    ("wide-header.csv", "de kopregel heeft 20.001 kolommen"),
     ("truncated.sav", "is beschadigd of onvolledig"),
     ("truncated.xlsx", "is beschadigd of onvolledig"),
     ("text-as.sav", "is geen SPSS-bestand"),
@@ -608,12 +610,27 @@ def test_questionnaire_with_a_field_over_the_csv_limit_is_refused(store, anna, m
             "'vragenlijst.csv'", "geen geldige vragenlijst")
 
 
+def test_wave_csv_of_one_100_mb_line_is_refused_before_any_design_check(store, anna, monitor,
+                                                                          scratch):
+    path = generate.single_line_csv(scratch / "een-regel.csv", 100 * MB)
+    assert path.stat().st_size >= 100 * MB
+    refused(store, lambda: load_wave(store, anna, monitor, path), "'een-regel.csv'",
+            "zonder regeleinden")
+
+
+def test_questionnaire_of_one_line_is_refused(store, anna, monitor):
+    refused(store, lambda: load_wave(store, anna, monitor, corpus("html-rtl.csv"),
+                                     questionnaire=corpus("one-line.csv").read_bytes()),
+            "'vragenlijst.csv'", "zonder regeleinden")
+
+
 FRAMES_REFUSED = [
     ("frame-empty.csv", "is leeg"),
     ("frame-binary.csv", "heeft de kolommen 'code' en 'naam' nodig"),
     ("frame-ragged.csv", "een rij heeft meer velden dan de kopregel"),
     ("frame-no-code.csv", "eenheid 'Beek' heeft geen code"),
     ("frame-infinite.csv", "is geen getal"),
+    ("one-line.csv", "zonder regeleinden"),
     ("zipbomb.xlsx", "wordt uit voorzorg niet geopend"),
     ("zip-not-excel.xlsx", "geen Excel-werkmap"),
     ("xxe.xlsx", "bevat een DTD of entiteiten"),

@@ -384,6 +384,19 @@ def big_csv(path: Path, size: int) -> tuple[Path, int]:
     return path, rows
 
 
+def one_line_csv(fields: int) -> bytes:
+    """A monitor wave (unit; answer; fpc) whose line ends are lost: every value on one line."""
+    values = ["gemeentecode", "tevreden", "fpc"]
+    values += [str(v) for n in range(fields // 3 - 1) for v in (f"G{n % 4 + 1}", n % 5 + 1, 400)]
+    return ";".join(values).encode()
+
+
+def single_line_csv(path: Path, size: int) -> Path:
+    """`one_line_csv` of at least `size` bytes."""
+    path.write_bytes(one_line_csv(size // 3 + 30))
+    return path
+
+
 def big_xlsx(path: Path, size: int) -> Path:
     """A valid workbook over `size` bytes: the small wave plus incompressible media, stored."""
     members = zip_members(xlsx_bytes(WAVE_ROWS))
@@ -543,6 +556,11 @@ def corpus() -> dict[str, bytes]:
     files["empty.sav"] = b""
     files["empty.xlsx"] = b""
     files["header-only.csv"] = b"gemeentecode;tevreden\n"
+    # A wave whose line ends were lost: one line of 30,000 fields (pandas took minutes over
+    # such a "header", and the message came from a later check).
+    files["one-line.csv"] = one_line_csv(30_000)
+    files["wide-header.csv"] = (";".join(f"v{n}" for n in range(20_001)) + "\n"
+                                + ";".join("1" for _ in range(20_001)) + "\n").encode()
     sav = sav_bytes(WAVE_COLUMNS, column_labels=WAVE_LABELS,
                     variable_value_labels=WAVE_VALUE_LABELS)
     xlsx = xlsx_bytes(WAVE_ROWS)
