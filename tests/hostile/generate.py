@@ -323,8 +323,8 @@ def one_speaker_srt(path: Path, cues: int) -> Path:
     """Subtitles whose cues all belong to one speaker, so that they make one long turn (adding
     each cue to that turn's text copied it: quadratic)."""
     path.write_text("".join(f"{n}\n00:00:{n % 60:02d},000 --> 00:00:{n % 60:02d},500\n"
-                            f"Jan: zin {n} van een lange toespraak\n\n" for n in range(1, cues + 1)),
-                    encoding="utf-8")
+                            f"Jan: zin {n} van een lange toespraak\n\n"
+                            for n in range(1, cues + 1)), encoding="utf-8")
     return path
 
 
