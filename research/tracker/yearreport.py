@@ -23,7 +23,7 @@ from openpyxl import Workbook  # noqa: E402
 from openpyxl.styles import Font  # noqa: E402
 
 from research.accounts import PermissionDenied, User, can  # noqa: E402
-from research.exports import text_cell  # noqa: E402
+from research.exports import text_cell, xml_safe  # noqa: E402
 from research.storage import Store  # noqa: E402
 from research.tracker import questions  # noqa: E402
 from research.tracker.questions import ASKER_GROUPS, STATUSES  # noqa: E402
@@ -137,6 +137,7 @@ def _ontwikkelvraag_docx(document, item: dict | None, year: int) -> None:
 
 def to_docx(data: dict) -> bytes:
     """The year report as a Word document: totals, a chart, a section per wijkwerkplaats."""
+    data = xml_safe(data)
     document = Document()
     document.styles["Normal"].font.size = Pt(11)
     document.add_heading(title(data), level=0)
@@ -186,6 +187,7 @@ def _xlsx_bytes(book: Workbook) -> bytes:
 
 def to_xlsx(data: dict) -> bytes:
     """The year report as a workbook: Overzicht, Thema's, Ontwikkelvragen, Partners, Mijlpalen."""
+    data = xml_safe(data)
     book = Workbook()
     sheet = book.active
     sheet.title = "Overzicht"
