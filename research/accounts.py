@@ -10,6 +10,7 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
+from functools import lru_cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
@@ -46,9 +47,14 @@ MAX_LOCK_SECONDS = 300     # the lock doubles per further failure, up to five mi
 BAD_LOGIN = "Gebruikersnaam of wachtwoord onjuist."
 
 _hasher = PasswordHasher()
-# Verified against when a name is unknown, so that the answer takes as long as for a real
-# account and timing does not reveal which names exist.
-_DUMMY_HASH = _hasher.hash(secrets.token_hex(16))
+
+
+@lru_cache(maxsize=1)
+def _dummy_hash() -> str:
+    """Verified against when a name is unknown, so that the answer takes as long as for a real
+    account and timing does not reveal which names exist. Made on first use, with the
+    production parameters: hashing at import cost every command line start 0.1 s."""
+    return PasswordHasher().hash(secrets.token_hex(16))
 
 
 class AccountError(UserError):
@@ -291,7 +297,7 @@ def ensure_admin(store: Store, password: str | None = None) -> str | None:
 
 def _verify(password_hash: str | None, password: str) -> bool:
     try:
-        return _hasher.verify(password_hash or _DUMMY_HASH, password) and bool(password_hash)
+        return _hasher.verify(password_hash or _dummy_hash(), password) and bool(password_hash)
     except (VerifyMismatchError, VerificationError, InvalidHashError):
         return False
 

@@ -35,23 +35,19 @@ import os
 import sys
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
+# Only what the parser and every command need is imported here (accounts and storage are
+# light: sqlite-utils, which brings pandas, is imported when a database is opened). Each
+# command imports its domain modules when it runs, so `--help` and light commands start at
+# once; `tests/test_cli.py` checks that `--help` imports no pandas, spaCy or scikit-learn.
 from research import accounts
 from research.accounts import ROLES, SYSTEM_USER, AccountError
-from research.backup import backup, restore
-from research.errors import UserError
 from research.config import db_path
-from research.schema import open_store
-from research.setup import admin_password_notice, prepare
-from research.storage import Store
-from research.qual import (codebook, codings, comparison, documents, exchange, intake,
-                           intercoder, projects, pseudonyms, reports, saturation,
-                           transcripts)
-from research.survey import intake as survey_intake
-from research.survey import monitors as survey_monitors
-from research.survey import results as survey_results
-from research.survey import stapeling
-from research.tracker import contacts, dates, questions, similarity, themes, yearreport
+from research.errors import UserError
+
+if TYPE_CHECKING:
+    from research.storage import Store
 
 
 def _password(args: argparse.Namespace) -> str | None:
@@ -72,6 +68,8 @@ def _user(store: Store, name: str) -> accounts.User:
 
 
 def cmd_init(store: Store, args: argparse.Namespace) -> None:
+    from research.setup import admin_password_notice, prepare
+
     prepared = prepare(store, with_demo=args.demo)
     if prepared.demo_loaded:
         print("Demogegevens geladen (verzonnen, om de app te verkennen).")
@@ -120,11 +118,15 @@ def cmd_user_active(store: Store, args: argparse.Namespace) -> None:
 
 
 def cmd_backup(store: Store, args: argparse.Namespace) -> None:
+    from research.backup import backup
+
     path = backup(store, args.out, SYSTEM_USER.actor)
     print(f"Back-up geschreven naar {path}.")
 
 
 def cmd_restore(store: Store, args: argparse.Namespace) -> None:
+    from research.backup import restore
+
     safety = restore(store, args.source, SYSTEM_USER.actor)
     print(f"Back-up {args.source} teruggezet. De vorige inhoud staat in {safety}.")
 
@@ -170,6 +172,8 @@ def _print_json(data) -> None:
 
 
 def cmd_tracker_add(store: Store, args: argparse.Namespace) -> None:
+    from research.tracker import dates, questions, similarity, themes
+
     asked_on = dates.parse_date(args.date, date.today())
     similar = similarity.similar(store, SYSTEM_USER, args.text, args.wijk)
     suggestions = themes.suggest(store, args.text)
@@ -192,6 +196,8 @@ def cmd_tracker_add(store: Store, args: argparse.Namespace) -> None:
 
 
 def cmd_tracker_similar(store: Store, args: argparse.Namespace) -> None:
+    from research.tracker import questions, similarity
+
     if args.id is not None:
         question = questions.get_question(store, SYSTEM_USER, args.id)
         text, wijk = question["text"], question["wijk_id"]
@@ -212,14 +218,19 @@ def cmd_tracker_similar(store: Store, args: argparse.Namespace) -> None:
 
 
 def cmd_tracker_export(store: Store, args: argparse.Namespace) -> None:
+    from research.tracker import yearreport
+
     # Contact details never go into this export (the function does not read them).
     yearreport.export_questions_xlsx(store, SYSTEM_USER, Path(args.out), wijk_id=args.wijk)
     print(f"Geschreven: {args.out}")
 
 
 def cmd_tracker_purge(store: Store, args: argparse.Namespace) -> None:
-    erased = contacts.purge(store, SYSTEM_USER.actor, retention_days=args.days)
-    print(f"{erased} contactgegevens gewist (vragen gesloten langer dan {args.days} dagen geleden).")
+    from research.tracker import contacts
+
+    days = contacts.RETENTION_DAYS if args.days is None else args.days
+    erased = contacts.purge(store, SYSTEM_USER.actor, retention_days=days)
+    print(f"{erased} contactgegevens gewist (vragen gesloten langer dan {days} dagen geleden).")
 
 
 def _acting(store: Store, args: argparse.Namespace) -> accounts.User:
@@ -230,6 +241,8 @@ def _acting(store: Store, args: argparse.Namespace) -> accounts.User:
 def _import_one(store: Store, user: accounts.User, project_id: int, path: str,
                 args: argparse.Namespace) -> dict:
     """Read, optionally pseudonymise, and store one transcript file."""
+    from research.qual import intake, pseudonyms, transcripts
+
     try:
         data = Path(path).read_bytes()
     except OSError as error:
@@ -247,6 +260,8 @@ def _import_one(store: Store, user: accounts.User, project_id: int, path: str,
 
 
 def cmd_qual_import(store: Store, args: argparse.Namespace) -> None:
+    from research.qual import projects
+
     user = _acting(store, args)
     project_id = projects.find(store, user, args.project)
     results, failed = [], 0
@@ -273,6 +288,8 @@ def cmd_qual_import(store: Store, args: argparse.Namespace) -> None:
 
 
 def cmd_qual_import_qdpx(store: Store, args: argparse.Namespace) -> None:
+    from research.qual import exchange, projects
+
     user = _acting(store, args)
     target = projects.find(store, user, args.project) if args.project else None
     result = exchange.import_qdpx(store, user, args.file, project_id=target)
@@ -287,6 +304,8 @@ def cmd_qual_import_qdpx(store: Store, args: argparse.Namespace) -> None:
 
 
 def cmd_qual_export(store: Store, args: argparse.Namespace) -> None:
+    from research.qual import exchange, projects
+
     user = _acting(store, args)
     project_id = projects.find(store, user, args.project)
     if args.format == "qdpx":
@@ -297,6 +316,8 @@ def cmd_qual_export(store: Store, args: argparse.Namespace) -> None:
 
 
 def cmd_qual_codebook_save(store: Store, args: argparse.Namespace) -> None:
+    from research.qual import codebook, projects
+
     user = _acting(store, args)
     project_id = projects.find(store, user, args.project)
     Path(args.out).write_text(codebook.to_yaml(store, user, project_id), encoding="utf-8")
@@ -304,6 +325,8 @@ def cmd_qual_codebook_save(store: Store, args: argparse.Namespace) -> None:
 
 
 def cmd_qual_codebook_load(store: Store, args: argparse.Namespace) -> None:
+    from research.qual import codebook, exchange, projects
+
     user = _acting(store, args)
     project_id = projects.find(store, user, args.project)
     if args.file.lower().endswith(".qdc"):
@@ -323,6 +346,8 @@ def _names(text: str | None) -> list[str]:
 
 
 def _code_ids(store: Store, user: accounts.User, project_id: int, names: list[str]) -> list[int]:
+    from research.qual import codebook
+
     known = {c["name"]: c["id"] for c in codebook.codes(store, user, project_id)}
     missing = [n for n in names if n not in known]
     if missing:
@@ -331,6 +356,8 @@ def _code_ids(store: Store, user: accounts.User, project_id: int, names: list[st
 
 
 def cmd_qual_agreement(store: Store, args: argparse.Namespace) -> None:
+    from research.qual import codebook, intercoder, projects
+
     user = _acting(store, args)
     project_id = projects.find(store, user, args.project)
     coder_ids = [_user(store, name).id for name in _names(args.coders)]
@@ -367,6 +394,8 @@ def _fmt(value) -> str:
 
 
 def cmd_qual_saturation(store: Store, args: argparse.Namespace) -> None:
+    from research.qual import projects, saturation
+
     user = _acting(store, args)
     project_id = projects.find(store, user, args.project)
     points = saturation.curve(store, user, project_id)
@@ -381,6 +410,8 @@ def cmd_qual_saturation(store: Store, args: argparse.Namespace) -> None:
 
 
 def cmd_qual_cooccurrence(store: Store, args: argparse.Namespace) -> None:
+    from research.qual import comparison, projects
+
     user = _acting(store, args)
     project_id = projects.find(store, user, args.project)
     result = comparison.cooccurrence(store, user, project_id, args.mode, window=args.window)
@@ -398,6 +429,8 @@ def cmd_qual_cooccurrence(store: Store, args: argparse.Namespace) -> None:
 
 
 def cmd_qual_report(store: Store, args: argparse.Namespace) -> None:
+    from research.qual import projects, reports
+
     user = _acting(store, args)
     project_id = projects.find(store, user, args.project)
     code_id = _code_ids(store, user, project_id, [args.code])[0] if args.code else None
@@ -406,6 +439,8 @@ def cmd_qual_report(store: Store, args: argparse.Namespace) -> None:
 
 
 def cmd_qual_codings(store: Store, args: argparse.Namespace) -> None:
+    from research.qual import codings, documents, projects
+
     user = _acting(store, args)
     project_id = projects.find(store, user, args.project)
     rows = []
@@ -425,6 +460,8 @@ def cmd_qual_codings(store: Store, args: argparse.Namespace) -> None:
 
 def _monitor(store: Store, user: accounts.User, args: argparse.Namespace) -> int:
     """The monitor named by --monitor; created with --create when it does not exist."""
+    from research.survey import monitors as survey_monitors
+
     try:
         return survey_monitors.find(store, user, args.monitor)
     except survey_monitors.MonitorError:
@@ -434,6 +471,8 @@ def _monitor(store: Store, user: accounts.User, args: argparse.Namespace) -> int
 
 
 def _read_file(path: str) -> bytes:
+    from research.survey import monitors as survey_monitors
+
     try:
         return Path(path).read_bytes()
     except OSError as error:
@@ -442,6 +481,8 @@ def _read_file(path: str) -> bytes:
 
 
 def cmd_survey_load(store: Store, args: argparse.Namespace) -> None:
+    from research.survey import intake as survey_intake
+
     user = _acting(store, args)
     monitor_id = _monitor(store, user, args)
     if args.frame:
@@ -464,6 +505,9 @@ def cmd_survey_load(store: Store, args: argparse.Namespace) -> None:
 
 
 def cmd_survey_estimate(store: Store, args: argparse.Namespace) -> None:
+    from research.survey import monitors as survey_monitors
+    from research.survey import results as survey_results
+
     user = _acting(store, args)
     monitor_id = survey_monitors.find(store, user, args.monitor)
     wave_id = survey_monitors.find_wave(store, user, monitor_id, args.wave)
@@ -499,6 +543,8 @@ def _clean(value):
 
 
 def cmd_survey_stapeling(store: Store, args: argparse.Namespace) -> None:
+    from research.survey import stapeling
+
     data, meta = stapeling.load_table(_read_file(args.data), _read_file(args.meta))
     reference, given = args.reference, None
     if reference not in stapeling.REFERENCES:
@@ -520,6 +566,9 @@ def cmd_survey_stapeling(store: Store, args: argparse.Namespace) -> None:
 
 def parser() -> argparse.ArgumentParser:
     """The argument parser (its help texts are the command line's documentation)."""
+    from research.qual.transcripts import PATTERNS         # light modules: no pandas, spaCy
+    from research.survey.monitors import UNIT_KINDS
+
     top = _Parser(prog="python -m research",
                                   description="Onderzoekswerkplaats vanaf de opdrachtregel.")
     top.add_argument("--db", help="databasebestand (standaard RESEARCH_DB of data/research.db)")
@@ -573,8 +622,8 @@ def parser() -> argparse.ArgumentParser:
     sim.add_argument("--json", action="store_true", help="uitvoer als JSON")
     sim.set_defaults(run=cmd_tracker_similar)
     purge = tracker_cmds.add_parser("purge", help="contactgegevens wissen na de bewaartermijn")
-    purge.add_argument("--days", type=int, default=contacts.RETENTION_DAYS,
-                       help="bewaartermijn na het sluiten van een vraag (standaard 365)")
+    purge.add_argument("--days", type=int, help="bewaartermijn na het sluiten van een vraag "
+                       "(standaard 365)")
     purge.set_defaults(run=cmd_tracker_purge)
     export = tracker_cmds.add_parser("export", help="bewonersvragen naar Excel (zonder contact)")
     export.add_argument("out", metavar="OUT.xlsx")
@@ -587,7 +636,7 @@ def parser() -> argparse.ArgumentParser:
     imp.add_argument("files", nargs="+", metavar="FILE")
     imp.add_argument("--project", required=True, help="naam of nummer van het project")
     imp.add_argument("--pattern", default="auto", help="sprekerpatroon: "
-                     + ", ".join(transcripts.PATTERNS) + ", of een eigen reguliere expressie")
+                     + ", ".join(PATTERNS) + ", of een eigen reguliere expressie")
     imp.add_argument("--pseudonymise", action="store_true",
                      help="alle voorgestelde pseudoniemen toepassen")
     imp.add_argument("--user", help="account dat importeert (standaard: systeem)")
@@ -662,7 +711,7 @@ def parser() -> argparse.ArgumentParser:
     sload.add_argument("--year", type=int)
     sload.add_argument("--questionnaire", metavar="Q", help="vragenlijst (.xlsx of .csv)")
     sload.add_argument("--frame", help="steekproefkader (.csv of .xlsx) eerst opslaan")
-    sload.add_argument("--create", choices=list(survey_monitors.UNIT_KINDS),
+    sload.add_argument("--create", choices=list(UNIT_KINDS),
                        help="monitor met deze eenheden maken als hij nog niet bestaat")
     sload.add_argument("--user")
     sload.add_argument("--json", action="store_true")
@@ -713,6 +762,8 @@ def parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     """Run one command; returns the exit status."""
     args = parser().parse_args(argv)
+    from research.schema import open_store
+
     try:
         store = open_store(db_path(args.db))
         args.run(store, args)

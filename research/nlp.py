@@ -10,14 +10,15 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
+from typing import TYPE_CHECKING
+
 import numpy as np
-import spacy
 import yaml
-from spacy.language import Language
-from spacy.pipeline import Sentencizer
-from spacy.strings import hash_string
 
 from research.config import CODEBOOKS_DIR
+
+if TYPE_CHECKING:   # spaCy is imported when the pipeline is first built: a second of start-up
+    from spacy.language import Language
 
 SUPPLEMENT = CODEBOOKS_DIR / "lemma_aanvullingen.yaml"
 
@@ -31,6 +32,8 @@ def supplement(path: Path = SUPPLEMENT) -> dict[str, str]:
 @lru_cache(maxsize=1)
 def pipeline() -> Language:
     """The shared Dutch pipeline (tokenizer + lookup lemmatizer), built once per process."""
+    import spacy
+
     nlp = spacy.blank("nl")
     nlp.add_pipe("sentencizer")  # rule-based sentence ends, for sentence-level search and coding
     nlp.add_pipe("lemmatizer", config={"mode": "lookup"})
@@ -59,8 +62,14 @@ def tokenise(texts):
     return pipeline().tokenizer.pipe(texts)
 
 
-SENTENCE_ENDS = frozenset(Sentencizer.default_punct_chars)
-_END_HASHES = np.array(sorted(hash_string(c) for c in SENTENCE_ENDS), dtype=np.uint64)
+@lru_cache(maxsize=1)
+def _end_hashes() -> np.ndarray:
+    """The ORTH hashes of the sentencizer's sentence-final characters, sorted."""
+    from spacy.pipeline import Sentencizer
+    from spacy.strings import hash_string
+
+    return np.array(sorted(hash_string(c) for c in Sentencizer.default_punct_chars),
+                    dtype=np.uint64)
 
 
 def sentence_starts(orth: np.ndarray, punct: np.ndarray,
@@ -76,7 +85,7 @@ def sentence_starts(orth: np.ndarray, punct: np.ndarray,
     if segment is None:
         segment = np.zeros(len(orth), dtype=np.int64)
     firsts = np.flatnonzero(np.diff(segment, prepend=-1) != 0)
-    ends = np.flatnonzero(np.isin(orth, _END_HASHES))
+    ends = np.flatnonzero(np.isin(orth, _end_hashes()))
     candidates = np.setdiff1d(np.flatnonzero(punct == 0), ends, assume_unique=True)
     # Every sentence end points at the first candidate after it in its own text; ends with no
     # candidate in between point at the same one.
@@ -116,9 +125,19 @@ def lemma_text(text: str) -> str:
     return " ".join(lemmas(text))
 
 
+_CONTROLS = {code: " " for code in (*range(0x20), *range(0x7f, 0xa0))}
+
+
+def search_text(text: str) -> str:
+    """Typed search text with control characters made spaces: a NUL (pasted, or sent by a
+    client) would end an FTS5 string early and break the query."""
+    return text.translate(_CONTROLS)
+
+
 def quoted(word: str) -> str:
-    """A word as an FTS5 string (so that words like NOT or a '*' are searched for, not obeyed)."""
-    return '"' + word.replace('"', '""') + '"'
+    """A word as an FTS5 string (so that words like NOT or a '*' are searched for, not obeyed);
+    a NUL, which would end the string, becomes a space."""
+    return '"' + word.replace('"', '""').replace("\x00", " ") + '"'
 
 
 def quoted_terms(words: list[str]) -> str | None:

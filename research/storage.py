@@ -18,9 +18,10 @@ import time
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Callable, Iterable, TypeVar
+from typing import TYPE_CHECKING, Any, Callable, Iterable, TypeVar
 
-import sqlite_utils
+if TYPE_CHECKING:   # imported when a connection opens: sqlite-utils imports pandas
+    import sqlite_utils
 
 from research.errors import UserError
 
@@ -124,9 +125,11 @@ class Tx:
 
     def get(self, table: str, pk: Any) -> dict | None:
         """The row with primary key `pk`, or None."""
+        from sqlite_utils.db import NotFoundError
+
         try:
             return dict(self.db[table].get(pk))
-        except sqlite_utils.db.NotFoundError:
+        except NotFoundError:
             return None
 
     def insert(self, table: str, row: dict, *, entity: str | None = None) -> Any:
@@ -205,6 +208,8 @@ class Store:
         """This thread's sqlite-utils Database."""
         db = getattr(self._local, "db", None)
         if db is None:
+            import sqlite_utils
+
             db = self._local.db = sqlite_utils.Database(connect(self.path))
         return db
 

@@ -15,6 +15,7 @@ from conftest import PASSWORD
 from research import accounts
 from research.cli import main
 from research.schema import open_store
+from research.setup import prepare
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -281,3 +282,44 @@ def test_tracker_export_writes_questions_without_contacts(cli, db_path, tmp_path
     assert "=SOM(A1) speeltuin?" in [c.value for c in cells]
     assert all(c.data_type != "f" for c in cells)
     assert not any("Geheim" in str(c.value) or "0612345678" in str(c.value) for c in cells)
+
+
+HEAVY = ("pandas", "numpy", "spacy", "sklearn", "scipy", "matplotlib", "plotly", "sqlite_utils",
+         "docx", "openpyxl", "streamlit")
+
+
+def loaded_after(*args: str) -> list[str]:
+    """The heavy packages in sys.modules after `python -m research ARGS` in a fresh process
+    (SystemExit from --help included)."""
+    script = ("import runpy, sys\n"
+              f"sys.argv = ['research', *{list(args)!r}]\n"
+              "try:\n"
+              "    runpy.run_module('research', run_name='__main__')\n"
+              "except SystemExit:\n"
+              "    pass\n"
+              f"print(sorted(m for m in {HEAVY!r} if m in sys.modules))\n")
+    result = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True,
+                            text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    return eval(result.stdout.strip().splitlines()[-1])
+
+
+def test_help_starts_without_heavy_imports():
+    """`--help` (and a subcommand's help) builds the parser only: no pandas, spaCy,
+    scikit-learn and the like, which took seconds to import (issue 15: at once)."""
+    assert loaded_after("--help") == []
+    assert loaded_after("tracker", "add", "--help") == []
+    assert loaded_after("survey", "load", "--help") == []
+
+
+def test_tracker_add_needs_no_scikit_learn(db_path):
+    """Logging a question needs spaCy (lemmas) and the similarity index (numpy and scipy's
+    sparse matrices), not scikit-learn: the theme classifier is trained only once enough
+    questions carry a confirmed programme."""
+    store = open_store(db_path)
+    prepare(store)
+    store.close()
+    loaded = loaded_after("--db", str(db_path), "tracker", "add", "--wijk", "noord",
+                          "--text", "Waarom is de speeltuin dicht?")
+    assert "spacy" in loaded and "sklearn" not in loaded
+    assert open_store(db_path).value("SELECT count(*) FROM questions") == 1

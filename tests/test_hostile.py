@@ -16,8 +16,11 @@ big ones (50 MB and more, thousands of codes) are made here in tmp_path.
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 import sqlite3
+import subprocess
+import sys
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -34,6 +37,7 @@ from research.survey import intake as survey_intake
 from research.survey import monitors, readers, waves
 
 HOSTILE = Path(__file__).resolve().parent / "hostile"
+ROOT = HOSTILE.parents[1]
 MB = 1024 * 1024
 # Words of which a Dutch message has at least two (and an English traceback none).
 DUTCH_WORDS = {"het", "de", "een", "is", "niet", "geen", "bestand", "bevat", "kan", "wordt",
@@ -255,6 +259,68 @@ def test_docx_unpacking_larger_than_the_limit_is_refused(store, olga, qual, monk
             "'html.docx'", "is uitgepakt groter dan")
 
 
+def read_in_child(paths: list[Path], pattern: str = "auto") -> list:
+    """Per file, [turns, speakers, text lines, warnings], or the refusal's message, read in a
+    child process with a hard timeout: a regression to quadratic or exponential reading fails
+    instead of hanging the test run (a safety net, not a measurement)."""
+    script = (
+        "import json, sys\n"
+        "from pathlib import Path\n"
+        "from research.qual import transcripts\n"
+        "out = []\n"
+        "for name in sys.argv[2:]:\n"
+        "    path = Path(name)\n"
+        "    try:\n"
+        "        t = transcripts.read(path.name, path.read_bytes(), sys.argv[1])\n"
+        "        out.append([len(t.turns), t.speakers(),\n"
+        "                    sum(u.text.count('\\n') + 1 for u in t.turns), t.warnings])\n"
+        "    except transcripts.TranscriptError as error:\n"
+        "        out.append(error.message)\n"
+        "print(json.dumps(out))\n")
+    result = subprocess.run([sys.executable, "-c", script, pattern, *map(str, paths)], cwd=ROOT,
+                            capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+def test_long_transcripts_are_read_in_linear_time_or_refused(scratch):
+    lines = transcripts.MAX_LINES - 10
+    docx_ok = generate.many_paragraphs_docx(scratch / "lang.docx", lines)
+    docx_refused = generate.many_paragraphs_docx(scratch / "te-lang.docx", 295_000)
+    srt = generate.one_speaker_srt(scratch / "toespraak.srt", lines)
+    txt = generate.blank_lines_txt(scratch / "leeg.txt", lines)
+    assert docx_refused.stat().st_size < 3 * MB
+    assert read_in_child([docx_ok, docx_refused, srt, txt]) == [
+        [lines, [], lines, [transcripts.NO_SPEAKERS]],
+        "Het bestand 'te-lang.docx' heeft meer dan 100.000 regels of alinea's; dat is meer dan "
+        "een transcript. Splits het in kleinere delen.",
+        [1, ["Jan"], 1, []],
+        [4, ["Jan", "Piet"], 4, []]]
+
+
+BACKTRACKING = r"(?P<speaker>(a+)+)$"
+
+
+def test_a_backtracking_speaker_pattern_reads_the_file_at_once():
+    """Python's re needs 2^1000 steps per line for this pattern; the user's pattern runs on a
+    linear-time engine. A child process with a hard timeout keeps a regression from hanging
+    the test run (the timeout is a safety net, not a measurement)."""
+    assert read_in_child([corpus("backtracking.txt")], BACKTRACKING) == [
+        [2, ["aaa"], 51, ["50 regels zonder spreker"]]]
+
+
+@pytest.mark.parametrize("pattern, fragment", [
+    (r"(?P<speaker>\w+)(?=:)", "vooruit- of terugkijken"),
+    (r"(?P<speaker>(\w)\2+)", "terugverwijzingen"),
+    ("(?P<speaker>a)" + "x" * 1000, "is langer dan 1000 tekens"),
+])
+def test_a_speaker_pattern_the_safe_engine_refuses_is_refused_in_dutch(store, olga, qual,
+                                                                       pattern, fragment):
+    path = corpus("backtracking.txt")
+    refused(store, lambda: intake.save(store, olga, qual, transcripts.read(
+        path.name, path.read_bytes(), pattern)), "'backtracking.txt'", fragment)
+
+
 # -- REFI projects (.qdpx) ---------------------------------------------------------------------
 
 QDPX_REFUSED = [
@@ -435,6 +501,8 @@ WAVES_REFUSED = [
     ("empty.sav", "is leeg"),
     ("empty.xlsx", "is leeg"),
     ("header-only.csv", "alleen een kopregel"),
+    ("one-line.csv", "is één regel van 0,1 MB zonder regeleinden"),
+    ("wide-header.csv", "de kopregel heeft 20.001 kolommen"),
     ("truncated.sav", "is beschadigd of onvolledig"),
     ("truncated.xlsx", "is beschadigd of onvolledig"),
     ("text-as.sav", "is geen SPSS-bestand"),
@@ -542,12 +610,27 @@ def test_questionnaire_with_a_field_over_the_csv_limit_is_refused(store, anna, m
             "'vragenlijst.csv'", "geen geldige vragenlijst")
 
 
+def test_wave_csv_of_one_100_mb_line_is_refused_before_any_design_check(store, anna, monitor,
+                                                                          scratch):
+    path = generate.single_line_csv(scratch / "een-regel.csv", 100 * MB)
+    assert path.stat().st_size >= 100 * MB
+    refused(store, lambda: load_wave(store, anna, monitor, path), "'een-regel.csv'",
+            "zonder regeleinden")
+
+
+def test_questionnaire_of_one_line_is_refused(store, anna, monitor):
+    refused(store, lambda: load_wave(store, anna, monitor, corpus("html-rtl.csv"),
+                                     questionnaire=corpus("one-line.csv").read_bytes()),
+            "'vragenlijst.csv'", "zonder regeleinden")
+
+
 FRAMES_REFUSED = [
     ("frame-empty.csv", "is leeg"),
     ("frame-binary.csv", "heeft de kolommen 'code' en 'naam' nodig"),
     ("frame-ragged.csv", "een rij heeft meer velden dan de kopregel"),
     ("frame-no-code.csv", "eenheid 'Beek' heeft geen code"),
     ("frame-infinite.csv", "is geen getal"),
+    ("one-line.csv", "zonder regeleinden"),
     ("zipbomb.xlsx", "wordt uit voorzorg niet geopend"),
     ("zip-not-excel.xlsx", "geen Excel-werkmap"),
     ("xxe.xlsx", "bevat een DTD of entiteiten"),

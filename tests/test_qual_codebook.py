@@ -157,3 +157,17 @@ def test_shipped_codebook_loads(store, users, qual):
         ("Drempels", 0), ("Taalbarrière", 1), ("Vertrouwen in instanties", 1),
         ("Wachtlijsten", 1), ("Ontmoetingsplek", 0), ("Steun", 0), ("Formele hulp", 1),
         ("Informele steun", 1)]
+
+
+def test_codebook_exports_with_control_characters(store, users, qual, tmp_path):
+    """A definition pasted from Word with a vertical tab or holding a NUL: YAML escapes it and
+    reads it back; REFI (.qdc, XML) leaves out what XML cannot hold."""
+    from research.qual import exchange
+
+    olga = users["onderzoeker"]
+    codebook.add_code(store, olga, qual, "Steun", description="a\x0bb\x00c\x01d")
+    text = codebook.to_yaml(store, olga, qual)
+    assert codebook.parse_yaml(text)[0][0]["description"] == "a\x0bb\x00c\x01d"
+    exchange.export_qdc(store, olga, qual, tmp_path / "codes.qdc")
+    qdc = (tmp_path / "codes.qdc").read_text(encoding="utf-8")
+    assert "abcd" in qdc and "\x00" not in qdc and "\x0b" not in qdc

@@ -9,7 +9,8 @@ import pytest
 from docx import Document
 from openpyxl import load_workbook
 
-from research.qual import cases, codebook, codings, documents, pseudonyms, reports, transcripts
+from research.qual import (cases, codebook, codings, documents, projects, pseudonyms, reports,
+                           transcripts)
 from research.qual.projects import ProjectError
 
 
@@ -68,3 +69,31 @@ def test_html_report_escapes_and_never_holds_the_key(store, users, qual, reporte
     assert page.count("<blockquote>") == 2
     with pytest.raises(ProjectError, match="^Onbekend formaat 'pdf'"):
         reports.render(store, users["onderzoeker"], qual, "pdf")
+
+
+CONTROLS = "a\x0bb\x00c\x01d\x0ce\x1ff\ufffeg"     # pasted from Word, typed, or imported
+CLEAN = "a\nbcd\nefg"                                 # as every export writes it
+
+
+def test_control_characters_in_any_text_are_left_out_of_every_report(store, users):
+    """XML (Word, Excel) cannot hold most control characters; python-docx and openpyxl
+    raised on them. Every report leaves them out (vertical tab and form feed are line ends)."""
+    olga = users["onderzoeker"]
+    qual = projects.create_project(store, olga, "Stuurtekens", f"Project {CONTROLS}")
+    text = CONTROLS.replace("\x00", "")      # documents refuse a NUL; other controls stay
+    doc = documents.add_document(store, olga, qual, f"Gesprek {text}", f"R1: {text}")
+    code = codebook.add_code(store, olga, qual, f"Code {CONTROLS}",
+                             description=f"Definitie {CONTROLS}", example=f"Voorbeeld {CONTROLS}")
+    codings.add_coding(store, olga, doc, code, 4, 4 + len(text))
+    word = Document(io.BytesIO(reports.render(store, olga, qual, "docx")))
+    text = "\n".join(p.text for p in word.paragraphs)
+    for expected in (f"Project {CLEAN}", "Code a bcd e fg", f"Definitie: Definitie {CLEAN}",
+                     f"Voorbeeld: Voorbeeld {CLEAN}", CLEAN, f"Gesprek {CLEAN}"):
+        assert expected in text
+    book = load_workbook(io.BytesIO(reports.render(store, olga, qual, "xlsx")))
+    assert [r[0] for r in book["Fragmenten"].values][1:] == [f"Gesprek {CLEAN}"]
+    assert [r[4] for r in book["Fragmenten"].values][1:] == [CLEAN]
+    # Code names have their whitespace (vertical tab and form feed too) made single spaces.
+    assert list(book["Codes"].values)[1][1] == "Code a bcd e fg"
+    page = reports.render(store, olga, qual, "html").decode()
+    assert f"<blockquote>{CLEAN}<div" in page and "\x00" not in page

@@ -39,6 +39,18 @@ def test_lemma_search_finds_every_form(store, users, qual, docs):
         search.search(store, olga, qual, "x", "regex")
 
 
+def test_control_characters_in_the_query_separate_words(store, users, qual, docs):
+    """A NUL would end the FTS5 string early ('unterminated string'); it and other control
+    characters count as spaces."""
+    olga = users["onderzoeker"]
+    for mode in search.MODES:
+        assert len(search.search(store, olga, qual, "buurt\x00veranderd", mode)) == 2
+        assert search.search(store, olga, qual, "\x00", mode) == []
+    assert [SECOND[h.start:h.end] for h in search.search(store, olga, qual, "\x0bwonen\x00",
+                                                         "lemma", document_ids=[docs[1]])] == [
+        "woont"]
+
+
 def test_keyword_in_context_and_autocode_units(store, users, qual, docs):
     olga = users["onderzoeker"]
     hits = search.search(store, olga, qual, "wonen", "lemma")

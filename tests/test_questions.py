@@ -161,6 +161,17 @@ def test_filters_by_wijk_programme_and_dates(store, users, logged):
                                     wijk_id="noord")[0]["text"] == "Speeltuin dicht"
 
 
+def test_search_by_lemma_with_control_characters(store, users, logged):
+    """A NUL in the search box would end the FTS5 string early; it separates words instead."""
+    lex = users["lezer"]
+    assert [q["text"] for q in questions.list_questions(store, lex, search="schulden")] == [
+        "Schulden bij gezinnen"]
+    assert [q["text"] for q in questions.list_questions(
+        store, lex, search="gezin\x00schulden\x0b")] == ["Schulden bij gezinnen"]
+    assert questions.list_questions(store, lex, search="\x00") == []
+    assert questions.list_questions(store, lex, search='"\x00 NOT') == []
+
+
 def test_count_by_programme(store, users, logged):
     def key(row):
         return row["wijkwerkplaats"], row["programma"]

@@ -89,3 +89,12 @@ def test_note_refusals(store, users, wave):
     with pytest.raises(PermissionDenied):
         fieldwork.add_note(store, users["lezer"], wave, 1, "Gebeld")
     assert store.value("SELECT count(*) FROM fieldwork_notes") == 0
+
+
+def test_export_leaves_out_control_characters(store, users, wave):
+    """openpyxl refused a cell with a vertical tab (pasted from Word) or a NUL."""
+    anna = users["analist"]
+    unit = int(fieldwork.nonrespondents(store, anna, wave)["id"].iloc[0])
+    fieldwork.add_note(store, anna, wave, unit, "Gebeld\x0bbelt\x00 terug\x01")
+    sheet = load_workbook(io.BytesIO(fieldwork.export_nonrespondents(store, anna, wave))).active
+    assert sheet["G4"].value == "Gebeld\nbelt terug"

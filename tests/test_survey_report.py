@@ -4,6 +4,7 @@ the wave report as Word with tables, charts, quotes and coded quotes."""
 from __future__ import annotations
 
 import io
+from xml.dom import minidom
 
 import docx
 import pandas as pd
@@ -80,3 +81,46 @@ def test_exports_keep_small_groups_suppressed(store, users, wave):
     data = report.wave_report(store, anna, wave, breakdown="region")
     first = docx.Document(io.BytesIO(data)).tables[0]
     assert [c.text for c in first.rows[1].cells] == ["Ja", "60%", ".", "62%"]
+
+
+CONTROLS = "a\x0bb\x00c\x01d\x0ce\x1ff\ufffeg"     # pasted from Word, typed, or imported
+CLEAN = "a\nbcd\nefg"                                 # as every export writes it
+
+
+def test_control_characters_are_left_out_of_excel_and_word(store, users):
+    """XML (Word, Excel) cannot hold most control characters: python-docx and openpyxl raised
+    on a vertical tab pasted from Word into a label. Every export leaves them out (vertical tab
+    and form feed are line ends)."""
+    anna = users["analist"]
+    monitor = monitors.create_monitor(store, anna, f"Monitor {CONTROLS}", "gemeente",
+                                      description=f"Over {CONTROLS}")
+    monitors.set_frame(store, anna, monitor, FRAME)
+    monitors.set_thresholds(store, anna, monitor, 2, 3)
+    variables = [
+        {"name": "tevreden", "label": f"Label {CONTROLS}", "type": "enkelvoudig",
+         "topic": f"Thema {CONTROLS}", "question": f"Vraag {CONTROLS}",
+         "value_labels": {1: f"Ja {CONTROLS}", 2: "Nee"}},
+        {"name": "opmerking", "label": f"Open {CONTROLS}", "type": "open", "topic": "Overig"}]
+    data = pd.DataFrame({"eenheid": [f"G{i}" for i in range(1, 9)],
+                         "tevreden": [1, 1, 2, 1, 2, 1, 1, 2],
+                         "opmerking": [f"Citaat {CONTROLS}", None, None, None, None, None,
+                                       None, None]})
+    wave_id = waves.import_wave(store, anna, monitor, f"2025 {CONTROLS}", 2025, variables, data)
+    results.compute(store, anna, wave_id)
+    table = tables.crosstab(store, anna, wave_id, 1, "region")
+    sheet = load_workbook(io.BytesIO(report.tables_xlsx([table]))).active
+    assert sheet["A1"].value == f"Label {CLEAN} naar regio"
+    assert sheet["A4"].value == f"Ja {CLEAN}"
+    document = docx.Document(io.BytesIO(report.wave_report(
+        store, anna, wave_id, {"inleiding": f"Welkom {CONTROLS}",
+                               f"Thema {CONTROLS}": f"Toelichting {CONTROLS}"})))
+    paragraphs = [p.text for p in document.paragraphs]
+    for expected in (f"Monitor {CLEAN}: meting 2025 {CLEAN}", f"Welkom {CLEAN}",
+                     f"Over {CLEAN}", f"Thema {CLEAN}", f"Toelichting {CLEAN}",
+                     f"Label {CLEAN}", f"Vraag {CLEAN}", f"Open {CLEAN}"):
+        assert expected in paragraphs
+    assert document.tables[0].rows[1].cells[0].text == f"Ja {CLEAN}"
+    svg = charts.static(table, "crosstab", "svg")
+    assert minidom.parseString(svg).documentElement.tagName == "svg"     # well-formed XML
+    for control in (b"\x00", b"\x01", b"\x0b", b"\x0c", b"\x1f"):
+        assert control not in svg

@@ -251,6 +251,18 @@ def test_custom_regular_expression_with_speaker_and_time():
                                     ("Piet", "Hoi", 20.0)]
 
 
+def test_custom_regular_expression_classes_are_unicode_as_in_python():
+    """The user's pattern runs on re2, whose \\w, \\d and \\s are ASCII; they are spelled out
+    so that accented names match as they would with Python's re."""
+    text = "Zoë Ünal: hallo\nJosé\u00a02: dag\nÅsa: hoi\n٣ Jan: nee\n"
+    pattern = r"^(?P<speaker>[\w\u00c5]+(?:\s\d)?):"
+    assert turns_of(split_turns(text, pattern)[0]) == [
+        (None, "Zoë Ünal: hallo", None), ("José 2", "dag", None), ("Åsa", "hoi\n٣ Jan: nee", None)]
+    alone = r"(?P<speaker>\w+(?: \d)?)\Z"       # \Z is re2's \z
+    assert turns_of(split_turns("Zoë\nja hoor\nJosé 2\nnee hoor", alone)[0]) == [
+        ("Zoë", "ja hoor", None), ("José 2", "nee hoor", None)]
+
+
 def test_invalid_custom_regular_expressions_are_refused_in_dutch():
     assert refused("eigen.txt", b"Jan: hoi", r"(?P<speaker>[a-z") == (
         "Het eigen patroon voor 'eigen.txt' is geen geldige reguliere expressie "
@@ -433,6 +445,58 @@ def test_docx_without_speakers_gives_one_turn_per_paragraph():
     transcript = read("notities.docx", make_docx(build))
     assert turns_of(transcript) == [(None, "Eerste alinea.", None), (None, "Tweede alinea.", None)]
     assert transcript.warnings == [NO_SPEAKERS]
+
+
+def test_docx_runs_read_as_python_docx_reads_them():
+    """Paragraph text is read straight from the XML (python-docx's XPath per run made a long
+    document slow); tabs, breaks, hyphens and hyperlinks come out as python-docx gives them."""
+    from docx.enum.text import WD_BREAK
+    from docx.oxml import parse_xml
+
+    def build(document):
+        paragraph = document.add_paragraph()
+        paragraph.add_run("Jan:").bold = True
+        run = paragraph.add_run(" een\ttab")
+        run.add_break()                                  # a line break: a new line
+        run.add_text("na de breuk")
+        run.add_break(WD_BREAK.PAGE)                     # a page break: nothing
+        run.add_text("pagina")
+        namespace = 'xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"'
+        paragraph._p.append(parse_xml(
+            f'<w:r {namespace}><w:t xml:space="preserve"> non</w:t><w:noBreakHyphen/>'
+            '<w:t>stop</w:t><w:cr/><w:t>zacht</w:t><w:ptab w:relativeTo="margin" '
+            'w:alignment="left" w:leader="none"/><w:t>eind</w:t></w:r>'))
+        paragraph._p.append(parse_xml(
+            f'<w:hyperlink {namespace}><w:r><w:t> link</w:t></w:r></w:hyperlink>'))
+        document.add_paragraph("Piet: ook")
+
+    data = make_docx(build)
+    assert [p.text for p in docx.Document(io.BytesIO(data)).paragraphs][0] == (
+        "Jan: een\ttab\nna de breukpagina non-stop\nzacht\teind link")
+    assert turns_of(read("runs.docx", data, "naam")) == [
+        ("Jan", "een\ttab\nna de breukpagina non-stop\nzacht\teind link", None),
+        ("Piet", "ook", None)]
+
+
+def test_more_lines_than_a_transcript_are_refused(monkeypatch):
+    monkeypatch.setattr(transcripts, "MAX_LINES", 3)
+    four = "Jan: een\nPiet: twee\nJan: drie\nPiet: vier"
+    assert turns_of(read("drie.txt", four.rsplit("\n", 1)[0].encode(), "naam")) == [
+        ("Jan", "een", None), ("Piet", "twee", None), ("Jan", "drie", None)]
+    message = ("Het bestand 'vier.{}' heeft meer dan 3 regels of alinea's; dat is meer dan een "
+               "transcript. Splits het in kleinere delen.")
+    assert refused("vier.txt", four.encode()) == message.format("txt")
+    assert refused("vier.md", four.encode()) == message.format("md")
+    assert refused("vier.docx", make_docx(
+        lambda document: [document.add_paragraph(line) for line in four.split("\n")])) == (
+        message.format("docx"))
+    cues = "".join(f"{n}\n00:00:0{n},000 --> 00:00:0{n},500\n{line}\n\n"
+                   for n, line in enumerate(four.split("\n"), 1))
+    assert refused("vier.srt", cues.encode()) == message.format("srt")
+    assert refused("vier.vtt", ("WEBVTT\n\n" + cues.replace(",", ".")).encode()) == (
+        message.format("vtt"))
+    with pytest.raises(TranscriptError, match="^De tekst heeft meer dan 3 regels"):
+        split_turns(four)
 
 
 def test_docx_that_is_not_a_zip_or_not_word_is_refused():

@@ -205,3 +205,33 @@ def test_export_of_one_wijk_and_refusal(store, users, world):
                                                                      "Vraag uit Gaasperdam"]
     with pytest.raises(PermissionDenied):
         yearreport.export_questions_xlsx(store, users["analist"], None)
+
+
+CONTROLS = "a\x0bb\x00c\x01d\x0ce\x1ff\ufffeg"     # pasted from Word, typed, or imported
+CLEAN = "a\nbcd\nefg"                                 # as every export writes it
+
+
+def test_control_characters_are_left_out_of_the_report_and_the_export(store, users):
+    """XML (Word, Excel) cannot hold most control characters: python-docx and openpyxl raised
+    on a vertical tab pasted from Word. Every export leaves them out (vertical tab and form
+    feed are line ends)."""
+    coby = users["coordinator"]
+    asked = ask(store, coby, "noord", date(2026, 1, 15), f"Vraag {CONTROLS}",
+                place=f"Plek {CONTROLS}", programme_id="wijk-wonen")
+    reportback.record(store, coby, asked, how="bijeenkomst", text=f"Antwoord {CONTROLS}",
+                      reported_on=date(2026, 2, 4), today=TODAY)
+    item = ov.create(store, coby, wijk_id="noord", year=2026, title=f"Titel {CONTROLS}",
+                     question=f"Ontwikkelvraag {CONTROLS}", question_ids=[asked])
+    ov.add_partner(store, coby, item, f"Partner {CONTROLS}", "praktijkpartner", 4000)
+    ov.add_milestone(store, coby, item, f"Mijlpaal {CONTROLS}", date(2026, 3, 1))
+    data = overview.year_report_data(store, users["lezer"], 2026)
+    text = docx_text(yearreport.to_docx(data))
+    for expected in (f"Titel {CLEAN}", f"Ontwikkelvraag {CLEAN}", f"Partner {CLEAN}",
+                     f"Mijlpaal {CLEAN}"):
+        assert expected in text
+    assert sheet_rows(yearreport.to_xlsx(data), "Mijlpalen")[1][1:3] == (
+        f"Titel {CLEAN}", f"Mijlpaal {CLEAN}")
+    [row] = sheet_rows(yearreport.export_questions_xlsx(store, users["lezer"], None),
+                       "Bewonersvragen")[1:]
+    assert (row[3], row[4], row[9]) == (f"Plek {CLEAN}", f"Vraag {CLEAN}",
+                                        f"2026-02-04 (op een bijeenkomst): Antwoord {CLEAN}")

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
-from research.bench import browser, growth, pages, qual, quality, report, survey, tracker
+from research.bench import browser, cli, growth, pages, qual, quality, report, survey, tracker
 from research.bench.context import Context
 from research.bench.measure import Quality, Record, peak_mb, reset_peak
 from research.bench.scales import Scale, parse
@@ -47,6 +47,7 @@ class Domain:
 DOMAINS = [Domain("qual", qual.build, qual.OPERATIONS),
            Domain("survey", survey.build, survey.OPERATIONS),
            Domain("tracker", tracker.build, tracker.OPERATIONS),
+           Domain("cli", cli.build, cli.OPERATIONS),
            Domain("browser", browser.build, browser.OPERATIONS, scales=("M",))]
 NAMES = [name for d in DOMAINS for name in d.operations] + [QUALITY]
 

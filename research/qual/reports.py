@@ -19,7 +19,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 
 from research.accounts import User
-from research.exports import text_cell
+from research.exports import text_cell, xml_safe
 from research.qual import axial, cases, charts, codebook, codings, paradigm, projects
 from research.qual.projects import ProjectError, require_read
 from research.storage import Store
@@ -86,6 +86,7 @@ def _chart(data: dict) -> bytes:
 
 def to_docx(data: dict) -> bytes:
     """The report as a Word document."""
+    data = xml_safe(data)
     document = Document()
     document.styles["Normal"].font.size = Pt(11)
     document.add_heading(_title(data), level=0)
@@ -124,6 +125,7 @@ def to_docx(data: dict) -> bytes:
 
 def to_xlsx(data: dict, store: Store, user: User) -> bytes:
     """Coded passages (the code's path in columns), a case x code 0/1 matrix, the codes."""
+    data = xml_safe(data)
     book = Workbook()
     passages = book.active
     passages.title = "Fragmenten"
@@ -168,6 +170,7 @@ def to_xlsx(data: dict, store: Store, user: User) -> bytes:
 
 def to_html(data: dict) -> str:
     """A self-contained HTML page (every text escaped, the chart inline)."""
+    data = xml_safe(data)
     e = html.escape
     parts = [f"<!doctype html><html lang='nl'><head><meta charset='utf-8'>"
              f"<title>{e(_title(data))}</title><style>body{{font-family:sans-serif;"

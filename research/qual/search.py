@@ -16,8 +16,8 @@ from spacy.attrs import IDX, IS_PUNCT, IS_SPACE, LENGTH, ORTH
 from spacy.lang.nl.stop_words import STOP_WORDS
 
 from research.accounts import User
-from research.nlp import (lemma, lemma_family, lemmas_of, pipeline, quoted, sentence_starts,
-                          tokenise)
+from research.nlp import (lemma, lemma_family, lemmas_of, pipeline, quoted, search_text,
+                          sentence_starts, tokenise)
 from research.qual.projects import ProjectError, require_read
 from research.storage import Store, Tx
 
@@ -92,7 +92,7 @@ class Hit:
 def _terms(query: str, mode: str) -> list[set[str]]:
     """Per query word, the index values that count as a match: the lower-case word, or in
     lemma mode the lemma family of the word (its lemma and regular forms)."""
-    tokens = [t for t in pipeline()(query) if _keep(t)]
+    tokens = [t for t in pipeline()(search_text(query)) if _keep(t)]
     if mode == "lemma":
         return [lemma_family(t.lemma_.lower()) | lemma_family(t.text) for t in tokens]
     return [{t.text.lower()} for t in tokens]

@@ -20,6 +20,7 @@ import html
 import io
 import math
 import re
+import string
 import zipfile
 import zlib
 from collections import Counter
@@ -34,6 +35,8 @@ DOCX_MAX_RATIO = 100                       # uncompressed / compressed size of o
 DOCX_RATIO_MIN_BYTES = 10 * 1024 * 1024    # ... refused only when the member is this large
 SNIFF_CHARS = 8192                         # how much of a file the binary check looks at
 MAX_LABEL_CHARS = 40
+MAX_PATTERN_CHARS = 1000                   # a user's own speaker pattern
+MAX_LINES = 100_000                        # lines, Word paragraphs or subtitle cues of a file
 
 FORMATS = ("txt", "docx", "vtt", "srt", "md")
 
@@ -386,16 +389,83 @@ _SCANNERS: dict[str, _Scanner] = {
 _AUTO_ORDER = ("naam", "haakjes", "naam_tijd", "tijd_naam")   # ties go to the earlier one
 
 
-def _custom_scanner(pattern: str, filename: str = "") -> _Scanner:
-    """A scanner from the user's regular expression with a named group `speaker`."""
-    where = f" voor {_quoted(filename)}" if filename else ""
+# re2 spells Python's Unicode classes explicitly: its \w, \d and \s are ASCII only, and
+# 'José' or 'Zoë' must match \w+ as in Python. Inside a character class the class is spliced in;
+# \W and \S inside a class (rare) keep re2's ASCII meaning, and \b is ASCII in re2.
+_SPACE = r"\s\x0b\x1c-\x1f\x85\p{Z}"
+_RE2_CLASSES = {
+    "w": (r"[\p{L}\p{N}_]", r"\p{L}\p{N}_"),
+    "W": (r"[^\p{L}\p{N}_]", None),
+    "d": (r"\p{Nd}", r"\p{Nd}"),
+    "D": (r"\P{Nd}", r"\P{Nd}"),
+    "s": (f"[{_SPACE}]", _SPACE),
+    "S": (f"[^{_SPACE}]", None),
+    "Z": (r"\z", None),
+}
+
+
+def _re2_spelling(pattern: str) -> str:
+    """The pattern with \\w, \\d, \\s (and their negations) made Unicode-aware for re2, and
+    Python's end of text \\Z and code points \\uXXXX in re2's spelling."""
+    out: list[str] = []
+    index, in_class, class_start = 0, False, -1
+    while index < len(pattern):
+        char = pattern[index]
+        if char == "\\" and index + 1 < len(pattern):
+            escaped = pattern[index + 1]
+            digits = {"u": 4, "U": 8}.get(escaped, 0)
+            code = pattern[index + 2:index + 2 + digits]
+            if digits and len(code) == digits and all(c in string.hexdigits for c in code):
+                out.append(f"\\x{{{code}}}")      # \u00e9 is \x{00e9} in re2
+                index += 2 + digits
+                continue
+            spelled = _RE2_CLASSES.get(escaped)
+            replacement = spelled and spelled[1 if in_class else 0]
+            out.append(replacement or pattern[index:index + 2])
+            index += 2
+            continue
+        if not in_class and char == "[":
+            in_class, class_start = True, index
+        elif in_class and char == "]":
+            # ']' right after '[' or '[^' is a literal, not the end of the class
+            if index - class_start > 1 and not (index - class_start == 2
+                                                and pattern[class_start + 1] == "^"):
+                in_class = False
+        out.append(char)
+        index += 1
+    return "".join(out)
+
+
+def _user_regex(pattern: str, where: str):
+    """The user's pattern compiled by re2 (linear time in the line, so no pattern can freeze the
+    server), after Python's re has checked its syntax and named the position of an error."""
+    import re2
+
+    if len(pattern) > MAX_PATTERN_CHARS:
+        raise TranscriptError(f"Het eigen patroon{where} is langer dan {MAX_PATTERN_CHARS} "
+                              "tekens; maak het korter.")
     try:
-        regex = re.compile(pattern)
+        re.compile(pattern)
     except (re.error, RecursionError, OverflowError) as error:
         position = getattr(error, "pos", None)
         detail = f" (fout bij teken {position + 1})" if isinstance(position, int) else ""
         raise TranscriptError(f"Het eigen patroon{where} is geen geldige reguliere "
                               f"expressie{detail}.") from None
+    options = re2.Options()
+    options.log_errors = False
+    try:
+        return re2.compile(_re2_spelling(pattern), options)
+    except re2.error:
+        raise TranscriptError(
+            f"Het eigen patroon{where} gebruikt iets wat hier niet kan: terugverwijzingen "
+            "(\\1), vooruit- of terugkijken ((?=...), (?<=...)), (?x) of een te grote "
+            "herhaling. Schrijf het patroon zonder.") from None
+
+
+def _custom_scanner(pattern: str, filename: str = "") -> _Scanner:
+    """A scanner from the user's regular expression with a named group `speaker`."""
+    where = f" voor {_quoted(filename)}" if filename else ""
+    regex = _user_regex(pattern, where)
     if "speaker" not in regex.groupindex:
         raise TranscriptError(f"Het eigen patroon{where} mist de groep (?P<speaker>...) die de "
                               "spreker aanwijst.")
@@ -482,11 +552,8 @@ class _Open:
 def _close(turn: _Open) -> Turn | None:
     """The finished turn without leading and trailing blank lines; None when it has no text."""
     lines = [line.rstrip() for line in turn.lines]
-    while lines and not lines[0].strip():
-        lines.pop(0)
-    while lines and not lines[-1].strip():
-        lines.pop()
-    text = "\n".join(lines)
+    filled = [index for index, line in enumerate(lines) if line.strip()]
+    text = "\n".join(lines[filled[0]:filled[-1] + 1]) if filled else ""
     return Turn(turn.speaker, text, turn.time_s) if text else None
 
 
@@ -530,6 +597,7 @@ def _assemble(items: list[_Item], starts: list[_Start | None]) -> tuple[list[Tur
 def _split_items(items: list[_Item], pattern: str,
                  filename: str = "") -> tuple[list[Turn], list[str]]:
     """Turns and warnings from lines, some of which a format may already have labelled."""
+    _check_count(len(items), filename)
     if pattern == "geen":
         return _paragraph_turns(_plain_items(items)), []
     lines = [content if isinstance(content, str) else "" for _, content in items]
@@ -549,6 +617,16 @@ def _split_items(items: list[_Item], pattern: str,
         warnings.append(f"Niet als spreker gezien omdat ze maar één keer voorkomen: {names}. "
                         "Kies zelf een patroon als dat wel sprekers zijn.")
     return turns, warnings
+
+
+def _check_count(count: int, filename: str = "") -> None:
+    """Refuse more lines (paragraphs, cues) than MAX_LINES: every step after reading is linear,
+    but the preview, pseudonymisation and coding of such a file would keep the app busy."""
+    if count > MAX_LINES:
+        what = f"Het bestand {_quoted(filename)}" if filename else "De tekst"
+        raise TranscriptError(f"{what} heeft meer dan {MAX_LINES:,} regels of alinea's; dat is "
+                              "meer dan een transcript. Splits het in kleinere delen."
+                              .replace(",", "."))
 
 
 def _text_items(text: str, markdown: bool = False) -> list[_Item]:
@@ -631,12 +709,14 @@ def _decode(filename: str, data: bytes) -> tuple[str, list[str]]:
 
 def _read_txt(filename: str, data: bytes, pattern: str) -> tuple[list[Turn], list[str]]:
     text, warnings = _decode(filename, data)
+    _check_count(text.count("\n") + 1, filename)
     turns, more = _split_items(_text_items(text), pattern, filename)
     return turns, warnings + more
 
 
 def _read_md(filename: str, data: bytes, pattern: str) -> tuple[list[Turn], list[str]]:
     text, warnings = _decode(filename, data)
+    _check_count(text.count("\n") + 1, filename)
     turns, more = _split_items(_text_items(text, markdown=True), pattern, filename)
     return turns, warnings + more
 
@@ -683,6 +763,44 @@ def _has_doctype(xml: bytes) -> bool:
     return b"<!DOCTYPE" in xml
 
 
+_W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+_W_P, _W_TBL, _W_R, _W_HYPERLINK, _W_T, _W_BR = (_W + tag for tag in
+                                                 ("p", "tbl", "r", "hyperlink", "t", "br"))
+_W_BREAK_TYPE = _W + "type"
+_RUN_SYMBOLS = {_W + "cr": "\n", _W + "noBreakHyphen": "-", _W + "ptab": "\t", _W + "tab": "\t"}
+
+
+def _run_text(run) -> str:
+    """A run's text exactly as python-docx's `Run.text` gives it, read in one pass over the
+    XML (python-docx runs an XPath query per run and per paragraph: 0.15 ms a paragraph)."""
+    parts: list[str] = []
+    for child in run:
+        tag = child.tag
+        if tag == _W_T:
+            parts.append(child.text or "")
+        elif tag == _W_BR:
+            if child.get(_W_BREAK_TYPE, "textWrapping") == "textWrapping":
+                parts.append("\n")
+        elif tag in _RUN_SYMBOLS:
+            parts.append(_RUN_SYMBOLS[tag])
+    return "".join(parts)
+
+
+def _paragraph_text(p) -> tuple[list[tuple[object, str]], str]:
+    """The paragraph's own runs with their text (`Paragraph.runs`), and its full text, which
+    includes the runs of hyperlinks (`Paragraph.text`)."""
+    runs: list[tuple[object, str]] = []
+    parts: list[str] = []
+    for child in p:
+        if child.tag == _W_R:
+            text = _run_text(child)
+            runs.append((child, text))
+            parts.append(text)
+        elif child.tag == _W_HYPERLINK:
+            parts.extend(_run_text(r) for r in child if r.tag == _W_R)
+    return runs, "".join(parts)
+
+
 def _is_bold(run, style_bold: dict[str, bool]) -> bool:
     """Bold set on the run, else by its character style (looked up once per style: python-docx
     searches all styles on every lookup)."""
@@ -705,20 +823,21 @@ def _split_label_time(label: str) -> tuple[str, float | None]:
     return _clean_label(match["name"]), _match_time(match)
 
 
-def _bold_label(paragraph, style_bold: dict[str, bool]) -> _Start | None:
+def _bold_label(paragraph, runs: list[tuple[object, str]], full: str,
+                style_bold: dict[str, bool]) -> _Start | None:
     """A turn start when the paragraph begins with a bold speaker label ('Jan:' in bold, or
-    bold 'Jan' followed by ':')."""
+    bold 'Jan' followed by ':'); `runs` and `full` come from `_paragraph_text`."""
+    from docx.text.run import Run
+
     bold: list[str] = []
-    for run in paragraph.runs:
-        text = run.text
+    for element, text in runs:
         if not text:
             continue
-        if _is_bold(run, style_bold) or (bold and not text.strip()):
+        if (bold and not text.strip()) or _is_bold(Run(element, paragraph), style_bold):
             bold.append(text)
             continue
         break
     prefix = "".join(bold)
-    full = paragraph.text
     if not prefix.strip() or not full.startswith(prefix):
         return None
     label, rest = prefix.strip().strip("*").strip(), full[len(prefix):]
@@ -790,23 +909,29 @@ def _table_items(table) -> list[list[str | _Start]]:
     return items
 
 
-def _docx_items(document) -> list[_Item]:
-    """Paragraphs and tables in document order as numbered items."""
+def _docx_items(document, filename: str) -> list[_Item]:
+    """Paragraphs and tables in document order as numbered items (as python-docx's
+    `iter_inner_content`, whose proxies cost more than the reading itself)."""
+    from docx.table import Table
     from docx.text.paragraph import Paragraph
 
+    body = document._body
+    blocks = [child for child in body._element if child.tag in (_W_P, _W_TBL)]
+    _check_count(len(blocks), filename)
     items: list[_Item] = []
     para = 0
     style_bold: dict[str, bool] = {}
-    for block in document.iter_inner_content():
-        if isinstance(block, Paragraph):
+    for block in blocks:
+        if block.tag == _W_P:
             para += 1
-            start = _bold_label(block, style_bold)
+            runs, full = _paragraph_text(block)
+            start = _bold_label(Paragraph(block, body), runs, full, style_bold)
             if start is not None:
                 items.append((para, start))
             else:
-                items.extend((para, line) for line in block.text.split("\n"))
+                items.extend((para, line) for line in full.split("\n"))
             continue
-        for row in _table_items(block):
+        for row in _table_items(Table(block, body)):
             para += 1
             items.extend((para, content) for content in row)
     return items
@@ -817,7 +942,9 @@ def _read_docx(filename: str, data: bytes, pattern: str) -> tuple[list[Turn], li
     try:
         import docx
 
-        items = _docx_items(docx.Document(io.BytesIO(data)))
+        items = _docx_items(docx.Document(io.BytesIO(data)), filename)
+    except TranscriptError:
+        raise
     except Exception:   # python-docx raises many kinds on damaged files
         raise TranscriptError(f"Het bestand {_quoted(filename)} kan niet worden gelezen als "
                               "Word-bestand; sla het opnieuw op als .docx.") from None
@@ -886,6 +1013,7 @@ def _merge_segments(segments: list[_Segment]) -> tuple[list[Turn], list[str]]:
     of the same speaker (also of no speaker) joined with a space."""
     keep = _accepted(Counter(s.speaker for s in segments if s.speaker and not s.strong))
     turns: list[Turn] = []
+    parts: list[list[str]] = []      # joined at the end: adding to a long text copies it
     for segment in segments:
         speaker, text = segment.speaker, segment.text
         if speaker is not None and not segment.strong and speaker not in keep:
@@ -893,9 +1021,12 @@ def _merge_segments(segments: list[_Segment]) -> tuple[list[Turn], list[str]]:
         if not text:
             continue
         if turns and turns[-1].speaker == speaker:
-            turns[-1].text = f"{turns[-1].text} {text}"
+            parts[-1].append(text)
         else:
             turns.append(Turn(speaker, text, segment.time_s))
+            parts.append([text])
+    for turn, texts in zip(turns, parts):
+        turn.text = " ".join(texts)
     warnings = [] if any(t.speaker for t in turns) or not turns else [
         "Geen sprekers herkend in de ondertitels; alle tekst staat zonder spreker."]
     return turns, warnings
@@ -940,6 +1071,7 @@ def _read_vtt(filename: str, data: bytes, pattern: str) -> tuple[list[Turn], lis
     timing = next((i for i, line in enumerate(header_lines) if _CUE_TIMING_RE.match(line)), None)
     blocks = ["\n".join(header_lines[timing:])] if timing is not None else []
     blocks += [block for block in rest if not _is_vtt_skip(block)]
+    _check_count(len(blocks), filename)
     cues, skipped = _cues(blocks)
     segments = [seg for time_s, lines in cues for seg in _vtt_segments(time_s, "\n".join(lines))]
     turns, more = _merge_segments(segments)
@@ -952,23 +1084,29 @@ def _srt_segments(time_s: float, lines: list[str]) -> list[_Segment]:
     """Segments of an SRT cue: a line with `Naam:` or `[Naam]` starts one; dialogue dashes and
     formatting tags are dropped."""
     segments: list[_Segment] = []
+    more: list[list[str]] = []       # continuation lines, joined once at the end
     for line in lines:
         line = _DIALOGUE_DASH_RE.sub("", _SRT_TAG_RE.sub("", line).strip())
         if not line:
             continue
         segment = _label_segment(time_s, line)
         if segment.speaker is None and segments:
-            last = segments[-1]
-            last.text = f"{last.text} {line}".strip()
-            last.raw = f"{last.raw} {line}"
+            more[-1].append(line)
         else:
             segments.append(segment)
+            more.append([])
+    for segment, lines_after in zip(segments, more):
+        if lines_after:
+            segment.text = " ".join([segment.text, *lines_after]).strip()
+            segment.raw = " ".join([segment.raw, *lines_after])
     return segments
 
 
 def _read_srt(filename: str, data: bytes, pattern: str) -> tuple[list[Turn], list[str]]:
     text, warnings = _decode(filename, data)
-    cues, skipped = _cues(_BLOCK_SPLIT_RE.split(text.strip()))
+    blocks = _BLOCK_SPLIT_RE.split(text.strip())
+    _check_count(len(blocks), filename)
+    cues, skipped = _cues(blocks)
     if not cues and text.strip():
         raise TranscriptError(f"Het bestand {_quoted(filename)} is geen geldig SRT-bestand: er "
                               "staan geen tijdregels (00:00:01,000 --> 00:00:02,000) in.")

@@ -16,6 +16,7 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 import plotly.graph_objects as go  # noqa: E402
 
+from research.exports import xml_frame, xml_text  # noqa: E402
 from research.survey.tables import Table  # noqa: E402
 
 # Diverging colours for Likert scales: unfavourable red, neutral grey, favourable blue.
@@ -112,6 +113,8 @@ def likert_bars(table: Table) -> go.Figure:
 
 def static(table: Table, kind: str, fmt: str = "png") -> bytes:
     """The same chart drawn with matplotlib as PNG or SVG (for downloads and the report)."""
+    table = Table(xml_text(table.title), table.cells, xml_frame(table.numbers), table.markers,
+                  [xml_text(note) for note in table.notes])
     figure, axes = plt.subplots(figsize=(8, 4.5))
     try:
         if kind == "bars":

@@ -79,6 +79,7 @@ def read_frame(source, filename: str) -> list[dict]:
         readers.check_workbook(raw, filename)   # not Excel, or a zip bomb: a Dutch ReadError
     else:
         text = readers._decode(raw, filename)   # UTF-8, UTF-16/32 with BOM, else Windows-1252
+        readers.check_table_text(text, filename)
     try:
         if raw[:2] == b"PK":
             table = pd.read_excel(io.BytesIO(raw), dtype=str)

@@ -40,6 +40,8 @@ MAX_UNZIPPED = 1024 * 1024 * 1024      # an xlsx may unpack to at most 1 GB ...
 MAX_ZIP_RATIO = 200                    # ... and at most 200 times its packed size
 NUMERIC_SHARE = 0.8                    # a column with this share of numbers is numeric
 HEAD_BYTES = 65536                     # bytes looked at to recognise a format
+MAX_COLUMNS = 20_000                   # fields in a CSV header (SPSS allows ~32,000 variables)
+MAX_HEADER_CHARS = 1024 * 1024         # characters in a CSV header line
 
 SAV_MAGIC = (b"$FL2", b"$FL3")
 ZIP_MAGIC = (b"PK\x03\x04", b"PK\x05\x06")
@@ -284,6 +286,7 @@ def read_questionnaire(source, filename: str) -> list[dict]:
         return _parse_questionnaire(rows, filename, sheet if len(names) > 1 else None)
     if kind == "text":
         text = _decode(inp.content(), filename)
+        check_table_text(text, filename)
         delimiter = _sniff_delimiter(text)
         try:
             rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
@@ -565,6 +568,38 @@ def _decode(raw: bytes, filename: str) -> str:
                         "bestand.") from None
 
 
+def _mb(size: int) -> str:
+    """Megabytes with one decimal and a decimal comma."""
+    return f"{size / 1024 ** 2:.1f}".replace(".", ",")
+
+
+def _thousands(count: int) -> str:
+    """A count with Dutch thousands dots."""
+    return f"{count:,}".replace(",", ".")
+
+
+def check_table_text(text: str, filename: str) -> None:
+    """Refuse text that cannot be a table before any parsing: one very long line without line
+    ends (a lost line end, or no CSV at all), or a header line too long or too wide. Without
+    this, pandas spends minutes on millions of columns and the message that follows is about
+    whatever check fails first (a duplicate name, a design column)."""
+    ends = [index for index in (text.find("\n"), text.find("\r")) if index >= 0]
+    header_end = min(ends) if ends else len(text)
+    header = text[:header_end]
+    single = not text[header_end:].strip()
+    fields = max(header.count(d) for d in (";", "\t", ",")) + 1
+    if len(header) <= MAX_HEADER_CHARS and fields <= MAX_COLUMNS:
+        return
+    if single:
+        raise ReadError(f"Bestand '{filename}' is één regel van {_mb(len(header))} MB zonder "
+                        "regeleinden: dat is geen tabel met een kopregel en een regel per "
+                        "respondent. Zijn de regeleinden verloren gegaan bij het opslaan?")
+    raise ReadError(f"Bestand '{filename}': de kopregel heeft {_thousands(fields)} kolommen "
+                    f"en is {_mb(len(header))} MB; meer dan {_thousands(MAX_COLUMNS)} kolommen "
+                    f"of {MAX_HEADER_CHARS // 1024 ** 2} MB kan niet. Is het wel een tabel met "
+                    "één regel per respondent?")
+
+
 def _sniff_delimiter(text: str) -> str:
     """';', tab or ',': the one that splits the header into several fields, preferring one that
     splits (nearly) every row the same way, then the most fields, then that order."""
@@ -598,6 +633,7 @@ def _read_csv(inp: _Input, warnings: list[str], force_text: set) -> WaveFile:
     text = _decode(inp.content(), filename)
     if not text.strip():
         raise ReadError(f"Bestand '{filename}' is leeg.")
+    check_table_text(text, filename)
     delimiter = _sniff_delimiter(text)
     decimal_comma = delimiter != ","
     options = {"sep": delimiter, "header": None, "quotechar": '"', "engine": "c"}

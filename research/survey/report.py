@@ -12,7 +12,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 
 from research.accounts import User, require
-from research.exports import text_cell
+from research.exports import text_cell, xml_safe, xml_text
 from research.storage import Store
 from research.survey import charts, monitors, quotes, tables
 from research.survey.monitors import CATEGORICAL, MonitorError
@@ -48,12 +48,12 @@ def _docx_table(document, table: tables.Table) -> None:
     grid = document.add_table(rows=1, cols=len(frame.columns))
     grid.style = "Light Grid Accent 1"
     for cell, heading in zip(grid.rows[0].cells, frame.columns):
-        cell.text = str(heading)
+        cell.text = xml_text(str(heading))
     for row in frame.itertuples(index=False):
         for cell, value in zip(grid.add_row().cells, row):
-            cell.text = "" if pd.isna(value) else str(value)
+            cell.text = "" if pd.isna(value) else xml_text(str(value))
     for note in table.notes:
-        paragraph = document.add_paragraph(note)
+        paragraph = document.add_paragraph(xml_text(note))
         paragraph.runs[0].font.size = Pt(8)
 
 
@@ -64,11 +64,12 @@ def wave_report(store: Store, user: User, wave_id: int, texts: dict[str, str] | 
     under the quote threshold, and coded quotes from qualitative projects. `texts` holds
     the analyst's text blocks by topic ('inleiding' first)."""
     require(user, "survey.read")
-    texts = texts or {}
+    texts = xml_safe(texts or {})
     wave = store.one("SELECT w.*, m.name AS monitor, m.description FROM waves w JOIN monitors m"
                      " ON m.id = w.monitor_id WHERE w.id = ?", [wave_id])
     if wave is None:
         raise MonitorError("Deze meting bestaat niet.")
+    wave = xml_safe(wave)
     earlier = [w for w in monitors.waves(store, user, wave["monitor_id"])
                if w["id"] != wave_id]
     document = Document()
@@ -78,7 +79,7 @@ def wave_report(store: Store, user: User, wave_id: int, texts: dict[str, str] | 
     if wave["description"]:
         document.add_paragraph(wave["description"]).runs[0].italic = True
     by_topic: dict[str, list[dict]] = {}
-    for var in monitors.variables(store, user, wave["monitor_id"]):
+    for var in xml_safe(monitors.variables(store, user, wave["monitor_id"])):
         by_topic.setdefault(var["topic"] or "Overig", []).append(var)
     for topic, items in by_topic.items():
         document.add_heading(topic, 1)
@@ -96,9 +97,9 @@ def wave_report(store: Store, user: User, wave_id: int, texts: dict[str, str] | 
     if not coded.empty:
         document.add_heading("Gecodeerde citaten", 1)
         for code, part in coded.groupby("code", sort=True):
-            document.add_heading(code, 2)
+            document.add_heading(xml_text(code), 2)
             for quote in part["citaat"].head(MAX_QUOTES):
-                document.add_paragraph(quote, style="Quote")
+                document.add_paragraph(xml_text(quote), style="Quote")
     buffer = io.BytesIO()
     document.save(buffer)
     return buffer.getvalue()
@@ -110,9 +111,9 @@ def _report_variable(store, user, document, wave, var, breakdown, earlier, shown
         found, withheld = quotes.quotes(store, user, wave["id"], var["id"])
         document.add_heading(var["label"], 2)
         if withheld:
-            document.add_paragraph(withheld)
+            document.add_paragraph(xml_text(withheld))
         for quote in found["antwoord"].head(MAX_QUOTES):
-            document.add_paragraph(quote, style="Quote")
+            document.add_paragraph(xml_text(quote), style="Quote")
         return
     if var["type"] == "meervoudig":
         if var["mr_set"] in shown_sets:

@@ -11,7 +11,7 @@ from datetime import date
 
 from research.accounts import PermissionDenied, User, can, require
 from research.errors import UserError
-from research.nlp import lemma_text, lemmas, quoted_terms
+from research.nlp import lemma_text, lemmas, quoted_terms, search_text
 from research.storage import Store, utcnow
 
 ASKER_GROUPS = {
@@ -74,7 +74,7 @@ def log_question(store: Store, user: User, *, wijk_id: str, asked_on: date, text
 def fts_query(text: str) -> str | None:
     """An FTS5 expression requiring every content lemma of `text` (each quoted, so that
     words like NOT or a '*' are searched for, not obeyed); None when there is none."""
-    return quoted_terms(lemmas(text))
+    return quoted_terms(lemmas(search_text(text)))
 
 
 def list_questions(store: Store, user: User, *, wijk_id: str | None = None,

@@ -22,11 +22,11 @@ from dataclasses import dataclass
 
 import numpy as np
 from scipy.sparse import vstack
-from sklearn.feature_extraction.text import TfidfVectorizer
 
 from research.accounts import PermissionDenied, User, can
 from research.nlp import lemmas
 from research.storage import Store
+from research.tracker.tfidf import CharTfidf
 
 MIN_SCORE = 10.0       # cosine x 100 below which a "similar" question is noise
 REFIT_GROWTH = 0.25    # refit the vocabulary once a wijk grew by this share since the last fit
@@ -43,7 +43,7 @@ def normalise(text: str) -> str:
 @dataclass
 class _Index:
     state: tuple          # (count, sum of lemma lengths) of the rows below max_id at fit time
-    vectoriser: TfidfVectorizer
+    vectoriser: CharTfidf
     ids: list[int]
     matrix: object        # scipy sparse, one L2-normalised row per question
     max_id: int
@@ -65,8 +65,10 @@ _lock = threading.Lock()
 _indexes: dict[tuple[str, str], _Index] = {}
 
 
-def _fit(rows: list[dict]) -> tuple[TfidfVectorizer, object]:
-    vectoriser = TfidfVectorizer(analyzer="char_wb", ngram_range=(3, 5), sublinear_tf=True)
+def _fit(rows: list[dict]) -> tuple[CharTfidf, object]:
+    """scikit-learn's TfidfVectorizer(analyzer="char_wb", ngram_range=(3, 5),
+    sublinear_tf=True), computed without importing scikit-learn (see `tfidf`)."""
+    vectoriser = CharTfidf(3, 5)
     matrix = vectoriser.fit_transform([_doc(r) for r in rows])
     return vectoriser, matrix
 

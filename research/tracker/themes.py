@@ -14,12 +14,13 @@ import json
 import threading
 from dataclasses import dataclass
 
-from sklearn.feature_extraction.text import TfidfVectorizer
-from sklearn.linear_model import LogisticRegression
-from sklearn.pipeline import Pipeline, make_pipeline
+from typing import TYPE_CHECKING
 
 from research.nlp import lemmas
 from research.storage import Store
+
+if TYPE_CHECKING:   # scikit-learn is imported when a model is trained (a second of start-up)
+    from sklearn.pipeline import Pipeline
 
 MIN_LABELLED = 60        # confirmed questions needed before a classifier is trained
 MIN_PER_CLASS = 3        # and at least this many in two or more classes
@@ -70,6 +71,10 @@ def train(texts: list[str], labels: list[str],
         counts[label] = counts.get(label, 0) + 1
     if len(texts) < MIN_LABELLED or sum(1 for n in counts.values() if n >= MIN_PER_CLASS) < 2:
         return None
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline
+
     # The keywords as examples teach the model the codebook's words and their compound parts,
     # which a few hundred questions do not all contain: on the labelled set (5-fold) top-1
     # rose from 0.665 to 0.716 with them (and the keyword share down from 0.4 to 0.25).

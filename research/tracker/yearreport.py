@@ -11,23 +11,15 @@ from __future__ import annotations
 import io
 from pathlib import Path
 
-import matplotlib
+from research.accounts import PermissionDenied, User, can
+from research.exports import text_cell, xml_safe
+from research.storage import Store
+from research.tracker import questions
+from research.tracker.questions import ASKER_GROUPS, STATUSES
+from research.tracker.reportback import CHANNELS
 
-matplotlib.use("Agg")  # no display on the server
-
-import matplotlib.pyplot as plt  # noqa: E402
-from matplotlib.ticker import MaxNLocator  # noqa: E402
-from docx import Document  # noqa: E402
-from docx.shared import Pt  # noqa: E402
-from openpyxl import Workbook  # noqa: E402
-from openpyxl.styles import Font  # noqa: E402
-
-from research.accounts import PermissionDenied, User, can  # noqa: E402
-from research.exports import text_cell  # noqa: E402
-from research.storage import Store  # noqa: E402
-from research.tracker import questions  # noqa: E402
-from research.tracker.questions import ASKER_GROUPS, STATUSES  # noqa: E402
-from research.tracker.reportback import CHANNELS  # noqa: E402
+# matplotlib, python-docx and openpyxl are imported by the function that writes with them:
+# `tracker export` needs only openpyxl, and the command line starts without the others.
 
 BREAKDOWNS = {"per_programma": "Programma", "per_leefdomein": "Leefdomein",
               "per_groep": "Gesteld door"}
@@ -61,6 +53,12 @@ def _euro(value: float) -> str:
 
 def chart_png(data: dict) -> bytes:
     """Questions per wijkwerkplaats, stacked by programme, as a PNG image."""
+    import matplotlib
+
+    matplotlib.use("Agg")  # no display on the server
+    import matplotlib.pyplot as plt
+    from matplotlib.ticker import MaxNLocator
+
     wijken = [w["wijk"] for w in data["wijken"]]
     themes = sorted({t for w in data["wijken"] for t in w["per_programma"]})
     figure, axis = plt.subplots(figsize=(8, max(2.5, 0.6 * len(wijken) + 1.5)))
@@ -137,6 +135,10 @@ def _ontwikkelvraag_docx(document, item: dict | None, year: int) -> None:
 
 def to_docx(data: dict) -> bytes:
     """The year report as a Word document: totals, a chart, a section per wijkwerkplaats."""
+    from docx import Document
+    from docx.shared import Pt
+
+    data = xml_safe(data)
     document = Document()
     document.styles["Normal"].font.size = Pt(11)
     document.add_heading(title(data), level=0)
@@ -163,6 +165,8 @@ def to_docx(data: dict) -> bytes:
 
 def _write(sheet, header: list[str], rows: list[list]) -> None:
     """A header row in bold, then the rows."""
+    from openpyxl.styles import Font
+
     for column, text in enumerate(header, 1):
         text_cell(sheet, 1, column, text)
         sheet.cell(row=1, column=column).font = Font(bold=True)
@@ -178,7 +182,7 @@ def _overview_row(label: str, part: dict, item: dict | None) -> list:
             item["status"] if item else None, item["progress"] if item else None]
 
 
-def _xlsx_bytes(book: Workbook) -> bytes:
+def _xlsx_bytes(book) -> bytes:
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()
@@ -186,6 +190,9 @@ def _xlsx_bytes(book: Workbook) -> bytes:
 
 def to_xlsx(data: dict) -> bytes:
     """The year report as a workbook: Overzicht, Thema's, Ontwikkelvragen, Partners, Mijlpalen."""
+    from openpyxl import Workbook
+
+    data = xml_safe(data)
     book = Workbook()
     sheet = book.active
     sheet.title = "Overzicht"
@@ -241,6 +248,8 @@ def export_questions_xlsx(store: Store, user: User, path_or_none: str | Path | N
     found = sorted(questions.list_questions(store, user, wijk_id=wijk_id),
                    key=lambda q: (q["asked_on"], q["id"]))
     told = _reportbacks(store, [q["id"] for q in found])
+    from openpyxl import Workbook
+
     book = Workbook()
     sheet = book.active
     sheet.title = "Bewonersvragen"

@@ -118,16 +118,27 @@ def _open(path: str) -> Store:
     return store
 
 
+# The libraries the pages reach. Most are imported inside the functions that use them (so
+# the command line starts at once); the app loads them up front so that they are frozen too.
+PAGE_LIBRARIES = ("numpy", "pandas", "scipy.sparse", "scipy.stats", "sqlite_utils", "spacy",
+                  "re2", "plotly.graph_objects", "plotly.express", "matplotlib.pyplot", "docx",
+                  "openpyxl", "pyreadstat", "sklearn.feature_extraction.text",
+                  "sklearn.linear_model", "sklearn.pipeline", "defusedxml.ElementTree",
+                  "lxml.etree", "yaml", "dateutil.parser", "argon2")
+
+
 @functools.cache
 def settle() -> int:
-    """Load everything the pages need (every domain module, the language pipeline), then
-    freeze what lives: returns how many objects the collector no longer walks.
+    """Load everything the pages need (their libraries, every domain module, the language
+    pipeline), then freeze what lives: returns how many objects the collector no longer walks.
 
     Streamlit collects garbage after every script run of every session, and a full collection
     walks every object the process tracks: the libraries alone made that 0.17 s of CPU per
     click. Frozen objects (modules, functions, lookup tables: they live as long as the
     process) are skipped; what the runs create is still collected as before. Once per
     process."""
+    for name in PAGE_LIBRARIES:
+        importlib.import_module(name)
     for module in pkgutil.walk_packages(research.__path__, "research."):
         if not module.name.startswith(("research.bench", "research.ui", "research.__main__")):
             importlib.import_module(module.name)

@@ -306,6 +306,36 @@ def big_docx(path: Path, size: int) -> Path:
     return path
 
 
+def many_paragraphs_docx(path: Path, count: int) -> Path:
+    """A .docx of `count` one-line paragraphs (295,000 of them are 2 MB, and took python-docx's
+    paragraph objects minutes to read)."""
+    members = zip_members(docx_bytes(["Interviewer: hallo", "Respondent: dag"]))
+    xml = members["word/document.xml"].decode()
+    start, end = xml.index("<w:body>") + len("<w:body>"), xml.index("<w:sectPr")
+    paragraphs = "".join(f"<w:p><w:r><w:t>Regel {n} van het verslag</w:t></w:r></w:p>"
+                         for n in range(count))
+    members["word/document.xml"] = (xml[:start] + paragraphs + xml[end:]).encode()
+    path.write_bytes(zip_bytes(members))
+    return path
+
+
+def one_speaker_srt(path: Path, cues: int) -> Path:
+    """Subtitles whose cues all belong to one speaker, so that they make one long turn (adding
+    each cue to that turn's text copied it: quadratic)."""
+    path.write_text("".join(f"{n}\n00:00:{n % 60:02d},000 --> 00:00:{n % 60:02d},500\n"
+                            f"Jan: zin {n} van een lange toespraak\n\n"
+                            for n in range(1, cues + 1)), encoding="utf-8")
+    return path
+
+
+def blank_lines_txt(path: Path, blank: int) -> Path:
+    """Two speakers, then a label followed by `blank` empty lines and its text (dropping the
+    leading blank lines one by one from a list was quadratic)."""
+    path.write_text("Jan: hallo\nPiet: hoi\nPiet: ja\nJan:" + "\n" * blank + "eindelijk\n",
+                    encoding="utf-8")
+    return path
+
+
 def big_qdpx(path: Path, size: int) -> Path:
     """A .qdpx whose one source is a text of `size` bytes (not compressible 100:1)."""
     import base64
@@ -352,6 +382,19 @@ def big_csv(path: Path, size: int) -> tuple[Path, int]:
         for n in range(rows):
             handle.write(f'G{n % 4 + 1};{n % 2 + 1};"{answer}"\n')
     return path, rows
+
+
+def one_line_csv(fields: int) -> bytes:
+    """A monitor wave (unit; answer; fpc) whose line ends are lost: every value on one line."""
+    values = ["gemeentecode", "tevreden", "fpc"]
+    values += [str(v) for n in range(fields // 3 - 1) for v in (f"G{n % 4 + 1}", n % 5 + 1, 400)]
+    return ";".join(values).encode()
+
+
+def single_line_csv(path: Path, size: int) -> Path:
+    """`one_line_csv` of at least `size` bytes."""
+    path.write_bytes(one_line_csv(size // 3 + 30))
+    return path
 
 
 def big_xlsx(path: Path, size: int) -> Path:
@@ -428,6 +471,8 @@ def corpus() -> dict[str, bytes]:
     files["truncated.vtt"] = b"WEBVTT\n\n00:00.000 --> 00:0"
     files["truncated.srt"] = SRT_TRANSCRIPT.encode()[:60]
     files["transcript.pdf"] = b"%PDF-1.4\n"
+    # Lines on which a nested repetition such as (a+)+$ backtracks exponentially (2^1000 steps).
+    files["backtracking.txt"] = ("a" * 1000 + "b\n").encode() * 50 + b"aaa\nJan zegt hallo\n"
 
     # REFI projects (.qdpx)
     good = qdpx_bytes()
@@ -511,6 +556,11 @@ def corpus() -> dict[str, bytes]:
     files["empty.sav"] = b""
     files["empty.xlsx"] = b""
     files["header-only.csv"] = b"gemeentecode;tevreden\n"
+    # A wave whose line ends were lost: one line of 30,000 fields (pandas took minutes over
+    # such a "header", and the message came from a later check).
+    files["one-line.csv"] = one_line_csv(30_000)
+    files["wide-header.csv"] = (";".join(f"v{n}" for n in range(20_001)) + "\n"
+                                + ";".join("1" for _ in range(20_001)) + "\n").encode()
     sav = sav_bytes(WAVE_COLUMNS, column_labels=WAVE_LABELS,
                     variable_value_labels=WAVE_VALUE_LABELS)
     xlsx = xlsx_bytes(WAVE_ROWS)
