@@ -281,3 +281,64 @@ def test_restore_from_a_read_only_backup(store, tmp_path):
     finally:
         _make_writable(saved)
     assert accounts.find_user(store, "nieuw") is None
+
+
+# -- other processes (issue 16) ----------------------------------------------------------------
+
+WRITER = """
+import sys, time
+from research.schema import open_store
+from research.storage import Actor
+store = open_store(sys.argv[1])
+print("begonnen", flush=True)
+deadline = time.monotonic() + float(sys.argv[2])
+number = 0
+while time.monotonic() < deadline:
+    number += 1
+    # A row and its event in one transaction: a consistent copy has both or neither.
+    store.write(Actor("schrijver"), lambda tx: tx.insert("meta", {
+        "key": f"proces-{number:05d}", "value": "x" * 500}))
+store.close()
+print(number, flush=True)
+"""
+
+
+def test_backups_while_another_process_writes_are_whole_and_consistent(store, tmp_path):
+    import sys
+
+    store.close()
+    other = subprocess.Popen([sys.executable, "-c", WRITER, str(store.path), "4"],
+                             stdout=subprocess.PIPE, text=True, cwd=os.getcwd())
+    assert other.stdout.readline().strip() == "begonnen"
+    made = [backup(store, tmp_path / f"kopie-{n}.db", SYSTEM) for n in range(5)]
+    written = int(other.stdout.readline())
+    assert other.wait(30) == 0
+    counts = []
+    for path in made:
+        assert query(path, "PRAGMA integrity_check") == [("ok",)]
+        (rows,), = query(path, "SELECT count(*) FROM meta WHERE key LIKE 'proces-%'")
+        (events,), = query(path, "SELECT count(*) FROM events WHERE actor = 'schrijver'")
+        assert rows == events  # never a row without its event, or the other way round
+        counts.append(rows)
+        assert oct(os.stat(path).st_mode & 0o777) == "0o600"
+    assert counts == sorted(counts) and counts[-1] <= written
+
+
+def test_a_restore_by_the_command_line_is_seen_by_the_apps_process(store, tmp_path):
+    """The app's process holds its Store (and has read) while `python -m research restore`
+    runs in another process; it then reads the restored content, and the file is whole."""
+    import sys
+
+    accounts.create_user(store, SYSTEM_USER, "gisteren", "lezer", PASSWORD)
+    saved = backup(store, tmp_path / "gisteren.db", SYSTEM)
+    accounts.create_user(store, SYSTEM_USER, "vandaag", "lezer", PASSWORD)
+    assert store.value("SELECT count(*) FROM users WHERE username = 'vandaag'") == 1
+    done = subprocess.run([sys.executable, "-m", "research", "--db", str(store.path), "restore",
+                           str(saved)], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert store.value("SELECT count(*) FROM users WHERE username = 'vandaag'") == 0
+    assert store.value("SELECT count(*) FROM users WHERE username = 'gisteren'") == 1
+    assert store.value("PRAGMA integrity_check") == "ok"
+    [copy] = safety_copies(store)
+    assert oct(os.stat(copy).st_mode & 0o777) == "0o600"
+    assert query(copy, "SELECT count(*) FROM users WHERE username = 'vandaag'") == [(1,)]

@@ -17,7 +17,7 @@ from streamlit.testing.v1 import AppTest
 from conftest import PASSWORD, logged_in
 from research import accounts
 from research.accounts import SYSTEM_USER
-from research.qual import axial, codebook, codings, documents, projects
+from research.qual import axial, codebook, codings, documents, projects, pseudonyms, transcripts
 from research.tracker import contacts, dates, questions
 from research.ui import shell
 
@@ -387,6 +387,25 @@ def test_project_lead_switches_blind_coding_and_manages_the_key(demo_users, demo
     form_button(at, "Sleutel verwijderen").click().run()
     assert [s.value for s in at.success] == [
         "0 koppelingen verwijderd; de gegevens van dit project zijn nu anoniem."]
+
+
+def test_the_lead_is_warned_when_the_key_misses_pseudonyms_of_documents(demo_users,
+                                                                        demo_store):
+    from research.qual import intake
+
+    admin = demo_users["beheerder"]
+    [project] = projects.list_projects(demo_store, admin)
+    transcript = transcripts.read("Gesprek.txt", "Kees: Hallo.\nINT: Dag.\nKees: Ja.\n".encode())
+    intake.save(demo_store, admin, project["id"], transcript,
+                accepted=pseudonyms.suggest(demo_store, admin, project["id"], transcript))
+    assert not run_page("qual_projects.py", admin).warning
+    pseudonyms.key_path(demo_store).unlink()  # the key file is lost
+    at = run_page("qual_projects.py", admin)
+    no_exception(at)
+    assert [w.value for w in at.warning] == [
+        "De sleutel mist 1 pseudoniem die in documenten staan \\(\\[Deelnemer 1\\]\\)\\: de "
+        "sleutel is verwijderd of de database komt uit een andere back\\-up dan de sleutel\\. "
+        "Nieuwe pseudoniemen krijgen nooit een nummer dat al in een document staat\\."]
 
 
 def test_non_member_onderzoeker_is_told_to_ask_the_lead(demo_users):

@@ -39,7 +39,8 @@ def test_suggestions_replacement_and_key(store, users, qual):
         "[Deelnemer 1]: Ja.\n\nINT: Goed.")
     assert clean.name == "Interview [Deelnemer 1]"
     kept = [s for s in found if s.original != "Ans Bakker"]
-    assert pseudonyms.remember(store, olga, qual, kept) == 4
+    assert pseudonyms.remember(store, olga, qual, kept) == [
+        "Fatima", "Burgemeester de Vlugtlaan 12", "020-1234567", "fatima@example.nl"]
     documents.import_transcript(store, olga, qual, clean, pseudonymised=True)
 
     # The key is a file of its own, readable by the owner only, and not in the database.
@@ -101,3 +102,70 @@ def test_a_batch_numbers_on_and_one_pseudonym_never_names_two(store, users, qual
         pseudonyms.check(store, qual, [clash])
     pseudonyms.check(store, qual, [pseudonyms.Suggestion("3 mei", "datum", "[Datum]", 1, "x"),
                                    pseudonyms.Suggestion("4 mei", "datum", "[Datum]", 1, "x")])
+
+
+# -- the key and the database in step (issue 16) ---------------------------------------------
+
+def _key_originals(store, project_id) -> list[str]:
+    return sorted(e["origineel"] for e in pseudonyms.key_entries(
+        store, accounts_find(store, "olga"), project_id))
+
+
+def accounts_find(store, name):
+    from research import accounts
+    return accounts.find_user(store, name)
+
+
+def test_a_full_disk_during_an_import_saves_nothing_and_leaves_the_key_as_it_was(
+        store, users, qual):
+    from research.qual import intake
+    from research.storage import StorageError
+
+    olga = users["onderzoeker"]
+    # Long enough to need new pages of the file.
+    transcript = read(SOURCE + "Fatima: Ja, we gingen elke week naar de buurtkamer.\n"
+                      "INT: Goed.\n" * 400)
+    accepted = pseudonyms.suggest(store, olga, qual, transcript)
+    documents_before = store.value("SELECT count(*) FROM documents")
+    events_before = store.value("SELECT count(*) FROM events WHERE entity != 'pseudonym_key'")
+    # This connection may not grow the file by a single page: SQLite answers "database
+    # or disk is full", as on a full disk, and rolls the transaction back.
+    pages = store.value("PRAGMA page_count")
+    store.db.execute(f"PRAGMA max_page_count = {pages}")
+    with pytest.raises(StorageError) as raised:
+        intake.save(store, olga, qual, transcript, accepted=accepted)
+    assert raised.value.kind == "full"
+    assert raised.value.message == (
+        "De schijf is vol: er is niets opgeslagen van deze wijziging. Maak ruimte vrij (of "
+        "vraag de beheerder) en probeer het opnieuw.")
+    store.db.execute("PRAGMA max_page_count = 1073741823")
+    assert store.value("SELECT count(*) FROM documents") == documents_before
+    assert store.value("SELECT count(*) FROM events WHERE entity != 'pseudonym_key'") == \
+        events_before
+    assert store.value("PRAGMA integrity_check") == "ok"
+    assert _key_originals(store, qual) == []  # the pairs it stored first were taken out again
+    # With room again, the same import succeeds with the same pseudonyms.
+    document_id = intake.save(store, olga, qual, transcript, accepted=accepted)
+    assert "[Deelnemer 1]" in documents.document(store, olga, document_id)["text"]
+    assert _key_originals(store, qual) == ["020-1234567", "Ans Bakker",
+                                           "Burgemeester de Vlugtlaan 12", "Fatima",
+                                           "fatima@example.nl"]
+
+
+def test_numbers_never_repeat_when_the_key_and_the_database_are_out_of_step(store, users, qual):
+    from research.qual import intake
+
+    olga = users["onderzoeker"]
+    first = read("Fatima: Ik woon hier.\nINT: Goed.\nFatima: Ja.\n", "Gesprek 1")
+    intake.save(store, olga, qual, first,
+                accepted=pseudonyms.suggest(store, olga, qual, first))
+    assert pseudonyms.missing_from_key(store, olga, qual) == []
+    # The key file is lost (or the database comes back from a backup older than the key).
+    pseudonyms.key_path(store).unlink()
+    assert pseudonyms.missing_from_key(store, olga, qual) == ["[Deelnemer 1]"]
+    second = read("Samira: Ik ook.\nINT: Goed.\nSamira: Ja.\n", "Gesprek 2")
+    found = pseudonyms.suggest(store, olga, qual, second)
+    # Samira does not become a second "[Deelnemer 1]".
+    assert [(s.original, s.pseudonym) for s in found] == [("Samira", "[Deelnemer 2]")]
+    with pytest.raises(PermissionDenied):
+        pseudonyms.missing_from_key(store, users["lezer"], qual)

@@ -220,3 +220,92 @@ def test_next_document_position_is_read_from_an_index_not_the_texts(db_path):
         store.close()
     assert [row[-1] for row in plan] == \
         ["SEARCH documents USING COVERING INDEX documents_position (project_id=?)"]
+
+
+# -- another process has the file open (issue 16) --------------------------------------------
+
+HOLD = """
+import sqlite3, sys, time
+conn = sqlite3.connect(sys.argv[1], isolation_level=None)
+conn.execute(sys.argv[2])
+conn.execute("SELECT count(*) FROM migrations").fetchone()
+print("held", flush=True)
+time.sleep(float(sys.argv[3]))
+conn.execute("COMMIT")
+"""
+
+
+def holding(db_path, statement: str, seconds: float):
+    """Another process that holds `statement` (a read or the write lock) for `seconds`."""
+    import subprocess
+    import sys
+
+    process = subprocess.Popen([sys.executable, "-c", HOLD, str(db_path), statement,
+                                str(seconds)], stdout=subprocess.PIPE, text=True)
+    assert process.stdout.readline().strip() == "held"
+    return process
+
+
+def test_a_migration_waits_for_a_write_lock_held_briefly_by_another_process(db_path):
+    migrate(db_path)
+    other = holding(db_path, "BEGIN IMMEDIATE", 1.0)
+    try:
+        assert migrate(db_path, MIGRATIONS + [Migration("9999_test", add_test_table)]) == \
+            ["9999_test"]
+    finally:
+        assert other.wait(10) == 0
+    assert recorded(db_path) == ALL + ["9999_test"]
+
+
+def test_a_migration_runs_beside_another_process_reading(db_path):
+    migrate(db_path)
+    other = holding(db_path, "BEGIN", 1.0)  # a read transaction stays open
+    try:
+        assert migrate(db_path, MIGRATIONS + [Migration("9999_test", add_test_table)]) == \
+            ["9999_test"]
+    finally:
+        assert other.wait(10) == 0
+    assert "test_extra" in tables(db_path)
+
+
+def test_a_migration_refuses_a_lock_held_too_long_and_changes_nothing(db_path, monkeypatch):
+    from research import storage
+
+    migrate(db_path)
+    monkeypatch.setattr(storage, "BUSY_TIMEOUT_MS", 200)
+    other = holding(db_path, "BEGIN IMMEDIATE", 3.0)
+    try:
+        with pytest.raises(StorageError) as raised:
+            migrate(db_path, MIGRATIONS + [Migration("9999_test", add_test_table)])
+    finally:
+        assert other.wait(10) == 0
+    assert raised.value.kind == "locked"
+    assert raised.value.message == (
+        "De database kon niet worden bijgewerkt: een ander proces houdt haar langer dan 5 "
+        "seconden bezet. Er is niets veranderd; probeer het opnieuw als dat proces klaar is.")
+    assert recorded(db_path) == ALL
+    assert "test_extra" not in tables(db_path)
+
+
+def test_the_database_and_its_copies_are_readable_by_the_app_account_only(db_path):
+    import os
+    import stat
+
+    migrate(db_path)
+    migrate(db_path, MIGRATIONS + [Migration("9999_test", add_test_table)])
+    [copy] = copies(db_path)
+    made = [db_path, copy] + [p for p in (db_path.with_name(db_path.name + "-wal"),
+                                          db_path.with_name(db_path.name + "-shm"))
+                              if p.exists()]
+    assert {p.name: stat.S_IMODE(os.stat(p).st_mode) for p in made} == \
+        {p.name: 0o600 for p in made}
+
+
+def test_a_database_made_by_an_older_version_becomes_private(db_path):
+    import os
+    import stat
+
+    migrate(db_path)
+    os.chmod(db_path, 0o644)
+    open_store(db_path).close()
+    assert stat.S_IMODE(os.stat(db_path).st_mode) == 0o600

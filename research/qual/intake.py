@@ -29,13 +29,17 @@ def save(store: Store, user: User, project_id: int, transcript: Transcript, *,
         transcript = pseudonyms.apply(transcript, {s.original: s.pseudonym for s in accepted})
     if name is not None and accepted:
         name = _swap_name(name, accepted)
-    document_id = documents.import_transcript(store, user, project_id, transcript, name=name,
-                                              kind=kind, held_on=held_on,
-                                              pseudonymised=pseudonymised)
-    if accepted:
-        # The key is written after the document: a refused document leaves no key pairs.
-        pseudonyms.remember(store, user, project_id, accepted)
-    return document_id
+    # The key first, then the document: a document whose pseudonyms are not in the key
+    # could never be traced back, and its numbers could be given again. Should the document
+    # be refused, its new pairs leave the key again.
+    remembered = pseudonyms.remember(store, user, project_id, accepted) if accepted else []
+    try:
+        return documents.import_transcript(store, user, project_id, transcript, name=name,
+                                           kind=kind, held_on=held_on,
+                                           pseudonymised=pseudonymised)
+    except BaseException:
+        pseudonyms.forget(store, user, project_id, remembered)
+        raise
 
 
 def _swap_name(name: str, accepted: list[Suggestion]) -> str:

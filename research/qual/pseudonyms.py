@@ -175,7 +175,7 @@ def suggest(store: Store, user: User, project_id: int, transcript: Transcript,
     for original, kind in detect(text) if detected is None else detected:
         if original and not original.isdigit() or kind in ("leeftijd", "bsn", "nummer"):
             candidates.setdefault(original, (kind, "deduce"))
-    numbers = _next_numbers(taken)
+    numbers = _next_numbers(taken, _in_texts(store, project_id))
     suggestions = []
     for original in sorted(candidates, key=lambda o: (_first_position(text, o), -len(o))):
         kind, source = candidates[original]
@@ -210,13 +210,43 @@ def check(store: Store, project_id: int, chosen: list[Suggestion]) -> None:
                                "kies een andere vervanging.")
 
 
-def _next_numbers(known: dict[str, tuple[str, str]]) -> dict[str, int]:
+# A numbered pseudonym as `_label` writes it: "[Persoon 2]".
+NUMBERED_LABEL = re.compile(r"\[(" + "|".join(KINDS[k] for k in sorted(NUMBERED)) + r") (\d+)\]")
+
+
+def _in_texts(store: Store, project_id: int) -> set[str]:
+    """The numbered pseudonyms that stand in the project's pseudonymised documents."""
+    found: set[str] = set()
+    for row in store.rows("SELECT text FROM documents WHERE project_id = ? AND pseudonymised = 1",
+                          [project_id]):
+        found.update(match.group(0) for match in NUMBERED_LABEL.finditer(row["text"]))
+    return found
+
+
+def _next_numbers(known: dict[str, tuple[str, str]], in_texts: set[str] = frozenset()
+                  ) -> dict[str, int]:
+    """The highest number given so far per kind, in the key and in the documents: when the
+    key and the database are out of step (a database restored from an older backup, a key
+    file lost), a new person must still never get the number of someone in a document."""
     numbers = {kind: 0 for kind in NUMBERED}
-    for kind, pseudonym in known.values():
+    by_label = {label: kind for kind, label in KINDS.items()}
+    labels = [(kind, pseudonym) for kind, pseudonym in known.values()]
+    labels += [(by_label[m.group(1)], m.group(0)) for m in map(NUMBERED_LABEL.match, in_texts)]
+    for kind, pseudonym in labels:
         match = re.search(r"(\d+)\]$", pseudonym)
         if kind in numbers and match:
             numbers[kind] = max(numbers[kind], int(match.group(1)))
     return numbers
+
+
+def missing_from_key(store: Store, user: User, project_id: int) -> list[str]:
+    """Numbered pseudonyms in the project's documents that its key does not hold (lead or
+    beheerder only): the key and the database are out of step, and those people can no
+    longer be traced back."""
+    _require_key_reader(store, user, project_id)
+    kept = {pseudonym for _, pseudonym in _known(store, project_id).values()}
+    return sorted(_in_texts(store, project_id) - kept,
+                  key=lambda p: (p.split()[0], int(p.rsplit(" ", 1)[1][:-1])))
 
 
 def _label(kind: str, numbers: dict[str, int]) -> str:
@@ -245,15 +275,17 @@ def apply(transcript: Transcript, choices: dict[str, str]) -> Transcript:
     return replace(transcript, turns=turns, name=swap(transcript.name))
 
 
-def remember(store: Store, user: User, project_id: int, chosen: list[Suggestion]) -> int:
-    """Store the new original -> pseudonym pairs in the key file; returns how many were new.
+def remember(store: Store, user: User, project_id: int, chosen: list[Suggestion]
+             ) -> list[str]:
+    """Store the new original -> pseudonym pairs in the key file; returns the originals that
+    were new (for `forget`, should the document they belong to not be saved).
 
     The audit log records the pseudonyms made, never the originals."""
     require_write(store, user, project_id)
     known = _known(store, project_id)
     new = [s for s in chosen if s.original not in known]
     if not new:
-        return 0
+        return []
     db = _key_db(store)
     try:
         with db.conn:
@@ -266,7 +298,25 @@ def remember(store: Store, user: User, project_id: int, chosen: list[Suggestion]
     store.write(user.actor, lambda tx: tx.event(
         "pseudonym_key", project_id, "create", None,
         {"pseudoniemen": sorted({s.pseudonym for s in new}), "aantal": len(new)}))
-    return len(new)
+    return [s.original for s in new]
+
+
+def forget(store: Store, user: User, project_id: int, originals: list[str]) -> None:
+    """Take pairs out of the key again: those `remember` stored for a document that was then
+    refused (a full disk, a lock), so the key holds no names of a document that is not
+    there."""
+    if not originals or not key_path(store).exists():
+        return
+    db = _key_db(store)
+    try:
+        with db.conn:
+            db.conn.executemany("DELETE FROM pseudonyms WHERE project_id = ? AND original = ?",
+                                [(project_id, original) for original in originals])
+    finally:
+        db.close()
+    store.write(user.actor, lambda tx: tx.event("pseudonym_key", project_id, "delete", None,
+                                                {"aantal": len(originals),
+                                                 "reden": "document niet opgeslagen"}))
 
 
 def _require_key_reader(store: Store, user: User, project_id: int) -> None:

@@ -102,6 +102,14 @@ with settings_tab:
         st.caption("Alleen de projectleider en beheerders zien de sleutel; elke keer dat je "
                    "hem opent, staat in het auditlog. Verwijder hem om de gegevens anoniem "
                    "te maken.")
+        missing = pseudonyms.missing_from_key(store, user, project_id)
+        if missing:
+            st.warning(shell.plain(
+                f"De sleutel mist {shell.count(len(missing), 'pseudoniem', 'pseudoniemen')} "
+                f"die in documenten staan ({', '.join(missing[:8])}"
+                f"{' …' if len(missing) > 8 else ''}): de sleutel is verwijderd of de database "
+                "komt uit een andere back-up dan de sleutel. Nieuwe pseudoniemen krijgen nooit "
+                "een nummer dat al in een document staat."))
         if st.toggle("Sleutel tonen"):
             entries = pseudonyms.key_entries(store, user, project_id)
             st.dataframe(pd.DataFrame(entries, columns=["origineel", "soort", "pseudoniem"])
