@@ -50,7 +50,21 @@ def test_the_fixed_todays_are_the_weekdays_the_tables_assume():
     ("Vorige  week   DI", date(2026, 11, 10)),
     ("vorige week maandag", date(2026, 11, 9)),
     ("vorige week zondag", date(2026, 11, 15)),
-    ("vorige week", date(2026, 11, 15)),
+    # jl. (jongstleden): strictly before today
+    ("maandag jl.", date(2026, 11, 16)),
+    ("maandag j.l.", date(2026, 11, 16)),
+    ("zondag jl.", date(2026, 11, 15)),
+    ("Zondag J.L.", date(2026, 11, 15)),
+    ("1 april jl.", date(2026, 4, 1)),
+    ("22 november jl", date(2025, 11, 22)),
+    ("21-11 jl.", date(2026, 11, 21)),
+    # parts of the day
+    ("vanochtend", date(2026, 11, 22)),
+    ("vanmiddag", date(2026, 11, 22)),
+    ("vanavond", date(2026, 11, 22)),
+    ("gisteravond", date(2026, 11, 21)),
+    ("gisterochtend", date(2026, 11, 21)),
+    ("eergisteravond", date(2026, 11, 20)),
     # N dagen / weken geleden, with digits or number words
     ("3 dagen geleden", date(2026, 11, 19)),
     ("1 dag geleden", date(2026, 11, 21)),
@@ -103,7 +117,6 @@ def test_phrases(text, expected):
 @pytest.mark.parametrize(("text", "expected"), [
     ("gisteren", date(2027, 1, 4)),
     ("eergisteren", date(2027, 1, 3)),
-    ("vorige week", date(2026, 12, 29)),
     ("twee weken geleden", date(2026, 12, 22)),
     ("10 dagen geleden", date(2026, 12, 26)),
     ("dinsdag", date(2027, 1, 5)),
@@ -157,6 +170,19 @@ def test_refusals_ask_instead_of_guessing(text):
     with pytest.raises(DateError) as raised:
         parse_date(text, TODAY)
     assert raised.value.message == refusal(text)
+
+
+def test_last_week_alone_asks_for_the_day():
+    with pytest.raises(DateError) as raised:
+        parse_date("vorige week", TODAY)
+    assert raised.value.message == ("Welke dag van vorige week? Schrijf bijvoorbeeld "
+                                    "'vorige week dinsdag'.")
+
+
+def test_jl_with_a_future_year_is_refused():
+    with pytest.raises(DateError) as raised:
+        parse_date("1 april 2027 jl.", TODAY)
+    assert raised.value.message == "'1 april 2027 jl.' ligt niet in het verleden."
 
 
 def test_the_refusal_quotes_the_text_as_typed():

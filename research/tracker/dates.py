@@ -16,6 +16,10 @@ Rules:
 - Relative phrases never give a future date. An explicit date with a year may lie in the
   future and is returned as is; the caller checks `is_future` and asks the user to confirm.
 - A weekday written with a date ("dinsdag 3 maart 2026") must agree with that date.
+- "jl." (jongstleden: "maandag jl.", "1 april jl.") is the most recent such day or date
+  strictly before today. "vanochtend", "vanavond" are today; "gisteravond", "gisterochtend"
+  yesterday.
+- "vorige week" alone is refused: it names a week, not the day the question was asked.
 """
 
 from __future__ import annotations
@@ -124,6 +128,14 @@ def format_date(d: date) -> str:
 # dateutil's relativedelta.
 
 _FIXED = {"vandaag": 0, "gisteren": 1, "gister": 1, "eergisteren": 2, "eergister": 2}
+# Parts of a day: "vanochtend" is today, "gisteravond" yesterday (a question asked at an
+# evening gathering is logged the next morning).
+_PARTS = ("ochtend", "morgen", "middag", "avond")
+_FIXED.update({f"van{part}": 0 for part in _PARTS})
+_FIXED.update({f"{day}{part}": n for day, n in (("gister", 1), ("eergister", 2))
+               for part in _PARTS})
+# "jl." (jongstleden): the most recent such day or date strictly before today.
+_LAST = re.compile(r"(?P<rest>.+?)\s+j\.?\s?l$")
 _AGO = re.compile(r"(?P<count>[0-9]+|[^\W\d_]+) (?P<unit>dag|dagen|week|weken) geleden")
 _WEEKDAY = re.compile(r"(?P<prefix>afgelopen |vorige week )?(?P<day>[^\W\d_]+)"
                       r"(?P<suffix> vorige week)?")
@@ -134,7 +146,11 @@ def _relative(phrase: str, today: date, info: DutchParserInfo) -> date | None:
     if phrase in _FIXED:
         return today - relativedelta(days=_FIXED[phrase])
     if phrase == "vorige week":
-        return today - relativedelta(weeks=1)
+        # Not seven days ago: the question was asked on one day of that week.
+        raise DateError("Welke dag van vorige week? Schrijf bijvoorbeeld 'vorige week "
+                        "dinsdag'.")
+    if match := _LAST.fullmatch(phrase):
+        return _last(match["rest"], today, info)
     if match := _AGO.fullmatch(phrase):
         count = match["count"]
         n = int(count) if count.isdigit() else NUMBER_WORDS.get(count)
@@ -156,6 +172,17 @@ def _relative(phrase: str, today: date, info: DutchParserInfo) -> date | None:
         # Today included: "dinsdag" said on a Tuesday is today.
         return today + relativedelta(weekday=weekdays[day](-1))
     return None
+
+
+def _last(rest: str, today: date, info: DutchParserInfo) -> date:
+    """"maandag jl.", "1 april jl.": the most recent such day or date before today."""
+    day = info.weekday(rest) if " " not in rest else None
+    if day is not None:
+        return today + relativedelta(days=-1, weekday=weekdays[day](-1))
+    found = _absolute(rest, rest, today - relativedelta(days=1), info)
+    if found >= today:
+        raise DateError(f"'{rest} jl.' ligt niet in het verleden.")
+    return found
 
 
 # --- Absolute dates ----------------------------------------------------------------------
