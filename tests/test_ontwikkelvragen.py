@@ -77,6 +77,39 @@ def test_only_allowed_status_changes_with_a_text(store, users, noord):
     assert found["progress"] == 50
 
 
+def test_closing_needs_confirmation_and_reopening_a_reason(store, users, noord):
+    coby = users["coordinator"]
+    ov.add_milestone(store, coby, noord, "Buurtgesprek")
+    ov.change_status(store, coby, noord, "geformuleerd", "Vastgesteld", on=date(2026, 3, 1))
+    ov.change_status(store, coby, noord, "in-uitvoering", "Start", on=date(2026, 4, 1))
+    with pytest.raises(OntwikkelvraagError,
+                       match="^'Afgerond' sluit de ontwikkelvraag af; bevestig dat eerst.$"):
+        ov.change_status(store, coby, noord, "afgerond", "Klaar")
+    assert ov.get(store, coby, noord)["status"] == "in-uitvoering"
+    ov.change_status(store, coby, noord, "afgerond", "Klaar", on=date(2026, 11, 1),
+                     confirmed=True)
+    found = ov.get(store, coby, noord)
+    # Closed: the status's own progress, though a milestone was never reached.
+    assert (found["status"], found["progress"]) == ("afgerond", 100)
+    with pytest.raises(OntwikkelvraagError, match="^Schrijf waarom de ontwikkelvraag weer "
+                                                  "opengaat.$"):
+        ov.reopen(store, coby, noord, " ")
+    with pytest.raises(PermissionDenied):
+        ov.reopen(store, users["lezer"], noord, "Toch niet klaar")
+    assert ov.reopen(store, coby, noord, "Bewoners willen een vervolg",
+                     on=date(2026, 11, 20)) == "in-uitvoering"
+    found = ov.get(store, coby, noord)
+    assert (found["status"], found["progress"]) == ("in-uitvoering", 0)
+    assert [(c["from_status"], c["to_status"], c["note"]) for c in found["changes"]][-2:] == [
+        ("in-uitvoering", "afgerond", "Klaar"),
+        ("afgerond", "in-uitvoering", "Heropend: Bewoners willen een vervolg")]
+    with pytest.raises(OntwikkelvraagError, match="^Deze ontwikkelvraag is niet afgesloten.$"):
+        ov.reopen(store, coby, noord, "nogmaals")
+    # A beheerder may reopen too.
+    ov.change_status(store, coby, noord, "gestopt", "Geen partner", confirmed=True)
+    assert ov.reopen(store, users["beheerder"], noord, "Partner gevonden") == "in-uitvoering"
+
+
 def test_milestones_drive_progress(store, users, noord):
     coby = users["coordinator"]
     first = ov.add_milestone(store, coby, noord, "Buurtgesprek", date(2026, 4, 1))

@@ -733,6 +733,37 @@ def test_coordinator_formulates_and_follows_the_ontwikkelvraag(demo_users, demo_
     assert [m.value for m in at.metric] == ["Geformuleerd", "0%", "€ 0"]
 
 
+def test_closing_an_ontwikkelvraag_asks_for_confirmation_and_it_can_be_reopened(
+        demo_users, demo_store):
+    from research.tracker import ontwikkelvragen as ov
+
+    coby = demo_users["coordinator"]
+    [noord] = [o for o in ov.list_all(demo_store, coby, wijk_id="noord")]
+    assert noord["status"] == "in-uitvoering"
+    at = run_page("tracker_ontwikkelvraag.py", coby)
+    widget(at.selectbox, "Ontwikkelvraag openen").set_value(noord["id"]).run()
+    status = widget(at.selectbox, "Nieuwe status")
+    assert status.value is None  # nothing preselected
+    widget(at.text_input, "Waarom").input("Klaar")
+    status.set_value("afgerond")
+    form_button(at, "Status wijzigen").click().run()
+    assert errors(at) == ["'Afgerond' sluit de ontwikkelvraag af; bevestig dat eerst."]
+    assert ov.get(demo_store, coby, noord["id"])["status"] == "in-uitvoering"
+    widget(at.text_input, "Waarom").input("Klaar")
+    widget(at.selectbox, "Nieuwe status").set_value("afgerond")
+    widget(at.checkbox, "Ik weet dat 'Afgerond' en 'Gestopt' de ontwikkelvraag afsluit").check()
+    form_button(at, "Status wijzigen").click().run()
+    no_exception(at)
+    assert ov.get(demo_store, coby, noord["id"])["status"] == "afgerond"
+    assert [m.value for m in at.metric][:2] == ["Afgerond", "100%"]
+    widget(at.text_input, "Waarom gaat ze weer open?").input("Vervolg met bewoners")
+    form_button(at, "Heropenen").click().run()
+    no_exception(at)
+    found = ov.get(demo_store, coby, noord["id"])
+    assert (found["status"], found["changes"][-1]["note"]) == (
+        "in-uitvoering", "Heropend: Vervolg met bewoners")
+
+
 def test_lezer_reads_the_ontwikkelvraag_without_forms(demo_users, demo_store):
     from research.tracker import ontwikkelvragen as ov
 

@@ -31,6 +31,12 @@ def partner_roles(path: Path = WORKFLOW) -> dict[str, str]:
         return yaml.safe_load(handle)["partnerrollen"]
 
 
+def final_statuses(path: Path = WORKFLOW) -> frozenset[str]:
+    """The statuses that end an ontwikkelvraag (afgerond, gestopt)."""
+    with open(path, encoding="utf-8") as handle:
+        return frozenset(yaml.safe_load(handle).get("eindstatussen", []))
+
+
 def load_workflow(store: Store, path: Path = WORKFLOW) -> None:
     """Put the statuses and allowed transitions of the YAML file into the database."""
     with open(path, encoding="utf-8") as handle:
@@ -135,25 +141,51 @@ def link_questions(store: Store, user: User, ov_id: int, question_ids: list[int]
 
 
 def change_status(store: Store, user: User, ov_id: int, to_status: str, note: str,
-                  on: date | None = None) -> None:
-    """Move to another status, if the workflow allows it; the text says why."""
+                  on: date | None = None, *, confirmed: bool = False) -> None:
+    """Move to another status, if the workflow allows it; the text says why. A final status
+    (afgerond, gestopt) must be `confirmed`: one slip must not close an ontwikkelvraag."""
     row = _row(store, user, ov_id)
     _require_write(store, user, row["wijk_id"])
+    names = statuses(store)
     if to_status not in next_statuses(store, row["status"]):
-        names = statuses(store)
         raise OntwikkelvraagError(
             f"Van '{names[row['status']]['name']}' kan niet naar "
             f"'{names.get(to_status, {}).get('name', to_status)}'.")
     if not note.strip():
         raise OntwikkelvraagError("Schrijf bij een statuswijziging kort waarom.")
+    if to_status in final_statuses() and not confirmed:
+        raise OntwikkelvraagError(f"'{names[to_status]['name']}' sluit de ontwikkelvraag af; "
+                                  "bevestig dat eerst.")
+    _record_change(store, user, ov_id, row["status"], to_status, note.strip(), on)
 
+
+def _record_change(store: Store, user: User, ov_id: int, from_status: str, to_status: str,
+                   note: str, on: date | None) -> None:
     def apply(tx: Tx) -> None:
         tx.update("ontwikkelvragen", ov_id, {"status": to_status})
-        tx.insert("ov_status_changes", {"ov_id": ov_id, "from_status": row["status"],
-                                        "to_status": to_status, "note": note.strip(),
+        tx.insert("ov_status_changes", {"ov_id": ov_id, "from_status": from_status,
+                                        "to_status": to_status, "note": note,
                                         "changed_on": (on or date.today()).isoformat(),
                                         "changed_by": user.id})
     store.write(user.actor, apply)
+
+
+def reopen(store: Store, user: User, ov_id: int, reason: str, on: date | None = None) -> str:
+    """Take a closed ontwikkelvraag back to the status it had before it was closed (the
+    coordinator of its wijk or a beheerder, with a reason); returns that status."""
+    row = _row(store, user, ov_id)
+    _require_write(store, user, row["wijk_id"])
+    if row["status"] not in final_statuses():
+        raise OntwikkelvraagError("Deze ontwikkelvraag is niet afgesloten.")
+    if not reason.strip():
+        raise OntwikkelvraagError("Schrijf waarom de ontwikkelvraag weer opengaat.")
+    before = store.value("SELECT from_status FROM ov_status_changes WHERE ov_id = ? AND"
+                         " to_status = ? ORDER BY id DESC LIMIT 1", [ov_id, row["status"]])
+    back = before if before and before not in final_statuses() else \
+        next(iter(statuses(store)))
+    _record_change(store, user, ov_id, row["status"], back,
+                   f"Heropend: {reason.strip()}", on)
+    return back
 
 
 def add_milestone(store: Store, user: User, ov_id: int, title: str,
@@ -214,7 +246,10 @@ def set_budget(store: Store, user: User, partner_id: int, *, granted: float | No
 
 
 def progress(store: Store, ov_id: int, status: str) -> int:
-    """Progress 0-100: the share of milestones reached, or, without milestones, the status's."""
+    """Progress 0-100: the share of milestones reached, or, without milestones or in a final
+    status, the status's own."""
+    if status in final_statuses():
+        return statuses(store)[status]["progress"]
     counts = store.one("SELECT count(*) AS n, count(done_on) AS done FROM ov_milestones"
                        " WHERE ov_id = ?", [ov_id])
     if counts["n"]:

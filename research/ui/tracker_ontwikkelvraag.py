@@ -93,13 +93,32 @@ with status_tab:
                                for c in item["changes"]]),
                  hide_index=True, width="stretch")
     allowed = ov.next_statuses(store, item["status"])
+    final = ov.final_statuses()
+    if writer and item["status"] in final:
+        st.info(f"Deze ontwikkelvraag is {statuses[item['status']]['name'].lower()}. Heropen "
+                "haar als er toch verder aan wordt gewerkt.")
+        with st.form("reopen", clear_on_submit=True):
+            reason = st.text_input("Waarom gaat ze weer open?")
+            if st.form_submit_button("Heropenen"):
+                with shell.reported():
+                    ov.reopen(store, user, ov_id, reason)
+                    st.rerun()
     if writer and allowed:
         with st.form("status", clear_on_submit=True):
-            target = st.selectbox("Nieuwe status", allowed, format_func=lambda s: statuses[s]["name"])
+            # Nothing preselected: a final status must be a choice, never a default.
+            target = st.selectbox("Nieuwe status", allowed, index=None,
+                                  placeholder="Kies een status",
+                                  format_func=lambda s: statuses[s]["name"])
             note = st.text_input("Waarom")
+            confirmed = st.checkbox(
+                "Ik weet dat " + " en ".join(f"'{statuses[s]['name']}'" for s in allowed
+                                             if s in final)
+                + " de ontwikkelvraag afsluit") if any(s in final for s in allowed) else False
             if st.form_submit_button("Status wijzigen"):
                 with shell.reported():
-                    ov.change_status(store, user, ov_id, target, note)
+                    if target is None:
+                        raise ov.OntwikkelvraagError("Kies eerst een nieuwe status.")
+                    ov.change_status(store, user, ov_id, target, note, confirmed=confirmed)
                     st.rerun()
 
 with milestones_tab:
