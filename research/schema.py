@@ -824,3 +824,17 @@ def _document_position_index(db: sqlite_utils.Database) -> None:
 -- position of an import cost a read of the whole project.
 CREATE INDEX documents_position ON documents (project_id, position);
 """)
+
+
+@migration("0012_reportback_plans")
+def _reportback_plans(db: sqlite_utils.Database) -> None:
+    _run(db, """
+-- Who reports back to the residents of a question, and by when (the overdue list uses it).
+CREATE TABLE reportback_plans (
+  question_id INTEGER PRIMARY KEY REFERENCES questions (id) ON DELETE CASCADE,
+  owner_id INTEGER REFERENCES users (id),
+  due_on TEXT,
+  set_by INTEGER REFERENCES users (id),
+  set_at TEXT NOT NULL
+);
+""")

@@ -74,12 +74,7 @@ def test_backup_while_another_thread_writes(store, tmp_path):
     assert errors == []
     committed_after = store.value("SELECT count(*) FROM meta WHERE key LIKE 'rij-%'")
 
-    assert check_backup(target) == ["0001_foundation", "0002_tracker_search_and_contacts",
-                                    "0003_ontwikkelvragen", "0004_reportbacks",
-                                    "0005_qual_coding", "0006_axial_selective",
-                                    "0007_question_groups_and_knowledge",
-                                    "0008_survey_columns_design_results",
-                                    "0009_document_position_index"]
+    assert check_backup(target) == [m.name for m in MIGRATIONS]
     (in_backup,), = query(target, "SELECT count(*) FROM meta WHERE key LIKE 'rij-%'")
     assert committed_before >= 30
     assert committed_before <= in_backup < committed_after
@@ -243,13 +238,7 @@ def test_restore_of_an_older_backup_migrates_it(store, tmp_path):
     conn.close()
     restore(store, old, SYSTEM)
     assert [u["username"] for u in accounts.list_users(store)] == ["oudje"]
-    assert store.rows("SELECT name FROM migrations") == [
-        {"name": "0001_foundation"}, {"name": "0002_tracker_search_and_contacts"},
-        {"name": "0003_ontwikkelvragen"}, {"name": "0004_reportbacks"},
-        {"name": "0005_qual_coding"}, {"name": "0006_axial_selective"},
-        {"name": "0007_question_groups_and_knowledge"},
-        {"name": "0008_survey_columns_design_results"},
-        {"name": "0009_document_position_index"}]
+    assert store.rows("SELECT name FROM migrations") == [{"name": m.name} for m in MIGRATIONS]
     # Migration 0002 filled the lemmas of the old question and indexed them for search.
     assert store.value("SELECT lemmas FROM questions") == "spelen kind"
     assert store.value("SELECT rowid FROM questions_fts WHERE questions_fts MATCH 'kind'") == 1

@@ -24,6 +24,10 @@ from research.ui import shell
 from pages import (NO_ACCESS, ROLES, TIMEOUT, assert_login_form, errors, form_button, login,
                    no_exception, page_file, run_page, run_router, titles, widget)
 
+# The caption of the overdue report-back list after its count.
+WAITING = (" vragen zonder terugkoppeling (met een uiterste datum: als die voorbij is; "
+           "zonder: na zoveel weken)")
+
 
 # -- every page for every role ----------------------------------------------------------------
 
@@ -206,13 +210,30 @@ def test_similar_question_and_theme_are_suggested(demo_users, demo_store):
     at.run()
     no_exception(at)
     # The demo question with other punctuation and case is recognised as the same one.
-    assert [w.value for w in at.warning] == ["Deze vraag is al vastgelegd op 2026-01-28 (vraag 10)."]
-    assert "2026-01-28 · Kan de speeltuin bij de Waterlandplein weer open, de kinderen spelen " \
+    assert [w.value for w in at.warning] == ["Deze vraag is al vastgelegd op 28-01-2026 (vraag 10)."]
+    assert "28-01-2026 · Kan de speeltuin bij de Waterlandplein weer open, de kinderen spelen " \
            "nu op straat?" in [t.value for t in at.text]
     hint = at.get("button_group")[0]
     assert hint.options[0] == "Wijk & Wonen"
     hint.set_value("wijk-wonen").run()
     assert widget(at.selectbox, "Onderzoeksprogramma").value == "wijk-wonen"
+
+
+def test_a_duplicate_is_linked_at_intake(demo_users, demo_store):
+    coby = demo_users["coordinator"]
+    at = run_page("tracker_log.py", coby)
+    text = "Gaat de speeltuin bij het Waterlandplein weer open voor de kinderen?"
+    widget(at.text_area, "Vraag, in de woorden van de bewoner").input(text)
+    at.run()
+    widget(at.selectbox, "Dit is dezelfde vraag als").set_value(10)
+    button(at, "Vastleggen").click().run()
+    no_exception(at)
+    [new] = [q for q in questions.list_questions(demo_store, coby) if q["text"] == text]
+    assert [s.value for s in at.success] == [
+        f"Vraag {new['id']} vastgelegd, als dezelfde vraag als vraag 10."]
+    assert [(link["id"], link["kind"]) for link in questions.links_of(demo_store, coby,
+                                                                       new["id"])] == \
+        [(10, "zelfde")]
 
 
 def test_unreadable_date_is_asked_again_not_guessed(demo_users, demo_store):
@@ -434,7 +455,7 @@ def test_tracker_questions_coordinator_starts_in_own_wijk(demo_users, demo_store
     assert choice.value == "noord"
     table = at.dataframe[0].value
     assert set(table["Wijkwerkplaats"]) == {"Noord"}
-    assert [c.value for c in at.caption] == ["6 vragen", "6 vragen zonder terugkoppeling"]
+    assert [c.value for c in at.caption] == ["6 vragen", f"6{WAITING}"]
     # ... and reads the other wijkwerkplaatsen too.
     choice.set_value("zuidoost").run()
     assert set(at.dataframe[0].value["Wijkwerkplaats"]) == {"Zuidoost"}
@@ -442,7 +463,7 @@ def test_tracker_questions_coordinator_starts_in_own_wijk(demo_users, demo_store
 
 def test_tracker_questions_period_filter(demo_users):
     at = run_page("tracker_questions.py", demo_users["lezer"])
-    assert [c.value for c in at.caption] == ["19 vragen", "19 vragen zonder terugkoppeling"]
+    assert [c.value for c in at.caption] == ["19 vragen", f"19{WAITING}"]
     widget(at.date_input, "Periode").set_value((date(2026, 2, 1), date(2026, 2, 28))).run()
     no_exception(at)
     table = at.dataframe[0].value
@@ -450,7 +471,7 @@ def test_tracker_questions_period_filter(demo_users):
                                            "2026-02-20", "2026-02-25"]
     # The period filters the list; the report-back overview counts the whole wijk selection.
     assert [c.value for c in at.caption] == [f"{len(table)} vragen",
-                                             "19 vragen zonder terugkoppeling"]
+                                             f"19{WAITING}"]
     # A range with only its first day chosen yet: from that day on.
     widget(at.date_input, "Periode").set_value((date(2026, 3, 10),)).run()
     no_exception(at)
@@ -785,7 +806,7 @@ def test_coordinator_records_a_report_back(demo_users, demo_store):
 
     coby = demo_users["coordinator"]
     at = run_page("tracker_questions.py", coby)
-    assert "6 vragen zonder terugkoppeling" in [c.value for c in at.caption]  # Noord
+    assert f"6{WAITING}" in [c.value for c in at.caption]  # Noord
     widget(at.selectbox, "Vraag openen").set_value(10).run()
     widget(at.text_input, "Wat is er teruggekoppeld").input("Speeltuin gaat in mei weer open.")
     form_button(at, "Terugkoppeling vastleggen").click().run()
@@ -793,7 +814,25 @@ def test_coordinator_records_a_report_back(demo_users, demo_store):
     assert errors(at) == []
     assert [r["text"] for r in reportback.of_question(demo_store, coby, 10)] == [
         "Speeltuin gaat in mei weer open."]
-    assert "5 vragen zonder terugkoppeling" in [c.value for c in at.caption]
+    assert f"5{WAITING}" in [c.value for c in at.caption]
+
+
+def test_coordinator_plans_who_reports_back_and_by_when(demo_users, demo_store):
+    from research.tracker import reportback
+
+    coby = demo_users["coordinator"]
+    at = run_page("tracker_questions.py", coby)
+    widget(at.selectbox, "Vraag openen").set_value(11).run()
+    widget(at.selectbox, "Wie koppelt terug").set_value(coby.id)
+    widget(at.date_input, "Uiterlijk").set_value(date(2030, 1, 31))
+    form_button(at, "Opslaan", form="reportback_plan").click().run()
+    no_exception(at)
+    assert errors(at) == []
+    assert reportback.plan_of(demo_store, coby, 11) == {"owner_id": coby.id, "owner": "coby",
+                                                         "due_on": "2030-01-31"}
+    assert "Terugkoppeling door coby, uiterlijk 31\\-01\\-2030" in [c.value for c in at.caption]
+    # Its due date lies ahead, so it leaves the overdue list.
+    assert f"5{WAITING}" in [c.value for c in at.caption]
 
 
 # -- Coderen ----------------------------------------------------------------------------------

@@ -304,6 +304,14 @@ def local_time(value: str) -> str:
     return local_times(pd.Series([value])).iloc[0]
 
 
+def dutch_date(value: str | None) -> str:
+    """An ISO date ('2026-03-12') as Dutch write it ('12-03-2026'); empty for none."""
+    if not value:
+        return ""
+    year, month, day = str(value)[:10].split("-")
+    return f"{day}-{month}-{year}"
+
+
 def count(n: int, singular: str, plural: str) -> str:
     """'1 project', '3 projecten'."""
     return f"{n} {singular if n == 1 else plural}"

@@ -22,7 +22,7 @@ programmes = taxonomies.programmes(store)
 domains = taxonomies.life_domains(store)
 FIELDS = ("log_text", "log_date", "log_place", "log_programme", "log_programme_hint",
           "log_domain", "log_future", "log_contact", "log_name", "log_phone", "log_email",
-          "log_consent")
+          "log_consent", "log_same_as")
 
 done = st.session_state.pop("log_done", None)
 if done:
@@ -61,11 +61,17 @@ def hints() -> None:
     if found:
         exact = [f for f in found if f["exact"]]
         if exact:
-            st.warning(f"Deze vraag is al vastgelegd op {exact[0]['asked_on']} (vraag {exact[0]['id']}).")
+            st.warning(f"Deze vraag is al vastgelegd op {shell.dutch_date(exact[0]['asked_on'])} "
+                       f"(vraag {exact[0]['id']}).")
         with st.expander(f"Lijkt op {shell.count(len(found), 'eerdere vraag', 'eerdere vragen')}",
                          expanded=bool(exact)):
             for row in found:
-                st.text(f"{row['asked_on']} · {row['text']}")
+                st.text(f"{shell.dutch_date(row['asked_on'])} · {row['text']}")
+            by_id = {row["id"]: row for row in found}
+            # Linked when the question is saved: the duplicate is known at intake.
+            st.selectbox("Dit is dezelfde vraag als", list(by_id), index=None,
+                         placeholder="Geen van deze", key="log_same_as",
+                         format_func=lambda i: f"vraag {i}: {by_id[i]['text'][:80]}")
     suggested = themes.suggest(store, typed)
     if suggested:
         st.caption("Voorgesteld programma (klik om over te nemen):")
@@ -110,6 +116,14 @@ def save() -> None:
             store, user, wijk_id=wijk, asked_on=asked_on, text=state["log_text"],
             asker_group=group, place=place, programme_id=programme, domain_id=domain,
             future_confirmed=future_ok)
+        if state.get("log_same_as"):
+            try:
+                questions.link_questions(store, user, question_id, state["log_same_as"],
+                                         "zelfde")
+            except UserError as error:
+                state["log_error"] = (f"De vraag is vastgelegd (vraag {question_id}), maar niet "
+                                      f"gekoppeld: {error.message}")
+                return
         if wants_contact:
             try:
                 contacts.save_contact(store, user, question_id,
@@ -124,9 +138,11 @@ def save() -> None:
     except UserError as error:
         state["log_error"] = error.message
         return
+    same = state.get("log_same_as")
     for key in FIELDS:
         state.pop(key, None)
-    state["log_done"] = f"Vraag {question_id} vastgelegd."
+    state["log_done"] = f"Vraag {question_id} vastgelegd" + (
+        f", als dezelfde vraag als vraag {same}." if same else ".")
 
 
 st.button("Vastleggen", type="primary", on_click=save, icon=":material/check:")

@@ -46,6 +46,27 @@ def question_detail(question_id: int) -> None:
         for told in reportback.of_question(store, user, question_id):
             st.text(f"Teruggekoppeld op {told['reported_on']} "
                     f"({reportback.CHANNELS[told['how']].lower()}): {told['text']}")
+        planned = reportback.plan_of(store, user, question_id) or {}
+        if planned.get("owner") or planned.get("due_on"):
+            st.caption(shell.plain(f"Terugkoppeling door {planned.get('owner') or 'nog niemand'}"
+                                   + (f", uiterlijk {shell.dutch_date(planned['due_on'])}"
+                                      if planned.get("due_on") else "")))
+        if writer:
+            owners = {o["id"]: o["name"] for o in reportback.owners(store, user,
+                                                                    question["wijk_id"])}
+            with st.form("reportback_plan", border=False):
+                left, right, button = st.columns([2, 2, 1], vertical_alignment="bottom")
+                owner = left.selectbox("Wie koppelt terug", list(owners), format_func=owners.get,
+                                       index=list(owners).index(planned["owner_id"])
+                                       if planned.get("owner_id") in owners else None,
+                                       placeholder="Nog niemand")
+                due = right.date_input("Uiterlijk", format="DD-MM-YYYY",
+                                       value=date.fromisoformat(planned["due_on"])
+                                       if planned.get("due_on") else None)
+                if button.form_submit_button("Opslaan"):
+                    with shell.reported():
+                        reportback.plan(store, user, question_id, owner_id=owner, due_on=due)
+                        st.rerun()
         if writer:
             with st.form("reportback", clear_on_submit=True):
                 left, right = st.columns(2)
@@ -124,8 +145,15 @@ if not counts.empty:
 with st.expander("Wachten op terugkoppeling", icon=":material/schedule:"):
     weeks = st.number_input("Langer dan (weken)", min_value=1, max_value=104, value=6)
     waiting = reportback.overdue(store, user, weeks=int(weeks), wijk_id=wijk)
-    st.caption(f"{len(waiting)} vragen zonder terugkoppeling")
+    st.caption(shell.count(len(waiting), "vraag zonder terugkoppeling",
+                           "vragen zonder terugkoppeling")
+               + " (met een uiterste datum: als die voorbij is; zonder: na zoveel weken)")
     if waiting:
-        st.dataframe(pd.DataFrame(waiting)[["asked_on", "wijkwerkplaats", "text"]].rename(
-            columns={"asked_on": "Datum", "wijkwerkplaats": "Wijkwerkplaats", "text": "Vraag"}),
+        late = pd.DataFrame(waiting)
+        late["deadline"] = late["deadline"].map(shell.dutch_date)
+        late["asked_on"] = late["asked_on"].map(shell.dutch_date)
+        late["owner"] = late["owner"].fillna("nog niemand")
+        st.dataframe(late[["deadline", "owner", "asked_on", "wijkwerkplaats", "text"]].rename(
+            columns={"deadline": "Uiterlijk", "owner": "Wie", "asked_on": "Gesteld op",
+                     "wijkwerkplaats": "Wijkwerkplaats", "text": "Vraag"}),
             hide_index=True, width="stretch")
