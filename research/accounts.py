@@ -1,12 +1,14 @@
 """Local accounts, roles and permissions.
 
-Passwords are hashed with argon2. Failed logins per typed name are counted and, after a few,
-the name is locked for a growing number of seconds. Permissions are data (`PERMISSIONS`), and
-every domain write checks them itself, so hiding a menu entry is never the only guard.
+Passwords are hashed with argon2. Failed logins per typed name add to a score that decays
+with time; a burst of them locks the name for a growing number of seconds. Permissions are
+data (`PERMISSIONS`), and every domain write checks them itself, so hiding a menu entry is
+never the only guard.
 """
 
 from __future__ import annotations
 
+import hashlib
 import secrets
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
@@ -40,8 +42,9 @@ PERMISSIONS = {
 }
 
 MIN_PASSWORD_LENGTH = 10
-FREE_ATTEMPTS = 3          # failures before a name is locked at all
-MAX_LOCK_SECONDS = 300     # the lock doubles per further failure, up to five minutes
+FREE_ATTEMPTS = 3          # the third failure in quick succession locks the name
+DECAY_SECONDS = 120        # the score drops by one per two minutes without failures
+MAX_LOCK_SECONDS = 300     # the lock doubles per point of score above it, up to five minutes
 
 BAD_LOGIN = "Gebruikersnaam of wachtwoord onjuist."
 
@@ -88,6 +91,10 @@ class User:
     def label(self) -> str:
         return self.display_name or self.username
 
+
+# Who failed logins with a name that belongs to no account are recorded as: never the name,
+# which may be a password typed into the wrong field.
+UNKNOWN_NAME = Actor("(onbekende naam)")
 
 # The command line and init act as this user: whoever can run them can reach the file anyway.
 SYSTEM_USER = User(None, SYSTEM.username, "beheerder", "Systeem")
@@ -252,11 +259,19 @@ def update_user(store: Store, actor: User, user_id: int, *, role: str | None = N
 def reset_password(store: Store, actor: User, user_id: int, new_password: str | None = None) -> str:
     """Set a new password for an account (beheerder only); returns it (generated if not given)."""
     require(actor, "admin")
-    if get_user(store, user_id) is None:
+    target = get_user(store, user_id)
+    if target is None:
         raise AccountError("Dit account bestaat niet.")
     password = new_password or generate_password()
     _check_password(password)
-    store.write(actor.actor, lambda tx: _store_password(tx, user_id, password))
+
+    def apply(tx: Tx) -> None:
+        _store_password(tx, user_id, password)
+        # A reset is how a locked-out user gets back in: the lock goes with the old password.
+        tx.db.execute("DELETE FROM login_throttle WHERE name_key = ?",
+                      [name_key(target.username)])
+
+    store.write(actor.actor, apply)
     return password
 
 
@@ -300,49 +315,97 @@ def _parse(moment: str | None) -> datetime | None:
     return datetime.fromisoformat(moment) if moment else None
 
 
+def _stamp(moment: datetime) -> str:
+    return moment.replace(microsecond=0).isoformat()
+
+
+def name_key(username: str) -> str:
+    """The login throttle's key for a typed name: a hash, so that a password typed into the
+    name field is not kept in the database."""
+    return hashlib.sha256(username.strip().casefold().encode("utf-8")).hexdigest()
+
+
+def _decayed(throttle: dict | None, now: datetime) -> float:
+    """A name's failure score at `now`: one less per DECAY_SECONDS since it was written."""
+    if throttle is None:
+        return 0.0
+    elapsed = max(0.0, (now - datetime.fromisoformat(throttle["at"])).total_seconds())
+    return max(0.0, throttle["score"] - elapsed / DECAY_SECONDS)
+
+
+def lock_seconds(score: float) -> int:
+    """How long a name waits after a failure that brought its score to `score` (0: free).
+    The FREE_ATTEMPTS-th failure in quick succession is the first that locks."""
+    if score <= FREE_ATTEMPTS - 1:
+        return 0
+    return min(MAX_LOCK_SECONDS, round(2 ** (score - FREE_ATTEMPTS + 1)))
+
+
+def _locked_message(locked_until: datetime, now: datetime) -> str:
+    wait = int((locked_until - now).total_seconds()) + 1
+    return f"Te veel mislukte pogingen. Probeer het over {wait} seconden opnieuw."
+
+
 def authenticate(store: Store, username: str, password: str, now: datetime | None = None) -> User:
     """Check a login; returns the user or raises LoginError with a Dutch message.
 
-    The message never says whether the name or the password was wrong. After FREE_ATTEMPTS
-    failures for a name, further attempts are refused for 2, 4, 8, ... seconds.
+    The message never says whether the name or the password was wrong. Every attempt adds
+    one to the typed name's failure score before the password is checked (so parallel
+    attempts all count), a correct password clears it, and the score drops by one per
+    DECAY_SECONDS: a trickle of wrong guesses never locks a name, a burst does, for 2, 4, 8,
+    ... seconds (at most MAX_LOCK_SECONDS). The password is verified outside any write
+    transaction, failures add no audit event each (only a lock that starts does), and an
+    unknown name is never written down.
     """
-    now = now or datetime.now(timezone.utc)
+    now = (now or datetime.now(timezone.utc)).replace(microsecond=0)
     name = username.strip()
+    key = name_key(name)
     row = store.one("SELECT * FROM users WHERE username = ?", [name]) if name else None
-    actor = Actor(row["username"] if row else (name[:64] or "?"), row["id"] if row else None)
+    account = Actor(row["username"], row["id"]) if row else UNKNOWN_NAME
 
-    def check(tx: Tx) -> bool:
-        # Read and update the failure counter inside one write transaction, so that parallel
-        # attempts (one thread per browser session) are all counted.
-        throttle = tx.get("login_throttle", name)
+    def count_attempt(tx: Tx) -> tuple[datetime | None, int]:
+        # A short write, no password hashing inside: (the lock that refuses this attempt, or
+        # None; the seconds of the lock that counting it as a failure starts, else 0).
+        throttle = tx.get("login_throttle", key)
         locked_until = _parse(throttle["locked_until"]) if throttle else None
         if locked_until and locked_until > now:
-            return False
-        ok = _verify(row["password_hash"] if row else None, password) and bool(row and row["active"])
-        if ok:
-            tx.db.execute("DELETE FROM login_throttle WHERE username = ?", [name])
-            tx.event("session", row["id"], "login")
-            return True
-        failures = (throttle["failures"] if throttle else 0) + 1
-        lock = None
-        if failures >= FREE_ATTEMPTS:
-            seconds = min(MAX_LOCK_SECONDS, 2 ** (failures - FREE_ATTEMPTS + 1))
-            lock = (now + timedelta(seconds=seconds)).replace(microsecond=0).isoformat()
-        tx.db["login_throttle"].upsert({"username": name, "failures": failures,
-                                        "locked_until": lock}, pk="username")
-        tx.event("session", row["id"] if row else None, "login_failed",
-                 after={"username": name[:64], "failures": failures})
-        return False
+            return locked_until, 0
+        before = _decayed(throttle, now)
+        score = before + 1
+        seconds = lock_seconds(score)
+        tx.db.execute(
+            "INSERT INTO login_throttle (name_key, score, at, locked_until) VALUES (?, ?, ?, ?)"
+            " ON CONFLICT (name_key) DO UPDATE SET score = excluded.score, at = excluded.at,"
+            " locked_until = excluded.locked_until",
+            [key, score, _stamp(now),
+             _stamp(now + timedelta(seconds=seconds)) if seconds else None])
+        # Names not tried for a day have decayed to nothing: forget them.
+        tx.db.execute("DELETE FROM login_throttle WHERE at < ?",
+                      [_stamp(now - timedelta(days=1))])
+        return None, seconds if lock_seconds(before) == 0 else 0
 
-    throttle = store.one("SELECT locked_until FROM login_throttle WHERE username = ?", [name])
+    throttle = store.one("SELECT locked_until FROM login_throttle WHERE name_key = ?", [key])
     locked_until = _parse(throttle["locked_until"]) if throttle else None
     if locked_until and locked_until > now:
-        wait = int((locked_until - now).total_seconds()) + 1
-        raise LoginError(f"Te veel mislukte pogingen. Probeer het over {wait} seconden opnieuw.")
-    ok = store.write(actor, check)
-    if not ok:
-        raise LoginError(BAD_LOGIN)
-    return _user_from_row(store, row)
+        raise LoginError(_locked_message(locked_until, now))
+    locked_until, lock_starts = store.write(account, count_attempt)
+    if locked_until is not None:  # another attempt locked the name meanwhile
+        raise LoginError(_locked_message(locked_until, now))
+
+    ok = _verify(row["password_hash"] if row else None, password) and bool(row and row["active"])
+    if ok:
+        def logged_in(tx: Tx) -> None:
+            tx.db.execute("DELETE FROM login_throttle WHERE name_key = ?", [key])
+            tx.event("session", row["id"], "login")
+
+        store.write(account, logged_in)
+        return _user_from_row(store, row)
+    if lock_starts:
+        # One event per lock, never one per failure; an unknown name is not recorded.
+        store.write(account, lambda tx: tx.event(
+            "session", row["id"] if row else None, "login_locked",
+            after={"bekend_account": row is not None, "seconden": lock_starts}))
+    raise LoginError(BAD_LOGIN)
 
 
 def session_expired(last_seen: float, now: float, timeout_minutes: int) -> bool:

@@ -789,3 +789,20 @@ def _document_position_index(db: sqlite_utils.Database) -> None:
 -- position of an import cost a read of the whole project.
 CREATE INDEX documents_position ON documents (project_id, position);
 """)
+
+
+@migration("0010_session_epoch_and_login_throttle")
+def _session_epoch_and_login_throttle(db: sqlite_utils.Database) -> None:
+    _run(db, """
+-- Raised when a password is set: a session started under an older epoch has ended.
+ALTER TABLE users ADD COLUMN session_epoch INTEGER NOT NULL DEFAULT 0;
+-- Failed logins as a score that decays, keyed by a hash of the typed name (a password typed
+-- into the name field is never stored). The old table's counts only ever grew.
+DROP TABLE login_throttle;
+CREATE TABLE login_throttle (
+  name_key TEXT PRIMARY KEY,
+  score REAL NOT NULL,
+  at TEXT NOT NULL,
+  locked_until TEXT
+);
+""")
