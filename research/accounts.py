@@ -78,6 +78,8 @@ class User:
     email: str | None = None
     active: bool = True
     wijken: tuple[str, ...] = field(default=())
+    # Raised whenever the password is set: a session started under a lower one has ended.
+    session_epoch: int = 0
 
     @property
     def actor(self) -> Actor:
@@ -123,7 +125,7 @@ def _user_from_row(store: Store, row: dict) -> User:
     wijken = tuple(r["wijk_id"] for r in store.rows(
         "SELECT wijk_id FROM user_wijken WHERE user_id = ? ORDER BY wijk_id", [row["id"]]))
     return User(row["id"], row["username"], row["role"], row["display_name"], row["email"],
-                bool(row["active"]), wijken)
+                bool(row["active"]), wijken, row["session_epoch"])
 
 
 def get_user(store: Store, user_id: int) -> User | None:
@@ -275,18 +277,22 @@ def reset_password(store: Store, actor: User, user_id: int, new_password: str | 
     return password
 
 
-def change_own_password(store: Store, user: User, old_password: str, new_password: str) -> None:
-    """Let a logged-in user replace their own password after confirming the old one."""
+def change_own_password(store: Store, user: User, old_password: str, new_password: str) -> User:
+    """Let a logged-in user replace their own password after confirming the old one; their
+    other sessions end. Returns the account as it is now (for the session that stays)."""
     row = store.one("SELECT password_hash FROM users WHERE id = ?", [user.id])
     if row is None or not _verify(row["password_hash"], old_password):
         raise AccountError("Het huidige wachtwoord klopt niet.")
     _check_password(new_password)
     store.write(user.actor, lambda tx: _store_password(tx, user.id, new_password))
+    return get_user(store, user.id)  # type: ignore[return-value]
 
 
 def _store_password(tx: Tx, user_id: int, password: str) -> None:
+    # A new session epoch ends every session that was opened with the old password.
+    epoch = tx.get("users", user_id)["session_epoch"] + 1
     tx.update("users", user_id, {"password_hash": _hasher.hash(password),
-                                 "password_changed_at": utcnow()})
+                                 "password_changed_at": utcnow(), "session_epoch": epoch})
 
 
 def ensure_admin(store: Store, password: str | None = None) -> str | None:

@@ -127,7 +127,7 @@ def test_session_expires_after_inactivity(demo_users, monkeypatch):
 def test_recent_session_is_kept_and_refreshed(demo_users, monkeypatch):
     monkeypatch.setenv("RESEARCH_SESSION_MINUTES", "1")
     seen = time.time() - 30
-    at = run_router(auth={"user_id": demo_users["beheerder"].id, "last_seen": seen})
+    at = run_router(auth={"user_id": demo_users["beheerder"].id, "epoch": 0, "last_seen": seen})
     no_exception(at)
     assert titles(at) == ["Start"]
     assert at.session_state["auth"]["last_seen"] > seen
@@ -338,8 +338,43 @@ def test_change_password_succeeds(demo_users, demo_store):
     form_button(at, "Wachtwoord wijzigen").click().run()
     no_exception(at)
     assert errors(at) == []
-    assert [s.value for s in at.success] == ["Je wachtwoord is gewijzigd."]
+    assert [s.value for s in at.success] == [
+        "Je wachtwoord is gewijzigd. Andere sessies van je account zijn beëindigd."]
     assert accounts.authenticate(demo_store, "lex", "een-nieuw-wachtwoord").username == "lex"
+    at.run()  # this session stays
+    assert titles(at) == ["Mijn account"]
+
+
+def test_own_password_change_ends_the_accounts_other_sessions(demo_users, demo_store):
+    lex = demo_users["lezer"]
+    other = run_router(auth=logged_in(lex))
+    assert titles(other) == ["Start"]
+    accounts.change_own_password(demo_store, lex, PASSWORD, "een-nieuw-wachtwoord")
+    other.run()
+    no_exception(other)
+    assert_login_form(other)
+    assert [i.value for i in other.info] == ["Je wachtwoord is gewijzigd. Log opnieuw in."]
+
+
+@pytest.mark.parametrize("by", ["pagina", "opdrachtregel"])
+def test_a_password_reset_ends_the_open_sessions(demo_users, demo_store, by, capsys):
+    lex = demo_users["lezer"]
+    at = run_router(auth=logged_in(lex))
+    assert titles(at) == ["Start"]
+    if by == "pagina":
+        admin = run_page("admin_users.py", demo_users["beheerder"])
+        widget(admin.selectbox, "Account").set_value(lex.id).run()
+        admin.checkbox[-1].check().run()
+        widget(admin.button, "Nieuw wachtwoord instellen").click().run()
+        no_exception(admin)
+    else:
+        from research.cli import main
+        assert main(["--db", str(demo_store.path), "user", "reset-password", "lex"]) == 0
+        capsys.readouterr()
+    at.run()
+    no_exception(at)
+    assert_login_form(at)
+    assert [i.value for i in at.info] == ["Je wachtwoord is gewijzigd. Log opnieuw in."]
 
 
 def test_coordinator_account_lists_wijken(demo_users):
@@ -501,7 +536,7 @@ def test_garbage_database_file_on_a_page_reached_directly(db_path):
     garbage = b"\x00garbage" * 1000
     db_path.write_bytes(garbage)
     at = AppTest.from_file(page_file("tracker_questions.py"), default_timeout=TIMEOUT)
-    at.session_state["auth"] = {"user_id": 1, "last_seen": time.time()}
+    at.session_state["auth"] = {"user_id": 1, "epoch": 0, "last_seen": time.time()}
     at.run()
     no_exception(at)
     assert titles(at) == ["De database kan niet worden geopend"]

@@ -25,5 +25,5 @@ with st.form("change_password", clear_on_submit=True):
         with shell.reported():
             if new != again:
                 raise accounts.AccountError("De twee nieuwe wachtwoorden zijn niet gelijk.")
-            accounts.change_own_password(store, user, old, new)
-            st.success("Je wachtwoord is gewijzigd.")
+            shell.renew_session(accounts.change_own_password(store, user, old, new))
+            st.success("Je wachtwoord is gewijzigd. Andere sessies van je account zijn beëindigd.")

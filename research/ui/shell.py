@@ -139,7 +139,13 @@ def _oidc_configured() -> bool:
 
 
 def _start_session(user: User) -> None:
-    st.session_state["auth"] = {"user_id": user.id, "last_seen": time.time()}
+    st.session_state["auth"] = {"user_id": user.id, "epoch": user.session_epoch,
+                                "last_seen": time.time()}
+
+
+def renew_session(user: User) -> None:
+    """Keep this session after its own password change (which ends the account's others)."""
+    st.session_state["auth"]["epoch"] = user.session_epoch
 
 
 def logout(message: str | None = None) -> None:
@@ -161,6 +167,9 @@ def _session_user(store: Store) -> User | None:
         return None
     if accounts.session_expired(auth["last_seen"], now, config.session_timeout_minutes()):
         logout("Je sessie is verlopen. Log opnieuw in.")
+        return None
+    if auth.get("epoch") != user.session_epoch:
+        logout("Je wachtwoord is gewijzigd. Log opnieuw in.")
         return None
     auth["last_seen"] = now
     return user
