@@ -70,6 +70,31 @@ class PermissionDenied(AccountError):
 
 
 @dataclass(frozen=True)
+class AccountActor(Actor):
+    """An account as its permission checks saw it. Every write it makes first compares that
+    with the database, in the write transaction, so a page (or a fragment of one) that runs on
+    with an old copy of the account cannot write once the account is disabled, its role or
+    wijken changed, or its password reset."""
+
+    role: str = ""
+    wijken: tuple[str, ...] = ()
+    session_epoch: int = 0
+
+    def verify(self, db) -> None:
+        if self.user_id is None:  # the system account of the command line
+            return
+        row = db.execute("SELECT role, active, session_epoch FROM users WHERE id = ?",
+                         [self.user_id]).fetchone()
+        if row is None or not row[1]:
+            raise PermissionDenied("Je account is uitgeschakeld. Er is niets opgeslagen.")
+        wijken = tuple(r[0] for r in db.execute(
+            "SELECT wijk_id FROM user_wijken WHERE user_id = ? ORDER BY wijk_id", [self.user_id]))
+        if (row[0], wijken, row[2]) != (self.role, tuple(sorted(self.wijken)), self.session_epoch):
+            raise PermissionDenied("Je rol, wijkwerkplaatsen of wachtwoord zijn intussen "
+                                   "gewijzigd. Er is niets opgeslagen; laad de pagina opnieuw.")
+
+
+@dataclass(frozen=True)
 class User:
     id: int | None
     username: str
@@ -83,7 +108,8 @@ class User:
 
     @property
     def actor(self) -> Actor:
-        return Actor(self.username, self.id)
+        """Who writes, as the audit log records it; every write checks this account's state."""
+        return AccountActor(self.username, self.id, self.role, self.wijken, self.session_epoch)
 
     @property
     def role_label(self) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
-from datetime import datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
 
 import pytest
 
@@ -526,3 +526,57 @@ def test_users_table_rejects_unknown_role_even_directly(store):
             conn.execute("INSERT INTO users (username, role, created_at) VALUES ('x', 'baas', 'nu')")
     finally:
         conn.close()
+
+
+# -- every write checks the acting account in the database ------------------------------------
+
+def coding_attempt(store, users, project_id):
+    """A write with the User object a page got at its start (a fragment keeps using it)."""
+    from research.qual import codebook, codings, documents
+
+    olga = users["onderzoeker"]
+    doc = documents.add_document(store, olga, project_id, "Interview", "Ik wacht al maanden.")
+    code = codebook.add_code(store, olga, project_id, "Wachten")
+    return lambda user: codings.add_coding(store, user, doc, code, 0, 8)
+
+
+@pytest.mark.parametrize("change, message", [
+    ({"active": False}, "Je account is uitgeschakeld. Er is niets opgeslagen."),
+    ({"role": "lezer"}, "Je rol, wijkwerkplaatsen of wachtwoord zijn intussen gewijzigd. "
+                        "Er is niets opgeslagen; laad de pagina opnieuw."),
+    ({"password": True}, "Je rol, wijkwerkplaatsen of wachtwoord zijn intussen gewijzigd. "
+                         "Er is niets opgeslagen; laad de pagina opnieuw."),
+])
+def test_a_write_by_an_account_changed_since_is_refused(store, users, qual, change, message):
+    olga = users["onderzoeker"]  # as the page read her, before the change
+    code_it = coding_attempt(store, users, qual)
+    if change.get("password"):
+        accounts.reset_password(store, SYSTEM_USER, olga.id)
+    else:
+        accounts.update_user(store, SYSTEM_USER, olga.id, **change)
+    events = store.value("SELECT count(*) FROM events")
+    with pytest.raises(PermissionDenied) as raised:
+        code_it(olga)
+    assert raised.value.message == message
+    assert store.value("SELECT count(*) FROM codings") == 0
+    assert store.value("SELECT count(*) FROM events") == events
+    if "password" in change:
+        assert code_it(accounts.get_user(store, olga.id))  # the account as it is now may
+
+
+def test_a_coordinator_moved_to_another_wijk_cannot_write_in_the_old_one(store, users):
+    from research.tracker import questions
+
+    coby = users["coordinator"]
+    accounts.update_user(store, SYSTEM_USER, coby.id, wijken=["zuidoost"])
+    with pytest.raises(PermissionDenied):
+        questions.log_question(store, coby, wijk_id="noord", asked_on=date(2026, 3, 1),
+                               text="Waarom is de speeltuin dicht?", asker_group="bewoner")
+    assert store.value("SELECT count(*) FROM questions") == 0
+
+
+def test_the_system_account_and_unchanged_accounts_write_as_before(store, users, qual):
+    code_it = coding_attempt(store, users, qual)
+    assert code_it(users["onderzoeker"])
+    assert SYSTEM_USER.actor.user_id is None
+    assert accounts.create_user(store, SYSTEM_USER, "nieuw", "lezer", PASSWORD).username == "nieuw"

@@ -4,6 +4,7 @@
 - no SQL in research/ui/ (pages call domain functions);
 - streamlit_app.py only routes;
 - every page file is in shell.PAGES and starts with shell.guard(...);
+- pages use fragments only through shell.fragment (which checks the session on every run);
 - the requirements files pin every package with ==.
 """
 
@@ -215,6 +216,26 @@ def test_page_calls_guard_first(path):
     # And the page guards once, not again later with another permission.
     assert sum(1 for n in ast.walk(tree) if isinstance(n, ast.Call)
                and dotted(n.func) == "shell.guard") == 1
+
+
+def direct_fragments(tree: ast.AST) -> list[str]:
+    """Uses of st.fragment / st.dialog (as a decorator or a call): code that reruns on its
+    own, past the page's guard."""
+    return [dotted(node) for node in ast.walk(tree)
+            if isinstance(node, ast.Attribute) and dotted(node) in {"st.fragment", "st.dialog"}]
+
+
+def test_the_fragment_checker_finds_fragments():
+    tree = ast.parse("@st.fragment\ndef a(): pass\n@st.fragment(run_every=5)\ndef b(): pass\n"
+                     "c = st.dialog('x')(f)\n@shell.fragment\ndef d(): pass\n")
+    assert direct_fragments(tree) == ["st.fragment", "st.fragment", "st.dialog"]
+
+
+@pytest.mark.parametrize("path", page_files() + [UI / "widgets.py"], ids=lambda p: p.name)
+def test_pages_use_only_the_checked_fragment(path):
+    # shell.fragment checks the session at the start of every fragment rerun; a bare
+    # st.fragment would save with the user of the page's last full run.
+    assert direct_fragments(parse(path)) == [], f"{path.name}: use @shell.fragment"
 
 
 # -- (e) pinned requirements ------------------------------------------------------------------

@@ -22,7 +22,7 @@ editable = projects.can_write(store, user, project_id)
 SELECTION, CHOSEN = f"qual_sel_{doc_id}", f"qual_coding_{doc_id}"
 
 
-@st.fragment
+@shell.fragment
 def coding_panel() -> None:
     """The document and the coding actions; reruns on its own so the page stays fluid."""
     doc = documents.document(store, user, doc_id)

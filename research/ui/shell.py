@@ -6,6 +6,7 @@ run, so a page reached by URL is as safe as one reached by the menu.
 
 from __future__ import annotations
 
+import functools
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -260,7 +261,25 @@ def guard(permission: str | None) -> tuple[Store, User]:
     if permission is not None and not accounts.can(user, permission):
         st.error("Je hebt geen toegang tot deze pagina.")
         st.stop()
+    st.session_state["guarded_user"] = user  # what the page's fragments check against
     return db, user
+
+
+def fragment(func):
+    """`st.fragment` for pages. A fragment reruns on its own, without the page's guard, with
+    the user the page was given; so each of its runs first checks the session again (expired,
+    account disabled, password reset) and whether the account is still the one the page ran
+    with (role, wijken). If not, the whole app reruns: the guard then shows the login page or
+    the refusal, and nothing in the fragment runs. Pages never use st.fragment directly."""
+
+    @functools.wraps(func)
+    def checked(*args, **kwargs):
+        user = _session_user(store())
+        if user is None or user != st.session_state.get("guarded_user"):
+            st.rerun()
+        return func(*args, **kwargs)
+
+    return st.fragment(checked)
 
 
 def local_times(column):
