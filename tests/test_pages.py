@@ -814,6 +814,26 @@ def test_coding_page_codes_a_selection_with_existing_and_new_codes(demo_users, d
     assert [c for c in codings.codings(demo_store, admin, doc_id)
             if (c["start_pos"], c["end_pos"]) == (start, end)] == []
     assert "Buren" not in [c["name"] for c in codebook.codes(demo_store, admin, project_id)]
+    assert [i.value for i in at.info] == [
+        "Ongedaan gemaakt: 1 × code toegevoegd, 2 × codering toegevoegd"]
+
+
+def test_coding_page_undo_keeps_a_code_another_coder_used(demo_users, demo_store):
+    admin, olga = demo_users["beheerder"], demo_users["onderzoeker"]
+    project_id, doc_id, text = _demo_document(demo_store, admin)
+    projects.add_member(demo_store, admin, project_id, olga.id)
+    at = run_page("qual_code.py", admin, **{f"qual_sel_{doc_id}": (0, 11)})
+    widget(at.text_input, "Of een nieuwe code").input("Buren")
+    form_button(at, "Coderen").click().run()
+    buren = [c["id"] for c in codebook.codes(demo_store, olga, project_id) if c["name"] == "Buren"]
+    codings.add_coding(demo_store, olga, doc_id, buren[0], 20, 30)
+    form_button(at, "Ongedaan maken (1 × code toegevoegd, 1 × codering toegevoegd)").click().run()
+    no_exception(at)
+    assert [i.value for i in at.info] == [
+        "Ongedaan gemaakt: 1 × code toegevoegd, 1 × codering toegevoegd. De code ‘Buren’ "
+        "blijft bestaan: die wordt inmiddels ook elders gebruikt."]
+    assert [(c["code"], c["coder"]) for c in codings.codings(demo_store, admin, doc_id)
+            if c["code"] == "Buren"] == [("Buren", "olga")]
 
 
 def test_coding_page_in_vivo_code_and_chosen_coding(demo_users, demo_store):
