@@ -408,6 +408,21 @@ def test_beheerder_sees_the_demo_project(demo_users, demo_store):
     assert [b.label for b in at.get("download_button")] == ["Exporteren als REFI-QDA (.qdpx)"]
 
 
+def test_a_blind_projects_export_page_tells_a_member_it_holds_their_own_codings(
+        demo_users, demo_store):
+    admin, lex = demo_users["beheerder"], demo_users["lezer"]
+    [project] = projects.list_projects(demo_store, admin)
+    projects.add_member(demo_store, admin, project["id"], lex.id)
+    projects.set_blind(demo_store, admin, project["id"], True)
+    caption = ("Blind coderen: de export bevat alleen jouw eigen coderingen. De projectleider "
+               "exporteert die van alle codeurs.")
+    at = run_page("qual_projects.py", lex)
+    no_exception(at)
+    assert [b.label for b in at.get("download_button")] == ["Exporteren als REFI-QDA (.qdpx)"]
+    assert caption in [c.value for c in at.caption]
+    assert caption not in [c.value for c in run_page("qual_projects.py", admin).caption]
+
+
 def test_project_lead_switches_blind_coding_and_manages_the_key(demo_users, demo_store):
     admin = demo_users["beheerder"]
     [project] = projects.list_projects(demo_store, admin)
