@@ -16,6 +16,7 @@ from datetime import datetime, timedelta, timezone
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
+from research import passwords
 from research.errors import UserError
 from research.storage import SYSTEM, Actor, Store, Tx, utcnow
 
@@ -41,7 +42,7 @@ PERMISSIONS = {
     "admin": {"beheerder"},
 }
 
-MIN_PASSWORD_LENGTH = 10
+MIN_PASSWORD_LENGTH = passwords.MIN_LENGTH
 FREE_ATTEMPTS = 3          # the third failure in quick succession locks the name
 DECAY_SECONDS = 120        # the score drops by one per two minutes without failures
 MAX_LOCK_SECONDS = 300     # the lock doubles per point of score above it, up to five minutes
@@ -185,9 +186,10 @@ def list_users(store: Store) -> list[dict]:
 
 # -- validation -------------------------------------------------------------------------------
 
-def _check_password(password: str) -> None:
-    if len(password) < MIN_PASSWORD_LENGTH:
-        raise AccountError(f"Een wachtwoord heeft minstens {MIN_PASSWORD_LENGTH} tekens.")
+def _check_password(password: str, username: str | None = None) -> None:
+    reason = passwords.problem(password, username=username, min_length=MIN_PASSWORD_LENGTH)
+    if reason:
+        raise AccountError(reason)
 
 
 def _check_role(store: Store, role: str, wijken: tuple[str, ...]) -> None:
@@ -228,7 +230,7 @@ def create_user(store: Store, actor: User, username: str, role: str, password: s
     if not username or len(username) > 64 or any(c.isspace() for c in username):
         raise AccountError("Een gebruikersnaam is 1 tot 64 tekens, zonder spaties.")
     _check_role(store, role, wijken)
-    _check_password(password)
+    _check_password(password, username)
     if find_user(store, username):
         raise AccountError(f"De gebruikersnaam '{username}' bestaat al.")
     email = (email or "").strip() or None
@@ -291,7 +293,7 @@ def reset_password(store: Store, actor: User, user_id: int, new_password: str | 
     if target is None:
         raise AccountError("Dit account bestaat niet.")
     password = new_password or generate_password()
-    _check_password(password)
+    _check_password(password, target.username)
 
     def apply(tx: Tx) -> None:
         _store_password(tx, user_id, password)
@@ -309,7 +311,7 @@ def change_own_password(store: Store, user: User, old_password: str, new_passwor
     row = store.one("SELECT password_hash FROM users WHERE id = ?", [user.id])
     if row is None or not _verify(row["password_hash"], old_password):
         raise AccountError("Het huidige wachtwoord klopt niet.")
-    _check_password(new_password)
+    _check_password(new_password, user.username)
     store.write(user.actor, lambda tx: _store_password(tx, user.id, new_password))
     return get_user(store, user.id)  # type: ignore[return-value]
 

@@ -10,7 +10,7 @@ from datetime import date, datetime, timedelta, timezone
 import pytest
 
 from conftest import PASSWORD
-from research import accounts
+from research import accounts, passwords, setup
 from research.accounts import (BAD_LOGIN, FREE_ATTEMPTS, PERMISSIONS, SYSTEM_USER, AccountError,
                                LoginError, PermissionDenied, User)
 from research.schema import open_store
@@ -526,6 +526,70 @@ def test_users_table_rejects_unknown_role_even_directly(store):
             conn.execute("INSERT INTO users (username, role, created_at) VALUES ('x', 'baas', 'nu')")
     finally:
         conn.close()
+
+
+# -- password strength ------------------------------------------------------------------------
+
+GUESSABLE = " Kies bijvoorbeeld een paar losse woorden achter elkaar."
+FEW = "Dit wachtwoord is te makkelijk te raden: het heeft te weinig verschillende tekens." \
+    + GUESSABLE
+REPEAT = "Dit wachtwoord is te makkelijk te raden: het herhaalt steeds hetzelfde." + GUESSABLE
+RUN = ("Dit wachtwoord is te makkelijk te raden: het is een reeks uit het alfabet, de cijfers "
+       "of het toetsenbord." + GUESSABLE)
+COMMON = ("Dit wachtwoord staat op de lijst van veelgebruikte wachtwoorden (eventueel met "
+          "cijfers of tekens erbij)." + GUESSABLE)
+
+
+@pytest.mark.parametrize("password, message", [
+    ("aaaaaaaaaa", FEW), ("aaaaabbbbb", FEW), ("1212121212", FEW),
+    ("abcdeabcde", REPEAT), ("hallo!hallo!", REPEAT), ("xyz12xyz12xyz12", REPEAT),
+    ("1234567890", RUN), ("0987654321", RUN), ("abcdefghijkl", RUN), ("qwertyuiop", RUN),
+    ("Qwertyuiop1!", RUN), ("azertyuiop", RUN), ("7890123456", RUN),
+    ("password123", COMMON), ("iloveyou12", COMMON), ("Welkom2026!", COMMON),
+    ("Wachtwoord01", COMMON), ("!!Feyenoord1908", COMMON), ("trustno1234", COMMON),
+    ("kees-1234567", "Een wachtwoord mag je gebruikersnaam niet bevatten."),
+    ("123456789", "Een wachtwoord heeft minstens 10 tekens."),
+])
+def test_guessable_passwords_are_refused_everywhere(store, users, password, message):
+    with pytest.raises(AccountError) as raised:
+        accounts.create_user(store, SYSTEM_USER, "kees", "lezer", password)
+    assert raised.value.message == message
+    assert accounts.find_user(store, "kees") is None
+    lex = users["lezer"]
+    with pytest.raises(AccountError) as raised:
+        accounts.reset_password(store, SYSTEM_USER, lex.id, password.replace("kees", "lex1"))
+    assert raised.value.message == message
+    with pytest.raises(AccountError):
+        accounts.change_own_password(store, lex, PASSWORD, password.replace("kees", "lex1"))
+    assert accounts.authenticate(store, "lex", PASSWORD).id == lex.id
+
+
+@pytest.mark.parametrize("password", [
+    PASSWORD, "Zomer2026!geheim", "xQ3!vbn82Lkq", "een-nieuw-wachtwoord", "fiets-koffie-tulp"])
+def test_passwords_of_some_words_or_random_ones_pass(store, password):
+    assert accounts.create_user(store, SYSTEM_USER, "kees", "lezer", password).username == "kees"
+
+
+def test_generated_passwords_pass_the_checks(store):
+    for _ in range(50):
+        assert passwords.problem(accounts.generate_password()) is None
+
+
+def test_the_common_password_list_is_shipped_with_its_licence():
+    folder = passwords.FOLDER
+    assert {"veelgebruikt.txt", "aanvullingen.txt", "LICENSE.txt"} <= \
+        {p.name for p in folder.iterdir()}
+    assert "MIT" in (folder / "LICENSE.txt").read_text(encoding="utf-8")
+    common = passwords.common()
+    assert len(common) == 10_047  # 10,000 + 54 Dutch, some in both
+    assert {"123456", "password", "qwertyuiop", "welkom", "wachtwoord"} <= common
+
+
+def test_a_weak_first_admin_password_is_refused(db_path, monkeypatch):
+    monkeypatch.setenv("RESEARCH_ADMIN_PASSWORD", "admin12345")
+    with pytest.raises(AccountError) as raised:
+        setup.prepare(open_store(db_path))
+    assert raised.value.message == "Een wachtwoord mag je gebruikersnaam niet bevatten."
 
 
 # -- every write checks the acting account in the database ------------------------------------

@@ -198,6 +198,19 @@ def test_short_password_from_stdin(cli):
             "Een wachtwoord heeft minstens 10 tekens.")
 
 
+def test_guessable_password_from_stdin(cli, db_path):
+    cli("init")
+    refused(cli("user", "add", "kees", "--role", "lezer", "--password-stdin",
+                stdin="aaaaaaaaaa\n"),
+            "Dit wachtwoord is te makkelijk te raden: het heeft te weinig verschillende tekens. "
+            "Kies bijvoorbeeld een paar losse woorden achter elkaar.")
+    cli("user", "add", "kees", "--role", "lezer", "--password-stdin", stdin="oud-wachtwoord-1\n")
+    refused(cli("user", "reset-password", "kees", "--password-stdin", stdin="password123\n"),
+            "Dit wachtwoord staat op de lijst van veelgebruikte wachtwoorden (eventueel met "
+            "cijfers of tekens erbij). Kies bijvoorbeeld een paar losse woorden achter elkaar.")
+    assert logs_in(db_path, "kees", "oud-wachtwoord-1")
+
+
 def test_last_beheerder_cannot_be_disabled(cli):
     cli("init")
     refused(cli("user", "disable", "admin"), "Er moet minstens één actieve beheerder blijven.")

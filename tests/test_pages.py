@@ -529,6 +529,30 @@ def test_admin_backup_leads_to_a_download(demo_users):
 
 # -- storage problems -------------------------------------------------------------------------
 
+def test_a_weak_first_admin_password_gives_a_clear_page(db_path, monkeypatch):
+    monkeypatch.setenv("RESEARCH_ADMIN_PASSWORD", "aaaaaaaaaa")
+    at = run_router()
+    no_exception(at)
+    assert titles(at) == ["De app kan niet starten"]
+    assert errors(at) == [
+        "Dit wachtwoord is te makkelijk te raden: het heeft te weinig verschillende tekens. "
+        "Kies bijvoorbeeld een paar losse woorden achter elkaar."]
+    assert not at.text_input
+
+
+def test_change_password_refuses_a_common_one_in_dutch(demo_users, demo_store):
+    at = run_page("account.py", demo_users["lezer"])
+    widget(at.text_input, "Huidig wachtwoord").input(PASSWORD)
+    widget(at.text_input, "Nieuw wachtwoord").input("Welkom2026!")
+    widget(at.text_input, "Nieuw wachtwoord (nogmaals)").input("Welkom2026!")
+    form_button(at, "Wachtwoord wijzigen").click().run()
+    no_exception(at)
+    assert errors(at) == [
+        "Dit wachtwoord staat op de lijst van veelgebruikte wachtwoorden (eventueel met cijfers "
+        "of tekens erbij). Kies bijvoorbeeld een paar losse woorden achter elkaar."]
+    assert accounts.authenticate(demo_store, "lex", PASSWORD).username == "lex"
+
+
 def test_garbage_database_file_gives_a_clear_page(db_path):
     garbage = os.urandom(8192)
     while garbage.startswith(b"SQLite format 3"):

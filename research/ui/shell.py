@@ -128,6 +128,11 @@ def store() -> Store:
         st.caption(f"Bestand: {plain(config.db_path())}")
         st.stop()
         raise  # unreachable: st.stop() ends the run
+    except UserError as error:  # e.g. a too weak RESEARCH_ADMIN_PASSWORD for the first admin
+        st.title("De app kan niet starten")
+        st.error(error.message)
+        st.stop()
+        raise
 
 
 # -- login ------------------------------------------------------------------------------------
