@@ -22,7 +22,8 @@
     python -m research qual cooccurrence --project P [--mode M] [--window N] [--json]
     python -m research qual report --project P --format docx|xlsx|html [--code C] OUT
     python -m research backup OUT
-    python -m research restore IN
+    python -m research restore IN [--password-stdin]     (also an encrypted backup from the app)
+    python -m research decrypt-backup IN OUT [--password-stdin]
 
 Errors are printed as one Dutch sentence on stderr with exit status 1, never a traceback.
 """
@@ -30,13 +31,15 @@ Errors are printed as one Dutch sentence on stderr with exit status 1, never a t
 from __future__ import annotations
 
 import argparse
+import getpass
 import json
 import os
 import sys
+import tempfile
 from datetime import date
 from pathlib import Path
 
-from research import accounts
+from research import accounts, sealed
 from research.accounts import ROLES, SYSTEM_USER, AccountError
 from research.backup import backup, restore
 from research.errors import UserError
@@ -124,9 +127,33 @@ def cmd_backup(store: Store, args: argparse.Namespace) -> None:
     print(f"Back-up geschreven naar {path}.")
 
 
+def _passphrase(args: argparse.Namespace) -> str:
+    """The password of an encrypted backup: from standard input, or asked without echo."""
+    if args.password_stdin:
+        passphrase = sys.stdin.readline().rstrip("\n")
+    else:
+        passphrase = getpass.getpass("Wachtwoord van de back-up: ")
+    if not passphrase:
+        raise sealed.SealError("Er kwam geen wachtwoord voor de back-up binnen.")
+    return passphrase
+
+
 def cmd_restore(store: Store, args: argparse.Namespace) -> None:
-    safety = restore(store, args.source, SYSTEM_USER.actor)
+    source = Path(args.source)
+    if sealed.is_sealed(source):
+        # Decrypted beside the database (as well protected as it), and gone afterwards.
+        with tempfile.TemporaryDirectory(dir=store.path.parent) as folder:
+            plain = sealed.decrypt_file(source, Path(folder) / source.name.removesuffix(
+                ".versleuteld"), _passphrase(args))
+            safety = restore(store, plain, SYSTEM_USER.actor)
+    else:
+        safety = restore(store, source, SYSTEM_USER.actor)
     print(f"Back-up {args.source} teruggezet. De vorige inhoud staat in {safety}.")
+
+
+def cmd_decrypt_backup(store: Store, args: argparse.Namespace) -> None:
+    sealed.decrypt_file(args.source, args.out, _passphrase(args))
+    print(f"Ontsleuteld naar {args.out}. Bewaar dit bestand even zorgvuldig als de database.")
 
 
 def cmd_bench(store: Store, args: argparse.Namespace) -> None:
@@ -673,9 +700,18 @@ def parser() -> argparse.ArgumentParser:
     back = commands.add_parser("backup", help="consistente kopie maken (ook terwijl de app draait)")
     back.add_argument("out", help="nieuw bestand voor de kopie")
     back.set_defaults(run=cmd_backup)
-    rest = commands.add_parser("restore", help="back-up controleren en terugzetten")
+    rest = commands.add_parser("restore", help="back-up controleren en terugzetten (ook een "
+                                               "versleutelde uit de app)")
     rest.add_argument("source", help="back-upbestand")
+    rest.add_argument("--password-stdin", action="store_true",
+                      help="wachtwoord van een versleutelde back-up van standaardinvoer")
     rest.set_defaults(run=cmd_restore)
+    unseal = commands.add_parser("decrypt-backup", help="versleutelde back-up uit de app "
+                                                        "ontsleutelen naar een databasebestand")
+    unseal.add_argument("source", help="versleutelde back-up (.db.versleuteld)")
+    unseal.add_argument("out", help="nieuw bestand voor de ontsleutelde kopie")
+    unseal.add_argument("--password-stdin", action="store_true")
+    unseal.set_defaults(run=cmd_decrypt_backup)
     bench = commands.add_parser("bench", help="snelheid meten op verzonnen gegevens (S, M, L)")
     bench.add_argument("--scale", default="S,M", help="S, M, L of een lijst zoals S,M")
     bench.add_argument("--only", help="alleen deze bewerkingen, bijvoorbeeld qual.search,tracker")

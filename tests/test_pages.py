@@ -511,20 +511,57 @@ def test_admin_audit_shows_events(demo_users):
     assert hashes and all('"password_hash": "***"' in v for v in hashes)
 
 
-def test_admin_backup_leads_to_a_download(demo_users):
+BACKUP_PASSWORD = "kluis-sleutel-voor-back-up"
+
+
+def make_backup(at: AppTest, passphrase: str = BACKUP_PASSWORD,
+                again: str | None = None) -> AppTest:
+    widget(at.text_input, "Wachtwoord voor de back-up").input(passphrase)
+    widget(at.text_input, "Wachtwoord voor de back-up (nogmaals)").input(
+        passphrase if again is None else again)
+    return form_button(at, "Versleutelde back-up maken").click().run()
+
+
+def test_admin_backup_is_downloaded_only_encrypted(demo_users, tmp_path):
+    from research import sealed
+
     at = run_page("admin_backup.py", demo_users["beheerder"])
     no_exception(at)
     assert not at.get("download_button")
-    widget(at.button, "Back-up maken").click().run()
+    assert [i.value for i in at.info] == [
+        "Via de browser verlaat een back-up de server alleen **versleuteld**: een download is "
+        "voor iedereen met het adres ervan op te halen, ook zonder in te loggen. Kies een "
+        "wachtwoord voor de back-up en bewaar het apart van het bestand; de app bewaart het "
+        "niet, en zonder wachtwoord is de back-up niet te openen."]
+    at = make_backup(at)
     no_exception(at)
     assert errors(at) == []
     downloads = at.get("download_button")
-    assert len(downloads) == 1
-    assert downloads[0].proto.label == "Back-up downloaden"
-    data, stamp = at.session_state["backup"]
-    assert data[:16] == b"SQLite format 3\x00"
-    assert downloads[0].proto.url  # served by the media file manager
+    assert [d.proto.label for d in downloads] == ["Versleutelde back-up downloaden"]
+    data, name = at.session_state["backup"]
+    assert name.startswith("onderzoekswerkplaats-") and name.endswith(".db.versleuteld")
+    assert data.startswith(sealed.MAGIC)
+    assert b"SQLite format 3" not in data and b"Buurtkamers" not in data
+    encrypted = tmp_path / name
+    encrypted.write_bytes(data)
+    plain = sealed.decrypt_file(encrypted, tmp_path / "terug.db", BACKUP_PASSWORD)
+    assert plain.read_bytes().startswith(b"SQLite format 3\x00")
     assert any(c.value.endswith(" MB") for c in at.caption)
+
+
+@pytest.mark.parametrize("passphrase, again, message", [
+    ("kort-1", None, "Een wachtwoord heeft minstens 12 tekens."),
+    ("welkom123456", None, "Dit wachtwoord staat op de lijst van veelgebruikte wachtwoorden "
+                           "(eventueel met cijfers of tekens erbij). Kies bijvoorbeeld een paar "
+                           "losse woorden achter elkaar."),
+    (BACKUP_PASSWORD, "iets-anders-dan-dat", "De twee wachtwoorden zijn niet gelijk."),
+])
+def test_admin_backup_needs_a_strong_password(demo_users, passphrase, again, message):
+    at = make_backup(run_page("admin_backup.py", demo_users["beheerder"]), passphrase, again)
+    no_exception(at)
+    assert errors(at) == [message]
+    assert not at.get("download_button")
+    assert "backup" not in at.session_state
 
 
 # -- storage problems -------------------------------------------------------------------------
@@ -688,7 +725,7 @@ def test_logout_forgets_the_backup(demo_users):
     at = run_router(auth=logged_in(demo_users["beheerder"]))
     at.switch_page("research/ui/admin_backup.py").run()
     assert titles(at) == ["Back-up"]
-    widget(at.button, "Back-up maken").click().run()
+    make_backup(at)
     assert len(at.get("download_button")) == 1
     widget(at.sidebar.button, "Uitloggen").click().run()
     assert_login_form(at)
