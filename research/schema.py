@@ -806,3 +806,18 @@ CREATE TABLE login_throttle (
   locked_until TEXT
 );
 """)
+
+
+@migration("0011_project_names_per_user")
+def _project_names_per_user(db: sqlite_utils.Database) -> None:
+    _run(db, """
+-- A project's name was unique in the whole database, so trying a name told a non-member that
+-- a project of that name existed. A name is now unique among the projects a user can open
+-- (checked in research.qual.projects); the column that carried the UNIQUE constraint keeps it
+-- as a key per creator ('<created_by>:<name>'). Renaming a column leaves the table and the
+-- rows that refer to it alone (rebuilding it would cascade with foreign keys on).
+ALTER TABLE projects RENAME COLUMN name TO name_key;
+ALTER TABLE projects ADD COLUMN name TEXT NOT NULL DEFAULT '';
+UPDATE projects SET name = name_key, name_key = coalesce(created_by, 0) || ':' || name_key;
+CREATE INDEX projects_name ON projects (name);
+""")

@@ -80,7 +80,8 @@ def test_backup_while_another_thread_writes(store, tmp_path):
                                     "0007_question_groups_and_knowledge",
                                     "0008_survey_columns_design_results",
                                     "0009_document_position_index",
-                                    "0010_session_epoch_and_login_throttle"]
+                                    "0010_session_epoch_and_login_throttle",
+                                    "0011_project_names_per_user"]
     (in_backup,), = query(target, "SELECT count(*) FROM meta WHERE key LIKE 'rij-%'")
     assert committed_before >= 30
     assert committed_before <= in_backup < committed_after
@@ -251,7 +252,8 @@ def test_restore_of_an_older_backup_migrates_it(store, tmp_path):
         {"name": "0007_question_groups_and_knowledge"},
         {"name": "0008_survey_columns_design_results"},
         {"name": "0009_document_position_index"},
-        {"name": "0010_session_epoch_and_login_throttle"}]
+        {"name": "0010_session_epoch_and_login_throttle"},
+        {"name": "0011_project_names_per_user"}]
     # Migration 0002 filled the lemmas of the old question and indexed them for search.
     assert store.value("SELECT lemmas FROM questions") == "spelen kind"
     assert store.value("SELECT rowid FROM questions_fts WHERE questions_fts MATCH 'kind'") == 1

@@ -207,10 +207,14 @@ def from_refi(store: Store, user: User, project: RefiProject, warnings: list[str
     def apply(tx) -> dict:
         target = project_id
         if target is None:
-            taken = {r["name"] for r in store.rows("SELECT name FROM projects")}
-            target = projects.create_project(store, user, _unique(
-                _clean(name) or _clean(project.name) or "Geïmporteerd project", taken),
-                project.description)
+            # Only names this user can see count: a "(2)" must not reveal someone else's.
+            taken = {p["name"] for p in projects.list_projects(store, user)}
+            wanted = _clean(name) or _clean(project.name) or "Geïmporteerd project"
+            while True:
+                candidate = _unique(wanted, taken)
+                if not projects.name_taken(store, user, candidate):
+                    break
+            target = projects.create_project(store, user, candidate, project.description)
         counts = {"project_id": target}
         code_ids = _import_codes(store, user, target, project.codes, project.sets, warnings)
         counts["codes"] = len(code_ids)
