@@ -167,11 +167,23 @@ def find_user(store: Store, username: str) -> User | None:
     return _user_from_row(store, row) if row else None
 
 
-def user_for_identity(store: Store, email: str | None) -> User | None:
-    """The active local account that an identity provider's e-mail address belongs to."""
+UNVERIFIED_EMAIL = ("Je organisatie heeft je e-mailadres niet als bevestigd doorgegeven, dus "
+                    "hoort het niet met zekerheid bij jou. Inloggen via de organisatie kan zo "
+                    "niet; log in met een lokaal account of vraag een beheerder.")
+
+
+def user_for_identity(store: Store, claims) -> User | None:
+    """The active local account that an identity provider's login belongs to, by e-mail
+    address; None when there is none. The provider must say the address is verified
+    (`email_verified` true): many let anyone enter any address, which would otherwise log
+    them in as whoever owns it here (LoginError)."""
+    email = (claims.get("email") or "").strip()
     if not email:
         return None
-    row = store.one("SELECT * FROM users WHERE email = ? AND active = 1", [email.strip()])
+    if claims.get("email_verified") is not True and \
+            str(claims.get("email_verified")).lower() != "true":
+        raise LoginError(UNVERIFIED_EMAIL)
+    row = store.one("SELECT * FROM users WHERE email = ? AND active = 1", [email])
     return _user_from_row(store, row) if row else None
 
 

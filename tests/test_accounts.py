@@ -495,17 +495,45 @@ def test_list_users_has_no_password_hash(users, store):
         "admin": None, "anna": None, "coby": "noord", "lex": None, "olga": None}
 
 
+def verified(email, flag=True) -> dict:
+    return {"is_logged_in": True, "email": email, "email_verified": flag}
+
+
 def test_user_for_identity_matches_email_case_insensitively(store):
     ann = accounts.create_user(store, SYSTEM_USER, "ann", "onderzoeker", PASSWORD,
                                email="Ann.de.Vries@Example.NL")
-    assert accounts.user_for_identity(store, "ann.de.vries@example.nl") == ann
-    assert accounts.user_for_identity(store, " ANN.DE.VRIES@EXAMPLE.NL ") == ann
-    assert accounts.user_for_identity(store, "iemand@example.nl") is None
-    assert accounts.user_for_identity(store, None) is None
-    assert accounts.user_for_identity(store, "") is None
+    assert accounts.user_for_identity(store, verified("ann.de.vries@example.nl")) == ann
+    assert accounts.user_for_identity(store, verified(" ANN.DE.VRIES@EXAMPLE.NL ")) == ann
+    assert accounts.user_for_identity(store, verified("iemand@example.nl")) is None
+    assert accounts.user_for_identity(store, verified(None)) is None
+    assert accounts.user_for_identity(store, verified("")) is None
 
     accounts.update_user(store, SYSTEM_USER, ann.id, active=False)
-    assert accounts.user_for_identity(store, "ann.de.vries@example.nl") is None
+    assert accounts.user_for_identity(store, verified("ann.de.vries@example.nl")) is None
+
+
+@pytest.mark.parametrize("claims", [
+    {"email": "ann.de.vries@example.nl"},                           # no claim at all
+    {"email": "ann.de.vries@example.nl", "email_verified": False},
+    {"email": "ann.de.vries@example.nl", "email_verified": None},
+    {"email": "ann.de.vries@example.nl", "email_verified": "false"},
+    {"email": "ann.de.vries@example.nl", "email_verified": 1},
+])
+def test_an_identity_without_a_verified_email_is_refused(store, claims):
+    accounts.create_user(store, SYSTEM_USER, "ann", "beheerder", PASSWORD,
+                         email="ann.de.vries@example.nl")
+    with pytest.raises(LoginError) as raised:
+        accounts.user_for_identity(store, claims)
+    assert raised.value.message == (
+        "Je organisatie heeft je e-mailadres niet als bevestigd doorgegeven, dus hoort het niet "
+        "met zekerheid bij jou. Inloggen via de organisatie kan zo niet; log in met een lokaal "
+        "account of vraag een beheerder.")
+
+
+def test_an_identity_verified_as_a_string_true_is_accepted(store):
+    ann = accounts.create_user(store, SYSTEM_USER, "ann", "lezer", PASSWORD,
+                               email="ann.de.vries@example.nl")
+    assert accounts.user_for_identity(store, verified("ann.de.vries@example.nl", "true")) == ann
 
 
 def test_get_and_find_user(users, store):

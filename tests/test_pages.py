@@ -21,7 +21,7 @@ from research.qual import axial, codebook, codings, documents, projects
 from research.tracker import contacts, dates, questions
 from research.ui import shell
 
-from pages import (NO_ACCESS, ROLES, TIMEOUT, assert_login_form, errors, form_button, login,
+from pages import (NO_ACCESS, ROLES, ROUTER, TIMEOUT, assert_login_form, errors, form_button, login,
                    no_exception, page_file, run_page, run_router, titles, widget)
 
 
@@ -104,6 +104,39 @@ def test_router_start_page_for_an_analist_shows_only_the_monitor(demo_users):
     no_exception(at)
     assert titles(at) == ["Start"]
     assert [h.value for h in at.subheader] == ["Monitor"]
+
+
+def oidc_router(email: str, **claims) -> AppTest:
+    at = AppTest.from_file(str(ROUTER), default_timeout=TIMEOUT)
+    at.secrets["auth"] = {"redirect_uri": "http://localhost/oauth2callback",
+                          "cookie_secret": "x" * 32, "client_id": "app",
+                          "client_secret": "geheim",
+                          "server_metadata_url": "http://localhost/.well-known/openid"}
+    at.user = {"is_logged_in": True, "email": email, **claims}
+    return at.run()
+
+
+def test_oidc_login_with_a_verified_email_opens_the_app(demo_users, demo_store):
+    accounts.update_user(demo_store, SYSTEM_USER, demo_users["lezer"].id,
+                         email="lex@example.nl")
+    at = oidc_router("lex@example.nl", email_verified=True)
+    no_exception(at)
+    assert titles(at) == ["Start"]
+    assert at.session_state["auth"]["user_id"] == demo_users["lezer"].id
+
+
+@pytest.mark.parametrize("claims", [{}, {"email_verified": False}])
+def test_oidc_login_without_a_verified_email_is_refused(demo_users, demo_store, claims):
+    accounts.update_user(demo_store, SYSTEM_USER, demo_users["beheerder"].id,
+                         email="admin@example.nl")
+    at = oidc_router("admin@example.nl", **claims)
+    no_exception(at)
+    assert titles(at) == ["Onderzoekswerkplaats"]
+    assert "auth" not in at.session_state
+    assert errors(at) == [
+        "Je organisatie heeft je e-mailadres niet als bevestigd doorgegeven, dus hoort het niet "
+        "met zekerheid bij jou. Inloggen via de organisatie kan zo niet; log in met een lokaal "
+        "account of vraag een beheerder."]
 
 
 def test_router_logout_returns_to_the_login_form(demo_users):

@@ -189,12 +189,16 @@ def _login_form(store: Store) -> None:
         st.info(message)
     if _oidc_configured():
         if getattr(st.user, "is_logged_in", False):
-            user = accounts.user_for_identity(store, st.user.get("email"))
-            if user:
-                _start_session(user)
-                st.rerun()
-            st.error("Je bent ingelogd bij je organisatie, maar er is hier nog geen account voor "
-                     "je e-mailadres. Vraag een beheerder om een account.")
+            try:
+                user = accounts.user_for_identity(store, st.user)
+            except UserError as error:
+                st.error(error.message)
+            else:
+                if user:
+                    _start_session(user)
+                    st.rerun()
+                st.error("Je bent ingelogd bij je organisatie, maar er is hier nog geen account "
+                         "voor je e-mailadres. Vraag een beheerder om een account.")
         st.button("Inloggen via je organisatie", type="primary", on_click=st.login)
         st.caption("Of log in met een lokaal account:")
     with st.form("login"):
