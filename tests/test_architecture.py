@@ -4,7 +4,8 @@
 - no SQL in research/ui/ (pages call domain functions);
 - streamlit_app.py only routes;
 - every page file is in shell.PAGES and starts with shell.guard(...);
-- pages use fragments only through shell.fragment (which checks the session on every run);
+- pages use fragments only through shell.fragment, and widget callbacks that may write only
+  through shell.callback (both check the session first: they run without the page's guard);
 - the requirements files pin every package with ==.
 """
 
@@ -236,6 +237,45 @@ def test_pages_use_only_the_checked_fragment(path):
     # shell.fragment checks the session at the start of every fragment rerun; a bare
     # st.fragment would save with the user of the page's last full run.
     assert direct_fragments(parse(path)) == [], f"{path.name}: use @shell.fragment"
+
+
+CALLBACK_KEYWORDS = {"on_click", "on_change", "on_submit", "on_selection_change"}
+
+
+def unchecked_callbacks(tree: ast.AST) -> list[str]:
+    """Widget callbacks that could write without the session check: callbacks run before the
+    page's guard. Allowed: shell.callback(f), "ignore"/"rerun", st.login, and a lambda that
+    does not touch the database (`store`)."""
+    found = []
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.Call):
+            continue
+        for keyword in node.keywords:
+            value = keyword.value
+            if keyword.arg not in CALLBACK_KEYWORDS or isinstance(value, ast.Constant):
+                continue
+            if isinstance(value, ast.Call) and dotted(value.func) == "shell.callback":
+                continue
+            if dotted(value) == "st.login":
+                continue
+            if isinstance(value, ast.Lambda) and not any(
+                    isinstance(n, ast.Name) and n.id == "store" for n in ast.walk(value)):
+                continue
+            found.append(ast.unparse(value))
+    return found
+
+
+def test_the_callback_checker_finds_unchecked_callbacks():
+    tree = ast.parse("st.button('a', on_click=save)\nst.button('b', on_click=shell.callback(save))"
+                     "\nst.pills('c', on_change=lambda: st.session_state.pop('x'))\n"
+                     "st.button('d', on_click=lambda: codings.undo(store, user, 1))\n"
+                     "st.download_button('e', b'', on_click='ignore')\n")
+    assert unchecked_callbacks(tree) == ["save", "lambda: codings.undo(store, user, 1)"]
+
+
+@pytest.mark.parametrize("path", page_files() + [UI / "widgets.py"], ids=lambda p: p.name)
+def test_page_callbacks_check_the_session(path):
+    assert unchecked_callbacks(parse(path)) == [], f"{path.name}: wrap in shell.callback"
 
 
 # -- (e) pinned requirements ------------------------------------------------------------------

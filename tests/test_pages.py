@@ -232,6 +232,31 @@ def test_coordinator_logs_a_question(demo_users, demo_store):
     assert widget(at.text_input, "Datum").value == "vandaag"
 
 
+@pytest.mark.parametrize("ended", ["verlopen", "uitgeschakeld"])
+def test_a_question_is_not_logged_by_an_ended_session(demo_users, demo_store, ended,
+                                                      monkeypatch):
+    """"Vastleggen" saves in a callback, which runs before the page's guard: it checks the
+    session itself (the write path alone does not know a session expired)."""
+    coby = demo_users["coordinator"]
+    before = len(questions.list_questions(demo_store, SYSTEM_USER))
+    at = run_page("tracker_log.py", coby)
+    widget(at.text_area, "Vraag, in de woorden van de bewoner").input(
+        "Waarom is het zwembad in Noord dicht?")
+    at.run()
+    if ended == "verlopen":
+        monkeypatch.setenv("RESEARCH_SESSION_MINUTES", "1")
+        at.session_state["auth"] = {**logged_in(coby), "last_seen": time.time() - 120}
+    else:
+        accounts.update_user(demo_store, SYSTEM_USER, coby.id, active=False)
+    button(at, "Vastleggen").click().run()
+    no_exception(at)
+    assert_login_form(at)
+    assert [i.value for i in at.info] == [
+        "Je sessie is verlopen. Log opnieuw in." if ended == "verlopen" else
+        "Je account is uitgeschakeld. Neem contact op met een beheerder."]
+    assert len(questions.list_questions(demo_store, SYSTEM_USER)) == before
+
+
 def test_similar_question_and_theme_are_suggested(demo_users, demo_store):
     at = run_page("tracker_log.py", demo_users["coordinator"])
     widget(at.text_area, "Vraag, in de woorden van de bewoner").input(

@@ -291,6 +291,22 @@ def fragment(func):
     return st.fragment(checked)
 
 
+def callback(func):
+    """A widget callback (`on_click`, `on_change`) for pages. Callbacks run at the start of
+    the next run, before the page's guard, with the user of the run before; so this checks
+    the session first (expired, disabled, password reset, account changed) and does nothing
+    if it fails: the run that follows shows the login page or the refusal."""
+
+    @functools.wraps(func)
+    def checked(*args, **kwargs):
+        user = _session_user(store())
+        if user is None or user != st.session_state.get("guarded_user"):
+            return None
+        return func(*args, **kwargs)
+
+    return checked
+
+
 def local_times(column):
     """UTC timestamps (ISO text) as Amsterdam time, 'dd-mm-jjjj uu:mm', for a table column."""
     moments = pd.to_datetime(column, utc=True, errors="coerce").dt.tz_convert("Europe/Amsterdam")
