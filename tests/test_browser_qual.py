@@ -173,7 +173,7 @@ def test_the_coding_panel_checks_the_login_on_every_rerun(page, app_url, app_db,
 
     page.goto(app_url + "/qual_code")
     log_in(page, "fenna", PASSWORD)
-    expect(page.locator(PAGE_TITLE)).to_have_text("Coderen")
+    expect(page.locator(PAGE_TITLE)).to_have_text("Coderen", timeout=30_000)
     wait_until_idle(page)
     points = None
     for _ in range(100):
