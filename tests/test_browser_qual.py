@@ -198,18 +198,22 @@ def test_the_coding_panel_checks_the_login_on_every_rerun(page, app_url, app_db,
                            "disable", "fenna"], cwd=ROOT, capture_output=True, text=True,
                           timeout=60)
     assert done.stdout == "Account 'fenna' uitgeschakeld.\n", done.stderr
-    page.get_by_label("Of een nieuwe code").fill("Na het uitschakelen")
-    page.get_by_role("button", name="Coderen").click()
+    db = sqlite3.connect(app_db)
+    try:
+        codes_before = db.execute("SELECT count(*) FROM codes").fetchone()
+    finally:
+        db.close()
+    # A plain button inside the fragment (the in-vivo code): its click reruns the fragment only.
+    page.get_by_role("button", name="In-vivo code").click()
     wait_until_idle(page)
 
     # The whole app reran into the login page; the fragment saved nothing.
-    expect(page.get_by_role("button", name="Inloggen")).to_be_visible(timeout=15_000)
+    expect(page.get_by_role("button", name="Inloggen")).to_be_visible(timeout=30_000)
     expect(page.get_by_text("Je account is uitgeschakeld. Neem contact op met een "
                             "beheerder.")).to_be_visible()
     db = sqlite3.connect(app_db)
     try:
-        assert db.execute("SELECT count(*) FROM codes WHERE name = 'Na het uitschakelen'"
-                          ).fetchone() == (0,)
+        assert db.execute("SELECT count(*) FROM codes").fetchone() == codes_before
         assert db.execute("SELECT count(*) FROM codings WHERE created_by = ?",
                           [fenna.id]).fetchone() == (0,)
     finally:
