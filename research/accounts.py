@@ -1,12 +1,14 @@
 """Local accounts, roles and permissions.
 
-Passwords are hashed with argon2. Failed logins per typed name are counted and, after a few,
-the name is locked for a growing number of seconds. Permissions are data (`PERMISSIONS`), and
-every domain write checks them itself, so hiding a menu entry is never the only guard.
+Passwords are hashed with argon2. Failed logins per typed name add to a score that decays
+with time; a burst of them locks the name for a growing number of seconds. Permissions are
+data (`PERMISSIONS`), and every domain write checks them itself, so hiding a menu entry is
+never the only guard.
 """
 
 from __future__ import annotations
 
+import hashlib
 import secrets
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
@@ -15,6 +17,7 @@ from functools import lru_cache
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
+from research import passwords
 from research.errors import UserError
 from research.storage import SYSTEM, Actor, Store, Tx, utcnow
 
@@ -40,9 +43,10 @@ PERMISSIONS = {
     "admin": {"beheerder"},
 }
 
-MIN_PASSWORD_LENGTH = 10
-FREE_ATTEMPTS = 3          # failures before a name is locked at all
-MAX_LOCK_SECONDS = 300     # the lock doubles per further failure, up to five minutes
+MIN_PASSWORD_LENGTH = passwords.MIN_LENGTH
+FREE_ATTEMPTS = 3          # the third failure in quick succession locks the name
+DECAY_SECONDS = 120        # the score drops by one per two minutes without failures
+MAX_LOCK_SECONDS = 300     # the lock doubles per point of score above it, up to five minutes
 
 BAD_LOGIN = "Gebruikersnaam of wachtwoord onjuist."
 
@@ -73,6 +77,31 @@ class PermissionDenied(AccountError):
 
 
 @dataclass(frozen=True)
+class AccountActor(Actor):
+    """An account as its permission checks saw it. Every write it makes first compares that
+    with the database, in the write transaction, so a page (or a fragment of one) that runs on
+    with an old copy of the account cannot write once the account is disabled, its role or
+    wijken changed, or its password reset."""
+
+    role: str = ""
+    wijken: tuple[str, ...] = ()
+    session_epoch: int = 0
+
+    def verify(self, db) -> None:
+        if self.user_id is None:  # the system account of the command line
+            return
+        row = db.execute("SELECT role, active, session_epoch FROM users WHERE id = ?",
+                         [self.user_id]).fetchone()
+        if row is None or not row[1]:
+            raise PermissionDenied("Je account is uitgeschakeld. Er is niets opgeslagen.")
+        wijken = tuple(r[0] for r in db.execute(
+            "SELECT wijk_id FROM user_wijken WHERE user_id = ? ORDER BY wijk_id", [self.user_id]))
+        if (row[0], wijken, row[2]) != (self.role, tuple(sorted(self.wijken)), self.session_epoch):
+            raise PermissionDenied("Je rol, wijkwerkplaatsen of wachtwoord zijn intussen "
+                                   "gewijzigd. Er is niets opgeslagen; laad de pagina opnieuw.")
+
+
+@dataclass(frozen=True)
 class User:
     id: int | None
     username: str
@@ -81,10 +110,13 @@ class User:
     email: str | None = None
     active: bool = True
     wijken: tuple[str, ...] = field(default=())
+    # Raised whenever the password is set: a session started under a lower one has ended.
+    session_epoch: int = 0
 
     @property
     def actor(self) -> Actor:
-        return Actor(self.username, self.id)
+        """Who writes, as the audit log records it; every write checks this account's state."""
+        return AccountActor(self.username, self.id, self.role, self.wijken, self.session_epoch)
 
     @property
     def role_label(self) -> str:
@@ -94,6 +126,10 @@ class User:
     def label(self) -> str:
         return self.display_name or self.username
 
+
+# Who failed logins with a name that belongs to no account are recorded as: never the name,
+# which may be a password typed into the wrong field.
+UNKNOWN_NAME = Actor("(onbekende naam)")
 
 # The command line and init act as this user: whoever can run them can reach the file anyway.
 SYSTEM_USER = User(None, SYSTEM.username, "beheerder", "Systeem")
@@ -122,7 +158,7 @@ def _user_from_row(store: Store, row: dict) -> User:
     wijken = tuple(r["wijk_id"] for r in store.rows(
         "SELECT wijk_id FROM user_wijken WHERE user_id = ? ORDER BY wijk_id", [row["id"]]))
     return User(row["id"], row["username"], row["role"], row["display_name"], row["email"],
-                bool(row["active"]), wijken)
+                bool(row["active"]), wijken, row["session_epoch"])
 
 
 def get_user(store: Store, user_id: int) -> User | None:
@@ -137,11 +173,23 @@ def find_user(store: Store, username: str) -> User | None:
     return _user_from_row(store, row) if row else None
 
 
-def user_for_identity(store: Store, email: str | None) -> User | None:
-    """The active local account that an identity provider's e-mail address belongs to."""
+UNVERIFIED_EMAIL = ("Je organisatie heeft je e-mailadres niet als bevestigd doorgegeven, dus "
+                    "hoort het niet met zekerheid bij jou. Inloggen via de organisatie kan zo "
+                    "niet; log in met een lokaal account of vraag een beheerder.")
+
+
+def user_for_identity(store: Store, claims) -> User | None:
+    """The active local account that an identity provider's login belongs to, by e-mail
+    address; None when there is none. The provider must say the address is verified
+    (`email_verified` true): many let anyone enter any address, which would otherwise log
+    them in as whoever owns it here (LoginError)."""
+    email = (claims.get("email") or "").strip()
     if not email:
         return None
-    row = store.one("SELECT * FROM users WHERE email = ? AND active = 1", [email.strip()])
+    if claims.get("email_verified") is not True and \
+            str(claims.get("email_verified")).lower() != "true":
+        raise LoginError(UNVERIFIED_EMAIL)
+    row = store.one("SELECT * FROM users WHERE email = ? AND active = 1", [email])
     return _user_from_row(store, row) if row else None
 
 
@@ -156,9 +204,10 @@ def list_users(store: Store) -> list[dict]:
 
 # -- validation -------------------------------------------------------------------------------
 
-def _check_password(password: str) -> None:
-    if len(password) < MIN_PASSWORD_LENGTH:
-        raise AccountError(f"Een wachtwoord heeft minstens {MIN_PASSWORD_LENGTH} tekens.")
+def _check_password(password: str, username: str | None = None) -> None:
+    reason = passwords.problem(password, username=username, min_length=MIN_PASSWORD_LENGTH)
+    if reason:
+        raise AccountError(reason)
 
 
 def _check_role(store: Store, role: str, wijken: tuple[str, ...]) -> None:
@@ -199,7 +248,7 @@ def create_user(store: Store, actor: User, username: str, role: str, password: s
     if not username or len(username) > 64 or any(c.isspace() for c in username):
         raise AccountError("Een gebruikersnaam is 1 tot 64 tekens, zonder spaties.")
     _check_role(store, role, wijken)
-    _check_password(password)
+    _check_password(password, username)
     if find_user(store, username):
         raise AccountError(f"De gebruikersnaam '{username}' bestaat al.")
     email = (email or "").strip() or None
@@ -258,26 +307,38 @@ def update_user(store: Store, actor: User, user_id: int, *, role: str | None = N
 def reset_password(store: Store, actor: User, user_id: int, new_password: str | None = None) -> str:
     """Set a new password for an account (beheerder only); returns it (generated if not given)."""
     require(actor, "admin")
-    if get_user(store, user_id) is None:
+    target = get_user(store, user_id)
+    if target is None:
         raise AccountError("Dit account bestaat niet.")
     password = new_password or generate_password()
-    _check_password(password)
-    store.write(actor.actor, lambda tx: _store_password(tx, user_id, password))
+    _check_password(password, target.username)
+
+    def apply(tx: Tx) -> None:
+        _store_password(tx, user_id, password)
+        # A reset is how a locked-out user gets back in: the lock goes with the old password.
+        tx.db.execute("DELETE FROM login_throttle WHERE name_key = ?",
+                      [name_key(target.username)])
+
+    store.write(actor.actor, apply)
     return password
 
 
-def change_own_password(store: Store, user: User, old_password: str, new_password: str) -> None:
-    """Let a logged-in user replace their own password after confirming the old one."""
+def change_own_password(store: Store, user: User, old_password: str, new_password: str) -> User:
+    """Let a logged-in user replace their own password after confirming the old one; their
+    other sessions end. Returns the account as it is now (for the session that stays)."""
     row = store.one("SELECT password_hash FROM users WHERE id = ?", [user.id])
     if row is None or not _verify(row["password_hash"], old_password):
         raise AccountError("Het huidige wachtwoord klopt niet.")
-    _check_password(new_password)
+    _check_password(new_password, user.username)
     store.write(user.actor, lambda tx: _store_password(tx, user.id, new_password))
+    return get_user(store, user.id)  # type: ignore[return-value]
 
 
 def _store_password(tx: Tx, user_id: int, password: str) -> None:
+    # A new session epoch ends every session that was opened with the old password.
+    epoch = tx.get("users", user_id)["session_epoch"] + 1
     tx.update("users", user_id, {"password_hash": _hasher.hash(password),
-                                 "password_changed_at": utcnow()})
+                                 "password_changed_at": utcnow(), "session_epoch": epoch})
 
 
 def ensure_admin(store: Store, password: str | None = None) -> str | None:
@@ -306,49 +367,97 @@ def _parse(moment: str | None) -> datetime | None:
     return datetime.fromisoformat(moment) if moment else None
 
 
+def _stamp(moment: datetime) -> str:
+    return moment.replace(microsecond=0).isoformat()
+
+
+def name_key(username: str) -> str:
+    """The login throttle's key for a typed name: a hash, so that a password typed into the
+    name field is not kept in the database."""
+    return hashlib.sha256(username.strip().casefold().encode("utf-8")).hexdigest()
+
+
+def _decayed(throttle: dict | None, now: datetime) -> float:
+    """A name's failure score at `now`: one less per DECAY_SECONDS since it was written."""
+    if throttle is None:
+        return 0.0
+    elapsed = max(0.0, (now - datetime.fromisoformat(throttle["at"])).total_seconds())
+    return max(0.0, throttle["score"] - elapsed / DECAY_SECONDS)
+
+
+def lock_seconds(score: float) -> int:
+    """How long a name waits after a failure that brought its score to `score` (0: free).
+    The FREE_ATTEMPTS-th failure in quick succession is the first that locks."""
+    if score <= FREE_ATTEMPTS - 1:
+        return 0
+    return min(MAX_LOCK_SECONDS, round(2 ** (score - FREE_ATTEMPTS + 1)))
+
+
+def _locked_message(locked_until: datetime, now: datetime) -> str:
+    wait = int((locked_until - now).total_seconds()) + 1
+    return f"Te veel mislukte pogingen. Probeer het over {wait} seconden opnieuw."
+
+
 def authenticate(store: Store, username: str, password: str, now: datetime | None = None) -> User:
     """Check a login; returns the user or raises LoginError with a Dutch message.
 
-    The message never says whether the name or the password was wrong. After FREE_ATTEMPTS
-    failures for a name, further attempts are refused for 2, 4, 8, ... seconds.
+    The message never says whether the name or the password was wrong. Every attempt adds
+    one to the typed name's failure score before the password is checked (so parallel
+    attempts all count), a correct password clears it, and the score drops by one per
+    DECAY_SECONDS: a trickle of wrong guesses never locks a name, a burst does, for 2, 4, 8,
+    ... seconds (at most MAX_LOCK_SECONDS). The password is verified outside any write
+    transaction, failures add no audit event each (only a lock that starts does), and an
+    unknown name is never written down.
     """
-    now = now or datetime.now(timezone.utc)
+    now = (now or datetime.now(timezone.utc)).replace(microsecond=0)
     name = username.strip()
+    key = name_key(name)
     row = store.one("SELECT * FROM users WHERE username = ?", [name]) if name else None
-    actor = Actor(row["username"] if row else (name[:64] or "?"), row["id"] if row else None)
+    account = Actor(row["username"], row["id"]) if row else UNKNOWN_NAME
 
-    def check(tx: Tx) -> bool:
-        # Read and update the failure counter inside one write transaction, so that parallel
-        # attempts (one thread per browser session) are all counted.
-        throttle = tx.get("login_throttle", name)
+    def count_attempt(tx: Tx) -> tuple[datetime | None, int]:
+        # A short write, no password hashing inside: (the lock that refuses this attempt, or
+        # None; the seconds of the lock that counting it as a failure starts, else 0).
+        throttle = tx.get("login_throttle", key)
         locked_until = _parse(throttle["locked_until"]) if throttle else None
         if locked_until and locked_until > now:
-            return False
-        ok = _verify(row["password_hash"] if row else None, password) and bool(row and row["active"])
-        if ok:
-            tx.db.execute("DELETE FROM login_throttle WHERE username = ?", [name])
-            tx.event("session", row["id"], "login")
-            return True
-        failures = (throttle["failures"] if throttle else 0) + 1
-        lock = None
-        if failures >= FREE_ATTEMPTS:
-            seconds = min(MAX_LOCK_SECONDS, 2 ** (failures - FREE_ATTEMPTS + 1))
-            lock = (now + timedelta(seconds=seconds)).replace(microsecond=0).isoformat()
-        tx.db["login_throttle"].upsert({"username": name, "failures": failures,
-                                        "locked_until": lock}, pk="username")
-        tx.event("session", row["id"] if row else None, "login_failed",
-                 after={"username": name[:64], "failures": failures})
-        return False
+            return locked_until, 0
+        before = _decayed(throttle, now)
+        score = before + 1
+        seconds = lock_seconds(score)
+        tx.db.execute(
+            "INSERT INTO login_throttle (name_key, score, at, locked_until) VALUES (?, ?, ?, ?)"
+            " ON CONFLICT (name_key) DO UPDATE SET score = excluded.score, at = excluded.at,"
+            " locked_until = excluded.locked_until",
+            [key, score, _stamp(now),
+             _stamp(now + timedelta(seconds=seconds)) if seconds else None])
+        # Names not tried for a day have decayed to nothing: forget them.
+        tx.db.execute("DELETE FROM login_throttle WHERE at < ?",
+                      [_stamp(now - timedelta(days=1))])
+        return None, seconds if lock_seconds(before) == 0 else 0
 
-    throttle = store.one("SELECT locked_until FROM login_throttle WHERE username = ?", [name])
+    throttle = store.one("SELECT locked_until FROM login_throttle WHERE name_key = ?", [key])
     locked_until = _parse(throttle["locked_until"]) if throttle else None
     if locked_until and locked_until > now:
-        wait = int((locked_until - now).total_seconds()) + 1
-        raise LoginError(f"Te veel mislukte pogingen. Probeer het over {wait} seconden opnieuw.")
-    ok = store.write(actor, check)
-    if not ok:
-        raise LoginError(BAD_LOGIN)
-    return _user_from_row(store, row)
+        raise LoginError(_locked_message(locked_until, now))
+    locked_until, lock_starts = store.write(account, count_attempt)
+    if locked_until is not None:  # another attempt locked the name meanwhile
+        raise LoginError(_locked_message(locked_until, now))
+
+    ok = _verify(row["password_hash"] if row else None, password) and bool(row and row["active"])
+    if ok:
+        def logged_in(tx: Tx) -> None:
+            tx.db.execute("DELETE FROM login_throttle WHERE name_key = ?", [key])
+            tx.event("session", row["id"], "login")
+
+        store.write(account, logged_in)
+        return _user_from_row(store, row)
+    if lock_starts:
+        # One event per lock, never one per failure; an unknown name is not recorded.
+        store.write(account, lambda tx: tx.event(
+            "session", row["id"] if row else None, "login_locked",
+            after={"bekend_account": row is not None, "seconden": lock_starts}))
+    raise LoginError(BAD_LOGIN)
 
 
 def session_expired(last_seen: float, now: float, timeout_minutes: int) -> bool:

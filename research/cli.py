@@ -22,7 +22,8 @@
     python -m research qual cooccurrence --project P [--mode M] [--window N] [--json]
     python -m research qual report --project P --format docx|xlsx|html [--code C] OUT
     python -m research backup OUT
-    python -m research restore IN
+    python -m research restore IN [--password-stdin]     (also an encrypted backup from the app)
+    python -m research decrypt-backup IN OUT [--password-stdin]
 
 Errors are printed as one Dutch sentence on stderr with exit status 1, never a traceback.
 """
@@ -30,9 +31,11 @@ Errors are printed as one Dutch sentence on stderr with exit status 1, never a t
 from __future__ import annotations
 
 import argparse
+import getpass
 import json
 import os
 import sys
+import tempfile
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -124,29 +127,46 @@ def cmd_backup(store: Store, args: argparse.Namespace) -> None:
     print(f"Back-up geschreven naar {path}.")
 
 
+def _passphrase(args: argparse.Namespace) -> str:
+    """The password of an encrypted backup: from standard input, or asked without echo."""
+    if args.password_stdin:
+        passphrase = sys.stdin.readline().rstrip("\n")
+    else:
+        passphrase = getpass.getpass("Wachtwoord van de back-up: ")
+    if not passphrase:
+        from research.sealed import SealError
+        raise SealError("Er kwam geen wachtwoord voor de back-up binnen.")
+    return passphrase
+
+
 def cmd_restore(store: Store, args: argparse.Namespace) -> None:
+    from research import sealed
     from research.backup import restore
 
-    safety = restore(store, args.source, SYSTEM_USER.actor)
+    source = Path(args.source)
+    if sealed.is_sealed(source):
+        # Decrypted beside the database (as well protected as it), and gone afterwards.
+        with tempfile.TemporaryDirectory(dir=store.path.parent) as folder:
+            plain = sealed.decrypt_file(source, Path(folder) / source.name.removesuffix(
+                ".versleuteld"), _passphrase(args))
+            safety = restore(store, plain, SYSTEM_USER.actor)
+    else:
+        safety = restore(store, source, SYSTEM_USER.actor)
     print(f"Back-up {args.source} teruggezet. De vorige inhoud staat in {safety}.")
 
 
+def cmd_decrypt_backup(store: Store, args: argparse.Namespace) -> None:
+    from research import sealed
+
+    sealed.decrypt_file(args.source, args.out, _passphrase(args))
+    print(f"Ontsleuteld naar {args.out}. Bewaar dit bestand even zorgvuldig als de database.")
+
+
 def cmd_serve(store: Store, args: argparse.Namespace) -> None:
-    """The app: the workers first (deduce warms up before anyone can log in), then the
-    Streamlit server in this process, on the database `store` opened."""
-    from streamlit.web import cli as streamlit_cli  # imported here: only this command needs it
+    """The app on the database `store` opened (see research.ui.app)."""
+    from research.ui import app
 
-    from research import worker
-    from research.ui import shell
-
-    os.environ["RESEARCH_DB"] = str(store.path)
-    worker.start_all()
-    shell.settle()
-    sys.argv = ["streamlit", "run", str(Path(__file__).resolve().parent.parent /
-                                        "streamlit_app.py"),
-                "--server.port", str(args.port), "--server.address", args.address,
-                "--server.headless", "true", *[a for a in args.streamlit if a != "--"]]
-    streamlit_cli.main()
+    app.serve(store.path, args.port, args.address, [a for a in args.streamlit if a != "--"])
 
 
 def cmd_bench(store: Store, args: argparse.Namespace) -> None:
@@ -740,9 +760,18 @@ def parser() -> argparse.ArgumentParser:
     back = commands.add_parser("backup", help="consistente kopie maken (ook terwijl de app draait)")
     back.add_argument("out", help="nieuw bestand voor de kopie")
     back.set_defaults(run=cmd_backup)
-    rest = commands.add_parser("restore", help="back-up controleren en terugzetten")
+    rest = commands.add_parser("restore", help="back-up controleren en terugzetten (ook een "
+                                               "versleutelde uit de app)")
     rest.add_argument("source", help="back-upbestand")
+    rest.add_argument("--password-stdin", action="store_true",
+                      help="wachtwoord van een versleutelde back-up van standaardinvoer")
     rest.set_defaults(run=cmd_restore)
+    unseal = commands.add_parser("decrypt-backup", help="versleutelde back-up uit de app "
+                                                        "ontsleutelen naar een databasebestand")
+    unseal.add_argument("source", help="versleutelde back-up (.db.versleuteld)")
+    unseal.add_argument("out", help="nieuw bestand voor de ontsleutelde kopie")
+    unseal.add_argument("--password-stdin", action="store_true")
+    unseal.set_defaults(run=cmd_decrypt_backup)
     serve = commands.add_parser("serve", help="de app starten (wat `make run` doet)")
     serve.add_argument("--port", type=int, default=8501)
     serve.add_argument("--address", default="localhost")

@@ -826,6 +826,38 @@ CREATE INDEX documents_position ON documents (project_id, position);
 """)
 
 
+@migration("0010_session_epoch_and_login_throttle")
+def _session_epoch_and_login_throttle(db: sqlite_utils.Database) -> None:
+    _run(db, """
+-- Raised when a password is set: a session started under an older epoch has ended.
+ALTER TABLE users ADD COLUMN session_epoch INTEGER NOT NULL DEFAULT 0;
+-- Failed logins as a score that decays, keyed by a hash of the typed name (a password typed
+-- into the name field is never stored). The old table's counts only ever grew.
+DROP TABLE login_throttle;
+CREATE TABLE login_throttle (
+  name_key TEXT PRIMARY KEY,
+  score REAL NOT NULL,
+  at TEXT NOT NULL,
+  locked_until TEXT
+);
+""")
+
+
+@migration("0011_project_names_per_user")
+def _project_names_per_user(db: sqlite_utils.Database) -> None:
+    _run(db, """
+-- A project's name was unique in the whole database, so trying a name told a non-member that
+-- a project of that name existed. A name is now unique among the projects a user can open
+-- (checked in research.qual.projects); the column that carried the UNIQUE constraint keeps it
+-- as a key per creator ('<created_by>:<name>'). Renaming a column leaves the table and the
+-- rows that refer to it alone (rebuilding it would cascade with foreign keys on).
+ALTER TABLE projects RENAME COLUMN name TO name_key;
+ALTER TABLE projects ADD COLUMN name TEXT NOT NULL DEFAULT '';
+UPDATE projects SET name = name_key, name_key = coalesce(created_by, 0) || ':' || name_key;
+CREATE INDEX projects_name ON projects (name);
+""")
+
+
 @migration("0012_reportback_plans")
 def _reportback_plans(db: sqlite_utils.Database) -> None:
     _run(db, """

@@ -78,6 +78,10 @@ class Actor:
     username: str
     user_id: int | None = None
 
+    def verify(self, db: sqlite_utils.Database) -> None:
+        """Refuse (raise) inside the write transaction if this actor may no longer write; an
+        account's actor (research.accounts) compares its state with the database."""
+
 
 SYSTEM = Actor("systeem")
 
@@ -261,6 +265,7 @@ class Store:
             db.conn.execute("BEGIN IMMEDIATE")
             self._local.tx = Tx(db, actor)
             try:
+                actor.verify(db)  # under the write lock: the account cannot change meanwhile
                 result = fn(self._local.tx)
                 db.conn.execute("COMMIT")
                 return result

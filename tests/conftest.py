@@ -96,7 +96,7 @@ def users(store):
 
 def logged_in(user: accounts.User) -> dict:
     """The session-state entry that the login gate leaves for a logged-in user."""
-    return {"user_id": user.id, "last_seen": time.time()}
+    return {"user_id": user.id, "epoch": user.session_epoch, "last_seen": time.time()}
 
 
 @pytest.fixture

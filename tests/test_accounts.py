@@ -5,12 +5,12 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
-from datetime import datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
 
 import pytest
 
 from conftest import PASSWORD
-from research import accounts
+from research import accounts, passwords, setup
 from research.accounts import (BAD_LOGIN, FREE_ATTEMPTS, PERMISSIONS, SYSTEM_USER, AccountError,
                                LoginError, PermissionDenied, User)
 from research.schema import open_store
@@ -55,12 +55,16 @@ def test_wrong_password_and_unknown_user_give_the_same_message(users, store):
     assert BAD_LOGIN == "Gebruikersnaam of wachtwoord onjuist."
 
 
+def throttle(store) -> dict:
+    return store.one("SELECT score, at, locked_until FROM login_throttle")
+
+
 def test_throttle_locks_after_free_attempts_and_resets_after_success(users, store):
     assert FREE_ATTEMPTS == 3
     for _ in range(FREE_ATTEMPTS):
         assert login_fails(store, "olga", "verkeerd-wachtwoord", now=T0) == BAD_LOGIN
-    assert store.one("SELECT failures, locked_until FROM login_throttle") == {
-        "failures": 3, "locked_until": "2026-03-01T12:00:02+00:00"}
+    assert throttle(store) == {"score": 3.0, "at": "2026-03-01T12:00:00+00:00",
+                               "locked_until": "2026-03-01T12:00:02+00:00"}
 
     # Locked: even the right password is refused, without saying whether it was right.
     message = login_fails(store, "olga", PASSWORD, now=T0 + timedelta(seconds=1))
@@ -75,8 +79,8 @@ def test_throttle_locks_after_free_attempts_and_resets_after_success(users, stor
     assert store.rows("SELECT * FROM login_throttle") == []
     assert login_fails(store, "olga", "verkeerd-wachtwoord", now=T0 + timedelta(seconds=4)) \
         == BAD_LOGIN
-    assert store.one("SELECT failures, locked_until FROM login_throttle") == {
-        "failures": 1, "locked_until": None}
+    assert throttle(store) == {"score": 1.0, "at": "2026-03-01T12:00:04+00:00",
+                               "locked_until": None}
 
 
 def test_throttle_lock_doubles_per_further_failure(users, store):
@@ -88,6 +92,87 @@ def test_throttle_lock_doubles_per_further_failure(users, store):
     assert login_fails(store, "olga", PASSWORD, now=later + timedelta(seconds=3)) == \
         "Te veel mislukte pogingen. Probeer het over 2 seconden opnieuw."
     assert accounts.authenticate(store, "olga", PASSWORD, now=later + timedelta(seconds=5))
+
+
+def test_lock_seconds_grow_with_the_score_up_to_five_minutes():
+    assert [accounts.lock_seconds(s) for s in (0, 1, 2, 2.5, 3, 4, 5, 10, 11, 40)] == [
+        0, 0, 0, 1, 2, 4, 8, 256, 300, 300]
+
+
+def test_a_trickle_of_wrong_guesses_never_locks_the_name(users, store):
+    # One wrong guess every five minutes, for a day: the score decays between guesses, so the
+    # owner of the name is never locked out (the old counter locked for good after three).
+    moment = T0
+    for _ in range(288):
+        assert login_fails(store, "admin", "raad-maar-eens", now=moment) == BAD_LOGIN
+        moment += timedelta(minutes=5)
+    assert throttle(store)["score"] == 1.0
+    assert accounts.authenticate(store, "admin", PASSWORD, now=moment - timedelta(minutes=4))
+
+
+def test_the_score_decays_by_one_per_two_minutes(users, store):
+    for _ in range(FREE_ATTEMPTS):
+        login_fails(store, "olga", "verkeerd-wachtwoord", now=T0)
+    assert accounts.DECAY_SECONDS == 120
+    assert throttle(store) == {"score": 3.0, "at": "2026-03-01T12:00:00+00:00",
+                               "locked_until": "2026-03-01T12:00:02+00:00"}
+    # Four minutes on, the score is 1: this failure brings it to 2, no lock.
+    login_fails(store, "olga", "verkeerd-wachtwoord", now=T0 + timedelta(minutes=4))
+    assert throttle(store) == {"score": 2.0, "at": "2026-03-01T12:04:00+00:00",
+                               "locked_until": None}
+
+
+def test_brute_force_is_still_slowed_to_about_one_guess_per_two_minutes(users, store):
+    # An attacker who guesses the moment each lock ends.
+    moment, guesses = T0, 0
+    while moment < T0 + timedelta(hours=6):
+        try:
+            accounts.authenticate(store, "olga", f"poging-{guesses}", now=moment)
+        except LoginError as error:
+            if error.message == BAD_LOGIN:
+                guesses += 1
+                until = store.value("SELECT locked_until FROM login_throttle")
+                moment = datetime.fromisoformat(until) if until else moment
+                continue
+            raise
+    # Six hours at one guess per DECAY_SECONDS (180), plus the burst before the locks grew.
+    assert guesses == 188
+
+
+def test_reset_password_lifts_the_lock(users, store):
+    olga = users["onderzoeker"]
+    for _ in range(6):
+        try:
+            accounts.authenticate(store, "olga", "verkeerd-wachtwoord", now=T0)
+        except LoginError:
+            pass
+    assert login_fails(store, "olga", PASSWORD, now=T0).startswith("Te veel mislukte pogingen")
+    new = accounts.reset_password(store, users["beheerder"], olga.id, "nieuw-Wachtwoord-7")
+    assert store.rows("SELECT * FROM login_throttle") == []
+    assert accounts.authenticate(store, "olga", new, now=T0).id == olga.id
+
+
+def test_the_password_is_verified_outside_the_write_lock(users, store, db_path, monkeypatch):
+    real_verify = accounts._verify
+    lock_free = []
+
+    def verify_and_try_the_lock(password_hash, password):
+        other = sqlite3.connect(db_path, timeout=0)
+        try:
+            other.execute("BEGIN IMMEDIATE")  # fails while this login holds the write lock
+            other.execute("ROLLBACK")
+            lock_free.append(True)
+        except sqlite3.OperationalError:
+            lock_free.append(False)
+        finally:
+            other.close()
+        return real_verify(password_hash, password)
+
+    monkeypatch.setattr(accounts, "_verify", verify_and_try_the_lock)
+    login_fails(store, "olga", "verkeerd-wachtwoord", now=T0)
+    login_fails(store, "niemand", "verkeerd-wachtwoord", now=T0)
+    accounts.authenticate(store, "olga", PASSWORD, now=T0)
+    assert lock_free == [True, True, True]
 
 
 def test_concurrent_failed_logins_are_all_counted(users, store, monkeypatch):
@@ -119,7 +204,7 @@ def test_concurrent_failed_logins_are_all_counted(users, store, monkeypatch):
     for thread in threads:
         thread.join(15)
     assert messages == [BAD_LOGIN, BAD_LOGIN]
-    assert store.value("SELECT failures FROM login_throttle") == 2
+    assert store.value("SELECT score FROM login_throttle") == 2.0
 
 
 def test_disabled_user_gets_bad_login(users, store):
@@ -127,21 +212,45 @@ def test_disabled_user_gets_bad_login(users, store):
     assert login_fails(store, "lex", PASSWORD) == BAD_LOGIN
 
 
-def test_login_events_are_logged(users, store):
+def test_login_events_are_logged_once_per_lock_not_per_failure(users, store):
     olga = users["onderzoeker"]
-    accounts.authenticate(store, "olga", PASSWORD)
-    login_fails(store, "olga", "verkeerd-wachtwoord")
-    login_fails(store, "niemand", "verkeerd-wachtwoord")
+    accounts.authenticate(store, "olga", PASSWORD, now=T0)
+    login_fails(store, "olga", "verkeerd-wachtwoord", now=T0)
+    login_fails(store, "niemand", "verkeerd-wachtwoord", now=T0)
+    for second in range(0, 600, 2):  # a burst against olga: one lock, held, one event
+        moment = T0 + timedelta(seconds=second)
+        try:
+            accounts.authenticate(store, "olga", "verkeerd-wachtwoord", now=moment)
+        except LoginError:
+            pass
     rows = store.rows("SELECT actor, actor_id, entity, entity_id, action, after FROM events"
                       " WHERE entity = 'session' ORDER BY id")
     assert rows == [
         {"actor": "olga", "actor_id": olga.id, "entity": "session", "entity_id": str(olga.id),
          "action": "login", "after": None},
         {"actor": "olga", "actor_id": olga.id, "entity": "session", "entity_id": str(olga.id),
-         "action": "login_failed", "after": json.dumps({"failures": 1, "username": "olga"})},
-        {"actor": "niemand", "actor_id": None, "entity": "session", "entity_id": None,
-         "action": "login_failed", "after": json.dumps({"failures": 1, "username": "niemand"})},
+         "action": "login_locked",
+         "after": json.dumps({"bekend_account": True, "seconden": 2})},
     ]
+
+
+def test_an_unknown_name_is_never_written_down(users, store):
+    # A password typed into the name field: not in the audit log, not in the throttle table.
+    typed = "Zomer2026!geheim"
+    for _ in range(4):
+        try:
+            accounts.authenticate(store, typed, "", now=T0)
+        except LoginError:
+            pass
+    events = store.rows("SELECT * FROM events WHERE entity = 'session'")
+    assert [(e["actor"], e["actor_id"], e["entity_id"], e["action"], e["after"])
+            for e in events] == [
+        ("(onbekende naam)", None, None, "login_locked",
+         json.dumps({"bekend_account": False, "seconden": 2}))]
+    with sqlite3.connect(store.path) as conn:
+        dump = "\n".join(conn.iterdump())
+    assert typed not in dump and typed.lower() not in dump
+    assert throttle(store)["score"] == 3.0
 
 
 # -- validation -------------------------------------------------------------------------------
@@ -258,7 +367,7 @@ def test_change_own_password_checks_the_old_one(users, store):
     accounts.change_own_password(store, lex, PASSWORD, "nieuw-wachtwoord-1")
     assert accounts.authenticate(store, "lex", "nieuw-wachtwoord-1").id == lex.id
     assert login_fails(store, "lex", PASSWORD) == BAD_LOGIN
-    last = store.one("SELECT actor, entity, action FROM events ORDER BY id DESC LIMIT 1 OFFSET 2")
+    last = store.one("SELECT actor, entity, action FROM events ORDER BY id DESC LIMIT 1 OFFSET 1")
     assert last == {"actor": "lex", "entity": "users", "action": "update"}
 
 
@@ -386,17 +495,45 @@ def test_list_users_has_no_password_hash(users, store):
         "admin": None, "anna": None, "coby": "noord", "lex": None, "olga": None}
 
 
+def verified(email, flag=True) -> dict:
+    return {"is_logged_in": True, "email": email, "email_verified": flag}
+
+
 def test_user_for_identity_matches_email_case_insensitively(store):
     ann = accounts.create_user(store, SYSTEM_USER, "ann", "onderzoeker", PASSWORD,
                                email="Ann.de.Vries@Example.NL")
-    assert accounts.user_for_identity(store, "ann.de.vries@example.nl") == ann
-    assert accounts.user_for_identity(store, " ANN.DE.VRIES@EXAMPLE.NL ") == ann
-    assert accounts.user_for_identity(store, "iemand@example.nl") is None
-    assert accounts.user_for_identity(store, None) is None
-    assert accounts.user_for_identity(store, "") is None
+    assert accounts.user_for_identity(store, verified("ann.de.vries@example.nl")) == ann
+    assert accounts.user_for_identity(store, verified(" ANN.DE.VRIES@EXAMPLE.NL ")) == ann
+    assert accounts.user_for_identity(store, verified("iemand@example.nl")) is None
+    assert accounts.user_for_identity(store, verified(None)) is None
+    assert accounts.user_for_identity(store, verified("")) is None
 
     accounts.update_user(store, SYSTEM_USER, ann.id, active=False)
-    assert accounts.user_for_identity(store, "ann.de.vries@example.nl") is None
+    assert accounts.user_for_identity(store, verified("ann.de.vries@example.nl")) is None
+
+
+@pytest.mark.parametrize("claims", [
+    {"email": "ann.de.vries@example.nl"},                           # no claim at all
+    {"email": "ann.de.vries@example.nl", "email_verified": False},
+    {"email": "ann.de.vries@example.nl", "email_verified": None},
+    {"email": "ann.de.vries@example.nl", "email_verified": "false"},
+    {"email": "ann.de.vries@example.nl", "email_verified": 1},
+])
+def test_an_identity_without_a_verified_email_is_refused(store, claims):
+    accounts.create_user(store, SYSTEM_USER, "ann", "beheerder", PASSWORD,
+                         email="ann.de.vries@example.nl")
+    with pytest.raises(LoginError) as raised:
+        accounts.user_for_identity(store, claims)
+    assert raised.value.message == (
+        "Je organisatie heeft je e-mailadres niet als bevestigd doorgegeven, dus hoort het niet "
+        "met zekerheid bij jou. Inloggen via de organisatie kan zo niet; log in met een lokaal "
+        "account of vraag een beheerder.")
+
+
+def test_an_identity_verified_as_a_string_true_is_accepted(store):
+    ann = accounts.create_user(store, SYSTEM_USER, "ann", "lezer", PASSWORD,
+                               email="ann.de.vries@example.nl")
+    assert accounts.user_for_identity(store, verified("ann.de.vries@example.nl", "true")) == ann
 
 
 def test_get_and_find_user(users, store):
@@ -417,3 +554,121 @@ def test_users_table_rejects_unknown_role_even_directly(store):
             conn.execute("INSERT INTO users (username, role, created_at) VALUES ('x', 'baas', 'nu')")
     finally:
         conn.close()
+
+
+# -- password strength ------------------------------------------------------------------------
+
+GUESSABLE = " Kies bijvoorbeeld een paar losse woorden achter elkaar."
+FEW = "Dit wachtwoord is te makkelijk te raden: het heeft te weinig verschillende tekens." \
+    + GUESSABLE
+REPEAT = "Dit wachtwoord is te makkelijk te raden: het herhaalt steeds hetzelfde." + GUESSABLE
+RUN = ("Dit wachtwoord is te makkelijk te raden: het is een reeks uit het alfabet, de cijfers "
+       "of het toetsenbord." + GUESSABLE)
+COMMON = ("Dit wachtwoord staat op de lijst van veelgebruikte wachtwoorden (eventueel met "
+          "cijfers of tekens erbij)." + GUESSABLE)
+
+
+@pytest.mark.parametrize("password, message", [
+    ("aaaaaaaaaa", FEW), ("aaaaabbbbb", FEW), ("1212121212", FEW),
+    ("abcdeabcde", REPEAT), ("hallo!hallo!", REPEAT), ("xyz12xyz12xyz12", REPEAT),
+    ("1234567890", RUN), ("0987654321", RUN), ("abcdefghijkl", RUN), ("qwertyuiop", RUN),
+    ("Qwertyuiop1!", RUN), ("azertyuiop", RUN), ("7890123456", RUN),
+    ("password123", COMMON), ("iloveyou12", COMMON), ("Welkom2026!", COMMON),
+    ("Wachtwoord01", COMMON), ("!!Feyenoord1908", COMMON), ("trustno1234", COMMON),
+    ("kees-1234567", "Een wachtwoord mag je gebruikersnaam niet bevatten."),
+    ("123456789", "Een wachtwoord heeft minstens 10 tekens."),
+])
+def test_guessable_passwords_are_refused_everywhere(store, users, password, message):
+    with pytest.raises(AccountError) as raised:
+        accounts.create_user(store, SYSTEM_USER, "kees", "lezer", password)
+    assert raised.value.message == message
+    assert accounts.find_user(store, "kees") is None
+    lex = users["lezer"]
+    with pytest.raises(AccountError) as raised:
+        accounts.reset_password(store, SYSTEM_USER, lex.id, password.replace("kees", "lex1"))
+    assert raised.value.message == message
+    with pytest.raises(AccountError):
+        accounts.change_own_password(store, lex, PASSWORD, password.replace("kees", "lex1"))
+    assert accounts.authenticate(store, "lex", PASSWORD).id == lex.id
+
+
+@pytest.mark.parametrize("password", [
+    PASSWORD, "Zomer2026!geheim", "xQ3!vbn82Lkq", "een-nieuw-wachtwoord", "fiets-koffie-tulp"])
+def test_passwords_of_some_words_or_random_ones_pass(store, password):
+    assert accounts.create_user(store, SYSTEM_USER, "kees", "lezer", password).username == "kees"
+
+
+def test_generated_passwords_pass_the_checks(store):
+    for _ in range(50):
+        assert passwords.problem(accounts.generate_password()) is None
+
+
+def test_the_common_password_list_is_shipped_with_its_licence():
+    folder = passwords.FOLDER
+    assert {"veelgebruikt.txt", "aanvullingen.txt", "LICENSE.txt"} <= \
+        {p.name for p in folder.iterdir()}
+    assert "MIT" in (folder / "LICENSE.txt").read_text(encoding="utf-8")
+    common = passwords.common()
+    assert len(common) == 10_047  # 10,000 + 54 Dutch, some in both
+    assert {"123456", "password", "qwertyuiop", "welkom", "wachtwoord"} <= common
+
+
+def test_a_weak_first_admin_password_is_refused(db_path, monkeypatch):
+    monkeypatch.setenv("RESEARCH_ADMIN_PASSWORD", "admin12345")
+    with pytest.raises(AccountError) as raised:
+        setup.prepare(open_store(db_path))
+    assert raised.value.message == "Een wachtwoord mag je gebruikersnaam niet bevatten."
+
+
+# -- every write checks the acting account in the database ------------------------------------
+
+def coding_attempt(store, users, project_id):
+    """A write with the User object a page got at its start (a fragment keeps using it)."""
+    from research.qual import codebook, codings, documents
+
+    olga = users["onderzoeker"]
+    doc = documents.add_document(store, olga, project_id, "Interview", "Ik wacht al maanden.")
+    code = codebook.add_code(store, olga, project_id, "Wachten")
+    return lambda user: codings.add_coding(store, user, doc, code, 0, 8)
+
+
+@pytest.mark.parametrize("change, message", [
+    ({"active": False}, "Je account is uitgeschakeld. Er is niets opgeslagen."),
+    ({"role": "lezer"}, "Je rol, wijkwerkplaatsen of wachtwoord zijn intussen gewijzigd. "
+                        "Er is niets opgeslagen; laad de pagina opnieuw."),
+    ({"password": True}, "Je rol, wijkwerkplaatsen of wachtwoord zijn intussen gewijzigd. "
+                         "Er is niets opgeslagen; laad de pagina opnieuw."),
+])
+def test_a_write_by_an_account_changed_since_is_refused(store, users, qual, change, message):
+    olga = users["onderzoeker"]  # as the page read her, before the change
+    code_it = coding_attempt(store, users, qual)
+    if change.get("password"):
+        accounts.reset_password(store, SYSTEM_USER, olga.id)
+    else:
+        accounts.update_user(store, SYSTEM_USER, olga.id, **change)
+    events = store.value("SELECT count(*) FROM events")
+    with pytest.raises(PermissionDenied) as raised:
+        code_it(olga)
+    assert raised.value.message == message
+    assert store.value("SELECT count(*) FROM codings") == 0
+    assert store.value("SELECT count(*) FROM events") == events
+    if "password" in change:
+        assert code_it(accounts.get_user(store, olga.id))  # the account as it is now may
+
+
+def test_a_coordinator_moved_to_another_wijk_cannot_write_in_the_old_one(store, users):
+    from research.tracker import questions
+
+    coby = users["coordinator"]
+    accounts.update_user(store, SYSTEM_USER, coby.id, wijken=["zuidoost"])
+    with pytest.raises(PermissionDenied):
+        questions.log_question(store, coby, wijk_id="noord", asked_on=date(2026, 3, 1),
+                               text="Waarom is de speeltuin dicht?", asker_group="bewoner")
+    assert store.value("SELECT count(*) FROM questions") == 0
+
+
+def test_the_system_account_and_unchanged_accounts_write_as_before(store, users, qual):
+    code_it = coding_attempt(store, users, qual)
+    assert code_it(users["onderzoeker"])
+    assert SYSTEM_USER.actor.user_id is None
+    assert accounts.create_user(store, SYSTEM_USER, "nieuw", "lezer", PASSWORD).username == "nieuw"

@@ -4,6 +4,8 @@
 - no SQL in research/ui/ (pages call domain functions);
 - streamlit_app.py only routes;
 - every page file is in shell.PAGES and starts with shell.guard(...);
+- pages use fragments only through shell.fragment, and widget callbacks that may write only
+  through shell.callback (both check the session first: they run without the page's guard);
 - the requirements files pin every package with ==.
 """
 
@@ -20,7 +22,7 @@ from research.ui import shell
 ROOT = Path(__file__).resolve().parent.parent
 RESEARCH = ROOT / "research"
 UI = RESEARCH / "ui"
-NON_PAGES = {"shell.py", "widgets.py", "coding_component.py", "__init__.py"}
+NON_PAGES = {"shell.py", "widgets.py", "coding_component.py", "app.py", "__init__.py"}
 
 
 def parse(path: Path) -> ast.Module:
@@ -215,6 +217,65 @@ def test_page_calls_guard_first(path):
     # And the page guards once, not again later with another permission.
     assert sum(1 for n in ast.walk(tree) if isinstance(n, ast.Call)
                and dotted(n.func) == "shell.guard") == 1
+
+
+def direct_fragments(tree: ast.AST) -> list[str]:
+    """Uses of st.fragment / st.dialog (as a decorator or a call): code that reruns on its
+    own, past the page's guard."""
+    return [dotted(node) for node in ast.walk(tree)
+            if isinstance(node, ast.Attribute) and dotted(node) in {"st.fragment", "st.dialog"}]
+
+
+def test_the_fragment_checker_finds_fragments():
+    tree = ast.parse("@st.fragment\ndef a(): pass\n@st.fragment(run_every=5)\ndef b(): pass\n"
+                     "c = st.dialog('x')(f)\n@shell.fragment\ndef d(): pass\n")
+    assert direct_fragments(tree) == ["st.fragment", "st.fragment", "st.dialog"]
+
+
+@pytest.mark.parametrize("path", page_files() + [UI / "widgets.py"], ids=lambda p: p.name)
+def test_pages_use_only_the_checked_fragment(path):
+    # shell.fragment checks the session at the start of every fragment rerun; a bare
+    # st.fragment would save with the user of the page's last full run.
+    assert direct_fragments(parse(path)) == [], f"{path.name}: use @shell.fragment"
+
+
+CALLBACK_KEYWORDS = {"on_click", "on_change", "on_submit", "on_selection_change"}
+
+
+def unchecked_callbacks(tree: ast.AST) -> list[str]:
+    """Widget callbacks that could write without the session check: callbacks run before the
+    page's guard. Allowed: shell.callback(f), "ignore"/"rerun", st.login, and a lambda that
+    does not touch the database (`store`)."""
+    found = []
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.Call):
+            continue
+        for keyword in node.keywords:
+            value = keyword.value
+            if keyword.arg not in CALLBACK_KEYWORDS or isinstance(value, ast.Constant):
+                continue
+            if isinstance(value, ast.Call) and dotted(value.func) == "shell.callback":
+                continue
+            if dotted(value) == "st.login":
+                continue
+            if isinstance(value, ast.Lambda) and not any(
+                    isinstance(n, ast.Name) and n.id == "store" for n in ast.walk(value)):
+                continue
+            found.append(ast.unparse(value))
+    return found
+
+
+def test_the_callback_checker_finds_unchecked_callbacks():
+    tree = ast.parse("st.button('a', on_click=save)\nst.button('b', on_click=shell.callback(save))"
+                     "\nst.pills('c', on_change=lambda: st.session_state.pop('x'))\n"
+                     "st.button('d', on_click=lambda: codings.undo(store, user, 1))\n"
+                     "st.download_button('e', b'', on_click='ignore')\n")
+    assert unchecked_callbacks(tree) == ["save", "lambda: codings.undo(store, user, 1)"]
+
+
+@pytest.mark.parametrize("path", page_files() + [UI / "widgets.py"], ids=lambda p: p.name)
+def test_page_callbacks_check_the_session(path):
+    assert unchecked_callbacks(parse(path)) == [], f"{path.name}: wrap in shell.callback"
 
 
 # -- (e) pinned requirements ------------------------------------------------------------------

@@ -17,6 +17,8 @@ from research.backup import BackupError, backup, backup_bytes, check_backup, res
 from research.schema import MIGRATIONS, migrate
 from research.storage import SYSTEM, Actor
 
+SQLITE_HEADER = b"SQLite format 3\x00"
+
 
 
 def dump(path) -> str:
@@ -108,7 +110,7 @@ def test_backup_refuses_a_missing_folder(store, tmp_path):
 
 def test_backup_bytes(store):
     data = backup_bytes(store, SYSTEM)
-    assert data.startswith(b"SQLite format 3\x00")
+    assert data.startswith(SQLITE_HEADER)
     assert len(data) % 4096 == 0
 
 
@@ -331,3 +333,99 @@ def test_a_restore_by_the_command_line_is_seen_by_the_apps_process(store, tmp_pa
     [copy] = safety_copies(store)
     assert oct(os.stat(copy).st_mode & 0o777) == "0o600"
     assert query(copy, "SELECT count(*) FROM users WHERE username = 'vandaag'") == [(1,)]
+
+
+# -- encrypted backups (the only kind the app hands out) -------------------------------------
+
+SECRET = "kluis-sleutel-voor-back-up"
+
+
+@pytest.fixture
+def cheap_seal(monkeypatch):
+    """Small chunks (so a file has several) and cheap key derivation for the format tests."""
+    from research import sealed
+
+    monkeypatch.setattr(sealed, "CHUNK", 1000)
+    monkeypatch.setattr(sealed, "MEMORY_KIB", 64)
+    monkeypatch.setattr(sealed, "TIME_COST", 1)
+    return sealed
+
+
+def seal(sealed, data: bytes, passphrase: str = SECRET) -> bytes:
+    import io
+
+    out = io.BytesIO()
+    sealed.encrypt(io.BytesIO(data), out, passphrase)
+    return out.getvalue()
+
+
+def unseal(sealed, data: bytes, passphrase: str = SECRET) -> bytes:
+    import io
+
+    out = io.BytesIO()
+    sealed.decrypt(io.BytesIO(data), out, passphrase)
+    return out.getvalue()
+
+
+@pytest.mark.parametrize("size", [0, 1, 999, 1000, 1001, 4321])
+def test_sealed_round_trip(cheap_seal, size):
+    data = os.urandom(size)
+    sealed_data = seal(cheap_seal, data)
+    assert sealed_data.startswith(b"OWP-BACKUP\x00\x01")
+    assert len(sealed_data) == cheap_seal.HEADER_SIZE + size + 16 * max(1, -(-size // 1000))
+    assert unseal(cheap_seal, sealed_data) == data
+    assert seal(cheap_seal, data) != sealed_data  # a fresh salt every time
+
+
+BROKEN = "Het wachtwoord van de back-up klopt niet, of het bestand is beschadigd of ingekort."
+
+
+@pytest.mark.parametrize("breaks", [
+    lambda d, h: d,                                           # (the wrong password)
+    lambda d, h: d[:-1],                                      # cut short
+    lambda d, h: d[:h + 1016],                                # cut at a chunk's end
+    lambda d, h: d + d[h:h + 1016],                           # a chunk added
+    lambda d, h: d[:h] + d[h + 1016:h + 2032] + d[h:h + 1016] + d[h + 2032:],  # reordered
+    lambda d, h: d[:h + 5] + bytes([d[h + 5] ^ 1]) + d[h + 6:],  # one bit flipped
+    lambda d, h: d[:40] + bytes([d[40] ^ 1]) + d[41:],        # the salt changed
+])
+def test_sealed_refuses_a_wrong_password_or_a_changed_file(cheap_seal, breaks):
+    data = os.urandom(3500)
+    sealed_data = seal(cheap_seal, data)
+    changed = breaks(sealed_data, cheap_seal.HEADER_SIZE)
+    passphrase = "een-ander-wachtwoord-99" if changed == sealed_data else SECRET
+    with pytest.raises(cheap_seal.SealError) as raised:
+        unseal(cheap_seal, changed, passphrase)
+    assert raised.value.message == BROKEN
+
+
+def test_sealed_refuses_other_files_and_impossible_settings(cheap_seal):
+    with pytest.raises(cheap_seal.SealError, match="^Dit is geen versleutelde back-up van deze"
+                                                   " app.$"):
+        unseal(cheap_seal, SQLITE_HEADER + b"\x00" * 100)
+    forged = bytearray(seal(cheap_seal, b"abc"))
+    forged[16:20] = (1 << 30).to_bytes(4, "little")  # a gigabyte of memory per guess
+    with pytest.raises(cheap_seal.SealError, match="onmogelijke instellingen"):
+        unseal(cheap_seal, bytes(forged))
+
+
+def test_sealed_backup_download_is_logged_and_decrypts_to_the_database(store, users, tmp_path):
+    from research import sealed
+
+    with pytest.raises(accounts.PermissionDenied):
+        sealed.backup_download(store, users["onderzoeker"], SECRET)
+    with pytest.raises(sealed.SealError, match="^Een wachtwoord heeft minstens 12 tekens.$"):
+        sealed.backup_download(store, users["beheerder"], "te-kort-1")
+    data, name = sealed.backup_download(store, users["beheerder"], SECRET)
+    assert store.one("SELECT actor, entity, action, after FROM events ORDER BY id DESC"
+                     " LIMIT 1") == {"actor": "admin", "entity": "database", "action": "backup",
+                                     "after": f'{{"bestand": "{name}", "versleuteld": true}}'}
+    (tmp_path / name).write_bytes(data)
+    plain = sealed.decrypt_file(tmp_path / name, tmp_path / "kopie.db", SECRET)
+    assert check_backup(plain)[-1] == MIGRATIONS[-1].name
+    assert [r[0] for r in query(plain, "SELECT username FROM users ORDER BY username")] == [
+        "admin", "anna", "coby", "lex", "olga"]
+    with pytest.raises(sealed.SealError, match=BROKEN):
+        sealed.decrypt_file(tmp_path / name, tmp_path / "mislukt.db", "niet-het-wachtwoord")
+    assert not (tmp_path / "mislukt.db").exists()
+    assert not (tmp_path / "mislukt.db.deel").exists()

@@ -148,3 +148,74 @@ def test_upload_pseudonymise_and_code_with_the_mouse(page, app_url, app_db, sync
         1, timeout=15_000)
     assert page.evaluate("() => window.__xss") is None
     page.screenshot(path=str(screenshots / "qual-html-as-text.png"), full_page=True)
+
+
+def test_the_coding_panel_checks_the_login_on_every_rerun(page, app_url, app_db, sync_api):
+    """The coding panel is a fragment: it reruns without the page's guard. An account
+    disabled on the command line while its tab is open codes nothing there any more."""
+    require_browser()
+    expect = sync_api.expect
+    import subprocess
+    import sys
+
+    from browser import ROOT
+    from research import accounts
+    from research.accounts import SYSTEM_USER
+    from research.qual import projects
+    from research.schema import open_store
+
+    store = open_store(app_db)
+    try:
+        fenna = accounts.create_user(store, SYSTEM_USER, "fenna", "onderzoeker", PASSWORD)
+        for project in projects.list_projects(store, SYSTEM_USER):
+            projects.add_member(store, SYSTEM_USER, project["id"], fenna.id)
+    finally:
+        store.close()
+
+    page.goto(app_url + "/qual_code")
+    log_in(page, "fenna", PASSWORD)
+    expect(page.locator(PAGE_TITLE)).to_have_text("Coderen", timeout=30_000)
+    wait_until_idle(page)
+    points = None
+    for _ in range(100):
+        try:
+            points = page.evaluate(FIND, "Via mijn buurvrouw")
+        except sync_api.Error:  # the component has not drawn its shadow root yet
+            points = None
+        if points:
+            break
+        page.wait_for_timeout(200)
+    assert points, "the coding view did not show the transcript"
+    x0, y0, x1, y1 = points
+    page.mouse.move(x0, y0)
+    page.mouse.down()
+    page.mouse.move(x1, y1, steps=5)
+    page.mouse.up()
+    expect(page.get_by_test_id("stText").get_by_text("Via mijn buurvrouw", exact=True)
+           ).to_be_visible(timeout=15_000)
+    wait_until_idle(page)
+
+    done = subprocess.run([sys.executable, "-m", "research", "--db", str(app_db), "user",
+                           "disable", "fenna"], cwd=ROOT, capture_output=True, text=True,
+                          timeout=60)
+    assert done.stdout == "Account 'fenna' uitgeschakeld.\n", done.stderr
+    db = sqlite3.connect(app_db)
+    try:
+        codes_before = db.execute("SELECT count(*) FROM codes").fetchone()
+    finally:
+        db.close()
+    # A plain button inside the fragment (the in-vivo code): its click reruns the fragment only.
+    page.get_by_role("button", name="In-vivo code").click()
+    wait_until_idle(page)
+
+    # The whole app reran into the login page; the fragment saved nothing.
+    expect(page.get_by_role("button", name="Inloggen")).to_be_visible(timeout=30_000)
+    expect(page.get_by_text("Je account is uitgeschakeld. Neem contact op met een "
+                            "beheerder.")).to_be_visible()
+    db = sqlite3.connect(app_db)
+    try:
+        assert db.execute("SELECT count(*) FROM codes").fetchone() == codes_before
+        assert db.execute("SELECT count(*) FROM codings WHERE created_by = ?",
+                          [fenna.id]).fetchone() == (0,)
+    finally:
+        db.close()

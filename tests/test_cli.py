@@ -199,6 +199,19 @@ def test_short_password_from_stdin(cli):
             "Een wachtwoord heeft minstens 10 tekens.")
 
 
+def test_guessable_password_from_stdin(cli, db_path):
+    cli("init")
+    refused(cli("user", "add", "kees", "--role", "lezer", "--password-stdin",
+                stdin="aaaaaaaaaa\n"),
+            "Dit wachtwoord is te makkelijk te raden: het heeft te weinig verschillende tekens. "
+            "Kies bijvoorbeeld een paar losse woorden achter elkaar.")
+    cli("user", "add", "kees", "--role", "lezer", "--password-stdin", stdin="oud-wachtwoord-1\n")
+    refused(cli("user", "reset-password", "kees", "--password-stdin", stdin="password123\n"),
+            "Dit wachtwoord staat op de lijst van veelgebruikte wachtwoorden (eventueel met "
+            "cijfers of tekens erbij). Kies bijvoorbeeld een paar losse woorden achter elkaar.")
+    assert logs_in(db_path, "kees", "oud-wachtwoord-1")
+
+
 def test_last_beheerder_cannot_be_disabled(cli):
     cli("init")
     refused(cli("user", "disable", "admin"), "Er moet minstens één actieve beheerder blijven.")
@@ -258,6 +271,40 @@ def test_backup_and_restore_round_trip(cli, db_path, tmp_path):
 
     _, out, _ = cli("user", "list")
     assert out.splitlines() == ["admin                    Beheerder    actief"]
+
+
+def test_restore_and_decrypt_an_encrypted_backup_from_the_app(cli, db_path, tmp_path):
+    from research import sealed
+
+    cli("init")
+    store = open_store(db_path)
+    data, name = sealed.backup_download(store, accounts.find_user(store, "admin"),
+                                        "kluis-sleutel-voor-back-up")
+    store.close()
+    encrypted = tmp_path / name
+    encrypted.write_bytes(data)
+    cli("user", "add", "kees", "--role", "lezer", "--password-stdin", stdin="geheim-wachtwoord-1\n")
+
+    refused(cli("restore", str(encrypted), "--password-stdin", stdin="fout-wachtwoord-12\n"),
+            "Het wachtwoord van de back-up klopt niet, of het bestand is beschadigd of ingekort.")
+    assert logs_in(db_path, "kees", "geheim-wachtwoord-1")  # nothing was restored
+    status, out, err = cli("restore", str(encrypted), "--password-stdin",
+                           stdin="kluis-sleutel-voor-back-up\n")
+    assert (status, err) == (0, "")
+    assert out.startswith(f"Back-up {encrypted} teruggezet. De vorige inhoud staat in ")
+    assert not logs_in(db_path, "kees", "geheim-wachtwoord-1")
+    # No decrypted copy stays behind beside the database.
+    assert not [p for p in db_path.parent.iterdir() if p.is_dir() or p.name.endswith(".db")
+                and p != db_path and p != encrypted]
+
+    plain = tmp_path / "ontsleuteld.db"
+    assert cli("decrypt-backup", str(encrypted), str(plain), "--password-stdin",
+               stdin="kluis-sleutel-voor-back-up\n") == (
+        0, f"Ontsleuteld naar {plain}. Bewaar dit bestand even zorgvuldig als de database.\n", "")
+    assert plain.read_bytes().startswith(b"SQLite format 3\x00")
+    refused(cli("decrypt-backup", str(encrypted), str(plain), "--password-stdin",
+                stdin="kluis-sleutel-voor-back-up\n"),
+            f"{plain} bestaat al; kies een nieuwe bestandsnaam.")
 
 
 def test_tracker_export_writes_questions_without_contacts(cli, db_path, tmp_path):

@@ -26,8 +26,10 @@ def test_published_figures_as_an_area_monitor(store):
     assert published.load_amsterdam(store, SYSTEM_USER) is None
     assert store.value("SELECT count(*) FROM frame_units WHERE monitor_id = ?", [monitor_id]) == 23
     variable = store.value("SELECT id FROM variables WHERE name = 'moeilijk_rondkomen_pct'")
+    # Published figures about whole gebieden: nothing to suppress, so the minimum n is 1.
+    assert store.value("SELECT min_n FROM monitors WHERE id = ?", [monitor_id]) == 1
     assert knowledge.indicator_value(store, variable, "Noord-Oost") == {
-        "wave": "2025", "value": 33.0, "n": 1}
+        "wave": "2025", "value": 33.0, "n": 1, "min_n": 1}
     # A stadsdeel: the (unweighted) mean of its gebieden.
     assert knowledge.indicator_value(store, variable, "Noord")["n"] == 3
 
@@ -61,3 +63,39 @@ def test_links_of_every_kind(store, users, question):
         ("memo", "Schaamte (Armoede)", "")]
     knowledge.remove_link(store, coby, shown[1]["id"])
     assert len(knowledge.links(store, lex, "vraag", question)) == 3
+
+
+def test_an_indicator_link_keeps_the_monitors_minimum_n(store, users, question):
+    """A link to one municipality's figure in a monitor of municipalities would show that
+    municipality's own answer: below the monitor's minimum n it is suppressed, as on every
+    monitor table."""
+    import pandas as pd
+
+    from research.survey import monitors, waves
+
+    monitor_id = monitors.create_monitor(store, SYSTEM_USER, "Gemeentemonitor", "gemeente")
+    names = [f"Gemeente {i}" for i in range(12)]
+    monitors.set_frame(store, SYSTEM_USER, monitor_id, [
+        {"code": f"GM{i:04d}", "name": name, "region": "Noord-Holland"}
+        for i, name in enumerate(names)])
+    waves.import_wave(store, SYSTEM_USER, monitor_id, "2026", 2026,
+                      [{"name": "tevreden", "label": "Tevreden over de wijk", "type": "getal"}],
+                      pd.DataFrame({"eenheid": [f"GM{i:04d}" for i in range(12)],
+                                    "tevreden": [float(i) for i in range(12)]}))
+    variable = store.value("SELECT id FROM variables WHERE name = 'tevreden'")
+    assert knowledge.indicator_value(store, variable, "Gemeente 3") == {
+        "wave": "2026", "n": 1, "min_n": 10, "value": None}
+    assert knowledge.indicator_value(store, variable, "Noord-Holland") == {
+        "wave": "2026", "n": 12, "min_n": 10, "value": 5.5}
+
+    coby, lex = users["coordinator"], users["lezer"]
+    knowledge.add_link(store, coby, "vraag", question, "indicator", variable_id=variable,
+                       area="Gemeente 3")
+    knowledge.add_link(store, coby, "vraag", question, "indicator", variable_id=variable,
+                       area="Noord-Holland")
+    assert [r["detail"] for r in knowledge.links(store, lex, "vraag", question)] == [
+        ". (minder dan 10 antwoorden: te onbetrouwbaar om te tonen; meting 2026)",
+        "5.5 (meting 2026)"]
+    # An analyst who lowers the minimum n sees the figure appear.
+    monitors.set_thresholds(store, SYSTEM_USER, monitor_id, 1, 20)
+    assert knowledge.links(store, lex, "vraag", question)[0]["detail"] == "3 (meting 2026)"

@@ -21,7 +21,7 @@ from research.qual import axial, codebook, codings, documents, projects, pseudon
 from research.tracker import contacts, dates, questions
 from research.ui import shell
 
-from pages import (NO_ACCESS, ROLES, TIMEOUT, assert_login_form, errors, form_button, login,
+from pages import (NO_ACCESS, ROLES, ROUTER, TIMEOUT, assert_login_form, errors, form_button, login,
                    no_exception, page_file, run_page, run_router, titles, widget)
 
 # The caption of the overdue report-back list after its count.
@@ -110,6 +110,39 @@ def test_router_start_page_for_an_analist_shows_only_the_monitor(demo_users):
     assert [h.value for h in at.subheader] == ["Monitor"]
 
 
+def oidc_router(email: str, **claims) -> AppTest:
+    at = AppTest.from_file(str(ROUTER), default_timeout=TIMEOUT)
+    at.secrets["auth"] = {"redirect_uri": "http://localhost/oauth2callback",
+                          "cookie_secret": "x" * 32, "client_id": "app",
+                          "client_secret": "geheim",
+                          "server_metadata_url": "http://localhost/.well-known/openid"}
+    at.user = {"is_logged_in": True, "email": email, **claims}
+    return at.run()
+
+
+def test_oidc_login_with_a_verified_email_opens_the_app(demo_users, demo_store):
+    accounts.update_user(demo_store, SYSTEM_USER, demo_users["lezer"].id,
+                         email="lex@example.nl")
+    at = oidc_router("lex@example.nl", email_verified=True)
+    no_exception(at)
+    assert titles(at) == ["Start"]
+    assert at.session_state["auth"]["user_id"] == demo_users["lezer"].id
+
+
+@pytest.mark.parametrize("claims", [{}, {"email_verified": False}])
+def test_oidc_login_without_a_verified_email_is_refused(demo_users, demo_store, claims):
+    accounts.update_user(demo_store, SYSTEM_USER, demo_users["beheerder"].id,
+                         email="admin@example.nl")
+    at = oidc_router("admin@example.nl", **claims)
+    no_exception(at)
+    assert titles(at) == ["Onderzoekswerkplaats"]
+    assert "auth" not in at.session_state
+    assert errors(at) == [
+        "Je organisatie heeft je e-mailadres niet als bevestigd doorgegeven, dus hoort het niet "
+        "met zekerheid bij jou. Inloggen via de organisatie kan zo niet; log in met een lokaal "
+        "account of vraag een beheerder."]
+
+
 def test_router_logout_returns_to_the_login_form(demo_users):
     at = run_router(auth=logged_in(demo_users["lezer"]))
     assert titles(at) == ["Start"]
@@ -131,7 +164,7 @@ def test_session_expires_after_inactivity(demo_users, monkeypatch):
 def test_recent_session_is_kept_and_refreshed(demo_users, monkeypatch):
     monkeypatch.setenv("RESEARCH_SESSION_MINUTES", "1")
     seen = time.time() - 30
-    at = run_router(auth={"user_id": demo_users["beheerder"].id, "last_seen": seen})
+    at = run_router(auth={"user_id": demo_users["beheerder"].id, "epoch": 0, "last_seen": seen})
     no_exception(at)
     assert titles(at) == ["Start"]
     assert at.session_state["auth"]["last_seen"] > seen
@@ -201,6 +234,31 @@ def test_coordinator_logs_a_question(demo_users, demo_store):
     # The page is empty again for the next question of the gathering.
     assert widget(at.text_area, "Vraag, in de woorden van de bewoner").value == ""
     assert widget(at.text_input, "Datum").value == "vandaag"
+
+
+@pytest.mark.parametrize("ended", ["verlopen", "uitgeschakeld"])
+def test_a_question_is_not_logged_by_an_ended_session(demo_users, demo_store, ended,
+                                                      monkeypatch):
+    """"Vastleggen" saves in a callback, which runs before the page's guard: it checks the
+    session itself (the write path alone does not know a session expired)."""
+    coby = demo_users["coordinator"]
+    before = len(questions.list_questions(demo_store, SYSTEM_USER))
+    at = run_page("tracker_log.py", coby)
+    widget(at.text_area, "Vraag, in de woorden van de bewoner").input(
+        "Waarom is het zwembad in Noord dicht?")
+    at.run()
+    if ended == "verlopen":
+        monkeypatch.setenv("RESEARCH_SESSION_MINUTES", "1")
+        at.session_state["auth"] = {**logged_in(coby), "last_seen": time.time() - 120}
+    else:
+        accounts.update_user(demo_store, SYSTEM_USER, coby.id, active=False)
+    button(at, "Vastleggen").click().run()
+    no_exception(at)
+    assert_login_form(at)
+    assert [i.value for i in at.info] == [
+        "Je sessie is verlopen. Log opnieuw in." if ended == "verlopen" else
+        "Je account is uitgeschakeld. Neem contact op met een beheerder."]
+    assert len(questions.list_questions(demo_store, SYSTEM_USER)) == before
 
 
 def test_similar_question_and_theme_are_suggested(demo_users, demo_store):
@@ -359,8 +417,43 @@ def test_change_password_succeeds(demo_users, demo_store):
     form_button(at, "Wachtwoord wijzigen").click().run()
     no_exception(at)
     assert errors(at) == []
-    assert [s.value for s in at.success] == ["Je wachtwoord is gewijzigd."]
+    assert [s.value for s in at.success] == [
+        "Je wachtwoord is gewijzigd. Andere sessies van je account zijn beëindigd."]
     assert accounts.authenticate(demo_store, "lex", "een-nieuw-wachtwoord").username == "lex"
+    at.run()  # this session stays
+    assert titles(at) == ["Mijn account"]
+
+
+def test_own_password_change_ends_the_accounts_other_sessions(demo_users, demo_store):
+    lex = demo_users["lezer"]
+    other = run_router(auth=logged_in(lex))
+    assert titles(other) == ["Start"]
+    accounts.change_own_password(demo_store, lex, PASSWORD, "een-nieuw-wachtwoord")
+    other.run()
+    no_exception(other)
+    assert_login_form(other)
+    assert [i.value for i in other.info] == ["Je wachtwoord is gewijzigd. Log opnieuw in."]
+
+
+@pytest.mark.parametrize("by", ["pagina", "opdrachtregel"])
+def test_a_password_reset_ends_the_open_sessions(demo_users, demo_store, by, capsys):
+    lex = demo_users["lezer"]
+    at = run_router(auth=logged_in(lex))
+    assert titles(at) == ["Start"]
+    if by == "pagina":
+        admin = run_page("admin_users.py", demo_users["beheerder"])
+        widget(admin.selectbox, "Account").set_value(lex.id).run()
+        admin.checkbox[-1].check().run()
+        widget(admin.button, "Nieuw wachtwoord instellen").click().run()
+        no_exception(admin)
+    else:
+        from research.cli import main
+        assert main(["--db", str(demo_store.path), "user", "reset-password", "lex"]) == 0
+        capsys.readouterr()
+    at.run()
+    no_exception(at)
+    assert_login_form(at)
+    assert [i.value for i in at.info] == ["Je wachtwoord is gewijzigd. Log opnieuw in."]
 
 
 def test_coordinator_account_lists_wijken(demo_users):
@@ -392,6 +485,21 @@ def test_beheerder_sees_the_demo_project(demo_users, demo_store):
     assert list(docs["Sprekers"]) == [2, 2, 4, 2, 2, 2, 2]
     assert list(docs["Gepseudonimiseerd"]) == ["nee"] * 7
     assert [b.label for b in at.get("download_button")] == ["Exporteren als REFI-QDA (.qdpx)"]
+
+
+def test_a_blind_projects_export_page_tells_a_member_it_holds_their_own_codings(
+        demo_users, demo_store):
+    admin, lex = demo_users["beheerder"], demo_users["lezer"]
+    [project] = projects.list_projects(demo_store, admin)
+    projects.add_member(demo_store, admin, project["id"], lex.id)
+    projects.set_blind(demo_store, admin, project["id"], True)
+    caption = ("Blind coderen: de export bevat alleen jouw eigen coderingen. De projectleider "
+               "exporteert die van alle codeurs.")
+    at = run_page("qual_projects.py", lex)
+    no_exception(at)
+    assert [b.label for b in at.get("download_button")] == ["Exporteren als REFI-QDA (.qdpx)"]
+    assert caption in [c.value for c in at.caption]
+    assert caption not in [c.value for c in run_page("qual_projects.py", admin).caption]
 
 
 def test_project_lead_switches_blind_coding_and_manages_the_key(demo_users, demo_store):
@@ -501,23 +609,84 @@ def test_admin_audit_shows_events(demo_users):
     assert hashes and all('"password_hash": "***"' in v for v in hashes)
 
 
-def test_admin_backup_leads_to_a_download(demo_users):
+BACKUP_PASSWORD = "kluis-sleutel-voor-back-up"
+
+
+def make_backup(at: AppTest, passphrase: str = BACKUP_PASSWORD,
+                again: str | None = None) -> AppTest:
+    widget(at.text_input, "Wachtwoord voor de back-up").input(passphrase)
+    widget(at.text_input, "Wachtwoord voor de back-up (nogmaals)").input(
+        passphrase if again is None else again)
+    return form_button(at, "Versleutelde back-up maken").click().run()
+
+
+def test_admin_backup_is_downloaded_only_encrypted(demo_users, tmp_path):
+    from research import sealed
+
     at = run_page("admin_backup.py", demo_users["beheerder"])
     no_exception(at)
     assert not at.get("download_button")
-    widget(at.button, "Back-up maken").click().run()
+    assert [i.value for i in at.info] == [
+        "Via de browser verlaat een back-up de server alleen **versleuteld**: een download is "
+        "voor iedereen met het adres ervan op te halen, ook zonder in te loggen. Kies een "
+        "wachtwoord voor de back-up en bewaar het apart van het bestand; de app bewaart het "
+        "niet, en zonder wachtwoord is de back-up niet te openen."]
+    at = make_backup(at)
     no_exception(at)
     assert errors(at) == []
     downloads = at.get("download_button")
-    assert len(downloads) == 1
-    assert downloads[0].proto.label == "Back-up downloaden"
-    data, stamp = at.session_state["backup"]
-    assert data[:16] == b"SQLite format 3\x00"
-    assert downloads[0].proto.url  # served by the media file manager
+    assert [d.proto.label for d in downloads] == ["Versleutelde back-up downloaden"]
+    data, name = at.session_state["backup"]
+    assert name.startswith("onderzoekswerkplaats-") and name.endswith(".db.versleuteld")
+    assert data.startswith(sealed.MAGIC)
+    assert b"SQLite format 3" not in data and b"Buurtkamers" not in data
+    encrypted = tmp_path / name
+    encrypted.write_bytes(data)
+    plain = sealed.decrypt_file(encrypted, tmp_path / "terug.db", BACKUP_PASSWORD)
+    assert plain.read_bytes().startswith(b"SQLite format 3\x00")
     assert any(c.value.endswith(" MB") for c in at.caption)
 
 
+@pytest.mark.parametrize("passphrase, again, message", [
+    ("kort-1", None, "Een wachtwoord heeft minstens 12 tekens."),
+    ("welkom123456", None, "Dit wachtwoord staat op de lijst van veelgebruikte wachtwoorden "
+                           "(eventueel met cijfers of tekens erbij). Kies bijvoorbeeld een paar "
+                           "losse woorden achter elkaar."),
+    (BACKUP_PASSWORD, "iets-anders-dan-dat", "De twee wachtwoorden zijn niet gelijk."),
+])
+def test_admin_backup_needs_a_strong_password(demo_users, passphrase, again, message):
+    at = make_backup(run_page("admin_backup.py", demo_users["beheerder"]), passphrase, again)
+    no_exception(at)
+    assert errors(at) == [message]
+    assert not at.get("download_button")
+    assert "backup" not in at.session_state
+
+
 # -- storage problems -------------------------------------------------------------------------
+
+def test_a_weak_first_admin_password_gives_a_clear_page(db_path, monkeypatch):
+    monkeypatch.setenv("RESEARCH_ADMIN_PASSWORD", "aaaaaaaaaa")
+    at = run_router()
+    no_exception(at)
+    assert titles(at) == ["De app kan niet starten"]
+    assert errors(at) == [
+        "Dit wachtwoord is te makkelijk te raden: het heeft te weinig verschillende tekens. "
+        "Kies bijvoorbeeld een paar losse woorden achter elkaar."]
+    assert not at.text_input
+
+
+def test_change_password_refuses_a_common_one_in_dutch(demo_users, demo_store):
+    at = run_page("account.py", demo_users["lezer"])
+    widget(at.text_input, "Huidig wachtwoord").input(PASSWORD)
+    widget(at.text_input, "Nieuw wachtwoord").input("Welkom2026!")
+    widget(at.text_input, "Nieuw wachtwoord (nogmaals)").input("Welkom2026!")
+    form_button(at, "Wachtwoord wijzigen").click().run()
+    no_exception(at)
+    assert errors(at) == [
+        "Dit wachtwoord staat op de lijst van veelgebruikte wachtwoorden (eventueel met cijfers "
+        "of tekens erbij). Kies bijvoorbeeld een paar losse woorden achter elkaar."]
+    assert accounts.authenticate(demo_store, "lex", PASSWORD).username == "lex"
+
 
 def test_garbage_database_file_gives_a_clear_page(db_path):
     garbage = os.urandom(8192)
@@ -541,7 +710,7 @@ def test_garbage_database_file_on_a_page_reached_directly(db_path):
     garbage = b"\x00garbage" * 1000
     db_path.write_bytes(garbage)
     at = AppTest.from_file(page_file("tracker_questions.py"), default_timeout=TIMEOUT)
-    at.session_state["auth"] = {"user_id": 1, "last_seen": time.time()}
+    at.session_state["auth"] = {"user_id": 1, "epoch": 0, "last_seen": time.time()}
     at.run()
     no_exception(at)
     assert titles(at) == ["De database kan niet worden geopend"]
@@ -654,7 +823,7 @@ def test_logout_forgets_the_backup(demo_users):
     at = run_router(auth=logged_in(demo_users["beheerder"]))
     at.switch_page("research/ui/admin_backup.py").run()
     assert titles(at) == ["Back-up"]
-    widget(at.button, "Back-up maken").click().run()
+    make_backup(at)
     assert len(at.get("download_button")) == 1
     widget(at.sidebar.button, "Uitloggen").click().run()
     assert_login_form(at)
@@ -868,6 +1037,26 @@ def test_coding_page_codes_a_selection_with_existing_and_new_codes(demo_users, d
     assert [c for c in codings.codings(demo_store, admin, doc_id)
             if (c["start_pos"], c["end_pos"]) == (start, end)] == []
     assert "Buren" not in [c["name"] for c in codebook.codes(demo_store, admin, project_id)]
+    assert [i.value for i in at.info] == [
+        "Ongedaan gemaakt: 1 × code toegevoegd, 2 × codering toegevoegd"]
+
+
+def test_coding_page_undo_keeps_a_code_another_coder_used(demo_users, demo_store):
+    admin, olga = demo_users["beheerder"], demo_users["onderzoeker"]
+    project_id, doc_id, text = _demo_document(demo_store, admin)
+    projects.add_member(demo_store, admin, project_id, olga.id)
+    at = run_page("qual_code.py", admin, **{f"qual_sel_{doc_id}": (0, 11)})
+    widget(at.text_input, "Of een nieuwe code").input("Buren")
+    form_button(at, "Coderen").click().run()
+    buren = [c["id"] for c in codebook.codes(demo_store, olga, project_id) if c["name"] == "Buren"]
+    codings.add_coding(demo_store, olga, doc_id, buren[0], 20, 30)
+    form_button(at, "Ongedaan maken (1 × code toegevoegd, 1 × codering toegevoegd)").click().run()
+    no_exception(at)
+    assert [i.value for i in at.info] == [
+        "Ongedaan gemaakt: 1 × code toegevoegd, 1 × codering toegevoegd. De code ‘Buren’ "
+        "blijft bestaan: die wordt inmiddels ook elders gebruikt."]
+    assert [(c["code"], c["coder"]) for c in codings.codings(demo_store, admin, doc_id)
+            if c["code"] == "Buren"] == [("Buren", "olga")]
 
 
 def test_coding_page_in_vivo_code_and_chosen_coding(demo_users, demo_store):

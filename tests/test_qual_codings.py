@@ -122,3 +122,74 @@ def test_undo_reverses_the_last_action_as_a_whole(store, users, qual, doc, secon
     assert codings.undo(store, olga, qual) == "1 × codering verwijderd"
     assert store.one("SELECT id, start_pos, end_pos FROM codings WHERE code_id = ?", [b]) == {
         "id": again, "start_pos": 0, "end_pos": 8}
+
+
+def test_undo_keeps_a_new_code_that_another_coder_used_since(store, users, qual, doc,
+                                                             second_coder):
+    olga = users["onderzoeker"]
+    [mine] = codings.add_codings(store, olga, doc, [], 0, 8, new_code="Wachten")
+    code = store.value("SELECT id FROM codes WHERE name = 'Wachten'")
+    robs = codings.add_coding(store, second_coder, doc, code, 40, 48)
+
+    assert codings.undo(store, olga, qual) == (
+        "1 × code toegevoegd, 1 × codering toegevoegd. De code ‘Wachten’ blijft bestaan: "
+        "die wordt inmiddels ook elders gebruikt.")
+    # Olga's coding is undone; Rob's coding and the code stay.
+    assert store.rows("SELECT id, created_by FROM codings") == [
+        {"id": robs, "created_by": second_coder.id}]
+    assert store.value("SELECT name FROM codes WHERE id = ?", [code]) == "Wachten"
+    # Every row the undo removed has its event: nothing went by cascade.
+    undo_batch = store.value("SELECT max(batch) FROM events")
+    assert store.rows("SELECT entity, entity_id, action FROM events WHERE batch = ?"
+                      " ORDER BY id", [undo_batch]) == [
+        {"entity": "coding", "entity_id": str(mine), "action": "delete"},
+        {"entity": "undo", "entity_id": None, "action": "undo"}]
+    assert codings.undo(store, olga, qual) is None
+
+
+def test_undo_keeps_a_new_code_that_got_a_subcode_since(store, users, qual, doc, second_coder):
+    olga = users["onderzoeker"]
+    codings.add_codings(store, olga, doc, [], 0, 8, new_code="Wachten")
+    code = store.value("SELECT id FROM codes WHERE name = 'Wachten'")
+    sub = codebook.add_code(store, second_coder, qual, "Wachten op schuldhulp", parent_id=code)
+
+    assert codings.undo(store, olga, qual) == (
+        "1 × code toegevoegd, 1 × codering toegevoegd. De code ‘Wachten’ blijft bestaan: "
+        "die wordt inmiddels ook elders gebruikt.")
+    assert store.rows("SELECT id, parent_id FROM codes ORDER BY id") == [
+        {"id": code, "parent_id": None}, {"id": sub, "parent_id": code}]
+    assert store.value("SELECT count(*) FROM codings") == 0
+
+
+def test_undo_keeps_a_new_code_that_another_coder_edited_since(store, users, qual, doc,
+                                                               second_coder):
+    olga = users["onderzoeker"]
+    codings.add_codings(store, olga, doc, [], 0, 8, new_code="Wachten")
+    code = store.value("SELECT id FROM codes WHERE name = 'Wachten'")
+    codebook.update_code(store, second_coder, code, description="Wachten op hulp of zorg.")
+    assert codings.undo(store, olga, qual).endswith("De code ‘Wachten’ blijft bestaan: die "
+                                                    "wordt inmiddels ook elders gebruikt.")
+    assert store.value("SELECT description FROM codes WHERE id = ?", [code]) == \
+        "Wachten op hulp of zorg."
+
+
+def test_undo_of_a_new_code_nobody_else_used_removes_it(store, users, qual, doc, second_coder):
+    olga = users["onderzoeker"]
+    codings.add_codings(store, olga, doc, [], 0, 8, new_code="Wachten")
+    codings.add_coding(store, second_coder, doc, codebook.add_code(
+        store, second_coder, qual, "Iets anders"), 40, 48)
+    assert codings.undo(store, olga, qual) == "1 × code toegevoegd, 1 × codering toegevoegd"
+    assert [r["name"] for r in store.rows("SELECT name FROM codes")] == ["Iets anders"]
+
+
+def test_undo_of_a_removal_whose_code_is_gone_does_not_crash(store, users, qual, doc,
+                                                             second_coder):
+    olga = users["onderzoeker"]
+    code = codebook.add_code(store, second_coder, qual, "Wachten")
+    coding = codings.add_coding(store, olga, doc, code, 0, 8)
+    codings.remove_coding(store, olga, coding)
+    codebook.delete_code(store, second_coder, code)
+    assert codings.undo(store, olga, qual) == (
+        "1 × codering verwijderd. Een verwijderde codering kan niet terug: de code of het "
+        "document is weg.")
+    assert store.value("SELECT count(*) FROM codings") == 0

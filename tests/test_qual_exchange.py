@@ -134,3 +134,59 @@ def test_shared_samples_import_with_a_report(store, users, tmp_path):
         "taguette_codebook_expected.qdc": {"codes": 3, "codesets": 0, "waarschuwingen": [
             "'taguette_codebook_expected.qdc' volgt het REFI-QDA-schema niet helemaal "
             "(1 afwijking, de eerste op regel 2); het is zo goed mogelijk ingelezen."]}}
+
+
+def exported_coders(store, user, project_id, path) -> list[tuple[str, str]]:
+    """(coder, coded text) of every coding in a .qdpx export made by `user`."""
+    exchange.export_qdpx(store, user, project_id, path)
+    project, _ = refi.read_qdpx(path)
+    names = {u.guid: u.name for u in project.users}
+    return sorted((names[s.created_by], source.text[s.start:s.end])
+                  for source in project.sources for s in source.selections if s.codes)
+
+
+def test_in_a_blind_project_only_the_lead_exports_every_coder(store, users, full_project,
+                                                              tmp_path):
+    from research import accounts
+    from research.accounts import SYSTEM_USER
+    from conftest import PASSWORD
+
+    olga, admin, lex = users["onderzoeker"], users["beheerder"], users["lezer"]
+    rob = accounts.create_user(store, SYSTEM_USER, "rob", "onderzoeker", PASSWORD)
+    projects.add_member(store, olga, full_project, rob.id)
+    doc = documents.documents(store, olga, full_project)[0]["id"]
+    steun = store.value("SELECT id FROM codes WHERE name = 'Steun'")
+    codings.add_coding(store, rob, doc, steun, TEXT.index("Zij nam"), TEXT.index("Zij nam") + 15)
+    everyone = [("admin", "Ik kom elke week."), ("olga", "Via mijn buurvrouw."),
+                ("rob", "Zij nam me mee.")]
+    assert exported_coders(store, rob, full_project, tmp_path / "open.qdpx") == everyone
+
+    projects.set_blind(store, olga, full_project, True)
+    assert exported_coders(store, olga, full_project, tmp_path / "lead.qdpx") == everyone
+    assert exported_coders(store, admin, full_project, tmp_path / "beheer.qdpx") == everyone
+    assert exported_coders(store, rob, full_project, tmp_path / "rob.qdpx") == [
+        ("rob", "Zij nam me mee.")]
+    assert exported_coders(store, lex, full_project, tmp_path / "lezer.qdpx") == []
+    assert [exchange.export_scope(store, u, full_project) for u in (olga, admin, rob, lex)] == [
+        "alle codeurs", "alle codeurs", "eigen coderingen", "eigen coderingen"]
+    assert [e["after"] for e in store.rows(
+        "SELECT after FROM events WHERE entity = 'project' AND action = 'export'"
+        " ORDER BY id")][-2:] == ['{"coderingen": "eigen coderingen", "formaat": "qdpx"}'] * 2
+
+
+def test_the_command_line_export_of_a_blind_coder_holds_their_own_codings(
+        store, users, full_project, tmp_path, db_path, capsys):
+    from research.cli import main
+
+    projects.set_blind(store, users["onderzoeker"], full_project, True)
+    out = tmp_path / "cli.qdpx"
+    assert main(["--db", str(db_path), "qual", "export-qdpx", "--project", str(full_project),
+                 str(out), "--user", "admin"]) == 0
+    capsys.readouterr()
+    project, _ = refi.read_qdpx(out)
+    assert len([s for src in project.sources for s in src.selections if s.codes]) == 2
+    lex = tmp_path / "lex.qdpx"
+    assert main(["--db", str(db_path), "qual", "export-qdpx", "--project", str(full_project),
+                 str(lex), "--user", "lex"]) == 0
+    project, _ = refi.read_qdpx(lex)
+    assert [s for src in project.sources for s in src.selections if s.codes] == []

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from research.accounts import PermissionDenied
+from research.accounts import SYSTEM_USER, PermissionDenied
 from research.qual import codebook, codings, documents, projects
 from research.qual.projects import ProjectError
 
@@ -267,3 +267,47 @@ def test_document_with_nul_character_is_refused(store, users, project):
     with pytest.raises(projects.ProjectError, match="^Het document 'Met nul' bevat binaire tekens"):
         documents.add_document(store, olga, project, "Met nul", "voor\x00na de nul")
     assert documents.documents(store, olga, project) == []
+
+
+def test_a_name_does_not_tell_a_non_member_that_a_project_exists(store, users):
+    admin, olga, lex = users["beheerder"], users["onderzoeker"], users["lezer"]
+    secret = projects.create_project(store, admin, "Fraude-onderzoek Noord")
+    # Olga cannot see it, so the name is free for her: no refusal that gives it away.
+    mine = projects.create_project(store, olga, " Fraude-onderzoek Noord ")
+    assert mine != secret
+    assert [p["name"] for p in projects.list_projects(store, olga)] == ["Fraude-onderzoek Noord"]
+    assert [p["id"] for p in projects.list_projects(store, olga)] == [mine]
+    # Among the projects one can open, names stay unique.
+    with pytest.raises(ProjectError, match="^Er bestaat al een project met de naam "
+                                           "'Fraude-onderzoek Noord'.$"):
+        projects.create_project(store, olga, "Fraude-onderzoek Noord")
+    with pytest.raises(ProjectError, match="^Er bestaat al een project met de naam "):
+        projects.create_project(store, admin, "Fraude-onderzoek Noord")
+    # Looked up by name (the command line), each sees their own; the system sees both.
+    assert projects.find(store, olga, "Fraude-onderzoek Noord") == mine
+    assert projects.find(store, admin, str(secret)) == secret
+    with pytest.raises(ProjectError) as raised:
+        projects.find(store, SYSTEM_USER, "Fraude-onderzoek Noord")
+    assert raised.value.message == (f"Er zijn 2 projecten met de naam 'Fraude-onderzoek Noord'; "
+                                    f"geef het nummer: {secret}, {mine}.")
+
+
+@pytest.mark.parametrize("reference", ["Fraude-onderzoek Noord", "Bestaat niet", "1", "999"])
+def test_finding_a_project_one_cannot_open_looks_like_finding_none(store, users, reference):
+    projects.create_project(store, users["beheerder"], "Fraude-onderzoek Noord")
+    with pytest.raises(ProjectError) as raised:
+        projects.find(store, users["lezer"], reference)
+    assert raised.value.message == f"Er is geen project '{reference}' dat je kunt openen."
+
+
+def test_an_imported_project_is_not_renamed_after_one_the_user_cannot_see(store, users,
+                                                                         tmp_path):
+    from research.qual import exchange
+
+    admin, olga = users["beheerder"], users["onderzoeker"]
+    source = projects.create_project(store, admin, "Armoede")
+    exchange.export_qdpx(store, admin, source, tmp_path / "armoede.qdpx")
+    made = exchange.import_qdpx(store, olga, tmp_path / "armoede.qdpx")
+    assert projects.project(store, olga, made["project_id"])["name"] == "Armoede"
+    again = exchange.import_qdpx(store, olga, tmp_path / "armoede.qdpx")
+    assert projects.project(store, olga, again["project_id"])["name"] == "Armoede (2)"

@@ -14,6 +14,7 @@ ALL = ["0001_foundation", "0002_tracker_search_and_contacts", "0003_ontwikkelvra
        "0004_reportbacks", "0005_qual_coding",
        "0006_axial_selective", "0007_question_groups_and_knowledge",
        "0008_survey_columns_design_results", "0009_document_position_index",
+       "0010_session_epoch_and_login_throttle", "0011_project_names_per_user",
        "0012_reportback_plans"]
 SCHEMA_TABLES = [
     "attribute_values", "attributes", "cases", "code_relations", "code_set_members",
@@ -311,3 +312,31 @@ def test_a_database_made_by_an_older_version_becomes_private(db_path):
     os.chmod(db_path, 0o644)
     open_store(db_path).close()
     assert stat.S_IMODE(os.stat(db_path).st_mode) == 0o600
+
+
+def test_project_names_move_out_of_the_unique_column_with_their_rows(db_path):
+    """0011 renames the UNIQUE column instead of rebuilding the table: its documents, members
+    and codes stay (a rebuild would have deleted them by cascade)."""
+    migrate(db_path, MIGRATIONS[:10])
+    conn = sqlite3.connect(db_path)
+    conn.execute("PRAGMA foreign_keys = ON")
+    conn.execute("INSERT INTO users (id, username, role, created_at) VALUES (7, 'olga',"
+                 " 'onderzoeker', 'x')")
+    conn.execute("INSERT INTO projects (id, name, created_by, created_at) VALUES"
+                 " (1, 'Armoede', 7, 'x'), (2, 'Wonen', NULL, 'x')")
+    conn.execute("INSERT INTO project_members VALUES (1, 7, 'lead')")
+    conn.execute("INSERT INTO documents (project_id, name, text, imported_at) VALUES"
+                 " (1, 'Interview', 'Tekst', 'x')")
+    conn.commit()
+    conn.close()
+    assert migrate(db_path, MIGRATIONS[:11]) == ["0011_project_names_per_user"]
+    conn = sqlite3.connect(db_path)
+    try:
+        assert conn.execute("SELECT id, name, name_key FROM projects ORDER BY id").fetchall() \
+            == [(1, "Armoede", "7:Armoede"), (2, "Wonen", "0:Wonen")]
+        assert conn.execute("SELECT count(*) FROM documents").fetchone() == (1,)
+        assert conn.execute("SELECT count(*) FROM project_members").fetchone() == (1,)
+        assert conn.execute("PRAGMA foreign_key_check").fetchall() == []
+        assert conn.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+    finally:
+        conn.close()

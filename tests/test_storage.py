@@ -78,12 +78,13 @@ def test_insert_appends_create_event(store):
 
 def test_insert_with_integer_key_records_the_new_id(store):
     pk = store.write(TESTER, lambda tx: tx.insert(
-        "projects", {"name": "Nieuw project", "created_at": "2026-01-01T00:00:00+00:00"},
-        entity="project"))
+        "projects", {"name": "Nieuw project", "name_key": "0:Nieuw project",
+                     "created_at": "2026-01-01T00:00:00+00:00"}, entity="project"))
     assert pk == 1
     last = events(store)[-1]
     assert (last["entity"], last["entity_id"], last["action"]) == ("project", "1", "create")
-    assert json.loads(last["after"]) == {"id": 1, "name": "Nieuw project", "description": None,
+    assert json.loads(last["after"]) == {"id": 1, "name": "Nieuw project",
+                                         "name_key": "0:Nieuw project", "description": None,
                                          "created_by": None, "blind": 0, "core_code_id": None,
                                          "storyline": "",
                                          "created_at": "2026-01-01T00:00:00+00:00"}

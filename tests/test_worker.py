@@ -98,7 +98,8 @@ PROBE = textwrap.dedent('''
                                 "correct-paard-batterij-7")
     project = projects.create_project(store, olga, "Buurtkamers", "")
     at = AppTest.from_file("research/ui/qual_import.py", default_timeout=120)
-    at.session_state["auth"] = {"user_id": olga.id, "last_seen": time.time()}
+    at.session_state["auth"] = {"user_id": olga.id, "epoch": olga.session_epoch,
+                                "last_seen": time.time()}
     at.run()
     assert not at.exception, [e.value for e in at.exception]
     [area] = [t for t in at.text_area if t.label == "Tekst"]

@@ -8,6 +8,7 @@ and the events of one action share a batch, so `undo` reverses the user's last a
 from __future__ import annotations
 
 import json
+import sqlite3
 
 from research.accounts import User
 from research.qual import codebook
@@ -213,18 +214,58 @@ def _undo_candidates(store: Store, user: User, project_id: int) -> int | None:
     return None
 
 
-def _reverse(tx: Tx, event: dict) -> None:
-    """Apply the inverse of one coding or code event."""
+def _referring(tx: Tx, table: str) -> list[tuple[str, str]]:
+    """(table, column) of every foreign key in the database that points at `table`."""
+    found = []
+    for (other,) in tx.db.execute("SELECT name FROM sqlite_master WHERE type = 'table'"
+                                  " AND sql LIKE '%REFERENCES%'").fetchall():
+        for key in tx.db.execute(f"PRAGMA foreign_key_list([{other}])").fetchall():
+            if key[2] == table:  # (id, seq, table, from, to, ...)
+                found.append((other, key[3]))
+    return found
+
+
+def _in_use(tx: Tx, table: str, pk: int, event: dict) -> bool:
+    """Whether deleting the row that `event` created would take later work with it: a row
+    elsewhere that refers to it (a coding of the code, by anyone; a subcode; a relation, a
+    set, a knowledge link, the core category), a memo about it, or a change to it by someone
+    else. Deleting it would remove those by cascade, outside the audit log, or fail on a
+    reference."""
+    for other, column in _referring(tx, table):
+        if tx.db.execute(f"SELECT 1 FROM [{other}] WHERE [{column}] = ? LIMIT 1",
+                         [pk]).fetchone():
+            return True
+    entity = {"codes": "code", "codings": "coding"}[table]
+    if tx.db.execute("SELECT 1 FROM memos WHERE target_kind = ? AND target_id = ? LIMIT 1",
+                     [entity, pk]).fetchone():
+        return True
+    return tx.db.execute("SELECT 1 FROM events WHERE entity = ? AND entity_id = ? AND batch > ?"
+                         " AND actor_id IS NOT ? LIMIT 1",
+                         [entity, str(pk), event["batch"], event["actor_id"]]).fetchone() \
+        is not None
+
+
+def _reverse(tx: Tx, event: dict) -> str | None:
+    """Apply the inverse of one coding or code event; returns a Dutch note when part of it is
+    left as it is, because reversing it would undo someone's later work."""
     table = {"coding": "codings", "code": "codes"}[event["entity"]]
     pk = int(event["entity_id"])
     before = json.loads(event["before"]) if event["before"] else None
-    if event["action"] == "create":
+    current = tx.get(table, pk)
+    if event["action"] == "create" and current is not None:
+        if _in_use(tx, table, pk, event):
+            return (f"De code ‘{current['name']}’ blijft bestaan: die wordt inmiddels ook "
+                    "elders gebruikt." if table == "codes" else
+                    "Een codering blijft staan: er is inmiddels op voortgebouwd.")
         tx.delete(table, pk, entity=event["entity"])
-    elif event["action"] == "delete" and before is not None:
-        if tx.get(table, pk) is None:
+    elif event["action"] == "delete" and before is not None and current is None:
+        try:
             tx.insert(table, before, entity=event["entity"])
-    elif event["action"] == "update" and before is not None and tx.get(table, pk) is not None:
+        except sqlite3.IntegrityError:  # its code or document was deleted since
+            return "Een verwijderde codering kan niet terug: de code of het document is weg."
+    elif event["action"] == "update" and before is not None and current is not None:
         tx.update(table, pk, before, entity=event["entity"])
+    return None
 
 
 def _describe(store: Store, batch: int) -> str:
@@ -247,7 +288,11 @@ def last_action(store: Store, user: User, project_id: int) -> str | None:
 
 def undo(store: Store, user: User, project_id: int) -> str | None:
     """Reverse the user's last coding action in this project (all its codings, and a code
-    made on the spot with them); returns what was undone, or None when nothing was left."""
+    made on the spot with them); returns what was undone, or None when nothing was left.
+
+    Undo never takes someone else's work with it: a code made in that action that others (or
+    the user's own later actions) have used since stays, and so does a coding that a relation
+    or memo now rests on; the answer says so."""
     require_write(store, user, project_id)
     batch = _undo_candidates(store, user, project_id)
     if batch is None:
@@ -256,11 +301,11 @@ def undo(store: Store, user: User, project_id: int) -> str | None:
     events = store.rows("SELECT * FROM events WHERE batch = ? AND entity IN ('coding', 'code')"
                         " ORDER BY id DESC", [batch])
 
-    def apply(tx: Tx) -> None:
+    def apply(tx: Tx) -> list[str]:
         # Codings first (reverse order), so a code made in the same action is free to go.
-        for event in events:
-            _reverse(tx, event)
+        notes = [note for event in events if (note := _reverse(tx, event))]
         tx.event("undo", None, "undo", None, {"batch": batch})
+        return notes
 
-    store.write(user.actor, apply)
-    return description
+    notes = store.write(user.actor, apply)
+    return " ".join([f"{description}.", *dict.fromkeys(notes)]) if notes else description

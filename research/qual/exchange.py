@@ -13,7 +13,7 @@ import re
 from pathlib import Path
 
 from research.accounts import User
-from research.qual import cases, codebook, documents, projects, refi
+from research.qual import cases, codebook, codings, documents, projects, refi
 from research.qual.documents import TurnSpan
 from research.qual.projects import ProjectError, require_read
 from research.qual.refi import (RefiCase, RefiCode, RefiNote, RefiProject, RefiSelection,
@@ -55,8 +55,15 @@ def _undescribe(text: str) -> dict:
 # -- export -----------------------------------------------------------------------------------
 
 def to_refi(store: Store, user: User, project_id: int) -> RefiProject:
-    """The project as REFI dataclasses (codings, turns' speakers as cases, memos)."""
+    """The project as REFI dataclasses (codings, turns' speakers as cases, memos).
+
+    The codings are those the user may see in the app: in a blind project the lead (or a
+    beheerder) exports every coder's, any other member only their own, the way each coder
+    hands their own project to the lead for the comparison in a QDA program."""
     project = projects.project(store, user, project_id)
+    visible = codings.visible_coders(store, user, project_id)
+    only = "" if visible is None else \
+        f" AND created_by IN ({', '.join('?' * len(visible)) or 'NULL'})"
     base = f"{project_id}:{project['created_at']}"
 
     def guid(kind: str, key) -> str:
@@ -77,8 +84,8 @@ def to_refi(store: Store, user: User, project_id: int) -> RefiProject:
         text = documents.document(store, user, doc["id"])["text"]
         grouped: dict[tuple, list[int]] = {}
         for row in store.rows("SELECT id, code_id, start_pos, end_pos, created_by, created_at"
-                              " FROM codings WHERE document_id = ? ORDER BY start_pos, end_pos,"
-                              " id", [doc["id"]]):
+                              f" FROM codings WHERE document_id = ?{only}"
+                              " ORDER BY start_pos, end_pos, id", [doc["id"], *(visible or [])]):
             grouped.setdefault((row["start_pos"], row["end_pos"], row["created_by"]),
                                []).append(row)
         selections = []
@@ -136,12 +143,20 @@ def _cases_to_refi(store: Store, user: User, project_id: int, guid) -> tuple[lis
     return variables, result
 
 
+def export_scope(store: Store, user: User, project_id: int) -> str:
+    """Whose codings an export by this user holds: 'alle codeurs' or 'eigen coderingen'."""
+    require_read(store, user, project_id)
+    return "alle codeurs" if codings.visible_coders(store, user, project_id) is None \
+        else "eigen coderingen"
+
+
 def export_qdpx(store: Store, user: User, project_id: int, path: Path) -> None:
     """Write the project as a `.qdpx` (validated against the REFI schema before writing)."""
-    require_read(store, user, project_id)
+    scope = export_scope(store, user, project_id)
     refi.write_qdpx(to_refi(store, user, project_id), path)
     store.write(user.actor, lambda tx: tx.event("project", project_id, "export",
-                                                None, {"formaat": "qdpx"}))
+                                                None, {"formaat": "qdpx",
+                                                       "coderingen": scope}))
 
 
 def export_qdc(store: Store, user: User, project_id: int, path: Path) -> None:
@@ -192,10 +207,14 @@ def from_refi(store: Store, user: User, project: RefiProject, warnings: list[str
     def apply(tx) -> dict:
         target = project_id
         if target is None:
-            taken = {r["name"] for r in store.rows("SELECT name FROM projects")}
-            target = projects.create_project(store, user, _unique(
-                _clean(name) or _clean(project.name) or "Geïmporteerd project", taken),
-                project.description)
+            # Only names this user can see count: a "(2)" must not reveal someone else's.
+            taken = {p["name"] for p in projects.list_projects(store, user)}
+            wanted = _clean(name) or _clean(project.name) or "Geïmporteerd project"
+            while True:
+                candidate = _unique(wanted, taken)
+                if not projects.name_taken(store, user, candidate):
+                    break
+            target = projects.create_project(store, user, candidate, project.description)
         counts = {"project_id": target}
         code_ids = _import_codes(store, user, target, project.codes, project.sets, warnings)
         counts["codes"] = len(code_ids)

@@ -85,17 +85,27 @@ def list_projects(store: Store, user: User) -> list[dict]:
         FROM projects p {only_member} ORDER BY p.name""", {"uid": user.id})
 
 
+def name_taken(store: Store, user: User, name: str) -> bool:
+    """Whether `name` is taken for this user: by a project they can open or created. Projects
+    they cannot see do not count, so that a name never tells them such a project exists."""
+    return any(row["created_by"] == user.id or can_read(store, user, row["id"])
+               for row in store.rows("SELECT id, created_by FROM projects WHERE name = ?",
+                                     [name.strip()]))
+
+
 def create_project(store: Store, user: User, name: str, description: str = "") -> int:
-    """Create a project with `user` as its lead; returns its id."""
+    """Create a project with `user` as its lead; returns its id. The name must differ from
+    those of the projects the user can open (another user may use the same name)."""
     require(user, "qual.write")
     name = name.strip()
     if not name:
         raise ProjectError("Geef het project een naam.")
-    if store.value("SELECT 1 FROM projects WHERE name = ?", [name]):
+    if name_taken(store, user, name):
         raise ProjectError(f"Er bestaat al een project met de naam '{name}'.")
 
     def apply(tx: Tx) -> int:
         project_id = tx.insert("projects", {"name": name, "description": description.strip(),
+                                            "name_key": f"{user.id or 0}:{name}",
                                             "created_by": user.id, "created_at": utcnow()})
         if user.id is not None:
             tx.link("project_members", {"project_id": project_id, "user_id": user.id,
@@ -169,12 +179,19 @@ def project_of(store: Store, table: str, row_id: int) -> int:
 
 
 def find(store: Store, user: User, reference: str) -> int:
-    """A project's id from its name or number (as typed on the command line)."""
+    """A project's id from its name or number (as typed on the command line), among the
+    projects this user can open: one they cannot open is answered as if it did not exist."""
     reference = reference.strip()
-    project_id = store.value("SELECT id FROM projects WHERE name = ?", [reference])
-    if project_id is None and reference.isdigit():
-        project_id = store.value("SELECT id FROM projects WHERE id = ?", [int(reference)])
-    if project_id is None:
-        raise ProjectError(f"Er is geen project '{reference}'.")
-    require_read(store, user, project_id)
-    return project_id
+    found = [row["id"] for row in store.rows("SELECT id FROM projects WHERE name = ? ORDER BY id",
+                                             [reference]) if can_read(store, user, row["id"])]
+    if not found and reference.isdigit() and store.value(
+            "SELECT 1 FROM projects WHERE id = ?", [int(reference)]) \
+            and can_read(store, user, int(reference)):
+        found = [int(reference)]
+    if len(found) > 1:
+        raise ProjectError(f"Er zijn {len(found)} projecten met de naam '{reference}'; geef het "
+                           f"nummer: {', '.join(map(str, found))}.")
+    if not found:
+        raise ProjectError(f"Er is geen project '{reference}'" +
+                           ("." if user.id is None else " dat je kunt openen."))
+    return found[0]

@@ -36,6 +36,9 @@ def load_amsterdam(store: Store, user: User) -> int | None:
     figures = pd.read_csv(FOLDER / "gebieden_indicatoren.csv")
     meta = pd.read_csv(FOLDER / "indicatoren_meta.csv")
     monitor_id = monitors.create_monitor(store, user, NAME, "gebied", SOURCE)
+    # Each "response" is a published figure about a whole gebied, not a person's answer:
+    # nothing to suppress, so one is enough (the default 10 would hide every gebied).
+    monitors.set_thresholds(store, user, monitor_id, 1, 20)
     monitors.set_frame(store, user, monitor_id, [
         {"code": _code(row.gebied), "name": row.gebied, "region": row.stadsdeel}
         for row in figures.itertuples()])

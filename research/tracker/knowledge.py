@@ -19,6 +19,7 @@ from research.errors import UserError
 from research.qual import projects as qual_projects
 from research.storage import Store, utcnow
 from research.survey import waves
+from research.survey.tables import SUPPRESSED
 from research.tracker.questions import visible_wijken
 
 KINDS = {"code": "Code uit een kwalitatief project", "memo": "Memo uit een kwalitatief project",
@@ -113,8 +114,13 @@ def remove_link(store: Store, user: User, link_id: int) -> None:
 
 def indicator_value(store: Store, variable_id: int, area: str) -> dict | None:
     """The newest value of a monitor indicator for an area (a frame unit by name, or a
-    region): the weighted mean of that area's answers in the latest wave that has any."""
-    var = store.one("SELECT name FROM variables WHERE id = ?", [variable_id])
+    region): the weighted mean of that area's answers in the latest wave that has any.
+
+    The monitor's suppression applies as on every table (`survey.tables`): with fewer than
+    its minimum n answers the value is None, so that a link to one municipality never shows
+    that municipality's own answer."""
+    var = store.one("SELECT v.name, m.min_n FROM variables v JOIN monitors m"
+                    " ON m.id = v.monitor_id WHERE v.id = ?", [variable_id])
     if var is None:
         return None
     for wave in store.rows(
@@ -125,8 +131,11 @@ def indicator_value(store: Store, variable_id: int, area: str) -> dict | None:
         values = waves.valid_values(data.variables[var["name"]], rows[var["name"]].to_numpy())
         valid = ~np.isnan(values)
         if valid.any():
+            n = int(valid.sum())
+            if n < var["min_n"]:
+                return {"wave": wave["label"], "n": n, "min_n": var["min_n"], "value": None}
             weights = rows["_weight"].to_numpy(float)[valid]
-            return {"wave": wave["label"], "n": int(valid.sum()),
+            return {"wave": wave["label"], "n": n, "min_n": var["min_n"],
                     "value": round(float(np.average(values[valid], weights=weights)), 1)}
     return None
 
@@ -147,8 +156,13 @@ def links(store: Store, user: User, target: str, target_id: int) -> list[dict]:
                                                         if code["description"] else "")
         elif row["kind"] == "indicator" and row["variable_id"]:
             found = indicator_value(store, row["variable_id"], row["area"])
-            row["detail"] = "geen waarde gevonden" if found is None else \
-                f"{found['value']:g} (meting {found['wave']})"
+            if found is None:
+                row["detail"] = "geen waarde gevonden"
+            elif found["value"] is None:
+                row["detail"] = (f"{SUPPRESSED} (minder dan {found['min_n']} antwoorden: te "
+                                 f"onbetrouwbaar om te tonen; meting {found['wave']})")
+            else:
+                row["detail"] = f"{found['value']:g} (meting {found['wave']})"
         elif row["kind"] in ("code", "memo") and not (row["code_id"] or row["memo_id"]):
             row["detail"] = "niet meer in het project"
     return rows

@@ -22,7 +22,7 @@ editable = projects.can_write(store, user, project_id)
 SELECTION, CHOSEN = f"qual_sel_{doc_id}", f"qual_coding_{doc_id}"
 
 
-@st.fragment
+@shell.fragment
 def coding_panel() -> None:
     """The document and the coding actions; reruns on its own so the page stays fluid."""
     doc = documents.document(store, user, doc_id)
@@ -88,9 +88,14 @@ def actions(text: str, coded: list[dict], selection: tuple[int, int] | None) -> 
         st.caption("Selecteer tekst met de muis, tik op een zin, of kies 'Codeer beurt'. "
                    "Klik op een code in de kantlijn om die codering te bekijken.")
     if editable:
+        undone = st.session_state.pop("qual_undone", None)
+        if undone:
+            st.info(f"Ongedaan gemaakt: {undone}")
         last = codings.last_action(store, user, project_id)
         if last and st.button(f"Ongedaan maken ({last})", icon=":material/undo:"):
-            apply(codings.undo, store, user, project_id)
+            with shell.reported():
+                st.session_state["qual_undone"] = codings.undo(store, user, project_id)
+                shell.rerun_fragment()
 
 
 def code_choice(text: str, start: int, end: int) -> None:

@@ -97,6 +97,9 @@ with settings_tab:
                                file_name=f"{project['name']}.qdpx", mime="application/zip",
                                help="Voor ATLAS.ti, NVivo, MAXQDA en QualCoder. De sleutel van "
                                     "de pseudoniemen gaat nooit mee.")
+            if exchange.export_scope(store, user, project_id) == "eigen coderingen":
+                st.caption("Blind coderen: de export bevat alleen jouw eigen coderingen. De "
+                           "projectleider exporteert die van alle codeurs.")
     if lead:
         st.subheader("Sleutel van de pseudoniemen")
         st.caption("Alleen de projectleider en beheerders zien de sleutel; elke keer dat je "

@@ -166,6 +166,11 @@ def store() -> Store:
         st.caption(f"Bestand: {plain(config.db_path())}")
         st.stop()
         raise  # unreachable: st.stop() ends the run
+    except UserError as error:  # e.g. a too weak RESEARCH_ADMIN_PASSWORD for the first admin
+        st.title("De app kan niet starten")
+        st.error(error.message)
+        st.stop()
+        raise
 
 
 # -- login ------------------------------------------------------------------------------------
@@ -178,7 +183,13 @@ def _oidc_configured() -> bool:
 
 
 def _start_session(user: User) -> None:
-    st.session_state["auth"] = {"user_id": user.id, "last_seen": time.time()}
+    st.session_state["auth"] = {"user_id": user.id, "epoch": user.session_epoch,
+                                "last_seen": time.time()}
+
+
+def renew_session(user: User) -> None:
+    """Keep this session after its own password change (which ends the account's others)."""
+    st.session_state["auth"]["epoch"] = user.session_epoch
 
 
 def logout(message: str | None = None) -> None:
@@ -201,6 +212,9 @@ def _session_user(store: Store) -> User | None:
     if accounts.session_expired(auth["last_seen"], now, config.session_timeout_minutes()):
         logout("Je sessie is verlopen. Log opnieuw in.")
         return None
+    if auth.get("epoch") != user.session_epoch:
+        logout("Je wachtwoord is gewijzigd. Log opnieuw in.")
+        return None
     auth["last_seen"] = now
     return user
 
@@ -213,12 +227,16 @@ def _login_form(store: Store) -> None:
         st.info(message)
     if _oidc_configured():
         if getattr(st.user, "is_logged_in", False):
-            user = accounts.user_for_identity(store, st.user.get("email"))
-            if user:
-                _start_session(user)
-                st.rerun()
-            st.error("Je bent ingelogd bij je organisatie, maar er is hier nog geen account voor "
-                     "je e-mailadres. Vraag een beheerder om een account.")
+            try:
+                user = accounts.user_for_identity(store, st.user)
+            except UserError as error:
+                st.error(error.message)
+            else:
+                if user:
+                    _start_session(user)
+                    st.rerun()
+                st.error("Je bent ingelogd bij je organisatie, maar er is hier nog geen account "
+                         "voor je e-mailadres. Vraag een beheerder om een account.")
         st.button("Inloggen via je organisatie", type="primary", on_click=st.login)
         st.caption("Of log in met een lokaal account:")
     with st.form("login"):
@@ -290,7 +308,41 @@ def guard(permission: str | None) -> tuple[Store, User]:
     if permission is not None and not accounts.can(user, permission):
         st.error("Je hebt geen toegang tot deze pagina.")
         st.stop()
+    st.session_state["guarded_user"] = user  # what the page's fragments check against
     return db, user
+
+
+def fragment(func):
+    """`st.fragment` for pages. A fragment reruns on its own, without the page's guard, with
+    the user the page was given; so each of its runs first checks the session again (expired,
+    account disabled, password reset) and whether the account is still the one the page ran
+    with (role, wijken). If not, the whole app reruns: the guard then shows the login page or
+    the refusal, and nothing in the fragment runs. Pages never use st.fragment directly."""
+
+    @functools.wraps(func)
+    def checked(*args, **kwargs):
+        user = _session_user(store())
+        if user is None or user != st.session_state.get("guarded_user"):
+            st.rerun()
+        return func(*args, **kwargs)
+
+    return st.fragment(checked)
+
+
+def callback(func):
+    """A widget callback (`on_click`, `on_change`) for pages. Callbacks run at the start of
+    the next run, before the page's guard, with the user of the run before; so this checks
+    the session first (expired, disabled, password reset, account changed) and does nothing
+    if it fails: the run that follows shows the login page or the refusal."""
+
+    @functools.wraps(func)
+    def checked(*args, **kwargs):
+        user = _session_user(store())
+        if user is None or user != st.session_state.get("guarded_user"):
+            return None
+        return func(*args, **kwargs)
+
+    return checked
 
 
 def local_times(column):

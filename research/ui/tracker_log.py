@@ -77,7 +77,7 @@ def hints() -> None:
         st.caption("Voorgesteld programma (klik om over te nemen):")
         st.pills("Voorgesteld programma", [s.id for s in suggested], format_func=programmes.get,
                  label_visibility="collapsed", key="log_programme_hint",
-                 on_change=take_suggestion)
+                 on_change=shell.callback(take_suggestion))
 
 
 hints()
@@ -145,7 +145,7 @@ def save() -> None:
         f", als dezelfde vraag als vraag {same}." if same else ".")
 
 
-st.button("Vastleggen", type="primary", on_click=save, icon=":material/check:")
+st.button("Vastleggen", type="primary", on_click=shell.callback(save), icon=":material/check:")
 problem = st.session_state.pop("log_error", None)
 if problem:
     st.error(problem)
