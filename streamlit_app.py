@@ -10,4 +10,4 @@ store = shell.store()
 user = shell.login_gate(store, keep_url=True)
 shell.account_box(user)
 # Expanded: a collapsed menu hides every page after the tenth behind "View more".
-st.navigation(shell.navigation(user), expanded=True).run()
+st.navigation(shell.navigation(store, user), expanded=True).run()

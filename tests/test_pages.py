@@ -731,6 +731,27 @@ def test_missing_folder_gives_a_clear_page(tmp_path, monkeypatch):
 
 # -- escaping user text -----------------------------------------------------------------------
 
+def test_each_role_menu_starts_with_its_own_section(users, store, qual):
+    def sections(role):
+        return list(dict.fromkeys(p.section for p in shell.menu(store, users[role])))
+
+    assert sections("beheerder") == ["", "Kwalitatief", "Monitor", "Wijkwerkplaats", "Beheer",
+                                     "Account"]
+    assert sections("onderzoeker") == ["", "Kwalitatief", "Monitor", "Wijkwerkplaats",
+                                       "Account"]
+    assert sections("analist") == ["", "Monitor", "Account"]
+    # The coordinator is in no project: no eleven pages saying "Je bent nog geen lid".
+    assert sections("coordinator") == ["", "Wijkwerkplaats", "Monitor", "Account"]
+    assert [p.title for p in shell.menu(store, users["coordinator"])][:3] == [
+        "Start", "Vraag vastleggen", "Bewonersvragen"]
+    # The lezer is a member of the qual fixture's project.
+    assert sections("lezer") == ["", "Kwalitatief", "Monitor", "Wijkwerkplaats", "Account"]
+    from research.qual import projects as qual_projects
+    qual_projects.add_member(store, users["onderzoeker"], qual, users["coordinator"].id)
+    assert sections("coordinator") == ["", "Wijkwerkplaats", "Kwalitatief", "Monitor",
+                                       "Account"]
+
+
 def test_display_name_is_escaped_in_the_sidebar(store):
     nasty = "<img src=x onerror=alert(1)> **vet**"
     user = accounts.create_user(store, SYSTEM_USER, "mallory", "lezer", PASSWORD,

@@ -69,6 +69,16 @@ def require_lead(store: Store, user: User, project_id: int) -> None:
 
 # -- projects ---------------------------------------------------------------------------------
 
+def in_any_project(store: Store, user: User) -> bool:
+    """Whether the user can open at least one project (a cheap check, for the menu)."""
+    if not can(user, "qual.read"):
+        return False
+    if user.role == "beheerder":
+        return True
+    return store.value("SELECT 1 FROM project_members WHERE user_id = ? LIMIT 1",
+                       [user.id]) is not None
+
+
 def list_projects(store: Store, user: User) -> list[dict]:
     """The projects this user may open, with counts of documents, codes and codings."""
     if not can(user, "qual.read"):

@@ -116,6 +116,15 @@ def list_questions(store: Store, user: User, *, wijk_id: str | None = None,
         f" WHERE {' AND '.join(where)} ORDER BY q.asked_on DESC, q.id DESC", params)
 
 
+def count_visible(store: Store, user: User) -> int:
+    """How many questions this user may read (the start page's figure, without the rows)."""
+    wijken = visible_wijken(store, user)
+    if not wijken:
+        return 0
+    return store.value(f"SELECT count(*) FROM questions WHERE wijk_id IN "
+                       f"({', '.join('?' * len(wijken))})", wijken)
+
+
 def count_by_programme(store: Store, user: User) -> list[dict]:
     """Per wijkwerkplaats and programme, how many questions this user may read."""
     wijken = visible_wijken(store, user)

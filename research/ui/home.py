@@ -12,9 +12,10 @@ store, user = shell.guard(None)
 st.title("Start")
 st.caption(f"Welkom, {shell.plain(user.label)}. Je rol is {user.role_label}.")
 
-# One card per section this role may open, each with a figure from the database.
+# One card per section in this user's menu, each with a figure from the database.
+in_menu = {p.file for p in shell.menu(store, user)}
 cards = []
-if accounts.can(user, "qual.read"):
+if "qual_projects.py" in in_menu:
     mine = projects.list_projects(store, user)
     cards.append(("Kwalitatief", f"{shell.count(len(mine), 'project', 'projecten')}, "
                   f"{shell.count(sum(p['codings'] for p in mine), 'gecodeerd fragment', 'gecodeerde fragmenten')}",
@@ -24,12 +25,12 @@ if accounts.can(user, "survey.read"):
     cards.append(("Monitor", f"{shell.count(len(loaded), 'monitor', 'monitors')}, "
                   f"{shell.count(sum(m['waves'] for m in loaded), 'meting', 'metingen')}",
                   "survey_results.py", "Naar de resultaten"))
-if accounts.can(user, "tracker.write"):
-    asked = shell.count(len(questions.list_questions(store, user)), "bewonersvraag", "bewonersvragen")
-    cards.append(("Wijk", asked, "tracker_log.py", "Vraag vastleggen"))
-elif accounts.can(user, "tracker.read"):
-    asked = shell.count(len(questions.list_questions(store, user)), "bewonersvraag", "bewonersvragen")
-    cards.append(("Wijk", asked, "tracker_questions.py", "Naar de bewonersvragen"))
+if accounts.can(user, "tracker.read"):
+    asked = shell.count(questions.count_visible(store, user), "bewonersvraag", "bewonersvragen")
+    if accounts.can(user, "tracker.write"):
+        cards.append(("Wijk", asked, "tracker_log.py", "Vraag vastleggen"))
+    else:
+        cards.append(("Wijk", asked, "tracker_questions.py", "Naar de bewonersvragen"))
 if accounts.can(user, "admin"):
     cards.append(("Beheer", shell.count(len(accounts.list_users(store)), "account", "accounts"),
                   "admin_users.py",

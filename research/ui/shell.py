@@ -22,6 +22,7 @@ import research
 from research import accounts, config, nlp, worker
 from research.accounts import User
 from research.errors import UserError
+from research.qual import projects
 from streamlit.errors import StreamlitAPIException
 from research.schema import open_store
 from research.setup import admin_password_notice, prepare
@@ -281,9 +282,28 @@ def account_box(user: User) -> None:
 
 # -- pages ------------------------------------------------------------------------------------
 
+# The section a role works in comes first in its menu, right under Start.
+HOME_SECTION = {"coordinator": "Wijkwerkplaats", "analist": "Monitor",
+                "onderzoeker": "Kwalitatief"}
+
+
 def allowed_pages(user: User) -> list[PageSpec]:
     """The pages this user's role may open, in menu order."""
     return [p for p in PAGES if p.permission is None or accounts.can(user, p.permission)]
+
+
+def menu(store: Store, user: User) -> list[PageSpec]:
+    """The pages in this user's menu: those the role may open and uses, its own section first.
+
+    The qualitative pages show for a role that only reads them (a coordinator, a lezer) once
+    the user is in a project: before that they all say "Je bent nog geen lid" and push the
+    user's own pages down a phone's menu. They stay reachable by address, behind their guard."""
+    pages = allowed_pages(user)
+    if not accounts.can(user, "qual.write") and not projects.in_any_project(store, user):
+        pages = [p for p in pages if p.section != "Kwalitatief"]
+    home = HOME_SECTION.get(user.role)
+    order = {section: n for n, section in enumerate(dict.fromkeys(p.section for p in PAGES))}
+    return sorted(pages, key=lambda p: (p.section != "", p.section != home, order[p.section]))
 
 
 def _pages(specs: list[PageSpec]) -> dict[str, list]:
@@ -295,9 +315,9 @@ def _pages(specs: list[PageSpec]) -> dict[str, list]:
     return sections
 
 
-def navigation(user: User) -> dict[str, list]:
-    """st.navigation's argument: the user's allowed pages grouped by section."""
-    return _pages(allowed_pages(user))
+def navigation(store: Store, user: User) -> dict[str, list]:
+    """st.navigation's argument: the user's menu grouped by section."""
+    return _pages(menu(store, user))
 
 
 def guard(permission: str | None) -> tuple[Store, User]:
