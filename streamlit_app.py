@@ -10,4 +10,6 @@ store = shell.store()
 user = shell.login_gate(store, keep_url=True)
 shell.account_box(user)
 # Expanded: a collapsed menu hides every page after the tenth behind "View more".
-st.navigation(shell.navigation(store, user), expanded=True).run()
+page = st.navigation(shell.navigation(store, user), expanded=True)
+shell.close_menu_on_phone(page.url_path)
+page.run()

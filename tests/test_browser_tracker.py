@@ -173,3 +173,46 @@ def test_a_coordinator_on_a_phone_grows_questions_into_an_ontwikkelvraag(
         assert QUESTIONS[0] not in text  # aggregates only
     finally:
         context.close()
+
+
+PHONE_AGENT = ("Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) "
+               "Chrome/126.0 Mobile Safari/537.36")
+
+
+def test_on_a_phone_the_menu_leads_to_the_questions_in_one_tap_and_closes(
+        browser, app_url, app_db, sync_api, screenshots):
+    require_browser()
+    expect = sync_api.expect
+    store = open_store(app_db)
+    try:
+        if accounts.find_user(store, "cora") is None:
+            accounts.create_user(store, SYSTEM_USER, "cora", "coordinator", PASSWORD,
+                                 wijken=["noord"])
+    finally:
+        store.close()
+    context = browser.new_context(viewport=PHONE, locale="nl-NL", is_mobile=True,
+                                  has_touch=True, user_agent=PHONE_AGENT)
+    context.set_default_timeout(30_000)
+    page = context.new_page()
+    try:
+        page.goto(app_url)
+        log_in(page, "cora", PASSWORD)
+        expect(page.locator(PAGE_TITLE)).to_have_text("Start")
+        wait_until_idle(page)
+        page.get_by_test_id("stExpandSidebarButton").click()
+        links = page.get_by_test_id("stSidebarNavLink")
+        # Her own section right under Start; no project pages for a coordinator in none.
+        expect(links.nth(1)).to_have_accessible_name("Vraag vastleggen")
+        expect(links.nth(2)).to_have_accessible_name("Bewonersvragen")
+        expect(links.filter(has_text="Coderen")).to_have_count(0)
+        links.nth(2).click()
+        expect(page.locator(PAGE_TITLE)).to_have_text("Bewonersvragen")
+        wait_until_idle(page)
+        # The menu closed itself over the page, and the questions read as cards.
+        expect(page.get_by_test_id("stSidebar")).to_have_attribute("data-collapsed", "true")
+        expect(page.get_by_test_id("stDataFrame")).to_have_count(0)
+        expect(page.get_by_text("Kan de speeltuin bij de Waterlandplein weer open", exact=False)
+               ).to_be_visible()
+        page.screenshot(path=str(screenshots / "telefoon-bewonersvragen.png"), full_page=True)
+    finally:
+        context.close()

@@ -320,6 +320,28 @@ def navigation(store: Store, user: User) -> dict[str, list]:
     return _pages(menu(store, user))
 
 
+# On a phone the menu lies over the page and Streamlit leaves it open after a choice: close it
+# when the page has changed. Only the sidebar's own collapse button is clicked.
+_CLOSE_MENU_JS = """
+export default function ({ data }) {
+  if (window.__researchPage === data.page) { return; }
+  const changed = window.__researchPage !== undefined;
+  window.__researchPage = data.page;
+  if (!changed || !window.matchMedia('(max-width: 767px)').matches) { return; }
+  const open = document.querySelector('[data-testid="stSidebar"][data-collapsed="false"]');
+  const button = document.querySelector('[data-testid="stSidebarCollapseButton"] button');
+  if (open && button) { button.click(); }
+}
+"""
+_close_menu = st.components.v2.component("research_close_menu", js=_CLOSE_MENU_JS)
+
+
+def close_menu_on_phone(page_path: str) -> None:
+    """After the user chose a page on a narrow screen, close the menu over it."""
+    with st.sidebar:
+        _close_menu(data={"page": page_path}, key="close_menu")
+
+
 def guard(permission: str | None) -> tuple[Store, User]:
     """Start a page: the database and the logged-in user, or a refusal if the role lacks
     `permission`. Checked on the server on every run."""

@@ -116,22 +116,37 @@ search = st.text_input("Zoeken", placeholder="woorden uit de vraag, ook verbogen
 
 found = questions.list_questions(store, user, wijk_id=wijk, programme_id=programme,
                                  since=since, until=until, search=search)
-st.caption(f"{len(found)} vragen")
+st.caption(shell.count(len(found), "vraag", "vragen"))
+CARDS = 50
 if found:
-    table = pd.DataFrame(found)
-    table["asker_group"] = table["asker_group"].map(questions.ASKER_GROUPS)
-    table["status"] = table["status"].map(questions.STATUSES)
-    st.dataframe(
-        table[["asked_on", "wijkwerkplaats", "text", "asker_group", "programma", "leefdomein",
-               "place", "status"]].rename(columns={
-            "asked_on": "Datum", "wijkwerkplaats": "Wijkwerkplaats", "text": "Vraag",
-            "asker_group": "Gesteld door", "programma": "Programma", "leefdomein": "Leefdomein",
-            "place": "Plek", "status": "Status"}),
-        hide_index=True, width="stretch",
-        column_config={"Vraag": st.column_config.TextColumn(width="large")})
+    # On a phone a wide table is cut off after two columns: there, questions read as cards.
+    if st.toggle("Als kaarten", value=widgets.on_phone(), key="question_cards"):
+        for q in found[:CARDS]:
+            with st.container(border=True):
+                st.text(q["text"])
+                st.caption(shell.plain(" · ".join(v for v in (
+                    shell.dutch_date(q["asked_on"]), q["wijkwerkplaats"],
+                    questions.STATUSES[q["status"]], q["programma"], q["place"]) if v)))
+        if len(found) > CARDS:
+            st.caption(f"De nieuwste {CARDS} van {len(found)}; zoek of filter voor de rest.")
+    else:
+        table = pd.DataFrame(found)
+        table["asked_on"] = pd.to_datetime(table["asked_on"])
+        table["asker_group"] = table["asker_group"].map(questions.ASKER_GROUPS)
+        table["status"] = table["status"].map(questions.STATUSES)
+        st.dataframe(
+            table[["asked_on", "wijkwerkplaats", "text", "asker_group", "programma",
+                   "leefdomein", "place", "status"]].rename(columns={
+                "asked_on": "Datum", "wijkwerkplaats": "Wijkwerkplaats", "text": "Vraag",
+                "asker_group": "Gesteld door", "programma": "Programma",
+                "leefdomein": "Leefdomein", "place": "Plek", "status": "Status"}),
+            hide_index=True, width="stretch",
+            column_config={"Vraag": st.column_config.TextColumn(width="large"),
+                           "Datum": st.column_config.DateColumn(format="DD-MM-YYYY")})
     by_id = {q["id"]: q for q in found}
     chosen = st.selectbox("Vraag openen", list(by_id), index=None, placeholder="Kies een vraag",
-                          format_func=lambda i: f"{by_id[i]['asked_on']} · {by_id[i]['text'][:90]}")
+                          format_func=lambda i: f"{shell.dutch_date(by_id[i]['asked_on'])} · "
+                                                f"{by_id[i]['text'][:90]}")
     if chosen is not None:
         question_detail(chosen)
 

@@ -23,6 +23,12 @@ def kept(kind: str, key: tuple, compute, keep: int = 32):
     return cache[key]
 
 
+def on_phone() -> bool:
+    """Whether the browser says it is a phone ("Mobi" in its user agent, as MDN advises):
+    the default for layouts that read better narrow."""
+    return "Mobi" in (st.context.headers.get("User-Agent") or "")
+
+
 def digest(data: bytes | str) -> str:
     """A fingerprint of a file's content (or a text), to recognise it in a later run."""
     return hashlib.sha256(data.encode("utf-8") if isinstance(data, str) else data).hexdigest()
