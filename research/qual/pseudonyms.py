@@ -14,8 +14,10 @@ the project's data anonymous.
 
 from __future__ import annotations
 
+import logging
 import os
 import re
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
@@ -92,10 +94,29 @@ def _known(store: Store, project_id: int) -> dict[str, tuple[str, str]]:
         db.close()
 
 
+@contextmanager
+def root_logging_kept():
+    """Put the root logger's level and handlers back as they were when the block ends.
+
+    deduce calls `logging.basicConfig(stream=sys.stdout, level=logging.DEBUG)` when it is
+    imported; in the app's process (whose root logger has no handler yet) that would print
+    every library's DEBUG lines. Import deduce inside this block, wherever it is imported."""
+    root = logging.getLogger()
+    level, handlers = root.level, list(root.handlers)
+    try:
+        yield
+    finally:
+        for handler in list(root.handlers):
+            if handler not in handlers:
+                root.removeHandler(handler)
+        root.setLevel(level)
+
+
 @lru_cache(maxsize=1)
 def _deduce():
     """The de-identifier, built once per process (loading its lookup tables takes seconds)."""
-    from deduce import Deduce
+    with root_logging_kept():
+        from deduce import Deduce
     return Deduce()
 
 
