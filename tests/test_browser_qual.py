@@ -1,12 +1,18 @@
 """Qualitative work in a real browser: transcripts uploaded and pseudonymised, a passage
-coded by dragging the mouse over it in the coding view."""
+coded by dragging the mouse over it in the coding view; a memo's markdown fetches nothing from
+outside."""
 
 from __future__ import annotations
 
 import sqlite3
+from urllib.parse import urlsplit
 
 from browser import NAV_LINK, PAGE_TITLE, log_in, require_browser, wait_until_idle
 from conftest import PASSWORD
+from research import accounts
+from research.accounts import SYSTEM_USER
+from research.qual import memos, projects
+from research.schema import open_store
 
 VTT = """WEBVTT
 
@@ -147,3 +153,47 @@ def test_upload_pseudonymise_and_code_with_the_mouse(page, app_url, app_db, sync
         1, timeout=15_000)
     assert page.evaluate("() => window.__xss") is None
     page.screenshot(path=str(screenshots / "qual-html-as-text.png"), full_page=True)
+
+
+# Every way markdown can point outside: an image, a reference image, a link, an autolink, bare
+# web and e-mail addresses; and formatting that must survive.
+OUTSIDE_MEMO = ("Zie ![pixel](http://outside.example/track.png) en ![ref][p], "
+                "[klik](https://outside.example/doc) of <https://outside.example/auto>, "
+                "www.outside.example/www, https://outside.example/bare en "
+                "info@outside.example.\n\n[p]: http://outside.example/ref.png\n\n"
+                "**Vet** blijft vet.")
+
+
+def test_a_memo_makes_the_browser_fetch_nothing_from_outside(page, app_url, app_db, sync_api):
+    require_browser()
+    expect = sync_api.expect
+    store = open_store(app_db)
+    try:
+        admin = accounts.find_user(store, "admin")
+        project_id = projects.list_projects(store, admin)[0]["id"]
+        memos.add_memo(store, SYSTEM_USER, project_id, "Volgpixel", OUTSIDE_MEMO)
+    finally:
+        store.close()
+    local = urlsplit(app_url).netloc
+    outside = []
+    page.on("request", lambda request: urlsplit(request.url).netloc not in ("", local)
+            and outside.append(request.url))
+
+    page.goto(app_url + "/qual_memos")
+    log_in(page, "admin", PASSWORD)
+    expect(page.locator(PAGE_TITLE)).to_have_text("Memo's", timeout=30_000)
+    wait_until_idle(page)
+    memo = page.get_by_test_id("stExpander").filter(has_text="Volgpixel")
+    memo.locator("summary").click()
+    body = memo.get_by_test_id("stMarkdownContainer").filter(has_text="blijft vet")
+    expect(body).to_be_visible(timeout=15_000)
+    page.wait_for_timeout(1_000)  # time for an image request to leave, if one would
+
+    assert outside == []
+    assert body.locator("img, a").count() == 0
+    # The addresses read as text (with an invisible word joiner in them); formatting stays.
+    shown = body.inner_text().replace("\u2060", "")
+    assert "![pixel](http://outside.example/track.png)" in shown
+    assert "<https://outside.example/auto>" in shown
+    assert "info@outside.example" in shown
+    expect(body.locator("strong")).to_have_text("Vet")

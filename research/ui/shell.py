@@ -6,6 +6,7 @@ run, so a page reached by URL is as safe as one reached by the menu.
 
 from __future__ import annotations
 
+import re
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -95,6 +96,24 @@ _MARKDOWN_SPECIAL = set("\\`*_{}[]()#+-.!|<>~$:")
 def plain(text: object) -> str:
     """User text made safe for a markdown-rendering element (labels, captions, messages)."""
     return "".join("\\" + c if c in _MARKDOWN_SPECIAL else c for c in str(text))
+
+
+# What markdown needs to link or fetch: links and images ([ ]), autolinks and HTML (<),
+# Streamlit's directives (:blue[...], :material/...:), formulas ($) and code spans (`, in which
+# escapes would show); '\\' so that no escape of ours can be undone.
+_POINTING = set("\\`[]<:$")
+# GFM also links web and e-mail addresses in plain text, after escapes have been read: an
+# invisible word joiner (U+2060) after the ':' of '://', between 'www' and '.' and after '@'
+# keeps them text.
+_ADDRESS = re.compile(r"(?<=:)(?=//)|(?<=www)(?=\.)|(?<=@)", re.IGNORECASE)
+
+
+def formatted(text: object) -> str:
+    """User-written markdown (a memo) for a markdown element: emphasis, headings, lists,
+    quotes and tables stay, but no image, link, address or HTML in it becomes anything but
+    text, so showing it never makes the reader's browser fetch or open an outside address."""
+    escaped = "".join("\\" + c if c in _POINTING else c for c in str(text))
+    return _ADDRESS.sub("\u2060", escaped)
 
 
 # -- database ---------------------------------------------------------------------------------
