@@ -543,6 +543,13 @@ def test_escaped_username_in_shown_password_message(store):
     assert [c.value for c in at.code] == ["geheim-wachtwoord"]
 
 
+
+def test_addresses_in_user_text_stay_text():
+    """GFM links web and e-mail addresses after escapes are read; a word joiner (U+2060) in
+    each keeps them text (the browser check is in test_browser_escaping.py)."""
+    assert shell.plain("zie www.a.nl, https://b.nl/x en c@d.nl") == (
+        "zie www\u2060\\.a\\.nl, https\\:\u2060//b\\.nl/x en c@\u2060d\\.nl")
+
 # -- more admin_users and login interactions --------------------------------------------------
 
 def test_admin_cannot_disable_own_account(demo_users, demo_store):

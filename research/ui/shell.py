@@ -91,21 +91,23 @@ def page_path(file: str) -> str:
 # -- showing user text ------------------------------------------------------------------------
 
 _MARKDOWN_SPECIAL = set("\\`*_{}[]()#+-.!|<>~$:")
+# GFM links web and e-mail addresses in plain text after escapes have been read, so escaping
+# cannot stop it: an invisible word joiner (U+2060) after the ':' of '://', between 'www' and
+# its (escaped) '.' and after '@' keeps them text.
+_ADDRESS = re.compile(r"(?<=:)(?=//)|(?<=www)(?=\\?\.)|(?<=@)", re.IGNORECASE)
 
 
 def plain(text: object) -> str:
-    """User text made safe for a markdown-rendering element (labels, captions, messages)."""
-    return "".join("\\" + c if c in _MARKDOWN_SPECIAL else c for c in str(text))
+    """User text made safe for a markdown-rendering element (labels, captions, messages):
+    shown as typed, with nothing in it becoming formatting, a link or an image."""
+    escaped = "".join("\\" + c if c in _MARKDOWN_SPECIAL else c for c in str(text))
+    return _ADDRESS.sub("\u2060", escaped)
 
 
 # What markdown needs to link or fetch: links and images ([ ]), autolinks and HTML (<),
 # Streamlit's directives (:blue[...], :material/...:), formulas ($) and code spans (`, in which
 # escapes would show); '\\' so that no escape of ours can be undone.
 _POINTING = set("\\`[]<:$")
-# GFM also links web and e-mail addresses in plain text, after escapes have been read: an
-# invisible word joiner (U+2060) after the ':' of '://', between 'www' and '.' and after '@'
-# keeps them text.
-_ADDRESS = re.compile(r"(?<=:)(?=//)|(?<=www)(?=\.)|(?<=@)", re.IGNORECASE)
 
 
 def formatted(text: object) -> str:
