@@ -1,17 +1,18 @@
 """Qualitative work in a real browser: transcripts uploaded and pseudonymised, a passage
 coded by dragging the mouse over it in the coding view; a memo's markdown fetches nothing from
-outside."""
+outside; a code name with a link in it is text in the network chart."""
 
 from __future__ import annotations
 
 import sqlite3
 from urllib.parse import urlsplit
 
-from browser import NAV_LINK, PAGE_TITLE, log_in, require_browser, wait_until_idle
+from browser import (NAV_LINK, PAGE_TITLE, PLOTLY_CHART, log_in, require_browser,
+                     wait_for_charts, wait_until_idle)
 from conftest import PASSWORD
 from research import accounts
 from research.accounts import SYSTEM_USER
-from research.qual import memos, projects
+from research.qual import axial, codebook, memos, projects
 from research.schema import open_store
 
 VTT = """WEBVTT
@@ -197,3 +198,35 @@ def test_a_memo_makes_the_browser_fetch_nothing_from_outside(page, app_url, app_
     assert "<https://outside.example/auto>" in shown
     assert "info@outside.example" in shown
     expect(body.locator("strong")).to_have_text("Vet")
+
+
+LINKED = '<a href="http://outside.example/">klik</a>'
+
+
+def test_a_code_name_with_a_link_is_text_in_the_network_chart(page, app_url, app_db, sync_api):
+    require_browser()
+    expect = sync_api.expect
+    store = open_store(app_db)
+    try:
+        admin = accounts.find_user(store, "admin")
+        project_id = projects.list_projects(store, admin)[0]["id"]
+        linked = codebook.add_code(store, admin, project_id, f"Code {LINKED}")
+        other = next(c["id"] for c in codebook.codes(store, admin, project_id)
+                     if c["id"] != linked)
+        kind = axial.add_relation_type(store, admin, project_id, f"leidt tot {LINKED}", True)
+        axial.add_relation(store, admin, linked, other, kind)
+    finally:
+        store.close()
+
+    page.goto(app_url + "/qual_axial")
+    log_in(page, "admin", PASSWORD)
+    expect(page.locator(PAGE_TITLE)).to_have_text("Axiaal en selectief", timeout=30_000)
+    wait_until_idle(page)
+    page.get_by_role("tab", name="Netwerk").click()
+    wait_until_idle(page)
+    wait_for_charts(page)
+    chart = page.locator(PLOTLY_CHART)
+    # Plotly would draw the name's <a> as a link inside the chart; it shows the text instead.
+    expect(chart.locator("svg text").filter(has_text=f"Code {LINKED}")).to_have_count(
+        1, timeout=15_000)
+    assert chart.locator("svg a").count() == 0

@@ -3,11 +3,10 @@
 from datetime import date
 
 import pandas as pd
-import plotly.express as px
 import streamlit as st
 
 from research import accounts, taxonomies
-from research.tracker import contacts, questions, reportback, similarity
+from research.tracker import contacts, overview, questions, reportback, similarity
 from research.ui import shell, widgets
 
 store, user = shell.guard("tracker.read")
@@ -114,12 +113,9 @@ if found:
     if chosen is not None:
         question_detail(chosen)
 
-counts = pd.DataFrame(questions.count_by_programme(store, user))
-if not counts.empty:
-    figure = px.bar(counts, x="vragen", y="programma", color="wijkwerkplaats", orientation="h",
-                    labels={"vragen": "Aantal vragen", "programma": "",
-                            "wijkwerkplaats": "Wijkwerkplaats"})
-    st.plotly_chart(figure, width="stretch")
+counts = questions.count_by_programme(store, user)
+if counts:
+    st.plotly_chart(overview.programmes_figure(counts), width="stretch")
 
 with st.expander("Wachten op terugkoppeling", icon=":material/schedule:"):
     weeks = st.number_input("Langer dan (weken)", min_value=1, max_value=104, value=6)
