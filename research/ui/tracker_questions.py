@@ -99,14 +99,14 @@ if found:
     table = pd.DataFrame(found)
     table["asker_group"] = table["asker_group"].map(questions.ASKER_GROUPS)
     table["status"] = table["status"].map(questions.STATUSES)
-    st.dataframe(
-        table[["asked_on", "wijkwerkplaats", "text", "asker_group", "programma", "leefdomein",
-               "place", "status"]].rename(columns={
-            "asked_on": "Datum", "wijkwerkplaats": "Wijkwerkplaats", "text": "Vraag",
-            "asker_group": "Gesteld door", "programma": "Programma", "leefdomein": "Leefdomein",
-            "place": "Plek", "status": "Status"}),
-        hide_index=True, width="stretch",
-        column_config={"Vraag": st.column_config.TextColumn(width="large")})
+    shown = table[["asked_on", "wijkwerkplaats", "text", "asker_group", "programma",
+                   "leefdomein", "place", "status"]].rename(columns={
+        "asked_on": "Datum", "wijkwerkplaats": "Wijkwerkplaats", "text": "Vraag",
+        "asker_group": "Gesteld door", "programma": "Programma", "leefdomein": "Leefdomein",
+        "place": "Plek", "status": "Status"})
+    st.dataframe(shown, hide_index=True, width="stretch",
+                 column_config={"Vraag": st.column_config.TextColumn(width="large")})
+    widgets.table_download(shown, "bewonersvragen")
     by_id = {q["id"]: q for q in found}
     chosen = st.selectbox("Vraag openen", list(by_id), index=None, placeholder="Kies een vraag",
                           format_func=lambda i: f"{by_id[i]['asked_on']} · {by_id[i]['text'][:90]}")

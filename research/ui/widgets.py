@@ -1,7 +1,9 @@
 """Widgets that several pages share (not a page itself)."""
 
+import pandas as pd
 import streamlit as st
 
+from research import exports
 from research.accounts import User
 from research.qual import projects
 from research.ui import shell
@@ -25,6 +27,17 @@ def url_choice(label: str, options: list, key: str, format_func=str, default=Non
     value = st.selectbox(label, options, format_func=format_func, key=widget_key)
     st.query_params[key] = st.session_state[seen_key] = str(value)
     return value
+
+
+def table_download(frame: pd.DataFrame, name: str) -> None:
+    """A button that downloads a table as shown as Excel, every text written as text (made when
+    clicked). The table toolbar's own CSV download is off for the whole app
+    (client.disableDataExport in .streamlit/config.toml): it wrote user text such as
+    '=HYPERLINK(...)' as a formula that spreadsheet programs run."""
+    st.download_button("Tabel downloaden (Excel)", lambda: exports.table_xlsx(frame),
+                       file_name=f"{name}.xlsx", key=f"table_xlsx_{name}",
+                       mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                       icon=":material/download:")
 
 
 def pick_monitor(store: Store, user: User) -> int:
