@@ -106,6 +106,18 @@ def test_router_start_page_for_an_analist_shows_only_the_monitor(demo_users):
     assert [h.value for h in at.subheader] == ["Monitor"]
 
 
+
+def test_router_a_page_the_role_may_not_open_refuses_by_its_address(demo_users):
+    """Every page is registered, those the role may not open hidden from the menu: their
+    address shows the page's own refusal (the browser matrix types them all in
+    test_browser.py) instead of falling back to the start page."""
+    at = run_router(auth=logged_in(demo_users["lezer"]))
+    assert titles(at) == ["Start"]
+    at.switch_page(page_file("admin_users.py")).run()
+    no_exception(at)
+    assert errors(at) == [NO_ACCESS]
+    assert titles(at) == []
+
 def test_router_logout_returns_to_the_login_form(demo_users):
     at = run_router(auth=logged_in(demo_users["lezer"]))
     assert titles(at) == ["Start"]

@@ -250,18 +250,25 @@ def allowed_pages(user: User) -> list[PageSpec]:
     return [p for p in PAGES if p.permission is None or accounts.can(user, p.permission)]
 
 
-def _pages(specs: list[PageSpec]) -> dict[str, list]:
+def _pages(specs: list[PageSpec], visible: list[PageSpec] | None = None) -> dict[str, list]:
+    """st.Page objects by section; pages outside `visible` (if given) are hidden from the menu
+    but keep their address."""
     sections: dict[str, list] = {}
     for spec in specs:
+        shown = visible is None or spec in visible
         sections.setdefault(spec.section, []).append(
             st.Page(page_path(spec.file), title=spec.title, icon=spec.icon,
-                    url_path=spec.file.removesuffix(".py")))
+                    url_path=spec.file.removesuffix(".py"),
+                    visibility="visible" if shown else "hidden"))
     return sections
 
 
 def navigation(user: User) -> dict[str, list]:
-    """st.navigation's argument: the user's allowed pages grouped by section."""
-    return _pages(allowed_pages(user))
+    """st.navigation's argument: every page grouped by section, those the user's role may not
+    open hidden from the menu. A hidden page keeps its address, so a typed or bookmarked
+    address of a page the role may not open shows that page's refusal (its guard) instead of
+    silently landing on the start page."""
+    return _pages(PAGES, allowed_pages(user))
 
 
 def guard(permission: str | None) -> tuple[Store, User]:
