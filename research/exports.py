@@ -10,7 +10,12 @@ cell and the writers pass their data through `xml_safe` before they write.
 
 from __future__ import annotations
 
+import io
 import re
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # imported where used: the command line starts without them
+    import pandas as pd
 
 # Everything XML 1.0 cannot hold: C0 controls except tab, line feed and carriage return,
 # surrogates (never valid alone), and U+FFFE / U+FFFF.
@@ -64,3 +69,33 @@ def text_cell(sheet, row: int, column: int, value) -> None:
     cell = sheet.cell(row=row, column=column, value=value)
     if isinstance(value, str):
         cell.data_type = "s"
+
+
+def _cell_value(value):
+    """A table value as openpyxl takes it: numbers and text as they are, a missing value as an
+    empty cell, a numpy number as a Python one, anything else as its text."""
+    import pandas as pd
+
+    if value is None or (not isinstance(value, (list, dict)) and pd.isna(value)):
+        return None
+    if hasattr(value, "item"):
+        value = value.item()
+    return value if isinstance(value, (str, int, float, bool)) else str(value)
+
+
+def table_xlsx(frame: pd.DataFrame, title: str = "Tabel") -> bytes:
+    """A table as shown on a page (its columns, not its index) as an Excel file: one header row
+    and a row per record, every text written as text (`text_cell`)."""
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    sheet.title = title[:31]
+    for column, heading in enumerate(frame.columns, 1):
+        text_cell(sheet, 1, column, str(heading))
+    for row, record in enumerate(frame.itertuples(index=False), 2):
+        for column, value in enumerate(record, 1):
+            text_cell(sheet, row, column, _cell_value(value))
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()

@@ -1,6 +1,7 @@
 """Architecture rules, checked on the source with `ast` (not grep):
 
 - only research/ui/ imports streamlit;
+- pages draw no plotly figures themselves (the domain's figure builders escape user text);
 - no SQL in research/ui/ (pages call domain functions);
 - streamlit_app.py only routes;
 - every page file is in shell.PAGES and starts with shell.guard(...);
@@ -92,6 +93,14 @@ def test_there_are_non_ui_modules_to_check():
     names = {p.relative_to(RESEARCH).as_posix() for p in non_ui_modules()}
     assert {"accounts.py", "storage.py", "tracker/questions.py", "qual/projects.py"} <= names
 
+
+
+@pytest.mark.parametrize("path", sorted(UI.glob("*.py")), ids=lambda p: p.name)
+def test_pages_build_no_plotly_figures(path):
+    """Plotly draws HTML in its texts: figures are built in the domain modules, which pass user
+    text through research.plotly_text.escape; a page only hands a figure to st.plotly_chart."""
+    assert not any(m == "plotly" or m.startswith("plotly.")
+                   for m in imported_modules(parse(path))), f"{path.name} imports plotly"
 
 # -- (b) no SQL in research/ui ----------------------------------------------------------------
 

@@ -3,18 +3,30 @@
 Logs in as admin (after one wrong password), opens every page from the sidebar and checks that
 each one finishes its run without an exception or an error message. Screenshots go to a
 temporary folder (printed; set RESEARCH_SCREENSHOTS to keep them elsewhere).
+
+The role matrix: every role types the address of every page, with every query parameter a
+page binds set to a hostile value; a page the role may not open refuses and shows nothing
+else, the others run with a Dutch notice per unknown value, and nobody sees another's data.
 """
 
 from __future__ import annotations
 
+import ast
 import time
-from urllib.parse import urlsplit
+from pathlib import Path
+from urllib.parse import urlencode, urlsplit
+
+import pytest
+from argon2 import PasswordHasher
 
 from browser import (ERROR_ALERT, EXCEPTION, NAV_LINK, NAV_LINK_LABEL, PAGE_TITLE,
                      SIDEBAR_NAV, log_in, require_browser, wait_for_charts, wait_until_idle)
 from conftest import PASSWORD
+from pages import NO_ACCESS, ROLES
 from research import accounts
-from research.ui import shell
+from research.accounts import SYSTEM_USER
+from research.schema import open_store
+from research.ui import shell, widgets
 
 def test_login_then_every_page_runs_cleanly(page, app_url, sync_api, screenshots):
     require_browser()
@@ -95,3 +107,168 @@ def test_a_deep_link_survives_the_login(page, app_url, sync_api):
     sync_api.expect(page.locator(SIDEBAR_NAV)).to_be_visible()
     wait_until_idle(page)
     sync_api.expect(page.locator(PAGE_TITLE)).to_have_text("Bewonersvragen", timeout=5_000)
+
+
+
+# -- every page x every role x every query parameter, typed into the address ------------------
+
+# Every query parameter a page binds, with the label its notice names (kept complete by
+# test_the_matrix_knows_every_bound_query_parameter).
+BOUND = {"survey_results.py": ["monitor", "meting", "vraag", "naar", "tab"],
+         "survey_quotes.py": ["monitor", "meting", "open", "naar"],
+         "survey_report.py": ["monitor", "meting"],
+         "survey_response.py": ["monitor", "meting"],
+         "survey_setup.py": ["monitor"],
+         "survey_load.py": ["monitor"]}
+LABELS = {"monitor": "Monitor", "meting": "Meting", "vraag": "Vraag", "naar": "Uitsplitsen naar",
+          "open": "Open vraag", "tab": "Tabblad"}
+# Ids of other people's things that no page binds: typed anyway, they must change nothing.
+UNBOUND = {"project": "1", "wijk": "zuidoost", "document": "1", "id": "1"}
+ACCOUNTS = {"beheerder": "admin", "onderzoeker": "olga", "analist": "anna",
+            "coordinator": "coby", "lezer": "lex"}
+DEMO_PROJECT = "Buurtkamers Nieuw-West en Noord"  # only admin is a member
+# Navigate inside the session, as a click on a link does (a page load would log out).
+GO = """(path) => { history.pushState({}, "", path);
+                    window.dispatchEvent(new PopStateEvent("popstate", {state: {}})); }"""
+# Count the app's changes of run state, so a navigation can wait for its own run.
+COUNT_RUNS = """() => { window.__runStates = 0;
+  const app = document.querySelector('[data-testid="stApp"]');
+  new MutationObserver((records) => { window.__runStates += records.length; })
+    .observe(app, {attributes: true, attributeFilter: ["data-test-script-state"]}); }"""
+
+
+@pytest.fixture(scope="module")
+def role_accounts(app_db):
+    """An account for every role on the module's app (the coordinator of Noord); none of them
+    but admin is a member of the demo project. Cheap hashes, so that logging in is quick."""
+    if app_db is None:
+        return None
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(accounts, "_hasher", PasswordHasher(time_cost=1, memory_cost=8,
+                                                          parallelism=1))
+        store = open_store(app_db)
+        try:
+            for role, name in ACCOUNTS.items():
+                if role != "beheerder":
+                    accounts.create_user(store, SYSTEM_USER, name, role, PASSWORD,
+                                         wijken=("noord",) if role == "coordinator" else ())
+            # A value "of someone else" per parameter: another monitor's wave and question.
+            foreign = {"monitor": "0",
+                       "meting": str(store.value("SELECT max(id) FROM waves WHERE monitor_id = 2")),
+                       "vraag": str(store.value("SELECT max(id) FROM variables")),
+                       "open": str(store.value("SELECT max(id) FROM variables")),
+                       "naar": "gemeente", "tab": "tabel"}
+        finally:
+            store.close()
+    return foreign
+
+
+def hostile_values(foreign: dict[str, str]) -> list[dict[str, str]]:
+    """Five kinds of hostile value for every bound parameter: an unknown id, someone else's
+    id, script, a very long text and NUL."""
+    kinds = [lambda p: "999999", foreign.get, lambda p: "<script>window.__xss=1</script>",
+             lambda p: "x" * 3000, lambda p: "\x00"]
+    return [{p: kind(p) for p in LABELS} for kind in kinds]
+
+
+def go(page, path: str) -> None:
+    """Type `path` into the address, as a link inside the session does, and wait for its run.
+    Now and then Streamlit's page ignores a history navigation that comes right after a run
+    (no message leaves, and the address may be rewritten to the last run's values): the
+    navigation is then made again. Repeating it is harmless: a second run of the same address
+    sees the same values."""
+    before = page.evaluate("() => window.__runStates")
+    page.evaluate(GO, path)
+    try:
+        page.wait_for_function(f"() => window.__runStates > {before}", timeout=3_000)
+    except Exception:  # playwright's TimeoutError: no run started
+        before = page.evaluate("() => window.__runStates")
+        page.evaluate(GO, path)
+    page.wait_for_function(f"() => window.__runStates >= {before + 2}", timeout=30_000)
+    wait_until_idle(page)
+
+
+def address(spec, values: dict[str, str]) -> str:
+    path = "/" if spec.file == shell.PAGES[0].file else "/" + spec.file.removesuffix(".py")
+    return path + "?" + urlencode({**values, **UNBOUND})
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_every_page_and_query_parameter_for_role(role, page, app_url, role_accounts, sync_api):
+    """Each (page, parameter) gets the hostile kinds in turn, shifted per role, so every role
+    meets every parameter hostile and every parameter meets every kind of hostile value."""
+    require_browser()
+    expect = sync_api.expect
+    kinds = hostile_values(role_accounts)
+    user = accounts.User(0, ACCOUNTS[role], role, wijken=("noord",))
+    page.goto(app_url)
+    log_in(page, ACCOUNTS[role], PASSWORD)
+    expect(page.locator(SIDEBAR_NAV)).to_be_visible(timeout=30_000)
+    wait_until_idle(page)
+    page.evaluate(COUNT_RUNS)
+    started = time.monotonic()
+    role_index = ROLES.index(role)
+    # The start page last: the login left the session on it, and typing the address of the
+    # page one is on starts no run.
+    for index, spec in enumerate(shell.PAGES[1:] + shell.PAGES[:1]):
+        values = {p: kinds[(role_index + index + n) % len(kinds)][p]
+                  for n, p in enumerate(LABELS)}
+        go(page, address(spec, values))
+        where = f"{role} on {spec.file}"
+        assert page.locator(EXCEPTION).count() == 0, (
+            f"{where}: {page.locator(EXCEPTION).first.inner_text()}")
+        assert page.evaluate("() => window.__xss") is None, where
+        main = page.locator('[data-testid="stMain"]').inner_text()
+        if spec.permission is None or accounts.can(user, spec.permission):
+            expect(page.locator(PAGE_TITLE)).to_have_text(spec.title)
+            assert page.locator(ERROR_ALERT).all_inner_texts() == [], where
+            notices = page.get_by_test_id("stAlertContentWarning").all_inner_texts()
+            bound = BOUND.get(spec.file, [])
+            assert sorted(n for n in notices if n.startswith("Het adres")) == sorted(
+                widgets.unknown_in_url(LABELS[p]).replace("\\", "") for p in bound), where
+        else:
+            # The refusal and nothing else: no title, no widget, no data.
+            assert page.locator(PAGE_TITLE).count() == 0, where
+            assert main.strip() == NO_ACCESS, where
+        if role != "beheerder":  # a member of no project sees none of the demo project
+            assert DEMO_PROJECT not in main + page.locator(SIDEBAR_NAV).inner_text(), where
+        assert "<script>" not in main, where
+    # Reported, never asserted.
+    print(f"{role}: {len(shell.PAGES)} pages typed into the address in "
+          f"{time.monotonic() - started:.1f} s")
+
+
+def test_the_matrix_knows_every_bound_query_parameter():
+    """Pages bind query parameters only through widgets (url_choice, url_tabs, pick_monitor,
+    pick_wave); this reads every page and checks that BOUND lists exactly what each binds."""
+    found: dict[str, list[str]] = {}
+    for path in sorted(shell.UI_DIR.glob("*.py")):
+        if path.name in ("shell.py", "widgets.py", "__init__.py"):
+            continue
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        # A page may only put a value into the address (after creating something).
+        written = {id(n.value) for n in ast.walk(tree) if isinstance(n, ast.Subscript)
+                   and isinstance(n.ctx, ast.Store)}
+        for node in ast.walk(tree):
+            if isinstance(node, ast.keyword) and node.arg == "bind":
+                pytest.fail(f"{path.name} binds to the address itself (use widgets.url_tabs)")
+            if (isinstance(node, ast.Attribute) and node.attr == "query_params"
+                    and id(node) not in written):
+                pytest.fail(f"{path.name} reads the address itself (use widgets.url_choice)")
+            if not isinstance(node, ast.Call) or not isinstance(node.func, ast.Attribute):
+                continue
+            name = node.func.attr
+            key = None
+            if name == "pick_monitor":
+                key = "monitor"
+            elif name == "pick_wave":
+                key = "meting"
+            elif name == "url_choice":
+                key = node.args[2].value
+            elif name == "url_tabs":
+                key = node.args[1].value
+            if key is not None:
+                found.setdefault(path.name, []).append(key)
+    assert {page: sorted(keys) for page, keys in found.items()} == {
+        page: sorted(keys) for page, keys in BOUND.items()}
+    assert set(LABELS) == {key for keys in BOUND.values() for key in keys}

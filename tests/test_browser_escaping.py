@@ -1,6 +1,7 @@
-"""Escaping in a real browser: HTML and script planted in every kind of user text (code
-names, memos, document names, questions, ontwikkelvragen, monitor names, question labels,
-open answers, frame units, notes) are shown as text on every page, and nothing runs."""
+"""Escaping in a real browser: HTML, script and web and e-mail addresses planted in every kind
+of user text (code names, memos, document names, questions, ontwikkelvragen, monitor names,
+question labels, open answers, frame units, notes) are shown as text on every page: nothing
+runs and nothing becomes a link."""
 
 from __future__ import annotations
 
@@ -19,7 +20,9 @@ from research.ui import shell
 
 IMG = '<img src=x onerror="window.__xss=1">'
 SCRIPT = "<script>window.__xss=2</script>"
-BAD = f"Let op {IMG} en {SCRIPT}"
+ADDRESS = "www.outside.example"
+BAD = (f"Let op {IMG} en {SCRIPT}, zie {ADDRESS}, https://outside.example/x of "
+       "a@outside.example")
 
 
 def plant(db) -> None:
@@ -29,9 +32,9 @@ def plant(db) -> None:
         project = projects.create_project(store, SYSTEM_USER, f"Project {IMG}")
         document = documents.add_document(store, SYSTEM_USER, project, f"Interview {SCRIPT}.docx",
                                           f"Int: {BAD}\nR1: {BAD}\n")
-        code = codebook.add_code(store, SYSTEM_USER, project, f"Code {IMG}",
+        code = codebook.add_code(store, SYSTEM_USER, project, f"Code {IMG} {ADDRESS}",
                                  description=BAD)
-        memos.add_memo(store, SYSTEM_USER, project, f"Memo {SCRIPT}", BAD)
+        memos.add_memo(store, SYSTEM_USER, project, f"Memo {SCRIPT} {ADDRESS}", BAD)
         from research.qual import codings
         codings.add_codings(store, SYSTEM_USER, document, [code], 5, 20)
         question = questions.log_question(store, SYSTEM_USER, wijk_id="noord",
@@ -50,7 +53,8 @@ def plant(db) -> None:
                       "question": BAD}]
         data = pd.DataFrame({"eenheid": [f"X{i}" for i in range(25)], "cijfer": [7] * 25,
                              "open": [BAD] * 25})
-        wave = waves.import_wave(store, SYSTEM_USER, monitor, f"2026 {IMG}", 2026, variables,
+        wave = waves.import_wave(store, SYSTEM_USER, monitor, f"2026 {IMG} {ADDRESS}", 2026,
+                                 variables,
                                  data)
         results.compute(store, SYSTEM_USER, wave)
         unit = store.value("SELECT id FROM frame_units WHERE code = 'X29'")
@@ -72,8 +76,10 @@ def test_planted_html_is_text_on_every_page(page, app_url, app_db, sync_api):
         expect(page.locator(PAGE_TITLE)).to_have_text(spec.title)
         wait_until_idle(page)
         assert page.locator(EXCEPTION).count() == 0, spec.title
-        # No element was made from the planted markup, and no script ran.
+        # No element was made from the planted markup, no address became a link, and no
+        # script ran.
         assert page.locator('img[src="x"]').count() == 0, spec.title
+        assert page.locator('a[href*="outside.example"]').count() == 0, spec.title
         assert page.evaluate("() => window.__xss") is None, spec.title
     # The planted texts are on screen, literally, where a user would meet them.
     pages = [s.file for s in shell.PAGES]
@@ -91,6 +97,7 @@ def test_planted_html_is_text_on_every_page(page, app_url, app_db, sync_api):
             choose(page, label, option, expect)
         expect(page.get_by_text(literal, exact=False).first).to_be_attached(timeout=15_000)
         assert page.locator('img[src="x"]').count() == 0, file
+        assert page.locator('a[href*="outside.example"]').count() == 0, file
         assert page.evaluate("() => window.__xss") is None, file
 
 

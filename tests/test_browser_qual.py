@@ -1,12 +1,19 @@
 """Qualitative work in a real browser: transcripts uploaded and pseudonymised, a passage
-coded by dragging the mouse over it in the coding view."""
+coded by dragging the mouse over it in the coding view; a memo's markdown fetches nothing from
+outside; a code name with a link in it is text in the network chart."""
 
 from __future__ import annotations
 
 import sqlite3
+from urllib.parse import urlsplit
 
-from browser import NAV_LINK, PAGE_TITLE, log_in, require_browser, wait_until_idle
+from browser import (NAV_LINK, PAGE_TITLE, PLOTLY_CHART, log_in, require_browser,
+                     wait_for_charts, wait_until_idle)
 from conftest import PASSWORD
+from research import accounts
+from research.accounts import SYSTEM_USER
+from research.qual import axial, codebook, memos, projects
+from research.schema import open_store
 
 VTT = """WEBVTT
 
@@ -219,3 +226,79 @@ def test_the_coding_panel_checks_the_login_on_every_rerun(page, app_url, app_db,
                           [fenna.id]).fetchone() == (0,)
     finally:
         db.close()
+
+
+# Every way markdown can point outside: an image, a reference image, a link, an autolink, bare
+# web and e-mail addresses; and formatting that must survive.
+OUTSIDE_MEMO = ("Zie ![pixel](http://outside.example/track.png) en ![ref][p], "
+                "[klik](https://outside.example/doc) of <https://outside.example/auto>, "
+                "www.outside.example/www, https://outside.example/bare en "
+                "info@outside.example.\n\n[p]: http://outside.example/ref.png\n\n"
+                "**Vet** blijft vet.")
+
+
+def test_a_memo_makes_the_browser_fetch_nothing_from_outside(page, app_url, app_db, sync_api):
+    require_browser()
+    expect = sync_api.expect
+    store = open_store(app_db)
+    try:
+        admin = accounts.find_user(store, "admin")
+        project_id = projects.list_projects(store, admin)[0]["id"]
+        memos.add_memo(store, SYSTEM_USER, project_id, "Volgpixel", OUTSIDE_MEMO)
+    finally:
+        store.close()
+    local = urlsplit(app_url).netloc
+    outside = []
+    page.on("request", lambda request: urlsplit(request.url).netloc not in ("", local)
+            and outside.append(request.url))
+
+    page.goto(app_url + "/qual_memos")
+    log_in(page, "admin", PASSWORD)
+    expect(page.locator(PAGE_TITLE)).to_have_text("Memo's", timeout=30_000)
+    wait_until_idle(page)
+    memo = page.get_by_test_id("stExpander").filter(has_text="Volgpixel")
+    memo.locator("summary").click()
+    body = memo.get_by_test_id("stMarkdownContainer").filter(has_text="blijft vet")
+    expect(body).to_be_visible(timeout=15_000)
+    page.wait_for_timeout(1_000)  # time for an image request to leave, if one would
+
+    assert outside == []
+    assert body.locator("img, a").count() == 0
+    # The addresses read as text (with an invisible word joiner in them); formatting stays.
+    shown = body.inner_text().replace("\u2060", "")
+    assert "![pixel](http://outside.example/track.png)" in shown
+    assert "<https://outside.example/auto>" in shown
+    assert "info@outside.example" in shown
+    expect(body.locator("strong")).to_have_text("Vet")
+
+
+LINKED = '<a href="http://outside.example/">klik</a>'
+
+
+def test_a_code_name_with_a_link_is_text_in_the_network_chart(page, app_url, app_db, sync_api):
+    require_browser()
+    expect = sync_api.expect
+    store = open_store(app_db)
+    try:
+        admin = accounts.find_user(store, "admin")
+        project_id = projects.list_projects(store, admin)[0]["id"]
+        linked = codebook.add_code(store, admin, project_id, f"Code {LINKED}")
+        other = next(c["id"] for c in codebook.codes(store, admin, project_id)
+                     if c["id"] != linked)
+        kind = axial.add_relation_type(store, admin, project_id, f"leidt tot {LINKED}", True)
+        axial.add_relation(store, admin, linked, other, kind)
+    finally:
+        store.close()
+
+    page.goto(app_url + "/qual_axial")
+    log_in(page, "admin", PASSWORD)
+    expect(page.locator(PAGE_TITLE)).to_have_text("Axiaal en selectief", timeout=30_000)
+    wait_until_idle(page)
+    page.get_by_role("tab", name="Netwerk").click()
+    wait_until_idle(page)
+    wait_for_charts(page)
+    chart = page.locator(PLOTLY_CHART)
+    # Plotly would draw the name's <a> as a link inside the chart; it shows the text instead.
+    expect(chart.locator("svg text").filter(has_text=f"Code {LINKED}")).to_have_count(
+        1, timeout=15_000)
+    assert chart.locator("svg a").count() == 0

@@ -1,14 +1,17 @@
 """The wijkwerkplaats on a phone-sized screen, as a coordinator of Noord would use it: three
 questions from one gathering, the similar one suggested, a group confirmed and grown into an
 ontwikkelvraag with a partner, budget and a milestone, a monitor indicator and a qualitative
-finding linked, a report-back recorded and the year report downloaded."""
+finding linked, a report-back recorded and the year report downloaded. And a question that
+reads like a spreadsheet formula leaves the app only as text."""
 
 from __future__ import annotations
 
 import io
 import time
+from datetime import date
 
 import docx
+from openpyxl import load_workbook
 
 from browser import PAGE_TITLE, log_in, require_browser, wait_until_idle
 from conftest import PASSWORD
@@ -16,6 +19,7 @@ from research import accounts
 from research.accounts import SYSTEM_USER
 from research.qual import projects
 from research.schema import open_store
+from research.tracker import questions
 
 PHONE = {"width": 390, "height": 844}
 QUESTIONS = ["Waarom moeten we zo lang wachten op een afspraak bij de huisarts?",
@@ -216,3 +220,37 @@ def test_on_a_phone_the_menu_leads_to_the_questions_in_one_tap_and_closes(
         page.screenshot(path=str(screenshots / "telefoon-bewonersvragen.png"), full_page=True)
     finally:
         context.close()
+
+
+FORMULA = '=HYPERLINK("http://outside.example","klik") staat dit in de vraag?'
+
+
+def test_a_table_leaves_the_app_only_with_text_cells(page, app_url, app_db, sync_api):
+    """The table toolbar's own CSV download wrote user text as it was, so a spreadsheet ran
+    '=HYPERLINK(...)' as a formula: it is switched off (client.disableDataExport), and the
+    page's own Excel download writes every text as text."""
+    require_browser()
+    expect = sync_api.expect
+    store = open_store(app_db)
+    try:
+        questions.log_question(store, SYSTEM_USER, wijk_id="noord", asked_on=date(2026, 11, 30),
+                               text=FORMULA, asker_group="bewoner")
+    finally:
+        store.close()
+    page.goto(app_url + "/tracker_questions")
+    log_in(page, "admin", PASSWORD)
+    expect(page.locator(PAGE_TITLE)).to_have_text("Bewonersvragen", timeout=30_000)
+    wait_until_idle(page)
+    page.get_by_test_id("stDataFrame").first.hover()
+    toolbar = page.get_by_test_id("stElementToolbar").first
+    expect(toolbar.get_by_role("button", name="Show/hide columns")).to_be_visible()
+    assert toolbar.get_by_role("button", name="Download as CSV").count() == 0
+
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Tabel downloaden (Excel)").first.click()
+    assert download.value.suggested_filename == "bewonersvragen.xlsx"
+    sheet = load_workbook(io.BytesIO(open(download.value.path(), "rb").read())).active
+    assert [c.value for c in sheet[1]] == ["Datum", "Wijkwerkplaats", "Vraag", "Gesteld door",
+                                           "Programma", "Leefdomein", "Plek", "Status"]
+    cells = [c for row in sheet.iter_rows() for c in row if c.value == FORMULA]
+    assert [c.data_type for c in cells] == ["s"]

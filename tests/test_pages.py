@@ -143,6 +143,17 @@ def test_oidc_login_without_a_verified_email_is_refused(demo_users, demo_store, 
         "account of vraag een beheerder."]
 
 
+def test_router_a_page_the_role_may_not_open_refuses_by_its_address(demo_users):
+    """Every page is registered, those the role may not open hidden from the menu: their
+    address shows the page's own refusal (the browser matrix types them all in
+    test_browser.py) instead of falling back to the start page."""
+    at = run_router(auth=logged_in(demo_users["lezer"]))
+    assert titles(at) == ["Start"]
+    at.switch_page(page_file("admin_users.py")).run()
+    no_exception(at)
+    assert errors(at) == [NO_ACCESS]
+    assert titles(at) == []
+
 def test_router_logout_returns_to_the_login_form(demo_users):
     at = run_router(auth=logged_in(demo_users["lezer"]))
     assert titles(at) == ["Start"]
@@ -773,6 +784,13 @@ def test_escaped_username_in_shown_password_message(store):
         r"Wachtwoord voor a\_b\*c (wordt maar één keer getoond):"]
     assert [c.value for c in at.code] == ["geheim-wachtwoord"]
 
+
+
+def test_addresses_in_user_text_stay_text():
+    """GFM links web and e-mail addresses after escapes are read; a word joiner (U+2060) in
+    each keeps them text (the browser check is in test_browser_escaping.py)."""
+    assert shell.plain("zie www.a.nl, https://b.nl/x en c@d.nl") == (
+        "zie www\u2060\\.a\\.nl, https\\:\u2060//b\\.nl/x en c@\u2060d\\.nl")
 
 # -- more admin_users and login interactions --------------------------------------------------
 

@@ -1,9 +1,11 @@
-"""Charts: the network laid out the same way each time; PNG images without a browser."""
+"""Charts: the network laid out the same way each time; PNG images without a browser; code,
+relation and document names drawn as text, never as plotly markup."""
 
 from __future__ import annotations
 
 import numpy as np
 
+from figures import ESCAPED, HOSTILE, markup_from_users, shown_escaped
 from research.qual import charts
 
 NET = {"nodes": [
@@ -27,6 +29,25 @@ def test_layout_is_stable_and_figures_hold_every_code():
     assert names == ["Buurtkamer", "Wachtlijsten", "Wantrouwen"]
     assert [a.arrowhead for a in figure.layout.annotations] == [2, 0]
     assert charts.positions({"nodes": [], "edges": []}) == {}
+
+
+def test_names_with_markup_are_text_in_the_network_and_saturation_charts():
+    net = {"nodes": [dict(node) for node in NET["nodes"]],
+           "edges": [dict(edge) for edge in NET["edges"]]}
+    net["nodes"][0]["name"] = net["edges"][0]["target"] = net["edges"][1]["target"] = HOSTILE
+    net["edges"][0]["type"] = HOSTILE
+    figure = charts.network_figure(net)
+    assert markup_from_users(figure) == []
+    names = sorted(n for trace in figure.data if trace.text is not None for n in trace.text)
+    assert names == [ESCAPED, "Buurtkamer", "Wachtlijsten"]
+    assert list(figure.data[0].hovertext) == [f"Wachtlijsten {ESCAPED} {ESCAPED}",
+                                              f"Buurtkamer hangt samen met {ESCAPED}"]
+    saturation = charts.saturation_figure(
+        [{"document": HOSTILE, "new": 3, "cumulative": 3},
+         {"document": "Interview 2", "new": 1, "cumulative": 4}], {"at": None})
+    assert markup_from_users(saturation) == []
+    assert list(saturation.data[0].x) == [f"1. {ESCAPED}", "2. Interview 2"]
+    assert shown_escaped(saturation) == 2  # bars and line
 
 
 def test_png_images():

@@ -56,3 +56,20 @@ def test_memo_refusals_and_updates(store, users, qual):
         "title": "Daarna", "body": "nieuw", "kind": "theorie", "updated_by": olga.id}
     memos.delete_memo(store, olga, memo)
     assert memos.memos(store, olga, qual) == []
+
+
+def test_a_memo_keeps_its_formatting_but_links_and_fetches_nothing():
+    """The memo page shows a memo's markdown through shell.formatted: images, links, autolinks,
+    HTML, directives and formulas stay text, and so do bare web and e-mail addresses (GFM links
+    those after escapes are read: a word joiner, U+2060, breaks them)."""
+    from research.ui import shell
+
+    kept = "# Kop\n\n**Vet**, _schuin_ en ~~weg~~\n\n- punt\n1. eerste\n> citaat\n\n| a | b |"
+    assert shell.formatted(kept) == kept
+    assert shell.formatted("![p](http://a.nl/x.png) [k][r] <b>x</b>") == (
+        "!\\[p\\](http\\:\u2060//a.nl/x.png) \\[k\\]\\[r\\] \\<b>x\\</b>")
+    assert shell.formatted("[r]: https://a.nl/r.png") == "\\[r\\]\\: https\\:\u2060//a.nl/r.png"
+    assert shell.formatted(":blue[x] :material/home: $y$ `c` \\[") == (
+        "\\:blue\\[x\\] \\:material/home\\: \\$y\\$ \\`c\\` \\\\\\[")
+    assert shell.formatted("WWW.a.nl of www.b.nl, mail d@e.nl") == (
+        "WWW\u2060.a.nl of www\u2060.b.nl, mail d@\u2060e.nl")

@@ -169,3 +169,36 @@ def test_numbers_never_repeat_when_the_key_and_the_database_are_out_of_step(stor
     assert [(s.original, s.pseudonym) for s in found] == [("Samira", "[Deelnemer 2]")]
     with pytest.raises(PermissionDenied):
         pseudonyms.missing_from_key(store, users["lezer"], qual)
+
+
+# deduce 3 runs this line when it is imported (deduce/deduce.py); a stand-in with the same line
+# keeps the test quick (building the real Deduce takes seconds to minutes).
+FAKE_DEDUCE = """import logging, sys
+logging.basicConfig(stream=sys.stdout, level=logging.DEBUG)
+class Deduce:
+    pass
+"""
+
+
+def test_loading_deduce_leaves_the_app_logging_alone(tmp_path, monkeypatch, capsys):
+    """deduce's import calls logging.basicConfig(level=DEBUG): in the app's process (whose root
+    logger has no handler yet) every library's DEBUG lines would go to the log. The root
+    logger keeps its level and handlers."""
+    import logging
+    import sys
+
+    (tmp_path / "deduce").mkdir()
+    (tmp_path / "deduce" / "__init__.py").write_text(FAKE_DEDUCE, encoding="utf-8")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    for name in [n for n in sys.modules if n == "deduce" or n.startswith("deduce.")]:
+        monkeypatch.delitem(sys.modules, name)
+    root = logging.getLogger()
+    monkeypatch.setattr(root, "handlers", [])  # as in a fresh app process
+    monkeypatch.setattr(root, "level", logging.WARNING)
+
+    made = pseudonyms._deduce.__wrapped__()  # not the cached real one
+    logging.getLogger("research.test").debug("een regel die niemand hoort te zien")
+
+    assert type(made).__module__ == "deduce"
+    assert (logging.getLevelName(root.level), root.handlers) == ("WARNING", [])
+    assert capsys.readouterr().out == ""

@@ -67,6 +67,30 @@ def test_results_crosstab_by_size_class_from_the_url(demo_users, demo_store):
         "Tabel (Excel)", "Grafiek (PNG)", "Grafiek (SVG)"]
 
 
+
+def test_results_from_an_address_with_unknown_values_say_so_in_dutch(demo_users):
+    """A link to a deleted wave, or a tampered address: each unknown value gives a notice (not
+    repeating it) and the page shows the default instead; the address is put right."""
+    at = opened("survey_results.py", demo_users["lezer"], monitor="999999",
+                meting="4",  # a wave of the other monitor
+                vraag="<script>window.__xss=1</script>", naar="x" * 3000, tab="\x00")
+    no_exception(at)
+    assert errors(at) == []
+    assert [w.value for w in at.warning] == [
+        "Het adres bevat een onbekende keuze voor 'Monitor'; je ziet nu de standaardkeuze.",
+        "Het adres bevat een onbekende keuze voor 'Meting'; je ziet nu de standaardkeuze.",
+        "Het adres bevat een onbekende keuze voor 'Vraag'; je ziet nu de standaardkeuze.",
+        "Het adres bevat een onbekende keuze voor 'Uitsplitsen naar'; je ziet nu de "
+        "standaardkeuze.",
+        "Het adres bevat een onbekende keuze voor 'Tabblad'; je ziet nu de standaardkeuze."]
+    assert (at.query_params["monitor"], at.query_params["meting"], at.query_params["naar"]) == (
+        "1", "3", "totaal")
+    assert widget(at.selectbox, "Monitor").value == 1
+    # Choosing another monitor is no unknown value: no notice for its waves.
+    widget(at.selectbox, "Monitor").set_value(2).run()
+    assert [w.value for w in at.warning] == []
+
+
 TABS = ["Tabel", "Ontwikkeling", "Stellingen en meerkeuzesets", "Benchmark"]
 
 

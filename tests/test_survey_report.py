@@ -1,5 +1,6 @@
-"""Exports of monitor results: a table to Excel with its notes, charts as PNG and SVG, and
-the wave report as Word with tables, charts, quotes and coded quotes."""
+"""Exports of monitor results: a table to Excel with its notes, charts as PNG and SVG (and on
+screen, with user text never drawn as plotly markup), and the wave report as Word with tables,
+charts, quotes and coded quotes."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ import pandas as pd
 import pytest
 from openpyxl import load_workbook
 
+from figures import ESCAPED, HOSTILE, markup_from_users
 from research.survey import charts, monitors, report, results, tables, waves
 
 FRAME = [{"code": f"G{i}", "name": f"Gemeente {i}", "region": "Noord" if i <= 5 else "Zuid",
@@ -55,6 +57,47 @@ def test_charts_as_png_and_svg(store, users, wave):
     figure = charts.bars(table)
     assert list(figure.data[0].y) == ["Ja", "Nee"]
 
+
+
+def test_user_text_in_the_interactive_charts_is_text():
+    """Answer labels, groups, waves, items, titles and notes come from users' files; plotly
+    would draw a link or bold in them, so they reach it escaped (and read as typed)."""
+    notes = [f"Meting {HOSTILE}.", "Ongewogen."]
+    frequencies = tables.Table(f"Vraag {HOSTILE}", pd.DataFrame(), pd.DataFrame({
+        "antwoord": [HOSTILE, "Nee"], "schatting": [60.0, 40.0], "ci_low": [50.0, 30.0],
+        "ci_high": [70.0, 50.0]}), notes=notes)
+    figure = charts.bars(frequencies)
+    assert markup_from_users(figure) == []
+    assert list(figure.data[0].y) == [ESCAPED, "Nee"]
+    assert figure.layout.title.text == f"Vraag {ESCAPED}"
+    assert figure.layout.annotations[0].text == f"Meting {ESCAPED}.<br>Ongewogen."
+
+    numbers = pd.DataFrame({HOSTILE: [60.0, 40.0, 5], "Zuid": [50.0, 50.0, 4]},
+                           index=[HOSTILE, "Nee", "n"])
+    markers = pd.DataFrame({HOSTILE: ["hoger", ""], "Zuid": ["", "lager"]}, index=[HOSTILE, "Nee"])
+    figure = charts.crosstab_bars(tables.Table(HOSTILE, pd.DataFrame(), numbers, markers, notes))
+    assert markup_from_users(figure) == []
+    assert [(t.name, list(t.x), list(t.text)) for t in figure.data] == [
+        (ESCAPED, [ESCAPED, "Zuid"], ["▲", ""]), ("Nee", [ESCAPED, "Zuid"], ["", "▼"])]
+
+    trend = pd.DataFrame({"meting": [HOSTILE, "2026"], "schatting": [7.0, 7.5],
+                          "ci_low": [6.5, 7.0], "ci_high": [7.5, 8.0]})
+    figure = charts.trend_line(tables.Table(HOSTILE, pd.DataFrame(), trend, notes=notes))
+    assert markup_from_users(figure) == []
+    assert list(figure.data[0].x) == [ESCAPED, "2026"]
+
+    likert = pd.DataFrame({"item": [HOSTILE], "Oneens": [20.0], HOSTILE: [30.0], "Eens": [50.0],
+                           "top-2": [80.0], "n": [10]})
+    figure = charts.likert_bars(tables.Table("Stellingen", pd.DataFrame(), likert, notes=notes))
+    assert markup_from_users(figure) == []
+    assert sorted(t.name for t in figure.data) == [ESCAPED, ESCAPED, "Eens", "Oneens"]
+    assert [list(t.y) for t in figure.data] == [[ESCAPED]] * 4
+
+    response = pd.DataFrame({"groep": [HOSTILE, "Zuid"], "kader": [10, 10], "respons": [5, 8],
+                             "responspercentage": [50.0, 80.0]})
+    figure = charts.response_bars(response)
+    assert markup_from_users(figure) == []
+    assert list(figure.data[0].x) == [ESCAPED, "Zuid"]
 
 def test_wave_report_has_text_tables_and_quotes(store, users, wave):
     data = report.wave_report(store, users["lezer"], wave, {"inleiding": "Welkom.",

@@ -12,6 +12,7 @@ import math
 import pandas as pd
 import pytest
 
+from figures import ESCAPED, HOSTILE, markup_from_users
 from research.errors import UserError
 from research.survey import stapeling as st_
 from research.survey.stapeling import StapelingError
@@ -478,6 +479,20 @@ def test_heatmap_figure(mean_result):
     assert cells.colorscale[0][1] == "#b2182b"   # red = unfavourable
 
 
+
+def test_heatmap_draws_area_and_indicator_names_as_text():
+    """Areas, indicator labels and the title come from users' files: plotly would draw a link
+    or bold in them, so they reach it escaped."""
+    data = pd.DataFrame({"klachten": [10.0, 20.0]}, index=[HOSTILE, "B"])
+    result = st_.stapeling(data, small_meta(("klachten", HOSTILE, "lager_is_beter")))
+    figure = st_.heatmap_figure(result, f"Stapeling {HOSTILE}")
+    assert markup_from_users(figure) == []
+    cells, counts = figure.data
+    assert (list(cells.x), list(cells.y), list(counts.y)) == ([ESCAPED], [ESCAPED, "B"],
+                                                             [ESCAPED, "B"])
+    assert cells.customdata[0][0][0] == ESCAPED
+    assert figure.layout.title.text == f"Stapeling {ESCAPED}"
+
 # -- inzet versus opgave -------------------------------------------------------------------------
 
 @pytest.fixture(scope="module")
@@ -527,7 +542,9 @@ def test_youth_care_against_the_city_average_per_age_group():
         "Oud-Zuid": "weinig inzet, kleine opgave", "Watergraafsmeer": "weinig inzet, kleine opgave"}
     figure = st_.inzet_opgave_figure(result, "JGZ")
     assert len(figure.data) == 2
-    assert list(figure.data[0].text) == list(young.index)
+    # Names reach plotly escaped ('&' as '&amp;'), and plotly shows them as written.
+    assert list(figure.data[0].text) == ["Geuzenveld &amp; Slotermeer", "Bijlmer Centrum",
+                                         "Oud-Zuid", "Watergraafsmeer"]
     assert len(figure.layout.shapes) == 4    # a border line each way per age group
 
 
@@ -541,6 +558,20 @@ def test_inzet_opgave_figure(library):
     assert figure.layout.yaxis.range[0] > figure.layout.yaxis.range[1]
     assert "-0,01" in figure.layout.title.subtitle.text
 
+
+
+def test_inzet_opgave_figure_draws_names_as_text():
+    table = pd.DataFrame({"gebied": [HOSTILE, "B", "C", "D"], "inzet": [1.0, 2.0, 3.0, 4.0],
+                          "opgave": [4.0, 3.0, 1.0, 2.0], "groep": [HOSTILE, HOSTILE, "y", "y"]})
+    result = st_.inzet_opgave(table, "gebied", "inzet", "opgave", f"Inzet {HOSTILE}",
+                              f"Opgave {HOSTILE}", group="groep")
+    figure = st_.inzet_opgave_figure(result, HOSTILE)
+    assert markup_from_users(figure) == []
+    assert list(figure.data[0].text) == [ESCAPED, "B"]
+    assert figure.layout.title.text == ESCAPED
+    assert figure.layout.annotations[0].text == ESCAPED   # the first group's panel title
+    assert figure.layout.xaxis.title.text == f"Inzet {ESCAPED}"
+    assert figure.layout.yaxis.title.text == f"Opgave {ESCAPED}"
 
 def test_inzet_opgave_errors():
     table = pd.DataFrame({"gebied": ["A", "B"], "inzet": [1, 2], "opgave": ["x", "3"]})

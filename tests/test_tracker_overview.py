@@ -5,6 +5,7 @@ from datetime import date
 
 import pytest
 
+from figures import ESCAPED, HOSTILE, markup_from_users
 from research.accounts import PermissionDenied
 from research.storage import SYSTEM
 from research.tracker import ontwikkelvragen as ov
@@ -169,8 +170,10 @@ def test_themes_figure_stacks_per_period(store, users, world):
     figure = overview.themes_figure(overview.themes_over_time(store, users["lezer"],
                                                               period="kwartaal"))
     assert figure.layout.barmode == "stack"
+    # Names reach plotly escaped ('&' as '&amp;'), and plotly shows them as written.
     assert sorted(trace.name for trace in figure.data) == [
-        "Geen thema", "Gezondheid & Welzijn", "Participatie & Inclusie", "Wijk & Wonen"]
+        "Geen thema", "Gezondheid &amp; Welzijn", "Participatie &amp; Inclusie",
+        "Wijk &amp; Wonen"]
 
 
 # -- open and answered ------------------------------------------------------------------------
@@ -196,6 +199,26 @@ def test_open_answered_figure(store, users, world):
     assert [trace.name for trace in figure.data] == [
         "Open", "Gekoppeld", "Gesloten", "Met terugkoppeling", "Zonder terugkoppeling"]
     assert list(figure.data[0].y) == [0, 2, 1]
+
+
+def test_names_in_the_overview_charts_are_text():
+    """Theme, programme and wijk names come from taxonomy files a beheerder edits: plotly would
+    draw a link or bold in them, so they reach it escaped."""
+    import pandas as pd
+
+    themes = overview.themes_figure(pd.DataFrame({"periode": ["2026-K1"], "thema": [HOSTILE],
+                                                  "aantal": [2]}))
+    assert markup_from_users(themes) == []
+    assert [t.name for t in themes.data] == [ESCAPED]
+    rows = [{"wijk": HOSTILE, "totaal": 1, "open": 1, "gekoppeld": 0, "gesloten": 0,
+             "met_terugkoppeling": 0, "zonder_terugkoppeling": 1}]
+    answered = overview.open_answered_figure(rows)
+    assert markup_from_users(answered) == []
+    assert list(answered.data[0].x) == [ESCAPED]
+    programmes = overview.programmes_figure([{"programma": HOSTILE, "wijkwerkplaats": HOSTILE,
+                                              "vragen": 3}])
+    assert markup_from_users(programmes) == []
+    assert [(t.name, list(t.y)) for t in programmes.data] == [(ESCAPED, [ESCAPED])]
 
 
 # -- year report data -------------------------------------------------------------------------

@@ -2,7 +2,8 @@
 (matplotlib, no browser needed) for reports and the model export.
 
 The network is laid out by a seeded force-directed layout (`_spring`), so the same model is
-drawn the same way each time.
+drawn the same way each time. Code, relation and document names reach plotly through
+`plotly_text.escape` (plotly would draw HTML in them).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import numpy as np  # noqa: E402
 import plotly.graph_objects as go  # noqa: E402
 from scipy.spatial import cKDTree  # noqa: E402
 
+from research.plotly_text import escape  # noqa: E402
 from research.qual.paradigm import STAGES  # noqa: E402
 
 STAGE_COLOURS = {"open": "#9e9e9e", "axiaal": "#2d9cdb", "selectief": "#eb5757"}
@@ -104,7 +106,7 @@ def network_figure(net: dict, only_connected: bool = False) -> go.Figure:
                        "arrowcolor": "#888", "standoff": 9, "text": ""})
         middles[0].append((x0 + x1) / 2)
         middles[1].append((y0 + y1) / 2)
-        labels.append(f"{edge['source']} {edge['type']} {edge['target']}")
+        labels.append(" ".join(escape(edge[k]) for k in ("source", "type", "target")))
     if labels:
         figure.add_trace(go.Scatter(x=middles[0], y=middles[1], mode="markers",
                                     marker={"size": 6, "color": "rgba(0,0,0,0)"},
@@ -115,12 +117,13 @@ def network_figure(net: dict, only_connected: bool = False) -> go.Figure:
             continue
         figure.add_trace(go.Scatter(
             x=[where[n["id"]][0] for n in group], y=[where[n["id"]][1] for n in group],
-            mode="markers+text", name=label, text=[n["name"] for n in group],
+            mode="markers+text", name=label, text=[escape(n["name"]) for n in group],
             textposition="top center",
             marker={"size": [_size(n) for n in group], "color": STAGE_COLOURS[stage],
                     "line": {"width": [3 if n["core"] else 0 for n in group],
                              "color": "#111"}},
-            hovertext=[f"{n['name']}: {n['groundedness']} fragmenten, {n['density']} relaties"
+            hovertext=[f"{escape(n['name'])}: {n['groundedness']} fragmenten, "
+                       f"{n['density']} relaties"
                        for n in group], hoverinfo="text"))
     figure.update_layout(xaxis={"visible": False}, yaxis={"visible": False}, height=560,
                          margin={"l": 10, "r": 10, "t": 10, "b": 10}, legend_title="Fase",
@@ -130,7 +133,7 @@ def network_figure(net: dict, only_connected: bool = False) -> go.Figure:
 
 def saturation_figure(points: list[dict], verdict: dict) -> go.Figure:
     """New codes per document (bars) and the cumulative number of codes (line)."""
-    names = [f"{i}. {p['document']}" for i, p in enumerate(points, 1)]
+    names = [f"{i}. {escape(p['document'])}" for i, p in enumerate(points, 1)]
     figure = go.Figure()
     figure.add_bar(x=names, y=[p["new"] for p in points], name="Nieuwe codes")
     figure.add_scatter(x=names, y=[p["cumulative"] for p in points], name="Codes totaal",

@@ -17,6 +17,7 @@ from __future__ import annotations
 import logging
 import os
 import re
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
@@ -94,22 +95,30 @@ def _known(store: Store, project_id: int) -> dict[str, tuple[str, str]]:
         db.close()
 
 
-@lru_cache(maxsize=1)
-def _deduce():
-    """The de-identifier, built once per process (loading its lookup tables takes seconds).
+@contextmanager
+def root_logging_kept():
+    """Put the root logger's level and handlers back as they were when the block ends.
 
-    Importing deduce calls `logging.basicConfig(level=DEBUG)` on the root logger; the
-    logger is put back as it was, so no process's log fills with DEBUG lines."""
+    deduce calls `logging.basicConfig(stream=sys.stdout, level=logging.DEBUG)` when it is
+    imported; in the app's process (whose root logger has no handler yet) that would print
+    every library's DEBUG lines. Import deduce inside this block, wherever it is imported."""
     root = logging.getLogger()
     level, handlers = root.level, list(root.handlers)
     try:
-        from deduce import Deduce
-        return Deduce()
+        yield
     finally:
-        for handler in root.handlers[:]:
+        for handler in list(root.handlers):
             if handler not in handlers:
                 root.removeHandler(handler)
         root.setLevel(level)
+
+
+@lru_cache(maxsize=1)
+def _deduce():
+    """The de-identifier, built once per process (loading its lookup tables takes seconds)."""
+    with root_logging_kept():
+        from deduce import Deduce
+    return Deduce()
 
 
 def warm() -> None:

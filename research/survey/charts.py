@@ -1,6 +1,8 @@
 """Charts of monitor tables: interactive (plotly) for the pages, static (matplotlib, no
 browser needed) as PNG and SVG for downloads and the wave report. Each chart states its
-notes (n, weighting, wave) in a caption line."""
+notes (n, weighting, wave) in a caption line. Labels, groups, waves, titles and notes come
+from users' files and reach plotly through `plotly_text.escape` (plotly would draw HTML in
+them)."""
 
 from __future__ import annotations
 
@@ -14,9 +16,11 @@ matplotlib.use("Agg")  # no display on the server
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
+import plotly.express as px  # noqa: E402
 import plotly.graph_objects as go  # noqa: E402
 
 from research.exports import xml_frame, xml_text  # noqa: E402
+from research.plotly_text import escape, escape_all  # noqa: E402
 from research.survey.tables import Table  # noqa: E402
 
 # Diverging colours for Likert scales: unfavourable red, neutral grey, favourable blue.
@@ -32,19 +36,21 @@ def _diverging(count: int) -> list[str]:
 
 
 def _caption(table: Table) -> str:
-    return "<br>".join(textwrap.fill(n, 110).replace("\n", "<br>") for n in table.notes[:2])
+    """The first two notes, wrapped, each line escaped and the lines joined by <br>."""
+    return "<br>".join(escape(line) for note in table.notes[:2]
+                       for line in textwrap.wrap(note, 110))
 
 
 def bars(table: Table) -> go.Figure:
     """Frequencies with their 95% intervals (horizontal bars)."""
     data = table.numbers.dropna(subset=["schatting"])
     figure = go.Figure(go.Bar(
-        x=data["schatting"], y=data["antwoord"], orientation="h", marker_color=BAR,
+        x=data["schatting"], y=escape_all(data["antwoord"]), orientation="h", marker_color=BAR,
         error_x={"type": "data", "symmetric": False,
                  "array": data["ci_high"] - data["schatting"],
                  "arrayminus": data["schatting"] - data["ci_low"]},
         hovertemplate="%{y}: %{x:.1f}<extra></extra>"))
-    figure.update_layout(title=table.title, yaxis={"autorange": "reversed"},
+    figure.update_layout(title=escape(table.title), yaxis={"autorange": "reversed"},
                          margin={"b": 110}, annotations=[_note(table)])
     return figure
 
@@ -58,13 +64,14 @@ def _note(table: Table) -> dict:
 def crosstab_bars(table: Table) -> go.Figure:
     """Grouped bars of a crosstab: one colour per answer, groups on the axis."""
     numbers = table.numbers.drop(index="n")
-    figure = go.Figure([go.Bar(name=str(label), x=list(numbers.columns), y=row.to_list(),
+    groups = escape_all(str(c) for c in numbers.columns)
+    figure = go.Figure([go.Bar(name=escape(str(label)), x=groups, y=row.to_list(),
                                text=[m if m else "" for m in
                                      table.markers.loc[label].map({"hoger": "▲", "lager": "▼",
                                                                    "": ""})],
                                textposition="outside")
                         for label, row in numbers.iterrows()])
-    figure.update_layout(title=table.title, barmode="group", margin={"b": 110},
+    figure.update_layout(title=escape(table.title), barmode="group", margin={"b": 110},
                          annotations=[_note(table)])
     return figure
 
@@ -73,11 +80,12 @@ def trend_line(table: Table) -> go.Figure:
     """The estimate per wave with its 95% interval."""
     data = table.numbers
     figure = go.Figure(go.Scatter(
-        x=data["meting"].astype(str), y=data["schatting"], mode="lines+markers",
+        x=escape_all(data["meting"].astype(str)), y=data["schatting"], mode="lines+markers",
         error_y={"type": "data", "symmetric": False, "array": data["ci_high"] - data["schatting"],
                  "arrayminus": data["schatting"] - data["ci_low"]}, line_color=BAR))
     figure.update_xaxes(type="category")  # wave labels are names, not numbers
-    figure.update_layout(title=table.title, margin={"b": 110}, annotations=[_note(table)])
+    figure.update_layout(title=escape(table.title), margin={"b": 110},
+                         annotations=[_note(table)])
     return figure
 
 
@@ -85,6 +93,7 @@ def likert_bars(table: Table) -> go.Figure:
     """Diverging stacked bars: unfavourable answers left of zero, favourable right, the
     middle category split across zero."""
     numbers = table.numbers.set_index("item")
+    items = escape_all(numbers.index)
     categories = [c for c in numbers.columns if c not in ("top-2", "n")]
     colours = _diverging(len(categories))
     middle = len(categories) // 2 if len(categories) % 2 else None
@@ -93,22 +102,37 @@ def likert_bars(table: Table) -> go.Figure:
         values = numbers[category].fillna(0)
         if middle is not None and index == middle:
             for half, sign in ((values / 2, -1), (values / 2, 1)):
-                traces.append(go.Bar(name=category, y=numbers.index, x=sign * half,
+                traces.append(go.Bar(name=escape(category), y=items, x=sign * half,
                                      orientation="h", marker_color=colour,
-                                     showlegend=sign > 0, legendgroup=category))
+                                     showlegend=sign > 0, legendgroup=escape(category)))
             continue
         left = index < (middle if middle is not None else len(categories) / 2)
-        traces.append(go.Bar(name=category, y=numbers.index, x=-values if left else values,
-                             orientation="h", marker_color=colour, legendgroup=category))
+        traces.append(go.Bar(name=escape(category), y=items, x=-values if left else values,
+                             orientation="h", marker_color=colour,
+                             legendgroup=escape(category)))
     # Left-hand segments are stacked outwards from zero, nearest the centre first.
     left_traces = [t for t in traces if (np.asarray(t.x) < 0).any()][::-1]
     right_traces = [t for t in traces if not (np.asarray(t.x) < 0).any()]
     figure = go.Figure(left_traces + right_traces)
-    figure.update_layout(title=table.title, barmode="relative", margin={"b": 110},
+    figure.update_layout(title=escape(table.title), barmode="relative", margin={"b": 110},
                          xaxis={"title": "%", "tickvals": [-100, -50, 0, 50, 100],
                                 "ticktext": ["100", "50", "0", "50", "100"]},
                          annotations=[_note(table)])
     return figure
+
+
+def response_bars(table: pd.DataFrame) -> go.Figure:
+    """Response (%) per group of the frame (fieldwork.response with a breakdown)."""
+    return px.bar(table.assign(groep=escape_all(table["groep"])), x="groep",
+                  y="responspercentage", labels={"groep": "", "responspercentage": "Respons (%)"},
+                  range_y=[0, 100])
+
+
+def response_line(timeline: pd.DataFrame) -> go.Figure:
+    """Cumulative response (%) by completion date (fieldwork.response_over_time)."""
+    return px.line(timeline, x="datum", y="responspercentage", markers=True,
+                   labels={"datum": "Datum", "responspercentage": "Respons (%)"},
+                   range_y=[0, 100])
 
 
 def static(table: Table, kind: str, fmt: str = "png") -> bytes:

@@ -38,6 +38,7 @@ from scipy import stats
 
 from research.config import DATA_DIR
 from research.errors import UserError
+from research.plotly_text import escape, escape_all
 
 FOLDER = DATA_DIR / "amsterdam"
 # The shipped Amsterdam files (see data/README.md and /work/shared/data/README.md).
@@ -842,7 +843,7 @@ def _hover_data(result: Stapeling) -> np.ndarray:
     cells = np.empty(text["waarde"].shape + (5,), dtype=object)
     for i in range(cells.shape[0]):
         for j in range(cells.shape[1]):
-            cells[i, j] = [labels[j], nl_number(text["waarde"].iat[i, j]),
+            cells[i, j] = [escape(labels[j]), nl_number(text["waarde"].iat[i, j]),
                            nl_number(text["referentie"].iat[i, j]),
                            nl_number(text["afstand"].iat[i, j]), text["niveau"].iat[i, j]]
     return cells
@@ -853,7 +854,8 @@ def heatmap_figure(result: Stapeling, title: str) -> go.Figure:
 
     Red = unfavourable, white = the reference, blue = favourable; the cells show the values,
     the hover the label, value, reference, distance and level. The rule is the subtitle; the
-    last column (second trace) holds aantal_ongunstig.
+    last column (second trace) holds aantal_ongunstig. Area and indicator names and the title
+    reach plotly escaped (plotly_text).
     """
     matrix = result.heatmap_matrix()
     values = result.pivot("waarde")
@@ -861,7 +863,7 @@ def heatmap_figure(result: Stapeling, title: str) -> go.Figure:
     figure = make_subplots(rows=1, cols=2, shared_yaxes=True, column_widths=[0.9, 0.1],
                            horizontal_spacing=0.01)
     figure.add_trace(go.Heatmap(
-        z=matrix.to_numpy(), x=list(matrix.columns), y=list(matrix.index),
+        z=matrix.to_numpy(), x=escape_all(matrix.columns), y=escape_all(matrix.index),
         text=[[nl_number(v) for v in row] for row in values.to_numpy()],
         texttemplate="%{text}", customdata=_hover_data(result),
         hovertemplate=("<b>%{y}</b><br>%{customdata[0]}<br>Waarde: %{customdata[1]}<br>"
@@ -874,7 +876,8 @@ def heatmap_figure(result: Stapeling, title: str) -> go.Figure:
     ), row=1, col=1)
     counts = result.counts.set_index("gebied").reindex(matrix.index)["aantal_ongunstig"]
     figure.add_trace(go.Heatmap(
-        z=counts.to_numpy().reshape(-1, 1), x=["Aantal ongunstig"], y=list(matrix.index),
+        z=counts.to_numpy().reshape(-1, 1), x=["Aantal ongunstig"],
+        y=escape_all(matrix.index),
         text=counts.astype(int).astype(str).to_numpy().reshape(-1, 1), texttemplate="%{text}",
         colorscale=COUNT_COLORSCALE, zmin=0, zmax=max(len(matrix.columns), 1),
         showscale=False, xgap=1, ygap=1,
@@ -882,7 +885,7 @@ def heatmap_figure(result: Stapeling, title: str) -> go.Figure:
     ), row=1, col=2)
     figure.update_yaxes(autorange="reversed", row=1, col=1)
     figure.update_xaxes(tickangle=-40)
-    figure.update_layout(title=dict(text=title, subtitle=dict(text=result.rule)),
+    figure.update_layout(title=dict(text=escape(title), subtitle=dict(text=escape(result.rule))),
                          height=max(400, 28 * len(matrix.index) + 320),
                          margin=dict(t=90, b=230), plot_bgcolor="white")
     return figure
@@ -917,12 +920,13 @@ def inzet_opgave_figure(table: pd.DataFrame, title: str | None = None) -> go.Fig
     grouped = "groep" in table.columns
     keys = list(dict.fromkeys(table["groep"])) if grouped else [None]
     figure = make_subplots(rows=1, cols=len(keys),
-                           subplot_titles=[str(k) for k in keys] if grouped else None)
+                           subplot_titles=[escape(str(k)) for k in keys] if grouped else None)
     rhos = table.attrs.get("spearman")
     for index, key in enumerate(keys, start=1):
         part = table[table["groep"] == key] if grouped else table
         figure.add_trace(go.Scatter(
-            x=part["inzet"], y=part["opgave"], mode="markers+text", text=part["gebied"],
+            x=part["inzet"], y=part["opgave"], mode="markers+text",
+            text=escape_all(part["gebied"]),
             textposition="top center", marker=dict(size=10, color="#2166ac"), showlegend=False,
             cliponaxis=False,
             customdata=part["kwadrant"],
@@ -939,13 +943,13 @@ def inzet_opgave_figure(table: pd.DataFrame, title: str | None = None) -> go.Fig
         figure.update_xaxes(range=_padded_range(part["inzet"], part["grens_inzet"].iloc[0]),
                             row=1, col=index)
         figure.update_yaxes(range=y_range, row=1, col=index)
-    figure.update_xaxes(title_text=table.attrs.get("inzet_label", "Inzet"))
-    figure.update_yaxes(title_text=table.attrs.get("opgave_label", "Opgave"), col=1)
+    figure.update_xaxes(title_text=escape(table.attrs.get("inzet_label", "Inzet")))
+    figure.update_yaxes(title_text=escape(table.attrs.get("opgave_label", "Opgave")), col=1)
     rho_text = (", ".join(f"{k}: {nl_number(v)}" for k, v in rhos.items())
                 if isinstance(rhos, dict) else nl_number(rhos))
     subtitle = (f"Spearman-rangcorrelatie (inzet met de grootte van de opgave): {rho_text}; "
                 f"lijnen = {table.attrs.get('grens', 'mediaan van de gebieden')}.")
-    figure.update_layout(title=dict(text=title or "Inzet en opgave",
-                                    subtitle=dict(text=subtitle)),
+    figure.update_layout(title=dict(text=escape(title or "Inzet en opgave"),
+                                    subtitle=dict(text=escape(subtitle))),
                          margin=dict(t=120), plot_bgcolor="white", height=520)
     return figure

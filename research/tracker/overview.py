@@ -2,7 +2,9 @@
 open and answered questions, and the aggregates of the yearly report to the programme council.
 
 Everyone with `tracker.read` reads every wijkwerkplaats (questions.visible_wijken). The year
-report holds counts only: no question in a resident's words and never contact details.
+report holds counts only: no question in a resident's words and never contact details. Names
+in the charts (themes, programmes, wijkwerkplaatsen: taxonomy files a beheerder edits) reach
+plotly escaped (plotly_text).
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from plotly.subplots import make_subplots
 
 from research.accounts import PermissionDenied, User, can
 from research.errors import UserError
+from research.plotly_text import escape_all
 from research.storage import Store
 from research.tracker import ontwikkelvragen as ov
 from research.tracker import questions
@@ -171,7 +174,8 @@ def themes_over_time(store: Store, user: User, *, wijk_id: str | None = None,
 
 def themes_figure(df: pd.DataFrame) -> go.Figure:
     """Stacked bars: questions per period, coloured by theme."""
-    figure = px.bar(df, x="periode", y="aantal", color="thema", barmode="stack",
+    figure = px.bar(df.assign(thema=escape_all(df["thema"])), x="periode", y="aantal",
+                    color="thema", barmode="stack",
                     labels={"periode": "Periode", "aantal": "Aantal vragen", "thema": "Thema"})
     figure.update_xaxes(type="category", categoryorder="category ascending")
     return figure
@@ -209,7 +213,7 @@ def open_answered_figure(rows: list[dict]) -> go.Figure:
     """Two stacked bar charts per wijkwerkplaats: by status, and with/without report-back."""
     figure = make_subplots(rows=1, cols=2, shared_yaxes=True,
                            subplot_titles=("Status", "Terugkoppeling"))
-    names = [r["wijk"] for r in rows]
+    names = escape_all(r["wijk"] for r in rows)
     for key, label in STATUSES.items():
         figure.add_trace(go.Bar(x=names, y=[r[key] for r in rows], name=label), row=1, col=1)
     for key, label in (("met_terugkoppeling", "Met terugkoppeling"),
@@ -218,6 +222,16 @@ def open_answered_figure(rows: list[dict]) -> go.Figure:
     figure.update_layout(barmode="stack", yaxis_title="Aantal vragen")
     return figure
 
+
+
+def programmes_figure(rows: list[dict]) -> go.Figure:
+    """Questions per programme (bars), coloured by wijkwerkplaats (questions.count_by_programme)."""
+    counts = pd.DataFrame(rows, columns=["wijkwerkplaats", "programma", "vragen"])
+    counts = counts.assign(wijkwerkplaats=escape_all(counts["wijkwerkplaats"]),
+                           programma=escape_all(counts["programma"]))
+    return px.bar(counts, x="vragen", y="programma", color="wijkwerkplaats", orientation="h",
+                  labels={"vragen": "Aantal vragen", "programma": "",
+                          "wijkwerkplaats": "Wijkwerkplaats"})
 
 # -- the year report --------------------------------------------------------------------------
 

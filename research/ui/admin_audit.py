@@ -4,7 +4,7 @@ import pandas as pd
 import streamlit as st
 
 from research import audit
-from research.ui import shell
+from research.ui import shell, widgets
 
 store, user = shell.guard("admin")
 st.title("Auditlog")
@@ -21,8 +21,8 @@ found = audit.events(store, user, actor=actor, entity=entity, since=since, until
 st.caption(f"{len(found)} gebeurtenissen (de nieuwste 500 hoogstens)")
 table = pd.DataFrame(found, columns=["at", "actor", "entity", "entity_id", "action", "before",
                                     "after"])
-st.dataframe(
-    table.assign(at=shell.local_times(table["at"])).fillna("")
-    .rename(columns={"at": "Tijdstip", "actor": "Gebruiker", "entity": "Onderdeel",
-                     "entity_id": "Id", "action": "Actie", "before": "Voor", "after": "Na"}),
-    hide_index=True, width="stretch")
+shown = table.assign(at=shell.local_times(table["at"])).fillna("").rename(columns={
+    "at": "Tijdstip", "actor": "Gebruiker", "entity": "Onderdeel", "entity_id": "Id",
+    "action": "Actie", "before": "Voor", "after": "Na"})
+st.dataframe(shown, hide_index=True, width="stretch")
+widgets.table_download(shown, "auditlog")

@@ -27,8 +27,8 @@ for memo in found:
                    + (f" · gewijzigd door {shell.plain(memo['editor'] or 'onbekend')}, "
                       f"{shell.local_time(memo['updated_at'])}"
                       if memo["updated_at"] != memo["created_at"] else ""))
-        # Markdown as written (Streamlit renders no HTML in it).
-        st.markdown(memo["body"] or "*(leeg)*")
+        # Markdown as written, without images, links or addresses (shell.formatted).
+        st.markdown(shell.formatted(memo["body"]) if memo["body"] else "*(leeg)*")
         if editable:
             with st.form(f"memo_{memo['id']}"):
                 title = st.text_input("Titel", value=memo["title"])

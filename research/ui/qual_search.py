@@ -31,12 +31,13 @@ with find_tab:
                    + (f" (de eerste {search.MAX_HITS})" if len(hits) >= search.MAX_HITS else ""))
         if hits:
             rows = search.keyword_in_context(store, user, project_id, hits, width)
-            st.dataframe(pd.DataFrame(rows)[["document", "links", "woord", "rechts"]].rename(
+            shown = pd.DataFrame(rows)[["document", "links", "woord", "rechts"]].rename(
                 columns={"document": "Document", "links": "Links", "woord": "Woord",
-                         "rechts": "Rechts"}),
-                hide_index=True, width="stretch",
-                column_config={"Links": st.column_config.TextColumn(width="large"),
-                               "Rechts": st.column_config.TextColumn(width="large")})
+                         "rechts": "Rechts"})
+            st.dataframe(shown, hide_index=True, width="stretch",
+                         column_config={"Links": st.column_config.TextColumn(width="large"),
+                                        "Rechts": st.column_config.TextColumn(width="large")})
+            widgets.table_download(shown, "vondsten")
     if hits and projects.can_write(store, user, project_id):
         st.subheader("Automatisch coderen")
         codes = codebook.codes(store, user, project_id)

@@ -10,6 +10,7 @@ import functools
 import gc
 import importlib
 import pkgutil
+import re
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -96,11 +97,31 @@ def page_path(file: str) -> str:
 # -- showing user text ------------------------------------------------------------------------
 
 _MARKDOWN_SPECIAL = set("\\`*_{}[]()#+-.!|<>~$:")
+# GFM links web and e-mail addresses in plain text after escapes have been read, so escaping
+# cannot stop it: an invisible word joiner (U+2060) after the ':' of '://', between 'www' and
+# its (escaped) '.' and after '@' keeps them text.
+_ADDRESS = re.compile(r"(?<=:)(?=//)|(?<=www)(?=\\?\.)|(?<=@)", re.IGNORECASE)
 
 
 def plain(text: object) -> str:
-    """User text made safe for a markdown-rendering element (labels, captions, messages)."""
-    return "".join("\\" + c if c in _MARKDOWN_SPECIAL else c for c in str(text))
+    """User text made safe for a markdown-rendering element (labels, captions, messages):
+    shown as typed, with nothing in it becoming formatting, a link or an image."""
+    escaped = "".join("\\" + c if c in _MARKDOWN_SPECIAL else c for c in str(text))
+    return _ADDRESS.sub("\u2060", escaped)
+
+
+# What markdown needs to link or fetch: links and images ([ ]), autolinks and HTML (<),
+# Streamlit's directives (:blue[...], :material/...:), formulas ($) and code spans (`, in which
+# escapes would show); '\\' so that no escape of ours can be undone.
+_POINTING = set("\\`[]<:$")
+
+
+def formatted(text: object) -> str:
+    """User-written markdown (a memo) for a markdown element: emphasis, headings, lists,
+    quotes and tables stay, but no image, link, address or HTML in it becomes anything but
+    text, so showing it never makes the reader's browser fetch or open an outside address."""
+    escaped = "".join("\\" + c if c in _POINTING else c for c in str(text))
+    return _ADDRESS.sub("\u2060", escaped)
 
 
 # -- database ---------------------------------------------------------------------------------
@@ -306,19 +327,31 @@ def menu(store: Store, user: User) -> list[PageSpec]:
     return sorted(pages, key=lambda p: (p.section != "", p.section != home, order[p.section]))
 
 
-def _pages(specs: list[PageSpec]) -> dict[str, list]:
+def _page(spec: PageSpec, *, hidden: bool = False):
+    """The st.Page of a page (a hidden one keeps its address but is not in the menu)."""
+    return st.Page(page_path(spec.file), title=spec.title, icon=spec.icon,
+                   url_path=spec.file.removesuffix(".py"),
+                   visibility="hidden" if hidden else "visible")
+
+
+def _pages(specs: list[PageSpec], *, hidden: bool = False) -> dict[str, list]:
+    """st.Page objects by section."""
     sections: dict[str, list] = {}
     for spec in specs:
-        sections.setdefault(spec.section, []).append(
-            st.Page(page_path(spec.file), title=spec.title, icon=spec.icon,
-                    url_path=spec.file.removesuffix(".py")))
+        sections.setdefault(spec.section, []).append(_page(spec, hidden=hidden))
     return sections
 
 
 def navigation(store: Store, user: User) -> dict[str, list]:
-    """st.navigation's argument: the user's menu grouped by section."""
-    return _pages(menu(store, user))
-
+    """st.navigation's argument: the user's menu grouped by section, every other page hidden.
+    A hidden page keeps its address, so a typed or bookmarked address of a page the role may
+    not open shows that page's refusal (its guard) instead of silently landing on Start."""
+    shown = menu(store, user)
+    sections = _pages(shown)
+    # All under the first section, which always shows: a section holding only hidden pages
+    # would still show its heading.
+    sections[""] += [_page(spec, hidden=True) for spec in PAGES if spec not in shown]
+    return sections
 
 # On a phone the menu lies over the page and Streamlit leaves it open after a choice: close it
 # when the page has changed. Only the sidebar's own collapse button is clicked.

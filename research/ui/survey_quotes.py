@@ -38,8 +38,9 @@ with shell.reported():
     else:
         st.caption(f"{len(found)} antwoorden. Namen van gemeenten of gebieden staan er niet "
                    "bij; controleer citaten op herleidbaarheid voordat je ze gebruikt.")
-        st.dataframe(found.rename(columns={"antwoord": "Antwoord", "groep": "Groep"}),
-                     hide_index=True, width="stretch")
+        shown = found.rename(columns={"antwoord": "Antwoord", "groep": "Groep"})
+        st.dataframe(shown, hide_index=True, width="stretch")
+        widgets.table_download(shown, "antwoorden")
 
 st.subheader("Coderen in een kwalitatief project")
 writable = [p for p in projects.list_projects(store, user)

@@ -1,10 +1,9 @@
 """Monitor: fieldwork — response against the frame, over time, and the units still to chase."""
 
-import plotly.express as px
 import streamlit as st
 
 from research.accounts import can
-from research.survey import fieldwork, monitors
+from research.survey import charts, fieldwork, monitors
 from research.ui import shell, widgets
 
 store, user = shell.guard("survey.read")
@@ -31,10 +30,7 @@ by_region, by_size, over_time, missing = st.tabs(
 for tab, breakdown in ((by_region, "region"), (by_size, "size_class")):
     with tab:
         table = fieldwork.response(store, user, wave["id"], breakdown)
-        figure = px.bar(table, x="groep", y="responspercentage",
-                        labels={"groep": "", "responspercentage": "Respons (%)"},
-                        range_y=[0, 100])
-        st.plotly_chart(figure, width="stretch", key=f"chart_{breakdown}")
+        st.plotly_chart(charts.response_bars(table), width="stretch", key=f"chart_{breakdown}")
         st.dataframe(table.rename(columns={
             "groep": monitors.FRAME_BREAKDOWNS[breakdown], "kader": "In kader",
             "respons": "Geantwoord", "responspercentage": "Respons (%)"}),
@@ -44,10 +40,7 @@ with over_time:
     if timeline.empty:
         st.info("Deze meting heeft geen invuldatums.")
     else:
-        figure = px.line(timeline, x="datum", y="responspercentage", markers=True,
-                         labels={"datum": "Datum", "responspercentage": "Respons (%)"},
-                         range_y=[0, 100])
-        st.plotly_chart(figure, width="stretch", key="chart_time")
+        st.plotly_chart(charts.response_line(timeline), width="stretch", key="chart_time")
         st.caption("Cumulatief, naar de datum waarop de vragenlijst is ingevuld.")
 with missing:
     table = fieldwork.nonrespondents(store, user, wave["id"])

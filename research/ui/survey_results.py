@@ -71,9 +71,8 @@ if var["type"] == "open":
 
 # Only the open tab runs (its name is in the address, like the filters): the benchmark reads
 # the wave's own answers and the trend every wave, which the table does not need.
-tab_table, tab_trend, tab_set, tab_bench = st.tabs(
-    ["Tabel", "Ontwikkeling", "Stellingen en meerkeuzesets", "Benchmark"], key="tab",
-    bind="query-params")
+tab_table, tab_trend, tab_set, tab_bench = widgets.url_tabs(
+    ["Tabel", "Ontwikkeling", "Stellingen en meerkeuzesets", "Benchmark"], "tab")
 if tab_table.open:
     with tab_table, shell.reported():
         table = tables.crosstab(store, user, wave["id"], variable_id, breakdown)

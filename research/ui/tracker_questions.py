@@ -3,11 +3,10 @@
 from datetime import date
 
 import pandas as pd
-import plotly.express as px
 import streamlit as st
 
 from research import accounts, taxonomies
-from research.tracker import contacts, questions, reportback, similarity
+from research.tracker import contacts, overview, questions, reportback, similarity
 from research.ui import shell, widgets
 
 store, user = shell.guard("tracker.read")
@@ -134,15 +133,16 @@ if found:
         table["asked_on"] = pd.to_datetime(table["asked_on"])
         table["asker_group"] = table["asker_group"].map(questions.ASKER_GROUPS)
         table["status"] = table["status"].map(questions.STATUSES)
-        st.dataframe(
-            table[["asked_on", "wijkwerkplaats", "text", "asker_group", "programma",
-                   "leefdomein", "place", "status"]].rename(columns={
-                "asked_on": "Datum", "wijkwerkplaats": "Wijkwerkplaats", "text": "Vraag",
-                "asker_group": "Gesteld door", "programma": "Programma",
-                "leefdomein": "Leefdomein", "place": "Plek", "status": "Status"}),
-            hide_index=True, width="stretch",
-            column_config={"Vraag": st.column_config.TextColumn(width="large"),
-                           "Datum": st.column_config.DateColumn(format="DD-MM-YYYY")})
+        shown = table[["asked_on", "wijkwerkplaats", "text", "asker_group", "programma",
+                       "leefdomein", "place", "status"]].rename(columns={
+            "asked_on": "Datum", "wijkwerkplaats": "Wijkwerkplaats", "text": "Vraag",
+            "asker_group": "Gesteld door", "programma": "Programma", "leefdomein": "Leefdomein",
+            "place": "Plek", "status": "Status"})
+        st.dataframe(shown, hide_index=True, width="stretch",
+                     column_config={"Vraag": st.column_config.TextColumn(width="large"),
+                                    "Datum": st.column_config.DateColumn(format="DD-MM-YYYY")})
+        widgets.table_download(shown.assign(Datum=shown["Datum"].dt.strftime("%d-%m-%Y")),
+                               "bewonersvragen")
     by_id = {q["id"]: q for q in found}
     chosen = st.selectbox("Vraag openen", list(by_id), index=None, placeholder="Kies een vraag",
                           format_func=lambda i: f"{shell.dutch_date(by_id[i]['asked_on'])} · "
@@ -150,12 +150,9 @@ if found:
     if chosen is not None:
         question_detail(chosen)
 
-counts = pd.DataFrame(questions.count_by_programme(store, user))
-if not counts.empty:
-    figure = px.bar(counts, x="vragen", y="programma", color="wijkwerkplaats", orientation="h",
-                    labels={"vragen": "Aantal vragen", "programma": "",
-                            "wijkwerkplaats": "Wijkwerkplaats"})
-    st.plotly_chart(figure, width="stretch")
+counts = questions.count_by_programme(store, user)
+if counts:
+    st.plotly_chart(overview.programmes_figure(counts), width="stretch")
 
 with st.expander("Wachten op terugkoppeling", icon=":material/schedule:"):
     weeks = st.number_input("Langer dan (weken)", min_value=1, max_value=104, value=6)

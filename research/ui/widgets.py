@@ -2,8 +2,10 @@
 
 import hashlib
 
+import pandas as pd
 import streamlit as st
 
+from research import exports
 from research.accounts import User
 from research.qual import projects
 from research.ui import shell
@@ -32,24 +34,54 @@ def on_phone() -> bool:
 def digest(data: bytes | str) -> str:
     """A fingerprint of a file's content (or a text), to recognise it in a later run."""
     return hashlib.sha256(data.encode("utf-8") if isinstance(data, str) else data).hexdigest()
+def unknown_in_url(label: str) -> str:
+    """The notice for a value in the address that is not one of the choices (a link to a
+    deleted wave, a mistyped or tampered address); the value itself is not repeated."""
+    return (f"Het adres bevat een onbekende keuze voor '{shell.plain(label)}'; je ziet nu de "
+            "standaardkeuze.")
 
 
 def url_choice(label: str, options: list, key: str, format_func=str, default=None):
     """A selectbox whose choice lives in the page URL (?key=value), so that a view can be
-    shared by copying the address. An unknown value in the URL falls back to the default; a
-    URL changed by the app itself (after creating something) moves the choice along."""
+    shared by copying the address. An unknown value in the URL falls back to the default with
+    a notice; a URL changed by the app itself (after creating something) moves the choice
+    along."""
     if not options:
         return None
     by_text = {str(o): o for o in options}
     widget_key, seen_key = f"url_{key}", f"url_{key}_seen"
     wanted = st.query_params.get(key)
-    if wanted in by_text and wanted != st.session_state.get(seen_key):
-        st.session_state[widget_key] = by_text[wanted]
+    if wanted is not None and wanted != st.session_state.get(seen_key):
+        if wanted in by_text:
+            st.session_state[widget_key] = by_text[wanted]
+        else:
+            st.warning(unknown_in_url(label))
     if st.session_state.get(widget_key) not in options:
         st.session_state[widget_key] = default if default in options else options[0]
     value = st.selectbox(label, options, format_func=format_func, key=widget_key)
     st.query_params[key] = st.session_state[seen_key] = str(value)
     return value
+
+
+def url_tabs(labels: list[str], key: str):
+    """st.tabs whose open tab lives in the page URL (?key=label); only the open tab's `.open`
+    is true, so a page can run just that one. An unknown value in the URL opens the first tab
+    with a notice (Streamlit drops the value from the address)."""
+    wanted = st.query_params.get(key)
+    if wanted is not None and wanted not in labels:
+        st.warning(unknown_in_url("Tabblad"))
+    return st.tabs(labels, key=key, bind="query-params")
+
+
+def table_download(frame: pd.DataFrame, name: str) -> None:
+    """A button that downloads a table as shown as Excel, every text written as text (made when
+    clicked). The table toolbar's own CSV download is off for the whole app
+    (client.disableDataExport in .streamlit/config.toml): it wrote user text such as
+    '=HYPERLINK(...)' as a formula that spreadsheet programs run."""
+    st.download_button("Tabel downloaden (Excel)", lambda: exports.table_xlsx(frame),
+                       file_name=f"{name}.xlsx", key=f"table_xlsx_{name}",
+                       mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                       icon=":material/download:")
 
 
 def pick_monitor(store: Store, user: User) -> int:
