@@ -84,8 +84,8 @@ def test_upload_pseudonymise_and_code_with_the_mouse(page, app_url, app_db, sync
     log_in(page, "admin", PASSWORD)
     expect(page.locator(PAGE_TITLE)).to_have_text("Importeren")
     wait_until_idle(page)
-    page.locator('input[type="file"]').first.set_input_files([str(vtt), str(first),
-                                                               str(second)])
+    uploader = page.get_by_test_id("stFileUploader").filter(has_text="Transcripten")
+    uploader.locator('input[type="file"]').set_input_files([str(vtt), str(first), str(second)])
     button = page.get_by_role("button", name="3 document(en) importeren")
     expect(button).to_be_visible(timeout=30_000)
     wait_until_idle(page)

@@ -256,7 +256,8 @@ class Driver:
         self._idle()
         cpu = server.cpu_seconds(self.pid)
         started = time.perf_counter()
-        self.page.locator('input[type="file"]').first.set_input_files(str(path))
+        self.page.get_by_test_id("stFileUploader").filter(
+            has_text="Transcripten").locator('input[type="file"]').set_input_files(str(path))
         button = self.page.get_by_role("button", name="1 document(en) importeren")
         button.wait_for(state="visible")
         self.page.locator('[data-testid="stExpander"]').filter(has_text="Door").first.wait_for(
