@@ -39,11 +39,43 @@ def db_path(tmp_path, monkeypatch):
     return path
 
 
+def _template(folder: Path, *, demo: bool) -> Path:
+    """A migrated and prepared database (with the demo data if `demo`), made once per run."""
+    path = folder / "research.db"
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("RESEARCH_ADMIN_PASSWORD", PASSWORD)
+        patch.setattr(accounts, "_hasher", PasswordHasher(time_cost=1, memory_cost=8,
+                                                          parallelism=1))
+        store = open_store(path)
+        prepare(store, with_demo=demo)
+        store.close()
+    return path
+
+
+def _copy(template: Path, db_path: Path):
+    """A store over a copy of `template` at `db_path` (SQLite's backup API, and the key file
+    beside it if the template has one): copying is quicker than migrating anew per test."""
+    source, target = sqlite3.connect(template), sqlite3.connect(db_path)
+    try:
+        source.backup(target)
+    finally:
+        source.close()
+        target.close()
+    for extra in template.parent.glob(f"{template.stem}-*.db"):  # the pseudonym key
+        shutil.copy(extra, db_path.with_name(extra.name.replace(template.stem, db_path.stem, 1)))
+    return open_store(db_path)
+
+
+@pytest.fixture(scope="session")
+def store_template(tmp_path_factory) -> Path:
+    return _template(tmp_path_factory.mktemp("store-template"), demo=False)
+
+
 @pytest.fixture
-def store(db_path):
-    """A migrated database with the taxonomies and the account `admin` (no demo data)."""
-    store = open_store(db_path)
-    prepare(store)
+def store(db_path, store_template):
+    """A migrated database with the taxonomies and the account `admin` (no demo data): a
+    copy of the session's template."""
+    store = _copy(store_template, db_path)
     yield store
     store.close()
 
@@ -52,30 +84,13 @@ def store(db_path):
 def demo_template(tmp_path_factory) -> Path:
     """The demo database built once per test run (loading the demo takes seconds); every
     demo_store test gets its own copy."""
-    path = tmp_path_factory.mktemp("demo-template") / "research.db"
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("RESEARCH_ADMIN_PASSWORD", PASSWORD)
-        patch.setattr(accounts, "_hasher", PasswordHasher(time_cost=1, memory_cost=8,
-                                                          parallelism=1))
-        store = open_store(path)
-        prepare(store, with_demo=True)
-        store.close()
-    return path
+    return _template(tmp_path_factory.mktemp("demo-template"), demo=True)
 
 
 @pytest.fixture
 def demo_store(db_path, demo_template):
     """A migrated database with the demo data loaded (a copy of the session's template)."""
-    source, target = sqlite3.connect(demo_template), sqlite3.connect(db_path)
-    try:
-        source.backup(target)
-    finally:
-        source.close()
-        target.close()
-    for extra in demo_template.parent.glob(f"{demo_template.stem}-*.db"):  # the pseudonym key
-        shutil.copy(extra, db_path.with_name(extra.name.replace(demo_template.stem,
-                                                                  db_path.stem, 1)))
-    store = open_store(db_path)
+    store = _copy(demo_template, db_path)
     yield store
     store.close()
 
