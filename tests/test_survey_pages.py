@@ -57,11 +57,15 @@ def test_results_crosstab_by_size_class_from_the_url(demo_users, demo_store):
     at = opened("survey_results.py", admin, vraag=str(samenwerking), naar="size_class")
     no_exception(at)
     table = at.dataframe[0].value
-    assert list(table.columns) == ["100.000 inwoners of meer", "20.000 - 50.000 inwoners",
-                                   "50.000 - 100.000 inwoners", "< 20.000 inwoners", "Totaal"]
+    # Size classes from small to large (alphabetically '100.000 inwoners of meer' came first),
+    # the answers adding up to a total row.
+    assert list(table.columns) == ["< 20.000 inwoners", "20.000 - 50.000 inwoners",
+                                   "50.000 - 100.000 inwoners", "100.000 inwoners of meer",
+                                   "Totaal"]
     assert list(table.index) == ["Zeer ontevreden", "Ontevreden", "Neutraal", "Tevreden",
-                                 "Zeer tevreden", "n"]
+                                 "Zeer tevreden", "Totaal", "n"]
     assert table.loc["n", "Totaal"] == "206"
+    assert set(table.loc["Totaal"]) == {"100%"}
     assert any("▲ / ▼: significant hoger / lager dan de rest" in c for c in captions(at))
     assert [b.label for b in at.get("download_button")][:3] == [
         "Tabel (Excel)", "Grafiek (PNG)", "Grafiek (SVG)"]
@@ -92,10 +96,20 @@ def test_results_trend_marks_a_significant_change(demo_users, demo_store):
                         if v["name"] == "samenwerking_coa")
     at = opened("survey_results.py", admin, vraag=str(samenwerking), tab="Ontwikkeling")
     assert not [f for f in at.dataframe if "Totaal" in f.value.columns]   # no crosstab run
+    # Every answer side by side first, a column per answer.
+    assert widget(at.selectbox, "Antwoord").value == "alle"
+    every = next(f.value for f in at.dataframe if "Meting" in f.value.columns)
+    assert list(every.columns) == ["Meting", "Zeer ontevreden", "Ontevreden", "Neutraal",
+                                   "Tevreden", "Zeer tevreden", "n"]
     widget(at.selectbox, "Antwoord").set_value(4.0).run()
     trend = next(f.value for f in at.dataframe if "Verandering" in f.value.columns)
     assert list(trend["Meting"]) == ["2024", "2025", "2026"]
     assert trend["Verandering"].iloc[2].endswith("▲")
+    widget(at.selectbox, "Antwoord").set_value("top-2").run()
+    no_exception(at)
+    top = next(f.value for f in at.dataframe if "Verandering" in f.value.columns)
+    assert list(top["Meting"]) == ["2024", "2025", "2026"]
+    assert any(c.startswith("Top-2: het aandeel") for c in captions(at))
 
 
 # -- Respons ----------------------------------------------------------------------------------

@@ -43,9 +43,38 @@ def test_table_to_excel_keeps_its_notes_and_no_formulas(store, users, wave):
     assert sheet["A1"].value == "=Tevredenheid naar regio"
     assert sheet["A1"].data_type == "s"
     assert [c.value for c in sheet[3]] == [None, "Noord", "Zuid", "Totaal"]
-    assert [c.value for c in sheet[4]] == ["Ja", "60%", "67%", "62%"]
-    assert [c.value for c in sheet[6]] == ["n", "5", "3", "8"]
-    assert sheet["A8"].value == "Meting 2025. Ongewogen (geen gewicht in het bestand)."
+    # Figures are numbers with a number format (a percentage is a fraction shown as 60%);
+    # the answer labels and headings stay text.
+    assert [c.value for c in sheet[4]] == ["Ja", 0.6, pytest.approx(2 / 3), 0.625]
+    assert [c.number_format for c in sheet[4]][1:] == ["0%", "0%", "0%"]
+    assert [c.data_type for c in sheet[4]] == ["s", "n", "n", "n"]
+    assert [c.value for c in sheet[6]] == ["Totaal", 1.0, 1.0, 1.0]
+    assert [c.value for c in sheet[7]] == ["n", 5, 3, 8]
+    assert [c.number_format for c in sheet[7]][1:] == ["#,##0"] * 3
+    assert sheet["A9"].value == "Meting 2025. Ongewogen (geen gewicht in het bestand)."
+
+
+def test_excel_keeps_the_arrow_of_a_significant_cell_in_its_number_format(store, users):
+    anna = users["analist"]
+    monitor = monitors.create_monitor(store, anna, "Scheef", "gemeente")
+    monitors.set_frame(store, anna, monitor, FRAME)
+    monitors.set_thresholds(store, anna, monitor, 2, 3)
+    data = pd.DataFrame({"eenheid": [f"G{i}" for i in range(1, 11)],
+                         "cijfer": [9, 9, 8, 9, 9, 5, 4, 5, 5, 4]})
+    wave_id = waves.import_wave(store, anna, monitor, "2025", 2025, [VARIABLES[1]], data)
+    results.compute(store, anna, wave_id)
+    variable = monitors.variables(store, anna, monitor)[0]["id"]
+    table = tables.crosstab(store, anna, wave_id, variable, "region")
+    assert table.cells.loc["Gemiddelde"].to_list() == ["8,8 ▲", "4,6 ▼", "6,7"]
+    sheet = load_workbook(io.BytesIO(report.tables_xlsx([table]))).active
+    assert [c.value for c in sheet[4]] == ["Gemiddelde", 8.8, 4.6, 6.7]
+    assert [c.number_format for c in sheet[4]][1:] == ['0.0" ▲"', '0.0" ▼"', "0.0"]
+    trend = tables.trend(store, anna, monitor, variable)
+    sheet = load_workbook(io.BytesIO(report.tables_xlsx([trend]))).active
+    assert [c.value for c in sheet[3]] == ["Meting", "Schatting", "Ondergrens 95%",
+                                           "Bovengrens 95%", "Verandering", "n"]
+    assert [c.value for c in sheet[4]][:2] == ["2025", 6.7]
+    assert sheet["A4"].data_type == "s"     # a wave's name is text, even when it is a year
 
 
 def test_charts_as_png_and_svg(store, users, wave):
@@ -76,8 +105,9 @@ def test_exports_keep_small_groups_suppressed(store, users, wave):
     monitors.set_thresholds(store, anna, 1, 4, 5)  # Zuid has 3 respondents
     table = tables.crosstab(store, anna, wave, 1, "region")
     sheet = load_workbook(io.BytesIO(report.tables_xlsx([table]))).active
-    assert [c.value for c in sheet[4]] == ["Ja", "60%", ".", "62%"]
-    assert sheet["A12"].value == ". = minder dan 4 antwoorden: te onbetrouwbaar om te tonen."
+    assert [c.value for c in sheet[4]] == ["Ja", 0.6, ".", 0.625]
+    assert [c.value for c in sheet[6]] == ["Totaal", 1.0, ".", 1.0]
+    assert sheet["A13"].value == ". = minder dan 4 antwoorden: te onbetrouwbaar om te tonen."
     data = report.wave_report(store, anna, wave, breakdown="region")
     first = docx.Document(io.BytesIO(data)).tables[0]
     assert [c.text for c in first.rows[1].cells] == ["Ja", "60%", ".", "62%"]

@@ -4,7 +4,9 @@
 from __future__ import annotations
 
 import io
+import math
 
+import numpy as np
 import pandas as pd
 from docx import Document
 from docx.shared import Cm, Pt
@@ -21,26 +23,46 @@ MAX_QUOTES = 5  # per open question in the report
 
 
 def tables_xlsx(items: list[tables.Table]) -> bytes:
-    """Tables on one sheet each, with their notes under them (cells never formulas)."""
+    """Tables on one sheet each, with their notes under them: figures as numbers with their
+    number format (a percentage is a fraction shown as 45%, a significant cell keeps its
+    arrow in the format), everything else as text that never becomes a formula."""
     book = Workbook()
     book.remove(book.active)
     for index, table in enumerate(items, start=1):
         sheet = book.create_sheet(f"Tabel {index}")
         text_cell(sheet, 1, 1, table.title)
         sheet.cell(row=1, column=1).font = Font(bold=True)
-        frame = charts.table_frame(table)
+        frame = table.excel if table.excel is not None else table.cells
+        if not isinstance(frame.index, pd.RangeIndex):
+            frame = frame.reset_index(names="")
         for column, heading in enumerate(frame.columns, start=1):
             text_cell(sheet, 3, column, str(heading))
             sheet.cell(row=3, column=column).font = Font(bold=True)
         for row_number, row in enumerate(frame.itertuples(index=False), start=4):
             for column, value in enumerate(row, start=1):
-                text_cell(sheet, row_number, column, None if pd.isna(value) else value)
+                _sheet_value(sheet, row_number, column, value)
         below = 5 + len(frame)
         for offset, note in enumerate(table.notes):
             text_cell(sheet, below + offset, 1, note)
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()
+
+
+def _sheet_value(sheet, row: int, column: int, value) -> None:
+    """One cell: a `tables.Number` as a number with its format, a count as a number, text
+    (labels, the suppression dot) as text."""
+    if isinstance(value, tables.Number):
+        if math.isfinite(value.value):
+            cell = sheet.cell(row=row, column=column, value=value.value)
+            cell.number_format = value.format
+        return
+    if isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool):
+        if math.isfinite(float(value)):
+            sheet.cell(row=row, column=column, value=float(value) if isinstance(
+                value, (float, np.floating)) else int(value))
+        return
+    text_cell(sheet, row, column, None if value is None or value == "" else str(value))
 
 
 def _docx_table(document, table: tables.Table) -> None:

@@ -26,6 +26,7 @@ from research.accounts import User, require
 from research.storage import Store, Tx, utcnow
 from research.survey import estimates, monitors, waves
 from research.survey.monitors import CATEGORICAL, FRAME_BREAKDOWNS, NUMERIC, MonitorError
+from research.survey.ordering import natural_order
 
 # Where a design setting can point besides a variable of the wave.
 DESIGN_FIELDS = {"stratum": "_stratum", "psu": "_psu", "fpc": "_fpc", "unit": "_unit",
@@ -157,7 +158,11 @@ def _groups(data: waves.WaveData, breakdown: str) -> tuple[np.ndarray, list[str]
         return np.zeros(len(frame), dtype=int), ["Totaal"]
     if breakdown in FRAME_BREAKDOWNS:
         codes, labels = pd.factorize(frame[breakdown], sort=True)
-        return codes, [str(label) for label in labels]
+        labels = [str(label) for label in labels]
+        # Groups in their natural order: size classes from small to large.
+        ordered = natural_order(labels)
+        position = np.array([ordered.index(label) for label in labels] + [-1], dtype=np.int64)
+        return position[codes], ordered
     var = data.variables.get(breakdown)
     if var is None or var["type"] not in CATEGORICAL - {"meervoudig"}:
         raise MonitorError(f"Uitsplitsen kan naar regio, grootteklasse, provincie of een "
@@ -448,3 +453,33 @@ def estimate(store: Store, user: User, wave_id: int, name: str, by: str | None =
     return pd.DataFrame(_tables(resolved, data, [name], [by or "totaal"]),
                         columns=COLUMNS), resolved
 
+
+
+def top_box(store: Store, user: User, wave_id: int, variable_id: int, size: int = 2
+            ) -> dict | None:
+    """The share of the valid answers that is one of the `size` most favourable answers
+    (the highest codes, the lowest when lower is better), estimated from the wave's answers
+    with its design: statistic, estimate, se, ci_low, ci_high, n and the codes counted;
+    None when the wave did not ask the question. The sum of the stored shares gives the same
+    estimate, but not its standard error: the shares are not independent."""
+    require(user, "survey.read")
+    var = monitors.variable(store, user, variable_id)
+    data = waves.wave_design(store, user, wave_id,
+                             _design_fields(_settings(store, user, wave_id)))
+    wave_var = data.variables.get(var["name"])
+    if wave_var is None or wave_var["id"] != variable_id:
+        return None
+    resolved = resolve_design(store, user, wave_id, data)
+    values, codes = data.codes(var["name"])
+    missing = [float(c) for c in wave_var["missing_codes"]]
+    valid = ~np.isnan(values) & ~np.isin(values, missing)
+    # A one-byte column's codes stand for every value of its span; count those that occur.
+    present = np.bincount(codes[codes >= 0], minlength=len(values))[:len(values)] > 0
+    answers = waves.categories(wave_var, values[valid & present])
+    chosen = answers[:size] if var["higher_is_better"] == 0 else answers[-size:]
+    per_code = np.where(valid, np.isin(values, chosen).astype(float), np.nan)
+    est = estimates.means(resolved.design, np.append(per_code, np.nan)[codes])
+    low, high = estimates.proportion_ci(est.estimate, est.se, est.n, est.neff, resolved.design.df)
+    return {"statistic": "aandeel", "estimate": float(est.estimate[0, 0]),
+            "se": float(est.se[0, 0]), "ci_low": float(low[0, 0]), "ci_high": float(high[0, 0]),
+            "n": int(est.n[0, 0]), "codes": chosen}

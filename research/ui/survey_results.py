@@ -90,15 +90,18 @@ if tab_table.open:
             downloads(table, "crosstab", f"kruistabel_{var['name']}_{wave['label']}")
 if tab_trend.open:
     with tab_trend, shell.reported():
-        category = None
-        if var["type"] in monitors.CATEGORICAL and var["type"] != "meervoudig":
-            codes = [float(k) for k in var["value_labels"]
-                     if float(k) not in {float(c) for c in var["missing_codes"]}]
-            category = st.selectbox("Antwoord", codes,
-                                    format_func=lambda c: monitors.value_label(var, c))
-        elif var["type"] == "meervoudig":
-            category = 1.0
-        trend = tables.trend(store, user, monitor_id, variable_id, category)
+        category = 1.0 if var["type"] == "meervoudig" else None
+        choices = tables.trend_choices(var)
+        if choices:
+            category = st.selectbox("Antwoord", choices,
+                                    format_func=lambda c: tables.trend_label(var, c))
+        if category == tables.TOP2:
+            # The top-2 box is estimated from every wave's answers: in the worker.
+            with st.spinner("Bezig met berekenen…"):
+                trend = worker.COMPUTE.run(tables.trend, store, user, monitor_id, variable_id,
+                                           category)
+        else:
+            trend = tables.trend(store, user, monitor_id, variable_id, category)
         st.dataframe(trend.cells, hide_index=True, width="stretch")
         st.plotly_chart(charts.trend_line(trend), width="stretch")
         notes(trend)
