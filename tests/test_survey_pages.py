@@ -12,7 +12,8 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from conftest import logged_in
-from pages import TIMEOUT, errors, form_button, no_exception, page_file, run_page, titles, widget
+from pages import TIMEOUT, errors, form_button, no_exception, page_file, run_page, run_router, \
+    titles, widget
 from research.survey import monitors
 
 MONITOR = "Gemeentemonitor inburgering (demo, verzonnen)"
@@ -110,6 +111,42 @@ def test_results_trend_marks_a_significant_change(demo_users, demo_store):
     top = next(f.value for f in at.dataframe if "Verandering" in f.value.columns)
     assert list(top["Meting"]) == ["2024", "2025", "2026"]
     assert any(c.startswith("Top-2: het aandeel") for c in captions(at))
+
+
+# -- one monitor and wave across the pages ----------------------------------------------------
+
+def test_the_chosen_wave_carries_across_the_monitor_pages(demo_users):
+    """Resultaten on 2024, then Meetrapport, Citaten, Respons and Stapeling: every page shows
+    2024 (each page has its own URL, so the choice lives in the session too) and puts it in
+    its own address."""
+    at = run_router(auth=logged_in(demo_users["analist"]))
+    at.switch_page("research/ui/survey_results.py").run()
+    widget(at.selectbox, "Meting").set_value(1).run()
+    assert at.query_params["meting"] == "1"
+    for page, title in (("survey_report.py", "Meetrapport"), ("survey_quotes.py", "Citaten"),
+                        ("survey_response.py", "Respons"), ("survey_stapeling.py", "Stapeling"),
+                        ("survey_results.py", "Resultaten")):
+        at.query_params.clear()      # the browser's address of the next page has none
+        at.switch_page(f"research/ui/{page}").run()
+        no_exception(at)
+        assert titles(at) == [title]
+        assert widget(at.selectbox, "Monitor").value == 1, page
+        assert widget(at.selectbox, "Meting").value == 1, page
+        assert (at.query_params["monitor"], at.query_params["meting"]) == ("1", "1"), page
+    # Stapeling opened on the chosen monitor: its groups (regions) of 2024.
+    at.switch_page("research/ui/survey_stapeling.py").run()
+    assert widget(at.radio, "Gegevens").value == "monitor"
+    counts = at.dataframe[0].value
+    assert list(counts["Gebied"]) == ["Noord", "Oost", "West", "Zuid"]
+    assert any("Meting 2024, per regio" in c for c in captions(at))
+    # A choice on any page moves the others along; an address with a wave in it wins.
+    widget(at.selectbox, "Meting").set_value(2).run()
+    at.query_params.clear()
+    at.switch_page("research/ui/survey_report.py").run()
+    assert widget(at.selectbox, "Meting").value == 2
+    at.query_params["meting"] = "3"
+    at.switch_page("research/ui/survey_quotes.py").run()
+    assert widget(at.selectbox, "Meting").value == 3
 
 
 # -- Respons ----------------------------------------------------------------------------------

@@ -88,5 +88,7 @@ with shell.reported():
             wave_id, rows = worker.COMPUTE.run(
                 intake.load, store, user, monitor_id, label, int(year) if year else None,
                 wave, roles, dict(zip(edited["naam"], edited["type"])), source=data_file.name)
+        # The other monitor pages open on the wave just loaded.
+        widgets.choose("meting", wave_id)
         st.success(f"Meting {shell.plain(label)} geladen: {len(wave.data)} respondenten; "
                    f"{rows} resultaten berekend.")
