@@ -13,7 +13,8 @@ from research.storage import SYSTEM, Store, StorageError
 ALL = ["0001_foundation", "0002_tracker_search_and_contacts", "0003_ontwikkelvragen",
        "0004_reportbacks", "0005_qual_coding",
        "0006_axial_selective", "0007_question_groups_and_knowledge",
-       "0008_survey_columns_design_results", "0009_document_position_index"]
+       "0008_survey_columns_design_results", "0009_document_position_index",
+       "0012_monitor_drafts"]
 SCHEMA_TABLES = [
     "attribute_values", "attributes", "cases", "code_relations", "code_set_members",
     "code_sets", "codes", "codings", "documents", "events", "fieldwork_notes", "frame_units",
@@ -25,7 +26,7 @@ SCHEMA_TABLES = [
     "question_group_members", "question_groups", "question_links", "question_reportbacks",
     "questions", "questions_fts", "questions_fts_config", "questions_fts_data",
     "questions_fts_docsize", "questions_fts_idx", "rejected_groupings", "relation_passages",
-    "relation_types", "response_units", "responses", "result_runs", "results",
+    "relation_types", "report_drafts", "response_units", "responses", "result_runs", "results",
     "sqlite_sequence", "turns", "user_wijken", "users", "variables", "wave_columns",
     "wave_variables", "waves", "wijkwerkplaatsen",
 ]

@@ -3,10 +3,7 @@ follow-up, quotes, stapeling, the report, loading a wave and the questionnaire e
 
 from __future__ import annotations
 
-import io
 import json
-
-import docx
 
 import pytest
 from streamlit.testing.v1 import AppTest
@@ -14,7 +11,7 @@ from streamlit.testing.v1 import AppTest
 from conftest import logged_in
 from pages import TIMEOUT, errors, form_button, no_exception, page_file, run_page, run_router, \
     titles, widget
-from research.survey import monitors
+from research.survey import monitors, report
 
 MONITOR = "Gemeentemonitor inburgering (demo, verzonnen)"
 AMSTERDAM = "Wijkcijfers Amsterdam: indicatoren per gebied (gepubliceerd, 2025)"
@@ -214,14 +211,31 @@ def test_stapeling_page_shows_the_amsterdam_heatmap_and_the_published_counts(dem
 
 # -- Meetrapport ------------------------------------------------------------------------------
 
-def test_report_page_makes_the_wave_report(demo_users):
-    at = run_page("survey_report.py", demo_users["lezer"])
+def test_report_page_keeps_the_typed_texts_per_wave(demo_users, demo_store):
+    anna = demo_users["analist"]
+    at = run_page("survey_report.py", anna)
     no_exception(at)
-    widget(at.text_area, "Inleiding").input("Dit jaar deden meer gemeenten mee.")
-    next(b for b in at.button if b.label == "Rapport maken").click().run()
+    widget(at.text_area, "Inleiding").input("Dit jaar deden meer gemeenten mee.").run()
+    widget(at.text_area, "Thema: Werk").input("Regie op werk blijft lastig.").run()
     no_exception(at)
-    button = at.get("download_button")[0]
+    assert report.drafts(demo_store, anna, 3) == {
+        "inleiding": "Dit jaar deden meer gemeenten mee.",
+        "Werk": "Regie op werk blijft lastig."}
+    # A later visit (a new session) finds the texts back; another wave has its own.
+    again = run_page("survey_report.py", anna)
+    assert widget(again.text_area, "Inleiding").value == "Dit jaar deden meer gemeenten mee."
+    assert widget(again.text_area, "Thema: Werk").value == "Regie op werk blijft lastig."
+    widget(again.selectbox, "Meting").set_value(2).run()
+    assert widget(again.text_area, "Inleiding").value == ""
+    # The report is made on the click, from the wave on screen.
+    button = again.get("download_button")[0]
     assert button.proto.label == "Rapport downloaden (Word)"
-    data = at.session_state["wave_report"]
-    paragraphs = [p.text for p in docx.Document(io.BytesIO(data)).paragraphs]
-    assert paragraphs[:2] == [f"{MONITOR}: meting 2026", "Dit jaar deden meer gemeenten mee."]
+    assert "Het rapport is van meting 2025" in " ".join(captions(again))
+
+
+def test_a_reader_keeps_texts_in_the_session_only(demo_users, demo_store):
+    at = run_page("survey_report.py", demo_users["lezer"])
+    widget(at.text_area, "Inleiding").input("Mijn eigen aantekening.").run()
+    no_exception(at)
+    assert report.drafts(demo_store, demo_users["lezer"], 3) == {}
+    assert any("bij de meting bewaren kan een analist" in c for c in captions(at))

@@ -11,7 +11,9 @@ import pandas as pd
 import pytest
 from openpyxl import load_workbook
 
+from research.accounts import PermissionDenied
 from research.survey import charts, monitors, report, results, tables, waves
+from research.survey.monitors import MonitorError
 
 FRAME = [{"code": f"G{i}", "name": f"Gemeente {i}", "region": "Noord" if i <= 5 else "Zuid",
           "size_class": "klein" if i % 2 else "groot"} for i in range(1, 11)]
@@ -154,3 +156,40 @@ def test_control_characters_are_left_out_of_excel_and_word(store, users):
     assert minidom.parseString(svg).documentElement.tagName == "svg"     # well-formed XML
     for control in (b"\x00", b"\x01", b"\x0b", b"\x0c", b"\x1f"):
         assert control not in svg
+
+
+# -- the text blocks, kept per wave ------------------------------------------------------------
+
+def test_text_blocks_are_kept_per_wave_and_audited(store, users, wave):
+    anna, lex = users["analist"], users["lezer"]
+    assert report.drafts(store, lex, wave) == {}
+    report.save_draft(store, anna, wave, "inleiding", "Eerste versie.")
+    report.save_draft(store, anna, wave, "inleiding", "Tweede versie.")
+    report.save_draft(store, anna, wave, "inleiding", "Tweede versie.")   # unchanged: no event
+    report.save_draft(store, anna, wave, "Uitvoering", "Over de uitvoering.")
+    report.save_draft(store, anna, wave, "Samenwerking", "")               # empty, new: nothing
+    assert report.drafts(store, lex, wave) == {"inleiding": "Tweede versie.",
+                                               "Uitvoering": "Over de uitvoering."}
+    events = store.rows("SELECT actor, action, before, after FROM events"
+                        " WHERE entity = 'report_draft' ORDER BY id")
+    assert [(e["actor"], e["action"]) for e in events] == [("anna", "create"), ("anna", "update"),
+                                                           ("anna", "create")]
+    assert '"text": "Eerste versie."' in events[1]["before"]
+    assert '"text": "Tweede versie."' in events[1]["after"]
+    # The report made without texts takes the saved ones.
+    paragraphs = [p.text for p in docx.Document(io.BytesIO(
+        report.wave_report(store, lex, wave, breakdown="region"))).paragraphs]
+    assert paragraphs[:2] == ["Testmonitor: meting 2025", "Tweede versie."]
+    assert "Over de uitvoering." in paragraphs
+    # Another wave has its own blocks; a reader cannot write; a block has a size limit.
+    other = waves.import_wave(store, anna, 1, "2026", 2026, VARIABLES[:1],
+                              pd.DataFrame({"eenheid": ["G1", "G2"], "tevreden": [1, 2]}))
+    assert report.drafts(store, lex, other) == {}
+    with pytest.raises(PermissionDenied):
+        report.save_draft(store, lex, wave, "inleiding", "Van de lezer.")
+    with pytest.raises(MonitorError, match=r"^Een tekstblok is hoogstens 20\.000 tekens lang; "
+                                           r"dit zijn er 20\.001\.$"):
+        report.save_draft(store, anna, wave, "inleiding", "x" * 20_001)
+    # Removing the wave removes its blocks.
+    waves.delete_wave(store, anna, wave)
+    assert store.value("SELECT count(*) FROM report_drafts") == 0

@@ -1,5 +1,6 @@
 """Exports of monitor results: tables to Excel with their notes, and the wave report
-(.docx) with text blocks, tables, charts and quotes."""
+(.docx) with text blocks, tables, charts and quotes. The text blocks are kept per wave as
+drafts (`drafts`, `save_draft`), saved as the analyst types them."""
 
 from __future__ import annotations
 
@@ -15,11 +16,51 @@ from openpyxl.styles import Font
 
 from research.accounts import User, require
 from research.exports import text_cell, xml_safe, xml_text
-from research.storage import Store
+from research.storage import Store, Tx, utcnow
 from research.survey import charts, monitors, quotes, tables
 from research.survey.monitors import CATEGORICAL, MonitorError
 
 MAX_QUOTES = 5  # per open question in the report
+MAX_DRAFT = 20_000  # characters in one text block
+INTRODUCTION = "inleiding"  # the block before the first topic; the others are named by topic
+
+
+# -- the analyst's text blocks ----------------------------------------------------------------
+
+def drafts(store: Store, user: User, wave_id: int) -> dict[str, str]:
+    """The wave report's saved text blocks by name ('inleiding', then topics)."""
+    require(user, "survey.read")
+    return {r["block"]: r["text"] for r in store.rows(
+        "SELECT block, text FROM report_drafts WHERE wave_id = ? ORDER BY id", [wave_id])}
+
+
+def save_draft(store: Store, user: User, wave_id: int, block: str, text: str) -> None:
+    """Save one text block of a wave's report as it stands (an audited write; nothing is
+    written when it did not change). Text blocks are shared by everyone who writes the
+    report of that wave."""
+    require(user, "survey.write")
+    block, text = str(block).strip(), str(text or "")
+    if not block:
+        raise MonitorError("Een tekstblok heeft een naam nodig.")
+    if len(text) > MAX_DRAFT:
+        raise MonitorError(f"Een tekstblok is hoogstens {MAX_DRAFT:,} tekens lang; dit zijn er "
+                           f"{len(text):,}.".replace(",", "."))
+    if store.one("SELECT 1 FROM waves WHERE id = ?", [wave_id]) is None:
+        raise MonitorError("Deze meting bestaat niet.")
+
+    def apply(tx: Tx) -> None:
+        row = tx.db.execute("SELECT id, text FROM report_drafts WHERE wave_id = ? AND block = ?",
+                            [wave_id, block]).fetchone()
+        if row is None:
+            if text:
+                tx.insert("report_drafts", {"wave_id": wave_id, "block": block, "text": text,
+                                            "updated_by": user.id, "updated_at": utcnow()},
+                          entity="report_draft")
+        elif row[1] != text:
+            tx.update("report_drafts", row[0], {"text": text, "updated_by": user.id,
+                                                "updated_at": utcnow()}, entity="report_draft")
+
+    store.write(user.actor, apply)
 
 
 def tables_xlsx(items: list[tables.Table]) -> bytes:
@@ -84,9 +125,9 @@ def wave_report(store: Store, user: User, wave_id: int, texts: dict[str, str] | 
     """The wave report: an introduction, per topic the tables and charts of its questions
     (by `breakdown`, with the trend when earlier waves exist), quotes of the open questions
     under the quote threshold, and coded quotes from qualitative projects. `texts` holds
-    the analyst's text blocks by topic ('inleiding' first)."""
+    the analyst's text blocks by topic ('inleiding' first); None: the wave's saved drafts."""
     require(user, "survey.read")
-    texts = xml_safe(texts or {})
+    texts = xml_safe(drafts(store, user, wave_id) if texts is None else texts)
     wave = store.one("SELECT w.*, m.name AS monitor, m.description FROM waves w JOIN monitors m"
                      " ON m.id = w.monitor_id WHERE w.id = ?", [wave_id])
     if wave is None:
