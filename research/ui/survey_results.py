@@ -54,15 +54,17 @@ def notes(table: tables.Table) -> None:
 
 def downloads(table: tables.Table, kind: str, key: str) -> None:
     """Excel with the notes; the chart as PNG and SVG. Each file is made when its button is
-    clicked: drawing the images on every run took most of the page's time."""
+    clicked: drawing the images on every run took most of the page's time. A click does not
+    rerun the page (on_click="ignore"): a rerun replaces every button's file, and a second
+    click during it found none."""
     columns = st.columns(3)
     columns[0].download_button("Tabel (Excel)", lambda: report.tables_xlsx([table]),
-                               file_name=f"{key}.xlsx", key=f"xlsx_{key}")
+                               file_name=f"{key}.xlsx", key=f"xlsx_{key}", on_click="ignore")
     if kind:
         columns[1].download_button("Grafiek (PNG)", lambda: charts.static(table, kind, "png"),
-                                   file_name=f"{key}.png", key=f"png_{key}")
+                                   file_name=f"{key}.png", key=f"png_{key}", on_click="ignore")
         columns[2].download_button("Grafiek (SVG)", lambda: charts.static(table, kind, "svg"),
-                                   file_name=f"{key}.svg", key=f"svg_{key}")
+                                   file_name=f"{key}.svg", key=f"svg_{key}", on_click="ignore")
 
 
 if var["type"] == "open":
