@@ -511,7 +511,10 @@ def cmd_survey_estimate(store: Store, args: argparse.Namespace) -> None:
     user = _acting(store, args)
     monitor_id = survey_monitors.find(store, user, args.monitor)
     wave_id = survey_monitors.find_wave(store, user, monitor_id, args.wave)
-    overrides = {"weight": args.weight, "strata": args.strata, "psu": args.psu, "fpc": args.fpc}
+    psu, ssu = _stages(args.psu, args.ssu, "--psu", "--ssu")
+    fpc, fpc2 = _stages(args.fpc, args.fpc2, "--fpc", "--fpc2")
+    overrides = {"weight": args.weight, "strata": args.strata, "psu": psu, "fpc": fpc,
+                 "ssu": ssu, "fpc2": fpc2}
     table, design = survey_results.estimate(store, user, wave_id, args.var, args.by, overrides)
     minimum = survey_monitors.monitor(store, user, monitor_id)["min_n"]
     var = next(v for v in survey_monitors.variables(store, user, monitor_id)
@@ -535,6 +538,20 @@ def cmd_survey_estimate(store: Store, args: argparse.Namespace) -> None:
         what = r["label"] or r["statistic"]
         shown = "." if r["suppressed"] else f"{r['estimate']:.4f} (se {r['se']:.4f})"
         print(f"{r['group']:<28} {what:<24} {shown}  n={r['n']}")
+
+
+def _stages(first: str | None, second: str | None, flag: str, second_flag: str):
+    """A design flag for two stages as R writes them ('dnum+snum'), or the two flags."""
+    from research.survey import monitors as survey_monitors
+
+    if first and "+" in first:
+        parts = [p.strip() for p in first.split("+")]
+        if len(parts) != 2 or not all(parts) or second:
+            raise survey_monitors.MonitorError(
+                f"{flag} neemt één kolom of twee met een plus (eerste+tweede trap); de tweede "
+                f"trap kan ook met {second_flag}.")
+        return parts[0], parts[1]
+    return first, second
 
 
 def _clean(value):
@@ -721,11 +738,18 @@ def parser() -> argparse.ArgumentParser:
     est.add_argument("--wave", required=True)
     est.add_argument("--var", required=True, help="naam van de variabele")
     est.add_argument("--by", help="region, size_class, province of een keuzevraag")
-    est.add_argument("--weight", metavar="COL", help="gewichtkolom (overschrijft de monitor)")
-    est.add_argument("--strata", metavar="COL")
-    est.add_argument("--psu", metavar="COL")
+    est.add_argument("--weight", metavar="COL", help="gewicht: een kolom van de meting "
+                     "(overschrijft de monitor)")
+    est.add_argument("--strata", metavar="COL", help="strata: een kolom van de meting, of "
+                     "region, size_class, province")
+    est.add_argument("--psu", metavar="COL", help="clusters (eerste trap): een kolom; twee "
+                     "trappen als PSU+SSU, zoals R: dnum+snum")
+    est.add_argument("--ssu", metavar="COL", help="secundaire eenheden binnen de clusters "
+                     "(tweede trap)")
     est.add_argument("--fpc", metavar="COL", help="kolom met het aantal PSU's per stratum in "
-                     "de populatie, of 'kader'")
+                     "de populatie, of 'kader'; twee trappen als fpc1+fpc2")
+    est.add_argument("--fpc2", metavar="COL", help="kolom met het aantal secundaire eenheden "
+                     "per cluster in de populatie")
     est.add_argument("--user")
     est.add_argument("--json", action="store_true")
     est.set_defaults(run=cmd_survey_estimate)

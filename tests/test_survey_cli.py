@@ -4,6 +4,7 @@ stapeling on the shipped Amsterdam tables."""
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pandas as pd
 import pyreadstat
@@ -78,6 +79,41 @@ def test_estimate_design_flags_override_the_monitor(cli, files):
                                    "eindige-populatiecorrectie met het steekproefkader.")
     assert corrected["rows"][0]["estimate"] == plain["rows"][0]["estimate"]
     assert corrected["rows"][0]["se"] < plain["rows"][0]["se"]
+
+
+def test_design_flags_take_any_column_and_two_stages(cli, tmp_path):
+    """R: svydesign(id = ~dnum + snum, fpc = ~fpc1 + fpc2, data = apiclus2);
+    svymean(~api00, dclus2) = 670.81, SE 30.099."""
+    api = pd.read_csv(Path(__file__).parent / "data" / "apiclus2.csv")
+    path = tmp_path / "apiclus2.csv"
+    api.to_csv(path, index=False)
+    status, _, err = cli("survey", "load", str(path), "--monitor", "Scholen", "--wave", "2000",
+                         "--create", "gebied")
+    assert (status, err) == (0, "")
+    for flags in (["--psu", "dnum", "--ssu", "snum", "--fpc", "fpc1", "--fpc2", "fpc2"],
+                  ["--psu", "dnum+snum", "--fpc", "fpc1+fpc2"]):
+        status, out, err = cli("survey", "estimate", "--monitor", "Scholen", "--wave", "2000",
+                               "--var", "api00", "--weight", "pw", *flags, "--json")
+        assert (status, err) == (0, "")
+        result = json.loads(out)
+        assert result["design"] == ("Gewogen met 'pw'; clusters: 'dnum'; eindige-"
+                                    "populatiecorrectie: 'fpc1'; tweede trap: 'snum'; populatie "
+                                    "per cluster: 'fpc2'.")
+        mean = result["rows"][0]
+        assert (round(mean["estimate"], 2), round(mean["se"], 3)) == (670.81, 30.099)
+    # Strata from an ordinary column.
+    status, out, err = cli("survey", "estimate", "--monitor", "Scholen", "--wave", "2000",
+                           "--var", "api00", "--weight", "pw", "--strata", "stype", "--json")
+    assert (status, err) == (0, "")
+    assert json.loads(out)["design"] == "Gewogen met 'pw'; strata: 'stype'."
+    status, _, err = cli("survey", "estimate", "--monitor", "Scholen", "--wave", "2000",
+                         "--var", "api00", "--weight", "gw")
+    assert err == ("Fout: Ontwerp: kolom 'gw' (gewicht) bestaat niet in deze meting. Gebruik "
+                   "een vraag van de meting of een ontwerpveld (gewicht, stratum, psu, fpc, "
+                   "unit, regio, grootteklasse, provincie).\n")
+    status, _, err = cli("survey", "estimate", "--monitor", "Scholen", "--wave", "2000",
+                         "--var", "api00", "--psu", "dnum+snum", "--ssu", "snum")
+    assert status == 1 and err.startswith("Fout: --psu neemt één kolom of twee met een plus")
 
 
 def test_errors_are_dutch_and_exit_1(cli, files, tmp_path):

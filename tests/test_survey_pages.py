@@ -239,3 +239,22 @@ def test_a_reader_keeps_texts_in_the_session_only(demo_users, demo_store):
     no_exception(at)
     assert report.drafts(demo_store, demo_users["lezer"], 3) == {}
     assert any("bij de meting bewaren kan een analist" in c for c in captions(at))
+
+
+# -- Vragenlijst en ontwerp ---------------------------------------------------------------------
+
+def test_design_form_offers_two_stages_and_any_question(demo_users, demo_store):
+    anna = demo_users["analist"]
+    at = run_page("survey_setup.py", anna)
+    no_exception(at)
+    assert widget(at.selectbox, "Secundaire eenheden (tweede trap)").options[:2] == [
+        "Geen", "Eenheid uit het kader"]
+    assert "Vraag: Gestarte inburgeringstrajecten (aantal_trajecten)" in widget(
+        at.selectbox, "Clusters").options
+    widget(at.selectbox, "Clusters").set_value("unit")
+    widget(at.selectbox, "Secundaire eenheden (tweede trap)").set_value("unit")
+    form_button(at, "Opslaan", form="design").click().run()
+    no_exception(at)
+    design = monitors.monitor(demo_store, anna, 1)["design"]
+    assert (design["strata"], design["psu"], design["ssu"], design["fpc2"]) == (
+        "size_class", "unit", "unit", None)

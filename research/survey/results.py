@@ -47,18 +47,21 @@ class ResolvedDesign:
 # -- the design -------------------------------------------------------------------------------
 
 def _column(data: waves.WaveData, name: str, role: str) -> pd.Series:
-    """A design column by its setting: a design field, a frame attribute or a variable."""
+    """A design column by its setting: a design field, a frame attribute or any variable of
+    the wave (read for the design by `_design_fields`)."""
     frame = data.frame
     column = DESIGN_FIELDS.get(name, name)
     if column not in frame.columns:
-        raise MonitorError(f"Ontwerp: kolom '{name}' ({role}) bestaat niet in deze meting.")
+        raise MonitorError(f"Ontwerp: kolom '{name}' ({role}) bestaat niet in deze meting. "
+                           "Gebruik een vraag van de meting of een ontwerpveld (gewicht, "
+                           "stratum, psu, fpc, unit, regio, grootteklasse, provincie).")
     return frame[column]
 
 
 def resolve_design(store: Store, user: User, wave_id: int, data: waves.WaveData,
                    overrides: dict | None = None) -> ResolvedDesign:
-    """The monitor's design for this wave, with `overrides` (weight, strata, psu, fpc naming
-    columns) taking precedence, as the command line's flags do."""
+    """The monitor's design for this wave, with `overrides` (weight, strata, psu, fpc, ssu,
+    fpc2 naming columns) taking precedence, as the command line's flags do."""
     wave = store.one("SELECT monitor_id FROM waves WHERE id = ?", [wave_id])
     settings = _settings(store, user, wave_id, overrides)
     frame, n = data.frame, len(data.frame)
@@ -91,9 +94,17 @@ def resolve_design(store: Store, user: User, wave_id: int, data: waves.WaveData,
     elif settings["fpc"]:
         fpc = pd.to_numeric(_column(data, settings["fpc"], "fpc"), errors="coerce").to_numpy()
         parts.append(f"eindige-populatiecorrectie: {_name(settings['fpc'])}")
+    ssu = fpc2 = None
+    if settings.get("ssu"):
+        ssu = _texts(_column(data, settings["ssu"], "secundaire eenheden"), None).to_numpy()
+        parts.append(f"tweede trap: {_name(settings['ssu'])}")
+    if settings.get("fpc2"):
+        fpc2 = pd.to_numeric(_column(data, settings["fpc2"], "fpc tweede trap"),
+                             errors="coerce").to_numpy()
+        parts.append(f"populatie per cluster: {_name(settings['fpc2'])}")
     design = estimates.Design(weights=weights,
                               strata=None if strata is None else strata.to_numpy(),
-                              psu=psu, fpc=fpc)
+                              psu=psu, fpc=fpc, ssu=ssu, fpc2=fpc2)
     return ResolvedDesign(design, settings, "; ".join(parts).capitalize() + ".")
 
 
@@ -122,8 +133,8 @@ def _design_fields(settings: dict) -> set[str]:
     weight = settings["weight"]
     fields_ = {"_weight", "_calibrated"} if weight in ("bestand", "kalibratie") else \
         set() if weight == "geen" else {DESIGN_FIELDS.get(weight, weight)}
-    for key in ("strata", "psu", "fpc"):
-        if settings[key] and settings[key] != "kader":
+    for key in ("strata", "psu", "fpc", "ssu", "fpc2"):
+        if settings.get(key) and settings[key] != "kader":
             fields_.add(DESIGN_FIELDS.get(settings[key], settings[key]))
     return fields_
 
@@ -443,8 +454,13 @@ def estimate(store: Store, user: User, wave_id: int, name: str, by: str | None =
              overrides: dict | None = None) -> tuple[pd.DataFrame, ResolvedDesign]:
     """One variable estimated now (not stored), by a breakdown or a categorical question."""
     require(user, "survey.read")
-    data = waves.wave_data(store, user, wave_id,
-                           [name] + ([by] if by and by not in FRAME_BREAKDOWNS else []))
+    settings = _settings(store, user, wave_id, overrides)
+    # The variables the estimate reads: the variable, a question to break down by, and any
+    # variable the design (or an override) names as its weight, strata, clusters or fpc.
+    design_columns = [f for f in _design_fields(settings) if not f.startswith("_")
+                      and f not in FRAME_BREAKDOWNS]
+    data = waves.wave_data(store, user, wave_id, list(dict.fromkeys(
+        [name] + design_columns + ([by] if by and by not in FRAME_BREAKDOWNS else []))))
     if name not in data.variables:
         raise MonitorError(f"Deze meting heeft geen variabele '{name}'.")
     if data.variables[name]["type"] == "open":
@@ -452,7 +468,6 @@ def estimate(store: Store, user: User, wave_id: int, name: str, by: str | None =
     resolved = resolve_design(store, user, wave_id, data, overrides)
     return pd.DataFrame(_tables(resolved, data, [name], [by or "totaal"]),
                         columns=COLUMNS), resolved
-
 
 
 def top_box(store: Store, user: User, wave_id: int, variable_id: int, size: int = 2
