@@ -490,7 +490,8 @@ def cmd_survey_load(store: Store, args: argparse.Namespace) -> None:
                                           os.path.basename(args.frame))
     wave = survey_intake.read(_read_file(args.file), os.path.basename(args.file),
                               _read_file(args.questionnaire) if args.questionnaire else None,
-                              os.path.basename(args.questionnaire or "vragenlijst"))
+                              os.path.basename(args.questionnaire or "vragenlijst"),
+                              choice_limit=args.choices)
     wave_id, rows = survey_intake.load(store, user, monitor_id, args.wave, args.year, wave,
                                        source=os.path.basename(args.file))
     result = {"monitor_id": monitor_id, "wave_id": wave_id, "wave": args.wave,
@@ -728,6 +729,9 @@ def parser() -> argparse.ArgumentParser:
     sload.add_argument("--year", type=int)
     sload.add_argument("--questionnaire", metavar="Q", help="vragenlijst (.xlsx of .csv)")
     sload.add_argument("--frame", help="steekproefkader (.csv of .xlsx) eerst opslaan")
+    sload.add_argument("--choices", type=int, default=12, metavar="N",
+                       help="een tekstkolom met hoogstens N verschillende korte antwoorden "
+                       "wordt een keuzevraag (standaard 12; 0: tekst blijft open)")
     sload.add_argument("--create", choices=list(UNIT_KINDS),
                        help="monitor met deze eenheden maken als hij nog niet bestaat")
     sload.add_argument("--user")
@@ -737,7 +741,8 @@ def parser() -> argparse.ArgumentParser:
     est.add_argument("--monitor", required=True)
     est.add_argument("--wave", required=True)
     est.add_argument("--var", required=True, help="naam van de variabele")
-    est.add_argument("--by", help="region, size_class, province of een keuzevraag")
+    est.add_argument("--by", help="regio, grootteklasse, provincie (of region, size_class, "
+                     "province) of de naam van een keuzevraag")
     est.add_argument("--weight", metavar="COL", help="gewicht: een kolom van de meting "
                      "(overschrijft de monitor)")
     est.add_argument("--strata", metavar="COL", help="strata: een kolom van de meting, of "

@@ -69,6 +69,21 @@ def test_results_crosstab_by_size_class_from_the_url(demo_users, demo_store):
         "Tabel (Excel)", "Grafiek (PNG)", "Grafiek (SVG)"]
 
 
+def test_results_broken_down_by_a_single_choice_question(demo_users, demo_store):
+    lex = demo_users["lezer"]
+    cijfer = next(v["id"] for v in monitors.variables(demo_store, lex, 1)
+                  if v["name"] == "cijfer_inburgering")
+    at = opened("survey_results.py", lex, vraag=str(cijfer), naar="regie_werk")
+    no_exception(at)
+    assert "Vraag: Regierol begeleiding naar werk" in widget(at.selectbox,
+                                                             "Uitsplitsen naar").options
+    table = at.dataframe[0].value
+    assert list(table.columns) == ["Ja", "Gedeeltelijk", "Nee", "Totaal"]
+    assert list(table.index) == ["Gemiddelde", "n"]
+    assert any(c.startswith("Uitgesplitst naar de antwoorden op 'Regierol begeleiding naar "
+                            "werk'") for c in captions(at))
+
+
 TABS = ["Tabel", "Ontwikkeling", "Stellingen en meerkeuzesets", "Benchmark"]
 
 

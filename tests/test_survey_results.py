@@ -144,6 +144,22 @@ def test_crosstab_has_column_totals_and_size_classes_in_their_natural_order(stor
                                                    "Totaal": "100%"}
 
 
+def test_crosstab_by_a_single_choice_question(store, users, monitor):
+    lex = users["lezer"]
+    i = ids(store, lex, monitor)
+    table = tables.crosstab(store, lex, i["2025"], i["cijfer"], "tevreden")
+    # Estimated now, with the design; the answers in code order ('weet niet' is no group),
+    # groups under the minimum n of 3 suppressed.
+    assert table.title == "Rapportcijfer naar Tevredenheid"
+    assert table.cells.to_dict("index") == {
+        "Gemiddelde": {"Ontevreden": ".", "Neutraal": ".", "Tevreden": "7,5", "Totaal": "7,2"},
+        "n": {"Ontevreden": "1", "Neutraal": "2", "Tevreden": "4", "Totaal": "8"}}
+    assert table.notes[-1] == ("Uitgesplitst naar de antwoorden op 'Tevredenheid', met het "
+                               "ontwerp van de meting.")
+    with pytest.raises(MonitorError, match="'opmerking' is geen keuzevraag"):
+        tables.crosstab(store, lex, i["2025"], i["cijfer"], "opmerking")
+
+
 def test_natural_order_of_answers_and_groups():
     assert ordering.natural_order(["100.000 inwoners of meer", "20.000 - 50.000 inwoners",
                                    "< 20.000 inwoners", "50.000 - 100.000 inwoners"]) == [

@@ -145,6 +145,44 @@ def _name(setting: str) -> str:
             "fpc": "fpc uit het bestand", "unit": "eenheid"}.get(setting, f"'{setting}'")
 
 
+# The frame attributes by their code and their Dutch name (what --by takes).
+FRAME_NAMES = {**{code: code for code in FRAME_BREAKDOWNS},
+               **{name.lower(): code for code, name in FRAME_BREAKDOWNS.items()}}
+
+
+def breakdown_of(data: waves.WaveData, by: str | None) -> str:
+    """What `by` names: 'totaal', a frame attribute (by its code or Dutch name: region or
+    regio) or a single-choice question of the wave (by its name; a question's own name wins).
+    Refused in Dutch with the breakdowns this wave has."""
+    if by is None or not str(by).strip() or str(by).strip().lower() == "totaal":
+        return "totaal"
+    by = str(by).strip()
+    choices = [name for name, var in data.variables.items()
+               if var["type"] in CATEGORICAL - {"meervoudig"}]
+    if by in choices:
+        return by
+    attribute = FRAME_NAMES.get(by.lower())
+    present = [b for b in breakdowns(data) if b != "totaal"]
+    if attribute in present:
+        return attribute
+    options = [FRAME_BREAKDOWNS[b].lower() for b in present] + choices
+    if by in data.variables:
+        problem = f"'{by}' is geen keuzevraag ({monitors.VARIABLE_TYPES[data.variables[by]['type']]})."
+    elif attribute:
+        problem = f"deze meting heeft geen {FRAME_BREAKDOWNS[attribute].lower()} uit het kader."
+    else:
+        problem = f"'{by}' is geen van die."
+    if not options:
+        raise MonitorError(f"Deze meting kan niet worden uitgesplitst (geen kader en geen "
+                           f"keuzevragen); {problem}")
+    return _refuse_breakdown(options, problem)
+
+
+def _refuse_breakdown(options: list[str], problem: str):
+    listed = options[0] if len(options) == 1 else f"{', '.join(options[:-1])} of {options[-1]}"
+    raise MonitorError(f"Uitsplitsen kan naar {listed}; {problem}")
+
+
 def _frame_counts(store: Store, monitor_id: int, strata_setting: str | None,
                   strata: pd.Series | None, n: int) -> np.ndarray:
     """Per response the number of frame units in its stratum (the population of PSUs)."""
@@ -176,8 +214,7 @@ def _groups(data: waves.WaveData, breakdown: str) -> tuple[np.ndarray, list[str]
         return position[codes], ordered
     var = data.variables.get(breakdown)
     if var is None or var["type"] not in CATEGORICAL - {"meervoudig"}:
-        raise MonitorError(f"Uitsplitsen kan naar regio, grootteklasse, provincie of een "
-                           f"keuzevraag; '{breakdown}' is geen van die.")
+        breakdown_of(data, breakdown)      # refuses, naming what can be used
     values = waves.valid_values(var, frame[breakdown].to_numpy(float))
     cats = waves.categories(var, values)
     codes = np.full(len(values), -1)
@@ -460,14 +497,27 @@ def estimate(store: Store, user: User, wave_id: int, name: str, by: str | None =
     design_columns = [f for f in _design_fields(settings) if not f.startswith("_")
                       and f not in FRAME_BREAKDOWNS]
     data = waves.wave_data(store, user, wave_id, list(dict.fromkeys(
-        [name] + design_columns + ([by] if by and by not in FRAME_BREAKDOWNS else []))))
+        [name] + design_columns + ([str(by).strip()] if by else []))))
     if name not in data.variables:
         raise MonitorError(f"Deze meting heeft geen variabele '{name}'.")
     if data.variables[name]["type"] == "open":
         raise MonitorError(f"{name} is een open vraag; daar horen geen schattingen bij.")
+    by_var = data.variables.get(str(by).strip()) if by else None
+    if by and (by_var is None or by_var["type"] not in CATEGORICAL - {"meervoudig"}):
+        # Only the variables above were read: know the wave's choice questions for the
+        # message, and read the frame attribute's breakdown as usual.
+        data.variables.update({n: v for n, v in _wave_variables(store, user, wave_id).items()
+                               if n not in data.variables})
+    breakdown = breakdown_of(data, by)
     resolved = resolve_design(store, user, wave_id, data, overrides)
-    return pd.DataFrame(_tables(resolved, data, [name], [by or "totaal"]),
+    return pd.DataFrame(_tables(resolved, data, [name], [breakdown]),
                         columns=COLUMNS), resolved
+
+
+def _wave_variables(store: Store, user: User, wave_id: int) -> dict[str, dict]:
+    """The wave's variables (metadata only, no answers)."""
+    return waves.wave_design(store, user, wave_id).variables
+
 
 
 def top_box(store: Store, user: User, wave_id: int, variable_id: int, size: int = 2

@@ -138,6 +138,15 @@ def crosstab(store: Store, user: User, wave_id: int, variable_id: int,
     rows = results.stored(store, user, wave_id, variable_id)
     if rows.empty:
         raise MonitorError(f"{var['label']} zit niet in meting {wave['label']}.")
+    by_question = None
+    if breakdown not in BREAKDOWN_NAMES:
+        # A single-choice question: estimated now with the monitor's design (the results
+        # store holds the breakdowns of the frame), beside the stored total.
+        by_question = next((v for v in monitors.variables(store, user, wave["monitor_id"])
+                            if v["name"] == breakdown), None)
+        estimated, _ = results.estimate(store, user, wave_id, var["name"], breakdown)
+        rows = pd.concat([rows[rows["breakdown"] == "totaal"], estimated.assign(
+            variable_id=variable_id)], ignore_index=True)
     wanted = ["totaal"] + ([breakdown] if breakdown != "totaal" else [])
     if breakdown not in rows["breakdown"].unique():
         raise MonitorError(f"Geen resultaten naar {BREAKDOWN_NAMES.get(breakdown, breakdown)} "
@@ -204,6 +213,10 @@ def crosstab(store: Store, user: User, wave_id: int, variable_id: int,
     title = f"{var['label']}" + (f" naar {BREAKDOWN_NAMES[breakdown].lower()}"
                                  if breakdown in BREAKDOWN_NAMES and breakdown != "totaal"
                                  else "")
+    if by_question is not None:
+        title = f"{var['label']} naar {by_question['label']}"
+        notes.append(f"Uitgesplitst naar de antwoorden op '{by_question['label']}', met het "
+                     "ontwerp van de meting.")
     return Table(title, cells, numbers, markers, notes, excel)
 
 

@@ -29,9 +29,15 @@ with left:
         "Vraag", list(questionnaire), "vraag",
         lambda i: f"{questionnaire[i]['topic'] or 'Overig'} · {questionnaire[i]['label']}")
 var = questionnaire[variable_id]
+# A breakdown is a frame attribute or another single-choice question (a text column of a CSV
+# with a few answers is one).
+choices = {v["name"]: f"Vraag: {v['label']}" for v in questionnaire.values()
+           if v["type"] in ("enkelvoudig", "likert") and v["id"] != variable_id}
+breakdown_names = {**tables.BREAKDOWN_NAMES, **choices}
 with right:
-    breakdown = widgets.url_choice("Uitsplitsen naar", list(tables.BREAKDOWN_NAMES), "naar",
-                                   tables.BREAKDOWN_NAMES.get)
+    breakdown = widgets.url_choice("Uitsplitsen naar", list(breakdown_names), "naar",
+                                   breakdown_names.get)
+by_question = breakdown not in tables.BREAKDOWN_NAMES
 if var["question"]:
     st.text(var["question"])
 st.caption(f"Type: {monitors.VARIABLE_TYPES[var['type']]}")
@@ -78,7 +84,13 @@ tab_table, tab_trend, tab_set, tab_bench = st.tabs(
     bind="query-params")
 if tab_table.open:
     with tab_table, shell.reported():
-        table = tables.crosstab(store, user, wave["id"], variable_id, breakdown)
+        if by_question:
+            # Estimated from the wave's answers: in the worker.
+            with st.spinner("Bezig met berekenen…"):
+                table = worker.COMPUTE.run(tables.crosstab, store, user, wave["id"],
+                                           variable_id, breakdown)
+        else:
+            table = tables.crosstab(store, user, wave["id"], variable_id, breakdown)
         st.subheader(shell.plain(table.title))
         st.dataframe(coloured(table), width="stretch")
         notes(table)
@@ -111,13 +123,17 @@ if tab_trend.open:
 if tab_set.open:
     with tab_set, shell.reported():
         group = None
-        if breakdown != "totaal":
+        shown_by = "totaal" if by_question else breakdown
+        if by_question:
+            st.caption("Stellingen en meerkeuzesets worden naar regio, grootteklasse of "
+                       "provincie uitgesplitst; hier voor alle respondenten.")
+        elif breakdown != "totaal":
             groups = results.stored(store, user, wave["id"], variable_id, breakdown)["grp"]
             group = st.selectbox("Groep", list(dict.fromkeys(groups)))
         battery = [v["id"] for v in questionnaire.values()
                    if v["type"] == "likert" and v["topic"] == var["topic"]]
         if battery:
-            likert = tables.likert(store, user, wave["id"], battery, breakdown, group)
+            likert = tables.likert(store, user, wave["id"], battery, shown_by, group)
             st.subheader(f"Stellingen: {shell.plain(var['topic'] or 'Overig')}")
             st.dataframe(likert.cells, hide_index=True, width="stretch")
             st.plotly_chart(charts.likert_bars(likert), width="stretch")
@@ -125,7 +141,7 @@ if tab_set.open:
         sets = {v["mr_set"] for v in questionnaire.values() if v["mr_set"]}
         for name in sorted(sets):
             members = [v["id"] for v in questionnaire.values() if v["mr_set"] == name]
-            multiple = tables.multiple_response(store, user, wave["id"], members, breakdown,
+            multiple = tables.multiple_response(store, user, wave["id"], members, shown_by,
                                                 group)
             st.subheader(shell.plain(questionnaire[members[0]]["question"] or name))
             st.dataframe(multiple.cells, hide_index=True, width="stretch")
