@@ -826,7 +826,7 @@ CREATE INDEX documents_position ON documents (project_id, position);
 """)
 
 
-@migration("0012_monitor_drafts")
+@migration("0014_monitor_drafts")
 def _monitor_drafts(db: sqlite_utils.Database) -> None:
     _run(db, """
 -- The analyst's text blocks of a wave report (an introduction, a text per topic), saved as

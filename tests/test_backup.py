@@ -79,7 +79,7 @@ def test_backup_while_another_thread_writes(store, tmp_path):
                                     "0005_qual_coding", "0006_axial_selective",
                                     "0007_question_groups_and_knowledge",
                                     "0008_survey_columns_design_results",
-                                    "0009_document_position_index", "0012_monitor_drafts"]
+                                    "0009_document_position_index", "0014_monitor_drafts"]
     (in_backup,), = query(target, "SELECT count(*) FROM meta WHERE key LIKE 'rij-%'")
     assert committed_before >= 30
     assert committed_before <= in_backup < committed_after
@@ -249,7 +249,7 @@ def test_restore_of_an_older_backup_migrates_it(store, tmp_path):
         {"name": "0005_qual_coding"}, {"name": "0006_axial_selective"},
         {"name": "0007_question_groups_and_knowledge"},
         {"name": "0008_survey_columns_design_results"},
-        {"name": "0009_document_position_index"}, {"name": "0012_monitor_drafts"}]
+        {"name": "0009_document_position_index"}, {"name": "0014_monitor_drafts"}]
     # Migration 0002 filled the lemmas of the old question and indexed them for search.
     assert store.value("SELECT lemmas FROM questions") == "spelen kind"
     assert store.value("SELECT rowid FROM questions_fts WHERE questions_fts MATCH 'kind'") == 1

@@ -14,7 +14,7 @@ ALL = ["0001_foundation", "0002_tracker_search_and_contacts", "0003_ontwikkelvra
        "0004_reportbacks", "0005_qual_coding",
        "0006_axial_selective", "0007_question_groups_and_knowledge",
        "0008_survey_columns_design_results", "0009_document_position_index",
-       "0012_monitor_drafts"]
+       "0014_monitor_drafts"]
 SCHEMA_TABLES = [
     "attribute_values", "attributes", "cases", "code_relations", "code_set_members",
     "code_sets", "codes", "codings", "documents", "events", "fieldwork_notes", "frame_units",
