@@ -351,6 +351,18 @@ def test_a_text_column_with_few_answers_is_a_single_choice_question():
         readers.retype(wave, {"toelichting": "getal"})
 
 
+def test_sav_text_codes_with_labels_are_answers(tmp_path):
+    path = tmp_path / "regio.sav"
+    pyreadstat.write_sav(pd.DataFrame({"v1": [1.0, 2.0, 3.0, 4.0], "regio": ["N", "Z", "N", "Z"]}),
+                         str(path), variable_value_labels={"regio": {"N": "Noord", "Z": "Zuid"}})
+    wave = read_wave(path, "regio.sav")
+    var = by_name(wave)["regio"]
+    assert (var["type"], var["value_labels"]) == ("enkelvoudig", {1.0: "Noord", 2.0: "Zuid"})
+    assert wave.data["regio"].tolist() == [1.0, 2.0, 1.0, 2.0]
+    assert wave.warnings == ["Kolom 'regio': tekstcodes met labels; de labels zijn als "
+                             "antwoorden gelezen."]
+
+
 def test_a_likert_scale_in_words_becomes_a_likert_question():
     answers = ["Tevreden", "Zeer ontevreden", "Ontevreden", "Neutraal", "Zeer tevreden",
                "Tevreden", "Neutraal"]

@@ -485,9 +485,13 @@ def _sav_column(values: pd.Series, name: str, meta, warnings: list[str]) -> _Col
     if _is_date_series(values):
         return _Column(name, _iso_dates(values), "date", label)
     if not pd.api.types.is_numeric_dtype(values):
-        if (meta.variable_value_labels or {}).get(name):
-            warnings.append(f"Kolom '{name}': tekstcodes met labels worden als open antwoord "
-                            "gelezen; de labels zijn niet overgenomen.")
+        labels = (meta.variable_value_labels or {}).get(name)
+        if labels:
+            # Text codes with labels ('A' = 'Amsterdam'): the labels are the answers (a few
+            # of them make a single-choice question, see choice_rule).
+            values = values.map(lambda v: labels.get(v, v) if isinstance(v, str) else v)
+            warnings.append(f"Kolom '{name}': tekstcodes met labels; de labels zijn als "
+                            "antwoorden gelezen.")
         return _Column(name, _clean_text(values), "text", label)
     numbers = values.astype("float64")
     labels = {float(k): str(v) for k, v in (meta.variable_value_labels or {}).get(name, {}).items()
