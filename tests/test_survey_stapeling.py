@@ -623,3 +623,7 @@ def test_stapeling_from_a_waves_results_per_region(store, users):
     with pytest.raises(StapelingError, match="^Uitsplitsen kan naar regio, grootteklasse of "
                                              "provincie; 'stadsdeel' is geen van die.$"):
         st_.from_monitor(store, anna, wave, "stadsdeel")
+    later = waves.import_wave(store, anna, monitor, "2026", 2026, variables, data)
+    with pytest.raises(StapelingError, match="^De resultaten van meting 2026 zijn nog niet "
+                                             "berekend \\(onder Resultaten\\).$"):
+        st_.from_monitor(store, anna, later, "region")

@@ -973,6 +973,9 @@ def from_monitor(store, user, wave_id: int, breakdown: str
                      " ON m.id = w.monitor_id WHERE w.id = ?", [wave_id])
     if wave is None:
         raise StapelingError("Deze meting bestaat niet.")
+    if results.run(store, user, wave_id) is None:
+        raise StapelingError(f"De resultaten van meting {wave['label']} zijn nog niet "
+                             "berekend (onder Resultaten).")
     stored = results.stored(store, user, wave_id, breakdown=breakdown)
     values, errors, meta = {}, {}, []
     for var in monitors.variables(store, user, wave["monitor_id"]):
