@@ -510,7 +510,8 @@ def cmd_survey_load(store: Store, args: argparse.Namespace) -> None:
                                           os.path.basename(args.frame))
     wave = survey_intake.read(_read_file(args.file), os.path.basename(args.file),
                               _read_file(args.questionnaire) if args.questionnaire else None,
-                              os.path.basename(args.questionnaire or "vragenlijst"))
+                              os.path.basename(args.questionnaire or "vragenlijst"),
+                              choice_limit=args.choices)
     wave_id, rows = survey_intake.load(store, user, monitor_id, args.wave, args.year, wave,
                                        source=os.path.basename(args.file))
     result = {"monitor_id": monitor_id, "wave_id": wave_id, "wave": args.wave,
@@ -531,7 +532,10 @@ def cmd_survey_estimate(store: Store, args: argparse.Namespace) -> None:
     user = _acting(store, args)
     monitor_id = survey_monitors.find(store, user, args.monitor)
     wave_id = survey_monitors.find_wave(store, user, monitor_id, args.wave)
-    overrides = {"weight": args.weight, "strata": args.strata, "psu": args.psu, "fpc": args.fpc}
+    psu, ssu = _stages(args.psu, args.ssu, "--psu", "--ssu")
+    fpc, fpc2 = _stages(args.fpc, args.fpc2, "--fpc", "--fpc2")
+    overrides = {"weight": args.weight, "strata": args.strata, "psu": psu, "fpc": fpc,
+                 "ssu": ssu, "fpc2": fpc2}
     table, design = survey_results.estimate(store, user, wave_id, args.var, args.by, overrides)
     minimum = survey_monitors.monitor(store, user, monitor_id)["min_n"]
     var = next(v for v in survey_monitors.variables(store, user, monitor_id)
@@ -555,6 +559,20 @@ def cmd_survey_estimate(store: Store, args: argparse.Namespace) -> None:
         what = r["label"] or r["statistic"]
         shown = "." if r["suppressed"] else f"{r['estimate']:.4f} (se {r['se']:.4f})"
         print(f"{r['group']:<28} {what:<24} {shown}  n={r['n']}")
+
+
+def _stages(first: str | None, second: str | None, flag: str, second_flag: str):
+    """A design flag for two stages as R writes them ('dnum+snum'), or the two flags."""
+    from research.survey import monitors as survey_monitors
+
+    if first and "+" in first:
+        parts = [p.strip() for p in first.split("+")]
+        if len(parts) != 2 or not all(parts) or second:
+            raise survey_monitors.MonitorError(
+                f"{flag} neemt één kolom of twee met een plus (eerste+tweede trap); de tweede "
+                f"trap kan ook met {second_flag}.")
+        return parts[0], parts[1]
+    return first, second
 
 
 def _clean(value):
@@ -731,6 +749,9 @@ def parser() -> argparse.ArgumentParser:
     sload.add_argument("--year", type=int)
     sload.add_argument("--questionnaire", metavar="Q", help="vragenlijst (.xlsx of .csv)")
     sload.add_argument("--frame", help="steekproefkader (.csv of .xlsx) eerst opslaan")
+    sload.add_argument("--choices", type=int, default=12, metavar="N",
+                       help="een tekstkolom met hoogstens N verschillende korte antwoorden "
+                       "wordt een keuzevraag (standaard 12; 0: tekst blijft open)")
     sload.add_argument("--create", choices=list(UNIT_KINDS),
                        help="monitor met deze eenheden maken als hij nog niet bestaat")
     sload.add_argument("--user")
@@ -740,12 +761,20 @@ def parser() -> argparse.ArgumentParser:
     est.add_argument("--monitor", required=True)
     est.add_argument("--wave", required=True)
     est.add_argument("--var", required=True, help="naam van de variabele")
-    est.add_argument("--by", help="region, size_class, province of een keuzevraag")
-    est.add_argument("--weight", metavar="COL", help="gewichtkolom (overschrijft de monitor)")
-    est.add_argument("--strata", metavar="COL")
-    est.add_argument("--psu", metavar="COL")
+    est.add_argument("--by", help="regio, grootteklasse, provincie (of region, size_class, "
+                     "province) of de naam van een keuzevraag")
+    est.add_argument("--weight", metavar="COL", help="gewicht: een kolom van de meting "
+                     "(overschrijft de monitor)")
+    est.add_argument("--strata", metavar="COL", help="strata: een kolom van de meting, of "
+                     "region, size_class, province")
+    est.add_argument("--psu", metavar="COL", help="clusters (eerste trap): een kolom; twee "
+                     "trappen als PSU+SSU, zoals R: dnum+snum")
+    est.add_argument("--ssu", metavar="COL", help="secundaire eenheden binnen de clusters "
+                     "(tweede trap)")
     est.add_argument("--fpc", metavar="COL", help="kolom met het aantal PSU's per stratum in "
-                     "de populatie, of 'kader'")
+                     "de populatie, of 'kader'; twee trappen als fpc1+fpc2")
+    est.add_argument("--fpc2", metavar="COL", help="kolom met het aantal secundaire eenheden "
+                     "per cluster in de populatie")
     est.add_argument("--user")
     est.add_argument("--json", action="store_true")
     est.set_defaults(run=cmd_survey_estimate)

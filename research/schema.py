@@ -870,3 +870,20 @@ CREATE TABLE reportback_plans (
   set_at TEXT NOT NULL
 );
 """)
+
+
+@migration("0014_monitor_drafts")
+def _monitor_drafts(db: sqlite_utils.Database) -> None:
+    _run(db, """
+-- The analyst's text blocks of a wave report (an introduction, a text per topic), saved as
+-- they are typed, so that they survive leaving the page. One row per wave and block.
+CREATE TABLE report_drafts (
+  id INTEGER PRIMARY KEY,
+  wave_id INTEGER NOT NULL REFERENCES waves (id) ON DELETE CASCADE,
+  block TEXT NOT NULL,
+  text TEXT NOT NULL,
+  updated_by INTEGER REFERENCES users (id),
+  updated_at TEXT NOT NULL,
+  UNIQUE (wave_id, block)
+);
+""")

@@ -7,7 +7,8 @@
 - every page file is in shell.PAGES and starts with shell.guard(...);
 - pages use fragments only through shell.fragment, and widget callbacks that may write only
   through shell.callback (both check the session first: they run without the page's guard);
-- the requirements files pin every package with ==.
+- the requirements files pin every package with ==;
+- every download button leaves the page alone when clicked (on_click="ignore").
 """
 
 from __future__ import annotations
@@ -308,3 +309,28 @@ def test_runtime_requirements_list_the_core_packages():
                 for line in (ROOT / "requirements.txt").read_text().splitlines()
                 if "==" in line and not line.lstrip().startswith("#")}
     assert {"streamlit", "pandas", "plotly", "sqlite-utils", "argon2-cffi"} <= required
+
+
+# -- (f) download buttons do not rerun the page -----------------------------------------------
+
+def download_buttons(tree: ast.AST) -> list[ast.Call]:
+    return [node for node in ast.walk(tree) if isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Attribute) and node.func.attr == "download_button"]
+
+
+def test_the_download_checker_finds_buttons():
+    tree = ast.parse('st.download_button("a", b"x")\ncolumns[0].download_button("b", f)\n')
+    assert len(download_buttons(tree)) == 2
+
+
+@pytest.mark.parametrize("path", ui_files(), ids=lambda p: p.name)
+def test_download_buttons_ignore_the_click(path):
+    """A click on a download button reruns the page by default, and a rerun replaces the file
+    of every download button: a second click during it found no file (MediaFileStorageError
+    in the log, nothing downloaded). So a click must not rerun (on_click="ignore"), or run a
+    callback of its own (the back-up, which forgets its file once downloaded)."""
+    for call in download_buttons(parse(path)):
+        on_click = next((k.value for k in call.keywords if k.arg == "on_click"), None)
+        assert on_click is not None, f"{path.name}:{call.lineno} has no on_click"
+        assert not isinstance(on_click, ast.Constant) or on_click.value == "ignore", \
+            f"{path.name}:{call.lineno} reruns the page on a click"

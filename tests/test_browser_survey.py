@@ -81,7 +81,8 @@ def test_an_analyst_loads_two_waves_and_reads_the_results(page, app_url, app_db,
     page.get_by_label("Naam", exact=True).fill("Testmonitor gemeenten")
     page.get_by_role("button", name="Monitor maken").click()
     wait_until_idle(page)
-    expect(page.get_by_role("combobox", name="Monitor")).to_have_value("Testmonitor gemeenten")
+    expect(page.get_by_role("combobox", name="Monitor")).to_have_value("Testmonitor gemeenten",
+                                                                       timeout=30_000)
 
     page.locator('input[type="file"]').nth(0).set_input_files(str(frame))
     page.get_by_role("button", name="Kader opslaan").click()
@@ -120,7 +121,14 @@ def test_an_analyst_loads_two_waves_and_reads_the_results(page, app_url, app_db,
 
     go(page, "Stapeling", sync_api)
     wait_for_charts(page)
-    expect(page.get_by_text("6 van 23 gebieden gelijk met de gekozen regel.")).to_be_visible()
+    # The monitor chosen on the other pages comes first: its regions of the chosen wave.
+    expect(page.get_by_text("Meting 2026, per regio")).to_be_visible()
+    page.get_by_text("Amsterdamse gebieden (gepubliceerde cijfers, 2025)").click()
+    page.wait_for_timeout(300)  # the rerun the choice starts is not visible at once
+    wait_until_idle(page)
+    wait_for_charts(page)
+    expect(page.get_by_text("6 van 23 gebieden gelijk met de gekozen regel.")).to_be_visible(
+        timeout=30_000)
     page.screenshot(path=str(screenshots / "survey-stapeling.png"), full_page=True)
 
     go(page, "Citaten", sync_api)
@@ -129,13 +137,91 @@ def test_an_analyst_loads_two_waves_and_reads_the_results(page, app_url, app_db,
     expect(page.get_by_test_id("stDataFrame")).to_have_count(1)
 
     go(page, "Meetrapport", sync_api)
-    choose(page, "Monitor", "Testmonitor gemeenten")
+    expect(page.get_by_role("combobox", name="Monitor")).to_have_value("Testmonitor gemeenten")
     page.get_by_label("Inleiding").fill("Twee metingen, veertig gemeenten.")
-    page.get_by_role("button", name="Rapport maken").click()
-    wait_until_idle(page, 60_000)
-    with page.expect_download() as download:
+    page.get_by_label("Inleiding").blur()      # saved when the field is left
+    page.wait_for_timeout(300)                 # the rerun the blur starts is not visible at once
+    wait_until_idle(page)
+    with page.expect_download(timeout=60_000) as download:
         page.get_by_role("button", name="Rapport downloaden (Word)").click()
     report = docx.Document(io.BytesIO(open(download.value.path(), "rb").read()))
     paragraphs = [p.text for p in report.paragraphs]
     assert paragraphs[:2] == ["Testmonitor gemeenten: meting 2026",
                               "Twee metingen, veertig gemeenten."]
+
+
+def test_one_wave_across_the_pages_a_kept_text_two_quick_downloads_and_a_csv_breakdown(
+        page, app_url, app_db, sync_api, tmp_path, screenshots):
+    """Resultaten on 2024, then Meetrapport and Citaten stay on 2024; the introduction typed
+    in Meetrapport is there again after leaving; two quick clicks on a download give two
+    files; a CSV's text column with a few answers is a question to break results down by."""
+    require_browser()
+    expect = sync_api.expect
+    page.goto(app_url + "/survey_results")
+    log_in(page, "admin", PASSWORD)
+    expect(page.locator(PAGE_TITLE)).to_have_text("Resultaten")
+    wait_until_idle(page)
+    choose(page, "Monitor", "Gemeentemonitor inburgering (demo, verzonnen)")
+    choose(page, "Meting", "2024 (n = 202)")
+    for visit, title in enumerate(("Meetrapport", "Citaten", "Respons", "Meetrapport")):
+        go(page, title, sync_api)
+        expect(page.get_by_role("combobox", name="Meting")).to_have_value("2024 (n = 202)")
+        assert "meting=1" in page.url, (title, page.url)
+        if visit == 0:
+            page.get_by_label("Inleiding").fill("Inleiding voor 2024.")
+            page.get_by_label("Inleiding").blur()
+            page.wait_for_timeout(300)
+            wait_until_idle(page)
+    # Back on Meetrapport after two other pages: the introduction was kept.
+    expect(page.get_by_label("Inleiding")).to_have_value("Inleiding voor 2024.")
+    page.screenshot(path=str(screenshots / "survey-report-kept.png"), full_page=True)
+
+    # Two clicks on a download button, the second right after the first: two files.
+    go(page, "Resultaten", sync_api)
+    expect(page.get_by_role("combobox", name="Meting")).to_have_value("2024 (n = 202)")
+    wait_for_charts(page)
+    downloads = []
+    page.on("download", lambda download: downloads.append(download))
+    button = page.get_by_role("button", name="Tabel (Excel)")
+    button.click()
+    page.wait_for_timeout(150)
+    button.click()
+    for _ in range(120):
+        if len(downloads) == 2:
+            break
+        page.wait_for_timeout(250)
+    assert len(downloads) == 2
+    for download in downloads:
+        assert download.failure() is None
+        assert open(download.path(), "rb").read(2) == b"PK"     # a whole .xlsx
+
+    # A CSV with a text column of two answers: a single-choice question to break down by.
+    data = tmp_path / "meting.csv"
+    data.write_text("respondent;grootte;cijfer\n" + "".join(
+        f"{i};{'klein' if i % 3 else 'groot'};{5 + i % 4}\n" for i in range(30)),
+        encoding="utf-8")
+    go(page, "Meting laden", sync_api)
+    page.get_by_text("Nieuwe monitor").click()
+    page.get_by_label("Naam", exact=True).fill("Monitor uit CSV")
+    page.get_by_role("button", name="Monitor maken").click()
+    wait_until_idle(page)
+    expect(page.get_by_role("combobox", name="Monitor")).to_have_value("Monitor uit CSV",
+                                                                       timeout=30_000)
+    page.locator('input[type="file"]').nth(1).set_input_files(str(data))
+    expect(page.get_by_text("meting.csv")).to_be_visible()
+    page.wait_for_timeout(500)
+    wait_until_idle(page)
+    expect(page.get_by_text("Een tekstkolom met hoogstens 12 verschillende korte antwoorden")
+           ).to_be_visible()
+    page.get_by_label("Naam van de meting").fill("2026")
+    page.get_by_role("button", name="Meting laden").click()
+    expect(page.get_by_text("Meting 2026 geladen")).to_be_visible(timeout=60_000)
+    wait_until_idle(page)
+    go(page, "Resultaten", sync_api)
+    expect(page.get_by_role("combobox", name="Monitor")).to_have_value("Monitor uit CSV")
+    choose(page, "Vraag", "Overig · cijfer")
+    choose(page, "Uitsplitsen naar", "Vraag: grootte")
+    wait_for_charts(page)
+    expect(page.get_by_role("heading", name="cijfer naar grootte")).to_be_visible()
+    expect(page.get_by_text("Uitgesplitst naar de antwoorden op 'grootte'")).to_be_visible()
+    page.screenshot(path=str(screenshots / "survey-csv-breakdown.png"), full_page=True)

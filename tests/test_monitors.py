@@ -152,7 +152,8 @@ def test_overview_lists(store, users, monitor):
     assert variables[0]["missing_codes"] == [9]
     assert variables[2]["missing_codes"] == []
     assert monitors.monitor(store, lex, monitor)["design"] == {
-        "weight": "bestand", "strata": None, "psu": None, "fpc": None}
+        "weight": "bestand", "strata": None, "psu": None, "fpc": None, "ssu": None,
+        "fpc2": None}
     assert monitors.find(store, lex, "Testmonitor") == monitor
     assert monitors.find_wave(store, lex, monitor, "2026") == wave_ids(store, lex, monitor)["2026"]
     with pytest.raises(MonitorError, match="^Deze monitor heeft geen meting '2030'.$"):
@@ -311,12 +312,22 @@ def test_create_monitor_refusals(store, users, monitor):
 def test_design_and_thresholds_are_settings(store, users, monitor):
     anna = users["analist"]
     assert monitors.set_design(store, anna, monitor, {"strata": "region", "fpc": "kader"}) == {
-        "weight": "bestand", "strata": "region", "psu": None, "fpc": "kader"}
+        "weight": "bestand", "strata": "region", "psu": None, "fpc": "kader", "ssu": None,
+        "fpc2": None}
     monitors.set_thresholds(store, anna, monitor, 5, 15)
     row = monitors.monitor(store, anna, monitor)
     assert (row["min_n"], row["min_n_quotes"], row["design"]["strata"]) == (5, 15, "region")
     with pytest.raises(MonitorError):
         monitors.set_thresholds(store, anna, monitor, 20, 10)
+    # Two stages: secondary units within the clusters, with their number per cluster.
+    assert monitors.set_design(store, anna, monitor, {"psu": "dnum", "ssu": "snum",
+                                                      "fpc": "fpc1", "fpc2": "fpc2"})["ssu"] \
+        == "snum"
+    with pytest.raises(MonitorError, match="^Een tweede trap \\(secundaire eenheden\\) vraagt "
+                                           "om clusters \\(PSU's\\) in de eerste trap.$"):
+        monitors.set_design(store, anna, monitor, {"ssu": "snum"})
+    with pytest.raises(MonitorError, match="^De populatie per PSU"):
+        monitors.set_design(store, anna, monitor, {"psu": "dnum", "fpc2": "fpc2"})
 
 
 # -- permissions ------------------------------------------------------------------------------

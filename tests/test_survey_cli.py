@@ -4,6 +4,7 @@ stapeling on the shipped Amsterdam tables."""
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pandas as pd
 import pyreadstat
@@ -78,6 +79,82 @@ def test_estimate_design_flags_override_the_monitor(cli, files):
                                    "eindige-populatiecorrectie met het steekproefkader.")
     assert corrected["rows"][0]["estimate"] == plain["rows"][0]["estimate"]
     assert corrected["rows"][0]["se"] < plain["rows"][0]["se"]
+
+
+def test_a_text_column_of_a_csv_is_a_breakdown(cli, files, tmp_path):
+    """'groot'/'klein' and a region's name in a CSV were open answers, and --by refused them
+    as well as the Dutch name of a frame attribute."""
+    frame, _ = files
+    wave = tmp_path / "meting.csv"
+    wave.write_text("gemeentecode;grootte;streek;cijfer;opmerking\n"
+                    "G1;klein;Twente;6;Prima samenwerking met de regio.\n"
+                    "G2;groot;Twente;8;\n"
+                    "G3;klein;Achterhoek;7;Te weinig mensen voor het werk.\n"
+                    "G4;groot;Achterhoek;9;\n"
+                    "G5;klein;Twente;5;\n", encoding="utf-8")
+    status, out, err = cli("survey", "load", str(wave), "--monitor", "Test", "--wave", "2026",
+                           "--frame", str(frame), "--create", "gemeente", "--json")
+    assert (status, err) == (0, "")
+    status, out, err = cli("survey", "estimate", "--monitor", "Test", "--wave", "2026",
+                           "--var", "cijfer", "--by", "grootte", "--weight", "geen", "--json")
+    assert (status, err) == (0, "")
+    rows = json.loads(out)["rows"]
+    # 'klein' before 'groot': the texts in their natural order are the groups.
+    assert [(r["group"], r["statistic"], r["estimate"], r["n"]) for r in rows] == [
+        ("klein", "gemiddelde", 6.0, 3), ("groot", "gemiddelde", 8.5, 2)]
+    _, out, _ = cli("survey", "estimate", "--monitor", "Test", "--wave", "2026", "--var",
+                    "grootte", "--json")
+    assert [(r["label"], r["estimate"]) for r in json.loads(out)["rows"]] == [
+        ("klein", 0.6), ("groot", 0.4)]
+    # The Dutch and the code names of the frame's attributes.
+    for by in ("grootteklasse", "size_class", "Regio"):
+        status, out, err = cli("survey", "estimate", "--monitor", "Test", "--wave", "2026",
+                               "--var", "cijfer", "--by", by, "--weight", "geen", "--json")
+        assert (status, err) == (0, ""), by
+    assert [r["group"] for r in json.loads(out)["rows"]] == ["Noord", "Zuid"]
+    status, _, err = cli("survey", "estimate", "--monitor", "Test", "--wave", "2026", "--var",
+                         "cijfer", "--by", "gemeente")
+    assert (status, err) == (1, "Fout: Uitsplitsen kan naar regio, grootteklasse, grootte of "
+                                "streek; 'gemeente' is geen van die.\n")
+    status, _, err = cli("survey", "estimate", "--monitor", "Test", "--wave", "2026", "--var",
+                         "grootte", "--by", "opmerking")
+    assert err == ("Fout: Uitsplitsen kan naar regio, grootteklasse, grootte of streek; "
+                   "'opmerking' is geen keuzevraag (Open antwoord).\n")
+
+
+def test_design_flags_take_any_column_and_two_stages(cli, tmp_path):
+    """R: svydesign(id = ~dnum + snum, fpc = ~fpc1 + fpc2, data = apiclus2);
+    svymean(~api00, dclus2) = 670.81, SE 30.099."""
+    api = pd.read_csv(Path(__file__).parent / "data" / "apiclus2.csv")
+    path = tmp_path / "apiclus2.csv"
+    api.to_csv(path, index=False)
+    status, _, err = cli("survey", "load", str(path), "--monitor", "Scholen", "--wave", "2000",
+                         "--create", "gebied")
+    assert (status, err) == (0, "")
+    for flags in (["--psu", "dnum", "--ssu", "snum", "--fpc", "fpc1", "--fpc2", "fpc2"],
+                  ["--psu", "dnum+snum", "--fpc", "fpc1+fpc2"]):
+        status, out, err = cli("survey", "estimate", "--monitor", "Scholen", "--wave", "2000",
+                               "--var", "api00", "--weight", "pw", *flags, "--json")
+        assert (status, err) == (0, "")
+        result = json.loads(out)
+        assert result["design"] == ("Gewogen met 'pw'; clusters: 'dnum'; eindige-"
+                                    "populatiecorrectie: 'fpc1'; tweede trap: 'snum'; populatie "
+                                    "per cluster: 'fpc2'.")
+        mean = result["rows"][0]
+        assert (round(mean["estimate"], 2), round(mean["se"], 3)) == (670.81, 30.099)
+    # Strata from an ordinary column (stype: a text column, now a question).
+    status, out, err = cli("survey", "estimate", "--monitor", "Scholen", "--wave", "2000",
+                           "--var", "api00", "--weight", "pw", "--strata", "stype", "--json")
+    assert (status, err) == (0, "")
+    assert json.loads(out)["design"] == "Gewogen met 'pw'; strata: 'stype'."
+    status, _, err = cli("survey", "estimate", "--monitor", "Scholen", "--wave", "2000",
+                         "--var", "api00", "--weight", "gw")
+    assert err == ("Fout: Ontwerp: kolom 'gw' (gewicht) bestaat niet in deze meting. Gebruik "
+                   "een vraag van de meting of een ontwerpveld (gewicht, stratum, psu, fpc, "
+                   "unit, regio, grootteklasse, provincie).\n")
+    status, _, err = cli("survey", "estimate", "--monitor", "Scholen", "--wave", "2000",
+                         "--var", "api00", "--psu", "dnum+snum", "--ssu", "snum")
+    assert status == 1 and err.startswith("Fout: --psu neemt één kolom of twee met een plus")
 
 
 def test_errors_are_dutch_and_exit_1(cli, files, tmp_path):

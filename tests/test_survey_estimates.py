@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -64,6 +65,112 @@ def test_r_fpc_example_agrees_with_svy():
     assert ours.estimate[0, 0] == pytest.approx(oracle["est"][0], rel=1e-12)
     assert ours.se[0, 0] == pytest.approx(oracle["se"][0], rel=1e-12)
     assert ours.df[0, 0] == oracle["df"][0] == 6
+
+
+# -- R's two-stage example: data(api), apiclus2 ---------------------------------------------------
+# 40 of California's 757 school districts (fpc1), then up to five schools in each district of
+# its fpc2 schools. tests/data/README.md says where the file comes from.
+
+API = pd.read_csv(Path(__file__).parent / "data" / "apiclus2.csv")
+
+
+def two_stage(first_fpc: bool = True, weights=None) -> Design:
+    """svydesign(id = ~dnum + snum, fpc = ~fpc1 + fpc2, data = apiclus2) (R computes the
+    weights from the fpc; they equal the file's pw)."""
+    return Design(API["pw"].to_numpy() if weights is None else weights,
+                  psu=API["dnum"].to_numpy(), fpc=API["fpc1"].to_numpy() if first_fpc else None,
+                  ssu=API["snum"].to_numpy(), fpc2=API["fpc2"].to_numpy())
+
+
+def test_r_apiclus2_two_stage_mean_and_total():
+    """svymean(~api00, dclus2): 670.81, SE 30.099; svytotal(~enroll, dclus2, na.rm = TRUE):
+    2639273, SE 799638 (R survey's documentation and Lumley, Complex Surveys, 2010)."""
+    design = two_stage()
+    # The file's pw are R's weights from the fpc: 757/40 times the schools per school drawn.
+    drawn = API.groupby("dnum")["snum"].transform("count")
+    assert np.allclose(API["pw"], 757 / 40 * API["fpc2"] / drawn)
+    mean = means(design, API["api00"].to_numpy(float))
+    assert round(float(mean.estimate[0, 0]), 2) == 670.81
+    assert round(float(mean.se[0, 0]), 3) == 30.099
+    total = totals(design, API["enroll"].to_numpy(float))
+    assert round(float(total.estimate[0, 0])) == 2639273
+    assert round(float(total.se[0, 0])) == 799638
+    assert design.df == 39 and design.two_stage
+    # The second stage adds to the first: one stage (ultimate clusters, fpc1) gives less.
+    one = Design(API["pw"].to_numpy(), psu=API["dnum"].to_numpy(), fpc=API["fpc1"].to_numpy())
+    assert round(float(means(one, API["api00"].to_numpy(float)).se[0, 0]), 3) == 29.889
+
+
+def test_two_stage_without_a_first_stage_fpc_is_the_ultimate_cluster_design():
+    """R: 'multistage sampling has no effect when fpc is not given'."""
+    y = API["api00"].to_numpy(float)
+    design = two_stage(first_fpc=False)
+    one = Design(API["pw"].to_numpy(), psu=API["dnum"].to_numpy())
+    assert not design.two_stage
+    assert means(design, y).se[0, 0] == pytest.approx(means(one, y).se[0, 0], rel=1e-12)
+
+
+def brute_force_two_stage(z: np.ndarray) -> float:
+    """The multistage variance of per-row scores z, straight from the definition: between
+    districts (1 - f1) m/(m - 1) sum (Z_d - mean Z)^2, plus per district f1 (1 - f2) n/(n - 1)
+    sum (Z_s - mean Z_s)^2 over its schools."""
+    frame = API.assign(z=z)
+    districts = frame.groupby("dnum")["z"].sum()
+    m, f1 = len(districts), len(districts) / 757
+    variance = (1 - f1) * m / (m - 1) * ((districts - districts.mean()) ** 2).sum()
+    for _, schools in frame.groupby("dnum"):
+        totals_ = schools.groupby("snum")["z"].sum()
+        n = len(totals_)
+        if n > 1:
+            f2 = n / schools["fpc2"].iloc[0]
+            variance += f1 * (1 - f2) * n / (n - 1) * ((totals_ - totals_.mean()) ** 2).sum()
+    return variance
+
+
+def test_two_stage_domains_and_tests_follow_the_definition():
+    design = two_stage()
+    y = API["api00"].to_numpy(float)
+    w = API["pw"].to_numpy()
+    groups = API["stype"].map({"E": 0, "M": 1, "H": 2}).to_numpy()
+    result = means(design, y, groups)
+    diff, se, _ = domain_vs_rest(design, y, groups)
+    for g in range(3):
+        inside = groups == g
+        mean_g = (w * y)[inside].sum() / w[inside].sum()
+        z = np.where(inside, w * (y - mean_g) / w[inside].sum(), 0.0)
+        assert result.estimate[g, 0] == pytest.approx(mean_g, rel=1e-12)
+        assert result.se[g, 0] == pytest.approx(np.sqrt(brute_force_two_stage(z)), rel=1e-10)
+        rest = ~inside
+        mean_rest = (w * y)[rest].sum() / w[rest].sum()
+        z_rest = np.where(rest, w * (y - mean_rest) / w[rest].sum(), 0.0)
+        assert diff[g, 0] == pytest.approx(mean_g - mean_rest, rel=1e-12)
+        assert se[g, 0] == pytest.approx(np.sqrt(brute_force_two_stage(z - z_rest)), rel=1e-10)
+    # The results store's path (Domains) gives the same figures.
+    from research.survey.estimates import Domains, p_against_rest
+
+    codes = (y // 100).astype(np.int64)       # values 4..9 as codes of one variable
+    values = np.arange(codes.max() + 1, dtype=float)[:, None] * 100
+    domains = Domains(design, [(groups, 3)])
+    tally = domains.tally(codes, codes.max() + 1)
+    estimated, t = domains.means(tally, values, 0, against_rest=True)
+    direct = means(design, (codes * 100.0), groups)
+    assert estimated.se[:, 0] == pytest.approx(direct.se[:, 0], rel=1e-12)
+    _, _, p = domain_vs_rest(design, codes * 100.0, groups)
+    assert p_against_rest(t, design.df)[:, 0] == pytest.approx(p[:, 0], rel=1e-12)
+
+
+def test_two_stage_errors_are_dutch():
+    with pytest.raises(SurveyError, match="^Een tweede trap \\(secundaire eenheden\\) vraagt om "
+                                          "clusters \\(PSU's\\) in de eerste trap.$"):
+        Design(np.ones(3), ssu=np.arange(3))
+    with pytest.raises(SurveyError, match="^Een PSU telt 5 getrokken secundaire eenheden maar "
+                                          "een populatie van 4 \\(fpc2\\); controleer de fpc2.$"):
+        two_stage().__class__(API["pw"].to_numpy(), psu=API["dnum"].to_numpy(),
+                              fpc=API["fpc1"].to_numpy(), ssu=API["snum"].to_numpy(),
+                              fpc2=np.where(API["dnum"] == 200, 4, API["fpc2"]))
+    with pytest.raises(SurveyError, match="binnen een PSU overal gelijk"):
+        Design(np.ones(4), psu=np.array([1, 1, 2, 2]), fpc=np.full(4, 10), ssu=np.arange(4),
+               fpc2=np.array([5, 6, 5, 5]))
 
 
 # -- against svy on random designs ---------------------------------------------------------------

@@ -41,11 +41,12 @@ def test_response_overall_and_by_region_and_size_class(store, users, wave):
         {"groep": "Totaal", "kader": 5, "respons": 3, "responspercentage": 60.0}]
     assert fieldwork.response(store, lex, wave, "region").to_dict("records") == [
         {"groep": "Noord", "kader": 2, "respons": 2, "responspercentage": 100.0},
-        {"groep": "Onbekend", "kader": 1, "respons": 0, "responspercentage": 0.0},
-        {"groep": "Zuid", "kader": 2, "respons": 1, "responspercentage": 50.0}]
+        {"groep": "Zuid", "kader": 2, "respons": 1, "responspercentage": 50.0},
+        {"groep": "Onbekend", "kader": 1, "respons": 0, "responspercentage": 0.0}]
+    # Size classes from small to large, not alphabetically.
     assert fieldwork.response(store, lex, wave, "size_class").to_dict("records") == [
-        {"groep": "groot", "kader": 2, "respons": 1, "responspercentage": 50.0},
-        {"groep": "klein", "kader": 3, "respons": 2, "responspercentage": 66.7}]
+        {"groep": "klein", "kader": 3, "respons": 2, "responspercentage": 66.7},
+        {"groep": "groot", "kader": 2, "respons": 1, "responspercentage": 50.0}]
     with pytest.raises(MonitorError, match="^Onbekende uitsplitsing 'x'.$"):
         fieldwork.response(store, lex, wave, "x")
 

@@ -3,17 +3,15 @@ follow-up, quotes, stapeling, the report, loading a wave and the questionnaire e
 
 from __future__ import annotations
 
-import io
 import json
-
-import docx
 
 import pytest
 from streamlit.testing.v1 import AppTest
 
 from conftest import logged_in
-from pages import TIMEOUT, errors, form_button, no_exception, page_file, run_page, titles, widget
-from research.survey import monitors
+from pages import TIMEOUT, errors, form_button, no_exception, page_file, run_page, run_router, \
+    titles, widget
+from research.survey import monitors, report
 
 MONITOR = "Gemeentemonitor inburgering (demo, verzonnen)"
 AMSTERDAM = "Wijkcijfers Amsterdam: indicatoren per gebied (gepubliceerd, 2025)"
@@ -57,11 +55,15 @@ def test_results_crosstab_by_size_class_from_the_url(demo_users, demo_store):
     at = opened("survey_results.py", admin, vraag=str(samenwerking), naar="size_class")
     no_exception(at)
     table = at.dataframe[0].value
-    assert list(table.columns) == ["100.000 inwoners of meer", "20.000 - 50.000 inwoners",
-                                   "50.000 - 100.000 inwoners", "< 20.000 inwoners", "Totaal"]
+    # Size classes from small to large (alphabetically '100.000 inwoners of meer' came first),
+    # the answers adding up to a total row.
+    assert list(table.columns) == ["< 20.000 inwoners", "20.000 - 50.000 inwoners",
+                                   "50.000 - 100.000 inwoners", "100.000 inwoners of meer",
+                                   "Totaal"]
     assert list(table.index) == ["Zeer ontevreden", "Ontevreden", "Neutraal", "Tevreden",
-                                 "Zeer tevreden", "n"]
+                                 "Zeer tevreden", "Totaal", "n"]
     assert table.loc["n", "Totaal"] == "206"
+    assert set(table.loc["Totaal"]) == {"100%"}
     assert any("▲ / ▼: significant hoger / lager dan de rest" in c for c in captions(at))
     assert [b.label for b in at.get("download_button")][:3] == [
         "Tabel (Excel)", "Grafiek (PNG)", "Grafiek (SVG)"]
@@ -91,6 +93,21 @@ def test_results_from_an_address_with_unknown_values_say_so_in_dutch(demo_users)
     assert [w.value for w in at.warning] == []
 
 
+def test_results_broken_down_by_a_single_choice_question(demo_users, demo_store):
+    lex = demo_users["lezer"]
+    cijfer = next(v["id"] for v in monitors.variables(demo_store, lex, 1)
+                  if v["name"] == "cijfer_inburgering")
+    at = opened("survey_results.py", lex, vraag=str(cijfer), naar="regie_werk")
+    no_exception(at)
+    assert "Vraag: Regierol begeleiding naar werk" in widget(at.selectbox,
+                                                             "Uitsplitsen naar").options
+    table = at.dataframe[0].value
+    assert list(table.columns) == ["Ja", "Gedeeltelijk", "Nee", "Totaal"]
+    assert list(table.index) == ["Gemiddelde", "n"]
+    assert any(c.startswith("Uitgesplitst naar de antwoorden op 'Regierol begeleiding naar "
+                            "werk'") for c in captions(at))
+
+
 TABS = ["Tabel", "Ontwikkeling", "Stellingen en meerkeuzesets", "Benchmark"]
 
 
@@ -116,10 +133,56 @@ def test_results_trend_marks_a_significant_change(demo_users, demo_store):
                         if v["name"] == "samenwerking_coa")
     at = opened("survey_results.py", admin, vraag=str(samenwerking), tab="Ontwikkeling")
     assert not [f for f in at.dataframe if "Totaal" in f.value.columns]   # no crosstab run
+    # Every answer side by side first, a column per answer.
+    assert widget(at.selectbox, "Antwoord").value == "alle"
+    every = next(f.value for f in at.dataframe if "Meting" in f.value.columns)
+    assert list(every.columns) == ["Meting", "Zeer ontevreden", "Ontevreden", "Neutraal",
+                                   "Tevreden", "Zeer tevreden", "n"]
     widget(at.selectbox, "Antwoord").set_value(4.0).run()
     trend = next(f.value for f in at.dataframe if "Verandering" in f.value.columns)
     assert list(trend["Meting"]) == ["2024", "2025", "2026"]
     assert trend["Verandering"].iloc[2].endswith("▲")
+    widget(at.selectbox, "Antwoord").set_value("top-2").run()
+    no_exception(at)
+    top = next(f.value for f in at.dataframe if "Verandering" in f.value.columns)
+    assert list(top["Meting"]) == ["2024", "2025", "2026"]
+    assert any(c.startswith("Top-2: het aandeel") for c in captions(at))
+
+
+# -- one monitor and wave across the pages ----------------------------------------------------
+
+def test_the_chosen_wave_carries_across_the_monitor_pages(demo_users):
+    """Resultaten on 2024, then Meetrapport, Citaten, Respons and Stapeling: every page shows
+    2024 (each page has its own URL, so the choice lives in the session too) and puts it in
+    its own address."""
+    at = run_router(auth=logged_in(demo_users["analist"]))
+    at.switch_page("research/ui/survey_results.py").run()
+    widget(at.selectbox, "Meting").set_value(1).run()
+    assert at.query_params["meting"] == "1"
+    for page, title in (("survey_report.py", "Meetrapport"), ("survey_quotes.py", "Citaten"),
+                        ("survey_response.py", "Respons"), ("survey_stapeling.py", "Stapeling"),
+                        ("survey_results.py", "Resultaten")):
+        at.query_params.clear()      # the browser's address of the next page has none
+        at.switch_page(f"research/ui/{page}").run()
+        no_exception(at)
+        assert titles(at) == [title]
+        assert widget(at.selectbox, "Monitor").value == 1, page
+        assert widget(at.selectbox, "Meting").value == 1, page
+        assert (at.query_params["monitor"], at.query_params["meting"]) == ("1", "1"), page
+    # Stapeling opened on the chosen monitor: its groups (regions) of 2024.
+    at.switch_page("research/ui/survey_stapeling.py").run()
+    assert widget(at.radio, "Gegevens").value == "monitor"
+    counts = at.dataframe[0].value
+    assert list(counts["Gebied"]) == ["Noord", "Oost", "West", "Zuid"]
+    assert any("Meting 2024, per regio" in c for c in captions(at))
+    # A choice on any page moves the others along; an address with a wave in it wins.
+    widget(at.selectbox, "Meting").set_value(2).run()
+    at.query_params.clear()
+    at.switch_page("research/ui/survey_report.py").run()
+    assert widget(at.selectbox, "Meting").value == 2
+    at.query_params["meting"] = "3"
+    at.switch_page("research/ui/survey_quotes.py").run()
+    assert widget(at.selectbox, "Meting").value == 3
 
 
 # -- Respons ----------------------------------------------------------------------------------
@@ -187,14 +250,50 @@ def test_stapeling_page_shows_the_amsterdam_heatmap_and_the_published_counts(dem
 
 # -- Meetrapport ------------------------------------------------------------------------------
 
-def test_report_page_makes_the_wave_report(demo_users):
-    at = run_page("survey_report.py", demo_users["lezer"])
+def test_report_page_keeps_the_typed_texts_per_wave(demo_users, demo_store):
+    anna = demo_users["analist"]
+    at = run_page("survey_report.py", anna)
     no_exception(at)
-    widget(at.text_area, "Inleiding").input("Dit jaar deden meer gemeenten mee.")
-    next(b for b in at.button if b.label == "Rapport maken").click().run()
+    widget(at.text_area, "Inleiding").input("Dit jaar deden meer gemeenten mee.").run()
+    widget(at.text_area, "Thema: Werk").input("Regie op werk blijft lastig.").run()
     no_exception(at)
-    button = at.get("download_button")[0]
+    assert report.drafts(demo_store, anna, 3) == {
+        "inleiding": "Dit jaar deden meer gemeenten mee.",
+        "Werk": "Regie op werk blijft lastig."}
+    # A later visit (a new session) finds the texts back; another wave has its own.
+    again = run_page("survey_report.py", anna)
+    assert widget(again.text_area, "Inleiding").value == "Dit jaar deden meer gemeenten mee."
+    assert widget(again.text_area, "Thema: Werk").value == "Regie op werk blijft lastig."
+    widget(again.selectbox, "Meting").set_value(2).run()
+    assert widget(again.text_area, "Inleiding").value == ""
+    # The report is made on the click, from the wave on screen.
+    button = again.get("download_button")[0]
     assert button.proto.label == "Rapport downloaden (Word)"
-    data = at.session_state["wave_report"]
-    paragraphs = [p.text for p in docx.Document(io.BytesIO(data)).paragraphs]
-    assert paragraphs[:2] == [f"{MONITOR}: meting 2026", "Dit jaar deden meer gemeenten mee."]
+    assert "Het rapport is van meting 2025" in " ".join(captions(again))
+
+
+def test_a_reader_keeps_texts_in_the_session_only(demo_users, demo_store):
+    at = run_page("survey_report.py", demo_users["lezer"])
+    widget(at.text_area, "Inleiding").input("Mijn eigen aantekening.").run()
+    no_exception(at)
+    assert report.drafts(demo_store, demo_users["lezer"], 3) == {}
+    assert any("bij de meting bewaren kan een analist" in c for c in captions(at))
+
+
+# -- Vragenlijst en ontwerp ---------------------------------------------------------------------
+
+def test_design_form_offers_two_stages_and_any_question(demo_users, demo_store):
+    anna = demo_users["analist"]
+    at = run_page("survey_setup.py", anna)
+    no_exception(at)
+    assert widget(at.selectbox, "Secundaire eenheden (tweede trap)").options[:2] == [
+        "Geen", "Eenheid uit het kader"]
+    assert "Vraag: Gestarte inburgeringstrajecten (aantal_trajecten)" in widget(
+        at.selectbox, "Clusters").options
+    widget(at.selectbox, "Clusters").set_value("unit")
+    widget(at.selectbox, "Secundaire eenheden (tweede trap)").set_value("unit")
+    form_button(at, "Opslaan", form="design").click().run()
+    no_exception(at)
+    design = monitors.monitor(demo_store, anna, 1)["design"]
+    assert (design["strata"], design["psu"], design["ssu"], design["fpc2"]) == (
+        "size_class", "unit", "unit", None)

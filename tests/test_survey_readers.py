@@ -307,6 +307,73 @@ def test_mostly_text_column_is_an_open_answer():
     assert by_name(wave)["toelichting"]["type"] == "open"
 
 
+def test_a_text_column_with_few_answers_is_a_single_choice_question():
+    rows = [("klein", "Twente", "Eens", "Prima samenwerking, geen klachten."),
+            ("groot", "Twente", "Helemaal mee oneens", ""),
+            ("klein", "Achterhoek", "Neutraal", "Te weinig mensen."),
+            ("groot", "Twente", "Weet niet", ""),
+            ("klein", "Achterhoek", "Eens", "Goed")]
+    text = "v1;grootte;streek;stelling;toelichting\n" + "".join(
+        f"{i};{';'.join(row)}\n" for i, row in enumerate(rows))
+    wave = read_wave(text.encode(), "m.csv")
+    variables = by_name(wave)
+    # The texts are the answers, in their natural order (small to large, a scale from low to
+    # high, else alphabetical); 'weet niet' is a missing code.
+    assert {k: variables[k]["value_labels"] for k in ("grootte", "streek", "stelling")} == {
+        "grootte": {1.0: "klein", 2.0: "groot"}, "streek": {1.0: "Achterhoek", 2.0: "Twente"},
+        "stelling": {1.0: "Helemaal mee oneens", 2.0: "Neutraal", 3.0: "Eens",
+                     4.0: "Weet niet"}}
+    assert [variables[k]["type"] for k in ("grootte", "streek", "stelling", "toelichting")] == \
+        ["enkelvoudig", "enkelvoudig", "enkelvoudig", "open"]
+    assert variables["stelling"]["missing_codes"] == [4.0]
+    assert wave.data["grootte"].tolist() == [1.0, 2.0, 1.0, 2.0, 1.0]
+    # Sentences (and answers given once) stay open; the rule is stated and can be changed.
+    assert readers.choice_rule(12).startswith("Een tekstkolom met hoogstens 12 verschillende "
+                                              "korte antwoorden")
+    assert readers.choice_rule(0) == "Tekstkolommen worden open vragen."
+    closed = read_wave(text.encode(), "m.csv", choice_limit=2)
+    assert [by_name(closed)[k]["type"] for k in ("grootte", "streek", "stelling")] == \
+        ["enkelvoudig", "enkelvoudig", "open"]
+    assert read_wave(text.encode(), "m.csv", choice_limit=0).data["grootte"].tolist()[:2] == \
+        ["klein", "groot"]
+    declared = read_wave(text.encode(), "m.csv", questionnaire=[{"name": "streek",
+                                                                   "type": "open"}])
+    assert by_name(declared)["streek"]["type"] == "open"
+    # The analyst's choice in the preview: back to open text, or text to single choice.
+    retyped = readers.retype(wave, {"grootte": "open", "toelichting": "enkelvoudig"})
+    assert retyped.data["grootte"].tolist() == ["klein", "groot", "klein", "groot", "klein"]
+    assert by_name(retyped)["grootte"]["value_labels"] == {}
+    assert by_name(retyped)["toelichting"]["value_labels"] == {
+        1.0: "Goed", 2.0: "Prima samenwerking, geen klachten.", 3.0: "Te weinig mensen."}
+    with pytest.raises(ReadError, match="^Bestand 'm.csv', kolom 'toelichting': tekst kan geen "
+                                        "type 'getal' hebben; kies enkelvoudig, likert of "
+                                        "open.$"):
+        readers.retype(wave, {"toelichting": "getal"})
+
+
+def test_sav_text_codes_with_labels_are_answers(tmp_path):
+    path = tmp_path / "regio.sav"
+    pyreadstat.write_sav(pd.DataFrame({"v1": [1.0, 2.0, 3.0, 4.0], "regio": ["N", "Z", "N", "Z"]}),
+                         str(path), variable_value_labels={"regio": {"N": "Noord", "Z": "Zuid"}})
+    wave = read_wave(path, "regio.sav")
+    var = by_name(wave)["regio"]
+    assert (var["type"], var["value_labels"]) == ("enkelvoudig", {1.0: "Noord", 2.0: "Zuid"})
+    assert wave.data["regio"].tolist() == [1.0, 2.0, 1.0, 2.0]
+    assert wave.warnings == ["Kolom 'regio': tekstcodes met labels; de labels zijn als "
+                             "antwoorden gelezen."]
+
+
+def test_a_likert_scale_in_words_becomes_a_likert_question():
+    answers = ["Tevreden", "Zeer ontevreden", "Ontevreden", "Neutraal", "Zeer tevreden",
+               "Tevreden", "Neutraal"]
+    wave = read_wave(("v1;tevreden\n" + "".join(f"{i};{a}\n" for i, a in
+                                                enumerate(answers))).encode(), "m.csv")
+    var = by_name(wave)["tevreden"]
+    assert (var["type"], var["higher_is_better"]) == ("likert", True)
+    assert list(var["value_labels"].values()) == ["Zeer ontevreden", "Ontevreden", "Neutraal",
+                                                  "Tevreden", "Zeer tevreden"]
+
+
 def test_questionnaire_open_keeps_a_mostly_numeric_column_as_text():
     text = "v1;postcode\n" + "".join(f"{i};{1000 + i}\n" for i in range(9)) + "9;1234 AB\n"
     with pytest.raises(ReadError):

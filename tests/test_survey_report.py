@@ -13,7 +13,9 @@ import pytest
 from openpyxl import load_workbook
 
 from figures import ESCAPED, HOSTILE, markup_from_users
+from research.accounts import PermissionDenied
 from research.survey import charts, monitors, report, results, tables, waves
+from research.survey.monitors import MonitorError
 
 FRAME = [{"code": f"G{i}", "name": f"Gemeente {i}", "region": "Noord" if i <= 5 else "Zuid",
           "size_class": "klein" if i % 2 else "groot"} for i in range(1, 11)]
@@ -45,9 +47,38 @@ def test_table_to_excel_keeps_its_notes_and_no_formulas(store, users, wave):
     assert sheet["A1"].value == "=Tevredenheid naar regio"
     assert sheet["A1"].data_type == "s"
     assert [c.value for c in sheet[3]] == [None, "Noord", "Zuid", "Totaal"]
-    assert [c.value for c in sheet[4]] == ["Ja", "60%", "67%", "62%"]
-    assert [c.value for c in sheet[6]] == ["n", "5", "3", "8"]
-    assert sheet["A8"].value == "Meting 2025. Ongewogen (geen gewicht in het bestand)."
+    # Figures are numbers with a number format (a percentage is a fraction shown as 60%);
+    # the answer labels and headings stay text.
+    assert [c.value for c in sheet[4]] == ["Ja", 0.6, pytest.approx(2 / 3), 0.625]
+    assert [c.number_format for c in sheet[4]][1:] == ["0%", "0%", "0%"]
+    assert [c.data_type for c in sheet[4]] == ["s", "n", "n", "n"]
+    assert [c.value for c in sheet[6]] == ["Totaal", 1.0, 1.0, 1.0]
+    assert [c.value for c in sheet[7]] == ["n", 5, 3, 8]
+    assert [c.number_format for c in sheet[7]][1:] == ["#,##0"] * 3
+    assert sheet["A9"].value == "Meting 2025. Ongewogen (geen gewicht in het bestand)."
+
+
+def test_excel_keeps_the_arrow_of_a_significant_cell_in_its_number_format(store, users):
+    anna = users["analist"]
+    monitor = monitors.create_monitor(store, anna, "Scheef", "gemeente")
+    monitors.set_frame(store, anna, monitor, FRAME)
+    monitors.set_thresholds(store, anna, monitor, 2, 3)
+    data = pd.DataFrame({"eenheid": [f"G{i}" for i in range(1, 11)],
+                         "cijfer": [9, 9, 8, 9, 9, 5, 4, 5, 5, 4]})
+    wave_id = waves.import_wave(store, anna, monitor, "2025", 2025, [VARIABLES[1]], data)
+    results.compute(store, anna, wave_id)
+    variable = monitors.variables(store, anna, monitor)[0]["id"]
+    table = tables.crosstab(store, anna, wave_id, variable, "region")
+    assert table.cells.loc["Gemiddelde"].to_list() == ["8,8 ▲", "4,6 ▼", "6,7"]
+    sheet = load_workbook(io.BytesIO(report.tables_xlsx([table]))).active
+    assert [c.value for c in sheet[4]] == ["Gemiddelde", 8.8, 4.6, 6.7]
+    assert [c.number_format for c in sheet[4]][1:] == ['0.0" ▲"', '0.0" ▼"', "0.0"]
+    trend = tables.trend(store, anna, monitor, variable)
+    sheet = load_workbook(io.BytesIO(report.tables_xlsx([trend]))).active
+    assert [c.value for c in sheet[3]] == ["Meting", "Schatting", "Ondergrens 95%",
+                                           "Bovengrens 95%", "Verandering", "n"]
+    assert [c.value for c in sheet[4]][:2] == ["2025", 6.7]
+    assert sheet["A4"].data_type == "s"     # a wave's name is text, even when it is a year
 
 
 def test_charts_as_png_and_svg(store, users, wave):
@@ -119,8 +150,9 @@ def test_exports_keep_small_groups_suppressed(store, users, wave):
     monitors.set_thresholds(store, anna, 1, 4, 5)  # Zuid has 3 respondents
     table = tables.crosstab(store, anna, wave, 1, "region")
     sheet = load_workbook(io.BytesIO(report.tables_xlsx([table]))).active
-    assert [c.value for c in sheet[4]] == ["Ja", "60%", ".", "62%"]
-    assert sheet["A12"].value == ". = minder dan 4 antwoorden: te onbetrouwbaar om te tonen."
+    assert [c.value for c in sheet[4]] == ["Ja", 0.6, ".", 0.625]
+    assert [c.value for c in sheet[6]] == ["Totaal", 1.0, ".", 1.0]
+    assert sheet["A13"].value == ". = minder dan 4 antwoorden: te onbetrouwbaar om te tonen."
     data = report.wave_report(store, anna, wave, breakdown="region")
     first = docx.Document(io.BytesIO(data)).tables[0]
     assert [c.text for c in first.rows[1].cells] == ["Ja", "60%", ".", "62%"]
@@ -167,3 +199,40 @@ def test_control_characters_are_left_out_of_excel_and_word(store, users):
     assert minidom.parseString(svg).documentElement.tagName == "svg"     # well-formed XML
     for control in (b"\x00", b"\x01", b"\x0b", b"\x0c", b"\x1f"):
         assert control not in svg
+
+
+# -- the text blocks, kept per wave ------------------------------------------------------------
+
+def test_text_blocks_are_kept_per_wave_and_audited(store, users, wave):
+    anna, lex = users["analist"], users["lezer"]
+    assert report.drafts(store, lex, wave) == {}
+    report.save_draft(store, anna, wave, "inleiding", "Eerste versie.")
+    report.save_draft(store, anna, wave, "inleiding", "Tweede versie.")
+    report.save_draft(store, anna, wave, "inleiding", "Tweede versie.")   # unchanged: no event
+    report.save_draft(store, anna, wave, "Uitvoering", "Over de uitvoering.")
+    report.save_draft(store, anna, wave, "Samenwerking", "")               # empty, new: nothing
+    assert report.drafts(store, lex, wave) == {"inleiding": "Tweede versie.",
+                                               "Uitvoering": "Over de uitvoering."}
+    events = store.rows("SELECT actor, action, before, after FROM events"
+                        " WHERE entity = 'report_draft' ORDER BY id")
+    assert [(e["actor"], e["action"]) for e in events] == [("anna", "create"), ("anna", "update"),
+                                                           ("anna", "create")]
+    assert '"text": "Eerste versie."' in events[1]["before"]
+    assert '"text": "Tweede versie."' in events[1]["after"]
+    # The report made without texts takes the saved ones.
+    paragraphs = [p.text for p in docx.Document(io.BytesIO(
+        report.wave_report(store, lex, wave, breakdown="region"))).paragraphs]
+    assert paragraphs[:2] == ["Testmonitor: meting 2025", "Tweede versie."]
+    assert "Over de uitvoering." in paragraphs
+    # Another wave has its own blocks; a reader cannot write; a block has a size limit.
+    other = waves.import_wave(store, anna, 1, "2026", 2026, VARIABLES[:1],
+                              pd.DataFrame({"eenheid": ["G1", "G2"], "tevreden": [1, 2]}))
+    assert report.drafts(store, lex, other) == {}
+    with pytest.raises(PermissionDenied):
+        report.save_draft(store, lex, wave, "inleiding", "Van de lezer.")
+    with pytest.raises(MonitorError, match=r"^Een tekstblok is hoogstens 20\.000 tekens lang; "
+                                           r"dit zijn er 20\.001\.$"):
+        report.save_draft(store, anna, wave, "inleiding", "x" * 20_001)
+    # Removing the wave removes its blocks.
+    waves.delete_wave(store, anna, wave)
+    assert store.value("SELECT count(*) FROM report_drafts") == 0

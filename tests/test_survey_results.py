@@ -9,7 +9,8 @@ import pandas as pd
 import pytest
 
 from research.accounts import PermissionDenied
-from research.survey import calibration, monitors, results, tables, waves
+from research.survey import calibration, charts, monitors, ordering, results, tables, \
+    waves
 from research.survey.monitors import MonitorError
 
 FRAME = [{"code": f"G{i}", "name": f"Gemeente {i}", "region": "Noord" if i <= 6 else "Zuid",
@@ -117,6 +118,70 @@ def test_crosstab_suppresses_small_groups_and_states_its_notes(store, users, mon
         ". = minder dan 5 antwoorden: te onbetrouwbaar om te tonen."]
 
 
+def test_crosstab_has_column_totals_and_size_classes_in_their_natural_order(store, users,
+                                                                             monitor):
+    lex = users["lezer"]
+    i = ids(store, lex, monitor)
+    table = tables.crosstab(store, lex, i["2025"], i["tevreden"], "size_class")
+    # Alphabetically 'groot' came before 'klein'; the total column comes last, the total
+    # row (each column's answers add up to 100%) before n.
+    assert list(table.cells.columns) == ["klein", "groot", "Totaal"]
+    assert table.cells.to_dict("index") == {
+        "Ontevreden": {"klein": "33%", "groot": "0%", "Totaal": "14%"},
+        "Neutraal": {"klein": "0%", "groot": "50%", "Totaal": "29%"},
+        "Tevreden": {"klein": "67%", "groot": "50%", "Totaal": "57%"},
+        "Totaal": {"klein": "100%", "groot": "100%", "Totaal": "100%"},
+        "n": {"klein": "3", "groot": "4", "Totaal": "7"}}
+    assert table.numbers.loc["Totaal"].tolist() == [100.0, 100.0, 100.0]
+    stored = results.stored(store, lex, i["2025"], i["tevreden"], "size_class")
+    assert list(dict.fromkeys(stored["grp"])) == ["klein", "groot"]
+    # A mean has no total row; a suppressed column has a suppressed total.
+    assert list(tables.crosstab(store, lex, i["2025"], i["cijfer"]).cells.index) == \
+        ["Gemiddelde", "n"]
+    monitors.set_thresholds(store, users["analist"], monitor, 4, 5)
+    table = tables.crosstab(store, lex, i["2025"], i["tevreden"], "size_class")
+    assert table.cells.loc["Totaal"].to_dict() == {"klein": ".", "groot": "100%",
+                                                   "Totaal": "100%"}
+
+
+def test_crosstab_by_a_single_choice_question(store, users, monitor):
+    lex = users["lezer"]
+    i = ids(store, lex, monitor)
+    table = tables.crosstab(store, lex, i["2025"], i["cijfer"], "tevreden")
+    # Estimated now, with the design; the answers in code order ('weet niet' is no group),
+    # groups under the minimum n of 3 suppressed.
+    assert table.title == "Rapportcijfer naar Tevredenheid"
+    assert table.cells.to_dict("index") == {
+        "Gemiddelde": {"Ontevreden": ".", "Neutraal": ".", "Tevreden": "7,5", "Totaal": "7,2"},
+        "n": {"Ontevreden": "1", "Neutraal": "2", "Tevreden": "4", "Totaal": "8"}}
+    assert table.notes[-1] == ("Uitgesplitst naar de antwoorden op 'Tevredenheid', met het "
+                               "ontwerp van de meting.")
+    with pytest.raises(MonitorError, match="'opmerking' is geen keuzevraag"):
+        tables.crosstab(store, lex, i["2025"], i["cijfer"], "opmerking")
+
+
+def test_natural_order_of_answers_and_groups():
+    assert ordering.natural_order(["100.000 inwoners of meer", "20.000 - 50.000 inwoners",
+                                   "< 20.000 inwoners", "50.000 - 100.000 inwoners"]) == [
+        "< 20.000 inwoners", "20.000 - 50.000 inwoners", "50.000 - 100.000 inwoners",
+        "100.000 inwoners of meer"]
+    assert ordering.natural_order(["Eens", "Weet niet", "Helemaal mee oneens", "Neutraal",
+                                   "Oneens", "Helemaal mee eens"]) == [
+        "Helemaal mee oneens", "Oneens", "Neutraal", "Eens", "Helemaal mee eens", "Weet niet"]
+    assert ordering.natural_order(["tevreden", "niet tevreden, niet ontevreden",
+                                   "zeer ontevreden", "ontevreden", "zeer tevreden"]) == [
+        "zeer ontevreden", "ontevreden", "niet tevreden, niet ontevreden", "tevreden",
+        "zeer tevreden"]
+    assert ordering.natural_order(["vaak", "nooit", "altijd", "zelden", "soms"]) == [
+        "nooit", "zelden", "soms", "vaak", "altijd"]
+    assert ordering.natural_order(["groot", "zeer groot", "klein", "middel"]) == [
+        "klein", "middel", "groot", "zeer groot"]
+    assert ordering.natural_order(["tot 10.000", "50.000 en meer", "10.000 tot 50.000"]) == [
+        "tot 10.000", "10.000 tot 50.000", "50.000 en meer"]
+    assert ordering.natural_order(["Zuid", "Onbekend", "noord", "Één", "Oost"]) == [
+        "Één", "noord", "Oost", "Zuid", "Onbekend"]
+
+
 def test_crosstab_marks_a_group_that_differs_from_the_rest(store, users):
     anna = users["analist"]
     monitor_id = monitors.create_monitor(store, anna, "Scheef", "gemeente")
@@ -144,6 +209,34 @@ def test_trend_tests_each_change(store, users, monitor):
     assert "conservatief" in trend.notes[1]
     share = tables.trend(store, lex, monitor, i["tevreden"], 3.0)
     assert share.cells["Schatting"].tolist() == ["57%", "88%"]
+
+
+def test_trend_of_every_answer_and_of_the_top_2_box(store, users, monitor):
+    lex = users["lezer"]
+    i = ids(store, lex, monitor)
+    var = monitors.variable(store, lex, i["tevreden"])
+    assert tables.trend_choices(var) == [tables.ALL, tables.TOP2, 1.0, 2.0, 3.0]
+    assert tables.trend_choices(monitors.variable(store, lex, i["cijfer"])) == []
+    every = tables.trend(store, lex, monitor, i["tevreden"], tables.ALL)
+    assert every.cells.to_dict("records") == [
+        {"Meting": "2025", "Ontevreden": "14%", "Neutraal": "29%", "Tevreden": "57%", "n": 7},
+        {"Meting": "2026", "Ontevreden": "0%", "Neutraal": "12%", "Tevreden": "88%", "n": 8}]
+    assert every.numbers["antwoord"].tolist() == ["Ontevreden"] * 2 + ["Neutraal"] * 2 + \
+        ["Tevreden"] * 2
+    assert len(charts.trend_line(every).data) == 3      # a line per answer
+    # Top-2: the two most favourable answers (Neutraal, Tevreden) of the seven valid answers
+    # in 2025 (weet niet left out), all eight in 2026; with its own standard error. Unweighted
+    # without clusters, and weet niet a domain outside the base that stays in the design (as
+    # R's svymean(na.rm = TRUE)): V = m / (m - 1) sum z^2 with m = 8 rows and z = (y - p) / 7
+    # for the seven answers, so V = 8 p (1 - p) / 49.
+    top = tables.trend(store, lex, monitor, i["tevreden"], tables.TOP2)
+    assert top.cells.to_dict("records") == [
+        {"Meting": "2025", "Schatting": "86%", "Verandering": "", "n": 7},
+        {"Meting": "2026", "Schatting": "100%", "Verandering": "+14,3", "n": 8}]
+    box = results.top_box(store, lex, i["2025"], i["tevreden"])
+    assert (box["estimate"], box["codes"]) == (pytest.approx(6 / 7), [2.0, 3.0])
+    assert box["se"] == pytest.approx(math.sqrt(8 * 6 / 7 * 1 / 7 / 49))
+    assert any(note.startswith("Top-2: het aandeel") for note in top.notes)
 
 
 def test_likert_table_has_a_top_2_box(store, users, monitor):

@@ -600,3 +600,61 @@ def test_rest_with_standard_errors_from_the_number_of_respondents():
     # A rapportcijfer has no SE from n: not tested, not counted.
     assert cell(result, "A", "cijfer")["niveau"] == "niet getoetst"
     assert result.rule.endswith("3 scores zonder standaardfout zijn niet getoetst.")
+
+
+# -- from a monitor's results ------------------------------------------------------------------
+
+def test_stapeling_from_a_waves_results_per_region(store, users):
+    from research.survey import monitors, results, waves
+
+    anna = users["analist"]
+    monitor = monitors.create_monitor(store, anna, "Testmonitor", "gemeente")
+    monitors.set_frame(store, anna, monitor, [
+        {"code": f"G{i}", "name": f"Gemeente {i}", "region": "Noord" if i <= 6 else "Zuid"}
+        for i in range(1, 13)])
+    monitors.set_thresholds(store, anna, monitor, 3, 5)
+    variables = [
+        {"name": "cijfer", "label": "Rapportcijfer", "type": "rapportcijfer",
+         "higher_is_better": True},
+        {"name": "tevreden", "label": "Tevredenheid", "type": "likert", "missing_codes": [9],
+         "value_labels": {1: "Ontevreden", 2: "Neutraal", 3: "Tevreden", 9: "Weet niet"},
+         "higher_is_better": True, "topic": "Samenwerking"},
+        {"name": "k_wonen", "label": "Knelpunt: wonen", "type": "meervoudig",
+         "mr_set": "knelpunt", "value_labels": {0: "Niet genoemd", 1: "Genoemd"},
+         "higher_is_better": False},
+        {"name": "regie", "label": "Regie", "type": "enkelvoudig",
+         "value_labels": {1: "Ja", 2: "Nee"}}]       # no direction: not an indicator
+    data = pd.DataFrame({"eenheid": ["G1", "G2", "G3", "G4", "G7", "G8", "G9", "G10"],
+                         "cijfer": [6, 7, 8, 7, 9, 8, 7, 6],
+                         "tevreden": [1, 2, 3, 3, 3, 2, 9, 3],
+                         "k_wonen": [1, 0, 1, 1, 0, 0, 1, 0],
+                         "regie": [1, 2, 1, 2, 1, 2, 1, 2]})
+    wave = waves.import_wave(store, anna, monitor, "2025", 2025, variables, data)
+    results.compute(store, anna, wave)
+    values, meta, se = st_.from_monitor(store, anna, wave, "region")
+    # Noord: marks 6, 7, 8, 7; top-2 (Neutraal, Tevreden) 3 of 4; wonen 3 of 4.
+    # Zuid: marks 9, 8, 7, 6; top-2 3 of 3 (weet niet left out); wonen 1 of 4.
+    assert values.round(4).to_dict("index") == {
+        "Noord": {"cijfer": 7.0, "tevreden": 75.0, "k_wonen": 75.0},
+        "Zuid": {"cijfer": 7.5, "tevreden": 100.0, "k_wonen": 25.0}}
+    assert meta[["label", "eenheid", "richting"]].to_dict("index") == {
+        "cijfer": {"label": "Rapportcijfer", "eenheid": "rapportcijfer",
+                   "richting": "hoger_is_beter"},
+        "tevreden": {"label": "Tevredenheid", "eenheid": "% top-2", "richting": "hoger_is_beter"},
+        "k_wonen": {"label": "Knelpunt: wonen", "eenheid": "%", "richting": "lager_is_beter"}}
+    # Standard errors from the results store; a top-2 box has none there.
+    assert se["cijfer"].notna().all() and se["tevreden"].isna().all()
+    result = st_.stapeling(values, meta, "mean")
+    assert result.counts.set_index("gebied")["aantal_ongunstig"].to_dict() == {"Noord": 3,
+                                                                              "Zuid": 0}
+    # Below the minimum n a group has no value (Zuid: three answers to tevreden).
+    monitors.set_thresholds(store, anna, monitor, 4, 5)
+    values, _, _ = st_.from_monitor(store, anna, wave, "region")
+    assert math.isnan(values.loc["Zuid", "tevreden"]) and values.loc["Noord", "tevreden"] == 75
+    with pytest.raises(StapelingError, match="^Uitsplitsen kan naar regio, grootteklasse of "
+                                             "provincie; 'stadsdeel' is geen van die.$"):
+        st_.from_monitor(store, anna, wave, "stadsdeel")
+    later = waves.import_wave(store, anna, monitor, "2026", 2026, variables, data)
+    with pytest.raises(StapelingError, match="^De resultaten van meting 2026 zijn nog niet "
+                                             "berekend \\(onder Resultaten\\).$"):
+        st_.from_monitor(store, anna, later, "region")

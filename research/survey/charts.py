@@ -21,7 +21,7 @@ import plotly.graph_objects as go  # noqa: E402
 
 from research.exports import xml_frame, xml_text  # noqa: E402
 from research.plotly_text import escape, escape_all  # noqa: E402
-from research.survey.tables import Table  # noqa: E402
+from research.survey.tables import TOTAL_ROW, Table  # noqa: E402
 
 # Diverging colours for Likert scales: unfavourable red, neutral grey, favourable blue.
 DIVERGING = ["#b2182b", "#ef8a62", "#d9d9d9", "#67a9cf", "#2166ac"]
@@ -63,7 +63,7 @@ def _note(table: Table) -> dict:
 
 def crosstab_bars(table: Table) -> go.Figure:
     """Grouped bars of a crosstab: one colour per answer, groups on the axis."""
-    numbers = table.numbers.drop(index="n")
+    numbers = _answers(table.numbers)
     groups = escape_all(str(c) for c in numbers.columns)
     figure = go.Figure([go.Bar(name=escape(str(label)), x=groups, y=row.to_list(),
                                text=[m if m else "" for m in
@@ -76,13 +76,23 @@ def crosstab_bars(table: Table) -> go.Figure:
     return figure
 
 
+def _answers(numbers: pd.DataFrame) -> pd.DataFrame:
+    """A crosstab's answer rows, without its total row and its n."""
+    return numbers.drop(index=[r for r in (TOTAL_ROW, "n") if r in numbers.index])
+
+
 def trend_line(table: Table) -> go.Figure:
-    """The estimate per wave with its 95% interval."""
+    """The estimate per wave with its 95% interval; a line per answer when the trend shows
+    every answer."""
     data = table.numbers
-    figure = go.Figure(go.Scatter(
-        x=escape_all(data["meting"].astype(str)), y=data["schatting"], mode="lines+markers",
-        error_y={"type": "data", "symmetric": False, "array": data["ci_high"] - data["schatting"],
-                 "arrayminus": data["schatting"] - data["ci_low"]}, line_color=BAR))
+    lines = data.groupby("antwoord", sort=False) if "antwoord" in data.columns \
+        else [(None, data)]
+    figure = go.Figure([go.Scatter(
+        x=escape_all(part["meting"].astype(str)), y=part["schatting"], mode="lines+markers",
+        name=escape(str(name)) if name is not None else None, showlegend=name is not None,
+        error_y={"type": "data", "symmetric": False, "array": part["ci_high"] - part["schatting"],
+                 "arrayminus": part["schatting"] - part["ci_low"]},
+        **({} if name is not None else {"line_color": BAR})) for name, part in lines])
     figure.update_xaxes(type="category")  # wave labels are names, not numbers
     figure.update_layout(title=escape(table.title), margin={"b": 110},
                          annotations=[_note(table)])
@@ -149,12 +159,18 @@ def static(table: Table, kind: str, fmt: str = "png") -> bytes:
             axes.invert_yaxis()
         elif kind == "trend":
             data = table.numbers
-            axes.errorbar(data["meting"].astype(str), data["schatting"],
-                          yerr=[(data["schatting"] - data["ci_low"]).fillna(0),
-                                (data["ci_high"] - data["schatting"]).fillna(0)],
-                          marker="o", color=BAR, capsize=4)
+            lines = data.groupby("antwoord", sort=False) if "antwoord" in data.columns \
+                else [(None, data)]
+            for name, part in lines:
+                axes.errorbar(part["meting"].astype(str), part["schatting"],
+                              yerr=[(part["schatting"] - part["ci_low"]).fillna(0),
+                                    (part["ci_high"] - part["schatting"]).fillna(0)],
+                              marker="o", capsize=4, label=name,
+                              **({} if name is not None else {"color": BAR}))
+            if "antwoord" in data.columns:
+                axes.legend(fontsize=7)
         elif kind == "crosstab":
-            numbers = table.numbers.drop(index="n").fillna(0)
+            numbers = _answers(table.numbers).fillna(0)
             numbers.T.plot.bar(ax=axes, rot=0)
         elif kind == "mr":
             data = table.numbers.dropna(subset=["percentage"])

@@ -16,6 +16,12 @@ Conventions, the same as R's `survey` unless said otherwise:
   or "remove"; svy's `Singleton("skip")`). Failing, as R does by default, is of no use to a
   results table, and centring ("adjust") would invent variance the design cannot measure.
 - The degrees of freedom of the design are PSUs minus strata (R's `degf`).
+- Two stages (PSUs, then secondary units within them, each with its population count) add
+  the second stage's variance as R's `multistage` does with its default
+  `survey.ultimate.cluster = FALSE`: per PSU f_1 (1 - f_2) m_2 / (m_2 - 1) times the spread of
+  its secondary units' totals, f_1 being the first stage's sampling fraction. Without a
+  first-stage fpc that term is 0 (f_1 = 0) and the design is the ultimate-cluster one.
+  Checked against R's apiclus2 example (tests/data/apiclus2.csv).
 """
 
 from __future__ import annotations
@@ -115,12 +121,16 @@ def _psu_sum(design: "Design", cells: "_Cells", values: np.ndarray) -> np.ndarra
 @dataclass(frozen=True, eq=False)
 class Design:
     """A sample design: weights, optional strata, PSUs (clusters) and finite population
-    correction, one value per row. Validated on construction; the factorised codes are
-    computed once and kept, so that repeated estimates are cheap."""
+    correction, one value per row; for a two-stage design also the secondary units (`ssu`,
+    nested within the PSUs) and the second stage's population per PSU (`fpc2`: the number of
+    secondary units in the PSU, or the sampling fraction). Validated on construction; the
+    factorised codes are computed once and kept, so that repeated estimates are cheap."""
     weights: np.ndarray
     strata: np.ndarray | None = None
     psu: np.ndarray | None = None
     fpc: np.ndarray | None = None
+    ssu: np.ndarray | None = None
+    fpc2: np.ndarray | None = None
 
     def __post_init__(self) -> None:
         w = check_weights(self.weights)
@@ -128,10 +138,16 @@ class Design:
         n = len(w)
         if n == 0:
             raise SurveyError("Er zijn geen respondenten om een schatting mee te maken.")
-        for name in ("strata", "psu", "fpc"):
+        for name in ("strata", "psu", "fpc", "ssu", "fpc2"):
             value = getattr(self, name)
             if value is not None and len(value) != n:
                 raise ValueError(f"{name} has {len(value)} values for {n} weights")
+        if self.ssu is not None and self.psu is None:
+            raise SurveyError("Een tweede trap (secundaire eenheden) vraagt om clusters (PSU's) "
+                              "in de eerste trap.")
+        if self.fpc2 is not None and self.ssu is None:
+            raise SurveyError("De populatie van de tweede trap (fpc2) vraagt om secundaire "
+                              "eenheden.")
         stratum = (np.zeros(n, dtype=np.int64) if self.strata is None
                    else _factorize(self.strata, "stratum-waarde")[0])
         if self.psu is None:
@@ -154,7 +170,58 @@ class Design:
         object.__setattr__(self, "_psu", psu_code.astype(np.int64))
         object.__setattr__(self, "_psu_stratum", psu_stratum.astype(np.int64))
         object.__setattr__(self, "_m", m)
-        object.__setattr__(self, "_scale", _stratum_scale(m, self._sampling_fraction(stratum, m)))
+        f = self._sampling_fraction(stratum, m)
+        object.__setattr__(self, "_scale", _stratum_scale(m, f))
+        object.__setattr__(self, "_ssu", None)
+        if self.ssu is not None:
+            self._second_stage(f)
+
+    def _second_stage(self, f1: np.ndarray) -> None:
+        """The secondary units (numbered within their PSU) and per PSU the factor of its
+        second-stage variance, f_1 (1 - f_2) m_2 / (m_2 - 1): 0 for a PSU with one secondary
+        unit, and for every PSU when the first stage has no fpc (f_1 = 0)."""
+        unit = _factorize(self.ssu, "secundaire eenheid")[0]
+        pairs, ssu_code = np.unique(self._psu * (unit.max() + 1) + unit, return_inverse=True)
+        ssu_psu = (pairs // (unit.max() + 1)).astype(np.int64)
+        m2 = np.bincount(ssu_psu, minlength=self.n_psu)
+        if self.fpc2 is None:
+            f2 = np.zeros(self.n_psu)
+        else:
+            try:
+                fpc2 = np.asarray(self.fpc2, dtype=np.float64)
+            except (TypeError, ValueError) as exc:
+                raise SurveyError("De populatie van de tweede trap (fpc2) moet een getal "
+                                  "zijn.") from exc
+            bad = np.isnan(fpc2) | (fpc2 < 0)
+            if bad.any():
+                raise SurveyError("De populatie van de tweede trap (fpc2) ontbreekt of is "
+                                  f"negatief in {rows_text(int(np.count_nonzero(bad)))}.")
+            per_psu = pd.Series(fpc2).groupby(self._psu).agg(["min", "max"])
+            if (per_psu["min"] != per_psu["max"]).any():
+                raise SurveyError("De populatie van de tweede trap (fpc2) moet binnen een PSU "
+                                  "overal gelijk zijn.")
+            value = per_psu["min"].reindex(range(self.n_psu)).to_numpy()
+            too_small = (value >= 1) & (value < m2)
+            if too_small.any():
+                raise SurveyError(
+                    f"Een PSU telt {m2[too_small][0]} getrokken secundaire eenheden maar een "
+                    f"populatie van {value[too_small][0]:g} (fpc2); controleer de fpc2.")
+            with np.errstate(divide="ignore"):
+                f2 = np.where(value >= 1, m2 / value, value)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            scale2 = np.where(m2 > 1, (1.0 - f2) * m2 / (m2 - 1.0), 0.0)
+        factor = np.nan_to_num(f1)[self._psu_stratum] * scale2
+        object.__setattr__(self, "_ssu", ssu_code.astype(np.int64))
+        object.__setattr__(self, "_ssu_psu", ssu_psu)
+        object.__setattr__(self, "_m2", m2)
+        object.__setattr__(self, "_stage2", factor)
+
+    @property
+    def two_stage(self) -> bool:
+        """Whether the second stage adds to the variance (secondary units, a first-stage fpc
+        and some PSU with more than one secondary unit)."""
+        return self._ssu is not None and bool((self._stage2 > 0).any()) \
+            and self.n_psu < self.n
 
     def _sampling_fraction(self, stratum: np.ndarray, m: np.ndarray) -> np.ndarray:
         """The sampling fraction of PSUs per stratum from the fpc (0 without one)."""
@@ -273,6 +340,8 @@ class _Cells:
     """Row sums per (PSU, group) cell, the building block of every estimate.
 
     Only cells that hold rows exist; `psu`, `group` and `stratum` say which cell each is.
+    In a two-stage design the cells are (secondary unit, group) cells, `ssu` says which
+    secondary unit (several cells then share a PSU and a group; see `_psu_level`).
     """
     psu: np.ndarray
     group: np.ndarray
@@ -282,6 +351,7 @@ class _Cells:
     w2: np.ndarray     # sum of w^2 over valid rows
     count: np.ndarray  # number of valid rows
     in_order: bool     # cells sorted by (stratum, group): their sums per group are runs
+    ssu: np.ndarray | None = None
 
 
 def _as_matrix(design: Design, Y) -> np.ndarray:
@@ -314,7 +384,8 @@ def _cells(design: Design, y: np.ndarray, groups: np.ndarray, n_groups: int) -> 
     rows = np.flatnonzero(groups >= 0)
     if design.n_psu == design.n:
         return _row_cells(design, y, groups, rows, n_groups)
-    key = design._psu[rows] * n_groups + groups[rows]
+    two_stage = design.two_stage
+    key = (design._ssu if two_stage else design._psu)[rows] * n_groups + groups[rows]
     cell_key, cell_of_row = np.unique(key, return_inverse=True)
     y = y[rows]
     valid = ~np.isnan(y)
@@ -322,13 +393,52 @@ def _cells(design: Design, y: np.ndarray, groups: np.ndarray, n_groups: int) -> 
     wv = np.where(valid, w, 0.0)
     # One indicator matrix for the four sums; (n, k) temporaries one at a time.
     indicator = _indicator(cell_of_row, len(cell_key))
-    psu = cell_key // n_groups
+    unit = cell_key // n_groups
+    psu = design._ssu_psu[unit] if two_stage else unit
     stratum = design._psu_stratum[psu]
     order = stratum * n_groups + cell_key % n_groups
     return _Cells(psu=psu, group=cell_key % n_groups, stratum=stratum,
                   wy=indicator @ np.where(valid, w * y, 0.0), w=indicator @ wv,
                   w2=indicator @ (wv * w), count=indicator @ valid.astype(np.float64),
-                  in_order=len(order) > 1 and bool((order[1:] >= order[:-1]).all()))
+                  in_order=len(order) > 1 and bool((order[1:] >= order[:-1]).all()),
+                  ssu=unit if two_stage else None)
+
+
+def _psu_level(design: Design, cells: _Cells, n_groups: int, *values: np.ndarray
+               ) -> tuple[_Cells, list[np.ndarray]]:
+    """Two-stage cells (secondary unit, group) summed into (PSU, group) cells, and `values`
+    (one row per cell) summed the same way; one-stage cells as they are."""
+    if cells.ssu is None:
+        return cells, list(values)
+    key, index = np.unique(cells.psu * n_groups + cells.group, return_inverse=True)
+
+    def summed(a: np.ndarray) -> np.ndarray:
+        return _sum_by(index, len(key), a)
+
+    psu, group = key // n_groups, key % n_groups
+    stratum = design._psu_stratum[psu]
+    order = stratum * n_groups + group
+    merged = _Cells(psu=psu, group=group, stratum=stratum, wy=summed(cells.wy),
+                    w=summed(cells.w), w2=summed(cells.w2), count=summed(cells.count),
+                    in_order=len(order) > 1 and bool((order[1:] >= order[:-1]).all()))
+    return merged, [summed(a) for a in values]
+
+
+def _second_stage_covariance(design: Design, cells: _Cells, a: np.ndarray, b: np.ndarray,
+                             n_groups: int) -> np.ndarray:
+    """The second stage's part of Cov(sum a, sum b) per (group, column): per PSU its factor
+    (`Design._second_stage`) times sum_k (A_k - mean A)(B_k - mean B) over its m_2 secondary
+    units, A_k the sum of `a` over the cells of unit k (0 for a unit without a cell). `a`
+    and `b` hold a row per (secondary unit, group) cell."""
+    key = cells.psu * n_groups + cells.group
+    size = design.n_psu * n_groups
+    m2 = np.repeat(design._m2, n_groups).astype(np.float64)[:, None]
+    mean_a, mean_b = _sum_by(key, size, a) / m2, _sum_by(key, size, b) / m2
+    present = np.bincount(key, minlength=size)[:, None]
+    products = _sum_by(key, size, (a - mean_a[key]) * (b - mean_b[key]))
+    products += (m2 - present) * mean_a * mean_b
+    factor = np.repeat(design._stage2, n_groups)[:, None]
+    return (factor * products).reshape(design.n_psu, n_groups, a.shape[1]).sum(axis=0)
 
 
 def _row_cells(design: Design, y: np.ndarray, groups: np.ndarray, rows: np.ndarray,
@@ -356,8 +466,13 @@ def _cell_variance(design: Design, cells: _Cells, z: np.ndarray, n_groups: int) 
 
     V = sum_h (1 - f_h) m_h / (m_h - 1) sum_j (Z_hj - mean_h Z)^2 over all m_h PSUs of the
     stratum; the PSUs without a cell of the group have Z = 0, so their share is added as
-    (m_h - cells) * mean^2 instead of materialising them.
+    (m_h - cells) * mean^2 instead of materialising them. Two-stage cells add the second
+    stage's variance (`_second_stage_covariance`).
     """
+    if cells.ssu is not None:
+        merged, (summed,) = _psu_level(design, cells, n_groups, z)
+        return _cell_variance(design, merged, summed, n_groups) \
+            + _second_stage_covariance(design, cells, z, z, n_groups)
     n_strata = design.n_strata
     key = cells.stratum * n_groups + cells.group
     m = np.repeat(design._m, n_groups).astype(np.float64)
@@ -373,6 +488,7 @@ def _cell_variance(design: Design, cells: _Cells, z: np.ndarray, n_groups: int) 
 def _domain_df(design: Design, cells: _Cells, n_groups: int) -> np.ndarray:
     """Per (group, column): PSUs minus strata among the PSUs with valid rows (R's degf of
     the subset)."""
+    cells, _ = _psu_level(design, cells, n_groups)
     has_rows = (cells.count > 0).astype(np.float64)
     psus = _group_sum(design, cells, n_groups, has_rows)
     key = cells.stratum * n_groups + cells.group
@@ -675,7 +791,25 @@ def _difference_variance(design, cells, n_groups, mean_g, mean_rest, w_g, w_rest
 
     b_dev = (t_dev[cells.psu] - mean_rest[g] * u_dev[cells.psu]) / w_rest[g]
     cov = _group_sum(design, cells, n_groups, design._scale[cells.stratum][:, None] * a * b_dev)
+    if cells.ssu is not None:
+        # The second stage: the same sums over the secondary units within each PSU.
+        n_ssu = len(design._ssu_psu)
+        t2 = _unit_centred(design, _sum_by(cells.ssu, n_ssu, cells.wy))
+        u2 = _unit_centred(design, _sum_by(cells.ssu, n_ssu, cells.w))
+        factor = design._stage2[design._ssu_psu][:, None]
+        vtt2, vtu2, vuu2 = ((factor * x * y).sum(axis=0) for x, y in ((t2, t2), (t2, u2),
+                                                                       (u2, u2)))
+        var_b = var_b + (vtt2 - 2.0 * mean_rest * vtu2 + mean_rest ** 2 * vuu2) / w_rest ** 2
+        b2 = (t2[cells.ssu] - mean_rest[g] * u2[cells.ssu]) / w_rest[g]
+        cov = cov + _group_sum(design, cells, n_groups,
+                               design._stage2[cells.psu][:, None] * a * b2)
     return var_a - 2.0 * cov + var_b
+
+
+def _unit_centred(design: Design, unit_totals: np.ndarray) -> np.ndarray:
+    """Secondary units' totals (S, k) minus the mean over their PSU's m_2 units."""
+    psu_sum = _sum_by(design._ssu_psu, design.n_psu, unit_totals)
+    return unit_totals - (psu_sum / design._m2[:, None])[design._ssu_psu]
 
 
 def _stratum_centred(design: Design, psu_totals: np.ndarray) -> np.ndarray:
@@ -812,7 +946,10 @@ class Domains:
         codes = np.asarray(codes)
         if codes.shape != (self.design.n,) or not np.issubdtype(codes.dtype, np.integer):
             raise ValueError(f"codes must be an integer array of {self.design.n} codes")
-        if self.n_profiles * n_codes > max(CELLS_PER_ROW * self.design.n, MIN_CELLS):
+        if self.n_profiles * n_codes > max(CELLS_PER_ROW * self.design.n, MIN_CELLS) \
+                or self.design.two_stage:
+            # Too many sums to keep; or a two-stage design, whose second stage needs the
+            # secondary units that the profiles (PSU and groups) do not keep.
             return Tally(codes.astype(np.int64), n_codes)
         # Per profile a column for the rows out of the base (code -1) before the codes, so
         # that the key is one addition: profile * (n_codes + 1) + 1 + code.

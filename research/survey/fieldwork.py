@@ -11,6 +11,7 @@ from research.accounts import User, require
 from research.exports import text_cell
 from research.storage import Store, utcnow
 from research.survey.monitors import FRAME_BREAKDOWNS, MonitorError
+from research.survey.ordering import natural_order
 
 BREAKDOWN_NAMES = {"totaal": "Totaal", **FRAME_BREAKDOWNS}
 
@@ -37,6 +38,8 @@ def response(store: Store, user: User, wave_id: int, by: str = "totaal") -> pd.D
         " FROM frame_units f WHERE f.monitor_id = ? GROUP BY 1 ORDER BY 1",
         [wave_id, wave["monitor_id"]])
     table = pd.DataFrame(rows, columns=["groep", "kader", "respons"])
+    # Groups in their natural order: size classes from small to large.
+    table = table.set_index("groep").loc[natural_order(table["groep"])].reset_index()
     table["responspercentage"] = (100 * table["respons"] / table["kader"]).round(1)
     return table
 

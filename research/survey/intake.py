@@ -25,13 +25,27 @@ FRAME_HEADINGS = {"code": "code", "gemeentecode": "code", "gebiedcode": "code",
                   "population": "population"}
 
 
+CHOICE_TEXTS = readers.CHOICE_TEXTS
+choice_rule = readers.choice_rule
+
+
 def read(source, filename: str, questionnaire=None,
-         questionnaire_name: str | None = None) -> readers.WaveFile:
+         questionnaire_name: str | None = None,
+         choice_limit: int = readers.CHOICE_TEXTS) -> readers.WaveFile:
     """A wave file read with its questionnaire (which may declare a column an open answer
-    before its cells are checked as numbers), or a Dutch ReadError."""
+    before its cells are checked as numbers), or a Dutch ReadError. A text column of at most
+    `choice_limit` short answers becomes a single-choice question (`readers.choice_rule`)."""
     entries = None if questionnaire is None else readers.read_questionnaire(
         questionnaire, questionnaire_name or "vragenlijst")
-    return readers.read_wave(source, filename, entries)
+    return readers.read_wave(source, filename, entries, choice_limit)
+
+
+def answers_text(var: dict, limit: int = 80) -> str:
+    """A variable's answers for the preview: 'klein, groot' (at most `limit` characters)."""
+    labels = [str(v) for k, v in var.get("value_labels", {}).items()
+              if k not in var.get("missing_codes", [])]
+    text = ", ".join(labels)
+    return text if len(text) <= limit else text[:limit - 1] + "…"
 
 
 def default_roles(wave: readers.WaveFile) -> dict:
@@ -55,8 +69,15 @@ def load(store: Store, user: User, monitor_id: int, label: str, year: int | None
         if column and column not in wave.data.columns:
             raise MonitorError(f"Kolom '{column}' ({role}) staat niet in {source or 'het bestand'}.")
     design = {c for c in roles.values() if c}
-    variables = [dict(v, type=(types or {}).get(v["name"], v["type"]))
-                 for v in wave.variables if v["name"] not in design]
+    chosen = {k: v for k, v in (types or {}).items() if k not in design}
+    # A design column keeps its texts (a stratum named 'klein', not '1').
+    chosen.update({v["name"]: "open" for v in wave.variables
+                   if v.get("from_text") and v["name"] in design})
+    try:
+        wave = readers.retype(wave, chosen)
+    except readers.ReadError as error:
+        raise MonitorError(error.message) from None
+    variables = [v for v in wave.variables if v["name"] not in design]
     if not variables:
         raise MonitorError(f"Bestand '{source or wave.filename}' bevat geen vragen naast de "
                            "ontwerpkolommen.")

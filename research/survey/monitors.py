@@ -28,8 +28,11 @@ NUMERIC = {"rapportcijfer", "getal"}
 UNIT_KINDS = {"gemeente": "Gemeenten", "gebied": "Gebieden", "persoon": "Inwoners"}
 # Frame attributes a result can be broken down by, with their Dutch names.
 FRAME_BREAKDOWNS = {"region": "Regio", "size_class": "Grootteklasse", "province": "Provincie"}
-# The design a monitor starts with: every response its own PSU, the file's weights.
-DEFAULT_DESIGN = {"weight": "bestand", "strata": None, "psu": None, "fpc": None}
+# The design a monitor starts with: every response its own PSU, the file's weights. A
+# two-stage design adds the secondary units within the PSUs (ssu) and their population per
+# PSU (fpc2).
+DEFAULT_DESIGN = {"weight": "bestand", "strata": None, "psu": None, "fpc": None, "ssu": None,
+                  "fpc2": None}
 WEIGHT_SOURCES = {"bestand": "Gewicht uit het bestand", "kalibratie": "Gekalibreerd gewicht",
                   "geen": "Ongewogen"}
 
@@ -63,13 +66,21 @@ def _checked_design(design: dict) -> dict:
     strata / psu name a frame attribute (region, size_class, province), `unit` (each
     responding unit its own PSU) or a variable of the monitor; fpc is `kader` (the number of
     frame units in the stratum, for a census-like frame such as all municipalities) or a
-    variable holding the population count of PSUs per stratum.
+    variable holding the population count of PSUs per stratum. A two-stage design names the
+    secondary units within the PSUs (ssu, a variable or `unit`) and the variable holding
+    their number in each PSU (fpc2).
     """
     unknown = set(design) - set(DEFAULT_DESIGN)
     if unknown:
         raise MonitorError(f"Onbekende ontwerpinstelling: {', '.join(sorted(unknown))}.")
     if design["weight"] not in WEIGHT_SOURCES:
         raise MonitorError(f"Onbekende weging '{design['weight']}'.")
+    if design.get("ssu") and not design.get("psu"):
+        raise MonitorError("Een tweede trap (secundaire eenheden) vraagt om clusters (PSU's) "
+                           "in de eerste trap.")
+    if design.get("fpc2") and not design.get("ssu"):
+        raise MonitorError("De populatie per PSU (fpc van de tweede trap) vraagt om secundaire "
+                           "eenheden.")
     return {key: (design[key] or None) if key != "weight" else design[key]
             for key in DEFAULT_DESIGN}
 

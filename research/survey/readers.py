@@ -30,6 +30,7 @@ import pandas as pd
 import pyreadstat
 
 from research.errors import UserError
+from research.survey import ordering
 
 VARIABLE_TYPES = ("enkelvoudig", "meervoudig", "likert", "rapportcijfer", "getal", "open")
 NUMERIC_TYPES = frozenset(VARIABLE_TYPES) - {"open"}
@@ -42,6 +43,9 @@ NUMERIC_SHARE = 0.8                    # a column with this share of numbers is 
 HEAD_BYTES = 65536                     # bytes looked at to recognise a format
 MAX_COLUMNS = 20_000                   # fields in a CSV header (SPSS allows ~32,000 variables)
 MAX_HEADER_CHARS = 1024 * 1024         # characters in a CSV header line
+CHOICE_TEXTS = 12                      # a text column with at most this many answers ...
+CHOICE_TEXT_CHARS = 40                 # ... each this short and not a sentence: single choice
+CHOICE_TEXT_WORDS = 6
 
 SAV_MAGIC = (b"$FL2", b"$FL3")
 ZIP_MAGIC = (b"PK\x03\x04", b"PK\x05\x06")
@@ -57,7 +61,10 @@ MISSING_MARKERS = ("", "#NULL!")       # empty cells; #NULL! is SPSS's empty cel
 # Column names (lower case, letters and digits only) that suggest a design role, best first.
 DESIGN_NAMES = {
     "weight": ("gewicht", "weegfactor", "weight", "weegfac", "weging", "wgt"),
-    "strata": ("stratum", "strata", "strat", "grootteklasse", "gemeentegrootte"),
+    # Not 'grootteklasse': a size class in the data is a question to break results down by
+    # (a text column of a few answers becomes a single-choice question); it can still be
+    # chosen as the stratum when loading.
+    "strata": ("stratum", "strata", "strat"),
     "psu": ("psu", "cluster", "clusterid"),
     "fpc": ("fpc", "populatiegrootte", "populatie"),
     "unit": ("gemeentecode", "gemcode", "gmcode", "eenheid", "unit", "gebiedscode",
@@ -216,12 +223,15 @@ def _expected_kind(filename: str) -> str | None:
 
 # -- the entry points ----------------------------------------------------------------------------
 
-def read_wave(source, filename: str, questionnaire: list[dict] | None = None) -> WaveFile:
+def read_wave(source, filename: str, questionnaire: list[dict] | None = None,
+              choice_limit: int = CHOICE_TEXTS) -> WaveFile:
     """Read one wave from a path, bytes or file-like object; the format is taken from the content.
 
     `questionnaire` (optional, from `read_questionnaire`) is applied at the end; its 'open'
     columns are kept as text even when they look mostly numeric. An Excel workbook's own
     'vragenlijst' or 'variabelen' sheet is applied the same way (the argument wins per name).
+    A text column of at most `choice_limit` short answers becomes a single-choice question
+    (`choice_rule`), unless the questionnaire calls it open.
     """
     inp = _input(source, filename)
     kind = _content_kind(inp.head())
@@ -243,9 +253,133 @@ def read_wave(source, filename: str, questionnaire: list[dict] | None = None) ->
         wave.warnings.insert(0, f"Bestand '{filename}' is een {KIND_NAMES[kind]}, geen "
                                 f"{KIND_NAMES[expected]}; het is als {KIND_NAMES[kind]} "
                                 "gelezen.")
+    declared_open = {e["name"] for e in questionnaire or [] if e.get("type") == "open"}
+    wave = choices_from_text(wave, choice_limit, keep_open=declared_open)
     if questionnaire:
         wave = apply_questionnaire(wave, questionnaire)
     return wave
+
+
+# -- text columns as single-choice questions ---------------------------------------------------
+
+def choice_rule(limit: int = CHOICE_TEXTS) -> str:
+    """The rule that makes a text column a single-choice question, in Dutch (for the
+    preview, where the analyst can change the limit and every column's type)."""
+    if limit <= 0:
+        return "Tekstkolommen worden open vragen."
+    return (f"Een tekstkolom met hoogstens {limit} verschillende korte antwoorden (elk "
+            f"hoogstens {CHOICE_TEXT_CHARS} tekens en geen zin), waarvan er minstens één vaker "
+            "voorkomt, wordt een keuzevraag: de teksten worden de antwoorden, in hun "
+            "natuurlijke volgorde (een schaal van laag naar hoog, anders op alfabet); 'weet "
+            "niet' en dergelijke tellen als ontbrekend. Andere tekstkolommen zijn open vragen.")
+
+
+def _label_like(text: str) -> bool:
+    """Whether a text reads as an answer category rather than an open answer."""
+    words = text.split()
+    if len(text) > CHOICE_TEXT_CHARS or len(words) > CHOICE_TEXT_WORDS \
+            or not text.isprintable():      # a control character: not an answer category
+        return False
+    return not (text.endswith((".", "!", "?")) and len(words) > 2) or ordering.off_scale(text)
+
+
+def choice_texts(values: pd.Series, limit: int = CHOICE_TEXTS) -> list[str] | None:
+    """The answers of a text column in their natural order when `choice_rule` makes it a
+    single-choice question; None when it stays an open question."""
+    if limit <= 0:
+        return None
+    texts = [str(v).strip() for v in values if not _blank(v)]
+    texts = [t for t in texts if t]
+    distinct = list(dict.fromkeys(texts))
+    if not texts or len(distinct) > limit or len(distinct) >= len(texts):
+        return None
+    if not all(_label_like(t) for t in distinct):
+        return None
+    return ordering.natural_order(distinct)
+
+
+def _text_choice(values: pd.Series, texts: list[str]) -> tuple[pd.Series, dict, list]:
+    """A text column as codes 1..k for `texts` in their order, with the value labels and the
+    codes of the off-scale answers ('weet niet') as missing codes."""
+    codes = {text: float(i) for i, text in enumerate(texts, start=1)}
+    numbers = values.map(lambda v: codes.get(str(v).strip()) if not _blank(v) else np.nan)
+    missing = [code for text, code in codes.items() if ordering.off_scale(text)]
+    return numbers.astype("float64"), {code: text for text, code in codes.items()}, missing
+
+
+def _as_choice(var: dict, values: pd.Series, texts: list[str]) -> tuple[pd.Series, dict]:
+    """The column and description of a text column read as a single-choice (or Likert)
+    question."""
+    numbers, labels, missing = _text_choice(values, texts)
+    substantive = {k: v for k, v in labels.items() if k not in missing}
+    kind = "likert" if _is_likert(substantive) else "enkelvoudig"
+    return numbers, {**var, "type": kind, "value_labels": labels, "missing_codes": missing,
+                     "higher_is_better": _higher_is_better(kind, substantive),
+                     "mr_set": None, "from_text": True}
+
+
+def _is_text(values: pd.Series) -> bool:
+    return not pd.api.types.is_numeric_dtype(values) and \
+        not pd.api.types.is_datetime64_any_dtype(values)
+
+
+def choices_from_text(wave: WaveFile, limit: int = CHOICE_TEXTS,
+                      keep_open: set[str] = frozenset()) -> WaveFile:
+    """The wave with its open questions whose texts `choice_rule` makes single choice as
+    such questions (their data codes, the texts their labels); columns in `keep_open` stay
+    open."""
+    data, variables = wave.data, []
+    changed = {}
+    for var in wave.variables:
+        values = data[var["name"]]
+        texts = None if var["type"] != "open" or var["name"] in keep_open \
+            or not _is_text(values) else choice_texts(values, limit)
+        if texts is None:
+            variables.append(var)
+            continue
+        changed[var["name"]], var = _as_choice(var, values, texts)
+        variables.append(var)
+    if changed:
+        data = data.assign(**changed)
+    return WaveFile(data, variables, list(wave.warnings), dict(wave.design_columns),
+                    wave.filename, wave.rows)
+
+
+def retype(wave: WaveFile, types: dict[str, str]) -> WaveFile:
+    """The wave with the types the analyst chose in the preview (name -> type): a text
+    column made single choice gets its texts as answers (in their natural order), a column
+    read from text as single choice made open gets its texts back, numbers made open become
+    text; a type the data cannot have is refused (ReadError)."""
+    data = wave.data.copy()
+    variables = []
+    for var in wave.variables:
+        kind = types.get(var["name"], var["type"])
+        if kind == var["type"]:
+            variables.append(var)
+            continue
+        name, values = var["name"], data[var["name"]]
+        if kind == "open" and var.get("from_text"):
+            labels = var["value_labels"]
+            data[name] = values.map(lambda v: labels.get(float(v)) if pd.notna(v) else None) \
+                .astype(object)
+            var = {**var, "type": "open", "value_labels": {}, "missing_codes": [],
+                   "higher_is_better": None, "from_text": False}
+        elif kind in ("enkelvoudig", "likert") and _is_text(values):
+            texts = ordering.natural_order(dict.fromkeys(
+                str(v).strip() for v in values if not _blank(v) and str(v).strip()))
+            data[name], var = _as_choice(var, values, texts)
+            var["type"] = kind
+        elif _is_text(values) and kind != "open" and var["type"] == "open":
+            raise ReadError(f"Bestand '{wave.filename}', kolom '{name}': tekst kan geen type "
+                            f"'{kind}' hebben; kies enkelvoudig, likert of open.")
+        else:
+            data[name] = _fit(wave, values, name, kind, var["missing_codes"])
+            var = {**var, "type": kind}
+            if kind == "open":
+                var.update(value_labels={}, missing_codes=[], higher_is_better=None)
+        variables.append(var)
+    return WaveFile(data, variables, list(wave.warnings), dict(wave.design_columns),
+                    wave.filename, wave.rows)
 
 
 def _wrong_format(filename: str, kind: str, expected: str | None) -> ReadError:
@@ -351,9 +485,13 @@ def _sav_column(values: pd.Series, name: str, meta, warnings: list[str]) -> _Col
     if _is_date_series(values):
         return _Column(name, _iso_dates(values), "date", label)
     if not pd.api.types.is_numeric_dtype(values):
-        if (meta.variable_value_labels or {}).get(name):
-            warnings.append(f"Kolom '{name}': tekstcodes met labels worden als open antwoord "
-                            "gelezen; de labels zijn niet overgenomen.")
+        labels = (meta.variable_value_labels or {}).get(name)
+        if labels:
+            # Text codes with labels ('A' = 'Amsterdam'): the labels are the answers (a few
+            # of them make a single-choice question, see choice_rule).
+            values = values.map(lambda v: labels.get(v, v) if isinstance(v, str) else v)
+            warnings.append(f"Kolom '{name}': tekstcodes met labels; de labels zijn als "
+                            "antwoorden gelezen.")
         return _Column(name, _clean_text(values), "text", label)
     numbers = values.astype("float64")
     labels = {float(k): str(v) for k, v in (meta.variable_value_labels or {}).get(name, {}).items()

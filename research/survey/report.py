@@ -1,10 +1,13 @@
 """Exports of monitor results: tables to Excel with their notes, and the wave report
-(.docx) with text blocks, tables, charts and quotes."""
+(.docx) with text blocks, tables, charts and quotes. The text blocks are kept per wave as
+drafts (`drafts`, `save_draft`), saved as the analyst types them."""
 
 from __future__ import annotations
 
 import io
+import math
 
+import numpy as np
 import pandas as pd
 from docx import Document
 from docx.shared import Cm, Pt
@@ -13,34 +16,94 @@ from openpyxl.styles import Font
 
 from research.accounts import User, require
 from research.exports import text_cell, xml_safe, xml_text
-from research.storage import Store
+from research.storage import Store, Tx, utcnow
 from research.survey import charts, monitors, quotes, tables
 from research.survey.monitors import CATEGORICAL, MonitorError
 
 MAX_QUOTES = 5  # per open question in the report
+MAX_DRAFT = 20_000  # characters in one text block
+INTRODUCTION = "inleiding"  # the block before the first topic; the others are named by topic
+
+
+# -- the analyst's text blocks ----------------------------------------------------------------
+
+def drafts(store: Store, user: User, wave_id: int) -> dict[str, str]:
+    """The wave report's saved text blocks by name ('inleiding', then topics)."""
+    require(user, "survey.read")
+    return {r["block"]: r["text"] for r in store.rows(
+        "SELECT block, text FROM report_drafts WHERE wave_id = ? ORDER BY id", [wave_id])}
+
+
+def save_draft(store: Store, user: User, wave_id: int, block: str, text: str) -> None:
+    """Save one text block of a wave's report as it stands (an audited write; nothing is
+    written when it did not change). Text blocks are shared by everyone who writes the
+    report of that wave."""
+    require(user, "survey.write")
+    block, text = str(block).strip(), str(text or "")
+    if not block:
+        raise MonitorError("Een tekstblok heeft een naam nodig.")
+    if len(text) > MAX_DRAFT:
+        raise MonitorError(f"Een tekstblok is hoogstens {MAX_DRAFT:,} tekens lang; dit zijn er "
+                           f"{len(text):,}.".replace(",", "."))
+    if store.one("SELECT 1 FROM waves WHERE id = ?", [wave_id]) is None:
+        raise MonitorError("Deze meting bestaat niet.")
+
+    def apply(tx: Tx) -> None:
+        row = tx.db.execute("SELECT id, text FROM report_drafts WHERE wave_id = ? AND block = ?",
+                            [wave_id, block]).fetchone()
+        if row is None:
+            if text:
+                tx.insert("report_drafts", {"wave_id": wave_id, "block": block, "text": text,
+                                            "updated_by": user.id, "updated_at": utcnow()},
+                          entity="report_draft")
+        elif row[1] != text:
+            tx.update("report_drafts", row[0], {"text": text, "updated_by": user.id,
+                                                "updated_at": utcnow()}, entity="report_draft")
+
+    store.write(user.actor, apply)
 
 
 def tables_xlsx(items: list[tables.Table]) -> bytes:
-    """Tables on one sheet each, with their notes under them (cells never formulas)."""
+    """Tables on one sheet each, with their notes under them: figures as numbers with their
+    number format (a percentage is a fraction shown as 45%, a significant cell keeps its
+    arrow in the format), everything else as text that never becomes a formula."""
     book = Workbook()
     book.remove(book.active)
     for index, table in enumerate(items, start=1):
         sheet = book.create_sheet(f"Tabel {index}")
         text_cell(sheet, 1, 1, table.title)
         sheet.cell(row=1, column=1).font = Font(bold=True)
-        frame = charts.table_frame(table)
+        frame = table.excel if table.excel is not None else table.cells
+        if not isinstance(frame.index, pd.RangeIndex):
+            frame = frame.reset_index(names="")
         for column, heading in enumerate(frame.columns, start=1):
             text_cell(sheet, 3, column, str(heading))
             sheet.cell(row=3, column=column).font = Font(bold=True)
         for row_number, row in enumerate(frame.itertuples(index=False), start=4):
             for column, value in enumerate(row, start=1):
-                text_cell(sheet, row_number, column, None if pd.isna(value) else value)
+                _sheet_value(sheet, row_number, column, value)
         below = 5 + len(frame)
         for offset, note in enumerate(table.notes):
             text_cell(sheet, below + offset, 1, note)
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()
+
+
+def _sheet_value(sheet, row: int, column: int, value) -> None:
+    """One cell: a `tables.Number` as a number with its format, a count as a number, text
+    (labels, the suppression dot) as text."""
+    if isinstance(value, tables.Number):
+        if math.isfinite(value.value):
+            cell = sheet.cell(row=row, column=column, value=value.value)
+            cell.number_format = value.format
+        return
+    if isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool):
+        if math.isfinite(float(value)):
+            sheet.cell(row=row, column=column, value=float(value) if isinstance(
+                value, (float, np.floating)) else int(value))
+        return
+    text_cell(sheet, row, column, None if value is None or value == "" else str(value))
 
 
 def _docx_table(document, table: tables.Table) -> None:
@@ -62,9 +125,9 @@ def wave_report(store: Store, user: User, wave_id: int, texts: dict[str, str] | 
     """The wave report: an introduction, per topic the tables and charts of its questions
     (by `breakdown`, with the trend when earlier waves exist), quotes of the open questions
     under the quote threshold, and coded quotes from qualitative projects. `texts` holds
-    the analyst's text blocks by topic ('inleiding' first)."""
+    the analyst's text blocks by topic ('inleiding' first); None: the wave's saved drafts."""
     require(user, "survey.read")
-    texts = xml_safe(texts or {})
+    texts = xml_safe(drafts(store, user, wave_id) if texts is None else texts)
     wave = store.one("SELECT w.*, m.name AS monitor, m.description FROM waves w JOIN monitors m"
                      " ON m.id = w.monitor_id WHERE w.id = ?", [wave_id])
     if wave is None:

@@ -26,6 +26,7 @@ from research.accounts import User, require
 from research.storage import Store, Tx, utcnow
 from research.survey import estimates, monitors, waves
 from research.survey.monitors import CATEGORICAL, FRAME_BREAKDOWNS, NUMERIC, MonitorError
+from research.survey.ordering import natural_order
 
 # Where a design setting can point besides a variable of the wave.
 DESIGN_FIELDS = {"stratum": "_stratum", "psu": "_psu", "fpc": "_fpc", "unit": "_unit",
@@ -46,18 +47,21 @@ class ResolvedDesign:
 # -- the design -------------------------------------------------------------------------------
 
 def _column(data: waves.WaveData, name: str, role: str) -> pd.Series:
-    """A design column by its setting: a design field, a frame attribute or a variable."""
+    """A design column by its setting: a design field, a frame attribute or any variable of
+    the wave (read for the design by `_design_fields`)."""
     frame = data.frame
     column = DESIGN_FIELDS.get(name, name)
     if column not in frame.columns:
-        raise MonitorError(f"Ontwerp: kolom '{name}' ({role}) bestaat niet in deze meting.")
+        raise MonitorError(f"Ontwerp: kolom '{name}' ({role}) bestaat niet in deze meting. "
+                           "Gebruik een vraag van de meting of een ontwerpveld (gewicht, "
+                           "stratum, psu, fpc, unit, regio, grootteklasse, provincie).")
     return frame[column]
 
 
 def resolve_design(store: Store, user: User, wave_id: int, data: waves.WaveData,
                    overrides: dict | None = None) -> ResolvedDesign:
-    """The monitor's design for this wave, with `overrides` (weight, strata, psu, fpc naming
-    columns) taking precedence, as the command line's flags do."""
+    """The monitor's design for this wave, with `overrides` (weight, strata, psu, fpc, ssu,
+    fpc2 naming columns) taking precedence, as the command line's flags do."""
     wave = store.one("SELECT monitor_id FROM waves WHERE id = ?", [wave_id])
     settings = _settings(store, user, wave_id, overrides)
     frame, n = data.frame, len(data.frame)
@@ -90,9 +94,17 @@ def resolve_design(store: Store, user: User, wave_id: int, data: waves.WaveData,
     elif settings["fpc"]:
         fpc = pd.to_numeric(_column(data, settings["fpc"], "fpc"), errors="coerce").to_numpy()
         parts.append(f"eindige-populatiecorrectie: {_name(settings['fpc'])}")
+    ssu = fpc2 = None
+    if settings.get("ssu"):
+        ssu = _texts(_column(data, settings["ssu"], "secundaire eenheden"), None).to_numpy()
+        parts.append(f"tweede trap: {_name(settings['ssu'])}")
+    if settings.get("fpc2"):
+        fpc2 = pd.to_numeric(_column(data, settings["fpc2"], "fpc tweede trap"),
+                             errors="coerce").to_numpy()
+        parts.append(f"populatie per cluster: {_name(settings['fpc2'])}")
     design = estimates.Design(weights=weights,
                               strata=None if strata is None else strata.to_numpy(),
-                              psu=psu, fpc=fpc)
+                              psu=psu, fpc=fpc, ssu=ssu, fpc2=fpc2)
     return ResolvedDesign(design, settings, "; ".join(parts).capitalize() + ".")
 
 
@@ -121,8 +133,8 @@ def _design_fields(settings: dict) -> set[str]:
     weight = settings["weight"]
     fields_ = {"_weight", "_calibrated"} if weight in ("bestand", "kalibratie") else \
         set() if weight == "geen" else {DESIGN_FIELDS.get(weight, weight)}
-    for key in ("strata", "psu", "fpc"):
-        if settings[key] and settings[key] != "kader":
+    for key in ("strata", "psu", "fpc", "ssu", "fpc2"):
+        if settings.get(key) and settings[key] != "kader":
             fields_.add(DESIGN_FIELDS.get(settings[key], settings[key]))
     return fields_
 
@@ -131,6 +143,44 @@ def _name(setting: str) -> str:
     return {"region": "regio", "size_class": "grootteklasse", "province": "provincie",
             "stratum": "stratum uit het bestand", "psu": "cluster uit het bestand",
             "fpc": "fpc uit het bestand", "unit": "eenheid"}.get(setting, f"'{setting}'")
+
+
+# The frame attributes by their code and their Dutch name (what --by takes).
+FRAME_NAMES = {**{code: code for code in FRAME_BREAKDOWNS},
+               **{name.lower(): code for code, name in FRAME_BREAKDOWNS.items()}}
+
+
+def breakdown_of(data: waves.WaveData, by: str | None) -> str:
+    """What `by` names: 'totaal', a frame attribute (by its code or Dutch name: region or
+    regio) or a single-choice question of the wave (by its name; a question's own name wins).
+    Refused in Dutch with the breakdowns this wave has."""
+    if by is None or not str(by).strip() or str(by).strip().lower() == "totaal":
+        return "totaal"
+    by = str(by).strip()
+    choices = [name for name, var in data.variables.items()
+               if var["type"] in CATEGORICAL - {"meervoudig"}]
+    if by in choices:
+        return by
+    attribute = FRAME_NAMES.get(by.lower())
+    present = [b for b in breakdowns(data) if b != "totaal"]
+    if attribute in present:
+        return attribute
+    options = [FRAME_BREAKDOWNS[b].lower() for b in present] + choices
+    if by in data.variables:
+        problem = f"'{by}' is geen keuzevraag ({monitors.VARIABLE_TYPES[data.variables[by]['type']]})."
+    elif attribute:
+        problem = f"deze meting heeft geen {FRAME_BREAKDOWNS[attribute].lower()} uit het kader."
+    else:
+        problem = f"'{by}' is geen van die."
+    if not options:
+        raise MonitorError(f"Deze meting kan niet worden uitgesplitst (geen kader en geen "
+                           f"keuzevragen); {problem}")
+    return _refuse_breakdown(options, problem)
+
+
+def _refuse_breakdown(options: list[str], problem: str):
+    listed = options[0] if len(options) == 1 else f"{', '.join(options[:-1])} of {options[-1]}"
+    raise MonitorError(f"Uitsplitsen kan naar {listed}; {problem}")
 
 
 def _frame_counts(store: Store, monitor_id: int, strata_setting: str | None,
@@ -157,11 +207,14 @@ def _groups(data: waves.WaveData, breakdown: str) -> tuple[np.ndarray, list[str]
         return np.zeros(len(frame), dtype=int), ["Totaal"]
     if breakdown in FRAME_BREAKDOWNS:
         codes, labels = pd.factorize(frame[breakdown], sort=True)
-        return codes, [str(label) for label in labels]
+        labels = [str(label) for label in labels]
+        # Groups in their natural order: size classes from small to large.
+        ordered = natural_order(labels)
+        position = np.array([ordered.index(label) for label in labels] + [-1], dtype=np.int64)
+        return position[codes], ordered
     var = data.variables.get(breakdown)
     if var is None or var["type"] not in CATEGORICAL - {"meervoudig"}:
-        raise MonitorError(f"Uitsplitsen kan naar regio, grootteklasse, provincie of een "
-                           f"keuzevraag; '{breakdown}' is geen van die.")
+        breakdown_of(data, breakdown)      # refuses, naming what can be used
     values = waves.valid_values(var, frame[breakdown].to_numpy(float))
     cats = waves.categories(var, values)
     codes = np.full(len(values), -1)
@@ -438,13 +491,60 @@ def estimate(store: Store, user: User, wave_id: int, name: str, by: str | None =
              overrides: dict | None = None) -> tuple[pd.DataFrame, ResolvedDesign]:
     """One variable estimated now (not stored), by a breakdown or a categorical question."""
     require(user, "survey.read")
-    data = waves.wave_data(store, user, wave_id,
-                           [name] + ([by] if by and by not in FRAME_BREAKDOWNS else []))
+    settings = _settings(store, user, wave_id, overrides)
+    # The variables the estimate reads: the variable, a question to break down by, and any
+    # variable the design (or an override) names as its weight, strata, clusters or fpc.
+    design_columns = [f for f in _design_fields(settings) if not f.startswith("_")
+                      and f not in FRAME_BREAKDOWNS]
+    data = waves.wave_data(store, user, wave_id, list(dict.fromkeys(
+        [name] + design_columns + ([str(by).strip()] if by else []))))
     if name not in data.variables:
         raise MonitorError(f"Deze meting heeft geen variabele '{name}'.")
     if data.variables[name]["type"] == "open":
         raise MonitorError(f"{name} is een open vraag; daar horen geen schattingen bij.")
+    by_var = data.variables.get(str(by).strip()) if by else None
+    if by and (by_var is None or by_var["type"] not in CATEGORICAL - {"meervoudig"}):
+        # Only the variables above were read: know the wave's choice questions for the
+        # message, and read the frame attribute's breakdown as usual.
+        data.variables.update({n: v for n, v in _wave_variables(store, user, wave_id).items()
+                               if n not in data.variables})
+    breakdown = breakdown_of(data, by)
     resolved = resolve_design(store, user, wave_id, data, overrides)
-    return pd.DataFrame(_tables(resolved, data, [name], [by or "totaal"]),
+    return pd.DataFrame(_tables(resolved, data, [name], [breakdown]),
                         columns=COLUMNS), resolved
 
+
+def _wave_variables(store: Store, user: User, wave_id: int) -> dict[str, dict]:
+    """The wave's variables (metadata only, no answers)."""
+    return waves.wave_design(store, user, wave_id).variables
+
+
+
+def top_box(store: Store, user: User, wave_id: int, variable_id: int, size: int = 2
+            ) -> dict | None:
+    """The share of the valid answers that is one of the `size` most favourable answers
+    (the highest codes, the lowest when lower is better), estimated from the wave's answers
+    with its design: statistic, estimate, se, ci_low, ci_high, n and the codes counted;
+    None when the wave did not ask the question. The sum of the stored shares gives the same
+    estimate, but not its standard error: the shares are not independent."""
+    require(user, "survey.read")
+    var = monitors.variable(store, user, variable_id)
+    data = waves.wave_design(store, user, wave_id,
+                             _design_fields(_settings(store, user, wave_id)))
+    wave_var = data.variables.get(var["name"])
+    if wave_var is None or wave_var["id"] != variable_id:
+        return None
+    resolved = resolve_design(store, user, wave_id, data)
+    values, codes = data.codes(var["name"])
+    missing = [float(c) for c in wave_var["missing_codes"]]
+    valid = ~np.isnan(values) & ~np.isin(values, missing)
+    # A one-byte column's codes stand for every value of its span; count those that occur.
+    present = np.bincount(codes[codes >= 0], minlength=len(values))[:len(values)] > 0
+    answers = waves.categories(wave_var, values[valid & present])
+    chosen = answers[:size] if var["higher_is_better"] == 0 else answers[-size:]
+    per_code = np.where(valid, np.isin(values, chosen).astype(float), np.nan)
+    est = estimates.means(resolved.design, np.append(per_code, np.nan)[codes])
+    low, high = estimates.proportion_ci(est.estimate, est.se, est.n, est.neff, resolved.design.df)
+    return {"statistic": "aandeel", "estimate": float(est.estimate[0, 0]),
+            "se": float(est.se[0, 0]), "ci_low": float(low[0, 0]), "ci_high": float(high[0, 0]),
+            "n": int(est.n[0, 0]), "codes": chosen}

@@ -953,3 +953,70 @@ def inzet_opgave_figure(table: pd.DataFrame, title: str | None = None) -> go.Fig
                                     subtitle=dict(text=escape(subtitle))),
                          margin=dict(t=120), plot_bgcolor="white", height=520)
     return figure
+
+
+# -- from a monitor's results --------------------------------------------------------------------
+
+def from_monitor(store, user, wave_id: int, breakdown: str
+                 ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """A wave's results as a stapeling table: a row per group of a frame breakdown (regions,
+    provinces, size classes), a column per indicator with a direction (hoger of lager is
+    beter): a mark's or number's mean, a Likert item's top-2 box (%), a multiple-response
+    item's share (%). Groups below the monitor's minimum n have no value. Returns (data,
+    metadata, standard errors; NaN where the results store has none, as for a top-2 box)."""
+    from research.accounts import require
+    from research.survey import monitors, results
+    from research.survey.monitors import FRAME_BREAKDOWNS, NUMERIC
+    from research.survey.ordering import natural_order
+
+    require(user, "survey.read")
+    if breakdown not in FRAME_BREAKDOWNS:
+        raise StapelingError("Uitsplitsen kan naar regio, grootteklasse of provincie; "
+                             f"'{breakdown}' is geen van die.")
+    wave = store.one("SELECT w.label, w.monitor_id, m.min_n FROM waves w JOIN monitors m"
+                     " ON m.id = w.monitor_id WHERE w.id = ?", [wave_id])
+    if wave is None:
+        raise StapelingError("Deze meting bestaat niet.")
+    if results.run(store, user, wave_id) is None:
+        raise StapelingError(f"De resultaten van meting {wave['label']} zijn nog niet "
+                             "berekend (onder Resultaten).")
+    stored = results.stored(store, user, wave_id, breakdown=breakdown)
+    values, errors, meta = {}, {}, []
+    for var in monitors.variables(store, user, wave["monitor_id"]):
+        rows = stored[stored["variable_id"] == var["id"]]
+        if var["higher_is_better"] is None or rows.empty:
+            continue
+        if var["type"] in NUMERIC:
+            rows = rows[rows["statistic"] == "gemiddelde"]
+            scale, unit = 1.0, "rapportcijfer" if var["type"] == "rapportcijfer" else ""
+            estimate, se = rows.set_index("grp")["estimate"], rows.set_index("grp")["se"]
+        elif var["type"] == "meervoudig":
+            rows = rows[rows["category"] == 1.0]
+            scale, unit = 100.0, "%"
+            estimate, se = rows.set_index("grp")["estimate"], rows.set_index("grp")["se"]
+        elif var["type"] == "likert":
+            codes = sorted(rows["category"].dropna().unique())
+            top = codes[-2:] if var["higher_is_better"] else codes[:2]
+            rows = rows[rows["category"].isin(top)]
+            scale, unit = 100.0, "% top-2"
+            estimate = rows.groupby("grp", sort=False)["estimate"].sum()
+            se = pd.Series(np.nan, index=estimate.index)
+        else:
+            continue
+        n = rows.groupby("grp", sort=False)["n"].min()
+        shown = n >= wave["min_n"]
+        values[var["name"]] = (scale * estimate).where(shown.reindex(estimate.index,
+                                                                     fill_value=False))
+        errors[var["name"]] = (scale * se).where(shown.reindex(se.index, fill_value=False))
+        meta.append({"indicator": var["name"], "domein": var["topic"] or "",
+                     "label": var["label"], "eenheid": unit, "populatie": "",
+                     "richting": "hoger_is_beter" if var["higher_is_better"]
+                     else "lager_is_beter"})
+    if not meta:
+        raise StapelingError(f"Meting {wave['label']} heeft geen indicatoren met een richting "
+                             "(hoger of lager is beter); stel die in onder Vragenlijst en "
+                             "ontwerp.")
+    data = pd.DataFrame(values)
+    data = data.reindex(natural_order(data.index))
+    data.index.name = "gebied"
+    return data, checked_meta(pd.DataFrame(meta)), pd.DataFrame(errors).reindex(data.index)

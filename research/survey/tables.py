@@ -1,7 +1,10 @@
 """Tables read from the results store: frequencies, crosstabs with each cell tested against
-the rest of the sample, trends across waves, Likert batteries, multiple response, and a
-municipality's benchmark. Small cells are suppressed with the CBS symbol and every table
-carries the notes that say what it shows (n, weighting, reference, wave)."""
+the rest of the sample (with their totals), trends across waves (one answer, the top-2 box or
+every answer), Likert batteries, multiple response, and a municipality's benchmark. Small
+cells are suppressed with the CBS symbol and every table carries the notes that say what it
+shows (n, weighting, reference, wave). Groups of the frame (size classes) come in their
+natural order, and every table says how its figures go into Excel: as numbers with a number
+format (`Number`), its texts as text."""
 
 from __future__ import annotations
 
@@ -14,23 +17,58 @@ from research.accounts import User, require
 from research.storage import Store
 from research.survey import estimates, monitors, results
 from research.survey.monitors import CATEGORICAL, FRAME_BREAKDOWNS, MonitorError
+from research.survey.ordering import natural_order
 
 SUPPRESSED = "."  # CBS: "gegevens ontbreken of zijn te onbetrouwbaar"
 HIGHER, LOWER = "▲", "▼"
 ALPHA = 0.05
 BREAKDOWN_NAMES = {"totaal": "Totaal", **FRAME_BREAKDOWNS}
+TOTAL_ROW = "Totaal"       # a crosstab's column totals (each column's answers add up to it)
+TOP2 = "top-2"             # trend of the two most favourable answers together
+ALL = "alle"               # trend of every answer
+TREND_CHOICES = {ALL: "Alle antwoorden", TOP2: "Top-2 (de twee gunstigste antwoorden samen)"}
+
+# Excel number formats. The arrow of a significant cell is part of the format, so the cell
+# stays a number that sorts and sums.
+PERCENT, DECIMAL, WHOLE, CHANGE = "0%", "0.0", "#,##0", "+0.0;-0.0;0.0"
+
+
+@dataclass(frozen=True)
+class Number:
+    """A figure for a spreadsheet cell: the value (a fraction for a percentage) and its
+    number format."""
+    value: float
+    format: str
+
+
+def _number(value: float, format_: str, marker: str = "") -> Number:
+    """A Number whose format shows the arrow of `marker` ('hoger' / 'lager') after it."""
+    arrow = {"hoger": HIGHER, "lager": LOWER}.get(marker)
+    if arrow:
+        format_ = ";".join(f'{part}" {arrow}"' for part in format_.split(";"))
+    return Number(float(value), format_)
+
+
+def _figure(estimate: float, statistic: str, marker: str = "") -> Number:
+    """An estimate as it goes into Excel: a share as a percentage, a mean with one decimal,
+    a total as a whole number."""
+    if statistic == "aandeel":
+        return _number(estimate, PERCENT, marker)
+    return _number(estimate, DECIMAL if statistic == "gemiddelde" else WHOLE, marker)
 
 
 @dataclass
 class Table:
     """A table to show or export: `cells` holds the display text, `numbers` the values
     (NaN where suppressed), `markers` 'hoger' / 'lager' / '' per cell, and `notes` the lines
-    that must travel with it."""
+    that must travel with it. `excel` is the table as it goes into a spreadsheet (its index,
+    if any, the first column): a `Number` where a figure is, text elsewhere (None: `cells`)."""
     title: str
     cells: pd.DataFrame
     numbers: pd.DataFrame
     markers: pd.DataFrame = field(default_factory=pd.DataFrame)
     notes: list[str] = field(default_factory=list)
+    excel: pd.DataFrame | None = None
 
 
 def dutch(value: float, decimals: int = 1) -> str:
@@ -90,14 +128,25 @@ def _row_labels(var: dict, rows: pd.DataFrame) -> list:
 
 def crosstab(store: Store, user: User, wave_id: int, variable_id: int,
              breakdown: str = "totaal") -> Table:
-    """Answer categories (or the mean) by the groups of a breakdown, with the total column;
-    each group's cell is marked when it differs from the rest of the sample (p < 0.05)."""
+    """Answer categories (or the mean) by the groups of a breakdown, with the total column
+    and, for a single-choice question, the total row (each column's answers add up to 100%);
+    each group's cell is marked when it differs from the rest of the sample (p < 0.05).
+    Groups of the frame come in their natural order (size classes from small to large)."""
     wave, var, run = _context(store, user, wave_id, variable_id)
     if var["type"] == "open":
         raise MonitorError(f"{var['label']} is een open vraag: bekijk de citaten.")
     rows = results.stored(store, user, wave_id, variable_id)
     if rows.empty:
         raise MonitorError(f"{var['label']} zit niet in meting {wave['label']}.")
+    by_question = None
+    if breakdown not in BREAKDOWN_NAMES:
+        # A single-choice question: estimated now with the monitor's design (the results
+        # store holds the breakdowns of the frame), beside the stored total.
+        by_question = next((v for v in monitors.variables(store, user, wave["monitor_id"])
+                            if v["name"] == breakdown), None)
+        estimated, _ = results.estimate(store, user, wave_id, var["name"], breakdown)
+        rows = pd.concat([rows[rows["breakdown"] == "totaal"], estimated.assign(
+            variable_id=variable_id)], ignore_index=True)
     wanted = ["totaal"] + ([breakdown] if breakdown != "totaal" else [])
     if breakdown not in rows["breakdown"].unique():
         raise MonitorError(f"Geen resultaten naar {BREAKDOWN_NAMES.get(breakdown, breakdown)} "
@@ -106,21 +155,29 @@ def crosstab(store: Store, user: User, wave_id: int, variable_id: int,
     rows = rows.assign(label=_row_labels(var, rows),
                        column=np.where(rows["breakdown"] == "totaal", "Totaal", rows["grp"]))
     order = list(dict.fromkeys(rows["label"]))
-    columns = [c for c in dict.fromkeys(rows.loc[rows["breakdown"] != "totaal", "grp"])] \
-        + ["Totaal"]
+    groups = list(dict.fromkeys(rows.loc[rows["breakdown"] != "totaal", "grp"]))
+    if breakdown in FRAME_BREAKDOWNS:
+        groups = natural_order(groups)
+    columns = groups + ["Totaal"]
+    # A single-choice question's answers split each column: they add up to a total row.
+    with_total = var["type"] in ("enkelvoudig", "likert") and \
+        (rows["statistic"] == "aandeel").all() and TOTAL_ROW not in order
     # Filled as plain dictionaries and made frames once: a pandas .loc per cell took most
     # of the results page's time.
-    index = order + ["n"]
+    index = order + ([TOTAL_ROW] if with_total else []) + ["n"]
     cells = {c: dict.fromkeys(index, "") for c in columns}
     numbers = {c: dict.fromkeys(index, np.nan) for c in columns}
     markers = {c: dict.fromkeys(index, "") for c in columns}
+    excel = {c: dict.fromkeys(index, "") for c in columns}
     totals = dict(zip(rows.loc[rows["breakdown"] == "totaal", "label"],
                       rows.loc[rows["breakdown"] == "totaal", "estimate"]))
     suppressed = False
+    hidden_columns = set()
     for row in rows.itertuples():
         if row.n < wave["min_n"] or pd.isna(row.estimate):
-            cells[row.column][row.label] = SUPPRESSED
+            cells[row.column][row.label] = excel[row.column][row.label] = SUPPRESSED
             suppressed = True
+            hidden_columns.add(row.column)
         else:
             value = 100 * row.estimate if row.statistic == "aandeel" else row.estimate
             numbers[row.column][row.label] = value
@@ -131,10 +188,23 @@ def crosstab(store: Store, user: User, wave_id: int, variable_id: int,
             markers[row.column][row.label] = marker
             arrow = {"hoger": f" {HIGHER}", "lager": f" {LOWER}"}.get(marker, "")
             cells[row.column][row.label] = _format(row, row.statistic) + arrow
+            excel[row.column][row.label] = _figure(row.estimate, row.statistic, marker)
         cells[row.column]["n"] = str(int(row.n))
         numbers[row.column]["n"] = row.n
-    cells, numbers, markers = (pd.DataFrame(part, index=index, columns=columns)
-                               for part in (cells, numbers, markers))
+        excel[row.column]["n"] = Number(float(row.n), WHOLE)
+    if with_total:
+        for column in columns:
+            if column in hidden_columns:
+                cells[column][TOTAL_ROW] = excel[column][TOTAL_ROW] = SUPPRESSED
+                continue
+            # Rounded: 0.9999999999999999 would be a total of 100% that is not 100.
+            share = round(sum(v for k, v in numbers[column].items()
+                              if k in order and pd.notna(v)), 10)
+            numbers[column][TOTAL_ROW] = share
+            cells[column][TOTAL_ROW] = f"{dutch(share, 0)}%"
+            excel[column][TOTAL_ROW] = Number(share / 100, PERCENT)
+    cells, numbers, markers, excel = (pd.DataFrame(part, index=index, columns=columns)
+                                      for part in (cells, numbers, markers, excel))
     notes = _base_notes(wave, run, rows, var)
     if breakdown != "totaal":
         notes.append(f"{HIGHER} / {LOWER}: significant hoger / lager dan de rest van de "
@@ -143,7 +213,11 @@ def crosstab(store: Store, user: User, wave_id: int, variable_id: int,
     title = f"{var['label']}" + (f" naar {BREAKDOWN_NAMES[breakdown].lower()}"
                                  if breakdown in BREAKDOWN_NAMES and breakdown != "totaal"
                                  else "")
-    return Table(title, cells, numbers, markers, notes)
+    if by_question is not None:
+        title = f"{var['label']} naar {by_question['label']}"
+        notes.append(f"Uitgesplitst naar de antwoorden op '{by_question['label']}', met het "
+                     "ontwerp van de meting.")
+    return Table(title, cells, numbers, markers, notes, excel)
 
 
 def frequencies(store: Store, user: User, wave_id: int, variable_id: int) -> Table:
@@ -153,7 +227,7 @@ def frequencies(store: Store, user: User, wave_id: int, variable_id: int) -> Tab
     if rows.empty:
         raise MonitorError(f"{var['label']} zit niet in meting {wave['label']}.")
     labels = _row_labels(var, rows)
-    records, numbers, suppressed = [], [], False
+    records, numbers, sheet, suppressed = [], [], [], False
     for label, row in zip(labels, rows.itertuples()):
         scale = 100 if row.statistic == "aandeel" else 1
         hidden = row.n < wave["min_n"] or pd.isna(row.estimate)
@@ -169,63 +243,189 @@ def frequencies(store: Store, user: User, wave_id: int, variable_id: int) -> Tab
                         "ci_low": np.nan if hidden else scale * row.ci_low,
                         "ci_high": np.nan if hidden else scale * row.ci_high, "n": row.n,
                         "statistiek": row.statistic})
+        bounds = not hidden and pd.notna(row.ci_low)
+        sheet.append({"Antwoord": label,
+                      "Schatting": SUPPRESSED if hidden else _figure(row.estimate, row.statistic),
+                      "Ondergrens 95%": _figure(row.ci_low, row.statistic) if bounds else "",
+                      "Bovengrens 95%": _figure(row.ci_high, row.statistic) if bounds else "",
+                      "n": Number(float(row.n), WHOLE),
+                      "Effectieve n": "" if pd.isna(row.neff) else Number(row.neff, DECIMAL)})
     notes = _base_notes(wave, run, rows, var) + _suppression_note(wave, suppressed)
-    return Table(var["label"], pd.DataFrame(records), pd.DataFrame(numbers), notes=notes)
+    return Table(var["label"], pd.DataFrame(records), pd.DataFrame(numbers), notes=notes,
+                 excel=pd.DataFrame(sheet))
 
 
-def trend(store: Store, user: User, monitor_id: int, variable_id: int,
-          category: float | None = None) -> Table:
-    """The variable's estimate in every wave with results, with the change from the wave
-    before and whether it is significant. Waves are treated as independent samples; when
-    the same municipalities answer each year (a panel) the test is conservative."""
-    require(user, "survey.read")
-    var = monitors.variable(store, user, variable_id)
-    mon = monitors.monitor(store, user, monitor_id)
+def trend_choices(var: dict) -> list:
+    """What a trend of this variable can show: for a single-choice question every answer
+    (ALL), for a Likert item also the top-2 box (TOP2), then each answer code; for a number
+    or a multiple-response item nothing to choose (an empty list)."""
+    if var["type"] not in CATEGORICAL or var["type"] == "meervoudig":
+        return []
+    missing = {float(c) for c in var["missing_codes"]}
+    codes = sorted(float(k) for k in var["value_labels"] if float(k) not in missing)
+    return [ALL] + ([TOP2] if var["type"] == "likert" else []) + codes
+
+
+def trend_label(var: dict, choice) -> str:
+    """How a trend choice reads: 'Alle antwoorden', 'Top-2 (...)' or the answer's label."""
+    return TREND_CHOICES.get(choice) or monitors.value_label(var, choice)
+
+
+def _wave_figure(store: Store, user: User, wave_id: int, var: dict, category) -> dict | None:
+    """One wave's figure for a trend: the answer `category` (a code), the top-2 box (TOP2,
+    estimated from the wave's answers), the mean, or a number's first figure (None); None
+    when the wave has none."""
+    if category == TOP2:
+        return results.top_box(store, user, wave_id, var["id"])
+    rows = results.stored(store, user, wave_id, var["id"], "totaal")
+    if category is not None:
+        rows = rows[rows["category"] == category]
+    else:
+        rows = rows[rows["statistic"] != "totaal"].head(1)
+    if rows.empty:
+        return None
+    row = rows.iloc[0]
+    return {key: row[key] for key in ("statistic", "estimate", "se", "ci_low", "ci_high", "n")}
+
+
+def _series(store: Store, user: User, monitor_id: int, var: dict, category) -> pd.DataFrame:
+    """Per wave with a figure: meting, statistic, estimate, se, ci_low, ci_high, n, and the
+    change from the wave before with its p-value (waves as independent samples)."""
     records = []
     for wave in monitors.waves(store, user, monitor_id):
-        rows = results.stored(store, user, wave["id"], variable_id, "totaal")
-        if category is not None:
-            rows = rows[rows["category"] == category]
-        else:
-            rows = rows[rows["statistic"] != "totaal"].head(1)
-        if rows.empty:
+        if results.run(store, user, wave["id"]) is None:
             continue
-        row = rows.iloc[0]
-        records.append({"meting": wave["label"], "statistic": row["statistic"],
-                        "estimate": row["estimate"], "se": row["se"], "ci_low": row["ci_low"],
-                        "ci_high": row["ci_high"], "n": int(row["n"])})
+        figure = _wave_figure(store, user, wave["id"], var, category)
+        if figure is not None:
+            records.append({"meting": wave["label"], **figure, "n": int(figure["n"])})
     table = pd.DataFrame(records, columns=["meting", "statistic", "estimate", "se", "ci_low",
                                            "ci_high", "n"])
-    if table.empty:
-        raise MonitorError(f"Nog geen berekende resultaten voor {var['label']}.")
-    table["hidden"] = table["n"] < mon["min_n"]
     diff, _, p = estimates.difference_independent(
         table["estimate"].shift(1).to_numpy(float), table["se"].shift(1).to_numpy(float),
         table["estimate"].to_numpy(float), table["se"].to_numpy(float))
-    scale = 100 if table["statistic"].iloc[0] == "aandeel" else 1
+    return table.assign(verschil=diff, p=p)
+
+
+def _change(difference: float, p: float, scale: int) -> tuple[str, object]:
+    """A change as text ('+3,2 ▲') and as a spreadsheet figure."""
+    if np.isnan(difference):
+        return "", ""
+    marker = ("hoger" if difference > 0 else "lager") if p < ALPHA else ""
+    arrow = f" {HIGHER if difference > 0 else LOWER}" if marker else ""
+    return (f"{'+' if difference > 0 else ''}{dutch(scale * difference, 1)}{arrow}",
+            _number(scale * difference, CHANGE, marker))
+
+
+def trend(store: Store, user: User, monitor_id: int, variable_id: int,
+          category=None) -> Table:
+    """The variable's figure in every wave with results, with the change from the wave
+    before and whether it is significant. `category` is an answer code, TOP2 (the two most
+    favourable answers together, estimated from each wave's answers with its design) or ALL
+    (every answer side by side); None for a number's mean. Waves are treated as independent
+    samples; when the same municipalities answer each year (a panel) the test is
+    conservative."""
+    require(user, "survey.read")
+    var = monitors.variable(store, user, variable_id)
+    mon = monitors.monitor(store, user, monitor_id)
+    if category == ALL:
+        return _trend_all(store, user, mon, var)
+    table = _series(store, user, monitor_id, var, category)
+    if table.empty:
+        raise MonitorError(f"Nog geen berekende resultaten voor {var['label']}.")
+    table["hidden"] = table["n"] < mon["min_n"]
+    statistic = table["statistic"].iloc[0]
+    scale = 100 if statistic == "aandeel" else 1
     numbers = pd.DataFrame({"meting": table["meting"],
                             "schatting": np.where(table["hidden"], np.nan,
                                                   scale * table["estimate"]),
                             "ci_low": scale * table["ci_low"], "ci_high": scale * table["ci_high"],
-                            "n": table["n"], "verschil": scale * diff, "p": p})
+                            "n": table["n"], "verschil": scale * table["verschil"],
+                            "p": table["p"]})
+    changes = [_change(d, pv, scale) for d, pv in zip(table["verschil"], table["p"])]
     cells = pd.DataFrame({
         "Meting": table["meting"],
         "Schatting": [SUPPRESSED if h else (f"{dutch(scale * e, 0)}%" if scale == 100
                                             else dutch(e)) for h, e in
                       zip(table["hidden"], table["estimate"])],
-        "Verandering": ["" if np.isnan(d) else
-                        f"{'+' if d > 0 else ''}{dutch(scale * d, 1)}"
-                        + (f" {HIGHER if d > 0 else LOWER}" if pv < ALPHA else "")
-                        for d, pv in zip(diff, p)],
+        "Verandering": [text for text, _ in changes],
         "n": table["n"]})
-    what = (monitors.value_label(var, category) if category is not None else
-            {"gemiddelde": "gemiddelde", "aandeel": "aandeel"}[table["statistic"].iloc[0]])
+    excel = pd.DataFrame({
+        "Meting": table["meting"].astype(str),
+        "Schatting": [SUPPRESSED if h else _figure(e, statistic)
+                      for h, e in zip(table["hidden"], table["estimate"])],
+        "Ondergrens 95%": ["" if h or pd.isna(v) else _figure(v, statistic)
+                           for h, v in zip(table["hidden"], table["ci_low"])],
+        "Bovengrens 95%": ["" if h or pd.isna(v) else _figure(v, statistic)
+                           for h, v in zip(table["hidden"], table["ci_high"])],
+        "Verandering": [figure for _, figure in changes],
+        "n": [Number(float(n), WHOLE) for n in table["n"]]})
+    what = (trend_label(var, category) if category is not None else
+            {"gemiddelde": "gemiddelde", "aandeel": "aandeel"}[statistic])
     notes = [f"{var['label']}: {what} per meting, elk met het ontwerp van die meting.",
-             f"{HIGHER} / {LOWER}: significante verandering ten opzichte van de vorige meting "
-             "(p < 0,05). De metingen zijn als onafhankelijke steekproeven getoetst; doen "
-             "grotendeels dezelfde gemeenten mee (een panel), dan is deze toets conservatief."]
+             _TREND_TEST]
+    if category == TOP2:
+        notes.append("Top-2: het aandeel dat een van de twee gunstigste antwoorden gaf, per "
+                     "meting geschat uit de antwoorden, met eigen interval en toets.")
+    if scale == 100:
+        notes.append("De verandering is in procentpunten.")
     notes += _suppression_note(mon, bool(table["hidden"].any()))
-    return Table(f"{var['label']}: ontwikkeling", cells, numbers, notes=notes)
+    return Table(f"{var['label']}: ontwikkeling", cells, numbers, notes=notes, excel=excel)
+
+
+_TREND_TEST = (f"{HIGHER} / {LOWER}: significante verandering ten opzichte van de vorige "
+               "meting (p < 0,05). De metingen zijn als onafhankelijke steekproeven getoetst; "
+               "doen grotendeels dezelfde gemeenten mee (een panel), dan is deze toets "
+               "conservatief.")
+
+
+def _trend_all(store: Store, user: User, mon: dict, var: dict) -> Table:
+    """Every answer's share per wave side by side (a column per answer), each with the test
+    of its change from the wave before."""
+    choices = [c for c in trend_choices(var) if c not in (ALL, TOP2)]
+    found = {}
+    for code in choices:
+        series = _series(store, user, mon["id"], var, code)
+        if not series.empty:
+            found[code] = series
+    if not found:
+        raise MonitorError(f"Nog geen berekende resultaten voor {var['label']}.")
+    waves_ = list(dict.fromkeys(m for series in found.values() for m in series["meting"]))
+    cells = {"Meting": waves_}
+    excel = {"Meting": waves_}
+    long, suppressed = [], False
+    for code, series in found.items():
+        label = monitors.value_label(var, code)
+        by_wave = series.set_index("meting")
+        texts, figures = [], []
+        for meting in waves_:
+            if meting not in by_wave.index:
+                texts.append("")
+                figures.append("")
+                continue
+            row = by_wave.loc[meting]
+            hidden = row["n"] < mon["min_n"] or pd.isna(row["estimate"])
+            suppressed |= hidden
+            text, _ = _change(row["verschil"], row["p"], 100)
+            marker = "" if not text.endswith((HIGHER, LOWER)) else \
+                ("hoger" if text.endswith(HIGHER) else "lager")
+            arrow = {"hoger": f" {HIGHER}", "lager": f" {LOWER}"}.get(marker, "")
+            texts.append(SUPPRESSED if hidden else f"{dutch(100 * row['estimate'], 0)}%{arrow}")
+            figures.append(SUPPRESSED if hidden else _number(row["estimate"], PERCENT, marker))
+            long.append({"meting": meting, "antwoord": label,
+                         "schatting": np.nan if hidden else 100 * row["estimate"],
+                         "ci_low": 100 * row["ci_low"], "ci_high": 100 * row["ci_high"],
+                         "n": int(row["n"]), "verschil": 100 * row["verschil"],
+                         "p": row["p"]})
+        cells[label], excel[label] = texts, figures
+    first = next(iter(found.values())).set_index("meting")["n"]
+    cells["n"] = [int(first[m]) if m in first.index else "" for m in waves_]
+    excel["n"] = [Number(float(first[m]), WHOLE) if m in first.index else "" for m in waves_]
+    notes = [f"{var['label']}: percentage per antwoord per meting, elk met het ontwerp van "
+             "die meting.", _TREND_TEST.replace("verandering", "verandering van een antwoord", 1),
+             "De verandering is in procentpunten."]
+    notes += _suppression_note(mon, suppressed)
+    return Table(f"{var['label']}: ontwikkeling", pd.DataFrame(cells), pd.DataFrame(long),
+                 notes=notes, excel=pd.DataFrame(excel))
 
 
 def _category_table(store, user, wave_id, variable_ids, breakdown, group):
@@ -246,7 +446,7 @@ def likert(store: Store, user: User, wave_id: int, variable_ids: list[int],
     wave = store.one("SELECT w.label, m.min_n FROM waves w JOIN monitors m"
                      " ON m.id = w.monitor_id WHERE w.id = ?", [wave_id])
     rows = _category_table(store, user, wave_id, variable_ids, breakdown, group)
-    cells, numbers, suppressed = [], [], False
+    cells, numbers, sheet, suppressed = [], [], [], False
     for variable_id in variable_ids:
         var = monitors.variable(store, user, variable_id)
         part = rows[(rows["variable_id"] == variable_id) & (rows["statistic"] == "aandeel")]
@@ -254,19 +454,33 @@ def likert(store: Store, user: User, wave_id: int, variable_ids: list[int],
             continue
         hidden = int(part["n"].iloc[0]) < wave["min_n"]
         suppressed |= hidden
-        shares = {monitors.value_label(var, r.category): 100 * r.estimate
-                  for r in part.itertuples()}
         ordered = part.sort_values("category")
+        shares = {monitors.value_label(var, r.category): 100 * r.estimate
+                  for r in ordered.itertuples()}
         top = ordered.tail(2) if var["higher_is_better"] != 0 else ordered.head(2)
         top2 = 100 * top["estimate"].sum()
-        numbers.append({"item": var["label"], **shares, "top-2": top2, "n": int(part["n"].iloc[0])})
+        n = int(part["n"].iloc[0])
+        numbers.append({"item": var["label"], **shares, "top-2": top2, "n": n})
         cells.append({"Item": var["label"],
                       **{k: SUPPRESSED if hidden else f"{dutch(v, 0)}%" for k, v in shares.items()},
-                      "Top-2": SUPPRESSED if hidden else f"{dutch(top2, 0)}%",
-                      "n": int(part["n"].iloc[0])})
+                      "Top-2": SUPPRESSED if hidden else f"{dutch(top2, 0)}%", "n": n})
+        sheet.append({"Item": var["label"],
+                      **{k: SUPPRESSED if hidden else Number(v / 100, PERCENT)
+                         for k, v in shares.items()},
+                      "Top-2": SUPPRESSED if hidden else Number(top2 / 100, PERCENT),
+                      "n": Number(float(n), WHOLE)})
     notes = [f"Meting {wave['label']}. Percentage van de geldige antwoorden per item; top-2 = "
              "de twee gunstigste antwoorden samen."] + _suppression_note(wave, suppressed)
-    return Table("Stellingen", pd.DataFrame(cells), pd.DataFrame(numbers), notes=notes)
+    return Table("Stellingen", _columns_last(pd.DataFrame(cells), ["Top-2", "n"]),
+                 _columns_last(pd.DataFrame(numbers), ["top-2", "n"]), notes=notes,
+                 excel=_columns_last(pd.DataFrame(sheet), ["Top-2", "n"]))
+
+
+def _columns_last(frame: pd.DataFrame, last: list[str]) -> pd.DataFrame:
+    """The frame with the columns `last` moved to the end (items whose answers differ add
+    their own columns after them)."""
+    present = [c for c in last if c in frame.columns]
+    return frame[[c for c in frame.columns if c not in present] + present]
 
 
 def multiple_response(store: Store, user: User, wave_id: int, variable_ids: list[int],
@@ -277,7 +491,7 @@ def multiple_response(store: Store, user: User, wave_id: int, variable_ids: list
     wave = store.one("SELECT w.label, m.min_n FROM waves w JOIN monitors m"
                      " ON m.id = w.monitor_id WHERE w.id = ?", [wave_id])
     rows = _category_table(store, user, wave_id, variable_ids, breakdown, group)
-    cells, numbers, suppressed = [], [], False
+    cells, numbers, sheet, suppressed = [], [], [], False
     for variable_id in variable_ids:
         var = monitors.variable(store, user, variable_id)
         part = rows[rows["variable_id"] == variable_id]
@@ -293,10 +507,14 @@ def multiple_response(store: Store, user: User, wave_id: int, variable_ids: list
         cells.append({"Antwoord": label,
                       "% van de respondenten": SUPPRESSED if hidden else
                       f"{dutch(100 * row['estimate'], 0)}%", "n": int(row["n"])})
+        sheet.append({"Antwoord": label,
+                      "% van de respondenten": SUPPRESSED if hidden else
+                      Number(row["estimate"], PERCENT), "n": Number(float(row["n"]), WHOLE)})
     notes = [f"Meting {wave['label']}. Meerdere antwoorden mogelijk: percentage van de "
              "respondenten die de vraag beantwoordden; de som is meer dan 100%."] \
         + _suppression_note(wave, suppressed)
-    return Table("Meerdere antwoorden", pd.DataFrame(cells), pd.DataFrame(numbers), notes=notes)
+    return Table("Meerdere antwoorden", pd.DataFrame(cells), pd.DataFrame(numbers), notes=notes,
+                 excel=pd.DataFrame(sheet))
 
 
 def benchmark(store: Store, user: User, wave_id: int, unit_code: str) -> Table:
@@ -313,7 +531,7 @@ def benchmark(store: Store, user: User, wave_id: int, unit_code: str) -> Table:
     stored = results.stored(store, user, wave_id)
     mon = store.one("SELECT m.min_n FROM waves w JOIN monitors m ON m.id = w.monitor_id"
                     " WHERE w.id = ?", [wave_id])
-    records = []
+    records, sheet = [], []
     for name, var in data.variables.items():
         if var["type"] == "open" or pd.isna(own[name]):
             continue
@@ -329,14 +547,19 @@ def benchmark(store: Store, user: User, wave_id: int, unit_code: str) -> Table:
         every = rows[rows["breakdown"] == "totaal"]
         same = rows[(rows["breakdown"] == "size_class") & (rows["grp"] == own["size_class"])]
 
-        def shown(part):
+        def shown(part, figure: bool = False):
             if part.empty or part["n"].iloc[0] < mon["min_n"]:
                 return SUPPRESSED
-            return _format(part.iloc[0], part["statistic"].iloc[0])
+            row = part.iloc[0]
+            return _figure(row["estimate"], row["statistic"]) if figure else \
+                _format(row, row["statistic"])
 
         records.append({"Vraag": var["label"], "Eigen antwoord": answer,
                         "Alle gemeenten": shown(every), "Zelfde grootteklasse": shown(same)})
+        sheet.append({"Vraag": var["label"], "Eigen antwoord": answer,
+                      "Alle gemeenten": shown(every, True),
+                      "Zelfde grootteklasse": shown(same, True)})
     notes = ["Bij keuzevragen: het percentage dat hetzelfde antwoord gaf; bij getallen: het "
              "gemiddelde.", f"Grootteklasse: {own['size_class'] or 'onbekend'}."]
     return Table(f"Benchmark {unit_code}", pd.DataFrame(records), pd.DataFrame(records),
-                 notes=notes)
+                 notes=notes, excel=pd.DataFrame(sheet))

@@ -140,7 +140,9 @@ with core_tab:
                 axial.set_storyline(store, user, project_id, story)
                 st.success("Verhaallijn opgeslagen.")
     st.download_button("Model als tekst", axial.model_text(store, user, project_id),
-                       file_name=f"{project['name']} - model.txt", mime="text/plain")
+                       file_name=f"{project['name']} - model.txt", mime="text/plain",
+                       on_click="ignore")
     model = axial.network(store, user, project_id)
     st.download_button("Model als afbeelding (PNG)", lambda: charts.network_png(model),
-                       file_name=f"{project['name']} - model.png", mime="image/png")
+                       file_name=f"{project['name']} - model.png", mime="image/png",
+                       on_click="ignore")

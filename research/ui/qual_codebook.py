@@ -118,13 +118,15 @@ if editable:
     with files_tab:
         name = projects.project(store, user, project_id)["name"]
         st.download_button("Codeboek als YAML", codebook.to_yaml(store, user, project_id),
-                           file_name=f"{name}.yaml", mime="application/x-yaml")
+                           file_name=f"{name}.yaml", mime="application/x-yaml",
+                           on_click="ignore")
         if codes:
             with tempfile.TemporaryDirectory() as folder:
                 path = Path(folder) / "codeboek.qdc"
                 exchange.export_qdc(store, user, project_id, path)
                 st.download_button("Codeboek als REFI-QDA (.qdc)", path.read_bytes(),
-                                   file_name=f"{name}.qdc", mime="application/xml")
+                                   file_name=f"{name}.qdc", mime="application/xml",
+                                   on_click="ignore")
         shipped = sorted(CODEBOOKS_DIR.glob("codeboek_*.yaml"))
         choice = st.selectbox("Codeboek uit codebooks/", [p.name for p in shipped],
                               index=None, placeholder="Kies een bestand")

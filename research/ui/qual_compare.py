@@ -87,7 +87,8 @@ with sat_tab:
         st.plotly_chart(charts.saturation_figure(points, verdict), width="stretch")
         st.download_button("Grafiek als afbeelding (PNG)",
                            lambda: charts.saturation_png(points),
-                           file_name="verzadiging.png", mime="image/png")
+                           file_name="verzadiging.png", mime="image/png",
+                           on_click="ignore")
         st.dataframe(pd.DataFrame([{"Document": p["document"], "Datum": p["held_on"],
                                     "Nieuwe codes": ", ".join(p["new_codes"]),
                                     "Nieuw": p["new"], "Totaal": p["cumulative"]}

@@ -96,7 +96,7 @@ with settings_tab:
             st.download_button("Exporteren als REFI-QDA (.qdpx)", path.read_bytes(),
                                file_name=f"{project['name']}.qdpx", mime="application/zip",
                                help="Voor ATLAS.ti, NVivo, MAXQDA en QualCoder. De sleutel van "
-                                    "de pseudoniemen gaat nooit mee.")
+                                    "de pseudoniemen gaat nooit mee.", on_click="ignore")
             if exchange.export_scope(store, user, project_id) == "eigen coderingen":
                 st.caption("Blind coderen: de export bevat alleen jouw eigen coderingen. De "
                            "projectleider exporteert die van alle codeurs.")

@@ -26,4 +26,4 @@ if st.button("Rapport maken", type="primary"):
                                          "wordprocessingml.document",
                                  "xlsx": "application/vnd.openxmlformats-officedocument."
                                          "spreadsheetml.sheet",
-                                 "html": "text/html"}[fmt])
+                                 "html": "text/html"}[fmt], on_click="ignore")

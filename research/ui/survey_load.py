@@ -45,14 +45,19 @@ questionnaire = st.file_uploader("Vragenlijst (optioneel: .xlsx of .csv met naam
 if not data_file:
     st.stop()
 
+limit = st.number_input("Tekstkolom als keuzevraag bij hoogstens zoveel verschillende "
+                        "antwoorden", 0, 100, intake.CHOICE_TEXTS,
+                        help="0: tekstkolommen blijven open vragen.")
 with shell.reported():
     data, guide = data_file.getvalue(), questionnaire.getvalue() if questionnaire else None
-    # Read once per file: every widget on this page reruns it, and a .sav takes seconds.
+    # Read once per file (and rule): every widget on this page reruns it, and a .sav takes
+    # seconds.
     wave = widgets.kept("wave_file", (data_file.name, widgets.digest(data),
                                       questionnaire.name if questionnaire else None,
-                                      widgets.digest(guide) if guide else None),
+                                      widgets.digest(guide) if guide else None, int(limit)),
                         lambda: intake.read(data, data_file.name, guide,
-                                            questionnaire.name if questionnaire else None),
+                                            questionnaire.name if questionnaire else None,
+                                            choice_limit=int(limit)),
                         keep=2)
     for warning in wave.warnings:
         st.warning(shell.plain(warning))
@@ -70,10 +75,13 @@ with shell.reported():
             else 0, format_func=lambda c: "—" if c is None else str(c), key=f"role_{role}")
     design = {c for c in roles.values() if c}
     preview = pd.DataFrame([{"naam": v["name"], "label": v["label"], "type": v["type"],
-                             "thema": v["topic"]} for v in wave.variables
-                            if v["name"] not in design])
-    st.caption("Controleer het type van elke vraag; pas het zo nodig aan.")
-    edited = st.data_editor(preview, disabled=["naam", "label", "thema"], hide_index=True,
+                             "antwoorden": intake.answers_text(v), "thema": v["topic"]}
+                            for v in wave.variables if v["name"] not in design])
+    st.caption(shell.plain(intake.choice_rule(int(limit))) + " Controleer het type van elke "
+               "vraag en pas het zo nodig aan: een keuzevraag uit tekst kan weer open worden, "
+               "een open tekstvraag een keuzevraag.")
+    edited = st.data_editor(preview, disabled=["naam", "label", "antwoorden", "thema"],
+                            hide_index=True,
                             column_config={"type": st.column_config.SelectboxColumn(
                                 "type", options=list(monitors.VARIABLE_TYPES), required=True)},
                             key="variable_types")
@@ -88,5 +96,7 @@ with shell.reported():
             wave_id, rows = worker.COMPUTE.run(
                 intake.load, store, user, monitor_id, label, int(year) if year else None,
                 wave, roles, dict(zip(edited["naam"], edited["type"])), source=data_file.name)
+        # The other monitor pages open on the wave just loaded.
+        widgets.choose("meting", wave_id)
         st.success(f"Meting {shell.plain(label)} geladen: {len(wave.data)} respondenten; "
                    f"{rows} resultaten berekend.")

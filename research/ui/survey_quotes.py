@@ -4,7 +4,7 @@ to be coded, and the coded quotes that came back."""
 import streamlit as st
 
 from research.qual import projects
-from research.survey import monitors, quotes, tables
+from research.survey import monitors, ordering, quotes, tables
 from research.ui import shell, widgets
 
 store, user = shell.guard("survey.read")
@@ -31,7 +31,8 @@ with shell.reported():
     if breakdown != "totaal":
         everyone, _ = quotes.quotes(store, user, wave["id"], variable_id, breakdown)
         with right:
-            group = st.selectbox("Groep", sorted(everyone["groep"].unique()) or ["Onbekend"])
+            group = st.selectbox("Groep", ordering.natural_order(everyone["groep"].unique())
+                                 or ["Onbekend"])
     found, withheld = quotes.quotes(store, user, wave["id"], variable_id, breakdown, group)
     if withheld:
         st.warning(withheld)

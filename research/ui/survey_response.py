@@ -50,9 +50,10 @@ with missing:
         "code": "Code", "naam": "Naam", "regio": "Regio", "grootteklasse": "Grootteklasse",
         "provincie": "Provincie", "notities": "Notities", "laatste_notitie": "Laatste notitie",
         "laatst": "Datum"}), hide_index=True, width="stretch")
+    wave_id = wave["id"]
     st.download_button("Lijst downloaden (Excel)",
-                       fieldwork.export_nonrespondents(store, user, wave["id"]),
-                       file_name=f"nog_geen_respons_{wave['label']}.xlsx")
+                       lambda: fieldwork.export_nonrespondents(store, user, wave_id),
+                       file_name=f"nog_geen_respons_{wave['label']}.xlsx", on_click="ignore")
     if can(user, "survey.write") and not table.empty:
         units = dict(zip(table["id"], table["naam"] + " (" + table["code"] + ")"))
         with st.form("fieldwork_note", clear_on_submit=True):

@@ -29,9 +29,15 @@ with left:
         "Vraag", list(questionnaire), "vraag",
         lambda i: f"{questionnaire[i]['topic'] or 'Overig'} · {questionnaire[i]['label']}")
 var = questionnaire[variable_id]
+# A breakdown is a frame attribute or another single-choice question (a text column of a CSV
+# with a few answers is one).
+choices = {v["name"]: f"Vraag: {v['label']}" for v in questionnaire.values()
+           if v["type"] in ("enkelvoudig", "likert") and v["id"] != variable_id}
+breakdown_names = {**tables.BREAKDOWN_NAMES, **choices}
 with right:
-    breakdown = widgets.url_choice("Uitsplitsen naar", list(tables.BREAKDOWN_NAMES), "naar",
-                                   tables.BREAKDOWN_NAMES.get)
+    breakdown = widgets.url_choice("Uitsplitsen naar", list(breakdown_names), "naar",
+                                   breakdown_names.get)
+by_question = breakdown not in tables.BREAKDOWN_NAMES
 if var["question"]:
     st.text(var["question"])
 st.caption(f"Type: {monitors.VARIABLE_TYPES[var['type']]}")
@@ -54,15 +60,17 @@ def notes(table: tables.Table) -> None:
 
 def downloads(table: tables.Table, kind: str, key: str) -> None:
     """Excel with the notes; the chart as PNG and SVG. Each file is made when its button is
-    clicked: drawing the images on every run took most of the page's time."""
+    clicked: drawing the images on every run took most of the page's time. A click does not
+    rerun the page (on_click="ignore"): a rerun replaces every button's file, and a second
+    click during it found none."""
     columns = st.columns(3)
     columns[0].download_button("Tabel (Excel)", lambda: report.tables_xlsx([table]),
-                               file_name=f"{key}.xlsx", key=f"xlsx_{key}")
+                               file_name=f"{key}.xlsx", key=f"xlsx_{key}", on_click="ignore")
     if kind:
         columns[1].download_button("Grafiek (PNG)", lambda: charts.static(table, kind, "png"),
-                                   file_name=f"{key}.png", key=f"png_{key}")
+                                   file_name=f"{key}.png", key=f"png_{key}", on_click="ignore")
         columns[2].download_button("Grafiek (SVG)", lambda: charts.static(table, kind, "svg"),
-                                   file_name=f"{key}.svg", key=f"svg_{key}")
+                                   file_name=f"{key}.svg", key=f"svg_{key}", on_click="ignore")
 
 
 if var["type"] == "open":
@@ -75,7 +83,13 @@ tab_table, tab_trend, tab_set, tab_bench = widgets.url_tabs(
     ["Tabel", "Ontwikkeling", "Stellingen en meerkeuzesets", "Benchmark"], "tab")
 if tab_table.open:
     with tab_table, shell.reported():
-        table = tables.crosstab(store, user, wave["id"], variable_id, breakdown)
+        if by_question:
+            # Estimated from the wave's answers: in the worker.
+            with st.spinner("Bezig met berekenen…"):
+                table = worker.COMPUTE.run(tables.crosstab, store, user, wave["id"],
+                                           variable_id, breakdown)
+        else:
+            table = tables.crosstab(store, user, wave["id"], variable_id, breakdown)
         st.subheader(shell.plain(table.title))
         st.dataframe(coloured(table), width="stretch")
         notes(table)
@@ -89,15 +103,18 @@ if tab_table.open:
             downloads(table, "crosstab", f"kruistabel_{var['name']}_{wave['label']}")
 if tab_trend.open:
     with tab_trend, shell.reported():
-        category = None
-        if var["type"] in monitors.CATEGORICAL and var["type"] != "meervoudig":
-            codes = [float(k) for k in var["value_labels"]
-                     if float(k) not in {float(c) for c in var["missing_codes"]}]
-            category = st.selectbox("Antwoord", codes,
-                                    format_func=lambda c: monitors.value_label(var, c))
-        elif var["type"] == "meervoudig":
-            category = 1.0
-        trend = tables.trend(store, user, monitor_id, variable_id, category)
+        category = 1.0 if var["type"] == "meervoudig" else None
+        choices = tables.trend_choices(var)
+        if choices:
+            category = st.selectbox("Antwoord", choices,
+                                    format_func=lambda c: tables.trend_label(var, c))
+        if category == tables.TOP2:
+            # The top-2 box is estimated from every wave's answers: in the worker.
+            with st.spinner("Bezig met berekenen…"):
+                trend = worker.COMPUTE.run(tables.trend, store, user, monitor_id, variable_id,
+                                           category)
+        else:
+            trend = tables.trend(store, user, monitor_id, variable_id, category)
         st.dataframe(trend.cells, hide_index=True, width="stretch")
         st.plotly_chart(charts.trend_line(trend), width="stretch")
         notes(trend)
@@ -105,13 +122,17 @@ if tab_trend.open:
 if tab_set.open:
     with tab_set, shell.reported():
         group = None
-        if breakdown != "totaal":
+        shown_by = "totaal" if by_question else breakdown
+        if by_question:
+            st.caption("Stellingen en meerkeuzesets worden naar regio, grootteklasse of "
+                       "provincie uitgesplitst; hier voor alle respondenten.")
+        elif breakdown != "totaal":
             groups = results.stored(store, user, wave["id"], variable_id, breakdown)["grp"]
             group = st.selectbox("Groep", list(dict.fromkeys(groups)))
         battery = [v["id"] for v in questionnaire.values()
                    if v["type"] == "likert" and v["topic"] == var["topic"]]
         if battery:
-            likert = tables.likert(store, user, wave["id"], battery, breakdown, group)
+            likert = tables.likert(store, user, wave["id"], battery, shown_by, group)
             st.subheader(f"Stellingen: {shell.plain(var['topic'] or 'Overig')}")
             st.dataframe(likert.cells, hide_index=True, width="stretch")
             st.plotly_chart(charts.likert_bars(likert), width="stretch")
@@ -119,7 +140,7 @@ if tab_set.open:
         sets = {v["mr_set"] for v in questionnaire.values() if v["mr_set"]}
         for name in sorted(sets):
             members = [v["id"] for v in questionnaire.values() if v["mr_set"] == name]
-            multiple = tables.multiple_response(store, user, wave["id"], members, breakdown,
+            multiple = tables.multiple_response(store, user, wave["id"], members, shown_by,
                                                 group)
             st.subheader(shell.plain(questionnaire[members[0]]["question"] or name))
             st.dataframe(multiple.cells, hide_index=True, width="stretch")

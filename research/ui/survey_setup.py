@@ -95,29 +95,46 @@ with tab_design:
     design = mon["design"]
     st.write("**Ontwerp**")
     st.caption(DESIGN_HELP)
-    attributes = [None, *monitors.FRAME_BREAKDOWNS, "stratum"]
+    # Besides the design fields, any question of the monitor can be a design column.
+    named = {v["name"]: f"Vraag: {v['label']} ({v['name']})" for v in questionnaire.values()
+             if v["type"] != "open"}
+    numbers = [v["name"] for v in questionnaire.values() if v["type"] in monitors.NUMERIC]
+    attributes = [None, *monitors.FRAME_BREAKDOWNS, "stratum", *named]
     names = {None: "Geen", "stratum": "Stratum uit het bestand", "psu": "Cluster uit het bestand",
              "fpc": "Kolom uit het bestand", "kader": "Uit het steekproefkader",
-             **monitors.FRAME_BREAKDOWNS}
+             "unit": "Eenheid uit het kader", **monitors.FRAME_BREAKDOWNS, **named}
+
+    def chosen(options: list, key: str) -> int:
+        return options.index(design.get(key)) if design.get(key) in options else 0
+
     with st.form("design"):
         weight = st.selectbox("Gewicht", list(monitors.WEIGHT_SOURCES),
-                              index=list(monitors.WEIGHT_SOURCES).index(design["weight"]),
+                              index=list(monitors.WEIGHT_SOURCES).index(design["weight"])
+                              if design["weight"] in monitors.WEIGHT_SOURCES else 0,
                               format_func=monitors.WEIGHT_SOURCES.get)
         strata = st.selectbox("Strata", attributes, format_func=names.get,
-                              index=attributes.index(design["strata"])
-                              if design["strata"] in attributes else 0)
-        psu = st.selectbox("Clusters", [None, "psu"], format_func=names.get,
-                           index=1 if design["psu"] else 0)
-        fpc = st.selectbox("Eindige-populatiecorrectie", [None, "kader", "fpc"],
-                           format_func=names.get,
-                           index=[None, "kader", "fpc"].index(design["fpc"])
-                           if design["fpc"] in (None, "kader", "fpc") else 0)
+                              index=chosen(attributes, "strata"))
+        clusters = [None, "psu", "unit", *named]
+        psu = st.selectbox("Clusters", clusters, format_func=names.get,
+                           index=chosen(clusters, "psu"))
+        corrections = [None, "kader", "fpc", *numbers]
+        fpc = st.selectbox("Eindige-populatiecorrectie", corrections, format_func=names.get,
+                           index=chosen(corrections, "fpc"))
+        st.caption("Twee trappen (eerst clusters, dan eenheden daarbinnen): kies ook de "
+                   "secundaire eenheden en de kolom met hun aantal per cluster in de populatie.")
+        units = [None, "unit", *named]
+        ssu = st.selectbox("Secundaire eenheden (tweede trap)", units, format_func=names.get,
+                           index=chosen(units, "ssu"))
+        second = [None, *numbers]
+        fpc2 = st.selectbox("Populatie per cluster (tweede trap)", second,
+                            format_func=names.get, index=chosen(second, "fpc2"))
         min_n = st.number_input("Minimale n voor cijfers", 1, 1000, int(mon["min_n"]))
         min_quotes = st.number_input("Minimale n voor citaten", 1, 1000, int(mon["min_n_quotes"]))
         if st.form_submit_button("Opslaan", disabled=not writer):
             with shell.reported():
-                monitors.set_design(store, user, monitor_id, {"weight": weight, "strata": strata,
-                                                              "psu": psu, "fpc": fpc})
+                monitors.set_design(store, user, monitor_id, {
+                    "weight": weight, "strata": strata, "psu": psu, "fpc": fpc, "ssu": ssu,
+                    "fpc2": fpc2})
                 monitors.set_thresholds(store, user, monitor_id, min_n, min_quotes)
                 st.success("Opgeslagen. Bereken de resultaten van elke meting opnieuw.")
     st.write("**Weging naar het steekproefkader**")

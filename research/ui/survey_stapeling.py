@@ -4,17 +4,30 @@ a reference the analyst chooses; and effort (inzet) against need (opgave)."""
 import pandas as pd
 import streamlit as st
 
-from research.survey import stapeling
-from research.ui import shell
+from research.survey import monitors, stapeling
+from research.ui import shell, widgets
 
 store, user = shell.guard("survey.read")
 st.title("Stapeling")
 st.caption("Per gebied: op hoeveel indicatoren scoort het ongunstig ten opzichte van de "
            "referentie? De kleur houdt rekening met de richting van elke indicator.")
 
-SOURCES = {"amsterdam": "Amsterdamse gebieden (gepubliceerde cijfers, 2025)",
+SOURCES = {"monitor": "Gekozen monitor en meting (resultaten per groep)",
+           "amsterdam": "Amsterdamse gebieden (gepubliceerde cijfers, 2025)",
            "eigen": "Eigen bestand (CSV met gebieden en metadata)"}
-source = st.radio("Gegevens", list(SOURCES), format_func=SOURCES.get, horizontal=True)
+# A monitor chosen on another monitor page carries over: then that one is shown first.
+if "stapeling_source" not in st.session_state:
+    carried = "chosen_monitor" in st.session_state or "monitor" in st.query_params
+    st.session_state["stapeling_source"] = "monitor" if carried else "amsterdam"
+source = st.radio("Gegevens", list(SOURCES), format_func=SOURCES.get, horizontal=True,
+                  key="stapeling_source")
+monitor_id = wave = None
+breakdown = "region"
+if source == "monitor":
+    monitor_id = widgets.pick_monitor(store, user)
+    wave = widgets.pick_wave(store, user, monitor_id)
+    breakdown = widgets.url_choice("Groepen", list(monitors.FRAME_BREAKDOWNS), "groepen",
+                                   monitors.FRAME_BREAKDOWNS.get)
 
 
 def choose_reference(meta: pd.DataFrame, key: str) -> dict:
@@ -50,7 +63,14 @@ def show(result: stapeling.Stapeling, title: str, key: str) -> None:
 tab_areas, tab_ses, tab_effort = st.tabs(["Gebieden", "Naar SES-groep", "Inzet en opgave"])
 with tab_areas:
     with shell.reported():
-        if source == "amsterdam":
+        se = None
+        if source == "monitor":
+            data, meta, se = stapeling.from_monitor(store, user, wave["id"], breakdown)
+            st.caption(f"Meting {shell.plain(wave['label'])}, per "
+                       f"{monitors.FRAME_BREAKDOWNS[breakdown].lower()}: gemiddelden, top-2 "
+                       "van stellingen en aandelen van meerkeuze-items met een richting; "
+                       "groepen onder de minimale n zonder waarde.")
+        elif source == "amsterdam":
             data, meta = stapeling.load_amsterdam("gebieden")
         else:
             data_file = st.file_uploader("Indicatoren per gebied (CSV)", type=["csv"])
@@ -62,8 +82,11 @@ with tab_areas:
             data, meta = stapeling.load_table(data_file.getvalue(), meta_file.getvalue())
         settings = choose_reference(meta, "areas")
         reference = settings.pop("reference")
+        if reference == "rest" and se is not None:
+            settings["se"] = se
         result = stapeling.stapeling(data, meta, reference, **settings)
-        show(result, "Stapeling per gebied", "areas")
+        show(result, "Stapeling per gebied" if source != "monitor" else
+             f"Stapeling per {monitors.FRAME_BREAKDOWNS[breakdown].lower()}", "areas")
         if stapeling.PUBLISHED_COLUMN in data.columns:
             st.subheader("Vergeleken met de gepubliceerde aantallen")
             compared = stapeling.compare_published(result, data[stapeling.PUBLISHED_COLUMN])

@@ -41,24 +41,44 @@ def unknown_in_url(label: str) -> str:
             "standaardkeuze.")
 
 
-def url_choice(label: str, options: list, key: str, format_func=str, default=None):
+def url_choice(label: str, options: list, key: str, format_func=str, default=None,
+               shared: bool = False):
     """A selectbox whose choice lives in the page URL (?key=value), so that a view can be
     shared by copying the address. An unknown value in the URL falls back to the default with
     a notice; a URL changed by the app itself (after creating something) moves the choice
-    along."""
+    along.
+
+    With `shared` the choice also lives in the session (`chosen_<key>`), beside the widget:
+    Streamlit's navigation gives each page its own query parameters and forgets the widgets
+    of the page left behind, so the next page that asks for the same key starts from this
+    choice (and writes it into its own URL) instead of from the default."""
     if not options:
         return None
     by_text = {str(o): o for o in options}
     widget_key, seen_key = f"url_{key}", f"url_{key}_seen"
+    shared_key = f"chosen_{key}"
     wanted = st.query_params.get(key)
-    if wanted is not None and wanted != st.session_state.get(seen_key):
-        if wanted in by_text:
-            st.session_state[widget_key] = by_text[wanted]
-        else:
+    fresh = wanted is not None and wanted != st.session_state.get(seen_key)
+    if fresh and wanted in by_text:
+        st.session_state[widget_key] = by_text[wanted]
+        if shared:
+            st.session_state[shared_key] = by_text[wanted]
+    else:
+        if fresh:
             st.warning(unknown_in_url(label))
+        if shared and st.session_state.get(shared_key) in options:
+            st.session_state[widget_key] = st.session_state[shared_key]
     if st.session_state.get(widget_key) not in options:
         st.session_state[widget_key] = default if default in options else options[0]
-    value = st.selectbox(label, options, format_func=format_func, key=widget_key)
+
+    def remember() -> None:
+        if shared:
+            st.session_state[shared_key] = st.session_state[widget_key]
+
+    value = st.selectbox(label, options, format_func=format_func, key=widget_key,
+                         on_change=shell.callback(remember))
+    if shared:
+        st.session_state[shared_key] = value
     st.query_params[key] = st.session_state[seen_key] = str(value)
     return value
 
@@ -81,23 +101,30 @@ def table_download(frame: pd.DataFrame, name: str) -> None:
     st.download_button("Tabel downloaden (Excel)", lambda: exports.table_xlsx(frame),
                        file_name=f"{name}.xlsx", key=f"table_xlsx_{name}",
                        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                       icon=":material/download:")
+                       icon=":material/download:", on_click="ignore")
+
+
+def choose(key: str, value) -> None:
+    """Make `value` the shared choice of `key` (see `url_choice`), e.g. the wave just loaded,
+    so that the next page shows it."""
+    st.session_state[f"chosen_{key}"] = value
 
 
 def pick_monitor(store: Store, user: User) -> int:
-    """A monitor chosen by the user (kept in the URL); ends the run with a notice when none is
-    loaded yet."""
+    """A monitor chosen by the user (in the URL, and carried to the next monitor page); ends
+    the run with a notice when none is loaded yet."""
     available = monitors.list_monitors(store, user)
     if not available:
         st.info("Er is nog geen monitor geladen.")
         st.stop()
     by_id = {m["id"]: m for m in available}
-    return url_choice("Monitor", list(by_id), "monitor", lambda i: by_id[i]["name"])
+    return url_choice("Monitor", list(by_id), "monitor", lambda i: by_id[i]["name"],
+                      shared=True)
 
 
 def pick_wave(store: Store, user: User, monitor_id: int) -> dict:
-    """A wave of the monitor (kept in the URL; the newest by default); ends the run when the
-    monitor has none."""
+    """A wave of the monitor (in the URL, and carried to the next monitor page; the newest by
+    default); ends the run when the monitor has none."""
     available = monitors.waves(store, user, monitor_id)
     if not available:
         st.info("Deze monitor heeft nog geen metingen.")
@@ -105,7 +132,7 @@ def pick_wave(store: Store, user: User, monitor_id: int) -> dict:
     by_id = {w["id"]: w for w in available}
     chosen = url_choice("Meting", list(by_id), "meting",
                         lambda i: f"{by_id[i]['label']} (n = {by_id[i]['responses']})",
-                        default=available[-1]["id"])
+                        default=available[-1]["id"], shared=True)
     return by_id[chosen]
 
 
