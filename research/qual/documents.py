@@ -132,24 +132,33 @@ def _write_turns(tx: Tx, project_id: int, document_id: int, spans: list[TurnSpan
         {"document_id": document_id}, entity="turns")
 
 
+def check_new(store: Store, user: User, project_id: int, name: str, text: str
+              ) -> tuple[str, str]:
+    """Refuse, before anything is written, a document this project cannot take (no right to
+    write, no name, empty, binary or too long text, a name already used); returns the name
+    and text as they would be stored."""
+    require_write(store, user, project_id)
+    name = name.strip()
+    if not name:
+        raise ProjectError("Geef het document een naam.")
+    text = normalise_newlines(text)
+    _check_text(name, text)
+    if store.value("SELECT 1 FROM documents WHERE project_id = ? AND name = ?", [project_id, name]):
+        raise ProjectError(f"Er is al een document '{name}' in dit project.")
+    return name, text
+
+
 def add_document(store: Store, user: User, project_id: int, name: str, text: str,
                  kind: str = "interview", held_on: str | None = None, *,
                  turns: list[TurnSpan] | None = None, source_format: str = "txt",
                  pseudonymised: bool = False) -> int:
     """Store a document with its turns (paragraphs when none are given) and index it for
     search; returns its id. Everything is written in one transaction or not at all."""
-    require_write(store, user, project_id)
-    name = name.strip()
-    if not name:
-        raise ProjectError("Geef het document een naam.")
     if kind not in DOCUMENT_KINDS:
         raise ProjectError(f"Onbekend soort document '{kind}'.")
-    text = normalise_newlines(text)
-    _check_text(name, text)
+    name, text = check_new(store, user, project_id, name, text)
     spans = paragraph_turns(text) if turns is None else turns
     _check_turns(name, text, spans)
-    if store.value("SELECT 1 FROM documents WHERE project_id = ? AND name = ?", [project_id, name]):
-        raise ProjectError(f"Er is al een document '{name}' in dit project.")
     # Tokenising happens before the transaction, so the write lock is held only for writing.
     index = search.sentence_rows(text, [(s.start, s.end) for s in spans])
 

@@ -30,8 +30,10 @@ def save(store: Store, user: User, project_id: int, transcript: Transcript, *,
     if name is not None and accepted:
         name = _swap_name(name, accepted)
     # The key first, then the document: a document whose pseudonyms are not in the key
-    # could never be traced back, and its numbers could be given again. Should the document
-    # be refused, its new pairs leave the key again.
+    # could never be traced back, and its numbers could be given again. A document the
+    # project cannot take is refused before the key is touched; should the write itself fail
+    # (a full disk), its new pairs leave the key again.
+    documents.check_new(store, user, project_id, name or transcript.name, transcript.render()[0])
     remembered = pseudonyms.remember(store, user, project_id, accepted) if accepted else []
     try:
         return documents.import_transcript(store, user, project_id, transcript, name=name,

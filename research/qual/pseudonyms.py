@@ -28,7 +28,7 @@ from research import worker
 from research.accounts import PermissionDenied, User
 from research.qual.projects import ProjectError, is_lead, require_read, require_write
 from research.qual.transcripts import Transcript, Turn
-from research.storage import Store, utcnow
+from research.storage import StorageError, Store, utcnow
 
 # deduce's tags -> our kinds; the label is what the pseudonym says ("[Persoon 2]").
 KINDS = {
@@ -304,10 +304,25 @@ def remember(store: Store, user: User, project_id: int, chosen: list[Suggestion]
                 for s in new])
     finally:
         db.close()
-    store.write(user.actor, lambda tx: tx.event(
-        "pseudonym_key", project_id, "create", None,
-        {"pseudoniemen": sorted({s.pseudonym for s in new}), "aantal": len(new)}))
+    try:
+        store.write(user.actor, lambda tx: tx.event(
+            "pseudonym_key", project_id, "create", None,
+            {"pseudoniemen": sorted({s.pseudonym for s in new}), "aantal": len(new)}))
+    except BaseException:
+        # Unlogged pairs must not stay (a full disk refused the event).
+        _delete_pairs(store, project_id, [s.original for s in new])
+        raise
     return [s.original for s in new]
+
+
+def _delete_pairs(store: Store, project_id: int, originals: list[str]) -> None:
+    db = _key_db(store)
+    try:
+        with db.conn:
+            db.conn.executemany("DELETE FROM pseudonyms WHERE project_id = ? AND original = ?",
+                                [(project_id, original) for original in originals])
+    finally:
+        db.close()
 
 
 def forget(store: Store, user: User, project_id: int, originals: list[str]) -> None:
@@ -316,16 +331,13 @@ def forget(store: Store, user: User, project_id: int, originals: list[str]) -> N
     there."""
     if not originals or not key_path(store).exists():
         return
-    db = _key_db(store)
+    _delete_pairs(store, project_id, originals)
     try:
-        with db.conn:
-            db.conn.executemany("DELETE FROM pseudonyms WHERE project_id = ? AND original = ?",
-                                [(project_id, original) for original in originals])
-    finally:
-        db.close()
-    store.write(user.actor, lambda tx: tx.event("pseudonym_key", project_id, "delete", None,
-                                                {"aantal": len(originals),
-                                                 "reden": "document niet opgeslagen"}))
+        store.write(user.actor, lambda tx: tx.event(
+            "pseudonym_key", project_id, "delete", None,
+            {"aantal": len(originals), "reden": "document niet opgeslagen"}))
+    except StorageError:
+        pass  # the database refuses every write now (a full disk): the pairs are gone anyway
 
 
 def _require_key_reader(store: Store, user: User, project_id: int) -> None:
