@@ -86,6 +86,13 @@ def test_special_cases_split_by_white_space_tokenise_as_spacy(keys, gaps):
     assert tokens(tokenised_alone(_fresh(), text)) == tokens(REFERENCE.tokenizer(text))
 
 
+def test_special_cases_alone_and_glued_to_others_tokenise_as_spacy():
+    """Every eighth special case (all of them take two minutes; they pass too)."""
+    for before, key in list(zip([KEYS[-1], *KEYS], KEYS))[::8]:
+        text = f"{key} ({key}) x{key}. '{key}'{before}{key} {before}"
+        assert tokens(tokenised_alone(_fresh(), text)) == tokens(REFERENCE.tokenizer(text)), key
+
+
 def project_texts() -> list[str]:
     """The texts of the project's tests, demo and benchmark."""
     labelled = yaml.safe_load((ROOT / "tests" / "data" / "bewonersvragen_gelabeld.yaml")
