@@ -6,4 +6,4 @@ from research.cli import main
 
 # Guarded: a worker process (multiprocessing's spawn) imports the parent's main module again.
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(exiting=True))

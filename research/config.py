@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -14,6 +15,13 @@ DEFAULT_DB = DATA_DIR / "research.db"
 def db_path(explicit: str | os.PathLike | None = None) -> Path:
     """The database file: an explicit path, else RESEARCH_DB, else data/research.db."""
     return Path(explicit or os.environ.get("RESEARCH_DB") or DEFAULT_DB)
+
+
+def cache_dir() -> Path:
+    """Where data derived from installed packages is cached (the lemma table): RESEARCH_CACHE,
+    else inside the Python environment, since it belongs to what is installed there."""
+    default = Path(sys.prefix) / "var" / "cache" / "research"
+    return Path(os.environ.get("RESEARCH_CACHE") or default)
 
 
 def session_timeout_minutes() -> int:

@@ -7,15 +7,18 @@ in the package spacy-lookups-data, loaded from disk, never from the network.
 
 from __future__ import annotations
 
+import contextlib
+import marshal
+import os
+import tempfile
 from functools import lru_cache
 from pathlib import Path
-
 from typing import TYPE_CHECKING
 
 import numpy as np
 import yaml
 
-from research.config import CODEBOOKS_DIR
+from research.config import CODEBOOKS_DIR, cache_dir
 
 if TYPE_CHECKING:   # spaCy is imported when the pipeline is first built: a second of start-up
     from spacy.language import Language
@@ -29,37 +32,152 @@ def supplement(path: Path = SUPPLEMENT) -> dict[str, str]:
         return {str(k).lower(): str(v) for k, v in yaml.safe_load(handle)["aanvullingen"].items()}
 
 
+# -- the lemma table -------------------------------------------------------------------------
+# spaCy's lemmatizer reads the table from spacy-lookups-data as gzipped JSON and hashes its
+# 213,000 keys into a spaCy Table: more than half a second, where a marshal'd dictionary of the
+# same table loads in a few hundredths. The cache is made from the installed package (by `make
+# install`, else at first use), lives with the virtual environment (`config.cache_dir`),
+# records the file it was made from and is made again when that file changed; when it cannot
+# be read or written the table comes from the package as before.
+
+CACHE_FORMAT = 1
+LOOKUP_CACHE = "nl_lemma_lookup.marshal"
+
+
+def lookups_source() -> Path:
+    """Where spaCy's lookup lemmatizer reads the Dutch table: the path the entry point of
+    spacy-lookups-data names (as `spacy.lookups.load_lookups` finds it; the file itself may
+    be that path plus ".gz")."""
+    from spacy.util import ensure_path, registry
+
+    return ensure_path(registry.lookups.get("nl")["lemma_lookup"])
+
+
+def _stamp(source: str) -> tuple:
+    stat = os.stat(source)
+    return (CACHE_FORMAT, marshal.version, source, stat.st_size, stat.st_mtime_ns)
+
+
+def _file(source: Path) -> str:
+    """The file `spacy.util.load_language_data` reads for `source` (it tries ".gz" next)."""
+    return str((source if source.exists() else source.with_suffix(source.suffix + ".gz"))
+               .resolve())
+
+
+def _read_cache(cache: Path, source: Path | None = None) -> dict | None:
+    """The cached table, or None when the cache is missing, damaged, made from another file
+    than `source` (when given) or older than the file it was made from."""
+    try:
+        with open(cache, "rb") as handle:
+            stamp, table = marshal.loads(handle.read())
+        if not isinstance(table, dict) or stamp != _stamp(stamp[2]) or \
+                (source is not None and stamp[2] != _file(Path(source))):
+            return None
+    except (OSError, EOFError, ValueError, TypeError, IndexError):
+        return None
+    return table
+
+
+def build_lookup_cache(cache: Path, source: Path | None = None) -> dict:
+    """Read the lookup table as spaCy does (`spacy.util.load_language_data`) and write it to
+    `cache`, atomically (a cache that cannot be written is left out). Returns the table."""
+    from spacy.util import load_language_data
+
+    source = Path(source or lookups_source())
+    stamp = _stamp(_file(source))  # taken before reading: a change while reading shows next time
+    table = load_language_data(source)
+    # Equal lemmas as one string object: half the strings to make when the cache is read.
+    shared: dict[str, str] = {}
+    table = {form: shared.setdefault(lemma, lemma) for form, lemma in table.items()}
+    temporary = None
+    try:
+        cache.parent.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile("wb", dir=cache.parent, prefix=f".{cache.name}.",
+                                         delete=False) as handle:
+            temporary = handle.name
+            marshal.dump((stamp, table), handle)
+        os.chmod(temporary, 0o644)  # derived from a public package, as readable as it is
+        os.replace(temporary, cache)
+    except OSError:
+        if temporary:
+            with contextlib.suppress(OSError):
+                os.unlink(temporary)
+    return table
+
+
+def lookup_table(cache: Path | None = None, source: Path | None = None) -> dict:
+    """spacy-lookups-data's Dutch lemma table (form -> lemma): from the cache when it is
+    current, else from the package (and the cache made again). `source` is for tests."""
+    cache = cache or cache_dir() / LOOKUP_CACHE
+    table = _read_cache(cache, source)
+    return build_lookup_cache(cache, source) if table is None else table
+
+
+@lru_cache(maxsize=1)
+def lemma_table() -> dict[str, str]:
+    """The table the app lemmatises with: spacy-lookups-data's, extended by our supplement
+    (the shipped table lacks many frequent plurals, "kinderen", "buurten": without them a
+    keyword or lemma search for "kind" or "buurt" misses them)."""
+    table = lookup_table()
+    table.update(supplement())
+    return table
+
+
+# -- the pipeline ------------------------------------------------------------------------------
+
+@lru_cache(maxsize=1)
+def tokenizer():
+    """The shared Dutch tokenizer: spaCy's (`spacy.blank("nl").tokenizer`), adding its special
+    cases when a text needs them (`research.dutch_tokenizer`: it tokenises exactly as spaCy's
+    own)."""
+    from research.dutch_tokenizer import dutch
+
+    return dutch()
+
+
 @lru_cache(maxsize=1)
 def pipeline() -> Language:
-    """The shared Dutch pipeline (tokenizer + lookup lemmatizer), built once per process."""
+    """The shared Dutch pipeline (tokenizer, sentencizer, lookup lemmatizer over
+    `lemma_table`), built once per process. The app's own functions tokenise with `tokenizer`
+    and look lemmas up with `lemma`: the same lemmas, without building the lemmatizer's Table
+    (hashing 213,000 keys) or its per-token Python call."""
     import spacy
+    from spacy.lookups import Lookups
 
-    nlp = spacy.blank("nl")
+    from research.dutch_tokenizer import NAME
+
+    shared = tokenizer()
+    nlp = spacy.blank("nl", vocab=shared.vocab,
+                      config={"nlp": {"tokenizer": {"@tokenizers": NAME}}})
+    nlp.tokenizer = shared
     nlp.add_pipe("sentencizer")  # rule-based sentence ends, for sentence-level search and coding
     nlp.add_pipe("lemmatizer", config={"mode": "lookup"})
-    nlp.initialize()
-    # The shipped table lacks many frequent plurals ("kinderen", "buurten"); without them a
-    # keyword or lemma search for "kind" or "buurt" misses them.
-    table = nlp.get_pipe("lemmatizer").lookups.get_table("lemma_lookup")
-    for form, lemma in supplement().items():
-        table[form] = lemma
+    lookups = Lookups()
+    lookups.add_table("lemma_lookup", lemma_table())
+    nlp.get_pipe("lemmatizer").initialize(lookups=lookups)
     return nlp
+
+
+def warm() -> None:
+    """Build everything the language functions use: once, in a long-lived process."""
+    pipeline()
+    tokenizer().add_all()
+    _end_hashes()
 
 
 @lru_cache(maxsize=500_000)
 def lemma(word: str) -> str:
-    """The lower-case lookup lemma of one word: what the pipeline's lemmatizer gives, without
-    running it (its per-token Python call is a third of an import's time; a cached
-    dictionary lookup costs almost nothing)."""
+    """The lower-case lookup lemma of one word: what spaCy's Dutch lookup lemmatizer gives (it
+    looks the lower-case form up), without running it (its per-token Python call is a third
+    of an import's time; a cached dictionary lookup costs almost nothing)."""
     lower = word.lower()
-    table = pipeline().get_pipe("lemmatizer").lookups.get_table("lemma_lookup")
-    return str(table.get(lower, lower)).lower()
+    return str(lemma_table().get(lower, lower)).lower()
 
 
 def tokenise(texts):
-    """The pipeline's tokenizer alone over many texts (`sentence_starts` for the sentences,
-    `lemma` for the lemmas)."""
-    return pipeline().tokenizer.pipe(texts)
+    """The tokenizer alone over many texts (`sentence_starts` for the sentences, `lemma` for
+    the lemmas)."""
+    return tokenizer().pipe(texts)
 
 
 @lru_cache(maxsize=1)
@@ -111,10 +229,9 @@ def lemmas_of(orths: np.ndarray, strings) -> list[str]:
 
 def lemmas(text: str, *, content_only: bool = True) -> list[str]:
     """Lower-case lemmas of `text`; with `content_only`, without stop words, digits and punctuation."""
-    doc = pipeline()(text)
     return [
-        token.lemma_.lower()
-        for token in doc
+        lemma(token.text)
+        for token in tokenizer()(text)
         if not (content_only and (token.is_stop or token.is_punct or token.is_space
                                   or token.like_num or len(token.text) < 2))
     ]

@@ -370,3 +370,46 @@ def test_tracker_add_needs_no_scikit_learn(db_path):
                           "--text", "Waarom is de speeltuin dicht?")
     assert "spacy" in loaded and "sklearn" not in loaded
     assert open_store(db_path).value("SELECT count(*) FROM questions") == 1
+
+
+def test_a_brief_command_pauses_the_collector_only_while_it_runs(db_path, monkeypatch):
+    """`tracker add` runs with the cyclic collector paused (spaCy's and pandas' imports had it
+    walk their objects again and again); in the caller's process it is on again afterwards and
+    nothing is frozen, and the database connection is closed."""
+    import gc
+
+    from research.tracker import questions
+
+    store = open_store(db_path)
+    prepare(store)
+    store.close()
+    during, logged = [], questions.log_question
+
+    def log_question(*args, **kwargs):
+        during.append(gc.isenabled())
+        return logged(*args, **kwargs)
+
+    monkeypatch.setattr(questions, "log_question", log_question)
+    frozen = gc.get_freeze_count()
+    assert main(["--db", str(db_path), "tracker", "add", "--wijk", "noord", "--text",
+                 "Waarom is de speeltuin a.s. zaterdag dicht?"]) == 0
+    assert during == [False] and gc.isenabled() and gc.get_freeze_count() == frozen
+    assert main(["--db", str(db_path), "user", "list"]) == 0
+    assert gc.isenabled()
+    assert not Path(f"{db_path}-wal").exists()   # the last connection closed
+
+
+def test_a_brief_command_in_its_own_process_freezes_what_it_made(db_path):
+    store = open_store(db_path)
+    prepare(store)
+    store.close()
+    script = ("import gc, sys\n"
+              "from research.cli import main\n"
+              f"status = main(['--db', {str(db_path)!r}, 'tracker', 'add', '--wijk', 'noord',"
+              " '--text', 'Is de speeltuin open?'], exiting=True)\n"
+              "print(status, gc.isenabled(), gc.get_freeze_count() > 10_000)\n")
+    result = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True,
+                            text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split()[-3:] == ["0", "True", "True"]
+    assert open_store(db_path).value("SELECT count(*) FROM questions") == 1

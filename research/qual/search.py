@@ -16,8 +16,8 @@ from spacy.attrs import IDX, IS_PUNCT, IS_SPACE, LENGTH, ORTH
 from spacy.lang.nl.stop_words import STOP_WORDS
 
 from research.accounts import User
-from research.nlp import (lemma, lemma_family, lemmas_of, pipeline, quoted, search_text,
-                          sentence_starts, tokenise)
+from research.nlp import (lemma, lemma_family, lemmas_of, quoted, search_text, sentence_starts,
+                          tokenise, tokenizer)
 from research.qual.projects import ProjectError, require_read
 from research.storage import Store, Tx
 
@@ -92,9 +92,9 @@ class Hit:
 def _terms(query: str, mode: str) -> list[set[str]]:
     """Per query word, the index values that count as a match: the lower-case word, or in
     lemma mode the lemma family of the word (its lemma and regular forms)."""
-    tokens = [t for t in pipeline()(search_text(query)) if _keep(t)]
+    tokens = [t for t in tokenizer()(search_text(query)) if _keep(t)]
     if mode == "lemma":
-        return [lemma_family(t.lemma_.lower()) | lemma_family(t.text) for t in tokens]
+        return [lemma_family(lemma(t.text)) | lemma_family(t.text) for t in tokens]
     return [{t.text.lower()} for t in tokens]
 
 
@@ -138,7 +138,7 @@ def search(store: Store, user: User, project_id: int, query: str, mode: str = "l
     wanted = set().union(*terms)
     # Tokenised together, and only until the limit is reached: one pipeline call per
     # sentence costs more than the search itself.
-    docs = pipeline().tokenizer.pipe(row["words"] for row in rows)
+    docs = tokenise(row["words"] for row in rows)
     for row, doc in zip(rows, docs):
         for start, end in _matches(doc, wanted, mode):
             hits.append(Hit(row["document_id"], row["name"], row["start_pos"] + start,
@@ -202,7 +202,7 @@ def word_frequencies(store: Store, user: User, project_id: int, *, by: str = "le
                           f" JOIN documents d ON d.id = s.document_id"
                           f" WHERE d.project_id = ?{where}", params):
         words = row["words"].lower().split() if by == "lemma" else \
-            [t.lower_ for t in pipeline().make_doc(row["words"]) if _keep(t)]
+            [t.lower_ for t in tokenizer()(row["words"]) if _keep(t)]
         for word in words:
             if word in STOP_WORDS or len(word) < 2 or not any(c.isalpha() for c in word):
                 continue

@@ -164,7 +164,7 @@ def settle() -> int:
     for module in pkgutil.walk_packages(research.__path__, "research."):
         if not module.name.startswith(("research.bench", "research.ui", "research.__main__")):
             importlib.import_module(module.name)
-    nlp.pipeline()
+    nlp.warm()
     gc.collect()
     gc.freeze()
     return gc.get_freeze_count()
