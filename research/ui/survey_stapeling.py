@@ -17,7 +17,7 @@ SOURCES = {"monitor": "Gekozen monitor en meting (resultaten per groep)",
            "eigen": "Eigen bestand (CSV met gebieden en metadata)"}
 # A monitor chosen on another monitor page carries over: then that one is shown first.
 if "stapeling_source" not in st.session_state:
-    carried = "chosen_monitor" in st.session_state or "monitor" in st.query_params
+    carried = widgets.chosen_before("monitor")
     st.session_state["stapeling_source"] = "monitor" if carried else "amsterdam"
 source = st.radio("Gegevens", list(SOURCES), format_func=SOURCES.get, horizontal=True,
                   key="stapeling_source")

@@ -110,6 +110,12 @@ def choose(key: str, value) -> None:
     st.session_state[f"chosen_{key}"] = value
 
 
+def chosen_before(key: str) -> bool:
+    """Whether a shared choice for `key` was made on another page of this session, or the
+    page's address names one (a link someone shared)."""
+    return f"chosen_{key}" in st.session_state or key in st.query_params
+
+
 def pick_monitor(store: Store, user: User) -> int:
     """A monitor chosen by the user (in the URL, and carried to the next monitor page); ends
     the run with a notice when none is loaded yet."""
