@@ -19,3 +19,8 @@ def db_path(explicit: str | os.PathLike | None = None) -> Path:
 def session_timeout_minutes() -> int:
     """Minutes of inactivity after which a login session ends (RESEARCH_SESSION_MINUTES)."""
     return int(os.environ.get("RESEARCH_SESSION_MINUTES", "60"))
+
+
+def session_max_hours() -> float:
+    """Hours after which a login session ends however active it is (RESEARCH_SESSION_HOURS)."""
+    return float(os.environ.get("RESEARCH_SESSION_HOURS", "12"))
