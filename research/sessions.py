@@ -130,6 +130,15 @@ def redeem(store: Store, code: str, now: datetime | None = None) -> str | None:
 
 # -- checking ---------------------------------------------------------------------------------
 
+def token_from(cookies) -> str | None:
+    """The session token among a request's cookies (a mapping; the __Host- one first)."""
+    for name in (SECURE_COOKIE, COOKIE):
+        value = cookies.get(name)
+        if isinstance(value, str) and value:
+            return value
+    return None
+
+
 def by_token(store: Store, token: str | None) -> int | None:
     """The session a cookie's token belongs to (ended or not), or None."""
     if not token or len(token) > MAX_SECRET_LENGTH:

@@ -1,15 +1,24 @@
-"""Login sessions that outlive a tab (research.sessions), without Streamlit: the one-time code,
-the cookie's token (random, stored hashed), expiry, ending and revoking."""
+"""Login sessions that outlive a tab: the domain (research.sessions, without Streamlit: the
+one-time code, the cookie's token, random and stored hashed, expiry, ending and revoking), the
+login gate under AppTest (shell), and the server's cookie route and download check
+(research.ui.gateway) as plain ASGI calls. The browser's side is in test_browser_sessions.py."""
 
 from __future__ import annotations
 
+import asyncio
+import time
 from datetime import datetime, timedelta, timezone
 
 import pytest
+from starlette.applications import Starlette
+from starlette.responses import PlainTextResponse
+from starlette.routing import Route
 
-from conftest import PASSWORD
+from conftest import PASSWORD, logged_in
+from pages import assert_login_form, login, no_exception, run_page, run_router, titles, widget
 from research import accounts, sessions
 from research.accounts import SYSTEM_USER, PermissionDenied
+from research.ui import gateway, shell
 
 T0 = datetime(2026, 3, 12, 9, 0, 0, tzinfo=timezone.utc)
 
@@ -203,3 +212,309 @@ def test_an_ended_sessions_code_buys_no_token(users, store):
 def test_the_cookie_names():
     assert (sessions.COOKIE, sessions.SECURE_COOKIE) == (
         "werkplaats_sessie", "__Host-werkplaats_sessie")
+
+
+# -- the login gate (AppTest) -----------------------------------------------------------------
+
+@pytest.fixture
+def cookies(monkeypatch):
+    """The cookies the tab's page 'sent' (AppTest has no browser to send any)."""
+    sent: dict[str, str] = {}
+    monkeypatch.setattr(shell, "_request_cookies", lambda: sent)
+    return sent
+
+
+def test_a_login_starts_a_session_and_hands_out_a_code(demo_users, demo_store, cookies):
+    at = login(run_router(), "anna", PASSWORD)
+    no_exception(at)
+    assert titles(at) == ["Start"]
+    auth = at.session_state["auth"]
+    row = demo_store.one("SELECT user_id, via, token_hash, ended_at FROM web_sessions"
+                         " WHERE id = ?", [auth["session"]])
+    assert row == {"user_id": demo_users["analist"].id, "via": "wachtwoord",
+                   "token_hash": None, "ended_at": None}
+    # The code the page's component posts to /sessie buys the cookie's token.
+    token = sessions.redeem(demo_store, at.session_state["session_code"])
+    assert sessions.by_token(demo_store, token) == auth["session"]
+
+
+def test_the_gate_takes_the_login_of_a_valid_cookie(demo_users, demo_store, cookies):
+    anna = demo_users["analist"]
+    session_id, token = started(demo_store, anna, now=None)
+    cookies[sessions.COOKIE] = token
+    at = run_router()
+    no_exception(at)
+    assert titles(at) == ["Start"]
+    assert at.session_state["auth"]["session"] == session_id
+    assert at.session_state["auth"]["user_id"] == anna.id
+    assert [c.value for c in at.sidebar.caption][0] == "Ingelogd als **anna** · Analist"
+    assert "session_code" not in at.session_state  # this tab fetches no cookie of its own
+
+
+def test_the_secure_cookie_is_read_first(demo_users, demo_store, cookies):
+    _, token = started(demo_store, demo_users["analist"], now=None)
+    cookies.update({sessions.SECURE_COOKIE: token, sessions.COOKIE: "iets-anders"})
+    assert titles(run_router()) == ["Start"]
+
+
+@pytest.mark.parametrize("token", ["onbekend", ""])
+def test_an_unknown_cookie_shows_the_login_form(demo_store, cookies, token):
+    cookies[sessions.COOKIE] = token
+    at = run_router()
+    no_exception(at)
+    assert_login_form(at)
+    assert [i.value for i in at.info] == []
+
+
+def test_an_ended_sessions_cookie_shows_the_login_form(demo_users, demo_store, cookies):
+    anna = demo_users["analist"]
+    session_id, token = started(demo_store, anna, now=None)
+    sessions.end(demo_store, session_id, sessions.LOGGED_OUT, anna.actor)
+    cookies[sessions.COOKIE] = token
+    at = run_router()
+    assert_login_form(at)
+    assert [i.value for i in at.info] == []
+
+
+def test_an_idle_sessions_cookie_says_the_session_expired(demo_users, demo_store, cookies):
+    anna = demo_users["analist"]
+    past = datetime.now(timezone.utc) - timedelta(minutes=61)
+    session_id, token = started(demo_store, anna, now=past)
+    cookies[sessions.COOKIE] = token
+    at = run_router()
+    assert_login_form(at)
+    assert [i.value for i in at.info] == ["Je sessie is verlopen. Log opnieuw in."]
+    assert sessions.verdict(demo_store, session_id).reason == "verlopen"
+    assert demo_store.value("SELECT end_reason FROM web_sessions WHERE id = ?",
+                            [session_id]) == "verlopen"
+
+
+def test_logout_ends_the_session_in_the_database(demo_users, demo_store, cookies):
+    at = login(run_router(), "anna", PASSWORD)
+    session_id = at.session_state["auth"]["session"]
+    widget(at.sidebar.button, "Uitloggen").click().run()
+    no_exception(at)
+    assert_login_form(at)
+    assert [i.value for i in at.info] == ["Je bent uitgelogd."]
+    assert sessions.verdict(demo_store, session_id).reason == "uitgelogd"
+    assert at.session_state["clear_cookie"] is True  # the page asks the browser to drop it
+    event = demo_store.one("SELECT actor, action, after FROM events WHERE entity ="
+                           " 'web_sessions' ORDER BY id DESC LIMIT 1")
+    assert (event["actor"], event["action"]) == ("anna", "update")
+    assert '"end_reason": "uitgelogd"' in event["after"]
+
+
+@pytest.mark.parametrize("end, message", [
+    ("revoke", "Een beheerder heeft je sessie beëindigd. Log opnieuw in."),
+    ("disable", "Je account is uitgeschakeld. Neem contact op met een beheerder."),
+    ("reset", "Je wachtwoord is gewijzigd. Log opnieuw in."),
+    ("other_tab", "Je bent uitgelogd."),
+])
+def test_an_open_tab_ends_with_its_session(demo_users, demo_store, cookies, end, message):
+    anna, admin = demo_users["analist"], demo_users["beheerder"]
+    session_id, token = started(demo_store, anna, now=None)
+    cookies[sessions.COOKIE] = token
+    at = run_router()
+    assert titles(at) == ["Start"]
+    if end == "revoke":
+        sessions.revoke_user(demo_store, admin, anna.id)
+    elif end == "disable":
+        accounts.update_user(demo_store, admin, anna.id, active=False)
+    elif end == "reset":
+        accounts.reset_password(demo_store, admin, anna.id)
+    else:
+        sessions.end(demo_store, session_id, sessions.LOGGED_OUT, anna.actor)
+    at.run()
+    no_exception(at)
+    assert_login_form(at)
+    assert [i.value for i in at.info] == [message]
+
+
+def test_an_own_password_change_keeps_the_tabs_session(demo_users, demo_store, cookies):
+    at = login(run_router(), "anna", PASSWORD)
+    session_id = at.session_state["auth"]["session"]
+    _, other = started(demo_store, demo_users["analist"], now=None)
+    at.switch_page("research/ui/account.py").run()
+    widget(at.text_input, "Huidig wachtwoord").input(PASSWORD)
+    widget(at.text_input, "Nieuw wachtwoord").input("een-nieuw-wachtwoord")
+    widget(at.text_input, "Nieuw wachtwoord (nogmaals)").input("een-nieuw-wachtwoord")
+    widget(at.button, "Wachtwoord wijzigen").click().run()
+    no_exception(at)
+    assert [s.value for s in at.success] == [
+        "Je wachtwoord is gewijzigd. Andere sessies van je account zijn beëindigd."]
+    at.run()
+    assert titles(at) == ["Mijn account"]
+    assert sessions.verdict(demo_store, session_id).reason is None
+    assert sessions.token_verdict(demo_store, other).reason == "wachtwoord"
+
+
+def test_a_session_state_login_still_works_without_a_database_session(demo_users):
+    # AppTest's page tests log in by setting the session state; no cookie, no session row.
+    at = run_page("account.py", demo_users["lezer"])
+    no_exception(at)
+    assert titles(at) == ["Mijn account"]
+    assert at.session_state["auth"].get("session") is None
+
+
+def test_a_used_session_is_marked_as_seen(demo_users, demo_store, cookies):
+    anna = demo_users["analist"]
+    past = datetime.now(timezone.utc).replace(microsecond=0) - timedelta(minutes=5)
+    session_id, token = started(demo_store, anna, now=past)
+    cookies[sessions.COOKIE] = token
+    run_router()
+    assert sessions.verdict(demo_store, session_id).last_seen > past
+
+
+
+def test_a_beheerder_ends_an_accounts_sessions_on_the_users_page(demo_users, demo_store,
+                                                                  cookies):
+    anna = demo_users["analist"]
+    _, token = started(demo_store, anna, now=None)
+    started(demo_store, anna, now=None)
+    admin = run_page("admin_users.py", demo_users["beheerder"])
+    widget(admin.selectbox, "Account").set_value(anna.id).run()
+    button = widget(admin.button, "Sessies beëindigen (2 open)")
+    button.click().run()
+    no_exception(admin)
+    assert [s.value for s in admin.success] == ["2 sessies van anna beëindigd."]
+    assert widget(admin.button, "Sessies beëindigen (0 open)").disabled
+    assert sessions.token_verdict(demo_store, token).reason == "ingetrokken"
+
+
+def test_the_command_line_ends_an_accounts_sessions(users, store, capsys):
+    from research.cli import main
+
+    _, token = started(store, users["analist"], now=None)
+    assert main(["--db", str(store.path), "user", "end-sessions", "anna"]) == 0
+    assert capsys.readouterr().out == "Sessies van 'anna' beëindigd: 1.\n"
+    assert sessions.token_verdict(store, token).reason == "ingetrokken"
+    assert main(["--db", str(store.path), "user", "end-sessions", "niemand"]) == 1
+    assert capsys.readouterr().err == "Fout: Er is geen account 'niemand'.\n"
+
+# -- the server's cookie route and download check (research.ui.gateway) -----------------------
+
+def server():
+    """The gateway's routes and middleware around a stand-in for Streamlit's /media route."""
+    async def media(request):
+        return PlainTextResponse("het bestand")
+
+    return Starlette(routes=gateway.ROUTES + [Route("/media/{name}", media),
+                                              Route("/", media)],
+                     middleware=gateway.MIDDLEWARE)
+
+
+def call(app, method: str, path: str, headers: dict | None = None, body: bytes = b"",
+         scheme: str = "http") -> tuple[int, dict, str]:
+    """One HTTP request through the ASGI app: (status, headers, body text)."""
+    messages = []
+
+    async def run():
+        pending = [{"type": "http.request", "body": body, "more_body": False}]
+
+        async def receive():
+            return pending.pop() if pending else {"type": "http.disconnect"}
+
+        async def send(message):
+            messages.append(message)
+
+        scope = {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1",
+                 "method": method, "scheme": scheme, "path": path, "raw_path": path.encode(),
+                 "query_string": b"", "root_path": "", "client": ("127.0.0.1", 50000),
+                 "server": ("onderzoek.test", 443 if scheme == "https" else 80),
+                 "headers": [(b"host", b"onderzoek.test")] + [
+                     (k.lower().encode(), v.encode()) for k, v in (headers or {}).items()]}
+        await app(scope, receive, send)
+
+    asyncio.run(run())
+    start = next(m for m in messages if m["type"] == "http.response.start")
+    text = b"".join(m.get("body", b"") for m in messages if m["type"] == "http.response.body")
+    answer_headers: dict = {}
+    for key, value in start["headers"]:
+        answer_headers.setdefault(key.decode(), []).append(value.decode())
+    return start["status"], answer_headers, text.decode()
+
+
+SAME_ORIGIN = {"Sec-Fetch-Site": "same-origin", "Content-Type": "application/json"}
+
+
+def code_body(code: str) -> bytes:
+    return ('{"code": "%s"}' % code).encode()
+
+
+def test_the_route_trades_a_code_for_an_httponly_cookie(users, store):
+    _, code = sessions.start(store, users["analist"])
+    status, headers, text = call(server(), "POST", "/sessie", SAME_ORIGIN, code_body(code))
+    assert (status, text) == (204, "")
+    [cookie] = headers["set-cookie"]
+    name, rest = cookie.split("=", 1)
+    token, attributes = rest.split("; ", 1)
+    assert name == "werkplaats_sessie"
+    assert attributes == "HttpOnly; Path=/; SameSite=strict"
+    assert sessions.token_verdict(store, token).user == users["analist"]
+    assert headers["cache-control"] == ["no-store"]
+    # Once only.
+    status, headers, text = call(server(), "POST", "/sessie", SAME_ORIGIN, code_body(code))
+    assert (status, text) == (
+        400, "Deze inlogcode is onbekend, verlopen of al gebruikt. Log opnieuw in.")
+    assert "set-cookie" not in headers
+
+
+def test_over_https_the_cookie_is_secure_with_the_host_prefix(users, store):
+    _, code = sessions.start(store, users["analist"])
+    status, headers, _ = call(server(), "POST", "/sessie", SAME_ORIGIN, code_body(code),
+                              scheme="https")
+    assert status == 204
+    [cookie] = headers["set-cookie"]
+    assert cookie.startswith("__Host-werkplaats_sessie=")
+    assert cookie.endswith("; HttpOnly; Path=/; SameSite=strict; Secure")
+
+
+@pytest.mark.parametrize("headers, status", [
+    ({"Sec-Fetch-Site": "cross-site"}, 403),
+    ({"Sec-Fetch-Site": "same-site"}, 403),
+    ({"Sec-Fetch-Site": "none"}, 403),
+    ({"Origin": "https://elders.example"}, 403),
+    ({}, 403),
+    ({"Origin": "http://onderzoek.test"}, 204),
+])
+def test_only_the_apps_own_pages_may_post_a_code(users, store, headers, status):
+    _, code = sessions.start(store, users["analist"])
+    answer, _, text = call(server(), "POST", "/sessie", headers, code_body(code))
+    assert answer == status
+    if status == 403:
+        assert text == "Geweigerd: dit verzoek komt niet van de app zelf."
+        assert sessions.redeem(store, code) is not None  # the code was not used up
+
+
+@pytest.mark.parametrize("body", [b"", b"niet-json", b"[1]", b'{"code": 5}'])
+def test_a_malformed_request_gets_no_cookie(store, body):
+    status, headers, _ = call(server(), "POST", "/sessie", SAME_ORIGIN, body)
+    assert status == 400 and "set-cookie" not in headers
+
+
+def test_the_logout_route_drops_the_cookie():
+    status, headers, _ = call(server(), "POST", "/sessie/uit", SAME_ORIGIN)
+    assert status == 204
+    [cookie] = headers["set-cookie"]
+    assert cookie.startswith('werkplaats_sessie=""; expires=')
+    assert "Max-Age=0" in cookie and "HttpOnly" in cookie
+    assert call(server(), "POST", "/sessie/uit", {"Sec-Fetch-Site": "cross-site"})[0] == 403
+
+
+def test_media_needs_the_cookie_of_a_session_that_holds(users, store):
+    anna = users["analist"]
+    session_id, token = started(store, anna, now=None)
+    refused = (403, "Geen toegang: log in om dit bestand te openen.")
+    answer = call(server(), "GET", "/media/abc123.xlsx")
+    assert (answer[0], answer[2]) == refused
+    assert answer[1]["cache-control"] == ["no-store"]
+    cookie = {"Cookie": f"{sessions.COOKIE}={token}"}
+    answer = call(server(), "GET", "/media/abc123.xlsx", cookie)
+    assert (answer[0], answer[2]) == (200, "het bestand")
+    wrong = {"Cookie": f"{sessions.COOKIE}={token[:-2]}xx"}
+    assert call(server(), "GET", "/media/abc123.xlsx", wrong)[0] == 403
+    # Other addresses are Streamlit's business (its pages ask for the login themselves).
+    assert call(server(), "GET", "/")[0] == 200
+    sessions.end(store, session_id, sessions.LOGGED_OUT, anna.actor)
+    answer = call(server(), "GET", "/media/abc123.xlsx", cookie)
+    assert (answer[0], answer[2]) == refused
