@@ -182,6 +182,12 @@ def token_verdict(store: Store, token: str | None, now: datetime | None = None) 
     return verdict(store, session_id, now)
 
 
+def cookie_issued(store: Store, session_id: int | None) -> bool:
+    """Whether the session's code was traded for its cookie (or the session has ended)."""
+    row = store.one("SELECT token_hash, ended_at FROM web_sessions WHERE id = ?", [session_id])
+    return row is None or bool(row["token_hash"] or row["ended_at"])
+
+
 def seen(store: Store, session_id: int, last_seen: datetime | None,
          now: datetime | None = None) -> None:
     """Record that the session was used now (at most once a minute: it is a write)."""

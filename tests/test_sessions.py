@@ -233,9 +233,25 @@ def test_a_login_starts_a_session_and_hands_out_a_code(demo_users, demo_store, c
                          " WHERE id = ?", [auth["session"]])
     assert row == {"user_id": demo_users["analist"].id, "via": "wachtwoord",
                    "token_hash": None, "ended_at": None}
-    # The code the page's component posts to /sessie buys the cookie's token.
+    # The code the page's component posts to /sessie buys the cookie's token; the next run
+    # sees it was used and renders the component no more.
+    assert not sessions.cookie_issued(demo_store, auth["session"])
+    at.run()
+    assert "session_code" in at.session_state
     token = sessions.redeem(demo_store, at.session_state["session_code"])
     assert sessions.by_token(demo_store, token) == auth["session"]
+    assert sessions.cookie_issued(demo_store, auth["session"])
+    at.run()
+    assert "session_code" not in at.session_state
+
+
+def test_a_code_not_used_in_time_is_forgotten(demo_users, demo_store, cookies):
+    at = login(run_router(), "anna", PASSWORD)
+    at.session_state["session_code_until"] = time.time() - 1
+    at.run()
+    no_exception(at)
+    assert titles(at) == ["Start"]
+    assert "session_code" not in at.session_state
 
 
 def test_the_gate_takes_the_login_of_a_valid_cookie(demo_users, demo_store, cookies):

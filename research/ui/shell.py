@@ -192,6 +192,7 @@ def _start_session(store: Store, user: User, via: str = "wachtwoord") -> None:
     st.session_state["auth"] = {"user_id": user.id, "epoch": user.session_epoch,
                                 "last_seen": time.time(), "session": started}
     st.session_state["session_code"] = code
+    st.session_state["session_code_until"] = time.time() + sessions.CODE_SECONDS
 
 
 def session_id() -> int | None:
@@ -273,48 +274,44 @@ def _session_user(store: Store) -> User | None:
 
 
 # The browser's side of the session cookie: a component (st.components.v2, in the page) that
-# posts the one-time code to the server's /sessie route with fetch and reports back, or asks
-# /sessie/uit to drop the cookie after a logout. The page never leaves, so the address (page
-# and query) stays as the link had it, and no secret enters an address.
+# posts the one-time code to the server's /sessie route with fetch, or asks /sessie/uit to drop
+# the cookie after a logout. The page never leaves, so the address (page and query) stays as
+# the link had it, and no secret enters an address. It reports nothing back (that would cost a
+# rerun): the next run sees in the database that the code was used.
 _COOKIE_JS = """
 export default function (component) {
-  const { data, setTriggerValue } = component;
+  const { data } = component;
   const posted = window.__werkplaatsSessie || (window.__werkplaatsSessie = new Set());
   if (!data || posted.has(data.key)) { return; }
   posted.add(data.key);
-  const request = { method: 'POST', credentials: 'same-origin', cache: 'no-store',
+  fetch(data.url, { method: 'POST', credentials: 'same-origin', cache: 'no-store',
                     headers: { 'Content-Type': 'application/json' },
-                    body: JSON.stringify(data.code ? { code: data.code } : {}) };
-  const sent = fetch(data.url, request);
-  if (data.code) {  // a code: tell the server it is used (dropping a cookie needs no answer)
-    sent.then((answer) => setTriggerValue('done', { key: data.key, ok: answer.ok }))
-        .catch(() => setTriggerValue('done', { key: data.key, ok: false }));
-  }
+                    body: JSON.stringify(data.code ? { code: data.code } : {}) })
+    .catch(() => posted.delete(data.key));
 }
 """
 _cookie_component = st.components.v2.component("werkplaats_sessie", js=_COOKIE_JS)
 
 
-def _cookie_done() -> None:
-    # The component's value in the session state carries its last trigger value.
-    result = st.session_state.get("session_cookie")
-    done = (result.get("done") if hasattr(result, "get") else None) or {}
-    if done.get("key") and done.get("key") == st.session_state.get("session_code_key"):
-        st.session_state.pop("session_code", None)
-        st.session_state.pop("session_code_key", None)
-
-
 def _cookie_handoff() -> None:
-    """Render the cookie component while this tab has a code to trade or a cookie to drop."""
-    for state, path in (("session_code", "/sessie"), ("clear_cookie", "/sessie/uit")):
-        if st.session_state.get(state):
-            key = st.session_state.setdefault(state + "_key", secrets.token_hex(8))
-            base = (st.get_option("server.baseUrlPath") or "").strip("/")
-            code = st.session_state[state] if state == "session_code" else None
-            _cookie_component(data={"key": key, "url": (f"/{base}" if base else "") + path,
-                                    "code": code},
-                              key="session_cookie", on_done_change=_cookie_done)
-            return
+    """While this tab has a code to trade (until it is used or lapses) or a cookie to drop,
+    render the component that does it."""
+    code = st.session_state.get("session_code")
+    if code and (sessions.cookie_issued(store(), session_id())
+                 or time.time() > st.session_state.get("session_code_until", 0)):
+        for key in ("session_code", "session_code_until", "session_code_key"):
+            st.session_state.pop(key, None)
+        code = None
+    state = "session_code" if code else "clear_cookie" if st.session_state.get(
+        "clear_cookie") else None
+    if state is None:
+        return
+    base = (st.get_option("server.baseUrlPath") or "").strip("/")
+    path = "/sessie" if code else "/sessie/uit"
+    _cookie_component(data={"key": st.session_state.setdefault(state + "_key",
+                                                                secrets.token_hex(8)),
+                            "url": (f"/{base}" if base else "") + path, "code": code},
+                      key="session_cookie")
 
 
 def _login_form(store: Store) -> None:
