@@ -11,7 +11,8 @@ timeout (RESEARCH_SESSION_MINUTES) and younger than the maximum age (RESEARCH_SE
 
 A session ends at once, for every tab that uses it: at logout, at idle expiry, when its account
 is disabled or its password is set (`end_for_user`, called by research.accounts inside the same
-write) and when a beheerder ends an account's sessions (`revoke_user`). Each start and end is an
+write), when a beheerder ends an account's sessions (`revoke_user`) and when a backup is
+restored (`end_all`: the backup may hold sessions that ended after it was made). Each start and end is an
 audit event; the token and its hash never are, and neither is the code.
 """
 
@@ -44,12 +45,14 @@ EXPIRED = "verlopen"
 DISABLED = "uitgeschakeld"
 PASSWORD_SET = "wachtwoord"
 REVOKED = "ingetrokken"
+RESTORED = "herstel"
 MESSAGES = {
     LOGGED_OUT: "Je bent uitgelogd.",
     EXPIRED: "Je sessie is verlopen. Log opnieuw in.",
     DISABLED: "Je account is uitgeschakeld. Neem contact op met een beheerder.",
     PASSWORD_SET: "Je wachtwoord is gewijzigd. Log opnieuw in.",
     REVOKED: "Een beheerder heeft je sessie beëindigd. Log opnieuw in.",
+    RESTORED: "De database is teruggezet uit een back-up. Log opnieuw in.",
 }
 
 
@@ -223,6 +226,16 @@ def end_for_user(tx: Tx, user_id: int, reason: str, keep: int | None = None,
     ids = [r[0] for r in tx.db.execute(
         "SELECT id FROM web_sessions WHERE user_id = ? AND ended_at IS NULL AND id IS NOT ?",
         [user_id, keep])]
+    for session_id in ids:
+        _end(tx, session_id, reason, now)
+    return len(ids)
+
+
+def end_all(tx: Tx, reason: str, now: datetime | None = None) -> int:
+    """Inside a write: end every open session (after a restore, whose sessions may have ended
+    since the backup was made); how many ended."""
+    now = _now(now)
+    ids = [r[0] for r in tx.db.execute("SELECT id FROM web_sessions WHERE ended_at IS NULL")]
     for session_id in ids:
         _end(tx, session_id, reason, now)
     return len(ids)

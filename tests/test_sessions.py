@@ -534,3 +534,15 @@ def test_media_needs_the_cookie_of_a_session_that_holds(users, store):
     sessions.end(store, session_id, sessions.LOGGED_OUT, anna.actor)
     answer = call(server(), "GET", "/media/abc123.xlsx", cookie)
     assert (answer[0], answer[2]) == refused
+
+
+def test_a_restore_ends_the_sessions_the_backup_holds(users, store, tmp_path):
+    from research.backup import backup, restore
+
+    anna = users["analist"]
+    _, token = started(store, anna, now=None)
+    copy = backup(store, tmp_path / "kopie.db", SYSTEM_USER.actor)
+    restore(store, copy, SYSTEM_USER.actor)
+    assert sessions.token_verdict(store, token).reason == "herstel"
+    assert sessions.MESSAGES["herstel"] == (
+        "De database is teruggezet uit een back-up. Log opnieuw in.")
