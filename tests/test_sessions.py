@@ -546,3 +546,18 @@ def test_a_restore_ends_the_sessions_the_backup_holds(users, store, tmp_path):
     assert sessions.token_verdict(store, token).reason == "herstel"
     assert sessions.MESSAGES["herstel"] == (
         "De database is teruggezet uit een back-up. Log opnieuw in.")
+
+
+def test_streamlit_run_finds_the_st_app_with_the_gateway():
+    from pathlib import Path
+
+    from streamlit.web.server.app_discovery import discover_asgi_app
+
+    from research.ui import app
+
+    found = discover_asgi_app(app.SERVER)
+    assert (found.is_asgi_app, found.import_string) == (True, "streamlit_server:app")
+    source = Path(app.SERVER).read_text(encoding="utf-8")
+    assert ('st.App("streamlit_app.py", routes=gateway.ROUTES, middleware=gateway.MIDDLEWARE)'
+            in source)
+    assert [route.path for route in gateway.ROUTES] == ["/sessie", "/sessie/uit"]

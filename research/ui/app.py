@@ -16,7 +16,6 @@ from research import worker
 from research.ui import shell
 
 ROOT = Path(__file__).resolve().parent.parent.parent
-ROUTER = ROOT / "streamlit_app.py"
 SERVER = ROOT / "streamlit_server.py"
 
 
