@@ -299,6 +299,10 @@ def update_user(store: Store, actor: User, user_id: int, *, role: str | None = N
     def apply(tx: Tx) -> None:
         tx.update("users", user_id, changes)
         _set_wijken(tx, user_id, new_wijken)
+        if not new_active:
+            from research import sessions  # imports this module
+
+            sessions.end_for_user(tx, user_id, sessions.DISABLED)
 
     store.write(actor.actor, apply)
     return get_user(store, user_id)  # type: ignore[return-value]
@@ -323,22 +327,29 @@ def reset_password(store: Store, actor: User, user_id: int, new_password: str | 
     return password
 
 
-def change_own_password(store: Store, user: User, old_password: str, new_password: str) -> User:
+def change_own_password(store: Store, user: User, old_password: str, new_password: str,
+                        keep_session: int | None = None) -> User:
     """Let a logged-in user replace their own password after confirming the old one; their
-    other sessions end. Returns the account as it is now (for the session that stays)."""
+    other sessions end, the login session `keep_session` (theirs) goes on. Returns the account
+    as it is now (for the session that stays)."""
     row = store.one("SELECT password_hash FROM users WHERE id = ?", [user.id])
     if row is None or not _verify(row["password_hash"], old_password):
         raise AccountError("Het huidige wachtwoord klopt niet.")
     _check_password(new_password, user.username)
-    store.write(user.actor, lambda tx: _store_password(tx, user.id, new_password))
+    store.write(user.actor, lambda tx: _store_password(tx, user.id, new_password, keep_session))
     return get_user(store, user.id)  # type: ignore[return-value]
 
 
-def _store_password(tx: Tx, user_id: int, password: str) -> None:
+def _store_password(tx: Tx, user_id: int, password: str, keep_session: int | None = None) -> None:
+    from research import sessions  # imports this module
+
     # A new session epoch ends every session that was opened with the old password.
     epoch = tx.get("users", user_id)["session_epoch"] + 1
     tx.update("users", user_id, {"password_hash": _hasher.hash(password),
                                  "password_changed_at": utcnow(), "session_epoch": epoch})
+    sessions.end_for_user(tx, user_id, sessions.PASSWORD_SET, keep=keep_session)
+    if keep_session is not None:
+        sessions.carry(tx, keep_session, user_id, epoch)
 
 
 def ensure_admin(store: Store, password: str | None = None) -> str | None:

@@ -99,6 +99,13 @@ def restore(store: Store, source: str | os.PathLike, actor: Actor) -> Path:
         src.close()
     store.close()
     migrate(store.path)
-    store.write(actor, lambda tx: tx.event("database", None, "restore", after={
-        "bron": source.name, "kopie_van_voor": safety.name}))
+    from research import sessions
+
+    def restored(tx) -> None:
+        tx.event("database", None, "restore", after={"bron": source.name,
+                                                      "kopie_van_voor": safety.name})
+        # The backup's open sessions may have ended since it was made: everyone logs in again.
+        sessions.end_all(tx, sessions.RESTORED)
+
+    store.write(actor, restored)
     return safety

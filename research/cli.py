@@ -3,6 +3,7 @@
     python -m research [--db PATH] init [--demo]
     python -m research user add NAME --role ROLE [--wijk W ...] [--email E] [--password-stdin]
     python -m research user list | reset-password NAME | disable NAME | enable NAME
+    python -m research user end-sessions NAME
     python -m research tracker add --wijk W --text T [--date D] [--theme T] [--json]
     python -m research tracker similar (--id N | --text T --wijk W) [--json]
     python -m research tracker purge [--days N]
@@ -119,6 +120,14 @@ def cmd_user_active(store: Store, args: argparse.Namespace) -> None:
     user = _user(store, args.name)
     accounts.update_user(store, SYSTEM_USER, user.id, active=args.active)
     print(f"Account '{user.username}' {'ingeschakeld' if args.active else 'uitgeschakeld'}.")
+
+
+def cmd_user_end_sessions(store: Store, args: argparse.Namespace) -> None:
+    from research import sessions
+
+    user = _user(store, args.name)
+    ended = sessions.revoke_user(store, SYSTEM_USER, user.id)
+    print(f"Sessies van '{user.username}' beëindigd: {ended}.")
 
 
 def cmd_backup(store: Store, args: argparse.Namespace) -> None:
@@ -638,6 +647,10 @@ def parser() -> argparse.ArgumentParser:
         sub = user_cmds.add_parser(name, help=text)
         sub.add_argument("name")
         sub.set_defaults(run=cmd_user_active, active=active)
+    end_sessions = user_cmds.add_parser("end-sessions",
+                                        help="alle open sessies (ook in andere browsers) beëindigen")
+    end_sessions.add_argument("name")
+    end_sessions.set_defaults(run=cmd_user_end_sessions)
 
     tracker = commands.add_parser("tracker", help="bewonersvragen")
     tracker_cmds = tracker.add_subparsers(dest="tracker_command", required=True, metavar="ACTIE")

@@ -27,3 +27,8 @@ def cache_dir() -> Path:
 def session_timeout_minutes() -> int:
     """Minutes of inactivity after which a login session ends (RESEARCH_SESSION_MINUTES)."""
     return int(os.environ.get("RESEARCH_SESSION_MINUTES", "60"))
+
+
+def session_max_hours() -> float:
+    """Hours after which a login session ends however active it is (RESEARCH_SESSION_HOURS)."""
+    return float(os.environ.get("RESEARCH_SESSION_HOURS", "12"))

@@ -872,6 +872,34 @@ CREATE TABLE reportback_plans (
 """)
 
 
+@migration("0013_web_sessions")
+def _web_sessions(db: sqlite_utils.Database) -> None:
+    _run(db, """
+-- A login that outlives a browser tab (research.sessions): the browser holds a random token in
+-- an HttpOnly cookie, the database only its SHA-256. A session ends (ended_at, end_reason) at
+-- logout, idle expiry, when its account is disabled or its password set, or by a beheerder.
+CREATE TABLE web_sessions (
+  id INTEGER PRIMARY KEY,
+  user_id INTEGER NOT NULL REFERENCES users (id),
+  epoch INTEGER NOT NULL,
+  via TEXT NOT NULL,
+  token_hash TEXT UNIQUE,
+  created_at TEXT NOT NULL,
+  last_seen TEXT NOT NULL,
+  ended_at TEXT,
+  end_reason TEXT
+);
+CREATE INDEX web_sessions_open ON web_sessions (user_id) WHERE ended_at IS NULL;
+-- The one-time code the login page hands the browser to fetch its cookie with: its hash, the
+-- session it belongs to, and when it lapses (a minute); deleted when used.
+CREATE TABLE session_codes (
+  code_hash TEXT PRIMARY KEY,
+  session_id INTEGER NOT NULL REFERENCES web_sessions (id) ON DELETE CASCADE,
+  expires_at TEXT NOT NULL
+);
+""")
+
+
 @migration("0014_monitor_drafts")
 def _monitor_drafts(db: sqlite_utils.Database) -> None:
     _run(db, """

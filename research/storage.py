@@ -35,6 +35,8 @@ REDACTED_COLUMNS = {
     "question_contacts": frozenset({"name", "phone", "email", "note"}),
     # Transcript text is personal data and large; the log records that it changed, not what.
     "documents": frozenset({"text"}),
+    # A login session's token is kept only as a hash, and even that stays out of the log.
+    "web_sessions": frozenset({"token_hash"}),
 }
 
 T = TypeVar("T")

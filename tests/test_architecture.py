@@ -24,7 +24,8 @@ from research.ui import shell
 ROOT = Path(__file__).resolve().parent.parent
 RESEARCH = ROOT / "research"
 UI = RESEARCH / "ui"
-NON_PAGES = {"shell.py", "widgets.py", "coding_component.py", "app.py", "__init__.py"}
+NON_PAGES = {"shell.py", "widgets.py", "coding_component.py", "app.py", "gateway.py",
+             "__init__.py"}
 
 
 def parse(path: Path) -> ast.Module:

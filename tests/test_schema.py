@@ -15,7 +15,7 @@ ALL = ["0001_foundation", "0002_tracker_search_and_contacts", "0003_ontwikkelvra
        "0006_axial_selective", "0007_question_groups_and_knowledge",
        "0008_survey_columns_design_results", "0009_document_position_index",
        "0010_session_epoch_and_login_throttle", "0011_project_names_per_user",
-       "0012_reportback_plans", "0014_monitor_drafts"]
+       "0012_reportback_plans", "0013_web_sessions", "0014_monitor_drafts"]
 SCHEMA_TABLES = [
     "attribute_values", "attributes", "cases", "code_relations", "code_set_members",
     "code_sets", "codes", "codings", "documents", "events", "fieldwork_notes", "frame_units",
@@ -28,9 +28,9 @@ SCHEMA_TABLES = [
     "questions", "questions_fts", "questions_fts_config", "questions_fts_data",
     "questions_fts_docsize", "questions_fts_idx", "rejected_groupings", "relation_passages",
     "relation_types", "report_drafts", "reportback_plans", "response_units", "responses",
-    "result_runs", "results",
+    "result_runs", "results", "session_codes",
     "sqlite_sequence", "turns", "user_wijken", "users", "variables", "wave_columns",
-    "wave_variables", "waves", "wijkwerkplaatsen",
+    "wave_variables", "waves", "web_sessions", "wijkwerkplaatsen",
 ]
 
 

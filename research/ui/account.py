@@ -27,5 +27,6 @@ with st.form("change_password", clear_on_submit=True):
         with shell.reported():
             if new != again:
                 raise accounts.AccountError("De twee nieuwe wachtwoorden zijn niet gelijk.")
-            shell.renew_session(accounts.change_own_password(store, user, old, new))
+            shell.renew_session(accounts.change_own_password(store, user, old, new,
+                                                               keep_session=shell.session_id()))
             st.success("Je wachtwoord is gewijzigd. Andere sessies van je account zijn beëindigd.")

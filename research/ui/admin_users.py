@@ -1,9 +1,9 @@
-"""Beheer: accounts (add, change role and wijken, disable, reset a password)."""
+"""Beheer: accounts (add, change role and wijken, disable, reset a password, end sessions)."""
 
 import pandas as pd
 import streamlit as st
 
-from research import accounts, taxonomies
+from research import accounts, sessions, taxonomies
 from research.accounts import ROLES
 from research.ui import shell
 
@@ -69,6 +69,16 @@ with edit_tab:
                                      active=active, display_name=new_name, email=new_email)
                 st.session_state["saved_message"] = "Opgeslagen."
                 st.rerun()
+    open_sessions = len(sessions.open_sessions(store, target_id))
+    if st.button(f"Sessies beëindigen ({open_sessions} open)", icon=":material/logout:",
+                 disabled=not open_sessions,
+                 help="Logt dit account overal uit: in elk tabblad en elke browser."):
+        with shell.reported():
+            ended = sessions.revoke_user(store, user, target_id)
+            st.session_state["saved_message"] = (
+                f"{shell.count(ended, 'sessie', 'sessies')} van {shell.plain(target.username)} "
+                "beëindigd.")
+            st.rerun()
     sure = st.checkbox("Ik wil een nieuw wachtwoord instellen; het huidige vervalt meteen.")
     if st.button("Nieuw wachtwoord instellen", icon=":material/key:", disabled=not sure):
         with shell.reported():

@@ -11,6 +11,7 @@ import gc
 import importlib
 import pkgutil
 import re
+import secrets
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -20,14 +21,14 @@ import pandas as pd
 import streamlit as st
 
 import research
-from research import accounts, config, nlp, worker
+from research import accounts, config, nlp, sessions, worker
 from research.accounts import User
 from research.errors import UserError
 from research.qual import projects
 from streamlit.errors import StreamlitAPIException
 from research.schema import open_store
 from research.setup import admin_password_notice, prepare
-from research.storage import SYSTEM, Store, StorageError
+from research.storage import SYSTEM, Actor, Store, StorageError
 from research.tracker import contacts
 
 UI_DIR = Path(__file__).resolve().parent
@@ -204,9 +205,21 @@ def _oidc_configured() -> bool:
         return False
 
 
-def _start_session(user: User) -> None:
+def _start_session(store: Store, user: User, via: str = "wachtwoord") -> None:
+    """Log this tab in, and start the session that a refreshed page or a new tab finds through
+    the cookie: the browser trades the one-time code for it (see `_cookie_handoff`)."""
+    started, code = sessions.start(store, user, via)
+    for key in ("clear_cookie", "clear_cookie_key", "login_message"):
+        st.session_state.pop(key, None)
     st.session_state["auth"] = {"user_id": user.id, "epoch": user.session_epoch,
-                                "last_seen": time.time()}
+                                "last_seen": time.time(), "session": started}
+    st.session_state["session_code"] = code
+    st.session_state["session_code_until"] = time.time() + sessions.CODE_SECONDS
+
+
+def session_id() -> int | None:
+    """This tab's login session (None in a test's session-state login)."""
+    return (st.session_state.get("auth") or {}).get("session")
 
 
 def renew_session(user: User) -> None:
@@ -215,30 +228,112 @@ def renew_session(user: User) -> None:
 
 
 def logout(message: str | None = None) -> None:
-    """End the session: forget everything it held (a prepared backup download among it)."""
+    """Forget everything this tab held (a prepared backup download among it); the browser is
+    then asked to drop its session cookie. The caller ends the session on the server."""
+    had_session = session_id() is not None
     for key in list(st.session_state.keys()):
         del st.session_state[key]
     if message:
         st.session_state["login_message"] = message
+    if had_session:
+        st.session_state["clear_cookie"] = True
+
+
+def _request_cookies():
+    """The cookies the browser sent when this tab's page connected (none under AppTest)."""
+    return st.context.cookies
+
+
+def _cookie_auth(store: Store) -> dict | None:
+    """A tab without a login of its own takes the one of the session cookie its page sent,
+    if that session still holds (checked once per tab: the cookie cannot change in it)."""
+    if st.session_state.get("cookie_checked"):
+        return None
+    st.session_state["cookie_checked"] = True
+    found = sessions.by_token(store, sessions.token_from(_request_cookies()))
+    if found is None:
+        return None
+    verdict = sessions.verdict(store, found)
+    if verdict.user is None:
+        if verdict.reason == sessions.EXPIRED and "login_message" not in st.session_state:
+            sessions.end(store, found, sessions.EXPIRED)
+            st.session_state["login_message"] = sessions.MESSAGES[sessions.EXPIRED]
+        return None
+    auth = {"user_id": verdict.user.id, "epoch": verdict.user.session_epoch,
+            "last_seen": time.time(), "session": found}
+    st.session_state["auth"] = auth
+    return auth
 
 
 def _session_user(store: Store) -> User | None:
-    auth = st.session_state.get("auth")
+    auth = st.session_state.get("auth") or _cookie_auth(store)
     if not auth:
         return None
-    user = accounts.get_user(store, auth["user_id"])
     now = time.time()
+    if auth.get("session") is not None:
+        # A login session in the database: the same verdict for every tab that shares it.
+        verdict = sessions.verdict(store, auth["session"])
+        if verdict.user is None:
+            sessions.end(store, auth["session"], verdict.reason)  # no-op if it had ended
+            logout(sessions.MESSAGES[verdict.reason])
+            return None
+        sessions.seen(store, auth["session"], verdict.last_seen)
+        auth["epoch"], auth["last_seen"] = verdict.user.session_epoch, now
+        return verdict.user
+    # A login kept only in this tab's state (AppTest's page tests set it directly).
+    user = accounts.get_user(store, auth["user_id"])
     if user is None or not user.active:
-        logout("Je account is uitgeschakeld. Neem contact op met een beheerder.")
+        logout(sessions.MESSAGES[sessions.DISABLED])
         return None
     if accounts.session_expired(auth["last_seen"], now, config.session_timeout_minutes()):
-        logout("Je sessie is verlopen. Log opnieuw in.")
+        logout(sessions.MESSAGES[sessions.EXPIRED])
         return None
     if auth.get("epoch") != user.session_epoch:
-        logout("Je wachtwoord is gewijzigd. Log opnieuw in.")
+        logout(sessions.MESSAGES[sessions.PASSWORD_SET])
         return None
     auth["last_seen"] = now
     return user
+
+
+# The browser's side of the session cookie: a component (st.components.v2, in the page) that
+# posts the one-time code to the server's /sessie route with fetch, or asks /sessie/uit to drop
+# the cookie after a logout. The page never leaves, so the address (page and query) stays as
+# the link had it, and no secret enters an address. It reports nothing back (that would cost a
+# rerun): the next run sees in the database that the code was used.
+_COOKIE_JS = """
+export default function (component) {
+  const { data } = component;
+  const posted = window.__werkplaatsSessie || (window.__werkplaatsSessie = new Set());
+  if (!data || posted.has(data.key)) { return; }
+  posted.add(data.key);
+  fetch(data.url, { method: 'POST', credentials: 'same-origin', cache: 'no-store',
+                    headers: { 'Content-Type': 'application/json' },
+                    body: JSON.stringify(data.code ? { code: data.code } : {}) })
+    .catch(() => posted.delete(data.key));
+}
+"""
+_cookie_component = st.components.v2.component("werkplaats_sessie", js=_COOKIE_JS)
+
+
+def _cookie_handoff() -> None:
+    """While this tab has a code to trade (until it is used or lapses) or a cookie to drop,
+    render the component that does it."""
+    code = st.session_state.get("session_code")
+    if code and (sessions.cookie_issued(store(), session_id())
+                 or time.time() > st.session_state.get("session_code_until", 0)):
+        for key in ("session_code", "session_code_until", "session_code_key"):
+            st.session_state.pop(key, None)
+        code = None
+    state = "session_code" if code else "clear_cookie" if st.session_state.get(
+        "clear_cookie") else None
+    if state is None:
+        return
+    base = (st.get_option("server.baseUrlPath") or "").strip("/")
+    path = "/sessie" if code else "/sessie/uit"
+    _cookie_component(data={"key": st.session_state.setdefault(state + "_key",
+                                                                secrets.token_hex(8)),
+                            "url": (f"/{base}" if base else "") + path, "code": code},
+                      key="session_cookie")
 
 
 def _login_form(store: Store) -> None:
@@ -255,7 +350,7 @@ def _login_form(store: Store) -> None:
                 st.error(error.message)
             else:
                 if user:
-                    _start_session(user)
+                    _start_session(store, user, "organisatie")
                     st.rerun()
                 st.error("Je bent ingelogd bij je organisatie, maar er is hier nog geen account "
                          "voor je e-mailadres. Vraag een beheerder om een account.")
@@ -271,7 +366,7 @@ def _login_form(store: Store) -> None:
         except UserError as error:
             st.error(error.message)
         else:
-            _start_session(user)
+            _start_session(store, user)
             st.rerun()
 
 
@@ -285,6 +380,7 @@ def login_gate(store: Store, *, keep_url: bool = False) -> User:
     if user is None:
         if keep_url:
             st.navigation(_pages(PAGES), position="hidden")
+            _cookie_handoff()  # after a logout: drop the cookie
         _login_form(store)
         st.stop()
     return user  # type: ignore[return-value]
@@ -294,8 +390,12 @@ def account_box(user: User) -> None:
     """Who is logged in, with a logout button, in the sidebar."""
     with st.sidebar:
         st.caption(f"Ingelogd als **{plain(user.label)}** · {user.role_label}")
+        _cookie_handoff()  # after a login: the browser fetches its cookie
         if st.button("Uitloggen", icon=":material/logout:"):
-            logout("Je bent uitgelogd.")
+            if session_id() is not None:
+                sessions.end(store(), session_id(), sessions.LOGGED_OUT,
+                             Actor(user.username, user.id))
+            logout(sessions.MESSAGES[sessions.LOGGED_OUT])
             if _oidc_configured() and getattr(st.user, "is_logged_in", False):
                 st.logout()
             st.rerun()
