@@ -134,3 +134,30 @@ def test_shared_samples_import_with_a_report(store, users, tmp_path):
         "taguette_codebook_expected.qdc": {"codes": 3, "codesets": 0, "waarschuwingen": [
             "'taguette_codebook_expected.qdc' volgt het REFI-QDA-schema niet helemaal "
             "(1 afwijking, de eerste op regel 2); het is zo goed mogelijk ingelezen."]}}
+
+
+def test_a_download_is_built_and_logged_only_when_asked_for(store, users, full_project):
+    """The Projecten page hands the download button a function: the `.qdpx` is built, and its
+    export logged, when the user clicks, never when the page is looked at (issue 17)."""
+    olga = users["onderzoeker"]
+    before = store.value("SELECT count(*) FROM events WHERE action = 'export'")
+    assert exchange.export_problems(store, olga, full_project) == []
+    assert store.value("SELECT count(*) FROM events WHERE action = 'export'") == before
+    data = exchange.qdpx_bytes(store, olga, full_project)
+    assert data[:2] == b"PK"
+    assert store.value("SELECT count(*) FROM events WHERE action = 'export'") == before + 1
+    assert exchange.qdc_bytes(store, olga, full_project).startswith(b"<?xml")
+
+
+def test_a_case_value_that_does_not_fit_its_type_is_named_before_the_export(store, users,
+                                                                             full_project):
+    olga = users["onderzoeker"]
+    cases.add_attribute(store, olga, full_project, "case", "Lid sinds", "tekst")
+    fatima = store.value("SELECT id FROM cases WHERE name = 'Fatima'")
+    cases.set_values(store, olga, full_project, "case", [{"id": fatima, "Lid sinds": "2019"}])
+    assert exchange.export_problems(store, olga, full_project) == []
+    store.write(olga.actor, lambda tx: tx.db.execute(
+        "UPDATE attribute_values SET value = 'veertig' WHERE attribute_id ="
+        " (SELECT id FROM attributes WHERE name = 'Leeftijd')"))
+    assert exchange.export_problems(store, olga, full_project) == [
+        "Casus 'Fatima': de waarde 'veertig' van kenmerk 'Leeftijd' is geen getal."]

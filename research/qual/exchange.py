@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import re
+import tempfile
 from pathlib import Path
 
 from research.accounts import User
@@ -142,6 +143,41 @@ def export_qdpx(store: Store, user: User, project_id: int, path: Path) -> None:
     refi.write_qdpx(to_refi(store, user, project_id), path)
     store.write(user.actor, lambda tx: tx.event("project", project_id, "export",
                                                 None, {"formaat": "qdpx"}))
+
+
+def qdpx_bytes(store: Store, user: User, project_id: int) -> bytes:
+    """The project as `.qdpx` file content (for a download: built, and its export logged,
+    only when the user asks for it)."""
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "project.qdpx"
+        export_qdpx(store, user, project_id, path)
+        return path.read_bytes()
+
+
+def qdc_bytes(store: Store, user: User, project_id: int) -> bytes:
+    """The project's codebook as `.qdc` file content (for a download)."""
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "codeboek.qdc"
+        export_qdc(store, user, project_id, path)
+        return path.read_bytes()
+
+
+def export_problems(store: Store, user: User, project_id: int) -> list[str]:
+    """Why the project cannot be exported now (Dutch), without building the export: a case
+    value that does not fit its attribute's REFI type. Empty when it can."""
+    require_read(store, user, project_id)
+    problems = []
+    variables, case_list = _cases_to_refi(store, user, project_id,
+                                          lambda kind, key: f"{kind}:{key}")
+    by_guid = {v.guid: v for v in variables}
+    for case in case_list:
+        for variable_guid, value in case.values.items():
+            try:
+                refi.typed_value(by_guid[variable_guid].type, value)
+            except ValueError as error:
+                problems.append(f"Casus '{case.name}': de waarde '{value}' van kenmerk "
+                                f"'{by_guid[variable_guid].name}' {error}.")
+    return problems
 
 
 def export_qdc(store: Store, user: User, project_id: int, path: Path) -> None:

@@ -572,7 +572,7 @@ def _xsd_datetime(value: str | None) -> str | None:
     return value if _XSD_DATETIME.fullmatch(value) else parsed.isoformat()
 
 
-def _typed_value(var_type: str, value: str) -> tuple[str, str] | None:
+def typed_value(var_type: str, value: str) -> tuple[str, str] | None:
     """(element name, text) of a VariableValue; None for an empty non-text value.
 
     Raises ValueError with a Dutch reason if the value does not fit the type.
@@ -807,7 +807,7 @@ def _write_case(build: _Builder, parent: etree._Element, case: RefiCase,
     for variable_guid, value in case.values.items():
         variable = variables[_guid_key(variable_guid)]
         try:
-            typed = _typed_value(variable.type, value)
+            typed = typed_value(variable.type, value)
         except ValueError as error:
             raise RefiError(f"Casus '{case.name}': de waarde '{value}' van variabele "
                             f"'{variable.name}' {error}. Pas de waarde aan of kies een ander "

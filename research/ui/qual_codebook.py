@@ -120,11 +120,10 @@ if editable:
         st.download_button("Codeboek als YAML", codebook.to_yaml(store, user, project_id),
                            file_name=f"{name}.yaml", mime="application/x-yaml")
         if codes:
-            with tempfile.TemporaryDirectory() as folder:
-                path = Path(folder) / "codeboek.qdc"
-                exchange.export_qdc(store, user, project_id, path)
-                st.download_button("Codeboek als REFI-QDA (.qdc)", path.read_bytes(),
-                                   file_name=f"{name}.qdc", mime="application/xml")
+            st.download_button("Codeboek als REFI-QDA (.qdc)",
+                               lambda: exchange.qdc_bytes(store, user, project_id),
+                               file_name=f"{name}.qdc", mime="application/xml",
+                               on_click="ignore")
         shipped = sorted(CODEBOOKS_DIR.glob("codeboek_*.yaml"))
         choice = st.selectbox("Codeboek uit codebooks/", [p.name for p in shipped],
                               index=None, placeholder="Kies een bestand")

@@ -1,8 +1,5 @@
 """Projecten: the projects you are a member of; members, blind coding, export, the pseudonym key."""
 
-import tempfile
-from pathlib import Path
-
 import pandas as pd
 import streamlit as st
 
@@ -89,14 +86,16 @@ with settings_tab:
         with shell.reported():
             projects.set_blind(store, user, project_id, wanted)
             st.rerun()
-    with tempfile.TemporaryDirectory() as folder:
-        path = Path(folder) / "project.qdpx"
-        with shell.reported():
-            exchange.export_qdpx(store, user, project_id, path)
-            st.download_button("Exporteren als REFI-QDA (.qdpx)", path.read_bytes(),
-                               file_name=f"{project['name']}.qdpx", mime="application/zip",
-                               help="Voor ATLAS.ti, NVivo, MAXQDA en QualCoder. De sleutel van "
-                                    "de pseudoniemen gaat nooit mee.")
+    # Built (and its export logged) only when clicked: looking at this tab exports nothing.
+    problems = exchange.export_problems(store, user, project_id)
+    for problem in problems:
+        st.error(shell.plain(problem))
+    st.download_button("Exporteren als REFI-QDA (.qdpx)",
+                       lambda: exchange.qdpx_bytes(store, user, project_id),
+                       file_name=f"{project['name']}.qdpx", mime="application/zip",
+                       disabled=bool(problems), on_click="ignore",
+                       help="Voor ATLAS.ti, NVivo, MAXQDA en QualCoder. De sleutel van "
+                            "de pseudoniemen gaat nooit mee.")
     if lead:
         st.subheader("Sleutel van de pseudoniemen")
         st.caption("Alleen de projectleider en beheerders zien de sleutel; elke keer dat je "
