@@ -7,6 +7,8 @@
     python -m research tracker similar (--id N | --text T --wijk W) [--json]
     python -m research tracker purge [--days N]
     python -m research tracker export OUT.xlsx [--wijk W]
+    python -m research qual project add NAME [--lead U] [--member U] | list | members --project P
+                                    [--add U] [--lead U] [--json]
     python -m research qual import FILE... --project P [--pattern X] [--pseudonymise] [--json]
     python -m research qual import-qdpx FILE [--project P] [--json]
     python -m research survey load FILE --monitor M --wave W [--questionnaire Q] [--json]
@@ -236,6 +238,51 @@ def cmd_tracker_purge(store: Store, args: argparse.Namespace) -> None:
 def _acting(store: Store, args: argparse.Namespace) -> accounts.User:
     """The account a qual command acts as (--user), else the system account."""
     return _user(store, args.user) if getattr(args, "user", None) else SYSTEM_USER
+
+
+def cmd_qual_project_add(store: Store, args: argparse.Namespace) -> None:
+    from research.qual import projects
+
+    user = _acting(store, args)
+    leads = [_user(store, name) for name in args.lead or []]
+    members = [_user(store, name) for name in args.member or []]
+    project_id = projects.create_project(store, user, args.name, args.description or "")
+    for member, role in [*((m, "lead") for m in leads), *((m, "member") for m in members)]:
+        if member.id != user.id:
+            projects.add_member(store, user, project_id, member.id, role)
+    if args.json:
+        _print_json({"project_id": project_id, "name": args.name.strip(),
+                     "members": projects.members(store, SYSTEM_USER, project_id)})
+        return
+    print(f"Project {project_id} '{args.name.strip()}' aangemaakt.")
+
+
+def cmd_qual_project_list(store: Store, args: argparse.Namespace) -> None:
+    from research.qual import projects
+
+    rows = projects.list_projects(store, _acting(store, args))
+    if args.json:
+        _print_json(rows)
+        return
+    for row in rows:
+        print(f"{row['id']:>4}  {row['name']}  ({row['documents']} documenten, {row['codes']} "
+              f"codes, {row['codings']} coderingen, {row['members']} leden)")
+
+
+def cmd_qual_project_members(store: Store, args: argparse.Namespace) -> None:
+    from research.qual import projects
+
+    user = _acting(store, args)
+    project_id = projects.find(store, user, args.project)
+    for names, role in ((args.add or [], "member"), (args.lead or [], "lead")):
+        for name in names:
+            projects.add_member(store, user, project_id, _user(store, name).id, role)
+    rows = projects.members(store, user, project_id)
+    if args.json:
+        _print_json(rows)
+        return
+    for row in rows:
+        print(f"{row['username']:<24} {projects.MEMBER_ROLES[row['role']]}")
 
 
 def _import_one(store: Store, user: accounts.User, project_id: int, path: str,
@@ -632,6 +679,28 @@ def parser() -> argparse.ArgumentParser:
 
     qual = commands.add_parser("qual", help="kwalitatieve projecten")
     qual_cmds = qual.add_subparsers(dest="qual_command", required=True)
+    proj = qual_cmds.add_parser("project", help="projecten aanmaken en bekijken, leden")
+    proj_cmds = proj.add_subparsers(dest="project_command", required=True, metavar="ACTIE")
+    padd = proj_cmds.add_parser("add", help="project aanmaken (wie het aanmaakt, leidt het)")
+    padd.add_argument("name", metavar="NAAM")
+    padd.add_argument("--description", help="omschrijving")
+    padd.add_argument("--lead", action="append", metavar="NAAM", help="projectleider (herhaalbaar)")
+    padd.add_argument("--member", action="append", metavar="NAAM", help="lid (herhaalbaar)")
+    padd.add_argument("--user", help="account dat het project aanmaakt (standaard: systeem)")
+    padd.add_argument("--json", action="store_true")
+    padd.set_defaults(run=cmd_qual_project_add)
+    plist = proj_cmds.add_parser("list", help="projecten met aantallen")
+    plist.add_argument("--user", help="alleen de projecten van dit account")
+    plist.add_argument("--json", action="store_true")
+    plist.set_defaults(run=cmd_qual_project_list)
+    pmem = proj_cmds.add_parser("members", help="leden tonen of toevoegen")
+    pmem.add_argument("--project", required=True, help="naam of nummer van het project")
+    pmem.add_argument("--add", action="append", metavar="NAAM", help="lid toevoegen (herhaalbaar)")
+    pmem.add_argument("--lead", action="append", metavar="NAAM",
+                      help="projectleider toevoegen (herhaalbaar)")
+    pmem.add_argument("--user")
+    pmem.add_argument("--json", action="store_true")
+    pmem.set_defaults(run=cmd_qual_project_members)
     imp = qual_cmds.add_parser("import", help="transcripten importeren (.txt .docx .vtt .srt .md)")
     imp.add_argument("files", nargs="+", metavar="FILE")
     imp.add_argument("--project", required=True, help="naam of nummer van het project")

@@ -147,3 +147,35 @@ def test_agreement_saturation_cooccurrence_and_report(cli, project, tmp_path, db
     assert report.read_bytes()[:2] == b"PK"
     status, _, err = cli("qual", "agreement", "--project", "Studie", "--coders", "anne,zoe")
     assert (status, err) == (1, "Fout: Er is geen account 'zoe'.\n")
+
+
+def test_a_study_is_set_up_on_the_command_line(cli, db_path):
+    """qual project add | list | members: a study without the browser (issue 17)."""
+    store = open_store(db_path)
+    from research import accounts
+    from research.accounts import SYSTEM_USER
+    for name in ("anne", "bart"):
+        accounts.create_user(store, SYSTEM_USER, name, "onderzoeker", "lang-genoeg-wachtwoord")
+    status, out, err = cli("qual", "project", "add", "Buurtkamers", "--description",
+                           "Verkenning", "--lead", "anne", "--member", "bart")
+    assert (status, out, err) == (0, "Project 1 'Buurtkamers' aangemaakt.\n", "")
+    assert cli("qual", "project", "add", "Buurtkamers")[1:] == (
+        "", "Fout: Er bestaat al een project met de naam 'Buurtkamers'.\n")
+    status, out, _ = cli("qual", "project", "members", "--project", "Buurtkamers")
+    assert (status, out) == (0, "anne                     Projectleider\n"
+                                "bart                     Lid\n")
+    status, out, _ = cli("qual", "project", "add", "Tweede", "--user", "bart", "--json")
+    assert status == 0
+    assert [(m["username"], m["role"]) for m in json.loads(out)["members"]] == [("bart", "lead")]
+    status, out, _ = cli("qual", "project", "members", "--project", "Tweede", "--add", "anne",
+                         "--user", "bart", "--json")
+    assert [(m["username"], m["role"]) for m in json.loads(out)] == [
+        ("anne", "member"), ("bart", "lead")]
+    status, out, _ = cli("qual", "project", "list")
+    assert out == ("   1  Buurtkamers  (0 documenten, 0 codes, 0 coderingen, 2 leden)\n"
+                   "   2  Tweede  (0 documenten, 0 codes, 0 coderingen, 2 leden)\n")
+    status, out, _ = cli("qual", "project", "list", "--user", "anne", "--json")
+    assert [p["name"] for p in json.loads(out)] == ["Buurtkamers", "Tweede"]
+    # Anne is a member of Tweede, not its lead: she cannot add members there.
+    assert cli("qual", "project", "members", "--project", "Tweede", "--add", "bart", "--user",
+               "anne")[2] == "Fout: Alleen de projectleider of een beheerder kan leden beheren.\n"
