@@ -395,11 +395,7 @@ def _names(text: str | None) -> list[str]:
 def _code_ids(store: Store, user: accounts.User, project_id: int, names: list[str]) -> list[int]:
     from research.qual import codebook
 
-    known = {c["name"]: c["id"] for c in codebook.codes(store, user, project_id)}
-    missing = [n for n in names if n not in known]
-    if missing:
-        raise UserError(f"Onbekende code(s): {', '.join(missing)}.")
-    return [known[n] for n in names]
+    return [codebook.find_code(store, user, project_id, name) for name in names]
 
 
 def cmd_qual_agreement(store: Store, args: argparse.Namespace) -> None:
@@ -743,7 +739,8 @@ def parser() -> argparse.ArgumentParser:
     agree.add_argument("--project", required=True)
     agree.add_argument("--coders", required=True, help="gebruikersnamen, komma's ertussen")
     agree.add_argument("--unit", default="zin", choices=["zin", "beurt", "alinea", "teken"])
-    agree.add_argument("--codes", help="codenamen, komma's ertussen (standaard: alle)")
+    agree.add_argument("--codes", help="codenamen (of paden als Ouder/Code), komma's ertussen "
+                       "(standaard: alle)")
     agree.add_argument("--set", help="een codeset (codes sluiten elkaar uit)")
     agree.add_argument("--user")
     agree.add_argument("--json", action="store_true")

@@ -1202,3 +1202,40 @@ def test_overview_page_refuses_the_analist(demo_users):
     at = run_page("tracker_overview.py", demo_users["analist"])
     no_exception(at)
     assert [e.value for e in at.error] == ["Je hebt geen toegang tot deze pagina."]
+
+
+# -- coders without a login (issue 17) -------------------------------------------------------
+
+def test_imported_coders_are_shown_and_linked_by_a_beheerder(demo_users, demo_store, tmp_path):
+    import refi_files
+    from research.qual import exchange
+    admin = demo_users["beheerder"]
+    project_id = exchange.import_qdpx(demo_store, admin, refi_files.atlas_three_coders(
+        tmp_path / "a.qdpx"))["project_id"]
+    at = run_page("qual_projects.py", admin)
+    widget(at.selectbox, "Project openen").set_value(project_id).run()
+    no_exception(at)
+    shown = [d.value for d in at.dataframe if "Codeur zonder login" in d.value.columns][0]
+    assert list(shown["Codeur zonder login"]) == ["Anne Jansen", "Bart de Boer",
+                                                  "Chris Visser"]
+    assert list(shown["Coderingen"]) == [6, 5, 6]
+    at = run_page("qual_agreement.py", admin)
+    widget(at.selectbox, "Project").set_value(project_id).run()
+    no_exception(at)
+    assert widget(at.multiselect, "Codeurs").options == [
+        "Anne Jansen (zonder login)", "Bart de Boer (zonder login)",
+        "Chris Visser (zonder login)"]
+    at = run_page("admin_users.py", admin)
+    no_exception(at)
+    assert "Anne Jansen" not in list(at.dataframe[0].value["Gebruikersnaam"])
+    assert list(at.dataframe[1].value["Codeur"]) == ["Anne Jansen", "Bart de Boer",
+                                                    "Chris Visser"]
+    widget(at.selectbox, "Codeur", form="link_coder").set_value(
+        demo_store.value("SELECT id FROM users WHERE username = 'Bart de Boer'"))
+    widget(at.selectbox, "hoort bij account", form="link_coder").set_value(
+        demo_users["onderzoeker"].id)
+    form_button(at, "Koppelen").click().run()
+    no_exception(at)
+    assert [s.value for s in at.success] == ["Bart de Boer gekoppeld aan olga: 5 coderingen "
+                                             "overgezet."]
+    assert list(at.dataframe[1].value["Codeur"]) == ["Anne Jansen", "Chris Visser"]

@@ -13,10 +13,12 @@ from research.storage import SYSTEM, Store, StorageError
 ALL = ["0001_foundation", "0002_tracker_search_and_contacts", "0003_ontwikkelvragen",
        "0004_reportbacks", "0005_qual_coding",
        "0006_axial_selective", "0007_question_groups_and_knowledge",
-       "0008_survey_columns_design_results", "0009_document_position_index"]
+       "0008_survey_columns_design_results", "0009_document_position_index",
+       "0010_coders_document_sets_code_names"]
 SCHEMA_TABLES = [
     "attribute_values", "attributes", "cases", "code_relations", "code_set_members",
-    "code_sets", "codes", "codings", "documents", "events", "fieldwork_notes", "frame_units",
+    "code_sets", "coder_guids", "codes", "codings", "document_set_members", "document_sets",
+    "documents", "events", "fieldwork_notes", "frame_units",
     "knowledge_links", "life_domains", "login_throttle", "memos", "meta", "migrations",
     "monitor_documents", "monitors", "ontwikkelvragen", "ov_milestones", "ov_partners",
     "ov_questions", "ov_status_changes", "ov_statuses", "ov_transitions", "programmes",
@@ -309,3 +311,39 @@ def test_a_database_made_by_an_older_version_becomes_private(db_path):
     os.chmod(db_path, 0o644)
     open_store(db_path).close()
     assert stat.S_IMODE(os.stat(db_path).st_mode) == 0o600
+
+
+def test_0010_keeps_codes_and_their_codings_and_lets_siblings_alone_share_a_name(db_path):
+    """Code names become unique among siblings (issue 17): the migration keeps every code,
+    coding and relation, and SQLite itself still refuses two equal names under one parent."""
+    migrate(db_path, MIGRATIONS[:9])
+    conn = sqlite3.connect(db_path)
+    conn.execute("PRAGMA foreign_keys = ON")
+    conn.execute("INSERT INTO projects (id, name, created_at) VALUES (1, 'P', 'nu')")
+    conn.execute("INSERT INTO documents (id, project_id, name, text, imported_at)"
+                 " VALUES (1, 1, 'D', 'Een tekst.', 'nu')")
+    conn.execute("INSERT INTO codes (id, project_id, name) VALUES (1, 1, 'Familie')")
+    conn.execute("INSERT INTO codes (id, project_id, name, parent_id) VALUES (2, 1, 'Steun', 1)")
+    conn.execute("INSERT INTO codings (document_id, code_id, start_pos, end_pos, created_at)"
+                 " VALUES (1, 2, 0, 3, 'nu')")
+    conn.commit()
+    conn.close()
+    assert migrate(db_path) == ["0010_coders_document_sets_code_names"]
+    conn = sqlite3.connect(db_path)
+    conn.execute("PRAGMA foreign_keys = ON")
+    assert conn.execute("SELECT id, name, name_key, parent_id FROM codes ORDER BY id"
+                        ).fetchall() == [(1, "Familie", "0:Familie", None),
+                                         (2, "Steun", "1:Steun", 1)]
+    assert conn.execute("SELECT code_id FROM codings").fetchall() == [(2,)]
+    conn.execute("INSERT INTO codes (id, project_id, name, name_key) VALUES (3, 1, 'Steun',"
+                 " '0:Steun')")
+    with pytest.raises(sqlite3.IntegrityError):
+        conn.execute("INSERT INTO codes (project_id, name, name_key, parent_id)"
+                     " VALUES (1, 'Steun', '1:Steun', 1)")
+    with pytest.raises(sqlite3.IntegrityError):   # moved next to its namesake: refused
+        conn.execute("UPDATE codes SET parent_id = NULL WHERE id = 2")
+    conn.execute("UPDATE codes SET name = 'Hulp' WHERE id = 2")
+    assert conn.execute("SELECT name_key FROM codes WHERE id = 2").fetchone() == ("1:Hulp",)
+    assert conn.execute("SELECT kind FROM users").fetchall() == []
+    assert conn.execute("PRAGMA foreign_key_check").fetchall() == []
+    conn.close()

@@ -150,13 +150,20 @@ def codings(store: Store, user: User, document_id: int, *, only_mine: bool = Fal
 
 
 def coders(store: Store, user: User, project_id: int) -> list[dict]:
-    """The accounts that coded in this project (those this user may see)."""
+    """The accounts that coded in this project (those this user may see), with their kind:
+    'coder' for a coder without a login (from a REFI-QDA import)."""
     require_read(store, user, project_id)
     clause, params = _coder_clause(visible_coders(store, user, project_id))
     return store.rows(
-        "SELECT DISTINCT u.id, u.username FROM codings g JOIN documents d ON d.id = g.document_id"
+        "SELECT DISTINCT u.id, u.username, u.kind FROM codings g"
+        " JOIN documents d ON d.id = g.document_id"
         f" JOIN users u ON u.id = g.created_by WHERE d.project_id = ?{clause} ORDER BY u.username",
         [project_id, *params])
+
+
+def coder_label(row: dict) -> str:
+    """How a coder is named in a choice: a coder without a login says so."""
+    return f"{row['username']} (zonder login)" if row.get("kind") == "coder" else row["username"]
 
 
 # -- retrieval --------------------------------------------------------------------------------
@@ -222,6 +229,12 @@ def _reverse(tx: Tx, event: dict) -> None:
         tx.delete(table, pk, entity=event["entity"])
     elif event["action"] == "delete" and before is not None:
         if tx.get(table, pk) is None:
+            if table == "codes":   # the key follows from name and parent (migration 0010)
+                key = codebook.name_key(before["parent_id"], before["name"])
+                taken = tx.db.execute("SELECT 1 FROM codes WHERE project_id = ? AND"
+                                      " name_key = ?", [before["project_id"], key]).fetchone()
+                # Taken by a subcode that moved up into its place: free until that is undone.
+                before["name_key"] = f"weg:{pk}" if taken else key
             tx.insert(table, before, entity=event["entity"])
     elif event["action"] == "update" and before is not None and tx.get(table, pk) is not None:
         tx.update(table, pk, before, entity=event["entity"])

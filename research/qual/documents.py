@@ -355,3 +355,57 @@ def delete_document(store: Store, user: User, document_id: int) -> int:
         return len(ids)
 
     return store.write(user.actor, apply)
+
+
+# -- document sets ----------------------------------------------------------------------------
+
+def document_sets(store: Store, user: User, project_id: int) -> list[dict]:
+    """The project's document sets (groups of documents, as MAXQDA's document sets) with
+    their member document ids."""
+    require_read(store, user, project_id)
+    sets = store.rows("SELECT id, name, description FROM document_sets WHERE project_id = ?"
+                      " ORDER BY name", [project_id])
+    for row in sets:
+        row["documents"] = [r["document_id"] for r in store.rows(
+            "SELECT m.document_id FROM document_set_members m JOIN documents d"
+            " ON d.id = m.document_id WHERE m.set_id = ?"
+            " ORDER BY d.held_on IS NULL, d.held_on, d.position, d.name", [row["id"]])]
+    return sets
+
+
+def save_document_set(store: Store, user: User, project_id: int, name: str,
+                      document_ids: list[int], description: str = "",
+                      set_id: int | None = None) -> int:
+    """Create or replace a document set (a document may be in several); returns its id."""
+    require_write(store, user, project_id)
+    name = " ".join(name.split())
+    if not name:
+        raise ProjectError("Geef de documentgroep een naam.")
+    if store.value("SELECT 1 FROM document_sets WHERE project_id = ? AND name = ? AND"
+                   " id IS NOT ?", [project_id, name, set_id]):
+        raise ProjectError(f"Er is al een documentgroep '{name}'.")
+    if set_id is not None and store.value("SELECT project_id FROM document_sets WHERE id = ?",
+                                          [set_id]) != project_id:
+        raise ProjectError("Deze documentgroep hoort niet bij dit project.")
+    for document_id in document_ids:
+        if project_of(store, "documents", document_id) != project_id:
+            raise ProjectError("Een document in de groep hoort niet bij dit project.")
+
+    def apply(tx: Tx) -> int:
+        if set_id is None:
+            new_id = tx.insert("document_sets", {"project_id": project_id, "name": name,
+                                                 "description": description.strip()},
+                               entity="document_set")
+        else:
+            new_id = set_id
+            tx.update("document_sets", set_id, {"name": name,
+                                                "description": description.strip()},
+                      entity="document_set")
+            tx.unlink("document_set_members", {"set_id": set_id},
+                      entity="document_set_member")
+        for document_id in dict.fromkeys(document_ids):
+            tx.link("document_set_members", {"set_id": new_id, "document_id": document_id},
+                    entity="document_set_member")
+        return new_id
+
+    return store.write(user.actor, apply)

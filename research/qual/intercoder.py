@@ -51,7 +51,7 @@ def _selection(store: Store, user: User, project_id: int, document_ids: list[int
         if set_id not in sets:
             raise ProjectError("Deze codeset hoort niet bij dit project.")
         code_ids = sets[set_id]["codes"]
-    codes = {c["id"]: c["name"] for c in codebook.codes(store, user, project_id)}
+    codes = codebook.labels(codebook.codes(store, user, project_id))
     code_ids = list(codes) if not code_ids else [c for c in code_ids if c in codes]
     if not code_ids:
         raise ProjectError("Kies minstens één code.")

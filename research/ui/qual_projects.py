@@ -4,7 +4,7 @@ import pandas as pd
 import streamlit as st
 
 from research import accounts
-from research.qual import documents, exchange, projects, pseudonyms
+from research.qual import coders, documents, exchange, projects, pseudonyms
 from research.ui import shell
 
 store, user = shell.guard("qual.read")
@@ -61,6 +61,14 @@ with members_tab:
                  .rename(columns={"username": "Gebruikersnaam", "display_name": "Naam",
                                   "role": "Rol"}),
                  hide_index=True, width="stretch")
+    imported = coders.project_coders(store, user, project_id)
+    if imported:
+        st.caption("Codeurs zonder login: de codeurs van een geïmporteerd REFI-QDA-project. Hun "
+                   "coderingen tellen mee bij overeenstemming en rapporten; een beheerder kan "
+                   "ze onder Beheer › Gebruikers aan een account koppelen.")
+        st.dataframe(pd.DataFrame(imported)[["username", "codings"]].rename(
+            columns={"username": "Codeur zonder login", "codings": "Coderingen"}),
+            hide_index=True, width="stretch")
     if projects.is_lead(store, user, project_id):
         options = {c["id"]: c["display_name"] or c["username"]
                    for c in projects.candidates(store, user, project_id)}
