@@ -300,7 +300,9 @@ def _import_one(store: Store, user: accounts.User, project_id: int, path: str,
     # name might be missed or over-replaced.
     accepted = pseudonyms.suggest(store, user, project_id, transcript) \
         if args.pseudonymise else None
-    document_id = intake.save(store, user, project_id, transcript, accepted=accepted)
+    modes = None if args.cases == "auto" else dict.fromkeys(transcript.speakers(), args.cases)
+    document_id = intake.save(store, user, project_id, transcript, accepted=accepted,
+                              case_modes=modes)
     return {"file": path, "document_id": document_id, "turns": len(transcript.turns),
             "speakers": transcript.speakers(), "words": transcript.word_count(),
             "warnings": transcript.warnings}
@@ -704,6 +706,10 @@ def parser() -> argparse.ArgumentParser:
                      + ", ".join(PATTERNS) + ", of een eigen reguliere expressie")
     imp.add_argument("--pseudonymise", action="store_true",
                      help="alle voorgestelde pseudoniemen toepassen")
+    imp.add_argument("--cases", default="auto", choices=["auto", "eigen", "gedeeld"],
+                     help="casus per spreker: auto (een rol als Respondent of INT per document, "
+                          "een naam over documenten heen), eigen (alles per document), "
+                          "gedeeld (dezelfde naam is overal dezelfde casus)")
     imp.add_argument("--user", help="account dat importeert (standaard: systeem)")
     imp.add_argument("--json", action="store_true")
     imp.set_defaults(run=cmd_qual_import)

@@ -17,7 +17,8 @@ from streamlit.testing.v1 import AppTest
 from conftest import PASSWORD, logged_in
 from research import accounts
 from research.accounts import SYSTEM_USER
-from research.qual import axial, codebook, codings, documents, projects, pseudonyms, transcripts
+from research.qual import (axial, cases, codebook, codings, documents, projects, pseudonyms,
+                           transcripts)
 from research.tracker import contacts, dates, questions
 from research.ui import shell
 
@@ -1239,3 +1240,51 @@ def test_imported_coders_are_shown_and_linked_by_a_beheerder(demo_users, demo_st
     assert [s.value for s in at.success] == ["Bart de Boer gekoppeld aan olga: 5 coderingen "
                                              "overgezet."]
     assert list(at.dataframe[1].value["Codeur"]) == ["Anne Jansen", "Chris Visser"]
+
+
+# -- cases per document (issue 17) ----------------------------------------------------------
+
+def test_import_preview_says_a_speaker_joins_an_existing_case_and_lets_the_user_choose(
+        demo_users, demo_store):
+    """In the demo, 'Interviewer' is one case across the interviews: the preview says that a
+    new interview's 'Interviewer' could join it (by default a role is a case of its own
+    document) and lets the user choose; 'Respondent' gets a case of this document."""
+    admin = demo_users["beheerder"]
+    [project] = projects.list_projects(demo_store, admin)
+    at = run_page("qual_import.py", admin)
+    widget(at.text_input, "Naam van het document").input("Interview 7")
+    widget(at.text_area, "Tekst").input(
+        "Interviewer: Hoe gaat het?\nRespondent: Goed.\nInterviewer: Fijn.\n"
+        "Respondent: Ja.\n")
+    at.toggle[0].set_value(False).run()   # no pseudonymisation: no deduce here
+    no_exception(at)
+    choice = widget(at.radio, "Casus van Interviewer")
+    assert choice.options == ["Bij de bestaande casus Interviewer (al in 6 documenten)",
+                              "Een eigen casus: Interviewer — Interview 7"]
+    assert choice.value == "eigen"
+    assert [c.value for c in at.caption if c.value.startswith("Casussen:")] == [
+        "Casussen: Interviewer → Interviewer — Interview 7 (nieuw); Respondent → Respondent — "
+        "Interview 7 (nieuw). Een rol als Respondent of INT is in elk document een eigen casus."]
+    choice.set_value("gedeeld").run()
+    assert [c.value for c in at.caption if c.value.startswith("Casussen:")] == [
+        "Casussen: Interviewer → Interviewer; Respondent → Respondent — Interview 7 (nieuw). "
+        "Een rol als Respondent of INT is in elk document een eigen casus."]
+    form_button(at, "1 document(en) importeren").click().run()
+    no_exception(at)
+    listed = {c["name"]: c["documents"] for c in cases.cases(demo_store, admin, project["id"])}
+    assert (listed["Interviewer"], listed["Respondent — Interview 7"]) == (7, 1)
+
+
+def test_cases_page_splits_a_case_by_document(demo_users, demo_store):
+    admin = demo_users["beheerder"]
+    [project] = projects.list_projects(demo_store, admin)
+    at = run_page("qual_cases.py", admin)
+    no_exception(at)
+    interviewer = next(c["id"] for c in cases.cases(demo_store, admin, project["id"])
+                       if c["name"] == "Interviewer")
+    widget(at.selectbox, "Casus", form="split_case").set_value(interviewer)
+    form_button(at, "Splitsen").click().run()
+    no_exception(at)
+    assert [s.value for s in at.success] == ["Gesplitst in 6 casussen."]
+    assert "Interviewer — Interview 01 - bewoner Geuzenveld" in list(
+        at.dataframe[0].value["Casus"])

@@ -179,3 +179,20 @@ def test_a_study_is_set_up_on_the_command_line(cli, db_path):
     # Anne is a member of Tweede, not its lead: she cannot add members there.
     assert cli("qual", "project", "members", "--project", "Tweede", "--add", "bart", "--user",
                "anne")[2] == "Fout: Alleen de projectleider of een beheerder kan leden beheren.\n"
+
+
+def test_import_makes_a_case_per_document_for_a_role_unless_told(cli, project, tmp_path,
+                                                                 db_path):
+    for number in (1, 2):
+        (tmp_path / f"Interview {number}.txt").write_text(
+            "INT: Hoe gaat het?\nRespondent: Goed.\nINT: Fijn.\nRespondent: Ja.\n",
+            encoding="utf-8")
+    assert cli("qual", "import", str(tmp_path / "Interview 1.txt"), str(tmp_path / "Interview 2.txt"),
+               "--project", project)[0] == 0
+    (tmp_path / "Interview 3.txt").write_text("INT: En nu?\nRespondent: Ook.\n", encoding="utf-8")
+    assert cli("qual", "import", str(tmp_path / "Interview 3.txt"), "--project", project,
+               "--cases", "gedeeld")[0] == 0
+    store = open_store(db_path)
+    assert [r["name"] for r in store.rows("SELECT name FROM cases ORDER BY name")] == [
+        "INT", "INT — Interview 1", "INT — Interview 2", "Respondent",
+        "Respondent — Interview 1", "Respondent — Interview 2"]
