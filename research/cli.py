@@ -22,7 +22,8 @@
                                       --set S] [--json]
     python -m research qual saturation --project P [--base N --run N --threshold F] [--json]
     python -m research qual cooccurrence --project P [--mode M] [--window N] [--json]
-    python -m research qual report --project P --format docx|xlsx|html [--code C] OUT
+    python -m research qual report --project P --format docx|xlsx|html [--code C]
+                                   [--coders A,B | --consensus] OUT
     python -m research backup OUT
     python -m research restore IN
 
@@ -479,7 +480,9 @@ def cmd_qual_report(store: Store, args: argparse.Namespace) -> None:
     user = _acting(store, args)
     project_id = projects.find(store, user, args.project)
     code_id = _code_ids(store, user, project_id, [args.code])[0] if args.code else None
-    Path(args.out).write_bytes(reports.render(store, user, project_id, args.format, code_id))
+    coder_ids = [_user(store, name).id for name in _names(args.coders)] or None
+    Path(args.out).write_bytes(reports.render(store, user, project_id, args.format, code_id,
+                                              coder_ids=coder_ids, consensus=args.consensus))
     print(f"Geschreven: {args.out}")
 
 
@@ -770,6 +773,10 @@ def parser() -> argparse.ArgumentParser:
     rep.add_argument("--project", required=True)
     rep.add_argument("--format", required=True, choices=["docx", "xlsx", "html"])
     rep.add_argument("--code", help="alleen deze code met haar subcodes")
+    who = rep.add_mutually_exclusive_group()
+    who.add_argument("--coders", help="alleen de coderingen van deze codeurs (komma's ertussen)")
+    who.add_argument("--consensus", action="store_true",
+                     help="alleen de vastgelegde besluiten van het team")
     rep.add_argument("out")
     rep.add_argument("--user")
     rep.set_defaults(run=cmd_qual_report)

@@ -923,8 +923,19 @@ def test_search_page_finds_by_lemma_and_autocodes(demo_users, demo_store):
     form_button(at, "Toepassen").click().run()
     no_exception(at)
     assert [s.value for s in at.success] == ["4 fragmenten gecodeerd."]
-    assert next(c for c in codebook.codes(demo_store, admin, project_id)
-                if c["name"] == "Wachten")["passages"] == 4
+    wachten = next(c for c in codebook.codes(demo_store, admin, project_id)
+                   if c["name"] == "Wachten")
+    assert wachten["passages"] == 4
+    # The same search with that code: every fragment has it already; nothing to apply.
+    widget(at.text_input, "Of een nieuwe code").input("").run()
+    widget(at.selectbox, "Met code").set_value(wachten["id"]).run()
+    no_exception(at)
+    preview = at.dataframe[1].value
+    assert list(preview.columns) == ["Coderen", "Document", "Fragment", "Al gecodeerd"]
+    assert list(preview["Al gecodeerd"]) == ["ja"] * 4 and not any(preview["Coderen"])
+    assert "0 fragmenten in 0 documenten worden gecodeerd; 4 fragmenten hebben de code al." in [
+        c.value for c in at.caption]
+    assert form_button(at, "Toepassen").disabled
     at.radio[2].set_value("woord").run()
     no_exception(at)
     freq = at.dataframe[-1].value
@@ -1097,6 +1108,15 @@ def test_reports_page_makes_a_word_report(demo_users, demo_store):
     form_button(at, "Rapport maken").click().run()
     no_exception(at)
     assert [b.label for b in at.get("download_button")] == ["Download Word (.docx)"]
+    # From chosen coders: none chosen is refused in Dutch; the consensus may be empty.
+    widget(at.radio, "Uit de coderingen van").set_value("kies").run()
+    assert widget(at.multiselect, "Codeurs").options == []   # the demo codings have no coder
+    form_button(at, "Rapport maken").click().run()
+    assert errors(at) == ["Kies minstens één codeur."]
+    widget(at.radio, "Uit de coderingen van").set_value("consensus").run()
+    form_button(at, "Rapport maken").click().run()
+    no_exception(at)
+    assert errors(at) == []
 
 
 # -- Overeenstemming --------------------------------------------------------------------------

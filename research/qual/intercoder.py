@@ -218,6 +218,12 @@ def disagreements(store: Store, user: User, project_id: int, code_id: int, *,
     return found
 
 
+def consensus_id(store: Store) -> int | None:
+    """The id of the 'consensus' coder, or None while no decision was ever recorded."""
+    found = accounts.find_user(store, CONSENSUS)
+    return found.id if found is not None else None
+
+
 def consensus_account(store: Store) -> int:
     """The id of the 'consensus' coder, made once as an account that cannot log in."""
     found = accounts.find_user(store, CONSENSUS)
