@@ -194,15 +194,23 @@ def user_for_identity(store: Store, claims) -> User | None:
 
 
 def list_users(store: Store) -> list[dict]:
-    """Every account with its role and wijken, for the user table (no password hashes)."""
+    """Every account with its role and wijken, for the user table (no password hashes). The
+    coders without a login of imported projects are listed by `research.qual.coders`."""
     return store.rows(
         "SELECT u.id, u.username, u.display_name, u.email, u.role, u.active, u.created_at,"
         " u.password_changed_at, group_concat(w.wijk_id, ', ') AS wijken"
-        " FROM users u LEFT JOIN user_wijken w ON w.user_id = u.id"
+        " FROM users u LEFT JOIN user_wijken w ON w.user_id = u.id WHERE u.kind = 'account'"
         " GROUP BY u.id ORDER BY u.username")
 
 
 # -- validation -------------------------------------------------------------------------------
+
+def _refuse_coder(store: Store, user_id: int) -> None:
+    """A coder without a login (from a REFI-QDA import) never gets a password or a login."""
+    if store.value("SELECT kind FROM users WHERE id = ?", [user_id]) == "coder":
+        raise AccountError("Dit is een codeur zonder login (uit een REFI-QDA-import); koppel "
+                           "hem onder Beheer › Gebruikers aan een account.")
+
 
 def _check_password(password: str, username: str | None = None) -> None:
     reason = passwords.problem(password, username=username, min_length=MIN_PASSWORD_LENGTH)
@@ -274,6 +282,7 @@ def update_user(store: Store, actor: User, user_id: int, *, role: str | None = N
     target = get_user(store, user_id)
     if target is None:
         raise AccountError("Dit account bestaat niet.")
+    _refuse_coder(store, user_id)
     new_role = role or target.role
     new_wijken = tuple(wijken) if wijken is not None else target.wijken
     new_wijken = new_wijken if new_role == "coordinator" else ()
@@ -314,6 +323,7 @@ def reset_password(store: Store, actor: User, user_id: int, new_password: str | 
     target = get_user(store, user_id)
     if target is None:
         raise AccountError("Dit account bestaat niet.")
+    _refuse_coder(store, user_id)
     password = new_password or generate_password()
     _check_password(password, target.username)
 

@@ -8,6 +8,8 @@
     python -m research tracker similar (--id N | --text T --wijk W) [--json]
     python -m research tracker purge [--days N]
     python -m research tracker export OUT.xlsx [--wijk W]
+    python -m research qual project add NAME [--lead U] [--member U] | list | members --project P
+                                    [--add U] [--lead U] [--json]
     python -m research qual import FILE... --project P [--pattern X] [--pseudonymise] [--json]
     python -m research qual import-qdpx FILE [--project P] [--json]
     python -m research survey load FILE --monitor M --wave W [--questionnaire Q] [--json]
@@ -21,7 +23,8 @@
                                       --set S] [--json]
     python -m research qual saturation --project P [--base N --run N --threshold F] [--json]
     python -m research qual cooccurrence --project P [--mode M] [--window N] [--json]
-    python -m research qual report --project P --format docx|xlsx|html [--code C] OUT
+    python -m research qual report --project P --format docx|xlsx|html [--code C]
+                                   [--coders A,B | --consensus] OUT
     python -m research backup OUT
     python -m research restore IN [--password-stdin]     (also an encrypted backup from the app)
     python -m research decrypt-backup IN OUT [--password-stdin]
@@ -268,6 +271,51 @@ def _acting(store: Store, args: argparse.Namespace) -> accounts.User:
     return _user(store, args.user) if getattr(args, "user", None) else SYSTEM_USER
 
 
+def cmd_qual_project_add(store: Store, args: argparse.Namespace) -> None:
+    from research.qual import projects
+
+    user = _acting(store, args)
+    leads = [_user(store, name) for name in args.lead or []]
+    members = [_user(store, name) for name in args.member or []]
+    project_id = projects.create_project(store, user, args.name, args.description or "")
+    for member, role in [*((m, "lead") for m in leads), *((m, "member") for m in members)]:
+        if member.id != user.id:
+            projects.add_member(store, user, project_id, member.id, role)
+    if args.json:
+        _print_json({"project_id": project_id, "name": args.name.strip(),
+                     "members": projects.members(store, SYSTEM_USER, project_id)})
+        return
+    print(f"Project {project_id} '{args.name.strip()}' aangemaakt.")
+
+
+def cmd_qual_project_list(store: Store, args: argparse.Namespace) -> None:
+    from research.qual import projects
+
+    rows = projects.list_projects(store, _acting(store, args))
+    if args.json:
+        _print_json(rows)
+        return
+    for row in rows:
+        print(f"{row['id']:>4}  {row['name']}  ({row['documents']} documenten, {row['codes']} "
+              f"codes, {row['codings']} coderingen, {row['members']} leden)")
+
+
+def cmd_qual_project_members(store: Store, args: argparse.Namespace) -> None:
+    from research.qual import projects
+
+    user = _acting(store, args)
+    project_id = projects.find(store, user, args.project)
+    for names, role in ((args.add or [], "member"), (args.lead or [], "lead")):
+        for name in names:
+            projects.add_member(store, user, project_id, _user(store, name).id, role)
+    rows = projects.members(store, user, project_id)
+    if args.json:
+        _print_json(rows)
+        return
+    for row in rows:
+        print(f"{row['username']:<24} {projects.MEMBER_ROLES[row['role']]}")
+
+
 def _import_one(store: Store, user: accounts.User, project_id: int, path: str,
                 args: argparse.Namespace) -> dict:
     """Read, optionally pseudonymise, and store one transcript file."""
@@ -283,7 +331,9 @@ def _import_one(store: Store, user: accounts.User, project_id: int, path: str,
     # name might be missed or over-replaced.
     accepted = pseudonyms.suggest(store, user, project_id, transcript) \
         if args.pseudonymise else None
-    document_id = intake.save(store, user, project_id, transcript, accepted=accepted)
+    modes = None if args.cases == "auto" else dict.fromkeys(transcript.speakers(), args.cases)
+    document_id = intake.save(store, user, project_id, transcript, accepted=accepted,
+                              case_modes=modes)
     return {"file": path, "document_id": document_id, "turns": len(transcript.turns),
             "speakers": transcript.speakers(), "words": transcript.word_count(),
             "warnings": transcript.warnings}
@@ -378,11 +428,7 @@ def _names(text: str | None) -> list[str]:
 def _code_ids(store: Store, user: accounts.User, project_id: int, names: list[str]) -> list[int]:
     from research.qual import codebook
 
-    known = {c["name"]: c["id"] for c in codebook.codes(store, user, project_id)}
-    missing = [n for n in names if n not in known]
-    if missing:
-        raise UserError(f"Onbekende code(s): {', '.join(missing)}.")
-    return [known[n] for n in names]
+    return [codebook.find_code(store, user, project_id, name) for name in names]
 
 
 def cmd_qual_agreement(store: Store, args: argparse.Namespace) -> None:
@@ -464,7 +510,9 @@ def cmd_qual_report(store: Store, args: argparse.Namespace) -> None:
     user = _acting(store, args)
     project_id = projects.find(store, user, args.project)
     code_id = _code_ids(store, user, project_id, [args.code])[0] if args.code else None
-    Path(args.out).write_bytes(reports.render(store, user, project_id, args.format, code_id))
+    coder_ids = [_user(store, name).id for name in _names(args.coders)] or None
+    Path(args.out).write_bytes(reports.render(store, user, project_id, args.format, code_id,
+                                              coder_ids=coder_ids, consensus=args.consensus))
     print(f"Geschreven: {args.out}")
 
 
@@ -684,6 +732,28 @@ def parser() -> argparse.ArgumentParser:
 
     qual = commands.add_parser("qual", help="kwalitatieve projecten")
     qual_cmds = qual.add_subparsers(dest="qual_command", required=True)
+    proj = qual_cmds.add_parser("project", help="projecten aanmaken en bekijken, leden")
+    proj_cmds = proj.add_subparsers(dest="project_command", required=True, metavar="ACTIE")
+    padd = proj_cmds.add_parser("add", help="project aanmaken (wie het aanmaakt, leidt het)")
+    padd.add_argument("name", metavar="NAAM")
+    padd.add_argument("--description", help="omschrijving")
+    padd.add_argument("--lead", action="append", metavar="NAAM", help="projectleider (herhaalbaar)")
+    padd.add_argument("--member", action="append", metavar="NAAM", help="lid (herhaalbaar)")
+    padd.add_argument("--user", help="account dat het project aanmaakt (standaard: systeem)")
+    padd.add_argument("--json", action="store_true")
+    padd.set_defaults(run=cmd_qual_project_add)
+    plist = proj_cmds.add_parser("list", help="projecten met aantallen")
+    plist.add_argument("--user", help="alleen de projecten van dit account")
+    plist.add_argument("--json", action="store_true")
+    plist.set_defaults(run=cmd_qual_project_list)
+    pmem = proj_cmds.add_parser("members", help="leden tonen of toevoegen")
+    pmem.add_argument("--project", required=True, help="naam of nummer van het project")
+    pmem.add_argument("--add", action="append", metavar="NAAM", help="lid toevoegen (herhaalbaar)")
+    pmem.add_argument("--lead", action="append", metavar="NAAM",
+                      help="projectleider toevoegen (herhaalbaar)")
+    pmem.add_argument("--user")
+    pmem.add_argument("--json", action="store_true")
+    pmem.set_defaults(run=cmd_qual_project_members)
     imp = qual_cmds.add_parser("import", help="transcripten importeren (.txt .docx .vtt .srt .md)")
     imp.add_argument("files", nargs="+", metavar="FILE")
     imp.add_argument("--project", required=True, help="naam of nummer van het project")
@@ -691,6 +761,10 @@ def parser() -> argparse.ArgumentParser:
                      + ", ".join(PATTERNS) + ", of een eigen reguliere expressie")
     imp.add_argument("--pseudonymise", action="store_true",
                      help="alle voorgestelde pseudoniemen toepassen")
+    imp.add_argument("--cases", default="auto", choices=["auto", "eigen", "gedeeld"],
+                     help="casus per spreker: auto (een rol als Respondent of INT per document, "
+                          "een naam over documenten heen), eigen (alles per document), "
+                          "gedeeld (dezelfde naam is overal dezelfde casus)")
     imp.add_argument("--user", help="account dat importeert (standaard: systeem)")
     imp.add_argument("--json", action="store_true")
     imp.set_defaults(run=cmd_qual_import)
@@ -726,7 +800,8 @@ def parser() -> argparse.ArgumentParser:
     agree.add_argument("--project", required=True)
     agree.add_argument("--coders", required=True, help="gebruikersnamen, komma's ertussen")
     agree.add_argument("--unit", default="zin", choices=["zin", "beurt", "alinea", "teken"])
-    agree.add_argument("--codes", help="codenamen, komma's ertussen (standaard: alle)")
+    agree.add_argument("--codes", help="codenamen (of paden als Ouder/Code), komma's ertussen "
+                       "(standaard: alle)")
     agree.add_argument("--set", help="een codeset (codes sluiten elkaar uit)")
     agree.add_argument("--user")
     agree.add_argument("--json", action="store_true")
@@ -750,6 +825,10 @@ def parser() -> argparse.ArgumentParser:
     rep.add_argument("--project", required=True)
     rep.add_argument("--format", required=True, choices=["docx", "xlsx", "html"])
     rep.add_argument("--code", help="alleen deze code met haar subcodes")
+    who = rep.add_mutually_exclusive_group()
+    who.add_argument("--coders", help="alleen de coderingen van deze codeurs (komma's ertussen)")
+    who.add_argument("--consensus", action="store_true",
+                     help="alleen de vastgelegde besluiten van het team")
     rep.add_argument("out")
     rep.add_argument("--user")
     rep.set_defaults(run=cmd_qual_report)

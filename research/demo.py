@@ -142,9 +142,14 @@ def _load_qual(store: Store) -> None:
     if admin is not None:
         projects.add_member(store, SYSTEM_USER, project_id, admin.id, "lead")
     # Through the same reader as an uploaded file, so the speakers become turns and cases.
-    doc_ids = [documents.import_transcript(
-        store, SYSTEM_USER, project_id, transcripts.read(f"{name}.txt", text.encode("utf-8")),
-        name=name, kind=kind, held_on=held_on) for name, kind, held_on, text in INTERVIEWS]
+    # The demo's labels are numbered per person ("Respondent 3") and one researcher
+    # interviewed everyone, so each label is one case across the documents.
+    doc_ids = []
+    for name, kind, held_on, text in INTERVIEWS:
+        transcript = transcripts.read(f"{name}.txt", text.encode("utf-8"))
+        doc_ids.append(documents.import_transcript(
+            store, SYSTEM_USER, project_id, transcript, name=name, kind=kind, held_on=held_on,
+            case_modes=dict.fromkeys(transcript.speakers(), "gedeeld")))
     code_ids = {name: codebook.add_code(store, SYSTEM_USER, project_id, name, colour, description)
                 for name, colour, description in CODES}
     for index, code, quote in CODINGS:

@@ -915,3 +915,53 @@ CREATE TABLE report_drafts (
   UNIQUE (wave_id, block)
 );
 """)
+
+
+@migration("0015_coders_document_sets_code_names")
+def _coders_document_sets_code_names(db: sqlite_utils.Database) -> None:
+    _run(db, """
+-- A coder without a login: every <User> of an imported REFI project becomes an inactive
+-- account of this kind (no password), so that agreement, reports, blind coding and the
+-- disagreement browser work on their codings; a beheerder can later link it to an account.
+ALTER TABLE users ADD COLUMN kind TEXT NOT NULL DEFAULT 'account'
+  CHECK (kind IN ('account', 'coder'));
+-- The GUID a coder has in a project's REFI files, written back on export so that a round trip
+-- through ATLAS.ti, NVivo or MAXQDA keeps the coder of every coding.
+CREATE TABLE coder_guids (
+  project_id INTEGER NOT NULL REFERENCES projects (id) ON DELETE CASCADE,
+  user_id INTEGER NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+  guid TEXT NOT NULL,
+  PRIMARY KEY (project_id, user_id),
+  UNIQUE (project_id, guid)
+);
+CREATE INDEX coder_guids_guid ON coder_guids (guid);
+
+-- Groups of documents (MAXQDA's document sets, ATLAS.ti's document groups, REFI Sets).
+CREATE TABLE document_sets (
+  id INTEGER PRIMARY KEY,
+  project_id INTEGER NOT NULL REFERENCES projects (id) ON DELETE CASCADE,
+  name TEXT NOT NULL,
+  description TEXT NOT NULL DEFAULT '',
+  UNIQUE (project_id, name)
+);
+CREATE TABLE document_set_members (
+  set_id INTEGER NOT NULL REFERENCES document_sets (id) ON DELETE CASCADE,
+  document_id INTEGER NOT NULL REFERENCES documents (id) ON DELETE CASCADE,
+  PRIMARY KEY (set_id, document_id)
+);
+CREATE INDEX document_set_members_document ON document_set_members (document_id);
+
+-- A code's name is unique among its siblings, not in the whole project: the tree tells
+-- 'Steun' under 'Familie' from 'Steun' under 'Buurt' (other tools allow it, and an import
+-- renamed one to 'Steun (2)'). The column that carried UNIQUE (project_id, name) keeps it
+-- as a key '<parent id or 0>:<name>' (rebuilding the table would cascade with foreign keys
+-- on); the trigger keeps the key in step when a code is renamed or moved.
+ALTER TABLE codes RENAME COLUMN name TO name_key;
+ALTER TABLE codes ADD COLUMN name TEXT NOT NULL DEFAULT '';
+UPDATE codes SET name = name_key, name_key = coalesce(parent_id, 0) || ':' || name_key;
+CREATE INDEX codes_name ON codes (project_id, name);
+CREATE TRIGGER codes_name_key AFTER UPDATE OF name, parent_id ON codes
+BEGIN
+  UPDATE codes SET name_key = coalesce(new.parent_id, 0) || ':' || new.name WHERE id = new.id;
+END;
+""")

@@ -302,3 +302,119 @@ def test_a_code_name_with_a_link_is_text_in_the_network_chart(page, app_url, app
     expect(chart.locator("svg text").filter(has_text=f"Code {LINKED}")).to_have_count(
         1, timeout=15_000)
     assert chart.locator("svg a").count() == 0
+
+
+# -- a three-coder ATLAS.ti project, agreement, a round trip; two interviews (issue 17) ------
+
+def coded_by(db_path, project: str) -> list[tuple]:
+    """(document, passage, code, coder) of every coding of a project, sorted."""
+    db = sqlite3.connect(db_path)
+    try:
+        return sorted(db.execute(
+            "SELECT d.name, substr(d.text, g.start_pos + 1, g.end_pos - g.start_pos),"
+            " c.name, u.username FROM codings g JOIN documents d ON d.id = g.document_id"
+            " JOIN projects p ON p.id = d.project_id JOIN codes c ON c.id = g.code_id"
+            " LEFT JOIN users u ON u.id = g.created_by WHERE p.name = ?", [project]).fetchall())
+    finally:
+        db.close()
+
+
+def choose(page, label: str, option: str) -> None:
+    """Pick an option of a Streamlit selectbox or multiselect by its label."""
+    page.get_by_label(label, exact=True).click()
+    page.get_by_role("option", name=option, exact=True).click()
+    page.keyboard.press("Escape")   # a multiselect stays open after a pick
+    wait_until_idle(page)
+
+
+def test_three_coders_from_atlas_agreement_and_a_round_trip(page, app_url, app_db, sync_api,
+                                                             tmp_path, screenshots):
+    """A merged three-coder project written as ATLAS.ti does (users by GUID, none with an
+    account here) comes in with every coder; agreement runs between all three; exported and
+    imported again, every coding has the same coder. Two interviews with 'Respondent:' are
+    two cases."""
+    require_browser()
+    import refi_files
+    expect = sync_api.expect
+    atlas = refi_files.atlas_three_coders(tmp_path / "Buurtkamers ATLAS.qdpx")
+
+    page.goto(app_url + "/qual_import")
+    log_in(page, "admin", PASSWORD)
+    expect(page.locator(PAGE_TITLE)).to_have_text("Importeren")
+    wait_until_idle(page)
+    page.get_by_role("tab", name="REFI-QDA (ATLAS.ti, NVivo, MAXQDA, ...)").click()
+    page.locator('input[type="file"]').nth(1).set_input_files(str(atlas))
+    wait_until_idle(page)
+    page.get_by_role("button", name="Inlezen").click()
+    expect(page.get_by_text("Nieuw project met 2 documenten, 5 codes, 17 coderingen en 0 "
+                            "memo's.")).to_be_visible(timeout=30_000)
+    expect(page.get_by_text("3 codeur(s) zonder account hier zijn overgenomen als codeur "
+                            "zonder login")).to_be_visible()
+    wait_until_idle(page)
+    original = coded_by(app_db, "Buurtkamers (ATLAS.ti)")
+    assert len(original) == 17
+    assert {row[3] for row in original} == {"Anne Jansen", "Bart de Boer", "Chris Visser"}
+
+    # Agreement between the three coders.
+    page.locator(NAV_LINK).filter(has_text="Overeenstemming").click()
+    expect(page.locator(PAGE_TITLE)).to_have_text("Overeenstemming")
+    wait_until_idle(page)
+    choose(page, "Project", "Buurtkamers (ATLAS.ti)")
+    choose(page, "Codeurs", "Chris Visser (zonder login)")
+    choose(page, "Code", "Eenzaamheid")
+    expect(page.get_by_text("2 eenheden waarop de codeurs verschillen")).to_be_visible(
+        timeout=30_000)
+    expect(page.get_by_text("Chris Visser: gecodeerd")).to_have_count(1)
+    expect(page.get_by_text("Anne Jansen: niet gecodeerd")).to_have_count(1)
+    page.screenshot(path=str(screenshots / "qual-agreement-atlas.png"), full_page=True)
+
+    # Export (built when clicked) and import the file again: the same coder on every coding.
+    page.locator(NAV_LINK).filter(has_text="Projecten").click()
+    expect(page.locator(PAGE_TITLE)).to_have_text("Projecten")
+    wait_until_idle(page)
+    choose(page, "Project openen", "Buurtkamers (ATLAS.ti)")
+    page.get_by_role("tab", name="Instellingen en export").click()
+    with page.expect_download(timeout=30_000) as download:
+        page.get_by_role("button", name="Exporteren als REFI-QDA (.qdpx)").click()
+    exported = tmp_path / "terug.qdpx"
+    download.value.save_as(exported)
+    page.locator(NAV_LINK).filter(has_text="Importeren").click()
+    expect(page.locator(PAGE_TITLE)).to_have_text("Importeren")
+    wait_until_idle(page)
+    page.get_by_role("tab", name="REFI-QDA (ATLAS.ti, NVivo, MAXQDA, ...)").click()
+    page.locator('input[type="file"]').nth(1).set_input_files(str(exported))
+    wait_until_idle(page)
+    page.get_by_role("button", name="Inlezen").click()
+    expect(page.get_by_text("Nieuw project met 2 documenten, 5 codes, 17 coderingen")
+           ).to_be_visible(timeout=30_000)
+    wait_until_idle(page)
+    assert coded_by(app_db, "Buurtkamers (ATLAS.ti) (2)") == original
+
+    # Two interviews with 'Respondent:' are two cases.
+    page.get_by_role("tab", name="Transcripten").click()
+    interviews = []
+    for name, answer in (("Interview Noord", "Ik woon hier al lang."),
+                         ("Interview Zuid", "Ik ben net verhuisd.")):
+        path = tmp_path / f"{name}.txt"
+        path.write_text(f"Interviewer: Hoe bevalt de buurt?\nRespondent: {answer}\n"
+                        "Interviewer: Dank u.\nRespondent: Graag gedaan.\n", encoding="utf-8")
+        interviews.append(str(path))
+    page.get_by_text("Pseudonimiseren vóór het opslaan").click()   # the switch's label
+    expect(page.get_by_label("Pseudonimiseren vóór het opslaan")).not_to_be_checked()
+    wait_until_idle(page)
+    page.locator('input[type="file"]').first.set_input_files(interviews)
+    button = page.get_by_role("button", name="2 document(en) importeren")
+    expect(button).to_be_visible(timeout=30_000)
+    wait_until_idle(page)
+    button.click()
+    expect(page.get_by_text("geïmporteerd.")).to_have_count(2, timeout=30_000)
+    db = sqlite3.connect(app_db)
+    try:
+        cases = sorted(r[0] for r in db.execute(
+            "SELECT DISTINCT c.name FROM turns t JOIN cases c ON c.id = t.case_id JOIN"
+            " documents d ON d.id = t.document_id WHERE d.name IN ('Interview Noord',"
+            " 'Interview Zuid')"))
+    finally:
+        db.close()
+    assert cases == ["Interviewer — Interview Noord", "Interviewer — Interview Zuid",
+                     "Respondent — Interview Noord", "Respondent — Interview Zuid"]

@@ -225,8 +225,10 @@ def test_transcript_imported_exactly(store, olga, qual, name, expected):
     document = documents.document(store, olga, document_id)
     assert document["text"] == expected
     stored = documents.turns(store, olga, document_id)
-    assert [t["speaker"] for t in stored if t["speaker"]] == (
-        ["Interviewer"] if name.startswith("truncated") else ["Interviewer", "Respondent"])
+    # Roles are cases of their document ("Interviewer — html").
+    assert [t["speaker"] for t in stored if t["speaker"]] == [
+        f"{label} — {document['name']}" for label in (
+            ["Interviewer"] if name.startswith("truncated") else ["Interviewer", "Respondent"])]
     for turn in stored:
         assert 0 <= turn["start_pos"] <= turn["end_pos"] <= len(expected)
 

@@ -17,7 +17,8 @@ from streamlit.testing.v1 import AppTest
 from conftest import PASSWORD, logged_in
 from research import accounts
 from research.accounts import SYSTEM_USER
-from research.qual import axial, codebook, codings, documents, projects, pseudonyms, transcripts
+from research.qual import (axial, cases, codebook, codings, documents, projects, pseudonyms,
+                           transcripts)
 from research.tracker import contacts, dates, questions
 from research.ui import shell
 
@@ -33,10 +34,18 @@ WAITING = (" vragen zonder terugkoppeling (met een uiterste datum: als die voorb
 
 @pytest.mark.parametrize("role", ROLES)
 @pytest.mark.parametrize("spec", shell.PAGES, ids=[p.file.removesuffix(".py") for p in shell.PAGES])
-def test_page_for_role(spec, role, demo_users):
+def test_page_for_role(spec, role, demo_users, demo_store):
+    """Every page opens (or refuses) for every role, and merely looking writes nothing: no
+    audit event (a download is built, and its export logged, only when clicked; the pseudonym
+    key's view is logged only when it is shown; issue 17)."""
     user = demo_users[role]
+    events = demo_store.value("SELECT max(id) FROM events")
     at = run_page(spec.file, user)
     no_exception(at)
+    # The daily upkeep (contact details past retention erased, once a day per server
+    # process) is the server's own work, not the page's.
+    assert demo_store.rows("SELECT entity, action FROM events WHERE id > ? AND NOT"
+                           " (entity = 'contact' AND action = 'purge')", [events]) == []
     if spec.permission is None or accounts.can(user, spec.permission):
         assert titles(at) == [spec.title]
         assert NO_ACCESS not in errors(at)
@@ -1213,8 +1222,19 @@ def test_search_page_finds_by_lemma_and_autocodes(demo_users, demo_store):
     form_button(at, "Toepassen").click().run()
     no_exception(at)
     assert [s.value for s in at.success] == ["4 fragmenten gecodeerd."]
-    assert next(c for c in codebook.codes(demo_store, admin, project_id)
-                if c["name"] == "Wachten")["passages"] == 4
+    wachten = next(c for c in codebook.codes(demo_store, admin, project_id)
+                   if c["name"] == "Wachten")
+    assert wachten["passages"] == 4
+    # The same search with that code: every fragment has it already; nothing to apply.
+    widget(at.text_input, "Of een nieuwe code").input("").run()
+    widget(at.selectbox, "Met code").set_value(wachten["id"]).run()
+    no_exception(at)
+    preview = at.dataframe[1].value
+    assert list(preview.columns) == ["Coderen", "Document", "Fragment", "Al gecodeerd"]
+    assert list(preview["Al gecodeerd"]) == ["ja"] * 4 and not any(preview["Coderen"])
+    assert "0 fragmenten in 0 documenten worden gecodeerd; 4 fragmenten hebben de code al." in [
+        c.value for c in at.caption]
+    assert form_button(at, "Toepassen").disabled
     at.radio[2].set_value("woord").run()
     no_exception(at)
     freq = at.dataframe[-1].value
@@ -1387,6 +1407,15 @@ def test_reports_page_makes_a_word_report(demo_users, demo_store):
     form_button(at, "Rapport maken").click().run()
     no_exception(at)
     assert [b.label for b in at.get("download_button")] == ["Download Word (.docx)"]
+    # From chosen coders: none chosen is refused in Dutch; the consensus may be empty.
+    widget(at.radio, "Uit de coderingen van").set_value("kies").run()
+    assert widget(at.multiselect, "Codeurs").options == []   # the demo codings have no coder
+    form_button(at, "Rapport maken").click().run()
+    assert errors(at) == ["Kies minstens één codeur."]
+    widget(at.radio, "Uit de coderingen van").set_value("consensus").run()
+    form_button(at, "Rapport maken").click().run()
+    no_exception(at)
+    assert errors(at) == []
 
 
 # -- Overeenstemming --------------------------------------------------------------------------
@@ -1493,3 +1522,88 @@ def test_overview_page_refuses_the_analist(demo_users):
     at = run_page("tracker_overview.py", demo_users["analist"])
     no_exception(at)
     assert [e.value for e in at.error] == ["Je hebt geen toegang tot deze pagina."]
+
+
+# -- coders without a login (issue 17) -------------------------------------------------------
+
+def test_imported_coders_are_shown_and_linked_by_a_beheerder(demo_users, demo_store, tmp_path):
+    import refi_files
+    from research.qual import exchange
+    admin = demo_users["beheerder"]
+    project_id = exchange.import_qdpx(demo_store, admin, refi_files.atlas_three_coders(
+        tmp_path / "a.qdpx"))["project_id"]
+    at = run_page("qual_projects.py", admin)
+    widget(at.selectbox, "Project openen").set_value(project_id).run()
+    no_exception(at)
+    shown = [d.value for d in at.dataframe if "Codeur zonder login" in d.value.columns][0]
+    assert list(shown["Codeur zonder login"]) == ["Anne Jansen", "Bart de Boer",
+                                                  "Chris Visser"]
+    assert list(shown["Coderingen"]) == [6, 5, 6]
+    at = run_page("qual_agreement.py", admin)
+    widget(at.selectbox, "Project").set_value(project_id).run()
+    no_exception(at)
+    assert widget(at.multiselect, "Codeurs").options == [
+        "Anne Jansen (zonder login)", "Bart de Boer (zonder login)",
+        "Chris Visser (zonder login)"]
+    at = run_page("admin_users.py", admin)
+    no_exception(at)
+    assert "Anne Jansen" not in list(at.dataframe[0].value["Gebruikersnaam"])
+    assert list(at.dataframe[1].value["Codeur"]) == ["Anne Jansen", "Bart de Boer",
+                                                    "Chris Visser"]
+    widget(at.selectbox, "Codeur", form="link_coder").set_value(
+        demo_store.value("SELECT id FROM users WHERE username = 'Bart de Boer'"))
+    widget(at.selectbox, "hoort bij account", form="link_coder").set_value(
+        demo_users["onderzoeker"].id)
+    form_button(at, "Koppelen").click().run()
+    no_exception(at)
+    assert [s.value for s in at.success] == ["Bart de Boer gekoppeld aan olga: 5 coderingen "
+                                             "overgezet."]
+    assert list(at.dataframe[1].value["Codeur"]) == ["Anne Jansen", "Chris Visser"]
+
+
+# -- cases per document (issue 17) ----------------------------------------------------------
+
+def test_import_preview_says_a_speaker_joins_an_existing_case_and_lets_the_user_choose(
+        demo_users, demo_store):
+    """In the demo, 'Interviewer' is one case across the interviews: the preview says that a
+    new interview's 'Interviewer' could join it (by default a role is a case of its own
+    document) and lets the user choose; 'Respondent' gets a case of this document."""
+    admin = demo_users["beheerder"]
+    [project] = projects.list_projects(demo_store, admin)
+    at = run_page("qual_import.py", admin)
+    widget(at.text_input, "Naam van het document").input("Interview 7")
+    widget(at.text_area, "Tekst").input(
+        "Interviewer: Hoe gaat het?\nRespondent: Goed.\nInterviewer: Fijn.\n"
+        "Respondent: Ja.\n")
+    at.toggle[0].set_value(False).run()   # no pseudonymisation: no deduce here
+    no_exception(at)
+    choice = widget(at.radio, "Casus van Interviewer")
+    assert choice.options == ["Bij de bestaande casus Interviewer (al in 6 documenten)",
+                              "Een eigen casus: Interviewer — Interview 7"]
+    assert choice.value == "eigen"
+    assert [c.value for c in at.caption if c.value.startswith("Casussen:")] == [
+        "Casussen: Interviewer → Interviewer — Interview 7 (nieuw); Respondent → Respondent — "
+        "Interview 7 (nieuw). Een rol als Respondent of INT is in elk document een eigen casus."]
+    choice.set_value("gedeeld").run()
+    assert [c.value for c in at.caption if c.value.startswith("Casussen:")] == [
+        "Casussen: Interviewer → Interviewer; Respondent → Respondent — Interview 7 (nieuw). "
+        "Een rol als Respondent of INT is in elk document een eigen casus."]
+    form_button(at, "1 document(en) importeren").click().run()
+    no_exception(at)
+    listed = {c["name"]: c["documents"] for c in cases.cases(demo_store, admin, project["id"])}
+    assert (listed["Interviewer"], listed["Respondent — Interview 7"]) == (7, 1)
+
+
+def test_cases_page_splits_a_case_by_document(demo_users, demo_store):
+    admin = demo_users["beheerder"]
+    [project] = projects.list_projects(demo_store, admin)
+    at = run_page("qual_cases.py", admin)
+    no_exception(at)
+    interviewer = next(c["id"] for c in cases.cases(demo_store, admin, project["id"])
+                       if c["name"] == "Interviewer")
+    widget(at.selectbox, "Casus", form="split_case").set_value(interviewer)
+    form_button(at, "Splitsen").click().run()
+    no_exception(at)
+    assert [s.value for s in at.success] == ["Gesplitst in 6 casussen."]
+    assert "Interviewer — Interview 01 - bewoner Geuzenveld" in list(
+        at.dataframe[0].value["Casus"])

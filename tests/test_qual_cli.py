@@ -76,7 +76,7 @@ def test_qdpx_round_trip_and_codings(cli, project, tmp_path, db_path):
     counts = json.loads(out)
     assert {k: v for k, v in counts.items() if k != "project_id"} == {
         "codes": 1, "documenten": 1, "coderingen": 1, "casussen": 0, "memos": 0,
-        "waarschuwingen": []}
+        "documentgroepen": 0, "waarschuwingen": []}
     status, out, _ = cli("qual", "codings", "--project", "Studie (2)", "--json")
     assert json.loads(out) == [{"document": "Notitie", "code": "Opmaak", "start": 4, "end": 16,
                                 "text": "<b>tekst</b>", "coder": None}]
@@ -147,3 +147,52 @@ def test_agreement_saturation_cooccurrence_and_report(cli, project, tmp_path, db
     assert report.read_bytes()[:2] == b"PK"
     status, _, err = cli("qual", "agreement", "--project", "Studie", "--coders", "anne,zoe")
     assert (status, err) == (1, "Fout: Er is geen account 'zoe'.\n")
+
+
+def test_a_study_is_set_up_on_the_command_line(cli, db_path):
+    """qual project add | list | members: a study without the browser (issue 17)."""
+    store = open_store(db_path)
+    from research import accounts
+    from research.accounts import SYSTEM_USER
+    for name in ("anne", "bart"):
+        accounts.create_user(store, SYSTEM_USER, name, "onderzoeker", "lang-genoeg-wachtwoord")
+    status, out, err = cli("qual", "project", "add", "Buurtkamers", "--description",
+                           "Verkenning", "--lead", "anne", "--member", "bart")
+    assert (status, out, err) == (0, "Project 1 'Buurtkamers' aangemaakt.\n", "")
+    assert cli("qual", "project", "add", "Buurtkamers")[1:] == (
+        "", "Fout: Er bestaat al een project met de naam 'Buurtkamers'.\n")
+    status, out, _ = cli("qual", "project", "members", "--project", "Buurtkamers")
+    assert (status, out) == (0, "anne                     Projectleider\n"
+                                "bart                     Lid\n")
+    status, out, _ = cli("qual", "project", "add", "Tweede", "--user", "bart", "--json")
+    assert status == 0
+    assert [(m["username"], m["role"]) for m in json.loads(out)["members"]] == [("bart", "lead")]
+    status, out, _ = cli("qual", "project", "members", "--project", "Tweede", "--add", "anne",
+                         "--user", "bart", "--json")
+    assert [(m["username"], m["role"]) for m in json.loads(out)] == [
+        ("anne", "member"), ("bart", "lead")]
+    status, out, _ = cli("qual", "project", "list")
+    assert out == ("   1  Buurtkamers  (0 documenten, 0 codes, 0 coderingen, 2 leden)\n"
+                   "   2  Tweede  (0 documenten, 0 codes, 0 coderingen, 2 leden)\n")
+    status, out, _ = cli("qual", "project", "list", "--user", "anne", "--json")
+    assert [p["name"] for p in json.loads(out)] == ["Buurtkamers", "Tweede"]
+    # Anne is a member of Tweede, not its lead: she cannot add members there.
+    assert cli("qual", "project", "members", "--project", "Tweede", "--add", "bart", "--user",
+               "anne")[2] == "Fout: Alleen de projectleider of een beheerder kan leden beheren.\n"
+
+
+def test_import_makes_a_case_per_document_for_a_role_unless_told(cli, project, tmp_path,
+                                                                 db_path):
+    for number in (1, 2):
+        (tmp_path / f"Interview {number}.txt").write_text(
+            "INT: Hoe gaat het?\nRespondent: Goed.\nINT: Fijn.\nRespondent: Ja.\n",
+            encoding="utf-8")
+    assert cli("qual", "import", str(tmp_path / "Interview 1.txt"), str(tmp_path / "Interview 2.txt"),
+               "--project", project)[0] == 0
+    (tmp_path / "Interview 3.txt").write_text("INT: En nu?\nRespondent: Ook.\n", encoding="utf-8")
+    assert cli("qual", "import", str(tmp_path / "Interview 3.txt"), "--project", project,
+               "--cases", "gedeeld")[0] == 0
+    store = open_store(db_path)
+    assert [r["name"] for r in store.rows("SELECT name FROM cases ORDER BY name")] == [
+        "INT", "INT — Interview 1", "INT — Interview 2", "Respondent",
+        "Respondent — Interview 1", "Respondent — Interview 2"]

@@ -41,8 +41,11 @@ def test_update_refuses_cycles_and_bad_values(store, users, qual):
         codebook.update_code(store, olga, top, parent_id=child)
     with pytest.raises(ProjectError, match="^Een code kan niet onder zichzelf"):
         codebook.update_code(store, olga, top, parent_id=top)
-    with pytest.raises(ProjectError, match="^Er is al een code 'Top' in dit project.$"):
-        codebook.update_code(store, olga, child, name="  Top ")
+    with pytest.raises(ProjectError, match="^Er is al een code 'Top' bovenaan het codeboek.$"):
+        codebook.update_code(store, olga, child, name="  Top ", parent_id=None)
+    other = codebook.add_code(store, olga, qual, "Ander kind", parent_id=top)
+    with pytest.raises(ProjectError, match="^Er is al een code 'Kind' onder 'Top'.$"):
+        codebook.update_code(store, olga, other, name="Kind")
     codebook.update_code(store, olga, child, name="Nieuw  kind", colour="#ABCDEF", parent_id=None,
                          description="  def ")
     assert store.one("SELECT name, colour, parent_id, description FROM codes WHERE id = ?",
@@ -171,3 +174,36 @@ def test_codebook_exports_with_control_characters(store, users, qual, tmp_path):
     exchange.export_qdc(store, olga, qual, tmp_path / "codes.qdc")
     qdc = (tmp_path / "codes.qdc").read_text(encoding="utf-8")
     assert "abcd" in qdc and "\x00" not in qdc and "\x0b" not in qdc
+
+
+def test_a_name_is_unique_among_siblings_only(store, users, qual, doc):
+    """'Steun' under 'Familie' and 'Steun' under 'Buurt' are two codes (issue 17): where the
+    tree is not shown they are named by their path; the command line finds them by path."""
+    olga = users["onderzoeker"]
+    familie = codebook.add_code(store, olga, qual, "Familie")
+    buurt = codebook.add_code(store, olga, qual, "Buurt")
+    steun_f = codebook.add_code(store, olga, qual, "Steun", parent_id=familie)
+    steun_b = codebook.add_code(store, olga, qual, "Steun", parent_id=buurt)
+    rows = codebook.codes(store, olga, qual)
+    assert [(c["name"], c["depth"]) for c in rows] == [
+        ("Buurt", 0), ("Steun", 1), ("Familie", 0), ("Steun", 1)]
+    assert codebook.labels(rows) == {familie: "Familie", buurt: "Buurt",
+                                     steun_f: "Familie › Steun", steun_b: "Buurt › Steun"}
+    assert codebook.find_code(store, olga, qual, "Buurt/Steun") == steun_b
+    assert codebook.find_code(store, olga, qual, "Familie › Steun") == steun_f
+    assert codebook.find_code(store, olga, qual, "Familie") == familie
+    with pytest.raises(ProjectError, match=r"^Er zijn 2 codes 'Steun'; geef het pad, zoals "
+                                           r"'Buurt / Steun'.$"):
+        codebook.find_code(store, olga, qual, "Steun")
+    with pytest.raises(ProjectError, match="^Er is geen code 'Hulp' in dit project.$"):
+        codebook.find_code(store, olga, qual, "Hulp")
+    with pytest.raises(ProjectError, match="^Er is al een code 'Steun' onder 'Familie'.$"):
+        codebook.update_code(store, olga, steun_b, parent_id=familie)
+    with pytest.raises(ProjectError, match="^Er is al een code 'Steun' onder 'Familie'.$"):
+        codebook.merge_codes(store, olga, buurt, familie)
+    # A subcode may carry its parent's name and take its place when the parent goes.
+    codebook.update_code(store, olga, steun_b, name="Buurt")
+    codebook.delete_code(store, olga, buurt)
+    assert [(c["name"], c["parent_id"]) for c in codebook.codes(store, olga, qual)] == [
+        ("Buurt", None), ("Familie", None), ("Steun", familie)]
+    assert store.value("SELECT name_key FROM codes WHERE id = ?", [steun_b]) == "0:Buurt"

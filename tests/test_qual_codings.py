@@ -89,7 +89,7 @@ def test_passages_filters_and_speaker(store, users, qual):
     codings.add_coding(store, olga, doc, code, 22, 35)
     found = codings.passages(store, olga, code)
     assert [(p["passage"], p["speaker"]) for p in found] == [
-        ("Hoe is het?", "INT"), ("Het gaat wel.", "R1")]
+        ("Hoe is het?", "INT — Interview 1"), ("Het gaat wel.", "R1 — Interview 1")]
     r1 = found[1]["case_id"]
     assert [p["passage"] for p in codings.passages(store, olga, code, case_ids=[r1])] == [
         "Het gaat wel."]

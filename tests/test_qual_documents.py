@@ -22,19 +22,25 @@ def test_turns_and_cases_are_stored(store, users, qual):
     assert [TEXT[s.start:s.end] for s in spans()] == [
         "Hoe gaat het?", "Goed. De buurtkamer helpt.", "Fijn."]
     doc = documents.add_document(store, olga, qual, "Interview 1", TEXT, turns=spans())
+    # A generic label ("Interviewer") is a case of this document; a name is one person.
     assert [(t["position"], t["start_pos"], t["end_pos"], t["speaker"], t["time_s"])
             for t in documents.turns(store, olga, doc)] == [
-        (0, 13, 26, "Interviewer", 0.0), (1, 36, 62, "Fatima", 4.5),
-        (2, 77, 82, "Interviewer", 9.0)]
+        (0, 13, 26, "Interviewer — Interview 1", 0.0), (1, 36, 62, "Fatima", 4.5),
+        (2, 77, 82, "Interviewer — Interview 1", 9.0)]
     # Sentences never cross a turn; punctuation at the end stays inside the sentence.
     assert [(s["start_pos"], s["end_pos"]) for s in documents.sentences(store, olga, doc)] == [
         (13, 26), (36, 41), (42, 62), (77, 82)]
-    # The same speaker in a second document is the same case.
-    documents.add_document(store, olga, qual, "Interview 2", "Fatima: Nog een keer.",
-                           turns=[TurnSpan(8, 21, "Fatima")])
-    assert store.rows("SELECT name FROM cases ORDER BY id") == [
-        {"name": "Interviewer"}, {"name": "Fatima"}]
-    assert [d["speakers"] for d in documents.documents(store, olga, qual)] == [2, 1]
+    # The same name in a second document is the same case, the same role another one;
+    # unless the import chose otherwise.
+    documents.add_document(store, olga, qual, "Interview 2", "Fatima: Nog een keer. INT: Ja.",
+                           turns=[TurnSpan(8, 21, "Fatima"), TurnSpan(27, 30, "Interviewer")])
+    documents.add_document(store, olga, qual, "Interview 3", "Fatima: Ja. INT: Ja.",
+                           turns=[TurnSpan(8, 11, "Fatima"), TurnSpan(17, 20, "Interviewer")],
+                           case_modes={"Fatima": "eigen", "Interviewer": "gedeeld"})
+    assert [r["name"] for r in store.rows("SELECT name FROM cases ORDER BY id")] == [
+        "Interviewer — Interview 1", "Fatima", "Interviewer — Interview 2",
+        "Fatima — Interview 3", "Interviewer"]
+    assert [d["speakers"] for d in documents.documents(store, olga, qual)] == [2, 2, 2]
 
 
 def test_without_turns_paragraphs_become_turns(store, users, qual):
@@ -75,8 +81,9 @@ def test_edit_text_moves_codings_and_removes_deleted_ones(store, users, qual):
     assert new_text[left["start_pos"]:left["end_pos"]] == "buurtkamer"
     assert [(new_text[t["start_pos"]:t["end_pos"]], t["speaker"])
             for t in documents.turns(store, olga, doc)] == [
-        ("Hoe gaat het?", "Interviewer"), ("Heel goed, eerlijk gezegd. De buurtkamer helpt.",
-                                           "Fatima"), ("", "Interviewer")]
+        ("Hoe gaat het?", "Interviewer — Interview 1"),
+        ("Heel goed, eerlijk gezegd. De buurtkamer helpt.", "Fatima"),
+        ("", "Interviewer — Interview 1")]
     assert store.value("SELECT count(*) FROM events WHERE entity = 'coding' AND entity_id = ?"
                        " AND action = 'delete'", [str(gone)]) == 1
     assert store.value("SELECT count(*) FROM qual_fts WHERE qual_fts MATCH 'eerlijk'") == 1

@@ -35,3 +35,14 @@ def test_sentence_at_and_trim():
     assert layout.sentence_at(sentences, 5) is None
     assert layout.trim(" ab \n", 0, 5) == (1, 3)
     assert layout.trim("   ", 0, 3) == (3, 3)
+
+
+def test_the_margin_says_whose_coding_when_several_coders_show():
+    """The same code given by two coders was two equal chips; each now says whose (issue
+    17). With one coder the chip is the code alone."""
+    one = [{"code": "Steun", "coder": "anne"}, {"code": "Wonen", "coder": "anne"}]
+    assert layout.chip_labels(one) == ["Steun", "Wonen"]
+    two = [{"code": "Steun", "coder": "anne"}, {"code": "Steun", "coder": "Bart de Boer"},
+           {"code": "Wonen", "coder": None}]
+    assert layout.chip_labels(two) == ["Steun · anne", "Steun · Bart de Boer",
+                                       "Wonen · onbekend"]

@@ -28,7 +28,7 @@ def test_memos_on_every_kind_of_target(store, users, qual):
     listed = memos.memos(store, olga, qual)
     assert [(m["title"], m["target_kind"], m["about"], m["author"]) for m in listed] == [
         ("Let op", "passage", "Interview 1", "olga"), ("Mooi", "coding", "Welzijn in Interview 1", "olga"),
-        ("Welzijn?", "code", "Welzijn", "olga"), ("R1", "case", "R1", "olga"),
+        ("Welzijn?", "code", "Welzijn", "olga"), ("R1", "case", "R1 — Interview 1", "olga"),
         ("Sfeer", "document", "Interview 1", "olga"), ("Opzet", "project", "Buurtkamers", "olga")]
     assert [m["id"] for m in listed] == made[::-1]
     assert [m["title"] for m in memos.memos(store, olga, qual, kind="theorie")] == ["Welzijn?"]

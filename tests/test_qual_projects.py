@@ -160,7 +160,7 @@ def test_add_code_refusals(store, users, project):
     codebook.add_code(store, olga, project, "Wachtlijsten", colour="#9B51E0")
     with pytest.raises(ProjectError, match="^Een kleur is een hexadecimale code zoals #f2c94c.$"):
         codebook.add_code(store, olga, project, "Rood", colour="rood")
-    with pytest.raises(ProjectError, match="^Er is al een code 'Wachtlijsten' in dit project.$"):
+    with pytest.raises(ProjectError, match="^Er is al een code 'Wachtlijsten' bovenaan het codeboek.$"):
         codebook.add_code(store, olga, project, " Wachtlijsten ")
     with pytest.raises(ProjectError, match="^Geef de code een naam.$"):
         codebook.add_code(store, olga, project, "")

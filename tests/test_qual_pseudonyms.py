@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import json
+import re
 import stat
+from pathlib import Path
 
 import pytest
+import yaml
 
 from research.accounts import PermissionDenied
 from research.qual import documents, pseudonyms, transcripts
@@ -202,3 +205,49 @@ def test_loading_deduce_leaves_the_app_logging_alone(tmp_path, monkeypatch, caps
     assert type(made).__module__ == "deduce"
     assert (logging.getLevelName(root.level), root.handlers) == ("WARNING", [])
     assert capsys.readouterr().out == ""
+
+
+def test_streets_workplaces_and_years_of_birth_are_suggested(store, users, qual):
+    olga = users["onderzoeker"]
+    transcript = read("R: Ik woon aan de Kinkerstraat en werk bij Albert Heijn. Ik ben geboren "
+                      "in 1958.\nR: Mijn zoon zit op basisschool De Regenboog. Snelweg is druk.\n"
+                      "INT: En verder?\n")
+    found = pseudonyms.suggest(store, olga, qual, transcript)
+    assert [(s.original, s.kind, s.pseudonym) for s in found] == [
+        ("Kinkerstraat", "adres", "[Adres 1]"),
+        ("Albert Heijn", "instelling", "[Instelling 1]"),
+        ("De Regenboog", "instelling", "[Instelling 2]"),
+        ("1958", "geboortejaar", "[Geboortejaar]")]
+    text, _ = pseudonyms.apply(transcript, {s.original: s.pseudonym for s in found}).render()
+    assert text == (
+        "R: Ik woon aan de [Adres 1] en werk bij [Instelling 1]. Ik ben geboren in "
+        "[Geboortejaar].\n\nR: Mijn zoon zit op basisschool [Instelling 2]. Snelweg is druk."
+        "\n\nINT: En verder?")
+
+
+def test_recall_of_direct_identifiers_on_a_labelled_interview(store, users, qual):
+    """tests/data/pseudoniemen_gelabeld.yaml: a Dutch interview with 40 labelled direct
+    identifiers (names, addresses and street names, workplaces, schools and organisations,
+    years of birth, phone numbers, e-mail, BSN, a personal website). Every suggestion taken,
+    as the command line does: recall 40/40 = 1.00 (the issue asks at least 0.95).
+
+    False positives (suggested, yet neither an identifier nor a place, date or age, which
+    the tool replaces by design): 'Voedselbank' and 'Journaal' (named with an article after
+    a preposition, like 'naar de Dirk'), 2 of 48 suggestions."""
+    data = yaml.safe_load((Path(__file__).parent / "data" / "pseudoniemen_gelabeld.yaml")
+                          .read_text(encoding="utf-8"))
+    transcript = read(data["tekst"], "Interview")
+    found = pseudonyms.suggest(store, users["onderzoeker"], qual, transcript)
+    text, _ = pseudonyms.apply(transcript, {s.original: s.pseudonym for s in found}).render()
+    identifiers = [str(i) for i in data["identificerend"]]
+    left = [i for i in identifiers
+            if re.search(r"(?<!\w)" + re.escape(i) + r"(?!\w)", text)]
+    recall = 1 - len(left) / len(identifiers)
+    labelled = identifiers + [str(i) for i in data["mag_ook"]]
+    false = [s.original for s in found
+             if not any(s.original in label or label in s.original for label in labelled)]
+    print(f"\nrecall {recall:.3f} ({len(identifiers) - len(left)}/{len(identifiers)}), "
+          f"missed {left}; false positives {false} of {len(found)} suggestions")
+    assert len(identifiers) == 40
+    assert recall >= 0.95
+    assert (left, false, len(found)) == ([], ["Voedselbank", "Journaal"], 48)

@@ -59,7 +59,8 @@ def test_excel_report_paths_matrix_and_no_formulas(store, users, qual, reported)
     assert (formula_cell.value, formula_cell.data_type) == (
         "=1+1 en <b>wachten</b> duurt lang.", "s")
     assert list(book["Casus x code"].values) == [
-        ("Casus", "Drempels", "Wachten", "Steun"), ("[Deelnemer 1]", 0, 1, 1), ("INT", 0, 0, 0)]
+        ("Casus", "Drempels", "Wachten", "Steun"), ("[Deelnemer 1]", 0, 1, 1),
+        ("INT — Gesprek", 0, 0, 0)]
 
 
 def test_html_report_escapes_and_never_holds_the_key(store, users, qual, reported):
@@ -97,3 +98,46 @@ def test_control_characters_in_any_text_are_left_out_of_every_report(store, user
     assert list(book["Codes"].values)[1][1] == "Code a bcd e fg"
     page = reports.render(store, olga, qual, "html").decode()
     assert f"<blockquote>{CLEAN}<div" in page and "\x00" not in page
+
+
+# -- passages, not coder copies; coders or consensus (issue 17) -------------------------------
+
+def test_a_passage_coded_by_three_coders_counts_once(store, users, qual, tmp_path):
+    """Two coders coding three passages made '7 fragmenten'; a passage counts once, quoted
+    once with its coders; the report is made from all, chosen coders or the consensus."""
+    from research.qual import intercoder
+    olga, admin = users["onderzoeker"], users["beheerder"]
+    text = "R: Mijn zus helpt. De buurvrouw kookt. Een vrijwilliger leest mee."
+    doc = documents.add_document(store, olga, qual, "Gesprek", text)
+    steun = codebook.add_code(store, olga, qual, "Steun")
+    projects.add_member(store, olga, qual, admin.id)
+    passages = ["Mijn zus helpt.", "De buurvrouw kookt.", "Een vrijwilliger leest mee."]
+    for coder in (olga, admin):
+        for passage in passages:
+            start = text.index(passage)
+            codings.add_coding(store, coder, doc, steun, start, start + len(passage))
+    # Boundaries that differ a little (a coder took the label too): still the same passage.
+    start = text.index("zus helpt")
+    codings.add_coding(store, admin, doc, steun, start - 5, start + 9)
+    data = reports.report_data(store, olga, qual)
+    [code] = data["codes"]
+    assert (code["passages"], code["documents"], data["coders"]) == (3, 1, "alle codeurs")
+    assert [(q["passage"], q["coder"]) for q in code["quotes"]] == [
+        ("Mijn zus helpt.", "admin, olga"), ("De buurvrouw kookt.", "admin, olga"),
+        ("Een vrijwilliger leest mee.", "admin, olga")]
+    page = reports.render(store, olga, qual, "html").decode()
+    assert page.count("<blockquote>") == 3 and "3 fragmenten in 1 documenten" in page
+    assert "(gecodeerd door admin, olga)" in page
+    only_olga = reports.report_data(store, olga, qual, coder_ids=[olga.id])
+    assert (only_olga["codes"][0]["passages"], only_olga["coders"]) == (3, "de codeurs olga")
+    assert [q["coder"] for q in only_olga["codes"][0]["quotes"]] == ["olga"] * 3
+    # The consensus: nothing settled yet, then one decision.
+    assert reports.report_data(store, olga, qual, consensus=True)["codes"][0]["passages"] == 0
+    start = text.index("De buurvrouw")
+    intercoder.settle(store, olga, doc, start, start + 19, steun, True)
+    settled = reports.report_data(store, olga, qual, consensus=True)
+    assert (settled["coders"], [q["passage"] for q in settled["codes"][0]["quotes"]]) == (
+        "de vastgelegde besluiten van het team (consensus)", ["De buurvrouw kookt."])
+    word = Document(io.BytesIO(reports.render(store, olga, qual, "docx", consensus=True)))
+    assert "uit de coderingen van de vastgelegde besluiten van het team (consensus)" in \
+        "\n".join(p.text for p in word.paragraphs)

@@ -88,3 +88,28 @@ def test_autocode_is_one_action(store, users, qual, docs):
     assert codebook.codes(store, olga, qual) == []
     with pytest.raises(ProjectError, match="^Kies een code of geef een nieuwe code.$"):
         codings.autocode(store, olga, qual, spans, [])
+
+
+def test_autocode_never_codes_a_passage_that_already_has_the_code(store, users, qual, docs):
+    """A sentence inside a turn the coder coded by hand, or a sentence coded before, already
+    carries the code: no second, identical coding (issue 17); the preview's exclusions are
+    simply spans left out."""
+    from research.qual import codebook, codings
+    olga, admin = users["onderzoeker"], users["beheerder"]
+    wonen = codebook.add_code(store, olga, qual, "Wonen")
+    codings.add_coding(store, olga, docs[0], wonen, 4, 48)          # the whole turn of R1
+    hits = search.search(store, olga, qual, "wonen", "lemma")
+    spans = search.autocode_spans(store, olga, hits, "zin")
+    assert spans == [(docs[0], 4, 28), (docs[0], 29, 48), (docs[1], 4, 35)]
+    assert codings.covered(store, olga, spans, wonen) == {(docs[0], 4, 28), (docs[0], 29, 48)}
+    # Another coder's coding does not count as this coder's.
+    assert codings.covered(store, admin, spans, wonen) == set()
+    assert codings.autocode(store, olga, qual, spans, [wonen]) == 1
+    assert codings.autocode(store, olga, qual, spans, [], new_code=" Wonen ") == 0
+    assert [(c["start_pos"], c["end_pos"]) for d in docs
+            for c in codings.codings(store, olga, d)] == [(4, 48), (4, 35)]
+    # Left out in the preview: the one span the user unticked is not coded.
+    other = codebook.add_code(store, olga, qual, "Buurt")
+    assert codings.autocode(store, olga, qual, spans[1:], [other]) == 2
+    assert [(c["start_pos"], c["end_pos"]) for c in codings.codings(store, olga, docs[0])
+            if c["code"] == "Buurt"] == [(29, 48)]

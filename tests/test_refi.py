@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import hashlib
 import zipfile
 from pathlib import Path
 
@@ -14,7 +15,8 @@ from research.qual.refi import (RefiCase, RefiCode, RefiError, RefiInternalError
                                 RefiProject, RefiSelection, RefiSet, RefiSource, RefiUser,
                                 RefiVariable)
 
-SAMPLES = Path("/work/shared/refi/samples")
+# Copies of the shared REFI samples, each with its SOURCE.md (origin and licence).
+SAMPLES = Path(__file__).resolve().parent / "data" / "refi"
 SCHEMAS = Path(refi.__file__).parent / "schemas"
 PROJECT_NS = "urn:QDA-XML:project:1.0"
 
@@ -121,8 +123,11 @@ def selected(project: RefiProject) -> list[str]:
 # -- export ------------------------------------------------------------------------------------
 
 def test_the_schemas_are_the_published_ones():
-    for name in ("Project.xsd", "Codebook.xsd"):
-        assert (SCHEMAS / name).read_bytes() == (Path("/work/shared/refi") / name).read_bytes()
+    """The XSDs are byte for byte those of the REFI-QDA 1.5 standard (their SHA-256)."""
+    assert {name: hashlib.sha256((SCHEMAS / name).read_bytes()).hexdigest()
+            for name in ("Project.xsd", "Codebook.xsd")} == {
+        "Project.xsd": "77608205d5c17c6a60f75e771dd825d8e36eb7db24f8fe7cb86d47e70f83c0f5",
+        "Codebook.xsd": "bc4706a6fdb736cc3248de1753366f2b1f5b13e6828d319cea2874deb7e61b52"}
     assert "MIT" in (SCHEMAS / "README.txt").read_text()
 
 
@@ -307,6 +312,7 @@ def test_ornio_sample(tmp_path):
     assert project.cases[0].values == {"30000000-0000-0000-0000-000000000001": "34",
                                        "30000000-0000-0000-0000-000000000002": "true"}
     assert project.sets[0].codes == ["20000000-0000-0000-0000-000000000003"]
+    assert project.sets[0].sources == ["40000000-0000-0000-0000-000000000001"]
     # The Link from the memo to the first selection attaches the memo to it.
     assert project.notes[0].targets == ["50000000-0000-0000-0000-000000000001"]
     assert warnings == [
@@ -314,7 +320,6 @@ def test_ornio_sample(tmp_path):
         "Bron 'doc.pdf' is geen tekst (PDF) en is niet overgenomen.",
         "Bron 'interview.m4a' is geen tekst (audio) en is niet overgenomen.",
         "Bron 'clip.mp4' is geen tekst (video) en is niet overgenomen.",
-        "1 bron of notitie in een set is niet overgenomen (een set bevat hier alleen codes).",
         "1 code bij een casus is niet overgenomen.",
         "1 netwerkweergave (Graph) is niet overgenomen."]
 
@@ -611,3 +616,65 @@ def test_sample_project_is_not_changed_by_export(tmp_path):
     before = copy.deepcopy(project)
     export(tmp_path, project)
     assert project == before
+
+
+# -- several coders, bare file names, document sets (issue 17) ---------------------------------
+
+def test_each_coding_keeps_its_own_coder(tmp_path):
+    """A merged ATLAS.ti project holds codings of several coders in one quotation; each
+    Coding's creatingUser says who applied the code, and writing keeps it."""
+    import refi_files
+    project, warnings = refi.read_qdpx(refi_files.atlas_three_coders(tmp_path / "a.qdpx"))
+    assert warnings == []
+    assert [(u.guid, u.name) for u in project.users] == list(refi_files.CODERS.items())
+    names = {u.guid: u.name for u in project.users}
+    first = project.sources[0].selections[0]
+    assert project.sources[0].text[first.start:first.end] == "Mijn dochter bracht me."
+    assert [(c.code, names[c.created_by], c.created_at) for c in first.applied()] == [
+        (refi_files.STEUN_F, "Anne Jansen", "2025-03-01T10:00:00Z"),
+        (refi_files.STEUN_F, "Bart de Boer", "2025-03-02T10:00:00Z"),
+        (refi_files.STEUN_F, "Chris Visser", "2025-03-03T10:00:00Z")]
+    assert first.codes == [refi_files.STEUN_F]
+    per_coder = {}
+    for source in project.sources:
+        for sel in source.selections:
+            for coding in sel.applied():
+                per_coder[names[coding.created_by]] = per_coder.get(
+                    names[coding.created_by], 0) + 1
+    assert per_coder == refi_files.CODINGS_PER_CODER
+    # Written again (valid REFI), every coding keeps its coder.
+    again = export(tmp_path, project, "again.qdpx")
+    with zipfile.ZipFile(again) as archive:
+        assert refi.validate_project_xml(archive.read("project.qde")) == []
+    assert refi.read_qdpx(again)[0].sources == project.sources
+
+
+def test_a_source_named_by_its_bare_file_name_is_read(tmp_path):
+    """QualCoder-style exporters write plainTextPath="Interview 3.txt" (no internal://): the
+    file under sources/ is read, with its coding."""
+    import refi_files
+    project, warnings = refi.read_qdpx(refi_files.qualcoder_bare_path(tmp_path / "q.qdpx"))
+    assert warnings == []
+    assert [s.name for s in project.sources] == ["Interview 3"]
+    assert selected(project) == ["Elke dinsdag"]
+    # A bare name that is not in the archive is still reported, not guessed.
+    members = {"project.qde": qde('<Sources><TextSource guid="{0}" name="Weg" '
+                                  'plainTextPath="Weg.txt"/></Sources>'.format(T1), "QualCoder")}
+    assert refi.read_qdpx(zip_project(tmp_path / "weg.qdpx", members))[1] == [
+        "Bron 'Weg' verwijst naar een bestand buiten het project en is niet overgenomen."]
+
+
+def test_maxqda_document_sets_are_read_and_written(tmp_path):
+    import refi_files
+    project, warnings = refi.read_qdpx(refi_files.maxqda_document_sets(tmp_path / "m.qdpx"))
+    assert warnings == []
+    [group] = project.sets
+    assert (group.name, group.description, group.codes, group.sources) == (
+        "Bewoners", "Interviews met bewoners", [],
+        ["0F000000-0000-4000-8000-000000000001", "0F000000-0000-4000-8000-000000000002"])
+    again = export(tmp_path, project, "again.qdpx")
+    with zipfile.ZipFile(again) as archive:
+        xml = archive.read("project.qde")
+    assert refi.validate_project_xml(xml) == []
+    assert b'<MemberSource targetGUID="0F000000-0000-4000-8000-000000000001"/>' in xml
+    assert refi.read_qdpx(again)[0].sets == project.sets

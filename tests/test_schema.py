@@ -15,10 +15,12 @@ ALL = ["0001_foundation", "0002_tracker_search_and_contacts", "0003_ontwikkelvra
        "0006_axial_selective", "0007_question_groups_and_knowledge",
        "0008_survey_columns_design_results", "0009_document_position_index",
        "0010_session_epoch_and_login_throttle", "0011_project_names_per_user",
-       "0012_reportback_plans", "0013_web_sessions", "0014_monitor_drafts"]
+       "0012_reportback_plans", "0013_web_sessions", "0014_monitor_drafts",
+       "0015_coders_document_sets_code_names"]
 SCHEMA_TABLES = [
     "attribute_values", "attributes", "cases", "code_relations", "code_set_members",
-    "code_sets", "codes", "codings", "documents", "events", "fieldwork_notes", "frame_units",
+    "code_sets", "coder_guids", "codes", "codings", "document_set_members", "document_sets",
+    "documents", "events", "fieldwork_notes", "frame_units",
     "knowledge_links", "life_domains", "login_throttle", "memos", "meta", "migrations",
     "monitor_documents", "monitors", "ontwikkelvragen", "ov_milestones", "ov_partners",
     "ov_questions", "ov_status_changes", "ov_statuses", "ov_transitions", "programmes",
@@ -340,3 +342,40 @@ def test_project_names_move_out_of_the_unique_column_with_their_rows(db_path):
         assert conn.execute("PRAGMA integrity_check").fetchone() == ("ok",)
     finally:
         conn.close()
+
+
+def test_0015_keeps_codes_and_their_codings_and_lets_siblings_alone_share_a_name(db_path):
+    """Code names become unique among siblings (issue 17): the migration keeps every code,
+    coding and relation, and SQLite itself still refuses two equal names under one parent."""
+    migrate(db_path, MIGRATIONS[:14])
+    conn = sqlite3.connect(db_path)
+    conn.execute("PRAGMA foreign_keys = ON")
+    conn.execute("INSERT INTO projects (id, name, name_key, created_at) VALUES (1, 'P', '0:P',"
+                 " 'nu')")
+    conn.execute("INSERT INTO documents (id, project_id, name, text, imported_at)"
+                 " VALUES (1, 1, 'D', 'Een tekst.', 'nu')")
+    conn.execute("INSERT INTO codes (id, project_id, name) VALUES (1, 1, 'Familie')")
+    conn.execute("INSERT INTO codes (id, project_id, name, parent_id) VALUES (2, 1, 'Steun', 1)")
+    conn.execute("INSERT INTO codings (document_id, code_id, start_pos, end_pos, created_at)"
+                 " VALUES (1, 2, 0, 3, 'nu')")
+    conn.commit()
+    conn.close()
+    assert migrate(db_path) == ["0015_coders_document_sets_code_names"]
+    conn = sqlite3.connect(db_path)
+    conn.execute("PRAGMA foreign_keys = ON")
+    assert conn.execute("SELECT id, name, name_key, parent_id FROM codes ORDER BY id"
+                        ).fetchall() == [(1, "Familie", "0:Familie", None),
+                                         (2, "Steun", "1:Steun", 1)]
+    assert conn.execute("SELECT code_id FROM codings").fetchall() == [(2,)]
+    conn.execute("INSERT INTO codes (id, project_id, name, name_key) VALUES (3, 1, 'Steun',"
+                 " '0:Steun')")
+    with pytest.raises(sqlite3.IntegrityError):
+        conn.execute("INSERT INTO codes (project_id, name, name_key, parent_id)"
+                     " VALUES (1, 'Steun', '1:Steun', 1)")
+    with pytest.raises(sqlite3.IntegrityError):   # moved next to its namesake: refused
+        conn.execute("UPDATE codes SET parent_id = NULL WHERE id = 2")
+    conn.execute("UPDATE codes SET name = 'Hulp' WHERE id = 2")
+    assert conn.execute("SELECT name_key FROM codes WHERE id = 2").fetchone() == ("1:Hulp",)
+    assert conn.execute("SELECT kind FROM users").fetchall() == []
+    assert conn.execute("PRAGMA foreign_key_check").fetchall() == []
+    conn.close()

@@ -96,7 +96,8 @@ def test_rename_to_an_empty_name_is_refused():
 
 def test_patterns_have_dutch_labels():
     assert PATTERNS["auto"] == "Automatisch herkennen"
-    assert list(PATTERNS) == ["auto", "naam", "haakjes", "codes", "tijd_naam", "naam_tijd", "geen"]
+    assert list(PATTERNS) == ["auto", "naam", "haakjes", "codes", "tijd_naam", "naam_tijd",
+                              "teams", "geen"]
 
 
 # -- plain text: label forms -----------------------------------------------------------------------
@@ -625,3 +626,59 @@ def test_long_transcript_keeps_every_word():
     transcript = read("lang.txt", "\n".join(lines).encode())
     assert len(transcript.turns) == 1000
     assert transcript.word_count() == 25_000
+
+
+# -- Teams, Zoom and generic labels (issue 17) -------------------------------------------------
+
+def paragraphs(lines: list[str]) -> bytes:
+    """A .docx with one paragraph per line, as Teams writes its transcripts."""
+    def build(document):
+        for line in lines:
+            document.add_paragraph(line)
+    return make_docx(build)
+
+
+def test_teams_older_word_layout_is_read_and_its_blocks_merged():
+    """'0:0:3.120 --> 0:0:6.520', the speaker's name, then the text: one block per few
+    seconds, consecutive blocks of one speaker one turn."""
+    data = paragraphs(["0:0:3.120 --> 0:0:6.520", "Anne Jansen", "Goedemorgen allemaal.",
+                       "", "0:0:6.520 --> 0:0:9.100", "Anne Jansen", "Zullen we beginnen?",
+                       "0:0:9.500 --> 0:0:12.0", "Bart de Boer", "Ja, graag.",
+                       "Met koffie.", "0:1:2.250 --> 0:1:5.0", "Anne Jansen", "Mooi."])
+    transcript = read("Teams-overleg.docx", data)
+    assert turns_of(transcript) == [
+        ("Anne Jansen", "Goedemorgen allemaal. Zullen we beginnen?", 3.12),
+        ("Bart de Boer", "Ja, graag.\nMet koffie.", 9.5), ("Anne Jansen", "Mooi.", 62.25)]
+    assert transcript.warnings == []
+    # Chosen by hand, and in a text file, it reads the same.
+    text = "0:0:3.120 --> 0:0:6.520\nAnne Jansen\nHallo.\n0:0:7.0 --> 0:0:8.0\nBart\nHoi.\n"
+    assert turns_of(split_turns(text, "teams")[0]) == [("Anne Jansen", "Hallo.", 3.12),
+                                                       ("Bart", "Hoi.", 7.0)]
+
+
+def test_teams_newer_word_layout_merges_blocks():
+    data = paragraphs(["Anne Jansen   0:03", "Goedemorgen allemaal.", "Anne Jansen   0:06",
+                       "Zullen we beginnen?", "Bart de Boer   0:09", "Ja.",
+                       "Bart de Boer   0:11", "Graag."])
+    assert turns_of(read("Teams.docx", data)) == [
+        ("Anne Jansen", "Goedemorgen allemaal. Zullen we beginnen?", 3.0),
+        ("Bart de Boer", "Ja. Graag.", 9.0)]
+
+
+def test_zoom_text_transcript_merges_blocks_and_believes_a_single_speaker():
+    text = ("[Anne Jansen] 10:02:15\nGoedemorgen allemaal.\n[Anne Jansen] 10:02:18\n"
+            "Zullen we beginnen?\n[Bart de Boer] 10:02:21\nJa.\n")
+    transcript = read("zoom.txt", text.encode("utf-8"))
+    assert turns_of(transcript) == [
+        ("Anne Jansen", "Goedemorgen allemaal. Zullen we beginnen?", 36135.0),
+        ("Bart de Boer", "Ja.", 36141.0)]
+    assert transcript.warnings == []
+
+
+def test_generic_labels_name_a_role_not_a_person():
+    generic = ["Respondent", "R", "R1", "Interviewer", "INT", "Deelnemer A", "Moderator",
+               "Spreker 1", "Speaker 2", "resp.", "Geïnterviewde", "Onbekende spreker"]
+    personal = ["Fatima", "Anne Jansen", "[Deelnemer 1]", "Jan", "Mevr. Bakker", "", None]
+    assert [transcripts.is_generic_label(label) for label in generic] == [True] * len(generic)
+    assert [transcripts.is_generic_label(label) for label in personal] == [False] * len(
+        personal)

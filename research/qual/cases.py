@@ -1,5 +1,12 @@
 """Cases (the speakers: one case can span documents) and typed attributes of cases and documents.
 
+A speaker label becomes a case when a document is stored. A person's name is one case in
+every document ("Fatima" in two interviews is one participant); a generic label (Respondent,
+R1, INT, Deelnemer A, Moderator, Spreker 1, ...; `transcripts.is_generic_label`) is a case per
+document by default ("Respondent — Interview 3"), since "Respondent" in two interviews is
+two people. The import preview shows where a label would join an existing case and lets the
+user choose (`case_plan`); a case can be split by document afterwards (`split_case`).
+
 Attribute types: tekst, getal, datum (ISO), janee, keuze (one of a list). Values are stored
 as text in a canonical form and checked against the type, so a table of them can be edited
 and filtered on.
@@ -12,11 +19,14 @@ from datetime import date
 
 from research.accounts import User
 from research.qual.projects import ProjectError, project_of, require_read, require_write
+from research.qual.transcripts import is_generic_label
 from research.storage import Store, Tx
 
 TYPES = {"tekst": "Tekst", "getal": "Getal", "datum": "Datum", "janee": "Ja/nee",
          "keuze": "Keuzelijst"}
 APPLIES_TO = {"case": "Casussen (sprekers)", "document": "Documenten"}
+# How a speaker label becomes a case: one case per document, or one across documents.
+MODES = {"eigen": "Eigen casus in dit document", "gedeeld": "Dezelfde casus in elk document"}
 YES = {"ja", "j", "yes", "true", "1", "waar"}
 NO = {"nee", "n", "no", "false", "0", "onwaar"}
 
@@ -28,6 +38,85 @@ def cases(store: Store, user: User, project_id: int) -> list[dict]:
         "SELECT c.id, c.name, c.description, count(DISTINCT t.document_id) AS documents,"
         " count(t.id) AS turns FROM cases c LEFT JOIN turns t ON t.case_id = c.id"
         " WHERE c.project_id = ? GROUP BY c.id ORDER BY c.name COLLATE NOCASE", [project_id])
+
+
+def default_mode(label: str) -> str:
+    """'eigen' for a generic label (a role: two documents, two people), else 'gedeeld'."""
+    return "eigen" if is_generic_label(label) else "gedeeld"
+
+
+def case_name(label: str, document_name: str, mode: str | None = None) -> str:
+    """The case a speaker label of a document belongs to: the label itself ('gedeeld'), or
+    the label with the document's name ('eigen': "Respondent — Interview 3")."""
+    mode = mode or default_mode(label)
+    if mode not in MODES:
+        raise ProjectError(f"Onbekende keuze '{mode}' voor de casus van '{label}'.")
+    return label if mode == "gedeeld" else f"{label} — {document_name}"
+
+
+def case_plan(store: Store, user: User, project_id: int, document_name: str,
+              speakers: list[str]) -> list[dict]:
+    """Per speaker of a document about to be imported: the case it goes to by default, and
+    whether that joins an existing case; with the other choice and what it would do. For
+    the import preview."""
+    require_read(store, user, project_id)
+    existing = {r["name"]: r for r in cases(store, user, project_id)}
+    plan = []
+    for label in speakers:
+        mode = default_mode(label)
+        names = {m: case_name(label, document_name, m) for m in MODES}
+        plan.append({
+            "speaker": label, "generic": mode == "eigen", "mode": mode, "case": names[mode],
+            "names": names, "joins": names[mode] in existing,
+            "exists": {m: names[m] in existing for m in MODES},
+            "documents": {m: existing[names[m]]["documents"] if names[m] in existing else 0
+                          for m in MODES}})
+    return plan
+
+
+def split_case(store: Store, user: User, case_id: int) -> list[int]:
+    """Split a case that speaks in several documents into one case per document ("Respondent
+    — Interview 3"): its turns move, its attribute values are copied to each new case, its
+    memos go with the case of its first document. Returns the new cases' ids."""
+    project_id = project_of(store, "cases", case_id)
+    require_write(store, user, project_id)
+    case = store.one("SELECT * FROM cases WHERE id = ?", [case_id])
+    docs = store.rows(
+        "SELECT DISTINCT d.id, d.name FROM turns t JOIN documents d ON d.id = t.document_id"
+        " WHERE t.case_id = ? ORDER BY d.held_on IS NULL, d.held_on, d.position, d.name",
+        [case_id])
+    if len(docs) < 2:
+        raise ProjectError(f"De casus '{case['name']}' komt maar in één document voor; er is "
+                           "niets te splitsen.")
+    names = [case_name(case["name"], d["name"], "eigen") for d in docs]
+    taken = [n for n in names if store.value(
+        "SELECT 1 FROM cases WHERE project_id = ? AND name = ?", [project_id, n])]
+    if taken:
+        raise ProjectError(f"Er is al een casus '{taken[0]}'; hernoem die eerst.")
+
+    def apply(tx: Tx) -> list[int]:
+        values = tx.db.execute(
+            "SELECT v.attribute_id, v.value FROM attribute_values v JOIN attributes a ON"
+            " a.id = v.attribute_id WHERE a.applies_to = 'case' AND v.item_id = ?",
+            [case_id]).fetchall()
+        made = []
+        for doc, name in zip(docs, names):
+            new_id = tx.insert("cases", {"project_id": project_id, "name": name,
+                                         "description": case["description"]}, entity="case")
+            tx.db.execute("UPDATE turns SET case_id = ? WHERE case_id = ? AND document_id = ?",
+                          [new_id, case_id, doc["id"]])
+            for attribute_id, value in values:
+                tx.link("attribute_values", {"attribute_id": attribute_id, "item_id": new_id,
+                                             "value": value}, entity="attribute_value")
+            made.append(new_id)
+        tx.event("case", case_id, "split", {"case_id": case_id}, {"case_ids": made})
+        tx.db.execute("UPDATE memos SET target_id = ? WHERE target_kind = 'case' AND"
+                      " target_id = ?", [made[0], case_id])
+        delete_values(tx, "case", case_id)
+        tx.delete("cases", case_id, entity="case")
+        return made
+
+    return store.write(user.actor, apply)
 
 
 def rename_case(store: Store, user: User, case_id: int, name: str) -> None:

@@ -56,14 +56,100 @@ def codes(store: Store, user: User, project_id: int, *, coders: list[int] | None
     return ordered
 
 
-def _clean_name(store: Store, project_id: int, name: str, code_id: int | None = None) -> str:
+def name_key(parent_id: int | None, name: str) -> str:
+    """The stored key that keeps a code's name unique among its siblings (migration 0015)."""
+    return f"{parent_id or 0}:{name}"
+
+
+def _clean_name(store: Store, project_id: int, name: str, code_id: int | None = None,
+                parent_id: int | None = None) -> str:
+    """The name with single spaces; refused when empty or when a sibling (a code under the
+    same parent) has it: the tree tells 'Steun' under 'Familie' from 'Steun' under 'Buurt'."""
     name = " ".join(name.split())
     if not name:
         raise ProjectError("Geef de code een naam.")
-    if store.value("SELECT 1 FROM codes WHERE project_id = ? AND name = ? AND id IS NOT ?",
-                   [project_id, name, code_id]):
-        raise ProjectError(f"Er is al een code '{name}' in dit project.")
+    _check_free(store, project_id, name, parent_id, code_id)
     return name
+
+
+def _check_free(store: Store, project_id: int, name: str, parent_id: int | None,
+                code_id: int | None = None, going: int | None = None) -> None:
+    """Refuse a name that a code under `parent_id` (other than `code_id` itself and `going`,
+    a code about to be deleted) already has."""
+    if store.value("SELECT 1 FROM codes WHERE project_id = ? AND name = ? AND parent_id IS ?"
+                   " AND id IS NOT ? AND id IS NOT ?",
+                   [project_id, name, parent_id, code_id, going]):
+        if parent_id is None:
+            raise ProjectError(f"Er is al een code '{name}' bovenaan het codeboek.")
+        parent = store.value("SELECT name FROM codes WHERE id = ?", [parent_id])
+        raise ProjectError(f"Er is al een code '{name}' onder '{parent}'.")
+
+
+def _park(tx: Tx, code_id: int) -> None:
+    """Free the name of a code that is about to go, so that its subcodes may take its place
+    (a subcode may share its parent's name); the key is not logged: it follows from name and
+    parent (see `name_key`)."""
+    tx.db.execute("UPDATE codes SET name_key = 'weg:' || id WHERE id = ?", [code_id])
+
+
+def labels(codes: list[dict]) -> dict[int, str]:
+    """Code id -> how to name it where the tree is not shown: its name, or its path
+    ('Familie › Steun') when another code has the same name."""
+    by_id = {c["id"]: c for c in codes}
+    counts: dict[str, int] = {}
+    for code in codes:
+        counts[code["name"]] = counts.get(code["name"], 0) + 1
+
+    def path(code: dict) -> str:
+        names, current, seen = [], code, set()
+        while current is not None and current["id"] not in seen:
+            seen.add(current["id"])
+            names.insert(0, current["name"])
+            current = by_id.get(current["parent_id"])
+        return " › ".join(names)
+
+    return {c["id"]: c["name"] if counts[c["name"]] == 1 else path(c) for c in codes}
+
+
+def project_labels(store: Store, project_id: int) -> dict[int, str]:
+    """`labels` of all of a project's codes (for modules that read codes with their own SQL;
+    the caller has checked access)."""
+    return labels(store.rows("SELECT id, name, parent_id FROM codes WHERE project_id = ?",
+                             [project_id]))
+
+
+def named(store: Store, project_id: int, rows: list[dict]) -> list[dict]:
+    """Code rows with their `name` made unique as in `labels` (a path where it is shared)."""
+    shown = project_labels(store, project_id)
+    return [{**row, "name": shown.get(row["id"], row["name"])} for row in rows]
+
+
+def find_code(store: Store, user: User, project_id: int, reference: str) -> int:
+    """A code's id from its name, or its path when the name is not unique ('Familie/Steun'
+    or 'Familie › Steun'), as typed on the command line."""
+    rows = codes(store, user, project_id)
+    wanted = " ".join(reference.split())
+    by_label = {label: code_id for code_id, label in labels(rows).items()}
+    parts = [" ".join(p.split()) for p in re.split(r"/|›", wanted)]
+    if wanted in by_label:
+        return by_label[wanted]
+    paths = {tuple(_path(rows, c["id"])): c["id"] for c in rows}
+    if tuple(parts) in paths:
+        return paths[tuple(parts)]
+    named = [c for c in rows if c["name"] == wanted]
+    if len(named) > 1:
+        raise ProjectError(f"Er zijn {len(named)} codes '{wanted}'; geef het pad, zoals "
+                           f"'{' / '.join(_path(rows, named[0]['id']))}'.")
+    raise ProjectError(f"Er is geen code '{reference.strip()}' in dit project.")
+
+
+def _path(rows: list[dict], code_id: int) -> list[str]:
+    by_id = {c["id"]: c for c in rows}
+    names, current = [], by_id.get(code_id)
+    while current is not None:
+        names.insert(0, current["name"])
+        current = by_id.get(current["parent_id"])
+    return names
 
 
 def _check_parent(store: Store, project_id: int, code_id: int | None, parent_id: int | None) -> None:
@@ -89,13 +175,14 @@ def add_code(store: Store, user: User, project_id: int, name: str, colour: str |
              exclusion: str = "", example: str = "") -> int:
     """Create a code; returns its id."""
     require_write(store, user, project_id)
-    name = _clean_name(store, project_id, name)
+    _check_parent(store, project_id, None, parent_id)
+    name = _clean_name(store, project_id, name, parent_id=parent_id)
     colour = colour or next_colour(store, project_id)
     if not HEX_COLOUR.match(colour):
         raise ProjectError("Een kleur is een hexadecimale code zoals #f2c94c.")
-    _check_parent(store, project_id, None, parent_id)
     return store.write(user.actor, lambda tx: tx.insert("codes", {
-        "project_id": project_id, "name": name, "colour": colour.lower(),
+        "project_id": project_id, "name": name, "name_key": name_key(parent_id, name),
+        "colour": colour.lower(),
         "description": description.strip(), "inclusion": inclusion.strip(),
         "exclusion": exclusion.strip(), "example": example.strip(), "parent_id": parent_id,
         "created_at": utcnow()}, entity="code"))
@@ -110,8 +197,10 @@ def update_code(store: Store, user: User, code_id: int, **changes) -> None:
     unknown = set(changes) - allowed
     if unknown:
         raise ValueError(f"unknown code fields {sorted(unknown)}")
-    if "name" in changes:
-        changes["name"] = _clean_name(store, project_id, changes["name"], code_id)
+    current = store.one("SELECT name, parent_id FROM codes WHERE id = ?", [code_id])
+    if "name" in changes or "parent_id" in changes:
+        changes["name"] = _clean_name(store, project_id, changes.get("name", current["name"]),
+                                      code_id, changes.get("parent_id", current["parent_id"]))
     if "colour" in changes:
         if not HEX_COLOUR.match(changes["colour"] or ""):
             raise ProjectError("Een kleur is een hexadecimale code zoals #f2c94c.")
@@ -139,8 +228,11 @@ def merge_codes(store: Store, user: User, source_id: int, target_id: int) -> int
     if project_of(store, "codes", target_id) != project_id:
         raise ProjectError("Beide codes moeten bij hetzelfde project horen.")
     _check_parent(store, project_id, source_id, target_id)
+    for child in store.rows("SELECT id, name FROM codes WHERE parent_id = ?", [source_id]):
+        _check_free(store, project_id, child["name"], target_id, child["id"], source_id)
 
     def apply(tx: Tx) -> int:
+        _park(tx, source_id)
         moved = 0
         for row in tx.db.execute("SELECT id, document_id, start_pos, end_pos, created_by"
                                  " FROM codings WHERE code_id = ?", [source_id]).fetchall():
@@ -202,12 +294,13 @@ def split_code(store: Store, user: User, code_id: int, coding_ids: list[int], ne
         [code_id, *coding_ids])}
     if found != set(coding_ids):
         raise ProjectError("Niet alle gekozen fragmenten horen bij deze code.")
-    name = _clean_name(store, project_id, new_name)
-    colour = colour or next_colour(store, project_id)
     parent = store.value("SELECT parent_id FROM codes WHERE id = ?", [code_id])
+    name = _clean_name(store, project_id, new_name, parent_id=parent)
+    colour = colour or next_colour(store, project_id)
 
     def apply(tx: Tx) -> int:
-        new_id = tx.insert("codes", {"project_id": project_id, "name": name, "colour": colour,
+        new_id = tx.insert("codes", {"project_id": project_id, "name": name,
+                                     "name_key": name_key(parent, name), "colour": colour,
                                      "parent_id": parent, "created_at": utcnow()}, entity="code")
         for coding_id in coding_ids:
             tx.update("codings", coding_id, {"code_id": new_id}, entity="coding")
@@ -232,8 +325,12 @@ def delete_code(store: Store, user: User, code_id: int) -> None:
     """Delete a code with its passages; its subcodes move up to its parent."""
     project_id = project_of(store, "codes", code_id)
     require_write(store, user, project_id)
+    parent_id = store.value("SELECT parent_id FROM codes WHERE id = ?", [code_id])
+    for child in store.rows("SELECT id, name FROM codes WHERE parent_id = ?", [code_id]):
+        _check_free(store, project_id, child["name"], parent_id, child["id"], code_id)
 
     def apply(tx: Tx) -> None:
+        _park(tx, code_id)
         parent = tx.get("codes", code_id)["parent_id"]
         for (child,) in tx.db.execute("SELECT id FROM codes WHERE parent_id = ?",
                                       [code_id]).fetchall():
@@ -329,7 +426,7 @@ def to_yaml(store: Store, user: User, project_id: int) -> str:
             item["subcodes"] = [entry(child) for child in by_parent[row["id"]]]
         return item
 
-    names = {row["id"]: row["name"] for row in rows}
+    names = labels(rows)
     book = {"codes": [entry(row) for row in by_parent.get(None, [])],
             "codesets": [{"naam": s["name"], "omschrijving": s["description"],
                           "codes": [names[c] for c in s["codes"]]}
@@ -385,13 +482,14 @@ def parse_yaml(text: str, source: str = "codeboek") -> tuple[list[dict], list[di
                 ",", "."))
         if not isinstance(item, dict) or not text_of(item.get("naam"), "'naam'").strip():
             raise ProjectError(f"{source}: elke code heeft een 'naam'.")
-        name = text_of(item["naam"], "'naam'").strip()
-        flat.append({"name": name, "parent": parent,
+        name = " ".join(text_of(item["naam"], "'naam'").split())
+        path = (*parent, name) if parent else (name,)
+        flat.append({"name": name, "parent": parent[-1] if parent else None, "path": path,
                      "colour": text_of(item.get("kleur"), "'kleur'"),
                      **{field: text_of(item.get(key), f"'{key}'") for field, key in zip(
                          TEXT_FIELDS, ("definitie", "insluiten", "uitsluiten", "voorbeeld"))}})
         children = items_of(item.get("subcodes"), f"'subcodes' van '{name}'")
-        stack.extend((child, name, depth + 1) for child in reversed(children))
+        stack.extend((child, path, depth + 1) for child in reversed(children))
     sets = [{"name": text_of(s.get("naam", ""), "de 'naam' van een codeset"),
              "description": text_of(s.get("omschrijving"), "'omschrijving'"),
              "codes": [text_of(c, "een code in een codeset")
@@ -402,11 +500,12 @@ def parse_yaml(text: str, source: str = "codeboek") -> tuple[list[dict], list[di
 
 def load_codes(store: Store, user: User, project_id: int, flat: list[dict],
                sets: list[dict]) -> dict:
-    """Add codes and sets to a project in one transaction; codes whose name exists already
-    are kept as they are. Returns counts of what was added and skipped."""
+    """Add codes and sets to a project in one transaction; a code that exists already at the
+    same place in the tree (same path of names) is kept as it is. Returns counts of what was
+    added and skipped."""
     require_write(store, user, project_id)
-    existing = {r["name"]: r["id"] for r in store.rows(
-        "SELECT id, name FROM codes WHERE project_id = ?", [project_id])}
+    rows = store.rows("SELECT id, name, parent_id FROM codes WHERE project_id = ?", [project_id])
+    existing = {tuple(_path(rows, r["id"])): r["id"] for r in rows}
     set_names = {r["name"] for r in store.rows("SELECT name FROM code_sets WHERE project_id = ?",
                                                [project_id])}
     for item in flat:
@@ -418,13 +517,16 @@ def load_codes(store: Store, user: User, project_id: int, flat: list[dict],
         used = len(existing)
         for item in flat:
             name = " ".join(item["name"].split())
-            if name in ids:
+            path = tuple(item.get("path") or (*([item["parent"]] if item["parent"] else []),
+                                              name))
+            if path in ids:
                 skipped += 1
                 continue
-            ids[name] = tx.insert("codes", {
-                "project_id": project_id, "name": name,
+            parent_id = ids.get(path[:-1]) if len(path) > 1 else None
+            ids[path] = tx.insert("codes", {
+                "project_id": project_id, "name": name, "name_key": name_key(parent_id, name),
                 "colour": (item["colour"] or PALETTE[used % len(PALETTE)]).lower(),
-                "parent_id": ids.get(item["parent"]) if item["parent"] else None,
+                "parent_id": parent_id,
                 "created_at": utcnow(), **{f: item.get(f, "").strip() for f in TEXT_FIELDS}},
                 entity="code")
             used += 1
@@ -437,13 +539,24 @@ def load_codes(store: Store, user: User, project_id: int, flat: list[dict],
                                              "description": code_set["description"]},
                                entity="code_set")
             for code_name in dict.fromkeys(code_set["codes"]):
-                if code_name in ids:
-                    tx.link("code_set_members", {"set_id": set_id, "code_id": ids[code_name]},
+                member = _member(ids, code_name)
+                if member is not None:
+                    tx.link("code_set_members", {"set_id": set_id, "code_id": member},
                             entity="code_set_member")
             new_sets += 1
         return {"codes": added, "overgeslagen": skipped, "codesets": new_sets}
 
     return store.write(user.actor, apply)
+
+
+def _member(ids: dict[tuple, int], reference: str) -> int | None:
+    """The code a set member names: its path ('Familie › Steun' or 'Familie/Steun'), or its
+    name when only one code has it."""
+    parts = tuple(" ".join(p.split()) for p in re.split(r"/|›", reference))
+    if parts in ids:
+        return ids[parts]
+    found = [code_id for path, code_id in ids.items() if path[-1] == " ".join(reference.split())]
+    return found[0] if len(found) == 1 else None
 
 
 def read_yaml_file(path: Path) -> tuple[list[dict], list[dict]]:

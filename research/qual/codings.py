@@ -81,23 +81,47 @@ def add_codings(store: Store, user: User, document_id: int, code_ids: list[int],
     return store.write(user.actor, apply)
 
 
+def covered(store: Store, user: User, spans: list[tuple[int, int, int]],
+            code_id: int) -> set[tuple[int, int, int]]:
+    """The spans that already carry the code from this coder: a coding of it by them that
+    covers the whole span (the sentence inside a coded turn, the same sentence again)."""
+    found = set()
+    for span in spans:
+        document_id, start, end = span
+        if store.value("SELECT 1 FROM codings WHERE document_id = ? AND code_id = ? AND"
+                       " created_by IS ? AND start_pos <= ? AND end_pos >= ?",
+                       [document_id, code_id, user.id, start, end]):
+            found.add(span)
+    return found
+
+
 def autocode(store: Store, user: User, project_id: int, spans: list[tuple[int, int, int]],
              code_ids: list[int], *, new_code: str = "") -> int:
     """Code every (document, start, end) span with the codes (and a new code), as one action
-    that one undo takes back; returns the number of new codings."""
+    that one undo takes back; returns the number of new codings. A span that already carries
+    a code from this coder (a coding of it that covers the span) is not coded with it again,
+    and a new code named like an existing top-level code is that code."""
     require_write(store, user, project_id)
     if not code_ids and not new_code.strip():
         raise ProjectError("Kies een code of geef een nieuwe code.")
     for document_id, _, _ in spans:
         if _document(store, document_id)["project_id"] != project_id:
             raise ProjectError("Een fragment hoort niet bij dit project.")
+    named = " ".join(new_code.split())
+    existing = store.value("SELECT id FROM codes WHERE project_id = ? AND name = ? AND"
+                           " parent_id IS NULL", [project_id, named]) if named else None
 
     def apply(tx: Tx) -> int:
-        ids = list(code_ids)
-        if new_code.strip():
-            ids.append(codebook.add_code(store, user, project_id, new_code))
-        return sum(len(add_codings(store, user, document_id, ids, start, end))
-                   for document_id, start, end in spans)
+        ids = list(dict.fromkeys([*code_ids, *([existing] if existing else [])]))
+        if named and not existing:
+            ids.append(codebook.add_code(store, user, project_id, named))
+        made = 0
+        for code_id in ids:
+            done = covered(store, user, spans, code_id)
+            made += sum(len(add_codings(store, user, document_id, [code_id], start, end))
+                        for document_id, start, end in spans
+                        if (document_id, start, end) not in done)
+        return made
 
     return store.write(user.actor, apply)
 
@@ -151,13 +175,20 @@ def codings(store: Store, user: User, document_id: int, *, only_mine: bool = Fal
 
 
 def coders(store: Store, user: User, project_id: int) -> list[dict]:
-    """The accounts that coded in this project (those this user may see)."""
+    """The accounts that coded in this project (those this user may see), with their kind:
+    'coder' for a coder without a login (from a REFI-QDA import)."""
     require_read(store, user, project_id)
     clause, params = _coder_clause(visible_coders(store, user, project_id))
     return store.rows(
-        "SELECT DISTINCT u.id, u.username FROM codings g JOIN documents d ON d.id = g.document_id"
+        "SELECT DISTINCT u.id, u.username, u.kind FROM codings g"
+        " JOIN documents d ON d.id = g.document_id"
         f" JOIN users u ON u.id = g.created_by WHERE d.project_id = ?{clause} ORDER BY u.username",
         [project_id, *params])
+
+
+def coder_label(row: dict) -> str:
+    """How a coder is named in a choice: a coder without a login says so."""
+    return f"{row['username']} (zonder login)" if row.get("kind") == "coder" else row["username"]
 
 
 # -- retrieval --------------------------------------------------------------------------------
@@ -259,6 +290,12 @@ def _reverse(tx: Tx, event: dict) -> str | None:
                     "Een codering blijft staan: er is inmiddels op voortgebouwd.")
         tx.delete(table, pk, entity=event["entity"])
     elif event["action"] == "delete" and before is not None and current is None:
+        if table == "codes":   # the key follows from name and parent (migration 0015)
+            key = codebook.name_key(before["parent_id"], before["name"])
+            taken = tx.db.execute("SELECT 1 FROM codes WHERE project_id = ? AND"
+                                  " name_key = ?", [before["project_id"], key]).fetchone()
+            # Taken by a subcode that moved up into its place: free until that is undone.
+            before["name_key"] = f"weg:{pk}" if taken else key
         try:
             tx.insert(table, before, entity=event["entity"])
         except sqlite3.IntegrityError:  # its code or document was deleted since

@@ -16,6 +16,7 @@ import numpy as np
 from scipy import sparse
 
 from research.accounts import User
+from research.qual import codebook
 from research.qual import codings as codings_module
 from research.qual.projects import ProjectError, require_read
 from research.storage import Store
@@ -81,10 +82,10 @@ def cooccurrence(store: Store, user: User, project_id: int, mode: str = "overlap
     if mode not in MODES:
         raise ProjectError(f"Onbekende manier van tellen '{mode}'.")
     rows = _codings(store, user, project_id, coders)
-    codes = store.rows("SELECT id, name FROM codes WHERE project_id = ? AND id IN"
-                       " (SELECT DISTINCT code_id FROM codings g JOIN documents d ON"
-                       " d.id = g.document_id WHERE d.project_id = ?) ORDER BY name",
-                       [project_id, project_id])
+    codes = codebook.named(store, project_id, store.rows(
+        "SELECT id, name FROM codes WHERE project_id = ? AND id IN"
+        " (SELECT DISTINCT code_id FROM codings g JOIN documents d ON"
+        " d.id = g.document_id WHERE d.project_id = ?) ORDER BY name", [project_id, project_id]))
     index = {c["id"]: i for i, c in enumerate(codes)}
     k = len(codes)
     if mode == "beurt":
@@ -169,8 +170,8 @@ def code_by_case(store: Store, user: User, project_id: int, *,
         case_id = here[at][1] if at >= 0 else None
         if case_id is not None:
             counts[(row["code_id"], case_id)] += 1
-    codes = store.rows("SELECT id, name FROM codes WHERE project_id = ? ORDER BY name",
-                       [project_id])
+    codes = codebook.named(store, project_id, store.rows(
+        "SELECT id, name FROM codes WHERE project_id = ? ORDER BY name", [project_id]))
     cases = store.rows("SELECT id, name FROM cases WHERE project_id = ? ORDER BY name",
                        [project_id])
     return {"codes": codes, "cases": cases,
@@ -213,8 +214,8 @@ def frequencies_by_document(store: Store, user: User, project_id: int, *,
     from research.qual import documents
 
     docs = documents.documents(store, user, project_id)
-    codes = store.rows("SELECT id, name FROM codes WHERE project_id = ? ORDER BY name",
-                       [project_id])
+    codes = codebook.named(store, project_id, store.rows(
+        "SELECT id, name FROM codes WHERE project_id = ? ORDER BY name", [project_id]))
     counts: dict[tuple[int, int], int] = defaultdict(int)
     for row in _codings(store, user, project_id, coders):
         counts[(row["code_id"], row["document_id"])] += 1

@@ -112,19 +112,24 @@ def _check_turns(name: str, text: str, spans: list[TurnSpan]) -> None:
         previous = span.end
 
 
-def _case_ids(tx: Tx, project_id: int, names: list[str]) -> dict[str, int]:
-    """The case of every speaker name, created when new: one case can span documents."""
+def _case_ids(tx: Tx, project_id: int, names: dict[str, str]) -> dict[str, int]:
+    """The case of every speaker label (`names`: label -> case name), created when new."""
     ids = {}
-    for name in dict.fromkeys(names):
+    for label, name in names.items():
         found = tx.db.execute("SELECT id FROM cases WHERE project_id = ? AND name = ?",
                               [project_id, name]).fetchone()
-        ids[name] = found[0] if found else tx.insert(
+        ids[label] = found[0] if found else tx.insert(
             "cases", {"project_id": project_id, "name": name}, entity="case")
     return ids
 
 
-def _write_turns(tx: Tx, project_id: int, document_id: int, spans: list[TurnSpan]) -> None:
-    cases = _case_ids(tx, project_id, [s.speaker for s in spans if s.speaker])
+def _write_turns(tx: Tx, project_id: int, document_id: int, spans: list[TurnSpan],
+                 case_names: dict[str, str] | None = None) -> None:
+    """The document's turns, each linked to the case of its speaker (`case_names`: label ->
+    case name; a label not in it is its own case name)."""
+    labels = dict.fromkeys(s.speaker for s in spans if s.speaker)
+    cases = _case_ids(tx, project_id, {label: (case_names or {}).get(label, label)
+                                       for label in labels})
     tx.db.execute("DELETE FROM turns WHERE document_id = ?", [document_id])
     tx.insert_all("turns", [
         {"document_id": document_id, "position": i, "start_pos": s.start, "end_pos": s.end,
@@ -151,14 +156,20 @@ def check_new(store: Store, user: User, project_id: int, name: str, text: str
 def add_document(store: Store, user: User, project_id: int, name: str, text: str,
                  kind: str = "interview", held_on: str | None = None, *,
                  turns: list[TurnSpan] | None = None, source_format: str = "txt",
-                 pseudonymised: bool = False) -> int:
+                 pseudonymised: bool = False, case_modes: dict[str, str] | None = None) -> int:
     """Store a document with its turns (paragraphs when none are given) and index it for
-    search; returns its id. Everything is written in one transaction or not at all."""
+    search; returns its id. Everything is written in one transaction or not at all.
+
+    Each speaker label becomes a case (see `cases.case_name`): `case_modes` says per label
+    'eigen' (a case of this document) or 'gedeeld' (one case across documents); by default
+    a generic label ('Respondent', 'INT') is 'eigen', a name 'gedeeld'."""
     if kind not in DOCUMENT_KINDS:
         raise ProjectError(f"Onbekend soort document '{kind}'.")
     name, text = check_new(store, user, project_id, name, text)
     spans = paragraph_turns(text) if turns is None else turns
     _check_turns(name, text, spans)
+    case_names = {label: cases.case_name(label, name, (case_modes or {}).get(label))
+                  for label in dict.fromkeys(s.speaker for s in spans if s.speaker)}
     # Tokenising happens before the transaction, so the write lock is held only for writing.
     index = search.sentence_rows(text, [(s.start, s.end) for s in spans])
 
@@ -169,7 +180,7 @@ def add_document(store: Store, user: User, project_id: int, name: str, text: str
             "project_id": project_id, "name": name, "kind": kind, "held_on": held_on,
             "text": text, "imported_at": utcnow(), "source_format": source_format,
             "pseudonymised": int(pseudonymised), "position": position}, entity="document")
-        _write_turns(tx, project_id, document_id, spans)
+        _write_turns(tx, project_id, document_id, spans, case_names)
         search.write_index(tx, document_id, index)
         return document_id
 
@@ -178,8 +189,10 @@ def add_document(store: Store, user: User, project_id: int, name: str, text: str
 
 def import_transcript(store: Store, user: User, project_id: int, transcript: Transcript, *,
                       name: str | None = None, kind: str | None = None,
-                      held_on: str | None = None, pseudonymised: bool = False) -> int:
-    """Store a read (and previewed) transcript: its rendered text and its turns."""
+                      held_on: str | None = None, pseudonymised: bool = False,
+                      case_modes: dict[str, str] | None = None) -> int:
+    """Store a read (and previewed) transcript: its rendered text and its turns (for
+    `case_modes` see `add_document`)."""
     text, spans = transcript.render()
     turn_spans = [TurnSpan(start, end, turn.speaker, turn.time_s)
                   for (start, end), turn in zip(spans, transcript.turns)]
@@ -187,7 +200,7 @@ def import_transcript(store: Store, user: User, project_id: int, transcript: Tra
         kind = "focusgroep" if len(transcript.speakers()) > 2 else "interview"
     return add_document(store, user, project_id, name or transcript.name, text, kind, held_on,
                         turns=turn_spans, source_format=transcript.source_format,
-                        pseudonymised=pseudonymised)
+                        pseudonymised=pseudonymised, case_modes=case_modes)
 
 
 # -- changing ---------------------------------------------------------------------------------
@@ -362,5 +375,59 @@ def delete_document(store: Store, user: User, document_id: int) -> int:
         cases.delete_values(tx, "document", document_id)
         tx.delete("documents", document_id, entity="document")
         return len(ids)
+
+    return store.write(user.actor, apply)
+
+
+# -- document sets ----------------------------------------------------------------------------
+
+def document_sets(store: Store, user: User, project_id: int) -> list[dict]:
+    """The project's document sets (groups of documents, as MAXQDA's document sets) with
+    their member document ids."""
+    require_read(store, user, project_id)
+    sets = store.rows("SELECT id, name, description FROM document_sets WHERE project_id = ?"
+                      " ORDER BY name", [project_id])
+    for row in sets:
+        row["documents"] = [r["document_id"] for r in store.rows(
+            "SELECT m.document_id FROM document_set_members m JOIN documents d"
+            " ON d.id = m.document_id WHERE m.set_id = ?"
+            " ORDER BY d.held_on IS NULL, d.held_on, d.position, d.name", [row["id"]])]
+    return sets
+
+
+def save_document_set(store: Store, user: User, project_id: int, name: str,
+                      document_ids: list[int], description: str = "",
+                      set_id: int | None = None) -> int:
+    """Create or replace a document set (a document may be in several); returns its id."""
+    require_write(store, user, project_id)
+    name = " ".join(name.split())
+    if not name:
+        raise ProjectError("Geef de documentgroep een naam.")
+    if store.value("SELECT 1 FROM document_sets WHERE project_id = ? AND name = ? AND"
+                   " id IS NOT ?", [project_id, name, set_id]):
+        raise ProjectError(f"Er is al een documentgroep '{name}'.")
+    if set_id is not None and store.value("SELECT project_id FROM document_sets WHERE id = ?",
+                                          [set_id]) != project_id:
+        raise ProjectError("Deze documentgroep hoort niet bij dit project.")
+    for document_id in document_ids:
+        if project_of(store, "documents", document_id) != project_id:
+            raise ProjectError("Een document in de groep hoort niet bij dit project.")
+
+    def apply(tx: Tx) -> int:
+        if set_id is None:
+            new_id = tx.insert("document_sets", {"project_id": project_id, "name": name,
+                                                 "description": description.strip()},
+                               entity="document_set")
+        else:
+            new_id = set_id
+            tx.update("document_sets", set_id, {"name": name,
+                                                "description": description.strip()},
+                      entity="document_set")
+            tx.unlink("document_set_members", {"set_id": set_id},
+                      entity="document_set_member")
+        for document_id in dict.fromkeys(document_ids):
+            tx.link("document_set_members", {"set_id": new_id, "document_id": document_id},
+                    entity="document_set_member")
+        return new_id
 
     return store.write(user.actor, apply)

@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import contextlib
 import re
+import tempfile
 from pathlib import Path
 
 from research.accounts import User
-from research.qual import cases, codebook, codings, documents, projects, refi
+from research.qual import cases, codebook, coders, codings, documents, projects, refi
 from research.qual.documents import TurnSpan
 from research.qual.projects import ProjectError, require_read
 from research.qual.refi import (RefiCase, RefiCode, RefiNote, RefiProject, RefiSelection,
@@ -76,7 +77,10 @@ def to_refi(store: Store, user: User, project_id: int) -> RefiProject:
     sets = [RefiSet(guid("set", s["id"]), s["name"], s["description"],
                     [guid("code", c) for c in s["codes"]])
             for s in codebook.code_sets(store, user, project_id)]
-    coders: set[int] = set()
+    sets += [RefiSet(guid("document_set", s["id"]), s["name"], s["description"], [],
+                     [guid("document", d) for d in s["documents"]])
+             for s in documents.document_sets(store, user, project_id)]
+    coder_ids: set[int] = set()
     sources, selection_of = [], {}
     passage_memos = store.rows("SELECT * FROM memos WHERE project_id = ? AND target_kind ="
                                " 'passage' ORDER BY id", [project_id])
@@ -94,10 +98,10 @@ def to_refi(store: Store, user: User, project_id: int) -> RefiProject:
             for row in rows:
                 selection_of[row["id"]] = sel_guid
             if coder is not None:
-                coders.add(coder)
+                coder_ids.add(coder)
             selections.append(RefiSelection(
                 sel_guid, start, end, [guid("code", r["code_id"]) for r in rows],
-                guid("user", coder) if coder is not None else None, rows[0]["created_at"]))
+                coder, rows[0]["created_at"]))
         for memo in passage_memos:
             if memo["target_id"] == doc["id"]:
                 selections.append(RefiSelection(guid("passage", memo["id"]), memo["start_pos"],
@@ -115,13 +119,19 @@ def to_refi(store: Store, user: User, project_id: int) -> RefiProject:
                    "coding": [selection_of.get(target)],
                    "passage": [guid("passage", memo["id"])]}[kind]
         if memo["created_by"] is not None:
-            coders.add(memo["created_by"])
+            coder_ids.add(memo["created_by"])
         notes.append(RefiNote(guid("memo", memo["id"]), memo["title"], memo["body"],
-                              guid("user", memo["created_by"]) if memo["created_by"] else None,
-                              memo["created_at"], [t for t in targets if t]))
-    users = [RefiUser(guid("user", u["id"]), u["username"]) for u in store.rows(
-        f"SELECT id, username FROM users WHERE id IN ({', '.join('?' * len(coders))})"
-        " ORDER BY id", sorted(coders))] if coders else []
+                              memo["created_by"], memo["created_at"],
+                              [t for t in targets if t]))
+    # Coders by their GUID: an imported coder keeps the one of the file it came from.
+    exported = coders.export_users(store, project_id, coder_ids)
+    user_guid = {user_id: user_guid for user_id, user_guid, _ in exported}
+    for source in sources:
+        for selection in source.selections:
+            selection.created_by = user_guid.get(selection.created_by)
+    for note in notes:
+        note.created_by = user_guid.get(note.created_by)
+    users = [RefiUser(user_guid, name) for _, user_guid, name in exported]
     return RefiProject(project["name"], project["description"] or "", ORIGIN, users, codes,
                        sets, sources, variables, case_list, notes)
 
@@ -157,6 +167,41 @@ def export_qdpx(store: Store, user: User, project_id: int, path: Path) -> None:
     store.write(user.actor, lambda tx: tx.event("project", project_id, "export",
                                                 None, {"formaat": "qdpx",
                                                        "coderingen": scope}))
+
+
+def qdpx_bytes(store: Store, user: User, project_id: int) -> bytes:
+    """The project as `.qdpx` file content (for a download: built, and its export logged,
+    only when the user asks for it)."""
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "project.qdpx"
+        export_qdpx(store, user, project_id, path)
+        return path.read_bytes()
+
+
+def qdc_bytes(store: Store, user: User, project_id: int) -> bytes:
+    """The project's codebook as `.qdc` file content (for a download)."""
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "codeboek.qdc"
+        export_qdc(store, user, project_id, path)
+        return path.read_bytes()
+
+
+def export_problems(store: Store, user: User, project_id: int) -> list[str]:
+    """Why the project cannot be exported now (Dutch), without building the export: a case
+    value that does not fit its attribute's REFI type. Empty when it can."""
+    require_read(store, user, project_id)
+    problems = []
+    variables, case_list = _cases_to_refi(store, user, project_id,
+                                          lambda kind, key: f"{kind}:{key}")
+    by_guid = {v.guid: v for v in variables}
+    for case in case_list:
+        for variable_guid, value in case.values.items():
+            try:
+                refi.typed_value(by_guid[variable_guid].type, value)
+            except ValueError as error:
+                problems.append(f"Casus '{case.name}': de waarde '{value}' van kenmerk "
+                                f"'{by_guid[variable_guid].name}' {error}.")
+    return problems
 
 
 def export_qdc(store: Store, user: User, project_id: int, path: Path) -> None:
@@ -218,10 +263,18 @@ def from_refi(store: Store, user: User, project: RefiProject, warnings: list[str
         counts = {"project_id": target}
         code_ids = _import_codes(store, user, target, project.codes, project.sets, warnings)
         counts["codes"] = len(code_ids)
+        coder_of, made = coders.resolve(tx, target, project.users)
+        if made:
+            warnings.append(
+                f"{len(made)} codeur(s) zonder account hier zijn overgenomen als codeur zonder "
+                f"login: {', '.join(made)}. Een beheerder kan ze onder Beheer › Gebruikers aan "
+                "een account koppelen.")
         doc_ids, selection_codings, passages = _import_sources(
-            store, user, tx, target, project, code_ids, warnings)
+            store, user, tx, target, project, code_ids, coder_of, warnings)
         counts["documenten"] = len(doc_ids)
         counts["coderingen"] = sum(len(v) for v in selection_codings.values())
+        counts["documentgroepen"] = _import_document_sets(store, user, target, project.sets,
+                                                          doc_ids)
         counts["casussen"] = _import_cases(store, user, tx, target, project, doc_ids, warnings)
         counts["memos"] = _import_notes(store, user, target, project, code_ids, doc_ids,
                                         selection_codings, passages, warnings)
@@ -236,13 +289,17 @@ def from_refi(store: Store, user: User, project: RefiProject, warnings: list[str
 
 
 def _import_codes(store, user, project_id, codes, sets, warnings) -> dict[str, int]:
-    taken = {r["name"] for r in store.rows("SELECT name FROM codes WHERE project_id = ?",
-                                           [project_id])}
+    """The codes (their names kept: the tree tells apart codes of one name under different
+    parents; only two siblings of one name get a number) and the code sets."""
+    taken: dict[int | None, set[str]] = {}
+    for row in store.rows("SELECT name, parent_id FROM codes WHERE project_id = ?",
+                          [project_id]):
+        taken.setdefault(row["parent_id"], set()).add(row["name"])
     ids: dict[str, int] = {}
     renamed = 0
     for code in codes:  # tree order: a parent comes before its children
         name = " ".join(code.name.split()) or "Naamloze code"
-        unique = _unique(name, taken)
+        unique = _unique(name, taken.setdefault(ids.get(code.parent), set()))
         renamed += unique != name
         colour = code.colour.lower() if code.colour and re.match(
             r"^#[0-9a-fA-F]{6}$", code.colour) else None
@@ -250,11 +307,13 @@ def _import_codes(store, user, project_id, codes, sets, warnings) -> dict[str, i
                                            parent_id=ids.get(code.parent),
                                            **_criteria(code.description))
     if renamed:
-        warnings.append(f"{renamed} code(s) met een naam die al bestond kregen een nummer, "
-                        "zoals 'Naam (2)'.")
+        warnings.append(f"{renamed} code(s) met dezelfde naam als een code op dezelfde plek in "
+                        "de boom kregen een nummer, zoals 'Naam (2)'.")
     set_names = {r["name"] for r in store.rows("SELECT name FROM code_sets WHERE project_id = ?",
                                                [project_id])}
     for code_set in sets:
+        if code_set.sources and not code_set.codes:
+            continue   # a document set (see _import_document_sets)
         members = [ids[g] for g in code_set.codes if g in ids]
         codebook.save_code_set(store, user, project_id,
                                _unique(_clean(code_set.name) or "Codeset", set_names), members,
@@ -268,12 +327,12 @@ def _criteria(description: str) -> dict:
             "exclusion": fields["exclusion"], "example": fields["example"]}
 
 
-def _import_sources(store, user, tx, project_id, project, code_ids, warnings):
-    users = {u.guid: u.name for u in project.users}
-    local = {r["username"]: r["id"] for r in store.rows("SELECT id, username FROM users")}
+def _import_sources(store, user, tx, project_id, project, code_ids, coder_of, warnings):
+    """The text sources as documents and every coding with its own coder (a coder without
+    a login for a user of the file; no coder where the file names none)."""
     taken = {r["name"] for r in store.rows("SELECT name FROM documents WHERE project_id = ?",
                                            [project_id])}
-    doc_ids, selection_codings, passages, unknown = {}, {}, {}, set()
+    doc_ids, selection_codings, passages = {}, {}, {}
     for source in project.sources:
         if not source.text.strip():
             warnings.append(f"Bron '{source.name}' is leeg en is niet overgenomen.")
@@ -288,29 +347,39 @@ def _import_sources(store, user, tx, project_id, project, code_ids, warnings):
             "document", None, turns=locate_turns(documents.normalise_newlines(source.text)),
             source_format="qdpx")
         doc_ids[source.guid] = doc_id
+        imported_at = store.value("SELECT imported_at FROM documents WHERE id = ?", [doc_id])
         for selection in source.selections:
-            coder_name = users.get(selection.created_by)
-            coder = local.get(coder_name) if coder_name else None
-            if coder_name and coder is None:
-                unknown.add(coder_name)
             if not selection.codes:
                 passages[selection.guid] = (doc_id, selection.start, selection.end)
                 continue
-            made = []
-            for code_guid in selection.codes:
-                if code_guid not in code_ids:
+            made, seen = [], set()
+            for applied in selection.applied():
+                coder = coder_of.get(applied.created_by) if applied.created_by else None
+                if applied.code not in code_ids or (applied.code, coder) in seen:
                     continue
+                seen.add((applied.code, coder))
                 made.append(tx.insert("codings", {
-                    "document_id": doc_id, "code_id": code_ids[code_guid],
+                    "document_id": doc_id, "code_id": code_ids[applied.code],
                     "start_pos": selection.start, "end_pos": selection.end,
-                    "created_by": coder, "created_at": selection.created_at or
-                    store.value("SELECT imported_at FROM documents WHERE id = ?", [doc_id])},
-                    entity="coding"))
+                    "created_by": coder, "created_at": applied.created_at
+                    or selection.created_at or imported_at}, entity="coding"))
             selection_codings[selection.guid] = made
-    if unknown:
-        warnings.append("Coderingen van codeurs zonder account hier zijn zonder codeur "
-                        f"overgenomen: {', '.join(sorted(unknown))}.")
     return doc_ids, selection_codings, passages
+
+
+def _import_document_sets(store, user, project_id, sets, doc_ids) -> int:
+    """Sets of sources (MAXQDA's document sets) as document sets; returns how many."""
+    made = 0
+    taken = {r["name"] for r in documents.document_sets(store, user, project_id)}
+    for code_set in sets:
+        members = [doc_ids[g] for g in code_set.sources if g in doc_ids]
+        if not members:
+            continue
+        documents.save_document_set(store, user, project_id,
+                                    _unique(_clean(code_set.name) or "Documentgroep", taken),
+                                    members, code_set.description)
+        made += 1
+    return made
 
 
 def _import_cases(store, user, tx, project_id, project, doc_ids, warnings) -> int:

@@ -15,18 +15,27 @@ from research.storage import Store
 
 def save(store: Store, user: User, project_id: int, transcript: Transcript, *,
          renames: dict[str, str] | None = None, accepted: list[Suggestion] | None = None,
-         name: str | None = None, kind: str | None = None, held_on: str | None = None) -> int:
+         name: str | None = None, kind: str | None = None, held_on: str | None = None,
+         case_modes: dict[str, str] | None = None) -> int:
     """Rename (or merge) speakers, replace the accepted pseudonyms, store the new key pairs
     and the document; returns the document's id.
 
     `accepted` None means: no pseudonymisation; a list (even empty) means the user reviewed
-    the suggestions and these are the ones to apply."""
+    the suggestions and these are the ones to apply. `case_modes` (speaker as renamed ->
+    'eigen' or 'gedeeld', see `cases.case_name`) is what the preview chose per speaker; a
+    speaker's pseudonym takes its choice along."""
     if renames:
         transcript = transcript.rename({k: v for k, v in renames.items() if v and v != k})
     pseudonymised = accepted is not None
     if accepted:
         pseudonyms.check(store, project_id, accepted)
+        before = transcript
         transcript = pseudonyms.apply(transcript, {s.original: s.pseudonym for s in accepted})
+        if case_modes:
+            new_label = {old.speaker: new.speaker for old, new in zip(before.turns,
+                                                                     transcript.turns)}
+            case_modes = {new_label.get(label, label): mode
+                          for label, mode in case_modes.items()}
     if name is not None and accepted:
         name = _swap_name(name, accepted)
     # The key first, then the document: a document whose pseudonyms are not in the key
@@ -38,7 +47,7 @@ def save(store: Store, user: User, project_id: int, transcript: Transcript, *,
     try:
         return documents.import_transcript(store, user, project_id, transcript, name=name,
                                            kind=kind, held_on=held_on,
-                                           pseudonymised=pseudonymised)
+                                           pseudonymised=pseudonymised, case_modes=case_modes)
     except BaseException:
         pseudonyms.forget(store, user, project_id, remembered)
         raise

@@ -51,7 +51,7 @@ def _selection(store: Store, user: User, project_id: int, document_ids: list[int
         if set_id not in sets:
             raise ProjectError("Deze codeset hoort niet bij dit project.")
         code_ids = sets[set_id]["codes"]
-    codes = {c["id"]: c["name"] for c in codebook.codes(store, user, project_id)}
+    codes = codebook.labels(codebook.codes(store, user, project_id))
     code_ids = list(codes) if not code_ids else [c for c in code_ids if c in codes]
     if not code_ids:
         raise ProjectError("Kies minstens één code.")
@@ -216,6 +216,12 @@ def disagreements(store: Store, user: User, project_id: int, code_id: int, *,
                       "coders": {names[c]: (None if np.isnan(v) else bool(v))
                                  for c, v in zip(data["coders"], column)}})
     return found
+
+
+def consensus_id(store: Store) -> int | None:
+    """The id of the 'consensus' coder, or None while no decision was ever recorded."""
+    found = accounts.find_user(store, CONSENSUS)
+    return found.id if found is not None else None
 
 
 def consensus_account(store: Store) -> int:

@@ -62,6 +62,16 @@ def blocks(text: str, turns: list[dict], codings: list[dict],
     return result
 
 
+def chip_labels(codings: list[dict]) -> list[str]:
+    """The margin's label of each coding: the code, and whose it is ("Steun · anne") when
+    the codings shown come from more than one coder, so that the same code stacked by two
+    coders says who gave each."""
+    coders = {c.get("coder") for c in codings}
+    if len(coders) < 2:
+        return [c["code"] for c in codings]
+    return [f"{c['code']} · {c.get('coder') or 'onbekend'}" for c in codings]
+
+
 def sentence_at(sentences: list[dict], offset: int) -> tuple[int, int] | None:
     """The sentence span containing `offset` (for one-tap sentence coding), or None."""
     for sentence in sentences:

@@ -2,8 +2,11 @@
 
 At import, `suggest` proposes what to replace: names, places, addresses, phone numbers, e-mail
 addresses, dates, ages, web addresses and BSNs found by the Dutch de-identification package
-deduce, the speakers' own names, the originals already in this project's key (so a name is
-replaced the same way in every document) and names the user adds. The user accepts, rejects
+deduce; street names without a house number, workplaces and organisations, and years of birth
+found by patterns of our own (`_found_by_patterns`: deduce misses them); the speakers' own
+names, the originals already in this project's key (so a name is replaced the same way in
+every document) and names the user adds. Recall on a labelled Dutch interview is measured in
+tests/test_qual_pseudonyms.py (tests/data/pseudoniemen_gelabeld.yaml). The user accepts, rejects
 or changes each; `apply` replaces every occurrence, `remember` stores the new pairs.
 
 The key (original -> pseudonym) lives in its own SQLite file beside the database
@@ -35,6 +38,7 @@ KINDS = {
     "deelnemer": "Deelnemer", "persoon": "Persoon", "plaats": "Plaats", "adres": "Adres",
     "instelling": "Instelling", "telefoonnummer": "Telefoonnummer", "email": "E-mailadres",
     "url": "Website", "datum": "Datum", "leeftijd": "Leeftijd", "bsn": "BSN", "nummer": "Nummer",
+    "geboortejaar": "Geboortejaar",
 }
 # Kinds whose pseudonyms are numbered (two different people must stay two people); the
 # others only say what was there.
@@ -47,6 +51,64 @@ DEDUCE_KINDS = {
 }
 STREET = re.compile(r"(straat|weg|laan|plein|gracht|kade|dijk|singel|pad|hof|dreef|steeg|"
                     r"park|markt|dwarsstraat)\b|\d", re.IGNORECASE)
+# Street names as Dutch streets end: 'Kinkerstraat', 'Burgemeester de Vlugtlaan'. Endings that
+# common nouns share ('Snelweg', 'Woningmarkt') count only inside a sentence (capitalised
+# there, the word is a name) or with a house number.
+STREET_SUFFIXES = ("straat", "laan", "plein", "gracht", "kade", "dijk", "singel", "dreef",
+                   "steeg", "plantsoen", "allee", "boulevard", "burgwal", "dwarsstraat", "weg",
+                   "pad", "hof", "park", "markt", "kanaal", "wal", "baan", "poort")
+_CAP = r"(?:[A-ZÀ-Ý][\w'’-]*)"
+_NAME_PARTICLES = r"(?:van|de|der|den|het|'t|ter|ten|voor|op|aan)"
+# A street: capitalised words (particles between them), the last ending in a street suffix
+# after a stem of three letters or more, and a house number when there is one.
+STREET_NAME = re.compile(
+    rf"(?<![\w-])(?:{_CAP}[ \t]+(?:(?:van|de|der|den|het|'t|ter|ten|en)[ \t]+){{0,2}}){{0,3}}"
+    rf"[A-ZÀ-Ý][\w'’-]{{2,}}?(?:{'|'.join(STREET_SUFFIXES)})(?![\w-])"
+    r"(?P<number>[ \t]+\d{1,4}(?:[ \t]?[a-zA-Z](?![\w-])|[ \t]?-[ \t]?\d{1,4})?)?")
+# Organisations by the word they carry ('Stichting Buurtwerk Oost', 'Hervormd Lyceum Zuid',
+# 'Hogeschool van Amsterdam', 'Bakkerij Visser BV', 'gemeente Amsterdam').
+# Written with a capital or not ('buurthuis De Koffiepot'); a name with a capital follows.
+_ORG_WORDS = "|".join(
+    f"[{word[0]}{word[0].lower()}]{word[1:]}" for word in (
+        "Stichting", "Vereniging", "Coöperatie", "Hogeschool", "Universiteit", "Ziekenhuis",
+        "Basisschool", "School", "Huisartsenpraktijk", "Praktijk", "Woningcorporatie",
+        "Woonstichting", "Bibliotheek", "Buurthuis", "Buurtcentrum", "Wijkcentrum",
+        "Lyceum", "College", "Gymnasium", "Academie", "Kliniek", "Apotheek",
+        "Bakkerij", "Slagerij", "Supermarkt", "Kerk", "Moskee", "Sportschool", "Sportclub",
+        "Voetbalclub", "Kinderopvang", "Crèche", "Zorggroep", "Thuiszorg", "Verpleeghuis",
+        "Verzorgingshuis", "Bedrijf", "Fabriek", "Winkel", "Café", "Restaurant"))
+_NAME_RUN = rf"{_CAP}(?:[ \t]+(?:(?:van|de|der|den|het|'t|ter|ten)[ \t]+){{0,2}}{_CAP}){{0,3}}"
+ORGANISATION = re.compile(
+    rf"(?<![\w-])(?:(?:{_CAP}[ \t]+){{0,2}}(?P<word>{_ORG_WORDS})"
+    rf"(?P<tail>(?:[ \t]+(?:(?:van|de|der|den|het|'t|ter|ten|voor)[ \t]+){{0,2}}{_CAP}){{1,3}})"
+    rf"|(?:{_CAP}[ \t]+){{1,3}}(?:{_ORG_WORDS}|BV|B\.V\.|NV|N\.V\.|Groep)(?![\w-])"
+    rf"|[Gg]emeente[ \t]+{_CAP})")
+# A workplace, school or club after 'werk bij', 'in dienst bij', 'zit op', ...: the
+# capitalised name after the preposition ('bij Albert Heijn', 'bij het OLVG', 'op De Regenboog').
+WORKPLACE = re.compile(
+    r"(?<![\w-])(?:werk|werkt|werkte|werkten|gewerkt|werkzaam|dienst|stage|stagiair|vrijwilliger|"
+    r"vrijwilligerswerk|baan|baantje|bijbaan|studeer|studeert|studeerde|school|leerling|lid|"
+    r"zit|zat|zitten|ging|gaat|ga|gewerkt)(?![\w-])[^.?!\n]{0,40}?(?<![\w-])(?:bij|op|aan|voor)"
+    rf"[ \t]+(?:de[ \t]+|het[ \t]+)?(?P<name>{_NAME_RUN})")
+# An organisation named with an article after a preposition: 'naar de Dirk', 'bij de GGD',
+# 'van het Rode Kruis' (a person's name never takes an article; a street is a street).
+ARTICLE_NAME = re.compile(
+    rf"(?<![\w-])(?:[Bb]ij|[Nn]aar|[Vv]an|[Oo]p|[Vv]ia|[Vv]oor|[Mm]et)[ \t]+(?:de|het)[ \t]+"
+    rf"(?P<name>{_NAME_RUN})")
+# A year of birth: 'geboren in 1958', 'geboortejaar 1958', 'hij is van 1955'.
+BIRTH_YEAR = re.compile(
+    r"(?<![\w-])(?:geboren|geboortejaar|geb\.|ben van|is van|was van|bent van|zijn van|"
+    r"jaargang|jaartje)(?![\w-])[^.?!\n]{0,30}?(?<!\d)(?P<year>(?:19|20)\d{2})(?!\d)",
+    re.IGNORECASE)
+# Cheap finders of where a street or organisation can be: the full patterns run only around
+# them, so a long transcript of capitalised words costs no more than reading it.
+_STREET_HINT = re.compile(rf"(?:{'|'.join(STREET_SUFFIXES)})(?![\w-])")
+_ORG_HINT = re.compile(rf"(?:{_ORG_WORDS}|BV|B\.V\.|NV|N\.V\.|Groep|[Gg]emeente)")
+_SENTENCE_START = re.compile(r"(?:^|[.?!:;]\s+|\n\s*|[\"“‘(]\s*)$")
+# Capitalised words that start sentences or are common, never a name by themselves.
+_NOT_A_NAME = {"Ik", "Je", "Jij", "U", "Hij", "Zij", "Ze", "We", "Wij", "Het", "De", "Een", "Dat",
+               "Die", "Dit", "Daar", "Hier", "Toen", "En", "Maar", "Ja", "Nee", "Nou", "Mijn",
+               "Zijn", "Haar", "Ons", "Onze", "Hun", "Ook", "Dus", "Want", "Als", "Wat", "Wie"}
 # Speaker labels that already say nothing about who spoke.
 GENERIC_SPEAKER = re.compile(
     r"^(int|interviewer|respondent|resp|moderator|gespreksleider|deelnemer|spreker|onderzoeker|"
@@ -127,11 +189,62 @@ def warm() -> None:
 
 
 def detect(text: str) -> list[tuple[str, str]]:
-    """(text, kind) of every name, place, address, number ... deduce finds in `text`.
+    """(text, kind) of every name, place, address, number ... deduce and our own patterns
+    find in `text`.
 
     Runs in the model worker when the app started it: deduce's million objects must not
     live in the app's process (see `research.worker`)."""
-    return worker.MODELS.run(_found_by_deduce, text)
+    return worker.MODELS.run(_found, text)
+
+
+def _found(text: str) -> list[tuple[str, str]]:
+    """What our patterns find, then what deduce finds: where both find the same text, the
+    patterns' kind wins (deduce takes 'werk bij Albert Heijn' for a person)."""
+    return _found_by_patterns(text) + _found_by_deduce(text)
+
+
+def _around(text: str, hint: re.Pattern, pattern: re.Pattern, before: int = 160,
+            after: int = 160):
+    """The matches of `pattern` in the stretches of text around the matches of `hint`."""
+    ranges: list[list[int]] = []
+    for found in hint.finditer(text):
+        start, end = max(0, found.start() - before), min(len(text), found.end() + after)
+        if ranges and start <= ranges[-1][1]:
+            ranges[-1][1] = end
+        else:
+            ranges.append([start, end])
+    for start, end in ranges:
+        # pos/endpos, not a slice: the lookbehinds still see the character before `start`.
+        yield from pattern.finditer(text, start, end)
+
+
+def _found_by_patterns(text: str) -> list[tuple[str, str]]:
+    """(text, kind) of street names (also without a house number), organisations and
+    workplaces, and years of birth: direct identifiers deduce does not look for."""
+    found: dict[str, str] = {}
+    for match in _around(text, _STREET_HINT, STREET_NAME):
+        street = match.group(0).strip()
+        at_start = _SENTENCE_START.search(text[max(0, match.start() - 3):match.start()]) \
+            is not None or match.start() == 0
+        if at_start and len(street.split()) == 1 and not match["number"]:
+            continue   # 'Snelweg is druk': a common noun starting a sentence
+        found.setdefault(street, "adres")
+    for match in _around(text, _ORG_HINT, ORGANISATION):
+        name = match.group(0).strip()
+        if match["word"] and match["word"][0].islower() and match.start() == match.start("word"):
+            # 'buurthuis De Koffiepot': the name is the identifier, 'buurthuis' may stay.
+            name = re.sub(r"^(?:(?:van|de|der|den|het|'t|ter|ten|voor)\s+)+", "",
+                          match["tail"].strip())
+        found.setdefault(name, "instelling")
+    for match in [*WORKPLACE.finditer(text), *ARTICLE_NAME.finditer(text)]:
+        name = match["name"].strip()
+        if name in _NOT_A_NAME or name.endswith(STREET_SUFFIXES) or \
+                any(name in other for other in found):
+            continue
+        found.setdefault(name, "instelling")
+    for match in BIRTH_YEAR.finditer(text):
+        found.setdefault(match["year"], "geboortejaar")
+    return list(found.items())
 
 
 def _found_by_deduce(text: str) -> list[tuple[str, str]]:
@@ -182,7 +295,8 @@ def suggest(store: Store, user: User, project_id: int, transcript: Transcript,
         if _pattern(original).search(text):
             candidates.setdefault(original, (taken[original][0], "sleutel"))
     for original, kind in detect(text) if detected is None else detected:
-        if original and not original.isdigit() or kind in ("leeftijd", "bsn", "nummer"):
+        if original and not original.isdigit() or kind in ("leeftijd", "bsn", "nummer",
+                                                           "geboortejaar"):
             candidates.setdefault(original, (kind, "deduce"))
     numbers = _next_numbers(taken, _in_texts(store, project_id))
     suggestions = []

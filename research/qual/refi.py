@@ -42,7 +42,7 @@ import threading
 import uuid
 import zipfile
 import zlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
@@ -121,15 +121,29 @@ class RefiCode:
 
 @dataclass
 class RefiSet:
+    """A group of codes (a code set) and/or of sources (a document set, as MAXQDA writes)."""
     guid: str
     name: str
     description: str
     codes: list[str]
+    sources: list[str] = field(default_factory=list)
+
+
+@dataclass
+class RefiCoding:
+    """One code applied to a selection, by whom (a user GUID) and when."""
+    code: str
+    created_by: str | None
+    created_at: str | None = None
 
 
 @dataclass
 class RefiSelection:
-    """A coded passage: `start`/`end` are Python str indices into RefiSource.text."""
+    """A coded passage: `start`/`end` are Python str indices into RefiSource.text.
+
+    `codes` are the distinct codes applied; `codings`, when given, says per coding who applied
+    which code (several coders may code one selection, as in a merged ATLAS.ti project). Left
+    None, every code counts as applied by `created_by`."""
     guid: str
     start: int
     end: int
@@ -137,6 +151,13 @@ class RefiSelection:
     created_by: str | None
     created_at: str | None
     note: str | None = None
+    codings: list[RefiCoding] | None = None
+
+    def applied(self) -> list[RefiCoding]:
+        """Every coding of the selection with its coder."""
+        if self.codings is not None:
+            return self.codings
+        return [RefiCoding(code, self.created_by, self.created_at) for code in self.codes]
 
 
 @dataclass
@@ -330,10 +351,10 @@ _COUNTED = {
               "{n} koppelingen (Links) zijn niet overgenomen."),
     "graphs": ("{n} netwerkweergave (Graph) is niet overgenomen.",
                "{n} netwerkweergaven (Graphs) zijn niet overgenomen."),
-    "set_members": ("{n} bron of notitie in een set is niet overgenomen (een set bevat hier "
-                    "alleen codes).",
-                    "{n} bronnen en notities in sets zijn niet overgenomen (een set bevat hier "
-                    "alleen codes)."),
+    "set_members": ("{n} notitie in een set is niet overgenomen (een set bevat hier codes of "
+                    "documenten).",
+                    "{n} notities in sets zijn niet overgenomen (een set bevat hier codes of "
+                    "documenten)."),
     "case_codes": ("{n} code bij een casus is niet overgenomen.",
                    "{n} codes bij casussen zijn niet overgenomen."),
     "source_values": ("{n} variabelewaarde van een bron is niet overgenomen (alleen casussen "
@@ -525,10 +546,15 @@ def _check_project(project: RefiProject) -> list[str]:
             if not 0 <= sel.start < sel.end <= len(source.text):
                 problems.append(f"{what}: [{sel.start}, {sel.end}) not inside the text "
                                 f"(length {len(source.text)}) or empty")
-            problems.extend(f"{what}: unknown code {c}" for c in sel.codes
-                            if _guid_key(c) not in code_keys)
-            if sel.created_by and _guid_key(sel.created_by) not in user_keys:
-                problems.append(f"{what}: unknown user {sel.created_by}")
+            problems.extend(f"{what}: unknown code {c.code}" for c in sel.applied()
+                            if _guid_key(c.code) not in code_keys)
+            problems.extend(f"{what}: unknown user {u}" for u in dict.fromkeys(
+                [sel.created_by, *(c.created_by for c in sel.applied())])
+                if u and _guid_key(u) not in user_keys)
+    source_keys = {_guid_key(s.guid) for s in project.sources}
+    for code_set in project.sets:
+        problems.extend(f"set {code_set.name!r}: unknown source {g}" for g in code_set.sources
+                        if _guid_key(g) not in source_keys)
     for variable in project.variables:
         _check_guid(variable.guid, f"variable {variable.name!r}", seen, problems)
         if variable.type not in VARIABLE_TYPES:
@@ -572,7 +598,7 @@ def _xsd_datetime(value: str | None) -> str | None:
     return value if _XSD_DATETIME.fullmatch(value) else parsed.isoformat()
 
 
-def _typed_value(var_type: str, value: str) -> tuple[str, str] | None:
+def typed_value(var_type: str, value: str) -> tuple[str, str] | None:
     """(element name, text) of a VariableValue; None for an empty non-text value.
 
     Raises ValueError with a Dutch reason if the value does not fit the type.
@@ -791,6 +817,8 @@ def _project_xml(project: RefiProject) -> tuple[bytes, list[tuple[str, bytes]]]:
                 build.sub(element, "Description", code_set.description)
             for member in code_set.codes:
                 build.sub(element, "MemberCode", targetGUID=member)
+            for member in code_set.sources:
+                build.sub(element, "MemberSource", targetGUID=member)
     if project.description:
         build.sub(root, "Description", project.description)
     for note_guid in project_notes:
@@ -807,7 +835,7 @@ def _write_case(build: _Builder, parent: etree._Element, case: RefiCase,
     for variable_guid, value in case.values.items():
         variable = variables[_guid_key(variable_guid)]
         try:
-            typed = _typed_value(variable.type, value)
+            typed = typed_value(variable.type, value)
         except ValueError as error:
             raise RefiError(f"Casus '{case.name}': de waarde '{value}' van variabele "
                             f"'{variable.name}' {error}. Pas de waarde aan of kies een ander "
@@ -840,10 +868,14 @@ def _write_source(build: _Builder, parent: etree._Element, source: RefiSource,
                                 creatingUser=user, creationDateTime=stamp)
         if sel.note:
             build.sub(sel_element, "Description", sel.note)
-        for code in sel.codes:
-            coding = build.sub(sel_element, "Coding", guid=derived_guid("coding", sel.guid, code),
-                               creatingUser=user, creationDateTime=stamp)
-            build.sub(coding, "CodeRef", targetGUID=code)
+        for applied in sel.applied():
+            coder = applied.created_by or None
+            parts = ("coding", sel.guid, applied.code) if coder == user else \
+                ("coding", sel.guid, applied.code, coder or "")
+            coding = build.sub(sel_element, "Coding", guid=derived_guid(*parts),
+                               creatingUser=coder,
+                               creationDateTime=_xsd_datetime(applied.created_at) or stamp)
+            build.sub(coding, "CodeRef", targetGUID=applied.code)
         for note in notes_of.get(_guid_key(sel.guid), []):
             build.sub(sel_element, "NoteRef", targetGUID=note)
     for note in notes_of.get(_guid_key(source.guid), []):
@@ -921,11 +953,11 @@ def write_qdc(codes: list[RefiCode], sets: list[RefiSet], path,
         raise RefiError(f"Het codeboek '{Path(path).name}' is niet gemaakt: er zijn geen codes "
                         "om te exporteren.")
     problems: list[str] = []
-    _check_codes(codes, sets, {}, problems)
+    _check_codes(codes, [s for s in sets if s.codes], {}, problems)
     _code_order(codes, problems)
     if problems:
         raise RefiInternalError("REFI codebook export refused: " + "; ".join(problems[:10]))
-    xml = codebook_xml(codes, sets, origin)
+    xml = codebook_xml(codes, [s for s in sets if s.codes], origin)
     errors = validate_codebook_xml(xml)
     if errors:
         raise RefiInternalError("generated codebook is not valid: " + "; ".join(errors[:10]))
@@ -1074,6 +1106,7 @@ class _RawSelection:
     description: str
     has_coding: bool
     name: str
+    codings: list[tuple[str, str | None, str | None]] = field(default_factory=list)
 
 
 class _Archive:
@@ -1295,6 +1328,11 @@ class _ProjectReader:
         """The decoded text of a TextSource (from sources/ or inline), or None with a warning."""
         path = (element.get("plainTextPath") or "").strip()
         inline = _kid(element, "PlainTextContent")
+        if _bare(path) and self.archive is not None:
+            # QualCoder-style exporters write the file's name alone: look for it in sources/.
+            member = self.archive.source_member(self.prefix, "internal://" + path)
+            if member is not None:
+                path = "internal://" + path
         if path.lower().startswith("internal://") and self.archive is not None:
             member = self.archive.source_member(self.prefix, path)
             if member is not None:
@@ -1354,6 +1392,7 @@ class _ProjectReader:
             self.guids["selections"].forget(guid)
             return None
         codes: list[str] = []
+        applied: list[tuple[str, str | None, str | None]] = []
         codings = _kids(element, "Coding")
         for coding in codings:
             code_ref = _kid(coding, "CodeRef")
@@ -1361,8 +1400,15 @@ class _ProjectReader:
                                            if code_ref is not None else None)
             if code is None:
                 self.report.count("unknown_code")
-            elif code not in codes:
-                codes.append(code)
+            else:
+                if code not in codes:
+                    codes.append(code)
+                # Who applied the code: the coding's own user (merged multi-coder projects
+                # hold codings of several coders in one selection), else the selection's.
+                applied.append((code, coding.get("creatingUser")
+                                or element.get("creatingUser"),
+                                coding.get("creationDateTime")
+                                or element.get("creationDateTime")))
             self.collect_note_refs(coding, "selections", guid)
         self.collect_note_refs(element, "selections", guid)
         first = codings[0] if codings else None
@@ -1373,7 +1419,8 @@ class _ProjectReader:
         return _RawSelection(guid=guid, start=start, end=end, codes=codes,
                              created_by=created_by, created_at=created_at,
                              description=_kid_text(element, "Description"),
-                             has_coding=bool(codings), name=element.get("name") or "")
+                             has_coding=bool(codings), name=element.get("name") or "",
+                             codings=applied)
 
     def finish_selection(self, raw: _RawSelection, start: int, end: int) -> RefiSelection:
         """The RefiSelection of a kept selection; a passage memo becomes a RefiNote."""
@@ -1387,8 +1434,18 @@ class _ProjectReader:
                                        created_by=created_by, created_at=created_at,
                                        targets=[raw.guid]))
             note = None
+        codings: list[RefiCoding] | None = []
+        seen: set[tuple[str, str | None]] = set()
+        for code, user, stamp in raw.codings:
+            coder = self.user(user) if user else None
+            if (code, coder) not in seen:
+                seen.add((code, coder))
+                codings.append(RefiCoding(code, coder, self.stamp(stamp)))
+        if all(c.created_by == created_by and c.created_at == created_at for c in codings):
+            codings = None   # one coder, as most files: `codes` and `created_by` say it all
         return RefiSelection(guid=raw.guid, start=start, end=end, codes=raw.codes,
-                             created_by=created_by, created_at=created_at, note=note)
+                             created_by=created_by, created_at=created_at, note=note,
+                             codings=codings)
 
     def read_sets(self) -> list[RefiSet]:
         """Project-level Sets (and, leniently, Sets inside the CodeBook)."""
@@ -1399,7 +1456,8 @@ class _ProjectReader:
             elements += _kids(section, "Set") if section is not None else []
         for element in elements:
             sets.append(_read_set(element, self.guids["codes"], self.guids["sets"], self.report,
-                                  self.name(element, f"Set {len(sets) + 1}")))
+                                  self.name(element, f"Set {len(sets) + 1}"),
+                                  self.guids["sources"]))
         return sets
 
     def read_cases(self) -> list[RefiCase]:
@@ -1544,8 +1602,10 @@ def _read_code_tree(section, guids: _Guids, report: _Report, on_note_refs=None,
     return codes
 
 
-def _read_set(element, codes: _Guids, sets: _Guids, report: _Report, name: str) -> RefiSet:
-    """One Set; MemberCode may carry `guid` (codebook schema) or `targetGUID` (project)."""
+def _read_set(element, codes: _Guids, sets: _Guids, report: _Report, name: str,
+              sources: _Guids | None = None) -> RefiSet:
+    """One Set; MemberCode may carry `guid` (codebook schema) or `targetGUID` (project).
+    MemberSource makes it a document set (MAXQDA's document sets) when sources are known."""
     members: list[str] = []
     for member in _kids(element, "MemberCode"):
         code = codes.ref(member.get("targetGUID") or member.get("guid"))
@@ -1553,10 +1613,28 @@ def _read_set(element, codes: _Guids, sets: _Guids, report: _Report, name: str) 
             report.count("unknown_refs")
         elif code not in members:
             members.append(code)
-    for _ in _kids(element, "MemberSource") + _kids(element, "MemberNote"):
+    in_set: list[str] = []
+    for member in _kids(element, "MemberSource"):
+        source = sources.ref(member.get("targetGUID") or member.get("guid")) \
+            if sources is not None else None
+        if sources is None:
+            report.count("set_members")
+        elif source is None:
+            report.count("unknown_refs")
+        elif source not in in_set:
+            in_set.append(source)
+    for _ in _kids(element, "MemberNote"):
         report.count("set_members")
     return RefiSet(guid=sets.define(element.get("guid")), name=name,
-                   description=_kid_text(element, "Description"), codes=members)
+                   description=_kid_text(element, "Description"), codes=members,
+                   sources=in_set)
+
+
+def _bare(path: str) -> bool:
+    """Whether a plainTextPath is a file name (or relative path) without a scheme and not
+    absolute: 'Interview 1.txt', as some exporters write a file they put in sources/."""
+    return bool(path) and "://" not in path and not path.startswith(("/", "\\")) \
+        and not re.match(r"[A-Za-z]:", path)
 
 
 def _fits(raw: list[_RawSelection], total: int) -> bool:

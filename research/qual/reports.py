@@ -1,6 +1,11 @@
 """Reports of a code, a category (a code with its subcodes) or the whole codebook: Word,
 Excel and HTML, with PNG charts.
 
+A report counts passages, not codings: when several coders coded the same passage (or
+overlapping parts of it) with a code, that is one passage, quoted once with its coders. It
+is made from the codings of all coders, of chosen coders, or of the team's settled
+decisions (the consensus coder, see `intercoder.settle`).
+
 Everything comes from the analysis data, which holds pseudonyms only: the pseudonym key lives
 in its own file and no report reads it. Excel cells are written as text, so a quote starting
 with '=' can never run as a formula.
@@ -40,12 +45,54 @@ def _paths(codes: list[dict]) -> dict[int, list[str]]:
     return paths
 
 
-def report_data(store: Store, user: User, project_id: int, code_id: int | None = None) -> dict:
+def _chosen_coders(store: Store, user: User, project_id: int, coder_ids: list[int] | None,
+                   consensus: bool) -> tuple[list[int] | None, str]:
+    """The coders whose codings the report uses (None: all this user may see) and how the
+    report says so."""
+    visible = codings.visible_coders(store, user, project_id)
+    if consensus:
+        from research.qual import intercoder
+        chosen = [c for c in [intercoder.consensus_id(store)] if c is not None]
+        if visible is not None:
+            chosen = [c for c in chosen if c in visible]
+        return chosen, "de vastgelegde besluiten van het team (consensus)"
+    if coder_ids:
+        chosen = [c for c in dict.fromkeys(coder_ids) if visible is None or c in visible]
+        shown = {r["id"]: r["username"] for r in codings.coders(store, user, project_id)}
+        names = [shown[c] for c in chosen if c in shown]
+        return chosen, "de codeurs " + ", ".join(names) if names else "geen codeurs"
+    return visible, "alle codeurs"
+
+
+def merged_passages(found: list[dict], texts: dict[int, str]) -> list[dict]:
+    """Codings of one code as passages: overlapping codings in a document (the same passage
+    coded by several coders, or parts of it) are one passage, the union of their spans, with
+    the coders who coded it. In document order."""
+    result: list[dict] = []
+    for row in found:   # `codings.passages` gives them in document order, then by start
+        last = result[-1] if result else None
+        if last is not None and last["document_id"] == row["document_id"] and \
+                row["start_pos"] < last["end_pos"]:
+            last["end_pos"] = max(last["end_pos"], row["end_pos"])
+            if row["coder"] and row["coder"] not in last["coders"]:
+                last["coders"].append(row["coder"])
+            continue
+        result.append({**row, "coders": [row["coder"]] if row["coder"] else []})
+    for passage in result:
+        passage["passage"] = texts[passage["document_id"]][passage["start_pos"]:
+                                                           passage["end_pos"]]
+        passage["coder"] = ", ".join(sorted(passage["coders"], key=str.casefold))
+    return result
+
+
+def report_data(store: Store, user: User, project_id: int, code_id: int | None = None, *,
+                coder_ids: list[int] | None = None, consensus: bool = False) -> dict:
     """What a report shows: the chosen code with its subcodes (or every code), each with its
-    texts, counts and passages (speaker and the speaker's case attributes)."""
+    texts, counts and passages (speaker and the speaker's case attributes). The codings are
+    those of all coders, of `coder_ids`, or the consensus; every passage counts once."""
     require_read(store, user, project_id)
     project = projects.project(store, user, project_id)
-    visible = codings.visible_coders(store, user, project_id)
+    visible, coders_text = _chosen_coders(store, user, project_id, coder_ids, consensus)
     all_codes = codebook.codes(store, user, project_id, coders=visible)
     paths = _paths(all_codes)
     if code_id is not None:
@@ -57,21 +104,34 @@ def report_data(store: Store, user: User, project_id: int, code_id: int | None =
     attributes = {row["id"]: {k: v for k, v in row.items() if k not in ("id", "naam") and v}
                   for row in cases.values_table(store, user, project_id, "case")}
     items = []
+    texts: dict[int, str] = {}
     for code in chosen:
-        found = codings.passages(store, user, code["id"])
-        items.append({**code, "path": paths[code["id"]],
-                      "cases": len({p["case_id"] for p in found if p["case_id"]}),
+        found = codings.passages(store, user, code["id"], coder_ids=visible)
+        for row in found:
+            if row["document_id"] not in texts:
+                texts[row["document_id"]] = store.value(
+                    "SELECT text FROM documents WHERE id = ?", [row["document_id"]])
+        merged = merged_passages(found, texts)
+        items.append({**code, "path": paths[code["id"]], "passages": len(merged),
+                      "documents": len({p["document_id"] for p in merged}),
+                      "cases": len({p["case_id"] for p in merged if p["case_id"]}),
                       "quotes": [{**p, "attributes": attributes.get(p["case_id"], {})}
-                                 for p in found]})
+                                 for p in merged]})
     return {"project": project, "codes": items, "scope": None if code_id is None else
             paths[code_id][-1], "model": axial.model_text(store, user, project_id)
-            if code_id is None else None, "made_on": date.today().isoformat()}
+            if code_id is None else None, "made_on": date.today().isoformat(),
+            "coders": coders_text}
 
 
 def _speaker(quote: dict) -> str:
     attributes = "; ".join(f"{k}: {v}" for k, v in quote["attributes"].items())
     who = quote["speaker"] or "onbekende spreker"
     return f"{who}{f' ({attributes})' if attributes else ''}, {quote['document']}"
+
+
+def _coded_by(quote: dict) -> str:
+    """' (gecodeerd door Anne, Bart)' for a passage several coders coded, else ''."""
+    return f" (gecodeerd door {quote['coder']})" if len(quote["coders"]) > 1 else ""
 
 
 def _title(data: dict) -> str:
@@ -90,8 +150,10 @@ def to_docx(data: dict) -> bytes:
     document = Document()
     document.styles["Normal"].font.size = Pt(11)
     document.add_heading(_title(data), level=0)
-    document.add_paragraph(f"Gemaakt op {data['made_on']}. Sprekers staan onder hun "
-                           "pseudoniem; de sleutel zit niet in dit rapport.")
+    document.add_paragraph(f"Gemaakt op {data['made_on']}, uit de coderingen van "
+                           f"{data['coders']}; een fragment dat meer codeurs codeerden, telt "
+                           "één keer. Sprekers staan onder hun pseudoniem; de sleutel zit niet "
+                           "in dit rapport.")
     if data["project"]["description"]:
         document.add_paragraph(data["project"]["description"])
     if data["codes"]:
@@ -113,7 +175,7 @@ def to_docx(data: dict) -> bytes:
         for quote in code["quotes"]:
             paragraph = document.add_paragraph(style="Intense Quote")
             paragraph.add_run(quote["passage"])
-            document.add_paragraph(f"— {_speaker(quote)}")
+            document.add_paragraph(f"— {_speaker(quote)}{_coded_by(quote)}")
     if data["model"]:
         document.add_heading("Model", level=1)
         for line in data["model"].splitlines():
@@ -178,7 +240,9 @@ def to_html(data: dict) -> str:
              "solid #2d9cdb;margin:0.5rem 0;padding:0.2rem 1rem;background:#f5f9fc}"
              ".bron{color:#555;font-size:0.9rem}</style></head><body>",
              f"<h1>{e(_title(data))}</h1>",
-             f"<p>Gemaakt op {e(data['made_on'])}. Sprekers staan onder hun pseudoniem.</p>"]
+             f"<p>Gemaakt op {e(data['made_on'])}, uit de coderingen van {e(data['coders'])}; "
+             "een fragment dat meer codeurs codeerden, telt één keer. Sprekers staan onder "
+             "hun pseudoniem.</p>"]
     if data["codes"]:
         chart = base64.b64encode(_chart(data)).decode("ascii")
         parts.append(f"<img alt='Fragmenten per code' src='data:image/png;base64,{chart}' "
@@ -192,7 +256,7 @@ def to_html(data: dict) -> str:
             parts.append(f"<p><b>Definitie:</b> {e(code['description'])}</p>")
         for quote in code["quotes"]:
             parts.append(f"<blockquote>{e(quote['passage'])}<div class='bron'>— "
-                         f"{e(_speaker(quote))}</div></blockquote>")
+                         f"{e(_speaker(quote) + _coded_by(quote))}</div></blockquote>")
     if data["model"]:
         parts.append(f"<h2>Model</h2><pre>{e(data['model'])}</pre>")
     parts.append("</body></html>")
@@ -200,11 +264,13 @@ def to_html(data: dict) -> str:
 
 
 def render(store: Store, user: User, project_id: int, fmt: str,
-           code_id: int | None = None) -> bytes:
+           code_id: int | None = None, *, coder_ids: list[int] | None = None,
+           consensus: bool = False) -> bytes:
     """The report in the chosen format, as bytes ready to download or write."""
     if fmt not in FORMATS:
         raise ProjectError(f"Onbekend formaat '{fmt}'; kies docx, xlsx of html.")
-    data = report_data(store, user, project_id, code_id)
+    data = report_data(store, user, project_id, code_id, coder_ids=coder_ids,
+                       consensus=consensus)
     if fmt == "docx":
         return to_docx(data)
     if fmt == "xlsx":

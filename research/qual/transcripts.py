@@ -47,6 +47,7 @@ PATTERNS: dict[str, str] = {
     "codes": "INT: / R1: (afkortingen)",
     "tijd_naam": "00:01:23 Naam tekst",
     "naam_tijd": "Naam 00:01:23 (tekst op de volgende regel)",
+    "teams": "0:0:3.120 --> 0:0:6.520, dan de naam, dan de tekst (oudere Teams-transcripten)",
     "geen": "Geen sprekers (alleen alinea's)",
 }
 
@@ -183,6 +184,18 @@ _CUE_LABEL_RE = re.compile(
 _CUE_BRACKET_RE = re.compile(
     r"^\[[ \t]*(?P<name>[^\[\]]{1,60}?)[ \t]*\][ \t]*:?[ \t]*(?P<rest>.*)$")
 
+# Teams' older Word transcripts: a timing line, then the speaker's name, then the text.
+_TEAMS_TIMING_RE = re.compile(
+    r"^[ \t]*(?P<h>\d{1,2}):(?P<m>\d{1,2}):(?P<s>\d{1,2})(?:[.,](?P<ms>\d{1,3}))?[ \t]*-->"
+    r"[ \t]*\d{1,2}:\d{1,2}:\d{1,2}(?:[.,]\d{1,3})?[ \t]*$")
+# Speaker labels that say what someone is, not who: the same label in two documents is
+# (by default) two people. 'Respondent', 'R', 'R1', 'INT', 'Deelnemer A', 'Spreker 1', ...
+_GENERIC_RE = re.compile(
+    r"(?:int|interviewer|interviewster|interviewee|ge[iï]nterviewde|respondent|resp|moderator|"
+    r"gespreksleider|gespreksleidster|onderzoeker|deelnemer|participant|spreker|speaker|"
+    r"unknown speaker|onbekende spreker|onbekend|[irpdm])\.?(?:[ \t]*(?:\d{1,3}|[a-z]))?"
+    r"|[a-z]{1,3}\d{1,3}", re.IGNORECASE)
+
 _HEADER_WORDS = {"spreker", "sprekers", "naam", "wie", "tekst", "tijd", "tijdstip", "tijdcode",
                  "time", "timestamp", "speaker", "text", "transcript", "uitspraak", "inhoud"}
 
@@ -198,6 +211,8 @@ class _Start:
     text: str
     strong: bool = False     # sure to be a label (bold, table, custom regex): no frequency test
     raw: str = ""            # the original text, used when speakers are not wanted
+    block: str | None = None  # the label of a tool that cuts speech into blocks of seconds:
+    # 'zoom' ([Naam] 10:02:15 alone), 'teams' (the older layout), 'naam_tijd' (Naam 0:03 alone)
 
 
 # One item per line: (paragraph number, line text or a _Start fixed by the format).
@@ -252,6 +267,12 @@ def _is_known(label: str) -> bool:
     return bool(_KNOWN_RE.fullmatch(label))
 
 
+def is_generic_label(label: str | None) -> bool:
+    """Whether a speaker label names a role rather than a person ('Respondent', 'R1', 'INT',
+    'Deelnemer A', 'Moderator', 'Spreker 1'): such a label in two documents is two people."""
+    return bool(label) and _GENERIC_RE.fullmatch(" ".join(label.split())) is not None
+
+
 def _accepted(counts: Counter) -> set[str]:
     """Labels to believe: known forms, and others that occur twice and are not lower case."""
     return {name for name, count in counts.items()
@@ -301,7 +322,11 @@ def _scan_bracket(line: str) -> _Start | None:
     name = _clean_label(match["name"])
     if _TIME_ONLY_RE.fullmatch(name) or not _plausible_name(name):
         return None
-    return _Start(name, _match_time(match), match["rest"].rstrip(), False, line)
+    # '[Naam] 10:02:15' alone on its line is Zoom's transcript label: sure even when the
+    # speaker says only one thing.
+    sure = bool(match["t2"]) and not match["rest"].strip()
+    return _Start(name, _match_time(match), match["rest"].rstrip(), sure, line,
+                  "zoom" if sure else None)
 
 
 def _scan_name_time(line: str) -> _Start | None:
@@ -312,7 +337,9 @@ def _scan_name_time(line: str) -> _Start | None:
     name = _clean_label(match["name"])
     if not _plausible_name(name):
         return None
-    return _Start(name, _seconds(match["t2"]), match["rest"].rstrip(), False, line)
+    rest = match["rest"].rstrip()
+    return _Start(name, _seconds(match["t2"]), rest, False, line,
+                  None if rest.strip() else "naam_tijd")
 
 
 def _leading_name(rest: str, names: set[str]) -> tuple[str | None, str]:
@@ -375,6 +402,41 @@ def _scan_time_name(lines: list[str]) -> list[_Start | None]:
     return starts
 
 
+def _scan_teams(lines: list[str]) -> list[_Start | None]:
+    """`0:0:3.120 --> 0:0:6.520`, then the speaker's name on its own line, then the text
+    (Teams' older Word transcripts). The name line is taken up into the start: it becomes
+    an empty line of the turn, which `_close` trims."""
+    starts: list[_Start | None] = [None] * len(lines)
+    index = 0
+    while index < len(lines):
+        match = _TEAMS_TIMING_RE.match(lines[index])
+        following = index + 1
+        while following < len(lines) and not lines[following].strip():
+            following += 1
+        if match is None or following >= len(lines):
+            index += 1
+            continue
+        name = _clean_label(lines[following])
+        if not _plausible_name(name) or _TEAMS_TIMING_RE.match(lines[following]):
+            index += 1
+            continue
+        seconds = int(match["h"]) * 3600 + int(match["m"]) * 60 + int(match["s"])
+        if match["ms"]:
+            seconds += int(match["ms"]) / 10 ** len(match["ms"])
+        starts[index] = _Start(name, round(float(seconds), 3), "", True, lines[index], "teams")
+        for taken in range(index + 1, following + 1):
+            lines[taken] = ""
+        index = following + 1
+    return starts
+
+
+def _teams_layout(lines: list[str]) -> bool:
+    """Whether the lines may follow Teams' older layout: at least two timing lines (whether
+    a name follows each is `_scan_teams`'s to decide)."""
+    timings = sum(1 for line in lines if _TEAMS_TIMING_RE.match(line))
+    return timings >= 2
+
+
 def _per_line(scan: Callable[[str], _Start | None]) -> _Scanner:
     return lambda lines: [scan(line) if line.strip() else None for line in lines]
 
@@ -385,6 +447,7 @@ _SCANNERS: dict[str, _Scanner] = {
     "codes": _per_line(lambda line: _scan_colon(line, codes_only=True)),
     "tijd_naam": _scan_time_name,
     "naam_tijd": _per_line(_scan_name_time),
+    "teams": _scan_teams,
 }
 _AUTO_ORDER = ("naam", "haakjes", "naam_tijd", "tijd_naam")   # ties go to the earlier one
 
@@ -594,15 +657,24 @@ def _assemble(items: list[_Item], starts: list[_Start | None]) -> tuple[list[Tur
     return turns, warnings
 
 
-def _split_items(items: list[_Item], pattern: str,
-                 filename: str = "") -> tuple[list[Turn], list[str]]:
-    """Turns and warnings from lines, some of which a format may already have labelled."""
+def _split_items(items: list[_Item], pattern: str, filename: str = "",
+                 blocks: frozenset[str] = frozenset({"zoom", "teams"})
+                 ) -> tuple[list[Turn], list[str]]:
+    """Turns and warnings from lines, some of which a format may already have labelled.
+    When the labels are those of a tool that cuts speech into blocks (`blocks`: Zoom's .txt,
+    Teams' layouts), consecutive blocks of one speaker become one turn, as in .vtt."""
     _check_count(len(items), filename)
     if pattern == "geen":
         return _paragraph_turns(_plain_items(items)), []
     lines = [content if isinstance(content, str) else "" for _, content in items]
     rejected: list[str] = []
-    if pattern == "auto":
+    if pattern == "teams" or (pattern == "auto" and _teams_layout(lines)):
+        found = _scan_teams(lines)     # blanks the name lines it takes up
+        items = [(para, line if isinstance(content, str) else content)
+                 for (para, content), line in zip(items, lines)]
+        if pattern == "auto" and not any(found):
+            found, rejected = _best_scheme(lines)
+    elif pattern == "auto":
         found, rejected = _best_scheme(lines)
     else:
         found = _scanner(pattern, filename)(lines)
@@ -612,11 +684,31 @@ def _split_items(items: list[_Item], pattern: str,
         warning = NO_SPEAKERS if pattern == "auto" else NO_SPEAKERS_CHOSEN
         return _paragraph_turns(_plain_items(items)), [warning]
     turns, warnings = _assemble(items, starts)
+    labelled = [s for s in starts if s is not None and s.speaker is not None]
+    if sum(s.block in blocks for s in labelled) >= 0.8 * len(labelled):
+        turns = _merge_blocks(turns)
     if rejected:
         names = ", ".join(_quoted(n) for n in rejected[:5])
         warnings.append(f"Niet als spreker gezien omdat ze maar één keer voorkomen: {names}. "
                         "Kies zelf een patroon als dat wel sprekers zijn.")
     return turns, warnings
+
+
+def _merge_blocks(turns: list[Turn]) -> list[Turn]:
+    """Consecutive turns of one speaker joined with a space: Zoom's .txt and Teams' Word
+    transcripts cut one answer into blocks of a few seconds, as subtitles do (.vtt is merged
+    the same way). Hand-typed transcripts keep their turns (see `_split_items`)."""
+    merged: list[Turn] = []
+    parts: list[list[str]] = []
+    for turn in turns:
+        if merged and turn.speaker is not None and merged[-1].speaker == turn.speaker:
+            parts[-1].append(turn.text)
+            continue
+        merged.append(Turn(turn.speaker, turn.text, turn.time_s))
+        parts.append([turn.text])
+    for turn, texts in zip(merged, parts):
+        turn.text = " ".join(texts)
+    return merged
 
 
 def _check_count(count: int, filename: str = "") -> None:
@@ -955,7 +1047,9 @@ def _read_docx(filename: str, data: bytes, pattern: str) -> tuple[list[Turn], li
             content, count = _clean_controls(content)
             removed += count
         cleaned.append((para, content))
-    turns, warnings = _split_items(cleaned, pattern, filename)
+    # Teams' newer Word transcripts: 'Naam   0:03' on its own line, the text below it.
+    turns, warnings = _split_items(cleaned, pattern, filename,
+                                   frozenset({"zoom", "teams", "naam_tijd"}))
     if removed:
         warnings.insert(0, _count_phrase(removed, "onzichtbaar stuurteken",
                                          "onzichtbare stuurtekens") + " verwijderd")

@@ -85,9 +85,11 @@ def to_qual(store: Store, user: User, wave_id: int, variable_id: int, project_id
     name = f"{info['name']} · {info['label']} · {var['label']}"
 
     def apply(tx: Tx) -> int:
+        # One respondent (or municipality) is one case across waves: never per document.
         document_id = documents.add_document(store, user, project_id, name[:200], text,
                                              kind="open-antwoorden", turns=spans,
-                                             source_format="monitor")
+                                             source_format="monitor",
+                                             case_modes=dict.fromkeys(speakers, "gedeeld"))
         tx.db["monitor_documents"].insert({"document_id": document_id, "wave_id": wave_id,
                                            "variable_id": variable_id})
         existing = {a["name"] for a in cases.attributes(store, user, project_id, "case")}

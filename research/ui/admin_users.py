@@ -5,6 +5,7 @@ import streamlit as st
 
 from research import accounts, sessions, taxonomies
 from research.accounts import ROLES
+from research.qual import coders
 from research.ui import shell
 
 store, user = shell.guard("admin")
@@ -32,7 +33,8 @@ st.dataframe(
                      "password_changed_at": "Wachtwoord gewijzigd"}),
     hide_index=True, width="stretch")
 
-add_tab, edit_tab = st.tabs(["Account toevoegen", "Account wijzigen"])
+add_tab, edit_tab, coder_tab = st.tabs(["Account toevoegen", "Account wijzigen",
+                                        "Codeurs zonder login"])
 
 with add_tab:
     with st.form("add_user", clear_on_submit=True):
@@ -85,3 +87,30 @@ with edit_tab:
             password = accounts.reset_password(store, user, target_id)
             st.session_state["shown_password"] = (target.username, password)
             st.rerun()
+
+with coder_tab:
+    st.caption("Codeurs uit een geïmporteerd REFI-QDA-project (ATLAS.ti, NVivo, MAXQDA, ...): "
+               "ze kunnen niet inloggen. Koppel een codeur aan het account van die persoon; "
+               "de coderingen en memo's gaan dan over naar dat account.")
+    unlinked = coders.unlinked(store, user)
+    if not unlinked:
+        st.info("Er zijn geen codeurs zonder login.")
+    else:
+        st.dataframe(pd.DataFrame(unlinked)[["username", "projects", "codings"]].rename(
+            columns={"username": "Codeur", "projects": "Projecten", "codings": "Coderingen"}),
+            hide_index=True, width="stretch")
+        by_coder = {c["id"]: c["username"] for c in unlinked}
+        by_account = {r["id"]: r["username"] for r in rows}
+        with st.form("link_coder"):
+            coder = st.selectbox("Codeur", list(by_coder), format_func=by_coder.get)
+            account = st.selectbox("hoort bij account", list(by_account),
+                                   format_func=by_account.get)
+            if st.form_submit_button("Koppelen"):
+                with shell.reported():
+                    moved = coders.link(store, user, coder, account)
+                    st.session_state["saved_message"] = (
+                        f"{shell.plain(by_coder[coder])} gekoppeld aan "
+                        f"{shell.plain(by_account[account])}: "
+                        f"{shell.count(moved['coderingen'], 'codering', 'coderingen')} "
+                        "overgezet.")
+                    st.rerun()

@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import streamlit as st
 
+from research.qual import layout
+
 CSS = """
 .qv { font-family: var(--st-font, sans-serif); line-height: 1.7; font-size: 1rem; }
 .qv-block { display: grid; grid-template-columns: minmax(0, 1fr) 13rem; gap: .75rem;
@@ -141,8 +143,9 @@ def coding_view(blocks: list[dict], codings: list[dict], *, version: str, editab
                 key: str, on_change):
     """Mount the coding view; returns the component result (`selection`, `turn`, `coding`)."""
     data = {"blocks": blocks, "version": version, "editable": editable,
-            "codings": [{"id": c["id"], "code": c["code"], "colour": c["colour"],
-                         "coder": c.get("coder")} for c in codings],
+            "codings": [{"id": c["id"], "code": label, "colour": c["colour"],
+                         "coder": c.get("coder")}
+                        for c, label in zip(codings, layout.chip_labels(codings))],
             "labels": {"turn": "Codeer beurt"}}
     return _component(data=data, key=key, on_selection_change=on_change,
                       on_turn_change=on_change, on_coding_change=on_change)

@@ -11,14 +11,14 @@ from research.ui import shell, widgets
 store, user = shell.guard("qual.read")
 st.title("Overeenstemming")
 project_id = widgets.pick_project(store, user)
-coders = {r["id"]: r["username"] for r in codings.coders(store, user, project_id)}
+coders = {r["id"]: codings.coder_label(r) for r in codings.coders(store, user, project_id)}
 if len(coders) < 2:
     st.info("Overeenstemming vraagt om minstens twee codeurs die in dit project hebben "
             "gecodeerd. Zet onder Projecten *Blind coderen* aan en laat twee leden hetzelfde "
             "document coderen.")
     st.stop()
 docs = {d["id"]: d["name"] for d in documents.documents(store, user, project_id)}
-codes = {c["id"]: c["name"] for c in codebook.codes(store, user, project_id)}
+codes = codebook.labels(codebook.codes(store, user, project_id))
 sets = {s["id"]: s["name"] for s in codebook.code_sets(store, user, project_id)}
 
 columns = st.columns(2)
@@ -26,8 +26,15 @@ chosen_coders = columns[0].multiselect("Codeurs", list(coders), format_func=code
                                        default=list(coders)[:2])
 unit = columns[1].radio("Eenheid", list(intercoder.UNITS), format_func=intercoder.UNITS.get,
                         horizontal=True)
-chosen_docs = st.multiselect("Documenten", list(docs), format_func=docs.get,
-                             placeholder="Alle documenten")
+groups = {g["id"]: g for g in documents.document_sets(store, user, project_id)}
+group = st.selectbox("Documentgroep", [None, *groups], format_func=lambda g: (
+    "Geen groep: kies documenten" if g is None else groups[g]["name"])) if groups else None
+if group is None:
+    chosen_docs = st.multiselect("Documenten", list(docs), format_func=docs.get,
+                                 placeholder="Alle documenten")
+else:
+    chosen_docs = groups[group]["documents"]
+    st.caption(", ".join(shell.plain(docs[d]) for d in chosen_docs))
 which = st.radio("Codes", ["alle", "kies", "set"], horizontal=True,
                  format_func={"alle": "Alle codes", "kies": "Gekozen codes",
                               "set": "Een codeset (codes sluiten elkaar uit)"}.get)

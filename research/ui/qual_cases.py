@@ -1,5 +1,5 @@
 """Casussen: the speakers (one case can span documents) and the documents, with typed
-attributes edited in a table; cases renamed or merged."""
+attributes edited in a table; cases merged, or split by document."""
 
 import pandas as pd
 import streamlit as st
@@ -73,6 +73,20 @@ with case_tab:
                 with shell.reported():
                     cases.merge_cases(store, user, source, target)
                     st.rerun()
+    spread = {c["id"]: f"{c['name']} ({c['documents']} documenten)" for c in listed
+              if c["documents"] >= 2}
+    if editable and spread:
+        with st.form("split_case"):
+            st.write("Splitsen per document (dezelfde naam, maar in elk document iemand anders)")
+            chosen = st.selectbox("Casus", list(spread), format_func=spread.get)
+            if st.form_submit_button("Splitsen"):
+                with shell.reported():
+                    made = cases.split_case(store, user, chosen)
+                    st.session_state["cases_done"] = (
+                        f"Gesplitst in {shell.count(len(made), 'casus', 'casussen')}.")
+                    st.rerun()
+    if "cases_done" in st.session_state:
+        st.success(st.session_state.pop("cases_done"))
 with document_tab:
     attribute_table("document")
     if editable:

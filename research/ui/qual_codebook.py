@@ -121,12 +121,10 @@ if editable:
                            file_name=f"{name}.yaml", mime="application/x-yaml",
                            on_click="ignore")
         if codes:
-            with tempfile.TemporaryDirectory() as folder:
-                path = Path(folder) / "codeboek.qdc"
-                exchange.export_qdc(store, user, project_id, path)
-                st.download_button("Codeboek als REFI-QDA (.qdc)", path.read_bytes(),
-                                   file_name=f"{name}.qdc", mime="application/xml",
-                                   on_click="ignore")
+            st.download_button("Codeboek als REFI-QDA (.qdc)",
+                               lambda: exchange.qdc_bytes(store, user, project_id),
+                               file_name=f"{name}.qdc", mime="application/xml",
+                               on_click="ignore")
         shipped = sorted(CODEBOOKS_DIR.glob("codeboek_*.yaml"))
         choice = st.selectbox("Codeboek uit codebooks/", [p.name for p in shipped],
                               index=None, placeholder="Kies een bestand")

@@ -10,7 +10,7 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from research.qual import documents, exchange, intake, projects, pseudonyms, transcripts
+from research.qual import cases, documents, exchange, intake, projects, pseudonyms, transcripts
 from research.qual.documents import DOCUMENT_KINDS
 from research.ui import shell, widgets
 
@@ -68,6 +68,8 @@ def review(index: int, name: str, transcript: transcripts.Transcript, pseudonymi
                 pd.DataFrame({"Spreker": speakers, "Nieuwe naam": speakers}),
                 hide_index=True, disabled=["Spreker"], key=f"speakers_{index}", width="stretch")
             renames = dict(zip(edited["Spreker"], edited["Nieuwe naam"].fillna("").str.strip()))
+        case_modes = case_choices(index, transcript.name,
+                                  list(dict.fromkeys(renames.get(s) or s for s in speakers)))
         st.dataframe(pd.DataFrame([{"Spreker": t.speaker or "", "Tijd": t.time_s,
                                     "Tekst": t.text[:300]} for t in transcript.turns[:12]]),
                      hide_index=True, width="stretch")
@@ -80,8 +82,37 @@ def review(index: int, name: str, transcript: transcripts.Transcript, pseudonymi
         if pseudonymise:
             accepted = pseudonym_choices(index, transcript.rename(
                 {k: v for k, v in renames.items() if v and v != k}), extra, pending)
-    return {"renames": renames, "kind": kind,
+    return {"renames": renames, "kind": kind, "case_modes": case_modes,
             "held_on": held_on.isoformat() if held_on else None, "accepted": accepted}
+
+
+def case_choices(index: int, name: str, speakers: list[str]) -> dict[str, str]:
+    """Which case each speaker goes to: a role ('Respondent', 'INT') gets a case of its own
+    in this document, a name joins the case of that name. Where a speaker would join an
+    existing case, or could, the user chooses. Returns speaker -> 'eigen' or 'gedeeld'."""
+    if not speakers:
+        return {}
+    plan = cases.case_plan(store, user, project_id, name, speakers)
+    modes = {}
+    for item in plan:
+        names, counts = item["names"], item["documents"]
+        if item["joins"] or item["exists"]["gedeeld"]:
+            where = shell.count(counts["gedeeld"], "document", "documenten")
+            options = {"gedeeld": f"Bij de bestaande casus {shell.plain(names['gedeeld'])} "
+                                  f"(al in {where})",
+                       "eigen": f"Een eigen casus: {shell.plain(names['eigen'])}"}
+            st.caption(f"{shell.plain(item['speaker'])} bestaat al als casus in dit project.")
+            modes[item["speaker"]] = st.radio(
+                f"Casus van {shell.plain(item['speaker'])}", list(options),
+                format_func=options.get,
+                index=list(options).index(item["mode"]), key=f"case_{index}_{item['speaker']}")
+        else:
+            modes[item["speaker"]] = item["mode"]
+    st.caption("Casussen: " + "; ".join(
+        f"{shell.plain(item['speaker'])} → {shell.plain(item['names'][modes[item['speaker']]])}"
+        f"{'' if item['exists'][modes[item['speaker']]] else ' (nieuw)'}" for item in plan)
+        + ". Een rol als Respondent of INT is in elk document een eigen casus.")
+    return modes
 
 
 def pseudonym_choices(index: int, transcript: transcripts.Transcript, extra: list[str],

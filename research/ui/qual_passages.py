@@ -34,7 +34,7 @@ with st.sidebar:
             values = sorted({r[attribute] for r in case_table if r[attribute] is not None})
             value = st.selectbox("Waarde", values)
             by_attribute = [r["id"] for r in case_table if r[attribute] == value]
-    coders = {r["id"]: r["username"] for r in codings.coders(store, user, project_id)}
+    coders = {r["id"]: codings.coder_label(r) for r in codings.coders(store, user, project_id)}
     by_coder = st.multiselect("Codeurs", list(coders), format_func=coders.get,
                               placeholder="Alle codeurs")
     context = st.slider("Context (tekens)", 0, 400, 120, step=20)

@@ -1,13 +1,10 @@
 """Projecten: the projects you are a member of; members, blind coding, export, the pseudonym key."""
 
-import tempfile
-from pathlib import Path
-
 import pandas as pd
 import streamlit as st
 
 from research import accounts
-from research.qual import documents, exchange, projects, pseudonyms
+from research.qual import coders, documents, exchange, projects, pseudonyms
 from research.ui import shell
 
 store, user = shell.guard("qual.read")
@@ -64,6 +61,14 @@ with members_tab:
                  .rename(columns={"username": "Gebruikersnaam", "display_name": "Naam",
                                   "role": "Rol"}),
                  hide_index=True, width="stretch")
+    imported = coders.project_coders(store, user, project_id)
+    if imported:
+        st.caption("Codeurs zonder login: de codeurs van een geïmporteerd REFI-QDA-project. Hun "
+                   "coderingen tellen mee bij overeenstemming en rapporten; een beheerder kan "
+                   "ze onder Beheer › Gebruikers aan een account koppelen.")
+        st.dataframe(pd.DataFrame(imported)[["username", "codings"]].rename(
+            columns={"username": "Codeur zonder login", "codings": "Coderingen"}),
+            hide_index=True, width="stretch")
     if projects.is_lead(store, user, project_id):
         options = {c["id"]: c["display_name"] or c["username"]
                    for c in projects.candidates(store, user, project_id)}
@@ -89,17 +94,19 @@ with settings_tab:
         with shell.reported():
             projects.set_blind(store, user, project_id, wanted)
             st.rerun()
-    with tempfile.TemporaryDirectory() as folder:
-        path = Path(folder) / "project.qdpx"
-        with shell.reported():
-            exchange.export_qdpx(store, user, project_id, path)
-            st.download_button("Exporteren als REFI-QDA (.qdpx)", path.read_bytes(),
-                               file_name=f"{project['name']}.qdpx", mime="application/zip",
-                               help="Voor ATLAS.ti, NVivo, MAXQDA en QualCoder. De sleutel van "
-                                    "de pseudoniemen gaat nooit mee.", on_click="ignore")
-            if exchange.export_scope(store, user, project_id) == "eigen coderingen":
-                st.caption("Blind coderen: de export bevat alleen jouw eigen coderingen. De "
-                           "projectleider exporteert die van alle codeurs.")
+    # Built (and its export logged) only when clicked: looking at this tab exports nothing.
+    problems = exchange.export_problems(store, user, project_id)
+    for problem in problems:
+        st.error(shell.plain(problem))
+    st.download_button("Exporteren als REFI-QDA (.qdpx)",
+                       lambda: exchange.qdpx_bytes(store, user, project_id),
+                       file_name=f"{project['name']}.qdpx", mime="application/zip",
+                       disabled=bool(problems), on_click="ignore",
+                       help="Voor ATLAS.ti, NVivo, MAXQDA en QualCoder. De sleutel van "
+                            "de pseudoniemen gaat nooit mee.")
+    if exchange.export_scope(store, user, project_id) == "eigen coderingen":
+        st.caption("Blind coderen: de export bevat alleen jouw eigen coderingen. De "
+                   "projectleider exporteert die van alle codeurs.")
     if lead:
         st.subheader("Sleutel van de pseudoniemen")
         st.caption("Alleen de projectleider en beheerders zien de sleutel; elke keer dat je "

@@ -47,15 +47,27 @@ with find_tab:
         code_id = st.selectbox("Met code", list(labels), format_func=labels.get, index=None,
                                placeholder="Kies een code")
         new_code = st.text_input("Of een nieuwe code", key="autocode_new")
-        spans = search.autocode_spans(store, user, hits, unit)
-        st.caption(f"Voorbeeld: {shell.count(len(spans), 'fragment', 'fragmenten')} in "
-                   f"{shell.count(len({s[0] for s in spans}), 'document', 'documenten')}.")
-        with st.expander("Fragmenten bekijken voor het toepassen"):
-            st.dataframe(pd.DataFrame([{
-                "Document": names.get(d, ""), "Fragment": documents.document(
-                    store, user, d)["text"][start:end][:300]} for d, start, end in spans[:200]]),
-                hide_index=True, width="stretch")
-        if st.button("Toepassen", type="primary", disabled=code_id is None and not new_code):
+        found = search.autocode_spans(store, user, hits, unit)
+        done = codings.covered(store, user, found, code_id) if code_id else set()
+        texts = {d: documents.document(store, user, d)["text"] for d in {s[0] for s in found}}
+        st.caption("Voorbeeld: vink uit wat niet gecodeerd moet worden. Wat jij al met deze "
+                   "code hebt gecodeerd, wordt niet nog eens gecodeerd.")
+        preview = pd.DataFrame([{
+            "Coderen": span not in done, "Document": names.get(span[0], ""),
+            "Fragment": texts[span[0]][span[1]:span[2]][:300],
+            "Al gecodeerd": "ja" if span in done else ""} for span in found])
+        chosen = st.data_editor(preview, hide_index=True, width="stretch",
+                                disabled=["Document", "Fragment", "Al gecodeerd"],
+                                key=f"autocode_{unit}_{code_id}_{widgets.digest(query)}")
+        spans = [span for span, keep in zip(found, chosen["Coderen"] if len(found) else [])
+                 if keep and span not in done]
+        st.caption(f"{shell.count(len(spans), 'fragment', 'fragmenten')} in "
+                   f"{shell.count(len({s[0] for s in spans}), 'document', 'documenten')} "
+                   "worden gecodeerd"
+                   + (f"; {shell.count(len(done), 'fragment heeft', 'fragmenten hebben')} de "
+                      "code al." if done else "."))
+        if st.button("Toepassen", type="primary",
+                     disabled=(code_id is None and not new_code) or not spans):
             with shell.reported():
                 made = codings.autocode(store, user, project_id, spans,
                                         [code_id] if code_id else [], new_code=new_code)
