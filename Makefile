@@ -1,12 +1,12 @@
 # Two commands: `make run` (set up and start the app) and `make test` (set up and run every test).
-# The virtual environment is reinstalled only when a requirements file changes (stamp files).
+# The virtual environment is installed from the lock files, again only when one changes (stamps).
 
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV   := .venv
 PY     := $(VENV)/bin/python
 PORT   ?= 8501
 
-.PHONY: run test install install-dev clean bench
+.PHONY: run test install install-dev clean bench lock
 
 run: $(VENV)/.runtime
 	@$(PY) -m research init --demo
@@ -32,8 +32,8 @@ install-dev: $(VENV)/.dev
 $(PY):
 	$(PYTHON) -m venv $(VENV)
 
-$(VENV)/.runtime: requirements.txt | $(PY)
-	$(PY) -m pip install --quiet -r requirements.txt
+$(VENV)/.runtime: requirements.lock | $(PY)
+	$(PY) -m pip install --quiet -r requirements.lock
 	@# deduce builds its name and place lookup tables from disk on first use (about 2 minutes);
 	@# do it at install time so no user or test waits for it.
 	$(PY) -c "import deduce; deduce.Deduce()"
@@ -43,9 +43,19 @@ $(VENV)/.runtime: requirements.txt | $(PY)
 	$(PY) -c "from research import nlp; nlp.lookup_table()"
 	@touch $@
 
-$(VENV)/.dev: $(VENV)/.runtime requirements-dev.txt
-	$(PY) -m pip install --quiet -r requirements-dev.txt
+$(VENV)/.dev: $(VENV)/.runtime requirements-dev.lock
+	$(PY) -m pip install --quiet -r requirements-dev.lock
 	@touch $@
+
+# The locks pin every package, transitively, from the direct pins in requirements*.txt. Run after
+# changing those (tests/test_repository.py checks that the locks agree with them).
+PIP_TOOLS := pip-tools==7.7.0
+lock: | $(PY)
+	$(PY) -m pip install --quiet $(PIP_TOOLS)
+	$(PY) -m piptools compile -q --no-header --strip-extras --no-emit-index-url \
+	  --no-emit-find-links -o requirements.lock requirements.txt
+	$(PY) -m piptools compile -q --no-header --strip-extras --no-emit-index-url \
+	  --no-emit-find-links -o requirements-dev.lock requirements-dev.txt
 
 clean:
 	rm -rf $(VENV) .pytest_cache
