@@ -6,7 +6,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 PORT   ?= 8501
 
-.PHONY: run test install install-dev clean bench lock
+.PHONY: run test test-fast install install-dev clean bench lock
 
 run: $(VENV)/.runtime
 	@$(PY) -m research init --demo
@@ -18,6 +18,10 @@ run: $(VENV)/.runtime
 test: $(VENV)/.dev
 	@rm -f $(VENV)/.pytest-status
 	@$(PY) -m pytest $(PYTEST_ARGS); status=$$?; echo $$status > $(VENV)/.pytest-status; exit $$status
+
+# The quick tier while working: no browser, nothing marked slow. `make test` runs everything.
+test-fast: $(VENV)/.dev
+	@$(PY) -m pytest -q -m "not browser and not slow" $(PYTEST_ARGS)
 
 # Benchmarks at scales S and M on invented data (a few minutes): the table on screen, the files
 # (RESULTS.md, results.json, groei.html, groei.png) in $(BENCH_OUT). The committed

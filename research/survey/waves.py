@@ -21,7 +21,7 @@ from dateutil import parser as dateparser
 
 from research.accounts import User, require
 from research.storage import Store, Tx, utcnow
-from research.tracker.dates import DutchParserInfo  # Dutch month names, day first
+from research.dutch_calendar import DutchParserInfo  # Dutch month names, day first
 from research.survey import columns
 from research.survey.monitors import CATEGORICAL, VARIABLE_TYPES, MonitorError, variable
 
