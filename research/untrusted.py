@@ -128,12 +128,11 @@ _BINARY_CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0e-\x1f]")
 
 
 def looks_binary(sample: str | bytes, max_share: float = CONTROL_SHARE_TEXT) -> bool:
-    """Whether the start of a file is binary rather than text: a NUL, or more than `max_share`
-    control characters (tab, line ends and form feed excepted) in its first SNIFF_CHARS.
-    Bytes are looked at one character a byte (before decoding)."""
+    """Whether the start of a file (the caller's sample, e.g. its first SNIFF_CHARS) is binary
+    rather than text: a NUL, or more than `max_share` control characters (tab, line ends and
+    form feed excepted). Bytes are looked at one character a byte (before decoding)."""
     if isinstance(sample, bytes):
         sample = sample.decode("latin-1")
-    sample = sample[:SNIFF_CHARS]
     if "\x00" in sample:
         return True
     return bool(sample) and len(_BINARY_CONTROL_RE.findall(sample)) > max_share * len(sample)

@@ -8,10 +8,10 @@ texts (no BOM, `\\n` line ends); positions count code points, end exclusive; the
 validated against the REFI schema before anything is written, and the file is replaced
 atomically. No `basePath` or other local path is ever written.
 
-Import is lenient and treats its input as hostile: XML is parsed with DTDs, entities and
-external references forbidden (`research.untrusted`), the zip is checked for unsafe member names and zip
-bombs and never extracted to disk, and every selection is checked against the text it claims to
-cover. Vendor quirks, as real exports show them, are handled per `origin`:
+Import is lenient and treats its input as hostile (through `research.untrusted`): XML is parsed
+with DTDs, entities and external references forbidden, the zip is checked for unsafe member
+names and zip bombs and never extracted to disk, and every selection is checked against the
+text it claims to cover. Vendor quirks, as real exports show them, are handled per `origin`:
 
 - NVivo counts positions in UTF-16 code units with CRLF counted as 2 and writes `Sources/`;
 - ATLAS.ti and MAXQDA count a line break as 1 although their `.txt` holds CRLF; ATLAS.ti writes

@@ -757,7 +757,7 @@ def _decode(filename: str, data: bytes) -> tuple[str, list[str]]:
     Refuses binary data, UTF-32 (no transcript tool writes it) and damaged UTF-16.
     """
     decoded = untrusted.decode(data)
-    if decoded.encoding == "utf-32" or untrusted.looks_binary(decoded.text):
+    if decoded.encoding == "utf-32" or untrusted.looks_binary(decoded.text[:untrusted.SNIFF_CHARS]):
         raise _not_text(filename)
     if decoded.encoding == "utf-16" and decoded.replaced:
         raise TranscriptError(f"Het bestand {_quoted(filename)} lijkt UTF-16-tekst maar is "
