@@ -1178,7 +1178,7 @@ def _split_list(text: str) -> list[str]:
 def _parse_code(text: str, where: str, column: str) -> float:
     """A code such as '9', '-1' or '1,5'."""
     try:
-        value = float(text.strip().replace(",", "."))
+        value = untrusted.parse_number(text)
     except ValueError:
         raise ReadError(f"{where}: '{text.strip()}' in de kolom '{column}' is geen code "
                         "(een getal).") from None
