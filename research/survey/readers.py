@@ -662,13 +662,14 @@ def decode_text(raw: bytes, filename: str) -> str:
     """Text of a CSV (`untrusted.decode`: UTF-32, UTF-8 or UTF-16 with a BOM, UTF-8, else
     Windows-1252); ReadError for bytes that none of these can read."""
     decoded = untrusted.decode(raw)
+    byte = (decoded.first_bad or 0) + 1
     if decoded.replaced and decoded.encoding in ("utf-16", "utf-32"):
         raise ReadError(f"Bestand '{filename}' lijkt {decoded.encoding.upper()}-tekst maar is "
-                        f"beschadigd (byte {decoded.first_bad + 1}); het is geen leesbaar CSV-"
+                        f"beschadigd (byte {byte}); het is geen leesbaar CSV-"
                         "bestand.")
     if decoded.replaced:
         raise ReadError(f"Bestand '{filename}' bevat tekens die niet als UTF-8 of Windows-1252 "
-                        f"te lezen zijn (byte {decoded.first_bad + 1}); het is geen leesbaar CSV-"
+                        f"te lezen zijn (byte {byte}); het is geen leesbaar CSV-"
                         "bestand.")
     return decoded.text
 
