@@ -517,6 +517,11 @@ def test_docx_zip_bombs_are_refused_before_opening(monkeypatch):
     assert refused("bom.docx", bomb) == (
         "Het bestand 'bom.docx' bevat een onderdeel dat verdacht sterk is ingepakt (mogelijk "
         "een zip-bom) en wordt niet geopend.")
+    many = make_zip({"word/document.xml": b"<w/>",
+                     **{f"word/media/{n}.xml": b"a" * 8_000 for n in range(200)}})
+    assert refused("veel.docx", many) == (
+        "Het bestand 'veel.docx' bevat onderdelen die verdacht sterk zijn ingepakt (mogelijk "
+        "een zip-bom) en wordt niet geopend.")
     monkeypatch.setattr(untrusted, "RATIO_CHECK_BYTES", 10 * 1024 * 1024)
     monkeypatch.setattr(transcripts, "DOCX_MAX_TOTAL_BYTES", 1_000_000)
     assert refused("bom.docx", bomb) == (

@@ -127,10 +127,19 @@ def test_a_zip_bomb_is_refused_by_its_ratio():
     data = make_zip({"ok.xml": b"<a/>", "bomb.bin": zeros})
     assert refusal(data, ratio_from=1_000_000) == ("ratio", "bomb.bin")
     # Below the size from which the ratio counts, the same member is harmless.
-    assert set(check(data, ratio_from=2_000_000)) == {"ok.xml", "bomb.bin"}
+    assert set(check(data, ratio_from=2_100_000)) == {"ok.xml", "bomb.bin"}
     # Stored (ratio 1): never a bomb.
     assert set(check(make_zip({"big.bin": zeros}, zipfile.ZIP_STORED), ratio_from=1000)) == {
         "big.bin"}
+
+
+def test_many_small_members_are_a_zip_bomb_together():
+    data = make_zip({f"{n}.bin": b"\0" * 600_000 for n in range(4)})
+    with pytest.raises(Refused) as caught:
+        check(data, ratio_from=1_000_000)
+    assert (caught.value.reason, caught.value.member, caught.value.unpacked) == (
+        "ratio", "", 2_400_000)
+    assert len(check(data, ratio_from=2_400_000)) == 4
 
 
 def test_the_ratio_limit_and_its_default_size(monkeypatch):

@@ -1129,9 +1129,12 @@ class _Archive:
         if refused.reason == "unsafe_name":
             return (f"{self.label} bevat een onveilige bestandsnaam ('{refused.member}'); uit "
                     "veiligheid niet geopend.")
-        if refused.reason == "ratio":
+        if refused.reason == "ratio" and refused.member:
             return (f"{self.label} bevat een verdacht sterk ingepakt bestand "
                     f"('{refused.member}'), mogelijk een zip-bom; uit veiligheid niet geopend.")
+        if refused.reason == "ratio":
+            return (f"{self.label} bevat verdacht sterk ingepakte bestanden, mogelijk een "
+                    "zip-bom; uit veiligheid niet geopend.")
         return (f"{self.label} is uitgepakt groter dan {MAX_TOTAL_BYTES // (1024 * 1024)} MB; "
                 "uit veiligheid niet geopend.")
 

@@ -806,9 +806,10 @@ def _check_zip(filename: str, data: bytes) -> None:
                                   f"{DOCX_MAX_TOTAL_BYTES // (1024 * 1024)} MB en wordt niet "
                                   "geopend.") from None
         if refused.reason == "ratio":
-            raise TranscriptError(f"Het bestand {_quoted(filename)} bevat een onderdeel dat "
-                                  "verdacht sterk is ingepakt (mogelijk een zip-bom) en wordt "
-                                  "niet geopend.") from None
+            parts = ("een onderdeel dat verdacht sterk is" if refused.member
+                     else "onderdelen die verdacht sterk zijn")
+            raise TranscriptError(f"Het bestand {_quoted(filename)} bevat {parts} ingepakt "
+                                  "(mogelijk een zip-bom) en wordt niet geopend.") from None
         if refused.reason == "dtd":
             raise TranscriptError(f"Het bestand {_quoted(filename)} bevat een DTD of "
                                   "entiteiten; uit veiligheid niet geopend.") from None
