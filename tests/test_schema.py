@@ -360,7 +360,7 @@ def test_0015_keeps_codes_and_their_codings_and_lets_siblings_alone_share_a_name
                  " VALUES (1, 2, 0, 3, 'nu')")
     conn.commit()
     conn.close()
-    assert migrate(db_path) == ["0015_coders_document_sets_code_names"]
+    assert migrate(db_path) == ["0015_coders_document_sets_code_names", "0016_publications"]
     conn = sqlite3.connect(db_path)
     conn.execute("PRAGMA foreign_keys = ON")
     assert conn.execute("SELECT id, name, name_key, parent_id FROM codes ORDER BY id"
