@@ -1,4 +1,5 @@
-# Two commands: `make run` (set up and start the app) and `make test` (set up and run every test).
+# Two commands: `make run` (set up and start the app) and `make test` (set up and run every test);
+# `make lint` checks style (ruff) and types (mypy), as CI does before the tests.
 # The virtual environment is reinstalled only when a requirements file changes (stamp files).
 
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
@@ -6,7 +7,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 PORT   ?= 8501
 
-.PHONY: run test install install-dev clean bench
+.PHONY: run test lint install install-dev clean bench
 
 run: $(VENV)/.runtime
 	@$(PY) -m research init --demo
@@ -18,6 +19,10 @@ run: $(VENV)/.runtime
 test: $(VENV)/.dev
 	@rm -f $(VENV)/.pytest-status
 	@$(PY) -m pytest $(PYTEST_ARGS); status=$$?; echo $$status > $(VENV)/.pytest-status; exit $$status
+
+# ruff (pycodestyle, pyflakes, import order, bugbear), configured in pyproject.toml.
+lint: $(VENV)/.dev
+	$(VENV)/bin/ruff check .
 
 # Benchmarks at scales S and M on invented data (a few minutes): the table on screen, the files
 # (RESULTS.md, results.json, groei.html, groei.png) in $(BENCH_OUT). The committed
@@ -48,4 +53,4 @@ $(VENV)/.dev: $(VENV)/.runtime requirements-dev.txt
 	@touch $@
 
 clean:
-	rm -rf $(VENV) .pytest_cache
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -662,7 +662,7 @@ def cmd_survey_stapeling(store: Store, args: argparse.Namespace) -> None:
 
 def parser() -> argparse.ArgumentParser:
     """The argument parser (its help texts are the command line's documentation)."""
-    from research.qual.transcripts import PATTERNS         # light modules: no pandas, spaCy
+    from research.qual.transcripts import PATTERNS  # light modules: no pandas, spaCy
     from research.survey.monitors import UNIT_KINDS
 
     top = _Parser(prog="python -m research",
@@ -695,8 +695,8 @@ def parser() -> argparse.ArgumentParser:
         sub = user_cmds.add_parser(name, help=text)
         sub.add_argument("name")
         sub.set_defaults(run=cmd_user_active, active=active)
-    end_sessions = user_cmds.add_parser("end-sessions",
-                                        help="alle open sessies (ook in andere browsers) beëindigen")
+    end_sessions = user_cmds.add_parser(
+        "end-sessions", help="alle open sessies (ook in andere browsers) beëindigen")
     end_sessions.add_argument("name")
     end_sessions.set_defaults(run=cmd_user_end_sessions)
 

@@ -55,7 +55,7 @@ def xml_frame(frame):
     frame = frame.copy()
     frame.index = frame.index.map(clean)
     frame.columns = frame.columns.map(clean)
-    for column in frame.columns[frame.dtypes == object]:
+    for column in frame.columns[frame.dtypes.eq(object)]:
         frame[column] = frame[column].map(clean)
     return frame
 

@@ -228,7 +228,8 @@ def lemmas_of(orths: np.ndarray, strings) -> list[str]:
 
 
 def lemmas(text: str, *, content_only: bool = True) -> list[str]:
-    """Lower-case lemmas of `text`; with `content_only`, without stop words, digits and punctuation."""
+    """Lower-case lemmas of `text`; with `content_only`, without stop words, digits and
+    punctuation."""
     return [
         lemma(token.text)
         for token in tokenizer()(text)

@@ -18,7 +18,7 @@ from typing import Callable
 
 import sqlite_utils
 
-from research.storage import Store, StorageError, is_busy, check_file, connect, utcnow
+from research.storage import StorageError, Store, check_file, connect, is_busy, utcnow
 
 
 @dataclass(frozen=True)
@@ -60,7 +60,8 @@ def applied(db: sqlite_utils.Database) -> list[str]:
     return [r["name"] for r in db.query("SELECT name FROM migrations ORDER BY rowid")]
 
 
-def pending(db: sqlite_utils.Database, migrations: list[Migration] | None = None) -> list[Migration]:
+def pending(db: sqlite_utils.Database,
+            migrations: list[Migration] | None = None) -> list[Migration]:
     """Registered migrations not yet applied; raises StorageError for a newer database."""
     migrations = MIGRATIONS if migrations is None else migrations
     done = applied(db)
@@ -175,7 +176,8 @@ def migrate(path: Path, migrations: list[Migration] | None = None) -> list[str]:
             where = f" Een kopie van vóór de migratie staat in {copy}." if copy else ""
             raise StorageError(
                 "migration",
-                f"De database kon niet worden bijgewerkt: migratie {current.name if current else '?'} "
+                "De database kon niet worden bijgewerkt: migratie "
+                f"{current.name if current else '?'} "
                 f"mislukte ({error}). Er is niets veranderd.{where}",
             ) from error
         return [m.name for m in todo]

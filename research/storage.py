@@ -350,7 +350,7 @@ def check_file(path: Path, *, writable: bool = True, thorough: bool = False) -> 
     except sqlite3.OperationalError as error:
         if is_busy(error):
             raise StorageError("locked", "De database is vergrendeld door een ander proces. "
-                                         "Sluit dat proces of probeer het later opnieuw.") from error
+                               "Sluit dat proces of probeer het later opnieuw.") from error
         raise StorageError("corrupt", f"{path.name} kan niet worden gelezen ({error}). "
                                       "Het bestand is niet aangeraakt.") from error
     except sqlite3.DatabaseError as error:

@@ -8,7 +8,7 @@ import sqlite3
 import pytest
 
 from research.schema import MIGRATIONS, Migration, migrate, open_store
-from research.storage import SYSTEM, Store, StorageError
+from research.storage import SYSTEM, StorageError, Store
 
 ALL = ["0001_foundation", "0002_tracker_search_and_contacts", "0003_ontwikkelvragen",
        "0004_reportbacks", "0005_qual_coding",
@@ -39,7 +39,8 @@ SCHEMA_TABLES = [
 def tables(path) -> list[str]:
     conn = sqlite3.connect(path)
     try:
-        return sorted(r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'"))
+        return sorted(r[0] for r in conn.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'table'"))
     finally:
         conn.close()
 

@@ -100,7 +100,7 @@ def split_case(store: Store, user: User, case_id: int) -> list[int]:
             " a.id = v.attribute_id WHERE a.applies_to = 'case' AND v.item_id = ?",
             [case_id]).fetchall()
         made = []
-        for doc, name in zip(docs, names):
+        for doc, name in zip(docs, names, strict=True):
             new_id = tx.insert("cases", {"project_id": project_id, "name": name,
                                          "description": case["description"]}, entity="case")
             tx.db.execute("UPDATE turns SET case_id = ? WHERE case_id = ? AND document_id = ?",

@@ -49,7 +49,7 @@ def positions(net: dict) -> dict[int, tuple[float, float]]:
         place[alone] = radius * np.column_stack([np.cos(angle), np.sin(angle)])
     place /= max(np.abs(place).max(), 1e-12)
     return {node_id: (round(float(x), 6), round(float(y), 6))
-            for node_id, (x, y) in zip(ids, place)}
+            for node_id, (x, y) in zip(ids, place, strict=True)}
 
 
 def _spring(n: int, edges: np.ndarray, iterations: int = 60, seed: int = 7) -> np.ndarray:

@@ -30,7 +30,8 @@ PALETTE = ["#f2c94c", "#6fcf97", "#56ccf2", "#bb6bd9", "#f2994a", "#eb5757", "#9
            "#2d9cdb", "#27ae60", "#e0a800", "#ff8fab", "#a0c4ff"]
 
 
-def codes(store: Store, user: User, project_id: int, *, coders: list[int] | None = None) -> list[dict]:
+def codes(store: Store, user: User, project_id: int, *,
+          coders: list[int] | None = None) -> list[dict]:
     """The project's codes with groundedness (passages) and the number of documents they
     occur in, ordered as a tree (each parent before its children) with a `depth`."""
     require_read(store, user, project_id)
@@ -38,7 +39,8 @@ def codes(store: Store, user: User, project_id: int, *, coders: list[int] | None
         f" AND g.created_by IN ({', '.join('?' * len(coders)) or 'NULL'})"
     rows = store.rows(
         "SELECT c.id, c.name, c.description, c.inclusion, c.exclusion, c.example, c.colour,"
-        " c.parent_id, c.stage, c.paradigm_role, count(g.id) AS passages, count(DISTINCT g.document_id) AS documents"
+        " c.parent_id, c.stage, c.paradigm_role, count(g.id) AS passages,"
+        " count(DISTINCT g.document_id) AS documents"
         f" FROM codes c LEFT JOIN codings g ON g.code_id = c.id{coder_filter}"
         " WHERE c.project_id = ? GROUP BY c.id ORDER BY c.name COLLATE NOCASE",
         [*(coders or []), project_id])
@@ -152,7 +154,8 @@ def _path(rows: list[dict], code_id: int) -> list[str]:
     return names
 
 
-def _check_parent(store: Store, project_id: int, code_id: int | None, parent_id: int | None) -> None:
+def _check_parent(store: Store, project_id: int, code_id: int | None,
+                  parent_id: int | None) -> None:
     if parent_id is None:
         return
     if store.value("SELECT project_id FROM codes WHERE id = ?", [parent_id]) != project_id:
@@ -419,7 +422,8 @@ def to_yaml(store: Store, user: User, project_id: int) -> str:
 
     def entry(row: dict) -> dict:
         item = {"naam": row["name"], "kleur": row["colour"]}
-        for field, key in zip(TEXT_FIELDS, ("definitie", "insluiten", "uitsluiten", "voorbeeld")):
+        for field, key in zip(TEXT_FIELDS, ("definitie", "insluiten", "uitsluiten", "voorbeeld"),
+                              strict=True):
             if row[field]:
                 item[key] = row[field]
         if row["id"] in by_parent:
@@ -487,7 +491,8 @@ def parse_yaml(text: str, source: str = "codeboek") -> tuple[list[dict], list[di
         flat.append({"name": name, "parent": parent[-1] if parent else None, "path": path,
                      "colour": text_of(item.get("kleur"), "'kleur'"),
                      **{field: text_of(item.get(key), f"'{key}'") for field, key in zip(
-                         TEXT_FIELDS, ("definitie", "insluiten", "uitsluiten", "voorbeeld"))}})
+                         TEXT_FIELDS, ("definitie", "insluiten", "uitsluiten", "voorbeeld"),
+                         strict=True)}})
         children = items_of(item.get("subcodes"), f"'subcodes' van '{name}'")
         stack.extend((child, path, depth + 1) for child in reversed(children))
     sets = [{"name": text_of(s.get("naam", ""), "de 'naam' van een codeset"),

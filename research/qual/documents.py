@@ -195,7 +195,7 @@ def import_transcript(store: Store, user: User, project_id: int, transcript: Tra
     `case_modes` see `add_document`)."""
     text, spans = transcript.render()
     turn_spans = [TurnSpan(start, end, turn.speaker, turn.time_s)
-                  for (start, end), turn in zip(spans, transcript.turns)]
+                  for (start, end), turn in zip(spans, transcript.turns, strict=True)]
     if kind is None:
         kind = "focusgroep" if len(transcript.speakers()) > 2 else "interview"
     return add_document(store, user, project_id, name or transcript.name, text, kind, held_on,

@@ -17,8 +17,18 @@ from research.accounts import User
 from research.qual import cases, codebook, coders, codings, documents, projects, refi
 from research.qual.documents import TurnSpan
 from research.qual.projects import ProjectError, require_read
-from research.qual.refi import (RefiCase, RefiCode, RefiNote, RefiProject, RefiSelection,
-                                RefiSet, RefiSource, RefiUser, RefiVariable, derived_guid)
+from research.qual.refi import (
+    RefiCase,
+    RefiCode,
+    RefiNote,
+    RefiProject,
+    RefiSelection,
+    RefiSet,
+    RefiSource,
+    RefiUser,
+    RefiVariable,
+    derived_guid,
+)
 from research.qual.transcripts import split_turns
 from research.storage import Store
 

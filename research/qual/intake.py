@@ -33,7 +33,7 @@ def save(store: Store, user: User, project_id: int, transcript: Transcript, *,
         transcript = pseudonyms.apply(transcript, {s.original: s.pseudonym for s in accepted})
         if case_modes:
             new_label = {old.speaker: new.speaker for old, new in zip(before.turns,
-                                                                     transcript.turns)}
+                                                                     transcript.turns, strict=True)}
             case_modes = {new_label.get(label, label): mode
                           for label, mode in case_modes.items()}
     if name is not None and accepted:

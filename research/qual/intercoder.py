@@ -152,7 +152,7 @@ def patterns(store: Store, user: User, project_id: int, *, coder_ids: list[int],
         keys, found = np.unique(code * (1 << n_coders) + coded[code, unit_index],
                                 return_counts=True)
         uncoded = np.full(n_codes, len(spans))
-        for key, number in zip(keys.tolist(), found.tolist()):
+        for key, number in zip(keys.tolist(), found.tolist(), strict=True):
             k, mask = divmod(key, 1 << n_coders)
             counts[k, missing, mask] += number
             uncoded[k] -= number
@@ -214,7 +214,7 @@ def disagreements(store: Store, user: User, project_id: int, code_id: int, *,
         found.append({"document_id": document_id, "document": doc["name"], "start": start,
                       "end": end, "text": doc["text"][start:end],
                       "coders": {names[c]: (None if np.isnan(v) else bool(v))
-                                 for c, v in zip(data["coders"], column)}})
+                                 for c, v in zip(data["coders"], column, strict=True)}})
     return found
 
 

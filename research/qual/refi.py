@@ -860,7 +860,7 @@ def _write_source(build: _Builder, parent: etree._Element, source: RefiSource,
                         plainTextPath=f"internal://{file_name}",
                         creatingUser=source.created_by or None,
                         creationDateTime=_xsd_datetime(source.created_at))
-    for sel, (start, end) in zip(source.selections, spans):
+    for sel, (start, end) in zip(source.selections, spans, strict=True):
         stamp = _xsd_datetime(sel.created_at)
         user = sel.created_by or None
         sel_element = build.sub(element, "PlainTextSelection", guid=sel.guid,

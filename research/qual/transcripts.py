@@ -391,7 +391,7 @@ def _scan_time_name(lines: list[str]) -> list[_Start | None]:
         else:
             found.append((match, None, rest))
     starts: list[_Start | None] = []
-    for line, item in zip(lines, found):
+    for line, item in zip(lines, found, strict=True):
         if item is None:
             starts.append(None)
             continue
@@ -638,7 +638,7 @@ def _assemble(items: list[_Item], starts: list[_Start | None]) -> tuple[list[Tur
             unlabelled += sum(1 for line in turn.text.split("\n") if line.strip())
         turns.append(turn)
 
-    for (_, content), start in zip(items, starts):
+    for (_, content), start in zip(items, starts, strict=True):
         if start is not None:
             flush()
             current = _Open(start.speaker, start.time_s,
@@ -671,7 +671,7 @@ def _split_items(items: list[_Item], pattern: str, filename: str = "",
     if pattern == "teams" or (pattern == "auto" and _teams_layout(lines)):
         found = _scan_teams(lines)     # blanks the name lines it takes up
         items = [(para, line if isinstance(content, str) else content)
-                 for (para, content), line in zip(items, lines)]
+                 for (para, content), line in zip(items, lines, strict=True)]
         if pattern == "auto" and not any(found):
             found, rejected = _best_scheme(lines)
     elif pattern == "auto":
@@ -679,7 +679,7 @@ def _split_items(items: list[_Item], pattern: str, filename: str = "",
     else:
         found = _scanner(pattern, filename)(lines)
     starts = [content if isinstance(content, _Start) else start
-              for (_, content), start in zip(items, found)]
+              for (_, content), start in zip(items, found, strict=True)]
     if not any(s is not None and s.speaker is not None for s in starts):
         warning = NO_SPEAKERS if pattern == "auto" else NO_SPEAKERS_CHOSEN
         return _paragraph_turns(_plain_items(items)), [warning]
@@ -706,7 +706,7 @@ def _merge_blocks(turns: list[Turn]) -> list[Turn]:
             continue
         merged.append(Turn(turn.speaker, turn.text, turn.time_s))
         parts.append([turn.text])
-    for turn, texts in zip(merged, parts):
+    for turn, texts in zip(merged, parts, strict=True):
         turn.text = " ".join(texts)
     return merged
 
@@ -993,7 +993,7 @@ def _table_items(table) -> list[list[str | _Start]]:
     if not turn_like:
         return [[line for cell in cells if cell for line in cell.split("\n")] for cells in rows]
     items: list[list[str | _Start]] = []
-    for cells, (speaker, time_s, text) in zip(body, parsed):
+    for cells, (speaker, time_s, text) in zip(body, parsed, strict=True):
         if speaker:
             items.append([_Start(speaker, time_s, text, True, "\t".join(cells))])
         else:
@@ -1119,7 +1119,7 @@ def _merge_segments(segments: list[_Segment]) -> tuple[list[Turn], list[str]]:
         else:
             turns.append(Turn(speaker, text, segment.time_s))
             parts.append([text])
-    for turn, texts in zip(turns, parts):
+    for turn, texts in zip(turns, parts, strict=True):
         turn.text = " ".join(texts)
     warnings = [] if any(t.speaker for t in turns) or not turns else [
         "Geen sprekers herkend in de ondertitels; alle tekst staat zonder spreker."]
@@ -1189,7 +1189,7 @@ def _srt_segments(time_s: float, lines: list[str]) -> list[_Segment]:
         else:
             segments.append(segment)
             more.append([])
-    for segment, lines_after in zip(segments, more):
+    for segment, lines_after in zip(segments, more, strict=True):
         if lines_after:
             segment.text = " ".join([segment.text, *lines_after]).strip()
             segment.raw = " ".join([segment.raw, *lines_after])

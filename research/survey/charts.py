@@ -108,7 +108,7 @@ def likert_bars(table: Table) -> go.Figure:
     colours = _diverging(len(categories))
     middle = len(categories) // 2 if len(categories) % 2 else None
     traces = []
-    for index, (category, colour) in enumerate(zip(categories, colours)):
+    for index, (category, colour) in enumerate(zip(categories, colours, strict=True)):
         values = numbers[category].fillna(0)
         if middle is not None and index == middle:
             for half, sign in ((values / 2, -1), (values / 2, 1)):

@@ -50,7 +50,7 @@ def _as_offsets(array: np.ndarray) -> tuple[float, np.ndarray] | None:
     high = float(np.max(array, where=valid, initial=-np.inf)) if valid.any() else 0.0
     if not (np.isfinite(low) and np.isfinite(high) and low.is_integer()):
         return None
-    for itemsize, dtype in CODE_TYPES.items():
+    for dtype in CODE_TYPES.values():
         missing = np.iinfo(dtype).max
         if high - low < missing:
             offsets = np.where(valid, array - low, missing).astype(dtype)

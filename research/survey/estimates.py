@@ -26,6 +26,7 @@ Conventions, the same as R's `survey` unless said otherwise:
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass, fields, replace
 
 import numpy as np
@@ -1007,7 +1008,7 @@ class Domains:
             est = _entry_means(design, entries, n_groups)
             t = _entry_vs_rest(design, entries, n_groups) if against_rest else None
             sizes = [variables[i][1].shape[1] for i in together]
-            for i, part in zip(together, _split(est, t, sizes)):
+            for i, part in zip(together, _split(est, t, sizes), strict=True):
                 parts[i] = part
         for i, (tally, values) in enumerate(variables):
             if parts[i] is None:
@@ -1101,7 +1102,8 @@ def _entries(atoms: list[tuple]) -> _Entries:
                       values[code].ravel(), np.repeat(w, k), np.repeat(w2, k),
                       np.repeat(count, k)))
         first += k
-    return _Entries(*(np.concatenate(arrays) for arrays in zip(*parts)), n_columns=first)
+    return _Entries(*(np.concatenate(arrays) for arrays in zip(*parts, strict=True)),
+                    n_columns=first)
 
 
 def _split(est: Estimates, t: np.ndarray | None, sizes: list[int]
@@ -1109,7 +1111,7 @@ def _split(est: Estimates, t: np.ndarray | None, sizes: list[int]
     """Estimates (and t statistics) of columns side by side, cut into parts of `sizes`."""
     bounds = np.cumsum([0] + sizes)
     return [(Estimates(**{f.name: getattr(est, f.name)[:, a:b] for f in fields(Estimates)}),
-             None if t is None else t[:, a:b]) for a, b in zip(bounds[:-1], bounds[1:])]
+             None if t is None else t[:, a:b]) for a, b in itertools.pairwise(bounds)]
 
 
 def joined(parts: list[tuple[Estimates, np.ndarray | None]]

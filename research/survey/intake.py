@@ -67,7 +67,8 @@ def load(store: Store, user: User, monitor_id: int, label: str, year: int | None
     roles = {**waves.DEFAULT_ROLES, **default_roles(wave), **(roles or {})}
     for role, column in roles.items():
         if column and column not in wave.data.columns:
-            raise MonitorError(f"Kolom '{column}' ({role}) staat niet in {source or 'het bestand'}.")
+            raise MonitorError(f"Kolom '{column}' ({role}) staat niet in "
+                               f"{source or 'het bestand'}.")
     design = {c for c in roles.values() if c}
     chosen = {k: v for k, v in (types or {}).items() if k not in design}
     # A design column keeps its texts (a stratum named 'klein', not '1').

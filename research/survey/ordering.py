@@ -124,7 +124,8 @@ def natural_order(labels: Iterable) -> list:
     for place in (scale_place, _number_place, _size_place):
         places = [place(str(label)) for label in rest]
         if rest and None not in places and len(set(places)) == len(places):
-            return [label for _, label in sorted(zip(places, rest), key=lambda p: p[0])] + last
+            return [label for _, label in sorted(zip(places, rest, strict=True),
+                                                 key=lambda p: p[0])] + last
     return sorted(rest, key=lambda label: (_folded(str(label)), str(label))) + last
 
 

@@ -360,7 +360,8 @@ def retype(wave: WaveFile, types: dict[str, str]) -> WaveFile:
         name, values = var["name"], data[var["name"]]
         if kind == "open" and var.get("from_text"):
             labels = var["value_labels"]
-            data[name] = values.map(lambda v: labels.get(float(v)) if pd.notna(v) else None) \
+            data[name] = values.map(
+                lambda v, labels=labels: labels.get(float(v)) if pd.notna(v) else None) \
                 .astype(object)
             var = {**var, "type": "open", "value_labels": {}, "missing_codes": [],
                    "higher_is_better": None, "from_text": False}

@@ -110,10 +110,10 @@ def _docx_table(document, table: tables.Table) -> None:
     frame = charts.table_frame(table)
     grid = document.add_table(rows=1, cols=len(frame.columns))
     grid.style = "Light Grid Accent 1"
-    for cell, heading in zip(grid.rows[0].cells, frame.columns):
+    for cell, heading in zip(grid.rows[0].cells, frame.columns, strict=True):
         cell.text = xml_text(str(heading))
     for row in frame.itertuples(index=False):
-        for cell, value in zip(grid.add_row().cells, row):
+        for cell, value in zip(grid.add_row().cells, row, strict=True):
             cell.text = "" if pd.isna(value) else xml_text(str(value))
     for note in table.notes:
         paragraph = document.add_paragraph(xml_text(note))

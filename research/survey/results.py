@@ -167,7 +167,8 @@ def breakdown_of(data: waves.WaveData, by: str | None) -> str:
         return attribute
     options = [FRAME_BREAKDOWNS[b].lower() for b in present] + choices
     if by in data.variables:
-        problem = f"'{by}' is geen keuzevraag ({monitors.VARIABLE_TYPES[data.variables[by]['type']]})."
+        kind = monitors.VARIABLE_TYPES[data.variables[by]['type']]
+        problem = f"'{by}' is geen keuzevraag ({kind})."
     elif attribute:
         problem = f"deze meting heeft geen {FRAME_BREAKDOWNS[attribute].lower()} uit het kader."
     else:
@@ -358,13 +359,14 @@ def _tables(resolved: ResolvedDesign, data: waves.WaveData, names: list[str],
     domains = estimates.Domains(resolved.design, [(codes, len(labels))
                                                   for codes, labels in groupings])
     against = [b != "totaal" and len(labels) > 1 for b, (_, labels) in zip(breakdowns_,
-                                                                          groupings)]
+                                                                          groupings, strict=True)]
     found = {}
     for part in _mapped(lambda unit: _unit_tallies(data, domains, unit),
                         _variables(data, names)):
         found.update(part)
     summed = [found[name] for name in names if name in found]
-    blocks = [block for index, (b, (groups, labels)) in enumerate(zip(breakdowns_, groupings))
+    blocks = [block for index, (b, (groups, labels))
+              in enumerate(zip(breakdowns_, groupings, strict=True))
               for block in _table(resolved, domains, b, groups, labels, summed, index,
                                   against[index])]
     return {c: np.concatenate([block[c] for block in blocks]) if blocks else np.empty(0)
@@ -459,7 +461,7 @@ def _rows(table: dict[str, np.ndarray], wave_id: int) -> list[tuple]:
     """The table's rows as tuples of Python values for an executemany, NaN as NULL."""
     columns = [[None if isinstance(v, float) and v != v else v for v in table[c].tolist()]
                for c in COLUMNS]
-    return list(zip([wave_id] * len(columns[0]), *columns))
+    return list(zip([wave_id] * len(columns[0]), *columns, strict=True))
 
 
 def run(store: Store, user: User, wave_id: int) -> dict | None:

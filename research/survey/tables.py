@@ -170,7 +170,7 @@ def crosstab(store: Store, user: User, wave_id: int, variable_id: int,
     markers = {c: dict.fromkeys(index, "") for c in columns}
     excel = {c: dict.fromkeys(index, "") for c in columns}
     totals = dict(zip(rows.loc[rows["breakdown"] == "totaal", "label"],
-                      rows.loc[rows["breakdown"] == "totaal", "estimate"]))
+                      rows.loc[rows["breakdown"] == "totaal", "estimate"], strict=True))
     suppressed = False
     hidden_columns = set()
     for row in rows.itertuples():
@@ -228,7 +228,7 @@ def frequencies(store: Store, user: User, wave_id: int, variable_id: int) -> Tab
         raise MonitorError(f"{var['label']} zit niet in meting {wave['label']}.")
     labels = _row_labels(var, rows)
     records, numbers, sheet, suppressed = [], [], [], False
-    for label, row in zip(labels, rows.itertuples()):
+    for label, row in zip(labels, rows.itertuples(), strict=True):
         scale = 100 if row.statistic == "aandeel" else 1
         hidden = row.n < wave["min_n"] or pd.isna(row.estimate)
         suppressed |= hidden
@@ -341,22 +341,22 @@ def trend(store: Store, user: User, monitor_id: int, variable_id: int,
                             "ci_low": scale * table["ci_low"], "ci_high": scale * table["ci_high"],
                             "n": table["n"], "verschil": scale * table["verschil"],
                             "p": table["p"]})
-    changes = [_change(d, pv, scale) for d, pv in zip(table["verschil"], table["p"])]
+    changes = [_change(d, pv, scale) for d, pv in zip(table["verschil"], table["p"], strict=True)]
     cells = pd.DataFrame({
         "Meting": table["meting"],
         "Schatting": [SUPPRESSED if h else (f"{dutch(scale * e, 0)}%" if scale == 100
                                             else dutch(e)) for h, e in
-                      zip(table["hidden"], table["estimate"])],
+                      zip(table["hidden"], table["estimate"], strict=True)],
         "Verandering": [text for text, _ in changes],
         "n": table["n"]})
     excel = pd.DataFrame({
         "Meting": table["meting"].astype(str),
         "Schatting": [SUPPRESSED if h else _figure(e, statistic)
-                      for h, e in zip(table["hidden"], table["estimate"])],
+                      for h, e in zip(table["hidden"], table["estimate"], strict=True)],
         "Ondergrens 95%": ["" if h or pd.isna(v) else _figure(v, statistic)
-                           for h, v in zip(table["hidden"], table["ci_low"])],
+                           for h, v in zip(table["hidden"], table["ci_low"], strict=True)],
         "Bovengrens 95%": ["" if h or pd.isna(v) else _figure(v, statistic)
-                           for h, v in zip(table["hidden"], table["ci_high"])],
+                           for h, v in zip(table["hidden"], table["ci_high"], strict=True)],
         "Verandering": [figure for _, figure in changes],
         "n": [Number(float(n), WHOLE) for n in table["n"]]})
     what = (trend_label(var, category) if category is not None else

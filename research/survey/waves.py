@@ -21,9 +21,9 @@ from dateutil import parser as dateparser
 
 from research.accounts import User, require
 from research.storage import Store, Tx, utcnow
-from research.tracker.dates import DutchParserInfo  # Dutch month names, day first
 from research.survey import columns
 from research.survey.monitors import CATEGORICAL, VARIABLE_TYPES, MonitorError, variable
+from research.tracker.dates import DutchParserInfo  # Dutch month names, day first
 
 # Columns of the data that describe the respondent rather than answer a question.
 DEFAULT_ROLES = {"unit": "eenheid", "completed": "ingevuld", "weight": "gewicht",
@@ -97,9 +97,10 @@ def import_wave(store: Store, user: User, monitor_id: int, label: str, year: int
         tx.db["responses"].insert_all(
             ({"id": rid, "wave_id": wave_id, "unit_id": units[0] if units else None,
               **{key: values[i] for key, values in design.items()}}
-             for i, (rid, units) in enumerate(zip(ids, unit_lists))), batch_size=5000)
+             for i, (rid, units) in enumerate(zip(ids, unit_lists, strict=True))), batch_size=5000)
         tx.db["response_units"].insert_all(
-            ({"response_id": rid, "unit_id": unit} for rid, units in zip(ids, unit_lists)
+            ({"response_id": rid, "unit_id": unit}
+             for rid, units in zip(ids, unit_lists, strict=True)
              for unit in units), batch_size=5000)
         for var in variables:
             var_id = _upsert_variable(tx, monitor_id, var)
@@ -251,7 +252,7 @@ def _upsert_variable(tx: Tx, monitor_id: int, var: dict) -> int:
     if existing is None:
         return tx.insert("variables", row, entity="variable")
     current = dict(zip([d[0] for d in tx.db.execute("SELECT * FROM variables LIMIT 0")
-                        .description], existing))
+                        .description], existing, strict=True))
     merged = json.loads(current["value_labels"] or "{}")
     merged.update({k: v for k, v in json.loads(row["value_labels"]).items() if k not in merged})
     missing = sorted(set(json.loads(current["missing_codes"] or "[]"))

@@ -64,9 +64,9 @@ class DutchParserInfo(parserinfo):
     # Separators only: the English words dateutil skips ("at", "on", "of", "st"...) are
     # dropped, so "12 maart at" is refused instead of read.
     JUMP = [" ", ".", ",", "-", "/", "'"]
-    WEEKDAYS = list(zip(DAY_ABBREVIATIONS, DAY_NAMES))
+    WEEKDAYS = list(zip(DAY_ABBREVIATIONS, DAY_NAMES, strict=True))
     MONTHS = [(*abbreviations, name)
-              for abbreviations, name in zip(MONTH_ABBREVIATIONS, MONTH_NAMES)]
+              for abbreviations, name in zip(MONTH_ABBREVIATIONS, MONTH_NAMES, strict=True)]
     AMPM: list = []
     PERTAIN: list = []
 

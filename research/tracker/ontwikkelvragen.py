@@ -119,7 +119,8 @@ def create(store: Store, user: User, *, wijk_id: str, year: int, title: str, que
         for question_id in ids:
             tx.link("ov_questions", {"ov_id": ov_id, "question_id": question_id})
         tx.insert("ov_status_changes", {"ov_id": ov_id, "from_status": None, "to_status": first,
-                                        "note": "Aangemaakt", "changed_on": date.today().isoformat(),
+                                        "note": "Aangemaakt",
+                                        "changed_on": date.today().isoformat(),
                                         "changed_by": user.id})
         return ov_id
     return store.write(user.actor, apply)

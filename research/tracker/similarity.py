@@ -96,7 +96,7 @@ def _index(store: Store, wijk_id: str) -> _Index | None:
             # A new question none of whose n-grams the vocabulary knows would be an empty
             # vector that nothing can ever match: refit instead.
             if extra is not None and all(n or not _doc(r).strip() for n, r in
-                                         zip(extra.getnnz(axis=1), added)):
+                                         zip(extra.getnnz(axis=1), added, strict=True)):
                 index.matrix = vstack([index.matrix, extra])
                 index.ids += [r["id"] for r in added]
                 _exact(added, index.exact)

@@ -19,16 +19,16 @@ from pathlib import Path
 
 import pandas as pd
 import streamlit as st
+from streamlit.errors import StreamlitAPIException
 
 import research
 from research import accounts, config, nlp, sessions, worker
 from research.accounts import User
 from research.errors import UserError
 from research.qual import projects
-from streamlit.errors import StreamlitAPIException
 from research.schema import open_store
 from research.setup import admin_password_notice, prepare
-from research.storage import SYSTEM, Actor, Store, StorageError
+from research.storage import SYSTEM, Actor, StorageError, Store
 from research.tracker import contacts
 
 UI_DIR = Path(__file__).resolve().parent

@@ -43,7 +43,7 @@ def choose_reference(meta: pd.DataFrame, key: str) -> dict:
                                              "referentie": [None] * len(meta)}),
                                disabled=["indicator", "label"], hide_index=True,
                                key=f"given_{key}")
-        settings["given"] = dict(zip(given["indicator"], given["referentie"]))
+        settings["given"] = dict(zip(given["indicator"], given["referentie"], strict=True))
     if reference in ("mean", "given"):
         margin = st.slider("Marge (in standaardafwijkingen van de gebieden)", 0.0, 1.0, 0.0, 0.25,
                            key=f"margin_{key}")

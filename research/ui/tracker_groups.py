@@ -23,7 +23,7 @@ with proposals_tab:
     st.caption(f"{shell.count(len(found), 'voorstel', 'voorstellen')} uit de open vragen die "
                "nog in geen groep zitten. Haal vragen weg die er niet bij horen en bevestig, of "
                "wijs het voorstel af.")
-    for n, proposal in enumerate(found[:30]):
+    for proposal in found[:30]:
         with st.container(border=True):
             labels = {q["id"]: f"{q['asked_on']} · {q['text']}" for q in proposal["questions"]}
             for question in proposal["questions"]:

@@ -7,8 +7,8 @@ import pandas as pd
 import streamlit as st
 
 from research import accounts, taxonomies
-from research.tracker import grouping, ontwikkelvragen as ov
-from research.tracker import questions
+from research.tracker import grouping, questions
+from research.tracker import ontwikkelvragen as ov
 from research.ui import shell, widgets
 
 store, user = shell.guard("tracker.read")
@@ -41,10 +41,12 @@ if own:
             rationale = st.text_area("Waarom deze vraag (onderbouwing)")
             programme = st.selectbox("Onderzoeksprogramma", list(programmes), index=None,
                                      format_func=programmes.get, placeholder="Nog niet bepaald")
-            pool = {q["id"]: q for w in own for q in questions.list_questions(store, user, wijk_id=w)}
+            pool = {q["id"]: q for w in own
+                    for q in questions.list_questions(store, user, wijk_id=w)}
             chosen = st.multiselect("Bewonersvragen waar deze vraag uit voortkomt", list(pool),
                                     format_func=lambda i: f"{pool[i]['wijkwerkplaats']} · "
-                                                          f"{pool[i]['asked_on']} · {pool[i]['text'][:80]}",
+                                                          f"{pool[i]['asked_on']} · "
+                                                          f"{pool[i]['text'][:80]}",
                                     placeholder="Kies vragen")
             confirmed = {g["id"]: g for w in own for g in grouping.groups(store, user, w)}
             group_ids = st.multiselect("Of uit bevestigde groepen", list(confirmed),
@@ -147,7 +149,8 @@ with partners_tab:
                                                        "budget_spent"])
     st.dataframe(partners.drop(columns="id").assign(role=lambda t: t["role"].map(roles))
                  .rename(columns={"name": "Partner", "role": "Rol",
-                                  "budget_granted": "Toegekend (€)", "budget_spent": "Besteed (€)"}),
+                                  "budget_granted": "Toegekend (€)",
+                                  "budget_spent": "Besteed (€)"}),
                  hide_index=True, width="stretch")
     if writer:
         with st.form("partner", clear_on_submit=True):
@@ -161,7 +164,7 @@ with partners_tab:
                     st.rerun()
         if not partners.empty:
             with st.form("spent"):
-                names = dict(zip(partners["id"], partners["name"]))
+                names = dict(zip(partners["id"], partners["name"], strict=True))
                 left, right = st.columns(2)
                 partner_id = left.selectbox("Partner", list(names), format_func=names.get)
                 spent = right.number_input("Besteed tot nu toe (€)", min_value=0.0, step=100.0)
