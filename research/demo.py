@@ -476,7 +476,7 @@ def load(store: Store) -> bool:
         _load_monitor(store)
         _load_questions(store)
         _link_knowledge(store)
-        tx.db["meta"].upsert({"key": "demo_loaded", "value": "1"}, pk="key")
+        tx.db.table("meta").upsert({"key": "demo_loaded", "value": "1"}, pk="key")
         tx.event("database", None, "demo_loaded")
 
     store.write(SYSTEM_USER.actor, apply)

@@ -90,6 +90,7 @@ def table_xlsx(frame: pd.DataFrame, title: str = "Tabel") -> bytes:
 
     book = Workbook()
     sheet = book.active
+    assert sheet is not None  # a new workbook has one sheet
     sheet.title = title[:31]
     for column, heading in enumerate(frame.columns, 1):
         text_cell(sheet, 1, column, str(heading))

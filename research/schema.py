@@ -636,7 +636,7 @@ CREATE TABLE relation_passages (
 );
 """)
     for (project_id,) in db.execute("SELECT id FROM projects").fetchall():
-        db["relation_types"].insert_all(
+        db.table("relation_types").insert_all(
             [{"project_id": project_id, **row} for row in preset_relation_types()])
 
 

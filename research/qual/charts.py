@@ -95,7 +95,9 @@ def network_figure(net: dict, only_connected: bool = False) -> go.Figure:
     # All arrows as one list of annotations and all relation labels as one hover trace: a
     # trace or annotation added per relation costs plotly a validation of the whole figure
     # each time (seconds for a few hundred relations).
-    arrows, middles, labels = [], ([], []), []
+    arrows: list[dict] = []
+    middles: tuple[list[float], list[float]] = ([], [])
+    labels: list[str] = []
     for edge in net["edges"]:
         if edge["source_id"] not in where or edge["target_id"] not in where:
             continue

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import yaml
 
@@ -103,7 +104,9 @@ def labels(codes: list[dict]) -> dict[int, str]:
         counts[code["name"]] = counts.get(code["name"], 0) + 1
 
     def path(code: dict) -> str:
-        names, current, seen = [], code, set()
+        names: list[str] = []
+        current: dict | None = code
+        seen: set[int] = set()
         while current is not None and current["id"] not in seen:
             seen.add(current["id"])
             names.insert(0, current["name"])
@@ -147,7 +150,8 @@ def find_code(store: Store, user: User, project_id: int, reference: str) -> int:
 
 def _path(rows: list[dict], code_id: int) -> list[str]:
     by_id = {c["id"]: c for c in rows}
-    names, current = [], by_id.get(code_id)
+    names: list[str] = []
+    current = by_id.get(code_id)
     while current is not None:
         names.insert(0, current["name"])
         current = by_id.get(current["parent_id"])
@@ -201,6 +205,7 @@ def update_code(store: Store, user: User, code_id: int, **changes) -> None:
     if unknown:
         raise ValueError(f"unknown code fields {sorted(unknown)}")
     current = store.one("SELECT name, parent_id FROM codes WHERE id = ?", [code_id])
+    assert current is not None  # project_of found it
     if "name" in changes or "parent_id" in changes:
         changes["name"] = _clean_name(store, project_id, changes.get("name", current["name"]),
                                       code_id, changes.get("parent_id", current["parent_id"]))
@@ -334,7 +339,9 @@ def delete_code(store: Store, user: User, code_id: int) -> None:
 
     def apply(tx: Tx) -> None:
         _park(tx, code_id)
-        parent = tx.get("codes", code_id)["parent_id"]
+        code = tx.get("codes", code_id)
+        assert code is not None  # project_of found it
+        parent = code["parent_id"]
         for (child,) in tx.db.execute("SELECT id FROM codes WHERE parent_id = ?",
                                       [code_id]).fetchall():
             tx.update("codes", child, {"parent_id": parent}, entity="code")
@@ -475,7 +482,8 @@ def parse_yaml(text: str, source: str = "codeboek") -> tuple[list[dict], list[di
 
     flat: list[dict] = []
     # Depth first with an explicit stack (no recursion), parents before their children.
-    stack = [(item, None, 1) for item in reversed(book["codes"])]
+    stack: list[tuple[Any, tuple[str, ...] | None, int]] = [
+        (item, None, 1) for item in reversed(book["codes"])]
     while stack:
         item, parent, depth = stack.pop()
         if depth > MAX_YAML_DEPTH:

@@ -34,8 +34,12 @@ def save(store: Store, user: User, project_id: int, transcript: Transcript, *,
         if case_modes:
             new_label = {old.speaker: new.speaker for old, new in zip(before.turns,
                                                                      transcript.turns, strict=True)}
-            case_modes = {new_label.get(label, label): mode
-                          for label, mode in case_modes.items()}
+            renamed: dict[str, str] = {}
+            for label, mode in case_modes.items():
+                new = new_label.get(label, label)
+                assert new is not None  # a speaker's pseudonym is a label too
+                renamed[new] = mode
+            case_modes = renamed
     if name is not None and accepted:
         name = _swap_name(name, accepted)
     # The key first, then the document: a document whose pseudonyms are not in the key

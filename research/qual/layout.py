@@ -53,7 +53,7 @@ def blocks(text: str, turns: list[dict], codings: list[dict],
                 active.add(by_start[waiting])
                 waiting += 1
             active = {i for i in active if codings[i]["end_pos"] > a}
-            selected = bool(selection) and selection[0] <= a and b <= selection[1]
+            selected = selection is not None and selection[0] <= a and b <= selection[1]
             segments.append([a, text[a:b], sorted(active), selected])
             margin |= active
         result.append({"segments": segments,

@@ -27,7 +27,7 @@ NUMERIC = b"N1"
 CODES = b"C1"
 TEXT = b"T1"
 CODES_HEADER = struct.Struct("<dB")   # the lowest value, bytes per offset
-CODE_TYPES = {1: np.dtype("u1"), 2: np.dtype("<u2")}
+CODE_TYPES: dict[int, np.dtype] = {1: np.dtype("u1"), 2: np.dtype("<u2")}
 
 
 def encode_numbers(values) -> bytes:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import io
 import math
 import re
+from typing import Any
 
 import pandas as pd
 
@@ -122,8 +123,8 @@ def read_frame(source, filename: str) -> list[dict]:
                            "nodig.")
     units = []
     for row in table.to_dict("records"):
-        unit = {k: (None if pd.isna(v) else str(v).strip()) for k, v in row.items()
-                if k in FRAME_HEADINGS.values()}
+        unit: dict[str, Any] = {k: (None if pd.isna(v) else str(v).strip())
+                                for k, v in row.items() if k in FRAME_HEADINGS.values()}
         if not any(unit.values()):
             continue   # an empty row
         if not unit.get("code"):

@@ -142,7 +142,7 @@ def _separator(text: str) -> str:
     """';' (Dutch Excel), tab or ',' — whichever occurs most in the header line."""
     header = text.lstrip("\ufeff").splitlines()[0] if text.strip() else ""
     counts = {sep: header.count(sep) for sep in (";", "\t", ",")}
-    best = max(counts, key=counts.get)
+    best = max(counts, key=lambda sep: counts[sep])
     return best if counts[best] else ","
 
 

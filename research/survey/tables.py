@@ -168,7 +168,7 @@ def crosstab(store: Store, user: User, wave_id: int, variable_id: int,
     cells = {c: dict.fromkeys(index, "") for c in columns}
     numbers = {c: dict.fromkeys(index, np.nan) for c in columns}
     markers = {c: dict.fromkeys(index, "") for c in columns}
-    excel = {c: dict.fromkeys(index, "") for c in columns}
+    excel: dict[str, dict[str, str | Number]] = {c: dict.fromkeys(index, "") for c in columns}
     totals = dict(zip(rows.loc[rows["breakdown"] == "totaal", "label"],
                       rows.loc[rows["breakdown"] == "totaal", "estimate"], strict=True))
     suppressed = False
@@ -396,7 +396,8 @@ def _trend_all(store: Store, user: User, mon: dict, var: dict) -> Table:
     for code, series in found.items():
         label = monitors.value_label(var, code)
         by_wave = series.set_index("meting")
-        texts, figures = [], []
+        texts: list[str] = []
+        figures: list[str | Number] = []
         for meting in waves_:
             if meting not in by_wave.index:
                 texts.append("")
@@ -445,6 +446,7 @@ def likert(store: Store, user: User, wave_id: int, variable_ids: list[int],
     require(user, "survey.read")
     wave = store.one("SELECT w.label, m.min_n FROM waves w JOIN monitors m"
                      " ON m.id = w.monitor_id WHERE w.id = ?", [wave_id])
+    assert wave is not None, f"wave {wave_id}"
     rows = _category_table(store, user, wave_id, variable_ids, breakdown, group)
     cells, numbers, sheet, suppressed = [], [], [], False
     for variable_id in variable_ids:
@@ -490,6 +492,7 @@ def multiple_response(store: Store, user: User, wave_id: int, variable_ids: list
     require(user, "survey.read")
     wave = store.one("SELECT w.label, m.min_n FROM waves w JOIN monitors m"
                      " ON m.id = w.monitor_id WHERE w.id = ?", [wave_id])
+    assert wave is not None, f"wave {wave_id}"
     rows = _category_table(store, user, wave_id, variable_ids, breakdown, group)
     cells, numbers, sheet, suppressed = [], [], [], False
     for variable_id in variable_ids:
@@ -531,6 +534,7 @@ def benchmark(store: Store, user: User, wave_id: int, unit_code: str) -> Table:
     stored = results.stored(store, user, wave_id)
     mon = store.one("SELECT m.min_n FROM waves w JOIN monitors m ON m.id = w.monitor_id"
                     " WHERE w.id = ?", [wave_id])
+    assert mon is not None  # its data was read above
     records, sheet = [], []
     for name, var in data.variables.items():
         if var["type"] == "open" or pd.isna(own[name]):

@@ -195,6 +195,7 @@ def to_xlsx(data: dict) -> bytes:
     data = xml_safe(data)
     book = Workbook()
     sheet = book.active
+    assert sheet is not None  # a new workbook has one sheet
     sheet.title = "Overzicht"
     _write(sheet, OVERVIEW_HEADER,
            [*[_overview_row(p["wijk"], p, p["ontwikkelvraag"]) for p in data["wijken"]],
@@ -252,6 +253,7 @@ def export_questions_xlsx(store: Store, user: User, path_or_none: str | Path | N
 
     book = Workbook()
     sheet = book.active
+    assert sheet is not None  # a new workbook has one sheet
     sheet.title = "Bewonersvragen"
     _write(sheet, EXPORT_HEADER,
            [[q["id"], q["asked_on"], q["wijkwerkplaats"], q["place"], q["text"],
