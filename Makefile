@@ -20,9 +20,11 @@ test: $(VENV)/.dev
 	@rm -f $(VENV)/.pytest-status
 	@$(PY) -m pytest $(PYTEST_ARGS); status=$$?; echo $$status > $(VENV)/.pytest-status; exit $$status
 
-# ruff (pycodestyle, pyflakes, import order, bugbear), configured in pyproject.toml.
+# ruff (pycodestyle, pyflakes, import order, bugbear) and mypy on research/, both configured in
+# pyproject.toml.
 lint: $(VENV)/.dev
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/mypy research
 
 # Benchmarks at scales S and M on invented data (a few minutes): the table on screen, the files
 # (RESULTS.md, results.json, groei.html, groei.png) in $(BENCH_OUT). The committed

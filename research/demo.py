@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import random
 from datetime import date, timedelta
+from typing import Any
 
 import pandas as pd
 
@@ -144,7 +145,7 @@ def _load_qual(store: Store) -> None:
         "vertrouwen in instanties. Alle personen en uitspraken zijn verzonnen.")
     admin = accounts.find_user(store, "admin")
     if admin is not None:
-        projects.add_member(store, SYSTEM_USER, project_id, admin.id, "lead")
+        projects.add_member(store, SYSTEM_USER, project_id, admin.account_id, "lead")
     # Through the same reader as an uploaded file, so the speakers become turns and cases.
     # The demo's labels are numbered per person ("Respondent 3") and one researcher
     # interviewed everyone, so each label is one case across the documents.
@@ -229,7 +230,7 @@ PARTNERSHIP = ("GM9000", "GM9001", "GM9002")  # one regional partnership answers
 LIKERT = {1: "Zeer ontevreden", 2: "Ontevreden", 3: "Neutraal", 4: "Tevreden",
           5: "Zeer tevreden", 9: "Weet niet"}
 MENTIONED = {0: "Niet genoemd", 1: "Genoemd"}
-VARIABLES = [
+VARIABLES: list[dict] = [
     {"name": "regie_werk", "label": "Regierol begeleiding naar werk", "type": "enkelvoudig",
      "question": "Heeft uw gemeente de regie over de begeleiding van statushouders naar werk?",
      "value_labels": {1: "Ja", 2: "Gedeeltelijk", 3: "Nee", 9: "Weet niet"},
@@ -397,7 +398,8 @@ QUESTIONS = [
 
 # One ontwikkelvraag per wijkwerkplaats for 2026: (wijk, title, question, rationale,
 # programme, question texts it grew from, status path, partners, milestones).
-ONTWIKKELVRAGEN = [
+# (wijk, title, question, rationale, programme, words, path, partners, milestones)
+ONTWIKKELVRAGEN: list[tuple[Any, ...]] = [
     ("nieuw-west", "Vocht en schimmel in Slotermeer",
      "Hoe krijgen huurders in Slotermeer sneller een oplossing voor vocht en schimmel?",
      "Dezelfde vraag kwam in twee jaar vier keer terug in de buurtkamer.", "wijk-wonen",

@@ -66,7 +66,7 @@ def _project(ctx: Context, coders: list[User]) -> int:
     project_id = projects.create_project(ctx.store, coders[0], "Sociale basis (benchmark)",
                                          "Verzonnen gegevens voor de benchmark.")
     for coder in coders[1:]:
-        projects.add_member(ctx.store, coders[0], project_id, coder.id)
+        projects.add_member(ctx.store, coders[0], project_id, coder.account_id)
     return project_id
 
 
@@ -354,7 +354,7 @@ def _raw_units(conn, project_id: int) -> None:
 def agreement(ctx: Context, data: QualData) -> list[Record]:
     """Agreement of the three coders over every document, with the page's defaults (unit
     sentence, all codes, 1,000 bootstrap resamples)."""
-    coder_ids = [c.id for c in data.coders]
+    coder_ids = [c.account_id for c in data.coders]
     timing = ctx.timed(lambda: intercoder.compare(ctx.store, data.lead, data.project_id,
                                                   coder_ids=coder_ids, unit="zin"))
     conn = ctx.raw()

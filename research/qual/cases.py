@@ -81,6 +81,7 @@ def split_case(store: Store, user: User, case_id: int) -> list[int]:
     project_id = project_of(store, "cases", case_id)
     require_write(store, user, project_id)
     case = store.one("SELECT * FROM cases WHERE id = ?", [case_id])
+    assert case is not None  # project_of found it
     docs = store.rows(
         "SELECT DISTINCT d.id, d.name FROM turns t JOIN documents d ON d.id = t.document_id"
         " WHERE t.case_id = ? ORDER BY d.held_on IS NULL, d.held_on, d.position, d.name",

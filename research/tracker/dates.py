@@ -29,10 +29,11 @@ from datetime import date, datetime
 
 from dateutil.parser import parse as dateutil_parse
 from dateutil.parser import parserinfo
-from dateutil.relativedelta import MO, relativedelta, weekdays
+from dateutil.relativedelta import FR, MO, SA, SU, TH, TU, WE, relativedelta
 
 from research.errors import UserError
 
+weekdays = (MO, TU, WE, TH, FR, SA, SU)   # as dateutil.relativedelta has them, index = weekday()
 MONTH_NAMES = ("januari", "februari", "maart", "april", "mei", "juni", "juli", "augustus",
                "september", "oktober", "november", "december")
 MONTH_ABBREVIATIONS = (("jan",), ("feb",), ("mrt",), ("apr",), (), ("jun",), ("jul",),
@@ -65,7 +66,8 @@ class DutchParserInfo(parserinfo):
     # dropped, so "12 maart at" is refused instead of read.
     JUMP = [" ", ".", ",", "-", "/", "'"]
     WEEKDAYS = list(zip(DAY_ABBREVIATIONS, DAY_NAMES, strict=True))
-    MONTHS = [(*abbreviations, name)
+    # dateutil takes any number of names per month; its stubs say two or three.
+    MONTHS = [(*abbreviations, name)  # type: ignore[misc]
               for abbreviations, name in zip(MONTH_ABBREVIATIONS, MONTH_NAMES, strict=True)]
     AMPM: list = []
     PERTAIN: list = []
@@ -157,7 +159,7 @@ def _relative(phrase: str, today: date, info: DutchParserInfo) -> date | None:
         if n is None:
             return None
         unit = "days" if match["unit"].startswith("dag") else "weeks"
-        return today - relativedelta(**{unit: n})
+        return today - (relativedelta(days=n) if unit == "days" else relativedelta(weeks=n))
     if match := _WEEKDAY.fullmatch(phrase):
         day = info.weekday(match["day"])
         if day is None or (match["prefix"] and match["suffix"]):

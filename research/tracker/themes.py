@@ -99,6 +99,7 @@ def _model(store: Store, column: str,
     # label or keyword list retrains.
     state = store.one(f"SELECT count(*) AS n, max(id) AS last, total(id * (length({column}) * 131"
                       f" + unicode({column}))) AS size FROM questions WHERE {column} IS NOT NULL")
+    assert state is not None  # an aggregate has one row
     key = (str(store.path), column, state["n"], state["last"], state["size"],
            tuple((k, tuple(sorted(v))) for k, v in sorted(keywords.items())))
     with _lock:

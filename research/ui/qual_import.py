@@ -160,7 +160,8 @@ with transcripts_tab:
             "Extra namen om te vervangen (één per regel)", height=80).splitlines() if n.strip()]
     for message in st.session_state.pop("import_done", []):
         st.success(message)
-    ready, pending = [], {}
+    ready: list = []
+    pending: dict[str, tuple[str, str]] = {}
     reading = st.empty()
     for index, (name, data) in enumerate(files):
         reading.progress(index / len(files), text=f"Voorbeeld van {shell.plain(name)} "

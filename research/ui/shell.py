@@ -274,6 +274,7 @@ def _session_user(store: Store) -> User | None:
         # A login session in the database: the same verdict for every tab that shares it.
         verdict = sessions.verdict(store, auth["session"])
         if verdict.user is None:
+            assert verdict.reason is not None  # a verdict without a user says why
             sessions.end(store, auth["session"], verdict.reason)  # no-op if it had ended
             logout(sessions.MESSAGES[verdict.reason])
             return None
@@ -383,7 +384,7 @@ def login_gate(store: Store, *, keep_url: bool = False) -> User:
             _cookie_handoff()  # after a logout: drop the cookie
         _login_form(store)
         st.stop()
-    return user  # type: ignore[return-value]
+    return user
 
 
 def account_box(user: User) -> None:

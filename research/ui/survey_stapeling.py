@@ -1,6 +1,8 @@
 """Monitor: stapeling — where unfavourable scores pile up, per area and per SES group, against
 a reference the analyst chooses; and effort (inzet) against need (opgave)."""
 
+from typing import Any
+
 import pandas as pd
 import streamlit as st
 
@@ -34,7 +36,7 @@ def choose_reference(meta: pd.DataFrame, key: str) -> dict:
     """The reference and its settings, chosen by the analyst."""
     reference = st.selectbox("Referentie", list(stapeling.REFERENCES),
                              format_func=stapeling.REFERENCES.get, key=f"reference_{key}")
-    settings = {"reference": reference}
+    settings: dict[str, Any] = {"reference": reference}
     if reference == "given":
         st.caption("Vul per indicator de referentiewaarde in, bijvoorbeeld het stedelijk "
                    "gemiddelde uit de eigen monitor.")

@@ -30,9 +30,12 @@ with proposals_tab:
                 st.text(labels[question["id"]])
             if not writer:
                 continue
+            def short(question_id: int, shown: dict[int, str] = labels) -> str:
+                return shown[question_id][:90]
+
             with st.form(f"proposal_{proposal['key']}"):
                 keep = st.multiselect("Vragen in de groep", list(labels), default=list(labels),
-                                      format_func=lambda i, shown=labels: shown[i][:90])
+                                      format_func=short)
                 title = st.text_input("Titel van de groep")
                 confirm, reject = st.columns(2)
                 if confirm.form_submit_button("Bevestigen", type="primary"):

@@ -112,7 +112,7 @@ with status_tab:
                                   placeholder="Kies een status",
                                   format_func=lambda s: statuses[s]["name"])
             note = st.text_input("Waarom")
-            confirmed = st.checkbox(
+            confirm_final = st.checkbox(
                 "Ik weet dat " + " en ".join(f"'{statuses[s]['name']}'" for s in allowed
                                              if s in final)
                 + " de ontwikkelvraag afsluit") if any(s in final for s in allowed) else False
@@ -120,7 +120,7 @@ with status_tab:
                 with shell.reported():
                     if target is None:
                         raise ov.OntwikkelvraagError("Kies eerst een nieuwe status.")
-                    ov.change_status(store, user, ov_id, target, note, confirmed=confirmed)
+                    ov.change_status(store, user, ov_id, target, note, confirmed=confirm_final)
                     st.rerun()
 
 with milestones_tab:
@@ -137,11 +137,11 @@ with milestones_tab:
     if writer:
         with st.form("milestone", clear_on_submit=True):
             left, right = st.columns([3, 1])
-            name = left.text_input("Nieuwe mijlpaal")
+            milestone_name = left.text_input("Nieuwe mijlpaal")
             due_on = right.date_input("Gepland op", value=None, format="DD-MM-YYYY")
             if st.form_submit_button("Mijlpaal toevoegen"):
                 with shell.reported():
-                    ov.add_milestone(store, user, ov_id, name, due_on)
+                    ov.add_milestone(store, user, ov_id, milestone_name, due_on)
                     st.rerun()
 
 with partners_tab:
@@ -155,12 +155,12 @@ with partners_tab:
     if writer:
         with st.form("partner", clear_on_submit=True):
             left, middle, right = st.columns(3)
-            name = left.text_input("Partner")
+            partner_name = left.text_input("Partner")
             role = middle.selectbox("Rol", list(roles), format_func=roles.get)
             granted = right.number_input("Toegekend budget (€)", min_value=0.0, step=500.0)
             if st.form_submit_button("Partner toevoegen"):
                 with shell.reported():
-                    ov.add_partner(store, user, ov_id, name, role, granted)
+                    ov.add_partner(store, user, ov_id, partner_name, role, granted)
                     st.rerun()
         if not partners.empty:
             with st.form("spent"):
