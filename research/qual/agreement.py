@@ -561,10 +561,9 @@ def report(per_code: Mapping[str, Any], *, nominal: Any = None, seed: int = 0,
 
     The per-code matrices are binary (1 coded, 0 not coded, nan where the coder did not code
     the document), as arrays or as `Patterns`. In the nominal matrix, `nominal_uncoded` marks a
-    unit without a code (for
-    "percent_agreement_coded"). Statistics that are undefined for a code are None; the report
-    as a whole raises AgreementError when there are fewer than two coders or no unit that two
-    coders coded."""
+    unit without a code (for "percent_agreement_coded"). Statistics that are undefined for a
+    code are None; the report as a whole raises AgreementError when there are fewer than two
+    coders or no unit that two coders coded."""
     _check_bootstrap(n_boot, 0.95)
     pooled = _encode(pooled_binary(per_code))
     _check_coders(pooled)
