@@ -1,13 +1,13 @@
 # Two commands: `make run` (set up and start the app) and `make test` (set up and run every test);
 # `make lint` checks style (ruff) and types (mypy), as CI does before the tests.
-# The virtual environment is reinstalled only when a requirements file changes (stamp files).
+# The virtual environment is installed from the lock files, again only when one changes (stamps).
 
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV   := .venv
 PY     := $(VENV)/bin/python
 PORT   ?= 8501
 
-.PHONY: run test lint install install-dev clean bench
+.PHONY: run test test-fast lint install install-dev clean bench lock
 
 run: $(VENV)/.runtime
 	@$(PY) -m research init --demo
@@ -19,6 +19,10 @@ run: $(VENV)/.runtime
 test: $(VENV)/.dev
 	@rm -f $(VENV)/.pytest-status
 	@$(PY) -m pytest $(PYTEST_ARGS); status=$$?; echo $$status > $(VENV)/.pytest-status; exit $$status
+
+# The quick tier while working: no browser, nothing marked slow. `make test` runs everything.
+test-fast: $(VENV)/.dev
+	@$(PY) -m pytest -q -m "not browser and not slow" $(PYTEST_ARGS)
 
 # ruff (pycodestyle, pyflakes, import order, bugbear) and mypy on research/, both configured in
 # pyproject.toml.
@@ -39,8 +43,8 @@ install-dev: $(VENV)/.dev
 $(PY):
 	$(PYTHON) -m venv $(VENV)
 
-$(VENV)/.runtime: requirements.txt | $(PY)
-	$(PY) -m pip install --quiet -r requirements.txt
+$(VENV)/.runtime: requirements.lock | $(PY)
+	$(PY) -m pip install --quiet -r requirements.lock
 	@# deduce builds its name and place lookup tables from disk on first use (about 2 minutes);
 	@# do it at install time so no user or test waits for it.
 	$(PY) -c "import deduce; deduce.Deduce()"
@@ -50,9 +54,19 @@ $(VENV)/.runtime: requirements.txt | $(PY)
 	$(PY) -c "from research import nlp; nlp.lookup_table()"
 	@touch $@
 
-$(VENV)/.dev: $(VENV)/.runtime requirements-dev.txt
-	$(PY) -m pip install --quiet -r requirements-dev.txt
+$(VENV)/.dev: $(VENV)/.runtime requirements-dev.lock
+	$(PY) -m pip install --quiet -r requirements-dev.lock
 	@touch $@
+
+# The locks pin every package, transitively, from the direct pins in requirements*.txt. Run after
+# changing those (tests/test_repository.py checks that the locks agree with them).
+PIP_TOOLS := pip-tools==7.7.0
+lock: | $(PY)
+	$(PY) -m pip install --quiet $(PIP_TOOLS)
+	$(PY) -m piptools compile -q --no-header --strip-extras --no-emit-index-url \
+	  --no-emit-find-links -o requirements.lock requirements.txt
+	$(PY) -m piptools compile -q --no-header --strip-extras --no-emit-index-url \
+	  --no-emit-find-links -o requirements-dev.lock requirements-dev.txt
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

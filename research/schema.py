@@ -9,8 +9,11 @@ know comes from a newer version of the app and is refused untouched.
 
 from __future__ import annotations
 
+import json
 import os
 import sqlite3
+import struct
+import zlib
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -370,8 +373,9 @@ CREATE INDEX questions_wijk ON questions (wijk_id, asked_on);
 
 @migration("0002_tracker_search_and_contacts")
 def _tracker_search_and_contacts(db: sqlite_utils.Database) -> None:
-    from research.nlp import lemma_text  # imported here: spaCy loads only when this runs
-
+    # Existing questions get their lemmas after the migrations (`questions.fill_lemmas`, run
+    # by `setup.prepare`): a migration that called the lemmatiser would replay differently
+    # whenever the lemmatiser changed.
     _run(db, """
 ALTER TABLE questions ADD COLUMN lemmas TEXT NOT NULL DEFAULT '';
 ALTER TABLE questions ADD COLUMN closed_at TEXT;
@@ -398,11 +402,9 @@ CREATE TABLE question_contacts (
   created_at TEXT NOT NULL
 );
 """)
-    # Lemmas first, the index after: an external-content FTS table must never be told to
-    # delete values it was not given (that corrupts it), so it is built from the filled column.
-    for row in list(db.query("SELECT id, text FROM questions")):
-        db.execute("UPDATE questions SET lemmas = ? WHERE id = ?",
-                   [lemma_text(row["text"]), row["id"]])
+    # The index is built from the column as it is (empty lemmas): an external-content FTS
+    # table must never be told to delete values it was not given (that corrupts it); filling
+    # the lemmas later goes through the update trigger, which deletes the empty value it has.
     _run(db, """
 CREATE VIRTUAL TABLE questions_fts USING fts5 (
   lemmas, content = 'questions', content_rowid = 'id', tokenize = 'unicode61'
@@ -597,9 +599,17 @@ END;
 """)
 
 
+# The relation types every project had when 0006 ran (codebooks/paradigma.yaml of that day),
+# frozen here so that replaying the migration never depends on the file as it is now.
+RELATION_TYPES_0006 = [
+    ("is oorzaak van", 1, "oorzaak"), ("is context voor", 1, "context"),
+    ("is intervenierende voorwaarde voor", 1, "intervenierend"),
+    ("is strategie voor", 1, "strategie"), ("is gevolg van", 1, "gevolg"),
+    ("is eigenschap van", 1, None), ("hangt samen met", 0, None), ("staat tegenover", 0, None)]
+
+
 @migration("0006_axial_selective")
 def _axial_selective(db: sqlite_utils.Database) -> None:
-    from research.qual.paradigm import preset_relation_types  # reads codebooks/paradigma.yaml
 
     _run(db, """
 ALTER TABLE codes ADD COLUMN stage TEXT NOT NULL DEFAULT 'open'
@@ -637,7 +647,8 @@ CREATE TABLE relation_passages (
 """)
     for (project_id,) in db.execute("SELECT id FROM projects").fetchall():
         db.table("relation_types").insert_all(
-            [{"project_id": project_id, **row} for row in preset_relation_types()])
+            [{"project_id": project_id, "name": name, "directed": directed,
+              "paradigm_role": role} for name, directed, role in RELATION_TYPES_0006])
 
 
 @migration("0007_question_groups_and_knowledge")
@@ -783,9 +794,20 @@ CREATE TABLE result_runs (
     _run(db, "DROP TABLE answers;")
 
 
+def _frozen_numbers(values: list[float]) -> bytes:
+    """A numeric column in the column store's N1 format (float64, zlib level 1), written here
+    and not by `research.survey.columns`, so that this migration writes the same bytes
+    whatever that codec later learns; `columns.decode` reads N1 for good."""
+    return b"N1" + zlib.compress(struct.pack(f"<{len(values)}d", *values), 1)
+
+
+def _frozen_texts(texts: list[str | None]) -> bytes:
+    """A text column in the column store's T1 format (a JSON list, zlib level 1)."""
+    return b"T1" + zlib.compress(json.dumps(texts, ensure_ascii=False).encode("utf-8"), 1)
+
+
 def _answers_to_columns(db: sqlite_utils.Database) -> None:
     """Move the long `answers` of earlier versions into one column per wave and variable."""
-    from research.survey import columns  # the codec is the survey module's; no streamlit there
 
     db.execute("INSERT INTO response_units (response_id, unit_id)"
                " SELECT id, unit_id FROM responses WHERE unit_id IS NOT NULL")
@@ -803,15 +825,15 @@ def _answers_to_columns(db: sqlite_utils.Database) -> None:
                 " ON r.id = a.response_id WHERE r.wave_id = ? AND a.variable_id = ?",
                 [wave_id, var_id]).fetchall()
             if kind == "open":
-                texts = [None] * len(ids)
+                texts: list[str | None] = [None] * len(ids)
                 for rid, _, text in cells:
                     texts[position[rid]] = text
-                blob = columns.encode_texts(texts)
+                blob = _frozen_texts(texts)
             else:
                 values = [float("nan")] * len(ids)
                 for rid, value, _ in cells:
                     values[position[rid]] = float("nan") if value is None else value
-                blob = columns.encode_numbers(values)
+                blob = _frozen_numbers(values)
             db.execute("INSERT INTO wave_columns (wave_id, variable_id, data) VALUES (?, ?, ?)",
                        [wave_id, var_id, blob])
             db.execute("INSERT INTO wave_variables (wave_id, variable_id, source_name, label,"

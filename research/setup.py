@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from research import accounts, demo, taxonomies
 from research.storage import Store
-from research.tracker import ontwikkelvragen
+from research.tracker import ontwikkelvragen, questions
 
 
 @dataclass(frozen=True)
@@ -17,12 +17,14 @@ class Prepared:
 
 
 def prepare(store: Store, *, with_demo: bool = False) -> Prepared:
-    """Load the taxonomies, create `admin` when there is no beheerder, and optionally the demo.
+    """Load the taxonomies, give questions from before migration 0002 their lemmas, create
+    `admin` when there is no beheerder, and optionally the demo.
 
     The admin password comes from RESEARCH_ADMIN_PASSWORD when set, else it is generated.
     """
     taxonomies.load(store)
     ontwikkelvragen.load_workflow(store)
+    questions.fill_lemmas(store)
     password = accounts.ensure_admin(store, os.environ.get("RESEARCH_ADMIN_PASSWORD") or None)
     loaded = demo.load(store) if with_demo else False
     return Prepared(password, loaded)

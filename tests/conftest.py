@@ -22,6 +22,14 @@ from research.setup import prepare
 PASSWORD = "correct-paard-batterij"
 
 
+def pytest_collection_modifyitems(items):
+    """Every test of a test_browser*.py file drives Chromium: marked `browser`, so that
+    `make test-fast` can leave them out."""
+    for item in items:
+        if item.path.name.startswith("test_browser"):
+            item.add_marker(pytest.mark.browser)
+
+
 @pytest.fixture(autouse=True)
 def cheap_hashing(monkeypatch):
     """Argon2id at minimal cost in tests, so that per-test accounts are quick to make

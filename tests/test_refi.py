@@ -455,7 +455,7 @@ def test_unknown_codes_missing_files_other_media_and_inline_text(tmp_path):
             f'</TextSource>'
             f'<TextSource guid="{T2}" name="Weg.txt" plainTextPath="internal://weg.txt"/>'
             f'<TextSource guid="{guid(33)}" name="Extern.txt" '
-            f'plainTextPath="absolute:///C:/Users/jan/Extern.txt"/>'
+            f'plainTextPath="absolute:///C:/Users/example/Extern.txt"/>'
             f'<PictureSource guid="{guid(34)}" name="Foto.jpg" path="internal://foto.jpg"/>'
             f'</Sources>')
     path = zip_project(tmp_path / "gemengd.qdpx", {"project.qde": qde(body, "Eigen tool 2.0")})

@@ -380,3 +380,48 @@ def test_0015_keeps_codes_and_their_codings_and_lets_siblings_alone_share_a_name
     assert conn.execute("SELECT kind FROM users").fetchall() == []
     assert conn.execute("PRAGMA foreign_key_check").fetchall() == []
     conn.close()
+
+
+def test_no_migration_imports_live_domain_code():
+    """A migration replays the same forever only if it uses nothing that later versions
+    change (issue 19): schema.py imports nothing of research but the storage layer."""
+    import ast
+    from pathlib import Path
+
+    import research.schema
+
+    tree = ast.parse(Path(research.schema.__file__).read_text(encoding="utf-8"))
+    imported = sorted({node.module for node in ast.walk(tree)
+                       if isinstance(node, ast.ImportFrom) and node.module
+                       and node.module.startswith("research")}
+                      | {alias.name for node in ast.walk(tree) if isinstance(node, ast.Import)
+                         for alias in node.names if alias.name.startswith("research")})
+    assert imported == ["research.storage"]
+
+
+def test_questions_from_before_0002_get_their_lemmas_after_the_migrations(db_path):
+    """0002 leaves existing questions without lemmas; `setup.prepare` fills them, and the
+    keyword search finds them through the index."""
+    from research.setup import prepare
+    from research.tracker import questions
+
+    migrate(db_path, MIGRATIONS[:1])
+    conn = sqlite3.connect(db_path)
+    conn.execute("INSERT INTO wijkwerkplaatsen (id, name) VALUES ('noord', 'Noord')")
+    conn.execute("INSERT INTO questions (wijk_id, asked_on, text, asker_group, created_at)"
+                 " VALUES ('noord', '2024-03-01', 'Wanneer gaan de speeltuinen weer open?',"
+                 " 'bewoner', 'x')")
+    conn.commit()
+    conn.close()
+    store = open_store(db_path)
+    try:
+        assert store.value("SELECT lemmas FROM questions") == ""
+        prepare(store)
+        assert store.value("SELECT lemmas FROM questions") == "gaan speeltuin open"
+        assert questions.fill_lemmas(store) == 0
+        assert store.value("SELECT count(*) FROM questions_fts WHERE questions_fts MATCH"
+                           " 'speeltuin'") == 1
+        assert store.value("SELECT count(*) FROM events WHERE entity = 'question' AND"
+                           " action = 'lemmas'") == 1
+    finally:
+        store.close()

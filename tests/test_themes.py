@@ -225,13 +225,13 @@ def test_the_cached_model_is_retrained_when_a_labelled_question_is_added(store, 
 
 # -- accuracy on the labelled set -------------------------------------------------------------
 
-def test_programme_accuracy_with_5_fold_cross_validation(tmp_path):
-    """Top-1 and top-3 programme accuracy, 5-fold, by the benchmark's own procedure (a
-    paraphrase group stays in one fold, so a held-out question's paraphrases are never in its
-    training set)."""
-    labelled = load_labelled()
-    top1, top3, n = quality.theme_accuracy(labelled, tmp_path)
-    print(f"programma top-1 = {top1}/{n} = {top1 / n:.3f}, top-3 = {top3}/{n} = {top3 / n:.3f}")
-    assert n == 215
-    assert top3 / n >= 0.85
+def test_programme_accuracy_by_the_benchmarks_procedure_on_one_fold(tmp_path):
+    """A smoke test of the benchmark's 5-fold procedure (a paraphrase group stays in one fold,
+    so a held-out question's paraphrases are never in its training set) on one fold of five;
+    the figures of all five are the benchmark's (`python -m research bench`, bench/RESULTS.md),
+    not a test's."""
+    top1, top3, n = quality.theme_accuracy(load_labelled(), tmp_path, folds=range(1))
+    print(f"programma top-1 = {top1}/{n}, top-3 = {top3}/{n}")
+    assert n == 39
+    assert top3 / n >= 0.8
     assert top1 <= top3

@@ -286,7 +286,8 @@ def variables(n: int) -> list[dict]:
     for i in range(n):
         kind, topic = kinds[i % len(kinds)], TOPICS[(i // 4) % len(TOPICS)]
         var: dict[str, Any] = {"name": f"v{i + 1:03d}", "type": kind, "topic": topic,
-               "label": f"{topic}: {kind} {i + 1}", "question": f"Vraag {i + 1} over {topic.lower()}"}
+                               "label": f"{topic}: {kind} {i + 1}",
+                               "question": f"Vraag {i + 1} over {topic.lower()}"}
         if kind == "likert":
             var.update(value_labels=LIKERT, missing_codes=[9], higher_is_better=True)
         elif kind == "enkelvoudig":

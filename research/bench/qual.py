@@ -22,8 +22,18 @@ from research.accounts import SYSTEM_USER, User
 from research.bench import invent, pages
 from research.bench.context import Context, plain_insert, scratch_copy
 from research.bench.measure import Record, Timing, record
-from research.qual import (axial, charts, codebook, codings, comparison, intake, intercoder,
-                           projects, search, transcripts)
+from research.qual import (
+    axial,
+    charts,
+    codebook,
+    codings,
+    comparison,
+    intake,
+    intercoder,
+    projects,
+    search,
+    transcripts,
+)
 from research.storage import Tx, utcnow
 
 IMPORT_BATCHES = 5
@@ -192,7 +202,7 @@ def _code(ctx: Context, data_coders: list[User], document_ids: list[int], code_i
     code_p = 1.0 / ranks ** 0.8
     code_p = rng.permutation(code_p / code_p.sum())
     rows = []
-    for document_id, share in zip(document_ids, sizes / sizes.sum()):
+    for document_id, share in zip(document_ids, sizes / sizes.sum(), strict=True):
         for coder, code, start, end in _passages(rng, spans[document_id], total * share,
                                                  code_p, len(data_coders)):
             rows.append((document_id, coder, code_ids[code], start, end))

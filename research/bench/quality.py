@@ -72,10 +72,12 @@ def _fold(index: int, q: dict) -> int:
     return (q["groep"] if "groep" in q else index) % FOLDS
 
 
-def theme_accuracy(labelled: list[dict], folder: Path) -> tuple[int, int, int]:
-    """(top-1 hits, top-3 hits, n): programme suggestions for held-out questions, 5-fold."""
-    top1 = top3 = 0
-    for k in range(FOLDS):
+def theme_accuracy(labelled: list[dict], folder: Path, folds: range = range(FOLDS)
+                   ) -> tuple[int, int, int]:
+    """(top-1 hits, top-3 hits, n held out): programme suggestions for the held-out questions
+    of the given folds (all five by default)."""
+    top1 = top3 = held_out = 0
+    for k in folds:
         store = _fresh_store(folder, f"fold{k}")
         try:
             for i, q in enumerate(labelled):
@@ -84,12 +86,13 @@ def theme_accuracy(labelled: list[dict], folder: Path) -> tuple[int, int, int]:
             for i, q in enumerate(labelled):
                 if _fold(i, q) != k:
                     continue
+                held_out += 1
                 found = [s.id for s in themes.suggest(store, q["tekst"], limit=3)]
                 top1 += found[:1] == [q["programma"]]
                 top3 += q["programma"] in found
         finally:
             store.close()
-    return top1, top3, len(labelled)
+    return top1, top3, held_out
 
 
 def figures() -> list[Quality]:

@@ -11,7 +11,7 @@ atomically. No `basePath` or other local path is ever written.
 Import is lenient and treats its input as hostile: XML is parsed with DTDs, entities and
 external references forbidden (defusedxml), the zip is checked for unsafe member names and zip
 bombs and never extracted to disk, and every selection is checked against the text it claims to
-cover. Vendor quirks (see /work/shared/refi/README.md) are handled per `origin`:
+cover. Vendor quirks, as real exports show them, are handled per `origin`:
 
 - NVivo counts positions in UTF-16 code units with CRLF counted as 2 and writes `Sources/`;
 - ATLAS.ti and MAXQDA count a line break as 1 although their `.txt` holds CRLF; ATLAS.ti writes

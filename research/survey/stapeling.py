@@ -41,7 +41,7 @@ from research.errors import UserError
 from research.plotly_text import escape, escape_all
 
 FOLDER = DATA_DIR / "amsterdam"
-# The shipped Amsterdam files (see data/README.md and /work/shared/data/README.md).
+# The shipped Amsterdam files (see data/README.md: their source, and what they leave out).
 GEBIEDEN_FILE = "gebieden_indicatoren.csv"
 META_FILE = "indicatoren_meta.csv"
 SES_FILE = "ses_indicatoren.csv"

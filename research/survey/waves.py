@@ -21,10 +21,10 @@ import pandas as pd
 from dateutil import parser as dateparser
 
 from research.accounts import User, require
+from research.dutch_calendar import DutchParserInfo  # Dutch month names, day first
 from research.storage import Store, Tx, utcnow
 from research.survey import columns
 from research.survey.monitors import CATEGORICAL, VARIABLE_TYPES, MonitorError, variable
-from research.tracker.dates import DutchParserInfo  # Dutch month names, day first
 
 # Columns of the data that describe the respondent rather than answer a question.
 DEFAULT_ROLES = {"unit": "eenheid", "completed": "ingevuld", "weight": "gewicht",

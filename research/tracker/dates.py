@@ -28,18 +28,12 @@ import re
 from datetime import date, datetime
 
 from dateutil.parser import parse as dateutil_parse
-from dateutil.parser import parserinfo
 from dateutil.relativedelta import FR, MO, SA, SU, TH, TU, WE, relativedelta
 
+from research.dutch_calendar import DAY_NAMES, MONTH_NAMES, DutchParserInfo
 from research.errors import UserError
 
 weekdays = (MO, TU, WE, TH, FR, SA, SU)   # as dateutil.relativedelta has them, index = weekday()
-MONTH_NAMES = ("januari", "februari", "maart", "april", "mei", "juni", "juli", "augustus",
-               "september", "oktober", "november", "december")
-MONTH_ABBREVIATIONS = (("jan",), ("feb",), ("mrt",), ("apr",), (), ("jun",), ("jul",),
-                       ("aug",), ("sep", "sept"), ("okt",), ("nov",), ("dec",))
-DAY_NAMES = ("maandag", "dinsdag", "woensdag", "donderdag", "vrijdag", "zaterdag", "zondag")
-DAY_ABBREVIATIONS = ("ma", "di", "wo", "do", "vr", "za", "zo")
 NUMBER_WORDS = {"een": 1, "één": 1, "eén": 1, "twee": 2, "drie": 3, "vier": 4, "vijf": 5,
                 "zes": 6, "zeven": 7, "acht": 8, "negen": 9, "tien": 10}
 
@@ -53,37 +47,6 @@ class DateError(UserError):
 def unrecognised(typed: str) -> DateError:
     """The refusal for text that is not a date this module understands."""
     return DateError(f"Datum niet herkend: '{typed}'. Schrijf bijvoorbeeld {EXAMPLES}.")
-
-
-class DutchParserInfo(parserinfo):
-    """dateutil's vocabulary in Dutch: month and weekday names, no English filler words.
-
-    Two-digit years are placed relative to `today` (within 50 years either way) instead of
-    the computer clock, so a result depends only on the arguments of `parse_date`.
-    """
-
-    # Separators only: the English words dateutil skips ("at", "on", "of", "st"...) are
-    # dropped, so "12 maart at" is refused instead of read.
-    JUMP = [" ", ".", ",", "-", "/", "'"]
-    WEEKDAYS = list(zip(DAY_ABBREVIATIONS, DAY_NAMES, strict=True))
-    # dateutil takes any number of names per month; its stubs say two or three.
-    MONTHS = [(*abbreviations, name)  # type: ignore[misc]
-              for abbreviations, name in zip(MONTH_ABBREVIATIONS, MONTH_NAMES, strict=True)]
-    AMPM: list = []
-    PERTAIN: list = []
-
-    def __init__(self, today: date):
-        super().__init__(dayfirst=True)
-        self.today = today
-
-    def convertyear(self, year: int, century_specified: bool = False) -> int:
-        if year < 100 and not century_specified:
-            year += self.today.year // 100 * 100
-            if year >= self.today.year + 50:
-                year -= 100
-            elif year < self.today.year - 50:
-                year += 100
-        return year
 
 
 def parse_date(text: str, today: date) -> date:

@@ -12,7 +12,7 @@ from datetime import date
 from research.accounts import PermissionDenied, User, can, require
 from research.errors import UserError
 from research.nlp import lemma_text, lemmas, quoted_terms, search_text
-from research.storage import Store, utcnow
+from research.storage import SYSTEM, Store, Tx, utcnow
 
 ASKER_GROUPS = {
     "bewoner": "Bewoner",
@@ -69,6 +69,20 @@ def log_question(store: Store, user: User, *, wijk_id: str, asked_on: date, text
         "programme_id": programme_id or None,
         "domain_id": domain_id or None, "status": "open", "created_by": user.id,
         "created_at": utcnow()}, entity="question"))
+
+
+def fill_lemmas(store: Store) -> int:
+    """Give every question stored without lemmas (from before migration 0002, which leaves
+    them to this so that it replays the same whatever the lemmatiser becomes) its lemmas;
+    returns how many were filled. The search index follows by its trigger."""
+    empty = store.rows("SELECT id, text FROM questions WHERE lemmas = '' AND text != ''")
+    filled = [(found, row["id"]) for row in empty if (found := lemma_text(row["text"]))]
+    if filled:
+        def apply(tx: Tx) -> None:
+            tx.db.conn.executemany("UPDATE questions SET lemmas = ? WHERE id = ?", filled)
+            tx.event("question", None, "lemmas", None, {"aantal": len(filled)})
+        store.write(SYSTEM, apply)
+    return len(filled)
 
 
 def fts_query(text: str) -> str | None:
