@@ -514,11 +514,14 @@ def parse_yaml(text: str, source: str = "codeboek") -> tuple[list[dict], list[di
 def load_codes(store: Store, user: User, project_id: int, flat: list[dict],
                sets: list[dict]) -> dict:
     """Add codes and sets to a project in one transaction; a code that exists already at the
-    same place in the tree (same path of names) is kept as it is. Returns counts of what was
-    added and skipped."""
+    same place in the tree (same path of names), or by a name only one code of the project
+    has, is kept as it is (a starter codebook loaded into a flat codebook finds its codes).
+    Returns counts of what was added and skipped."""
     require_write(store, user, project_id)
     rows = store.rows("SELECT id, name, parent_id FROM codes WHERE project_id = ?", [project_id])
     existing = {tuple(_path(rows, r["id"])): r["id"] for r in rows}
+    names = [r["name"] for r in rows]
+    unique = {r["name"]: r["id"] for r in rows if names.count(r["name"]) == 1}
     set_names = {r["name"] for r in store.rows("SELECT name FROM code_sets WHERE project_id = ?",
                                                [project_id])}
     for item in flat:
@@ -532,7 +535,8 @@ def load_codes(store: Store, user: User, project_id: int, flat: list[dict],
             name = " ".join(item["name"].split())
             path = tuple(item.get("path") or (*([item["parent"]] if item["parent"] else []),
                                               name))
-            if path in ids:
+            if path in ids or name in unique:
+                ids.setdefault(path, unique.get(name))
                 skipped += 1
                 continue
             parent_id = ids.get(path[:-1]) if len(path) > 1 else None
