@@ -648,13 +648,14 @@ def _clean(value):
 
 
 def cmd_survey_stapeling(store: Store, args: argparse.Namespace) -> None:
+    from research import untrusted
     from research.survey import stapeling
 
     data, meta = stapeling.load_table(_read_file(args.data), _read_file(args.meta))
     reference, given = args.reference, None
     if reference not in stapeling.REFERENCES:
         table, _ = stapeling.read_csv(_read_file(reference), os.path.basename(reference))
-        given = {row[0]: stapeling.parse_number(row[1]) for row in table.itertuples(index=False)}
+        given = {row[0]: untrusted.parse_number(row[1]) for row in table.itertuples(index=False)}
         reference = "given"
     result = stapeling.stapeling(data, meta, reference, given)
     counts = result.counts

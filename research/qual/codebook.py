@@ -14,6 +14,7 @@ from typing import Any
 
 import yaml
 
+from research import untrusted
 from research.accounts import User
 from research.qual import axial, memos, paradigm
 from research.qual.projects import ProjectError, project_of, require_read, require_write
@@ -576,13 +577,27 @@ def _member(ids: dict[tuple, int], reference: str) -> int | None:
     return found[0] if len(found) == 1 else None
 
 
+def read_yaml_bytes(data: bytes, source: str) -> tuple[list[dict], list[dict]]:
+    """A YAML codebook from bytes (an upload or a file; `source` names it): UTF-8, or UTF-16
+    or UTF-32 with a BOM (`untrusted.decode`). YAML is Unicode by definition, so bytes that
+    are none of these are refused rather than guessed as Windows-1252."""
+    if len(data) > MAX_YAML_CHARACTERS * 4:  # at most 4 bytes a character
+        raise ProjectError(f"{source} is te groot voor een codeboek (meer dan "
+                           f"{MAX_YAML_CHARACTERS // (1024 * 1024)} MB).")
+    decoded = untrusted.decode(data)
+    if decoded.legacy or decoded.replaced:
+        raise ProjectError(f"{source} is geen UTF-8-tekst en kan niet worden gelezen.")
+    return parse_yaml(decoded.text, source)
+
+
 def read_yaml_file(path: Path) -> tuple[list[dict], list[dict]]:
     """A YAML codebook from disk (e.g. from `codebooks/`)."""
+    name = Path(path).name
     try:
-        if Path(path).stat().st_size > MAX_YAML_CHARACTERS * 4:  # at most 4 bytes a character
-            raise ProjectError(f"{Path(path).name} is te groot voor een codeboek (meer dan "
+        if Path(path).stat().st_size > MAX_YAML_CHARACTERS * 4:  # not read at all
+            raise ProjectError(f"{name} is te groot voor een codeboek (meer dan "
                                f"{MAX_YAML_CHARACTERS // (1024 * 1024)} MB).")
-        text = Path(path).read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as error:
-        raise ProjectError(f"{Path(path).name} kan niet worden gelezen.") from error
-    return parse_yaml(text, Path(path).name)
+        data = Path(path).read_bytes()
+    except OSError as error:
+        raise ProjectError(f"{name} kan niet worden gelezen.") from error
+    return read_yaml_bytes(data, name)
