@@ -126,6 +126,7 @@ def test_a_deep_link_survives_the_login(page, app_url, sync_api):
 # Every query parameter a page binds, with the label its notice names (kept complete by
 # test_the_matrix_knows_every_bound_query_parameter).
 BOUND = {"survey_results.py": ["monitor", "meting", "vraag", "naar", "tab"],
+         "qual_search.py": ["tab"],
          "survey_quotes.py": ["monitor", "meting", "open", "naar"],
          "survey_report.py": ["monitor", "meting"],
          # The monitor named in the address makes the monitor the source of the page.

@@ -1257,7 +1257,11 @@ def test_search_page_finds_by_lemma_and_autocodes(demo_users, demo_store):
     assert "0 fragmenten in 0 documenten worden gecodeerd; 4 fragmenten hebben de code al." in [
         c.value for c in at.caption]
     assert form_button(at, "Toepassen").disabled
-    at.radio[2].set_value("woord").run()
+    # The word counts run only when their tab is open (as from an address naming it).
+    assert [r.label for r in at.radio] == ["Zoekwijze", "Codeer per vondst"]
+    at.query_params["tab"] = "Woordfrequenties"
+    at.run()
+    widget(at.radio, "Tellen als").set_value("woord").run()
     no_exception(at)
     freq = at.dataframe[-1].value
     assert list(freq.columns) == ["Woord", "Aantal", "Documenten"]
