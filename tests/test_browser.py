@@ -13,20 +13,31 @@ from __future__ import annotations
 
 import ast
 import time
-from pathlib import Path
 from urllib.parse import urlencode, urlsplit
 
 import pytest
 from argon2 import PasswordHasher
 
-from browser import (APP_IDLE, ERROR_ALERT, EXCEPTION, NAV_LINK, NAV_LINK_LABEL, PAGE_TITLE,
-                     SIDEBAR_NAV, log_in, require_browser, wait_for_charts, wait_until_idle)
+from browser import (
+    APP_IDLE,
+    ERROR_ALERT,
+    EXCEPTION,
+    NAV_LINK,
+    NAV_LINK_LABEL,
+    PAGE_TITLE,
+    SIDEBAR_NAV,
+    log_in,
+    require_browser,
+    wait_for_charts,
+    wait_until_idle,
+)
 from conftest import PASSWORD
 from pages import NO_ACCESS, ROLES
 from research import accounts
 from research.accounts import SYSTEM_USER
 from research.schema import open_store
 from research.ui import shell, widgets
+
 
 def test_login_then_every_page_runs_cleanly(page, app_url, sync_api, screenshots):
     require_browser()

@@ -52,7 +52,8 @@ def test_names_with_markup_are_text_in_the_network_and_saturation_charts():
 
 def test_png_images():
     for image in (charts.network_png(NET), charts.bars_png(["A", "B"], [3, 1], "Codes"),
-                  charts.saturation_png([{"new": 3, "cumulative": 3}, {"new": 1, "cumulative": 4}])):
+                  charts.saturation_png([{"new": 3, "cumulative": 3},
+                                         {"new": 1, "cumulative": 4}])):
         assert image[:8] == b"\x89PNG\r\n\x1a\n"
         assert len(image) > 5_000
 

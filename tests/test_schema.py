@@ -8,7 +8,7 @@ import sqlite3
 import pytest
 
 from research.schema import MIGRATIONS, Migration, migrate, open_store
-from research.storage import SYSTEM, Store, StorageError
+from research.storage import SYSTEM, StorageError, Store
 
 ALL = ["0001_foundation", "0002_tracker_search_and_contacts", "0003_ontwikkelvragen",
        "0004_reportbacks", "0005_qual_coding",
@@ -25,7 +25,8 @@ SCHEMA_TABLES = [
     "monitor_documents", "monitors", "ontwikkelvragen", "ov_milestones", "ov_partners",
     "ov_questions", "ov_status_changes", "ov_statuses", "ov_transitions", "programmes",
     "project_members", "projects", "publications", "qual_fts", "qual_fts_config",
-    "qual_fts_content", "qual_fts_data", "qual_fts_docsize", "qual_fts_idx", "qual_sentences", "question_contacts",
+    "qual_fts_content", "qual_fts_data", "qual_fts_docsize", "qual_fts_idx", "qual_sentences",
+    "question_contacts",
     "question_group_members", "question_groups", "question_links", "question_reportbacks",
     "questions", "questions_fts", "questions_fts_config", "questions_fts_data",
     "questions_fts_docsize", "questions_fts_idx", "rejected_groupings", "relation_passages",
@@ -39,7 +40,8 @@ SCHEMA_TABLES = [
 def tables(path) -> list[str]:
     conn = sqlite3.connect(path)
     try:
-        return sorted(r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'"))
+        return sorted(r[0] for r in conn.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'table'"))
     finally:
         conn.close()
 

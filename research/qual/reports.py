@@ -22,6 +22,7 @@ from docx import Document
 from docx.shared import Pt
 from openpyxl import Workbook
 from openpyxl.styles import Font
+from openpyxl.worksheet.worksheet import Worksheet
 
 from research.accounts import User
 from research.exports import text_cell, xml_safe
@@ -35,9 +36,10 @@ FORMATS = {"docx": "Word (.docx)", "xlsx": "Excel (.xlsx)", "html": "Webpagina (
 def _paths(codes: list[dict]) -> dict[int, list[str]]:
     """Code id -> its path from the top of the tree (names)."""
     by_id = {c["id"]: c for c in codes}
-    paths = {}
+    paths: dict[int, list[str]] = {}
     for code in codes:
-        path, current = [], code
+        path: list[str] = []
+        current: dict | None = code
         while current is not None:
             path.insert(0, current["name"])
             current = by_id.get(current["parent_id"])
@@ -190,6 +192,7 @@ def to_xlsx(data: dict, store: Store, user: User) -> bytes:
     data = xml_safe(data)
     book = Workbook()
     passages = book.active
+    assert isinstance(passages, Worksheet)  # a new workbook has one sheet
     passages.title = "Fragmenten"
     depth = max((len(c["path"]) for c in data["codes"]), default=1)
     header = ["Document", "Spreker", *[f"Niveau {i + 1}" for i in range(depth)], "Code",

@@ -62,7 +62,8 @@ if find_tab.open:
             chosen = st.data_editor(preview, hide_index=True, width="stretch",
                                     disabled=["Document", "Fragment", "Al gecodeerd"],
                                     key=f"autocode_{unit}_{code_id}_{widgets.digest(query)}")
-            spans = [span for span, keep in zip(found, chosen["Coderen"] if len(found) else [])
+            spans = [span for span, keep
+                     in zip(found, chosen["Coderen"] if len(found) else [], strict=False)
                      if keep and span not in done]
             st.caption(f"{shell.count(len(spans), 'fragment', 'fragmenten')} in "
                        f"{shell.count(len({s[0] for s in spans}), 'document', 'documenten')} "

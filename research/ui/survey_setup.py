@@ -150,13 +150,13 @@ with tab_design:
             wave_id = st.selectbox("Meting", [w["id"] for w in wave_list],
                                    format_func=lambda i: next(w["label"] for w in wave_list
                                                               if w["id"] == i))
-            chosen = st.multiselect("Wegen op", list(monitors.FRAME_BREAKDOWNS),
+            weigh_on = st.multiselect("Wegen op", list(monitors.FRAME_BREAKDOWNS),
                                     format_func=monitors.FRAME_BREAKDOWNS.get)
             measure = st.selectbox("Maat", list(calibration.MEASURES),
                                    format_func=calibration.MEASURES.get)
             if st.form_submit_button("Gewichten berekenen"):
                 with shell.reported():
-                    summary = calibration.calibrate(store, user, wave_id, chosen, measure)
+                    summary = calibration.calibrate(store, user, wave_id, weigh_on, measure)
                     st.success(f"{summary['methode'].capitalize()}: efficiëntie "
                                f"{100 * summary['efficientie']:.0f}%. Kies 'Gekalibreerd "
                                "gewicht' in het ontwerp en bereken de resultaten opnieuw.")
