@@ -233,5 +233,7 @@ def test_programme_accuracy_with_5_fold_cross_validation(tmp_path):
     top1, top3, n = quality.theme_accuracy(labelled, tmp_path)
     print(f"programma top-1 = {top1}/{n} = {top1 / n:.3f}, top-3 = {top3}/{n} = {top3 / n:.3f}")
     assert n == 215
-    assert top3 / n >= 0.85
+    # With the classifier over sentence vectors (issue 20: top-1 0.75, top-3 0.92).
+    assert top1 / n >= 0.75
+    assert top3 / n >= 0.92
     assert top1 <= top3

@@ -18,7 +18,7 @@ from research.bench.context import Context, plain_insert, scratch_copy
 from research.bench.measure import Record, record, timed
 from research.nlp import lemma_text, lemmas, quoted
 from research.storage import Tx, utcnow
-from research.tracker import questions, similarity
+from research.tracker import embedding, hints, questions, similarity
 
 TARGETS = {"tracker.log_question": 0.2, "tracker.similar": 0.1}
 TODAY = date(2026, 6, 1)
@@ -124,11 +124,11 @@ def similar(ctx: Context, data: TrackerData) -> list[Record]:
 
     def run() -> None:
         q = current[0]
-        similarity.similar(ctx.store, reader, q["text"], q["wijk_id"])
+        hints.similar(ctx.store, reader, q["text"], q["wijk_id"])
 
     first = _first_search(ctx, data)
     for wijk in invent.WIJKEN:
-        similarity.similar(ctx.store, reader, "Waarom is de speeltuin dicht?", wijk)
+        hints.similar(ctx.store, reader, "Waarom is de speeltuin dicht?", wijk)
     timing = ctx.timed(run, runs=20, setup=setup)
     terms = {q["text"]: lemmas(q["text"]) for q in asked}
     conn = ctx.raw()
@@ -142,12 +142,16 @@ def similar(ctx: Context, data: TrackerData) -> list[Record]:
     return [record("tracker.similar", ctx.scale.name, timing, base, TARGETS["tracker.similar"],
                    size=data.questions, size_unit="vastgelegde vragen",
                    baseline="rauwe FTS5 MATCH op questions_fts (OR van de lemma's, top 5 op rang)",
-                   note=f"ongeveer {per_wijk:,} vragen per wijkwerkplaats; index in het geheugen"),
+                   note=f"ongeveer {per_wijk:,} vragen per wijkwerkplaats; lexicaal (TF-IDF) en "
+                        f"op betekenis (multilingual-e5-small: de vraag inbedden, de vectoren "
+                        f"van de wijk vergelijken) samen, plus het programmavoorstel; indexen "
+                        f"in het geheugen"),
             record("tracker.similar_first", ctx.scale.name, first, base, None,
                    size=data.questions, size_unit="vastgelegde vragen",
                    baseline="rauwe FTS5 MATCH op questions_fts",
                    note="eerste zoekopdracht per wijkwerkplaats na een start: de TF-IDF-index "
-                        "wordt dan gebouwd (geen belofte; ter informatie)")]
+                        "en de vectormatrix (uit het vectorbestand) worden dan gebouwd (geen "
+                        "belofte; ter informatie)")]
 
 
 def _first_search(ctx: Context, data: TrackerData):
@@ -159,10 +163,12 @@ def _first_search(ctx: Context, data: TrackerData):
         # The cache lives in the module; emptying it is what a restart of the app does.
         with similarity._lock:
             similarity._indexes.clear()
+        with embedding._lock:
+            embedding._indexes.clear()
         current[:] = [next(wijken)]
 
-    return timed(lambda: similarity.similar(ctx.store, data.coordinator,
-                                            "Wanneer gaat de speeltuin weer open?", current[0]),
+    return timed(lambda: hints.similar(ctx.store, data.coordinator,
+                                       "Wanneer gaat de speeltuin weer open?", current[0]),
                  len(invent.WIJKEN), setup=setup)
 
 
