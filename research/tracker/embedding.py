@@ -139,8 +139,23 @@ def vectors(store: Store, texts: list[str]) -> np.ndarray:
 class _Index:
     state: tuple          # (count, total text length) of the rows up to max_id when built
     ids: np.ndarray
-    matrix: np.ndarray    # float32, one unit row per question
+    matrix: np.ndarray    # float32, one unit row per question, centred (see `_centre`)
     max_id: int
+    mean: np.ndarray      # the wijk's mean vector when the index was built
+
+
+def _centre(rows: np.ndarray, mean: np.ndarray) -> np.ndarray:
+    """Rows minus the wijk's mean vector, made unit length again.
+
+    e5's vectors all lie in a narrow cone (any two Dutch questions have a cosine of 0.8 or
+    more), and a question padded with words that say little sits near its axis, close to
+    every other: such "hubs" filled the hints of unrelated questions. Taking out the common
+    direction leaves what sets a question apart (the usual remedy for anisotropic sentence
+    vectors); on our own paraphrase pairs against 20,000 generated questions it raised
+    recall at 5 by meaning from 0.21 to 0.25 (fused: the same)."""
+    centred = rows - mean
+    norms = np.linalg.norm(centred, axis=-1, keepdims=True)
+    return (centred / np.maximum(norms, 1e-6)).astype(np.float32, copy=False)
 
 
 _lock = threading.Lock()
@@ -159,8 +174,8 @@ def _index(store: Store, wijk_id: str) -> _Index | None:
                 added = store.rows("SELECT id, text FROM questions WHERE wijk_id = ? AND id > ?"
                                    " ORDER BY id", [wijk_id, index.max_id])
                 if added:
-                    index.matrix = np.vstack([index.matrix,
-                                              vectors(store, [r["text"] for r in added])])
+                    extra = _centre(vectors(store, [r["text"] for r in added]), index.mean)
+                    index.matrix = np.vstack([index.matrix, extra])
                     index.ids = np.concatenate([index.ids, [r["id"] for r in added]])
                     index.max_id = added[-1]["id"]
                     index.state = (index.state[0] + len(added),
@@ -171,19 +186,22 @@ def _index(store: Store, wijk_id: str) -> _Index | None:
         if not rows:
             _indexes.pop(key, None)
             return None
+        found = vectors(store, [r["text"] for r in rows])
+        mean = found.mean(axis=0)
         index = _Index((len(rows), float(sum(len(r["text"]) for r in rows))),
                        np.array([r["id"] for r in rows], dtype=np.int64),
-                       vectors(store, [r["text"] for r in rows]), rows[-1]["id"])
+                       _centre(found, mean), rows[-1]["id"], mean)
         _indexes[key] = index
         return index
 
 
 def scores(store: Store, wijk_id: str, text: str) -> tuple[np.ndarray, np.ndarray]:
-    """(ids, cosine) of every question of the wijk against `text`, computed here."""
+    """(ids, cosine of the centred vectors) of every question of the wijk against `text`,
+    computed here."""
     index = _index(store, wijk_id)
     if index is None:
         return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
-    return index.ids, index.matrix @ vectors(store, [text.strip()])[0]
+    return index.ids, index.matrix @ _centre(vectors(store, [text.strip()])[0], index.mean)
 
 
 def nearest(store: Store, wijk_id: str, text: str, limit: int) -> list[tuple[int, float]]:
