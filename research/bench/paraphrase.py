@@ -8,7 +8,8 @@ This is the only module that reads that set; nothing trains, tunes or takes word
   paraphrase group asks against every other question of its wijk, and is a hit when another
   member of its group is among its five hints. Reported for the fused hints
   (`hints.similar`), the lexical ranking alone and the meaning alone, each with a 95%
-  bootstrap interval that resamples whole groups;
+  bootstrap interval that resamples whole groups; and, for comparison, against the set's
+  own questions alone (no generated ones);
 - themes: programme suggestions (`themes.suggest`) for each of the 160 questions, trained
   only on the project's labelled set in tests/data and the codebooks' keyword lists.
 """
@@ -157,6 +158,9 @@ def figures() -> list[Quality]:
     asked = load()
     with tempfile.TemporaryDirectory(prefix="bench-parafrasen-") as folder:
         found = recall(asked, Path(folder))
+        (Path(folder) / "alleen-de-set").mkdir()
+        alone = recall(asked, Path(folder) / "alleen-de-set", background=0,
+                       modes=("samen", "lexicaal"))
         top1, top3, n = theme_accuracy(asked, Path(folder))
     context = f"tegen de eigen wijk plus {BACKGROUND:,} gegenereerde vragen".replace(",", ".")
     made = [_recall_figure("tracker.paraphrase_recall_at_5", found["samen"],
@@ -165,7 +169,13 @@ def figures() -> list[Quality]:
                            f"alleen lexicaal (TF-IDF) {context}; ter vergelijking"),
             _recall_figure("tracker.paraphrase_recall_at_5_semantic", found["betekenis"],
                            f"alleen betekenis (multilingual-e5-small) {context}; "
-                           f"ter vergelijking")]
+                           f"ter vergelijking"),
+            _recall_figure("tracker.paraphrase_recall_at_5_set_only", alone["samen"],
+                           "hints (samen) alleen tegen de andere vragen van de set in de eigen "
+                           "wijk, zonder gegenereerde vragen; ter vergelijking"),
+            _recall_figure("tracker.paraphrase_recall_at_5_set_only_lexical", alone["lexicaal"],
+                           "alleen lexicaal, alleen tegen de set (zo was de 0,70 van issue 20 "
+                           "gemeten); ter vergelijking")]
     for name, part, aim, text in (("top1", top1, AIMS["top1"], "eerste voorstel juist"),
                                   ("top3", top3, AIMS["top3"], "juist bij de eerste drie")):
         made.append(Quality(f"tracker.paraphrase_theme_{name}", round(part / n, 3), aim,

@@ -109,6 +109,7 @@ def figures() -> list[Quality]:
     labelled = load_labelled()
     with tempfile.TemporaryDirectory(prefix="bench-kwaliteit-") as folder:
         hits, total = recall_at_5(labelled, Path(folder))
+        (Path(folder) / "lexicaal").mkdir()
         lexical, _ = recall_at_5(labelled, Path(folder) / "lexicaal", fused=False)
         top1, top3, n = theme_accuracy(labelled, Path(folder))
     made = [("tracker.similar_recall_at_5", hits, total,

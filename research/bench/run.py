@@ -14,6 +14,7 @@ import sys
 import tempfile
 import time
 import warnings
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
@@ -124,8 +125,12 @@ def run_scale(scale: Scale, chosen: list[str]) -> tuple[list[Record], list[dict]
 
 def run(scales: list[Scale], chosen: list[str]) -> dict:
     """The whole benchmark; returns the JSON document (records, growth, quality, machine)."""
+    with _vector_cache():
+        return _run(scales, chosen)
+
+
+def _run(scales: list[Scale], chosen: list[str]) -> dict:
     started = time.perf_counter()
-    _vector_cache()
     machine = report.machine()
     records: list[Record] = []
     builds: list[dict] = []
@@ -155,14 +160,21 @@ def run(scales: list[Scale], chosen: list[str]) -> dict:
             "seconds": round(time.perf_counter() - started, 1)}
 
 
-def _vector_cache() -> None:
+@contextmanager
+def _vector_cache():
     """Keep the sentence vectors of the generated questions between runs (each run's
-    databases are new, its texts are not: embedding 10,000 of them takes minutes). Keyed by
-    model and text, so a cached vector is never a stale one."""
-    if not os.environ.get("RESEARCH_VECTOR_CACHE"):
+    databases are new, its texts are not: embedding 10,000 of them takes minutes), for the
+    run only. Keyed by model and text, so a cached vector is never a stale one."""
+    before = os.environ.get("RESEARCH_VECTOR_CACHE")
+    if not before:
         folder = Path.home() / ".cache" / "research-bench"
         folder.mkdir(parents=True, exist_ok=True)
         os.environ["RESEARCH_VECTOR_CACHE"] = str(folder / "vectoren.db")
+    try:
+        yield
+    finally:
+        if not before:
+            os.environ.pop("RESEARCH_VECTOR_CACHE", None)
 
 
 def _run_peak(records: list[Record], builds: list[dict]) -> float:

@@ -77,10 +77,17 @@ def similar(store: Store, user: User, text: str, wijk_id: str, *, limit: int = 5
         raise PermissionDenied()
     if not similarity.normalise(text):
         return [], True
-    found, done = _answer(store, wijk_id, text, wait)
+    _future(store, wijk_id, text)     # the model starts now; the lexical ranking meanwhile
+    outcome: list = []
+
+    def nearest() -> list[tuple[int, float]] | None:
+        found, done = _answer(store, wijk_id, text, wait)
+        outcome.append(done)
+        return found["nearest"] if found else None
+
     hints = similarity.similar(store, user, text, wijk_id, limit=limit, exclude_id=exclude_id,
-                               semantic=found["nearest"] if found else None)
-    return hints, done
+                               semantic=nearest)
+    return hints, outcome[0] if outcome else True
 
 
 def suggested_themes(store: Store, text: str, wijk_id: str,

@@ -19,6 +19,7 @@ import re
 import threading
 import unicodedata
 from dataclasses import dataclass
+from typing import Callable
 
 import numpy as np
 from scipy.sparse import vstack
@@ -162,13 +163,16 @@ def _one_per_text(found: list[dict]) -> list[dict]:
 
 def similar(store: Store, user: User, text: str, wijk_id: str, *, limit: int = 5,
             exclude_id: int | None = None,
-            semantic: list[tuple[int, float]] | None = None) -> list[dict]:
+            semantic: list[tuple[int, float]] | Callable[[], list | None] | None = None
+            ) -> list[dict]:
     """Up to `limit` questions of `wijk_id` most like `text`, best first.
 
     Each row: id, text, asked_on, status, score (0-100) and exact (the same text again);
     exact repeats come first, then one row per other wording. `semantic`, when given, is the
     nearest questions by meaning (`embedding.nearest`: id, cosine), fused with the lexical
-    ranking (`fuse`); without it the ranking is lexical alone.
+    ranking (`fuse`), or a function that returns them (or None), called once the lexical
+    ranking is there (so the model can compute meanwhile); without it the ranking is lexical
+    alone.
     """
     if not can(user, "tracker.read"):
         raise PermissionDenied()
@@ -179,6 +183,8 @@ def similar(store: Store, user: User, text: str, wijk_id: str, *, limit: int = 5
     if index is None:
         return []
     candidates = _lexical(index, text, wanted, CANDIDATES + 1 + limit)
+    if callable(semantic):
+        semantic = semantic()
     if semantic is not None:
         candidates = fuse(candidates, semantic[:CANDIDATES + 1])
     candidates = [(i, score) for i, score in candidates if i != exclude_id]
