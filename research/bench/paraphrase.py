@@ -174,8 +174,7 @@ def figures() -> list[Quality]:
                            "hints (samen) alleen tegen de andere vragen van de set in de eigen "
                            "wijk, zonder gegenereerde vragen; ter vergelijking"),
             _recall_figure("tracker.paraphrase_recall_at_5_set_only_lexical", alone["lexicaal"],
-                           "alleen lexicaal, alleen tegen de set (zo was de 0,70 van issue 20 "
-                           "gemeten); ter vergelijking")]
+                           "alleen lexicaal (TF-IDF), alleen tegen de set; ter vergelijking")]
     for name, part, aim, text in (("top1", top1, AIMS["top1"], "eerste voorstel juist"),
                                   ("top3", top3, AIMS["top3"], "juist bij de eerste drie")):
         made.append(Quality(f"tracker.paraphrase_theme_{name}", round(part / n, 3), aim,
