@@ -65,7 +65,7 @@ def _look_again(typed: str, wijk_id: str) -> None:
             st.rerun()
         st.caption("Vragen met dezelfde betekenis worden nog gezocht …")
 
-    st.fragment(poll, run_every=0.5)()
+    shell.fragment(poll, run_every=0.5)()
 
 
 def hints() -> None:
