@@ -2,7 +2,7 @@
 process, at once) fused with the nearest questions by meaning (`embedding`, in the model
 worker).
 
-The intake page never waits for the model. `similar(..., wait=0)` asks the worker in a
+The intake page never waits for the model. `similar(..., wait=0.1)` asks the worker in a
 background thread and returns the lexical hints at once with `complete=False` while the
 meaning is still being computed; the page shows those and looks again a moment later
 (`ui.tracker_log`). When the answer is there (the same text again: the futures are kept by
