@@ -238,7 +238,7 @@ def cmd_tracker_add(store: Store, args: argparse.Namespace) -> None:
 
 
 def cmd_tracker_similar(store: Store, args: argparse.Namespace) -> None:
-    from research.tracker import questions, similarity
+    from research.tracker import hints, questions
 
     if args.id is not None:
         question = questions.get_question(store, SYSTEM_USER, args.id)
@@ -247,8 +247,10 @@ def cmd_tracker_similar(store: Store, args: argparse.Namespace) -> None:
         text, wijk = args.text, args.wijk
         if not wijk:
             raise questions.QuestionError("Geef met --wijk aan in welke wijkwerkplaats je zoekt.")
-    found = similarity.similar(store, SYSTEM_USER, text, wijk, limit=args.limit,
-                               exclude_id=args.id)
+    # Lexical and by meaning (the model runs in this process; a wijk's questions are
+    # embedded once and then kept in the vector file beside the database).
+    found, _ = hints.similar(store, SYSTEM_USER, text, wijk, limit=args.limit,
+                             exclude_id=args.id)
     if args.json:
         _print_json([{"id": r["id"], "score": r["score"], "exact": r["exact"],
                       "date": r["asked_on"], "text": r["text"]} for r in found])

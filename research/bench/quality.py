@@ -1,6 +1,9 @@
 """The wijkwerkplaats quality figures on the labelled set in tests/data (the same procedure
-as tests/test_similarity.py and tests/test_themes.py): similar-question recall at 5, and
-programme suggestions top-1 and top-3 with 5-fold cross-validation."""
+as tests/test_similarity.py and tests/test_themes.py): similar-question recall at 5 (the
+hints as the intake page shows them, lexical and by meaning together, and the lexical ranking
+alone), and programme suggestions top-1 and top-3 with 5-fold cross-validation (with the
+classifier over sentence vectors, as the model worker suggests them). The independent set
+is measured in `paraphrase`."""
 
 from __future__ import annotations
 
@@ -15,12 +18,12 @@ from research.bench.measure import Quality
 from research.schema import open_store
 from research.setup import prepare
 from research.storage import Store
-from research.tracker import questions, themes
+from research.tracker import hints, questions, themes
 from research.tracker.similarity import similar
 
 LABELLED = Path(__file__).resolve().parents[2] / "tests" / "data" / "bewonersvragen_gelabeld.yaml"
-AIMS = {"tracker.similar_recall_at_5": 0.9, "tracker.theme_top1": 0.7,
-        "tracker.theme_top3": 0.9}
+AIMS = {"tracker.similar_recall_at_5": 0.9, "tracker.similar_recall_at_5_lexical": 0.9,
+        "tracker.theme_top1": 0.75, "tracker.theme_top3": 0.92}
 FOLDS = 5
 
 
@@ -43,9 +46,17 @@ def _fresh_store(folder: Path, name: str) -> Store:
     return store
 
 
-def recall_at_5(labelled: list[dict], folder: Path) -> tuple[int, int]:
+def _hints(store: Store, q: dict, me: int, fused: bool) -> set[int]:
+    if fused:
+        found, _ = hints.similar(store, SYSTEM_USER, q["tekst"], q["wijk"], exclude_id=me)
+    else:
+        found = similar(store, SYSTEM_USER, q["tekst"], q["wijk"], limit=5, exclude_id=me)
+    return {r["id"] for r in found}
+
+
+def recall_at_5(labelled: list[dict], folder: Path, fused: bool = True) -> tuple[int, int]:
     """(hits, total): for each question in a paraphrase group, whether another member of its
-    group is among the five most similar questions of its wijk."""
+    group is among the five hints of its wijk (fused, or the lexical ranking alone)."""
     store = _fresh_store(folder, "recall")
     try:
         own = {q["id"]: _log(store, q) for q in labelled}
@@ -58,8 +69,7 @@ def recall_at_5(labelled: list[dict], folder: Path) -> tuple[int, int]:
             if "groep" not in q:
                 continue
             me = own[q["id"]]
-            found = {r["id"] for r in similar(store, SYSTEM_USER, q["tekst"], q["wijk"],
-                                              limit=5, exclude_id=me)}
+            found = _hints(store, q, me, fused)
             total += 1
             hits += bool((groups[q["groep"]] - {me}) & found)
         return hits, total
@@ -87,7 +97,8 @@ def theme_accuracy(labelled: list[dict], folder: Path, folds: range = range(FOLD
                 if _fold(i, q) != k:
                     continue
                 held_out += 1
-                found = [s.id for s in themes.suggest(store, q["tekst"], limit=3)]
+                found = [s.id for s in themes.suggest(store, q["tekst"], limit=3,
+                                                      meaning=True)]
                 top1 += found[:1] == [q["programma"]]
                 top3 += q["programma"] in found
         finally:
@@ -100,12 +111,18 @@ def figures() -> list[Quality]:
     labelled = load_labelled()
     with tempfile.TemporaryDirectory(prefix="bench-kwaliteit-") as folder:
         hits, total = recall_at_5(labelled, Path(folder))
+        (Path(folder) / "lexicaal").mkdir()
+        lexical, _ = recall_at_5(labelled, Path(folder) / "lexicaal", fused=False)
         top1, top3, n = theme_accuracy(labelled, Path(folder))
     made = [("tracker.similar_recall_at_5", hits, total,
-             "vergelijkbare vragen: een andere vraag uit dezelfde parafrasegroep in de top 5"),
+             "vergelijkbare vragen: een andere vraag uit dezelfde parafrasegroep in de top 5 "
+             "(lexicaal en betekenis samen)"),
+            ("tracker.similar_recall_at_5_lexical", lexical, total,
+             "hetzelfde met alleen de lexicale rangorde (TF-IDF); ter vergelijking"),
             ("tracker.theme_top1", top1, n, "programma: eerste voorstel juist, 5-voudige "
-                                            "kruisvalidatie"),
+                                            "kruisvalidatie, met zinsvectoren"),
             ("tracker.theme_top3", top3, n, "programma: juist programma bij de eerste drie "
-                                            "voorstellen, 5-voudige kruisvalidatie")]
+                                            "voorstellen, 5-voudige kruisvalidatie, met "
+                                            "zinsvectoren")]
     return [Quality(name, round(part / whole, 3), AIMS[name], part / whole >= AIMS[name],
                     f"{text}; {part}/{whole}") for name, part, whole, text in made]

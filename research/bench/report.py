@@ -170,7 +170,8 @@ def markdown(document: dict, records: list[Record], figures: list[Quality]) -> s
                   "en traagste klik ≤ 1 s, ook na een gepseudonimiseerde import.", "",
                   browser_table(records)]
     if figures:
-        parts += ["", "## Kwaliteit (wijkwerkplaats, gelabelde set in tests/data)", "",
+        parts += ["", "## Kwaliteit (wijkwerkplaats: gelabelde set in tests/data, onafhankelijke "
+                  "parafraseset)", "",
                   quality_table(figures)]
     parts += ["", "## Opbouw van de gegevens", "",
               "Tijd en piekgeheugen om de verzonnen gegevens te maken (niet gemeten als "

@@ -8,16 +8,29 @@ then the growth exponents, the quality figures and the report.
 from __future__ import annotations
 
 import json
+import os
 import resource
 import sys
 import tempfile
 import time
 import warnings
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
-from research.bench import browser, cli, growth, pages, qual, quality, report, survey, tracker
+from research.bench import (
+    browser,
+    cli,
+    growth,
+    pages,
+    paraphrase,
+    qual,
+    quality,
+    report,
+    survey,
+    tracker,
+)
 from research.bench.context import Context
 from research.bench.measure import Quality, Record, peak_mb, reset_peak
 from research.bench.scales import Scale, parse
@@ -122,6 +135,11 @@ def run_scale(scale: Scale, chosen: list[str]) -> tuple[list[Record], list[dict]
 
 def run(scales: list[Scale], chosen: list[str]) -> dict:
     """The whole benchmark; returns the JSON document (records, growth, quality, machine)."""
+    with _vector_cache():
+        return _run(scales, chosen)
+
+
+def _run(scales: list[Scale], chosen: list[str]) -> dict:
     started = time.perf_counter()
     machine = report.machine()
     records: list[Record] = []
@@ -140,6 +158,8 @@ def run(scales: list[Scale], chosen: list[str]) -> dict:
         if QUALITY in chosen:
             _say("kwaliteit op de gelabelde set ...")
             figures = quality.figures()
+            _say("kwaliteit op de onafhankelijke parafraseset ...")
+            figures += paraphrase.figures()
     found = growth.exponents(records)
     if len(scales) < 3 and found:
         notes.append(f"Groei-exponenten uit de schalen {', '.join(s.name for s in scales)} "
@@ -148,6 +168,23 @@ def run(scales: list[Scale], chosen: list[str]) -> dict:
             "growth": found, "quality": figures, "builds": builds, "notes": notes,
             "peak_rss_mb": _run_peak(records, builds),
             "seconds": round(time.perf_counter() - started, 1)}
+
+
+@contextmanager
+def _vector_cache():
+    """Keep the sentence vectors of the generated questions between runs (each run's
+    databases are new, its texts are not: embedding 10,000 of them takes minutes), for the
+    run only. Keyed by model and text, so a cached vector is never a stale one."""
+    before = os.environ.get("RESEARCH_VECTOR_CACHE")
+    if not before:
+        folder = Path.home() / ".cache" / "research-bench"
+        folder.mkdir(parents=True, exist_ok=True)
+        os.environ["RESEARCH_VECTOR_CACHE"] = str(folder / "vectoren.db")
+    try:
+        yield
+    finally:
+        if not before:
+            os.environ.pop("RESEARCH_VECTOR_CACHE", None)
 
 
 def _run_peak(records: list[Record], builds: list[dict]) -> float:

@@ -19,6 +19,7 @@ import re
 import threading
 import unicodedata
 from dataclasses import dataclass
+from typing import Callable
 
 import numpy as np
 from scipy.sparse import csr_matrix, vstack
@@ -120,12 +121,59 @@ def _index(store: Store, wijk_id: str) -> _Index | None:
         return index
 
 
+CANDIDATES = 20        # questions taken from each ranking into the fusion
+FUSION_K = 60          # reciprocal rank fusion's constant (Cormack et al. 2009)
+LEXICAL_WEIGHT = 0.5   # the lexical ranking's share in the fusion, against 1 for meaning
+
+
+def _lexical(index: _Index, text: str, wanted: str, count: int) -> list[tuple[int, float]]:
+    """The `count` best (id, score 0-100) of the TF-IDF ranking, best first."""
+    query = index.vectoriser.transform([" ".join(lemmas(text)) or wanted])
+    scores = 100 * (index.matrix @ query.T).toarray().ravel()
+    order = np.argsort(-scores, kind="stable")[:count]
+    return [(index.ids[i], float(scores[i])) for i in order if scores[i] >= MIN_SCORE]
+
+
+def fuse(lexical: list[tuple[int, float]], semantic: list[tuple[int, float]],
+         *, weight: float = LEXICAL_WEIGHT, k: int = FUSION_K) -> list[tuple[int, float]]:
+    """Reciprocal rank fusion of two rankings (id, score), best first: each id gets
+    weight/(k + rank) from the lexical and 1/(k + rank) from the semantic ranking. Ranks, not
+    scores, are added because a TF-IDF cosine and a model's cosine are on different scales.
+    The score returned (0-100) is the lexical one where there is one, else the cosine x 100,
+    as a coordinator reads it; the order is the fusion's."""
+    fused: dict[int, float] = {}
+    for ranking, share in ((lexical, weight), (semantic, 1.0)):
+        for rank, (question_id, _) in enumerate(ranking):
+            fused[question_id] = fused.get(question_id, 0.0) + share / (k + rank + 1)
+    shown = {i: 100 * max(0.0, c) for i, c in semantic} | dict(lexical)
+    return [(i, shown[i]) for i in sorted(fused, key=lambda i: (-fused[i], -i))]
+
+
+def _one_per_text(found: list[dict]) -> list[dict]:
+    """One hint per wording (the newest): the same text logged ten times is one hint, and
+    would otherwise push every other earlier question out of the five."""
+    seen: set[str] = set()
+    kept = []
+    for row in sorted(found, key=lambda r: -r["id"]):
+        key = normalise(row["text"])
+        if row["exact"] or key not in seen:
+            seen.add(key)
+            kept.append(row)
+    return kept
+
+
 def similar(store: Store, user: User, text: str, wijk_id: str, *, limit: int = 5,
-            exclude_id: int | None = None) -> list[dict]:
+            exclude_id: int | None = None,
+            semantic: list[tuple[int, float]] | Callable[[], list | None] | None = None
+            ) -> list[dict]:
     """Up to `limit` questions of `wijk_id` most like `text`, best first.
 
     Each row: id, text, asked_on, status, score (0-100) and exact (the same text again);
-    exact repeats come first.
+    exact repeats come first, then one row per other wording. `semantic`, when given, is the
+    nearest questions by meaning (`embedding.nearest`: id, cosine), fused with the lexical
+    ranking (`fuse`), or a function that returns them (or None), called once the lexical
+    ranking is there (so the model can compute meanwhile); without it the ranking is lexical
+    alone.
     """
     if not can(user, "tracker.read"):
         raise PermissionDenied()
@@ -135,10 +183,12 @@ def similar(store: Store, user: User, text: str, wijk_id: str, *, limit: int = 5
     index = _index(store, wijk_id)
     if index is None:
         return []
-    query = index.vectoriser.transform([" ".join(lemmas(text)) or wanted])
-    scores = 100 * (index.matrix @ query.T).toarray().ravel()
-    order = np.argsort(-scores, kind="stable")[: limit + 1 + limit]
-    candidates = [(index.ids[i], float(scores[i])) for i in order if index.ids[i] != exclude_id]
+    candidates = _lexical(index, text, wanted, CANDIDATES + 1 + limit)
+    if callable(semantic):
+        semantic = semantic()
+    if semantic is not None:
+        candidates = fuse(candidates, semantic[:CANDIDATES + 1])
+    candidates = [(i, score) for i, score in candidates if i != exclude_id]
     # Exact repeats are looked up apart from the ranking: many questions that reduce to the
     # same lemmas all score 100 and could push the repeat itself out of the top.
     top = {i for i, _ in candidates}
@@ -148,14 +198,15 @@ def similar(store: Store, user: User, text: str, wijk_id: str, *, limit: int = 5
         f"SELECT id, text, asked_on, status FROM questions WHERE id IN"
         f" ({', '.join('?' * len(candidates))})", [i for i, _ in candidates])} if candidates else {}
     found = []
-    for question_id, score in candidates:
+    for rank, (question_id, score) in enumerate(candidates):
         row = rows.get(question_id)
         if row is None:
             continue
         exact = normalise(row["text"]) == wanted
-        if exact or score >= MIN_SCORE:
-            found.append({"id": row["id"], "text": row["text"], "asked_on": row["asked_on"],
-                          "status": row["status"], "score": 100.0 if exact else round(score, 1),
-                          "exact": exact})
-    found.sort(key=lambda r: (not r["exact"], -r["score"], -r["id"]))
-    return found[:limit]
+        found.append({"id": row["id"], "text": row["text"], "asked_on": row["asked_on"],
+                      "status": row["status"], "score": 100.0 if exact else round(score, 1),
+                      "exact": exact, "rank": rank})
+    found = _one_per_text(found)
+    found.sort(key=lambda r: (not r["exact"], r["rank"] if semantic is not None else -r["score"],
+                              -r["id"]))
+    return [{k: v for k, v in r.items() if k != "rank"} for r in found[:limit]]

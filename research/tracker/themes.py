@@ -6,6 +6,13 @@ Two sources, always only a suggestion that the coordinator confirms:
    them and on the keywords (TF-IDF over character n-grams of the lemmas + logistic
    regression, scikit-learn), blended with the keywords.
 The classifier is trained in-process and cached until the labelled set or the keywords change.
+3. with `meaning=True` (only where the sentence model may run: the model worker, the command
+   line, the benchmark), a second classifier over the questions' sentence vectors
+   (`embedding`, multilingual-e5-small), trained on the same labelled questions and keywords;
+   its probabilities take the place of the first's. Wording the n-grams never saw still lands
+   near its meaning: on the labelled set (5-fold, blended with the keywords as before) top-1
+   rose from 0.716 to 0.772 and top-3 from 0.884 to 0.958; averaging both classifiers gave
+   0.758 and 0.963, so the vectors replace the n-grams rather than join them.
 """
 
 from __future__ import annotations
@@ -90,18 +97,56 @@ def train(texts: list[str], labels: list[str],
     return model
 
 
+def _fingerprint(store: Store, column: str, keywords: dict[str, set[str]]) -> tuple:
+    """A cheap fingerprint of the labelled set (size, newest id, and a sum weighted by id of
+    each label's length and first letter) and of the keywords, so a new or changed label or
+    keyword list retrains."""
+    state = store.one(f"SELECT count(*) AS n, max(id) AS last, total(id * (length({column}) * 131"
+                      f" + unicode({column}))) AS size FROM questions WHERE {column} IS NOT NULL")
+    assert state is not None  # an aggregate has one row
+    return (str(store.path), column, state["n"], state["last"], state["size"],
+            tuple((k, tuple(sorted(v))) for k, v in sorted(keywords.items())))
+
+
+def train_vectors(vectors, labels: list[str]):
+    """A logistic regression over sentence vectors (one row per example), or None when
+    there are too few labelled examples."""
+    counts: dict[str, int] = {}
+    for label in labels:
+        counts[label] = counts.get(label, 0) + 1
+    if len(labels) < MIN_LABELLED or sum(1 for n in counts.values() if n >= MIN_PER_CLASS) < 2:
+        return None
+    from sklearn.linear_model import LogisticRegression
+
+    return LogisticRegression(max_iter=3000, C=10.0).fit(vectors, labels)
+
+
+def _vector_model(store: Store, column: str, entries: dict[str, tuple[str, set[str]]]):
+    """The classifier over sentence vectors of the labelled questions' texts and of the
+    keywords (each keyword one more example of its entry). Runs the sentence model."""
+    from research.tracker import embedding
+
+    keywords = {key: words for key, (_, words) in entries.items()}
+    key = ("vectors",) + _fingerprint(store, column, keywords)
+    with _lock:
+        if key not in _models:
+            rows = store.rows(f"SELECT text, {column} AS label FROM questions"
+                              f" WHERE {column} IS NOT NULL ORDER BY id")
+            extra = [(word, k) for k, words in sorted(keywords.items()) for word in sorted(words)]
+            texts = [r["text"] for r in rows] + [word for word, _ in extra]
+            labels = [r["label"] for r in rows] + [k for _, k in extra]
+            if len(_models) > 16:
+                _models.clear()
+            _models[key] = train_vectors(embedding.vectors(store, texts), labels) \
+                if len(rows) >= MIN_LABELLED else None
+        return _models[key]
+
+
 def _model(store: Store, column: str,
            entries: dict[str, tuple[str, set[str]]]) -> Pipeline | None:
     """The classifier for `column` from the labelled questions and the entries' keywords."""
     keywords = {key: words for key, (_, words) in entries.items()}
-    # Keyed on a cheap fingerprint of the labelled set (size, newest id, and a sum weighted by
-    # id of each label's length and first letter) and on the keywords, so a new or changed
-    # label or keyword list retrains.
-    state = store.one(f"SELECT count(*) AS n, max(id) AS last, total(id * (length({column}) * 131"
-                      f" + unicode({column}))) AS size FROM questions WHERE {column} IS NOT NULL")
-    assert state is not None  # an aggregate has one row
-    key = (str(store.path), column, state["n"], state["last"], state["size"],
-           tuple((k, tuple(sorted(v))) for k, v in sorted(keywords.items())))
+    key = _fingerprint(store, column, keywords)
     with _lock:
         if key not in _models:
             if len(_models) > 16:
@@ -110,21 +155,36 @@ def _model(store: Store, column: str,
         return _models[key]
 
 
-def suggest(store: Store, text: str, *, target: str = "programmes",
-            limit: int = 3) -> list[Suggestion]:
-    """Up to `limit` suggestions for `target` ("programmes" or "life_domains"), best first."""
+def _probabilities(store: Store, text: str, words: list[str], column: str,
+                   keywords: dict[str, tuple[str, set[str]]], meaning: bool) -> dict[str, float]:
+    """The classifier's probabilities per entry (with `meaning`, the one over sentence
+    vectors), or {} while too few questions are labelled."""
+    by_vector = _vector_model(store, column, keywords) if meaning else None
+    if by_vector is not None:
+        from research.tracker import embedding
+
+        vector = embedding.vectors(store, [text.strip()])
+        return dict(zip(by_vector.classes_, by_vector.predict_proba(vector)[0], strict=True))
+    model = _model(store, column, keywords)
+    if model is None:
+        return {}
+    return dict(zip(model.classes_, model.predict_proba([" ".join(words)])[0], strict=True))
+
+
+def suggest(store: Store, text: str, *, target: str = "programmes", limit: int = 3,
+            meaning: bool = False) -> list[Suggestion]:
+    """Up to `limit` suggestions for `target` ("programmes" or "life_domains"), best first.
+    `meaning` adds the classifier over sentence vectors: only where the model may run."""
     column = TARGETS[target]
     words = lemmas(text)
     if not words:
         return []
     keywords = _keywords(store, target)
     by_keyword = keyword_scores(words, keywords)
-    model = _model(store, column, keywords)
+    probabilities = _probabilities(store, text, words, column, keywords, meaning)
     scores = dict(by_keyword)
     sources = {key: "trefwoorden" for key in by_keyword}
-    if model is not None:
-        probabilities = dict(zip(model.classes_, model.predict_proba([" ".join(words)])[0],
-                                 strict=True))
+    if probabilities:
         scores = {key: KEYWORD_WEIGHT * by_keyword.get(key, 0.0)
                   + (1 - KEYWORD_WEIGHT) * probabilities.get(key, 0.0)
                   for key in set(by_keyword) | set(probabilities)}

@@ -140,6 +140,9 @@ def _open(path: str) -> Store:
     prepared = prepare(store)
     if prepared.admin_password:
         print(admin_password_notice(prepared.admin_password), flush=True)
+    # The model worker embeds the questions that have no vector yet, in the background.
+    from research.tracker import hints
+    hints.prepare(store)
     return store
 
 
@@ -490,12 +493,15 @@ def guard(permission: str | None) -> tuple[Store, User]:
     return db, user
 
 
-def fragment(func):
+def fragment(func=None, *, run_every: float | None = None):
     """`st.fragment` for pages. A fragment reruns on its own, without the page's guard, with
     the user the page was given; so each of its runs first checks the session again (expired,
     account disabled, password reset) and whether the account is still the one the page ran
     with (role, wijken). If not, the whole app reruns: the guard then shows the login page or
-    the refusal, and nothing in the fragment runs. Pages never use st.fragment directly."""
+    the refusal, and nothing in the fragment runs. Pages never use st.fragment directly.
+    `run_every` (seconds) reruns it on a timer, as st.fragment's."""
+    if func is None:
+        return lambda later: fragment(later, run_every=run_every)
 
     @functools.wraps(func)
     def checked(*args, **kwargs):
@@ -504,7 +510,7 @@ def fragment(func):
             st.rerun()
         return func(*args, **kwargs)
 
-    return st.fragment(checked)
+    return st.fragment(checked, run_every=run_every)
 
 
 def callback(func):

@@ -1,7 +1,9 @@
 """Wijkwerkplaats: log a resident's question right after a gathering (short, phone-friendly).
 
 No form: as soon as the coordinator leaves the question field, similar questions and theme
-suggestions appear below it. They are hints only and never block saving.
+suggestions appear below it. They are hints only and never block saving. The page never waits
+for the model: the lexical hints show at once, and the hints by meaning (computed in the model
+worker, `tracker.hints`) replace them when they are there, usually within the same second.
 """
 
 from datetime import date
@@ -10,7 +12,8 @@ import streamlit as st
 
 from research import taxonomies
 from research.errors import UserError
-from research.tracker import contacts, dates, questions, similarity, themes
+from research.tracker import contacts, dates, questions
+from research.tracker import hints as similar_hints
 from research.ui import shell
 
 store, user = shell.guard("tracker.write")
@@ -52,12 +55,28 @@ def take_suggestion() -> None:
     st.session_state["log_programme"] = st.session_state.get("log_programme_hint")
 
 
+WAIT = 0.1   # seconds the page gives the model before it shows the lexical hints alone
+
+
+def _look_again(typed: str, wijk_id: str) -> None:
+    """While the hints by meaning are computed: a small part of the page that looks every
+    half second and reruns the page once they are there."""
+    def poll() -> None:
+        if similar_hints.ready(store, wijk_id, typed):
+            st.rerun()
+        st.caption("Vragen met dezelfde betekenis worden nog gezocht …")
+
+    shell.fragment(poll, run_every=0.5)()
+
+
 def hints() -> None:
     """Similar questions and theme suggestions for the text typed so far."""
     typed = st.session_state.get("log_text", "")
     if not typed.strip() or wijk is None:
         return
-    found = similarity.similar(store, user, typed, wijk)
+    found, complete = similar_hints.similar(store, user, typed, wijk, wait=WAIT)
+    if not complete:
+        _look_again(typed, wijk)
     if found:
         exact = [f for f in found if f["exact"]]
         if exact:
@@ -72,7 +91,7 @@ def hints() -> None:
             st.selectbox("Dit is dezelfde vraag als", list(by_id), index=None,
                          placeholder="Geen van deze", key="log_same_as",
                          format_func=lambda i: f"vraag {i}: {by_id[i]['text'][:80]}")
-    suggested = themes.suggest(store, typed)
+    suggested = similar_hints.suggested_themes(store, typed, wijk, wait=0)
     if suggested:
         st.caption("Voorgesteld programma (klik om over te nemen):")
         st.pills("Voorgesteld programma", [s.id for s in suggested], format_func=programmes.get,

