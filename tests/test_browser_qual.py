@@ -12,7 +12,7 @@ from browser import (NAV_LINK, PAGE_TITLE, PLOTLY_CHART, log_in, require_browser
 from conftest import PASSWORD
 from research import accounts
 from research.accounts import SYSTEM_USER
-from research.qual import axial, codebook, memos, projects
+from research.qual import axial, codebook, documents, memos, projects
 from research.schema import open_store
 
 VTT = """WEBVTT
@@ -418,3 +418,104 @@ def test_three_coders_from_atlas_agreement_and_a_round_trip(page, app_url, app_d
         db.close()
     assert cases == ["Interviewer — Interview Noord", "Interviewer — Interview Zuid",
                      "Respondent — Interview Noord", "Respondent — Interview Zuid"]
+
+
+# -- coding at hand: the panel stays beside a long document (issue 17, item 3) ---------------
+
+# JavaScript: scroll the segment holding `needle` to the middle of the window; returns how far
+# below the top of the window it was.
+SCROLL_TO = """(needle) => {
+  const host = [...document.querySelectorAll('*')].find(
+      (e) => e.shadowRoot && e.shadowRoot.querySelector('.qv'));
+  if (!host) return null;
+  const seg = [...host.shadowRoot.querySelectorAll('.qv-seg')].find(
+      (s) => s.textContent.includes(needle));
+  if (!seg) return null;
+  const before = seg.getBoundingClientRect().top;  // how far down the page it lies
+  seg.scrollIntoView({block: 'center'});
+  return before;
+}"""
+
+LAST_WORDS = "de buurtkamer heeft mij echt gered"
+
+
+def long_interview(words: int = 25_000) -> str:
+    """A transcript of `words` words in turns, ending with a sentence to code."""
+    question = "Interviewer: Kunt u daar iets meer over vertellen, over de buurt en de mensen?"
+    answer = ("Respondent: Ja, in de buurt waar ik woon komen veel mensen samen in het "
+              "buurthuis, we drinken koffie en praten over wat er speelt in de straat en "
+              "wie er hulp nodig heeft bij de boodschappen of bij een formulier van de "
+              "gemeente, en dan helpen we elkaar zo goed als het gaat.")
+    per_pair = len(question.split()) + len(answer.split())
+    pairs = [question + "\n\n" + answer for _ in range(words // per_pair)]
+    return "\n\n".join(pairs) + f"\n\nRespondent: Tot slot wil ik zeggen dat {LAST_WORDS}."
+
+
+def test_code_the_end_of_a_long_document_with_the_panel_in_view(page, app_url, app_db,
+                                                                 sync_api, screenshots):
+    """A passage at the bottom of a 25,000-word interview: after the selection the code
+    picker is in the window, and one pick codes the passage with its exact offsets: three
+    clicks (the drag, the picker, the code)."""
+    require_browser()
+    expect = sync_api.expect
+    text = long_interview()
+    assert len(text.split()) >= 25_000
+    store = open_store(app_db)
+    try:
+        admin = accounts.find_user(store, "admin")
+        project_id = projects.list_projects(store, admin)[0]["id"]
+        doc_id = documents.add_document(store, admin, project_id, "Lang interview", text)
+        stored = documents.document(store, admin, doc_id)["text"]
+    finally:
+        store.close()
+    start = stored.index(LAST_WORDS)
+
+    page.goto(app_url + "/qual_code")
+    log_in(page, "admin", PASSWORD)
+    expect(page.locator(PAGE_TITLE)).to_have_text("Coderen", timeout=30_000)
+    wait_until_idle(page)
+    choose(page, "Document", "Lang interview")
+    found = None
+    for _ in range(150):
+        try:
+            found = page.evaluate(SCROLL_TO, LAST_WORDS)
+        except sync_api.Error:  # the component has not drawn its shadow root yet
+            found = None
+        if found:
+            break
+        page.wait_for_timeout(200)
+    assert found, "the coding view did not show the long transcript"
+    page.wait_for_timeout(300)
+    x0, y0, x1, y1 = page.evaluate(FIND, LAST_WORDS)
+    assert found > 50_000, "the passage should lie far down the page"
+    # Click 1: the drag.
+    page.mouse.move(x0, y0)
+    page.mouse.down()
+    page.mouse.move(x1, y1, steps=5)
+    page.mouse.up()
+    picker = page.get_by_role("combobox", name="Code", exact=True)
+    expect(picker).to_be_in_viewport(timeout=15_000)
+    expect(page.get_by_test_id("stText").get_by_text(LAST_WORDS, exact=True)).to_be_in_viewport()
+    wait_until_idle(page)
+    page.screenshot(path=str(screenshots / "qual-long-selection.png"))
+    expect(picker).to_be_in_viewport()
+    # Clicks 2 and 3: open the picker, take the code. No 'select all' is offered.
+    picker.click()
+    expect(page.get_by_role("option", name="Wachtlijsten", exact=True)).to_be_visible()
+    assert page.get_by_role("option", name="Select all").count() == 0
+    page.get_by_role("option", name="Wachtlijsten", exact=True).click()
+    wait_until_idle(page)
+    db = sqlite3.connect(app_db)
+    try:
+        coded = db.execute(
+            "SELECT g.start_pos, g.end_pos, u.username FROM codings g JOIN codes c"
+            " ON c.id = g.code_id LEFT JOIN users u ON u.id = g.created_by"
+            " WHERE g.document_id = ? AND c.name = 'Wachtlijsten'", [doc_id]).fetchall()
+    finally:
+        db.close()
+    assert coded == [(start, start + len(LAST_WORDS), "admin")]
+    # The next selection offers that code first, as a one-click button; typing filters and
+    # Enter applies the match.
+    expect(page.locator(".qv-seg.coded").filter(has_text=LAST_WORDS)).to_have_count(
+        1, timeout=15_000)
+    page.screenshot(path=str(screenshots / "qual-long-coded.png"))

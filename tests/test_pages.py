@@ -1061,7 +1061,8 @@ def _demo_document(demo_store, admin):
     return project["id"], doc["id"], documents.document(demo_store, admin, doc["id"])["text"]
 
 
-def test_coding_page_codes_a_selection_with_existing_and_new_codes(demo_users, demo_store):
+def test_coding_page_codes_a_selection_with_one_pick_and_offers_recent_codes(demo_users,
+                                                                             demo_store):
     admin = demo_users["beheerder"]
     project_id, doc_id, text = _demo_document(demo_store, admin)
     start = text.index("Via mijn buurvrouw")
@@ -1070,24 +1071,54 @@ def test_coding_page_codes_a_selection_with_existing_and_new_codes(demo_users, d
     no_exception(at)
     assert titles(at) == ["Coderen"]
     assert "Via mijn buurvrouw" in [t.value for t in at.text]
+    picker = widget(at.selectbox, "Code")
+    # One code per pick: no 'select all', nothing chosen before the user picks.
+    assert picker.value is None
+    assert picker.placeholder == "Typ om te zoeken; Enter codeert"
     steun = next(c["id"] for c in codebook.codes(demo_store, admin, project_id)
                  if c["name"] == "Informele steun")
-    widget(at.multiselect, "Codes").set_value([steun])
+    picker.set_value(steun).run()
+    no_exception(at)
+    assert [(c["code"], c["start_pos"], c["end_pos"])
+            for c in codings.codings(demo_store, admin, doc_id)
+            if (c["start_pos"], c["end_pos"]) == (start, end)] == [("Informele steun", start, end)]
+    # The selection is done with; the next one offers the code just used first, as a button.
+    assert f"qual_sel_{doc_id}" not in at.session_state
+    second = text.index("Ik durfde eerst niet")
+    at.session_state[f"qual_sel_{doc_id}"] = (second, second + 20)
+    at.run()
+    assert widget(at.selectbox, "Code").options[0] == "Informele steun"
+    form_button(at, "Informele steun").click().run()
+    no_exception(at)
+    assert [(c["code"], c["start_pos"], c["end_pos"])
+            for c in codings.codings(demo_store, admin, doc_id)
+            if c["start_pos"] == second] == [("Informele steun", second, second + 20)]
+    # A new code from the form; undo takes back that action (the code and its coding).
+    at.session_state[f"qual_sel_{doc_id}"] = (start, end)
+    at.run()
     widget(at.text_input, "Of een nieuwe code").input("Buren")
     form_button(at, "Coderen").click().run()
     no_exception(at)
-    assert sorted((c["code"], c["start_pos"], c["end_pos"])
-                  for c in codings.codings(demo_store, admin, doc_id)
-                  if (c["start_pos"], c["end_pos"]) == (start, end)) == [("Buren", start, end),
-                                                  ("Informele steun", start, end)]
-    # Undo takes back the whole action (both codings and the code made on the spot).
-    form_button(at, "Ongedaan maken (1 × code toegevoegd, 2 × codering toegevoegd)").click().run()
+    assert sorted(c["code"] for c in codings.codings(demo_store, admin, doc_id)
+                  if (c["start_pos"], c["end_pos"]) == (start, end)) == ["Buren",
+                                                                         "Informele steun"]
+    form_button(at, "Ongedaan maken (1 × code toegevoegd, 1 × codering toegevoegd)").click().run()
     no_exception(at)
-    assert [c for c in codings.codings(demo_store, admin, doc_id)
-            if (c["start_pos"], c["end_pos"]) == (start, end)] == []
     assert "Buren" not in [c["name"] for c in codebook.codes(demo_store, admin, project_id)]
     assert [i.value for i in at.info] == [
-        "Ongedaan gemaakt: 1 × code toegevoegd, 2 × codering toegevoegd"]
+        "Ongedaan gemaakt: 1 × code toegevoegd, 1 × codering toegevoegd"]
+
+
+def test_recent_codes_are_the_users_own_newest_first(demo_users, demo_store):
+    admin = demo_users["beheerder"]
+    project_id, doc_id, text = _demo_document(demo_store, admin)
+    ids = {c["name"]: c["id"] for c in codebook.codes(demo_store, admin, project_id)}
+    assert codings.recent_codes(demo_store, admin, project_id) == []
+    codings.add_coding(demo_store, admin, doc_id, ids["Wachtlijsten"], 0, 5)
+    codings.add_coding(demo_store, admin, doc_id, ids["Taalbarrière"], 0, 6)
+    codings.add_coding(demo_store, admin, doc_id, ids["Wachtlijsten"], 0, 7)
+    assert codings.recent_codes(demo_store, admin, project_id) == [ids["Wachtlijsten"],
+                                                                   ids["Taalbarrière"]]
 
 
 def test_coding_page_undo_keeps_a_code_another_coder_used(demo_users, demo_store):
@@ -1132,7 +1163,7 @@ def test_coding_page_for_a_reader_has_no_coding_actions(demo_users, demo_store):
     at = run_page("qual_code.py", demo_users["lezer"], **{f"qual_sel_{doc_id}": (0, 11)})
     no_exception(at)
     assert "Interviewer" in [t.value for t in at.text]
-    assert not at.multiselect
+    assert "Code" not in [s.label for s in at.selectbox]
     assert [b.label for b in at.button] == ["Selectie opheffen"]
 
 

@@ -475,6 +475,51 @@ def close_menu_on_phone(page_path: str) -> None:
         _close_menu(data={"page": page_path}, key="close_menu")
 
 
+# -- Dutch for what Streamlit writes in English ------------------------------------------------
+# Placeholders (selectbox, multiselect) and date formats are set where the widget is made
+# (tests/test_architecture.py checks every call). What Streamlit offers no parameter for is
+# replaced here, once, by CSS: the English text is hidden and Dutch is shown in its place
+# (::after content). The same sheet makes the coding panel stick beside a long document.
+
+def _upload_limit() -> str:
+    megabytes = st.get_option("server.maxUploadSize")
+    return f"{megabytes} MB"
+
+
+CSS = """
+[data-testid="InputInstructions"] > span:first-child { visibility: hidden; font-size: 0; }
+[data-testid="InputInstructions"] > span:first-child::after { visibility: visible;
+  font-size: .75rem; content: "Enter om toe te passen"; }
+[data-testid="stForm"] [data-testid="InputInstructions"] > span:first-child::after {
+  content: "Enter om te verzenden"; }
+[data-testid="stTextArea"] [data-testid="InputInstructions"] > span:first-child::after {
+  content: "Ctrl+Enter om toe te passen"; }
+[data-testid="stForm"] [data-testid="stTextArea"] [data-testid="InputInstructions"]
+  > span:first-child::after { content: "Ctrl+Enter om te verzenden"; }
+[data-testid="stFileUploaderDropzoneInstructions"] > div > span { visibility: hidden;
+  font-size: 0; }
+[data-testid="stFileUploaderDropzoneInstructions"] > div > span::after { visibility: visible;
+  font-size: .875rem; content: "Sleep bestanden hierheen; maximaal LIMIT per bestand"; }
+[data-testid="stFileUploaderDropzone"] button [data-testid="stMarkdownContainer"] p {
+  visibility: hidden; font-size: 0; }
+[data-testid="stFileUploaderDropzone"] button [data-testid="stMarkdownContainer"] p::after {
+  visibility: visible; font-size: 1rem; content: "Bladeren"; }
+[role="listbox"] > [role="option"][style*="contents"] > span { visibility: hidden;
+  font-size: 0; }
+[role="listbox"] > [role="option"][style*="contents"] > span::after { visibility: visible;
+  font-size: 1rem; content: "Geen resultaten"; }
+@media (min-width: 640px) {
+  [data-testid="stColumn"]:has(.st-key-qual_coding_panel) { position: sticky; top: 4rem;
+    align-self: flex-start; max-height: calc(100vh - 5rem); overflow-y: auto; }
+}
+"""
+
+
+def dutch_widgets() -> None:
+    """Emit the style sheet above (no user text in it); `guard` calls it on every page run."""
+    st.html("<style>" + CSS.replace("LIMIT", _upload_limit()) + "</style>")
+
+
 def guard(permission: str | None) -> tuple[Store, User]:
     """Start a page: the database and the logged-in user, or a refusal if the role lacks
     `permission`. Checked on the server on every run."""
@@ -484,6 +529,7 @@ def guard(permission: str | None) -> tuple[Store, User]:
         st.error("Je hebt geen toegang tot deze pagina.")
         st.stop()
     st.session_state["guarded_user"] = user  # what the page's fragments check against
+    dutch_widgets()
     return db, user
 
 
