@@ -1428,7 +1428,7 @@ def test_compare_page_tables_and_saturation(demo_users, demo_store):
     assert at.dataframe[1].value.loc["Wachtlijsten"].tolist() == [4, 0, 3]
     assert [i.value for i in at.success] == [
         "Verzadiging bereikt bij interview 6 \\(Interview 05 \\- buurtwerker Zuidoost\\)\\: de "
-        "run van interview 5 tot en met 6 leverde 0 nieuwe codes op, 0\\.0% van de 5 codes in "
+        "run van interview 5 tot en met 6 leverde 0 nieuwe codes op, 0,0% van de 5 codes in "
         "de basis \\(basis 4 interviews, run 2, drempel ≤5% nieuwe informatie\\)\\."]
 
 
@@ -1469,13 +1469,32 @@ def test_agreement_page_reports_and_settles(demo_users, demo_store):
     assert list(table["Code"]) == ["Informele steun", "Ontmoetingsplek", "Taalbarrière",
                                    "Vertrouwen in instanties", "Wachtlijsten", "Alle codes samen"]
     steun_row = table.iloc[0]
-    assert (steun_row["Eenheden"], steun_row["% overeenstemming"]) == (17, 16 / 17)
+    # Dutch decimals and percentages, and a dash where a measure has no value.
+    assert (steun_row["Eenheden"], steun_row["% overeenstemming"]) == ("17", "94,1%")
+    assert steun_row["Krippendorffs alfa"].startswith("0,") or \
+        steun_row["Krippendorffs alfa"].startswith("-0,")
+    assert "None" not in table.astype(str).to_numpy().ravel().tolist()
+    assert not any("." in str(v) for v in table.drop(columns="Code").to_numpy().ravel())
     widget(at.selectbox, "Code").set_value(steun).run()
     no_exception(at)
     assert "Ik durfde eerst niet, mijn Nederlands is niet zo goed." in [t.value for t in at.text]
     form_button(at, "Besluit: niet deze code").click().run()
     no_exception(at)
     assert [s.value for s in at.success] == ["Vastgelegd als consensus."]
+
+
+def test_a_blind_member_is_told_what_applies_not_to_turn_blind_coding_on(demo_users,
+                                                                          demo_store):
+    admin, olga = demo_users["beheerder"], demo_users["onderzoeker"]
+    project_id, doc_id, text = _demo_document(demo_store, admin)
+    projects.add_member(demo_store, admin, project_id, olga.id)
+    projects.set_blind(demo_store, admin, project_id, True)
+    at = run_page("qual_agreement.py", olga)
+    no_exception(at)
+    assert [i.value for i in at.info] == [
+        "Dit project codeert blind: je ziet alleen je eigen coderingen. De projectleider "
+        "vergelijkt de codeurs hier zodra minstens twee leden hetzelfde document hebben "
+        "gecodeerd."]
 
 
 # -- Groeperen --------------------------------------------------------------------------------

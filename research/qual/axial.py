@@ -166,6 +166,21 @@ def paradigm_board(store: Store, user: User, phenomenon_id: int) -> dict[str, li
         if role in board and row["id"] not in [c["id"] for c in board[role]]:
             board[role].append({"id": row["id"], "name": row["name"], "colour": row["colour"],
                                 "via": row["type"]})
+    # A code given a role but not yet related stands in its slot too, unless it is related
+    # to another phenomenon (it belongs on that board).
+    placed = {c["id"] for slot in board.values() for c in slot}
+    loose = store.rows(
+        "SELECT c.id, c.name, c.colour, c.paradigm_role AS role FROM codes c"
+        " WHERE c.project_id = :project AND c.id != :p AND c.paradigm_role IS NOT NULL"
+        " AND NOT EXISTS (SELECT 1 FROM code_relations r JOIN codes o ON o.id ="
+        "  CASE WHEN r.source_id = c.id THEN r.target_id ELSE r.source_id END"
+        "  WHERE (r.source_id = c.id OR r.target_id = c.id) AND o.id != :p"
+        "  AND o.paradigm_role = 'fenomeen')"
+        " ORDER BY c.name COLLATE NOCASE", {"project": project_id, "p": phenomenon_id})
+    for row in loose:
+        if row["role"] in board and row["id"] not in placed:
+            board[row["role"]].append({"id": row["id"], "name": row["name"],
+                                       "colour": row["colour"], "via": None})
     return board
 
 

@@ -50,6 +50,7 @@ with relation_tab:
     listed = axial.relations(store, user, project_id)
     if listed:
         st.dataframe(pd.DataFrame(listed)[["source", "type", "target", "passages", "memo"]]
+                     .fillna("")
                      .rename(columns={"source": "Van", "type": "Relatie", "target": "Naar",
                                       "passages": "Fragmenten", "memo": "Memo"}),
                      hide_index=True, width="stretch")
@@ -99,12 +100,12 @@ with board_tab:
             with column.container(border=True):
                 st.markdown(f"**{roles[role]}**")
                 for code in board[role]:
-                    st.text(f"{code['name']} ({code['via']})")
+                    st.text(f"{code['name']} ({code['via'] or 'rol, nog geen relatie'})")
                 if not board[role]:
                     st.caption("Nog leeg")
-    st.caption(f"In het midden: {shell.plain(names[phenomenon])}. Vul het bord met relaties "
-               "als 'is oorzaak van' of 'is strategie voor' naar het fenomeen, of geef een "
-               "verwante code een rol.")
+    st.caption(f"In het midden: {shell.plain(names[phenomenon])}. Een code met een rol staat "
+               "in haar vak, ook zonder relatie; leg met relaties als 'is oorzaak van' of 'is "
+               "strategie voor' vast hoe ze met het fenomeen samenhangt.")
 
 with network_tab:
     net = axial.network(store, user, project_id)

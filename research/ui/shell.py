@@ -585,6 +585,23 @@ def dutch_date(value: str | None) -> str:
     return f"{day}-{month}-{year}"
 
 
+NO_VALUE = "—"  # what a table shows where there is no value (never 'None')
+
+
+def number(value, digits: int = 3) -> str:
+    """A decimal the Dutch way for a table: 0.8861 -> '0,886'; no value -> '—'."""
+    if value is None or value != value:  # None or NaN
+        return NO_VALUE
+    return f"{value:.{digits}f}".replace(".", ",")
+
+
+def percent(value, digits: int = 1) -> str:
+    """A proportion as a Dutch percentage: 0.886 -> '88,6%'; no value -> '—'."""
+    if value is None or value != value:
+        return NO_VALUE
+    return f"{100 * value:.{digits}f}%".replace(".", ",")
+
+
 def count(n: int, singular: str, plural: str) -> str:
     """'1 project', '3 projecten'."""
     return f"{n} {singular if n == 1 else plural}"
