@@ -38,12 +38,14 @@ sets = {s["id"]: s["name"] for s in codebook.code_sets(store, user, project_id)}
 
 columns = st.columns(2)
 chosen_coders = columns[0].multiselect("Codeurs", list(coders), format_func=coders.get,
-                                       default=list(coders)[:2])
+                                       default=list(coders)[:2],
+                                       placeholder="Kies een of meer opties")
 unit = columns[1].radio("Eenheid", list(intercoder.UNITS), format_func=intercoder.UNITS.get,
                         horizontal=True)
 groups = {g["id"]: g for g in documents.document_sets(store, user, project_id)}
 group = st.selectbox("Documentgroep", [None, *groups], format_func=lambda g: (
-    "Geen groep: kies documenten" if g is None else groups[g]["name"])) if groups else None
+    "Geen groep: kies documenten" if g is None else groups[g]["name"]),
+                     placeholder="Kies een optie") if groups else None
 if group is None:
     chosen_docs = st.multiselect("Documenten", list(docs), format_func=docs.get,
                                  placeholder="Alle documenten")
@@ -53,9 +55,11 @@ else:
 which = st.radio("Codes", ["alle", "kies", "set"], horizontal=True,
                  format_func={"alle": "Alle codes", "kies": "Gekozen codes",
                               "set": "Een codeset (codes sluiten elkaar uit)"}.get)
-chosen_codes = st.multiselect("Welke codes", list(codes), format_func=codes.get) \
+chosen_codes = st.multiselect("Welke codes", list(codes), format_func=codes.get,
+                              placeholder="Kies een of meer opties") \
     if which == "kies" else None
-chosen_set = st.selectbox("Codeset", list(sets), format_func=sets.get) \
+chosen_set = st.selectbox("Codeset", list(sets), format_func=sets.get,
+                          placeholder="Kies een optie") \
     if which == "set" and sets else None
 
 
@@ -83,12 +87,13 @@ with shell.reported():
     if which == "set" and result["nominal"]:
         rows.append(row("Codeset (nominaal)", result["nominal"]))
     # Dutch decimals and percentages as text ('88,6%'); the grid would show '0.886'.
-    st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
+    st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch", placeholder="—")
     st.caption("Een codeur die een document niet heeft gecodeerd, telt daar als ontbrekend. "
                "Kappa alleen bij twee codeurs; het interval is een bootstrap over eenheden.")
 
     st.subheader("Verschillen bespreken")
-    code_id = st.selectbox("Code", list(codes), format_func=codes.get, key="disagree_code")
+    code_id = st.selectbox("Code", list(codes), format_func=codes.get, key="disagree_code",
+                           placeholder="Kies een optie")
     found = worker.COMPUTE.run(
         intercoder.disagreements, store, user, project_id, code_id, coder_ids=chosen_coders,
         unit=unit, document_ids=chosen_docs or None)

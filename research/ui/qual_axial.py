@@ -33,7 +33,7 @@ with stage_tab:
         column_config={"id": None,
                        "Fase": st.column_config.SelectboxColumn(options=list(paradigm.STAGES)),
                        "Rol": st.column_config.SelectboxColumn(options=["", *roles])},
-        key="stages")
+        key="stages", placeholder="")
     if editable and st.button("Fasen en rollen opslaan"):
         with shell.reported():
             for before, after in zip(table.to_dict("records"), edited.to_dict("records")):
@@ -53,22 +53,24 @@ with relation_tab:
                      .fillna("")
                      .rename(columns={"source": "Van", "type": "Relatie", "target": "Naar",
                                       "passages": "Fragmenten", "memo": "Memo"}),
-                     hide_index=True, width="stretch")
+                     hide_index=True, width="stretch", placeholder="—")
     if editable:
         st.subheader("Nieuwe relatie")
         columns = st.columns(3)
         source = columns[0].selectbox("Code", list(names), format_func=names.get,
-                                      key="relation_source")
-        type_id = columns[1].selectbox("Relatie", list(type_names), format_func=type_names.get)
+                                      key="relation_source", placeholder="Kies een optie")
+        type_id = columns[1].selectbox("Relatie", list(type_names), format_func=type_names.get,
+                                       placeholder="Kies een optie")
         target = columns[2].selectbox("Met code", [i for i in names if i != source],
-                                      format_func=names.get, key="relation_target")
+                                      format_func=names.get, key="relation_target",
+                                      placeholder="Kies een optie")
         grounds = {p["id"]: f"{names[code]}: {p['document']}: {p['passage'][:90]}"
                    for code in (source, target)
                    for p in codings.passages(store, user, code)}
         with st.form("new_relation", clear_on_submit=True):
             memo = st.text_area("Memo bij de relatie")
             chosen = st.multiselect("Fragmenten die de relatie onderbouwen", list(grounds),
-                                    format_func=grounds.get)
+                                    format_func=grounds.get, placeholder="Kies een of meer opties")
             if st.form_submit_button("Relatie opslaan", type="primary"):
                 with shell.reported():
                     axial.add_relation(store, user, source, target, type_id, memo, chosen)
@@ -92,7 +94,8 @@ with relation_tab:
 
 with board_tab:
     phenomena = [c["id"] for c in codes if c["paradigm_role"] == "fenomeen"] or list(names)
-    phenomenon = st.selectbox("Fenomeen", phenomena, format_func=names.get)
+    phenomenon = st.selectbox("Fenomeen", phenomena, format_func=names.get,
+                              placeholder="Kies een optie")
     board = axial.paradigm_board(store, user, phenomenon)
     slots = list(board)
     for row in (slots[:3], slots[3:]):
@@ -114,7 +117,7 @@ with network_tab:
     st.dataframe(pd.DataFrame(net["nodes"])[["name", "stage", "groundedness", "density"]]
                  .rename(columns={"name": "Code", "stage": "Fase",
                                   "groundedness": "Fragmenten", "density": "Relaties"}),
-                 hide_index=True, width="stretch")
+                 hide_index=True, width="stretch", placeholder="—")
 
 with core_tab:
     project = projects.project(store, user, project_id)
@@ -122,7 +125,7 @@ with core_tab:
     core = st.selectbox("Kerncategorie", options, format_func=lambda i: (
         "— nog niet gekozen" if i is None else names[i]),
         index=options.index(project["core_code_id"]) if project["core_code_id"] in names else 0,
-        disabled=not editable)
+        disabled=not editable, placeholder="Kies een optie")
     if editable and core != project["core_code_id"]:
         with shell.reported():
             axial.set_core(store, user, project_id, core)

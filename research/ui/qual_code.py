@@ -16,7 +16,8 @@ if not docs:
     st.stop()
 names = {d["id"]: d["name"] for d in docs}
 top = st.columns([3, 1])
-doc_id = top[0].selectbox("Document", list(names), format_func=names.get, key="qual_document")
+doc_id = top[0].selectbox("Document", list(names), format_func=names.get, key="qual_document",
+                          placeholder="Kies een optie")
 only_mine = top[1].toggle("Alleen mijn coderingen", key="qual_only_mine")
 editable = projects.can_write(store, user, project_id)
 SELECTION, CHOSEN = f"qual_sel_{doc_id}", f"qual_coding_{doc_id}"
@@ -151,7 +152,7 @@ def memo_form(key: str, **target) -> None:
             title = st.text_input("Titel")
             body = st.text_area("Memo (markdown)")
             kind = st.selectbox("Soort", list(memos.KINDS), format_func=memos.KINDS.get,
-                                index=3)
+                                index=3, placeholder="Kies een optie")
             if st.form_submit_button("Memo opslaan"):
                 with shell.reported():
                     memos.add_memo(store, user, project_id, title, body, kind=kind, **target)

@@ -31,7 +31,7 @@ with co_tab:
                    "Klik een cel aan voor de fragmenten.")
         picked = st.dataframe(pd.DataFrame(values, index=names, columns=names),
                               width="stretch", on_select="rerun", selection_mode="single-cell",
-                              key="cooccurrence")
+                              key="cooccurrence", placeholder="—")
         cells = picked.selection.cells if picked else []
         if cells:
             row, column = cells[0]
@@ -57,11 +57,12 @@ with co_tab:
 with case_tab:
     attributes = [a["name"] for a in cases.attributes(store, user, project_id, "case")]
     by = st.selectbox("Per", [None, *attributes], format_func=lambda a: (
-        "Casus (spreker)" if a is None else f"Kenmerk: {a}"))
+        "Casus (spreker)" if a is None else f"Kenmerk: {a}"), placeholder="Kies een optie")
     if by is None:
         table = comparison.code_by_case(store, user, project_id)
         st.dataframe(pd.DataFrame(table["counts"], index=[c["name"] for c in table["codes"]],
-                                  columns=[c["name"] for c in table["cases"]]), width="stretch")
+                                  columns=[c["name"] for c in table["cases"]]), width="stretch",
+                     placeholder="—")
     else:
         table = comparison.code_by_attribute(store, user, project_id, by)
         share = st.toggle("Aandeel casussen (in plaats van aantal fragmenten)")
@@ -71,12 +72,13 @@ with case_tab:
             [[shown(row, v) for v in table["values"]] for row in table["rows"]],
             index=[row["code"] for row in table["rows"]],
             columns=[f"{v} (n={table['sizes'][v]})" for v in table["values"]]),
-            width="stretch")
+            width="stretch", placeholder="—")
 
 with doc_tab:
     table = comparison.frequencies_by_document(store, user, project_id)
     st.dataframe(pd.DataFrame(table["counts"], index=[c["name"] for c in table["codes"]],
-                              columns=[d["name"] for d in table["documents"]]), width="stretch")
+                              columns=[d["name"] for d in table["documents"]]), width="stretch",
+                 placeholder="—")
 
 with sat_tab:
     columns = st.columns(3)
@@ -99,6 +101,7 @@ with sat_tab:
                                     "Datum": shell.dutch_date(p["held_on"]) or shell.NO_VALUE,
                                     "Nieuwe codes": ", ".join(p["new_codes"]),
                                     "Nieuw": p["new"], "Totaal": p["cumulative"]}
-                                   for p in points]), hide_index=True, width="stretch")
+                                   for p in points]), hide_index=True, width="stretch",
+                     placeholder="—")
     st.caption("Methode: Guest, Namey & Chen (2020), A simple method to assess and report "
                "thematic saturation in qualitative research, PLoS ONE 15(5).")

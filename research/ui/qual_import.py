@@ -66,16 +66,18 @@ def review(index: int, name: str, transcript: transcripts.Transcript, pseudonymi
                        "samen te voegen.")
             edited = st.data_editor(
                 pd.DataFrame({"Spreker": speakers, "Nieuwe naam": speakers}),
-                hide_index=True, disabled=["Spreker"], key=f"speakers_{index}", width="stretch")
+                hide_index=True, disabled=["Spreker"], key=f"speakers_{index}", width="stretch",
+                placeholder="")
             renames = dict(zip(edited["Spreker"], edited["Nieuwe naam"].fillna("").str.strip()))
         case_modes = case_choices(index, transcript.name,
                                   list(dict.fromkeys(renames.get(s) or s for s in speakers)))
         st.dataframe(pd.DataFrame([{"Spreker": t.speaker or "", "Tijd": t.time_s,
                                     "Tekst": t.text[:300]} for t in transcript.turns[:12]]),
-                     hide_index=True, width="stretch")
+                     hide_index=True, width="stretch", placeholder="—")
         columns = st.columns(2)
         kind = columns[0].selectbox("Soort", list(DOCUMENT_KINDS), format_func=DOCUMENT_KINDS.get,
-                                    index=1 if len(speakers) > 2 else 0, key=f"kind_{index}")
+                                    index=1 if len(speakers) > 2 else 0, key=f"kind_{index}",
+                                    placeholder="Kies een optie")
         held_on = columns[1].date_input("Datum van het gesprek", value=None,
                                         format="DD-MM-YYYY", key=f"date_{index}")
         accepted = None
@@ -132,7 +134,7 @@ def pseudonym_choices(index: int, transcript: transcripts.Transcript, extra: lis
                            "Soort": pseudonyms.KINDS[s.kind], "Door": s.pseudonym,
                            "Aantal": s.count} for s in found])
     edited = st.data_editor(table, hide_index=True, key=f"pseudo_{index}", width="stretch",
-                            disabled=["Origineel", "Soort", "Aantal"])
+                            disabled=["Origineel", "Soort", "Aantal"], placeholder="")
     chosen = []
     for suggestion, (_, row) in zip(found, edited.iterrows()):
         if row["Vervangen"]:
@@ -148,7 +150,7 @@ with transcripts_tab:
     files = source_files()
     pattern = st.selectbox("Sprekers herkennen", [*transcripts.PATTERNS, "eigen"],
                            format_func=lambda k: transcripts.PATTERNS.get(
-                               k, "Eigen reguliere expressie"))
+                               k, "Eigen reguliere expressie"), placeholder="Kies een optie")
     if pattern == "eigen":
         pattern = st.text_input("Reguliere expressie met een groep (?P<speaker>...)",
                                 value=r"^(?P<speaker>[A-Z][\w .]{0,30}):")

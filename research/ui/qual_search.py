@@ -36,7 +36,8 @@ with find_tab:
                          "rechts": "Rechts"})
             st.dataframe(shown, hide_index=True, width="stretch",
                          column_config={"Links": st.column_config.TextColumn(width="large"),
-                                        "Rechts": st.column_config.TextColumn(width="large")})
+                                        "Rechts": st.column_config.TextColumn(width="large")},
+                         placeholder="—")
             widgets.table_download(shown, "vondsten")
     if hits and projects.can_write(store, user, project_id):
         st.subheader("Automatisch coderen")
@@ -58,7 +59,8 @@ with find_tab:
             "Al gecodeerd": "ja" if span in done else ""} for span in found])
         chosen = st.data_editor(preview, hide_index=True, width="stretch",
                                 disabled=["Document", "Fragment", "Al gecodeerd"],
-                                key=f"autocode_{unit}_{code_id}_{widgets.digest(query)}")
+                                key=f"autocode_{unit}_{code_id}_{widgets.digest(query)}",
+                                placeholder="")
         spans = [span for span, keep in zip(found, chosen["Coderen"] if len(found) else [])
                  if keep and span not in done]
         st.caption(f"{shell.count(len(spans), 'fragment', 'fragmenten')} in "
@@ -85,6 +87,6 @@ with words_tab:
     if counted:
         st.dataframe(pd.DataFrame(counted).rename(columns={
             "woord": "Woord", "aantal": "Aantal", "documenten": "Documenten"}),
-            hide_index=True, width="stretch")
+            hide_index=True, width="stretch", placeholder="—")
     else:
         st.info("Nog geen tekst om te tellen.")

@@ -26,7 +26,7 @@ if existing:
                  .rename(columns={"year": "Jaar", "wijkwerkplaats": "Wijkwerkplaats",
                                   "title": "Ontwikkelvraag", "status_name": "Status",
                                   "progress": "Voortgang (%)", "questions": "Vragen"}),
-                 hide_index=True, width="stretch")
+                 hide_index=True, width="stretch", placeholder="—")
 
 own = questions.own_wijken(store, user)
 if own:
@@ -34,7 +34,8 @@ if own:
                      expanded=not existing):
         with st.form("new_ov", clear_on_submit=True):
             left, right = st.columns(2)
-            wijk = left.selectbox("Wijkwerkplaats", own, format_func=wijken.get)
+            wijk = left.selectbox("Wijkwerkplaats", own, format_func=wijken.get,
+                                  placeholder="Kies een optie")
             year = right.number_input("Jaar", 2000, 2100, date.today().year)
             title = st.text_input("Korte titel")
             text = st.text_area("De ontwikkelvraag")
@@ -63,7 +64,8 @@ if not existing:
     st.stop()
 
 labels = {r["id"]: f"{r['year']} · {r['wijkwerkplaats']} · {r['title']}" for r in existing}
-ov_id = st.selectbox("Ontwikkelvraag openen", list(labels), format_func=labels.get)
+ov_id = st.selectbox("Ontwikkelvraag openen", list(labels), format_func=labels.get,
+                     placeholder="Kies een optie")
 item = ov.get(store, user, ov_id)
 writer = accounts.can(user, "tracker.write", item["wijk_id"])
 
@@ -84,14 +86,14 @@ questions_tab, status_tab, milestones_tab, partners_tab, knowledge_tab = st.tabs
 with questions_tab:
     st.dataframe(pd.DataFrame(item["questions"], columns=["asked_on", "text"])
                  .rename(columns={"asked_on": "Datum", "text": "Vraag"}),
-                 hide_index=True, width="stretch")
+                 hide_index=True, width="stretch", placeholder="—")
 
 with status_tab:
     name = {key: row["name"] for key, row in statuses.items()}
     st.dataframe(pd.DataFrame([{"Datum": c["changed_on"], "Van": name.get(c["from_status"], ""),
                                 "Naar": name[c["to_status"]], "Toelichting": c["note"]}
                                for c in item["changes"]]),
-                 hide_index=True, width="stretch")
+                 hide_index=True, width="stretch", placeholder="—")
     allowed = ov.next_statuses(store, item["status"])
     final = ov.final_statuses()
     if writer and item["status"] in final:
@@ -148,12 +150,13 @@ with partners_tab:
     st.dataframe(partners.drop(columns="id").assign(role=lambda t: t["role"].map(roles))
                  .rename(columns={"name": "Partner", "role": "Rol",
                                   "budget_granted": "Toegekend (€)", "budget_spent": "Besteed (€)"}),
-                 hide_index=True, width="stretch")
+                 hide_index=True, width="stretch", placeholder="—")
     if writer:
         with st.form("partner", clear_on_submit=True):
             left, middle, right = st.columns(3)
             name = left.text_input("Partner")
-            role = middle.selectbox("Rol", list(roles), format_func=roles.get)
+            role = middle.selectbox("Rol", list(roles), format_func=roles.get,
+                                    placeholder="Kies een optie")
             granted = right.number_input("Toegekend budget (€)", min_value=0.0, step=500.0)
             if st.form_submit_button("Partner toevoegen"):
                 with shell.reported():
@@ -163,7 +166,8 @@ with partners_tab:
             with st.form("spent"):
                 names = dict(zip(partners["id"], partners["name"]))
                 left, right = st.columns(2)
-                partner_id = left.selectbox("Partner", list(names), format_func=names.get)
+                partner_id = left.selectbox("Partner", list(names), format_func=names.get,
+                                            placeholder="Kies een optie")
                 spent = right.number_input("Besteed tot nu toe (€)", min_value=0.0, step=100.0)
                 if st.form_submit_button("Besteding bijwerken"):
                     with shell.reported():
