@@ -384,3 +384,13 @@ def test_tables_show_no_none(path):
         wanted = "—" if call.func.attr == "dataframe" else ""
         assert isinstance(placeholder, ast.Constant) and placeholder.value == wanted, \
             f"{path.name}:{call.lineno} has no placeholder={wanted!r}"
+
+
+@pytest.mark.parametrize("path", ui_files(), ids=lambda p: p.name)
+def test_no_multiselect_offers_select_all(path):
+    """Streamlit puts an English 'Select all' first in a multiselect's list; one slip there
+    chose every option (every code for a passage). Each multiselect turns it off."""
+    for call in widget_calls(parse(path), {"multiselect"}):
+        chosen = next((k.value for k in call.keywords if k.arg == "select_all"), None)
+        assert isinstance(chosen, ast.Constant) and chosen.value is False, \
+            f"{path.name}:{call.lineno} offers 'Select all'"

@@ -519,3 +519,69 @@ def test_code_the_end_of_a_long_document_with_the_panel_in_view(page, app_url, a
     expect(page.locator(".qv-seg.coded").filter(has_text=LAST_WORDS)).to_have_count(
         1, timeout=15_000)
     page.screenshot(path=str(screenshots / "qual-long-coded.png"))
+
+
+# -- Dutch everywhere: Streamlit's own English is not shown (issue 17, item 8) ---------------
+
+AFTER = "(selector) => [...document.querySelectorAll(selector)].map((e) => " \
+        "getComputedStyle(e, '::after').content)"
+ENGLISH = ("per file", "Upload", "Browse files", "Drag and drop", "Press Enter",
+           "Choose an option", "Choose options", "No results", "Select all")
+
+
+def shown_text(page) -> str:
+    """The text a reader sees (innerText leaves out what CSS hides)."""
+    return page.locator("body").inner_text()
+
+
+def test_streamlit_widgets_speak_dutch(page, app_url, app_db, sync_api, screenshots):
+    """The file uploader, a text input's hint and a choice list without a match show Dutch;
+    the English Streamlit writes is hidden. A co-occurrence cell opens with one click."""
+    require_browser()
+    expect = sync_api.expect
+    page.goto(app_url + "/qual_import")
+    log_in(page, "admin", PASSWORD)
+    expect(page.locator(PAGE_TITLE)).to_have_text("Importeren", timeout=30_000)
+    wait_until_idle(page)
+    expect(page.get_by_test_id("stFileUploader").first).to_be_visible()
+    text = shown_text(page)
+    assert [word for word in ENGLISH if word in text] == []
+    assert page.evaluate(AFTER, '[data-testid="stFileUploaderDropzoneInstructions"] > div > span'
+                         )[0] == '"Sleep bestanden hierheen; maximaal 200 MB per bestand"'
+    assert page.evaluate(AFTER, '[data-testid="stFileUploaderDropzone"] button p')[0] == \
+        '"Bladeren"'
+    page.screenshot(path=str(screenshots / "dutch-uploader.png"))
+
+    page.locator(NAV_LINK).filter(has_text="Zoeken").click()
+    expect(page.locator(PAGE_TITLE)).to_have_text("Zoeken")
+    wait_until_idle(page)
+    page.get_by_label("Zoek naar").fill("buurvrouw")
+    expect(page.get_by_test_id("InputInstructions")).to_have_count(1)
+    assert "Press Enter" not in shown_text(page)
+    assert page.evaluate(AFTER, '[data-testid="InputInstructions"] > span') == [
+        '"Enter om toe te passen"']
+    page.get_by_label("Zoek naar").press("Enter")
+    wait_until_idle(page)
+    # A choice list filtered to nothing says so in Dutch.
+    page.get_by_role("combobox", name="Project").click()
+    page.keyboard.type("zzzz")
+    expect(page.get_by_role("listbox")).to_be_visible()
+    assert "No results" not in shown_text(page)
+    assert page.evaluate(AFTER, '[role="listbox"] > [role="option"] > span') == [
+        '"Geen resultaten"']
+    page.keyboard.press("Escape")
+    assert page.locator('input[placeholder="Choose an option"], '
+                        'input[placeholder="Choose options"]').count() == 0
+
+    # Vergelijken: one click on a cell of the co-occurrence table opens its passages.
+    page.locator(NAV_LINK).filter(has_text="Vergelijken").click()
+    expect(page.locator(PAGE_TITLE)).to_have_text("Vergelijken")
+    wait_until_idle(page)
+    grid = page.get_by_test_id("stDataFrame").first
+    expect(grid).to_be_visible()
+    box = grid.bounding_box()
+    # The first code's own cell (row 1, column 1): past the index column, below the header.
+    page.mouse.click(box["x"] + 0.24 * box["width"], box["y"] + 0.23 * box["height"])
+    expect(page.get_by_role("heading", name="Informele steun: 8 fragmenten")).to_be_visible(
+        timeout=15_000)
+    page.screenshot(path=str(screenshots / "dutch-cooccurrence.png"))

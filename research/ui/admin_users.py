@@ -43,7 +43,8 @@ with add_tab:
         email = st.text_input("E-mailadres (voor inloggen via de organisatie)")
         role = st.selectbox("Rol", list(ROLES), format_func=ROLES.get, placeholder="Kies een optie")
         chosen = st.multiselect("Wijkwerkplaatsen (voor een coördinator)", list(wijken),
-                                format_func=wijken.get, placeholder="Kies wijkwerkplaatsen")
+                                format_func=wijken.get, placeholder="Kies wijkwerkplaatsen",
+                                select_all=False)
         if st.form_submit_button("Account aanmaken", type="primary"):
             with shell.reported():
                 password = accounts.generate_password()
@@ -62,7 +63,8 @@ with edit_tab:
         new_role = st.selectbox("Rol", list(ROLES), index=list(ROLES).index(target.role),
                                 format_func=ROLES.get, placeholder="Kies een optie")
         new_wijken = st.multiselect("Wijkwerkplaatsen", list(wijken), default=list(target.wijken),
-                                    format_func=wijken.get, placeholder="Kies wijkwerkplaatsen")
+                                    format_func=wijken.get, placeholder="Kies wijkwerkplaatsen",
+                                    select_all=False)
         new_name = st.text_input("Volledige naam", value=target.display_name or "")
         new_email = st.text_input("E-mailadres", value=target.email or "")
         active = st.checkbox("Actief", value=target.active)

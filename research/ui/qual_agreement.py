@@ -39,7 +39,7 @@ sets = {s["id"]: s["name"] for s in codebook.code_sets(store, user, project_id)}
 columns = st.columns(2)
 chosen_coders = columns[0].multiselect("Codeurs", list(coders), format_func=coders.get,
                                        default=list(coders)[:2],
-                                       placeholder="Kies een of meer opties")
+                                       placeholder="Kies een of meer opties", select_all=False)
 unit = columns[1].radio("Eenheid", list(intercoder.UNITS), format_func=intercoder.UNITS.get,
                         horizontal=True)
 groups = {g["id"]: g for g in documents.document_sets(store, user, project_id)}
@@ -48,7 +48,7 @@ group = st.selectbox("Documentgroep", [None, *groups], format_func=lambda g: (
                      placeholder="Kies een optie") if groups else None
 if group is None:
     chosen_docs = st.multiselect("Documenten", list(docs), format_func=docs.get,
-                                 placeholder="Alle documenten")
+                                 placeholder="Alle documenten", select_all=False)
 else:
     chosen_docs = groups[group]["documents"]
     st.caption(", ".join(shell.plain(docs[d]) for d in chosen_docs))
@@ -56,7 +56,7 @@ which = st.radio("Codes", ["alle", "kies", "set"], horizontal=True,
                  format_func={"alle": "Alle codes", "kies": "Gekozen codes",
                               "set": "Een codeset (codes sluiten elkaar uit)"}.get)
 chosen_codes = st.multiselect("Welke codes", list(codes), format_func=codes.get,
-                              placeholder="Kies een of meer opties") \
+                              placeholder="Kies een of meer opties", select_all=False) \
     if which == "kies" else None
 chosen_set = st.selectbox("Codeset", list(sets), format_func=sets.get,
                           placeholder="Kies een optie") \

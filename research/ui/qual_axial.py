@@ -70,7 +70,8 @@ with relation_tab:
         with st.form("new_relation", clear_on_submit=True):
             memo = st.text_area("Memo bij de relatie")
             chosen = st.multiselect("Fragmenten die de relatie onderbouwen", list(grounds),
-                                    format_func=grounds.get, placeholder="Kies een of meer opties")
+                                    format_func=grounds.get, placeholder="Kies een of meer opties",
+                                    select_all=False)
             if st.form_submit_button("Relatie opslaan", type="primary"):
                 with shell.reported():
                     axial.add_relation(store, user, source, target, type_id, memo, chosen)

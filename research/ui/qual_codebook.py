@@ -93,7 +93,8 @@ if editable:
             chosen = st.multiselect(
                 "Fragmenten die naar de nieuwe code gaan", [p["id"] for p in found],
                 format_func={p["id"]: f"{p['document']}: {p['passage'][:80]}"
-                             for p in found}.get, placeholder="Kies een of meer opties")
+                             for p in found}.get, placeholder="Kies een of meer opties",
+                select_all=False)
             new_name = st.text_input("Naam van de nieuwe code", key="split_name")
             if st.button("Splitsen"):
                 with shell.reported():
@@ -110,7 +111,7 @@ if editable:
             set_name = st.text_input("Naam", value=current_set["name"] if current_set else "")
             members = st.multiselect("Codes", list(labels), format_func=labels.get,
                                      default=current_set["codes"] if current_set else [],
-                                     placeholder="Kies een of meer opties")
+                                     placeholder="Kies een of meer opties", select_all=False)
             if st.form_submit_button("Codeset opslaan"):
                 with shell.reported():
                     codebook.save_code_set(store, user, project_id, set_name, members,

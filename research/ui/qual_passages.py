@@ -22,10 +22,11 @@ attributes = cases.attributes(store, user, project_id, "case")
 with st.sidebar:
     st.subheader("Filters")
     in_docs = st.multiselect("Documenten", list(docs), format_func=docs.get,
-                             placeholder="Alle documenten")
+                             placeholder="Alle documenten", select_all=False)
     case_names = {row["id"]: row["naam"] for row in case_table}
     in_cases = st.multiselect("Sprekers (casussen)", list(case_names),
-                              format_func=case_names.get, placeholder="Alle sprekers")
+                              format_func=case_names.get, placeholder="Alle sprekers",
+                              select_all=False)
     by_attribute = None
     if attributes:
         attribute = st.selectbox("Kenmerk van de spreker", [None, *[a["name"] for a in attributes]],
@@ -37,7 +38,7 @@ with st.sidebar:
             by_attribute = [r["id"] for r in case_table if r[attribute] == value]
     coders = {r["id"]: codings.coder_label(r) for r in codings.coders(store, user, project_id)}
     by_coder = st.multiselect("Codeurs", list(coders), format_func=coders.get,
-                              placeholder="Alle codeurs")
+                              placeholder="Alle codeurs", select_all=False)
     context = st.slider("Context (tekens)", 0, 400, 120, step=20)
 
 mode = st.radio("Vergelijken", ["een", "twee codes", "twee groepen"], horizontal=True,

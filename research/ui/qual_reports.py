@@ -22,7 +22,7 @@ chosen = None
 if source == "kies":
     coders = {r["id"]: codings.coder_label(r) for r in codings.coders(store, user, project_id)}
     chosen = st.multiselect("Codeurs", list(coders), format_func=coders.get,
-                            placeholder="Kies codeurs")
+                            placeholder="Kies codeurs", select_all=False)
 st.caption("Met definities, aantallen en citaten; sprekers onder hun pseudoniem met hun "
            "kenmerken. Een fragment dat meer codeurs codeerden, telt en staat er één keer in. "
            "De sleutel van de pseudoniemen gaat nooit mee.")

@@ -20,7 +20,7 @@ with find_tab:
     mode = columns[0].radio("Zoekwijze", list(search.MODES), format_func=search.MODES.get,
                             index=1)
     chosen_docs = columns[1].multiselect("Alleen in", list(names), format_func=names.get,
-                                         placeholder="Alle documenten")
+                                         placeholder="Alle documenten", select_all=False)
     width = columns[2].slider("Context (tekens)", 20, 300, 60, step=10)
     hits = []
     if query.strip():
@@ -80,7 +80,7 @@ with words_tab:
                   format_func={"lemma": "Lemma (woont, woonde → wonen)",
                                "woord": "Woordvorm"}.get)
     in_docs = st.multiselect("Documenten", list(names), format_func=names.get,
-                             placeholder="Alle documenten", key="freq_docs")
+                             placeholder="Alle documenten", key="freq_docs", select_all=False)
     top = st.slider("Aantal woorden", 10, 300, 50, step=10)
     counted = search.word_frequencies(store, user, project_id, by=by,
                                       document_ids=in_docs or None, top=top)

@@ -159,7 +159,7 @@ with tab_design:
                                    placeholder="Kies een optie")
             chosen = st.multiselect("Wegen op", list(monitors.FRAME_BREAKDOWNS),
                                     format_func=monitors.FRAME_BREAKDOWNS.get,
-                                    placeholder="Kies een of meer opties")
+                                    placeholder="Kies een of meer opties", select_all=False)
             measure = st.selectbox("Maat", list(calibration.MEASURES),
                                    format_func=calibration.MEASURES.get,
                                    placeholder="Kies een optie")

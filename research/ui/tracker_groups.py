@@ -33,7 +33,7 @@ with proposals_tab:
             with st.form(f"proposal_{proposal['key']}"):
                 keep = st.multiselect("Vragen in de groep", list(labels), default=list(labels),
                                       format_func=lambda i, shown=labels: shown[i][:90],
-                                      placeholder="Kies een of meer opties")
+                                      placeholder="Kies een of meer opties", select_all=False)
                 title = st.text_input("Titel van de groep")
                 confirm, reject = st.columns(2)
                 if confirm.form_submit_button("Bevestigen", type="primary"):

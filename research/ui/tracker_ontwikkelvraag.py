@@ -46,11 +46,11 @@ if own:
             chosen = st.multiselect("Bewonersvragen waar deze vraag uit voortkomt", list(pool),
                                     format_func=lambda i: f"{pool[i]['wijkwerkplaats']} · "
                                                           f"{pool[i]['asked_on']} · {pool[i]['text'][:80]}",
-                                    placeholder="Kies vragen")
+                                    placeholder="Kies vragen", select_all=False)
             confirmed = {g["id"]: g for w in own for g in grouping.groups(store, user, w)}
             group_ids = st.multiselect("Of uit bevestigde groepen", list(confirmed),
                                        format_func=lambda i: confirmed[i]["title"],
-                                       placeholder="Kies groepen (Groeperen)")
+                                       placeholder="Kies groepen (Groeperen)", select_all=False)
             if st.form_submit_button("Ontwikkelvraag opslaan", type="primary"):
                 with shell.reported():
                     from_groups = [q["id"] for i in group_ids for q in confirmed[i]["questions"]]
