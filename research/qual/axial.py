@@ -249,8 +249,9 @@ def unconnected_to_core(store: Store, user: User, project_id: int) -> list[dict]
         [project_id]) if row["id"] not in reached]
 
 
-def model_text(store: Store, user: User, project_id: int) -> str:
-    """The theoretical model as plain text: core category, storyline, categories, relations."""
+def model_text(store: Store, user: User, project_id: int, *, storyline: bool = True) -> str:
+    """The theoretical model as plain text: core category, storyline (unless a report shows
+    it formatted on its own), categories, relations."""
     require_read(store, user, project_id)
     project = store.one("SELECT name, core_code_id, storyline FROM projects WHERE id = ?",
                         [project_id])
@@ -259,7 +260,7 @@ def model_text(store: Store, user: User, project_id: int) -> str:
     roles = paradigm.roles()
     lines = [f"Model: {project['name']}", "",
              f"Kerncategorie: {core or '(nog niet gekozen)'}", ""]
-    if project["storyline"].strip():
+    if storyline and project["storyline"].strip():
         lines += ["Verhaallijn:", project["storyline"].strip(), ""]
     lines.append("Categorieën:")
     for row in store.rows("SELECT name, stage, paradigm_role FROM codes WHERE project_id = ?"
