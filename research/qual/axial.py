@@ -271,7 +271,8 @@ def model_text(store: Store, user: User, project_id: int, *, storyline: bool = T
     for row in relations(store, user, project_id):
         memo = f" — {row['memo']}" if row["memo"] else ""
         lines.append(f"- {row['source']} {row['type']} {row['target']} "
-                     f"({row['passages']} fragmenten){memo}")
+                     f"({row['passages']} {'fragment' if row['passages'] == 1 else 'fragmenten'})"
+                     f"{memo}")
     missing = unconnected_to_core(store, user, project_id)
     if missing and core:
         lines += ["", "Niet verbonden met de kerncategorie: "

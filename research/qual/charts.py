@@ -84,6 +84,10 @@ def _spring(n: int, edges: np.ndarray, iterations: int = 60, seed: int = 7) -> n
     return place / max(np.abs(place).max(), 1e-12)
 
 
+def _count(n: int, singular: str, plural: str) -> str:
+    return f"{n} {singular if n == 1 else plural}"
+
+
 def _wrapped(name: str, width: int = 18) -> str:
     """A name for a figure label: escaped, broken over lines of about `width` characters so a
     long name does not run off the picture."""
@@ -134,8 +138,9 @@ def network_figure(net: dict, only_connected: bool = False) -> go.Figure:
             marker={"size": [_size(n) for n in group], "color": STAGE_COLOURS[stage],
                     "line": {"width": [3 if n["core"] else 0 for n in group],
                              "color": "#111"}},
-            hovertext=[f"{escape(n['name'])}: {n['groundedness']} fragmenten, "
-                       f"{n['density']} relaties"
+            hovertext=[f"{escape(n['name'])}: "
+                       f"{_count(n['groundedness'], 'fragment', 'fragmenten')}, "
+                       f"{_count(n['density'], 'relatie', 'relaties')}"
                        for n in group], hoverinfo="text"))
     # Room around the nodes (positions lie in [-1, 1]) for names above the top row and wide
     # names at the sides; text is not clipped at the axes, and the margins hold what spills.

@@ -171,8 +171,9 @@ def correct_text() -> None:
                 with shell.reported():
                     result = documents.edit_text(store, user, doc_id, new_text)
                     st.session_state.pop(SELECTION, None)
-                    st.success(f"Opgeslagen: {result['verschoven']} coderingen verschoven, "
-                               f"{result['verwijderd']} vervallen.")
+                    st.success("Opgeslagen: " + shell.count(result["verschoven"], "codering",
+                                                           "coderingen")
+                               + f" verschoven, {result['verwijderd']} vervallen.")
 
 
 coding_panel()

@@ -65,8 +65,10 @@ if editable:
         if code_id is not None:
             impact = codebook.delete_impact(store, user, code_id)
             confirm = st.checkbox(
-                f"Ik wil deze code verwijderen, met {impact['fragmenten']} fragmenten en "
-                f"{impact['memos']} memo's (subcodes schuiven een niveau op)")
+                "Ik wil deze code verwijderen, met "
+                + shell.count(impact["fragmenten"], "fragment", "fragmenten") + " en "
+                + shell.count(impact["memos"], "memo", "memo's")
+                + " (subcodes schuiven een niveau op)")
             if st.button("Code verwijderen", disabled=not confirm, icon=":material/delete:"):
                 with shell.reported():
                     codebook.delete_code(store, user, code_id)
@@ -135,8 +137,8 @@ if editable:
             with shell.reported():
                 flat, code_sets = codebook.read_yaml_file(CODEBOOKS_DIR / choice)
                 added = codebook.load_codes(store, user, project_id, flat, code_sets)
-                st.success(f"{added['codes']} codes toegevoegd, {added['overgeslagen']} "
-                           "bestonden al.")
+                st.success(shell.count(added["codes"], "code", "codes") + " toegevoegd, "
+                           f"{added['overgeslagen']} bestonden al.")
         upload = st.file_uploader("Of laad een codeboek (.yaml of .qdc)", type=["yaml", "yml",
                                                                                "qdc"])
         if upload is not None and st.button("Codeboek laden"):
@@ -146,7 +148,7 @@ if editable:
                         path = Path(folder) / Path(upload.name).name
                         path.write_bytes(upload.getvalue())
                         result = exchange.import_qdc(store, user, project_id, path)
-                    st.success(f"{result['codes']} codes toegevoegd.")
+                    st.success(shell.count(result["codes"], "code", "codes") + " toegevoegd.")
                     for warning in result["waarschuwingen"]:
                         st.warning(shell.plain(warning))
                 else:
@@ -157,5 +159,5 @@ if editable:
                             f"{upload.name} is geen UTF-8-tekst.") from None
                     flat, code_sets = codebook.parse_yaml(text, upload.name)
                     added = codebook.load_codes(store, user, project_id, flat, code_sets)
-                    st.success(f"{added['codes']} codes toegevoegd, {added['overgeslagen']} "
-                               "bestonden al.")
+                    st.success(shell.count(added["codes"], "code", "codes") + " toegevoegd, "
+                               f"{added['overgeslagen']} bestonden al.")

@@ -202,12 +202,15 @@ with refi_tab:
             path.write_bytes(upload.getvalue())
             if path.suffix.lower() == ".qdc":
                 result = exchange.import_qdc(store, user, project_id, path)
-                st.success(f"{result['codes']} codes en {result['codesets']} codesets "
-                           "toegevoegd.")
+                st.success(shell.count(result["codes"], "code", "codes") + " en "
+                           + shell.count(result["codesets"], "codeset", "codesets")
+                           + " toegevoegd.")
             else:
                 result = exchange.import_qdpx(store, user, path)
-                st.success(f"Nieuw project met {result['documenten']} documenten, "
-                           f"{result['codes']} codes, {result['coderingen']} coderingen en "
-                           f"{result['memos']} memo's.")
+                st.success("Nieuw project met "
+                           + shell.count(result["documenten"], "document", "documenten") + ", "
+                           + shell.count(result["codes"], "code", "codes") + ", "
+                           + shell.count(result["coderingen"], "codering", "coderingen")
+                           + " en " + shell.count(result["memos"], "memo", "memo's") + ".")
             for warning in result["waarschuwingen"]:
                 st.warning(shell.plain(warning))
