@@ -504,6 +504,8 @@ def test_code_the_end_of_a_long_document_with_the_panel_in_view(page, app_url, a
     expect(page.get_by_role("option", name="Wachtlijsten", exact=True)).to_be_visible()
     assert page.get_by_role("option", name="Select all").count() == 0
     page.get_by_role("option", name="Wachtlijsten", exact=True).click()
+    expect(page.locator(".qv-seg.coded").filter(has_text=LAST_WORDS)).to_have_count(
+        1, timeout=15_000)
     wait_until_idle(page)
     db = sqlite3.connect(app_db)
     try:
@@ -514,11 +516,41 @@ def test_code_the_end_of_a_long_document_with_the_panel_in_view(page, app_url, a
     finally:
         db.close()
     assert coded == [(start, start + len(LAST_WORDS), "admin")]
-    # The next selection offers that code first, as a one-click button; typing filters and
-    # Enter applies the match.
-    expect(page.locator(".qv-seg.coded").filter(has_text=LAST_WORDS)).to_have_count(
-        1, timeout=15_000)
     page.screenshot(path=str(screenshots / "qual-long-coded.png"))
+
+    # The next selection: typing filters the list and Enter applies the first match.
+    wait_until_idle(page)
+    x0, y0, x1, y1 = page.evaluate(FIND, "Tot slot")
+    page.mouse.move(x0, y0)
+    page.mouse.down()
+    page.mouse.move(x1, y1, steps=5)
+    page.mouse.up()
+    picker = page.get_by_role("combobox", name="Code", exact=True)
+    expect(page.get_by_test_id("stText").get_by_text("Tot slot", exact=True)
+           ).to_be_in_viewport(timeout=15_000)
+    wait_until_idle(page)
+    expect(picker).to_be_in_viewport()
+    # The code just used is offered first, as a one-click button.
+    expect(page.get_by_test_id("stBaseButton-tertiary").filter(has_text="Wachtlijsten")
+           ).to_be_in_viewport()
+    picker.click()
+    page.keyboard.type("taalbar")
+    expect(page.get_by_role("option", name="Taalbarrière", exact=True)).to_be_visible()
+    page.keyboard.press("Enter")
+    expect(page.locator(".qv-seg.coded").filter(has_text="Tot slot")).to_have_count(
+        1, timeout=15_000)
+    wait_until_idle(page)
+    second = stored.index("Tot slot")
+    db = sqlite3.connect(app_db)
+    try:
+        coded = db.execute(
+            "SELECT c.name, g.start_pos, g.end_pos FROM codings g JOIN codes c"
+            " ON c.id = g.code_id WHERE g.document_id = ? ORDER BY g.start_pos", [doc_id]
+        ).fetchall()
+    finally:
+        db.close()
+    assert coded == [("Taalbarrière", second, second + len("Tot slot")),
+                     ("Wachtlijsten", start, start + len(LAST_WORDS))]
 
 
 # -- Dutch everywhere: Streamlit's own English is not shown (issue 17, item 8) ---------------
