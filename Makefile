@@ -5,14 +5,16 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV   := .venv
 PY     := $(VENV)/bin/python
 PORT   ?= 8501
+PUBLIC_PORT ?= 8502
 
 .PHONY: run test test-fast install install-dev clean bench lock
 
 run: $(VENV)/.runtime
 	@$(PY) -m research init --demo
-	@echo "De app start op http://localhost:$(PORT)  (stoppen met Ctrl+C)"
-	@# `serve` starts the worker processes (deduce warms up there), then Streamlit.
-	@exec $(PY) -m research serve --port $(PORT) --address localhost
+	@echo "De app start op http://localhost:$(PORT), de openbare pagina's voor bewoners op http://localhost:$(PUBLIC_PORT)  (stoppen met Ctrl+C)"
+	@# `serve` starts the public door and the worker processes (deduce warms up there), then
+	@# Streamlit.
+	@exec $(PY) -m research serve --port $(PORT) --address localhost --public-port $(PUBLIC_PORT)
 
 # pytest's own exit status is kept in .venv/.pytest-status for .ci/run (make itself exits 2).
 test: $(VENV)/.dev

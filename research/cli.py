@@ -179,7 +179,16 @@ def cmd_serve(store: Store, args: argparse.Namespace) -> None:
     """The app on the database `store` opened (see research.ui.app)."""
     from research.ui import app
 
-    app.serve(store.path, args.port, args.address, [a for a in args.streamlit if a != "--"])
+    app.serve(store.path, args.port, args.address, [a for a in args.streamlit if a != "--"],
+              public_port=args.public_port)
+
+
+def cmd_public(store: None, args: argparse.Namespace) -> None:
+    """The public door (research.public.site), given only the published view's path: this
+    command never opens the database."""
+    from research.public import server
+
+    server.run(db_path(args.db), args.port, args.address)
 
 
 def cmd_bench(store: Store, args: argparse.Namespace) -> None:
@@ -639,13 +648,14 @@ def _clean(value):
 
 
 def cmd_survey_stapeling(store: Store, args: argparse.Namespace) -> None:
+    from research import untrusted
     from research.survey import stapeling
 
     data, meta = stapeling.load_table(_read_file(args.data), _read_file(args.meta))
     reference, given = args.reference, None
     if reference not in stapeling.REFERENCES:
         table, _ = stapeling.read_csv(_read_file(reference), os.path.basename(reference))
-        given = {row[0]: stapeling.parse_number(row[1]) for row in table.itertuples(index=False)}
+        given = {row[0]: untrusted.parse_number(row[1]) for row in table.itertuples(index=False)}
         reference = "given"
     result = stapeling.stapeling(data, meta, reference, given)
     counts = result.counts
@@ -900,7 +910,14 @@ def parser() -> argparse.ArgumentParser:
     serve.add_argument("streamlit", nargs=argparse.REMAINDER,
                        help="na --: verdere opties voor Streamlit, zoals "
                             "-- --server.fileWatcherType none")
+    serve.add_argument("--public-port", type=int, default=8502,
+                       help="poort van de openbare pagina's voor bewoners (0: niet starten)")
     serve.set_defaults(run=cmd_serve)
+    public = commands.add_parser("public", help="alleen de openbare pagina's voor bewoners "
+                                 "starten (leest alleen wat gepubliceerd is)")
+    public.add_argument("--port", type=int, default=8502)
+    public.add_argument("--address", default="localhost")
+    public.set_defaults(run=cmd_public, store=False)
     bench = commands.add_parser("bench", help="snelheid meten op verzonnen gegevens (S, M, L)")
     bench.add_argument("--scale", default="S,M", help="S, M, L of een lijst zoals S,M")
     bench.add_argument("--only", help="alleen deze bewerkingen, bijvoorbeeld qual.search,tracker")
@@ -927,7 +944,8 @@ def main(argv: list[str] | None = None, *, exiting: bool = False) -> int:
         gc.disable()
     store = None
     try:
-        store = open_store(db_path(args.db))
+        if getattr(args, "store", True):
+            store = open_store(db_path(args.db))
         args.run(store, args)
     except UserError as error:
         print(f"Fout: {error.message}", file=sys.stderr)

@@ -32,3 +32,9 @@ def session_timeout_minutes() -> int:
 def session_max_hours() -> float:
     """Hours after which a login session ends however active it is (RESEARCH_SESSION_HOURS)."""
     return float(os.environ.get("RESEARCH_SESSION_HOURS", "12"))
+
+
+def public_url() -> str:
+    """The address residents reach the public pages at (printed as QR codes on the slips):
+    RESEARCH_PUBLIC_URL, else the public door of `make run` on this machine."""
+    return (os.environ.get("RESEARCH_PUBLIC_URL") or "http://localhost:8502").rstrip("/")

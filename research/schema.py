@@ -987,3 +987,22 @@ BEGIN
   UPDATE codes SET name_key = coalesce(new.parent_id, 0) || ':' || new.name WHERE id = new.id;
 END;
 """)
+
+
+@migration("0016_publications")
+def _publications(db: sqlite_utils.Database) -> None:
+    _run(db, """
+-- A bewonersvraag a coordinator made public (research.tracker.publication): the summary
+-- written for residents, the report-backs shown with it, and the question's public code, which
+-- stays the same when it is withdrawn and published again (the printed slip keeps working).
+-- What the public pages read is the published view file beside the database, never this.
+CREATE TABLE publications (
+  question_id INTEGER PRIMARY KEY REFERENCES questions (id) ON DELETE CASCADE,
+  code TEXT NOT NULL UNIQUE,
+  summary TEXT NOT NULL,
+  reportback_ids TEXT NOT NULL DEFAULT '[]',
+  published_by INTEGER REFERENCES users (id),
+  published_at TEXT,
+  withdrawn_at TEXT
+);
+""")

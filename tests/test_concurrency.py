@@ -8,6 +8,7 @@ import multiprocessing
 import time
 
 import pandas as pd
+import pytest
 
 from research.accounts import SYSTEM_USER
 from research.errors import UserError
@@ -81,6 +82,7 @@ def _loader(path: str, seed: int) -> dict:
     return {"kind": "wave", "ids": done, "refused": refused}
 
 
+@pytest.mark.slow
 def test_coders_loggers_and_a_loader_at_once(demo_store, db_path):
     before = {"codings": demo_store.value("SELECT count(*) FROM codings"),
               "questions": demo_store.value("SELECT count(*) FROM questions"),
@@ -157,6 +159,7 @@ def _importer(path: str, queue, rounds: int) -> None:
         queue.put(None)
 
 
+@pytest.mark.slow
 def test_a_process_that_reopens_the_store_sees_every_write_of_another(demo_store, db_path):
     """20 attempts in a row: each holds a Store that has read (as the app does), opens the
     store again and again (the trigger), and reads every document the other process said

@@ -69,6 +69,7 @@ SHARED = _fresh()   # accumulates special cases over the examples, as the app's 
 
 @settings(max_examples=500, deadline=None, derandomize=True, database=None)
 @given(texts)
+@pytest.mark.slow
 def test_random_texts_of_special_cases_words_and_punctuation_tokenise_as_spacy(text):
     expected = tokens(REFERENCE.tokenizer(text))
     assert tokens(tokenised_alone(_fresh(), text)) == expected
@@ -107,6 +108,7 @@ def project_texts() -> list[str]:
     return found
 
 
+@pytest.mark.slow
 def test_the_projects_texts_tokenise_as_spacy():
     shared = _fresh()
     for text in project_texts():

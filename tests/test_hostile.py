@@ -285,6 +285,7 @@ def read_in_child(paths: list[Path], pattern: str = "auto") -> list:
     return json.loads(result.stdout)
 
 
+@pytest.mark.slow
 def test_long_transcripts_are_read_in_linear_time_or_refused(scratch):
     lines = transcripts.MAX_LINES - 10
     docx_ok = generate.many_paragraphs_docx(scratch / "lang.docx", lines)
@@ -568,6 +569,7 @@ def test_wave_labels_and_headers_with_html_are_stored_as_plain_text(store, anna,
     assert set(generate.HTML_HEADER) <= names
 
 
+@pytest.mark.slow
 def test_wave_csv_of_50_mb_is_imported(store, anna, monitor, scratch):
     path, rows = generate.big_csv(scratch / "groot.csv", 50 * MB)
     assert path.stat().st_size >= 50 * MB
@@ -612,6 +614,7 @@ def test_questionnaire_with_a_field_over_the_csv_limit_is_refused(store, anna, m
             "'vragenlijst.csv'", "geen geldige vragenlijst")
 
 
+@pytest.mark.slow
 def test_wave_csv_of_one_100_mb_line_is_refused_before_any_design_check(store, anna, monitor,
                                                                           scratch):
     path = generate.single_line_csv(scratch / "een-regel.csv", 100 * MB)

@@ -22,11 +22,11 @@ def test_record_and_overdue(store, users):
     answered = ask(store, coby, "noord", date(2026, 3, 2), "Wanneer komt er een zebrapad?")
     ask(store, coby, "noord", date(2026, 5, 20), "Recente vraag")
     other = ask(store, admin, "zuidoost", date(2026, 2, 1), "Vraag in Zuidoost")
-    reportback.record(store, coby, answered, how="bijeenkomst",
-                      text="Verteld dat het zebrapad in september komt.",
-                      reported_on=date(2026, 4, 1), today=TODAY)
+    told = reportback.record(store, coby, answered, how="bijeenkomst",
+                             text="Verteld dat het zebrapad in september komt.",
+                             reported_on=date(2026, 4, 1), today=TODAY)
     assert reportback.of_question(store, users["lezer"], answered) == [
-        {"reported_on": "2026-04-01", "how": "bijeenkomst",
+        {"id": told, "reported_on": "2026-04-01", "how": "bijeenkomst",
          "text": "Verteld dat het zebrapad in september komt."}]
     waiting = reportback.overdue(store, coby, weeks=6, today=TODAY)
     assert [(q["id"], q["wijkwerkplaats"]) for q in waiting] == [(other, "Zuidoost"), (old, "Noord")]

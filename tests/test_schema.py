@@ -16,7 +16,7 @@ ALL = ["0001_foundation", "0002_tracker_search_and_contacts", "0003_ontwikkelvra
        "0008_survey_columns_design_results", "0009_document_position_index",
        "0010_session_epoch_and_login_throttle", "0011_project_names_per_user",
        "0012_reportback_plans", "0013_web_sessions", "0014_monitor_drafts",
-       "0015_coders_document_sets_code_names"]
+       "0015_coders_document_sets_code_names", "0016_publications"]
 SCHEMA_TABLES = [
     "attribute_values", "attributes", "cases", "code_relations", "code_set_members",
     "code_sets", "coder_guids", "codes", "codings", "document_set_members", "document_sets",
@@ -24,8 +24,8 @@ SCHEMA_TABLES = [
     "knowledge_links", "life_domains", "login_throttle", "memos", "meta", "migrations",
     "monitor_documents", "monitors", "ontwikkelvragen", "ov_milestones", "ov_partners",
     "ov_questions", "ov_status_changes", "ov_statuses", "ov_transitions", "programmes",
-    "project_members", "projects", "qual_fts", "qual_fts_config", "qual_fts_content",
-    "qual_fts_data", "qual_fts_docsize", "qual_fts_idx", "qual_sentences", "question_contacts",
+    "project_members", "projects", "publications", "qual_fts", "qual_fts_config",
+    "qual_fts_content", "qual_fts_data", "qual_fts_docsize", "qual_fts_idx", "qual_sentences", "question_contacts",
     "question_group_members", "question_groups", "question_links", "question_reportbacks",
     "questions", "questions_fts", "questions_fts_config", "questions_fts_data",
     "questions_fts_docsize", "questions_fts_idx", "rejected_groupings", "relation_passages",

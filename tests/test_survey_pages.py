@@ -229,6 +229,7 @@ def test_quotes_page_hides_small_groups_and_sends_answers_to_a_project(demo_user
 
 # -- Stapeling --------------------------------------------------------------------------------
 
+@pytest.mark.slow
 def test_stapeling_page_shows_the_amsterdam_heatmap_and_the_published_counts(demo_users):
     at = run_page("survey_stapeling.py", demo_users["lezer"])
     no_exception(at)

@@ -426,6 +426,26 @@ def test_text_that_is_neither_utf8_nor_cp1252_is_refused():
                                 "CSV-bestand.")
 
 
+def test_damaged_utf16_and_damaged_utf8_after_a_bom_are_refused():
+    # Both were read as Windows-1252 garbage before; now refused like other undecodable bytes.
+    with pytest.raises(ReadError) as excinfo:
+        read_wave(b"\xff\xfe" + "v1;v2\n1;2\n".encode("utf-16-le") + b"\x00\xd8", "m.csv")
+    assert message(excinfo) == ("Bestand 'm.csv' lijkt UTF-16-tekst maar is beschadigd (byte "
+                                "23); het is geen leesbaar CSV-bestand.")
+    with pytest.raises(ReadError) as excinfo:
+        read_wave(b"\xef\xbb\xbfv1;v2\n1;\xff\n", "m.csv")
+    assert message(excinfo) == ("Bestand 'm.csv' bevat tekens die niet als UTF-8 of "
+                                "Windows-1252 te lezen zijn (byte 12); het is geen leesbaar "
+                                "CSV-bestand.")
+
+
+def test_numbers_with_both_marks_percent_and_thousands_dots():
+    wave = read_wave("v1;v2;v3\n1.234,5;12%;1.500\n2,5;7 %;2.000\n".encode(), "m.csv")
+    assert wave.data["v1"].tolist() == [1234.5, 2.5]
+    assert wave.data["v2"].tolist() == [12.0, 7.0]
+    assert wave.data["v3"].tolist() == [1500.0, 2000.0]
+
+
 def test_empty_file_on_disk(tmp_path):
     (tmp_path / "leeg.sav").write_bytes(b"")
     with pytest.raises(ReadError) as excinfo:

@@ -13,6 +13,7 @@ import pandas as pd
 import pytest
 
 from figures import ESCAPED, HOSTILE, markup_from_users
+from research import untrusted
 from research.errors import UserError
 from research.survey import stapeling as st_
 from research.survey.stapeling import StapelingError
@@ -658,3 +659,14 @@ def test_stapeling_from_a_waves_results_per_region(store, users):
     with pytest.raises(StapelingError, match="^De resultaten van meting 2026 zijn nog niet "
                                              "berekend \\(onder Resultaten\\).$"):
         st_.from_monitor(store, anna, later, "region")
+
+
+def test_read_csv_through_the_shared_door():
+    # UTF-16 with a BOM (Excel's "Unicode text", tab-separated) is read like any CSV now.
+    table, decimal_comma = st_.read_csv("gebied\twaarde\nWest\t7,5\n".encode("utf-16"))
+    assert (table.to_dict("records"), decimal_comma) == ([{"gebied": "West", "waarde": "7,5"}],
+                                                         False)
+    # A decimal comma in a ';' file: the header's commas do not make ',' the separator.
+    table, decimal_comma = st_.read_csv("gebied;cijfer, gemiddeld\nWest;1.234,5\n".encode())
+    assert (list(table.columns), decimal_comma) == (["gebied", "cijfer, gemiddeld"], True)
+    assert untrusted.parse_number(table.iloc[0, 1], decimal_comma) == 1234.5

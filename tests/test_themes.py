@@ -148,6 +148,7 @@ def test_keywords_are_examples_of_their_entry():
     assert themes.train(texts(59), ["a"] * 56 + ["b"] * 3, {"c": {"fietsles"}}) is None
 
 
+@pytest.mark.slow
 def test_the_cached_model_is_retrained_when_the_keywords_change(store, monkeypatch):
     log_labelled(store, load_labelled()[:70])
     calls = []
@@ -167,6 +168,7 @@ def test_the_cached_model_is_retrained_when_the_keywords_change(store, monkeypat
     assert calls[1] == ["aaa"] and len(calls) == 2
 
 
+@pytest.mark.slow
 def test_model_takes_over_from_the_60th_labelled_question(store):
     labelled = load_labelled()
     log_labelled(store, labelled[:MIN_LABELLED - 1])
@@ -194,6 +196,7 @@ def test_unlabelled_questions_do_not_count(store):
     assert themes.suggest(store, "Hallo daar, goedemiddag") == []
 
 
+@pytest.mark.slow
 def test_the_cached_model_is_retrained_when_a_labelled_question_is_added(store, monkeypatch):
     labelled = load_labelled()
     log_labelled(store, labelled[:70])
@@ -225,6 +228,7 @@ def test_the_cached_model_is_retrained_when_a_labelled_question_is_added(store, 
 
 # -- accuracy on the labelled set -------------------------------------------------------------
 
+@pytest.mark.slow
 def test_programme_accuracy_by_the_benchmarks_procedure_on_one_fold(tmp_path):
     """A smoke test of the benchmark's 5-fold procedure (a paraphrase group stays in one fold,
     so a held-out question's paraphrases are never in its training set) on one fold of five;

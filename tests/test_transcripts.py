@@ -9,6 +9,7 @@ import zipfile
 import docx
 import pytest
 
+from research import untrusted
 from research.errors import UserError
 from research.qual import transcripts
 from research.qual.transcripts import (MAX_BYTES, NO_SPEAKERS, NO_SPEAKERS_CHOSEN, PATTERNS,
@@ -511,12 +512,17 @@ def test_docx_that_is_not_a_zip_or_not_word_is_refused():
 
 
 def test_docx_zip_bombs_are_refused_before_opening(monkeypatch):
-    monkeypatch.setattr(transcripts, "DOCX_RATIO_MIN_BYTES", 10_000)
+    monkeypatch.setattr(untrusted, "RATIO_CHECK_BYTES", 10_000)
     bomb = make_zip({"word/document.xml": b"<w/>", "word/media/x.xml": b"a" * 2_000_000})
     assert refused("bom.docx", bomb) == (
         "Het bestand 'bom.docx' bevat een onderdeel dat verdacht sterk is ingepakt (mogelijk "
         "een zip-bom) en wordt niet geopend.")
-    monkeypatch.setattr(transcripts, "DOCX_RATIO_MIN_BYTES", 10 * 1024 * 1024)
+    many = make_zip({"word/document.xml": b"<w/>",
+                     **{f"word/media/{n}.xml": b"a" * 8_000 for n in range(200)}})
+    assert refused("veel.docx", many) == (
+        "Het bestand 'veel.docx' bevat onderdelen die verdacht sterk zijn ingepakt (mogelijk "
+        "een zip-bom) en wordt niet geopend.")
+    monkeypatch.setattr(untrusted, "RATIO_CHECK_BYTES", 10 * 1024 * 1024)
     monkeypatch.setattr(transcripts, "DOCX_MAX_TOTAL_BYTES", 1_000_000)
     assert refused("bom.docx", bomb) == (
         "Het bestand 'bom.docx' is uitgepakt groter dan 0 MB en wordt niet geopend.")

@@ -58,10 +58,12 @@ def test_errors_come_back_with_their_type_and_dutch_message(started, tmp_path):
     assert started.run(eval, "6 * 7") == 42
 
 
+@pytest.mark.slow
 def test_a_store_goes_to_the_worker_as_its_path(started, store):
     assert started.run(Store.value, store, "SELECT username FROM users WHERE id = 1") == "admin"
 
 
+@pytest.mark.slow
 def test_a_killed_worker_is_replaced(started):
     first = started.run(os.getpid)
     os.kill(first, signal.SIGKILL)
@@ -70,6 +72,7 @@ def test_a_killed_worker_is_replaced(started):
     assert started.run(eval, "1 + 1") == 2
 
 
+@pytest.mark.slow
 def test_a_task_that_kills_every_worker_is_reported_in_dutch(started):
     # The task is sent twice (once to a new worker); both die without answering.
     with pytest.raises(WorkerError, match="Het rekenproces \\(test\\) is onverwacht gestopt"):
@@ -122,6 +125,7 @@ PROBE = textwrap.dedent('''
 ''')
 
 
+@pytest.mark.slow
 def test_after_a_pseudonymised_import_the_app_process_holds_no_deduce(tmp_path):
     """In a fresh process (this one may have loaded deduce in other tests): the import page,
     as the app runs it, pseudonymises through the model worker."""

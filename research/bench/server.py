@@ -64,7 +64,8 @@ def serving(db: Path, log: Path, env: dict | None = None):
     with open(log, "w") as out:
         process = subprocess.Popen(
             [sys.executable, "-m", "research", "--db", str(db), "serve", "--port", str(port),
-             "--address", "127.0.0.1", "--", "--server.fileWatcherType", "none"],
+             "--address", "127.0.0.1", "--public-port", "0", "--", "--server.fileWatcherType",
+             "none"],
             cwd=ROOT, env=environment, stdout=out, stderr=subprocess.STDOUT,
             start_new_session=True)
     try:

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import yaml
 
+from research import untrusted
 from research.accounts import User
 from research.qual import axial, memos, paradigm
 from research.qual.projects import ProjectError, project_of, require_read, require_write
@@ -501,11 +502,14 @@ def parse_yaml(text: str, source: str = "codeboek") -> tuple[list[dict], list[di
 def load_codes(store: Store, user: User, project_id: int, flat: list[dict],
                sets: list[dict]) -> dict:
     """Add codes and sets to a project in one transaction; a code that exists already at the
-    same place in the tree (same path of names) is kept as it is. Returns counts of what was
-    added and skipped."""
+    same place in the tree (same path of names), or by a name only one code of the project
+    has, is kept as it is (a starter codebook loaded into a flat codebook finds its codes).
+    Returns counts of what was added and skipped."""
     require_write(store, user, project_id)
     rows = store.rows("SELECT id, name, parent_id FROM codes WHERE project_id = ?", [project_id])
     existing = {tuple(_path(rows, r["id"])): r["id"] for r in rows}
+    names = [r["name"] for r in rows]
+    unique = {r["name"]: r["id"] for r in rows if names.count(r["name"]) == 1}
     set_names = {r["name"] for r in store.rows("SELECT name FROM code_sets WHERE project_id = ?",
                                                [project_id])}
     for item in flat:
@@ -519,7 +523,8 @@ def load_codes(store: Store, user: User, project_id: int, flat: list[dict],
             name = " ".join(item["name"].split())
             path = tuple(item.get("path") or (*([item["parent"]] if item["parent"] else []),
                                               name))
-            if path in ids:
+            if path in ids or name in unique:
+                ids.setdefault(path, unique.get(name))
                 skipped += 1
                 continue
             parent_id = ids.get(path[:-1]) if len(path) > 1 else None
@@ -559,13 +564,27 @@ def _member(ids: dict[tuple, int], reference: str) -> int | None:
     return found[0] if len(found) == 1 else None
 
 
+def read_yaml_bytes(data: bytes, source: str) -> tuple[list[dict], list[dict]]:
+    """A YAML codebook from bytes (an upload or a file; `source` names it): UTF-8, or UTF-16
+    or UTF-32 with a BOM (`untrusted.decode`). YAML is Unicode by definition, so bytes that
+    are none of these are refused rather than guessed as Windows-1252."""
+    if len(data) > MAX_YAML_CHARACTERS * 4:  # at most 4 bytes a character
+        raise ProjectError(f"{source} is te groot voor een codeboek (meer dan "
+                           f"{MAX_YAML_CHARACTERS // (1024 * 1024)} MB).")
+    decoded = untrusted.decode(data)
+    if decoded.legacy or decoded.replaced:
+        raise ProjectError(f"{source} is geen UTF-8-tekst en kan niet worden gelezen.")
+    return parse_yaml(decoded.text, source)
+
+
 def read_yaml_file(path: Path) -> tuple[list[dict], list[dict]]:
     """A YAML codebook from disk (e.g. from `codebooks/`)."""
+    name = Path(path).name
     try:
-        if Path(path).stat().st_size > MAX_YAML_CHARACTERS * 4:  # at most 4 bytes a character
-            raise ProjectError(f"{Path(path).name} is te groot voor een codeboek (meer dan "
+        if Path(path).stat().st_size > MAX_YAML_CHARACTERS * 4:  # not read at all
+            raise ProjectError(f"{name} is te groot voor een codeboek (meer dan "
                                f"{MAX_YAML_CHARACTERS // (1024 * 1024)} MB).")
-        text = Path(path).read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as error:
-        raise ProjectError(f"{Path(path).name} kan niet worden gelezen.") from error
-    return parse_yaml(text, Path(path).name)
+        data = Path(path).read_bytes()
+    except OSError as error:
+        raise ProjectError(f"{name} kan niet worden gelezen.") from error
+    return read_yaml_bytes(data, name)

@@ -8,10 +8,10 @@ texts (no BOM, `\\n` line ends); positions count code points, end exclusive; the
 validated against the REFI schema before anything is written, and the file is replaced
 atomically. No `basePath` or other local path is ever written.
 
-Import is lenient and treats its input as hostile: XML is parsed with DTDs, entities and
-external references forbidden (defusedxml), the zip is checked for unsafe member names and zip
-bombs and never extracted to disk, and every selection is checked against the text it claims to
-cover. Vendor quirks, as real exports show them, are handled per `origin`:
+Import is lenient and treats its input as hostile (through `research.untrusted`): XML is parsed
+with DTDs, entities and external references forbidden, the zip is checked for unsafe member
+names and zip bombs and never extracted to disk, and every selection is checked against the
+text it claims to cover. Vendor quirks, as real exports show them, are handled per `origin`:
 
 - NVivo counts positions in UTF-16 code units with CRLF counted as 2 and writes `Sources/`;
 - ATLAS.ti and MAXQDA count a line break as 1 although their `.txt` holds CRLF; ATLAS.ti writes
@@ -49,10 +49,9 @@ from functools import lru_cache
 from pathlib import Path
 from urllib.parse import unquote
 
-import defusedxml.ElementTree as SafeET
-from defusedxml import DTDForbidden, EntitiesForbidden, ExternalReferenceForbidden
 from lxml import etree
 
+from research import untrusted
 from research.errors import UserError
 
 PROJECT_NS = "urn:QDA-XML:project:1.0"
@@ -68,11 +67,9 @@ COLOUR_RE = re.compile(r"#([0-9A-Fa-f]{6}|[0-9A-Fa-f]{3})")
 VARIABLE_TYPES = ("Text", "Boolean", "Integer", "Float", "Date", "DateTime")
 VENDORS = ("ATLAS.ti", "NVivo", "MAXQDA", "QualCoder", "Taguette", "other")
 
-# Zip-bomb limits (module level so that tests can make them small).
-MAX_TOTAL_BYTES = 500 * 1024 * 1024
-MAX_RATIO = 100
-RATIO_CHECK_BYTES = 10 * 1024 * 1024
-MAX_MEMBERS = 100_000
+# Zip-bomb limits (untrusted's; here so that tests can make them small).
+MAX_TOTAL_BYTES = untrusted.MAX_UNPACKED_BYTES
+RATIO_CHECK_BYTES = untrusted.RATIO_CHECK_BYTES
 # Limits on what is read at all: more codes or deeper nesting is no real codebook and would
 # only cost time (each code is stored on its own) or overflow recursive tree walks later.
 MAX_CODES = 10_000
@@ -993,18 +990,17 @@ def _kid_text(element, name: str) -> str:
 
 
 def parse_untrusted_xml(data: bytes, label: str):
-    """Parse XML from outside with DTDs, entities and external references forbidden.
+    """Parse XML from outside (`untrusted.parse_xml`: no DTD, entity or external reference).
 
     `label` names the file in the Dutch error message.
     """
     try:
-        return SafeET.fromstring(data, forbid_dtd=True, forbid_entities=True,
-                                 forbid_external=True)
-    except (DTDForbidden, EntitiesForbidden, ExternalReferenceForbidden):
-        raise RefiError(f"{label} bevat een DTD of entiteiten; uit veiligheid niet "
-                        "geopend.") from None
-    except SafeET.ParseError as error:
-        line = error.position[0] if getattr(error, "position", None) else "?"
+        return untrusted.parse_xml(data)
+    except untrusted.Refused as refused:
+        if refused.reason == "dtd":
+            raise RefiError(f"{label} bevat een DTD of entiteiten; uit veiligheid niet "
+                            "geopend.") from None
+        line = refused.line if refused.line is not None else "?"
         raise RefiError(f"{label} is geen geldige XML (fout op regel {line}); het bestand is "
                         "niet geopend.") from None
 
@@ -1032,18 +1028,6 @@ def _parse_bool(value: str | None, default: bool) -> bool:
     if value is None:
         return default
     return value.strip().lower() in ("true", "1")
-
-
-def _decode_text(data: bytes) -> tuple[str, bool]:
-    """Text of a source file with its BOM stripped; (text, True) if it was not UTF-8."""
-    if data.startswith(b"\xef\xbb\xbf"):
-        return data[3:].decode("utf-8", errors="replace"), False
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return data.decode("utf-16", errors="replace").lstrip("\ufeff"), False
-    try:
-        return data.decode("utf-8").lstrip("\ufeff"), False
-    except UnicodeDecodeError:
-        return data.decode("cp1252", errors="replace"), True
 
 
 class _Guids:
@@ -1115,46 +1099,44 @@ class _Archive:
     def __init__(self, path, label: str):
         self.label = label
         try:
-            self.zip = zipfile.ZipFile(path)
+            self.zip = untrusted.open_zip(path)
         except FileNotFoundError:
             raise RefiError(f"{label} is niet gevonden.") from None
-        except (zipfile.BadZipFile, OSError, ValueError):
+        except untrusted.Refused:
             raise RefiError(f"{label} is geen zip-bestand en dus geen REFI-QDA-project "
                             "(.qdpx).") from None
         try:
-            self.names = self._check(self.zip.infolist())
+            self.names = self._check()
             # Case-insensitive lookup (NVivo writes Sources/); the first of equal names wins.
             self.lower = {name.lower(): name for name in reversed(list(self.names))}
         except BaseException:
             self.zip.close()
             raise
 
-    def _check(self, infos: list[zipfile.ZipInfo]) -> dict[str, str]:
+    def _check(self) -> dict[str, str]:
         """Refuse unsafe names and zip bombs; map normalised names ('/') to member names."""
-        if len(infos) > MAX_MEMBERS:
-            raise RefiError(f"{self.label} bevat meer dan {MAX_MEMBERS} bestanden; uit "
-                            "veiligheid niet geopend.")
-        total = 0
-        names: dict[str, str] = {}
-        for info in infos:
-            name = info.filename
-            parts = re.split(r"[\\/]", name)
-            if (name.startswith(("/", "\\")) or re.match(r"[A-Za-z]:", name)
-                    or ".." in parts or "\0" in name):
-                raise RefiError(f"{self.label} bevat een onveilige bestandsnaam ('{name}'); uit "
-                                "veiligheid niet geopend.")
-            total += info.file_size
-            if (info.file_size > RATIO_CHECK_BYTES
-                    and info.file_size > MAX_RATIO * max(info.compress_size, 1)):
-                raise RefiError(f"{self.label} bevat een verdacht sterk ingepakt bestand "
-                                f"('{name}'), mogelijk een zip-bom; uit veiligheid niet "
-                                "geopend.")
-            names[name.replace("\\", "/")] = name
-        if total > MAX_TOTAL_BYTES:
-            raise RefiError(f"{self.label} is uitgepakt groter dan "
-                            f"{MAX_TOTAL_BYTES // (1024 * 1024)} MB; uit veiligheid niet "
-                            "geopend.")
-        return names
+        try:
+            return untrusted.check_zip(self.zip, max_unpacked=MAX_TOTAL_BYTES,
+                                       ratio_from=RATIO_CHECK_BYTES, check_names=True)
+        except untrusted.Refused as refused:
+            raise RefiError(self._refusal(refused)) from None
+
+    def _refusal(self, refused: untrusted.Refused) -> str:
+        """The Dutch message for a refused zip check."""
+        if refused.reason == "members":
+            return (f"{self.label} bevat meer dan {untrusted.MAX_MEMBERS} bestanden; uit "
+                    "veiligheid niet geopend.")
+        if refused.reason == "unsafe_name":
+            return (f"{self.label} bevat een onveilige bestandsnaam ('{refused.member}'); uit "
+                    "veiligheid niet geopend.")
+        if refused.reason == "ratio" and refused.member:
+            return (f"{self.label} bevat een verdacht sterk ingepakt bestand "
+                    f"('{refused.member}'), mogelijk een zip-bom; uit veiligheid niet geopend.")
+        if refused.reason == "ratio":
+            return (f"{self.label} bevat verdacht sterk ingepakte bestanden, mogelijk een "
+                    "zip-bom; uit veiligheid niet geopend.")
+        return (f"{self.label} is uitgepakt groter dan {MAX_TOTAL_BYTES // (1024 * 1024)} MB; "
+                "uit veiligheid niet geopend.")
 
     def read(self, name: str) -> bytes:
         """A member's content (bounded by its checked size)."""
@@ -1336,8 +1318,9 @@ class _ProjectReader:
         if path.lower().startswith("internal://") and self.archive is not None:
             member = self.archive.source_member(self.prefix, path)
             if member is not None:
-                text, not_utf8 = _decode_text(self.archive.read(member))
-                if not_utf8:
+                decoded = untrusted.decode(self.archive.read(member))
+                text = decoded.text
+                if decoded.legacy:
                     self.report.add(f"Bron '{name}' is geen UTF-8; de tekst is gelezen als "
                                     "Windows-1252.")
                 return text
@@ -1541,7 +1524,7 @@ class _ProjectReader:
         if path.lower().startswith("internal://") and self.archive is not None:
             member = self.archive.source_member(self.prefix, path)
             if member is not None:
-                return _normalise_newlines(_decode_text(self.archive.read(member))[0])
+                return _normalise_newlines(untrusted.decode(self.archive.read(member)).text)
         self.report.count("missing_note_text")
         return ""
 

@@ -15,25 +15,21 @@ No database and no streamlit here: the pages show the preview and store the rend
 
 from __future__ import annotations
 
-import codecs
 import html
 import io
 import math
 import re
 import string
-import zipfile
-import zlib
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Callable
 
+from research import untrusted
 from research.errors import UserError
 
 MAX_BYTES = 20 * 1024 * 1024
-DOCX_MAX_TOTAL_BYTES = 200 * 1024 * 1024   # all members of a .docx together, uncompressed
-DOCX_MAX_RATIO = 100                       # uncompressed / compressed size of one member ...
-DOCX_RATIO_MIN_BYTES = 10 * 1024 * 1024    # ... refused only when the member is this large
-SNIFF_CHARS = 8192                         # how much of a file the binary check looks at
+# All members of a .docx together, uncompressed (here so that tests can make it small).
+DOCX_MAX_TOTAL_BYTES = untrusted.MAX_UNPACKED_DOCUMENT
 MAX_LABEL_CHARS = 40
 MAX_PATTERN_CHARS = 1000                   # a user's own speaker pattern
 MAX_LINES = 100_000                        # lines, Word paragraphs or subtitle cues of a file
@@ -166,9 +162,6 @@ _PARTICLES = {"de", "den", "der", "van", "von", "vande", "het", "te", "ten", "te
               "della", "'t", "’t", "'s", "’s", "y", "zu"}
 
 _HEADING_RE = re.compile(r"^[ \t]{0,3}#{1,6}(?:[ \t]+(?P<text>.*?))?(?:[ \t]+#+)?[ \t]*$")
-# Control characters to drop: C0 (line ends and tab are handled apart), DEL and C1.
-_CONTROL_RE = re.compile(r"[\x00-\x08\x0e-\x1f\x7f-\x9f]")
-_BINARY_CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0e-\x1f]")
 
 _BLOCK_SPLIT_RE = re.compile(r"\n[ \t]*\n\s*")
 _CUE_TIMING_RE = re.compile(
@@ -758,39 +751,22 @@ def _not_text(filename: str) -> TranscriptError:
                            "transcript als .txt, .docx, .vtt, .srt of .md.")
 
 
-def _clean_controls(text: str) -> tuple[str, int]:
-    """Line ends made `\\n`; form feeds and vertical tabs (page and line breaks) made `\\n`;
-    other control characters except tab removed. Returns the text and how many were removed."""
-    text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\f", "\n").replace("\v", "\n")
-    return _CONTROL_RE.subn("", text)
-
-
 def _decode(filename: str, data: bytes) -> tuple[str, list[str]]:
-    """Text from bytes: UTF-8 (BOM removed), UTF-16 with a BOM, else Windows-1252 (warned).
+    """Text from bytes (`untrusted.decode`), control characters cleaned, with Dutch warnings.
 
-    Refuses binary data: NUL bytes (outside UTF-16) or many control characters.
+    Refuses binary data, UTF-32 (no transcript tool writes it) and damaged UTF-16.
     """
+    decoded = untrusted.decode(data)
+    if decoded.encoding == "utf-32" or untrusted.looks_binary(decoded.text[:untrusted.SNIFF_CHARS]):
+        raise _not_text(filename)
+    if decoded.encoding == "utf-16" and decoded.replaced:
+        raise TranscriptError(f"Het bestand {_quoted(filename)} lijkt UTF-16-tekst maar is "
+                              "beschadigd.")
     warnings: list[str] = []
-    utf16 = data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE))
-    if not utf16 and b"\x00" in data[:SNIFF_CHARS]:
-        raise _not_text(filename)
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        if utf16:
-            try:
-                text = data.decode("utf-16")
-            except UnicodeDecodeError:
-                raise TranscriptError(f"Het bestand {_quoted(filename)} lijkt UTF-16-tekst maar "
-                                      "is beschadigd.") from None
-        else:
-            text = data.decode("cp1252", errors="replace")
-            warnings.append("Het bestand is geen UTF-8 en is gelezen als Windows-1252; controleer "
-                            "letters met accenten.")
-    sample = text[:SNIFF_CHARS]
-    if sample and len(_BINARY_CONTROL_RE.findall(sample)) > 0.10 * len(sample):
-        raise _not_text(filename)
-    text, removed = _clean_controls(text)
+    if decoded.legacy:
+        warnings.append("Het bestand is geen UTF-8 en is gelezen als Windows-1252; controleer "
+                        "letters met accenten.")
+    text, removed = untrusted.clean_controls(decoded.text)
     if removed:
         warnings.append(_count_phrase(removed, "onzichtbaar stuurteken", "onzichtbare stuurtekens")
                         + " verwijderd")
@@ -814,45 +790,30 @@ def _read_md(filename: str, data: bytes, pattern: str) -> tuple[list[Turn], list
 
 
 def _check_zip(filename: str, data: bytes) -> None:
-    """Refuse what is not a Word zip, and zip bombs, before python-docx unpacks anything."""
+    """Refuse what is not a Word zip, zip bombs and DTDs before python-docx unpacks anything.
+    Word never writes a DTD (OOXML forbids it); one means external or expanding entities,
+    which python-docx's parser would silently drop or choke on."""
     invalid = TranscriptError(f"Het bestand {_quoted(filename)} is geen geldig Word-bestand "
                               "(.docx).")
     try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            members = archive.infolist()
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, OSError, EOFError):
+        with untrusted.open_zip(data) as archive:
+            untrusted.check_zip(archive, required=("word/document.xml",),
+                                max_unpacked=DOCX_MAX_TOTAL_BYTES,
+                                dtd_suffixes=(".xml", ".rels"))
+    except untrusted.Refused as refused:
+        if refused.reason == "unpacked":
+            raise TranscriptError(f"Het bestand {_quoted(filename)} is uitgepakt groter dan "
+                                  f"{DOCX_MAX_TOTAL_BYTES // (1024 * 1024)} MB en wordt niet "
+                                  "geopend.") from None
+        if refused.reason == "ratio":
+            parts = ("een onderdeel dat verdacht sterk is" if refused.member
+                     else "onderdelen die verdacht sterk zijn")
+            raise TranscriptError(f"Het bestand {_quoted(filename)} bevat {parts} ingepakt "
+                                  "(mogelijk een zip-bom) en wordt niet geopend.") from None
+        if refused.reason == "dtd":
+            raise TranscriptError(f"Het bestand {_quoted(filename)} bevat een DTD of "
+                                  "entiteiten; uit veiligheid niet geopend.") from None
         raise invalid from None
-    if not any(m.filename == "word/document.xml" for m in members):
-        raise invalid
-    total = sum(m.file_size for m in members)
-    if total > DOCX_MAX_TOTAL_BYTES:
-        raise TranscriptError(f"Het bestand {_quoted(filename)} is uitgepakt groter dan "
-                              f"{DOCX_MAX_TOTAL_BYTES // (1024 * 1024)} MB en wordt niet geopend.")
-    for member in members:
-        if (member.file_size > DOCX_RATIO_MIN_BYTES
-                and member.file_size > DOCX_MAX_RATIO * max(member.compress_size, 1)):
-            raise TranscriptError(f"Het bestand {_quoted(filename)} bevat een onderdeel dat "
-                                  "verdacht sterk is ingepakt (mogelijk een zip-bom) en wordt "
-                                  "niet geopend.")
-    # Word never writes a DTD (OOXML forbids it); one means external or expanding entities,
-    # which python-docx's parser would silently drop or choke on.
-    try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            for member in members:
-                if member.filename.lower().endswith((".xml", ".rels")):
-                    if _has_doctype(archive.read(member)):
-                        raise TranscriptError(f"Het bestand {_quoted(filename)} bevat een DTD "
-                                              "of entiteiten; uit veiligheid niet geopend.")
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, RuntimeError,
-            ValueError, OSError, EOFError, zlib.error):
-        raise invalid from None
-
-
-def _has_doctype(xml: bytes) -> bool:
-    """Whether an XML part declares a DTD (also when it is UTF-16 encoded)."""
-    if xml.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        return "<!DOCTYPE" in xml.decode("utf-16", errors="replace")
-    return b"<!DOCTYPE" in xml
 
 
 _W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
@@ -1044,7 +1005,7 @@ def _read_docx(filename: str, data: bytes, pattern: str) -> tuple[list[Turn], li
     cleaned: list[_Item] = []
     for para, content in items:
         if isinstance(content, str):
-            content, count = _clean_controls(content)
+            content, count = untrusted.clean_controls(content)
             removed += count
         cleaned.append((para, content))
     # Teams' newer Word transcripts: 'Naam   0:03' on its own line, the text below it.

@@ -10,6 +10,7 @@ import re
 
 import pandas as pd
 
+from research import untrusted
 from research.accounts import User, require
 from research.storage import Store
 from research.survey import monitors, readers, results, waves
@@ -99,15 +100,14 @@ def read_frame(source, filename: str) -> list[dict]:
     if raw[:2] == b"PK":
         readers.check_workbook(raw, filename)   # not Excel, or a zip bomb: a Dutch ReadError
     else:
-        text = readers._decode(raw, filename)   # UTF-8, UTF-16/32 with BOM, else Windows-1252
+        text = readers.decode_text(raw, filename)   # UTF-8, UTF-16/32 with BOM, or Windows-1252
         readers.check_table_text(text, filename)
     try:
         if raw[:2] == b"PK":
             table = pd.read_excel(io.BytesIO(raw), dtype=str)
         else:
-            first = text.splitlines()[0] if text.strip() else ""
-            table = pd.read_csv(io.StringIO(text), sep=";" if first.count(";") > first.count(",")
-                                else ",", dtype=str)
+            table = pd.read_csv(io.StringIO(text), sep=untrusted.sniff_delimiter(text),
+                                dtype=str)
     except Exception as error:  # any reader failure becomes one Dutch message
         raise MonitorError(f"Bestand '{filename}' is geen leesbaar steekproefkader "
                            f"({type(error).__name__}).") from None
@@ -142,10 +142,8 @@ def read_frame(source, filename: str) -> list[dict]:
 
 def _number(text: str) -> float:
     """A count as written in Dutch or English: '12.345', '12345', '12345,0', '12345.0'."""
-    if re.fullmatch(r"\d{1,3}(\.\d{3})+", text):
-        text = text.replace(".", "")
-    value = float(text.replace(",", "."))
-    if not math.isfinite(value):
+    value = untrusted.parse_number(text, decimal_comma=True)
+    if math.isnan(value):
         raise ValueError(text)
     return value
 

@@ -20,8 +20,6 @@ import io
 import os
 import re
 import tempfile
-import zipfile
-import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -29,6 +27,7 @@ import numpy as np
 import pandas as pd
 import pyreadstat
 
+from research import untrusted
 from research.errors import UserError
 from research.survey import ordering
 
@@ -37,8 +36,7 @@ NUMERIC_TYPES = frozenset(VARIABLE_TYPES) - {"open"}
 DESIGN_ROLES = ("weight", "strata", "psu", "fpc", "unit", "completed", "respondent")
 
 MAX_BYTES = 500 * 1024 * 1024          # refuse larger uploads
-MAX_UNZIPPED = 1024 * 1024 * 1024      # an xlsx may unpack to at most 1 GB ...
-MAX_ZIP_RATIO = 200                    # ... and at most 200 times its packed size
+MAX_UNZIPPED = untrusted.MAX_UNPACKED_BYTES   # an xlsx unpacked (here so tests can change it)
 NUMERIC_SHARE = 0.8                    # a column with this share of numbers is numeric
 HEAD_BYTES = 65536                     # bytes looked at to recognise a format
 MAX_COLUMNS = 20_000                   # fields in a CSV header (SPSS allows ~32,000 variables)
@@ -210,10 +208,7 @@ def _content_kind(head: bytes) -> str:
         return "pdf"
     if head.startswith((b"\xff\xfe", b"\xfe\xff", b"\x00\x00\xfe\xff")):
         return "text"  # UTF-16 (Excel's "Unicode text") or UTF-32 with a byte-order mark
-    if b"\x00" in head:
-        return "binary"
-    controls = sum(head.count(bytes([b])) for b in range(32) if b not in (9, 10, 12, 13))
-    return "binary" if controls > 0.01 * len(head) else "text"
+    return "binary" if untrusted.looks_binary(head, untrusted.CONTROL_SHARE_TABLE) else "text"
 
 
 def _expected_kind(filename: str) -> str | None:
@@ -419,9 +414,9 @@ def read_questionnaire(source, filename: str) -> list[dict]:
             book.close()
         return _parse_questionnaire(rows, filename, sheet if len(names) > 1 else None)
     if kind == "text":
-        text = _decode(inp.content(), filename)
+        text = decode_text(inp.content(), filename)
         check_table_text(text, filename)
-        delimiter = _sniff_delimiter(text)
+        delimiter = untrusted.sniff_delimiter(text)
         try:
             rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
         except csv.Error as error:
@@ -543,9 +538,9 @@ def _apply_sav_mr_sets(columns: list[_Column], meta, warnings: list[str]) -> Non
 def _is_xlsx(raw: bytes) -> bool:
     """Whether the bytes are a readable zip holding an Excel workbook."""
     try:
-        with zipfile.ZipFile(io.BytesIO(raw)) as archive:
+        with untrusted.open_zip(raw) as archive:
             return "xl/workbook.xml" in archive.namelist()
-    except (zipfile.BadZipFile, OSError, ValueError):
+    except untrusted.Refused:
         return False
 
 
@@ -562,49 +557,32 @@ def _open_workbook(raw: bytes, filename: str):
 
 def check_workbook(raw: bytes, filename: str) -> None:
     """Refuse (ReadError) what is not an Excel zip, zip bombs, and XML with a DTD, before
-    anything unpacks it."""
+    anything unpacks it. Excel never writes a DTD (OOXML forbids it): refuse one instead of
+    relying on every parser openpyxl uses to ignore external entities, entity expansion and
+    remote DTDs."""
     damaged = ReadError(f"Bestand '{filename}' is beschadigd of onvolledig: het is geen geldig "
                         "Excel-bestand (.xlsx).")
     try:
-        archive = zipfile.ZipFile(io.BytesIO(raw))
-    except (zipfile.BadZipFile, OSError, ValueError):
-        raise damaged from None
-    with archive:
-        infos = archive.infolist()
-        if "xl/workbook.xml" not in archive.namelist():
+        with untrusted.open_zip(raw) as archive:
+            untrusted.check_zip(archive, required=("xl/workbook.xml",),
+                                max_unpacked=MAX_UNZIPPED,
+                                dtd_suffixes=(".xml", ".rels", ".vml"))
+    except untrusted.Refused as refused:
+        if refused.reason == "missing":
             raise ReadError(f"Bestand '{filename}' is een ZIP-bestand maar geen Excel-werkmap "
-                            "(.xlsx).")
-        unpacked = sum(info.file_size for info in infos)
-        packed = max(sum(info.compress_size for info in infos), 1)
-        if unpacked > MAX_UNZIPPED or unpacked > MAX_ZIP_RATIO * packed:
-            raise ReadError(f"Bestand '{filename}' pakt uit tot {unpacked / 1024 ** 2:.0f} MB "
-                            f"({unpacked / packed:.0f} keer zo groot); zo'n bestand wordt uit "
-                            "voorzorg niet geopend.")
-        # Excel never writes a DTD (OOXML forbids it): refuse one instead of relying on every
-        # parser openpyxl uses to ignore external entities, entity expansion and remote DTDs.
-        try:
-            if any(_declares_dtd(archive, info) for info in infos
-                   if info.filename.lower().endswith((".xml", ".rels", ".vml"))):
-                raise ReadError(f"Bestand '{filename}' bevat een DTD of entiteiten; uit "
-                                "veiligheid niet geopend.")
-        except (zipfile.BadZipFile, NotImplementedError, RuntimeError, OSError, EOFError,
-                zlib.error):
-            raise damaged from None
-
-
-_DOCTYPES = (b"<!DOCTYPE", "<!DOCTYPE".encode("utf-16-le"), "<!DOCTYPE".encode("utf-16-be"))
-
-
-def _declares_dtd(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> bool:
-    """Whether a zip member holds '<!DOCTYPE' (UTF-8 or UTF-16), read in pieces."""
-    tail = b""
-    with archive.open(info) as member:
-        while chunk := member.read(1024 * 1024):
-            window = tail + chunk
-            if any(pattern in window for pattern in _DOCTYPES):
-                return True
-            tail = window[-24:]
-    return False
+                            "(.xlsx).") from None
+        if refused.reason == "members":
+            raise ReadError(f"Bestand '{filename}' bevat meer dan {untrusted.MAX_MEMBERS} "
+                            "onderdelen; zo'n bestand wordt uit voorzorg niet geopend.") from None
+        if refused.reason in ("ratio", "unpacked"):
+            raise ReadError(f"Bestand '{filename}' pakt uit tot "
+                            f"{refused.unpacked / 1024 ** 2:.0f} MB "
+                            f"({refused.unpacked / max(refused.packed, 1):.0f} keer zo groot); "
+                            "zo'n bestand wordt uit voorzorg niet geopend.") from None
+        if refused.reason == "dtd":
+            raise ReadError(f"Bestand '{filename}' bevat een DTD of entiteiten; uit "
+                            "veiligheid niet geopend.") from None
+        raise damaged from None
 
 
 def _sheet_rows(book, sheet: str, filename: str) -> list[list]:
@@ -680,30 +658,20 @@ def _blank(value) -> bool:
 
 # -- CSV ---------------------------------------------------------------------------------------
 
-def _decode(raw: bytes, filename: str) -> str:
-    """Text of a CSV: UTF-32 or UTF-16 with BOM, UTF-8 (with or without BOM), else
-    Windows-1252."""
-    if raw.startswith((b"\xff\xfe\x00\x00", b"\x00\x00\xfe\xff")):
-        # Checked before UTF-16: a UTF-32 little-endian BOM starts with the UTF-16 one.
-        try:
-            return raw.decode("utf-32")
-        except UnicodeDecodeError:
-            pass
-    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
-        try:
-            return raw.decode("utf-16")
-        except UnicodeDecodeError:
-            pass
-    try:
-        return raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        pass
-    try:
-        return raw.decode("cp1252")
-    except UnicodeDecodeError as error:
+def decode_text(raw: bytes, filename: str) -> str:
+    """Text of a CSV (`untrusted.decode`: UTF-32, UTF-8 or UTF-16 with a BOM, UTF-8, else
+    Windows-1252); ReadError for bytes that none of these can read."""
+    decoded = untrusted.decode(raw)
+    byte = (decoded.first_bad or 0) + 1
+    if decoded.replaced and decoded.encoding in ("utf-16", "utf-32"):
+        raise ReadError(f"Bestand '{filename}' lijkt {decoded.encoding.upper()}-tekst maar is "
+                        f"beschadigd (byte {byte}); het is geen leesbaar CSV-"
+                        "bestand.")
+    if decoded.replaced:
         raise ReadError(f"Bestand '{filename}' bevat tekens die niet als UTF-8 of Windows-1252 "
-                        f"te lezen zijn (byte {error.start + 1}); het is geen leesbaar CSV-"
-                        "bestand.") from None
+                        f"te lezen zijn (byte {byte}); het is geen leesbaar CSV-"
+                        "bestand.")
+    return decoded.text
 
 
 def _mb(size: int) -> str:
@@ -738,29 +706,6 @@ def check_table_text(text: str, filename: str) -> None:
                     "één regel per respondent?")
 
 
-def _sniff_delimiter(text: str) -> str:
-    """';', tab or ',': the one that splits the header into several fields, preferring one that
-    splits (nearly) every row the same way, then the most fields, then that order."""
-    sample = text[:HEAD_BYTES]
-    if len(text) > HEAD_BYTES and "\n" in sample:
-        sample = sample[:sample.rindex("\n")]
-    scores = []
-    for preference, delimiter in enumerate((";", "\t", ",")):
-        try:
-            # newline="": the csv module itself handles CR, LF and CRLF line ends.
-            rows = [r for r in csv.reader(io.StringIO(sample, newline=""), delimiter=delimiter)
-                    if r]
-        except csv.Error:   # e.g. a field over csv's size limit: not this delimiter
-            continue
-        if rows and len(rows[0]) > 1:
-            same = sum(len(r) == len(rows[0]) for r in rows) >= 0.9 * len(rows)
-            scores.append((same, len(rows[0]), -preference, delimiter))
-    if scores:
-        return max(scores)[3]
-    # one column: pick a character the file does not contain
-    return next((d for d in (";", "\t", ",") if d not in sample), ";")
-
-
 def _read_csv(inp: _Input, warnings: list[str], force_text: set) -> WaveFile:
     """A delimited text file (also Dutch Excel CSV: ';' and decimal comma).
 
@@ -768,11 +713,11 @@ def _read_csv(inp: _Input, warnings: list[str], force_text: set) -> WaveFile:
     `_text_column` (numbers with the other decimal mark, mistakes, dates, open answers).
     """
     filename = inp.filename
-    text = _decode(inp.content(), filename)
+    text = decode_text(inp.content(), filename)
     if not text.strip():
         raise ReadError(f"Bestand '{filename}' is leeg.")
     check_table_text(text, filename)
-    delimiter = _sniff_delimiter(text)
+    delimiter = untrusted.sniff_delimiter(text)
     decimal_comma = delimiter != ","
     options = {"sep": delimiter, "header": None, "quotechar": '"', "engine": "c"}
     try:
@@ -888,10 +833,7 @@ def _text_column(values: pd.Series, name: str, filename: str, decimal_comma: boo
     empty = stripped.isin(MISSING_MARKERS).to_numpy()
     if empty.all():
         return _Column(name, pd.Series(np.nan, index=values.index, dtype="float64"), "number")
-    candidate = stripped.where(~empty)
-    if decimal_comma:
-        candidate = candidate.str.replace(",", ".", regex=False)
-    numbers = pd.to_numeric(candidate, errors="coerce").astype("float64")
+    numbers = untrusted.parse_numbers(stripped.where(~empty), decimal_comma)
     good = np.isfinite(numbers.to_numpy())
     bad = ~empty & ~good
     filled = int((~empty).sum())
@@ -1237,7 +1179,7 @@ def _split_list(text: str) -> list[str]:
 def _parse_code(text: str, where: str, column: str) -> float:
     """A code such as '9', '-1' or '1,5'."""
     try:
-        value = float(text.strip().replace(",", "."))
+        value = untrusted.parse_number(text)
     except ValueError:
         raise ReadError(f"{where}: '{text.strip()}' in de kolom '{column}' is geen code "
                         "(een getal).") from None

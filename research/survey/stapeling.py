@@ -36,6 +36,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 from scipy import stats
 
+from research import untrusted
 from research.config import DATA_DIR
 from research.errors import UserError
 from research.plotly_text import escape, escape_all
@@ -116,7 +117,7 @@ def _source_name(source, default: str) -> str:
 
 
 def _read_text(source, what: str) -> str:
-    """The text of a CSV given as a path, bytes or a file-like object (utf-8, else cp1252)."""
+    """The text of a CSV given as a path, bytes or a file-like object (`untrusted.decode`)."""
     if isinstance(source, (str, Path)):
         try:
             raw = Path(source).read_bytes()
@@ -132,40 +133,7 @@ def _read_text(source, what: str) -> str:
             return raw
     else:
         raise StapelingError(f"{_cap(what)} is geen bestand of tekst.")
-    try:
-        return raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        return raw.decode("cp1252", errors="replace")
-
-
-def _separator(text: str) -> str:
-    """';' (Dutch Excel), tab or ',' — whichever occurs most in the header line."""
-    header = text.lstrip("\ufeff").splitlines()[0] if text.strip() else ""
-    counts = {sep: header.count(sep) for sep in (";", "\t", ",")}
-    best = max(counts, key=counts.get)
-    return best if counts[best] else ","
-
-
-def parse_number(text, decimal_comma: bool = False) -> float:
-    """A cell as a float: empty = NaN; '7,6' and '1.234,5' (decimal comma) are read too.
-
-    Raises ValueError for anything that is not a finite number.
-    """
-    if text is None:
-        return math.nan
-    if isinstance(text, (int, float, np.integer, np.floating)) and not isinstance(text, bool):
-        return float(text)
-    cleaned = str(text).strip().replace("\u00a0", "").replace(" ", "").rstrip("%")
-    if cleaned == "":
-        return math.nan
-    if decimal_comma and "," in cleaned:
-        cleaned = cleaned.replace(".", "").replace(",", ".")
-    elif "," in cleaned and "." not in cleaned:
-        cleaned = cleaned.replace(",", ".")
-    number = float(cleaned)
-    if not math.isfinite(number):
-        raise ValueError(text)
-    return number
+    return untrusted.decode(raw).text
 
 
 def read_csv(source, what: str = "het bestand") -> tuple[pd.DataFrame, bool]:
@@ -176,7 +144,7 @@ def read_csv(source, what: str = "het bestand") -> tuple[pd.DataFrame, bool]:
     text = _read_text(source, what)
     if not text.strip():
         raise StapelingError(f"{_cap(what)} is leeg.")
-    sep = _separator(text)
+    sep = untrusted.sniff_delimiter(text)
     try:
         table = pd.read_csv(io.StringIO(text), sep=sep, dtype=str, keep_default_na=False,
                             skipinitialspace=True)
@@ -189,7 +157,7 @@ def read_csv(source, what: str = "het bestand") -> tuple[pd.DataFrame, bool]:
 def _numeric_column(values: pd.Series, decimal_comma: bool) -> pd.Series | None:
     """The column as floats, or None when a cell is not a number."""
     try:
-        return values.map(lambda cell: parse_number(cell, decimal_comma)).astype(float)
+        return values.map(lambda cell: untrusted.parse_number(cell, decimal_comma)).astype(float)
     except (TypeError, ValueError):
         return None
 
@@ -200,7 +168,7 @@ def _checked_numbers(values: pd.Series, indicator: str, what: str,
     out = []
     for area, cell in values.items():
         try:
-            out.append(parse_number(cell, decimal_comma))
+            out.append(untrusted.parse_number(cell, decimal_comma))
         except (TypeError, ValueError):
             raise StapelingError(
                 f"In {what} is de waarde '{cell}' bij gebied '{area}' en indicator "
@@ -378,7 +346,7 @@ def _per_indicator(values, meta: pd.DataFrame, missing: str) -> pd.Series:
         if indicator not in values:
             raise StapelingError(f"Voor indicator '{indicator}' is geen {missing} opgegeven.")
         try:
-            out[indicator] = parse_number(values[indicator])
+            out[indicator] = untrusted.parse_number(values[indicator])
         except (TypeError, ValueError):
             raise StapelingError(f"De {missing} '{values[indicator]}' voor indicator "
                                  f"'{indicator}' is geen getal.") from None
@@ -667,7 +635,7 @@ def _published_counts(published) -> pd.Series:
     series = pd.Series(published).copy()
     series.index = [str(area).strip() for area in series.index]
     try:
-        return series.map(parse_number).astype(float)
+        return series.map(untrusted.parse_number).astype(float)
     except (TypeError, ValueError):
         raise StapelingError("De gepubliceerde aantallen moeten getallen zijn.") from None
 

@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 from dateutil import parser as dateparser
 
+from research import untrusted
 from research.accounts import User, require
 from research.storage import Store, Tx, utcnow
 from research.dutch_calendar import DutchParserInfo  # Dutch month names, day first
@@ -146,8 +147,7 @@ def _numbers(data: pd.DataFrame, column: str) -> np.ndarray:
         # columns of 100,000 rows would take most of a load's time.
         result = values.to_numpy(dtype="float64", na_value=np.nan)
         return _finite(result, values, column)
-    converted = pd.to_numeric(values.map(lambda v: v.replace(",", ".") if isinstance(v, str)
-                                         else v), errors="coerce")
+    converted = untrusted.parse_numbers(values)
     bad = converted.isna() & values.notna() & (values.astype(str).str.strip() != "")
     if bad.any():
         row = int(np.flatnonzero(bad.to_numpy())[0])

@@ -95,7 +95,7 @@ def owners(store: Store, user: User, wijk_id: str) -> list[dict]:
 def of_question(store: Store, user: User, question_id: int) -> list[dict]:
     """The report-backs of a question, oldest first."""
     get_question(store, user, question_id)
-    return store.rows("SELECT reported_on, how, text FROM question_reportbacks"
+    return store.rows("SELECT id, reported_on, how, text FROM question_reportbacks"
                       " WHERE question_id = ? ORDER BY reported_on, id", [question_id])
 
 

@@ -152,12 +152,7 @@ if editable:
                     for warning in result["waarschuwingen"]:
                         st.warning(shell.plain(warning))
                 else:
-                    try:
-                        text = upload.getvalue().decode("utf-8")
-                    except UnicodeDecodeError:
-                        raise projects.ProjectError(
-                            f"{upload.name} is geen UTF-8-tekst.") from None
-                    flat, code_sets = codebook.parse_yaml(text, upload.name)
+                    flat, code_sets = codebook.read_yaml_bytes(upload.getvalue(), upload.name)
                     added = codebook.load_codes(store, user, project_id, flat, code_sets)
                     st.success(shell.count(added["codes"], "code", "codes") + " toegevoegd, "
                                f"{added['overgeslagen']} bestonden al.")

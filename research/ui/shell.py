@@ -81,6 +81,8 @@ PAGES = [
              "tracker.read"),
     PageSpec("Wijkwerkplaats", "tracker_ontwikkelvraag.py", "Ontwikkelvraag",
              ":material/flag:", "tracker.read"),
+    PageSpec("Wijkwerkplaats", "tracker_public.py", "Openbaar maken", ":material/public:",
+             "tracker.write"),
     PageSpec("Wijkwerkplaats", "tracker_overview.py", "Overzichten", ":material/timeline:",
              "tracker.read"),
     PageSpec("Beheer", "admin_users.py", "Gebruikers", ":material/group:", "admin"),
