@@ -1657,3 +1657,28 @@ def test_cases_page_splits_a_case_by_document(demo_users, demo_store):
     assert [s.value for s in at.success] == ["Gesplitst in 6 casussen."]
     assert "Interviewer — Interview 01 - bewoner Geuzenveld" in list(
         at.dataframe[0].value["Casus"])
+
+
+# -- Dutch for Streamlit's own English (issue 17, item 8) -----------------------------------------
+
+def test_every_page_emits_the_dutch_style_sheet_once(demo_users, demo_store):
+    at = run_page("qual_import.py", demo_users["beheerder"])
+    no_exception(at)
+    [sheet] = [h.proto.body for h in at.get("html")]
+    assert sheet == "<style>" + shell.CSS.replace("LIMIT", "200 MB") + "</style>"
+    for dutch in ('content: "Enter om toe te passen"', 'content: "Bladeren"',
+                  'content: "Sleep bestanden hierheen; maximaal 200 MB per bestand"',
+                  'content: "Geen resultaten"', ".st-key-qual_coding_panel"):
+        assert dutch in sheet
+
+
+def test_dutch_numbers_and_percentages():
+    assert shell.percent(0.886) == "88,6%"
+    assert shell.percent(1) == "100,0%"
+    assert shell.percent(None) == "—"
+    assert shell.percent(float("nan")) == "—"
+    assert shell.number(0.8861) == "0,886"
+    assert shell.number(-0.05, 2) == "-0,05"
+    assert shell.number(None) == "—"
+    assert shell.count(1, "fragment", "fragmenten") == "1 fragment"
+    assert shell.count(2, "fragment", "fragmenten") == "2 fragmenten"
