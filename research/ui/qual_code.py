@@ -103,10 +103,11 @@ def actions(text: str, coded: list[dict], selection: tuple[int, int] | None) -> 
 
 def code_with(code_ids: list[int], start: int, end: int, new_code: str = "") -> None:
     """Code [start, end) and clear the selection; a refusal is shown in Dutch."""
+    # A fresh, empty picker next time, also after a refusal (so a pick is never tried twice).
+    st.session_state[ROUND] = st.session_state.get(ROUND, 0) + 1
     with shell.reported():
         codings.add_codings(store, user, doc_id, code_ids, start, end, new_code=new_code)
         st.session_state.pop(SELECTION, None)
-        st.session_state[ROUND] = st.session_state.get(ROUND, 0) + 1
         shell.rerun_fragment()
 
 
