@@ -588,6 +588,17 @@ def test_streamlit_widgets_speak_dutch(page, app_url, app_db, sync_api, screensh
     assert page.evaluate(AFTER, '[data-testid="stFileUploaderDropzone"] button p')[0] == \
         '"Bladeren"'
     page.screenshot(path=str(screenshots / "dutch-uploader.png"))
+    # While a file is dragged over it, the drop zone says so in Dutch.
+    dragged = page.evaluate_handle("() => { const d = new DataTransfer(); d.items.add(new File("
+                                   "['x'], 'a.txt', {type: 'text/plain'})); return d; }")
+    page.get_by_test_id("stFileUploaderDropzone").first.dispatch_event(
+        "dragenter", {"dataTransfer": dragged})
+    expect(page.get_by_text("Drag and drop files here")).to_have_count(1)
+    assert "Drag and drop" not in shown_text(page)
+    assert page.evaluate(AFTER, '[data-testid="stFileUploaderDropzone"] > div:not([data-testid])'
+                         ' > span') == ['"Laat de bestanden hier los"']
+    page.get_by_test_id("stFileUploaderDropzone").first.dispatch_event(
+        "dragleave", {"dataTransfer": dragged})
 
     page.locator(NAV_LINK).filter(has_text="Zoeken").click()
     expect(page.locator(PAGE_TITLE)).to_have_text("Zoeken")

@@ -506,6 +506,10 @@ CSS = """
   visibility: hidden; font-size: 0; }
 [data-testid="stFileUploaderDropzone"] button [data-testid="stMarkdownContainer"] p::after {
   visibility: visible; font-size: 1rem; content: "Bladeren"; }
+[data-testid="stFileUploaderDropzone"] > div:not([data-testid]) > span { visibility: hidden;
+  font-size: 0; }
+[data-testid="stFileUploaderDropzone"] > div:not([data-testid]) > span::after {
+  visibility: visible; font-size: 1rem; content: "Laat de bestanden hier los"; }
 [role="listbox"] > [role="option"][style*="contents"] > span { visibility: hidden;
   font-size: 0; }
 [role="listbox"] > [role="option"][style*="contents"] > span::after { visibility: visible;
