@@ -641,3 +641,11 @@ def test_streamlit_widgets_speak_dutch(page, app_url, app_db, sync_api, screensh
     expect(page.get_by_role("heading", name=re.compile(r"^Wachtlijsten: \d+ fragmenten$"))
            ).to_be_visible(timeout=15_000)
     page.screenshot(path=str(screenshots / "dutch-cooccurrence.png"))
+    # The table's column menu offers its 'Select all' in Dutch.
+    grid.hover()
+    page.get_by_role("button", name="Show/hide columns").click()
+    menu = page.get_by_test_id("stDataFrameColumnVisibilityMenu")
+    expect(menu).to_be_visible()
+    assert "Select all" not in menu.inner_text()
+    assert page.evaluate(AFTER, '[data-testid="stDataFrameColumnVisibilityMenu"] label > '
+                         'span:last-child')[0] == '"Alle kolommen"'

@@ -510,6 +510,10 @@ CSS = """
   font-size: 0; }
 [data-testid="stFileUploaderDropzone"] > div:not([data-testid]) > span::after {
   visibility: visible; font-size: 1rem; content: "Laat de bestanden hier los"; }
+[data-testid="stDataFrameColumnVisibilityMenu"] label:has(input[aria-label="Select all"])
+  > span:last-child { visibility: hidden; font-size: 0; }
+[data-testid="stDataFrameColumnVisibilityMenu"] label:has(input[aria-label="Select all"])
+  > span:last-child::after { visibility: visible; font-size: .875rem; content: "Alle kolommen"; }
 [role="listbox"] > [role="option"][style*="contents"] > span { visibility: hidden;
   font-size: 0; }
 [role="listbox"] > [role="option"][style*="contents"] > span::after { visibility: visible;
