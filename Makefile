@@ -1,4 +1,5 @@
-# Two commands: `make run` (set up and start the app) and `make test` (set up and run every test).
+# Two commands: `make run` (set up and start the app) and `make test` (set up and run every test);
+# `make lint` checks style (ruff) and types (mypy), as CI does before the tests.
 # The virtual environment is installed from the lock files, again only when one changes (stamps).
 
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
@@ -7,7 +8,7 @@ PY     := $(VENV)/bin/python
 PORT   ?= 8501
 PUBLIC_PORT ?= 8502
 
-.PHONY: run test test-fast install install-dev clean bench lock
+.PHONY: run test test-fast lint install install-dev clean bench lock
 
 run: $(VENV)/.runtime
 	@$(PY) -m research init --demo
@@ -24,6 +25,12 @@ test: $(VENV)/.dev
 # The quick tier while working: no browser, nothing marked slow. `make test` runs everything.
 test-fast: $(VENV)/.dev
 	@$(PY) -m pytest -q -m "not browser and not slow" $(PYTEST_ARGS)
+
+# ruff (pycodestyle, pyflakes, import order, bugbear) and mypy on research/, both configured in
+# pyproject.toml.
+lint: $(VENV)/.dev
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/mypy research
 
 # Benchmarks at scales S and M on invented data (a few minutes): the table on screen, the files
 # (RESULTS.md, results.json, groei.html, groei.png) in $(BENCH_OUT). The committed
@@ -64,4 +71,4 @@ lock: | $(PY)
 	  --no-emit-find-links -o requirements-dev.lock requirements-dev.txt
 
 clean:
-	rm -rf $(VENV) .pytest_cache
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

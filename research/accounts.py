@@ -119,6 +119,12 @@ class User:
         return AccountActor(self.username, self.id, self.role, self.wijken, self.session_epoch)
 
     @property
+    def account_id(self) -> int:
+        """The id of a stored account (the system user, which is no account, has none)."""
+        assert self.id is not None, "the system user is no account"
+        return self.id
+
+    @property
     def role_label(self) -> str:
         return ROLES[self.role]
 
@@ -346,15 +352,18 @@ def change_own_password(store: Store, user: User, old_password: str, new_passwor
     if row is None or not _verify(row["password_hash"], old_password):
         raise AccountError("Het huidige wachtwoord klopt niet.")
     _check_password(new_password, user.username)
-    store.write(user.actor, lambda tx: _store_password(tx, user.id, new_password, keep_session))
-    return get_user(store, user.id)  # type: ignore[return-value]
+    store.write(user.actor,
+                lambda tx: _store_password(tx, user.account_id, new_password, keep_session))
+    return get_user(store, user.account_id)  # type: ignore[return-value]
 
 
 def _store_password(tx: Tx, user_id: int, password: str, keep_session: int | None = None) -> None:
     from research import sessions  # imports this module
 
     # A new session epoch ends every session that was opened with the old password.
-    epoch = tx.get("users", user_id)["session_epoch"] + 1
+    account = tx.get("users", user_id)
+    assert account is not None, f"user {user_id}"
+    epoch = account["session_epoch"] + 1
     tx.update("users", user_id, {"password_hash": _hasher.hash(password),
                                  "password_changed_at": utcnow(), "session_epoch": epoch})
     sessions.end_for_user(tx, user_id, sessions.PASSWORD_SET, keep=keep_session)
@@ -369,9 +378,11 @@ def ensure_admin(store: Store, password: str | None = None) -> str | None:
     """
     if store.value("SELECT count(*) FROM users WHERE role = 'beheerder'"):
         return None
-    generated = None if password else generate_password()
-    create_user(store, SYSTEM_USER, "admin", "beheerder", password or generated,
-                display_name="Beheerder")
+    if password:
+        generated = None
+    else:
+        password = generated = generate_password()
+    create_user(store, SYSTEM_USER, "admin", "beheerder", password, display_name="Beheerder")
     return generated
 
 
@@ -467,6 +478,8 @@ def authenticate(store: Store, username: str, password: str, now: datetime | Non
 
     ok = _verify(row["password_hash"] if row else None, password) and bool(row and row["active"])
     if ok:
+        assert row is not None  # ok needs the account's row
+
         def logged_in(tx: Tx) -> None:
             tx.db.execute("DELETE FROM login_throttle WHERE name_key = ?", [key])
             tx.event("session", row["id"], "login")

@@ -12,7 +12,8 @@ def filter_options(store: Store, user: User) -> dict[str, list[str]]:
     """The actors and entities that occur in the log, for filter menus."""
     require(user, "admin")
     return {
-        "actors": [r["actor"] for r in store.rows("SELECT DISTINCT actor FROM events ORDER BY actor")],
+        "actors": [r["actor"] for r in store.rows(
+            "SELECT DISTINCT actor FROM events ORDER BY actor")],
         "entities": [r["entity"] for r in store.rows(
             "SELECT DISTINCT entity FROM events ORDER BY entity")],
     }

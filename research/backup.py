@@ -16,7 +16,7 @@ import sqlite_utils
 
 from research.errors import UserError
 from research.schema import applied, backup_copy, migrate, pending
-from research.storage import Actor, Store, StorageError, check_file
+from research.storage import Actor, StorageError, Store, check_file
 
 
 class BackupError(UserError):

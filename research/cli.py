@@ -112,7 +112,7 @@ def cmd_user_list(store: Store, args: argparse.Namespace) -> None:
 
 def cmd_user_reset(store: Store, args: argparse.Namespace) -> None:
     user = _user(store, args.name)
-    password = accounts.reset_password(store, SYSTEM_USER, user.id, _password(args))
+    password = accounts.reset_password(store, SYSTEM_USER, user.account_id, _password(args))
     if not args.password_stdin:
         print(f"Nieuw wachtwoord voor '{user.username}' (wordt maar één keer getoond): {password}")
     else:
@@ -121,7 +121,7 @@ def cmd_user_reset(store: Store, args: argparse.Namespace) -> None:
 
 def cmd_user_active(store: Store, args: argparse.Namespace) -> None:
     user = _user(store, args.name)
-    accounts.update_user(store, SYSTEM_USER, user.id, active=args.active)
+    accounts.update_user(store, SYSTEM_USER, user.account_id, active=args.active)
     print(f"Account '{user.username}' {'ingeschakeld' if args.active else 'uitgeschakeld'}.")
 
 
@@ -129,7 +129,7 @@ def cmd_user_end_sessions(store: Store, args: argparse.Namespace) -> None:
     from research import sessions
 
     user = _user(store, args.name)
-    ended = sessions.revoke_user(store, SYSTEM_USER, user.id)
+    ended = sessions.revoke_user(store, SYSTEM_USER, user.account_id)
     print(f"Sessies van '{user.username}' beëindigd: {ended}.")
 
 
@@ -289,7 +289,7 @@ def cmd_qual_project_add(store: Store, args: argparse.Namespace) -> None:
     project_id = projects.create_project(store, user, args.name, args.description or "")
     for member, role in [*((m, "lead") for m in leads), *((m, "member") for m in members)]:
         if member.id != user.id:
-            projects.add_member(store, user, project_id, member.id, role)
+            projects.add_member(store, user, project_id, member.account_id, role)
     if args.json:
         _print_json({"project_id": project_id, "name": args.name.strip(),
                      "members": projects.members(store, SYSTEM_USER, project_id)})
@@ -316,7 +316,7 @@ def cmd_qual_project_members(store: Store, args: argparse.Namespace) -> None:
     project_id = projects.find(store, user, args.project)
     for names, role in ((args.add or [], "member"), (args.lead or [], "lead")):
         for name in names:
-            projects.add_member(store, user, project_id, _user(store, name).id, role)
+            projects.add_member(store, user, project_id, _user(store, name).account_id, role)
     rows = projects.members(store, user, project_id)
     if args.json:
         _print_json(rows)
@@ -445,7 +445,7 @@ def cmd_qual_agreement(store: Store, args: argparse.Namespace) -> None:
 
     user = _acting(store, args)
     project_id = projects.find(store, user, args.project)
-    coder_ids = [_user(store, name).id for name in _names(args.coders)]
+    coder_ids = [_user(store, name).account_id for name in _names(args.coders)]
     set_id = None
     if args.set:
         sets = {s["name"]: s["id"] for s in codebook.code_sets(store, user, project_id)}
@@ -519,7 +519,7 @@ def cmd_qual_report(store: Store, args: argparse.Namespace) -> None:
     user = _acting(store, args)
     project_id = projects.find(store, user, args.project)
     code_id = _code_ids(store, user, project_id, [args.code])[0] if args.code else None
-    coder_ids = [_user(store, name).id for name in _names(args.coders)] or None
+    coder_ids = [_user(store, name).account_id for name in _names(args.coders)] or None
     Path(args.out).write_bytes(reports.render(store, user, project_id, args.format, code_id,
                                               coder_ids=coder_ids, consensus=args.consensus))
     print(f"Geschreven: {args.out}")
@@ -672,7 +672,7 @@ def cmd_survey_stapeling(store: Store, args: argparse.Namespace) -> None:
 
 def parser() -> argparse.ArgumentParser:
     """The argument parser (its help texts are the command line's documentation)."""
-    from research.qual.transcripts import PATTERNS         # light modules: no pandas, spaCy
+    from research.qual.transcripts import PATTERNS  # light modules: no pandas, spaCy
     from research.survey.monitors import UNIT_KINDS
 
     top = _Parser(prog="python -m research",
@@ -705,8 +705,8 @@ def parser() -> argparse.ArgumentParser:
         sub = user_cmds.add_parser(name, help=text)
         sub.add_argument("name")
         sub.set_defaults(run=cmd_user_active, active=active)
-    end_sessions = user_cmds.add_parser("end-sessions",
-                                        help="alle open sessies (ook in andere browsers) beëindigen")
+    end_sessions = user_cmds.add_parser(
+        "end-sessions", help="alle open sessies (ook in andere browsers) beëindigen")
     end_sessions.add_argument("name")
     end_sessions.set_defaults(run=cmd_user_end_sessions)
 

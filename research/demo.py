@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import random
 from datetime import date, timedelta
+from typing import Any
 
 import pandas as pd
 
 from research import accounts
 from research.accounts import SYSTEM_USER
-from research.qual import (axial, cases, codebook, codings, documents, memos, projects,
-                           transcripts)
+from research.qual import axial, cases, codebook, codings, documents, memos, projects, transcripts
 from research.storage import Store, Tx
 from research.survey import monitors, published, results, waves
 from research.tracker import knowledge, ontwikkelvragen, questions
@@ -34,7 +34,7 @@ Interviewer: Heeft u ervaring met hulp van de gemeente of andere instanties?
 Respondent 1: Ik wacht al acht maanden op schuldhulp. Ze zeggen steeds dat er een wachtlijst is. Ik vertrouw het niet meer, eerlijk gezegd. Ze beloven veel en dan hoor je niets.
 Interviewer: En hoe redt u het in de tussentijd?
 Respondent 1: Mijn zus helpt met boodschappen en de buurtkamer heeft soms een tas van de voedselbank. Zonder die mensen zou ik het niet redden.
-"""),
+"""),  # noqa: E501 (a transcript line is a turn: not wrapped)
     ("Interview 02 - jongerenwerker Slotermeer", "interview", "2026-02-17", """\
 Interviewer: Hoe lang werkt u al in Slotermeer?
 Respondent 2: Bijna tien jaar. Ik zie jongeren die hier zijn opgegroeid en nu zelf kinderen hebben.
@@ -44,7 +44,7 @@ Interviewer: Waar lopen gezinnen vooral tegenaan?
 Respondent 2: Taal, en wantrouwen. Veel ouders hebben slechte ervaringen met de toeslagen. Als de gemeente een brief stuurt, denken ze meteen dat er iets mis is.
 Interviewer: Wat zou helpen?
 Respondent 2: Meer mensen uit de wijk zelf achter de balie. En geen wachtlijst van een half jaar voor iets wat nu speelt. Een jongere die nu vastloopt, is over zes maanden al verder weg.
-"""),
+"""),  # noqa: E501 (a transcript line is a turn: not wrapped)
     ("Focusgroep 01 - ouders Noord", "focusgroep", "2026-03-05", """\
 Moderator: Welkom allemaal. Wat betekent de ontmoetingsplek in het buurthuis voor jullie?
 Deelnemer A: Voor mij is het de enige plek waar ik andere moeders spreek. Thuis ben ik alleen met de kinderen.
@@ -55,7 +55,7 @@ Deelnemer A: Precies, de informatie komt via andere ouders, niet via de instanti
 Moderator: Zijn er dingen die beter kunnen?
 Deelnemer B: De openingstijden. Het buurthuis is 's middags dicht, juist als de kinderen uit school komen.
 Deelnemer C: En de wachtlijst voor de taalles is lang. Ik sta er al vier maanden op.
-"""),
+"""),  # noqa: E501 (a transcript line is a turn: not wrapped)
     ("Interview 03 - vrijwilliger Geuzenveld", "interview", "2026-03-12", """\
 Interviewer: Wat doet u als vrijwilliger in de buurtkamer?
 Respondent 3: Ik help mensen met formulieren en brieven. Veel bewoners snappen de taal van de gemeente niet.
@@ -63,7 +63,7 @@ Interviewer: Hoe komen mensen bij u terecht?
 Respondent 3: Via via. Een buurvrouw neemt iemand mee, of de kinderen vertellen het op school.
 Interviewer: Wat hoort u het vaakst?
 Respondent 3: Dat ze al maanden wachten op een antwoord. En dat ze de instanties niet meer geloven.
-"""),
+"""),  # noqa: E501 (a transcript line is a turn: not wrapped)
     ("Interview 04 - moeder Noord", "interview", "2026-03-19", """\
 Interviewer: Hoe bent u bij het buurthuis gekomen?
 Respondent 4: Een andere moeder van school nam me mee. Nu kom ik elke week.
@@ -71,7 +71,7 @@ Interviewer: Wat betekent het voor u?
 Respondent 4: Het is een plek waar ik even niet alleen ben. We helpen elkaar met de kinderen.
 Interviewer: Heeft u hulp gezocht bij de gemeente?
 Respondent 4: Ja, maar de wachtlijst voor de cursus was een jaar. Ik durf het niet meer te vragen.
-"""),
+"""),  # noqa: E501 (a transcript line is a turn: not wrapped)
     ("Interview 05 - buurtwerker Zuidoost", "interview", "2026-04-02", """\
 Interviewer: Wat ziet u in uw werk in Zuidoost?
 Respondent 5: Mensen vinden de weg naar hulp via elkaar, niet via het loket.
@@ -79,7 +79,7 @@ Interviewer: Waarom niet via het loket?
 Respondent 5: Taal speelt mee, maar vooral vertrouwen. Ze zijn te vaak van het kastje naar de muur gestuurd.
 Interviewer: En de buurtkamer?
 Respondent 5: Die is laagdrempelig. Je kunt zonder afspraak binnenlopen.
-"""),
+"""),  # noqa: E501 (a transcript line is a turn: not wrapped)
     ("Interview 06 - bewoner Noord", "interview", "2026-04-16", """\
 Interviewer: Hoe lang woont u al in Noord?
 Respondent 6: Twintig jaar. Ik ken veel mensen hier.
@@ -87,13 +87,14 @@ Interviewer: Waar gaat u heen als u hulp nodig heeft?
 Respondent 6: Eerst naar mijn buren. Bij de gemeente wacht je maanden en dan hoor je niets.
 Interviewer: Komt u in het buurthuis?
 Respondent 6: Voor de koffie, ja. Daar hoor je wat er speelt.
-"""),
+"""),  # noqa: E501 (a transcript line is a turn: not wrapped)
 ]
 
 CODES = [
     ("Informele steun", "#6fcf97", "Hulp van buren, familie, vrijwilligers en andere ouders."),
     ("Taalbarrière", "#f2994a", "Taal als drempel voor contact, informatie of hulp."),
-    ("Vertrouwen in instanties", "#eb5757", "Vertrouwen of wantrouwen richting gemeente en instanties."),
+    ("Vertrouwen in instanties", "#eb5757",
+     "Vertrouwen of wantrouwen richting gemeente en instanties."),
     ("Wachtlijsten", "#9b51e0", "Wachten op hulp, voorzieningen of cursussen."),
     ("Ontmoetingsplek", "#2d9cdb", "De buurtkamer of het buurthuis als plek om elkaar te treffen."),
 ]
@@ -102,10 +103,14 @@ CODES = [
 CODINGS = [
     (0, "Informele steun", "Via mijn buurvrouw. Zij nam me mee naar de koffieochtend"),
     (0, "Taalbarrière", "mijn Nederlands is niet zo goed"),
-    (0, "Informele steun", "Er is een vrijwilliger die Arabisch spreekt, die helpt me met brieven van de gemeente."),
-    (0, "Taalbarrière", "Bij het loket begrijp ik de helft niet en dan durf ik niets meer te vragen."),
-    (0, "Wachtlijsten", "Ik wacht al acht maanden op schuldhulp. Ze zeggen steeds dat er een wachtlijst is."),
-    (0, "Vertrouwen in instanties", "Ik vertrouw het niet meer, eerlijk gezegd. Ze beloven veel en dan hoor je niets."),
+    (0, "Informele steun",
+     "Er is een vrijwilliger die Arabisch spreekt, die helpt me met brieven van de gemeente."),
+    (0, "Taalbarrière",
+     "Bij het loket begrijp ik de helft niet en dan durf ik niets meer te vragen."),
+    (0, "Wachtlijsten",
+     "Ik wacht al acht maanden op schuldhulp. Ze zeggen steeds dat er een wachtlijst is."),
+    (0, "Vertrouwen in instanties",
+     "Ik vertrouw het niet meer, eerlijk gezegd. Ze beloven veel en dan hoor je niets."),
     (0, "Informele steun", "Mijn zus helpt met boodschappen"),
     (1, "Ontmoetingsplek", "Het is een plek waar ouders binnenlopen zonder afspraak."),
     (1, "Wachtlijsten", "dan wacht je weken"),
@@ -140,7 +145,7 @@ def _load_qual(store: Store) -> None:
         "vertrouwen in instanties. Alle personen en uitspraken zijn verzonnen.")
     admin = accounts.find_user(store, "admin")
     if admin is not None:
-        projects.add_member(store, SYSTEM_USER, project_id, admin.id, "lead")
+        projects.add_member(store, SYSTEM_USER, project_id, admin.account_id, "lead")
     # Through the same reader as an uploaded file, so the speakers become turns and cases.
     # The demo's labels are numbered per person ("Respondent 3") and one researcher
     # interviewed everyone, so each label is one case across the documents.
@@ -225,7 +230,7 @@ PARTNERSHIP = ("GM9000", "GM9001", "GM9002")  # one regional partnership answers
 LIKERT = {1: "Zeer ontevreden", 2: "Ontevreden", 3: "Neutraal", 4: "Tevreden",
           5: "Zeer tevreden", 9: "Weet niet"}
 MENTIONED = {0: "Niet genoemd", 1: "Genoemd"}
-VARIABLES = [
+VARIABLES: list[dict] = [
     {"name": "regie_werk", "label": "Regierol begeleiding naar werk", "type": "enkelvoudig",
      "question": "Heeft uw gemeente de regie over de begeleiding van statushouders naar werk?",
      "value_labels": {1: "Ja", 2: "Gedeeltelijk", 3: "Nee", 9: "Weet niet"},
@@ -282,7 +287,8 @@ def _frame(rng: random.Random) -> list[dict]:
     rng.shuffle(provinces)
     return [{"code": f"GM9{index:03d}", "name": f"{name} (fictief)", "province": province,
              "region": landsdeel, "size_class": SIZE_CLASSES[rng.choice([0, 1, 1, 1, 1, 2, 3])]}
-            for index, (name, (province, landsdeel, _)) in enumerate(zip(names, provinces))]
+            for index, (name, (province, landsdeel, _))
+            in enumerate(zip(names, provinces, strict=False))]
 
 
 def _answers(rng: random.Random, shift: float) -> dict:
@@ -356,10 +362,12 @@ QUESTIONS = [
     ("nieuw-west", "2026-02-20", "Markt Osdorpplein", "bewoner", "gezondheid-welzijn",
      "gezondheid", "Er zijn veel ouderen eenzaam in onze straat, wie doet daar iets aan?"),
     ("nieuw-west", "2026-03-09", "Buurtkamer Slotermeer", "praktijkpartner", "wijk-wonen",
-     "leefbaarheid", "Wat weten we over de effecten van renovatie op de sociale contacten in de buurt?"),
+     "leefbaarheid",
+     "Wat weten we over de effecten van renovatie op de sociale contacten in de buurt?"),
     ("zuidoost", "2026-01-21", "Bijlmerpark", "bewoner", "veiligheid-justitie", "veiligheid",
      "Waarom voelen jongeren zich niet veilig bij de metro in de avond?"),
-    ("zuidoost", "2026-02-05", "Huiskamer Gaasperdam", "bewonersinitiatief", "participatie-inclusie",
+    ("zuidoost", "2026-02-05", "Huiskamer Gaasperdam", "bewonersinitiatief",
+     "participatie-inclusie",
      "participatie", "Hoe krijgen we meer bewoners bij de inspraakavonden van het stadsdeel?"),
     ("zuidoost", "2026-02-05", "Huiskamer Gaasperdam", "bewoner", "werk-inkomen", "werk-inkomen",
      "Mijn zoon vindt geen stage, ligt dat aan zijn naam?"),
@@ -390,7 +398,8 @@ QUESTIONS = [
 
 # One ontwikkelvraag per wijkwerkplaats for 2026: (wijk, title, question, rationale,
 # programme, question texts it grew from, status path, partners, milestones).
-ONTWIKKELVRAGEN = [
+# (wijk, title, question, rationale, programme, words, path, partners, milestones)
+ONTWIKKELVRAGEN: list[tuple[Any, ...]] = [
     ("nieuw-west", "Vocht en schimmel in Slotermeer",
      "Hoe krijgen huurders in Slotermeer sneller een oplossing voor vocht en schimmel?",
      "Dezelfde vraag kwam in twee jaar vier keer terug in de buurtkamer.", "wijk-wonen",
@@ -469,7 +478,7 @@ def load(store: Store) -> bool:
         _load_monitor(store)
         _load_questions(store)
         _link_knowledge(store)
-        tx.db["meta"].upsert({"key": "demo_loaded", "value": "1"}, pk="key")
+        tx.db.table("meta").upsert({"key": "demo_loaded", "value": "1"}, pk="key")
         tx.event("database", None, "demo_loaded")
 
     store.write(SYSTEM_USER.actor, apply)

@@ -26,9 +26,10 @@ class DutchParserInfo(parserinfo):
     # Separators only: the English words dateutil skips ("at", "on", "of", "st"...) are
     # dropped, so "12 maart at" is refused instead of read.
     JUMP = [" ", ".", ",", "-", "/", "'"]
-    WEEKDAYS = list(zip(DAY_ABBREVIATIONS, DAY_NAMES))
-    MONTHS = [(*abbreviations, name)
-              for abbreviations, name in zip(MONTH_ABBREVIATIONS, MONTH_NAMES)]
+    WEEKDAYS = list(zip(DAY_ABBREVIATIONS, DAY_NAMES, strict=True))
+    # dateutil takes any number of names per month; its stubs say two or three.
+    MONTHS = [(*abbreviations, name)  # type: ignore[misc]
+              for abbreviations, name in zip(MONTH_ABBREVIATIONS, MONTH_NAMES, strict=True)]
     AMPM: list = []
     PERTAIN: list = []
 

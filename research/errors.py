@@ -1,7 +1,7 @@
 """The base of every error meant for the user."""
 
 
-def _rebuild(cls: type, args: tuple, state: dict) -> "UserError":
+def _rebuild(cls: "type[UserError]", args: tuple, state: dict) -> "UserError":
     """An error as it was pickled, without calling its __init__ (whose signature varies)."""
     error = cls.__new__(cls)
     error.args = args

@@ -55,7 +55,7 @@ def xml_frame(frame):
     frame = frame.copy()
     frame.index = frame.index.map(clean)
     frame.columns = frame.columns.map(clean)
-    for column in frame.columns[frame.dtypes == object]:
+    for column in frame.columns[frame.dtypes.eq(object)]:
         frame[column] = frame[column].map(clean)
     return frame
 
@@ -90,6 +90,7 @@ def table_xlsx(frame: pd.DataFrame, title: str = "Tabel") -> bytes:
 
     book = Workbook()
     sheet = book.active
+    assert sheet is not None  # a new workbook has one sheet
     sheet.title = title[:31]
     for column, heading in enumerate(frame.columns, 1):
         text_cell(sheet, 1, column, str(heading))

@@ -86,6 +86,7 @@ def build_lookup_cache(cache: Path, source: Path | None = None) -> dict:
     source = Path(source or lookups_source())
     stamp = _stamp(_file(source))  # taken before reading: a change while reading shows next time
     table = load_language_data(source)
+    assert isinstance(table, dict), f"{source}: not a lookup table"
     # Equal lemmas as one string object: half the strings to make when the cache is read.
     shared: dict[str, str] = {}
     table = {form: shared.setdefault(lemma, lemma) for form, lemma in table.items()}
@@ -143,6 +144,7 @@ def pipeline() -> Language:
     (hashing 213,000 keys) or its per-token Python call."""
     import spacy
     from spacy.lookups import Lookups
+    from spacy.pipeline import Lemmatizer
 
     from research.dutch_tokenizer import NAME
 
@@ -154,7 +156,9 @@ def pipeline() -> Language:
     nlp.add_pipe("lemmatizer", config={"mode": "lookup"})
     lookups = Lookups()
     lookups.add_table("lemma_lookup", lemma_table())
-    nlp.get_pipe("lemmatizer").initialize(lookups=lookups)
+    lemmatizer = nlp.get_pipe("lemmatizer")
+    assert isinstance(lemmatizer, Lemmatizer)
+    lemmatizer.initialize(lookups=lookups)
     return nlp
 
 
@@ -184,7 +188,7 @@ def tokenise(texts):
 def _end_hashes() -> np.ndarray:
     """The ORTH hashes of the sentencizer's sentence-final characters, sorted."""
     from spacy.pipeline import Sentencizer
-    from spacy.strings import hash_string
+    from spacy.strings import hash_string  # type: ignore[attr-defined]  # Cython, no stub
 
     return np.array(sorted(hash_string(c) for c in Sentencizer.default_punct_chars),
                     dtype=np.uint64)
@@ -228,7 +232,8 @@ def lemmas_of(orths: np.ndarray, strings) -> list[str]:
 
 
 def lemmas(text: str, *, content_only: bool = True) -> list[str]:
-    """Lower-case lemmas of `text`; with `content_only`, without stop words, digits and punctuation."""
+    """Lower-case lemmas of `text`; with `content_only`, without stop words, digits and
+    punctuation."""
     return [
         lemma(token.text)
         for token in tokenizer()(text)

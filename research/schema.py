@@ -21,7 +21,7 @@ from typing import Callable
 
 import sqlite_utils
 
-from research.storage import Store, StorageError, is_busy, check_file, connect, utcnow
+from research.storage import StorageError, Store, check_file, connect, is_busy, utcnow
 
 
 @dataclass(frozen=True)
@@ -63,7 +63,8 @@ def applied(db: sqlite_utils.Database) -> list[str]:
     return [r["name"] for r in db.query("SELECT name FROM migrations ORDER BY rowid")]
 
 
-def pending(db: sqlite_utils.Database, migrations: list[Migration] | None = None) -> list[Migration]:
+def pending(db: sqlite_utils.Database,
+            migrations: list[Migration] | None = None) -> list[Migration]:
     """Registered migrations not yet applied; raises StorageError for a newer database."""
     migrations = MIGRATIONS if migrations is None else migrations
     done = applied(db)
@@ -178,7 +179,8 @@ def migrate(path: Path, migrations: list[Migration] | None = None) -> list[str]:
             where = f" Een kopie van vóór de migratie staat in {copy}." if copy else ""
             raise StorageError(
                 "migration",
-                f"De database kon niet worden bijgewerkt: migratie {current.name if current else '?'} "
+                "De database kon niet worden bijgewerkt: migratie "
+                f"{current.name if current else '?'} "
                 f"mislukte ({error}). Er is niets veranderd.{where}",
             ) from error
         return [m.name for m in todo]
@@ -644,7 +646,7 @@ CREATE TABLE relation_passages (
 );
 """)
     for (project_id,) in db.execute("SELECT id FROM projects").fetchall():
-        db["relation_types"].insert_all(
+        db.table("relation_types").insert_all(
             [{"project_id": project_id, "name": name, "directed": directed,
               "paradigm_role": role} for name, directed, role in RELATION_TYPES_0006])
 
@@ -823,7 +825,7 @@ def _answers_to_columns(db: sqlite_utils.Database) -> None:
                 " ON r.id = a.response_id WHERE r.wave_id = ? AND a.variable_id = ?",
                 [wave_id, var_id]).fetchall()
             if kind == "open":
-                texts = [None] * len(ids)
+                texts: list[str | None] = [None] * len(ids)
                 for rid, _, text in cells:
                     texts[position[rid]] = text
                 blob = _frozen_texts(texts)

@@ -108,7 +108,7 @@ def decrypt(reader: BinaryIO, writer: BinaryIO, passphrase: str) -> None:
         raise SealError("Dit is geen versleutelde back-up van deze app.")
     time_cost, memory_kib, parallelism, chunk = _PARAMS.unpack_from(header, len(MAGIC))
     if not all(1 <= value <= limit for value, limit in
-               zip((time_cost, memory_kib, parallelism, chunk), _LIMITS)):
+               zip((time_cost, memory_kib, parallelism, chunk), _LIMITS, strict=True)):
         raise SealError("Deze versleutelde back-up is beschadigd (onmogelijke instellingen).")
     salt = header[len(MAGIC) + _PARAMS.size:]
     cipher = AESGCM(_key(passphrase, salt, time_cost, memory_kib, parallelism))

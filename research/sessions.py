@@ -12,8 +12,8 @@ timeout (RESEARCH_SESSION_MINUTES) and younger than the maximum age (RESEARCH_SE
 A session ends at once, for every tab that uses it: at logout, at idle expiry, when its account
 is disabled or its password is set (`end_for_user`, called by research.accounts inside the same
 write), when a beheerder ends an account's sessions (`revoke_user`) and when a backup is
-restored (`end_all`: the backup may hold sessions that ended after it was made). Each start and end is an
-audit event; the token and its hash never are, and neither is the code.
+restored (`end_all`: the backup may hold sessions that ended after it was made). Each start and
+end is an audit event; the token and its hash never are, and neither is the code.
 """
 
 from __future__ import annotations

@@ -6,8 +6,8 @@ import os
 from dataclasses import dataclass
 
 from research import accounts, demo, taxonomies
-from research.tracker import ontwikkelvragen, questions
 from research.storage import Store
+from research.tracker import ontwikkelvragen, questions
 
 
 @dataclass(frozen=True)
@@ -32,6 +32,7 @@ def prepare(store: Store, *, with_demo: bool = False) -> Prepared:
 
 def admin_password_notice(password: str) -> str:
     """The terminal text that shows a generated admin password once."""
-    return ("\n  Het account 'admin' is aangemaakt met dit wachtwoord (wordt maar één keer getoond):\n"
+    return ("\n  Het account 'admin' is aangemaakt met dit wachtwoord"
+            " (wordt maar één keer getoond):\n"
             f"\n      {password}\n\n"
             "  Wijzig het na het inloggen onder 'Mijn account'.\n")

@@ -18,7 +18,7 @@ import time
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, Iterable, TypeVar
+from typing import TYPE_CHECKING, Any, Callable, Sequence, TypeVar
 
 if TYPE_CHECKING:   # imported when a connection opens: sqlite-utils imports pandas
     import sqlite_utils
@@ -40,6 +40,8 @@ REDACTED_COLUMNS = {
 }
 
 T = TypeVar("T")
+# The parameters of a query: positional (?) or named (:name).
+Params = Sequence[Any] | dict[str, Any]
 
 
 class StorageError(UserError):
@@ -134,13 +136,13 @@ class Tx:
         from sqlite_utils.db import NotFoundError
 
         try:
-            return dict(self.db[table].get(pk))
+            return dict(self.db.table(table).get(pk))
         except NotFoundError:
             return None
 
     def insert(self, table: str, row: dict, *, entity: str | None = None) -> Any:
         """Insert a row and log it; returns the new primary key."""
-        tbl = self.db[table]
+        tbl = self.db.table(table)
         tbl.insert(row)
         pk = row.get("id", tbl.last_pk)
         self.event(entity or table, pk, "create", None, self.get(table, pk) or row, table=table)
@@ -153,7 +155,7 @@ class Tx:
             raise KeyError(f"{table} {pk} bestaat niet")
         changed = {k: v for k, v in changes.items() if before.get(k) != v}
         if changed:
-            self.db[table].update(pk, changed)
+            self.db.table(table).update(pk, changed)
             self.event(entity or table, pk, "update",
                        {k: before.get(k) for k in changed}, changed, table=table)
         return {**before, **changed}
@@ -163,7 +165,7 @@ class Tx:
         before = self.get(table, pk)
         if before is None:
             return
-        self.db[table].delete(pk)
+        self.db.table(table).delete(pk)
         self.event(entity or table, pk, "delete", before, None, table=table)
 
     def insert_all(self, table: str, rows: list[dict], summary: dict, *,
@@ -183,7 +185,7 @@ class Tx:
 
     def link(self, table: str, row: dict, *, entity: str | None = None) -> None:
         """Insert a row of a link table (no single primary key) and log it."""
-        self.db[table].insert(row)
+        self.db.table(table).insert(row)
         self.event(entity or table, None, "create", None, row, table=table)
 
     def unlink(self, table: str, where: dict, *, entity: str | None = None) -> None:
@@ -227,11 +229,11 @@ class Store:
             self._local.db = None
 
     # -- reading -------------------------------------------------------------------------
-    def rows(self, sql: str, params: Iterable | dict = ()) -> list[dict]:
+    def rows(self, sql: str, params: Params = ()) -> list[dict]:
         """Run a read query and return its rows as dicts."""
         return self._retry(lambda: [dict(r) for r in self.db.query(sql, params)])
 
-    def table(self, sql: str, params: Iterable | dict = ()) -> tuple[list[str], list[tuple]]:
+    def table(self, sql: str, params: Params = ()) -> tuple[list[str], list[tuple]]:
         """Run a read query and return its column names and its rows as tuples: for reads of
         many rows (a dict per row costs more than the query)."""
         def read() -> tuple[list[str], list[tuple]]:
@@ -240,12 +242,12 @@ class Store:
 
         return self._retry(read)
 
-    def one(self, sql: str, params: Iterable | dict = ()) -> dict | None:
+    def one(self, sql: str, params: Params = ()) -> dict | None:
         """The first row of a read query, or None."""
         found = self.rows(sql, params)
         return found[0] if found else None
 
-    def value(self, sql: str, params: Iterable | dict = ()) -> Any:
+    def value(self, sql: str, params: Params = ()) -> Any:
         """The first column of the first row of a read query, or None."""
         row = self.one(sql, params)
         return next(iter(row.values())) if row else None
@@ -350,7 +352,7 @@ def check_file(path: Path, *, writable: bool = True, thorough: bool = False) -> 
     except sqlite3.OperationalError as error:
         if is_busy(error):
             raise StorageError("locked", "De database is vergrendeld door een ander proces. "
-                                         "Sluit dat proces of probeer het later opnieuw.") from error
+                               "Sluit dat proces of probeer het later opnieuw.") from error
         raise StorageError("corrupt", f"{path.name} kan niet worden gelezen ({error}). "
                                       "Het bestand is niet aangeraakt.") from error
     except sqlite3.DatabaseError as error:

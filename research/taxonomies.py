@@ -12,7 +12,7 @@ from pathlib import Path
 import yaml
 
 from research.config import CODEBOOKS_DIR
-from research.storage import Store, SYSTEM, Tx
+from research.storage import SYSTEM, Store, Tx
 
 # file, top-level key, table, how a YAML entry becomes a row
 SOURCES = {

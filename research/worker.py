@@ -92,9 +92,11 @@ class Worker:
             return fn(*args, **kwargs)
         with self._lock:
             for attempt in range(2):
+                connection = self._connection
+                assert connection is not None  # started with the process
                 try:
-                    self._connection.send((fn, args, kwargs))
-                    status, value = self._connection.recv()
+                    connection.send((fn, args, kwargs))
+                    status, value = connection.recv()
                     break
                 except (EOFError, OSError):
                     self._end()

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from research.bench.server import DEFAULT_CHROMIUM, LAUNCH_ARGS, find_chromium, serving
+from research.bench.server import DEFAULT_CHROMIUM, find_chromium, serving
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -12,10 +12,10 @@ from pathlib import Path
 import pytest
 from argon2 import PasswordHasher
 
-from browser import LAUNCH_ARGS, find_chromium, init_demo_db, running_app
-
+from browser import find_chromium, init_demo_db, running_app
 from research import accounts
 from research.accounts import SYSTEM_USER
+from research.bench.server import LAUNCH_ARGS
 from research.schema import open_store
 from research.setup import prepare
 

@@ -142,7 +142,7 @@ def maxqda_document_sets(path: Path) -> Path:
     guids = [f"0F000000-0000-4000-8000-00000000000{n}" for n in (1, 2, 3)]
     sources = "".join(
         f'<TextSource guid="{g}" name="{n}" plainTextPath="internal://{g}.txt"/>'
-        for g, n in zip(guids, names))
+        for g, n in zip(guids, names, strict=True))
     xml = (
         '<?xml version="1.0" encoding="utf-8"?>'
         '<Project xmlns="urn:QDA-XML:project:1.0" name="Wijkstudie" origin="MAXQDA 2024">'
@@ -153,7 +153,7 @@ def maxqda_document_sets(path: Path) -> Path:
         "</Set></Sets></Project>")
     with zipfile.ZipFile(path, "w") as archive:
         archive.writestr("project.qde", xml.encode("utf-8"))
-        for guid, name in zip(guids, names):
+        for guid, name in zip(guids, names, strict=True):
             archive.writestr(f"sources/{guid}.txt",
                              f"Interviewer: Wie bent u?\r\nRespondent: {name}.\r\n"
                              .encode("utf-8"))

@@ -11,8 +11,16 @@ import pytest
 
 from conftest import PASSWORD
 from research import accounts, passwords, setup
-from research.accounts import (BAD_LOGIN, FREE_ATTEMPTS, PERMISSIONS, SYSTEM_USER, AccountError,
-                               LoginError, PermissionDenied, User)
+from research.accounts import (
+    BAD_LOGIN,
+    FREE_ATTEMPTS,
+    PERMISSIONS,
+    SYSTEM_USER,
+    AccountError,
+    LoginError,
+    PermissionDenied,
+    User,
+)
 from research.schema import open_store
 
 T0 = datetime(2026, 3, 1, 12, 0, 0, tzinfo=timezone.utc)
@@ -285,7 +293,8 @@ def test_duplicate_email_is_refused_case_insensitively(store):
     accounts.create_user(store, SYSTEM_USER, "ann", "lezer", PASSWORD, email="Ann@Example.nl")
     with pytest.raises(AccountError) as raised:
         accounts.create_user(store, SYSTEM_USER, "bob", "lezer", PASSWORD, email="ann@example.NL")
-    assert raised.value.message == "Het e-mailadres 'ann@example.NL' hoort al bij een ander account."
+    assert raised.value.message == ("Het e-mailadres 'ann@example.NL' hoort al bij een ander "
+                                    "account.")
 
 
 def test_coordinator_keeps_wijken_other_roles_get_none(store):
@@ -326,7 +335,8 @@ def test_update_user_refuses_an_email_of_another_account(store):
     bob = accounts.create_user(store, SYSTEM_USER, "bob", "lezer", PASSWORD)
     with pytest.raises(AccountError) as raised:
         accounts.update_user(store, SYSTEM_USER, bob.id, email="ANN@example.nl")
-    assert raised.value.message == "Het e-mailadres 'ANN@example.nl' hoort al bij een ander account."
+    assert raised.value.message == ("Het e-mailadres 'ANN@example.nl' hoort al bij een ander "
+                                    "account.")
 
 
 def test_update_user_of_missing_account(store):
@@ -551,7 +561,8 @@ def test_users_table_rejects_unknown_role_even_directly(store):
     conn = sqlite3.connect(store.path)
     try:
         with pytest.raises(sqlite3.IntegrityError, match="CHECK"):
-            conn.execute("INSERT INTO users (username, role, created_at) VALUES ('x', 'baas', 'nu')")
+            conn.execute("INSERT INTO users (username, role, created_at)"
+                         " VALUES ('x', 'baas', 'nu')")
     finally:
         conn.close()
 

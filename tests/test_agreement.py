@@ -12,9 +12,16 @@ import pytest
 from sklearn.metrics import cohen_kappa_score
 
 from research.errors import UserError
-from research.qual.agreement import (AgreementError, Patterns, bootstrap_ci, cohen_kappa,
-                                     krippendorff_alpha, percent_agreement, pooled_binary,
-                                     report)
+from research.qual.agreement import (
+    AgreementError,
+    Patterns,
+    bootstrap_ci,
+    cohen_kappa,
+    krippendorff_alpha,
+    percent_agreement,
+    pooled_binary,
+    report,
+)
 
 N = None
 nan = np.nan

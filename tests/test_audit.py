@@ -11,7 +11,6 @@ from research import accounts, audit, storage
 from research.accounts import PermissionDenied
 
 
-
 @pytest.fixture
 def history(store, users, monkeypatch):
     """Four events at known moments in 2020 (long before the fixture's own events)."""

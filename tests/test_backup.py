@@ -53,7 +53,7 @@ def test_backup_while_another_thread_writes(store, tmp_path):
             number = 0
             while not stop.is_set():
                 number += 1
-                store.write(Actor("schrijver"), lambda tx: tx.insert("meta", {
+                store.write(Actor("schrijver"), lambda tx, number=number: tx.insert("meta", {
                     "key": f"rij-{number:05d}", "value": "x" * 200}))
                 progress.release()
         except BaseException as error:  # reported by the main thread

@@ -13,20 +13,31 @@ from __future__ import annotations
 
 import ast
 import time
-from pathlib import Path
 from urllib.parse import urlencode, urlsplit
 
 import pytest
 from argon2 import PasswordHasher
 
-from browser import (APP_IDLE, ERROR_ALERT, EXCEPTION, NAV_LINK, NAV_LINK_LABEL, PAGE_TITLE,
-                     SIDEBAR_NAV, log_in, require_browser, wait_for_charts, wait_until_idle)
+from browser import (
+    APP_IDLE,
+    ERROR_ALERT,
+    EXCEPTION,
+    NAV_LINK,
+    NAV_LINK_LABEL,
+    PAGE_TITLE,
+    SIDEBAR_NAV,
+    log_in,
+    require_browser,
+    wait_for_charts,
+    wait_until_idle,
+)
 from conftest import PASSWORD
 from pages import NO_ACCESS, ROLES
 from research import accounts
 from research.accounts import SYSTEM_USER
 from research.schema import open_store
 from research.ui import shell, widgets
+
 
 def test_login_then_every_page_runs_cleanly(page, app_url, sync_api, screenshots):
     require_browser()
@@ -115,6 +126,7 @@ def test_a_deep_link_survives_the_login(page, app_url, sync_api):
 # Every query parameter a page binds, with the label its notice names (kept complete by
 # test_the_matrix_knows_every_bound_query_parameter).
 BOUND = {"survey_results.py": ["monitor", "meting", "vraag", "naar", "tab"],
+         "qual_search.py": ["tab"],
          "survey_quotes.py": ["monitor", "meting", "open", "naar"],
          "survey_report.py": ["monitor", "meting"],
          # The monitor named in the address makes the monitor the source of the page.

@@ -13,9 +13,9 @@ import urllib.request
 from datetime import date
 
 import pytest
+
 from browser import PAGE_TITLE, ROOT, log_in, require_browser, wait_until_idle
 from conftest import PASSWORD
-
 from research import accounts
 from research.accounts import SYSTEM_USER
 from research.bench.server import free_port

@@ -8,8 +8,15 @@ import re
 import sqlite3
 from urllib.parse import urlsplit
 
-from browser import (NAV_LINK, PAGE_TITLE, PLOTLY_CHART, log_in, require_browser,
-                     wait_for_charts, wait_until_idle)
+from browser import (
+    NAV_LINK,
+    PAGE_TITLE,
+    PLOTLY_CHART,
+    log_in,
+    require_browser,
+    wait_for_charts,
+    wait_until_idle,
+)
 from conftest import PASSWORD
 from research import accounts
 from research.accounts import SYSTEM_USER

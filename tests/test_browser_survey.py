@@ -11,8 +11,7 @@ import numpy as np
 import pandas as pd
 import pyreadstat
 
-from browser import NAV_LINK, PAGE_TITLE, log_in, require_browser, wait_for_charts, \
-    wait_until_idle
+from browser import NAV_LINK, PAGE_TITLE, log_in, require_browser, wait_for_charts, wait_until_idle
 from conftest import PASSWORD
 
 UNITS = 40

@@ -8,14 +8,13 @@ from datetime import date
 
 import pytest
 
+from conftest import PASSWORD
 from research import accounts
 from research.accounts import SYSTEM_USER, PermissionDenied
 from research.storage import SYSTEM
 from research.tracker import contacts, questions
 from research.tracker.contacts import ContactError
 from research.tracker.questions import QuestionError
-
-from conftest import PASSWORD
 
 TODAY = date(2026, 6, 1)
 CONSENT = "Mondeling toestemming gegeven tijdens de bijeenkomst in het buurthuis"

@@ -138,8 +138,9 @@ def test_killed_during_a_backup_leaves_no_backup_under_the_final_name(prepared, 
 
 
 def test_restore_drill(prepared, tmp_path):
-    from research.tracker import questions
     from datetime import date
+
+    from research.tracker import questions
 
     store = open_store(prepared)
     try:

@@ -83,13 +83,13 @@ def test_special_cases_split_by_white_space_tokenise_as_spacy(keys, gaps):
     """Special cases whose characters appear with white space in between: the phrase matcher
     can match their tokens across it (and then must find no rule)."""
     text = "".join(key[:len(key) // 2] + gap + key[len(key) // 2:] + gap
-                   for key, gap in zip(keys, gaps))
+                   for key, gap in zip(keys, gaps, strict=False))
     assert tokens(tokenised_alone(_fresh(), text)) == tokens(REFERENCE.tokenizer(text))
 
 
 def test_special_cases_alone_and_glued_to_others_tokenise_as_spacy():
     """Every eighth special case (all of them take two minutes; they pass too)."""
-    for before, key in list(zip([KEYS[-1], *KEYS], KEYS))[::8]:
+    for before, key in list(zip([KEYS[-1], *KEYS], KEYS, strict=False))[::8]:
         text = f"{key} ({key}) x{key}. '{key}'{before}{key} {before}"
         assert tokens(tokenised_alone(_fresh(), text)) == tokens(REFERENCE.tokenizer(text)), key
 

@@ -30,8 +30,19 @@ import pytest
 from hostile import generate
 from research.cli import main
 from research.errors import UserError
-from research.qual import (cases, codebook, codings, documents, exchange, intake, memos,
-                           projects, pseudonyms, refi, transcripts)
+from research.qual import (
+    cases,
+    codebook,
+    codings,
+    documents,
+    exchange,
+    intake,
+    memos,
+    projects,
+    pseudonyms,
+    refi,
+    transcripts,
+)
 from research.qual.pseudonyms import Suggestion
 from research.survey import intake as survey_intake
 from research.survey import monitors, readers, waves
@@ -713,7 +724,8 @@ def test_xml_entities_are_refused_and_read_nothing(store, olga, anna, qual, moni
     for name, data, action in attempts:
         path = tmp_path / name
         path.write_bytes(data)
-        message = refused(store, lambda: action(path), f"'{name}'", "DTD of entiteiten")
+        message = refused(store, lambda action=action, path=path: action(path), f"'{name}'",
+                          "DTD of entiteiten")
         assert "GEHEIM" not in message and "LEK" not in message
     dump = database_dump(store.path)
     assert "GEHEIM" not in dump and "LEK" not in dump
@@ -740,7 +752,7 @@ def test_cli_qual_import_refuses_every_hostile_transcript(cli):
     names = [name for name, _ in TRANSCRIPTS_REFUSED]
     err = cli("qual", "import", *(str(corpus(n)) for n in names), "--project", "Buurtkamers",
               "--user", "olga", "--pseudonymise")
-    for name, fragment in TRANSCRIPTS_REFUSED:
+    for _name, fragment in TRANSCRIPTS_REFUSED:
         assert fragment in err
     assert f"Fout: {len(names)} van de {len(names)} bestanden niet geïmporteerd." in err
 

@@ -7,7 +7,7 @@ from datetime import date
 
 import pytest
 
-from research.accounts import PermissionDenied, SYSTEM_USER
+from research.accounts import SYSTEM_USER, PermissionDenied
 from research.qual import codebook, memos, projects
 from research.survey import published
 from research.tracker import knowledge, questions

@@ -162,7 +162,8 @@ def test_overview_lists(store, users, monitor):
 
 def test_import_stores_responses_and_logs_one_event_per_wave(store, users, monitor):
     assert store.rows("SELECT completed_on, weight FROM responses ORDER BY id LIMIT 2") == [
-        {"completed_on": "2025-03-02", "weight": 1.0}, {"completed_on": "2025-03-05", "weight": 1.0}]
+        {"completed_on": "2025-03-02", "weight": 1.0},
+        {"completed_on": "2025-03-05", "weight": 1.0}]
     imports = store.rows("SELECT actor, entity_id, after FROM events WHERE entity = 'wave'"
                          " AND action = 'import' ORDER BY id")
     assert [(e["actor"], json.loads(e["after"])) for e in imports] == [
@@ -376,7 +377,8 @@ def test_migration_moves_long_answers_into_columns(db_path):
         INSERT INTO variables (id, monitor_id, name, label, type, value_labels, missing_codes)
             VALUES (1, 1, 'tevreden', 'Tevreden', 'enkelvoudig', '{"1": "Ja"}', '[9]'),
                    (2, 1, 'opmerking', 'Opmerking', 'open', '{}', '[]');
-        INSERT INTO responses (id, wave_id, unit_id, weight) VALUES (5, 1, 1, 2.0), (6, 1, NULL, 1.0);
+        INSERT INTO responses (id, wave_id, unit_id, weight)
+            VALUES (5, 1, 1, 2.0), (6, 1, NULL, 1.0);
         INSERT INTO answers (response_id, variable_id, value, text)
             VALUES (5, 1, 1, NULL), (6, 1, 9, NULL), (6, 2, NULL, 'Goed');
     """)

@@ -8,7 +8,6 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-
 from spacy.attrs import IS_PUNCT, ORTH
 
 from research import nlp, taxonomies
@@ -113,7 +112,8 @@ def test_sentence_starts_of_several_texts_at_once_restart_in_every_text():
     arrays = np.concatenate([doc.to_array([ORTH, IS_PUNCT]) for doc in docs])
     segment = np.repeat(np.arange(len(docs)), [len(doc) for doc in docs])
     offsets = np.cumsum([0] + [len(doc) for doc in docs])
-    expected = [int(offset) + sent.start for offset, text in zip(offsets, texts)
+    # `offsets` ends with the total length: one more than there are texts.
+    expected = [int(offset) + sent.start for offset, text in zip(offsets, texts, strict=False)
                 for sent in nlp.pipeline()(text).sents]
     assert nlp.sentence_starts(*arrays.T, segment).tolist() == expected
     assert expected == [0, 4, 5, 10, 11, 12, 16]

@@ -4,12 +4,11 @@ from datetime import date
 
 import pytest
 
+from conftest import PASSWORD
 from research.accounts import SYSTEM_USER, PermissionDenied, create_user
 from research.tracker import ontwikkelvragen as ov
 from research.tracker import questions
 from research.tracker.ontwikkelvragen import OntwikkelvraagError
-
-from conftest import PASSWORD
 
 
 def ask(store, user, wijk, text):
@@ -73,7 +72,8 @@ def test_only_allowed_status_changes_with_a_text(store, users, noord):
     found = ov.get(store, coby, noord)
     assert found["status"] == "in-uitvoering"
     assert [(c["from_status"], c["to_status"], c["changed_on"]) for c in found["changes"]][1:] == [
-        ("verkenning", "geformuleerd", "2026-03-01"), ("geformuleerd", "in-uitvoering", "2026-04-01")]
+        ("verkenning", "geformuleerd", "2026-03-01"),
+        ("geformuleerd", "in-uitvoering", "2026-04-01")]
     assert found["progress"] == 50
 
 

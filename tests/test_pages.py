@@ -15,15 +15,36 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from conftest import PASSWORD, logged_in
+from pages import (
+    NO_ACCESS,
+    ROLES,
+    ROUTER,
+    TIMEOUT,
+    assert_login_form,
+    errors,
+    form_button,
+    login,
+    no_exception,
+    page_file,
+    run_page,
+    run_router,
+    titles,
+    widget,
+)
 from research import accounts
 from research.accounts import SYSTEM_USER
-from research.qual import (axial, cases, codebook, codings, documents, projects, pseudonyms,
-                           transcripts)
+from research.qual import (
+    axial,
+    cases,
+    codebook,
+    codings,
+    documents,
+    projects,
+    pseudonyms,
+    transcripts,
+)
 from research.tracker import contacts, dates, questions
 from research.ui import shell
-
-from pages import (NO_ACCESS, ROLES, ROUTER, TIMEOUT, assert_login_form, errors, form_button, login,
-                   no_exception, page_file, run_page, run_router, titles, widget)
 
 # The caption of the overdue report-back list after its count.
 WAITING = (" vragen zonder terugkoppeling (met een uiterste datum: als die voorbij is; "
@@ -288,7 +309,8 @@ def test_similar_question_and_theme_are_suggested(demo_users, demo_store):
     at.run()
     no_exception(at)
     # The demo question with other punctuation and case is recognised as the same one.
-    assert [w.value for w in at.warning] == ["Deze vraag is al vastgelegd op 28-01-2026 (vraag 10)."]
+    assert [w.value for w in at.warning] == [
+        "Deze vraag is al vastgelegd op 28-01-2026 (vraag 10)."]
     assert "28-01-2026 · Kan de speeltuin bij de Waterlandplein weer open, de kinderen spelen " \
            "nu op straat?" in [t.value for t in at.text]
     hint = at.get("button_group")[0]
@@ -1266,7 +1288,11 @@ def test_search_page_finds_by_lemma_and_autocodes(demo_users, demo_store):
     assert "0 fragmenten in 0 documenten worden gecodeerd; 4 fragmenten hebben de code al." in [
         c.value for c in at.caption]
     assert form_button(at, "Toepassen").disabled
-    at.radio[2].set_value("woord").run()
+    # The word counts run only when their tab is open (as from an address naming it).
+    assert [r.label for r in at.radio] == ["Zoekwijze", "Codeer per vondst"]
+    at.query_params["tab"] = "Woordfrequenties"
+    at.run()
+    widget(at.radio, "Tellen als").set_value("woord").run()
     no_exception(at)
     freq = at.dataframe[-1].value
     assert list(freq.columns) == ["Woord", "Aantal", "Documenten"]
@@ -1500,7 +1526,8 @@ def test_a_blind_member_is_told_what_applies_not_to_turn_blind_coding_on(demo_us
 # -- Groeperen --------------------------------------------------------------------------------
 
 def test_groups_page_confirms_a_proposal_and_it_feeds_an_ontwikkelvraag(demo_users, demo_store):
-    from research.tracker import grouping, ontwikkelvragen as ov, questions
+    from research.tracker import grouping, questions
+    from research.tracker import ontwikkelvragen as ov
 
     coby = demo_users["coordinator"]
     for text in ("Gaat de speeltuin bij het Waterlandplein weer open?",

@@ -138,7 +138,7 @@ def edits_beside_a_coding(draw):
     an edit that replaces, inserts or deletes whole words outside the coding."""
     words = draw(st.lists(WORD, min_size=2, max_size=12, unique=True))
     separators = [draw(SEPARATOR) for _ in words]
-    tokens = [w + s for w, s in zip(words, separators)]
+    tokens = [w + s for w, s in zip(words, separators, strict=True)]
     first = draw(st.integers(0, len(tokens) - 1))
     last = draw(st.integers(first + 1, len(tokens)))     # the coding covers words first..last-1
     if first > 0 and (last == len(tokens) or draw(st.booleans())):

@@ -114,9 +114,9 @@ def test_only_a_coordinator_of_the_wijk_or_a_beheerder_publishes(store, users, a
     for role in ("lezer", "onderzoeker", "analist"):
         with pytest.raises(PermissionDenied):
             publication.publish(store, users[role], asked, "Samenvatting")
+    from conftest import PASSWORD
     from research import accounts
     from research.accounts import SYSTEM_USER
-    from conftest import PASSWORD
 
     other = accounts.create_user(store, SYSTEM_USER, "zoe", "coordinator", PASSWORD,
                                  wijken=["zuidoost"])
@@ -214,7 +214,6 @@ def test_the_view_is_opened_read_only(tmp_path):
 
 def test_the_page_publishes_refuses_and_withdraws(store, users, asked):
     from pages import errors, form_button, no_exception, run_page, widget
-
     from research.ui import shell
 
     coby = users["coordinator"]

@@ -8,7 +8,8 @@ import pytest
 from research.qual import axial, codebook, codings, documents, projects
 from research.qual.projects import ProjectError
 
-TEXT = "Ik wacht op hulp. Mijn buurvrouw helpt. Ik vertrouw de gemeente niet. Ik ga naar de buurtkamer."
+TEXT = ("Ik wacht op hulp. Mijn buurvrouw helpt. Ik vertrouw de gemeente niet."
+        " Ik ga naar de buurtkamer.")
 
 
 @pytest.fixture
@@ -18,7 +19,8 @@ def model(store, users, qual):
     ids = {name: codebook.add_code(store, olga, qual, name) for name in (
         "Wantrouwen", "Wachtlijsten", "Informele steun", "Buurtkamer", "Weerbaarheid", "Los")}
     spans = {"Wachtlijsten": "Ik wacht op hulp.", "Informele steun": "Mijn buurvrouw helpt.",
-             "Wantrouwen": "Ik vertrouw de gemeente niet.", "Buurtkamer": "Ik ga naar de buurtkamer."}
+             "Wantrouwen": "Ik vertrouw de gemeente niet.",
+             "Buurtkamer": "Ik ga naar de buurtkamer."}
     coded = {name: codings.add_coding(store, olga, doc, ids[name], TEXT.index(quote),
                                       TEXT.index(quote) + len(quote))
              for name, quote in spans.items()}
@@ -103,7 +105,8 @@ def test_core_category_storyline_and_connection_check(store, users, qual, model)
         codebook.update_code(store, olga, ids[name], stage="axiaal")
     assert [r["name"] for r in axial.unconnected_to_core(store, olga, qual)] == [
         "Buurtkamer", "Wantrouwen", "Weerbaarheid"]
-    axial.add_relation(store, olga, ids["Buurtkamer"], ids["Wantrouwen"], types["is strategie voor"])
+    axial.add_relation(store, olga, ids["Buurtkamer"], ids["Wantrouwen"],
+                       types["is strategie voor"])
     axial.set_core(store, olga, qual, ids["Wantrouwen"])
     axial.set_storyline(store, olga, qual, "Wantrouwen groeit door wachten; de buurtkamer helpt.")
     assert projects.project(store, olga, qual)["core_code_id"] == ids["Wantrouwen"]

@@ -71,7 +71,8 @@ def test_names_are_not_clipped_at_the_edge_of_the_network():
 
 def test_png_images():
     for image in (charts.network_png(NET), charts.bars_png(["A", "B"], [3, 1], "Codes"),
-                  charts.saturation_png([{"new": 3, "cumulative": 3}, {"new": 1, "cumulative": 4}])):
+                  charts.saturation_png([{"new": 3, "cumulative": 3},
+                                         {"new": 1, "cumulative": 4}])):
         assert image[:8] == b"\x89PNG\r\n\x1a\n"
         assert len(image) > 5_000
 

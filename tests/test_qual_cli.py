@@ -107,10 +107,10 @@ def test_codebook_save_and_load(cli, project, tmp_path):
 
 
 def test_agreement_saturation_cooccurrence_and_report(cli, project, tmp_path, db_path):
+    from conftest import PASSWORD
     from research import accounts
     from research.accounts import SYSTEM_USER
     from research.qual import codebook, codings, documents, projects
-    from conftest import PASSWORD
     store = open_store(db_path)
     project_id = store.value("SELECT id FROM projects WHERE name = 'Studie'")
     a = accounts.create_user(store, SYSTEM_USER, "anne", "onderzoeker", PASSWORD)
@@ -187,7 +187,8 @@ def test_import_makes_a_case_per_document_for_a_role_unless_told(cli, project, t
         (tmp_path / f"Interview {number}.txt").write_text(
             "INT: Hoe gaat het?\nRespondent: Goed.\nINT: Fijn.\nRespondent: Ja.\n",
             encoding="utf-8")
-    assert cli("qual", "import", str(tmp_path / "Interview 1.txt"), str(tmp_path / "Interview 2.txt"),
+    assert cli("qual", "import", str(tmp_path / "Interview 1.txt"),
+               str(tmp_path / "Interview 2.txt"),
                "--project", project)[0] == 0
     (tmp_path / "Interview 3.txt").write_text("INT: En nu?\nRespondent: Ook.\n", encoding="utf-8")
     assert cli("qual", "import", str(tmp_path / "Interview 3.txt"), "--project", project,

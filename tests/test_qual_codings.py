@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pytest
 
+from conftest import PASSWORD
 from research import accounts
 from research.accounts import SYSTEM_USER, PermissionDenied
 from research.qual import codebook, codings, documents, projects
 from research.qual.projects import ProjectError
-from conftest import PASSWORD
 
 TEXT = "Ik wacht al acht maanden op schuldhulp. Mijn zus helpt met boodschappen."
 

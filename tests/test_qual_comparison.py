@@ -68,7 +68,7 @@ def test_code_by_case_attribute_and_document(store, users, qual, coded):
     olga = users["onderzoeker"]
     table = comparison.code_by_case(store, olga, qual)
     assert [c["name"] for c in table["cases"]] == ["A", "B"]
-    assert dict(zip([c["name"] for c in table["codes"]], table["counts"])) == {
+    assert dict(zip([c["name"] for c in table["codes"]], table["counts"], strict=True)) == {
         "Steun": [0, 1], "Wachten": [2, 0], "Wantrouwen": [1, 0]}
     cases.add_attribute(store, olga, qual, "case", "Rol", "keuze", ["bewoner", "buur"])
     ids = {c["name"]: c["id"] for c in cases.cases(store, olga, qual)}

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from research.qual import (cases, codebook, codings, documents, exchange, memos, projects, refi)
+from research.qual import cases, codebook, codings, documents, exchange, memos, projects, refi
 
 # Copies of the shared REFI samples, each with its SOURCE.md (origin and licence).
 SAMPLES = Path(__file__).resolve().parent / "data" / "refi"
@@ -148,9 +148,9 @@ def exported_coders(store, user, project_id, path) -> list[tuple[str, str]]:
 
 def test_in_a_blind_project_only_the_lead_exports_every_coder(store, users, full_project,
                                                               tmp_path):
+    from conftest import PASSWORD
     from research import accounts
     from research.accounts import SYSTEM_USER
-    from conftest import PASSWORD
 
     olga, admin, lex = users["onderzoeker"], users["beheerder"], users["lezer"]
     rob = accounts.create_user(store, SYSTEM_USER, "rob", "onderzoeker", PASSWORD)

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import pytest
 
+from conftest import PASSWORD
 from research import accounts
 from research.accounts import SYSTEM_USER
 from research.qual import agreement, codebook, codings, documents, intercoder, projects
 from research.qual.projects import ProjectError
-from conftest import PASSWORD
 
 TEXT = "Ik wacht lang. Mijn buur helpt. Ik ben bang. Het is goed zo."
 

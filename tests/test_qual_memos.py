@@ -21,13 +21,16 @@ def test_memos_on_every_kind_of_target(store, users, qual):
         memos.add_memo(store, olga, qual, "Opzet", "**Grounded theory**", kind="methode"),
         memos.add_memo(store, olga, qual, "Sfeer", kind="vrij", target="document", target_id=doc),
         memos.add_memo(store, olga, qual, "R1", kind="steekproef", target="case", target_id=case),
-        memos.add_memo(store, olga, qual, "Welzijn?", kind="theorie", target="code", target_id=code),
+        memos.add_memo(store, olga, qual, "Welzijn?", kind="theorie", target="code",
+                       target_id=code),
         memos.add_memo(store, olga, qual, "Mooi", target="coding", target_id=coding),
-        memos.add_memo(store, olga, qual, "Let op", target="passage", target_id=doc, start=4, end=7),
+        memos.add_memo(store, olga, qual, "Let op", target="passage", target_id=doc, start=4,
+                       end=7),
     ]
     listed = memos.memos(store, olga, qual)
     assert [(m["title"], m["target_kind"], m["about"], m["author"]) for m in listed] == [
-        ("Let op", "passage", "Interview 1", "olga"), ("Mooi", "coding", "Welzijn in Interview 1", "olga"),
+        ("Let op", "passage", "Interview 1", "olga"),
+        ("Mooi", "coding", "Welzijn in Interview 1", "olga"),
         ("Welzijn?", "code", "Welzijn", "olga"), ("R1", "case", "R1 — Interview 1", "olga"),
         ("Sfeer", "document", "Interview 1", "olga"), ("Opzet", "project", "Buurtkamers", "olga")]
     assert [m["id"] for m in listed] == made[::-1]

@@ -37,7 +37,8 @@ def test_creator_becomes_lead(store, users):
 def test_create_project_refusals(store, users):
     olga = users["onderzoeker"]
     projects.create_project(store, olga, "Buurtkamers")
-    with pytest.raises(ProjectError, match="^Er bestaat al een project met de naam 'Buurtkamers'.$"):
+    with pytest.raises(ProjectError,
+                       match="^Er bestaat al een project met de naam 'Buurtkamers'.$"):
         projects.create_project(store, users["beheerder"], " Buurtkamers ")
     with pytest.raises(ProjectError, match="^Geef het project een naam.$"):
         projects.create_project(store, olga, "   ")
@@ -160,7 +161,8 @@ def test_add_code_refusals(store, users, project):
     codebook.add_code(store, olga, project, "Wachtlijsten", colour="#9B51E0")
     with pytest.raises(ProjectError, match="^Een kleur is een hexadecimale code zoals #f2c94c.$"):
         codebook.add_code(store, olga, project, "Rood", colour="rood")
-    with pytest.raises(ProjectError, match="^Er is al een code 'Wachtlijsten' bovenaan het codeboek.$"):
+    with pytest.raises(ProjectError,
+                       match="^Er is al een code 'Wachtlijsten' bovenaan het codeboek.$"):
         codebook.add_code(store, olga, project, " Wachtlijsten ")
     with pytest.raises(ProjectError, match="^Geef de code een naam.$"):
         codebook.add_code(store, olga, project, "")
@@ -270,7 +272,7 @@ def test_document_with_nul_character_is_refused(store, users, project):
 
 
 def test_a_name_does_not_tell_a_non_member_that_a_project_exists(store, users):
-    admin, olga, lex = users["beheerder"], users["onderzoeker"], users["lezer"]
+    admin, olga = users["beheerder"], users["onderzoeker"]
     secret = projects.create_project(store, admin, "Fraude-onderzoek Noord")
     # Olga cannot see it, so the name is free for her: no refusal that gives it away.
     mine = projects.create_project(store, olga, " Fraude-onderzoek Noord ")

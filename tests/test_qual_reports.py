@@ -9,8 +9,16 @@ import pytest
 from docx import Document
 from openpyxl import load_workbook
 
-from research.qual import (cases, codebook, codings, documents, projects, pseudonyms, reports,
-                           transcripts)
+from research.qual import (
+    cases,
+    codebook,
+    codings,
+    documents,
+    projects,
+    pseudonyms,
+    reports,
+    transcripts,
+)
 from research.qual.projects import ProjectError
 
 

@@ -146,8 +146,8 @@ def test_filters_by_wijk_programme_and_dates(store, users, logged):
         "Eenzame ouderen", "Schimmel in de flat"]
     assert [q["text"] for q in questions.list_questions(store, lex, programme_id="werk-inkomen")] \
         == ["Schulden bij gezinnen", "Geen stageplek"]
-    assert [q["text"] for q in questions.list_questions(store, coby, programme_id="werk-inkomen",
-                                                        wijk_id="noord")] == ["Schulden bij gezinnen"]
+    found = questions.list_questions(store, coby, programme_id="werk-inkomen", wijk_id="noord")
+    assert [q["text"] for q in found] == ["Schulden bij gezinnen"]
     # Both dates are inclusive.
     assert [q["asked_on"] for q in questions.list_questions(
         store, lex, since=date(2026, 2, 5), until=date(2026, 2, 25))] == [

@@ -11,9 +11,19 @@ import pytest
 
 from research.errors import UserError
 from research.qual import refi
-from research.qual.refi import (RefiCase, RefiCode, RefiError, RefiInternalError, RefiNote,
-                                RefiProject, RefiSelection, RefiSet, RefiSource, RefiUser,
-                                RefiVariable)
+from research.qual.refi import (
+    RefiCase,
+    RefiCode,
+    RefiError,
+    RefiInternalError,
+    RefiNote,
+    RefiProject,
+    RefiSelection,
+    RefiSet,
+    RefiSource,
+    RefiUser,
+    RefiVariable,
+)
 
 # Copies of the shared REFI samples, each with its SOURCE.md (origin and licence).
 SAMPLES = Path(__file__).resolve().parent / "data" / "refi"

@@ -29,7 +29,8 @@ def test_record_and_overdue(store, users):
         {"id": told, "reported_on": "2026-04-01", "how": "bijeenkomst",
          "text": "Verteld dat het zebrapad in september komt."}]
     waiting = reportback.overdue(store, coby, weeks=6, today=TODAY)
-    assert [(q["id"], q["wijkwerkplaats"]) for q in waiting] == [(other, "Zuidoost"), (old, "Noord")]
+    assert [(q["id"], q["wijkwerkplaats"]) for q in waiting] == [(other, "Zuidoost"),
+                                                                  (old, "Noord")]
     assert [q["id"] for q in reportback.overdue(store, coby, wijk_id="noord", today=TODAY)] == [old]
     assert reportback.overdue(store, users["analist"], today=TODAY) == []
     event = store.one("SELECT entity, action FROM events ORDER BY id DESC LIMIT 1")

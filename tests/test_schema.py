@@ -8,7 +8,7 @@ import sqlite3
 import pytest
 
 from research.schema import MIGRATIONS, Migration, migrate, open_store
-from research.storage import SYSTEM, Store, StorageError
+from research.storage import SYSTEM, StorageError, Store
 
 ALL = ["0001_foundation", "0002_tracker_search_and_contacts", "0003_ontwikkelvragen",
        "0004_reportbacks", "0005_qual_coding",
@@ -25,7 +25,8 @@ SCHEMA_TABLES = [
     "monitor_documents", "monitors", "ontwikkelvragen", "ov_milestones", "ov_partners",
     "ov_questions", "ov_status_changes", "ov_statuses", "ov_transitions", "programmes",
     "project_members", "projects", "publications", "qual_fts", "qual_fts_config",
-    "qual_fts_content", "qual_fts_data", "qual_fts_docsize", "qual_fts_idx", "qual_sentences", "question_contacts",
+    "qual_fts_content", "qual_fts_data", "qual_fts_docsize", "qual_fts_idx", "qual_sentences",
+    "question_contacts",
     "question_group_members", "question_groups", "question_links", "question_reportbacks",
     "questions", "questions_fts", "questions_fts_config", "questions_fts_data",
     "questions_fts_docsize", "questions_fts_idx", "rejected_groupings", "relation_passages",
@@ -39,7 +40,8 @@ SCHEMA_TABLES = [
 def tables(path) -> list[str]:
     conn = sqlite3.connect(path)
     try:
-        return sorted(r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'"))
+        return sorted(r[0] for r in conn.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'table'"))
     finally:
         conn.close()
 
@@ -360,7 +362,7 @@ def test_0015_keeps_codes_and_their_codings_and_lets_siblings_alone_share_a_name
                  " VALUES (1, 2, 0, 3, 'nu')")
     conn.commit()
     conn.close()
-    assert migrate(db_path) == ["0015_coders_document_sets_code_names"]
+    assert migrate(db_path) == ["0015_coders_document_sets_code_names", "0016_publications"]
     conn = sqlite3.connect(db_path)
     conn.execute("PRAGMA foreign_keys = ON")
     assert conn.execute("SELECT id, name, name_key, parent_id FROM codes ORDER BY id"

@@ -14,7 +14,7 @@ from starlette.applications import Starlette
 from starlette.responses import PlainTextResponse
 from starlette.routing import Route
 
-from conftest import PASSWORD, logged_in
+from conftest import PASSWORD
 from pages import assert_login_form, login, no_exception, run_page, run_router, titles, widget
 from research import accounts, sessions
 from research.accounts import SYSTEM_USER, PermissionDenied

@@ -82,7 +82,8 @@ def test_an_inflected_paraphrase_is_found(store, users, logged):
 
 def test_questions_of_other_wijken_never_appear(store, users, logged):
     lex = users["lezer"]
-    for text in ("Waarom is de speeltuin dicht?", "speeltuin", "Kan de speeltuin in Gaasperdam open?",
+    for text in ("Waarom is de speeltuin dicht?", "speeltuin",
+                 "Kan de speeltuin in Gaasperdam open?",
                  "Hoeveel gezinnen in Noord hebben schulden?"):
         assert set(ids(similar(store, lex, text, "noord", limit=20))) <= NOORD
         assert set(ids(similar(store, lex, text, "zuidoost", limit=20))) <= ZUIDOOST

@@ -14,7 +14,7 @@ import pytest
 
 from research import accounts, storage
 from research.accounts import SYSTEM_USER
-from research.storage import Actor, Store, StorageError, check_file, connect
+from research.storage import Actor, StorageError, Store, check_file, connect
 
 LOCKED_MESSAGE = ("De database is langere tijd bezet door een ander proces. "
                   "Er is niets opgeslagen; probeer het zo opnieuw.")
@@ -51,7 +51,8 @@ def test_connect_sets_wal_foreign_keys_and_busy_timeout(store):
 def test_store_connection_enforces_foreign_keys(store):
     before = count(store, "events")
     with pytest.raises(sqlite3.IntegrityError, match="FOREIGN KEY"):
-        store.write(TESTER, lambda tx: tx.link("user_wijken", {"user_id": 1, "wijk_id": "atlantis"}))
+        store.write(TESTER,
+                    lambda tx: tx.link("user_wijken", {"user_id": 1, "wijk_id": "atlantis"}))
     assert count(store, "user_wijken") == 0
     assert count(store, "events") == before
 
@@ -191,7 +192,8 @@ def test_password_hash_is_redacted_in_events(store):
     assert stored_hash.startswith("$argon2id$")
 
     user_events = store.rows("SELECT action, before, after FROM events"
-                             " WHERE entity = 'users' AND entity_id = ? ORDER BY id", [str(user.id)])
+                             " WHERE entity = 'users' AND entity_id = ? ORDER BY id",
+                             [str(user.id)])
     assert [e["action"] for e in user_events] == ["create", "update"]
     assert json.loads(user_events[0]["after"])["password_hash"] == "***"
     assert json.loads(user_events[1]["before"])["password_hash"] == "***"

@@ -9,8 +9,15 @@ import pytest
 from scipy import stats
 
 from research.survey import estimates
-from research.survey.estimates import (Design, Domains, domain_vs_rest, means,
-                                       means_against_rest, p_against_rest, totals)
+from research.survey.estimates import (
+    Design,
+    Domains,
+    domain_vs_rest,
+    means,
+    means_against_rest,
+    p_against_rest,
+    totals,
+)
 
 KINDS = ["counts", "fraction", "clusters", "singleton", "plain"]
 

@@ -13,9 +13,19 @@ import pytest
 import svy
 
 from research.errors import UserError
-from research.survey.estimates import (Design, Estimates, SurveyError, difference_independent,
-                                       domain_vs_rest, kish_neff, mean_ci, means,
-                                       proportion_ci, proportions, totals)
+from research.survey.estimates import (
+    Design,
+    Estimates,
+    SurveyError,
+    difference_independent,
+    domain_vs_rest,
+    kish_neff,
+    mean_ci,
+    means,
+    proportion_ci,
+    proportions,
+    totals,
+)
 
 # R survey's data(fpc): two strata, PSUs numbered within them, nh sampled of Nh.
 FPC = pd.DataFrame({

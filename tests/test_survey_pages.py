@@ -9,8 +9,17 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from conftest import logged_in
-from pages import TIMEOUT, errors, form_button, no_exception, page_file, run_page, run_router, \
-    titles, widget
+from pages import (
+    TIMEOUT,
+    errors,
+    form_button,
+    no_exception,
+    page_file,
+    run_page,
+    run_router,
+    titles,
+    widget,
+)
 from research.survey import monitors, report
 
 MONITOR = "Gemeentemonitor inburgering (demo, verzonnen)"

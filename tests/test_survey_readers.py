@@ -20,8 +20,14 @@ import pytest
 
 from research.errors import UserError
 from research.survey import readers
-from research.survey.readers import (ReadError, WaveFile, apply_questionnaire, infer_type,
-                                     read_questionnaire, read_wave)
+from research.survey.readers import (
+    ReadError,
+    WaveFile,
+    apply_questionnaire,
+    infer_type,
+    read_questionnaire,
+    read_wave,
+)
 
 DATA = Path(__file__).resolve().parent / "data" / "survey"
 LIKERT = {1: "Zeer ontevreden", 2: "Ontevreden", 3: "Neutraal", 4: "Tevreden",

@@ -9,8 +9,7 @@ import pandas as pd
 import pytest
 
 from research.accounts import PermissionDenied
-from research.survey import calibration, charts, monitors, ordering, results, tables, \
-    waves
+from research.survey import calibration, charts, monitors, ordering, results, tables, waves
 from research.survey.monitors import MonitorError
 
 FRAME = [{"code": f"G{i}", "name": f"Gemeente {i}", "region": "Noord" if i <= 6 else "Zuid",

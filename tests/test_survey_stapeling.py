@@ -54,7 +54,7 @@ def mean_result(amsterdam):
 
 
 def counts_of(result) -> dict[str, int]:
-    return dict(zip(result.counts["gebied"], result.counts["aantal_ongunstig"]))
+    return dict(zip(result.counts["gebied"], result.counts["aantal_ongunstig"], strict=True))
 
 
 def cell(result, area: str, indicator: str) -> dict:

@@ -5,10 +5,8 @@ from __future__ import annotations
 import json
 import shutil
 
-
 from research import accounts, taxonomies
 from research.config import CODEBOOKS_DIR
-
 
 
 def test_programmes(store):

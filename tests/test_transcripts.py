@@ -12,8 +12,17 @@ import pytest
 from research import untrusted
 from research.errors import UserError
 from research.qual import transcripts
-from research.qual.transcripts import (MAX_BYTES, NO_SPEAKERS, NO_SPEAKERS_CHOSEN, PATTERNS,
-                                       Transcript, TranscriptError, Turn, read, split_turns)
+from research.qual.transcripts import (
+    MAX_BYTES,
+    NO_SPEAKERS,
+    NO_SPEAKERS_CHOSEN,
+    PATTERNS,
+    Transcript,
+    TranscriptError,
+    Turn,
+    read,
+    split_turns,
+)
 
 
 def turns_of(transcript_or_turns) -> list[tuple]:
@@ -21,7 +30,7 @@ def turns_of(transcript_or_turns) -> list[tuple]:
     turns = getattr(transcript_or_turns, "turns", transcript_or_turns)
     full, spans = Transcript("x", "txt", turns, []).render()
     assert len(spans) == len(turns)
-    for turn, (start, end) in zip(turns, spans):
+    for turn, (start, end) in zip(turns, spans, strict=True):
         assert full[start:end] == turn.text
     assert not full.endswith("\n")
     return [(t.speaker, t.text, t.time_s) for t in turns]
@@ -397,13 +406,14 @@ def test_docx_bold_labels_plain_labels_and_tables_in_document_order():
         table = document.add_table(rows=3, cols=3)
         for row, cells in zip(table.rows, [("Tijd", "Spreker", "Tekst"),
                                            ("00:05:00", "Karin", "In de tabel."),
-                                           ("", "", "Vervolg zonder spreker.")]):
-            for cell, value in zip(row.cells, cells):
+                                           ("", "", "Vervolg zonder spreker.")], strict=True):
+            for cell, value in zip(row.cells, cells, strict=True):
                 cell.text = value
         document.add_paragraph("R1: Eigen regel met label")
         table = document.add_table(rows=2, cols=2)
-        for row, cells in zip(table.rows, [("Datum", "12 maart"), ("Plaats", "Buurthuis")]):
-            for cell, value in zip(row.cells, cells):
+        for row, cells in zip(table.rows, [("Datum", "12 maart"), ("Plaats", "Buurthuis")],
+                              strict=True):
+            for cell, value in zip(row.cells, cells, strict=True):
                 cell.text = value
         paragraph = document.add_paragraph()
         paragraph.add_run("[00:07:10] Jan:").bold = True
@@ -425,8 +435,8 @@ def test_docx_two_column_table_and_pattern_geen():
     def build(document):
         table = document.add_table(rows=3, cols=2)
         for row, cells in zip(table.rows, [("Spreker", "Tekst"), ("Jan", "Hallo"),
-                                           ("Piet", "Hoi\nmet een tweede regel")]):
-            for cell, value in zip(row.cells, cells):
+                                           ("Piet", "Hoi\nmet een tweede regel")], strict=True):
+            for cell, value in zip(row.cells, cells, strict=True):
                 cell.text = value
         document.add_paragraph("Slotwoord.")
 

@@ -295,5 +295,5 @@ def test_parse_numbers_agrees_with_parse_number(decimal_comma):
     texts = pd.Series([text for text, _, _ in NUMBERS] + [None])
     expected = [(comma if decimal_comma else plain) for _, plain, comma in NUMBERS] + [math.nan]
     got = untrusted.parse_numbers(texts, decimal_comma).tolist()
-    assert [same(g, math.nan if e is None else e) for g, e in zip(got, expected)] == \
+    assert [same(g, math.nan if e is None else e) for g, e in zip(got, expected, strict=True)] == \
         [True] * len(expected)

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from research import worker
-from research.storage import Store, StorageError, check_file
+from research.storage import StorageError, Store, check_file
 from research.worker import Worker, WorkerError
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -131,8 +131,9 @@ def test_after_a_pseudonymised_import_the_app_process_holds_no_deduce(tmp_path):
     as the app runs it, pseudonymises through the model worker."""
     db = tmp_path / "research.db"
     done = subprocess.run([sys.executable, "-c", PROBE, str(db)], cwd=ROOT, capture_output=True,
-                          text=True, timeout=600, env={**os.environ, "RESEARCH_DB": str(db),
-                                                       "RESEARCH_ADMIN_PASSWORD": "Fiets-lamp-Zolder-93"})
+                          text=True, timeout=600,
+                          env={**os.environ, "RESEARCH_DB": str(db),
+                               "RESEARCH_ADMIN_PASSWORD": "Fiets-lamp-Zolder-93"})
     assert done.returncode == 0, done.stderr[-3000:]
     found = json.loads(done.stdout.strip().splitlines()[-1])
     assert found["pseudonymised"] == 1

@@ -10,9 +10,8 @@ from docx import Document
 from openpyxl import load_workbook
 
 from research.accounts import PermissionDenied
-from research.tracker import contacts
+from research.tracker import contacts, overview, questions, reportback, yearreport
 from research.tracker import ontwikkelvragen as ov
-from research.tracker import overview, questions, reportback, yearreport
 
 TODAY = date(2026, 6, 1)
 CONTACT = {"name": "Fatima Yilmaz", "phone": "06-12345678", "email": "fatima@example.nl"}

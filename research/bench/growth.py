@@ -5,6 +5,7 @@ log(size) over the scales that ran (about 1 means linear), and a plot of cost ag
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
@@ -23,6 +24,12 @@ def cost(record: Record) -> float:
     return record.seconds
 
 
+def _size(record: Record) -> int:
+    """The size of a record that `_points` kept (it has one)."""
+    assert record.size is not None
+    return record.size
+
+
 def _points(records: list[Record]) -> dict[str, list[Record]]:
     """Per operation its records with a size and a positive time, in scale order."""
     by_name: dict[str, list[Record]] = {}
@@ -32,7 +39,7 @@ def _points(records: list[Record]) -> dict[str, list[Record]]:
     return {name: sorted(rs, key=lambda r: ORDER.index(r.scale)) for name, rs in by_name.items()}
 
 
-def slope(sizes: list[float], seconds: list[float]) -> float:
+def slope(sizes: Sequence[float], seconds: Sequence[float]) -> float:
     """Least-squares slope of log(seconds) on log(size)."""
     x, y = np.log(sizes), np.log(seconds)
     return float(np.polyfit(x, y, 1)[0])
@@ -44,7 +51,7 @@ def exponents(records: list[Record]) -> dict[str, dict]:
     for name, rs in _points(records).items():
         if len({r.size for r in rs}) < 2:
             continue
-        sizes, costs = [r.size for r in rs], [cost(r) for r in rs]
+        sizes, costs = [_size(r) for r in rs], [cost(r) for r in rs]
         result[name] = {"exponent": round(slope(sizes, costs), 2),
                         "scales": [r.scale for r in rs], "sizes": sizes,
                         "seconds": [round(c, 6) for c in costs],
@@ -53,7 +60,7 @@ def exponents(records: list[Record]) -> dict[str, dict]:
 
 
 def _series(records: list[Record]) -> list[tuple[str, list[int], list[float]]]:
-    return [(name, [r.size for r in rs], [cost(r) for r in rs])
+    return [(name, [_size(r) for r in rs], [cost(r) for r in rs])
             for name, rs in _points(records).items() if len(rs) >= 2]
 
 

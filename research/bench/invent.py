@@ -14,6 +14,7 @@ import json
 from datetime import date, timedelta
 from functools import lru_cache
 from importlib import resources
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -284,8 +285,9 @@ def variables(n: int) -> list[dict]:
     kinds = ["likert"] * 8 + ["rapportcijfer"] * 4 + ["enkelvoudig"] * 4 + ["meervoudig"] * 4
     for i in range(n):
         kind, topic = kinds[i % len(kinds)], TOPICS[(i // 4) % len(TOPICS)]
-        var = {"name": f"v{i + 1:03d}", "type": kind, "topic": topic,
-               "label": f"{topic}: {kind} {i + 1}", "question": f"Vraag {i + 1} over {topic.lower()}"}
+        var: dict[str, Any] = {"name": f"v{i + 1:03d}", "type": kind, "topic": topic,
+                               "label": f"{topic}: {kind} {i + 1}",
+                               "question": f"Vraag {i + 1} over {topic.lower()}"}
         if kind == "likert":
             var.update(value_labels=LIKERT, missing_codes=[9], higher_is_better=True)
         elif kind == "enkelvoudig":

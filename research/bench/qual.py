@@ -22,8 +22,18 @@ from research.accounts import SYSTEM_USER, User
 from research.bench import invent, pages
 from research.bench.context import Context, plain_insert, scratch_copy
 from research.bench.measure import Record, Timing, record
-from research.qual import (axial, charts, codebook, codings, comparison, intake, intercoder,
-                           projects, search, transcripts)
+from research.qual import (
+    axial,
+    charts,
+    codebook,
+    codings,
+    comparison,
+    intake,
+    intercoder,
+    projects,
+    search,
+    transcripts,
+)
 from research.storage import Tx, utcnow
 
 IMPORT_BATCHES = 5
@@ -66,7 +76,7 @@ def _project(ctx: Context, coders: list[User]) -> int:
     project_id = projects.create_project(ctx.store, coders[0], "Sociale basis (benchmark)",
                                          "Verzonnen gegevens voor de benchmark.")
     for coder in coders[1:]:
-        projects.add_member(ctx.store, coders[0], project_id, coder.id)
+        projects.add_member(ctx.store, coders[0], project_id, coder.account_id)
     return project_id
 
 
@@ -192,7 +202,7 @@ def _code(ctx: Context, data_coders: list[User], document_ids: list[int], code_i
     code_p = 1.0 / ranks ** 0.8
     code_p = rng.permutation(code_p / code_p.sum())
     rows = []
-    for document_id, share in zip(document_ids, sizes / sizes.sum()):
+    for document_id, share in zip(document_ids, sizes / sizes.sum(), strict=True):
         for coder, code, start, end in _passages(rng, spans[document_id], total * share,
                                                  code_p, len(data_coders)):
             rows.append((document_id, coder, code_ids[code], start, end))
@@ -354,7 +364,7 @@ def _raw_units(conn, project_id: int) -> None:
 def agreement(ctx: Context, data: QualData) -> list[Record]:
     """Agreement of the three coders over every document, with the page's defaults (unit
     sentence, all codes, 1,000 bootstrap resamples)."""
-    coder_ids = [c.id for c in data.coders]
+    coder_ids = [c.account_id for c in data.coders]
     timing = ctx.timed(lambda: intercoder.compare(ctx.store, data.lead, data.project_id,
                                                   coder_ids=coder_ids, unit="zin"))
     conn = ctx.raw()

@@ -109,7 +109,8 @@ def growth_table(growth: dict) -> str:
 
 
 def quality_table(figures: list[Quality]) -> str:
-    lines = ["| maat | waarde | doel | gehaald | toelichting |", "| --- | ---: | ---: | --- | --- |"]
+    lines = ["| maat | waarde | doel | gehaald | toelichting |",
+             "| --- | ---: | ---: | --- | --- |"]
     lines += [f"| {q.name} | {q.value:.3f} | {q.aim:.2f} | {_met(q.meets)} | {q.note} |"
               for q in figures]
     return "\n".join(lines)

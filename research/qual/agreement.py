@@ -118,14 +118,15 @@ def _encode(data: Any) -> _Coded:
             raise ValueError(f"expected a 2-D matrix (coders x units), got {data.ndim} dimensions")
         if data.dtype.kind in "biuf":
             missing = np.isnan(data) if data.dtype.kind == "f" else np.zeros(data.shape, bool)
-            values, inverse = np.unique(data[~missing], return_inverse=True)
-            codes = np.full(data.shape, -1, dtype=np.int64)
-            codes[~missing] = inverse.ravel()
-            return _Coded(codes, tuple(values.tolist()), True)
+            uniques, inverse = np.unique(data[~missing], return_inverse=True)
+            matrix = np.full(data.shape, -1, dtype=np.int64)
+            matrix[~missing] = inverse.ravel()
+            return _Coded(matrix, tuple(uniques.tolist()), True)
     rows = [list(row) for row in data]
     if len({len(row) for row in rows}) > 1:
         raise AgreementError("Niet alle codeurs hebben evenveel eenheden.")
-    seen: dict[Hashable, int] = {}
+    # Any: values of any kind, sorted when they compare (TypeError below when they do not).
+    seen: dict[Any, int] = {}
     for row in rows:
         for value in row:
             if not _is_missing(value) and value not in seen:
@@ -270,7 +271,7 @@ def _alpha_kernel(types: np.ndarray, coded: _Coded, level: str) -> _Kernel:
         coincidences[:, diagonal, diagonal] -= counts
         features = (coincidences * scale[:, None, None]).reshape(len(counts), -1)
 
-        def finish(sums: np.ndarray) -> np.ndarray:
+        def finish_ordinal(sums: np.ndarray) -> np.ndarray:
             o = sums.reshape(-1, n_values, n_values)
             marginals = o.sum(axis=2)
             delta = _ordinal_distances(marginals)
@@ -278,7 +279,7 @@ def _alpha_kernel(types: np.ndarray, coded: _Coded, level: str) -> _Kernel:
             expected = np.einsum("bc,bck,bk->b", marginals, delta, marginals)
             return _alpha(marginals.sum(axis=1), observed, expected)
 
-        return _Kernel(features, finish, lambda sums: sums.sum(axis=1))
+        return _Kernel(features, finish_ordinal, lambda sums: sums.sum(axis=1))
 
     if level == "interval":
         if not all(isinstance(v, numbers.Real) for v in coded.values):
@@ -559,10 +560,10 @@ def report(per_code: Mapping[str, Any], *, nominal: Any = None, seed: int = 0,
     interval, and the number of pairable units.
 
     The per-code matrices are binary (1 coded, 0 not coded, nan where the coder did not code
-    the document), as arrays or as `Patterns`. In the nominal matrix, `nominal_uncoded` marks a unit without a code (for
-    "percent_agreement_coded"). Statistics that are undefined for a code are None; the report
-    as a whole raises AgreementError when there are fewer than two coders or no unit that two
-    coders coded."""
+    the document), as arrays or as `Patterns`. In the nominal matrix, `nominal_uncoded` marks a
+    unit without a code (for "percent_agreement_coded"). Statistics that are undefined for a
+    code are None; the report as a whole raises AgreementError when there are fewer than two
+    coders or no unit that two coders coded."""
     _check_bootstrap(n_boot, 0.95)
     pooled = _encode(pooled_binary(per_code))
     _check_coders(pooled)

@@ -8,6 +8,7 @@ A code's stage (open, axial, selective) and paradigm role are fields of the code
 from __future__ import annotations
 
 from collections import deque
+from collections.abc import Sequence
 
 from research.accounts import User
 from research.qual import paradigm
@@ -53,7 +54,7 @@ def _check_groundings(store: Store, project_id: int, coding_ids: list[int],
 
 
 def add_relation(store: Store, user: User, source_id: int, target_id: int, type_id: int,
-                 memo: str = "", coding_ids: list[int] = ()) -> int:
+                 memo: str = "", coding_ids: Sequence[int] = ()) -> int:
     """Relate two codes ("<source> <type> <target>") with a memo and the passages that
     ground it; returns the relation's id."""
     project_id = project_of(store, "codes", source_id)
@@ -255,6 +256,7 @@ def model_text(store: Store, user: User, project_id: int, *, storyline: bool = T
     require_read(store, user, project_id)
     project = store.one("SELECT name, core_code_id, storyline FROM projects WHERE id = ?",
                         [project_id])
+    assert project is not None  # require_read found it
     core = store.value("SELECT name FROM codes WHERE id = ?", [project["core_code_id"]]) \
         if project["core_code_id"] else None
     roles = paradigm.roles()

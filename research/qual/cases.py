@@ -81,6 +81,7 @@ def split_case(store: Store, user: User, case_id: int) -> list[int]:
     project_id = project_of(store, "cases", case_id)
     require_write(store, user, project_id)
     case = store.one("SELECT * FROM cases WHERE id = ?", [case_id])
+    assert case is not None  # project_of found it
     docs = store.rows(
         "SELECT DISTINCT d.id, d.name FROM turns t JOIN documents d ON d.id = t.document_id"
         " WHERE t.case_id = ? ORDER BY d.held_on IS NULL, d.held_on, d.position, d.name",
@@ -100,7 +101,7 @@ def split_case(store: Store, user: User, case_id: int) -> list[int]:
             " a.id = v.attribute_id WHERE a.applies_to = 'case' AND v.item_id = ?",
             [case_id]).fetchall()
         made = []
-        for doc, name in zip(docs, names):
+        for doc, name in zip(docs, names, strict=True):
             new_id = tx.insert("cases", {"project_id": project_id, "name": name,
                                          "description": case["description"]}, entity="case")
             tx.db.execute("UPDATE turns SET case_id = ? WHERE case_id = ? AND document_id = ?",

@@ -50,7 +50,7 @@ def positions(net: dict) -> dict[int, tuple[float, float]]:
         place[alone] = radius * np.column_stack([np.cos(angle), np.sin(angle)])
     place /= max(np.abs(place).max(), 1e-12)
     return {node_id: (round(float(x), 6), round(float(y), 6))
-            for node_id, (x, y) in zip(ids, place)}
+            for node_id, (x, y) in zip(ids, place, strict=True)}
 
 
 def _spring(n: int, edges: np.ndarray, iterations: int = 60, seed: int = 7) -> np.ndarray:
@@ -107,7 +107,10 @@ def network_figure(net: dict, only_connected: bool = False) -> go.Figure:
     # All arrows as one list of annotations and all relation labels as one hover trace: a
     # trace or annotation added per relation costs plotly a validation of the whole figure
     # each time (seconds for a few hundred relations).
-    arrows, middles, labels, kinds = [], ([], []), [], []
+    arrows: list[dict] = []
+    middles: tuple[list[float], list[float]] = ([], [])
+    labels: list[str] = []
+    kinds: list[str] = []
     for edge in net["edges"]:
         if edge["source_id"] not in where or edge["target_id"] not in where:
             continue

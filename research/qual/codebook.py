@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import yaml
 
@@ -31,7 +32,8 @@ PALETTE = ["#f2c94c", "#6fcf97", "#56ccf2", "#bb6bd9", "#f2994a", "#eb5757", "#9
            "#2d9cdb", "#27ae60", "#e0a800", "#ff8fab", "#a0c4ff"]
 
 
-def codes(store: Store, user: User, project_id: int, *, coders: list[int] | None = None) -> list[dict]:
+def codes(store: Store, user: User, project_id: int, *,
+          coders: list[int] | None = None) -> list[dict]:
     """The project's codes with groundedness (passages) and the number of documents they
     occur in, ordered as a tree (each parent before its children) with a `depth`."""
     require_read(store, user, project_id)
@@ -39,7 +41,8 @@ def codes(store: Store, user: User, project_id: int, *, coders: list[int] | None
         f" AND g.created_by IN ({', '.join('?' * len(coders)) or 'NULL'})"
     rows = store.rows(
         "SELECT c.id, c.name, c.description, c.inclusion, c.exclusion, c.example, c.colour,"
-        " c.parent_id, c.stage, c.paradigm_role, count(g.id) AS passages, count(DISTINCT g.document_id) AS documents"
+        " c.parent_id, c.stage, c.paradigm_role, count(g.id) AS passages,"
+        " count(DISTINCT g.document_id) AS documents"
         f" FROM codes c LEFT JOIN codings g ON g.code_id = c.id{coder_filter}"
         " WHERE c.project_id = ? GROUP BY c.id ORDER BY c.name COLLATE NOCASE",
         [*(coders or []), project_id])
@@ -102,7 +105,9 @@ def labels(codes: list[dict]) -> dict[int, str]:
         counts[code["name"]] = counts.get(code["name"], 0) + 1
 
     def path(code: dict) -> str:
-        names, current, seen = [], code, set()
+        names: list[str] = []
+        current: dict | None = code
+        seen: set[int] = set()
         while current is not None and current["id"] not in seen:
             seen.add(current["id"])
             names.insert(0, current["name"])
@@ -146,14 +151,16 @@ def find_code(store: Store, user: User, project_id: int, reference: str) -> int:
 
 def _path(rows: list[dict], code_id: int) -> list[str]:
     by_id = {c["id"]: c for c in rows}
-    names, current = [], by_id.get(code_id)
+    names: list[str] = []
+    current = by_id.get(code_id)
     while current is not None:
         names.insert(0, current["name"])
         current = by_id.get(current["parent_id"])
     return names
 
 
-def _check_parent(store: Store, project_id: int, code_id: int | None, parent_id: int | None) -> None:
+def _check_parent(store: Store, project_id: int, code_id: int | None,
+                  parent_id: int | None) -> None:
     if parent_id is None:
         return
     if store.value("SELECT project_id FROM codes WHERE id = ?", [parent_id]) != project_id:
@@ -199,6 +206,7 @@ def update_code(store: Store, user: User, code_id: int, **changes) -> None:
     if unknown:
         raise ValueError(f"unknown code fields {sorted(unknown)}")
     current = store.one("SELECT name, parent_id FROM codes WHERE id = ?", [code_id])
+    assert current is not None  # project_of found it
     if "name" in changes or "parent_id" in changes:
         changes["name"] = _clean_name(store, project_id, changes.get("name", current["name"]),
                                       code_id, changes.get("parent_id", current["parent_id"]))
@@ -332,7 +340,9 @@ def delete_code(store: Store, user: User, code_id: int) -> None:
 
     def apply(tx: Tx) -> None:
         _park(tx, code_id)
-        parent = tx.get("codes", code_id)["parent_id"]
+        code = tx.get("codes", code_id)
+        assert code is not None  # project_of found it
+        parent = code["parent_id"]
         for (child,) in tx.db.execute("SELECT id FROM codes WHERE parent_id = ?",
                                       [code_id]).fetchall():
             tx.update("codes", child, {"parent_id": parent}, entity="code")
@@ -420,7 +430,8 @@ def to_yaml(store: Store, user: User, project_id: int) -> str:
 
     def entry(row: dict) -> dict:
         item = {"naam": row["name"], "kleur": row["colour"]}
-        for field, key in zip(TEXT_FIELDS, ("definitie", "insluiten", "uitsluiten", "voorbeeld")):
+        for field, key in zip(TEXT_FIELDS, ("definitie", "insluiten", "uitsluiten", "voorbeeld"),
+                              strict=True):
             if row[field]:
                 item[key] = row[field]
         if row["id"] in by_parent:
@@ -472,7 +483,8 @@ def parse_yaml(text: str, source: str = "codeboek") -> tuple[list[dict], list[di
 
     flat: list[dict] = []
     # Depth first with an explicit stack (no recursion), parents before their children.
-    stack = [(item, None, 1) for item in reversed(book["codes"])]
+    stack: list[tuple[Any, tuple[str, ...] | None, int]] = [
+        (item, None, 1) for item in reversed(book["codes"])]
     while stack:
         item, parent, depth = stack.pop()
         if depth > MAX_YAML_DEPTH:
@@ -488,7 +500,8 @@ def parse_yaml(text: str, source: str = "codeboek") -> tuple[list[dict], list[di
         flat.append({"name": name, "parent": parent[-1] if parent else None, "path": path,
                      "colour": text_of(item.get("kleur"), "'kleur'"),
                      **{field: text_of(item.get(key), f"'{key}'") for field, key in zip(
-                         TEXT_FIELDS, ("definitie", "insluiten", "uitsluiten", "voorbeeld"))}})
+                         TEXT_FIELDS, ("definitie", "insluiten", "uitsluiten", "voorbeeld"),
+                         strict=True)}})
         children = items_of(item.get("subcodes"), f"'subcodes' van '{name}'")
         stack.extend((child, path, depth + 1) for child in reversed(children))
     sets = [{"name": text_of(s.get("naam", ""), "de 'naam' van een codeset"),

@@ -12,8 +12,7 @@ import sqlite3
 
 from research.accounts import User
 from research.qual import codebook
-from research.qual.projects import (ProjectError, is_lead, project_of, require_read,
-                                    require_write)
+from research.qual.projects import ProjectError, is_lead, project_of, require_read, require_write
 from research.storage import Store, Tx, utcnow
 
 UNDOABLE = ("coding", "code")

@@ -100,7 +100,7 @@ def cooccurrence(store: Store, user: User, project_id: int, mode: str = "overlap
                 unit = unit_ids.setdefault((row["document_id"], turn), len(unit_ids))
                 cells.add((unit, index[row["code_id"]]))
         if cells:
-            units, columns = zip(*cells)
+            units, columns = zip(*cells, strict=True)
             matrix = sparse.csr_matrix((np.ones(len(cells)), (units, columns)),
                                        shape=(len(unit_ids), k))
             counts = (matrix.T @ matrix).toarray()
@@ -195,7 +195,7 @@ def code_by_attribute(store: Store, user: User, project_id: int, attribute: str,
                  for v in labels}
     position = {c["id"]: i for i, c in enumerate(table["cases"])}
     result = []
-    for code, counts in zip(table["codes"], table["counts"]):
+    for code, counts in zip(table["codes"], table["counts"], strict=True):
         row = {"code": code["name"]}
         for value in labels:
             members = per_value[value]

@@ -133,7 +133,8 @@ def _write_turns(tx: Tx, project_id: int, document_id: int, spans: list[TurnSpan
     tx.db.execute("DELETE FROM turns WHERE document_id = ?", [document_id])
     tx.insert_all("turns", [
         {"document_id": document_id, "position": i, "start_pos": s.start, "end_pos": s.end,
-         "case_id": cases.get(s.speaker), "time_s": s.time_s} for i, s in enumerate(spans)],
+         "case_id": cases.get(s.speaker) if s.speaker else None, "time_s": s.time_s}
+        for i, s in enumerate(spans)],
         {"document_id": document_id}, entity="turns")
 
 
@@ -195,7 +196,7 @@ def import_transcript(store: Store, user: User, project_id: int, transcript: Tra
     `case_modes` see `add_document`)."""
     text, spans = transcript.render()
     turn_spans = [TurnSpan(start, end, turn.speaker, turn.time_s)
-                  for (start, end), turn in zip(spans, transcript.turns)]
+                  for (start, end), turn in zip(spans, transcript.turns, strict=True)]
     if kind is None:
         kind = "focusgroep" if len(transcript.speakers()) > 2 else "interview"
     return add_document(store, user, project_id, name or transcript.name, text, kind, held_on,

@@ -12,13 +12,24 @@ import contextlib
 import re
 import tempfile
 from pathlib import Path
+from typing import Any
 
 from research.accounts import User
 from research.qual import cases, codebook, coders, codings, documents, projects, refi
 from research.qual.documents import TurnSpan
 from research.qual.projects import ProjectError, require_read
-from research.qual.refi import (RefiCase, RefiCode, RefiNote, RefiProject, RefiSelection,
-                                RefiSet, RefiSource, RefiUser, RefiVariable, derived_guid)
+from research.qual.refi import (
+    RefiCase,
+    RefiCode,
+    RefiNote,
+    RefiProject,
+    RefiSelection,
+    RefiSet,
+    RefiSource,
+    RefiUser,
+    RefiVariable,
+    derived_guid,
+)
 from research.qual.transcripts import split_turns
 from research.storage import Store
 
@@ -86,7 +97,7 @@ def to_refi(store: Store, user: User, project_id: int) -> RefiProject:
                                " 'passage' ORDER BY id", [project_id])
     for doc in documents.documents(store, user, project_id):
         text = documents.document(store, user, doc["id"])["text"]
-        grouped: dict[tuple, list[int]] = {}
+        grouped: dict[tuple, list[dict]] = {}
         for row in store.rows("SELECT id, code_id, start_pos, end_pos, created_by, created_at"
                               f" FROM codings WHERE document_id = ?{only}"
                               " ORDER BY start_pos, end_pos, id", [doc["id"], *(visible or [])]):
@@ -114,10 +125,11 @@ def to_refi(store: Store, user: User, project_id: int) -> RefiProject:
     notes = []
     for memo in store.rows("SELECT * FROM memos WHERE project_id = ? ORDER BY id", [project_id]):
         kind, target = memo["target_kind"], memo["target_id"]
-        targets = {"project": [], "document": [guid("document", target)],
-                   "case": [guid("case", target)], "code": [guid("code", target)],
-                   "coding": [selection_of.get(target)],
-                   "passage": [guid("passage", memo["id"])]}[kind]
+        by_kind: dict[str, list[str | None]] = {
+            "project": [], "document": [guid("document", target)],
+            "case": [guid("case", target)], "code": [guid("code", target)],
+            "coding": [selection_of.get(target)], "passage": [guid("passage", memo["id"])]}
+        targets = by_kind[kind]
         if memo["created_by"] is not None:
             coder_ids.add(memo["created_by"])
         notes.append(RefiNote(guid("memo", memo["id"]), memo["title"], memo["body"],
@@ -125,7 +137,8 @@ def to_refi(store: Store, user: User, project_id: int) -> RefiProject:
                               [t for t in targets if t]))
     # Coders by their GUID: an imported coder keeps the one of the file it came from.
     exported = coders.export_users(store, project_id, coder_ids)
-    user_guid = {user_id: user_guid for user_id, user_guid, _ in exported}
+    # The selections and notes hold the user's id until here, then the coder's GUID.
+    user_guid: dict[Any, str] = {user_id: user_guid for user_id, user_guid, _ in exported}
     for source in sources:
         for selection in source.selections:
             selection.created_by = user_guid.get(selection.created_by)
@@ -260,7 +273,7 @@ def from_refi(store: Store, user: User, project: RefiProject, warnings: list[str
                 if not projects.name_taken(store, user, candidate):
                     break
             target = projects.create_project(store, user, candidate, project.description)
-        counts = {"project_id": target}
+        counts: dict[str, Any] = {"project_id": target}
         code_ids = _import_codes(store, user, target, project.codes, project.sets, warnings)
         counts["codes"] = len(code_ids)
         coder_of, made = coders.resolve(tx, target, project.users)
@@ -420,7 +433,7 @@ def _import_notes(store, user, project_id, project, code_ids, doc_ids, selection
     count = 0
     for note in project.notes:
         title = " ".join(note.name.split()) or "Memo"
-        target = {"target": "project"}
+        target: dict[str, Any] = {"target": "project"}
         for guid in note.targets[:1]:
             if guid in code_ids:
                 target = {"target": "code", "target_id": code_ids[guid]}

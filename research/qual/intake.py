@@ -33,9 +33,13 @@ def save(store: Store, user: User, project_id: int, transcript: Transcript, *,
         transcript = pseudonyms.apply(transcript, {s.original: s.pseudonym for s in accepted})
         if case_modes:
             new_label = {old.speaker: new.speaker for old, new in zip(before.turns,
-                                                                     transcript.turns)}
-            case_modes = {new_label.get(label, label): mode
-                          for label, mode in case_modes.items()}
+                                                                     transcript.turns, strict=True)}
+            renamed: dict[str, str] = {}
+            for label, mode in case_modes.items():
+                new = new_label.get(label, label)
+                assert new is not None  # a speaker's pseudonym is a label too
+                renamed[new] = mode
+            case_modes = renamed
     if name is not None and accepted:
         name = _swap_name(name, accepted)
     # The key first, then the document: a document whose pseudonyms are not in the key

@@ -114,7 +114,7 @@ def matrices(store: Store, user: User, project_id: int, *, coder_ids: list[int],
     not code that document), a nominal one over the codes, and where each unit is."""
     document_ids, coder_ids, code_ids, names = _selection(
         store, user, project_id, document_ids, coder_ids, code_ids, set_id)
-    per_code = {c: [] for c in code_ids}
+    per_code: dict[int, list[np.ndarray]] = {c: [] for c in code_ids}
     nominal, where = [], []
     bits = np.arange(len(coder_ids))[:, None]
     for document_id, spans, absent, coded, best in _documents(store, user, document_ids,
@@ -152,7 +152,7 @@ def patterns(store: Store, user: User, project_id: int, *, coder_ids: list[int],
         keys, found = np.unique(code * (1 << n_coders) + coded[code, unit_index],
                                 return_counts=True)
         uncoded = np.full(n_codes, len(spans))
-        for key, number in zip(keys.tolist(), found.tolist()):
+        for key, number in zip(keys.tolist(), found.tolist(), strict=True):
             k, mask = divmod(key, 1 << n_coders)
             counts[k, missing, mask] += number
             uncoded[k] -= number
@@ -214,7 +214,7 @@ def disagreements(store: Store, user: User, project_id: int, code_id: int, *,
         found.append({"document_id": document_id, "document": doc["name"], "start": start,
                       "end": end, "text": doc["text"][start:end],
                       "coders": {names[c]: (None if np.isnan(v) else bool(v))
-                                 for c, v in zip(data["coders"], column)}})
+                                 for c, v in zip(data["coders"], column, strict=True)}})
     return found
 
 
@@ -228,11 +228,11 @@ def consensus_account(store: Store) -> int:
     """The id of the 'consensus' coder, made once as an account that cannot log in."""
     found = accounts.find_user(store, CONSENSUS)
     if found is not None:
-        return found.id
+        return found.account_id
     made = accounts.create_user(store, SYSTEM_USER, CONSENSUS, "lezer", secrets.token_urlsafe(32),
                                 display_name="Consensus (vastgelegd besluit)")
-    accounts.update_user(store, SYSTEM_USER, made.id, active=False)
-    return made.id
+    accounts.update_user(store, SYSTEM_USER, made.account_id, active=False)
+    return made.account_id
 
 
 def settle(store: Store, user: User, document_id: int, start: int, end: int, code_id: int,

@@ -7,6 +7,7 @@ string index (the browser only adds the code points it counts inside one segment
 
 from __future__ import annotations
 
+import itertools
 from bisect import bisect_left, bisect_right
 
 
@@ -47,12 +48,12 @@ def blocks(text: str, turns: list[dict], codings: list[dict],
         segments, margin = [], set()
         points = sorted({shown, *ordered[bisect_left(ordered, shown):bisect_right(ordered, stop)],
                          stop})
-        for a, b in zip(points, points[1:]):
+        for a, b in itertools.pairwise(points):
             while waiting < len(by_start) and codings[by_start[waiting]]["start_pos"] <= a:
                 active.add(by_start[waiting])
                 waiting += 1
             active = {i for i in active if codings[i]["end_pos"] > a}
-            selected = bool(selection) and selection[0] <= a and b <= selection[1]
+            selected = selection is not None and selection[0] <= a and b <= selection[1]
             segments.append([a, text[a:b], sorted(active), selected])
             margin |= active
         result.append({"segments": segments,

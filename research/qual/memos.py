@@ -87,7 +87,8 @@ def memos(store: Store, user: User, project_id: int, *, kind: str | None = None,
           text: str = "") -> list[dict]:
     """The project's memos, newest change first, with a readable name of what each is about."""
     require_read(store, user, project_id)
-    where, params = ["m.project_id = ?"], [project_id]
+    where = ["m.project_id = ?"]
+    params: list[int | str] = [project_id]
     for column, value in (("m.kind", kind), ("m.target_kind", target),
                           ("m.target_id", target_id), ("m.created_by", author_id)):
         if value is not None:

@@ -20,6 +20,7 @@ from __future__ import annotations
 import logging
 import os
 import re
+from collections.abc import Sequence, Set
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from functools import lru_cache
@@ -271,7 +272,7 @@ def _count(transcript: Transcript, original: str) -> int:
 
 
 def suggest(store: Store, user: User, project_id: int, transcript: Transcript,
-            extra: list[str] = (), pending: dict[str, tuple[str, str]] | None = None,
+            extra: Sequence[str] = (), pending: dict[str, tuple[str, str]] | None = None,
             detected: list[tuple[str, str]] | None = None) -> list[Suggestion]:
     """What to replace in a transcript before it is saved, with consistent pseudonyms.
 
@@ -346,7 +347,7 @@ def _in_texts(store: Store, project_id: int) -> set[str]:
     return found
 
 
-def _next_numbers(known: dict[str, tuple[str, str]], in_texts: set[str] = frozenset()
+def _next_numbers(known: dict[str, tuple[str, str]], in_texts: Set[str] = frozenset()
                   ) -> dict[str, int]:
     """The highest number given so far per kind, in the key and in the documents: when the
     key and the database are out of step (a database restored from an older backup, a key
@@ -354,7 +355,10 @@ def _next_numbers(known: dict[str, tuple[str, str]], in_texts: set[str] = frozen
     numbers = {kind: 0 for kind in NUMBERED}
     by_label = {label: kind for kind, label in KINDS.items()}
     labels = [(kind, pseudonym) for kind, pseudonym in known.values()]
-    labels += [(by_label[m.group(1)], m.group(0)) for m in map(NUMBERED_LABEL.match, in_texts)]
+    for text in in_texts:
+        m = NUMBERED_LABEL.match(text)
+        assert m is not None  # each one was found by this pattern
+        labels.append((by_label[m.group(1)], m.group(0)))
     for kind, pseudonym in labels:
         match = re.search(r"(\d+)\]$", pseudonym)
         if kind in numbers and match:
@@ -412,7 +416,7 @@ def remember(store: Store, user: User, project_id: int, chosen: list[Suggestion]
     db = _key_db(store)
     try:
         with db.conn:
-            db["pseudonyms"].insert_all([
+            db.table("pseudonyms").insert_all([
                 {"project_id": project_id, "original": s.original, "kind": s.kind,
                  "pseudonym": s.pseudonym, "created_by": user.username, "created_at": utcnow()}
                 for s in new])

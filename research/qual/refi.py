@@ -47,6 +47,7 @@ from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 from urllib.parse import unquote
 
 from lxml import etree
@@ -223,7 +224,9 @@ def detect_vendor(origin: str | None) -> str:
 
 def is_guid(value: str | None) -> bool:
     """Whether the value matches the REFI GUIDType pattern."""
-    return bool(value) and GUID_RE.fullmatch(value) is not None
+    if not value:
+        return False
+    return GUID_RE.fullmatch(value) is not None
 
 
 def derived_guid(*parts: str) -> str:
@@ -499,7 +502,7 @@ def _code_order(codes: list[RefiCode], problems: list[str]) -> dict[str | None, 
             parent = _guid_key(parent_code.guid)
         children.setdefault(parent, []).append(code)
     reached = 0
-    stack = [None]
+    stack: list[str | None] = [None]
     while stack:
         for child in children.get(stack.pop(), []):
             reached += 1
@@ -857,7 +860,7 @@ def _write_source(build: _Builder, parent: etree._Element, source: RefiSource,
                         plainTextPath=f"internal://{file_name}",
                         creatingUser=source.created_by or None,
                         creationDateTime=_xsd_datetime(source.created_at))
-    for sel, (start, end) in zip(source.selections, spans):
+    for sel, (start, end) in zip(source.selections, spans, strict=True):
         stamp = _xsd_datetime(sel.created_at)
         user = sel.created_by or None
         sel_element = build.sub(element, "PlainTextSelection", guid=sel.guid,
@@ -1276,7 +1279,7 @@ class _ProjectReader:
 
     def read_variables(self) -> list[RefiVariable]:
         """Variables/Variable."""
-        variables = []
+        variables: list[RefiVariable] = []
         section = _kid(self.root, "Variables")
         for element in _kids(section, "Variable") if section is not None else []:
             guid = self.guids["variables"].define(element.get("guid"))
@@ -1417,22 +1420,23 @@ class _ProjectReader:
                                        created_by=created_by, created_at=created_at,
                                        targets=[raw.guid]))
             note = None
-        codings: list[RefiCoding] | None = []
+        codings: list[RefiCoding] = []
         seen: set[tuple[str, str | None]] = set()
         for code, user, stamp in raw.codings:
             coder = self.user(user) if user else None
             if (code, coder) not in seen:
                 seen.add((code, coder))
                 codings.append(RefiCoding(code, coder, self.stamp(stamp)))
-        if all(c.created_by == created_by and c.created_at == created_at for c in codings):
-            codings = None   # one coder, as most files: `codes` and `created_by` say it all
+        # One coder, as most files: `codes` and `created_by` say it all (no codings).
+        one_coder = all(c.created_by == created_by and c.created_at == created_at
+                        for c in codings)
         return RefiSelection(guid=raw.guid, start=start, end=end, codes=raw.codes,
                              created_by=created_by, created_at=created_at, note=note,
-                             codings=codings)
+                             codings=None if one_coder else codings)
 
     def read_sets(self) -> list[RefiSet]:
         """Project-level Sets (and, leniently, Sets inside the CodeBook)."""
-        sets = []
+        sets: list[RefiSet] = []
         elements = []
         for holder in (self.root, _kid(self.root, "CodeBook")):
             section = _kid(holder, "Sets") if holder is not None else None
@@ -1558,7 +1562,8 @@ def _read_code_tree(section, guids: _Guids, report: _Report, on_note_refs=None,
     Refuses (RefiError, `label` names the file) more than MAX_CODES codes or nesting deeper
     than MAX_CODE_DEPTH levels."""
     codes: list[RefiCode] = []
-    stack = [(element, None, 1) for element in reversed(_kids(section, "Code"))]
+    stack: list[tuple[Any, str | None, int]] = [
+        (element, None, 1) for element in reversed(_kids(section, "Code"))]
     while stack:
         element, parent, depth = stack.pop()
         if len(codes) >= MAX_CODES:

@@ -23,6 +23,7 @@ from docx import Document
 from docx.shared import Pt
 from openpyxl import Workbook
 from openpyxl.styles import Font
+from openpyxl.worksheet.worksheet import Worksheet
 
 from research.accounts import User
 from research.exports import text_cell, xml_safe
@@ -36,9 +37,10 @@ FORMATS = {"docx": "Word (.docx)", "xlsx": "Excel (.xlsx)", "html": "Webpagina (
 def _paths(codes: list[dict]) -> dict[int, list[str]]:
     """Code id -> its path from the top of the tree (names)."""
     by_id = {c["id"]: c for c in codes}
-    paths = {}
+    paths: dict[int, list[str]] = {}
     for code in codes:
-        path, current = [], code
+        path: list[str] = []
+        current: dict | None = code
         while current is not None:
             path.insert(0, current["name"])
             current = by_id.get(current["parent_id"])
@@ -187,18 +189,18 @@ def markdown_blocks(text: str) -> list[dict]:
             blocks.append({"kind": "break"})
             continue
         match = _BLOCK.match(stripped)
-        kind = next((k for k, v in (match.groupdict() if match else {}).items() if v), None)
-        body = stripped[match.end():] if kind else stripped
+        kind = next((k for k, v in match.groupdict().items() if v), None) if match else None
+        body = stripped[match.end():] if match and kind else stripped
+        level = len(match.group("heading")) if match and kind == "heading" else 0
         previous = blocks[-1] if blocks else None
         if kind is None and previous and previous["kind"] in ("paragraph", "bullet", "number",
-                                                              "quote") and line[:1] != "#":
+                                                              "quote"):
             previous["text"] += " " + body  # a continued line
             continue
         if kind == "quote" and previous and previous["kind"] == "quote":
             previous["text"] += " " + body
             continue
-        blocks.append({"kind": kind or "paragraph", "text": body,
-                       "level": len(match.group("heading")) if kind == "heading" else 0})
+        blocks.append({"kind": kind or "paragraph", "text": body, "level": level})
     return [{**b, "runs": inline_runs(b["text"])} for b in blocks if b["kind"] != "break"]
 
 
@@ -305,6 +307,7 @@ def to_xlsx(data: dict, store: Store, user: User) -> bytes:
     data = xml_safe(data)
     book = Workbook()
     passages = book.active
+    assert isinstance(passages, Worksheet)  # a new workbook has one sheet
     passages.title = "Fragmenten"
     depth = max((len(c["path"]) for c in data["codes"]), default=1)
     header = ["Document", "Spreker", *[f"Niveau {i + 1}" for i in range(depth)], "Code",

@@ -15,7 +15,6 @@ from research.qual import codings as codings_module
 from research.qual.projects import ProjectError, require_read
 from research.storage import Store
 
-
 ORDERS = {"datum": "Datum van het gesprek", "eigen": "Eigen volgorde (Casussen → Documenten)"}
 
 

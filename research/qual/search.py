@@ -16,8 +16,16 @@ from spacy.attrs import IDX, IS_PUNCT, IS_SPACE, LENGTH, ORTH
 from spacy.lang.nl.stop_words import STOP_WORDS
 
 from research.accounts import User
-from research.nlp import (lemma, lemma_family, lemmas_of, quoted, search_text, sentence_starts,
-                          tokenise, tokenizer)
+from research.nlp import (
+    lemma,
+    lemma_family,
+    lemmas_of,
+    quoted,
+    search_text,
+    sentence_starts,
+    tokenise,
+    tokenizer,
+)
 from research.qual.projects import ProjectError, require_read
 from research.storage import Store, Tx
 
@@ -139,7 +147,7 @@ def search(store: Store, user: User, project_id: int, query: str, mode: str = "l
     # Tokenised together, and only until the limit is reached: one pipeline call per
     # sentence costs more than the search itself.
     docs = tokenise(row["words"] for row in rows)
-    for row, doc in zip(rows, docs):
+    for row, doc in zip(rows, docs, strict=True):
         for start, end in _matches(doc, wanted, mode):
             hits.append(Hit(row["document_id"], row["name"], row["start_pos"] + start,
                             row["start_pos"] + end, row["start_pos"], row["end_pos"]))
@@ -167,7 +175,8 @@ def keyword_in_context(store: Store, user: User, project_id: int, hits: list[Hit
     return rows
 
 
-def autocode_spans(store: Store, user: User, hits: list[Hit], unit: str) -> list[tuple[int, int, int]]:
+def autocode_spans(store: Store, user: User, hits: list[Hit],
+                   unit: str) -> list[tuple[int, int, int]]:
     """The distinct (document, start, end) units that auto-coding would code: each hit's
     sentence or speaker turn."""
     if unit not in ("zin", "beurt"):

@@ -22,10 +22,13 @@ import re
 import string
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
 from research import untrusted
 from research.errors import UserError
+
+if TYPE_CHECKING:  # python-docx is imported only when a .docx is read
+    from docx.oxml.text.run import CT_R
 
 MAX_BYTES = 20 * 1024 * 1024
 # All members of a .docx together, uncompressed (here so that tests can make it small).
@@ -263,7 +266,9 @@ def _is_known(label: str) -> bool:
 def is_generic_label(label: str | None) -> bool:
     """Whether a speaker label names a role rather than a person ('Respondent', 'R1', 'INT',
     'Deelnemer A', 'Moderator', 'Spreker 1'): such a label in two documents is two people."""
-    return bool(label) and _GENERIC_RE.fullmatch(" ".join(label.split())) is not None
+    if not label:
+        return False
+    return _GENERIC_RE.fullmatch(" ".join(label.split())) is not None
 
 
 def _accepted(counts: Counter) -> set[str]:
@@ -384,14 +389,14 @@ def _scan_time_name(lines: list[str]) -> list[_Start | None]:
         else:
             found.append((match, None, rest))
     starts: list[_Start | None] = []
-    for line, item in zip(lines, found):
+    for line, item in zip(lines, found, strict=True):
         if item is None:
             starts.append(None)
             continue
-        match, name, rest = item
-        if name is None:
-            name, rest = _leading_name(rest, alone)
-        starts.append(_Start(name, _seconds(match["t1"]), rest, False, line) if name else None)
+        match, label, rest = item
+        if label is None:
+            label, rest = _leading_name(rest, alone)
+        starts.append(_Start(label, _seconds(match["t1"]), rest, False, line) if label else None)
     return starts
 
 
@@ -550,7 +555,9 @@ def _scanner(pattern: str, filename: str = "") -> _Scanner:
 
 def _filter_auto(starts: list[_Start | None]) -> tuple[list[_Start | None], list[str]]:
     """Keep the believable labels (see `_accepted`); also return the plausible rejected ones."""
-    counts = Counter(s.speaker for s in starts if s is not None and not s.strong)
+    # A start that is not strong always has a speaker (a label the scanner read).
+    counts = Counter(s.speaker for s in starts
+                     if s is not None and not s.strong and s.speaker is not None)
     keep = _accepted(counts)
     kept = [s if s is not None and (s.strong or s.speaker in keep) else None for s in starts]
     rejected = [n for n in counts if n not in keep and not n[0].islower()]
@@ -631,7 +638,7 @@ def _assemble(items: list[_Item], starts: list[_Start | None]) -> tuple[list[Tur
             unlabelled += sum(1 for line in turn.text.split("\n") if line.strip())
         turns.append(turn)
 
-    for (_, content), start in zip(items, starts):
+    for (_, content), start in zip(items, starts, strict=True):
         if start is not None:
             flush()
             current = _Open(start.speaker, start.time_s,
@@ -664,7 +671,7 @@ def _split_items(items: list[_Item], pattern: str, filename: str = "",
     if pattern == "teams" or (pattern == "auto" and _teams_layout(lines)):
         found = _scan_teams(lines)     # blanks the name lines it takes up
         items = [(para, line if isinstance(content, str) else content)
-                 for (para, content), line in zip(items, lines)]
+                 for (para, content), line in zip(items, lines, strict=True)]
         if pattern == "auto" and not any(found):
             found, rejected = _best_scheme(lines)
     elif pattern == "auto":
@@ -672,7 +679,7 @@ def _split_items(items: list[_Item], pattern: str, filename: str = "",
     else:
         found = _scanner(pattern, filename)(lines)
     starts = [content if isinstance(content, _Start) else start
-              for (_, content), start in zip(items, found)]
+              for (_, content), start in zip(items, found, strict=True)]
     if not any(s is not None and s.speaker is not None for s in starts):
         warning = NO_SPEAKERS if pattern == "auto" else NO_SPEAKERS_CHOSEN
         return _paragraph_turns(_plain_items(items)), [warning]
@@ -699,7 +706,7 @@ def _merge_blocks(turns: list[Turn]) -> list[Turn]:
             continue
         merged.append(Turn(turn.speaker, turn.text, turn.time_s))
         parts.append([turn.text])
-    for turn, texts in zip(merged, parts):
+    for turn, texts in zip(merged, parts, strict=True):
         turn.text = " ".join(texts)
     return merged
 
@@ -839,10 +846,10 @@ def _run_text(run) -> str:
     return "".join(parts)
 
 
-def _paragraph_text(p) -> tuple[list[tuple[object, str]], str]:
+def _paragraph_text(p) -> tuple[list[tuple[CT_R, str]], str]:
     """The paragraph's own runs with their text (`Paragraph.runs`), and its full text, which
     includes the runs of hyperlinks (`Paragraph.text`)."""
-    runs: list[tuple[object, str]] = []
+    runs: list[tuple[CT_R, str]] = []
     parts: list[str] = []
     for child in p:
         if child.tag == _W_R:
@@ -876,7 +883,7 @@ def _split_label_time(label: str) -> tuple[str, float | None]:
     return _clean_label(match["name"]), _match_time(match)
 
 
-def _bold_label(paragraph, runs: list[tuple[object, str]], full: str,
+def _bold_label(paragraph, runs: list[tuple[CT_R, str]], full: str,
                 style_bold: dict[str, bool]) -> _Start | None:
     """A turn start when the paragraph begins with a bold speaker label ('Jan:' in bold, or
     bold 'Jan' followed by ':'); `runs` and `full` come from `_paragraph_text`."""
@@ -947,18 +954,19 @@ def _table_items(table) -> list[list[str | _Start]]:
     header = bool(rows) and _is_header(rows[0])
     body = rows[1:] if header else rows
     parsed = [_row_start(cells) for cells in body]
-    speakers = Counter(p[0] for p in parsed if p is not None and p[0])
-    turn_like = (bool(body) and all(p is not None for p in parsed) and bool(speakers)
+    starts = [p for p in parsed if p is not None]
+    speakers = Counter(p[0] for p in starts if p[0])
+    turn_like = (bool(body) and len(starts) == len(parsed) and bool(speakers)
                  and (header or any(c >= 2 or _is_known(n) for n, c in speakers.items())
-                      or any(p[1] is not None for p in parsed)))
+                      or any(p[1] is not None for p in starts)))
     if not turn_like:
         return [[line for cell in cells if cell for line in cell.split("\n")] for cells in rows]
     items: list[list[str | _Start]] = []
-    for cells, (speaker, time_s, text) in zip(body, parsed):
+    for cells, (speaker, time_s, text) in zip(body, starts, strict=True):
         if speaker:
             items.append([_Start(speaker, time_s, text, True, "\t".join(cells))])
         else:
-            items.append(text.split("\n"))
+            items.append([*text.split("\n")])
     return items
 
 
@@ -1048,7 +1056,9 @@ def _cues(blocks: list[str]) -> tuple[list[tuple[float, list[str]]], int]:
         if index is None:
             skipped += bool(block.strip())
             continue
-        cues.append((_cue_seconds(_CUE_TIMING_RE.match(lines[index])), lines[index + 1:]))
+        timing = _CUE_TIMING_RE.match(lines[index])
+        assert timing is not None  # `index` is a line it matched
+        cues.append((_cue_seconds(timing), lines[index + 1:]))
     return cues, skipped
 
 
@@ -1080,7 +1090,7 @@ def _merge_segments(segments: list[_Segment]) -> tuple[list[Turn], list[str]]:
         else:
             turns.append(Turn(speaker, text, segment.time_s))
             parts.append([text])
-    for turn, texts in zip(turns, parts):
+    for turn, texts in zip(turns, parts, strict=True):
         turn.text = " ".join(texts)
     warnings = [] if any(t.speaker for t in turns) or not turns else [
         "Geen sprekers herkend in de ondertitels; alle tekst staat zonder spreker."]
@@ -1150,7 +1160,7 @@ def _srt_segments(time_s: float, lines: list[str]) -> list[_Segment]:
         else:
             segments.append(segment)
             more.append([])
-    for segment, lines_after in zip(segments, more):
+    for segment, lines_after in zip(segments, more, strict=True):
         if lines_after:
             segment.text = " ".join([segment.text, *lines_after]).strip()
             segment.raw = " ".join([segment.raw, *lines_after])

@@ -63,7 +63,7 @@ def calibrate(store: Store, user: User, wave_id: int, attributes: list[str],
 
     def apply(tx: Tx) -> dict:
         tx.db.conn.executemany("UPDATE responses SET calibrated_weight = ? WHERE id = ?",
-                          zip(result.weights.tolist(), frame["_id"].tolist()))
+                          zip(result.weights.tolist(), frame["_id"].tolist(), strict=True))
         tx.db.execute("UPDATE waves SET weighting = ? WHERE id = ?",
                       [json.dumps(summary, ensure_ascii=False), wave_id])
         tx.event("wave", wave_id, "calibrate", after=summary)

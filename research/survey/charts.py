@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 import textwrap
+from typing import Any
 
 import matplotlib
 
@@ -108,7 +109,7 @@ def likert_bars(table: Table) -> go.Figure:
     colours = _diverging(len(categories))
     middle = len(categories) // 2 if len(categories) % 2 else None
     traces = []
-    for index, (category, colour) in enumerate(zip(categories, colours)):
+    for index, (category, colour) in enumerate(zip(categories, colours, strict=True)):
         values = numbers[category].fillna(0)
         if middle is not None and index == middle:
             for half, sign in ((values / 2, -1), (values / 2, 1)):
@@ -162,11 +163,12 @@ def static(table: Table, kind: str, fmt: str = "png") -> bytes:
             lines = data.groupby("antwoord", sort=False) if "antwoord" in data.columns \
                 else [(None, data)]
             for name, part in lines:
+                colour: dict[str, Any] = {} if name is not None else {"color": BAR}
                 axes.errorbar(part["meting"].astype(str), part["schatting"],
                               yerr=[(part["schatting"] - part["ci_low"]).fillna(0),
                                     (part["ci_high"] - part["schatting"]).fillna(0)],
                               marker="o", capsize=4, label=name,
-                              **({} if name is not None else {"color": BAR}))
+                              **colour)
             if "antwoord" in data.columns:
                 axes.legend(fontsize=7)
         elif kind == "crosstab":

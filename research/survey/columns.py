@@ -27,7 +27,7 @@ NUMERIC = b"N1"
 CODES = b"C1"
 TEXT = b"T1"
 CODES_HEADER = struct.Struct("<dB")   # the lowest value, bytes per offset
-CODE_TYPES = {1: np.dtype("u1"), 2: np.dtype("<u2")}
+CODE_TYPES: dict[int, np.dtype] = {1: np.dtype("u1"), 2: np.dtype("<u2")}
 
 
 def encode_numbers(values) -> bytes:
@@ -50,7 +50,7 @@ def _as_offsets(array: np.ndarray) -> tuple[float, np.ndarray] | None:
     high = float(np.max(array, where=valid, initial=-np.inf)) if valid.any() else 0.0
     if not (np.isfinite(low) and np.isfinite(high) and low.is_integer()):
         return None
-    for itemsize, dtype in CODE_TYPES.items():
+    for dtype in CODE_TYPES.values():
         missing = np.iinfo(dtype).max
         if high - low < missing:
             offsets = np.where(valid, array - low, missing).astype(dtype)

@@ -26,7 +26,8 @@ Conventions, the same as R's `survey` unless said otherwise:
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields, replace
+import itertools
+from dataclasses import dataclass, field, fields, replace
 
 import numpy as np
 import pandas as pd
@@ -131,6 +132,19 @@ class Design:
     fpc: np.ndarray | None = None
     ssu: np.ndarray | None = None
     fpc2: np.ndarray | None = None
+    # Derived in __post_init__ (not arguments): the codes of each row's stratum and PSU, each
+    # PSU's stratum, the PSUs per stratum and each stratum's variance scale; for two stages
+    # (`_ssu` not None) each row's secondary unit, each one's PSU, the secondary units per PSU
+    # and each PSU's second-stage factor.
+    _stratum: np.ndarray = field(init=False, repr=False)
+    _psu: np.ndarray = field(init=False, repr=False)
+    _psu_stratum: np.ndarray = field(init=False, repr=False)
+    _m: np.ndarray = field(init=False, repr=False)
+    _scale: np.ndarray = field(init=False, repr=False)
+    _ssu: np.ndarray | None = field(init=False, repr=False)
+    _ssu_psu: np.ndarray = field(init=False, repr=False)
+    _m2: np.ndarray = field(init=False, repr=False)
+    _stage2: np.ndarray = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         w = check_weights(self.weights)
@@ -180,6 +194,7 @@ class Design:
         """The secondary units (numbered within their PSU) and per PSU the factor of its
         second-stage variance, f_1 (1 - f_2) m_2 / (m_2 - 1): 0 for a PSU with one secondary
         unit, and for every PSU when the first stage has no fpc (f_1 = 0)."""
+        assert self.ssu is not None  # only called for a design with secondary units
         unit = _factorize(self.ssu, "secundaire eenheid")[0]
         pairs, ssu_code = np.unique(self._psu * (unit.max() + 1) + unit, return_inverse=True)
         ssu_psu = (pairs // (unit.max() + 1)).astype(np.int64)
@@ -385,7 +400,9 @@ def _cells(design: Design, y: np.ndarray, groups: np.ndarray, n_groups: int) -> 
     if design.n_psu == design.n:
         return _row_cells(design, y, groups, rows, n_groups)
     two_stage = design.two_stage
-    key = (design._ssu if two_stage else design._psu)[rows] * n_groups + groups[rows]
+    unit = design._ssu if two_stage else design._psu
+    assert unit is not None  # two_stage implies secondary units
+    key = unit[rows] * n_groups + groups[rows]
     cell_key, cell_of_row = np.unique(key, return_inverse=True)
     y = y[rows]
     valid = ~np.isnan(y)
@@ -880,6 +897,7 @@ class Tally:
         """Per code whether some row has it."""
         if self.count is not None:
             return self.count.sum(axis=0) > 0
+        assert self.codes is not None  # a tally holds either the sums or the codes
         return np.bincount(self.codes[self.codes >= 0], minlength=self.n_codes) > 0
 
     def remapped(self, mapping: np.ndarray, n_codes: int) -> "Tally":
@@ -888,6 +906,7 @@ class Tally:
         mapping = np.asarray(mapping, dtype=np.int64)
         if self.w is None:
             return Tally(np.append(mapping, -1)[self.codes], n_codes)
+        assert self.w2 is not None and self.count is not None  # all three sums or none
         kept = mapping >= 0
         merge = np.zeros((self.n_codes, n_codes))
         merge[np.flatnonzero(kept), mapping[kept]] = 1.0
@@ -1007,7 +1026,7 @@ class Domains:
             est = _entry_means(design, entries, n_groups)
             t = _entry_vs_rest(design, entries, n_groups) if against_rest else None
             sizes = [variables[i][1].shape[1] for i in together]
-            for i, part in zip(together, _split(est, t, sizes)):
+            for i, part in zip(together, _split(est, t, sizes), strict=True):
                 parts[i] = part
         for i, (tally, values) in enumerate(variables):
             if parts[i] is None:
@@ -1041,6 +1060,7 @@ class Domains:
         """`estimate` (of a (n, k) matrix) over the columns the codes stand for, ROW_CHUNK
         columns at a time, joined."""
         parts = []
+        assert tally.codes is not None  # row by row: the codes are kept
         out_of_base = tally.codes < 0
         for start in range(0, values.shape[1], ROW_CHUNK):
             y = values[tally.codes, start:start + ROW_CHUNK]
@@ -1053,6 +1073,7 @@ class Domains:
         its stratum, group, code, weights, squared weights and count; and `values`."""
         n_groups = self.groupings[grouping][1]
         n_codes = tally.n_codes
+        assert tally.w is not None and tally.w2 is not None and tally.count is not None
         group = self.profile_groups[grouping]
         cell = (self.profile_base * n_groups + group)[:, None] * n_codes + np.arange(n_codes)
         chosen = (group >= 0)[:, None] & (tally.count > 0)
@@ -1080,6 +1101,7 @@ class Domains:
         def summed(a: np.ndarray) -> np.ndarray:
             return _sum_by(cell, len(cell_key), a[keep].astype(np.float64))
 
+        assert tally.w is not None and tally.w2 is not None and tally.count is not None
         w, w2, count = summed(tally.w), summed(tally.w2), summed(tally.count)
         psu, group_of_cell = np.divmod(cell_key, n_groups)
         stratum = self.design._psu_stratum[psu]
@@ -1101,7 +1123,9 @@ def _entries(atoms: list[tuple]) -> _Entries:
                       values[code].ravel(), np.repeat(w, k), np.repeat(w2, k),
                       np.repeat(count, k)))
         first += k
-    return _Entries(*(np.concatenate(arrays) for arrays in zip(*parts)), n_columns=first)
+    column, stratum, group, y, w, w2, count = (np.concatenate(arrays)
+                                               for arrays in zip(*parts, strict=True))
+    return _Entries(column, stratum, group, y, w, w2, count, n_columns=first)
 
 
 def _split(est: Estimates, t: np.ndarray | None, sizes: list[int]
@@ -1109,7 +1133,7 @@ def _split(est: Estimates, t: np.ndarray | None, sizes: list[int]
     """Estimates (and t statistics) of columns side by side, cut into parts of `sizes`."""
     bounds = np.cumsum([0] + sizes)
     return [(Estimates(**{f.name: getattr(est, f.name)[:, a:b] for f in fields(Estimates)}),
-             None if t is None else t[:, a:b]) for a, b in zip(bounds[:-1], bounds[1:])]
+             None if t is None else t[:, a:b]) for a, b in itertools.pairwise(bounds)]
 
 
 def joined(parts: list[tuple[Estimates, np.ndarray | None]]
@@ -1211,7 +1235,7 @@ def _entry_vs_rest(design: Design, entries: _Entries, n_groups: int) -> np.ndarr
         # Cov: per (stratum, group) sum a (t - t_h/m_h - mean_rest (u - u_h/m_h)) / W_rest.
         shape = (n_columns, n_strata, n_groups)
         key = strata * n_groups + entries.group
-        a, at, au = (_by(key, np.prod(shape), x).reshape(shape)
+        a, at, au = (_by(key, int(np.prod(shape)), x).reshape(shape)
                      for x in (w * e, w2 * e * y, w2 * e))
         t_bar, u_bar = (t / m)[:, :, None], (u / m)[:, :, None]
         cov = (scale[None, :, None] * (at - t_bar * a - mean_rest[:, None, :]

@@ -121,6 +121,7 @@ def export_nonrespondents(store: Store, user: User, wave_id: int) -> bytes:
     wave = _wave(store, wave_id)
     book = Workbook()
     sheet = book.active
+    assert sheet is not None  # a new workbook has one sheet
     sheet.title = "Nog geen respons"
     headings = ["Code", "Naam", "Regio", "Grootteklasse", "Provincie", "Notities",
                 "Laatste notitie", "Datum laatste notitie"]

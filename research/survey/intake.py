@@ -7,6 +7,7 @@ from __future__ import annotations
 import io
 import math
 import re
+from typing import Any
 
 import pandas as pd
 
@@ -68,7 +69,8 @@ def load(store: Store, user: User, monitor_id: int, label: str, year: int | None
     roles = {**waves.DEFAULT_ROLES, **default_roles(wave), **(roles or {})}
     for role, column in roles.items():
         if column and column not in wave.data.columns:
-            raise MonitorError(f"Kolom '{column}' ({role}) staat niet in {source or 'het bestand'}.")
+            raise MonitorError(f"Kolom '{column}' ({role}) staat niet in "
+                               f"{source or 'het bestand'}.")
     design = {c for c in roles.values() if c}
     chosen = {k: v for k, v in (types or {}).items() if k not in design}
     # A design column keeps its texts (a stratum named 'klein', not '1').
@@ -121,8 +123,8 @@ def read_frame(source, filename: str) -> list[dict]:
                            "nodig.")
     units = []
     for row in table.to_dict("records"):
-        unit = {k: (None if pd.isna(v) else str(v).strip()) for k, v in row.items()
-                if k in FRAME_HEADINGS.values()}
+        unit: dict[str, Any] = {k: (None if pd.isna(v) else str(v).strip())
+                                for k, v in row.items() if k in FRAME_HEADINGS.values()}
         if not any(unit.values()):
             continue   # an empty row
         if not unit.get("code"):

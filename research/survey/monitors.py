@@ -9,7 +9,7 @@ thresholds are settings of the monitor, used by `results.py`.
 from __future__ import annotations
 
 import json
-from typing import Iterable
+from typing import Any, Iterable
 
 from research.accounts import User, require
 from research.errors import UserError
@@ -110,7 +110,7 @@ def set_frame(store: Store, user: User, monitor_id: int, units: Iterable[dict]) 
     """Add or update the frame's units (code, name, region, size_class, province,
     population); returns how many."""
     require(user, "survey.write")
-    rows = [{"monitor_id": monitor_id, "code": str(u["code"]).strip(),
+    rows: list[dict[str, Any]] = [{"monitor_id": monitor_id, "code": str(u["code"]).strip(),
              "name": str(u.get("name") or "").strip(), "region": u.get("region"),
              "size_class": u.get("size_class"), "province": u.get("province"),
              "population": u.get("population")} for u in units]
@@ -126,9 +126,9 @@ def set_frame(store: Store, user: User, monitor_id: int, units: Iterable[dict]) 
                                       [monitor_id]).fetchall())
         for row in rows:
             if row["code"] in existing:
-                tx.db["frame_units"].update(existing[row["code"]], row)
+                tx.db.table("frame_units").update(existing[row["code"]], row)
             else:
-                tx.db["frame_units"].insert(row)
+                tx.db.table("frame_units").insert(row)
         tx.event("frame", monitor_id, "set", after={"units": len(rows)})
         return len(rows)
 

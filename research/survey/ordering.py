@@ -123,8 +123,10 @@ def natural_order(labels: Iterable) -> list:
     rest = [label for label in labels if label not in last]
     for place in (scale_place, _number_place, _size_place):
         places = [place(str(label)) for label in rest]
-        if rest and None not in places and len(set(places)) == len(places):
-            return [label for _, label in sorted(zip(places, rest), key=lambda p: p[0])] + last
+        known = [p for p in places if p is not None]
+        if rest and len(known) == len(places) and len(set(known)) == len(known):
+            return [label for _, label in sorted(zip(known, rest, strict=True),
+                                                 key=lambda p: p[0])] + last
     return sorted(rest, key=lambda label: (_folded(str(label)), str(label))) + last
 
 

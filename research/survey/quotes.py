@@ -33,6 +33,7 @@ def quotes(store: Store, user: User, wave_id: int, variable_id: int, breakdown: 
     var, frame = _open_variable(store, user, wave_id, variable_id)
     wave = store.one("SELECT m.min_n_quotes, w.label FROM waves w JOIN monitors m"
                      " ON m.id = w.monitor_id WHERE w.id = ?", [wave_id])
+    assert wave is not None  # its variable was found
     if breakdown != "totaal":
         if breakdown not in FRAME_BREAKDOWNS:
             raise MonitorError(f"Onbekende uitsplitsing '{breakdown}'.")
@@ -71,6 +72,7 @@ def to_qual(store: Store, user: User, wave_id: int, variable_id: int, project_id
         raise MonitorError("Deze antwoorden staan al in dit project.")
     info = store.one("SELECT w.label, m.unit_kind, m.name FROM waves w JOIN monitors m"
                      " ON m.id = w.monitor_id WHERE w.id = ?", [wave_id])
+    assert info is not None  # its variable was found
     answered = frame[frame[var["name"]].notna()].reset_index(drop=True)
     if answered.empty:
         raise MonitorError(f"Niemand beantwoordde '{var['label']}' in deze meting.")
@@ -90,7 +92,7 @@ def to_qual(store: Store, user: User, wave_id: int, variable_id: int, project_id
                                              kind="open-antwoorden", turns=spans,
                                              source_format="monitor",
                                              case_modes=dict.fromkeys(speakers, "gedeeld"))
-        tx.db["monitor_documents"].insert({"document_id": document_id, "wave_id": wave_id,
+        tx.db.table("monitor_documents").insert({"document_id": document_id, "wave_id": wave_id,
                                            "variable_id": variable_id})
         existing = {a["name"] for a in cases.attributes(store, user, project_id, "case")}
         for label in CASE_ATTRIBUTES.values():

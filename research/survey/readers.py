@@ -20,8 +20,10 @@ import io
 import os
 import re
 import tempfile
+from collections.abc import Set
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -150,12 +152,14 @@ class _Input:
         """The first bytes, to recognise the format."""
         if self.raw is not None:
             return self.raw[:HEAD_BYTES]
+        assert self.path is not None  # a path or the bytes
         with open(self.path, "rb") as handle:
             return handle.read(HEAD_BYTES)
 
     def content(self) -> bytes:
         """All bytes (read once)."""
         if self.raw is None:
+            assert self.path is not None  # a path or the bytes
             self.raw = self.path.read_bytes()
         return self.raw
 
@@ -319,7 +323,7 @@ def _is_text(values: pd.Series) -> bool:
 
 
 def choices_from_text(wave: WaveFile, limit: int = CHOICE_TEXTS,
-                      keep_open: set[str] = frozenset()) -> WaveFile:
+                      keep_open: Set[str] = frozenset()) -> WaveFile:
     """The wave with its open questions whose texts `choice_rule` makes single choice as
     such questions (their data codes, the texts their labels); columns in `keep_open` stay
     open."""
@@ -355,7 +359,8 @@ def retype(wave: WaveFile, types: dict[str, str]) -> WaveFile:
         name, values = var["name"], data[var["name"]]
         if kind == "open" and var.get("from_text"):
             labels = var["value_labels"]
-            data[name] = values.map(lambda v: labels.get(float(v)) if pd.notna(v) else None) \
+            data[name] = values.map(
+                lambda v, labels=labels: labels.get(float(v)) if pd.notna(v) else None) \
                 .astype(object)
             var = {**var, "type": "open", "value_labels": {}, "missing_codes": [],
                    "higher_is_better": None, "from_text": False}
@@ -441,6 +446,7 @@ def _read_sav(inp: _Input, warnings: list[str]) -> WaveFile:
     if inp.path is not None:
         frame, meta = _sav_with_fallback(str(inp.path), inp.filename, warnings)
     else:
+        assert inp.raw is not None  # a path or the bytes
         handle = tempfile.NamedTemporaryFile(suffix=".sav", delete=False)
         try:
             with handle:
@@ -609,7 +615,7 @@ def _read_xlsx(inp: _Input, warnings: list[str], force_text: set):
         rows = _sheet_rows(book, data_sheets[0], filename)
     finally:
         book.close()
-    entries = _parse_questionnaire(q_rows, filename, q_sheets[0]) if q_sheets else []
+    entries = _parse_questionnaire(q_rows, filename, q_sheets[0]) if q_rows is not None else []
     force_text = force_text | {e["name"] for e in entries if e.get("type") == "open"}
     start = next((i for i, row in enumerate(rows) if any(not _blank(v) for v in row)), None)
     if start is None:
@@ -1133,7 +1139,8 @@ def _parse_questionnaire(rows: list[list], filename: str, sheet: str | None) -> 
     if "name" not in header:
         found = ", ".join(_cell_text(v) for v in rows[start] if not _blank(v))
         raise ReadError(f"{where}: de vragenlijst mist de kolom 'naam' (gevonden: {found}).")
-    entries, seen = [], {}
+    entries: list[dict] = []
+    seen: dict[str, int] = {}
     for index in range(start + 1, len(rows)):
         row = rows[index]
         if all(_blank(v) for v in row):
@@ -1152,8 +1159,9 @@ def _parse_questionnaire(rows: list[list], filename: str, sheet: str | None) -> 
 
 def _questionnaire_entry(cells: dict, where: str) -> dict:
     """One questionnaire row as an entry (None = not given)."""
-    text = {key: _cell_text(value) if not isinstance(value, bool) else value
-            for key, value in cells.items()}
+    # Texts, and the booleans of yes/no cells as they are.
+    text: dict[str, Any] = {key: _cell_text(value) if not isinstance(value, bool) else value
+                            for key, value in cells.items()}
     name = text.get("name") or ""
     if not name:
         raise ReadError(f"{where}: de kolom 'naam' is leeg.")

@@ -68,7 +68,9 @@ def tables_xlsx(items: list[tables.Table]) -> bytes:
     number format (a percentage is a fraction shown as 45%, a significant cell keeps its
     arrow in the format), everything else as text that never becomes a formula."""
     book = Workbook()
-    book.remove(book.active)
+    first = book.active
+    assert first is not None  # a new workbook has one sheet
+    book.remove(first)
     for index, table in enumerate(items, start=1):
         sheet = book.create_sheet(f"Tabel {index}")
         text_cell(sheet, 1, 1, table.title)
@@ -110,10 +112,10 @@ def _docx_table(document, table: tables.Table) -> None:
     frame = charts.table_frame(table)
     grid = document.add_table(rows=1, cols=len(frame.columns))
     grid.style = "Light Grid Accent 1"
-    for cell, heading in zip(grid.rows[0].cells, frame.columns):
+    for cell, heading in zip(grid.rows[0].cells, frame.columns, strict=True):
         cell.text = xml_text(str(heading))
     for row in frame.itertuples(index=False):
-        for cell, value in zip(grid.add_row().cells, row):
+        for cell, value in zip(grid.add_row().cells, row, strict=True):
             cell.text = "" if pd.isna(value) else xml_text(str(value))
     for note in table.notes:
         paragraph = document.add_paragraph(xml_text(note))
@@ -148,7 +150,7 @@ def wave_report(store: Store, user: User, wave_id: int, texts: dict[str, str] | 
         document.add_heading(topic, 1)
         if texts.get(topic):
             document.add_paragraph(texts[topic])
-        shown_sets = set()
+        shown_sets: set[str] = set()
         for var in items:
             try:
                 _report_variable(store, user, document, wave, var, breakdown, earlier,

@@ -63,6 +63,7 @@ def resolve_design(store: Store, user: User, wave_id: int, data: waves.WaveData,
     """The monitor's design for this wave, with `overrides` (weight, strata, psu, fpc, ssu,
     fpc2 naming columns) taking precedence, as the command line's flags do."""
     wave = store.one("SELECT monitor_id FROM waves WHERE id = ?", [wave_id])
+    assert wave is not None  # `data` was read from it
     settings = _settings(store, user, wave_id, overrides)
     frame, n = data.frame, len(data.frame)
     weight_source = settings["weight"]
@@ -122,6 +123,7 @@ def _texts(column: pd.Series, missing: str | None) -> pd.Series:
 def _settings(store: Store, user: User, wave_id: int, overrides: dict | None = None) -> dict:
     """The monitor's design settings for the wave, with `overrides` taking precedence."""
     wave = store.one("SELECT monitor_id FROM waves WHERE id = ?", [wave_id])
+    assert wave is not None, f"wave {wave_id}"
     settings = dict(monitors.monitor(store, user, wave["monitor_id"])["design"])
     settings.update({k: v for k, v in (overrides or {}).items() if v})
     return settings
@@ -167,7 +169,8 @@ def breakdown_of(data: waves.WaveData, by: str | None) -> str:
         return attribute
     options = [FRAME_BREAKDOWNS[b].lower() for b in present] + choices
     if by in data.variables:
-        problem = f"'{by}' is geen keuzevraag ({monitors.VARIABLE_TYPES[data.variables[by]['type']]})."
+        kind = monitors.VARIABLE_TYPES[data.variables[by]['type']]
+        problem = f"'{by}' is geen keuzevraag ({kind})."
     elif attribute:
         problem = f"deze meting heeft geen {FRAME_BREAKDOWNS[attribute].lower()} uit het kader."
     else:
@@ -192,6 +195,7 @@ def _frame_counts(store: Store, monitor_id: int, strata_setting: str | None,
     if strata_setting not in FRAME_BREAKDOWNS:
         raise MonitorError("Eindige-populatiecorrectie met het kader kan alleen met strata uit "
                            "het kader (regio, grootteklasse of provincie).")
+    assert strata is not None  # made from `strata_setting`
     counts = {r["grp"]: r["n"] for r in store.rows(
         f"SELECT coalesce({strata_setting}, 'Onbekend') AS grp, count(*) AS n FROM frame_units"
         " WHERE monitor_id = ? GROUP BY 1", [monitor_id])}
@@ -215,6 +219,7 @@ def _groups(data: waves.WaveData, breakdown: str) -> tuple[np.ndarray, list[str]
     var = data.variables.get(breakdown)
     if var is None or var["type"] not in CATEGORICAL - {"meervoudig"}:
         breakdown_of(data, breakdown)      # refuses, naming what can be used
+    assert var is not None
     values = waves.valid_values(var, frame[breakdown].to_numpy(float))
     cats = waves.categories(var, values)
     codes = np.full(len(values), -1)
@@ -358,13 +363,14 @@ def _tables(resolved: ResolvedDesign, data: waves.WaveData, names: list[str],
     domains = estimates.Domains(resolved.design, [(codes, len(labels))
                                                   for codes, labels in groupings])
     against = [b != "totaal" and len(labels) > 1 for b, (_, labels) in zip(breakdowns_,
-                                                                          groupings)]
+                                                                          groupings, strict=True)]
     found = {}
     for part in _mapped(lambda unit: _unit_tallies(data, domains, unit),
                         _variables(data, names)):
         found.update(part)
     summed = [found[name] for name in names if name in found]
-    blocks = [block for index, (b, (groups, labels)) in enumerate(zip(breakdowns_, groupings))
+    blocks = [block for index, (b, (groups, labels))
+              in enumerate(zip(breakdowns_, groupings, strict=True))
               for block in _table(resolved, domains, b, groups, labels, summed, index,
                                   against[index])]
     return {c: np.concatenate([block[c] for block in blocks]) if blocks else np.empty(0)
@@ -384,7 +390,11 @@ def _table(resolved: ResolvedDesign, domains: estimates.Domains, breakdown: str,
         if not chosen:
             continue
         if statistic == "totaal":
-            est, t = estimates.joined([(v.totals[grouping], None) for v in chosen])[0], None
+            parts: list[tuple[estimates.Estimates, np.ndarray | None]] = []
+            for v in chosen:
+                assert v.totals is not None  # made for every variable with totals
+                parts.append((v.totals[grouping], None))
+            est, t = estimates.joined(parts)[0], None
         else:
             est, t = domains.means_of([(v.tally, v.coded.values) for v in chosen], grouping,
                                       against_rest)
@@ -445,7 +455,7 @@ def compute(store: Store, user: User, wave_id: int) -> int:
         tx.db.execute("DELETE FROM results WHERE wave_id = ?", [wave_id])
         tx.db.conn.executemany(f"INSERT INTO results (wave_id, {', '.join(COLUMNS)}) VALUES "
                                f"({', '.join('?' * (len(COLUMNS) + 1))})", rows)
-        tx.db["result_runs"].upsert({"wave_id": wave_id, "computed_at": utcnow(),
+        tx.db.table("result_runs").upsert({"wave_id": wave_id, "computed_at": utcnow(),
                                      "design": json.dumps({**resolved.settings,
                                                            "tekst": resolved.text}),
                                      "rows": len(rows), "seconds": seconds}, pk="wave_id")
@@ -459,7 +469,7 @@ def _rows(table: dict[str, np.ndarray], wave_id: int) -> list[tuple]:
     """The table's rows as tuples of Python values for an executemany, NaN as NULL."""
     columns = [[None if isinstance(v, float) and v != v else v for v in table[c].tolist()]
                for c in COLUMNS]
-    return list(zip([wave_id] * len(columns[0]), *columns))
+    return list(zip([wave_id] * len(columns[0]), *columns, strict=True))
 
 
 def run(store: Store, user: User, wave_id: int) -> dict | None:
@@ -475,7 +485,8 @@ def stored(store: Store, user: User, wave_id: int, variable_id: int | None = Non
            breakdown: str | None = None) -> pd.DataFrame:
     """Rows of the results store for a wave (optionally one variable and breakdown)."""
     require(user, "survey.read")
-    where, params = ["wave_id = ?"], [wave_id]
+    where = ["wave_id = ?"]
+    params: list[int | str] = [wave_id]
     if variable_id is not None:
         where.append("variable_id = ?")
         params.append(variable_id)

@@ -686,7 +686,8 @@ def best_matching_rule(data: pd.DataFrame, meta: pd.DataFrame, published) -> lis
                       "totaal": compared.attrs["totaal"],
                       "totale_afwijking": int(compared.attrs["totale_afwijking"]),
                       "overeenkomst": compared.attrs["overeenkomst"],
-                      "aantallen": dict(zip(compared["gebied"], compared["berekend"]))})
+                      "aantallen": dict(zip(compared["gebied"], compared["berekend"],
+                                            strict=True))})
     return sorted(found, key=lambda rule: (-rule["gelijk"], rule["totale_afwijking"]))
 
 
@@ -741,7 +742,7 @@ def _inzet_opgave_part(part: pd.DataFrame, reference: pd.DataFrame, worse_sign: 
         _side(i, border_inzet, "veel inzet", "weinig inzet", "gemiddelde inzet") + ", "
         + _side(s, border_opgave * worse_sign, "grote opgave", "kleine opgave",
                 "gemiddelde opgave")
-        for i, s in zip(part["inzet"], size)]
+        for i, s in zip(part["inzet"], size, strict=True)]
     complete = part["inzet"].notna() & size.notna()
     if complete.sum() >= 3:
         rho, p = stats.spearmanr(part.loc[complete, "inzet"], size[complete])

@@ -168,9 +168,9 @@ def crosstab(store: Store, user: User, wave_id: int, variable_id: int,
     cells = {c: dict.fromkeys(index, "") for c in columns}
     numbers = {c: dict.fromkeys(index, np.nan) for c in columns}
     markers = {c: dict.fromkeys(index, "") for c in columns}
-    excel = {c: dict.fromkeys(index, "") for c in columns}
+    excel: dict[str, dict[str, str | Number]] = {c: dict.fromkeys(index, "") for c in columns}
     totals = dict(zip(rows.loc[rows["breakdown"] == "totaal", "label"],
-                      rows.loc[rows["breakdown"] == "totaal", "estimate"]))
+                      rows.loc[rows["breakdown"] == "totaal", "estimate"], strict=True))
     suppressed = False
     hidden_columns = set()
     for row in rows.itertuples():
@@ -228,7 +228,7 @@ def frequencies(store: Store, user: User, wave_id: int, variable_id: int) -> Tab
         raise MonitorError(f"{var['label']} zit niet in meting {wave['label']}.")
     labels = _row_labels(var, rows)
     records, numbers, sheet, suppressed = [], [], [], False
-    for label, row in zip(labels, rows.itertuples()):
+    for label, row in zip(labels, rows.itertuples(), strict=True):
         scale = 100 if row.statistic == "aandeel" else 1
         hidden = row.n < wave["min_n"] or pd.isna(row.estimate)
         suppressed |= hidden
@@ -341,22 +341,22 @@ def trend(store: Store, user: User, monitor_id: int, variable_id: int,
                             "ci_low": scale * table["ci_low"], "ci_high": scale * table["ci_high"],
                             "n": table["n"], "verschil": scale * table["verschil"],
                             "p": table["p"]})
-    changes = [_change(d, pv, scale) for d, pv in zip(table["verschil"], table["p"])]
+    changes = [_change(d, pv, scale) for d, pv in zip(table["verschil"], table["p"], strict=True)]
     cells = pd.DataFrame({
         "Meting": table["meting"],
         "Schatting": [SUPPRESSED if h else (f"{dutch(scale * e, 0)}%" if scale == 100
                                             else dutch(e)) for h, e in
-                      zip(table["hidden"], table["estimate"])],
+                      zip(table["hidden"], table["estimate"], strict=True)],
         "Verandering": [text for text, _ in changes],
         "n": table["n"]})
     excel = pd.DataFrame({
         "Meting": table["meting"].astype(str),
         "Schatting": [SUPPRESSED if h else _figure(e, statistic)
-                      for h, e in zip(table["hidden"], table["estimate"])],
+                      for h, e in zip(table["hidden"], table["estimate"], strict=True)],
         "Ondergrens 95%": ["" if h or pd.isna(v) else _figure(v, statistic)
-                           for h, v in zip(table["hidden"], table["ci_low"])],
+                           for h, v in zip(table["hidden"], table["ci_low"], strict=True)],
         "Bovengrens 95%": ["" if h or pd.isna(v) else _figure(v, statistic)
-                           for h, v in zip(table["hidden"], table["ci_high"])],
+                           for h, v in zip(table["hidden"], table["ci_high"], strict=True)],
         "Verandering": [figure for _, figure in changes],
         "n": [Number(float(n), WHOLE) for n in table["n"]]})
     what = (trend_label(var, category) if category is not None else
@@ -396,7 +396,8 @@ def _trend_all(store: Store, user: User, mon: dict, var: dict) -> Table:
     for code, series in found.items():
         label = monitors.value_label(var, code)
         by_wave = series.set_index("meting")
-        texts, figures = [], []
+        texts: list[str] = []
+        figures: list[str | Number] = []
         for meting in waves_:
             if meting not in by_wave.index:
                 texts.append("")
@@ -445,6 +446,7 @@ def likert(store: Store, user: User, wave_id: int, variable_ids: list[int],
     require(user, "survey.read")
     wave = store.one("SELECT w.label, m.min_n FROM waves w JOIN monitors m"
                      " ON m.id = w.monitor_id WHERE w.id = ?", [wave_id])
+    assert wave is not None, f"wave {wave_id}"
     rows = _category_table(store, user, wave_id, variable_ids, breakdown, group)
     cells, numbers, sheet, suppressed = [], [], [], False
     for variable_id in variable_ids:
@@ -490,6 +492,7 @@ def multiple_response(store: Store, user: User, wave_id: int, variable_ids: list
     require(user, "survey.read")
     wave = store.one("SELECT w.label, m.min_n FROM waves w JOIN monitors m"
                      " ON m.id = w.monitor_id WHERE w.id = ?", [wave_id])
+    assert wave is not None, f"wave {wave_id}"
     rows = _category_table(store, user, wave_id, variable_ids, breakdown, group)
     cells, numbers, sheet, suppressed = [], [], [], False
     for variable_id in variable_ids:
@@ -531,6 +534,7 @@ def benchmark(store: Store, user: User, wave_id: int, unit_code: str) -> Table:
     stored = results.stored(store, user, wave_id)
     mon = store.one("SELECT m.min_n FROM waves w JOIN monitors m ON m.id = w.monitor_id"
                     " WHERE w.id = ?", [wave_id])
+    assert mon is not None  # its data was read above
     records, sheet = [], []
     for name, var in data.variables.items():
         if var["type"] == "open" or pd.isna(own[name]):

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import math
 import re
+from collections.abc import Set
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -21,8 +22,8 @@ from dateutil import parser as dateparser
 
 from research import untrusted
 from research.accounts import User, require
-from research.storage import Store, Tx, utcnow
 from research.dutch_calendar import DutchParserInfo  # Dutch month names, day first
+from research.storage import Store, Tx, utcnow
 from research.survey import columns
 from research.survey.monitors import CATEGORICAL, VARIABLE_TYPES, MonitorError, variable
 
@@ -90,29 +91,31 @@ def import_wave(store: Store, user: User, monitor_id: int, label: str, year: int
     encoded = {var["name"]: _encode(var, data[var["name"]]) for var in variables}
 
     def apply(tx: Tx) -> int:
-        wave_id = tx.db["waves"].insert({
+        wave_id = tx.db.table("waves").insert({
             "monitor_id": monitor_id, "label": label, "year": year, "source": source,
             "loaded_at": utcnow()}).last_pk
         first = tx.db.execute("SELECT coalesce(max(id), 0) + 1 FROM responses").fetchone()[0]
         ids = list(range(first, first + len(data)))
-        tx.db["responses"].insert_all(
+        tx.db.table("responses").insert_all(
             ({"id": rid, "wave_id": wave_id, "unit_id": units[0] if units else None,
               **{key: values[i] for key, values in design.items()}}
-             for i, (rid, units) in enumerate(zip(ids, unit_lists))), batch_size=5000)
-        tx.db["response_units"].insert_all(
-            ({"response_id": rid, "unit_id": unit} for rid, units in zip(ids, unit_lists)
+             for i, (rid, units) in enumerate(zip(ids, unit_lists, strict=True))), batch_size=5000)
+        tx.db.table("response_units").insert_all(
+            ({"response_id": rid, "unit_id": unit}
+             for rid, units in zip(ids, unit_lists, strict=True)
              for unit in units), batch_size=5000)
         for var in variables:
             var_id = _upsert_variable(tx, monitor_id, var)
-            tx.db["wave_variables"].insert({
+            tx.db.table("wave_variables").insert({
                 "wave_id": wave_id, "variable_id": var_id, "source_name": var["name"],
                 "label": var.get("label") or var["name"], "question": var.get("question"),
                 "value_labels": _labels_json(var), "missing_codes": _missing_json(var)})
-            tx.db["wave_columns"].insert({"wave_id": wave_id, "variable_id": var_id,
+            tx.db.table("wave_columns").insert({"wave_id": wave_id, "variable_id": var_id,
                                           "data": encoded[var["name"]]})
         tx.event("wave", wave_id, "import", after={
             "monitor_id": monitor_id, "label": label, "responses": len(data),
             "variables": len(variables), "source": source})
+        assert wave_id is not None  # the row just inserted
         return wave_id
 
     return store.write(user.actor, apply)
@@ -180,7 +183,8 @@ def _dates(data: pd.DataFrame, column: str | None) -> list:
     """Completion dates as ISO dates; Dutch order (day first) for ambiguous ones."""
     if not column or column not in data.columns:
         return [None] * len(data)
-    result, info = [], DutchParserInfo(date.today())
+    result: list[str | None] = []
+    info = DutchParserInfo(date.today())
     for row, value in enumerate(data[column], start=1):
         if _empty(value):
             result.append(None)
@@ -205,7 +209,8 @@ def _unit_lists(store: Store, monitor_id: int, data: pd.DataFrame, column: str |
         return [[] for _ in range(len(data))]
     units = dict(store.db.execute("SELECT code, id FROM frame_units WHERE monitor_id = ?",
                                   [monitor_id]).fetchall())
-    lists, unknown = [], set()
+    lists: list[list[int]] = []
+    unknown: set[str] = set()
     for value in data[column]:
         codes = [] if _empty(value) else [c for c in UNIT_SEPARATOR.split(_code_text(value)) if c]
         unknown.update(c for c in codes if c not in units)
@@ -251,7 +256,7 @@ def _upsert_variable(tx: Tx, monitor_id: int, var: dict) -> int:
     if existing is None:
         return tx.insert("variables", row, entity="variable")
     current = dict(zip([d[0] for d in tx.db.execute("SELECT * FROM variables LIMIT 0")
-                        .description], existing))
+                        .description], existing, strict=True))
     merged = json.loads(current["value_labels"] or "{}")
     merged.update({k: v for k, v in json.loads(row["value_labels"]).items() if k not in merged})
     missing = sorted(set(json.loads(current["missing_codes"] or "[]"))
@@ -316,7 +321,7 @@ def set_recode(store: Store, user: User, wave_id: int, variable_id: int,
 
 def _set_wave_variable(tx: Tx, wave_id: int, variable_id: int, changes: dict) -> None:
     """Change a wave's variable row and log it."""
-    tx.db["wave_variables"].update((wave_id, variable_id), changes)
+    tx.db.table("wave_variables").update((wave_id, variable_id), changes)
     tx.event("wave_variable", f"{wave_id}:{variable_id}", "update", None, changes)
 
 
@@ -424,7 +429,7 @@ TEXT_FIELDS = {"_stratum": "stratum", "_psu": "psu"}
 UNIT_ATTRIBUTES = ["region", "size_class", "province"]
 
 
-def wave_design(store: Store, user: User, wave_id: int, fields: set[str] = frozenset()
+def wave_design(store: Store, user: User, wave_id: int, fields: Set[str] = frozenset()
                 ) -> WaveData:
     """The wave for one pass over all its answers (the results store): per response only the
     asked design `fields` (of NUMBER_FIELDS and TEXT_FIELDS, or variable names), the frame
@@ -502,6 +507,7 @@ class StoredColumn:
 
     def values(self) -> np.ndarray | list:
         """The decoded column, recoded (texts: a list of str or None)."""
+        assert self.blob is not None, "a column left unread"
         values = columns.decode(self.blob)
         if self.recode and isinstance(values, np.ndarray):
             values = _recoded(values, self.recode)
@@ -509,6 +515,7 @@ class StoredColumn:
 
     def codes(self) -> tuple[np.ndarray, np.ndarray]:
         """`columns.codes` of the column, the recoding applied to the values of the codes."""
+        assert self.blob is not None, "a column left unread"
         values, codes = columns.codes(self.blob)
         if self.recode:
             values = _recoded(values, self.recode)
@@ -520,7 +527,7 @@ def _stored_columns(store: Store, wave_id: int, names: list[str] | None = None,
     """The wave's variables (all, or those in `names`) in monitor order, with the monitor's
     metadata, the wave's missing codes added, and their stored columns (without `texts`, the
     open questions' columns are left unread: None)."""
-    params = [wave_id]
+    params: list[int | str] = [wave_id]
     where = ""
     if names is not None:
         where = f" AND v.name IN ({', '.join('?' * len(names))})"

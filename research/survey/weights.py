@@ -61,7 +61,7 @@ def _cell_codes(labels, population, n: int, variable: str | None) -> tuple[np.nd
         raise SurveyError(f"De cel{of} ontbreekt in {rows_text(missing)}.")
     targets = pd.Series(population, dtype=object)
     counts = pd.to_numeric(targets, errors="coerce").to_numpy(dtype=np.float64)
-    bad = [label for label, count in zip(targets.index, counts) if not count > 0]
+    bad = [label for label, count in zip(targets.index, counts, strict=True) if not count > 0]
     if bad:
         raise SurveyError(f"Het populatieaantal{of} van de cel '{bad[0]}' moet een getal groter "
                           "dan 0 zijn.")
@@ -124,7 +124,7 @@ def _check_margin_totals(names: list[str], totals: list[float]) -> None:
     low, high = min(totals), max(totals)
     if (high - low) / high > MARGIN_TOTAL_TOLERANCE:
         listed = ", ".join(f"'{name}' {total:,.0f}".replace(",", ".")
-                           for name, total in zip(names, totals))
+                           for name, total in zip(names, totals, strict=True))
         raise SurveyError("De populatietotalen van de weegvariabelen verschillen: "
                           f"{listed}. Ze moeten op 0,1% na gelijk zijn.")
 

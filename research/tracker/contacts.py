@@ -25,7 +25,8 @@ class ContactError(UserError):
 
 def may_see(user: User, wijk_id: str) -> bool:
     """Contact details: the coordinator of that wijkwerkplaats and beheerders only."""
-    return can(user, "admin") or (user.role == "coordinator" and can(user, "tracker.write", wijk_id))
+    return can(user, "admin") or (user.role == "coordinator"
+                                  and can(user, "tracker.write", wijk_id))
 
 
 def save_contact(store: Store, user: User, question_id: int, *, consent_text: str,
@@ -34,7 +35,8 @@ def save_contact(store: Store, user: User, question_id: int, *, consent_text: st
     """Store how a resident wants to be reached, with the consent they gave."""
     question = get_question(store, user, question_id)
     if not may_see(user, question["wijk_id"]):
-        raise PermissionDenied("Alleen de coördinator van deze wijkwerkplaats legt contactgegevens vast.")
+        raise PermissionDenied("Alleen de coördinator van deze wijkwerkplaats legt "
+                               "contactgegevens vast.")
     consent_text = consent_text.strip()
     if not consent_text:
         raise ContactError("Leg vast hoe de bewoner toestemming gaf; zonder toestemming "

@@ -28,11 +28,12 @@ import re
 from datetime import date, datetime
 
 from dateutil.parser import parse as dateutil_parse
-from dateutil.relativedelta import MO, relativedelta, weekdays
+from dateutil.relativedelta import FR, MO, SA, SU, TH, TU, WE, relativedelta
 
 from research.dutch_calendar import DAY_NAMES, MONTH_NAMES, DutchParserInfo
 from research.errors import UserError
 
+weekdays = (MO, TU, WE, TH, FR, SA, SU)   # as dateutil.relativedelta has them, index = weekday()
 NUMBER_WORDS = {"een": 1, "één": 1, "eén": 1, "twee": 2, "drie": 3, "vier": 4, "vijf": 5,
                 "zes": 6, "zeven": 7, "acht": 8, "negen": 9, "tien": 10}
 
@@ -121,7 +122,7 @@ def _relative(phrase: str, today: date, info: DutchParserInfo) -> date | None:
         if n is None:
             return None
         unit = "days" if match["unit"].startswith("dag") else "weeks"
-        return today - relativedelta(**{unit: n})
+        return today - (relativedelta(days=n) if unit == "days" else relativedelta(weeks=n))
     if match := _WEEKDAY.fullmatch(phrase):
         day = info.weekday(match["day"])
         if day is None or (match["prefix"] and match["suffix"]):

@@ -52,7 +52,7 @@ def clusters(rows: list[dict], threshold: float = THRESHOLD) -> list[list[int]]:
         n_clusters=None, metric="cosine", linkage="average",
         distance_threshold=1 - threshold).fit_predict(matrix.toarray())
     found: dict[int, list[int]] = {}
-    for row, label in zip(rows, labels):
+    for row, label in zip(rows, labels, strict=True):
         found.setdefault(int(label), []).append(row["id"])
     return sorted((sorted(ids) for ids in found.values() if len(ids) > 1),
                   key=lambda ids: (-len(ids), ids))
@@ -77,8 +77,8 @@ def _check(store: Store, user: User, wijk_id: str, question_ids: list[int]) -> l
     ids = sorted(set(question_ids))
     if len(ids) < 2:
         raise GroupingError("Een groep heeft minstens twee vragen.")
-    rows = store.rows(f"SELECT id, wijk_id FROM questions WHERE id IN ({', '.join('?' * len(ids))})",
-                      ids)
+    marks = ", ".join("?" * len(ids))
+    rows = store.rows(f"SELECT id, wijk_id FROM questions WHERE id IN ({marks})", ids)
     if len(rows) != len(ids) or any(r["wijk_id"] != wijk_id for r in rows):
         raise GroupingError("Alle vragen van een groep horen bij dezelfde wijkwerkplaats.")
     return ids

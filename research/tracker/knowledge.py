@@ -86,7 +86,7 @@ def add_link(store: Store, user: User, target: str, target_id: int, kind: str, *
         row.update({f"{kind}_id": ref, "title": title.strip() or f"{name} ({project})"})
     elif kind == "indicator":
         label = store.value("SELECT label FROM variables WHERE id = ?", [variable_id])
-        if label is None or not (area or "").strip():
+        if label is None or area is None or not area.strip():
             raise KnowledgeError("Kies een indicator en het gebied.")
         row.update({"variable_id": variable_id, "area": area.strip(),
                     "title": title.strip() or f"{label}, {area.strip()}"})
@@ -152,6 +152,7 @@ def links(store: Store, user: User, target: str, target_id: int) -> list[dict]:
             code = store.one("SELECT description, (SELECT count(*) FROM codings g WHERE"
                              " g.code_id = c.id) AS n FROM codes c WHERE c.id = ?",
                              [row["code_id"]])
+            assert code is not None  # ON DELETE SET NULL: a linked code exists
             row["detail"] = f"{code['n']} fragmenten" + (f"; {code['description']}"
                                                         if code["description"] else "")
         elif row["kind"] == "indicator" and row["variable_id"]:

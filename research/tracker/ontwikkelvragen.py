@@ -7,6 +7,7 @@ into ov_statuses and ov_transitions); every change is a row with a text, never a
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
 
@@ -56,7 +57,7 @@ def load_workflow(store: Store, path: Path = WORKFLOW) -> None:
             "SELECT from_status, to_status FROM ov_transitions"))
         if stored != transitions:
             tx.db.execute("DELETE FROM ov_transitions")
-            tx.db["ov_transitions"].insert_all(
+            tx.db.table("ov_transitions").insert_all(
                 [{"from_status": a, "to_status": b} for a, b in transitions])
             tx.event("ov_transitions", None, "set", after={"overgangen": transitions})
     store.write(SYSTEM, apply)
@@ -98,7 +99,7 @@ def _check_questions(store: Store, user: User, wijk_id: str, question_ids) -> li
 
 def create(store: Store, user: User, *, wijk_id: str, year: int, title: str, question: str,
            rationale: str = "", programme_id: str | None = None,
-           question_ids: list[int] = ()) -> int:
+           question_ids: Sequence[int] = ()) -> int:
     """Formulate the ontwikkelvraag of a wijkwerkplaats for a year; returns its id."""
     _require_write(store, user, wijk_id)
     title, question = title.strip(), question.strip()
@@ -119,7 +120,8 @@ def create(store: Store, user: User, *, wijk_id: str, year: int, title: str, que
         for question_id in ids:
             tx.link("ov_questions", {"ov_id": ov_id, "question_id": question_id})
         tx.insert("ov_status_changes", {"ov_id": ov_id, "from_status": None, "to_status": first,
-                                        "note": "Aangemaakt", "changed_on": date.today().isoformat(),
+                                        "note": "Aangemaakt",
+                                        "changed_on": date.today().isoformat(),
                                         "changed_by": user.id})
         return ov_id
     return store.write(user.actor, apply)
@@ -252,6 +254,7 @@ def progress(store: Store, ov_id: int, status: str) -> int:
         return statuses(store)[status]["progress"]
     counts = store.one("SELECT count(*) AS n, count(done_on) AS done FROM ov_milestones"
                        " WHERE ov_id = ?", [ov_id])
+    assert counts is not None  # an aggregate has one row
     if counts["n"]:
         return round(100 * counts["done"] / counts["n"])
     return statuses(store)[status]["progress"]

@@ -23,6 +23,7 @@ import base64
 import json
 import re
 import secrets
+from collections.abc import Sequence
 from datetime import date
 from html import escape
 from pathlib import Path
@@ -104,7 +105,7 @@ def of_question(store: Store, user: User, question_id: int) -> dict | None:
 
 
 def publish(store: Store, user: User, question_id: int, summary: str,
-            reportback_ids: list[int] = ()) -> str:
+            reportback_ids: Sequence[int] = ()) -> str:
     """Make a question public with this summary and these report-backs; returns its code.
     Publishing again replaces what was public."""
     question = get_question(store, user, question_id)

@@ -21,7 +21,7 @@ import unicodedata
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.sparse import vstack
+from scipy.sparse import csr_matrix, vstack
 
 from research.accounts import PermissionDenied, User, can
 from research.nlp import lemmas
@@ -65,7 +65,7 @@ _lock = threading.Lock()
 _indexes: dict[tuple[str, str], _Index] = {}
 
 
-def _fit(rows: list[dict]) -> tuple[CharTfidf, object]:
+def _fit(rows: list[dict]) -> tuple[CharTfidf, csr_matrix]:
     """scikit-learn's TfidfVectorizer(analyzer="char_wb", ngram_range=(3, 5),
     sublinear_tf=True), computed without importing scikit-learn (see `tfidf`)."""
     vectoriser = CharTfidf(3, 5)
@@ -87,6 +87,7 @@ def _index(store: Store, wijk_id: str) -> _Index | None:
                             " WHERE wijk_id = ? AND id <= ?", [wijk_id, index.max_id])
             added = store.rows("SELECT id, text, lemmas FROM questions"
                                " WHERE wijk_id = ? AND id > ? ORDER BY id", [wijk_id, index.max_id])
+            assert old is not None  # an aggregate has one row
             unchanged = (old["n"], old["size"]) == index.state
             if unchanged and not added:
                 return index
@@ -96,7 +97,7 @@ def _index(store: Store, wijk_id: str) -> _Index | None:
             # A new question none of whose n-grams the vocabulary knows would be an empty
             # vector that nothing can ever match: refit instead.
             if extra is not None and all(n or not _doc(r).strip() for n, r in
-                                         zip(extra.getnnz(axis=1), added)):
+                                         zip(extra.getnnz(axis=1), added, strict=True)):
                 index.matrix = vstack([index.matrix, extra])
                 index.ids += [r["id"] for r in added]
                 _exact(added, index.exact)

@@ -13,7 +13,6 @@ from __future__ import annotations
 import json
 import threading
 from dataclasses import dataclass
-
 from typing import TYPE_CHECKING
 
 from research.nlp import lemmas
@@ -100,6 +99,7 @@ def _model(store: Store, column: str,
     # label or keyword list retrains.
     state = store.one(f"SELECT count(*) AS n, max(id) AS last, total(id * (length({column}) * 131"
                       f" + unicode({column}))) AS size FROM questions WHERE {column} IS NOT NULL")
+    assert state is not None  # an aggregate has one row
     key = (str(store.path), column, state["n"], state["last"], state["size"],
            tuple((k, tuple(sorted(v))) for k, v in sorted(keywords.items())))
     with _lock:
@@ -123,7 +123,8 @@ def suggest(store: Store, text: str, *, target: str = "programmes",
     scores = dict(by_keyword)
     sources = {key: "trefwoorden" for key in by_keyword}
     if model is not None:
-        probabilities = dict(zip(model.classes_, model.predict_proba([" ".join(words)])[0]))
+        probabilities = dict(zip(model.classes_, model.predict_proba([" ".join(words)])[0],
+                                 strict=True))
         scores = {key: KEYWORD_WEIGHT * by_keyword.get(key, 0.0)
                   + (1 - KEYWORD_WEIGHT) * probabilities.get(key, 0.0)
                   for key in set(by_keyword) | set(probabilities)}

@@ -67,7 +67,7 @@ def chart_png(data: dict) -> bytes:
     for n, theme in enumerate(themes):
         values = [w["per_programma"].get(theme, 0) for w in data["wijken"]]
         axis.barh(wijken, values, left=left, label=theme, color=colours(n % 10))
-        left = [a + b for a, b in zip(left, values)]
+        left = [a + b for a, b in zip(left, values, strict=True)]
     axis.invert_yaxis()
     axis.set_xlabel("Aantal vragen")
     axis.xaxis.set_major_locator(MaxNLocator(integer=True))
@@ -86,10 +86,10 @@ def chart_png(data: dict) -> bytes:
 def _table(document, header: list[str], rows: list[list]) -> None:
     table = document.add_table(rows=1, cols=len(header))
     table.style = "Light Grid Accent 1"
-    for cell, text in zip(table.rows[0].cells, header):
+    for cell, text in zip(table.rows[0].cells, header, strict=True):
         cell.text = text
     for values in rows:
-        for cell, value in zip(table.add_row().cells, values):
+        for cell, value in zip(table.add_row().cells, values, strict=True):
             cell.text = str(value)
 
 
@@ -195,6 +195,7 @@ def to_xlsx(data: dict) -> bytes:
     data = xml_safe(data)
     book = Workbook()
     sheet = book.active
+    assert sheet is not None  # a new workbook has one sheet
     sheet.title = "Overzicht"
     _write(sheet, OVERVIEW_HEADER,
            [*[_overview_row(p["wijk"], p, p["ontwikkelvraag"]) for p in data["wijken"]],
@@ -252,6 +253,7 @@ def export_questions_xlsx(store: Store, user: User, path_or_none: str | Path | N
 
     book = Workbook()
     sheet = book.active
+    assert sheet is not None  # a new workbook has one sheet
     sheet.title = "Bewonersvragen"
     _write(sheet, EXPORT_HEADER,
            [[q["id"], q["asked_on"], q["wijkwerkplaats"], q["place"], q["text"],

@@ -59,6 +59,7 @@ with edit_tab:
     target_id = st.selectbox("Account", list(by_id), format_func=lambda i: by_id[i]["username"],
                              placeholder="Kies een optie")
     target = accounts.get_user(store, target_id)
+    assert target is not None  # one of the accounts listed
     with st.form("edit_user"):
         new_role = st.selectbox("Rol", list(ROLES), index=list(ROLES).index(target.role),
                                 format_func=ROLES.get, placeholder="Kies een optie")

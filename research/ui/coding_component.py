@@ -145,7 +145,7 @@ def coding_view(blocks: list[dict], codings: list[dict], *, version: str, editab
     data = {"blocks": blocks, "version": version, "editable": editable,
             "codings": [{"id": c["id"], "code": label, "colour": c["colour"],
                          "coder": c.get("coder")}
-                        for c, label in zip(codings, layout.chip_labels(codings))],
+                        for c, label in zip(codings, layout.chip_labels(codings), strict=True)],
             "labels": {"turn": "Codeer beurt"}}
     return _component(data=data, key=key, on_selection_change=on_change,
                       on_turn_change=on_change, on_coding_change=on_change)

@@ -17,8 +17,9 @@ in_menu = {p.file for p in shell.menu(store, user)}
 cards = []
 if "qual_projects.py" in in_menu:
     mine = projects.list_projects(store, user)
+    coded = sum(p['codings'] for p in mine)
     cards.append(("Kwalitatief", f"{shell.count(len(mine), 'project', 'projecten')}, "
-                  f"{shell.count(sum(p['codings'] for p in mine), 'gecodeerd fragment', 'gecodeerde fragmenten')}",
+                  f"{shell.count(coded, 'gecodeerd fragment', 'gecodeerde fragmenten')}",
                   "qual_projects.py", "Naar de projecten"))
 if accounts.can(user, "survey.read"):
     loaded = monitors.list_monitors(store, user)
@@ -36,7 +37,9 @@ if accounts.can(user, "admin"):
                   "admin_users.py",
                   "Naar de gebruikers"))
 
-for column, (section, figure, page, link) in zip(st.columns(max(len(cards), 1)), cards):
+# At least one column: an empty home page still has its grid.
+for column, (section, figure, page, link) in zip(st.columns(max(len(cards), 1)), cards,
+                                                 strict=False):
     with column.container(border=True):
         st.subheader(section)
         st.write(figure)

@@ -105,7 +105,7 @@ with shell.reported():
             st.caption(shell.plain(unit_row["document"]))
             st.text(unit_row["text"])
             cells = st.columns(len(unit_row["coders"]))
-            for cell, (coder, given) in zip(cells, unit_row["coders"].items()):
+            for cell, (coder, given) in zip(cells, unit_row["coders"].items(), strict=True):
                 cell.write(f"**{shell.plain(coder)}**: "
                            + {True: "gecodeerd", False: "niet gecodeerd",
                               None: "niet beoordeeld"}[given])

@@ -36,7 +36,8 @@ with stage_tab:
         key="stages", placeholder="")
     if editable and st.button("Fasen en rollen opslaan"):
         with shell.reported():
-            for before, after in zip(table.to_dict("records"), edited.to_dict("records")):
+            for before, after in zip(table.to_dict("records"), edited.to_dict("records"),
+                                     strict=True):
                 if (before["Fase"], before["Rol"]) != (after["Fase"], after["Rol"]):
                     codebook.update_code(store, user, after["id"], stage=after["Fase"],
                                          paradigm_role=after["Rol"] or None)
@@ -100,7 +101,7 @@ with board_tab:
     board = axial.paradigm_board(store, user, phenomenon)
     slots = list(board)
     for row in (slots[:3], slots[3:]):
-        for column, role in zip(st.columns(3), row):
+        for column, role in zip(st.columns(3), row, strict=False):
             with column.container(border=True):
                 st.markdown(f"**{roles[role]}**")
                 for code in board[role]:

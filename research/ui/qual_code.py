@@ -1,4 +1,5 @@
-"""Coderen: select a passage with the mouse (or tap a sentence, or take a whole turn) and code it."""
+"""Coderen: select a passage with the mouse (or tap a sentence, or take a whole turn) and code
+it."""
 
 import streamlit as st
 

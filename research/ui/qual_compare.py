@@ -81,10 +81,10 @@ with doc_tab:
                  placeholder="—")
 
 with sat_tab:
-    columns = st.columns(3)
-    base = columns[0].number_input("Basis (eerste interviews)", 1, 50, 4)
-    run = columns[1].number_input("Run (volgende interviews)", 1, 20, 2)
-    threshold = columns[2].number_input("Drempel nieuwe informatie (%)", 0, 50, 5)
+    sat_columns = st.columns(3)
+    base = sat_columns[0].number_input("Basis (eerste interviews)", 1, 50, 4)
+    run = sat_columns[1].number_input("Run (volgende interviews)", 1, 20, 2)
+    threshold = sat_columns[2].number_input("Drempel nieuwe informatie (%)", 0, 50, 5)
     order = st.radio("Volgorde van de interviews", list(saturation.ORDERS),
                      format_func=saturation.ORDERS.get, horizontal=True)
     points = saturation.curve(store, user, project_id, order=order)

@@ -68,7 +68,8 @@ def review(index: int, name: str, transcript: transcripts.Transcript, pseudonymi
                 pd.DataFrame({"Spreker": speakers, "Nieuwe naam": speakers}),
                 hide_index=True, disabled=["Spreker"], key=f"speakers_{index}", width="stretch",
                 placeholder="")
-            renames = dict(zip(edited["Spreker"], edited["Nieuwe naam"].fillna("").str.strip()))
+            renames = dict(zip(edited["Spreker"], edited["Nieuwe naam"].fillna("").str.strip(),
+                               strict=True))
         case_modes = case_choices(index, transcript.name,
                                   list(dict.fromkeys(renames.get(s) or s for s in speakers)))
         st.dataframe(pd.DataFrame([{"Spreker": t.speaker or "", "Tijd": t.time_s,
@@ -136,7 +137,7 @@ def pseudonym_choices(index: int, transcript: transcripts.Transcript, extra: lis
     edited = st.data_editor(table, hide_index=True, key=f"pseudo_{index}", width="stretch",
                             disabled=["Origineel", "Soort", "Aantal"], placeholder="")
     chosen = []
-    for suggestion, (_, row) in zip(found, edited.iterrows()):
+    for suggestion, (_, row) in zip(found, edited.iterrows(), strict=True):
         if row["Vervangen"]:
             pseudonym = suggestion.pseudonym if suggestion.known else str(row["Door"] or "")
             chosen.append(pseudonyms.Suggestion(suggestion.original, suggestion.kind, pseudonym,
@@ -161,7 +162,8 @@ with transcripts_tab:
             "Extra namen om te vervangen (één per regel)", height=80).splitlines() if n.strip()]
     for message in st.session_state.pop("import_done", []):
         st.success(message)
-    ready, pending = [], {}
+    ready: list = []
+    pending: dict[str, tuple[str, str]] = {}
     reading = st.empty()
     for index, (name, data) in enumerate(files):
         reading.progress(index / len(files), text=f"Voorbeeld van {shell.plain(name)} "

@@ -19,16 +19,16 @@ from pathlib import Path
 
 import pandas as pd
 import streamlit as st
+from streamlit.errors import StreamlitAPIException
 
 import research
 from research import accounts, config, nlp, sessions, worker
 from research.accounts import User
 from research.errors import UserError
 from research.qual import projects
-from streamlit.errors import StreamlitAPIException
 from research.schema import open_store
 from research.setup import admin_password_notice, prepare
-from research.storage import SYSTEM, Actor, Store, StorageError
+from research.storage import SYSTEM, Actor, StorageError, Store
 from research.tracker import contacts
 
 UI_DIR = Path(__file__).resolve().parent
@@ -276,6 +276,7 @@ def _session_user(store: Store) -> User | None:
         # A login session in the database: the same verdict for every tab that shares it.
         verdict = sessions.verdict(store, auth["session"])
         if verdict.user is None:
+            assert verdict.reason is not None  # a verdict without a user says why
             sessions.end(store, auth["session"], verdict.reason)  # no-op if it had ended
             logout(sessions.MESSAGES[verdict.reason])
             return None
@@ -385,7 +386,7 @@ def login_gate(store: Store, *, keep_url: bool = False) -> User:
             _cookie_handoff()  # after a logout: drop the cookie
         _login_form(store)
         st.stop()
-    return user  # type: ignore[return-value]
+    return user
 
 
 def account_box(user: User) -> None:

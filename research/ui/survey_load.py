@@ -96,7 +96,8 @@ with shell.reported():
         with st.spinner("Bezig met laden en berekenen…"):
             wave_id, rows = worker.COMPUTE.run(
                 intake.load, store, user, monitor_id, label, int(year) if year else None,
-                wave, roles, dict(zip(edited["naam"], edited["type"])), source=data_file.name)
+                wave, roles, dict(zip(edited["naam"], edited["type"], strict=True)),
+                source=data_file.name)
         # The other monitor pages open on the wave just loaded.
         widgets.choose("meting", wave_id)
         st.success(f"Meting {shell.plain(label)} geladen: {len(wave.data)} respondenten; "

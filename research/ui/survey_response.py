@@ -19,7 +19,7 @@ if total.empty or not total["kader"].sum():
 every = [(w["label"], fieldwork.response(store, user, w["id"]).iloc[0])
          for w in monitors.waves(store, user, monitor_id)]
 columns = st.columns(len(every))
-for column, (label, row) in zip(columns, every):
+for column, (label, row) in zip(columns, every, strict=True):
     column.metric(f"Respons {shell.plain(label)}", f"{row.responspercentage:.0f}%",
                   help=f"{row.respons} van {row.kader} eenheden in het steekproefkader")
 st.caption("Een antwoord van een regionaal samenwerkingsverband telt voor elke gemeente "
@@ -55,7 +55,7 @@ with missing:
                        lambda: fieldwork.export_nonrespondents(store, user, wave_id),
                        file_name=f"nog_geen_respons_{wave['label']}.xlsx", on_click="ignore")
     if can(user, "survey.write") and not table.empty:
-        units = dict(zip(table["id"], table["naam"] + " (" + table["code"] + ")"))
+        units = dict(zip(table["id"], table["naam"] + " (" + table["code"] + ")", strict=True))
         with st.form("fieldwork_note", clear_on_submit=True):
             unit = st.selectbox("Eenheid", list(units), format_func=units.get,
                                 placeholder="Kies een optie")

@@ -104,9 +104,9 @@ if tab_table.open:
 if tab_trend.open:
     with tab_trend, shell.reported():
         category = 1.0 if var["type"] == "meervoudig" else None
-        choices = tables.trend_choices(var)
-        if choices:
-            category = st.selectbox("Antwoord", choices,
+        trend_options = tables.trend_choices(var)
+        if trend_options:
+            category = st.selectbox("Antwoord", trend_options,
                                     format_func=lambda c: tables.trend_label(var, c),
                                     placeholder="Kies een optie")
         if category == tables.TOP2:

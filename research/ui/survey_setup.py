@@ -157,15 +157,15 @@ with tab_design:
                                    format_func=lambda i: next(w["label"] for w in wave_list
                                                               if w["id"] == i),
                                    placeholder="Kies een optie")
-            chosen = st.multiselect("Wegen op", list(monitors.FRAME_BREAKDOWNS),
+            weigh_on = st.multiselect("Wegen op", list(monitors.FRAME_BREAKDOWNS),
                                     format_func=monitors.FRAME_BREAKDOWNS.get,
-                                    placeholder="Kies een of meer opties", select_all=False)
+                                      placeholder="Kies een of meer opties", select_all=False)
             measure = st.selectbox("Maat", list(calibration.MEASURES),
                                    format_func=calibration.MEASURES.get,
                                    placeholder="Kies een optie")
             if st.form_submit_button("Gewichten berekenen"):
                 with shell.reported():
-                    summary = calibration.calibrate(store, user, wave_id, chosen, measure)
+                    summary = calibration.calibrate(store, user, wave_id, weigh_on, measure)
                     st.success(f"{summary['methode'].capitalize()}: efficiëntie "
                                f"{100 * summary['efficientie']:.0f}%. Kies 'Gekalibreerd "
                                "gewicht' in het ontwerp en bereken de resultaten opnieuw.")

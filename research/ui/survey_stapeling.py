@@ -1,6 +1,8 @@
 """Monitor: stapeling — where unfavourable scores pile up, per area and per SES group, against
 a reference the analyst chooses; and effort (inzet) against need (opgave)."""
 
+from typing import Any
+
 import pandas as pd
 import streamlit as st
 
@@ -35,7 +37,7 @@ def choose_reference(meta: pd.DataFrame, key: str) -> dict:
     reference = st.selectbox("Referentie", list(stapeling.REFERENCES),
                              format_func=stapeling.REFERENCES.get, key=f"reference_{key}",
                              placeholder="Kies een optie")
-    settings = {"reference": reference}
+    settings: dict[str, Any] = {"reference": reference}
     if reference == "given":
         st.caption("Vul per indicator de referentiewaarde in, bijvoorbeeld het stedelijk "
                    "gemiddelde uit de eigen monitor.")
@@ -44,7 +46,7 @@ def choose_reference(meta: pd.DataFrame, key: str) -> dict:
                                              "referentie": [None] * len(meta)}),
                                disabled=["indicator", "label"], hide_index=True,
                                key=f"given_{key}", placeholder="")
-        settings["given"] = dict(zip(given["indicator"], given["referentie"]))
+        settings["given"] = dict(zip(given["indicator"], given["referentie"], strict=True))
     if reference in ("mean", "given"):
         margin = st.slider("Marge (in standaardafwijkingen van de gebieden)", 0.0, 1.0, 0.0, 0.25,
                            key=f"margin_{key}")

@@ -23,17 +23,20 @@ with proposals_tab:
     st.caption(f"{shell.count(len(found), 'voorstel', 'voorstellen')} uit de open vragen die "
                "nog in geen groep zitten. Haal vragen weg die er niet bij horen en bevestig, of "
                "wijs het voorstel af.")
-    for n, proposal in enumerate(found[:30]):
+    for proposal in found[:30]:
         with st.container(border=True):
             labels = {q["id"]: f"{q['asked_on']} · {q['text']}" for q in proposal["questions"]}
             for question in proposal["questions"]:
                 st.text(labels[question["id"]])
             if not writer:
                 continue
+            def short(question_id: int, shown: dict[int, str] = labels) -> str:
+                return shown[question_id][:90]
+
             with st.form(f"proposal_{proposal['key']}"):
                 keep = st.multiselect("Vragen in de groep", list(labels), default=list(labels),
-                                      format_func=lambda i, shown=labels: shown[i][:90],
-                                      placeholder="Kies een of meer opties", select_all=False)
+                                      format_func=short, placeholder="Kies een of meer opties",
+                                      select_all=False)
                 title = st.text_input("Titel van de groep")
                 confirm, reject = st.columns(2)
                 if confirm.form_submit_button("Bevestigen", type="primary"):

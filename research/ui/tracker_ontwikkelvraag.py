@@ -7,8 +7,8 @@ import pandas as pd
 import streamlit as st
 
 from research import accounts, taxonomies
-from research.tracker import grouping, ontwikkelvragen as ov
-from research.tracker import questions
+from research.tracker import grouping, questions
+from research.tracker import ontwikkelvragen as ov
 from research.ui import shell, widgets
 
 store, user = shell.guard("tracker.read")
@@ -42,10 +42,12 @@ if own:
             rationale = st.text_area("Waarom deze vraag (onderbouwing)")
             programme = st.selectbox("Onderzoeksprogramma", list(programmes), index=None,
                                      format_func=programmes.get, placeholder="Nog niet bepaald")
-            pool = {q["id"]: q for w in own for q in questions.list_questions(store, user, wijk_id=w)}
+            pool = {q["id"]: q for w in own
+                    for q in questions.list_questions(store, user, wijk_id=w)}
             chosen = st.multiselect("Bewonersvragen waar deze vraag uit voortkomt", list(pool),
                                     format_func=lambda i: f"{pool[i]['wijkwerkplaats']} · "
-                                                          f"{pool[i]['asked_on']} · {pool[i]['text'][:80]}",
+                                                          f"{pool[i]['asked_on']} · "
+                                                          f"{pool[i]['text'][:80]}",
                                     placeholder="Kies vragen", select_all=False)
             confirmed = {g["id"]: g for w in own for g in grouping.groups(store, user, w)}
             group_ids = st.multiselect("Of uit bevestigde groepen", list(confirmed),
@@ -112,7 +114,7 @@ with status_tab:
                                   placeholder="Kies een status",
                                   format_func=lambda s: statuses[s]["name"])
             note = st.text_input("Waarom")
-            confirmed = st.checkbox(
+            confirm_final = st.checkbox(
                 "Ik weet dat " + " en ".join(f"'{statuses[s]['name']}'" for s in allowed
                                              if s in final)
                 + " de ontwikkelvraag afsluit") if any(s in final for s in allowed) else False
@@ -120,7 +122,7 @@ with status_tab:
                 with shell.reported():
                     if target is None:
                         raise ov.OntwikkelvraagError("Kies eerst een nieuwe status.")
-                    ov.change_status(store, user, ov_id, target, note, confirmed=confirmed)
+                    ov.change_status(store, user, ov_id, target, note, confirmed=confirm_final)
                     st.rerun()
 
 with milestones_tab:
@@ -137,11 +139,11 @@ with milestones_tab:
     if writer:
         with st.form("milestone", clear_on_submit=True):
             left, right = st.columns([3, 1])
-            name = left.text_input("Nieuwe mijlpaal")
+            milestone_name = left.text_input("Nieuwe mijlpaal")
             due_on = right.date_input("Gepland op", value=None, format="DD-MM-YYYY")
             if st.form_submit_button("Mijlpaal toevoegen"):
                 with shell.reported():
-                    ov.add_milestone(store, user, ov_id, name, due_on)
+                    ov.add_milestone(store, user, ov_id, milestone_name, due_on)
                     st.rerun()
 
 with partners_tab:
@@ -149,22 +151,23 @@ with partners_tab:
                                                        "budget_spent"])
     st.dataframe(partners.drop(columns="id").assign(role=lambda t: t["role"].map(roles))
                  .rename(columns={"name": "Partner", "role": "Rol",
-                                  "budget_granted": "Toegekend (€)", "budget_spent": "Besteed (€)"}),
+                                  "budget_granted": "Toegekend (€)",
+                                  "budget_spent": "Besteed (€)"}),
                  hide_index=True, width="stretch", placeholder="—")
     if writer:
         with st.form("partner", clear_on_submit=True):
             left, middle, right = st.columns(3)
-            name = left.text_input("Partner")
+            partner_name = left.text_input("Partner")
             role = middle.selectbox("Rol", list(roles), format_func=roles.get,
                                     placeholder="Kies een optie")
             granted = right.number_input("Toegekend budget (€)", min_value=0.0, step=500.0)
             if st.form_submit_button("Partner toevoegen"):
                 with shell.reported():
-                    ov.add_partner(store, user, ov_id, name, role, granted)
+                    ov.add_partner(store, user, ov_id, partner_name, role, granted)
                     st.rerun()
         if not partners.empty:
             with st.form("spent"):
-                names = dict(zip(partners["id"], partners["name"]))
+                names = dict(zip(partners["id"], partners["name"], strict=True))
                 left, right = st.columns(2)
                 partner_id = left.selectbox("Partner", list(names), format_func=names.get,
                                             placeholder="Kies een optie")

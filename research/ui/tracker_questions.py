@@ -73,10 +73,10 @@ def question_detail(question_id: int) -> None:
                                      format_func=reportback.CHANNELS.get,
                                      placeholder="Kies een optie")
                 told_on = right.date_input("Op", value=date.today(), format="DD-MM-YYYY")
-                told = st.text_input("Wat is er teruggekoppeld")
+                told_text = st.text_input("Wat is er teruggekoppeld")
                 if st.form_submit_button("Terugkoppeling vastleggen"):
                     with shell.reported():
-                        reportback.record(store, user, question_id, how=how, text=told,
+                        reportback.record(store, user, question_id, how=how, text=told_text,
                                           reported_on=told_on)
                         st.rerun()
         widgets.knowledge_section(store, user, "vraag", question_id)

@@ -8,9 +8,9 @@ import streamlit as st
 from research import exports
 from research.accounts import User
 from research.qual import projects
-from research.ui import shell
 from research.storage import Store
 from research.survey import monitors
+from research.ui import shell
 
 
 def kept(kind: str, key: tuple, compute, keep: int = 32):
