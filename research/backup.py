@@ -108,4 +108,8 @@ def restore(store: Store, source: str | os.PathLike, actor: Actor) -> Path:
         sessions.end_all(tx, sessions.RESTORED)
 
     store.write(actor, restored)
+    # Data that migrations leave to living code (lemmas of questions from before 0002).
+    from research.tracker import questions
+
+    questions.fill_lemmas(store)
     return safety
