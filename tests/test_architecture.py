@@ -337,3 +337,60 @@ def test_download_buttons_ignore_the_click(path):
         assert on_click is not None, f"{path.name}:{call.lineno} has no on_click"
         assert not isinstance(on_click, ast.Constant) or on_click.value == "ignore", \
             f"{path.name}:{call.lineno} reruns the page on a click"
+
+
+# -- Dutch widget text (issue 17, item 8) ------------------------------------------------------
+
+def widget_calls(tree: ast.AST, names: set[str]) -> list[ast.Call]:
+    return [node for node in ast.walk(tree) if isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Attribute) and node.func.attr in names]
+
+
+def test_the_widget_checker_finds_calls():
+    tree = ast.parse('st.selectbox("a", x)\ncolumns[0].multiselect("b", y, placeholder="c")\n'
+                     'st.sidebar.date_input("d")\n')
+    assert [c.func.attr for c in widget_calls(tree, {"selectbox", "multiselect"})] == [
+        "selectbox", "multiselect"]
+    assert len(widget_calls(tree, {"date_input"})) == 1
+
+
+@pytest.mark.parametrize("path", ui_files(), ids=lambda p: p.name)
+def test_choices_have_a_dutch_placeholder(path):
+    """Without a placeholder Streamlit writes 'Choose an option', 'Choose options' or 'No
+    options to select' (also when a list is empty): every selectbox and multiselect names
+    its own, in Dutch."""
+    for call in widget_calls(parse(path), {"selectbox", "multiselect"}):
+        placeholder = next((k.value for k in call.keywords if k.arg == "placeholder"), None)
+        assert placeholder is not None, f"{path.name}:{call.lineno} has no placeholder"
+        if isinstance(placeholder, ast.Constant):
+            assert not re.search(r"\b(Choose|Select|option)\b", placeholder.value), \
+                f"{path.name}:{call.lineno}: {placeholder.value!r}"
+
+
+@pytest.mark.parametrize("path", ui_files(), ids=lambda p: p.name)
+def test_dates_are_entered_as_dd_mm_yyyy(path):
+    for call in widget_calls(parse(path), {"date_input"}):
+        chosen = next((k.value for k in call.keywords if k.arg == "format"), None)
+        assert isinstance(chosen, ast.Constant) and chosen.value == "DD-MM-YYYY", \
+            f"{path.name}:{call.lineno} has no format='DD-MM-YYYY'"
+
+
+@pytest.mark.parametrize("path", ui_files(), ids=lambda p: p.name)
+def test_tables_show_no_none(path):
+    """A table draws a missing value as 'None' unless told otherwise: every dataframe shows
+    '—' and every editor an empty cell."""
+    for call in widget_calls(parse(path), {"dataframe", "data_editor"}):
+        placeholder = next((k.value for k in call.keywords if k.arg == "placeholder"), None)
+        wanted = "—" if call.func.attr == "dataframe" else ""
+        assert isinstance(placeholder, ast.Constant) and placeholder.value == wanted, \
+            f"{path.name}:{call.lineno} has no placeholder={wanted!r}"
+
+
+@pytest.mark.parametrize("path", ui_files(), ids=lambda p: p.name)
+def test_no_multiselect_offers_select_all(path):
+    """Streamlit puts an English 'Select all' first in a multiselect's list; one slip there
+    chose every option (every code for a passage). Each multiselect turns it off."""
+    for call in widget_calls(parse(path), {"multiselect"}):
+        chosen = next((k.value for k in call.keywords if k.arg == "select_all"), None)
+        assert isinstance(chosen, ast.Constant) and chosen.value is False, \
+            f"{path.name}:{call.lineno} offers 'Select all'"

@@ -4,6 +4,7 @@ outside; a code name with a link in it is text in the network chart."""
 
 from __future__ import annotations
 
+import re
 import sqlite3
 from urllib.parse import urlsplit
 
@@ -19,7 +20,7 @@ from browser import (
 from conftest import PASSWORD
 from research import accounts
 from research.accounts import SYSTEM_USER
-from research.qual import axial, codebook, memos, projects
+from research.qual import axial, codebook, documents, memos, projects
 from research.schema import open_store
 
 VTT = """WEBVTT
@@ -306,8 +307,9 @@ def test_a_code_name_with_a_link_is_text_in_the_network_chart(page, app_url, app
     wait_for_charts(page)
     chart = page.locator(PLOTLY_CHART)
     # Plotly would draw the name's <a> as a link inside the chart; it shows the text instead.
-    expect(chart.locator("svg text").filter(has_text=f"Code {LINKED}")).to_have_count(
-        1, timeout=15_000)
+    # (A long name is drawn over lines: the text's lines follow each other without a space.)
+    expect(chart.locator("svg text").filter(has_text="Code <a").filter(
+        has_text='href="http://outside.example/">klik</a>')).to_have_count(1, timeout=15_000)
     assert chart.locator("svg a").count() == 0
 
 
@@ -425,3 +427,232 @@ def test_three_coders_from_atlas_agreement_and_a_round_trip(page, app_url, app_d
         db.close()
     assert cases == ["Interviewer — Interview Noord", "Interviewer — Interview Zuid",
                      "Respondent — Interview Noord", "Respondent — Interview Zuid"]
+
+
+# -- coding at hand: the panel stays beside a long document (issue 17, item 3) ---------------
+
+# JavaScript: scroll the segment holding `needle` to the middle of the window; returns how far
+# below the top of the window it was.
+SCROLL_TO = """(needle) => {
+  const host = [...document.querySelectorAll('*')].find(
+      (e) => e.shadowRoot && e.shadowRoot.querySelector('.qv'));
+  if (!host) return null;
+  const seg = [...host.shadowRoot.querySelectorAll('.qv-seg')].find(
+      (s) => s.textContent.includes(needle));
+  if (!seg) return null;
+  const before = seg.getBoundingClientRect().top;  // how far down the page it lies
+  seg.scrollIntoView({block: 'center'});
+  return before;
+}"""
+
+LAST_WORDS = "de buurtkamer heeft mij echt gered"
+DEMO = "Buurtkamers Nieuw-West en Noord (demo, verzonnen)"  # other tests add projects
+
+
+def long_interview(words: int = 25_000) -> str:
+    """A transcript of `words` words in turns, ending with a sentence to code."""
+    question = "Interviewer: Kunt u daar iets meer over vertellen, over de buurt en de mensen?"
+    answer = ("Respondent: Ja, in de buurt waar ik woon komen veel mensen samen in het "
+              "buurthuis, we drinken koffie en praten over wat er speelt in de straat en "
+              "wie er hulp nodig heeft bij de boodschappen of bij een formulier van de "
+              "gemeente, en dan helpen we elkaar zo goed als het gaat.")
+    per_pair = len(question.split()) + len(answer.split())
+    pairs = [question + "\n\n" + answer for _ in range(words // per_pair)]
+    return "\n\n".join(pairs) + f"\n\nRespondent: Tot slot wil ik zeggen dat {LAST_WORDS}."
+
+
+def test_code_the_end_of_a_long_document_with_the_panel_in_view(page, app_url, app_db,
+                                                                 sync_api, screenshots):
+    """A passage at the bottom of a 25,000-word interview: after the selection the code
+    picker is in the window, and one pick codes the passage with its exact offsets: three
+    clicks (the drag, the picker, the code)."""
+    require_browser()
+    expect = sync_api.expect
+    text = long_interview()
+    assert len(text.split()) >= 25_000
+    store = open_store(app_db)
+    try:
+        admin = accounts.find_user(store, "admin")
+        project_id = next(p["id"] for p in projects.list_projects(store, admin)
+                          if p["name"] == DEMO)
+        doc_id = documents.add_document(store, admin, project_id, "Lang interview", text)
+        stored = documents.document(store, admin, doc_id)["text"]
+    finally:
+        store.close()
+    start = stored.index(LAST_WORDS)
+
+    page.goto(app_url + "/qual_code")
+    log_in(page, "admin", PASSWORD)
+    expect(page.locator(PAGE_TITLE)).to_have_text("Coderen", timeout=30_000)
+    wait_until_idle(page)
+    choose(page, "Project", DEMO)
+    choose(page, "Document", "Lang interview")
+    found = None
+    for _ in range(150):
+        try:
+            found = page.evaluate(SCROLL_TO, LAST_WORDS)
+        except sync_api.Error:  # the component has not drawn its shadow root yet
+            found = None
+        if found:
+            break
+        page.wait_for_timeout(200)
+    assert found, "the coding view did not show the long transcript"
+    page.wait_for_timeout(300)
+    x0, y0, x1, y1 = page.evaluate(FIND, LAST_WORDS)
+    assert found > 50_000, "the passage should lie far down the page"
+    # Click 1: the drag.
+    page.mouse.move(x0, y0)
+    page.mouse.down()
+    page.mouse.move(x1, y1, steps=5)
+    page.mouse.up()
+    picker = page.get_by_role("combobox", name="Code", exact=True)
+    expect(picker).to_be_in_viewport(timeout=15_000)
+    expect(page.get_by_test_id("stText").get_by_text(LAST_WORDS, exact=True)).to_be_in_viewport()
+    wait_until_idle(page)
+    page.screenshot(path=str(screenshots / "qual-long-selection.png"))
+    expect(picker).to_be_in_viewport()
+    # Clicks 2 and 3: open the picker, take the code. No 'select all' is offered.
+    picker.click()
+    expect(page.get_by_role("option", name="Wachtlijsten", exact=True)).to_be_visible()
+    assert page.get_by_role("option", name="Select all").count() == 0
+    page.get_by_role("option", name="Wachtlijsten", exact=True).click()
+    expect(page.locator(".qv-seg.coded").filter(has_text=LAST_WORDS)).to_have_count(
+        1, timeout=15_000)
+    wait_until_idle(page)
+    db = sqlite3.connect(app_db)
+    try:
+        coded = db.execute(
+            "SELECT g.start_pos, g.end_pos, u.username FROM codings g JOIN codes c"
+            " ON c.id = g.code_id LEFT JOIN users u ON u.id = g.created_by"
+            " WHERE g.document_id = ? AND c.name = 'Wachtlijsten'", [doc_id]).fetchall()
+    finally:
+        db.close()
+    assert coded == [(start, start + len(LAST_WORDS), "admin")]
+    page.screenshot(path=str(screenshots / "qual-long-coded.png"))
+
+    # The next selection: typing filters the list and Enter applies the first match.
+    wait_until_idle(page)
+    x0, y0, x1, y1 = page.evaluate(FIND, "Tot slot")
+    page.mouse.move(x0, y0)
+    page.mouse.down()
+    page.mouse.move(x1, y1, steps=5)
+    page.mouse.up()
+    picker = page.get_by_role("combobox", name="Code", exact=True)
+    expect(page.get_by_test_id("stText").get_by_text("Tot slot", exact=True)
+           ).to_be_in_viewport(timeout=15_000)
+    wait_until_idle(page)
+    expect(picker).to_be_in_viewport()
+    # The code just used is offered first, as a one-click button.
+    expect(page.get_by_test_id("stBaseButton-tertiary").filter(has_text="Wachtlijsten")
+           ).to_be_in_viewport()
+    picker.click()
+    page.keyboard.type("taalbar")
+    expect(page.get_by_role("option", name="Taalbarrière", exact=True)).to_be_visible()
+    page.keyboard.press("Enter")
+    expect(page.locator(".qv-seg.coded").filter(has_text="Tot slot")).to_have_count(
+        1, timeout=15_000)
+    wait_until_idle(page)
+    second = stored.index("Tot slot")
+    db = sqlite3.connect(app_db)
+    try:
+        coded = db.execute(
+            "SELECT c.name, g.start_pos, g.end_pos FROM codings g JOIN codes c"
+            " ON c.id = g.code_id WHERE g.document_id = ? ORDER BY g.start_pos", [doc_id]
+        ).fetchall()
+    finally:
+        db.close()
+    assert coded == [("Taalbarrière", second, second + len("Tot slot")),
+                     ("Wachtlijsten", start, start + len(LAST_WORDS))]
+
+
+# -- Dutch everywhere: Streamlit's own English is not shown (issue 17, item 8) ---------------
+
+AFTER = "(selector) => [...document.querySelectorAll(selector)].map((e) => " \
+        "getComputedStyle(e, '::after').content)"
+ENGLISH = ("per file", "Upload", "Browse files", "Drag and drop", "Press Enter",
+           "Choose an option", "Choose options", "No results", "Select all")
+
+
+def shown_text(page) -> str:
+    """The text a reader sees (innerText leaves out what CSS hides)."""
+    return page.locator("body").inner_text()
+
+
+def test_streamlit_widgets_speak_dutch(page, app_url, app_db, sync_api, screenshots):
+    """The file uploader, a text input's hint and a choice list without a match show Dutch;
+    the English Streamlit writes is hidden. A co-occurrence cell opens with one click."""
+    require_browser()
+    expect = sync_api.expect
+    page.goto(app_url + "/qual_import")
+    log_in(page, "admin", PASSWORD)
+    expect(page.locator(PAGE_TITLE)).to_have_text("Importeren", timeout=30_000)
+    wait_until_idle(page)
+    expect(page.get_by_test_id("stFileUploader").first).to_be_visible()
+    text = shown_text(page)
+    assert [word for word in ENGLISH if word in text] == []
+    assert page.evaluate(AFTER, '[data-testid="stFileUploaderDropzoneInstructions"] > div > span'
+                         )[0] == '"Sleep bestanden hierheen; maximaal 200 MB per bestand"'
+    assert page.evaluate(AFTER, '[data-testid="stFileUploaderDropzone"] button p')[0] == \
+        '"Bladeren"'
+    page.screenshot(path=str(screenshots / "dutch-uploader.png"))
+    # While a file is dragged over it, the drop zone says so in Dutch.
+    dragged = page.evaluate_handle("() => { const d = new DataTransfer(); d.items.add(new File("
+                                   "['x'], 'a.txt', {type: 'text/plain'})); return d; }")
+    page.get_by_test_id("stFileUploaderDropzone").first.dispatch_event(
+        "dragenter", {"dataTransfer": dragged})
+    expect(page.get_by_text("Drag and drop files here")).to_have_count(1)
+    assert "Drag and drop" not in shown_text(page)
+    assert page.evaluate(AFTER, '[data-testid="stFileUploaderDropzone"] > div:not([data-testid])'
+                         ' > span') == ['"Laat de bestanden hier los"']
+    page.get_by_test_id("stFileUploaderDropzone").first.dispatch_event(
+        "dragleave", {"dataTransfer": dragged})
+
+    page.locator(NAV_LINK).filter(has_text="Zoeken").click()
+    expect(page.locator(PAGE_TITLE)).to_have_text("Zoeken")
+    wait_until_idle(page)
+    page.get_by_label("Zoek naar").fill("buurvrouw")
+    expect(page.get_by_test_id("InputInstructions")).to_have_count(1)
+    assert "Press Enter" not in shown_text(page)
+    assert page.evaluate(AFTER, '[data-testid="InputInstructions"] > span') == [
+        '"Enter om toe te passen"']
+    page.get_by_label("Zoek naar").press("Enter")
+    wait_until_idle(page)
+    # A choice list filtered to nothing says so in Dutch.
+    page.get_by_role("combobox", name="Project").click()
+    page.keyboard.type("zzzz")
+    expect(page.get_by_role("listbox")).to_be_visible()
+    assert "No results" not in shown_text(page)
+    assert page.evaluate(AFTER, '[role="listbox"] > [role="option"] > span') == [
+        '"Geen resultaten"']
+    page.keyboard.press("Escape")
+    assert page.locator('input[placeholder="Choose an option"], '
+                        'input[placeholder="Choose options"]').count() == 0
+
+    # Vergelijken: one click on a cell of the co-occurrence table opens its passages.
+    page.locator(NAV_LINK).filter(has_text="Vergelijken").click()
+    expect(page.locator(PAGE_TITLE)).to_have_text("Vergelijken")
+    wait_until_idle(page)
+    page.get_by_role("combobox", name="Project", exact=True).click()
+    page.get_by_role("option", name=DEMO, exact=True).click()
+    wait_until_idle(page)
+    grid = page.get_by_test_id("stDataFrame").first
+    expect(grid).to_be_visible()
+    box = grid.bounding_box()
+    # The last code's own cell: the last row of the last column (codes in name order). The
+    # pointer gets there first, as a hand's would: the grid, drawn anew by the last run,
+    # takes a click only at a point it has seen the pointer over.
+    page.mouse.move(box["x"] + box["width"] - 30, box["y"] + box["height"] - 15, steps=5)
+    page.wait_for_timeout(300)
+    page.mouse.down()
+    page.mouse.up()
+    expect(page.get_by_role("heading", name=re.compile(r"^Wachtlijsten: \d+ fragmenten$"))
+           ).to_be_visible(timeout=15_000)
+    page.screenshot(path=str(screenshots / "dutch-cooccurrence.png"))
+    # The table's column menu offers its 'Select all' in Dutch.
+    grid.hover()
+    page.get_by_role("button", name="Show/hide columns").click()
+    menu = page.get_by_test_id("stDataFrameColumnVisibilityMenu")
+    expect(menu).to_be_visible()
+    assert "Select all" not in menu.inner_text()
+    assert page.evaluate(AFTER, '[data-testid="stDataFrameColumnVisibilityMenu"] label > '
+                         'span:last-child')[0] == '"Alle kolommen"'

@@ -1083,7 +1083,8 @@ def _demo_document(demo_store, admin):
     return project["id"], doc["id"], documents.document(demo_store, admin, doc["id"])["text"]
 
 
-def test_coding_page_codes_a_selection_with_existing_and_new_codes(demo_users, demo_store):
+def test_coding_page_codes_a_selection_with_one_pick_and_offers_recent_codes(demo_users,
+                                                                             demo_store):
     admin = demo_users["beheerder"]
     project_id, doc_id, text = _demo_document(demo_store, admin)
     start = text.index("Via mijn buurvrouw")
@@ -1092,24 +1093,54 @@ def test_coding_page_codes_a_selection_with_existing_and_new_codes(demo_users, d
     no_exception(at)
     assert titles(at) == ["Coderen"]
     assert "Via mijn buurvrouw" in [t.value for t in at.text]
+    picker = widget(at.selectbox, "Code")
+    # One code per pick: no 'select all', nothing chosen before the user picks.
+    assert picker.value is None
+    assert picker.placeholder == "Typ om te zoeken; Enter codeert"
     steun = next(c["id"] for c in codebook.codes(demo_store, admin, project_id)
                  if c["name"] == "Informele steun")
-    widget(at.multiselect, "Codes").set_value([steun])
+    picker.set_value(steun).run()
+    no_exception(at)
+    assert [(c["code"], c["start_pos"], c["end_pos"])
+            for c in codings.codings(demo_store, admin, doc_id)
+            if (c["start_pos"], c["end_pos"]) == (start, end)] == [("Informele steun", start, end)]
+    # The selection is done with; the next one offers the code just used first, as a button.
+    assert f"qual_sel_{doc_id}" not in at.session_state
+    second = text.index("Ik durfde eerst niet")
+    at.session_state[f"qual_sel_{doc_id}"] = (second, second + 20)
+    at.run()
+    assert widget(at.selectbox, "Code").options[0] == "Informele steun"
+    form_button(at, "Informele steun").click().run()
+    no_exception(at)
+    assert [(c["code"], c["start_pos"], c["end_pos"])
+            for c in codings.codings(demo_store, admin, doc_id)
+            if c["start_pos"] == second] == [("Informele steun", second, second + 20)]
+    # A new code from the form; undo takes back that action (the code and its coding).
+    at.session_state[f"qual_sel_{doc_id}"] = (start, end)
+    at.run()
     widget(at.text_input, "Of een nieuwe code").input("Buren")
     form_button(at, "Coderen").click().run()
     no_exception(at)
-    assert sorted((c["code"], c["start_pos"], c["end_pos"])
-                  for c in codings.codings(demo_store, admin, doc_id)
-                  if (c["start_pos"], c["end_pos"]) == (start, end)) == [("Buren", start, end),
-                                                  ("Informele steun", start, end)]
-    # Undo takes back the whole action (both codings and the code made on the spot).
-    form_button(at, "Ongedaan maken (1 × code toegevoegd, 2 × codering toegevoegd)").click().run()
+    assert sorted(c["code"] for c in codings.codings(demo_store, admin, doc_id)
+                  if (c["start_pos"], c["end_pos"]) == (start, end)) == ["Buren",
+                                                                         "Informele steun"]
+    form_button(at, "Ongedaan maken (1 × code toegevoegd, 1 × codering toegevoegd)").click().run()
     no_exception(at)
-    assert [c for c in codings.codings(demo_store, admin, doc_id)
-            if (c["start_pos"], c["end_pos"]) == (start, end)] == []
     assert "Buren" not in [c["name"] for c in codebook.codes(demo_store, admin, project_id)]
     assert [i.value for i in at.info] == [
-        "Ongedaan gemaakt: 1 × code toegevoegd, 2 × codering toegevoegd"]
+        "Ongedaan gemaakt: 1 × code toegevoegd, 1 × codering toegevoegd"]
+
+
+def test_recent_codes_are_the_users_own_newest_first(demo_users, demo_store):
+    admin = demo_users["beheerder"]
+    project_id, doc_id, text = _demo_document(demo_store, admin)
+    ids = {c["name"]: c["id"] for c in codebook.codes(demo_store, admin, project_id)}
+    assert codings.recent_codes(demo_store, admin, project_id) == []
+    codings.add_coding(demo_store, admin, doc_id, ids["Wachtlijsten"], 0, 5)
+    codings.add_coding(demo_store, admin, doc_id, ids["Taalbarrière"], 0, 6)
+    codings.add_coding(demo_store, admin, doc_id, ids["Wachtlijsten"], 0, 7)
+    assert codings.recent_codes(demo_store, admin, project_id) == [ids["Wachtlijsten"],
+                                                                   ids["Taalbarrière"]]
 
 
 def test_coding_page_undo_keeps_a_code_another_coder_used(demo_users, demo_store):
@@ -1154,7 +1185,7 @@ def test_coding_page_for_a_reader_has_no_coding_actions(demo_users, demo_store):
     at = run_page("qual_code.py", demo_users["lezer"], **{f"qual_sel_{doc_id}": (0, 11)})
     no_exception(at)
     assert "Interviewer" in [t.value for t in at.text]
-    assert not at.multiselect
+    assert "Code" not in [s.label for s in at.selectbox]
     assert [b.label for b in at.button] == ["Selectie opheffen"]
 
 
@@ -1423,7 +1454,7 @@ def test_compare_page_tables_and_saturation(demo_users, demo_store):
     assert at.dataframe[1].value.loc["Wachtlijsten"].tolist() == [4, 0, 3]
     assert [i.value for i in at.success] == [
         "Verzadiging bereikt bij interview 6 \\(Interview 05 \\- buurtwerker Zuidoost\\)\\: de "
-        "run van interview 5 tot en met 6 leverde 0 nieuwe codes op, 0\\.0% van de 5 codes in "
+        "run van interview 5 tot en met 6 leverde 0 nieuwe codes op, 0,0% van de 5 codes in "
         "de basis \\(basis 4 interviews, run 2, drempel ≤5% nieuwe informatie\\)\\."]
 
 
@@ -1464,13 +1495,32 @@ def test_agreement_page_reports_and_settles(demo_users, demo_store):
     assert list(table["Code"]) == ["Informele steun", "Ontmoetingsplek", "Taalbarrière",
                                    "Vertrouwen in instanties", "Wachtlijsten", "Alle codes samen"]
     steun_row = table.iloc[0]
-    assert (steun_row["Eenheden"], steun_row["% overeenstemming"]) == (17, 16 / 17)
+    # Dutch decimals and percentages, and a dash where a measure has no value.
+    assert (steun_row["Eenheden"], steun_row["% overeenstemming"]) == ("17", "94,1%")
+    assert steun_row["Krippendorffs alfa"].startswith("0,") or \
+        steun_row["Krippendorffs alfa"].startswith("-0,")
+    assert "None" not in table.astype(str).to_numpy().ravel().tolist()
+    assert not any("." in str(v) for v in table.drop(columns="Code").to_numpy().ravel())
     widget(at.selectbox, "Code").set_value(steun).run()
     no_exception(at)
     assert "Ik durfde eerst niet, mijn Nederlands is niet zo goed." in [t.value for t in at.text]
     form_button(at, "Besluit: niet deze code").click().run()
     no_exception(at)
     assert [s.value for s in at.success] == ["Vastgelegd als consensus."]
+
+
+def test_a_blind_member_is_told_what_applies_not_to_turn_blind_coding_on(demo_users,
+                                                                          demo_store):
+    admin, olga = demo_users["beheerder"], demo_users["onderzoeker"]
+    project_id, doc_id, text = _demo_document(demo_store, admin)
+    projects.add_member(demo_store, admin, project_id, olga.id)
+    projects.set_blind(demo_store, admin, project_id, True)
+    at = run_page("qual_agreement.py", olga)
+    no_exception(at)
+    assert [i.value for i in at.info] == [
+        "Dit project codeert blind: je ziet alleen je eigen coderingen. De projectleider "
+        "vergelijkt de codeurs hier zodra minstens twee leden hetzelfde document hebben "
+        "gecodeerd."]
 
 
 # -- Groeperen --------------------------------------------------------------------------------
@@ -1634,3 +1684,28 @@ def test_cases_page_splits_a_case_by_document(demo_users, demo_store):
     assert [s.value for s in at.success] == ["Gesplitst in 6 casussen."]
     assert "Interviewer — Interview 01 - bewoner Geuzenveld" in list(
         at.dataframe[0].value["Casus"])
+
+
+# -- Dutch for Streamlit's own English (issue 17, item 8) -----------------------------------------
+
+def test_every_page_emits_the_dutch_style_sheet_once(demo_users, demo_store):
+    at = run_page("qual_import.py", demo_users["beheerder"])
+    no_exception(at)
+    [sheet] = [h.proto.body for h in at.get("html")]
+    assert sheet == "<style>" + shell.CSS.replace("LIMIT", "200 MB") + "</style>"
+    for dutch in ('content: "Enter om toe te passen"', 'content: "Bladeren"',
+                  'content: "Sleep bestanden hierheen; maximaal 200 MB per bestand"',
+                  'content: "Geen resultaten"', ".st-key-qual_coding_panel"):
+        assert dutch in sheet
+
+
+def test_dutch_numbers_and_percentages():
+    assert shell.percent(0.886) == "88,6%"
+    assert shell.percent(1) == "100,0%"
+    assert shell.percent(None) == "—"
+    assert shell.percent(float("nan")) == "—"
+    assert shell.number(0.8861) == "0,886"
+    assert shell.number(-0.05, 2) == "-0,05"
+    assert shell.number(None) == "—"
+    assert shell.count(1, "fragment", "fragmenten") == "1 fragment"
+    assert shell.count(2, "fragment", "fragmenten") == "2 fragmenten"

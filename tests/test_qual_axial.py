@@ -79,6 +79,25 @@ def test_relations_board_and_network(store, users, qual, model):
         "Wachtlijsten", "is oorzaak van", "Wantrouwen", 1, "Herzien.")
 
 
+def test_the_board_shows_a_role_without_a_relation(store, users, qual, model):
+    """A code given a paradigm role stands in its slot before any relation is drawn; one
+    related to another phenomenon stays on that phenomenon's board."""
+    olga = users["onderzoeker"]
+    ids, _, types = model
+    codebook.update_code(store, olga, ids["Wantrouwen"], paradigm_role="fenomeen")
+    codebook.update_code(store, olga, ids["Wachtlijsten"], paradigm_role="oorzaak")
+    codebook.update_code(store, olga, ids["Weerbaarheid"], paradigm_role="gevolg")
+    codebook.update_code(store, olga, ids["Los"], paradigm_role="fenomeen")
+    codebook.update_code(store, olga, ids["Buurtkamer"], paradigm_role="strategie")
+    axial.add_relation(store, olga, ids["Buurtkamer"], ids["Los"], types["is strategie voor"])
+    board = axial.paradigm_board(store, olga, ids["Wantrouwen"])
+    assert {role: [(c["name"], c["via"]) for c in codes] for role, codes in board.items()} == {
+        "oorzaak": [("Wachtlijsten", None)], "context": [], "intervenierend": [],
+        "strategie": [], "gevolg": [("Weerbaarheid", None)]}
+    assert [(c["name"], c["via"]) for c in axial.paradigm_board(
+        store, olga, ids["Los"])["strategie"]] == [("Buurtkamer", "is strategie voor")]
+
+
 def test_core_category_storyline_and_connection_check(store, users, qual, model):
     olga = users["onderzoeker"]
     ids, _, types = model

@@ -25,9 +25,12 @@ NET = {"nodes": [
 def test_layout_is_stable_and_figures_hold_every_code():
     assert charts.positions(NET) == charts.positions(NET)
     figure = charts.network_figure(NET)
-    names = sorted(n for trace in figure.data if trace.text is not None for n in trace.text)
+    names = sorted(n for trace in figure.data[1:] for n in trace.text)
     assert names == ["Buurtkamer", "Wachtlijsten", "Wantrouwen"]
     assert [a.arrowhead for a in figure.layout.annotations] == [2, 0]
+    # Each relation's name stands on its line.
+    assert list(figure.data[0].text) == ["is oorzaak van", "hangt samen met"]
+    assert figure.data[0].mode == "markers+text"
     assert charts.positions({"nodes": [], "edges": []}) == {}
 
 
@@ -38,8 +41,12 @@ def test_names_with_markup_are_text_in_the_network_and_saturation_charts():
     net["edges"][0]["type"] = HOSTILE
     figure = charts.network_figure(net)
     assert markup_from_users(figure) == []
-    names = sorted(n for trace in figure.data if trace.text is not None for n in trace.text)
-    assert names == [ESCAPED, "Buurtkamer", "Wachtlijsten"]
+    names = sorted(n for trace in figure.data[1:] for n in trace.text)
+    # A long name is broken over lines, each escaped.
+    assert names == ['&lt;a<br>href="http://evil.example/"&gt;klik&lt;/a&gt;<br>&amp; '
+                     '&lt;b&gt;vet&lt;/b&gt;', "Buurtkamer", "Wachtlijsten"]
+    assert list(figure.data[0].text) == ['&lt;a<br>href="http://evil.example/"&gt;klik&lt;/a&gt;'
+                                         '<br>&amp; &lt;b&gt;vet&lt;/b&gt;', "hangt samen met"]
     assert list(figure.data[0].hovertext) == [f"Wachtlijsten {ESCAPED} {ESCAPED}",
                                               f"Buurtkamer hangt samen met {ESCAPED}"]
     saturation = charts.saturation_figure(
@@ -48,6 +55,18 @@ def test_names_with_markup_are_text_in_the_network_and_saturation_charts():
     assert markup_from_users(saturation) == []
     assert list(saturation.data[0].x) == [f"1. {ESCAPED}", "2. Interview 2"]
     assert shown_escaped(saturation) == 2  # bars and line
+
+
+def test_names_are_not_clipped_at_the_edge_of_the_network():
+    """Positions lie in [-1, 1]; the axes leave room around them and text may pass them."""
+    figure = charts.network_figure(NET)
+    assert tuple(figure.layout.xaxis.range) == (-1.3, 1.3)
+    assert tuple(figure.layout.yaxis.range) == (-1.15, 1.3)
+    assert [trace.cliponaxis for trace in figure.data] == [False, False, False, False]
+    long = {"nodes": [{**NET["nodes"][0], "name": "Vertrouwen in de gemeentelijke instanties"}],
+            "edges": []}
+    assert list(charts.network_figure(long).data[0].text) == [
+        "Vertrouwen in de<br>gemeentelijke<br>instanties"]
 
 
 def test_png_images():

@@ -134,7 +134,7 @@ def test_a_passage_coded_by_three_coders_counts_once(store, users, qual, tmp_pat
         ("Mijn zus helpt.", "admin, olga"), ("De buurvrouw kookt.", "admin, olga"),
         ("Een vrijwilliger leest mee.", "admin, olga")]
     page = reports.render(store, olga, qual, "html").decode()
-    assert page.count("<blockquote>") == 3 and "3 fragmenten in 1 documenten" in page
+    assert page.count("<blockquote>") == 3 and "3 fragmenten in 1 document," in page
     assert "(gecodeerd door admin, olga)" in page
     only_olga = reports.report_data(store, olga, qual, coder_ids=[olga.id])
     assert (only_olga["codes"][0]["passages"], only_olga["coders"]) == (3, "de codeurs olga")
@@ -149,3 +149,58 @@ def test_a_passage_coded_by_three_coders_counts_once(store, users, qual, tmp_pat
     word = Document(io.BytesIO(reports.render(store, olga, qual, "docx", consensus=True)))
     assert "uit de coderingen van de vastgelegde besluiten van het team (consensus)" in \
         "\n".join(p.text for p in word.paragraphs)
+
+
+STORYLINE = ("# Kern\n\n**Wantrouwen** groeit door *wachten*;\nde buurtkamer helpt.\n\n"
+             "- eerste **punt**\n- tweede _punt_\n\n1. stap een\n2. stap twee\n\n"
+             "> Een citaat\n\nsnake_case_naam en 2 * 3 = 6 blijven staan.")
+
+
+def test_markdown_becomes_blocks_and_runs():
+    assert reports.inline_runs("**a** en *b* en __c__ en _d_, x_y_z") == [
+        ("a", True, False), (" en ", False, False), ("b", False, True), (" en ", False, False),
+        ("c", True, False), (" en ", False, False), ("d", False, True),
+        (", x_y_z", False, False)]
+    assert reports.inline_runs("**vet met *schuin* erin**") == [
+        ("vet met ", True, False), ("schuin", True, True), (" erin", True, False)]
+    assert [(b["kind"], b["level"], b["text"]) for b in reports.markdown_blocks(STORYLINE)] == [
+        ("heading", 1, "Kern"),
+        ("paragraph", 0, "**Wantrouwen** groeit door *wachten*; de buurtkamer helpt."),
+        ("bullet", 0, "eerste **punt**"), ("bullet", 0, "tweede _punt_"),
+        ("number", 0, "stap een"), ("number", 0, "stap twee"), ("quote", 0, "Een citaat"),
+        ("paragraph", 0, "snake_case_naam en 2 * 3 = 6 blijven staan.")]
+
+
+def test_the_storyline_is_formatted_in_word_and_html(store, users, qual, reported):
+    from research.qual import axial
+    olga = users["onderzoeker"]
+    axial.set_storyline(store, olga, qual, STORYLINE)
+    document = Document(io.BytesIO(reports.render(store, olga, qual, "docx")))
+    paragraphs = document.paragraphs
+    at = next(i for i, p in enumerate(paragraphs) if p.text == "Verhaallijn")
+    shown = [(p.style.name, p.text) for p in paragraphs[at + 1:at + 9]]
+    assert shown == [
+        ("Heading 3", "Kern"),
+        ("Normal", "Wantrouwen groeit door wachten; de buurtkamer helpt."),
+        ("List Bullet", "eerste punt"), ("List Bullet", "tweede punt"),
+        ("List Number", "stap een"), ("List Number", "stap twee"), ("Quote", "Een citaat"),
+        ("Normal", "snake_case_naam en 2 * 3 = 6 blijven staan.")]
+    body = paragraphs[at + 2]
+    assert [(r.text, bool(r.bold), bool(r.italic)) for r in body.runs] == [
+        ("Wantrouwen", True, False), (" groeit door ", False, False), ("wachten", False, True),
+        ("; de buurtkamer helpt.", False, False)]
+    assert "**" not in "\n".join(p.text for p in paragraphs)
+    page = reports.render(store, olga, qual, "html")
+    page = page.decode() if isinstance(page, bytes) else page
+    assert ("<h3>Verhaallijn</h3><h4>Kern</h4><p><b>Wantrouwen</b> groeit door <i>wachten</i>; "
+            "de buurtkamer helpt.</p><ul><li>eerste <b>punt</b></li><li>tweede <i>punt</i></li>"
+            "</ul><ol><li>stap een</li><li>stap twee</li></ol><blockquote>Een citaat"
+            "</blockquote><p>snake_case_naam en 2 * 3 = 6 blijven staan.</p>") in page
+
+
+def test_counts_in_reports_are_singular_or_plural(store, users, qual, reported):
+    data = reports.render(store, users["onderzoeker"], qual, "docx", reported)
+    text = "\n".join(p.text for p in Document(io.BytesIO(data)).paragraphs)
+    assert "1 fragment in 1 document, 1 casus; fase: open." in text
+    assert "0 fragmenten in 0 documenten, 0 casussen; fase: open." in text
+    assert "1 fragmenten" not in text and "1 documenten" not in text

@@ -29,14 +29,14 @@ def test_guest_namey_chen_verdict():
         (5, 6, 3, 0.15), (6, 7, 2, 0.1), (7, 8, 1, 0.05)]
     assert verdict["statement"] == (
         "Verzadiging bereikt bij interview 8 (Interview 8): de run van interview 7 tot en met 8 "
-        "leverde 1 nieuwe codes op, 5.0% van de 20 codes in de basis (basis 4 interviews, "
+        "leverde 1 nieuwe code op, 5,0% van de 20 codes in de basis (basis 4 interviews, "
         "run 2, drempel ≤5% nieuwe informatie).")
     # A stricter threshold (0%) is not met by these interviews... until 8-9.
     assert saturation.assess(points([10, 5, 3, 2, 2, 1, 1, 0, 0]), threshold=0.0)["at"] == 9
     not_yet = saturation.assess(points([10, 5, 3, 2, 4, 3]), base=4, run=2)
     assert not_yet["reached"] is False
     assert not_yet["statement"].startswith("Nog geen verzadiging: de laatste run (interview 5 "
-                                           "tot en met 6) leverde 7 nieuwe codes op, 35.0%")
+                                           "tot en met 6) leverde 7 nieuwe codes op, 35,0%")
     assert saturation.assess(points([3, 1]), base=4, run=2)["statement"] == (
         "Nog geen oordeel: er zijn 2 documenten, nodig zijn er minstens 6 (basis 4 interviews, "
         "run 2, drempel ≤5% nieuwe informatie).")

@@ -167,6 +167,21 @@ def paradigm_board(store: Store, user: User, phenomenon_id: int) -> dict[str, li
         if role in board and row["id"] not in [c["id"] for c in board[role]]:
             board[role].append({"id": row["id"], "name": row["name"], "colour": row["colour"],
                                 "via": row["type"]})
+    # A code given a role but not yet related stands in its slot too, unless it is related
+    # to another phenomenon (it belongs on that board).
+    placed = {c["id"] for slot in board.values() for c in slot}
+    loose = store.rows(
+        "SELECT c.id, c.name, c.colour, c.paradigm_role AS role FROM codes c"
+        " WHERE c.project_id = :project AND c.id != :p AND c.paradigm_role IS NOT NULL"
+        " AND NOT EXISTS (SELECT 1 FROM code_relations r JOIN codes o ON o.id ="
+        "  CASE WHEN r.source_id = c.id THEN r.target_id ELSE r.source_id END"
+        "  WHERE (r.source_id = c.id OR r.target_id = c.id) AND o.id != :p"
+        "  AND o.paradigm_role = 'fenomeen')"
+        " ORDER BY c.name COLLATE NOCASE", {"project": project_id, "p": phenomenon_id})
+    for row in loose:
+        if row["role"] in board and row["id"] not in placed:
+            board[row["role"]].append({"id": row["id"], "name": row["name"],
+                                       "colour": row["colour"], "via": None})
     return board
 
 
@@ -235,8 +250,9 @@ def unconnected_to_core(store: Store, user: User, project_id: int) -> list[dict]
         [project_id]) if row["id"] not in reached]
 
 
-def model_text(store: Store, user: User, project_id: int) -> str:
-    """The theoretical model as plain text: core category, storyline, categories, relations."""
+def model_text(store: Store, user: User, project_id: int, *, storyline: bool = True) -> str:
+    """The theoretical model as plain text: core category, storyline (unless a report shows
+    it formatted on its own), categories, relations."""
     require_read(store, user, project_id)
     project = store.one("SELECT name, core_code_id, storyline FROM projects WHERE id = ?",
                         [project_id])
@@ -246,7 +262,7 @@ def model_text(store: Store, user: User, project_id: int) -> str:
     roles = paradigm.roles()
     lines = [f"Model: {project['name']}", "",
              f"Kerncategorie: {core or '(nog niet gekozen)'}", ""]
-    if project["storyline"].strip():
+    if storyline and project["storyline"].strip():
         lines += ["Verhaallijn:", project["storyline"].strip(), ""]
     lines.append("Categorieën:")
     for row in store.rows("SELECT name, stage, paradigm_role FROM codes WHERE project_id = ?"
@@ -257,7 +273,8 @@ def model_text(store: Store, user: User, project_id: int) -> str:
     for row in relations(store, user, project_id):
         memo = f" — {row['memo']}" if row["memo"] else ""
         lines.append(f"- {row['source']} {row['type']} {row['target']} "
-                     f"({row['passages']} fragmenten){memo}")
+                     f"({row['passages']} {'fragment' if row['passages'] == 1 else 'fragmenten'})"
+                     f"{memo}")
     missing = unconnected_to_core(store, user, project_id)
     if missing and core:
         lines += ["", "Niet verbonden met de kerncategorie: "

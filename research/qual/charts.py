@@ -9,6 +9,7 @@ drawn the same way each time. Code, relation and document names reach plotly thr
 from __future__ import annotations
 
 import io
+import textwrap
 
 import matplotlib
 
@@ -83,6 +84,17 @@ def _spring(n: int, edges: np.ndarray, iterations: int = 60, seed: int = 7) -> n
     return place / max(np.abs(place).max(), 1e-12)
 
 
+def _count(n: int, singular: str, plural: str) -> str:
+    return f"{n} {singular if n == 1 else plural}"
+
+
+def _wrapped(name: str, width: int = 18) -> str:
+    """A name for a figure label: escaped, broken over lines of about `width` characters so a
+    long name does not run off the picture."""
+    lines = textwrap.wrap(name, width, break_long_words=False) or [""]
+    return "<br>".join(escape(line) for line in lines)
+
+
 def _size(node: dict) -> float:
     return 14 + 4 * min(node["groundedness"], 30) ** 0.5
 
@@ -98,6 +110,7 @@ def network_figure(net: dict, only_connected: bool = False) -> go.Figure:
     arrows: list[dict] = []
     middles: tuple[list[float], list[float]] = ([], [])
     labels: list[str] = []
+    kinds: list[str] = []
     for edge in net["edges"]:
         if edge["source_id"] not in where or edge["target_id"] not in where:
             continue
@@ -109,9 +122,13 @@ def network_figure(net: dict, only_connected: bool = False) -> go.Figure:
         middles[0].append((x0 + x1) / 2)
         middles[1].append((y0 + y1) / 2)
         labels.append(" ".join(escape(edge[k]) for k in ("source", "type", "target")))
+        kinds.append(_wrapped(edge["type"]))
     if labels:
-        figure.add_trace(go.Scatter(x=middles[0], y=middles[1], mode="markers",
+        # The relation's name on its line, the whole sentence on hover.
+        figure.add_trace(go.Scatter(x=middles[0], y=middles[1], mode="markers+text",
                                     marker={"size": 6, "color": "rgba(0,0,0,0)"},
+                                    text=kinds, textposition="middle center",
+                                    textfont={"size": 10, "color": "#555"}, cliponaxis=False,
                                     hovertext=labels, hoverinfo="text", showlegend=False))
     for stage, label in STAGES.items():
         group = [n for n in nodes if n["stage"] == stage]
@@ -119,16 +136,20 @@ def network_figure(net: dict, only_connected: bool = False) -> go.Figure:
             continue
         figure.add_trace(go.Scatter(
             x=[where[n["id"]][0] for n in group], y=[where[n["id"]][1] for n in group],
-            mode="markers+text", name=label, text=[escape(n["name"]) for n in group],
-            textposition="top center",
+            mode="markers+text", name=label, text=[_wrapped(n["name"]) for n in group],
+            textposition="top center", cliponaxis=False,
             marker={"size": [_size(n) for n in group], "color": STAGE_COLOURS[stage],
                     "line": {"width": [3 if n["core"] else 0 for n in group],
                              "color": "#111"}},
-            hovertext=[f"{escape(n['name'])}: {n['groundedness']} fragmenten, "
-                       f"{n['density']} relaties"
+            hovertext=[f"{escape(n['name'])}: "
+                       f"{_count(n['groundedness'], 'fragment', 'fragmenten')}, "
+                       f"{_count(n['density'], 'relatie', 'relaties')}"
                        for n in group], hoverinfo="text"))
-    figure.update_layout(xaxis={"visible": False}, yaxis={"visible": False}, height=560,
-                         margin={"l": 10, "r": 10, "t": 10, "b": 10}, legend_title="Fase",
+    # Room around the nodes (positions lie in [-1, 1]) for names above the top row and wide
+    # names at the sides; text is not clipped at the axes, and the margins hold what spills.
+    figure.update_layout(xaxis={"visible": False, "range": [-1.3, 1.3]},
+                         yaxis={"visible": False, "range": [-1.15, 1.3]}, height=600,
+                         margin={"l": 40, "r": 40, "t": 40, "b": 20}, legend_title="Fase",
                          annotations=arrows)
     return figure
 

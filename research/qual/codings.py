@@ -185,6 +185,20 @@ def coders(store: Store, user: User, project_id: int) -> list[dict]:
         [project_id, *params])
 
 
+def recent_codes(store: Store, user: User, project_id: int, limit: int = 5) -> list[int]:
+    """The codes this user applied most recently in this project, newest first (the coding
+    panel offers them first)."""
+    require_read(store, user, project_id)
+    if user.id is None:
+        return []
+    rows = store.rows(
+        "SELECT g.code_id, max(g.id) AS last FROM codings g"
+        " JOIN documents d ON d.id = g.document_id"
+        " WHERE d.project_id = ? AND g.created_by = ? GROUP BY g.code_id"
+        " ORDER BY last DESC LIMIT ?", [project_id, user.id, limit])
+    return [row["code_id"] for row in rows]
+
+
 def coder_label(row: dict) -> str:
     """How a coder is named in a choice: a coder without a login says so."""
     return f"{row['username']} (zonder login)" if row.get("kind") == "coder" else row["username"]

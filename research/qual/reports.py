@@ -16,6 +16,7 @@ from __future__ import annotations
 import base64
 import html
 import io
+import re
 from datetime import date
 
 from docx import Document
@@ -120,8 +121,11 @@ def report_data(store: Store, user: User, project_id: int, code_id: int | None =
                       "quotes": [{**p, "attributes": attributes.get(p["case_id"], {})}
                                  for p in merged]})
     return {"project": project, "codes": items, "scope": None if code_id is None else
-            paths[code_id][-1], "model": axial.model_text(store, user, project_id)
-            if code_id is None else None, "made_on": date.today().isoformat(),
+            paths[code_id][-1], "model": axial.model_text(store, user, project_id,
+                                                          storyline=False)
+            if code_id is None else None,
+            "storyline": project["storyline"].strip() if code_id is None else "",
+            "made_on": date.today().isoformat(),
             "coders": coders_text}
 
 
@@ -146,6 +150,115 @@ def _chart(data: dict) -> bytes:
                            [c["passages"] for c in data["codes"]], "Fragmenten per code")
 
 
+# -- the storyline's markdown ------------------------------------------------------------------
+# A memo's markdown (the storyline) becomes Word paragraphs and runs, and HTML elements: the
+# common part of markdown a researcher writes (headings, paragraphs, bullet and numbered
+# lists, quotes, bold and italic). Anything else stays as typed.
+
+_EMPHASIS = re.compile(r"(\*\*|__)(?=\S)(.+?)(?<=\S)\1"
+                       r"|(?<![\w*])(\*|_)(?=[^\s*_])(.+?)(?<=[^\s*_])\3(?![\w*])")
+_BLOCK = re.compile(r"^(?:(?P<heading>#{1,6})\s+|(?P<bullet>[-*+])\s+|(?P<number>\d+)[.)]\s+"
+                    r"|(?P<quote>>)\s?)")
+
+
+def inline_runs(text: str, bold: bool = False, italic: bool = False
+                ) -> list[tuple[str, bool, bool]]:
+    """Markdown emphasis as (text, bold, italic) runs: '**a** *b*' -> bold 'a', italic 'b'."""
+    runs: list[tuple[str, bool, bool]] = []
+    position = 0
+    for match in _EMPHASIS.finditer(text):
+        if match.start() > position:
+            runs.append((text[position:match.start()], bold, italic))
+        if match.group(1):
+            runs += inline_runs(match.group(2), True, italic)
+        else:
+            runs += inline_runs(match.group(4), bold, True)
+        position = match.end()
+    if position < len(text):
+        runs.append((text[position:], bold, italic))
+    return runs
+
+
+def markdown_blocks(text: str) -> list[dict]:
+    """Markdown as blocks: {kind: paragraph|heading|bullet|number|quote, level, runs}.
+    Lines of one paragraph (or list item) are joined with a space, as markdown shows them."""
+    blocks: list[dict] = []
+    for line in text.replace("\r\n", "\n").split("\n"):
+        stripped = line.strip()
+        if not stripped:
+            blocks.append({"kind": "break"})
+            continue
+        match = _BLOCK.match(stripped)
+        kind = next((k for k, v in match.groupdict().items() if v), None) if match else None
+        body = stripped[match.end():] if match and kind else stripped
+        level = len(match.group("heading")) if match and kind == "heading" else 0
+        previous = blocks[-1] if blocks else None
+        if kind is None and previous and previous["kind"] in ("paragraph", "bullet", "number",
+                                                              "quote"):
+            previous["text"] += " " + body  # a continued line
+            continue
+        if kind == "quote" and previous and previous["kind"] == "quote":
+            previous["text"] += " " + body
+            continue
+        blocks.append({"kind": kind or "paragraph", "text": body, "level": level})
+    return [{**b, "runs": inline_runs(b["text"])} for b in blocks if b["kind"] != "break"]
+
+
+_WORD_STYLES = {"bullet": "List Bullet", "number": "List Number", "quote": "Quote"}
+
+
+def _docx_markdown(document, text: str, top: int) -> None:
+    """Markdown written into a Word document; its headings start at level `top`."""
+    for block in markdown_blocks(text):
+        if block["kind"] == "heading":
+            paragraph = document.add_heading(level=min(top + block["level"] - 1, 9))
+        else:
+            paragraph = document.add_paragraph(style=_WORD_STYLES.get(block["kind"]))
+        for words, bold, italic in block["runs"]:
+            run = paragraph.add_run(words)
+            run.bold = bold or None
+            run.italic = italic or None
+
+
+def _html_markdown(text: str, top: int) -> str:
+    """Markdown as escaped HTML (lists grouped in <ul>/<ol>)."""
+    parts, open_list = [], None
+    for block in markdown_blocks(text):
+        inner = "".join((("<b>" if bold else "") + ("<i>" if italic else "") + html.escape(words)
+                         + ("</i>" if italic else "") + ("</b>" if bold else ""))
+                        for words, bold, italic in block["runs"])
+        wanted = {"bullet": "ul", "number": "ol"}.get(block["kind"])
+        if open_list and open_list != wanted:
+            parts.append(f"</{open_list}>")
+            open_list = None
+        if wanted and not open_list:
+            parts.append(f"<{wanted}>")
+            open_list = wanted
+        if wanted:
+            parts.append(f"<li>{inner}</li>")
+        elif block["kind"] == "heading":
+            level = min(top + block["level"] - 1, 6)
+            parts.append(f"<h{level}>{inner}</h{level}>")
+        elif block["kind"] == "quote":
+            parts.append(f"<blockquote>{inner}</blockquote>")
+        else:
+            parts.append(f"<p>{inner}</p>")
+    if open_list:
+        parts.append(f"</{open_list}>")
+    return "".join(parts)
+
+
+def _count(n: int, singular: str, plural: str) -> str:
+    return f"{n} {singular if n == 1 else plural}"
+
+
+def _facts(code: dict) -> str:
+    """'1 fragment in 1 document, 2 casussen'."""
+    return (f"{_count(code['passages'], 'fragment', 'fragmenten')} in "
+            f"{_count(code['documents'], 'document', 'documenten')}, "
+            f"{_count(code['cases'], 'casus', 'casussen')}")
+
+
 def to_docx(data: dict) -> bytes:
     """The report as a Word document."""
     data = xml_safe(data)
@@ -163,8 +276,7 @@ def to_docx(data: dict) -> bytes:
     roles = paradigm.roles()
     for code in data["codes"]:
         document.add_heading(" › ".join(code["path"]), level=min(1 + code["depth"], 4))
-        facts = [f"{code['passages']} fragmenten in {code['documents']} documenten, "
-                 f"{code['cases']} casussen", f"fase: {paradigm.STAGES[code['stage']].lower()}"]
+        facts = [_facts(code), f"fase: {paradigm.STAGES[code['stage']].lower()}"]
         if code["paradigm_role"] in roles:
             facts.append(f"rol: {roles[code['paradigm_role']].lower()}")
         document.add_paragraph("; ".join(facts) + ".")
@@ -180,6 +292,9 @@ def to_docx(data: dict) -> bytes:
             document.add_paragraph(f"— {_speaker(quote)}{_coded_by(quote)}")
     if data["model"]:
         document.add_heading("Model", level=1)
+        if data.get("storyline"):
+            document.add_heading("Verhaallijn", level=2)
+            _docx_markdown(document, data["storyline"], top=3)
         for line in data["model"].splitlines():
             document.add_paragraph(line)
     buffer = io.BytesIO()
@@ -253,15 +368,17 @@ def to_html(data: dict) -> str:
     for code in data["codes"]:
         level = min(2 + code["depth"], 5)
         parts.append(f"<h{level}>{e(' › '.join(code['path']))}</h{level}>")
-        parts.append(f"<p>{code['passages']} fragmenten in {code['documents']} documenten, "
-                     f"{code['cases']} casussen.</p>")
+        parts.append(f"<p>{_facts(code)}.</p>")
         if code["description"]:
             parts.append(f"<p><b>Definitie:</b> {e(code['description'])}</p>")
         for quote in code["quotes"]:
             parts.append(f"<blockquote>{e(quote['passage'])}<div class='bron'>— "
                          f"{e(_speaker(quote) + _coded_by(quote))}</div></blockquote>")
     if data["model"]:
-        parts.append(f"<h2>Model</h2><pre>{e(data['model'])}</pre>")
+        parts.append("<h2>Model</h2>")
+        if data.get("storyline"):
+            parts.append("<h3>Verhaallijn</h3>" + _html_markdown(data["storyline"], top=4))
+        parts.append(f"<pre>{e(data['model'])}</pre>")
     parts.append("</body></html>")
     return "\n".join(parts)
 

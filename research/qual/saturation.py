@@ -48,6 +48,15 @@ def curve(store: Store, user: User, project_id: int, *, order: str = "datum",
     return result
 
 
+def _percent(ratio: float) -> str:
+    """'0,0%': a share the Dutch way, one decimal."""
+    return f"{ratio:.1%}".replace(".", ",")
+
+
+def _new_codes(n: int) -> str:
+    return f"{n} nieuwe {'code' if n == 1 else 'codes'}"
+
+
 def assess(points: list[dict], *, base: int = 4, run: int = 2,
            threshold: float = 0.05) -> dict:
     """The Guest, Namey & Chen verdict on a curve, with every run and a Dutch statement."""
@@ -76,12 +85,12 @@ def assess(points: list[dict], *, base: int = 4, run: int = 2,
             return {"reached": True, "at": at, "base_codes": base_codes, "runs": runs,
                     "statement": f"Verzadiging bereikt bij interview {at} "
                                  f"({points[at - 1]['document']}): de run van interview "
-                                 f"{start + 1} tot en met {at} leverde {new} nieuwe codes op, "
-                                 f"{ratio:.1%} van de {base_codes} codes in de basis "
+                                 f"{start + 1} tot en met {at} leverde {_new_codes(new)} op, "
+                                 f"{_percent(ratio)} van de {base_codes} codes in de basis "
                                  f"({settings})."}
     last = runs[-1]
     return {"reached": False, "at": None, "base_codes": base_codes, "runs": runs,
             "statement": f"Nog geen verzadiging: de laatste run (interview {last['from']} tot "
-                         f"en met {last['to']}) leverde {last['new']} nieuwe codes op, "
-                         f"{last['ratio']:.1%} van de {base_codes} codes in de basis "
+                         f"en met {last['to']}) leverde {_new_codes(last['new'])} op, "
+                         f"{_percent(last['ratio'])} van de {base_codes} codes in de basis "
                          f"({settings})."}

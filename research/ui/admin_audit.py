@@ -24,5 +24,5 @@ table = pd.DataFrame(found, columns=["at", "actor", "entity", "entity_id", "acti
 shown = table.assign(at=shell.local_times(table["at"])).fillna("").rename(columns={
     "at": "Tijdstip", "actor": "Gebruiker", "entity": "Onderdeel", "entity_id": "Id",
     "action": "Actie", "before": "Voor", "after": "Na"})
-st.dataframe(shown, hide_index=True, width="stretch")
+st.dataframe(shown, hide_index=True, width="stretch", placeholder="—")
 widgets.table_download(shown, "auditlog")

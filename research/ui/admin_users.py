@@ -31,7 +31,7 @@ st.dataframe(
     .rename(columns={"username": "Gebruikersnaam", "display_name": "Naam", "email": "E-mail",
                      "role": "Rol", "wijken": "Wijkwerkplaatsen", "active": "Actief",
                      "password_changed_at": "Wachtwoord gewijzigd"}),
-    hide_index=True, width="stretch")
+    hide_index=True, width="stretch", placeholder="—")
 
 add_tab, edit_tab, coder_tab = st.tabs(["Account toevoegen", "Account wijzigen",
                                         "Codeurs zonder login"])
@@ -41,9 +41,10 @@ with add_tab:
         username = st.text_input("Gebruikersnaam")
         display_name = st.text_input("Volledige naam")
         email = st.text_input("E-mailadres (voor inloggen via de organisatie)")
-        role = st.selectbox("Rol", list(ROLES), format_func=ROLES.get)
+        role = st.selectbox("Rol", list(ROLES), format_func=ROLES.get, placeholder="Kies een optie")
         chosen = st.multiselect("Wijkwerkplaatsen (voor een coördinator)", list(wijken),
-                                format_func=wijken.get, placeholder="Kies wijkwerkplaatsen")
+                                format_func=wijken.get, placeholder="Kies wijkwerkplaatsen",
+                                select_all=False)
         if st.form_submit_button("Account aanmaken", type="primary"):
             with shell.reported():
                 password = accounts.generate_password()
@@ -55,14 +56,16 @@ with add_tab:
 
 with edit_tab:
     by_id = {r["id"]: r for r in rows}
-    target_id = st.selectbox("Account", list(by_id), format_func=lambda i: by_id[i]["username"])
+    target_id = st.selectbox("Account", list(by_id), format_func=lambda i: by_id[i]["username"],
+                             placeholder="Kies een optie")
     target = accounts.get_user(store, target_id)
     assert target is not None  # one of the accounts listed
     with st.form("edit_user"):
         new_role = st.selectbox("Rol", list(ROLES), index=list(ROLES).index(target.role),
-                                format_func=ROLES.get)
+                                format_func=ROLES.get, placeholder="Kies een optie")
         new_wijken = st.multiselect("Wijkwerkplaatsen", list(wijken), default=list(target.wijken),
-                                    format_func=wijken.get, placeholder="Kies wijkwerkplaatsen")
+                                    format_func=wijken.get, placeholder="Kies wijkwerkplaatsen",
+                                    select_all=False)
         new_name = st.text_input("Volledige naam", value=target.display_name or "")
         new_email = st.text_input("E-mailadres", value=target.email or "")
         active = st.checkbox("Actief", value=target.active)
@@ -99,13 +102,14 @@ with coder_tab:
     else:
         st.dataframe(pd.DataFrame(unlinked)[["username", "projects", "codings"]].rename(
             columns={"username": "Codeur", "projects": "Projecten", "codings": "Coderingen"}),
-            hide_index=True, width="stretch")
+            hide_index=True, width="stretch", placeholder="—")
         by_coder = {c["id"]: c["username"] for c in unlinked}
         by_account = {r["id"]: r["username"] for r in rows}
         with st.form("link_coder"):
-            coder = st.selectbox("Codeur", list(by_coder), format_func=by_coder.get)
+            coder = st.selectbox("Codeur", list(by_coder), format_func=by_coder.get,
+                                 placeholder="Kies een optie")
             account = st.selectbox("hoort bij account", list(by_account),
-                                   format_func=by_account.get)
+                                   format_func=by_account.get, placeholder="Kies een optie")
             if st.form_submit_button("Koppelen"):
                 with shell.reported():
                     moved = coders.link(store, user, coder, account)

@@ -9,13 +9,28 @@ from research.qual import codebook, codings, documents, intercoder, projects
 from research.ui import shell, widgets
 
 store, user = shell.guard("qual.read")
+
+
+def agreement_needs(blind: bool, lead: bool) -> str:
+    """Why there is nothing to compare yet, and what applies to this user."""
+    if blind and not lead:
+        return ("Dit project codeert blind: je ziet alleen je eigen coderingen. De "
+                "projectleider vergelijkt de codeurs hier zodra minstens twee leden "
+                "hetzelfde document hebben gecodeerd.")
+    if blind:
+        return ("Blind coderen staat aan. Zodra minstens twee leden hetzelfde document "
+                "hebben gecodeerd, vergelijk je hun coderingen hier.")
+    return ("Overeenstemming vraagt om minstens twee codeurs die in dit project hebben "
+            "gecodeerd. Zet onder Projecten *Blind coderen* aan en laat twee leden hetzelfde "
+            "document coderen.")
+
+
 st.title("Overeenstemming")
 project_id = widgets.pick_project(store, user)
 coders = {r["id"]: codings.coder_label(r) for r in codings.coders(store, user, project_id)}
 if len(coders) < 2:
-    st.info("Overeenstemming vraagt om minstens twee codeurs die in dit project hebben "
-            "gecodeerd. Zet onder Projecten *Blind coderen* aan en laat twee leden hetzelfde "
-            "document coderen.")
+    st.info(agreement_needs(bool(projects.project(store, user, project_id)["blind"]),
+                            projects.is_lead(store, user, project_id)))
     st.stop()
 docs = {d["id"]: d["name"] for d in documents.documents(store, user, project_id)}
 codes = codebook.labels(codebook.codes(store, user, project_id))
@@ -23,24 +38,28 @@ sets = {s["id"]: s["name"] for s in codebook.code_sets(store, user, project_id)}
 
 columns = st.columns(2)
 chosen_coders = columns[0].multiselect("Codeurs", list(coders), format_func=coders.get,
-                                       default=list(coders)[:2])
+                                       default=list(coders)[:2],
+                                       placeholder="Kies een of meer opties", select_all=False)
 unit = columns[1].radio("Eenheid", list(intercoder.UNITS), format_func=intercoder.UNITS.get,
                         horizontal=True)
 groups = {g["id"]: g for g in documents.document_sets(store, user, project_id)}
 group = st.selectbox("Documentgroep", [None, *groups], format_func=lambda g: (
-    "Geen groep: kies documenten" if g is None else groups[g]["name"])) if groups else None
+    "Geen groep: kies documenten" if g is None else groups[g]["name"]),
+                     placeholder="Kies een optie") if groups else None
 if group is None:
     chosen_docs = st.multiselect("Documenten", list(docs), format_func=docs.get,
-                                 placeholder="Alle documenten")
+                                 placeholder="Alle documenten", select_all=False)
 else:
     chosen_docs = groups[group]["documents"]
     st.caption(", ".join(shell.plain(docs[d]) for d in chosen_docs))
 which = st.radio("Codes", ["alle", "kies", "set"], horizontal=True,
                  format_func={"alle": "Alle codes", "kies": "Gekozen codes",
                               "set": "Een codeset (codes sluiten elkaar uit)"}.get)
-chosen_codes = st.multiselect("Welke codes", list(codes), format_func=codes.get) \
+chosen_codes = st.multiselect("Welke codes", list(codes), format_func=codes.get,
+                              placeholder="Kies een of meer opties", select_all=False) \
     if which == "kies" else None
-chosen_set = st.selectbox("Codeset", list(sets), format_func=sets.get) \
+chosen_set = st.selectbox("Codeset", list(sets), format_func=sets.get,
+                          placeholder="Kies een optie") \
     if which == "set" and sets else None
 
 
@@ -48,12 +67,14 @@ def row(name: str, stats: dict | None) -> dict:
     """One line of the results table."""
     stats = stats or {}
     low, high = stats.get("alpha_ci") or (None, None)
-    return {"Code": name, "Eenheden": stats.get("n_units"),
-            "% overeenstemming": stats.get("percent_agreement"),
-            "% zonder ongecodeerd": stats.get("percent_agreement_coded"),
-            "Cohens kappa": stats.get("cohen_kappa"),
-            "Krippendorffs alfa": stats.get("krippendorff_alpha"),
-            "95%-interval": "" if low is None else f"{low:.3f} – {high:.3f}"}
+    units = stats.get("n_units")
+    return {"Code": name, "Eenheden": shell.NO_VALUE if units is None else str(units),
+            "% overeenstemming": shell.percent(stats.get("percent_agreement")),
+            "% zonder ongecodeerd": shell.percent(stats.get("percent_agreement_coded")),
+            "Cohens kappa": shell.number(stats.get("cohen_kappa")),
+            "Krippendorffs alfa": shell.number(stats.get("krippendorff_alpha")),
+            "95%-interval": shell.NO_VALUE if low is None else
+            f"{shell.number(low)} – {shell.number(high)}"}
 
 
 with shell.reported():
@@ -65,14 +86,14 @@ with shell.reported():
     rows.append(row("Alle codes samen", result["pooled"]))
     if which == "set" and result["nominal"]:
         rows.append(row("Codeset (nominaal)", result["nominal"]))
-    st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch", column_config={
-        c: st.column_config.NumberColumn(format="%.3f") for c in
-        ["% overeenstemming", "% zonder ongecodeerd", "Cohens kappa", "Krippendorffs alfa"]})
+    # Dutch decimals and percentages as text ('88,6%'); the grid would show '0.886'.
+    st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch", placeholder="—")
     st.caption("Een codeur die een document niet heeft gecodeerd, telt daar als ontbrekend. "
                "Kappa alleen bij twee codeurs; het interval is een bootstrap over eenheden.")
 
     st.subheader("Verschillen bespreken")
-    code_id = st.selectbox("Code", list(codes), format_func=codes.get, key="disagree_code")
+    code_id = st.selectbox("Code", list(codes), format_func=codes.get, key="disagree_code",
+                           placeholder="Kies een optie")
     found = worker.COMPUTE.run(
         intercoder.disagreements, store, user, project_id, code_id, coder_ids=chosen_coders,
         unit=unit, document_ids=chosen_docs or None)

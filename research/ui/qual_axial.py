@@ -33,7 +33,7 @@ with stage_tab:
         column_config={"id": None,
                        "Fase": st.column_config.SelectboxColumn(options=list(paradigm.STAGES)),
                        "Rol": st.column_config.SelectboxColumn(options=["", *roles])},
-        key="stages")
+        key="stages", placeholder="")
     if editable and st.button("Fasen en rollen opslaan"):
         with shell.reported():
             for before, after in zip(table.to_dict("records"), edited.to_dict("records"),
@@ -51,24 +51,28 @@ with relation_tab:
     listed = axial.relations(store, user, project_id)
     if listed:
         st.dataframe(pd.DataFrame(listed)[["source", "type", "target", "passages", "memo"]]
+                     .fillna("")
                      .rename(columns={"source": "Van", "type": "Relatie", "target": "Naar",
                                       "passages": "Fragmenten", "memo": "Memo"}),
-                     hide_index=True, width="stretch")
+                     hide_index=True, width="stretch", placeholder="—")
     if editable:
         st.subheader("Nieuwe relatie")
         columns = st.columns(3)
         source = columns[0].selectbox("Code", list(names), format_func=names.get,
-                                      key="relation_source")
-        type_id = columns[1].selectbox("Relatie", list(type_names), format_func=type_names.get)
+                                      key="relation_source", placeholder="Kies een optie")
+        type_id = columns[1].selectbox("Relatie", list(type_names), format_func=type_names.get,
+                                       placeholder="Kies een optie")
         target = columns[2].selectbox("Met code", [i for i in names if i != source],
-                                      format_func=names.get, key="relation_target")
+                                      format_func=names.get, key="relation_target",
+                                      placeholder="Kies een optie")
         grounds = {p["id"]: f"{names[code]}: {p['document']}: {p['passage'][:90]}"
                    for code in (source, target)
                    for p in codings.passages(store, user, code)}
         with st.form("new_relation", clear_on_submit=True):
             memo = st.text_area("Memo bij de relatie")
             chosen = st.multiselect("Fragmenten die de relatie onderbouwen", list(grounds),
-                                    format_func=grounds.get)
+                                    format_func=grounds.get, placeholder="Kies een of meer opties",
+                                    select_all=False)
             if st.form_submit_button("Relatie opslaan", type="primary"):
                 with shell.reported():
                     axial.add_relation(store, user, source, target, type_id, memo, chosen)
@@ -92,7 +96,8 @@ with relation_tab:
 
 with board_tab:
     phenomena = [c["id"] for c in codes if c["paradigm_role"] == "fenomeen"] or list(names)
-    phenomenon = st.selectbox("Fenomeen", phenomena, format_func=names.get)
+    phenomenon = st.selectbox("Fenomeen", phenomena, format_func=names.get,
+                              placeholder="Kies een optie")
     board = axial.paradigm_board(store, user, phenomenon)
     slots = list(board)
     for row in (slots[:3], slots[3:]):
@@ -100,12 +105,12 @@ with board_tab:
             with column.container(border=True):
                 st.markdown(f"**{roles[role]}**")
                 for code in board[role]:
-                    st.text(f"{code['name']} ({code['via']})")
+                    st.text(f"{code['name']} ({code['via'] or 'rol, nog geen relatie'})")
                 if not board[role]:
                     st.caption("Nog leeg")
-    st.caption(f"In het midden: {shell.plain(names[phenomenon])}. Vul het bord met relaties "
-               "als 'is oorzaak van' of 'is strategie voor' naar het fenomeen, of geef een "
-               "verwante code een rol.")
+    st.caption(f"In het midden: {shell.plain(names[phenomenon])}. Een code met een rol staat "
+               "in haar vak, ook zonder relatie; leg met relaties als 'is oorzaak van' of 'is "
+               "strategie voor' vast hoe ze met het fenomeen samenhangt.")
 
 with network_tab:
     net = axial.network(store, user, project_id)
@@ -114,7 +119,7 @@ with network_tab:
     st.dataframe(pd.DataFrame(net["nodes"])[["name", "stage", "groundedness", "density"]]
                  .rename(columns={"name": "Code", "stage": "Fase",
                                   "groundedness": "Fragmenten", "density": "Relaties"}),
-                 hide_index=True, width="stretch")
+                 hide_index=True, width="stretch", placeholder="—")
 
 with core_tab:
     project = projects.project(store, user, project_id)
@@ -122,7 +127,7 @@ with core_tab:
     core = st.selectbox("Kerncategorie", options, format_func=lambda i: (
         "— nog niet gekozen" if i is None else names[i]),
         index=options.index(project["core_code_id"]) if project["core_code_id"] in names else 0,
-        disabled=not editable)
+        disabled=not editable, placeholder="Kies een optie")
     if editable and core != project["core_code_id"]:
         with shell.reported():
             axial.set_core(store, user, project_id, core)

@@ -35,7 +35,7 @@ def attribute_table(applies_to: str) -> None:
     config = {"id": None, "naam": st.column_config.TextColumn("Naam", disabled=True),
               **{a["name"]: COLUMN[a["type"]](a["name"], a) for a in attrs}}
     edited = st.data_editor(table, hide_index=True, width="stretch", column_config=config,
-                            disabled=not editable, key=f"values_{applies_to}")
+                            disabled=not editable, key=f"values_{applies_to}", placeholder="")
     if editable and attrs and st.button("Kenmerken opslaan", key=f"save_{applies_to}"):
         with shell.reported():
             changed = cases.set_values(store, user, project_id, applies_to,
@@ -46,7 +46,8 @@ def attribute_table(applies_to: str) -> None:
         with st.form(f"new_attribute_{applies_to}", clear_on_submit=True):
             st.write("Nieuw kenmerk")
             name = st.text_input("Naam van het kenmerk")
-            type_ = st.selectbox("Type", list(cases.TYPES), format_func=cases.TYPES.get)
+            type_ = st.selectbox("Type", list(cases.TYPES), format_func=cases.TYPES.get,
+                                 placeholder="Kies een optie")
             choices = st.text_input("Keuzes (bij een keuzelijst), gescheiden door komma's")
             if st.form_submit_button("Kenmerk toevoegen"):
                 with shell.reported():
@@ -61,14 +62,16 @@ with case_tab:
     if listed:
         st.dataframe(pd.DataFrame(listed)[["name", "documents", "turns"]].rename(columns={
             "name": "Casus", "documents": "Documenten", "turns": "Beurten"}),
-            hide_index=True, width="stretch")
+            hide_index=True, width="stretch", placeholder="—")
     attribute_table("case")
     if editable and len(listed) >= 2:
         names = {c["id"]: c["name"] for c in listed}
         with st.form("merge_cases"):
             st.write("Samenvoegen (dezelfde deelnemer onder twee namen)")
-            source = st.selectbox("Casus", list(names), format_func=names.get)
-            target = st.selectbox("gaat op in", list(names), format_func=names.get, index=1)
+            source = st.selectbox("Casus", list(names), format_func=names.get,
+                                  placeholder="Kies een optie")
+            target = st.selectbox("gaat op in", list(names), format_func=names.get, index=1,
+                                  placeholder="Kies een optie")
             if st.form_submit_button("Samenvoegen"):
                 with shell.reported():
                     cases.merge_cases(store, user, source, target)
@@ -78,7 +81,8 @@ with case_tab:
     if editable and spread:
         with st.form("split_case"):
             st.write("Splitsen per document (dezelfde naam, maar in elk document iemand anders)")
-            chosen = st.selectbox("Casus", list(spread), format_func=spread.get)
+            chosen = st.selectbox("Casus", list(spread), format_func=spread.get,
+                                  placeholder="Kies een optie")
             if st.form_submit_button("Splitsen"):
                 with shell.reported():
                     made = cases.split_case(store, user, chosen)
@@ -96,7 +100,7 @@ with document_tab:
         st.caption("Eigen volgorde van de documenten (voor verzadiging, als er geen datum is): "
                    "geef elk document een nummer.")
         changed = st.data_editor(order, hide_index=True, disabled=["Document"],
-                                 column_config={"id": None}, key="document_order")
+                                 column_config={"id": None}, key="document_order", placeholder="")
         if st.button("Volgorde opslaan"):
             with shell.reported():
                 ranked = changed.sort_values(["Volgorde", "Document"])

@@ -17,10 +17,12 @@ if not docs:
     st.stop()
 names = {d["id"]: d["name"] for d in docs}
 top = st.columns([3, 1])
-doc_id = top[0].selectbox("Document", list(names), format_func=names.get, key="qual_document")
+doc_id = top[0].selectbox("Document", list(names), format_func=names.get, key="qual_document",
+                          placeholder="Kies een optie")
 only_mine = top[1].toggle("Alleen mijn coderingen", key="qual_only_mine")
 editable = projects.can_write(store, user, project_id)
 SELECTION, CHOSEN = f"qual_sel_{doc_id}", f"qual_coding_{doc_id}"
+ROUND = "qual_pick_round"  # a new picker after each coding, so it starts empty
 
 
 @shell.fragment
@@ -49,7 +51,8 @@ def coding_panel() -> None:
     if result.coding:
         st.session_state[CHOSEN] = int(result.coding["id"])
         shell.rerun_fragment()
-    with panel:
+    # The panel stays in view beside a long document (shell.CSS makes this container sticky).
+    with panel, st.container(key="qual_coding_panel"):
         actions(text, coded, selection)
 
 
@@ -79,7 +82,7 @@ def actions(text: str, coded: list[dict], selection: tuple[int, int] | None) -> 
     elif selection:
         start, end = selection
         st.subheader("Selectie")
-        st.text(text[start:end][:600] + ("…" if end - start > 600 else ""))
+        st.text(text[start:end][:300] + ("…" if end - start > 300 else ""))
         if editable:
             code_choice(text, start, end)
         if st.button("Selectie opheffen"):
@@ -99,25 +102,48 @@ def actions(text: str, coded: list[dict], selection: tuple[int, int] | None) -> 
                 shell.rerun_fragment()
 
 
+def code_with(code_ids: list[int], start: int, end: int, new_code: str = "") -> None:
+    """Code [start, end) and clear the selection; a refusal is shown in Dutch."""
+    # A fresh, empty picker next time, also after a refusal (so a pick is never tried twice).
+    st.session_state[ROUND] = st.session_state.get(ROUND, 0) + 1
+    with shell.reported():
+        codings.add_codings(store, user, doc_id, code_ids, start, end, new_code=new_code)
+        st.session_state.pop(SELECTION, None)
+        shell.rerun_fragment()
+
+
 def code_choice(text: str, start: int, end: int) -> None:
-    """Apply existing codes, a new code or an in-vivo code to [start, end); or write a memo."""
+    """Code [start, end) in one click: a recently used code, or any code from a list that
+    filters as one types (Enter applies the first match); a new code, an in-vivo code or a
+    memo. There is no 'select all': each click or Enter applies exactly one code."""
     all_codes = codebook.codes(store, user, project_id)
-    labels = {c["id"]: "  " * c["depth"] + c["name"] for c in all_codes}
+    shown = codebook.labels(all_codes)
+    recent = [i for i in codings.recent_codes(store, user, project_id) if i in shown]
+    tree = {c["id"]: "\u2003" * c["depth"] + shown[c["id"]] for c in all_codes}
+    order = recent + [i for i in tree if i not in recent]
+    round_ = st.session_state.get(ROUND, 0)
+    picked = st.selectbox(
+        "Code", order, index=None, key=f"pick_{doc_id}_{round_}",
+        format_func=lambda i: shown[i] if i in recent else tree[i],
+        placeholder="Typ om te zoeken; Enter codeert" if order else "Nog geen codes",
+        help="Recent gebruikte codes staan bovenaan. Een klik of Enter codeert de selectie "
+             "met die ene code.")
+    if picked is not None:
+        code_with([picked], start, end)
+    if recent:
+        st.caption("Recent gebruikt")
+        with st.container(horizontal=True, gap="small"):
+            for code_id in recent:
+                if st.button(shell.plain(shown[code_id]), key=f"recent_{doc_id}_{code_id}",
+                             type="tertiary", icon=":material/sell:"):
+                    code_with([code_id], start, end)
     with st.form(f"code_{doc_id}", clear_on_submit=True, border=False):
-        chosen = st.multiselect("Codes", list(labels), format_func=labels.get,
-                                placeholder="Kies een of meer codes")
         new_name = st.text_input("Of een nieuwe code")
         if st.form_submit_button("Coderen", type="primary", icon=":material/sell:"):
-            with shell.reported():
-                codings.add_codings(store, user, doc_id, chosen, start, end, new_code=new_name)
-                st.session_state.pop(SELECTION, None)
-                shell.rerun_fragment()
+            code_with([], start, end, new_name)
     in_vivo = " ".join(text[start:end].split())[:80]
     if st.button(f"In-vivo code: “{shell.plain(in_vivo)}”", key=f"invivo_{doc_id}"):
-        with shell.reported():
-            codings.add_codings(store, user, doc_id, [], start, end, new_code=in_vivo)
-            st.session_state.pop(SELECTION, None)
-            shell.rerun_fragment()
+        code_with([], start, end, in_vivo)
     memo_form(f"memo_{doc_id}", target="passage", target_id=doc_id, start=start, end=end)
 
 
@@ -128,7 +154,7 @@ def memo_form(key: str, **target) -> None:
             title = st.text_input("Titel")
             body = st.text_area("Memo (markdown)")
             kind = st.selectbox("Soort", list(memos.KINDS), format_func=memos.KINDS.get,
-                                index=3)
+                                index=3, placeholder="Kies een optie")
             if st.form_submit_button("Memo opslaan"):
                 with shell.reported():
                     memos.add_memo(store, user, project_id, title, body, kind=kind, **target)
@@ -147,8 +173,9 @@ def correct_text() -> None:
                 with shell.reported():
                     result = documents.edit_text(store, user, doc_id, new_text)
                     st.session_state.pop(SELECTION, None)
-                    st.success(f"Opgeslagen: {result['verschoven']} coderingen verschoven, "
-                               f"{result['verwijderd']} vervallen.")
+                    st.success("Opgeslagen: " + shell.count(result["verschoven"], "codering",
+                                                           "coderingen")
+                               + f" verschoven, {result['verwijderd']} vervallen.")
 
 
 coding_panel()

@@ -25,7 +25,7 @@ if codes:
         "Definitie": c["description"], "Fragmenten": c["passages"],
         "Documenten": c["documents"]} for c in codes]),
         hide_index=True, width="stretch",
-        column_config={"Definitie": st.column_config.TextColumn(width="large")})
+        column_config={"Definitie": st.column_config.TextColumn(width="large")}, placeholder="—")
 else:
     st.info("Nog geen codes. Maak ze hieronder, codeer op de pagina Coderen, of laad een "
             "codeboek.")
@@ -36,7 +36,7 @@ if editable:
 
     with edit_tab:
         code_id = st.selectbox("Code om te wijzigen", [None, *labels], format_func=lambda i: (
-            "Nieuwe code" if i is None else labels[i]))
+            "Nieuwe code" if i is None else labels[i]), placeholder="Kies een optie")
         current = next((c for c in codes if c["id"] == code_id), None) or {}
         with st.form(f"code_form_{code_id}"):
             name = st.text_input("Naam", value=current.get("name", ""))
@@ -45,7 +45,7 @@ if editable:
             parents = [None, *[i for i in labels if i != code_id]]
             parent = st.selectbox("Valt onder", parents, format_func=lambda i: (
                 "— (hoofdcode)" if i is None else labels[i]),
-                index=parents.index(current.get("parent_id")))
+                index=parents.index(current.get("parent_id")), placeholder="Kies een optie")
             description = st.text_area("Definitie", value=current.get("description", ""))
             inclusion = st.text_area("Wanneer wel (insluiten)", value=current.get("inclusion", ""))
             exclusion = st.text_area("Wanneer niet (uitsluiten)",
@@ -65,8 +65,10 @@ if editable:
         if code_id is not None:
             impact = codebook.delete_impact(store, user, code_id)
             confirm = st.checkbox(
-                f"Ik wil deze code verwijderen, met {impact['fragmenten']} fragmenten en "
-                f"{impact['memos']} memo's (subcodes schuiven een niveau op)")
+                "Ik wil deze code verwijderen, met "
+                + shell.count(impact["fragmenten"], "fragment", "fragmenten") + " en "
+                + shell.count(impact["memos"], "memo", "memo's")
+                + " (subcodes schuiven een niveau op)")
             if st.button("Code verwijderen", disabled=not confirm, icon=":material/delete:"):
                 with shell.reported():
                     codebook.delete_code(store, user, code_id)
@@ -75,9 +77,10 @@ if editable:
     with merge_tab:
         if len(labels) >= 2:
             source = st.selectbox("Voeg deze code", list(labels), format_func=labels.get,
-                                  key="merge_source")
+                                  key="merge_source", placeholder="Kies een optie")
             target = st.selectbox("samen met", [i for i in labels if i != source],
-                                  format_func=labels.get, key="merge_target")
+                                  format_func=labels.get, key="merge_target",
+                                  placeholder="Kies een optie")
             if st.button("Samenvoegen"):
                 with shell.reported():
                     moved = codebook.merge_codes(store, user, source, target)
@@ -87,12 +90,13 @@ if editable:
     with split_tab:
         if labels:
             split_id = st.selectbox("Code om te splitsen", list(labels), format_func=labels.get,
-                                    key="split_code")
+                                    key="split_code", placeholder="Kies een optie")
             found = codings.passages(store, user, split_id)
             chosen = st.multiselect(
                 "Fragmenten die naar de nieuwe code gaan", [p["id"] for p in found],
                 format_func={p["id"]: f"{p['document']}: {p['passage'][:80]}"
-                             for p in found}.get)
+                             for p in found}.get, placeholder="Kies een of meer opties",
+                select_all=False)
             new_name = st.text_input("Naam van de nieuwe code", key="split_name")
             if st.button("Splitsen"):
                 with shell.reported():
@@ -103,12 +107,13 @@ if editable:
         sets = codebook.code_sets(store, user, project_id)
         names = {s["id"]: s["name"] for s in sets}
         set_id = st.selectbox("Codeset", [None, *names], format_func=lambda i: (
-            "Nieuwe codeset" if i is None else names[i]))
+            "Nieuwe codeset" if i is None else names[i]), placeholder="Kies een optie")
         current_set = next((s for s in sets if s["id"] == set_id), None)
         with st.form(f"set_form_{set_id}"):
             set_name = st.text_input("Naam", value=current_set["name"] if current_set else "")
             members = st.multiselect("Codes", list(labels), format_func=labels.get,
-                                     default=current_set["codes"] if current_set else [])
+                                     default=current_set["codes"] if current_set else [],
+                                     placeholder="Kies een of meer opties", select_all=False)
             if st.form_submit_button("Codeset opslaan"):
                 with shell.reported():
                     codebook.save_code_set(store, user, project_id, set_name, members,
@@ -132,8 +137,8 @@ if editable:
             with shell.reported():
                 flat, code_sets = codebook.read_yaml_file(CODEBOOKS_DIR / choice)
                 added = codebook.load_codes(store, user, project_id, flat, code_sets)
-                st.success(f"{added['codes']} codes toegevoegd, {added['overgeslagen']} "
-                           "bestonden al.")
+                st.success(shell.count(added["codes"], "code", "codes") + " toegevoegd, "
+                           f"{added['overgeslagen']} bestonden al.")
         upload = st.file_uploader("Of laad een codeboek (.yaml of .qdc)", type=["yaml", "yml",
                                                                                "qdc"])
         if upload is not None and st.button("Codeboek laden"):
@@ -143,11 +148,11 @@ if editable:
                         path = Path(folder) / Path(upload.name).name
                         path.write_bytes(upload.getvalue())
                         result = exchange.import_qdc(store, user, project_id, path)
-                    st.success(f"{result['codes']} codes toegevoegd.")
+                    st.success(shell.count(result["codes"], "code", "codes") + " toegevoegd.")
                     for warning in result["waarschuwingen"]:
                         st.warning(shell.plain(warning))
                 else:
                     flat, code_sets = codebook.read_yaml_bytes(upload.getvalue(), upload.name)
                     added = codebook.load_codes(store, user, project_id, flat, code_sets)
-                    st.success(f"{added['codes']} codes toegevoegd, {added['overgeslagen']} "
-                               "bestonden al.")
+                    st.success(shell.count(added["codes"], "code", "codes") + " toegevoegd, "
+                               f"{added['overgeslagen']} bestonden al.")

@@ -4,7 +4,7 @@ case attribute, codes per document, and saturation over the interviews."""
 import pandas as pd
 import streamlit as st
 
-from research.qual import cases, charts, comparison, saturation
+from research.qual import cases, charts, codings, comparison, saturation
 from research.ui import shell, widgets
 
 store, user = shell.guard("qual.read")
@@ -25,52 +25,60 @@ with co_tab:
     if not names:
         st.info("Nog geen coderingen.")
     else:
-        values = result["counts"] if measure == "aantal" else result["coefficient"]
+        values = result["counts"] if measure == "aantal" else [
+            [shell.number(v, 2) for v in line] for line in result["coefficient"]]
         st.caption("Op de diagonaal: hoe vaak de code zelf voorkomt (in dezelfde eenheden). "
                    "Klik een cel aan voor de fragmenten.")
         picked = st.dataframe(pd.DataFrame(values, index=names, columns=names),
                               width="stretch", on_select="rerun", selection_mode="single-cell",
-                              key="cooccurrence")
+                              key="cooccurrence", placeholder="—")
         cells = picked.selection.cells if picked else []
         if cells:
             row, column = cells[0]
             code_a = result["codes"][row]["id"]
             code_b = next(c["id"] for c in result["codes"] if c["name"] == column)
+            # One click opens the cell: a pair's shared passages, or on the diagonal the
+            # code's own passages.
             if code_a != code_b:
                 found = comparison.cooccurring_passages(store, user, project_id, code_a,
                                                         code_b, mode, window=int(window))
-                st.subheader(f"{shell.plain(names[row])} en {shell.plain(column)}: "
-                             f"{shell.count(len(found), 'fragment', 'fragmenten')}")
-                for passage in found[:200]:
-                    with st.container(border=True):
-                        st.caption(shell.plain(passage["document"]))
-                        st.text(passage["passage"])
+                heading = f"{shell.plain(names[row])} en {shell.plain(column)}"
+            else:
+                found = codings.passages(store, user, code_a)
+                heading = shell.plain(names[row])
+            st.subheader(f"{heading}: {shell.count(len(found), 'fragment', 'fragmenten')}")
+            if not found:
+                st.caption("Geen fragmenten waarin beide codes samen voorkomen.")
+            for passage in found[:200]:
+                with st.container(border=True):
+                    st.caption(shell.plain(passage["document"]))
+                    st.text(passage["passage"])
 
 with case_tab:
     attributes = [a["name"] for a in cases.attributes(store, user, project_id, "case")]
     by = st.selectbox("Per", [None, *attributes], format_func=lambda a: (
-        "Casus (spreker)" if a is None else f"Kenmerk: {a}"))
+        "Casus (spreker)" if a is None else f"Kenmerk: {a}"), placeholder="Kies een optie")
     if by is None:
         table = comparison.code_by_case(store, user, project_id)
         st.dataframe(pd.DataFrame(table["counts"], index=[c["name"] for c in table["codes"]],
-                                  columns=[c["name"] for c in table["cases"]]), width="stretch")
+                                  columns=[c["name"] for c in table["cases"]]), width="stretch",
+                     placeholder="—")
     else:
         table = comparison.code_by_attribute(store, user, project_id, by)
         share = st.toggle("Aandeel casussen (in plaats van aantal fragmenten)")
-        key = "aandeel" if share else "fragmenten"
+        shown = (lambda row, v: shell.percent(row[v]["aandeel"])) if share else \
+            (lambda row, v: row[v]["fragmenten"])
         st.dataframe(pd.DataFrame(
-            [[row[v][key] for v in table["values"]] for row in table["rows"]],
+            [[shown(row, v) for v in table["values"]] for row in table["rows"]],
             index=[row["code"] for row in table["rows"]],
             columns=[f"{v} (n={table['sizes'][v]})" for v in table["values"]]),
-            width="stretch",
-            column_config={c: st.column_config.NumberColumn(format="percent") for c in
-                           [f"{v} (n={table['sizes'][v]})" for v in table["values"]]}
-            if share else None)
+            width="stretch", placeholder="—")
 
 with doc_tab:
     table = comparison.frequencies_by_document(store, user, project_id)
     st.dataframe(pd.DataFrame(table["counts"], index=[c["name"] for c in table["codes"]],
-                              columns=[d["name"] for d in table["documents"]]), width="stretch")
+                              columns=[d["name"] for d in table["documents"]]), width="stretch",
+                 placeholder="—")
 
 with sat_tab:
     sat_columns = st.columns(3)
@@ -89,9 +97,11 @@ with sat_tab:
                            lambda: charts.saturation_png(points),
                            file_name="verzadiging.png", mime="image/png",
                            on_click="ignore")
-        st.dataframe(pd.DataFrame([{"Document": p["document"], "Datum": p["held_on"],
+        st.dataframe(pd.DataFrame([{"Document": p["document"],
+                                    "Datum": shell.dutch_date(p["held_on"]) or shell.NO_VALUE,
                                     "Nieuwe codes": ", ".join(p["new_codes"]),
                                     "Nieuw": p["new"], "Totaal": p["cumulative"]}
-                                   for p in points]), hide_index=True, width="stretch")
+                                   for p in points]), hide_index=True, width="stretch",
+                     placeholder="—")
     st.caption("Methode: Guest, Namey & Chen (2020), A simple method to assess and report "
                "thematic saturation in qualitative research, PLoS ONE 15(5).")

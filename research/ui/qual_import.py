@@ -66,17 +66,19 @@ def review(index: int, name: str, transcript: transcripts.Transcript, pseudonymi
                        "samen te voegen.")
             edited = st.data_editor(
                 pd.DataFrame({"Spreker": speakers, "Nieuwe naam": speakers}),
-                hide_index=True, disabled=["Spreker"], key=f"speakers_{index}", width="stretch")
+                hide_index=True, disabled=["Spreker"], key=f"speakers_{index}", width="stretch",
+                placeholder="")
             renames = dict(zip(edited["Spreker"], edited["Nieuwe naam"].fillna("").str.strip(),
                                strict=True))
         case_modes = case_choices(index, transcript.name,
                                   list(dict.fromkeys(renames.get(s) or s for s in speakers)))
         st.dataframe(pd.DataFrame([{"Spreker": t.speaker or "", "Tijd": t.time_s,
                                     "Tekst": t.text[:300]} for t in transcript.turns[:12]]),
-                     hide_index=True, width="stretch")
+                     hide_index=True, width="stretch", placeholder="—")
         columns = st.columns(2)
         kind = columns[0].selectbox("Soort", list(DOCUMENT_KINDS), format_func=DOCUMENT_KINDS.get,
-                                    index=1 if len(speakers) > 2 else 0, key=f"kind_{index}")
+                                    index=1 if len(speakers) > 2 else 0, key=f"kind_{index}",
+                                    placeholder="Kies een optie")
         held_on = columns[1].date_input("Datum van het gesprek", value=None,
                                         format="DD-MM-YYYY", key=f"date_{index}")
         accepted = None
@@ -133,7 +135,7 @@ def pseudonym_choices(index: int, transcript: transcripts.Transcript, extra: lis
                            "Soort": pseudonyms.KINDS[s.kind], "Door": s.pseudonym,
                            "Aantal": s.count} for s in found])
     edited = st.data_editor(table, hide_index=True, key=f"pseudo_{index}", width="stretch",
-                            disabled=["Origineel", "Soort", "Aantal"])
+                            disabled=["Origineel", "Soort", "Aantal"], placeholder="")
     chosen = []
     for suggestion, (_, row) in zip(found, edited.iterrows(), strict=True):
         if row["Vervangen"]:
@@ -149,7 +151,7 @@ with transcripts_tab:
     files = source_files()
     pattern = st.selectbox("Sprekers herkennen", [*transcripts.PATTERNS, "eigen"],
                            format_func=lambda k: transcripts.PATTERNS.get(
-                               k, "Eigen reguliere expressie"))
+                               k, "Eigen reguliere expressie"), placeholder="Kies een optie")
     if pattern == "eigen":
         pattern = st.text_input("Reguliere expressie met een groep (?P<speaker>...)",
                                 value=r"^(?P<speaker>[A-Z][\w .]{0,30}):")
@@ -202,12 +204,15 @@ with refi_tab:
             path.write_bytes(upload.getvalue())
             if path.suffix.lower() == ".qdc":
                 result = exchange.import_qdc(store, user, project_id, path)
-                st.success(f"{result['codes']} codes en {result['codesets']} codesets "
-                           "toegevoegd.")
+                st.success(shell.count(result["codes"], "code", "codes") + " en "
+                           + shell.count(result["codesets"], "codeset", "codesets")
+                           + " toegevoegd.")
             else:
                 result = exchange.import_qdpx(store, user, path)
-                st.success(f"Nieuw project met {result['documenten']} documenten, "
-                           f"{result['codes']} codes, {result['coderingen']} coderingen en "
-                           f"{result['memos']} memo's.")
+                st.success("Nieuw project met "
+                           + shell.count(result["documenten"], "document", "documenten") + ", "
+                           + shell.count(result["codes"], "code", "codes") + ", "
+                           + shell.count(result["coderingen"], "codering", "coderingen")
+                           + " en " + shell.count(result["memos"], "memo", "memo's") + ".")
             for warning in result["waarschuwingen"]:
                 st.warning(shell.plain(warning))

@@ -12,9 +12,9 @@ editable = projects.can_write(store, user, project_id)
 
 columns = st.columns(3)
 kind = columns[0].selectbox("Soort", [None, *memos.KINDS], format_func=lambda k: (
-    "Alle soorten" if k is None else memos.KINDS[k]))
+    "Alle soorten" if k is None else memos.KINDS[k]), placeholder="Kies een optie")
 target = columns[1].selectbox("Over", [None, *memos.TARGETS], format_func=lambda k: (
-    "Alles" if k is None else memos.TARGETS[k]))
+    "Alles" if k is None else memos.TARGETS[k]), placeholder="Kies een optie")
 text = columns[2].text_input("Zoek in titel en tekst")
 found = memos.memos(store, user, project_id, kind=kind, target=target, text=text)
 st.caption(shell.count(len(found), "memo", "memo's"))
@@ -34,7 +34,8 @@ for memo in found:
                 title = st.text_input("Titel", value=memo["title"])
                 body = st.text_area("Tekst (markdown)", value=memo["body"], height=160)
                 new_kind = st.selectbox("Soort", list(memos.KINDS), format_func=memos.KINDS.get,
-                                        index=list(memos.KINDS).index(memo["kind"]))
+                                        index=list(memos.KINDS).index(memo["kind"]),
+                                        placeholder="Kies een optie")
                 if st.form_submit_button("Opslaan"):
                     with shell.reported():
                         memos.update_memo(store, user, memo["id"], title=title, body=body,
@@ -49,7 +50,8 @@ for memo in found:
 if editable:
     st.subheader("Nieuw memo")
     about = st.selectbox("Over", ["project", "document", "case", "code"],
-                         format_func=memos.TARGETS.get, key="new_memo_target")
+                         format_func=memos.TARGETS.get, key="new_memo_target",
+                         placeholder="Kies een optie")
     options = {
         "project": {},
         "document": {d["id"]: d["name"] for d in documents.documents(store, user, project_id)},
@@ -57,11 +59,13 @@ if editable:
         "code": {c["id"]: c["name"] for c in codebook.codes(store, user, project_id)},
     }[about]
     with st.form("new_memo", clear_on_submit=True):
-        target_id = st.selectbox(memos.TARGETS[about], list(options), format_func=options.get) \
+        target_id = st.selectbox(memos.TARGETS[about], list(options), format_func=options.get,
+                                 placeholder="Kies een optie") \
             if options else None
         title = st.text_input("Titel")
         body = st.text_area("Tekst (markdown)", height=160)
-        new_kind = st.selectbox("Soort", list(memos.KINDS), format_func=memos.KINDS.get)
+        new_kind = st.selectbox("Soort", list(memos.KINDS), format_func=memos.KINDS.get,
+                                placeholder="Kies een optie")
         if st.form_submit_button("Memo opslaan", type="primary"):
             with shell.reported():
                 memos.add_memo(store, user, project_id, title, body, kind=new_kind,

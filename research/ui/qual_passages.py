@@ -22,21 +22,23 @@ attributes = cases.attributes(store, user, project_id, "case")
 with st.sidebar:
     st.subheader("Filters")
     in_docs = st.multiselect("Documenten", list(docs), format_func=docs.get,
-                             placeholder="Alle documenten")
+                             placeholder="Alle documenten", select_all=False)
     case_names = {row["id"]: row["naam"] for row in case_table}
     in_cases = st.multiselect("Sprekers (casussen)", list(case_names),
-                              format_func=case_names.get, placeholder="Alle sprekers")
+                              format_func=case_names.get, placeholder="Alle sprekers",
+                              select_all=False)
     by_attribute = None
     if attributes:
         attribute = st.selectbox("Kenmerk van de spreker", [None, *[a["name"] for a in attributes]],
-                                 format_func=lambda a: "Geen filter" if a is None else a)
+                                 format_func=lambda a: "Geen filter" if a is None else a,
+                                 placeholder="Kies een optie")
         if attribute:
             values = sorted({r[attribute] for r in case_table if r[attribute] is not None})
-            value = st.selectbox("Waarde", values)
+            value = st.selectbox("Waarde", values, placeholder="Kies een optie")
             by_attribute = [r["id"] for r in case_table if r[attribute] == value]
     coders = {r["id"]: codings.coder_label(r) for r in codings.coders(store, user, project_id)}
     by_coder = st.multiselect("Codeurs", list(coders), format_func=coders.get,
-                              placeholder="Alle codeurs")
+                              placeholder="Alle codeurs", select_all=False)
     context = st.slider("Context (tekens)", 0, 400, 120, step=20)
 
 mode = st.radio("Vergelijken", ["een", "twee codes", "twee groepen"], horizontal=True,
@@ -50,9 +52,11 @@ def group(label: str, key: str) -> list[int] | None:
         st.caption("Geef casussen eerst kenmerken (pagina Casussen).")
         return None
     names = [a["name"] for a in attributes]
-    attribute = st.selectbox(f"Kenmerk {label}", names, key=f"attr_{key}")
+    attribute = st.selectbox(f"Kenmerk {label}", names, key=f"attr_{key}",
+                             placeholder="Kies een optie")
     values = sorted({row[attribute] for row in case_table if row[attribute] is not None})
-    value = st.selectbox(f"Waarde {label}", values, key=f"value_{key}")
+    value = st.selectbox(f"Waarde {label}", values, key=f"value_{key}",
+                         placeholder="Kies een optie")
     return [row["id"] for row in case_table if row[attribute] == value]
 
 
@@ -85,19 +89,22 @@ def show(code_id: int, case_ids: list[int] | None, key: str) -> None:
 
 
 if mode == "een":
-    code_id = st.selectbox("Code", list(labels), format_func=labels.get)
+    code_id = st.selectbox("Code", list(labels), format_func=labels.get,
+                           placeholder="Kies een optie")
     show(code_id, None, "a")
 elif mode == "twee codes":
     left, right = st.columns(2)
     with left:
-        first = st.selectbox("Code links", list(labels), format_func=labels.get)
+        first = st.selectbox("Code links", list(labels), format_func=labels.get,
+                             placeholder="Kies een optie")
         show(first, None, "l")
     with right:
         second = st.selectbox("Code rechts", list(labels), format_func=labels.get,
-                              index=min(1, len(labels) - 1))
+                              index=min(1, len(labels) - 1), placeholder="Kies een optie")
         show(second, None, "r")
 else:
-    code_id = st.selectbox("Code", list(labels), format_func=labels.get)
+    code_id = st.selectbox("Code", list(labels), format_func=labels.get,
+                           placeholder="Kies een optie")
     left, right = st.columns(2)
     with left:
         first_group = group("links", "l")

@@ -29,10 +29,11 @@ st.dataframe(
     pd.DataFrame(mine)[["name", "documents", "codes", "codings", "members"]].rename(columns={
         "name": "Project", "documents": "Documenten", "codes": "Codes",
         "codings": "Gecodeerde fragmenten", "members": "Leden"}),
-    hide_index=True, width="stretch")
+    hide_index=True, width="stretch", placeholder="—")
 
 by_id = {p["id"]: p for p in mine}
-project_id = st.selectbox("Project openen", list(by_id), format_func=lambda i: by_id[i]["name"])
+project_id = st.selectbox("Project openen", list(by_id), format_func=lambda i: by_id[i]["name"],
+                          placeholder="Kies een optie")
 project = by_id[project_id]
 if project["description"]:
     st.text(project["description"])
@@ -51,7 +52,7 @@ with docs_tab:
             .rename(columns={"name": "Document", "kind": "Soort", "held_on": "Datum",
                              "speakers": "Sprekers", "characters": "Tekens",
                              "codings": "Coderingen", "pseudonymised": "Gepseudonimiseerd"}),
-            hide_index=True, width="stretch")
+            hide_index=True, width="stretch", placeholder="—")
         st.caption("Lees en codeer de documenten op de pagina Coderen.")
 
 with members_tab:
@@ -60,7 +61,7 @@ with members_tab:
                  .assign(role=lambda t: t["role"].map(projects.MEMBER_ROLES))
                  .rename(columns={"username": "Gebruikersnaam", "display_name": "Naam",
                                   "role": "Rol"}),
-                 hide_index=True, width="stretch")
+                 hide_index=True, width="stretch", placeholder="—")
     imported = coders.project_coders(store, user, project_id)
     if imported:
         st.caption("Codeurs zonder login: de codeurs van een geïmporteerd REFI-QDA-project. Hun "
@@ -68,7 +69,7 @@ with members_tab:
                    "ze onder Beheer › Gebruikers aan een account koppelen.")
         st.dataframe(pd.DataFrame(imported)[["username", "codings"]].rename(
             columns={"username": "Codeur zonder login", "codings": "Coderingen"}),
-            hide_index=True, width="stretch")
+            hide_index=True, width="stretch", placeholder="—")
     if projects.is_lead(store, user, project_id):
         options = {c["id"]: c["display_name"] or c["username"]
                    for c in projects.candidates(store, user, project_id)}
@@ -123,7 +124,8 @@ with settings_tab:
         if st.toggle("Sleutel tonen"):
             entries = pseudonyms.key_entries(store, user, project_id)
             st.dataframe(pd.DataFrame(entries, columns=["origineel", "soort", "pseudoniem"])
-                         .rename(columns=str.capitalize), hide_index=True, width="stretch")
+                         .rename(columns=str.capitalize), hide_index=True, width="stretch",
+                         placeholder="—")
         confirm = st.checkbox("Ik begrijp dat de koppeling naar de echte namen dan voorgoed weg is")
         if st.button("Sleutel verwijderen", disabled=not confirm, icon=":material/key_off:"):
             with shell.reported():

@@ -11,7 +11,8 @@ project_id = widgets.pick_project(store, user)
 codes = codebook.codes(store, user, project_id)
 labels = {c["id"]: "  " * c["depth"] + c["name"] for c in codes}
 scope = st.selectbox("Waarover", [None, *labels], format_func=lambda i: (
-    "Het hele codeboek (met het model)" if i is None else f"{labels[i]} (met subcodes)"))
+    "Het hele codeboek (met het model)" if i is None else f"{labels[i]} (met subcodes)"),
+                     placeholder="Kies een optie")
 fmt = st.radio("Formaat", list(reports.FORMATS), format_func=reports.FORMATS.get,
                horizontal=True)
 source = st.radio("Uit de coderingen van", ["alle", "kies", "consensus"], horizontal=True,
@@ -21,7 +22,7 @@ chosen = None
 if source == "kies":
     coders = {r["id"]: codings.coder_label(r) for r in codings.coders(store, user, project_id)}
     chosen = st.multiselect("Codeurs", list(coders), format_func=coders.get,
-                            placeholder="Kies codeurs")
+                            placeholder="Kies codeurs", select_all=False)
 st.caption("Met definities, aantallen en citaten; sprekers onder hun pseudoniem met hun "
            "kenmerken. Een fragment dat meer codeurs codeerden, telt en staat er één keer in. "
            "De sleutel van de pseudoniemen gaat nooit mee.")

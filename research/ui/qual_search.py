@@ -22,7 +22,7 @@ if find_tab.open:
         mode = columns[0].radio("Zoekwijze", list(search.MODES), format_func=search.MODES.get,
                                 index=1)
         chosen_docs = columns[1].multiselect("Alleen in", list(names), format_func=names.get,
-                                             placeholder="Alle documenten")
+                                             placeholder="Alle documenten", select_all=False)
         width = columns[2].slider("Context (tekens)", 20, 300, 60, step=10)
         hits = []
         if query.strip():
@@ -39,7 +39,8 @@ if find_tab.open:
                              "rechts": "Rechts"})
                 st.dataframe(shown, hide_index=True, width="stretch",
                              column_config={"Links": st.column_config.TextColumn(width="large"),
-                                            "Rechts": st.column_config.TextColumn(width="large")})
+                                            "Rechts": st.column_config.TextColumn(width="large")},
+                             placeholder="—")
                 widgets.table_download(shown, "vondsten")
         if hits and projects.can_write(store, user, project_id):
             st.subheader("Automatisch coderen")
@@ -61,7 +62,8 @@ if find_tab.open:
                 "Al gecodeerd": "ja" if span in done else ""} for span in found])
             chosen = st.data_editor(preview, hide_index=True, width="stretch",
                                     disabled=["Document", "Fragment", "Al gecodeerd"],
-                                    key=f"autocode_{unit}_{code_id}_{widgets.digest(query)}")
+                                    key=f"autocode_{unit}_{code_id}_{widgets.digest(query)}",
+                                    placeholder="")
             spans = [span for span, keep
                      in zip(found, chosen["Coderen"] if len(found) else [], strict=False)
                      if keep and span not in done]
@@ -83,13 +85,13 @@ if words_tab.open:
                       format_func={"lemma": "Lemma (woont, woonde → wonen)",
                                    "woord": "Woordvorm"}.get)
         in_docs = st.multiselect("Documenten", list(names), format_func=names.get,
-                                 placeholder="Alle documenten", key="freq_docs")
+                                 placeholder="Alle documenten", key="freq_docs", select_all=False)
         top = st.slider("Aantal woorden", 10, 300, 50, step=10)
         counted = search.word_frequencies(store, user, project_id, by=by,
                                           document_ids=in_docs or None, top=top)
         if counted:
             st.dataframe(pd.DataFrame(counted).rename(columns={
                 "woord": "Woord", "aantal": "Aantal", "documenten": "Documenten"}),
-                hide_index=True, width="stretch")
+                hide_index=True, width="stretch", placeholder="—")
         else:
             st.info("Nog geen tekst om te tellen.")

@@ -481,6 +481,59 @@ def close_menu_on_phone(page_path: str) -> None:
         _close_menu(data={"page": page_path}, key="close_menu")
 
 
+# -- Dutch for what Streamlit writes in English ------------------------------------------------
+# Placeholders (selectbox, multiselect) and date formats are set where the widget is made
+# (tests/test_architecture.py checks every call). What Streamlit offers no parameter for is
+# replaced here, once, by CSS: the English text is hidden and Dutch is shown in its place
+# (::after content). The same sheet makes the coding panel stick beside a long document.
+
+def _upload_limit() -> str:
+    megabytes = st.get_option("server.maxUploadSize")
+    return f"{megabytes} MB"
+
+
+CSS = """
+[data-testid="InputInstructions"] > span:first-child { visibility: hidden; font-size: 0; }
+[data-testid="InputInstructions"] > span:first-child::after { visibility: visible;
+  font-size: .75rem; content: "Enter om toe te passen"; }
+[data-testid="stForm"] [data-testid="InputInstructions"] > span:first-child::after {
+  content: "Enter om te verzenden"; }
+[data-testid="stTextArea"] [data-testid="InputInstructions"] > span:first-child::after {
+  content: "Ctrl+Enter om toe te passen"; }
+[data-testid="stForm"] [data-testid="stTextArea"] [data-testid="InputInstructions"]
+  > span:first-child::after { content: "Ctrl+Enter om te verzenden"; }
+[data-testid="stFileUploaderDropzoneInstructions"] > div > span { visibility: hidden;
+  font-size: 0; }
+[data-testid="stFileUploaderDropzoneInstructions"] > div > span::after { visibility: visible;
+  font-size: .875rem; content: "Sleep bestanden hierheen; maximaal LIMIT per bestand"; }
+[data-testid="stFileUploaderDropzone"] button [data-testid="stMarkdownContainer"] p {
+  visibility: hidden; font-size: 0; }
+[data-testid="stFileUploaderDropzone"] button [data-testid="stMarkdownContainer"] p::after {
+  visibility: visible; font-size: 1rem; content: "Bladeren"; }
+[data-testid="stFileUploaderDropzone"] > div:not([data-testid]) > span { visibility: hidden;
+  font-size: 0; }
+[data-testid="stFileUploaderDropzone"] > div:not([data-testid]) > span::after {
+  visibility: visible; font-size: 1rem; content: "Laat de bestanden hier los"; }
+[data-testid="stDataFrameColumnVisibilityMenu"] label:has(input[aria-label="Select all"])
+  > span:last-child { visibility: hidden; font-size: 0; }
+[data-testid="stDataFrameColumnVisibilityMenu"] label:has(input[aria-label="Select all"])
+  > span:last-child::after { visibility: visible; font-size: .875rem; content: "Alle kolommen"; }
+[role="listbox"] > [role="option"][style*="contents"] > span { visibility: hidden;
+  font-size: 0; }
+[role="listbox"] > [role="option"][style*="contents"] > span::after { visibility: visible;
+  font-size: 1rem; content: "Geen resultaten"; }
+@media (min-width: 640px) {
+  [data-testid="stColumn"]:has(.st-key-qual_coding_panel) { position: sticky; top: 4rem;
+    align-self: flex-start; max-height: calc(100vh - 5rem); overflow-y: auto; }
+}
+"""
+
+
+def dutch_widgets() -> None:
+    """Emit the style sheet above (no user text in it); `guard` calls it on every page run."""
+    st.html("<style>" + CSS.replace("LIMIT", _upload_limit()) + "</style>")
+
+
 def guard(permission: str | None) -> tuple[Store, User]:
     """Start a page: the database and the logged-in user, or a refusal if the role lacks
     `permission`. Checked on the server on every run."""
@@ -490,6 +543,7 @@ def guard(permission: str | None) -> tuple[Store, User]:
         st.error("Je hebt geen toegang tot deze pagina.")
         st.stop()
     st.session_state["guarded_user"] = user  # what the page's fragments check against
+    dutch_widgets()
     return db, user
 
 
@@ -546,6 +600,23 @@ def dutch_date(value: str | None) -> str:
         return ""
     year, month, day = str(value)[:10].split("-")
     return f"{day}-{month}-{year}"
+
+
+NO_VALUE = "—"  # what a table shows where there is no value (never 'None')
+
+
+def number(value, digits: int = 3) -> str:
+    """A decimal the Dutch way for a table: 0.8861 -> '0,886'; no value -> '—'."""
+    if value is None or value != value:  # None or NaN
+        return NO_VALUE
+    return f"{value:.{digits}f}".replace(".", ",")
+
+
+def percent(value, digits: int = 1) -> str:
+    """A proportion as a Dutch percentage: 0.886 -> '88,6%'; no value -> '—'."""
+    if value is None or value != value:
+        return NO_VALUE
+    return f"{100 * value:.{digits}f}%".replace(".", ",")
 
 
 def count(n: int, singular: str, plural: str) -> str:

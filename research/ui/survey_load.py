@@ -15,7 +15,7 @@ with st.expander("Nieuwe monitor"):
     with st.form("new_monitor", clear_on_submit=True):
         name = st.text_input("Naam")
         unit_kind = st.selectbox("Eenheden", list(monitors.UNIT_KINDS),
-                                 format_func=monitors.UNIT_KINDS.get)
+                                 format_func=monitors.UNIT_KINDS.get, placeholder="Kies een optie")
         description = st.text_area("Omschrijving")
         if st.form_submit_button("Monitor maken"):
             with shell.reported():
@@ -72,7 +72,8 @@ with shell.reported():
     for index, (role, label) in enumerate(role_names.items()):
         roles[role] = grid[index % 4].selectbox(
             label, columns, index=columns.index(guessed.get(role)) if guessed.get(role) in columns
-            else 0, format_func=lambda c: "—" if c is None else str(c), key=f"role_{role}")
+            else 0, format_func=lambda c: "—" if c is None else str(c), key=f"role_{role}",
+            placeholder="Kies een optie")
     design = {c for c in roles.values() if c}
     preview = pd.DataFrame([{"naam": v["name"], "label": v["label"], "type": v["type"],
                              "antwoorden": intake.answers_text(v), "thema": v["topic"]}
@@ -84,7 +85,7 @@ with shell.reported():
                             hide_index=True,
                             column_config={"type": st.column_config.SelectboxColumn(
                                 "type", options=list(monitors.VARIABLE_TYPES), required=True)},
-                            key="variable_types")
+                            key="variable_types", placeholder="")
     # A form: the name typed and the button pressed arrive together.
     with st.form("load_wave"):
         left, right = st.columns(2)

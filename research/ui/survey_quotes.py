@@ -32,7 +32,7 @@ with shell.reported():
         everyone, _ = quotes.quotes(store, user, wave["id"], variable_id, breakdown)
         with right:
             group = st.selectbox("Groep", ordering.natural_order(everyone["groep"].unique())
-                                 or ["Onbekend"])
+                                 or ["Onbekend"], placeholder="Kies een optie")
     found, withheld = quotes.quotes(store, user, wave["id"], variable_id, breakdown, group)
     if withheld:
         st.warning(withheld)
@@ -40,7 +40,7 @@ with shell.reported():
         st.caption(f"{len(found)} antwoorden. Namen van gemeenten of gebieden staan er niet "
                    "bij; controleer citaten op herleidbaarheid voordat je ze gebruikt.")
         shown = found.rename(columns={"antwoord": "Antwoord", "groep": "Groep"})
-        st.dataframe(shown, hide_index=True, width="stretch")
+        st.dataframe(shown, hide_index=True, width="stretch", placeholder="—")
         widgets.table_download(shown, "antwoorden")
 
 st.subheader("Coderen in een kwalitatief project")
@@ -50,7 +50,8 @@ if not writable:
     st.caption("Je bent geen schrijvend lid van een kwalitatief project.")
 else:
     by_id = {p["id"]: p for p in writable}
-    project_id = st.selectbox("Project", list(by_id), format_func=lambda i: by_id[i]["name"])
+    project_id = st.selectbox("Project", list(by_id), format_func=lambda i: by_id[i]["name"],
+                              placeholder="Kies een optie")
     st.caption("Elk antwoord wordt een beurt in één document per meting en vraag; "
                "respondenten worden casussen met hun regio, grootteklasse en provincie.")
     if st.button("Antwoorden naar het project sturen"):
@@ -62,5 +63,6 @@ coded = quotes.coded_quotes(store, user, monitor_id)
 if not coded.empty:
     st.subheader("Gecodeerde citaten")
     st.dataframe(coded.rename(columns={"code": "Code", "meting": "Meting", "vraag": "Vraag",
-                                       "citaat": "Citaat"}), hide_index=True, width="stretch")
+                                       "citaat": "Citaat"}), hide_index=True, width="stretch",
+                 placeholder="—")
     st.caption("Deze citaten komen ook in het meetrapport.")

@@ -21,7 +21,7 @@ if results.run(store, user, wave["id"]) is None:
     st.stop()
 breakdown = st.selectbox("Tabellen uitsplitsen naar", list(tables.BREAKDOWN_NAMES),
                          index=list(tables.BREAKDOWN_NAMES).index("size_class"),
-                         format_func=tables.BREAKDOWN_NAMES.get)
+                         format_func=tables.BREAKDOWN_NAMES.get, placeholder="Kies een optie")
 topics = sorted({v["topic"] or "Overig" for v in monitors.variables(store, user, monitor_id)})
 writer = can(user, "survey.write")
 saved = report.drafts(store, user, wave["id"])

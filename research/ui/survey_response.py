@@ -34,7 +34,7 @@ for tab, breakdown in ((by_region, "region"), (by_size, "size_class")):
         st.dataframe(table.rename(columns={
             "groep": monitors.FRAME_BREAKDOWNS[breakdown], "kader": "In kader",
             "respons": "Geantwoord", "responspercentage": "Respons (%)"}),
-            hide_index=True, width="stretch")
+            hide_index=True, width="stretch", placeholder="—")
 with over_time:
     timeline = fieldwork.response_over_time(store, user, wave["id"])
     if timeline.empty:
@@ -49,7 +49,7 @@ with missing:
     st.dataframe(table.drop(columns="id").rename(columns={
         "code": "Code", "naam": "Naam", "regio": "Regio", "grootteklasse": "Grootteklasse",
         "provincie": "Provincie", "notities": "Notities", "laatste_notitie": "Laatste notitie",
-        "laatst": "Datum"}), hide_index=True, width="stretch")
+        "laatst": "Datum"}), hide_index=True, width="stretch", placeholder="—")
     wave_id = wave["id"]
     st.download_button("Lijst downloaden (Excel)",
                        lambda: fieldwork.export_nonrespondents(store, user, wave_id),
@@ -57,7 +57,8 @@ with missing:
     if can(user, "survey.write") and not table.empty:
         units = dict(zip(table["id"], table["naam"] + " (" + table["code"] + ")", strict=True))
         with st.form("fieldwork_note", clear_on_submit=True):
-            unit = st.selectbox("Eenheid", list(units), format_func=units.get)
+            unit = st.selectbox("Eenheid", list(units), format_func=units.get,
+                                placeholder="Kies een optie")
             note = st.text_area("Notitie voor de nabelronde", max_chars=2000)
             if st.form_submit_button("Notitie opslaan"):
                 with shell.reported():

@@ -91,11 +91,11 @@ if tab_table.open:
         else:
             table = tables.crosstab(store, user, wave["id"], variable_id, breakdown)
         st.subheader(shell.plain(table.title))
-        st.dataframe(coloured(table), width="stretch")
+        st.dataframe(coloured(table), width="stretch", placeholder="—")
         notes(table)
         if breakdown == "totaal":
             frequency = tables.frequencies(store, user, wave["id"], variable_id)
-            st.dataframe(frequency.cells, hide_index=True, width="stretch")
+            st.dataframe(frequency.cells, hide_index=True, width="stretch", placeholder="—")
             st.plotly_chart(charts.bars(frequency), width="stretch")
             downloads(frequency, "bars", f"frequenties_{var['name']}_{wave['label']}")
         else:
@@ -107,7 +107,8 @@ if tab_trend.open:
         trend_options = tables.trend_choices(var)
         if trend_options:
             category = st.selectbox("Antwoord", trend_options,
-                                    format_func=lambda c: tables.trend_label(var, c))
+                                    format_func=lambda c: tables.trend_label(var, c),
+                                    placeholder="Kies een optie")
         if category == tables.TOP2:
             # The top-2 box is estimated from every wave's answers: in the worker.
             with st.spinner("Bezig met berekenen…"):
@@ -115,7 +116,7 @@ if tab_trend.open:
                                            category)
         else:
             trend = tables.trend(store, user, monitor_id, variable_id, category)
-        st.dataframe(trend.cells, hide_index=True, width="stretch")
+        st.dataframe(trend.cells, hide_index=True, width="stretch", placeholder="—")
         st.plotly_chart(charts.trend_line(trend), width="stretch")
         notes(trend)
         downloads(trend, "trend", f"ontwikkeling_{var['name']}")
@@ -128,13 +129,13 @@ if tab_set.open:
                        "provincie uitgesplitst; hier voor alle respondenten.")
         elif breakdown != "totaal":
             groups = results.stored(store, user, wave["id"], variable_id, breakdown)["grp"]
-            group = st.selectbox("Groep", list(dict.fromkeys(groups)))
+            group = st.selectbox("Groep", list(dict.fromkeys(groups)), placeholder="Kies een optie")
         battery = [v["id"] for v in questionnaire.values()
                    if v["type"] == "likert" and v["topic"] == var["topic"]]
         if battery:
             likert = tables.likert(store, user, wave["id"], battery, shown_by, group)
             st.subheader(f"Stellingen: {shell.plain(var['topic'] or 'Overig')}")
-            st.dataframe(likert.cells, hide_index=True, width="stretch")
+            st.dataframe(likert.cells, hide_index=True, width="stretch", placeholder="—")
             st.plotly_chart(charts.likert_bars(likert), width="stretch")
             notes(likert)
         sets = {v["mr_set"] for v in questionnaire.values() if v["mr_set"]}
@@ -143,7 +144,7 @@ if tab_set.open:
             multiple = tables.multiple_response(store, user, wave["id"], members, shown_by,
                                                 group)
             st.subheader(shell.plain(questionnaire[members[0]]["question"] or name))
-            st.dataframe(multiple.cells, hide_index=True, width="stretch")
+            st.dataframe(multiple.cells, hide_index=True, width="stretch", placeholder="—")
             notes(multiple)
             downloads(multiple, "mr", f"meerkeuze_{name}_{wave['label']}")
         if not battery and not sets:
@@ -155,9 +156,10 @@ if tab_bench.open:
             st.info("Deze monitor heeft geen steekproefkader.")
         else:
             code = st.selectbox("Eenheid", list(units),
-                                format_func=lambda c: f"{units[c]['name']} ({c})")
+                                format_func=lambda c: f"{units[c]['name']} ({c})",
+                                placeholder="Kies een optie")
             bench = tables.benchmark(store, user, wave["id"], code)
-            st.dataframe(bench.cells, hide_index=True, width="stretch")
+            st.dataframe(bench.cells, hide_index=True, width="stretch", placeholder="—")
             notes(bench)
 
 st.divider()

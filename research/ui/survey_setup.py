@@ -30,22 +30,25 @@ with tab_questions:
         "name": "Variabele", "monitor_label": "Label", "meting": "Meting",
         "source_name": "Naam in bestand", "label": "Label in meting", "question": "Vraagtekst",
         "andere_formulering": "Andere formulering", "andere_codes": "Andere codes",
-        "hercodering": "Hercodering"}), hide_index=True, width="stretch")
+        "hercodering": "Hercodering"}), hide_index=True, width="stretch", placeholder="—")
     if writer and questionnaire:
         variable_id = st.selectbox("Vraag bewerken", list(questionnaire),
-                                   format_func=lambda i: questionnaire[i]["name"])
+                                   format_func=lambda i: questionnaire[i]["name"],
+                                   placeholder="Kies een optie")
         var = questionnaire[variable_id]
         with st.form(f"variable_{variable_id}"):
             label = st.text_input("Label", var["label"])
             question = st.text_area("Vraagtekst", var["question"] or "")
             kind = st.selectbox("Type", list(monitors.VARIABLE_TYPES),
                                 index=list(monitors.VARIABLE_TYPES).index(var["type"]),
-                                format_func=monitors.VARIABLE_TYPES.get)
+                                format_func=monitors.VARIABLE_TYPES.get,
+                                placeholder="Kies een optie")
             topic = st.text_input("Thema", var["topic"] or "")
             direction = st.selectbox("Richting", [None, 1, 0],
                                      index=[None, 1, 0].index(var["higher_is_better"]),
                                      format_func={None: "Geen", 1: "Hoger is beter",
-                                                  0: "Lager is beter"}.get)
+                                                  0: "Lager is beter"}.get,
+                                     placeholder="Kies een optie")
             labels = st.text_area("Waardelabels (code=label, één per regel)", "\n".join(
                 f"{k}={v}" for k, v in var["value_labels"].items()))
             missing = st.text_input("Ontbrekende codes ('weet niet'), gescheiden door ;",
@@ -70,7 +73,8 @@ with tab_questions:
         if candidates:
             st.write("**Hercoderen in één meting**")
             wave_id = st.selectbox("Meting", candidates,
-                                   format_func=lambda i: by_wave[i]["label"], key="recode_wave")
+                                   format_func=lambda i: by_wave[i]["label"], key="recode_wave",
+                                   placeholder="Kies een optie")
             mapping = st.text_input("Hercodering (oud=nieuw; leeg = ontbrekend), bijvoorbeeld "
                                     "'4=5; 3=4'", key="recode_map")
             if st.button("Hercodering opslaan"):
@@ -84,7 +88,8 @@ with tab_questions:
                       and questionnaire[i]["type"] == var["type"]]
             if others:
                 target = st.selectbox("Is in deze meting dezelfde vraag als", others,
-                                      format_func=lambda i: questionnaire[i]["name"])
+                                      format_func=lambda i: questionnaire[i]["name"],
+                                      placeholder="Kies een optie")
                 if st.button("Koppelen"):
                     with shell.reported():
                         waves.link_variable(store, user, wave_id, variable_id, target)
@@ -111,23 +116,24 @@ with tab_design:
         weight = st.selectbox("Gewicht", list(monitors.WEIGHT_SOURCES),
                               index=list(monitors.WEIGHT_SOURCES).index(design["weight"])
                               if design["weight"] in monitors.WEIGHT_SOURCES else 0,
-                              format_func=monitors.WEIGHT_SOURCES.get)
+                              format_func=monitors.WEIGHT_SOURCES.get, placeholder="Kies een optie")
         strata = st.selectbox("Strata", attributes, format_func=names.get,
-                              index=chosen(attributes, "strata"))
+                              index=chosen(attributes, "strata"), placeholder="Kies een optie")
         clusters = [None, "psu", "unit", *named]
         psu = st.selectbox("Clusters", clusters, format_func=names.get,
-                           index=chosen(clusters, "psu"))
+                           index=chosen(clusters, "psu"), placeholder="Kies een optie")
         corrections = [None, "kader", "fpc", *numbers]
         fpc = st.selectbox("Eindige-populatiecorrectie", corrections, format_func=names.get,
-                           index=chosen(corrections, "fpc"))
+                           index=chosen(corrections, "fpc"), placeholder="Kies een optie")
         st.caption("Twee trappen (eerst clusters, dan eenheden daarbinnen): kies ook de "
                    "secundaire eenheden en de kolom met hun aantal per cluster in de populatie.")
         units = [None, "unit", *named]
         ssu = st.selectbox("Secundaire eenheden (tweede trap)", units, format_func=names.get,
-                           index=chosen(units, "ssu"))
+                           index=chosen(units, "ssu"), placeholder="Kies een optie")
         second = [None, *numbers]
         fpc2 = st.selectbox("Populatie per cluster (tweede trap)", second,
-                            format_func=names.get, index=chosen(second, "fpc2"))
+                            format_func=names.get, index=chosen(second, "fpc2"),
+                            placeholder="Kies een optie")
         min_n = st.number_input("Minimale n voor cijfers", 1, 1000, int(mon["min_n"]))
         min_quotes = st.number_input("Minimale n voor citaten", 1, 1000, int(mon["min_n_quotes"]))
         if st.form_submit_button("Opslaan", disabled=not writer):
@@ -149,11 +155,14 @@ with tab_design:
         with st.form("calibrate"):
             wave_id = st.selectbox("Meting", [w["id"] for w in wave_list],
                                    format_func=lambda i: next(w["label"] for w in wave_list
-                                                              if w["id"] == i))
+                                                              if w["id"] == i),
+                                   placeholder="Kies een optie")
             weigh_on = st.multiselect("Wegen op", list(monitors.FRAME_BREAKDOWNS),
-                                    format_func=monitors.FRAME_BREAKDOWNS.get)
+                                    format_func=monitors.FRAME_BREAKDOWNS.get,
+                                      placeholder="Kies een of meer opties", select_all=False)
             measure = st.selectbox("Maat", list(calibration.MEASURES),
-                                   format_func=calibration.MEASURES.get)
+                                   format_func=calibration.MEASURES.get,
+                                   placeholder="Kies een optie")
             if st.form_submit_button("Gewichten berekenen"):
                 with shell.reported():
                     summary = calibration.calibrate(store, user, wave_id, weigh_on, measure)

@@ -35,7 +35,8 @@ if source == "monitor":
 def choose_reference(meta: pd.DataFrame, key: str) -> dict:
     """The reference and its settings, chosen by the analyst."""
     reference = st.selectbox("Referentie", list(stapeling.REFERENCES),
-                             format_func=stapeling.REFERENCES.get, key=f"reference_{key}")
+                             format_func=stapeling.REFERENCES.get, key=f"reference_{key}",
+                             placeholder="Kies een optie")
     settings: dict[str, Any] = {"reference": reference}
     if reference == "given":
         st.caption("Vul per indicator de referentiewaarde in, bijvoorbeeld het stedelijk "
@@ -44,7 +45,7 @@ def choose_reference(meta: pd.DataFrame, key: str) -> dict:
                                              "label": meta["label"].to_list(),
                                              "referentie": [None] * len(meta)}),
                                disabled=["indicator", "label"], hide_index=True,
-                               key=f"given_{key}")
+                               key=f"given_{key}", placeholder="")
         settings["given"] = dict(zip(given["indicator"], given["referentie"], strict=True))
     if reference in ("mean", "given"):
         margin = st.slider("Marge (in standaardafwijkingen van de gebieden)", 0.0, 1.0, 0.0, 0.25,
@@ -59,7 +60,7 @@ def show(result: stapeling.Stapeling, title: str, key: str) -> None:
     st.dataframe(result.counts.rename(columns={
         "gebied": "Gebied", "aantal_ongunstig": "Aantal ongunstig",
         "indicatoren": "Ongunstig op", "aantal_gemeten": "Indicatoren gemeten"}),
-        hide_index=True, width="stretch")
+        hide_index=True, width="stretch", placeholder="—")
 
 
 tab_areas, tab_ses, tab_effort = st.tabs(["Gebieden", "Naar SES-groep", "Inzet en opgave"])
@@ -95,13 +96,14 @@ with tab_areas:
             st.write(shell.plain(compared.attrs["overeenkomst"]) + " met de gekozen regel.")
             st.dataframe(compared.rename(columns={
                 "gebied": "Gebied", "berekend": "Berekend", "gepubliceerd": "Gepubliceerd",
-                "verschil": "Verschil"}), hide_index=True, width="stretch")
+                "verschil": "Verschil"}), hide_index=True, width="stretch", placeholder="—")
             st.caption("De gemeente publiceerde de aantallen, niet de regel of de stedelijke "
                        "gemiddelden. Zo dicht komen de ingebouwde regels erbij:")
             rules = stapeling.best_matching_rule(data, meta, data[stapeling.PUBLISHED_COLUMN])
             st.dataframe(pd.DataFrame([{"Regel": r["regel"], "Gelijk": r["overeenkomst"],
                                         "Totale afwijking": r["totale_afwijking"]}
-                                       for r in rules]), hide_index=True, width="stretch")
+                                       for r in rules]), hide_index=True, width="stretch",
+                         placeholder="—")
 
 with tab_ses:
     with shell.reported():
@@ -128,7 +130,7 @@ with tab_effort:
             table, "Bibliotheekruimte tegenover leesniveau per stadsdeel"), width="stretch",
             key="library")
         st.caption(shell.plain(table.attrs["grens"]))
-        st.dataframe(table, hide_index=True, width="stretch")
+        st.dataframe(table, hide_index=True, width="stretch", placeholder="—")
         youth, _ = stapeling.read_csv(stapeling.FOLDER / stapeling.JGZ_FILE)
         table = stapeling.inzet_opgave(
             youth, "gebied", "jgz_fte_per_1000_kinderen", "lage_ses_per_1000_kinderen",
@@ -137,4 +139,4 @@ with tab_effort:
         st.plotly_chart(stapeling.inzet_opgave_figure(
             table, "Jeugdgezondheidszorg tegenover lage SES"), width="stretch", key="youth")
         st.caption(shell.plain(table.attrs["grens"]))
-        st.dataframe(table, hide_index=True, width="stretch")
+        st.dataframe(table, hide_index=True, width="stretch", placeholder="—")

@@ -13,7 +13,7 @@ wijken = taxonomies.wijkwerkplaatsen(store)
 own = questions.own_wijken(store, user)
 readable = questions.visible_wijken(store, user)
 wijk = st.selectbox("Wijkwerkplaats", readable, format_func=wijken.get,
-                    index=readable.index(own[0]) if own else 0)
+                    index=readable.index(own[0]) if own else 0, placeholder="Kies een optie")
 writer = accounts.can(user, "tracker.write", wijk)
 
 proposals_tab, groups_tab = st.tabs(["Voorstellen", "Bevestigde groepen"])
@@ -35,7 +35,8 @@ with proposals_tab:
 
             with st.form(f"proposal_{proposal['key']}"):
                 keep = st.multiselect("Vragen in de groep", list(labels), default=list(labels),
-                                      format_func=short)
+                                      format_func=short, placeholder="Kies een of meer opties",
+                                      select_all=False)
                 title = st.text_input("Titel van de groep")
                 confirm, reject = st.columns(2)
                 if confirm.form_submit_button("Bevestigen", type="primary"):

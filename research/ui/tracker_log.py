@@ -34,7 +34,8 @@ if done:
 text = st.text_area("Vraag, in de woorden van de bewoner", max_chars=questions.MAX_TEXT,
                     key="log_text", placeholder="Noteer geen namen van bewoners.")
 left, right = st.columns(2)
-wijk = left.selectbox("Wijkwerkplaats", own, format_func=wijken.get, key="log_wijk")
+wijk = left.selectbox("Wijkwerkplaats", own, format_func=wijken.get, key="log_wijk",
+                      placeholder="Kies een optie")
 phrase = right.text_input("Datum", value="vandaag", key="log_date",
                           help="Bijvoorbeeld: gisteren, vorige week dinsdag, 12 maart, 12-03-2026")
 today = date.today()
@@ -103,7 +104,8 @@ hints()
 
 left, right = st.columns(2)
 group = left.selectbox("Gesteld door", list(questions.ASKER_GROUPS),
-                       format_func=questions.ASKER_GROUPS.get, key="log_group")
+                       format_func=questions.ASKER_GROUPS.get, key="log_group",
+                       placeholder="Kies een optie")
 place = right.text_input("Bijeenkomst of plek", key="log_place")
 left, right = st.columns(2)
 programme = left.selectbox("Onderzoeksprogramma", list(programmes), index=None,

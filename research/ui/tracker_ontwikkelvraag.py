@@ -26,7 +26,7 @@ if existing:
                  .rename(columns={"year": "Jaar", "wijkwerkplaats": "Wijkwerkplaats",
                                   "title": "Ontwikkelvraag", "status_name": "Status",
                                   "progress": "Voortgang (%)", "questions": "Vragen"}),
-                 hide_index=True, width="stretch")
+                 hide_index=True, width="stretch", placeholder="—")
 
 own = questions.own_wijken(store, user)
 if own:
@@ -34,7 +34,8 @@ if own:
                      expanded=not existing):
         with st.form("new_ov", clear_on_submit=True):
             left, right = st.columns(2)
-            wijk = left.selectbox("Wijkwerkplaats", own, format_func=wijken.get)
+            wijk = left.selectbox("Wijkwerkplaats", own, format_func=wijken.get,
+                                  placeholder="Kies een optie")
             year = right.number_input("Jaar", 2000, 2100, date.today().year)
             title = st.text_input("Korte titel")
             text = st.text_area("De ontwikkelvraag")
@@ -47,11 +48,11 @@ if own:
                                     format_func=lambda i: f"{pool[i]['wijkwerkplaats']} · "
                                                           f"{pool[i]['asked_on']} · "
                                                           f"{pool[i]['text'][:80]}",
-                                    placeholder="Kies vragen")
+                                    placeholder="Kies vragen", select_all=False)
             confirmed = {g["id"]: g for w in own for g in grouping.groups(store, user, w)}
             group_ids = st.multiselect("Of uit bevestigde groepen", list(confirmed),
                                        format_func=lambda i: confirmed[i]["title"],
-                                       placeholder="Kies groepen (Groeperen)")
+                                       placeholder="Kies groepen (Groeperen)", select_all=False)
             if st.form_submit_button("Ontwikkelvraag opslaan", type="primary"):
                 with shell.reported():
                     from_groups = [q["id"] for i in group_ids for q in confirmed[i]["questions"]]
@@ -65,7 +66,8 @@ if not existing:
     st.stop()
 
 labels = {r["id"]: f"{r['year']} · {r['wijkwerkplaats']} · {r['title']}" for r in existing}
-ov_id = st.selectbox("Ontwikkelvraag openen", list(labels), format_func=labels.get)
+ov_id = st.selectbox("Ontwikkelvraag openen", list(labels), format_func=labels.get,
+                     placeholder="Kies een optie")
 item = ov.get(store, user, ov_id)
 writer = accounts.can(user, "tracker.write", item["wijk_id"])
 
@@ -86,14 +88,14 @@ questions_tab, status_tab, milestones_tab, partners_tab, knowledge_tab = st.tabs
 with questions_tab:
     st.dataframe(pd.DataFrame(item["questions"], columns=["asked_on", "text"])
                  .rename(columns={"asked_on": "Datum", "text": "Vraag"}),
-                 hide_index=True, width="stretch")
+                 hide_index=True, width="stretch", placeholder="—")
 
 with status_tab:
     name = {key: row["name"] for key, row in statuses.items()}
     st.dataframe(pd.DataFrame([{"Datum": c["changed_on"], "Van": name.get(c["from_status"], ""),
                                 "Naar": name[c["to_status"]], "Toelichting": c["note"]}
                                for c in item["changes"]]),
-                 hide_index=True, width="stretch")
+                 hide_index=True, width="stretch", placeholder="—")
     allowed = ov.next_statuses(store, item["status"])
     final = ov.final_statuses()
     if writer and item["status"] in final:
@@ -151,12 +153,13 @@ with partners_tab:
                  .rename(columns={"name": "Partner", "role": "Rol",
                                   "budget_granted": "Toegekend (€)",
                                   "budget_spent": "Besteed (€)"}),
-                 hide_index=True, width="stretch")
+                 hide_index=True, width="stretch", placeholder="—")
     if writer:
         with st.form("partner", clear_on_submit=True):
             left, middle, right = st.columns(3)
             partner_name = left.text_input("Partner")
-            role = middle.selectbox("Rol", list(roles), format_func=roles.get)
+            role = middle.selectbox("Rol", list(roles), format_func=roles.get,
+                                    placeholder="Kies een optie")
             granted = right.number_input("Toegekend budget (€)", min_value=0.0, step=500.0)
             if st.form_submit_button("Partner toevoegen"):
                 with shell.reported():
@@ -166,7 +169,8 @@ with partners_tab:
             with st.form("spent"):
                 names = dict(zip(partners["id"], partners["name"], strict=True))
                 left, right = st.columns(2)
-                partner_id = left.selectbox("Partner", list(names), format_func=names.get)
+                partner_id = left.selectbox("Partner", list(names), format_func=names.get,
+                                            placeholder="Kies een optie")
                 spent = right.number_input("Besteed tot nu toe (€)", min_value=0.0, step=100.0)
                 if st.form_submit_button("Besteding bijwerken"):
                     with shell.reported():

@@ -29,12 +29,13 @@ with timeline_tab:
         st.dataframe(table.rename(columns={
             "date": "Datum", "wijk": "Wijkwerkplaats", "kind": "Soort", "title": "Wat",
             "detail": "Toelichting"}), hide_index=True, width="stretch",
-            column_config={"Wat": st.column_config.TextColumn(width="large")})
+            column_config={"Wat": st.column_config.TextColumn(width="large")}, placeholder="—")
 
 with themes_tab:
     left, right = st.columns(2)
     by = left.radio("Indeling", list(overview.BY), format_func=overview.BY.get, horizontal=True)
-    per = right.selectbox("Per", list(overview.PERIODS), format_func=overview.PERIODS.get)
+    per = right.selectbox("Per", list(overview.PERIODS), format_func=overview.PERIODS.get,
+                          placeholder="Kies een optie")
     with shell.reported():
         themes = overview.themes_over_time(store, user, wijk_id=wijk, by=by, period=per)
         if themes.empty:
@@ -43,7 +44,7 @@ with themes_tab:
             st.plotly_chart(overview.themes_figure(themes), width="stretch")
             st.dataframe(themes.rename(columns={"periode": "Periode", "thema": "Thema",
                                                 "aantal": "Aantal"}),
-                         hide_index=True, width="stretch")
+                         hide_index=True, width="stretch", placeholder="—")
 
 years = overview.years(store, user)
 
@@ -56,14 +57,14 @@ with open_tab:
             "gekoppeld": "Gekoppeld", "gesloten": "Gesloten",
             "met_terugkoppeling": "Met terugkoppeling",
             "zonder_terugkoppeling": "Zonder terugkoppeling"}),
-            hide_index=True, width="stretch")
+            hide_index=True, width="stretch", placeholder="—")
         st.plotly_chart(overview.open_answered_figure(rows), width="stretch")
 
 with report_tab:
     st.caption("Het jaarverslag voor de programmaraad bevat alleen aantallen: geen vragen in "
                "de woorden van bewoners en geen contactgegevens. Het gaat over alle "
                "wijkwerkplaatsen.")
-    report_year = st.selectbox("Jaar", years, key="report_year")
+    report_year = st.selectbox("Jaar", years, key="report_year", placeholder="Kies een optie")
     with shell.reported():
         data = overview.year_report_data(store, user, int(report_year))
         total = data["totaal"]

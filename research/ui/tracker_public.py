@@ -19,7 +19,7 @@ own = questions.own_wijken(store, user)
 if not own:
     st.info("Je bent aan geen wijkwerkplaats gekoppeld.")
     st.stop()
-wijk_id = st.selectbox("Wijkwerkplaats", own, format_func=wijken.get)
+wijk_id = st.selectbox("Wijkwerkplaats", own, format_func=wijken.get, placeholder="Kies een optie")
 rows = questions.list_questions(store, user, wijk_id=wijk_id)
 if not rows:
     st.info("Deze wijkwerkplaats heeft nog geen vragen.")
@@ -61,7 +61,7 @@ with st.form("publish"):
                  if i in {t["id"] for t in told}],
         format_func=lambda i: next(f"{shell.dutch_date(t['reported_on'])} · {t['text'][:80]}"
                                    for t in told if t["id"] == i),
-        placeholder="Geen" if not told else "Kies terugkoppelingen")
+        placeholder="Geen" if not told else "Kies terugkoppelingen", select_all=False)
     if st.form_submit_button("Opnieuw publiceren" if public_now else "Publiceren",
                              type="primary"):
         with shell.reported():

@@ -70,7 +70,8 @@ def question_detail(question_id: int) -> None:
             with st.form("reportback", clear_on_submit=True):
                 left, right = st.columns(2)
                 how = left.selectbox("Terugkoppeling: hoe", list(reportback.CHANNELS),
-                                     format_func=reportback.CHANNELS.get)
+                                     format_func=reportback.CHANNELS.get,
+                                     placeholder="Kies een optie")
                 told_on = right.date_input("Op", value=date.today(), format="DD-MM-YYYY")
                 told_text = st.text_input("Wat is er teruggekoppeld")
                 if st.form_submit_button("Terugkoppeling vastleggen"):
@@ -140,7 +141,8 @@ if found:
             "place": "Plek", "status": "Status"})
         st.dataframe(shown, hide_index=True, width="stretch",
                      column_config={"Vraag": st.column_config.TextColumn(width="large"),
-                                    "Datum": st.column_config.DateColumn(format="DD-MM-YYYY")})
+                                    "Datum": st.column_config.DateColumn(format="DD-MM-YYYY")},
+                     placeholder="—")
         widgets.table_download(shown.assign(Datum=shown["Datum"].dt.strftime("%d-%m-%Y")),
                                "bewonersvragen")
     by_id = {q["id"]: q for q in found}
@@ -168,4 +170,4 @@ with st.expander("Wachten op terugkoppeling", icon=":material/schedule:"):
         st.dataframe(late[["deadline", "owner", "asked_on", "wijkwerkplaats", "text"]].rename(
             columns={"deadline": "Uiterlijk", "owner": "Wie", "asked_on": "Gesteld op",
                      "wijkwerkplaats": "Wijkwerkplaats", "text": "Vraag"}),
-            hide_index=True, width="stretch")
+            hide_index=True, width="stretch", placeholder="—")

@@ -76,7 +76,7 @@ def url_choice(label: str, options: list, key: str, format_func=str, default=Non
             st.session_state[shared_key] = st.session_state[widget_key]
 
     value = st.selectbox(label, options, format_func=format_func, key=widget_key,
-                         on_change=shell.callback(remember))
+                         on_change=shell.callback(remember), placeholder="Kies een optie")
     if shared:
         st.session_state[shared_key] = value
     st.query_params[key] = st.session_state[seen_key] = str(value)
@@ -154,7 +154,7 @@ def pick_project(store: Store, user: User) -> int:
     if st.session_state.get("qual_project") not in by_id:
         st.session_state["qual_project"] = next(iter(by_id))
     return st.selectbox("Project", list(by_id), format_func=lambda i: by_id[i]["name"],
-                        key="qual_project")
+                        key="qual_project", placeholder="Kies een optie")
 
 
 def knowledge_section(store: Store, user: User, target: str, target_id: int) -> None:
@@ -179,14 +179,15 @@ def knowledge_section(store: Store, user: User, target: str, target_id: int) -> 
         return
     kinds = list(knowledge.KINDS)
     kind = st.selectbox("Kennis koppelen", kinds, format_func=knowledge.KINDS.get,
-                        key=f"knowledge_kind_{target}_{target_id}")
+                        key=f"knowledge_kind_{target}_{target_id}", placeholder="Kies een optie")
     monitor_id = None
     if kind == "indicator":
         # Outside the form: choosing a monitor must refresh its list of indicators.
         available = monitor_module.list_monitors(store, user)
         monitor_names = {m["id"]: m["name"] for m in available}
         monitor_id = st.selectbox("Monitor", list(monitor_names), format_func=monitor_names.get,
-                                  key=f"knowledge_monitor_{target}_{target_id}")
+                                  key=f"knowledge_monitor_{target}_{target_id}",
+                                  placeholder="Kies een optie")
     with st.form(f"knowledge_{target}_{target_id}", clear_on_submit=True):
         fields: dict = {}
         if kind == "code":
@@ -205,9 +206,11 @@ def knowledge_section(store: Store, user: User, target: str, target_id: int) -> 
                 indicators = {v["id"]: v["label"] for v in
                               monitor_module.variables(store, user, monitor_id)}
                 fields["variable_id"] = st.selectbox("Indicator", list(indicators),
-                                                     format_func=indicators.get)
+                                                     format_func=indicators.get,
+                                                     placeholder="Kies een optie")
                 fields["area"] = st.selectbox("Gebied", monitor_module.areas(store, user,
-                                                                             monitor_id))
+                                                                             monitor_id),
+                                              placeholder="Kies een optie")
         elif kind == "url":
             fields["url"] = st.text_input("Webadres (https://...)")
             fields["title"] = st.text_input("Titel (optioneel)")
