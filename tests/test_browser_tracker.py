@@ -159,6 +159,22 @@ def test_a_coordinator_on_a_phone_grows_questions_into_an_ontwikkelvraag(
         wait_until_idle(page)
         page.screenshot(path=str(screenshots / "phone-ontwikkelvraag.png"), full_page=True)
 
+        # Stopped by mistake (a final status asks for confirmation), then reopened with a reason.
+        page.get_by_role("tab", name="Status").click()
+        form = page.get_by_test_id("stForm").filter(has_text="Nieuwe status")
+        choose(page, "Nieuwe status", "Gestopt", sync_api, scope=form)
+        form.get_by_label("Waarom").fill("Geen partner gevonden.")
+        form.get_by_text("de ontwikkelvraag afsluit").click()
+        form.get_by_role("button", name="Status wijzigen").click()
+        wait_until_idle(page)
+        expect(page.get_by_test_id("stMetric").filter(has_text="Gestopt")).to_be_visible()
+        page.get_by_role("tab", name="Status").click()
+        form = page.get_by_test_id("stForm").filter(has_text="Heropenen")
+        form.get_by_label("Waarom gaat ze weer open?").fill("De huisartsenpost doet toch mee.")
+        form.get_by_role("button", name="Heropenen").click()
+        wait_until_idle(page)
+        expect(page.get_by_test_id("stMetric").filter(has_text="Verkenning")).to_be_visible()
+
         # Report back to the resident of the first question.
         open_page(page, app_url, "tracker_questions", "Bewonersvragen", sync_api)
         choose(page, "Vraag openen", QUESTIONS[0][:40], sync_api)
