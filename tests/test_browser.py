@@ -243,7 +243,8 @@ def test_every_page_and_query_parameter_for_role(role, page, app_url, role_accou
             expect(page.locator(PAGE_TITLE)).to_have_text(spec.title)
             assert page.locator(ERROR_ALERT).all_inner_texts() == [], where
             notices = page.get_by_test_id("stAlertContentWarning").all_inner_texts()
-            bound = BOUND.get(spec.file, [])
+            bound = BOUND.get(spec.file, []) if spec.section != "Kwalitatief" or \
+                role == "beheerder" else []   # a non-member's qual page stops before them
             assert sorted(n for n in notices if n.startswith("Het adres")) == sorted(
                 widgets.unknown_in_url(LABELS[p]).replace("\\", "") for p in bound), where
         else:
