@@ -8,12 +8,14 @@ import os
 import subprocess
 import sys
 import time
+from concurrent import futures
 from datetime import date
 from pathlib import Path
 
 import pytest
 import yaml
 
+from research import worker
 from research.accounts import SYSTEM_USER
 from research.tracker import embedding, hints, questions
 from research.tracker.similarity import _one_per_text, fuse
@@ -67,6 +69,13 @@ def test_paraphrases_that_share_no_word_are_found_by_meaning(store, users, own_p
     assert found_fused >= 40 > found_lexical
 
 
+@pytest.fixture(autouse=True)
+def inline():
+    """The model runs in this process: the worker an earlier page test started (shell._open)
+    would get the real functions, not the ones these tests put in their place."""
+    worker.stop_all()
+
+
 def _slow(store, wijk_id, text):
     time.sleep(1.5)
     return {"nearest": [], "themes": []}
@@ -86,7 +95,7 @@ def test_the_page_gets_lexical_hints_at_once_while_the_model_computes(store, use
     assert not complete and [r["id"] for r in found] == [1]
     assert not hints.ready(store, "noord", "Is de speeltuin dicht?")
     # The pool has one thread, which earlier work may still hold: wait for this answer.
-    hints._future(store, "noord", "Is de speeltuin dicht?").result(timeout=120)
+    futures.wait([hints._future(store, "noord", "Is de speeltuin dicht?")], timeout=120)
     assert hints.ready(store, "noord", "Is de speeltuin dicht?")
     found, complete = hints.similar(store, users["coordinator"], "Is de speeltuin dicht?",
                                     "noord", wait=0)
