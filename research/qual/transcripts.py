@@ -467,7 +467,7 @@ _RE2_CLASSES = {
 
 def _re2_spelling(pattern: str) -> str:
     """The pattern with \\w, \\d, \\s (and their negations) made Unicode-aware for re2, and
-    Python's end of text \\Z and code points \\uXXXX in re2's spelling."""
+    Python's end of text \\Z and its four-digit code points (\\u00e9) in re2's spelling."""
     out: list[str] = []
     index, in_class, class_start = 0, False, -1
     while index < len(pattern):
