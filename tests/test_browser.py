@@ -192,19 +192,22 @@ def hostile_values(foreign: dict[str, str]) -> list[dict[str, str]]:
 def go(page, path: str, title: str) -> None:
     """Type `path` into the address, as a link inside the session does, and wait for its run.
     Now and then Streamlit's page ignores a history navigation that comes right after a run
-    (no message leaves, and the address may be rewritten to the last run's values): the
-    navigation is then made again. Repeating it is harmless: a second run of the same address
+    (no message leaves, and the address may be rewritten to the last run's values; a late
+    run of the page before may even change the run state meanwhile): the navigation is then
+    made again. Repeating it is harmless: a second run of the same address
     sees the same values. A run so short that the browser never paints it as running changes
     no state either: the page is then there when its title shows (every page has another
     title) and the app is idle."""
-    before = page.evaluate("() => window.__runStates")
-    page.evaluate(GO, path)
-    try:
-        page.wait_for_function(f"() => window.__runStates > {before}", timeout=3_000)
-    except Exception:  # playwright's TimeoutError: no run started
+    for attempt in range(3):
         before = page.evaluate("() => window.__runStates")
         page.evaluate(GO, path)
-    page.wait_for_function(ARRIVED, arg=[before + 2, title], timeout=30_000)
+        try:
+            page.wait_for_function(ARRIVED, arg=[before + 2, title],
+                                   timeout=10_000 if attempt < 2 else 30_000)
+            break
+        except Exception:  # playwright's TimeoutError: the navigation was ignored
+            if attempt == 2:
+                raise
     wait_until_idle(page)
 
 

@@ -110,7 +110,8 @@ def test_a_coordinator_publishes_and_a_resident_follows_the_question(
         expect(page.locator(PAGE_TITLE)).to_have_text("Openbaar maken")
         wait_until_idle(page)
         page.get_by_role("button", name="Intrekken").click()
-        expect(page.get_by_role("button", name="Publiceren")).to_be_visible()
+        # Exact: "Opnieuw publiceren", shown while the question is public, contains the name.
+        expect(page.get_by_role("button", name="Publiceren", exact=True)).to_be_visible()
         wait_until_idle(page)
         resident.reload()
         expect(resident.get_by_role("heading", level=1)).to_have_text(

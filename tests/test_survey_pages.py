@@ -307,3 +307,24 @@ def test_design_form_offers_two_stages_and_any_question(demo_users, demo_store):
     design = monitors.monitor(demo_store, anna, 1)["design"]
     assert (design["strata"], design["psu"], design["ssu"], design["fpc2"]) == (
         "size_class", "unit", "unit", None)
+
+
+# -- Meting laden -------------------------------------------------------------------------------
+
+def test_a_new_monitor_is_chosen_at_once_even_from_an_address_naming_another(demo_users,
+                                                                             demo_store):
+    anna = demo_users["analist"]
+    at = opened("survey_load.py", anna, monitor="1")
+    no_exception(at)
+    assert widget(at.selectbox, "Monitor").value == 1
+    widget(at.text_input, "Naam", form="new_monitor").input("Testmonitor gemeenten")
+    form_button(at, "Monitor maken", form="new_monitor").click().run()
+    no_exception(at)
+    created = demo_store.value("SELECT id FROM monitors WHERE name = 'Testmonitor gemeenten'")
+    assert widget(at.selectbox, "Monitor").value == created
+    assert at.query_params["monitor"] == str(created)
+    # A run whose address still names the monitor seen before keeps the new one.
+    at.query_params["monitor"] = "1"
+    at.session_state["url_monitor_seen"] = "1"
+    at.run()
+    assert widget(at.selectbox, "Monitor").value == created

@@ -20,8 +20,7 @@ with st.expander("Nieuwe monitor"):
         if st.form_submit_button("Monitor maken"):
             with shell.reported():
                 created = monitors.create_monitor(store, user, name, unit_kind, description)
-                st.query_params["monitor"] = str(created)
-                st.rerun()
+                widgets.choose("monitor", created)
 
 monitor_id = widgets.pick_monitor(store, user)
 

@@ -106,7 +106,9 @@ def table_download(frame: pd.DataFrame, name: str) -> None:
 
 def choose(key: str, value) -> None:
     """Make `value` the shared choice of `key` (see `url_choice`), e.g. the wave just loaded,
-    so that the next page shows it."""
+    so that the next page shows it, or the box drawn later in this run. Never by putting it in
+    the address and rerunning: that races the browser (streamlit#7961), which kept the old
+    address and, with its next click, chose the old thing again."""
     st.session_state[f"chosen_{key}"] = value
 
 
