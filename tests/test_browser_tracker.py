@@ -7,6 +7,7 @@ reads like a spreadsheet formula leaves the app only as text."""
 from __future__ import annotations
 
 import io
+import re
 import time
 from datetime import date
 
@@ -177,7 +178,18 @@ def test_a_coordinator_on_a_phone_grows_questions_into_an_ontwikkelvraag(
 
         # Report back to the resident of the first question.
         open_page(page, app_url, "tracker_questions", "Bewonersvragen", sync_api)
-        choose(page, "Vraag openen", QUESTIONS[0][:40], sync_api)
+        # As cards (the default where the browser says it is a phone), each opens with its
+        # button.
+        page.get_by_text("Als kaarten").click()
+        wait_until_idle(page)
+        page.get_by_label("Zoeken").fill("afspraak huisarts")
+        page.keyboard.press("Enter")
+        wait_until_idle(page)
+        expect(page.get_by_text("1 vraag", exact=True)).to_be_visible()
+        page.get_by_role("button", name="Openen").click()
+        wait_until_idle(page)
+        expect(page.get_by_role("combobox", name="Vraag openen")).to_have_value(
+            re.compile(re.escape(QUESTIONS[0][:40])))
         form = page.get_by_test_id("stForm").filter(has_text="Terugkoppeling vastleggen")
         form.get_by_label("Wat is er teruggekoppeld").fill(
             "Verteld dat dit de ontwikkelvraag voor 2027 wordt.")
@@ -274,3 +286,18 @@ def test_a_table_leaves_the_app_only_with_text_cells(page, app_url, app_db, sync
                                            "Programma", "Leefdomein", "Plek", "Status"]
     cells = [c for row in sheet.iter_rows() for c in row if c.value == FORMULA]
     assert [c.data_type for c in cells] == ["s"]
+
+    # A click on a cell of a row opens its question. The pointer gets there first, as a
+    # hand's would: the grid, drawn anew by the last run, takes a click only at a point it has
+    # seen the pointer over. The first row lies below the header row (35 px each).
+    page.get_by_label("Zoeken").fill("klik")
+    page.keyboard.press("Enter")
+    wait_until_idle(page)
+    expect(page.get_by_text("1 vraag", exact=True)).to_be_visible()
+    box = page.get_by_test_id("stDataFrame").first.bounding_box()
+    page.mouse.move(box["x"] + 60, box["y"] + 35 + 17, steps=5)
+    page.wait_for_timeout(300)
+    page.mouse.down()
+    page.mouse.up()
+    expect(page.get_by_role("combobox", name="Vraag openen")).to_have_value(
+        re.compile(re.escape(FORMULA[:40])), timeout=15_000)

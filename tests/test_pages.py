@@ -598,7 +598,7 @@ def test_onderzoeker_creates_a_project_and_becomes_its_lead(demo_users):
 
 
 def test_tracker_questions_coordinator_starts_in_own_wijk(demo_users, demo_store):
-    at = run_page("tracker_questions.py", demo_users["coordinator"])
+    at = run_page("tracker_questions.py", demo_users["coordinator"], waiting=True)
     no_exception(at)
     choice = widget(at.selectbox, "Wijkwerkplaats")
     assert choice.options == ["Nieuw-West", "Noord", "Zuidoost"]
@@ -612,7 +612,7 @@ def test_tracker_questions_coordinator_starts_in_own_wijk(demo_users, demo_store
 
 
 def test_tracker_questions_period_filter(demo_users):
-    at = run_page("tracker_questions.py", demo_users["lezer"])
+    at = run_page("tracker_questions.py", demo_users["lezer"], waiting=True)
     assert [c.value for c in at.caption] == ["19 vragen", f"19{WAITING}"]
     widget(at.date_input, "Periode").set_value((date(2026, 2, 1), date(2026, 2, 28))).run()
     no_exception(at)
@@ -932,6 +932,31 @@ def test_coordinator_links_closes_and_sees_the_contact(demo_users, demo_store):
     assert questions.get_question(demo_store, coby, 10)["status"] == "gesloten"
 
 
+def test_the_questions_come_a_hundred_at_a_time(users, store):
+    """With more questions than a page holds, the table and 'Vraag openen' show one page of
+    them (newest first), the caption says which; the report-back overview waits until opened."""
+    coby = users["coordinator"]
+    for day in range(120):
+        questions.log_question(store, coby, wijk_id="noord",
+                               asked_on=date(2026, 1, 1) + timedelta(days=day),
+                               text=f"Vraag nummer {day + 1} over de buurt", asker_group="bewoner")
+    at = run_page("tracker_questions.py", coby)
+    no_exception(at)
+    assert widget(at.number_input, "Pagina (van 2)").value == 1
+    assert [c.value for c in at.caption][0] == "120 vragen, nieuwste eerst; hier 1–100."
+    table = at.dataframe[0].value
+    assert (len(table), table["Vraag"].iloc[0]) == (100, "Vraag nummer 120 over de buurt")
+    assert len(widget(at.selectbox, "Vraag openen").options) == 100
+    assert not any(WAITING in c.value for c in at.caption)
+    widget(at.number_input, "Pagina (van 2)").set_value(2).run()
+    assert [c.value for c in at.caption][0] == "120 vragen, nieuwste eerst; hier 101–120."
+    assert list(at.dataframe[0].value["Vraag"])[-1] == "Vraag nummer 1 over de buurt"
+    opened = widget(at.selectbox, "Vraag openen")
+    assert opened.options[-1].endswith("Vraag nummer 1 over de buurt")
+    opened.set_value(min(q["id"] for q in questions.list_questions(store, coby))).run()
+    assert "Vraag nummer 1 over de buurt" in [t.value for t in at.text]
+
+
 def test_lezer_sees_no_contact_and_no_write_buttons(demo_users, demo_store):
     contacts.save_contact(demo_store, demo_users["coordinator"], 10, consent_text="mondeling",
                           phone="0201234567")
@@ -1045,7 +1070,7 @@ def test_coordinator_records_a_report_back(demo_users, demo_store):
     from research.tracker import reportback
 
     coby = demo_users["coordinator"]
-    at = run_page("tracker_questions.py", coby)
+    at = run_page("tracker_questions.py", coby, waiting=True)
     assert f"6{WAITING}" in [c.value for c in at.caption]  # Noord
     widget(at.selectbox, "Vraag openen").set_value(10).run()
     widget(at.text_input, "Wat is er teruggekoppeld").input("Speeltuin gaat in mei weer open.")
@@ -1061,7 +1086,7 @@ def test_coordinator_plans_who_reports_back_and_by_when(demo_users, demo_store):
     from research.tracker import reportback
 
     coby = demo_users["coordinator"]
-    at = run_page("tracker_questions.py", coby)
+    at = run_page("tracker_questions.py", coby, waiting=True)
     widget(at.selectbox, "Vraag openen").set_value(11).run()
     widget(at.selectbox, "Wie koppelt terug").set_value(coby.id)
     widget(at.date_input, "Uiterlijk").set_value(date(2030, 1, 31))

@@ -116,37 +116,78 @@ search = st.text_input("Zoeken", placeholder="woorden uit de vraag, ook verbogen
 
 found = questions.list_questions(store, user, wijk_id=wijk, programme_id=programme,
                                  since=since, until=until, search=search)
-st.caption(shell.count(len(found), "vraag", "vragen"))
-CARDS = 50
+# A page of rows at a time: a table of 20,000 questions took the browser seconds to draw on
+# every click, and a choice box of 20,000 options as long again.
+ROWS = 100
+pages = max(1, -(-len(found) // ROWS))
+if pages > 1:
+    left, right = st.columns([1, 3], vertical_alignment="bottom")
+    number = left.number_input(f"Pagina (van {pages})", min_value=1, max_value=pages, value=1,
+                               key="question_page")
+    first = (int(number) - 1) * ROWS
+    right.caption(f"{shell.count(len(found), 'vraag', 'vragen')}, nieuwste eerst; "
+                  f"hier {first + 1}–{min(first + ROWS, len(found))}.")
+else:
+    first = 0
+    st.caption(shell.count(len(found), "vraag", "vragen"))
+shown_rows = found[first:first + ROWS]
+
+
+def questions_table(rows: list[dict], dates_as_text: bool = False) -> pd.DataFrame:
+    """The questions as the table shows them and the download writes them (dates as
+    dd-mm-jjjj text), Dutch headings."""
+    table = pd.DataFrame(rows, columns=["asked_on", "wijkwerkplaats", "text", "asker_group",
+                                        "programma", "leefdomein", "place", "status"])
+    table["asked_on"] = (table["asked_on"].map(shell.dutch_date) if dates_as_text
+                         else pd.to_datetime(table["asked_on"]))
+    table["asker_group"] = table["asker_group"].map(questions.ASKER_GROUPS)
+    table["status"] = table["status"].map(questions.STATUSES)
+    return table.rename(columns={
+        "asked_on": "Datum", "wijkwerkplaats": "Wijkwerkplaats", "text": "Vraag",
+        "asker_group": "Gesteld door", "programma": "Programma", "leefdomein": "Leefdomein",
+        "place": "Plek", "status": "Status"})
+
+
+def open_question(question_id: int) -> None:
+    """Open a question from its card or its row: the same choice as 'Vraag openen'."""
+    st.session_state["open_question"] = question_id
+
+
+def open_selected_row() -> None:
+    """A row clicked in the table (its box or any of its cells) opens its question."""
+    selection = st.session_state["question_table"].selection
+    rows = selection.rows or [row for row, _column in selection.cells]
+    ids = st.session_state.get("question_table_ids", [])
+    if rows and rows[0] < len(ids):
+        open_question(ids[rows[0]])
+
+
 if found:
+    by_id = {q["id"]: q for q in shown_rows}
     # On a phone a wide table is cut off after two columns: there, questions read as cards.
     if st.toggle("Als kaarten", value=widgets.on_phone(), key="question_cards"):
-        for q in found[:CARDS]:
+        for q in shown_rows:
             with st.container(border=True):
                 st.text(q["text"])
                 st.caption(shell.plain(" · ".join(v for v in (
                     shell.dutch_date(q["asked_on"]), q["wijkwerkplaats"],
                     questions.STATUSES[q["status"]], q["programma"], q["place"]) if v)))
-        if len(found) > CARDS:
-            st.caption(f"De nieuwste {CARDS} van {len(found)}; zoek of filter voor de rest.")
+                st.button("Openen", key=f"open_{q['id']}", on_click=shell.callback(open_question),
+                          args=(q["id"],))
     else:
-        table = pd.DataFrame(found)
-        table["asked_on"] = pd.to_datetime(table["asked_on"])
-        table["asker_group"] = table["asker_group"].map(questions.ASKER_GROUPS)
-        table["status"] = table["status"].map(questions.STATUSES)
-        shown = table[["asked_on", "wijkwerkplaats", "text", "asker_group", "programma",
-                       "leefdomein", "place", "status"]].rename(columns={
-            "asked_on": "Datum", "wijkwerkplaats": "Wijkwerkplaats", "text": "Vraag",
-            "asker_group": "Gesteld door", "programma": "Programma", "leefdomein": "Leefdomein",
-            "place": "Plek", "status": "Status"})
-        st.dataframe(shown, hide_index=True, width="stretch",
+        st.session_state["question_table_ids"] = list(by_id)
+        st.dataframe(questions_table(shown_rows), hide_index=True, width="stretch",
                      column_config={"Vraag": st.column_config.TextColumn(width="large"),
                                     "Datum": st.column_config.DateColumn(format="DD-MM-YYYY")},
-                     placeholder="—")
-        widgets.table_download(shown.assign(Datum=shown["Datum"].dt.strftime("%d-%m-%Y")),
+                     placeholder="—", key="question_table",
+                     selection_mode=["single-row", "single-cell"],
+                     on_select=shell.callback(open_selected_row))
+        widgets.table_download(lambda: questions_table(found, dates_as_text=True),
                                "bewonersvragen")
-    by_id = {q["id"]: q for q in found}
+    if st.session_state.get("open_question") not in by_id:
+        st.session_state.pop("open_question", None)
     chosen = st.selectbox("Vraag openen", list(by_id), index=None, placeholder="Kies een vraag",
+                          key="open_question",
                           format_func=lambda i: f"{shell.dutch_date(by_id[i]['asked_on'])} · "
                                                 f"{by_id[i]['text'][:90]}")
     if chosen is not None:
@@ -156,18 +197,22 @@ counts = questions.count_by_programme(store, user)
 if counts:
     st.plotly_chart(overview.programmes_figure(counts), width="stretch")
 
-with st.expander("Wachten op terugkoppeling", icon=":material/schedule:"):
-    weeks = st.number_input("Langer dan (weken)", min_value=1, max_value=104, value=6)
-    waiting = reportback.overdue(store, user, weeks=int(weeks), wijk_id=wijk)
-    st.caption(shell.count(len(waiting), "vraag zonder terugkoppeling",
-                           "vragen zonder terugkoppeling")
-               + " (met een uiterste datum: als die voorbij is; zonder: na zoveel weken)")
-    if waiting:
-        late = pd.DataFrame(waiting)
-        late["deadline"] = late["deadline"].map(shell.dutch_date)
-        late["asked_on"] = late["asked_on"].map(shell.dutch_date)
-        late["owner"] = late["owner"].fillna("nog niemand")
-        st.dataframe(late[["deadline", "owner", "asked_on", "wijkwerkplaats", "text"]].rename(
-            columns={"deadline": "Uiterlijk", "owner": "Wie", "asked_on": "Gesteld op",
-                     "wijkwerkplaats": "Wijkwerkplaats", "text": "Vraag"}),
-            hide_index=True, width="stretch", placeholder="—")
+# Computed only while open: over 20,000 questions it took a tenth of a second every click.
+waiting_section = st.expander("Wachten op terugkoppeling", icon=":material/schedule:",
+                              key="waiting", on_change="rerun")
+with waiting_section:
+    if waiting_section.open:
+        weeks = st.number_input("Langer dan (weken)", min_value=1, max_value=104, value=6)
+        waiting = reportback.overdue(store, user, weeks=int(weeks), wijk_id=wijk)
+        st.caption(shell.count(len(waiting), "vraag zonder terugkoppeling",
+                               "vragen zonder terugkoppeling")
+                   + " (met een uiterste datum: als die voorbij is; zonder: na zoveel weken)")
+        if waiting:
+            late = pd.DataFrame(waiting)
+            late["deadline"] = late["deadline"].map(shell.dutch_date)
+            late["asked_on"] = late["asked_on"].map(shell.dutch_date)
+            late["owner"] = late["owner"].fillna("nog niemand")
+            st.dataframe(late[["deadline", "owner", "asked_on", "wijkwerkplaats", "text"]].rename(
+                columns={"deadline": "Uiterlijk", "owner": "Wie", "asked_on": "Gesteld op",
+                         "wijkwerkplaats": "Wijkwerkplaats", "text": "Vraag"}),
+                hide_index=True, width="stretch", placeholder="—")

@@ -1,6 +1,7 @@
 """Widgets that several pages share (not a page itself)."""
 
 import hashlib
+from collections.abc import Callable
 
 import pandas as pd
 import streamlit as st
@@ -34,6 +35,8 @@ def on_phone() -> bool:
 def digest(data: bytes | str) -> str:
     """A fingerprint of a file's content (or a text), to recognise it in a later run."""
     return hashlib.sha256(data.encode("utf-8") if isinstance(data, str) else data).hexdigest()
+
+
 def unknown_in_url(label: str) -> str:
     """The notice for a value in the address that is not one of the choices (a link to a
     deleted wave, a mistyped or tampered address); the value itself is not repeated."""
@@ -93,12 +96,13 @@ def url_tabs(labels: list[str], key: str):
     return st.tabs(labels, key=key, bind="query-params")
 
 
-def table_download(frame: pd.DataFrame, name: str) -> None:
+def table_download(frame: pd.DataFrame | Callable[[], pd.DataFrame], name: str) -> None:
     """A button that downloads a table as shown as Excel, every text written as text (made when
-    clicked). The table toolbar's own CSV download is off for the whole app
-    (client.disableDataExport in .streamlit/config.toml): it wrote user text such as
-    '=HYPERLINK(...)' as a formula that spreadsheet programs run."""
-    st.download_button("Tabel downloaden (Excel)", lambda: exports.table_xlsx(frame),
+    clicked; `frame` may be a function that makes the table then). The table toolbar's own CSV
+    download is off for the whole app (client.disableDataExport in .streamlit/config.toml): it
+    wrote user text such as '=HYPERLINK(...)' as a formula that spreadsheet programs run."""
+    st.download_button("Tabel downloaden (Excel)",
+                       lambda: exports.table_xlsx(frame() if callable(frame) else frame),
                        file_name=f"{name}.xlsx", key=f"table_xlsx_{name}",
                        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                        icon=":material/download:", on_click="ignore")
