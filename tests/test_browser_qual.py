@@ -648,9 +648,15 @@ def test_streamlit_widgets_speak_dutch(page, app_url, app_db, sync_api, screensh
     expect(page.get_by_role("heading", name=re.compile(r"^Wachtlijsten: \d+ fragmenten$"))
            ).to_be_visible(timeout=15_000)
     page.screenshot(path=str(screenshots / "dutch-cooccurrence.png"))
-    # The table's column menu offers its 'Select all' in Dutch.
+    # The table's toolbar names its buttons in Dutch, its tooltip too; its column menu offers
+    # its 'Select all' in Dutch.
     grid.hover()
-    page.get_by_role("button", name="Show/hide columns").click()
+    toolbar = page.get_by_test_id("stElementToolbar").first
+    assert toolbar.get_by_role("button", name="Show/hide columns").count() == 0
+    toolbar.get_by_role("button", name="In de tabel zoeken").hover()
+    expect(page.get_by_role("tooltip").filter(has_text="In de tabel zoeken")).to_be_visible()
+    assert "Search" not in shown_text(page)
+    page.get_by_role("button", name="Kolommen tonen of verbergen").click()
     menu = page.get_by_test_id("stDataFrameColumnVisibilityMenu")
     expect(menu).to_be_visible()
     assert "Select all" not in menu.inner_text()

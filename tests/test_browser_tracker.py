@@ -182,7 +182,7 @@ def test_a_coordinator_on_a_phone_grows_questions_into_an_ontwikkelvraag(
         # button.
         page.get_by_text("Als kaarten").click()
         wait_until_idle(page)
-        page.get_by_label("Zoeken").fill("afspraak huisarts")
+        page.get_by_label("Zoeken", exact=True).fill("afspraak huisarts")
         page.keyboard.press("Enter")
         wait_until_idle(page)
         expect(page.get_by_text("1 vraag", exact=True)).to_be_visible()
@@ -275,8 +275,8 @@ def test_a_table_leaves_the_app_only_with_text_cells(page, app_url, app_db, sync
     wait_until_idle(page)
     page.get_by_test_id("stDataFrame").first.hover()
     toolbar = page.get_by_test_id("stElementToolbar").first
-    expect(toolbar.get_by_role("button", name="Show/hide columns")).to_be_visible()
-    assert toolbar.get_by_role("button", name="Download as CSV").count() == 0
+    expect(toolbar.get_by_role("button", name="Kolommen tonen of verbergen")).to_be_visible()
+    assert toolbar.get_by_role("button", name="Downloaden als CSV").count() == 0
 
     with page.expect_download() as download:
         page.get_by_role("button", name="Tabel downloaden (Excel)").first.click()
@@ -290,7 +290,7 @@ def test_a_table_leaves_the_app_only_with_text_cells(page, app_url, app_db, sync
     # A click on a cell of a row opens its question. The pointer gets there first, as a
     # hand's would: the grid, drawn anew by the last run, takes a click only at a point it has
     # seen the pointer over. The first row lies below the header row (35 px each).
-    page.get_by_label("Zoeken").fill("klik")
+    page.get_by_label("Zoeken", exact=True).fill("klik")
     page.keyboard.press("Enter")
     wait_until_idle(page)
     expect(page.get_by_text("1 vraag", exact=True)).to_be_visible()

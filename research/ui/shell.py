@@ -459,10 +459,69 @@ def navigation(store: Store, user: User) -> dict[str, list]:
     sections[""] += [_page(spec, hidden=True) for spec in PAGES if spec not in shown]
     return sections
 
+# Streamlit's own buttons, tooltips and menus (the table toolbar, the table's column menu,
+# the chart toolbar) carry English names that no parameter sets. The browser renames them as
+# they appear: a button's accessible name and title, and the text of a tooltip or menu. Only
+# these exact strings, and text only inside Streamlit's popovers, so user text is never
+# touched.
+DUTCH_UI = {
+    "Show/hide columns": "Kolommen tonen of verbergen", "Download as CSV": "Downloaden als CSV",
+    "Search": "In de tabel zoeken", "Fullscreen": "Volledig scherm", "Close fullscreen": "Terug",
+    "Clear selection": "Selectie wissen", "Add row": "Rij toevoegen",
+    "Delete row(s)": "Rijen verwijderen", "Sort ascending": "Oplopend sorteren",
+    "Sort descending": "Aflopend sorteren", "Autosize": "Breedte passend maken",
+    "Pin column": "Kolom vastzetten", "Unpin column": "Kolom losmaken",
+    "Hide column": "Kolom verbergen", "Format": "Opmaak", "Automatic": "Automatisch",
+    "Copy to clipboard": "Kopiëren", "View fullscreen": "Volledig scherm",
+    "Exit fullscreen": "Terug", "Download plot as a png": "Grafiek downloaden als PNG",
+    "Zoom": "Zoomen", "Pan": "Verschuiven", "Zoom in": "Inzoomen", "Zoom out": "Uitzoomen",
+    "Autoscale": "Passend maken", "Reset axes": "Assen herstellen",
+    "Box Select": "Rechthoek selecteren", "Lasso Select": "Lasso selecteren",
+}
+
 # On a phone the menu lies over the page and Streamlit leaves it open after a choice: close it
 # when the page has changed. Only the sidebar's own collapse button is clicked.
-_CLOSE_MENU_JS = """
+_PAGE_JS = """
+function dutch(names) {
+  const rename = (el) => {
+    for (const attr of ['aria-label', 'title', 'data-title']) {
+      const value = el.getAttribute && el.getAttribute(attr);
+      if (value && names[value.trim()]) { el.setAttribute(attr, names[value.trim()]); }
+    }
+  };
+  const popover = '[role="tooltip"], [role="menu"], [data-baseweb="tooltip"], '
+    + '[data-baseweb="popover"], [data-testid="stTooltipContent"], .gdg-menu';
+  const renameText = (root) => {
+    const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
+    for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+      const name = names[node.nodeValue.trim()];
+      if (name && node.parentElement && node.parentElement.closest(popover)) {
+        node.nodeValue = name;
+      }
+    }
+  };
+  const visit = (root) => {
+    if (root.nodeType === Node.TEXT_NODE) {
+      renameText(root.parentElement || document.body);
+      return;
+    }
+    if (root.nodeType !== Node.ELEMENT_NODE) { return; }
+    rename(root);
+    root.querySelectorAll('[aria-label], [title], [data-title]').forEach(rename);
+    renameText(root);
+  };
+  visit(document.body);
+  new MutationObserver((records) => {
+    for (const record of records) {
+      if (record.type === 'attributes') { rename(record.target); }
+      else { record.addedNodes.forEach(visit); }
+    }
+  }).observe(document.body, {subtree: true, childList: true, attributes: true,
+                             attributeFilter: ['aria-label', 'title', 'data-title']});
+}
+
 export default function ({ data }) {
+  if (!window.__researchDutch) { window.__researchDutch = true; dutch(data.names); }
   if (window.__researchPage === data.page) { return; }
   const changed = window.__researchPage !== undefined;
   window.__researchPage = data.page;
@@ -472,13 +531,14 @@ export default function ({ data }) {
   if (open && button) { button.click(); }
 }
 """
-_close_menu = st.components.v2.component("research_close_menu", js=_CLOSE_MENU_JS)
+_page_component = st.components.v2.component("research_page", js=_PAGE_JS)
 
 
-def close_menu_on_phone(page_path: str) -> None:
-    """After the user chose a page on a narrow screen, close the menu over it."""
+def page_helpers(page_path: str) -> None:
+    """In the browser, once per page run: Streamlit's own English names made Dutch, and on a
+    narrow screen the menu closed after the user chose a page."""
     with st.sidebar:
-        _close_menu(data={"page": page_path}, key="close_menu")
+        _page_component(data={"page": page_path, "names": DUTCH_UI}, key="page_helpers")
 
 
 # -- Dutch for what Streamlit writes in English ------------------------------------------------
