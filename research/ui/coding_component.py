@@ -48,52 +48,75 @@ function offsetOf(node, offset) {
   return Number(el.dataset.s) + codePoints(el.textContent.slice(0, offset));
 }
 
-function render(root, data) {
-  root.textContent = '';
-  data.blocks.forEach((block) => {
-    const row = document.createElement('div');
-    row.className = 'qv-block';
-    const text = document.createElement('div');
-    text.className = 'qv-text';
-    block.segments.forEach(([start, content, active, selected]) => {
-      const span = document.createElement('span');
-      span.className = 'qv-seg' + (active.length ? ' coded' : '') + (selected ? ' sel' : '');
-      span.dataset.s = String(start);
-      span.textContent = content;
-      if (active.length) {
-        const colours = active.map((i) => data.codings[i].colour + '88');
-        const step = 100 / colours.length;
-        // Overlapping codes show as stacked bands, one per code.
-        span.style.background = 'linear-gradient(' + colours.map((c, i) =>
-          c + ' ' + (i * step) + '%, ' + c + ' ' + ((i + 1) * step) + '%').join(', ') + ')';
-        span.title = active.map((i) => data.codings[i].code).join(' · ');
-      }
-      text.appendChild(span);
-    });
-    const margin = document.createElement('div');
-    margin.className = 'qv-margin';
-    if (data.editable) {
-      const turn = document.createElement('button');
-      turn.className = 'qv-turn';
-      turn.textContent = data.labels.turn;
-      turn.dataset.start = String(block.turn[0]);
-      turn.dataset.end = String(block.turn[1]);
-      margin.appendChild(turn);
+function signature(block, data) {
+  // What a block shows, with its codes resolved (an index into data.codings moves when a
+  // coding is added elsewhere, the block does not).
+  const coding = (i) => data.codings[i];
+  return JSON.stringify([block.turn, data.editable,
+    block.segments.map(([start, content, active, selected]) =>
+      [start, content, active.map((i) => [coding(i).colour, coding(i).code]), selected]),
+    block.margin.map((i) => coding(i))]);
+}
+
+function blockRow(block, data) {
+  const row = document.createElement('div');
+  row.className = 'qv-block';
+  const text = document.createElement('div');
+  text.className = 'qv-text';
+  block.segments.forEach(([start, content, active, selected]) => {
+    const span = document.createElement('span');
+    span.className = 'qv-seg' + (active.length ? ' coded' : '') + (selected ? ' sel' : '');
+    span.dataset.s = String(start);
+    span.textContent = content;
+    if (active.length) {
+      const colours = active.map((i) => data.codings[i].colour + '88');
+      const step = 100 / colours.length;
+      // Overlapping codes show as stacked bands, one per code.
+      span.style.background = 'linear-gradient(' + colours.map((c, i) =>
+        c + ' ' + (i * step) + '%, ' + c + ' ' + ((i + 1) * step) + '%').join(', ') + ')';
+      span.title = active.map((i) => data.codings[i].code).join(' · ');
     }
-    block.margin.forEach((i) => {
-      const coding = data.codings[i];
-      const chip = document.createElement('button');
-      chip.className = 'qv-chip';
-      chip.style.background = coding.colour;
-      chip.textContent = coding.code;
-      chip.title = coding.code + (coding.coder ? ' (' + coding.coder + ')' : '');
-      chip.dataset.id = String(coding.id);
-      margin.appendChild(chip);
-    });
-    row.appendChild(text);
-    row.appendChild(margin);
-    root.appendChild(row);
+    text.appendChild(span);
   });
+  const margin = document.createElement('div');
+  margin.className = 'qv-margin';
+  if (data.editable) {
+    const turn = document.createElement('button');
+    turn.className = 'qv-turn';
+    turn.textContent = data.labels.turn;
+    turn.dataset.start = String(block.turn[0]);
+    turn.dataset.end = String(block.turn[1]);
+    margin.appendChild(turn);
+  }
+  block.margin.forEach((i) => {
+    const coding = data.codings[i];
+    const chip = document.createElement('button');
+    chip.className = 'qv-chip';
+    chip.style.background = coding.colour;
+    chip.textContent = coding.code;
+    chip.title = coding.code + (coding.coder ? ' (' + coding.coder + ')' : '');
+    chip.dataset.id = String(coding.id);
+    margin.appendChild(chip);
+  });
+  row.appendChild(text);
+  row.appendChild(margin);
+  return row;
+}
+
+function render(root, data) {
+  // Only the blocks that changed are drawn anew: after a code is applied or a sentence
+  // tapped, one or two blocks of a long transcript differ, and redrawing all of them took
+  // the browser seconds.
+  const rows = [...root.children];
+  data.blocks.forEach((block, index) => {
+    const sig = signature(block, data);
+    const old = rows[index];
+    if (old && old.dataset.sig === sig) { return; }
+    const row = blockRow(block, data);
+    row.dataset.sig = sig;
+    if (old) { root.replaceChild(row, old); } else { root.appendChild(row); }
+  });
+  rows.slice(data.blocks.length).forEach((row) => row.remove());
 }
 
 export default function (component) {
