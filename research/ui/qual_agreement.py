@@ -64,17 +64,24 @@ chosen_set = st.selectbox("Codeset", list(sets), format_func=sets.get,
 
 
 def row(name: str, stats: dict | None) -> dict:
-    """One line of the results table."""
+    """One line of the results table: numbers, so that a column sorts as numbers."""
     stats = stats or {}
     low, high = stats.get("alpha_ci") or (None, None)
-    units = stats.get("n_units")
-    return {"Code": name, "Eenheden": shell.NO_VALUE if units is None else str(units),
-            "% overeenstemming": shell.percent(stats.get("percent_agreement")),
-            "% zonder ongecodeerd": shell.percent(stats.get("percent_agreement_coded")),
-            "Cohens kappa": shell.number(stats.get("cohen_kappa")),
-            "Krippendorffs alfa": shell.number(stats.get("krippendorff_alpha")),
+    return {"Code": name, "Eenheden": stats.get("n_units"),
+            "% overeenstemming": stats.get("percent_agreement"),
+            "% zonder ongecodeerd": stats.get("percent_agreement_coded"),
+            "Cohens kappa": stats.get("cohen_kappa"),
+            "Krippendorffs alfa": stats.get("krippendorff_alpha"),
             "95%-interval": shell.NO_VALUE if low is None else
             f"{shell.number(low)} – {shell.number(high)}"}
+
+
+# Shown in the browser's language (Dutch: '88,6%', '0,886'); numbers, not text, so that a
+# click on a heading sorts 9% below 88%.
+PERCENT = st.column_config.NumberColumn(format="percent", step=0.001)
+DECIMAL = st.column_config.NumberColumn(format="localized", step=0.001)
+COLUMNS = {"% overeenstemming": PERCENT, "% zonder ongecodeerd": PERCENT,
+           "Cohens kappa": DECIMAL, "Krippendorffs alfa": DECIMAL}
 
 
 with shell.reported():
@@ -86,8 +93,8 @@ with shell.reported():
     rows.append(row("Alle codes samen", result["pooled"]))
     if which == "set" and result["nominal"]:
         rows.append(row("Codeset (nominaal)", result["nominal"]))
-    # Dutch decimals and percentages as text ('88,6%'); the grid would show '0.886'.
-    st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch", placeholder="—")
+    st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch", placeholder="—",
+                 column_config=COLUMNS)
     st.caption("Een codeur die een document niet heeft gecodeerd, telt daar als ontbrekend. "
                "Kappa alleen bij twee codeurs; het interval is een bootstrap over eenheden.")
 
