@@ -427,7 +427,7 @@ def test_qdpx_with_too_many_codes_is_refused(store, olga, qual, scratch):
 
 
 def test_qdpx_unpacking_larger_than_the_limit_is_refused(store, olga, qual, monkeypatch):
-    monkeypatch.setattr(refi, "MAX_TOTAL_BYTES", 1000)
+    monkeypatch.setattr(refi.reading, "MAX_TOTAL_BYTES", 1000)
     refused(store, lambda: exchange.import_qdpx(store, olga, corpus("blank-names.qdpx")),
             "'blank-names.qdpx'", "is uitgepakt groter dan")
 

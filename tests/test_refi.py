@@ -583,7 +583,7 @@ def test_zip_without_project_xml_is_refused(tmp_path):
 
 
 def test_zip_bomb_by_total_size_is_refused(tmp_path, monkeypatch):
-    monkeypatch.setattr(refi, "MAX_TOTAL_BYTES", 5 * 1024 * 1024)
+    monkeypatch.setattr(refi.reading, "MAX_TOTAL_BYTES", 5 * 1024 * 1024)
     path = zip_project(tmp_path / "groot.qdpx", {"project.qde": qde("", "Eigen"),
                                                  "sources/a.txt": b"\0" * (6 * 1024 * 1024)})
     assert refused(path) == ("Het project 'groot.qdpx' is uitgepakt groter dan 5 MB; uit "
@@ -591,7 +591,7 @@ def test_zip_bomb_by_total_size_is_refused(tmp_path, monkeypatch):
 
 
 def test_zip_bomb_by_ratio_is_refused(tmp_path, monkeypatch):
-    monkeypatch.setattr(refi, "RATIO_CHECK_BYTES", 10_000)
+    monkeypatch.setattr(refi.reading, "RATIO_CHECK_BYTES", 10_000)
     path = zip_project(tmp_path / "bom.qdpx", {"project.qde": qde("", "Eigen"),
                                                "sources/a.txt": b"0" * 200_000})
     assert refused(path) == ("Het project 'bom.qdpx' bevat een verdacht sterk ingepakt bestand "
