@@ -267,6 +267,17 @@ def _fieldwork(store: Store, fieldwork_id: int) -> dict:
     return row
 
 
+def fieldwork(store: Store, user: User, fieldwork_id: int) -> dict:
+    """One fieldwork with its wave's label and year and its questionnaire decoded."""
+    require(user, "survey.read")
+    return _fieldwork(store, fieldwork_id)
+
+
+def stored_variables(found: dict) -> list[dict]:
+    """The variables of a fieldwork (from `fieldwork`), codes as numbers."""
+    return _loaded_variables(found["questionnaire"]["variables"])
+
+
 def of_monitor(store: Store, user: User, monitor_id: int) -> list[dict]:
     """The monitor's fieldworks, newest first: id, wave_id, label, closes_on, status,
     invitations, submitted (from the fieldwork file while open)."""
@@ -463,25 +474,24 @@ def set_closing_date(store: Store, user: User, fieldwork_id: int, closes_on: dat
     store.write(user.actor, apply)
 
 
-def combine(store: Store, user: User, fieldwork_id: int, unit_ids: list[int],
+def combine(store: Store, user: User, fieldwork_id: int, invitation_ids: list[int],
             label: str) -> str:
-    """One link for a regional partnership answering for several units: their own links,
-    not yet used, are replaced. Returns the new link's address."""
+    """One link for a regional partnership answering for several units: the units' own
+    links (of one unit each, not yet used) are replaced by it. Returns its address."""
     require(user, "survey.write")
     _open(store, fieldwork_id)
     label = label.strip()
+    wanted = sorted({int(i) for i in invitation_ids})
     if not label:
         raise MonitorError("Geef het samenwerkingsverband een naam.")
-    if len(set(unit_ids)) < 2:
+    if len(wanted) < 2:
         raise MonitorError("Kies minstens twee eenheden voor een samenwerkingsverband.")
-    marks = ", ".join("?" * len(unit_ids))
-    old = store.rows(f"SELECT DISTINCT i.id, i.code FROM invitations i JOIN invitation_units iu"
-                     f" ON iu.invitation_id = i.id WHERE i.fieldwork_id = ?"
-                     f" AND iu.unit_id IN ({marks})", [fieldwork_id, *unit_ids])
-    covered = store.value(f"SELECT count(DISTINCT iu.unit_id) FROM invitation_units iu"
-                          f" WHERE iu.invitation_id IN ({', '.join('?' * len(old))})",
-                          [r["id"] for r in old]) if old else 0
-    if covered != len(set(unit_ids)) or len(old) != len(set(unit_ids)):
+    marks = ", ".join("?" * len(wanted))
+    old = store.rows(f"SELECT i.id, i.code, min(iu.unit_id) AS unit_id, count(*) AS units"
+                     f" FROM invitations i JOIN invitation_units iu ON iu.invitation_id = i.id"
+                     f" WHERE i.fieldwork_id = ? AND i.id IN ({marks}) GROUP BY i.id",
+                     [fieldwork_id, *wanted])
+    if len(old) != len(wanted) or any(r["units"] != 1 for r in old):
         raise MonitorError("Een gekozen eenheid hoort al bij een samenwerkingsverband of "
                            "staat niet in dit veldwerk.")
     states = door.link_states(file_path(store), fieldwork_id)
@@ -495,8 +505,9 @@ def combine(store: Store, user: User, fieldwork_id: int, unit_ids: list[int],
         invitation = tx.insert("invitations", {"fieldwork_id": fieldwork_id, "code": code,
                                                "label": label, "created_at": utcnow()},
                                entity="invitation")
-        for unit in sorted(set(unit_ids)):
-            tx.link("invitation_units", {"invitation_id": invitation, "unit_id": unit})
+        for row in old:
+            tx.link("invitation_units", {"invitation_id": invitation,
+                                         "unit_id": row["unit_id"]})
         door.put_links(file_path(store), fieldwork_id, [(code, label)])
         door.remove_links(file_path(store), [r["code"] for r in old])
 
@@ -511,7 +522,7 @@ def answers_table(store: Store, fieldwork_id: int) -> tuple[pd.DataFrame, list[d
     codes, ingevuld, a column per variable; questions not asked are empty) and the
     variables."""
     found = _fieldwork(store, fieldwork_id)
-    variables = _loaded_variables(found["questionnaire"]["variables"])
+    variables = stored_variables(found)
     questions = found["questionnaire"]["questions"]
     states = door.link_states(file_path(store), fieldwork_id)
     rows = []

@@ -71,6 +71,8 @@ PAGES = [
     PageSpec("Monitor", "survey_report.py", "Meetrapport", ":material/summarize:",
              "survey.read"),
     PageSpec("Monitor", "survey_load.py", "Meting laden", ":material/upload:", "survey.write"),
+    PageSpec("Monitor", "survey_fieldwork.py", "Veldwerk", ":material/forward_to_inbox:",
+             "survey.write"),
     PageSpec("Monitor", "survey_setup.py", "Vragenlijst en ontwerp", ":material/tune:",
              "survey.read"),
     PageSpec("Wijkwerkplaats", "tracker_log.py", "Vraag vastleggen", ":material/add_comment:",
