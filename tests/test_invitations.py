@@ -348,3 +348,27 @@ def test_the_page_lists_links_moves_the_date_joins_a_partnership_and_closes(
     assert monitors.waves(demo_store, anna, 1)[-1]["responses"] == 1
     at.run()
     assert [i.value for i in at.info][-1].startswith("Dit veldwerk is gesloten op ")
+
+
+def test_the_respons_page_counts_sent_links_while_the_fieldwork_is_open(
+        demo_store, demo_users, monkeypatch):
+    from pages import no_exception, run_page
+
+    anna = demo_users["analist"]
+    monkeypatch.setenv(site.VIEW_ENV, str(demo_store.path.with_name("x-openbaar.db")))
+    monkeypatch.setenv(site.FIELDWORK_ENV, str(invitations.file_path(demo_store)))
+    started = invitations.start(demo_store, anna, 1, "2027", 2027, CLOSES, QUESTIONNAIRE,
+                                "vragenlijst.csv")
+    client = TestClient(site.make_app())
+    links = invitations.links(demo_store, anna, started)
+    for link in links["link"].iloc[:2]:
+        answer(client, link.rsplit("/", 1)[1], FULL)
+    at = run_page("survey_response.py", demo_users["lezer"])
+    no_exception(at)
+    assert [m.label for m in at.metric][-1] == "Respons 2027"
+    assert at.metric[-1].value == "1%"
+    assert (f"Online veldwerk loopt tot en met {CLOSES.strftime('%d-%m-%Y')}: 2 links "
+            "verstuurd. Nieuwe antwoorden tellen hier mee zodra ze binnenkomen."
+            in [c.value for c in at.caption])
+    assert "340 eenheden hebben in meting 2027 nog niet geantwoord." in [
+        m.value for m in at.markdown]

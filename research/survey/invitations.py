@@ -293,6 +293,18 @@ def of_monitor(store: Store, user: User, monitor_id: int) -> list[dict]:
     return rows
 
 
+def open_fieldwork(store: Store, user: User, wave_id: int) -> dict | None:
+    """The open fieldwork of a wave, {id, closes_on, submitted (links sent so far)}, or
+    None: what the Respons page follows while answers come in."""
+    require(user, "survey.read")
+    row = store.one("SELECT id, closes_on FROM fieldworks WHERE wave_id = ? AND"
+                    " status = 'open'", [wave_id])
+    if row is None:
+        return None
+    sent = answered_units(store, wave_id) or []
+    return {**row, "submitted": len({r["invitation"] for r in sent})}
+
+
 def _state(state: dict | None) -> str:
     """A link's state key (see STATES)."""
     if state is None or not state["opened_at"]:
