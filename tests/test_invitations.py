@@ -372,3 +372,20 @@ def test_the_respons_page_counts_sent_links_while_the_fieldwork_is_open(
             in [c.value for c in at.caption])
     assert "340 eenheden hebben in meting 2027 nog niet geantwoord." in [
         m.value for m in at.markdown]
+
+
+def test_the_command_line_closes_the_fieldwork_and_writes_the_raw_answers(
+        store, users, started, door_client, tmp_path, capsys):
+    from research.cli import main
+
+    answer(door_client, code_of(store, users, started, "Aadorp"), FULL)
+    status = main(["--db", str(store.path), "survey", "close-fieldwork", "--monitor",
+                   "Gemeentemonitor", "--wave", "2026", "--sav", str(tmp_path / "a.sav")])
+    out = capsys.readouterr().out
+    assert status == 0
+    assert out.startswith("Veldwerk gesloten: meting 2026 heeft 1 respondenten, ")
+    data, meta = pyreadstat.read_sav(str(tmp_path / "a.sav"))
+    assert data["eenheid"].tolist() == ["GM0001"]
+    assert main(["--db", str(store.path), "survey", "close-fieldwork", "--monitor",
+                 "Gemeentemonitor", "--wave", "2026"]) == 1
+    assert "Fout: Dit veldwerk is gesloten." in capsys.readouterr().err

@@ -273,6 +273,15 @@ def fieldwork(store: Store, user: User, fieldwork_id: int) -> dict:
     return _fieldwork(store, fieldwork_id)
 
 
+def of_wave(store: Store, user: User, wave_id: int) -> int:
+    """The id of a wave's fieldwork, or a Dutch refusal when it was loaded from a file."""
+    require(user, "survey.read")
+    found = store.value("SELECT id FROM fieldworks WHERE wave_id = ?", [wave_id])
+    if found is None:
+        raise MonitorError("Deze meting heeft geen online veldwerk.")
+    return found
+
+
 def stored_variables(found: dict) -> list[dict]:
     """The variables of a fieldwork (from `fieldwork`), codes as numbers."""
     return _loaded_variables(found["questionnaire"]["variables"])
