@@ -389,3 +389,28 @@ def test_the_command_line_closes_the_fieldwork_and_writes_the_raw_answers(
     assert main(["--db", str(store.path), "survey", "close-fieldwork", "--monitor",
                  "Gemeentemonitor", "--wave", "2026"]) == 1
     assert "Fout: Dit veldwerk is gesloten." in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("name", ["survey_results.py", "survey_quotes.py", "survey_stapeling.py",
+                                  "survey_report.py", "survey_setup.py", "survey_load.py"])
+def test_monitor_pages_open_on_a_wave_still_in_fieldwork(demo_store, demo_users, name):
+    from pages import no_exception, run_page
+
+    invitations.start(demo_store, demo_users["analist"], 1, "2027", 2027, CLOSES,
+                      QUESTIONNAIRE, "vragenlijst.csv")
+    at = run_page(name, demo_users["analist"])
+    no_exception(at)
+    if name == "survey_results.py":
+        assert [i.value for i in at.info] == [
+            f"Meting 2027 is nog in het veldwerk (tot en met {CLOSES.strftime('%d-%m-%Y')}): de "
+            "resultaten volgen als het veldwerk sluit. De respons staat onder Respons."]
+
+
+def test_deleting_the_wave_stops_its_links(store, users, started, door_client):
+    from research.survey import waves
+
+    code = code_of(store, users, started, "Aadorp")
+    wave_id = invitations.fieldwork(store, users["analist"], started)["wave_id"]
+    waves.delete_wave(store, users["analist"], wave_id)
+    assert door_client.get(f"/m/{code}").status_code == 404
+    assert store.value("SELECT count(*) FROM invitations") == 0

@@ -23,6 +23,7 @@ from dateutil import parser as dateparser
 from research import untrusted
 from research.accounts import User, require
 from research.dutch_calendar import DutchParserInfo  # Dutch month names, day first
+from research.public import fieldwork as door
 from research.storage import Store, Tx, utcnow
 from research.survey import columns
 from research.survey.monitors import CATEGORICAL, VARIABLE_TYPES, MonitorError, variable
@@ -401,6 +402,9 @@ def delete_wave(store: Store, user: User, wave_id: int) -> None:
     if wave is None:
         raise MonitorError("Deze meting bestaat niet.")
     responses = store.value("SELECT count(*) FROM responses WHERE wave_id = ?", [wave_id])
+    # An online fieldwork of the wave goes with it; its links stop first.
+    for row in store.rows("SELECT id FROM fieldworks WHERE wave_id = ?", [wave_id]):
+        door.remove_fieldwork(door.path_beside(store.path), row["id"])
 
     def apply(tx: Tx) -> None:
         tx.db.execute("DELETE FROM waves WHERE id = ?", [wave_id])
