@@ -185,6 +185,9 @@ def save(path: Path, code: str, answers: dict, page: int, submit: bool = False,
     digest = code_hash(code)
 
     def write(conn: sqlite3.Connection) -> bool:
+        # The write lock before the check: closing (which sets the status first, then reads
+        # the answers) never misses an answer saved while it closes.
+        conn.execute("BEGIN IMMEDIATE")
         row = conn.execute("SELECT f.status, f.closes_on FROM links l JOIN fieldworks f"
                            " ON f.id = l.fieldwork_id WHERE l.code_hash = ?",
                            [digest]).fetchone()

@@ -229,7 +229,10 @@ def start(store: Store, user: User, monitor_id: int, label: str, year: int | Non
         tx.event("invitation", None, "create", after={"fieldwork_id": fieldwork_id,
                                                        "aantal": len(links)})
         created.append(fieldwork_id)
-        # Inside the transaction: if the door's file cannot be written, nothing starts.
+        # Inside the transaction: if the door's file cannot be written, nothing starts. A
+        # fieldwork of this id left in the file (a database restored from an older backup)
+        # goes first, so none of its links opens this questionnaire.
+        door.remove_fieldwork(file_path(store), fieldwork_id)
         door.put_fieldwork(file_path(store), fieldwork_id, title, closes_on.isoformat(),
                            questions)
         door.put_links(file_path(store), fieldwork_id,
