@@ -170,6 +170,7 @@ def question_html(entry: dict) -> str:
     return "".join(parts)
 
 
+# research.dutch_calendar's month names: the door imports nothing of the app.
 MONTHS = ("januari", "februari", "maart", "april", "mei", "juni", "juli", "augustus",
           "september", "oktober", "november", "december")
 

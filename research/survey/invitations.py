@@ -31,6 +31,7 @@ import pandas as pd
 
 from research import config, untrusted
 from research.accounts import User, require
+from research.exports import csv_cell
 from research.public import conditions
 from research.public import fieldwork as door
 from research.public import questionnaire as pages
@@ -459,19 +460,13 @@ def mail_merge(store: Store, user: User, fieldwork_id: int) -> bytes:
     writer.writerow(["code", "naam", "contactpersoon", "e-mail", "link", "sluitingsdatum",
                      "status"])
     for row in table.itertuples(index=False):
-        writer.writerow([_csv_text(v) for v in (row.codes, row.naam, row.contactpersoon,
+        writer.writerow([csv_cell(v) for v in (row.codes, row.naam, row.contactpersoon,
                                                  row.email, row.link, found["closes_on"],
                                                  row.status)])
     store.write(user.actor, lambda tx: tx.event(
         "invitation_contact", None, "export", after={"fieldwork_id": fieldwork_id,
                                                       "aantal": len(table)}))
     return ("\ufeff" + out.getvalue()).encode("utf-8")
-
-
-def _csv_text(value) -> str:
-    """A CSV cell that a spreadsheet shows as text."""
-    text = "" if value is None or (isinstance(value, float) and pd.isna(value)) else str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@") else text
 
 
 # -- changing -----------------------------------------------------------------------------------
