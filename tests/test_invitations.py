@@ -414,3 +414,47 @@ def test_deleting_the_wave_stops_its_links(store, users, started, door_client):
     waves.delete_wave(store, users["analist"], wave_id)
     assert door_client.get(f"/m/{code}").status_code == 404
     assert store.value("SELECT count(*) FROM invitations") == 0
+
+
+class FakeSMTP:
+    """An SMTP server that keeps what it is sent."""
+    sent: list = []
+
+    def __init__(self, host, port, timeout):
+        self.address = (host, port)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return False
+
+    def starttls(self):
+        pass
+
+    def login(self, user, password):
+        pass
+
+    def send_message(self, message):
+        FakeSMTP.sent.append(message)
+
+
+def test_links_go_out_by_mail_when_a_server_is_configured(store, users, started):
+    anna = users["analist"]
+    invitations.set_contacts(store, anna, started, CONTACTS, "contacten.csv")
+    FakeSMTP.sent = []
+    server = {"host": "mail.example", "sender": "monitor@example.org"}
+    count = invitations.send(store, anna, started, server, "Monitor {naam}",
+                             "Beste {contactpersoon}, {link} tot {sluitingsdatum}",
+                             connect=FakeSMTP)
+    assert count == 2
+    first = FakeSMTP.sent[0]
+    assert (first["To"], first["Subject"]) == ("anne@aadorp.example", "Monitor Aadorp")
+    link = invitations.links(store, anna, started)["link"].iloc[0]
+    assert first.get_content().strip() == (f"Beste Anne de Vries, {link} tot "
+                                           f"{CLOSES.strftime('%d-%m-%Y')}")
+    assert store.value("SELECT count(*) FROM events WHERE entity = 'invitation_contact'"
+                       " AND action = 'mail'") == 1
+    with pytest.raises(MonitorError, match=r"^Geef een onderwerp en een tekst met \{link\}"):
+        invitations.send(store, anna, started, {"host": "h", "sender": "s"}, "x", "geen link",
+                         connect=FakeSMTP)

@@ -469,6 +469,63 @@ def mail_merge(store: Store, user: User, fieldwork_id: int) -> bytes:
     return ("\ufeff" + out.getvalue()).encode("utf-8")
 
 
+MAIL_FIELDS = ("{naam}", "{contactpersoon}", "{link}", "{sluitingsdatum}")
+
+
+def _mail_text(template: str, values: dict) -> str:
+    """The template with its fields filled in (plain replacement: no format language)."""
+    for field in MAIL_FIELDS:
+        template = template.replace(field, str(values[field[1:-1]] or ""))
+    return template
+
+
+def send(store: Store, user: User, fieldwork_id: int, smtp: dict, subject: str, text: str,
+         waiting_only: bool = True, connect=None) -> int:
+    """Mail each contact their link through the SMTP server in `smtp` (host, port, user,
+    password, sender, starttls: the [smtp] section of the secrets); the text may hold
+    {naam}, {contactpersoon}, {link} and {sluitingsdatum}. With `waiting_only`, only links not
+    sent yet. Returns how many mails went out; one audit event says how many."""
+    import smtplib
+    from email.message import EmailMessage
+
+    require(user, "survey.write")
+    found = _open(store, fieldwork_id)
+    if not subject.strip() or "{link}" not in text:
+        raise MonitorError("Geef een onderwerp en een tekst met {link} erin.")
+    if not smtp.get("host") or not smtp.get("sender"):
+        raise MonitorError("Er is geen mailserver ingesteld ([smtp] met host en sender).")
+    table = reminders(store, user, fieldwork_id) if waiting_only \
+        else links(store, user, fieldwork_id)
+    table = table[table["email"].notna()]
+    closes = found["closes_on"][8:10] + "-" + found["closes_on"][5:7] + "-" + \
+        found["closes_on"][:4]
+    sent = 0
+    try:
+        with (connect or smtplib.SMTP)(smtp["host"], int(smtp.get("port", 587)),
+                                       timeout=30) as server:
+            if smtp.get("starttls", True):
+                server.starttls()
+            if smtp.get("user"):
+                server.login(smtp["user"], smtp.get("password", ""))
+            for row in table.itertuples(index=False):
+                values = {"naam": row.naam, "contactpersoon": row.contactpersoon,
+                          "link": row.link, "sluitingsdatum": closes}
+                message = EmailMessage()
+                message["From"], message["To"] = smtp["sender"], row.email
+                message["Subject"] = _mail_text(subject, values).replace("\n", " ")
+                message.set_content(_mail_text(text, values))
+                server.send_message(message)
+                sent += 1
+    except (OSError, smtplib.SMTPException) as error:
+        raise MonitorError(f"De mailserver gaf een fout na {sent} mails: {error}.") from None
+    finally:
+        if sent:
+            store.write(user.actor, lambda tx: tx.event(
+                "invitation_contact", None, "mail", after={"fieldwork_id": fieldwork_id,
+                                                            "aantal": sent}))
+    return sent
+
+
 # -- changing -----------------------------------------------------------------------------------
 
 def _open(store: Store, fieldwork_id: int) -> dict:

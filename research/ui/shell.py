@@ -212,6 +212,15 @@ def _oidc_configured() -> bool:
         return False
 
 
+def smtp_settings() -> dict | None:
+    """The [smtp] section of the secrets (host, port, user, password, sender, starttls), or
+    None when no mail server is configured."""
+    try:
+        return dict(st.secrets["smtp"]) if "smtp" in st.secrets else None
+    except Exception:  # no secrets file at all: Streamlit raises instead of answering False
+        return None
+
+
 def _start_session(store: Store, user: User, via: str = "wachtwoord") -> None:
     """Log this tab in, and start the session that a refreshed page or a new tab finds through
     the cookie: the browser trades the one-time code for it (see `_cookie_handoff`)."""

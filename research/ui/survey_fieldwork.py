@@ -72,6 +72,21 @@ if is_open:
                            on_click="ignore")
         st.caption("Het bestand bevat namen en e-mailadressen: elke download staat in het "
                    "auditlog. De links wijzen naar het adres in RESEARCH_PUBLIC_URL.")
+        smtp = shell.smtp_settings()
+        if smtp:
+            with st.form("send_mail"):
+                subject = st.text_input("Onderwerp", f"Gemeentemonitor {current['label']}")
+                text = st.text_area(
+                    "Tekst ({naam}, {contactpersoon}, {link} en {sluitingsdatum} worden "
+                    "ingevuld)", "Beste {contactpersoon},\n\nWilt u de vragenlijst voor "
+                    "{naam} invullen? Uw persoonlijke link: {link}\nDe link werkt tot en met "
+                    "{sluitingsdatum}.\n\nMet vriendelijke groet,", height=200)
+                waiting_only = st.checkbox("Alleen links die nog niet verstuurd zijn", True)
+                if st.form_submit_button("Mails versturen"):
+                    with shell.reported():
+                        count = invitations.send(store, user, chosen, smtp, subject, text,
+                                                 waiting_only)
+                        st.success(f"{count} mails verstuurd.")
         contacts = st.file_uploader("Contactpersonen (CSV met code;naam;e-mail)", type=["csv"],
                                     key="fieldwork_contacts")
         if contacts and st.button("Contactpersonen opslaan"):
