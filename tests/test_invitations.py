@@ -458,3 +458,24 @@ def test_links_go_out_by_mail_when_a_server_is_configured(store, users, started)
     with pytest.raises(MonitorError, match=r"^Geef een onderwerp en een tekst met \{link\}"):
         invitations.send(store, anna, started, {"host": "h", "sender": "s"}, "x", "geen link",
                          connect=FakeSMTP)
+
+
+def test_every_hostile_file_as_contacts_is_refused_in_dutch_or_read(store, users, started):
+    """The hostile corpus (tests/hostile/) as a contacts file: a Dutch refusal naming the
+    file with the database as it was, or (a CSV with code and naam) contacts read."""
+    from test_hostile import HOSTILE, assert_dutch, state
+
+    read = []
+    for path in sorted(p for p in HOSTILE.iterdir() if p.is_file() and p.suffix != ".py"):
+        before = state(store)
+        try:
+            invitations.set_contacts(store, users["analist"], started, path.read_bytes(),
+                                     path.name)
+        except MonitorError as error:
+            assert f"'{path.name}'" in error.message, error.message
+            assert_dutch(error.message)
+            assert state(store) == before
+        else:
+            read.append(path.name)
+    # Frames of G1/G2 name no unit of this fieldwork: refused as unknown codes.
+    assert read == []

@@ -392,6 +392,8 @@ def read_contacts(source: bytes, filename: str) -> list[dict]:
         readers.check_table_text(text, filename)
     except readers.ReadError as error:
         raise MonitorError(error.message) from None
+    if untrusted.looks_binary(text[:65536], untrusted.CONTROL_SHARE_TABLE):
+        raise MonitorError(f"Bestand '{filename}' is geen CSV-bestand met contactpersonen.")
     rows = list(csv.reader(io.StringIO(text, newline=""),
                            delimiter=untrusted.sniff_delimiter(text)))
     rows = [r for r in rows if any(cell.strip() for cell in r)]
@@ -399,8 +401,9 @@ def read_contacts(source: bytes, filename: str) -> list[dict]:
         raise MonitorError(f"Bestand '{filename}' is leeg.")
     header = [CONTACT_HEADINGS.get(re.sub(r"[\s_]+", "", c.strip().lower())) for c in rows[0]]
     if "code" not in header or not {"name", "email"} & set(header):
+        found = ", ".join(c.strip() for c in rows[0])
         raise MonitorError(f"Bestand '{filename}': de kolommen code, naam en e-mail zijn nodig "
-                           f"(gevonden: {', '.join(c.strip() for c in rows[0])}).")
+                           f"(gevonden: {found[:80] + '…' if len(found) > 80 else found}).")
     contacts = []
     for number, row in enumerate(rows[1:], start=2):
         cells = {key: row[i].strip() for i, key in enumerate(header) if key and i < len(row)}
