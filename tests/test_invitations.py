@@ -89,6 +89,10 @@ def test_the_questionnaire_becomes_pages_with_routing():
      "1=Ja; 2=Nee; 9=Weet niet)."),
     ("naam;type\nv1;\n", "Vraag 'v1': geef het type (enkelvoudig, meervoudig, likert, "
                          "rapportcijfer, getal of open)."),
+    ("naam;type\nv 1;getal\n", "Vraag 'v 1': een naam begint met een letter en bevat alleen "
+                             "letters, cijfers, _ en . (hoogstens 64 tekens, zoals in SPSS)."),
+    ("naam;type;set\nhulp;open;\nhulp_1;meervoudig;hulp\n", "Vraag 'hulp': die naam is ook "
+     "de naam van een meerkeuzeset; geef een van beide een andere naam."),
 ])
 def test_a_questionnaire_that_cannot_be_fielded_is_refused(rows, message):
     with pytest.raises(MonitorError) as refused:

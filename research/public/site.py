@@ -7,15 +7,16 @@
                    GET shows a page of it, POST saves that page (issue 22)
 
 A separate server (`python -m research public`, started beside the app by `make run`): it is
-given the published view's path and nothing else, reads it read-only (`research.public.view`),
-and imports nothing of the app but this package. No script, no cookie, no form: the pages only
-show. Every text is escaped; a Content-Security-Policy forbids scripts and outside resources;
-each client address gets a limited number of requests per minute (HTTP 429 beyond it). An
-unknown code and a withdrawn one get the same answer, so trying codes tells nothing.
+given the paths of the published view and the fieldwork file and nothing else, reads the view
+read-only (`research.public.view`), and imports nothing of the app but this package. No
+script, no cookie; the residents' pages only show. Every text is escaped; a
+Content-Security-Policy forbids scripts and outside resources; each client address gets a
+limited number of requests per minute (HTTP 429 beyond it). An unknown code and a withdrawn
+one get the same answer, so trying codes tells nothing.
 
 The questionnaire's pages are the one place with forms: plain HTML forms posted to the same
 address (`form-action 'self'`), still without a script or a cookie. The code in the path is
-the credential (≥ 128 bits), so a form needs no CSRF token: another site cannot know it. A
+the credential (160 random bits), so a form needs no CSRF token: another site cannot know it. A
 link reads and writes only its own row of the fieldwork file (`research.public.fieldwork`);
 an unknown code, a closed fieldwork and one past its closing date get the same answer.
 """

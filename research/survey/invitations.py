@@ -40,7 +40,8 @@ from research.survey import intake, readers, results
 from research.survey.monitors import MonitorError
 
 PER_PAGE = 6
-MARK_LABELS = {float(n): str(n) for n in range(1, 11)}
+# A variable name as SPSS takes it, and as a condition can name it.
+NAME = re.compile(r"[A-Za-z][A-Za-z0-9_.]{0,63}")
 MENTIONED = {0.0: "Niet genoemd", 1.0: "Genoemd"}
 CONTACT_HEADINGS = {"code": "code", "gemeentecode": "code", "eenheid": "code",
                     "naam": "name", "contactpersoon": "name", "contact": "name",
@@ -115,6 +116,9 @@ def questions_from_entries(entries: list[dict]) -> list[dict]:
     sets: dict[str, dict] = {}
     for entry in entries:
         where = f"Vraag '{entry['name']}'"
+        if not NAME.fullmatch(entry["name"]) or entry["name"].endswith("."):
+            raise MonitorError(f"{where}: een naam begint met een letter en bevat alleen "
+                               "letters, cijfers, _ en . (hoogstens 64 tekens, zoals in SPSS).")
         if entry.get("type") == "meervoudig":
             key = entry.get("mr_set") or entry["name"]
             if key in sets:
@@ -129,6 +133,11 @@ def questions_from_entries(entries: list[dict]) -> list[dict]:
             questions.append(_question(entry, where))
     if not questions:
         raise MonitorError("De vragenlijst bevat geen vragen.")
+    names = [q["name"] for q in questions]
+    double = sorted({n for n in names if names.count(n) > 1})
+    if double:
+        raise MonitorError(f"Vraag '{double[0]}': die naam is ook de naam van een "
+                           "meerkeuzeset; geef een van beide een andere naam.")
     _check_conditions(questions)
     return _paged(questions)
 
