@@ -22,7 +22,6 @@ from html import escape
 from research.public import conditions
 
 MAX_TEXT = 5000
-MARKS = tuple(range(1, 11))
 
 
 def pages(questionnaire: list[dict]) -> list[list[dict]]:

@@ -18,7 +18,8 @@ st.caption("Een online vragenlijst voor een nieuwe meting: elke eenheid in het k
 
 monitor_id = widgets.pick_monitor(store, user)
 
-with st.expander("Nieuw veldwerk", expanded=not invitations.of_monitor(store, user, monitor_id)):
+available = invitations.of_monitor(store, user, monitor_id)
+with st.expander("Nieuw veldwerk", expanded=not available):
     with st.form("new_fieldwork"):
         left, middle, right = st.columns(3)
         label = left.text_input("Naam van de meting", placeholder="bijvoorbeeld 2026")
@@ -35,8 +36,8 @@ with st.expander("Nieuw veldwerk", expanded=not invitations.of_monitor(store, us
                 invitations.start(store, user, monitor_id, label, int(year) if year else None,
                                   closes, guide.getvalue(), guide.name)
                 st.success(f"Veldwerk voor meting {shell.plain(label.strip())} gestart.")
+                available = invitations.of_monitor(store, user, monitor_id)
 
-available = invitations.of_monitor(store, user, monitor_id)
 if not available:
     st.info("Deze monitor heeft nog geen veldwerk.")
     st.stop()
