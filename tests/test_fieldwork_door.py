@@ -50,6 +50,7 @@ def test_the_first_page_is_an_accessible_form_without_script_or_cookie(client):
     response = client.get(f"/m/{CODE}")
     assert response.status_code == 200
     html = response.text
+    assert "<title>Deel 1 van 3 – Gemeentemonitor 2026</title>" in html
     assert "<h1>Gemeentemonitor 2026</h1>" in html
     assert "<strong>Aadorp &lt;b&gt;&amp;&lt;/b&gt; co</strong>" in html
     assert "<h2>Deel 1 van 3</h2>" in html
@@ -88,6 +89,7 @@ def test_a_wrong_answer_is_named_beside_its_field_and_nothing_is_saved(client, p
     post(client, 0, "volgende", beleid="1")
     refused = post(client, 1, "volgende", budget="veel")
     assert refused.status_code == 422
+    assert "<title>Fout: Deel 2 van 4 – Gemeentemonitor 2026</title>" in refused.text
     assert ('<input type="text" inputmode="decimal" id="budget" name="budget" value="veel" '
             'autocomplete="off" aria-invalid="true" aria-describedby="fout-budget">') \
         in refused.text

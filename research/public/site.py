@@ -255,7 +255,9 @@ def _form(code: str, link: dict, number: int, errors: dict[str, str],
                  + questionnaire.page_html(page_questions, answers, errors, sent)
                  + f'<div class="knoppen">{forward}{back}<button type="submit" name="actie" '
                  'value="later">Later verder</button></div></form>')
-    return page(link["title"], "".join(parts), 422 if errors else 200, FORM_HEADERS)
+    title = f"{'Fout: ' if errors else ''}Deel {position} van {max(len(shown), 1)} – " \
+        f"{link['title']}"
+    return page(title, "".join(parts), 422 if errors else 200, FORM_HEADERS)
 
 
 def _thanks(code: str, link: dict) -> HTMLResponse:
