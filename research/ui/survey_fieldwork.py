@@ -97,6 +97,7 @@ if is_open:
                 st.success(f"{count} contactpersonen opgeslagen.")
     with remind_tab:
         waiting = invitations.reminders(store, user, chosen)
+        waiting["opgeslagen"] = shell.local_times(waiting["opgeslagen"])
         st.write(f"{len(waiting)} van de {len(table)} links zijn nog niet verstuurd.")
         st.dataframe(waiting[["naam", "contactpersoon", "email", "status", "opgeslagen"]].rename(
             columns={"naam": "Naam", "contactpersoon": "Contactpersoon", "email": "E-mail",
