@@ -483,3 +483,21 @@ def test_every_hostile_file_as_contacts_is_refused_in_dutch_or_read(store, users
             read.append(path.name)
     # Frames of G1/G2 name no unit of this fieldwork: refused as unknown codes.
     assert read == []
+
+
+def test_without_a_file_the_monitor_s_own_questionnaire_is_fielded(store, users, monitor,
+                                                                     started, door_client):
+    anna = users["analist"]
+    answer(door_client, code_of(store, users, started, "Aadorp"), FULL)
+    invitations.close(store, anna, started)
+    second = invitations.start(store, anna, monitor, "2027", 2027, CLOSES)
+    questions = invitations.fieldwork(store, anna, second)["questionnaire"]["questions"]
+    assert [(q["name"], q["type"], q["page"], q["condition"]) for q in questions] == [
+        ("beleid", "enkelvoudig", 0, None), ("budget", "getal", 0, None),
+        ("tevreden", "likert", 1, None), ("cijfer", "rapportcijfer", 1, None),
+        ("hulp", "meervoudig", 2, None), ("toelichting", "open", 2, None)]
+    assert questions[0]["options"] == [[1, "Ja"], [2, "Nee"], [9, "Weet niet"]]
+    empty = monitors.create_monitor(store, anna, "Leeg", "gemeente")
+    intake.set_frame_from_file(store, anna, empty, FRAME, "kader.csv")
+    with pytest.raises(MonitorError, match="^Deze monitor heeft nog geen vragen"):
+        invitations.start(store, anna, empty, "2027", 2027, CLOSES)

@@ -189,10 +189,28 @@ def variables_from_entries(entries: list[dict]) -> list[dict]:
 
 # -- starting -----------------------------------------------------------------------------------
 
+def monitor_entries(store: Store, user: User, monitor_id: int) -> list[dict]:
+    """The monitor's own questionnaire (its variables, from earlier waves) as questionnaire
+    entries, in the order they were first loaded; no routing."""
+    require(user, "survey.read")
+    rows = store.rows("SELECT * FROM variables WHERE monitor_id = ? ORDER BY id", [monitor_id])
+    if not rows:
+        raise MonitorError("Deze monitor heeft nog geen vragen: kies een vragenlijstbestand.")
+    return [{"name": r["name"], "label": r["label"], "question": r["question"],
+             "type": r["type"], "topic": r["topic"], "mr_set": r["mr_set"],
+             "higher_is_better": None if r["higher_is_better"] is None
+             else bool(r["higher_is_better"]),
+             "value_labels": {float(k): v for k, v in
+                              json.loads(r["value_labels"] or "{}").items()},
+             "missing_codes": [float(c) for c in json.loads(r["missing_codes"] or "[]")]}
+            for r in rows]
+
+
 def start(store: Store, user: User, monitor_id: int, label: str, year: int | None,
-          closes_on: date, source, filename: str) -> int:
-    """Start fieldwork for a new wave from a questionnaire file: the wave, one invitation per
-    frame unit, and the questionnaire on the public door; returns the fieldwork's id."""
+          closes_on: date, source=None, filename: str = "vragenlijst") -> int:
+    """Start fieldwork for a new wave from a questionnaire file (`source`), or without one
+    from the monitor's own questionnaire: the wave, one invitation per frame unit, and the
+    questionnaire on the public door; returns the fieldwork's id."""
     require(user, "survey.write")
     label = str(label).strip()
     if not label:
@@ -210,7 +228,8 @@ def start(store: Store, user: User, monitor_id: int, label: str, year: int | Non
     if not units:
         raise MonitorError("Deze monitor heeft nog geen steekproefkader: laad dat eerst.")
     try:
-        entries = readers.read_questionnaire(source, filename)
+        entries = readers.read_questionnaire(source, filename) if source is not None \
+            else monitor_entries(store, user, monitor_id)
     except readers.ReadError as error:
         raise MonitorError(error.message) from None
     questions = questions_from_entries(entries)

@@ -27,14 +27,14 @@ with st.expander("Nieuw veldwerk", expanded=not available):
         closes = right.date_input("Sluitingsdatum", date.today() + timedelta(days=28),
                                   min_value=date.today(), format="DD-MM-YYYY")
         guide = st.file_uploader("Vragenlijst (.xlsx of .csv met naam, label, vraag, type, "
-                                 "waarden, ontbrekend, thema, set en voorwaarde)",
+                                 "waarden, ontbrekend, thema, set en voorwaarde; zonder "
+                                 "bestand: de vragen van de eerdere metingen, zonder routering)",
                                  type=["xlsx", "csv"], key="fieldwork_questionnaire")
         if st.form_submit_button("Veldwerk starten", type="primary"):
             with shell.reported():
-                if guide is None:
-                    raise invitations.MonitorError("Kies eerst de vragenlijst.")
                 invitations.start(store, user, monitor_id, label, int(year) if year else None,
-                                  closes, guide.getvalue(), guide.name)
+                                  closes, guide.getvalue() if guide else None,
+                                  guide.name if guide else "vragenlijst")
                 st.success(f"Veldwerk voor meting {shell.plain(label.strip())} gestart.")
                 available = invitations.of_monitor(store, user, monitor_id)
 
