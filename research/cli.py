@@ -594,6 +594,29 @@ def cmd_survey_load(store: Store, args: argparse.Namespace) -> None:
         print(f"  Let op: {warning}")
 
 
+def cmd_survey_close_fieldwork(store: Store, args: argparse.Namespace) -> None:
+    """Close a wave's online fieldwork: its sent answers become the wave (as on Veldwerk)."""
+    from research.survey import invitations, raw_responses
+    from research.survey import monitors as survey_monitors
+
+    user = _acting(store, args)
+    monitor_id = _monitor(store, user, args)
+    fieldwork_id = invitations.of_wave(
+        store, user, survey_monitors.find_wave(store, user, monitor_id, args.wave))
+    wave_id, rows = invitations.close(store, user, fieldwork_id)
+    for kind, out in (("sav", args.sav), ("xlsx", args.xlsx)):
+        if out:
+            Path(out).write_bytes(raw_responses.export(store, user, fieldwork_id, kind))
+    responses = survey_monitors.waves(store, user, monitor_id)
+    count = next(w["responses"] for w in responses if w["id"] == wave_id)
+    if args.json:
+        _print_json({"monitor_id": monitor_id, "wave_id": wave_id, "wave": args.wave,
+                     "respondents": count, "results": rows})
+        return
+    print(f"Veldwerk gesloten: meting {args.wave} heeft {count} respondenten, {rows} "
+          "resultaten.")
+
+
 def cmd_survey_estimate(store: Store, args: argparse.Namespace) -> None:
     from research.survey import monitors as survey_monitors
     from research.survey import results as survey_results
@@ -862,6 +885,15 @@ def parser() -> argparse.ArgumentParser:
     sload.add_argument("--user")
     sload.add_argument("--json", action="store_true")
     sload.set_defaults(run=cmd_survey_load)
+    sclose = survey_cmds.add_parser("close-fieldwork", help="online veldwerk sluiten: de "
+                                    "verstuurde antwoorden worden de meting")
+    sclose.add_argument("--monitor", required=True, help="naam of nummer van de monitor")
+    sclose.add_argument("--wave", required=True, help="naam van de meting")
+    sclose.add_argument("--sav", metavar="UIT", help="de ruwe antwoorden ook als .sav")
+    sclose.add_argument("--xlsx", metavar="UIT", help="de ruwe antwoorden ook als .xlsx")
+    sclose.add_argument("--user")
+    sclose.add_argument("--json", action="store_true")
+    sclose.set_defaults(run=cmd_survey_close_fieldwork)
     est = survey_cmds.add_parser("estimate", help="gewogen schatting met standaardfout")
     est.add_argument("--monitor", required=True)
     est.add_argument("--wave", required=True)

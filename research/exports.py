@@ -71,6 +71,16 @@ def text_cell(sheet, row: int, column: int, value) -> None:
         cell.data_type = "s"
 
 
+def csv_cell(value) -> str:
+    """A value for a CSV a spreadsheet will open: text that starts with '=', '+', '-' or '@'
+    gets a leading apostrophe, so it is shown and never run as a formula; no value is an
+    empty cell."""
+    if value is None or (isinstance(value, float) and value != value):
+        return ""
+    text = str(value)
+    return "'" + text if text[:1] in ("=", "+", "-", "@") else text
+
+
 def _cell_value(value):
     """A table value as openpyxl takes it: numbers and text as they are, a missing value as an
     empty cell, a numpy number as a Python one, anything else as its text."""

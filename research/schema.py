@@ -1008,3 +1008,46 @@ CREATE TABLE publications (
   withdrawn_at TEXT
 );
 """)
+
+
+@migration("0017_fieldwork")
+def _fieldwork(db: sqlite_utils.Database) -> None:
+    _run(db, """
+-- A wave fielded from the app (research.survey.invitations): the questionnaire as the
+-- respondents' pages show it (JSON), the closing date and whether it is still open. The
+-- wave row exists from the start (empty), so follow-up notes belong to it; closing fills it.
+-- What the public door reads and writes is the fieldwork file beside the database, never this.
+CREATE TABLE fieldworks (
+  id INTEGER PRIMARY KEY,
+  wave_id INTEGER NOT NULL UNIQUE REFERENCES waves (id) ON DELETE CASCADE,
+  questionnaire TEXT NOT NULL,
+  closes_on TEXT NOT NULL,
+  status TEXT NOT NULL DEFAULT 'open' CHECK (status IN ('open', 'gesloten')),
+  created_by INTEGER REFERENCES users (id),
+  created_at TEXT NOT NULL,
+  closed_at TEXT
+);
+-- One personal link per invitation: its code (>= 128 random bits) is the credential, so it
+-- never enters the audit log. An invitation speaks for one frame unit, or for several when a
+-- regional partnership answers for them together.
+CREATE TABLE invitations (
+  id INTEGER PRIMARY KEY,
+  fieldwork_id INTEGER NOT NULL REFERENCES fieldworks (id) ON DELETE CASCADE,
+  code TEXT NOT NULL UNIQUE,
+  label TEXT NOT NULL,
+  created_at TEXT NOT NULL
+);
+CREATE TABLE invitation_units (
+  invitation_id INTEGER NOT NULL REFERENCES invitations (id) ON DELETE CASCADE,
+  unit_id INTEGER NOT NULL REFERENCES frame_units (id) ON DELETE CASCADE,
+  PRIMARY KEY (invitation_id, unit_id)
+) WITHOUT ROWID;
+CREATE INDEX invitation_units_unit ON invitation_units (unit_id);
+-- The contact person of an invitation: personal data, apart from the answers, out of the
+-- audit log, read only for the mail-merge file the analyst asks for (which is audited).
+CREATE TABLE invitation_contacts (
+  invitation_id INTEGER PRIMARY KEY REFERENCES invitations (id) ON DELETE CASCADE,
+  name TEXT,
+  email TEXT
+);
+""")

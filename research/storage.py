@@ -37,6 +37,9 @@ REDACTED_COLUMNS = {
     "documents": frozenset({"text"}),
     # A login session's token is kept only as a hash, and even that stays out of the log.
     "web_sessions": frozenset({"token_hash"}),
+    # A fieldwork link's code is the respondent's credential; contacts are personal data.
+    "invitations": frozenset({"code"}),
+    "invitation_contacts": frozenset({"name", "email"}),
 }
 
 T = TypeVar("T")

@@ -4,18 +4,21 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import sqlite3
+import subprocess
 import sys
 import time
+import urllib.request
 from pathlib import Path
 
 import pytest
 from argon2 import PasswordHasher
 
-from browser import find_chromium, init_demo_db, running_app
+from browser import ROOT, find_chromium, init_demo_db, running_app
 from research import accounts
 from research.accounts import SYSTEM_USER
-from research.bench.server import LAUNCH_ARGS
+from research.bench.server import LAUNCH_ARGS, free_port
 from research.schema import open_store
 from research.setup import prepare
 
@@ -171,6 +174,36 @@ def app_url(app_db):
         return
     with running_app(app_db, app_db.parent / "streamlit.log") as url:
         yield url
+
+
+@pytest.fixture
+def public_url(app_db, tmp_path):
+    """The public door on the browser tests' database, as `make run` starts it beside the app
+    (test_browser_public.py, test_browser_fieldwork.py)."""
+    if app_db is None:
+        yield None
+        return
+    port = free_port()
+    with open(tmp_path / "public.log", "w") as log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "research", "--db", str(app_db), "public", "--port",
+             str(port), "--address", "127.0.0.1"], cwd=ROOT, stdout=log,
+            stderr=subprocess.STDOUT, start_new_session=True)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                urllib.request.urlopen(base + "/", timeout=2).read()
+                break
+            except OSError:
+                if time.monotonic() > deadline or process.poll() is not None:
+                    raise RuntimeError((tmp_path / "public.log").read_text()) from None
+                time.sleep(0.2)
+        yield base
+    finally:
+        os.killpg(process.pid, signal.SIGTERM)
+        process.wait(timeout=15)
 
 
 @pytest.fixture(scope="module")

@@ -133,7 +133,8 @@ BOUND = {"survey_results.py": ["monitor", "meting", "vraag", "naar", "tab"],
          "survey_stapeling.py": ["monitor", "meting", "groepen"],
          "survey_response.py": ["monitor", "meting"],
          "survey_setup.py": ["monitor"],
-         "survey_load.py": ["monitor"]}
+         "survey_load.py": ["monitor"],
+         "survey_fieldwork.py": ["monitor"]}
 LABELS = {"monitor": "Monitor", "meting": "Meting", "vraag": "Vraag", "naar": "Uitsplitsen naar",
           "open": "Open vraag", "tab": "Tabblad", "groepen": "Groepen"}
 # Ids of other people's things that no page binds: typed anyway, they must change nothing.

@@ -4,55 +4,17 @@ status, and after withdrawing the same address says it is no longer public (issu
 
 from __future__ import annotations
 
-import os
-import signal
-import subprocess
-import sys
-import time
-import urllib.request
 from datetime import date
 
-import pytest
-
-from browser import PAGE_TITLE, ROOT, log_in, require_browser, wait_until_idle
+from browser import PAGE_TITLE, log_in, require_browser, wait_until_idle
 from conftest import PASSWORD
 from research import accounts
 from research.accounts import SYSTEM_USER
-from research.bench.server import free_port
 from research.schema import open_store
 from research.tracker import questions
 
 PHONE = {"width": 390, "height": 844}
 TEXT = "Waarom is de speeltuin bij ons achter al weken dicht? Mijn kinderen vragen het elke dag."
-
-
-@pytest.fixture
-def public_url(app_db, tmp_path):
-    """The public door on the browser tests' database, as `make run` starts it beside the app."""
-    if app_db is None:
-        yield None
-        return
-    port = free_port()
-    with open(tmp_path / "public.log", "w") as log:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "research", "--db", str(app_db), "public", "--port",
-             str(port), "--address", "127.0.0.1"], cwd=ROOT, stdout=log,
-            stderr=subprocess.STDOUT, start_new_session=True)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                urllib.request.urlopen(base + "/", timeout=2).read()
-                break
-            except OSError:
-                if time.monotonic() > deadline or process.poll() is not None:
-                    raise RuntimeError((tmp_path / "public.log").read_text()) from None
-                time.sleep(0.2)
-        yield base
-    finally:
-        os.killpg(process.pid, signal.SIGTERM)
-        process.wait(timeout=15)
 
 
 def test_a_coordinator_publishes_and_a_resident_follows_the_question(

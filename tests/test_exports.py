@@ -31,6 +31,12 @@ def test_a_table_downloads_with_text_as_text():
         [(None, "n"), (5, "n")]]
 
 
+def test_a_csv_cell_never_starts_a_formula():
+    assert [exports.csv_cell(v) for v in ['=HYPERLINK("x")', "+31 20", "-1", "@som", "Aadorp",
+                                          None, float("nan"), 3]] == [
+        "'=HYPERLINK(\"x\")", "'+31 20", "'-1", "'@som", "Aadorp", "", "", "3"]
+
+
 def test_the_table_toolbar_exports_nothing():
     """Streamlit's table toolbar writes cells as they are into its CSV; it stays off."""
     config = tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text(encoding="utf-8"))

@@ -1,5 +1,6 @@
 """Fieldwork: who has answered, by region and size class and over time, and the follow-up
-of units that have not (a note per unit for the calls and e-mails)."""
+of units that have not (a note per unit for the calls and e-mails). While a wave is fielded
+online its answers are counted as they are sent (`invitations.answered_units`)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import pandas as pd
 from research.accounts import User, require
 from research.exports import text_cell
 from research.storage import Store, utcnow
+from research.survey import invitations
 from research.survey.monitors import FRAME_BREAKDOWNS, MonitorError
 from research.survey.ordering import natural_order
 
@@ -23,21 +25,30 @@ def _wave(store: Store, wave_id: int) -> dict:
     return row
 
 
+def _live(store: Store, wave_id: int) -> list[dict]:
+    """The units answered online so far while the wave's fieldwork is open (else none)."""
+    return invitations.answered_units(store, wave_id) or []
+
+
 def response(store: Store, user: User, wave_id: int, by: str = "totaal") -> pd.DataFrame:
-    """Frame units and units answered (directly or through a partnership's response), per
-    group of a frame attribute: groep, kader, respons, responspercentage."""
+    """Frame units and units answered (directly or through a partnership's response, stored
+    or, while the fieldwork is open, sent online), per group of a frame attribute: groep,
+    kader, respons, responspercentage."""
     require(user, "survey.read")
     if by not in BREAKDOWN_NAMES:
         raise MonitorError(f"Onbekende uitsplitsing '{by}'.")
     wave = _wave(store, wave_id)
     group = "'Totaal'" if by == "totaal" else f"coalesce(f.{by}, 'Onbekend')"
     rows = store.rows(
-        f"SELECT {group} AS groep, count(*) AS kader,"
-        " sum(EXISTS (SELECT 1 FROM response_units ru JOIN responses r ON r.id = ru.response_id"
-        "   WHERE ru.unit_id = f.id AND r.wave_id = ?)) AS respons"
-        " FROM frame_units f WHERE f.monitor_id = ? GROUP BY 1 ORDER BY 1",
-        [wave_id, wave["monitor_id"]])
-    table = pd.DataFrame(rows, columns=["groep", "kader", "respons"])
+        f"SELECT f.id, {group} AS groep,"
+        " EXISTS (SELECT 1 FROM response_units ru JOIN responses r ON r.id = ru.response_id"
+        "   WHERE ru.unit_id = f.id AND r.wave_id = ?) AS respons"
+        " FROM frame_units f WHERE f.monitor_id = ?", [wave_id, wave["monitor_id"]])
+    units = pd.DataFrame(rows, columns=["id", "groep", "respons"])
+    live = {r["unit"] for r in _live(store, wave_id)}
+    units["respons"] = (units["respons"].astype(bool) | units["id"].isin(live)).astype(int)
+    table = units.groupby("groep", sort=False).agg(kader=("id", "size"),
+                                                   respons=("respons", "sum")).reset_index()
     # Groups in their natural order: size classes from small to large.
     table = table.set_index("groep").loc[natural_order(table["groep"])].reset_index()
     table["responspercentage"] = (100 * table["respons"] / table["kader"]).round(1)
@@ -45,8 +56,9 @@ def response(store: Store, user: User, wave_id: int, by: str = "totaal") -> pd.D
 
 
 def response_over_time(store: Store, user: User, wave_id: int) -> pd.DataFrame:
-    """Cumulative responses and units covered per completion date: datum, responses,
-    eenheden, responspercentage (of the frame). Responses without a date are left out."""
+    """Cumulative responses and units covered per completion date (stored, or sent online
+    while the fieldwork is open): datum, responses, eenheden, responspercentage (of the
+    frame). Responses without a date are left out."""
     require(user, "survey.read")
     wave = _wave(store, wave_id)
     frame_size = store.value("SELECT count(*) FROM frame_units WHERE monitor_id = ?",
@@ -57,7 +69,12 @@ def response_over_time(store: Store, user: User, wave_id: int) -> pd.DataFrame:
         " LEFT JOIN response_units ru ON ru.response_id = r.id"
         " WHERE r.wave_id = ? AND r.completed_on IS NOT NULL GROUP BY r.completed_on"
         " ORDER BY r.completed_on", [wave_id])
+    live = pd.DataFrame(_live(store, wave_id), columns=["invitation", "unit", "date"])
+    rows += live.groupby("date").agg(responses=("invitation", "nunique"),
+                                     eenheden=("unit", "size")).reset_index() \
+        .rename(columns={"date": "datum"}).to_dict("records")
     table = pd.DataFrame(rows, columns=["datum", "responses", "eenheden"])
+    table = table.groupby("datum", sort=True).sum().reset_index()
     table["responses"] = table["responses"].cumsum()
     table["eenheden"] = table["eenheden"].cumsum()
     table["responspercentage"] = (100 * table["eenheden"] / frame_size).round(1) \
@@ -66,8 +83,9 @@ def response_over_time(store: Store, user: User, wave_id: int) -> pd.DataFrame:
 
 
 def nonrespondents(store: Store, user: User, wave_id: int) -> pd.DataFrame:
-    """The frame units without a response in this wave, with their latest follow-up note:
-    id, code, naam, regio, grootteklasse, provincie, notities, laatste_notitie, laatst."""
+    """The frame units without a response in this wave (stored, or sent online while the
+    fieldwork is open), with their latest follow-up note: id, code, naam, regio,
+    grootteklasse, provincie, notities, laatste_notitie, laatst."""
     require(user, "survey.read")
     wave = _wave(store, wave_id)
     rows = store.rows(
@@ -83,8 +101,10 @@ def nonrespondents(store: Store, user: User, wave_id: int) -> pd.DataFrame:
         "   response_units ru JOIN responses r ON r.id = ru.response_id"
         "   WHERE ru.unit_id = f.id AND r.wave_id = ?) ORDER BY f.region, f.name",
         [wave_id, wave_id, wave_id, wave["monitor_id"], wave_id])
-    return pd.DataFrame(rows, columns=["id", "code", "naam", "regio", "grootteklasse",
-                                       "provincie", "notities", "laatste_notitie", "laatst"])
+    live = {r["unit"] for r in _live(store, wave_id)}
+    return pd.DataFrame([r for r in rows if r["id"] not in live],
+                        columns=["id", "code", "naam", "regio", "grootteklasse", "provincie",
+                                 "notities", "laatste_notitie", "laatst"])
 
 
 def add_note(store: Store, user: User, wave_id: int, unit_id: int, note: str) -> int:

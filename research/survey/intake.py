@@ -61,10 +61,11 @@ def default_roles(wave: readers.WaveFile) -> dict:
 
 def load(store: Store, user: User, monitor_id: int, label: str, year: int | None,
          wave: readers.WaveFile, roles: dict | None = None, types: dict | None = None,
-         source: str | None = None, compute: bool = True) -> tuple[int, int]:
+         source: str | None = None, compute: bool = True,
+         wave_id: int | None = None) -> tuple[int, int]:
     """Store the wave (design columns as roles, not questions; `types` overrides a
     variable's type by name) and, when `compute`, its results; returns (wave id, result
-    rows, 0 without computing)."""
+    rows, 0 without computing). `wave_id` fills an existing empty wave (a closed fieldwork)."""
     require(user, "survey.write")
     roles = {**waves.DEFAULT_ROLES, **default_roles(wave), **(roles or {})}
     for role, column in roles.items():
@@ -86,7 +87,7 @@ def load(store: Store, user: User, monitor_id: int, label: str, year: int | None
                            "ontwerpkolommen.")
     try:
         wave_id = waves.import_wave(store, user, monitor_id, label, year, variables, wave.data,
-                                    roles=roles, source=source)
+                                    roles=roles, source=source, wave_id=wave_id)
     except MonitorError as error:
         # Name the file, so the analyst knows which upload the row and column refer to.
         raise MonitorError(f"Bestand '{source or wave.filename}': {error.message}") from None

@@ -31,6 +31,7 @@ import pyreadstat
 
 from research import untrusted
 from research.errors import UserError
+from research.public import conditions
 from research.survey import ordering
 
 VARIABLE_TYPES = ("enkelvoudig", "meervoudig", "likert", "rapportcijfer", "getal", "open")
@@ -104,6 +105,7 @@ QUESTIONNAIRE_HEADERS = {
     "labels": "value_labels", "ontbrekend": "missing_codes", "ontbrekendewaarden": "missing_codes",
     "missing": "missing_codes", "thema": "topic", "onderwerp": "topic", "topic": "topic",
     "hogerisbeter": "higher_is_better", "set": "mr_set", "mrset": "mr_set",
+    "voorwaarde": "condition", "conditie": "condition", "routing": "condition",
 }
 
 
@@ -405,7 +407,8 @@ def read_questionnaire(source, filename: str) -> list[dict]:
 
     Each entry has the keys name, label, question, type, value_labels, missing_codes, topic,
     higher_is_better and mr_set (optional column 'set'); None means "not given, keep what the
-    data says".
+    data says". A routing condition (optional column 'voorwaarde', `v3 = 1`, see
+    `research.public.conditions`) adds the key condition.
     """
     inp = _input(source, filename)
     kind = _content_kind(inp.head())
@@ -1176,7 +1179,19 @@ def _questionnaire_entry(cells: dict, where: str) -> dict:
             "missing_codes": _parse_missing(text.get("missing_codes") or "", where),
             "topic": text.get("topic") or None,
             "higher_is_better": _parse_flag(text.get("higher_is_better"), where),
-            "mr_set": text.get("mr_set") or None}
+            "mr_set": text.get("mr_set") or None, **_parse_condition(text.get("condition"), where)}
+
+
+def _parse_condition(text: str | None, where: str) -> dict:
+    """{'condition': text} for a routing condition in the column 'voorwaarde' (checked with
+    `research.public.conditions`, the door's own parser), {} when there is none."""
+    if not text or not text.strip():
+        return {}
+    try:
+        conditions.parse(text.strip())
+    except conditions.ConditionError as error:
+        raise ReadError(f"{where}: {error} (kolom 'voorwaarde').") from None
+    return {"condition": text.strip()}
 
 
 def _split_list(text: str) -> list[str]:

@@ -23,6 +23,7 @@ from dateutil import parser as dateparser
 from research import untrusted
 from research.accounts import User, require
 from research.dutch_calendar import DutchParserInfo  # Dutch month names, day first
+from research.public import fieldwork as door
 from research.storage import Store, Tx, utcnow
 from research.survey import columns
 from research.survey.monitors import CATEGORICAL, VARIABLE_TYPES, MonitorError, variable
@@ -56,8 +57,10 @@ class WaveData:
 
 def import_wave(store: Store, user: User, monitor_id: int, label: str, year: int | None,
                 variables: list[dict], data: pd.DataFrame, roles: dict | None = None,
-                source: str | None = None) -> int:
+                source: str | None = None, wave_id: int | None = None) -> int:
     """Store a wave: its variables (created or matched by name) and one response per row.
+    With `wave_id` the rows fill that existing wave of the monitor, which must still be empty
+    (a wave fielded from the app exists from the start of its fieldwork).
 
     `roles` names the data's design columns (see DEFAULT_ROLES): the frame unit code(s), the
     completion date (any format python-dateutil reads, day first), the weight, stratum, PSU,
@@ -69,7 +72,14 @@ def import_wave(store: Store, user: User, monitor_id: int, label: str, year: int
     roles = {**DEFAULT_ROLES, **(roles or {})}
     if not label:
         raise MonitorError("Geef de meting een naam, bijvoorbeeld het jaartal.")
-    if store.value("SELECT 1 FROM waves WHERE monitor_id = ? AND label = ?", [monitor_id, label]):
+    if wave_id is not None:
+        if not store.value("SELECT 1 FROM waves WHERE id = ? AND monitor_id = ?",
+                           [wave_id, monitor_id]):
+            raise MonitorError("Deze meting bestaat niet.")
+        if store.value("SELECT 1 FROM responses WHERE wave_id = ?", [wave_id]):
+            raise MonitorError(f"Meting '{label}' heeft al respondenten.")
+    elif store.value("SELECT 1 FROM waves WHERE monitor_id = ? AND label = ?",
+                     [monitor_id, label]):
         raise MonitorError(f"Er bestaat al een meting '{label}' in deze monitor.")
     if data.empty:
         raise MonitorError("Het databestand bevat geen respondenten.")
@@ -91,13 +101,17 @@ def import_wave(store: Store, user: User, monitor_id: int, label: str, year: int
     encoded = {var["name"]: _encode(var, data[var["name"]]) for var in variables}
 
     def apply(tx: Tx) -> int:
-        wave_id = tx.db.table("waves").insert({
-            "monitor_id": monitor_id, "label": label, "year": year, "source": source,
-            "loaded_at": utcnow()}).last_pk
+        fields = {"monitor_id": monitor_id, "label": label, "year": year, "source": source,
+                  "loaded_at": utcnow()}
+        if wave_id is None:
+            new_id = tx.db.table("waves").insert(fields).last_pk
+        else:
+            tx.db.table("waves").update(wave_id, fields)
+            new_id = wave_id
         first = tx.db.execute("SELECT coalesce(max(id), 0) + 1 FROM responses").fetchone()[0]
         ids = list(range(first, first + len(data)))
         tx.db.table("responses").insert_all(
-            ({"id": rid, "wave_id": wave_id, "unit_id": units[0] if units else None,
+            ({"id": rid, "wave_id": new_id, "unit_id": units[0] if units else None,
               **{key: values[i] for key, values in design.items()}}
              for i, (rid, units) in enumerate(zip(ids, unit_lists, strict=True))), batch_size=5000)
         tx.db.table("response_units").insert_all(
@@ -107,16 +121,16 @@ def import_wave(store: Store, user: User, monitor_id: int, label: str, year: int
         for var in variables:
             var_id = _upsert_variable(tx, monitor_id, var)
             tx.db.table("wave_variables").insert({
-                "wave_id": wave_id, "variable_id": var_id, "source_name": var["name"],
+                "wave_id": new_id, "variable_id": var_id, "source_name": var["name"],
                 "label": var.get("label") or var["name"], "question": var.get("question"),
                 "value_labels": _labels_json(var), "missing_codes": _missing_json(var)})
-            tx.db.table("wave_columns").insert({"wave_id": wave_id, "variable_id": var_id,
+            tx.db.table("wave_columns").insert({"wave_id": new_id, "variable_id": var_id,
                                           "data": encoded[var["name"]]})
-        tx.event("wave", wave_id, "import", after={
+        tx.event("wave", new_id, "import", after={
             "monitor_id": monitor_id, "label": label, "responses": len(data),
             "variables": len(variables), "source": source})
-        assert wave_id is not None  # the row just inserted
-        return wave_id
+        assert new_id is not None  # the row just inserted
+        return new_id
 
     return store.write(user.actor, apply)
 
@@ -388,6 +402,9 @@ def delete_wave(store: Store, user: User, wave_id: int) -> None:
     if wave is None:
         raise MonitorError("Deze meting bestaat niet.")
     responses = store.value("SELECT count(*) FROM responses WHERE wave_id = ?", [wave_id])
+    # An online fieldwork of the wave goes with it; its links stop first.
+    for row in store.rows("SELECT id FROM fieldworks WHERE wave_id = ?", [wave_id]):
+        door.remove_fieldwork(door.path_beside(store.path), row["id"])
 
     def apply(tx: Tx) -> None:
         tx.db.execute("DELETE FROM waves WHERE id = ?", [wave_id])

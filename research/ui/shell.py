@@ -71,6 +71,8 @@ PAGES = [
     PageSpec("Monitor", "survey_report.py", "Meetrapport", ":material/summarize:",
              "survey.read"),
     PageSpec("Monitor", "survey_load.py", "Meting laden", ":material/upload:", "survey.write"),
+    PageSpec("Monitor", "survey_fieldwork.py", "Veldwerk", ":material/forward_to_inbox:",
+             "survey.write"),
     PageSpec("Monitor", "survey_setup.py", "Vragenlijst en ontwerp", ":material/tune:",
              "survey.read"),
     PageSpec("Wijkwerkplaats", "tracker_log.py", "Vraag vastleggen", ":material/add_comment:",
@@ -208,6 +210,15 @@ def _oidc_configured() -> bool:
         return "auth" in st.secrets
     except Exception:  # no secrets file at all: Streamlit raises instead of answering False
         return False
+
+
+def smtp_settings() -> dict | None:
+    """The [smtp] section of the secrets (host, port, user, password, sender, starttls), or
+    None when no mail server is configured."""
+    try:
+        return dict(st.secrets["smtp"]) if "smtp" in st.secrets else None
+    except Exception:  # no secrets file at all: Streamlit raises instead of answering False
+        return None
 
 
 def _start_session(store: Store, user: User, via: str = "wachtwoord") -> None:

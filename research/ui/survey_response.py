@@ -3,7 +3,7 @@
 import streamlit as st
 
 from research.accounts import can
-from research.survey import charts, fieldwork, monitors
+from research.survey import charts, fieldwork, invitations, monitors
 from research.ui import shell, widgets
 
 store, user = shell.guard("survey.read")
@@ -15,6 +15,20 @@ total = fieldwork.response(store, user, wave["id"])
 if total.empty or not total["kader"].sum():
     st.info("Deze monitor heeft nog geen steekproefkader; de respons is niet te bepalen.")
     st.stop()
+
+online = invitations.open_fieldwork(store, user, wave["id"])
+if online is not None:
+    @shell.fragment(run_every=15)
+    def follow_online() -> None:
+        """Rerun the page when a link was sent since it was drawn."""
+        now = invitations.open_fieldwork(store, user, wave["id"])
+        if now is None or now["submitted"] != online["submitted"]:
+            st.rerun()
+        st.caption(f"Online veldwerk loopt tot en met {shell.dutch_date(now['closes_on'])}: "
+                   f"{shell.count(now['submitted'], 'link', 'links')} verstuurd. Nieuwe "
+                   "antwoorden tellen hier mee zodra ze binnenkomen.")
+
+    follow_online()
 
 every = [(w["label"], fieldwork.response(store, user, w["id"]).iloc[0])
          for w in monitors.waves(store, user, monitor_id)]

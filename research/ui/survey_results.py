@@ -5,7 +5,7 @@ import streamlit as st
 
 from research import worker
 from research.accounts import can
-from research.survey import charts, monitors, report, results, tables
+from research.survey import charts, invitations, monitors, report, results, tables
 from research.ui import shell, widgets
 
 store, user = shell.guard("survey.read")
@@ -13,6 +13,12 @@ st.title("Resultaten")
 
 monitor_id = widgets.pick_monitor(store, user)
 wave = widgets.pick_wave(store, user, monitor_id)
+online = invitations.open_fieldwork(store, user, wave["id"])
+if online is not None:
+    st.info(f"Meting {shell.plain(wave['label'])} is nog in het veldwerk (tot en met "
+            f"{shell.dutch_date(online['closes_on'])}): de resultaten volgen als het veldwerk "
+            "sluit. De respons staat onder Respons.")
+    st.stop()
 run = results.run(store, user, wave["id"])
 if run is None:
     st.info(f"De resultaten van meting {shell.plain(wave['label'])} zijn nog niet berekend.")
