@@ -15,6 +15,7 @@ from pathlib import Path
 import sqlite_utils
 
 from research.errors import UserError
+from research.public import fieldwork
 from research.schema import applied, backup_copy, migrate, pending
 from research.storage import Actor, StorageError, Store, check_file
 
@@ -36,6 +37,8 @@ def backup(store: Store, target: str | os.PathLike, actor: Actor) -> Path:
     try:
         partial.unlink(missing_ok=True)  # left by a backup that was killed halfway
         backup_copy(store.path, partial)
+        # The answers of an open fieldwork, which live beside the database, go along.
+        fieldwork.copy_into_backup(fieldwork.path_beside(store.path), partial)
         partial.replace(target)  # a copy interrupted halfway never carries the final name
     except (OSError, sqlite3.Error) as error:
         partial.unlink(missing_ok=True)
@@ -90,6 +93,9 @@ def restore(store: Store, source: str | os.PathLike, actor: Actor) -> Path:
     stamp = datetime.now().strftime("%Y%m%d-%H%M%S-%f")
     safety = store.path.with_name(f"{store.path.name}.voor-herstel-{stamp}")
     backup_copy(store.path, safety)
+    answers = fieldwork.path_beside(store.path)
+    if answers.exists():
+        backup_copy(answers, answers.with_name(f"{answers.name}.voor-herstel-{stamp}"))
     src = sqlite3.connect(f"file:{source}?mode=ro", uri=True)
     dst = sqlite3.connect(str(store.path), timeout=30)
     try:
@@ -98,6 +104,9 @@ def restore(store: Store, source: str | os.PathLike, actor: Actor) -> Path:
         dst.close()
         src.close()
     store.close()
+    # The fieldwork answers the backup carried go back beside the database (before the
+    # migrations, which know nothing of those tables).
+    fieldwork.restore_from_database(answers, store.path)
     migrate(store.path)
     from research import sessions
 

@@ -14,6 +14,7 @@ from conftest import PASSWORD
 from research import accounts
 from research.accounts import SYSTEM_USER
 from research.backup import BackupError, backup, backup_bytes, check_backup, restore
+from research.public import fieldwork as door
 from research.schema import MIGRATIONS, migrate
 from research.storage import SYSTEM, Actor
 
@@ -429,3 +430,45 @@ def test_sealed_backup_download_is_logged_and_decrypts_to_the_database(store, us
         sealed.decrypt_file(tmp_path / name, tmp_path / "mislukt.db", "niet-het-wachtwoord")
     assert not (tmp_path / "mislukt.db").exists()
     assert not (tmp_path / "mislukt.db.deel").exists()
+
+
+# -- the answers of an open fieldwork -----------------------------------------------------------
+
+def test_a_backup_carries_the_answers_of_an_open_fieldwork_and_a_restore_puts_them_back(
+        store, tmp_path):
+    """While a fieldwork is open its answers live beside the database: a backup holds them,
+    a restore puts them back there (the answers of before in a safety copy) and leaves no
+    trace of them in the database."""
+    answers = door.path_beside(store.path)
+    door.put_fieldwork(answers, 1, "Gemeentemonitor 2027", "2099-12-31", [])
+    door.put_links(answers, 1, [("code-amsterdam", "Amsterdam"), ("code-ede", "Ede")])
+    assert door.save(answers, "code-amsterdam", {"v1": 3}, page=1)
+    saved = backup(store, tmp_path / "tijdens-veldwerk.db", SYSTEM)
+    assert query(saved, "SELECT label, answers FROM veldwerk_links ORDER BY label") == [
+        ("Amsterdam", '{"v1": 3}'), ("Ede", "{}")]
+    assert query(store.path, "SELECT count(*) FROM sqlite_master WHERE name LIKE 'veldwerk%'"
+                 ) == [(0,)]
+
+    assert door.save(answers, "code-ede", {"v1": 1}, page=2, submit=True)
+    door.remove_links(answers, ["code-amsterdam"])
+    restore(store, saved, SYSTEM)
+
+    states = door.link_states(answers, 1)
+    assert sorted((s["page"], s["answers"]) for s in states.values()) == [
+        (0, {}), (1, {"v1": 3})]
+    assert query(store.path, "SELECT count(*) FROM sqlite_master WHERE name LIKE 'veldwerk%'"
+                 ) == [(0,)]
+    [before] = sorted(answers.parent.glob(f"{answers.name}.voor-herstel-*"))
+    assert query(before, "SELECT label, answers FROM links") == [("Ede", '{"v1": 1}')]
+
+
+def test_a_backup_without_fieldwork_restored_leaves_no_answers_beside_the_database(
+        store, tmp_path):
+    saved = backup(store, tmp_path / "zonder.db", SYSTEM)
+    assert query(saved, "SELECT count(*) FROM sqlite_master WHERE name LIKE 'veldwerk%'"
+                 ) == [(0,)]
+    answers = door.path_beside(store.path)
+    door.put_fieldwork(answers, 1, "Gemeentemonitor 2027", "2099-12-31", [])
+    door.put_links(answers, 1, [("code-ede", "Ede")])
+    restore(store, saved, SYSTEM)
+    assert door.link_states(answers, 1) == {}

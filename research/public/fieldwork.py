@@ -83,6 +83,61 @@ def _run(path: Path, work):
         conn.close()
 
 
+# -- in backups ---------------------------------------------------------------------------------
+# A backup is one database file; while a fieldwork is open its answers live only here. So a
+# backup copy carries this file's tables (as veldwerk_<table>), and a restore puts them back.
+
+TABLES = ("fieldworks", "links")
+
+
+def copy_into_backup(path: Path, backup_path: Path) -> None:
+    """Add this file's tables to a backup copy of the database (nothing when there is none)."""
+    if not path.exists():
+        return
+    conn = sqlite3.connect(str(backup_path), uri=True)
+    try:
+        conn.execute("ATTACH DATABASE ? AS veldwerk", [f"{path.resolve().as_uri()}?mode=ro"])
+        with conn:
+            for table in TABLES:
+                conn.execute(f"DROP TABLE IF EXISTS main.veldwerk_{table}")
+                conn.execute(f"CREATE TABLE main.veldwerk_{table} AS SELECT * FROM"
+                             f" veldwerk.{table}")
+        conn.execute("DETACH DATABASE veldwerk")
+    finally:
+        conn.close()
+
+
+def restore_from_database(path: Path, db_path: Path) -> None:
+    """After a restore: make this file hold what the restored database carried (its
+    veldwerk_ tables; none for a backup without them) and take those tables out of it."""
+    if not path.exists() and not _carries_fieldwork(db_path):
+        return
+    conn = _connect(path)
+    try:
+        conn.execute("ATTACH DATABASE ? AS restored", [str(db_path)])
+        carried = {row[0] for row in conn.execute(
+            "SELECT name FROM restored.sqlite_master WHERE type = 'table'")}
+        with conn:
+            for table in TABLES:
+                conn.execute(f"DELETE FROM main.{table}")
+                if f"veldwerk_{table}" in carried:
+                    conn.execute(f"INSERT INTO main.{table} SELECT * FROM"
+                                 f" restored.veldwerk_{table}")
+                    conn.execute(f"DROP TABLE restored.veldwerk_{table}")
+        conn.execute("DETACH DATABASE restored")
+    finally:
+        conn.close()
+
+
+def _carries_fieldwork(db_path: Path) -> bool:
+    conn = sqlite3.connect(f"{db_path.resolve().as_uri()}?mode=ro", uri=True)
+    try:
+        return conn.execute("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND"
+                            " name LIKE 'veldwerk\\_%' ESCAPE '\\'").fetchone()[0] > 0
+    finally:
+        conn.close()
+
+
 # -- the app's side ---------------------------------------------------------------------------
 
 def put_fieldwork(path: Path, fieldwork_id: int, title: str, closes_on: str,
