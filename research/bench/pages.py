@@ -1,20 +1,22 @@
 """Page runs timed with Streamlit's AppTest, as the page tests run them: a logged-in session,
 the page's session state and address, one run of the script on the server.
 
-Streamlit is imported here through importlib, on first use: the harness is a developer tool
-that drives pages from outside, not domain code (the rule that only research/ui imports
-streamlit is about the domain layers), and the rest of the harness runs without it.
+The one module outside research/ui that imports streamlit (its test API): the harness is a
+developer tool that drives pages from outside, not domain code, and tests/test_architecture.py
+allows it by name.
 """
 
 from __future__ import annotations
 
-import importlib
 import logging
 import os
 import sys
 import time
 from contextlib import contextmanager
 from pathlib import Path
+
+import streamlit
+from streamlit.testing.v1 import AppTest
 
 from research.bench.measure import Timing, timed
 
@@ -28,11 +30,10 @@ BLANK_PAGE = 'import streamlit as st\n\nst.title("Basislijn")\nst.write("Een leg
 
 
 def _app_test():
-    app_test = importlib.import_module("streamlit.testing.v1").AppTest
     # Setting up a session outside a script run makes Streamlit warn on every run; harmless.
     logging.getLogger("streamlit.runtime.scriptrunner_utils.script_run_context").setLevel(
         logging.ERROR)
-    return app_test
+    return AppTest
 
 
 @contextmanager
@@ -118,5 +119,5 @@ def page(name: str) -> Path:
 
 def clear_caches() -> None:
     """Forget the app's cached stores (a scale's database is deleted after its run)."""
-    importlib.import_module("streamlit").cache_resource.clear()
+    streamlit.cache_resource.clear()
     _components.clear()

@@ -159,7 +159,8 @@ def markdown(document: dict, records: list[Record], figures: list[Quality]) -> s
         "## Groei",
         "",
         "Helling van log(seconden) tegen log(grootte) over de schalen: 1 is lineair. De "
-        "grafiek staat in `groei.html` en `groei.png`.",
+        "grafiek staat in `groei.png` (om in te zoomen: `groei.html`, die de benchmark ernaast "
+        "maakt).",
         "",
         growth_table(document["growth"]),
     ]
