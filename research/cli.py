@@ -76,7 +76,7 @@ def _user(store: Store, name: str) -> accounts.User:
 
 
 def cmd_init(store: Store, args: argparse.Namespace) -> None:
-    from research.setup import admin_password_notice, prepare
+    from research.startup import admin_password_notice, prepare
 
     prepared = prepare(store, with_demo=args.demo)
     if prepared.demo_loaded:

@@ -374,7 +374,7 @@ CREATE INDEX questions_wijk ON questions (wijk_id, asked_on);
 @migration("0002_tracker_search_and_contacts")
 def _tracker_search_and_contacts(db: sqlite_utils.Database) -> None:
     # Existing questions get their lemmas after the migrations (`questions.fill_lemmas`, run
-    # by `setup.prepare`): a migration that called the lemmatiser would replay differently
+    # by `startup.prepare`): a migration that called the lemmatiser would replay differently
     # whenever the lemmatiser changed.
     _run(db, """
 ALTER TABLE questions ADD COLUMN lemmas TEXT NOT NULL DEFAULT '';

@@ -20,7 +20,7 @@ from research import accounts
 from research.accounts import SYSTEM_USER
 from research.bench.server import LAUNCH_ARGS, free_port
 from research.schema import open_store
-from research.setup import prepare
+from research.startup import prepare
 
 PASSWORD = "correct-paard-batterij"
 

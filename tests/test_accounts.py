@@ -10,7 +10,7 @@ from datetime import date, datetime, timedelta, timezone
 import pytest
 
 from conftest import PASSWORD
-from research import accounts, passwords, setup
+from research import accounts, passwords, startup
 from research.accounts import (
     BAD_LOGIN,
     FREE_ATTEMPTS,
@@ -627,7 +627,7 @@ def test_the_common_password_list_is_shipped_with_its_licence():
 def test_a_weak_first_admin_password_is_refused(db_path, monkeypatch):
     monkeypatch.setenv("RESEARCH_ADMIN_PASSWORD", "admin12345")
     with pytest.raises(AccountError) as raised:
-        setup.prepare(open_store(db_path))
+        startup.prepare(open_store(db_path))
     assert raised.value.message == "Een wachtwoord mag je gebruikersnaam niet bevatten."
 
 

@@ -15,7 +15,7 @@ from conftest import PASSWORD
 from research import accounts
 from research.cli import main
 from research.schema import open_store
-from research.setup import prepare
+from research.startup import prepare
 
 ROOT = Path(__file__).resolve().parent.parent
 

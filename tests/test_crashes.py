@@ -91,7 +91,7 @@ def kill_inside(script: str, *args: str, tmp_path: Path) -> None:
 @pytest.fixture
 def prepared(db_path):
     store = open_store(db_path)
-    from research.setup import prepare
+    from research.startup import prepare
     prepare(store)
     store.close()
     return db_path

@@ -8,7 +8,7 @@ import pytest
 
 from research import accounts, demo
 from research.qual import codebook, codings, projects
-from research.setup import prepare
+from research.startup import prepare
 from research.survey import monitors
 
 TABLES = ("projects", "documents", "codes", "codings", "monitors", "waves", "frame_units",

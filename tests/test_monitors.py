@@ -11,7 +11,7 @@ import pytest
 
 from research.accounts import SYSTEM_USER, PermissionDenied
 from research.schema import MIGRATIONS, migrate, open_store
-from research.setup import prepare
+from research.startup import prepare
 from research.survey import monitors, waves
 from research.survey.monitors import MonitorError
 

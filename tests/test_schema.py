@@ -403,9 +403,9 @@ def test_no_migration_imports_live_domain_code():
 
 
 def test_questions_from_before_0002_get_their_lemmas_after_the_migrations(db_path):
-    """0002 leaves existing questions without lemmas; `setup.prepare` fills them, and the
+    """0002 leaves existing questions without lemmas; `startup.prepare` fills them, and the
     keyword search finds them through the index."""
-    from research.setup import prepare
+    from research.startup import prepare
     from research.tracker import questions
 
     migrate(db_path, MIGRATIONS[:1])

@@ -93,7 +93,7 @@ PROBE = textwrap.dedent('''
     from research.accounts import SYSTEM_USER
     from research.qual import documents, projects
     from research.schema import open_store
-    from research.setup import prepare
+    from research.startup import prepare
 
     store = open_store(Path(sys.argv[1]))
     prepare(store)

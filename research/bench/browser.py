@@ -30,7 +30,7 @@ from research.bench.measure import Record
 from research.errors import UserError
 from research.qual import documents
 from research.schema import open_store
-from research.setup import prepare
+from research.startup import prepare
 
 MEDIAN_TARGET, SLOWEST_TARGET = 0.5, 1.0
 PREVIEW_TARGET, FIRST_IMPORT_TARGET, BUSY_TARGET = 3.0, 10.0, 1.0

@@ -16,7 +16,7 @@ import yaml
 from research.accounts import SYSTEM_USER
 from research.bench.measure import Quality
 from research.schema import open_store
-from research.setup import prepare
+from research.startup import prepare
 from research.storage import Store
 from research.tracker import hints, questions, themes
 from research.tracker.similarity import similar

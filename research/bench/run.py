@@ -36,7 +36,7 @@ from research.bench.measure import Quality, Record, peak_mb, reset_peak
 from research.bench.scales import Scale, parse
 from research.errors import UserError
 from research.schema import open_store
-from research.setup import prepare
+from research.startup import prepare
 
 QUALITY = "tracker.quality"
 DEFAULT_SCALES = "S,M"

@@ -27,7 +27,7 @@ from research.accounts import User
 from research.errors import UserError
 from research.qual import projects
 from research.schema import open_store
-from research.setup import admin_password_notice, prepare
+from research.startup import admin_password_notice, prepare
 from research.storage import SYSTEM, Actor, StorageError, Store
 from research.tracker import contacts
 
