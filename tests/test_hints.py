@@ -123,6 +123,22 @@ def test_vectors_are_kept_in_a_private_file_and_not_computed_twice(store, monkey
     assert (again == first).all()
 
 
+def test_vectors_of_texts_no_question_has_are_dropped_when_the_app_starts(store, monkeypatch):
+    """A typed draft or a question gone with a restored backup leaves no vector behind."""
+    monkeypatch.delenv("RESEARCH_VECTOR_CACHE", raising=False)
+    monkeypatch.setattr(embedding, "_memory", {})  # vectors of other tests' databases
+    kept = log(store, "noord", "Komt er een zebrapad bij de school?")
+    embedding.vectors(store, ["Mijn buurman belt steeds aan, wat kan ik doen?"])  # a draft
+    assert embedding.prepare(store) == 1
+    conn = embedding._open(embedding.vector_path(store))
+    try:
+        assert [bytes(k) for (k,) in conn.execute("SELECT key FROM vectors")] == [
+            embedding._key(store.value("SELECT text FROM questions WHERE id = ?", [kept]))]
+    finally:
+        conn.close()
+    assert embedding.prune(store) == 0
+
+
 NO_NETWORK = '''
 import socket, sys
 def refuse(*args, **kwargs):

@@ -217,12 +217,36 @@ def nearest(store: Store, wijk_id: str, text: str, limit: int) -> list[tuple[int
 
 def prepare(store: Store) -> int:
     """Embed every question that has no vector yet (the worker does this when the app starts,
-    so the first search after an upgrade does not wait for it); returns how many there are."""
+    so the first search after an upgrade does not wait for it), and drop the vectors of texts
+    no question has any more; returns how many questions have one."""
     wijken = [r["wijk_id"] for r in store.rows("SELECT DISTINCT wijk_id FROM questions")]
     for wijk_id in wijken:
         _index(store, wijk_id)
+    prune(store)
     return sum(len(_indexes[(str(store.path), w)].ids) for w in wijken
                if (str(store.path), w) in _indexes)
+
+
+def prune(store: Store) -> int:
+    """Delete the vectors of texts that no question of the store has (after a backup was
+    restored, say): a vector says something of a text's content, so none is kept longer than
+    its question. Not for a shared cache (RESEARCH_VECTOR_CACHE). Returns how many went."""
+    path = vector_path(store)
+    if os.environ.get("RESEARCH_VECTOR_CACHE") or not path.exists():
+        return 0
+    keep = {_key(row["text"].strip()) for row in store.rows("SELECT text FROM questions")}
+    keep |= {_key(row["text"]) for row in store.rows("SELECT text FROM questions")}
+    conn = _open(path)
+    try:
+        gone = [key for (key,) in conn.execute("SELECT key FROM vectors")
+                if bytes(key) not in keep]
+        with conn:
+            conn.executemany("DELETE FROM vectors WHERE key = ?", [(k,) for k in gone])
+    finally:
+        conn.close()
+    for key in gone:
+        _memory.pop(bytes(key), None)
+    return len(gone)
 
 
 def in_worker(fn, *args):
