@@ -26,7 +26,7 @@ import yaml
 from research.accounts import SYSTEM_USER
 from research.bench import invent, tracker
 from research.bench.measure import Quality
-from research.bench.quality import _fresh_store, _log, load_labelled
+from research.bench.quality import fresh_store, load_labelled, log_labelled
 from research.storage import Store
 from research.tracker import embedding, hints, similarity, themes
 
@@ -105,10 +105,10 @@ def _top(store: Store, mode: str, q: dict, me: int) -> set[int]:
 def recall(asked: list[dict], folder: Path, background: int = BACKGROUND,
            modes: tuple[str, ...] = ("samen", "lexicaal", "betekenis")) -> dict[str, Recall]:
     """Recall at 5 per mode for the questions of `asked` that are in a group."""
-    store = _fresh_store(folder, "parafrasen")
+    store = fresh_store(folder, "parafrasen")
     try:
         _background(store, background)
-        own = {q["id"]: _log(store, q) for q in asked}
+        own = {q["id"]: log_labelled(store, q) for q in asked}
         groups: dict[int, set[int]] = {}
         for q in asked:
             if q.get("groep") is not None:
@@ -131,10 +131,10 @@ def recall(asked: list[dict], folder: Path, background: int = BACKGROUND,
 def theme_accuracy(asked: list[dict], folder: Path) -> tuple[int, int, int]:
     """(top-1 hits, top-3 hits, n): programme suggestions for the set's questions, trained on
     the project's whole labelled set and the keyword lists."""
-    store = _fresh_store(folder, "thema")
+    store = fresh_store(folder, "thema")
     try:
         for q in load_labelled():
-            _log(store, q, q["programma"])
+            log_labelled(store, q, q["programma"])
         top1 = top3 = 0
         for q in asked:
             found = [s.id for s in themes.suggest(store, q["tekst"], limit=3, meaning=True)]

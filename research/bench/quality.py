@@ -33,14 +33,14 @@ def load_labelled(path: Path = LABELLED) -> list[dict]:
         return yaml.safe_load(handle)["vragen"]
 
 
-def _log(store: Store, q: dict, programme: str | None = None) -> int:
+def log_labelled(store: Store, q: dict, programme: str | None = None) -> int:
     return questions.log_question(store, SYSTEM_USER, wijk_id=q["wijk"],
                                   asked_on=date(2026, 1, 15), text=q["tekst"],
                                   asker_group="bewoner", programme_id=programme,
                                   today=date(2026, 6, 1))
 
 
-def _fresh_store(folder: Path, name: str) -> Store:
+def fresh_store(folder: Path, name: str) -> Store:
     store = open_store(folder / f"{name}.db")
     prepare(store)
     return store
@@ -57,9 +57,9 @@ def _hints(store: Store, q: dict, me: int, fused: bool) -> set[int]:
 def recall_at_5(labelled: list[dict], folder: Path, fused: bool = True) -> tuple[int, int]:
     """(hits, total): for each question in a paraphrase group, whether another member of its
     group is among the five hints of its wijk (fused, or the lexical ranking alone)."""
-    store = _fresh_store(folder, "recall")
+    store = fresh_store(folder, "recall")
     try:
-        own = {q["id"]: _log(store, q) for q in labelled}
+        own = {q["id"]: log_labelled(store, q) for q in labelled}
         groups: dict[int, set[int]] = {}
         for q in labelled:
             if "groep" in q:
@@ -88,11 +88,11 @@ def theme_accuracy(labelled: list[dict], folder: Path, folds: range = range(FOLD
     of the given folds (all five by default)."""
     top1 = top3 = held_out = 0
     for k in folds:
-        store = _fresh_store(folder, f"fold{k}")
+        store = fresh_store(folder, f"fold{k}")
         try:
             for i, q in enumerate(labelled):
                 if _fold(i, q) != k:
-                    _log(store, q, q["programma"])
+                    log_labelled(store, q, q["programma"])
             for i, q in enumerate(labelled):
                 if _fold(i, q) != k:
                     continue

@@ -175,11 +175,8 @@ def _first_search(ctx: Context, data: TrackerData):
     current: list[str] = []
 
     def setup() -> None:
-        # The cache lives in the module; emptying it is what a restart of the app does.
-        with similarity._lock:
-            similarity._indexes.clear()
-        with embedding._lock:
-            embedding._indexes.clear()
+        similarity.INDEXES.forget()   # what a restart of the app does
+        embedding.INDEXES.forget()
         current[:] = [next(wijken)]
 
     return timed(lambda: hints.similar(ctx.store, data.coordinator,

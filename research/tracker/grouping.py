@@ -45,7 +45,7 @@ def clusters(rows: list[dict], threshold: float = THRESHOLD) -> list[list[int]]:
     if len(rows) < 2:
         return []
     try:
-        _, matrix = similarity._fit(rows)
+        _, matrix = similarity.fit(rows)
     except ValueError:  # nothing the analyser can use
         return []
     labels = AgglomerativeClustering(

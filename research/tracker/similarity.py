@@ -16,7 +16,6 @@ tried and made "komt er (niet) een zebrapad" one question.
 from __future__ import annotations
 
 import re
-import threading
 import unicodedata
 from dataclasses import dataclass
 from typing import Callable
@@ -27,6 +26,7 @@ from scipy.sparse import csr_matrix, vstack
 from research.accounts import PermissionDenied, User, can
 from research.nlp import lemmas
 from research.storage import Store
+from research.tracker.indexes import QuestionIndexes
 from research.tracker.tfidf import CharTfidf
 
 MIN_SCORE = 10.0       # cosine x 100 below which a "similar" question is noise
@@ -43,12 +43,10 @@ def normalise(text: str) -> str:
 
 @dataclass
 class _Index:
-    state: tuple          # (count, sum of lemma lengths) of the rows below max_id at fit time
     vectoriser: CharTfidf
     ids: list[int]
     matrix: object        # scipy sparse, one L2-normalised row per question
-    max_id: int
-    fitted: int
+    fitted: int           # questions the vocabulary was fitted on
     exact: dict[str, list[int]]   # normalised text -> ids, for exact repeats
 
 
@@ -62,13 +60,10 @@ def _exact(rows: list[dict], into: dict[str, list[int]] | None = None) -> dict[s
     return into
 
 
-_lock = threading.Lock()
-_indexes: dict[tuple[str, str], _Index] = {}
-
-
-def _fit(rows: list[dict]) -> tuple[CharTfidf, csr_matrix]:
+def fit(rows: list[dict]) -> tuple[CharTfidf, csr_matrix]:
     """scikit-learn's TfidfVectorizer(analyzer="char_wb", ngram_range=(3, 5),
-    sublinear_tf=True), computed without importing scikit-learn (see `tfidf`)."""
+    sublinear_tf=True) over the rows' lemmas, computed without importing scikit-learn (see
+    `tfidf`)."""
     vectoriser = CharTfidf(3, 5)
     matrix = vectoriser.fit_transform([_doc(r) for r in rows])
     return vectoriser, matrix
@@ -78,47 +73,31 @@ def _doc(row: dict) -> str:
     return row["lemmas"] or normalise(row["text"])
 
 
-def _index(store: Store, wijk_id: str) -> _Index | None:
-    """The wijk's index, refitted when rows changed and extended when rows were added."""
-    key = (str(store.path), wijk_id)
-    with _lock:
-        index = _indexes.get(key)
-        if index is not None:
-            old = store.one("SELECT count(*) AS n, total(length(lemmas)) AS size FROM questions"
-                            " WHERE wijk_id = ? AND id <= ?", [wijk_id, index.max_id])
-            added = store.rows("SELECT id, text, lemmas FROM questions"
-                               " WHERE wijk_id = ? AND id > ? ORDER BY id", [wijk_id, index.max_id])
-            assert old is not None  # an aggregate has one row
-            unchanged = (old["n"], old["size"]) == index.state
-            if unchanged and not added:
-                return index
-            grown_little = len(index.ids) + len(added) <= index.fitted * (1 + REFIT_GROWTH)
-            extra = index.vectoriser.transform([_doc(r) for r in added]) \
-                if unchanged and grown_little else None
-            # A new question none of whose n-grams the vocabulary knows would be an empty
-            # vector that nothing can ever match: refit instead.
-            if extra is not None and all(n or not _doc(r).strip() for n, r in
-                                         zip(extra.getnnz(axis=1), added, strict=True)):
-                index.matrix = vstack([index.matrix, extra])
-                index.ids += [r["id"] for r in added]
-                _exact(added, index.exact)
-                index.max_id = added[-1]["id"]
-                index.state = (index.state[0] + len(added),
-                               index.state[1] + sum(len(r["lemmas"]) for r in added))
-                return index
-        rows = store.rows("SELECT id, text, lemmas FROM questions WHERE wijk_id = ? ORDER BY id",
-                          [wijk_id])
-        if not rows:
-            _indexes.pop(key, None)
-            return None
-        try:
-            vectoriser, matrix = _fit(rows)
-        except ValueError:  # no text the analyser can use
-            return None
-        index = _Index((len(rows), float(sum(len(r["lemmas"]) for r in rows))), vectoriser,
-                       [r["id"] for r in rows], matrix, rows[-1]["id"], len(rows), _exact(rows))
-        _indexes[key] = index
-        return index
+def _build(_store: Store, rows: list[dict]) -> _Index | None:
+    try:
+        vectoriser, matrix = fit(rows)
+    except ValueError:  # no text the analyser can use
+        return None
+    return _Index(vectoriser, [r["id"] for r in rows], matrix, len(rows), _exact(rows))
+
+
+def _extend(_store: Store, index: _Index, added: list[dict]) -> bool:
+    """Add new questions with the fitted vocabulary, unless they grew the wijk by more than
+    REFIT_GROWTH or one of them has no n-gram the vocabulary knows (an empty vector that
+    nothing could ever match): then the index is fitted anew."""
+    if len(index.ids) + len(added) > index.fitted * (1 + REFIT_GROWTH):
+        return False
+    extra = index.vectoriser.transform([_doc(r) for r in added])
+    if not all(n or not _doc(r).strip()
+               for n, r in zip(extra.getnnz(axis=1), added, strict=True)):
+        return False
+    index.matrix = vstack([index.matrix, extra])
+    index.ids += [r["id"] for r in added]
+    _exact(added, index.exact)
+    return True
+
+
+INDEXES: QuestionIndexes[_Index] = QuestionIndexes("lemmas", _build, _extend)
 
 
 CANDIDATES = 20        # questions taken from each ranking into the fusion
@@ -180,7 +159,7 @@ def similar(store: Store, user: User, text: str, wijk_id: str, *, limit: int = 5
     wanted = normalise(text)
     if not wanted:
         return []
-    index = _index(store, wijk_id)
+    index = INDEXES.get(store, wijk_id)
     if index is None:
         return []
     candidates = _lexical(index, text, wanted, CANDIDATES + 1 + limit)
