@@ -110,6 +110,26 @@ def test_no_request_leaves_the_machine(page, app_url, sync_api):
     assert outside == []
 
 
+def test_the_code_of_charts_and_tables_loads_while_the_first_page_is_idle(page, app_url,
+                                                                         sync_api):
+    """Streamlit fetches its chart code (4.7 MB) when a page first shows a chart; the app has
+    the browser fetch it while idle after the first page, so Resultaten opens without it."""
+    require_browser()
+    fetched = []
+    page.on("requestfinished", lambda request: fetched.append(request.url.rsplit("/", 1)[-1]))
+    page.goto(app_url)
+    log_in(page, "admin", PASSWORD)
+    sync_api.expect(page.locator(PAGE_TITLE)).to_have_text(shell.PAGES[0].title)
+    wait_until_idle(page)
+    page.wait_for_function(
+        "(names) => names.every((n) => performance.getEntriesByType('resource').some("
+        "(e) => e.name.endsWith('/static/js/' + n) && e.responseEnd > 0))",
+        arg=shell.LAZY_CHUNKS, timeout=15_000)
+    page.wait_for_timeout(200)
+    assert sorted(set(fetched) & set(shell.LAZY_CHUNKS)) == shell.LAZY_CHUNKS
+    assert len(shell.LAZY_CHUNKS) == 2
+
+
 def test_a_deep_link_survives_the_login(page, app_url, sync_api):
     require_browser()
     page.goto(app_url + "/tracker_questions")

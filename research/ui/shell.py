@@ -531,8 +531,19 @@ function dutch(names) {
                              attributeFilter: ['aria-label', 'title', 'data-title']});
 }
 
+function prefetch(chunks) {
+  // Streamlit's page script lies in the same folder as its chunks.
+  const main = document.querySelector('script[type="module"][src*="/static/js/"]');
+  if (!main) { return; }
+  const load = () => chunks.forEach((name) => {
+    import(new URL(name, main.src).href).catch(() => {});
+  });
+  (window.requestIdleCallback || ((f) => setTimeout(f, 2000)))(load, {timeout: 5000});
+}
+
 export default function ({ data }) {
   if (!window.__researchDutch) { window.__researchDutch = true; dutch(data.names); }
+  if (!window.__researchPrefetched) { window.__researchPrefetched = true; prefetch(data.chunks); }
   if (window.__researchPage === data.page) { return; }
   const changed = window.__researchPage !== undefined;
   window.__researchPage = data.page;
@@ -543,13 +554,21 @@ export default function ({ data }) {
 }
 """
 _page_component = st.components.v2.component("research_page", js=_PAGE_JS)
+# Streamlit loads the code of its charts (4.7 MB) and tables the first time a page shows one,
+# which made the first visit of Resultaten take 3 s. The browser loads them while idle after
+# the first page instead. The names carry a hash that changes with Streamlit's version.
+_STATIC_JS = Path(st.__file__).resolve().parent / "static" / "static" / "js"
+LAZY_CHUNKS = sorted(p.name for pattern in ("PlotlyChart.*.js", "DataFrame.*.js")
+                     for p in _STATIC_JS.glob(pattern))
 
 
 def page_helpers(page_path: str) -> None:
-    """In the browser, once per page run: Streamlit's own English names made Dutch, and on a
-    narrow screen the menu closed after the user chose a page."""
+    """In the browser, once per page run: Streamlit's own English names made Dutch, the code
+    of charts and tables loaded while idle, and on a narrow screen the menu closed after the
+    user chose a page."""
     with st.sidebar:
-        _page_component(data={"page": page_path, "names": DUTCH_UI}, key="page_helpers")
+        _page_component(data={"page": page_path, "names": DUTCH_UI, "chunks": LAZY_CHUNKS},
+                        key="page_helpers")
 
 
 # -- Dutch for what Streamlit writes in English ------------------------------------------------
