@@ -612,7 +612,7 @@ def test_wave_over_the_upload_limit_is_refused_unread(store, anna, monitor, scra
 
 
 def test_xlsx_unpacking_larger_than_the_limit_is_refused(store, anna, monitor, monkeypatch):
-    monkeypatch.setattr(readers, "MAX_UNZIPPED", 1000)
+    monkeypatch.setattr(readers.excel, "MAX_UNZIPPED", 1000)
     refused(store, lambda: load_wave(store, anna, monitor, corpus("html-rtl.xlsx")),
             "'html-rtl.xlsx'", "wordt uit voorzorg niet geopend")
 

@@ -1,4 +1,4 @@
-"""Reading a monitor wave (SPSS, Excel, CSV) and its questionnaire: research/survey/readers.py.
+"""Reading a monitor wave (SPSS, Excel, CSV) and its questionnaire: research/survey/readers/.
 
 Files are made in tmp_path by the tests (pyreadstat.write_sav, openpyxl, plain bytes); two
 hand-made files live in tests/data/survey: a Dutch Excel questionnaire CSV (cp1252, ';') and
@@ -126,7 +126,7 @@ def test_sav_from_bytes_and_file_like_equals_from_path(tmp_path, monkeypatch):
     path = write_monitor_sav(tmp_path / "m.sav")
     scratch = tmp_path / "scratch"
     scratch.mkdir()
-    monkeypatch.setattr(readers.tempfile, "tempdir", str(scratch))
+    monkeypatch.setattr(readers.sav.tempfile, "tempdir", str(scratch))
     from_path = read_wave(path, "m.sav")
     from_bytes = read_wave(path.read_bytes(), "m.sav")
     from_file = read_wave(io.BytesIO(path.read_bytes()), "m.sav")
@@ -152,7 +152,7 @@ def test_sav_multiple_response_sets_from_meta(tmp_path, monkeypatch):
                           "knelpunt_werk": [1.0, 1.0, 0.0], "v2": [1.0, 2.0, 1.0]})
     pyreadstat.write_sav(frame, str(tmp_path / "mr.sav"),
                          variable_value_labels={"v2": {1: "Ja", 2: "Nee"}})
-    real = readers._call_read_sav
+    real = readers.sav._call_read_sav
 
     def with_sets(path, encoding):
         data, meta = real(path, encoding)
@@ -162,7 +162,7 @@ def test_sav_multiple_response_sets_from_meta(tmp_path, monkeypatch):
             "variable_list": ["knel_huis", "knel_taal", "knelpunt_werk"]}}
         return data, meta
 
-    monkeypatch.setattr(readers, "_call_read_sav", with_sets)
+    monkeypatch.setattr(readers.sav, "_call_read_sav", with_sets)
     variables = by_name(read_wave(tmp_path / "mr.sav", "mr.sav"))
     for name in ("knel_huis", "knel_taal", "knelpunt_werk"):
         assert variables[name]["type"] == "meervoudig"
@@ -174,7 +174,7 @@ def test_sav_multiple_response_sets_from_meta(tmp_path, monkeypatch):
 def test_sav_category_set_gives_a_warning(tmp_path, monkeypatch):
     frame = pd.DataFrame({"a1": [1.0, 3.0], "a2": [2.0, np.nan]})
     pyreadstat.write_sav(frame, str(tmp_path / "c.sav"))
-    real = readers._call_read_sav
+    real = readers.sav._call_read_sav
 
     def with_sets(path, encoding):
         data, meta = real(path, encoding)
@@ -182,7 +182,7 @@ def test_sav_category_set_gives_a_warning(tmp_path, monkeypatch):
                                    "label": "", "variable_list": ["a1", "a2"]}}
         return data, meta
 
-    monkeypatch.setattr(readers, "_call_read_sav", with_sets)
+    monkeypatch.setattr(readers.sav, "_call_read_sav", with_sets)
     wave = read_wave(tmp_path / "c.sav", "c.sav")
     assert [v["mr_set"] for v in wave.variables] == ["merken", "merken"]
     assert wave.warnings == ["Set 'merken' is een categorieënset: elke kolom bevat een "
@@ -463,7 +463,7 @@ def test_missing_file_and_too_large_file(tmp_path, monkeypatch):
     with pytest.raises(ReadError) as excinfo:
         read_wave(tmp_path / "weg.csv", "weg.csv")
     assert message(excinfo) == "Bestand 'weg.csv' bestaat niet of kan niet worden geopend."
-    monkeypatch.setattr(readers, "MAX_BYTES", 10)
+    monkeypatch.setattr(readers.model, "MAX_BYTES", 10)
     (tmp_path / "groot.csv").write_bytes(b"v1\n" + b"1\n" * 2_000_000)
     for source in (tmp_path / "groot.csv", (tmp_path / "groot.csv").read_bytes()):
         with pytest.raises(ReadError) as excinfo:
@@ -580,7 +580,7 @@ def test_zip_bomb_is_refused(monkeypatch):
     assert message(excinfo).startswith("Bestand 'bom.xlsx' pakt uit tot 19 MB (")
     assert message(excinfo).endswith(" keer zo groot); zo'n bestand wordt uit voorzorg niet "
                                      "geopend.")
-    monkeypatch.setattr(readers, "MAX_UNZIPPED", 1000)
+    monkeypatch.setattr(readers.excel, "MAX_UNZIPPED", 1000)
     with pytest.raises(ReadError) as excinfo:
         read_wave(xlsx_bytes({"Blad1": [["v1"], [1]]}), "m.xlsx")
     assert "wordt uit voorzorg niet geopend" in message(excinfo)

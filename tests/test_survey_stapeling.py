@@ -16,6 +16,7 @@ import pytest
 from figures import ESCAPED, HOSTILE, markup_from_users
 from research import untrusted
 from research.errors import UserError
+from research.survey import charts
 from research.survey import stapeling as st_
 from research.survey.stapeling import StapelingError
 
@@ -470,7 +471,7 @@ def test_heatmap_matrix_is_z_for_the_sd_rule(amsterdam):
 
 
 def test_heatmap_figure(mean_result):
-    figure = st_.heatmap_figure(mean_result, "Stapeling in Amsterdam")
+    figure = charts.heatmap_figure(mean_result, "Stapeling in Amsterdam")
     cells, counts = figure.data
     assert cells.z.shape == (23, 9)
     assert counts.z.shape == (23, 1)
@@ -493,7 +494,7 @@ def test_heatmap_draws_area_and_indicator_names_as_text():
     or bold in them, so they reach it escaped."""
     data = pd.DataFrame({"klachten": [10.0, 20.0]}, index=[HOSTILE, "B"])
     result = st_.stapeling(data, small_meta(("klachten", HOSTILE, "lager_is_beter")))
-    figure = st_.heatmap_figure(result, f"Stapeling {HOSTILE}")
+    figure = charts.heatmap_figure(result, f"Stapeling {HOSTILE}")
     assert markup_from_users(figure) == []
     cells, counts = figure.data
     assert (list(cells.x), list(cells.y), list(counts.y)) == ([ESCAPED], [ESCAPED, "B"],
@@ -548,7 +549,7 @@ def test_youth_care_against_the_city_average_per_age_group():
         "Geuzenveld & Slotermeer": "veel inzet, grote opgave",
         "Bijlmer Centrum": "veel inzet, grote opgave",
         "Oud-Zuid": "weinig inzet, kleine opgave", "Watergraafsmeer": "weinig inzet, kleine opgave"}
-    figure = st_.inzet_opgave_figure(result, "JGZ")
+    figure = charts.inzet_opgave_figure(result, "JGZ")
     assert len(figure.data) == 2
     # Names reach plotly escaped ('&' as '&amp;'), and plotly shows them as written.
     assert list(figure.data[0].text) == ["Geuzenveld &amp; Slotermeer", "Bijlmer Centrum",
@@ -557,7 +558,7 @@ def test_youth_care_against_the_city_average_per_age_group():
 
 
 def test_inzet_opgave_figure(library):
-    figure = st_.inzet_opgave_figure(library, "Bibliotheken")
+    figure = charts.inzet_opgave_figure(library, "Bibliotheken")
     [scatter] = figure.data
     assert list(scatter.x) == [21.8, 5.0, 2.3, 1.4, 3.5, 2.3, 1.5, 2.3]
     assert len(figure.layout.shapes) == 2
@@ -573,7 +574,7 @@ def test_inzet_opgave_figure_draws_names_as_text():
                           "opgave": [4.0, 3.0, 1.0, 2.0], "groep": [HOSTILE, HOSTILE, "y", "y"]})
     result = st_.inzet_opgave(table, "gebied", "inzet", "opgave", f"Inzet {HOSTILE}",
                               f"Opgave {HOSTILE}", group="groep")
-    figure = st_.inzet_opgave_figure(result, HOSTILE)
+    figure = charts.inzet_opgave_figure(result, HOSTILE)
     assert markup_from_users(figure) == []
     assert list(figure.data[0].text) == [ESCAPED, "B"]
     assert figure.layout.title.text == ESCAPED

@@ -97,7 +97,7 @@ def load(store: Store, user: User, monitor_id: int, label: str, year: int | None
 def read_frame(source, filename: str) -> list[dict]:
     """Frame units from a CSV (',' or ';') or Excel file with Dutch headings (code, naam,
     regio, grootteklasse, provincie, populatie)."""
-    raw = source if isinstance(source, bytes) else readers._input(source, filename).content()
+    raw = source if isinstance(source, bytes) else readers.as_input(source, filename).content()
     if not raw.strip():
         raise MonitorError(f"Bestand '{filename}' is leeg.")
     if raw[:2] == b"PK":

@@ -6,7 +6,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from research.survey import monitors, stapeling
+from research.survey import charts, monitors, stapeling
 from research.ui import shell, widgets
 
 store, user = shell.guard("survey.read")
@@ -55,7 +55,7 @@ def choose_reference(meta: pd.DataFrame, key: str) -> dict:
 
 
 def show(result: stapeling.Stapeling, title: str, key: str) -> None:
-    st.plotly_chart(stapeling.heatmap_figure(result, title), width="stretch", key=f"map_{key}")
+    st.plotly_chart(charts.heatmap_figure(result, title), width="stretch", key=f"map_{key}")
     st.caption(shell.plain(result.rule))
     st.dataframe(result.counts.rename(columns={
         "gebied": "Gebied", "aantal_ongunstig": "Aantal ongunstig",
@@ -126,7 +126,7 @@ with tab_effort:
             library, "stadsdeel", "bibliotheek_m2_per_100_inwoners",
             "leesniveau_groep8_streefniveau_pct", "Bibliotheek (m² per 100 inwoners)",
             "Leesniveau groep 8 op streefniveau (%)", higher_opgave_is_worse=False)
-        st.plotly_chart(stapeling.inzet_opgave_figure(
+        st.plotly_chart(charts.inzet_opgave_figure(
             table, "Bibliotheekruimte tegenover leesniveau per stadsdeel"), width="stretch",
             key="library")
         st.caption(shell.plain(table.attrs["grens"]))
@@ -136,7 +136,7 @@ with tab_effort:
             youth, "gebied", "jgz_fte_per_1000_kinderen", "lage_ses_per_1000_kinderen",
             "Jeugdgezondheidszorg (fte per 1.000 kinderen)", "Kinderen met lage SES per 1.000",
             higher_opgave_is_worse=True, group="leeftijdsgroep")
-        st.plotly_chart(stapeling.inzet_opgave_figure(
+        st.plotly_chart(charts.inzet_opgave_figure(
             table, "Jeugdgezondheidszorg tegenover lage SES"), width="stretch", key="youth")
         st.caption(shell.plain(table.attrs["grens"]))
         st.dataframe(table, hide_index=True, width="stretch", placeholder="—")
