@@ -407,3 +407,40 @@ def test_no_multiselect_offers_select_all(path):
         chosen = next((k.value for k in call.keywords if k.arg == "select_all"), None)
         assert isinstance(chosen, ast.Constant) and chosen.value is False, \
             f"{path.name}:{call.lineno} offers 'Select all'"
+
+
+# -- no private names across modules --------------------------------------------------------------
+
+def private_uses(tree: ast.AST) -> list[str]:
+    """`module._name` and `from research... import _name` of research modules: what one
+    module uses of another's privates."""
+    modules: set[str] = set()
+    found = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("research"):
+            modules.update(alias.asname or alias.name for alias in node.names)
+            found += [f"{node.module}.{a.name}" for a in node.names
+                      if a.name.startswith("_") and not a.name.startswith("__")]
+        elif isinstance(node, ast.Import):
+            modules.update(alias.asname or alias.name.split(".")[0] for alias in node.names
+                           if alias.name.startswith("research"))
+    for node in ast.walk(tree):
+        if (isinstance(node, ast.Attribute) and node.attr.startswith("_")
+                and not node.attr.startswith("__") and isinstance(node.value, ast.Name)
+                and node.value.id in modules):
+            found.append(f"{node.value.id}.{node.attr}")
+    return found
+
+
+def test_the_checker_sees_private_uses():
+    assert private_uses(ast.parse("from research.survey import readers\nreaders._input(1)")) \
+        == ["readers._input"]
+    assert private_uses(ast.parse("from research.bench.quality import _log")) == [
+        "research.bench.quality._log"]
+    assert private_uses(ast.parse("import os\nos._exit(0)")) == []
+
+
+@pytest.mark.parametrize("path", sorted(RESEARCH.rglob("*.py")),
+                         ids=lambda p: str(p.relative_to(ROOT)))
+def test_no_module_uses_another_modules_private_names(path):
+    assert private_uses(parse(path)) == []
