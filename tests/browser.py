@@ -92,3 +92,15 @@ def log_in(page, username: str, password: str) -> None:
     page.get_by_label("Wachtwoord").fill(password)
     page.get_by_role("button", name="Inloggen").click()
 
+
+def settled_box(page, locator) -> dict:
+    """The element's box once it stopped changing (a table grows to its height in steps after
+    it first shows; a point taken too early lands on another row)."""
+    box = locator.bounding_box()
+    for _ in range(50):
+        page.wait_for_timeout(200)
+        again = locator.bounding_box()
+        if again == box:
+            return box
+        box = again
+    return box

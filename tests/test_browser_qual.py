@@ -14,6 +14,7 @@ from browser import (
     PLOTLY_CHART,
     log_in,
     require_browser,
+    settled_box,
     wait_for_charts,
     wait_until_idle,
 )
@@ -637,7 +638,7 @@ def test_streamlit_widgets_speak_dutch(page, app_url, app_db, sync_api, screensh
     wait_until_idle(page)
     grid = page.get_by_test_id("stDataFrame").first
     expect(grid).to_be_visible()
-    box = grid.bounding_box()
+    box = settled_box(page, grid)
     # The last code's own cell: the last row of the last column (codes in name order). The
     # pointer gets there first, as a hand's would: the grid, drawn anew by the last run,
     # takes a click only at a point it has seen the pointer over.

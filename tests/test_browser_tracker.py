@@ -14,7 +14,7 @@ from datetime import date
 import docx
 from openpyxl import load_workbook
 
-from browser import PAGE_TITLE, log_in, require_browser, wait_until_idle
+from browser import PAGE_TITLE, log_in, require_browser, settled_box, wait_until_idle
 from conftest import PASSWORD
 from research import accounts
 from research.accounts import SYSTEM_USER
@@ -294,7 +294,7 @@ def test_a_table_leaves_the_app_only_with_text_cells(page, app_url, app_db, sync
     page.keyboard.press("Enter")
     wait_until_idle(page)
     expect(page.get_by_text("1 vraag", exact=True)).to_be_visible()
-    box = page.get_by_test_id("stDataFrame").first.bounding_box()
+    box = settled_box(page, page.get_by_test_id("stDataFrame").first)
     page.mouse.move(box["x"] + 60, box["y"] + 35 + 17, steps=5)
     page.wait_for_timeout(300)
     page.mouse.down()
