@@ -34,6 +34,7 @@ def cli(db_path, capsys):
     return call
 
 
+@pytest.mark.slow  # 15 s: the whole harness at S; `make test` runs it
 def test_smoke_run_at_scale_s(cli, tmp_path):
     out_dir = tmp_path / "uit"
     status, out, err = cli("bench", "--scale", "S", "--only", ",".join(SMOKE), "--json",
