@@ -323,8 +323,11 @@ def test_a_new_monitor_is_chosen_at_once_even_from_an_address_naming_another(dem
     created = demo_store.value("SELECT id FROM monitors WHERE name = 'Testmonitor gemeenten'")
     assert widget(at.selectbox, "Monitor").value == created
     assert at.query_params["monitor"] == str(created)
-    # A run whose address still names the monitor seen before keeps the new one.
+    # A run whose address still names the monitor of before (a browser that has not taken the
+    # new address yet) keeps the new one; a link naming another monitor still moves it.
     at.query_params["monitor"] = "1"
-    at.session_state["url_monitor_seen"] = "1"
     at.run()
     assert widget(at.selectbox, "Monitor").value == created
+    at.query_params["monitor"] = "2"
+    at.run()
+    assert widget(at.selectbox, "Monitor").value == 2

@@ -61,7 +61,14 @@ def url_choice(label: str, options: list, key: str, format_func=str, default=Non
     widget_key, seen_key = f"url_{key}", f"url_{key}_seen"
     shared_key = f"chosen_{key}"
     wanted = st.query_params.get(key)
-    fresh = wanted is not None and wanted != st.session_state.get(seen_key)
+    stale_key = f"url_{key}_stale"
+    if wanted is not None and wanted == st.session_state.get(stale_key):
+        # The address from before the app's own choice (`choose`), sent again by a browser
+        # that has not taken the new one yet: it says nothing new.
+        fresh = False
+    else:
+        st.session_state.pop(stale_key, None)
+        fresh = wanted is not None and wanted != st.session_state.get(seen_key)
     if fresh and wanted in by_text:
         st.session_state[widget_key] = by_text[wanted]
         if shared:
@@ -114,6 +121,8 @@ def choose(key: str, value) -> None:
     the address and rerunning: that races the browser (streamlit#7961), which kept the old
     address and, with its next click, chose the old thing again."""
     st.session_state[f"chosen_{key}"] = value
+    # Until the browser shows the new address, the one it sends names the choice of before.
+    st.session_state[f"url_{key}_stale"] = st.session_state.get(f"url_{key}_seen")
 
 
 def chosen_before(key: str) -> bool:
