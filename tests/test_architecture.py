@@ -25,7 +25,7 @@ ROOT = Path(__file__).resolve().parent.parent
 RESEARCH = ROOT / "research"
 UI = RESEARCH / "ui"
 NON_PAGES = {"shell.py", "widgets.py", "coding_component.py", "app.py", "gateway.py",
-             "__init__.py"}
+             "page_runs.py", "__init__.py"}
 
 
 def parse(path: Path) -> ast.Module:
@@ -74,14 +74,8 @@ def page_files() -> list[Path]:
 
 # -- (a) streamlit only in research/ui --------------------------------------------------------
 
-# The benchmark harness drives pages from outside with Streamlit's AppTest, as the page tests
-# do: a developer tool, not a domain layer, so it may import streamlit (and only it may).
-DRIVES_PAGES = {RESEARCH / "bench" / "pages.py"}
-
-
 def non_ui_modules() -> list[Path]:
-    return sorted(p for p in RESEARCH.rglob("*.py")
-                  if UI not in p.parents and p not in DRIVES_PAGES)
+    return sorted(p for p in RESEARCH.rglob("*.py") if UI not in p.parents)
 
 
 def test_the_checker_sees_streamlit_imports():
@@ -97,17 +91,9 @@ def test_only_ui_imports_streamlit(path):
     assert not imports_streamlit(parse(path)), f"{path.relative_to(ROOT)} imports streamlit"
 
 
-def test_the_page_driver_imports_streamlit_only_for_its_test_api():
-    [driver] = DRIVES_PAGES
-    used = {m for m in imported_modules(parse(driver))
-            if m == "streamlit" or m.startswith("streamlit.")}
-    assert used == {"streamlit", "streamlit.testing.v1"}
-
-
 def test_there_are_non_ui_modules_to_check():
     names = {p.relative_to(RESEARCH).as_posix() for p in non_ui_modules()}
     assert {"accounts.py", "storage.py", "tracker/questions.py", "qual/projects.py"} <= names
-
 
 
 @pytest.mark.parametrize("path", sorted(UI.glob("*.py")), ids=lambda p: p.name)

@@ -19,7 +19,7 @@ import spacy
 
 from research import accounts
 from research.accounts import SYSTEM_USER, User
-from research.bench import invent, pages
+from research.bench import invent
 from research.bench.context import Context, plain_insert, scratch_copy
 from research.bench.measure import Record, Timing, record
 from research.qual import (
@@ -35,6 +35,7 @@ from research.qual import (
     transcripts,
 )
 from research.storage import Tx, utcnow
+from research.ui import page_runs
 
 IMPORT_BATCHES = 5
 QUERIES = ["wachtlijst", "gemeente", "vertrouwen instanties", "taalles", "buurthuis vrijwilliger",
@@ -236,11 +237,11 @@ def _runs(ctx: Context, cheap: bool = False) -> int:
 def code_view_page(ctx: Context, data: QualData) -> list[Record]:
     """The coding page opened on the focus group (its codings shown), server-side."""
     state = {"qual_project": data.project_id, "qual_document": data.focus_id}
-    with pages.database(ctx.path):
-        timing = pages.time_page(pages.page("qual_code.py"), data.lead.id, _runs(ctx),
+    with page_runs.database(ctx.path):
+        timing = page_runs.time_page(page_runs.page("qual_code.py"), data.lead.id, _runs(ctx),
                                  state=state, min_runs=ctx.scale.min_runs,
                                  budget=ctx.scale.budget)
-        blank = pages.time_blank(ctx.folder, _runs(ctx))
+        blank = page_runs.time_blank(ctx.folder, _runs(ctx))
     focus_codings = ctx.store.value("SELECT count(*) FROM codings WHERE document_id = ?",
                                     [data.focus_id])
     return [record("qual.code_view_page", ctx.scale.name, timing, blank,

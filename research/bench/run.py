@@ -23,7 +23,6 @@ from research.bench import (
     browser,
     cli,
     growth,
-    pages,
     paraphrase,
     qual,
     quality,
@@ -37,6 +36,7 @@ from research.bench.scales import Scale, parse
 from research.errors import UserError
 from research.schema import open_store
 from research.startup import prepare
+from research.ui import page_runs
 
 QUALITY = "tracker.quality"
 DEFAULT_SCALES = "S,M"
@@ -129,7 +129,7 @@ def run_scale(scale: Scale, chosen: list[str]) -> tuple[list[Record], list[dict]
         finally:
             store.close()
             if any(n.endswith("_page") for n in chosen):
-                pages.clear_caches()
+                page_runs.clear_caches()
     return records, builds, ctx.notes
 
 

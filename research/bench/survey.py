@@ -17,10 +17,11 @@ import pyreadstat
 
 from research import accounts
 from research.accounts import SYSTEM_USER, User
-from research.bench import invent, pages
+from research.bench import invent
 from research.bench.context import Context
 from research.bench.measure import Record, Timing, record, reset_peak, timed
 from research.survey import intake, monitors, results, waves
+from research.ui import page_runs
 
 TARGETS = {"survey.results_page": 0.3, "survey.sav_load": 15.0}
 # The results store: 0.9 s at M (and S), 10 s and 2 GB at L (1,000,000 respondents); and at
@@ -206,11 +207,11 @@ def results_page(ctx: Context, data: SurveyData) -> list[Record]:
                   if v["type"] == "likert")
     query = {"monitor": data.monitor_id, "meting": data.wave_id, "vraag": likert,
              "naar": "region"}
-    with pages.database(ctx.path):
-        timing = pages.time_page(pages.page("survey_results.py"), data.analyst.id,
+    with page_runs.database(ctx.path):
+        timing = page_runs.time_page(page_runs.page("survey_results.py"), data.analyst.id,
                                  ctx.scale.runs, query=query, min_runs=ctx.scale.min_runs,
                                  budget=ctx.scale.budget)
-        blank = pages.time_blank(ctx.folder, ctx.scale.runs)
+        blank = page_runs.time_blank(ctx.folder, ctx.scale.runs)
     return [record("survey.results_page", ctx.scale.name, timing, blank,
                    TARGETS["survey.results_page"], size=ctx.scale.respondents,
                    size_unit="respondenten", baseline="AppTest van een lege pagina",

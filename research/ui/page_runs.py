@@ -1,9 +1,8 @@
 """Page runs timed with Streamlit's AppTest, as the page tests run them: a logged-in session,
 the page's session state and address, one run of the script on the server.
 
-The one module outside research/ui that imports streamlit (its test API): the harness is a
-developer tool that drives pages from outside, not domain code, and tests/test_architecture.py
-allows it by name.
+Part of the UI layer because it runs Streamlit (its test API), which only research/ui may
+import; the benchmark harness (research/bench) calls it and imports no streamlit itself.
 """
 
 from __future__ import annotations
@@ -20,7 +19,7 @@ from streamlit.testing.v1 import AppTest
 
 from research.bench.measure import Timing, timed
 
-UI_DIR = Path(__file__).resolve().parent.parent / "ui"
+UI_DIR = Path(__file__).resolve().parent
 TIMEOUT = 600
 # AppTest scans every installed package for component manifests on the first run of each
 # AppTest (a few hundred ms); a server does that once at start. The manager of the first run
