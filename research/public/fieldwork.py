@@ -110,17 +110,16 @@ def copy_into_backup(path: Path, backup_path: Path) -> None:
 def restore_from_database(path: Path, db_path: Path) -> None:
     """After a restore: make this file hold what the restored database carried (its
     veldwerk_ tables; none for a backup without them) and take those tables out of it."""
-    if not path.exists() and not _carries_fieldwork(db_path):
+    carried = _carried_tables(db_path)
+    if not carried and not path.exists():
         return
     conn = _connect(path)
     try:
         conn.execute("ATTACH DATABASE ? AS restored", [str(db_path)])
-        carried = {row[0] for row in conn.execute(
-            "SELECT name FROM restored.sqlite_master WHERE type = 'table'")}
         with conn:
             for table in TABLES:
                 conn.execute(f"DELETE FROM main.{table}")
-                if f"veldwerk_{table}" in carried:
+                if table in carried:
                     conn.execute(f"INSERT INTO main.{table} SELECT * FROM"
                                  f" restored.veldwerk_{table}")
                     conn.execute(f"DROP TABLE restored.veldwerk_{table}")
@@ -129,13 +128,15 @@ def restore_from_database(path: Path, db_path: Path) -> None:
         conn.close()
 
 
-def _carries_fieldwork(db_path: Path) -> bool:
+def _carried_tables(db_path: Path) -> set[str]:
+    """Which of this file's tables a database carries (as veldwerk_<table>)."""
     conn = sqlite3.connect(f"{db_path.resolve().as_uri()}?mode=ro", uri=True)
     try:
-        return conn.execute("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND"
-                            " name LIKE 'veldwerk\\_%' ESCAPE '\\'").fetchone()[0] > 0
+        names = {row[0] for row in conn.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'table'")}
     finally:
         conn.close()
+    return {table for table in TABLES if f"veldwerk_{table}" in names}
 
 
 # -- the app's side ---------------------------------------------------------------------------

@@ -209,8 +209,9 @@ def prune(store: Store) -> int:
     path = vector_path(store)
     if os.environ.get("RESEARCH_VECTOR_CACHE") or not path.exists():
         return 0
-    keep = {_key(row["text"].strip()) for row in store.rows("SELECT text FROM questions")}
-    keep |= {_key(row["text"]) for row in store.rows("SELECT text FROM questions")}
+    texts = [row["text"] for row in store.rows("SELECT text FROM questions")]
+    # As stored (the index embeds that) and stripped (as a typed text is embedded).
+    keep = {_key(text) for text in texts} | {_key(text.strip()) for text in texts}
     conn = _open(path)
     try:
         gone = [key for (key,) in conn.execute("SELECT key FROM vectors")
