@@ -104,3 +104,15 @@ def settled_box(page, locator) -> dict:
             return box
         box = again
     return box
+
+
+PHONE = {"width": 390, "height": 844}
+
+
+def phone_context(browser, **options):
+    """A browser context as a phone shows the app (390 px wide, touch, Dutch), with the
+    30-second wait of these tests."""
+    context = browser.new_context(viewport=PHONE, locale="nl-NL", is_mobile=True,
+                                  has_touch=True, **options)
+    context.set_default_timeout(30_000)
+    return context

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pyreadstat
 
-from browser import PAGE_TITLE, log_in, require_browser, wait_until_idle
+from browser import PAGE_TITLE, PHONE, log_in, phone_context, require_browser, wait_until_idle
 from conftest import PASSWORD
 from fieldwork_files import FRAME, QUESTIONNAIRE
 from research import accounts
@@ -17,7 +17,6 @@ from research.schema import open_store
 from research.survey import intake, invitations, monitors
 from test_browser_survey import choose, go
 
-PHONE = {"width": 390, "height": 844}
 MONITOR = "Veldwerkmonitor"
 
 
@@ -59,9 +58,8 @@ def test_fieldwork_from_start_to_results(browser, app_url, app_db, public_url, s
 
     analyst = browser.new_context(viewport={"width": 1280, "height": 900}, locale="nl-NL",
                                   accept_downloads=True)
-    phone = browser.new_context(viewport=PHONE, locale="nl-NL", is_mobile=True, has_touch=True)
+    phone = phone_context(browser)
     analyst.set_default_timeout(30_000)
-    phone.set_default_timeout(30_000)
     try:
         page = analyst.new_page()
         page.goto(app_url + "/survey_fieldwork")

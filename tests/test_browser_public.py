@@ -6,14 +6,13 @@ from __future__ import annotations
 
 from datetime import date
 
-from browser import PAGE_TITLE, log_in, require_browser, wait_until_idle
+from browser import PAGE_TITLE, log_in, phone_context, require_browser, wait_until_idle
 from conftest import PASSWORD
 from research import accounts
 from research.accounts import SYSTEM_USER
 from research.schema import open_store
 from research.tracker import questions
 
-PHONE = {"width": 390, "height": 844}
 TEXT = "Waarom is de speeltuin bij ons achter al weken dicht? Mijn kinderen vragen het elke dag."
 
 
@@ -29,11 +28,8 @@ def test_a_coordinator_publishes_and_a_resident_follows_the_question(
                                asker_group="bewoner", place="Buurthuis Banne")
     finally:
         store.close()
-    context = browser.new_context(viewport=PHONE, locale="nl-NL", is_mobile=True,
-                                  has_touch=True)
-    visitor = browser.new_context(viewport=PHONE, locale="nl-NL", is_mobile=True,
-                                  has_touch=True)
-    context.set_default_timeout(30_000)
+    context = phone_context(browser)
+    visitor = phone_context(browser)
     try:
         page = context.new_page()
         page.goto(app_url + "/tracker_public")

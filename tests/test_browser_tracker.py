@@ -14,7 +14,14 @@ from datetime import date
 import docx
 from openpyxl import load_workbook
 
-from browser import PAGE_TITLE, log_in, require_browser, settled_box, wait_until_idle
+from browser import (
+    PAGE_TITLE,
+    log_in,
+    phone_context,
+    require_browser,
+    settled_box,
+    wait_until_idle,
+)
 from conftest import PASSWORD
 from research import accounts
 from research.accounts import SYSTEM_USER
@@ -22,7 +29,6 @@ from research.qual import projects
 from research.schema import open_store
 from research.tracker import questions
 
-PHONE = {"width": 390, "height": 844}
 QUESTIONS = ["Waarom moeten we zo lang wachten op een afspraak bij de huisarts?",
              "Kan de speeltuin aan het Waterlandplein weer open?",
              "Hoe lang is de wachttijd bij de huisarts in Noord nu?"]
@@ -75,9 +81,7 @@ def test_a_coordinator_on_a_phone_grows_questions_into_an_ontwikkelvraag(
     require_browser()
     expect = sync_api.expect
     coordinator(app_db)
-    context = browser.new_context(viewport=PHONE, locale="nl-NL", is_mobile=True,
-                                  has_touch=True)
-    context.set_default_timeout(30_000)
+    context = phone_context(browser)
     page = context.new_page()
     try:
         # Three questions from one gathering.
@@ -226,9 +230,7 @@ def test_on_a_phone_the_menu_leads_to_the_questions_in_one_tap_and_closes(
                                  wijken=["noord"])
     finally:
         store.close()
-    context = browser.new_context(viewport=PHONE, locale="nl-NL", is_mobile=True,
-                                  has_touch=True, user_agent=PHONE_AGENT)
-    context.set_default_timeout(30_000)
+    context = phone_context(browser, user_agent=PHONE_AGENT)
     page = context.new_page()
     try:
         page.goto(app_url)

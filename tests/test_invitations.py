@@ -313,17 +313,24 @@ def test_the_closing_date_moves_and_the_door_follows(store, users, started, door
 
 # -- the page -------------------------------------------------------------------------------
 
-def test_the_page_lists_links_moves_the_date_joins_a_partnership_and_closes(
-        demo_store, demo_users, monkeypatch):
-    from pages import errors, form_button, no_exception, run_page, widget
-
+@pytest.fixture
+def demo_fieldwork(demo_store, demo_users, monkeypatch):
+    """Fieldwork of wave 2027 on the demo monitor, the door it answers through (a test
+    client) and its links: (fieldwork id, client, links)."""
     anna = demo_users["analist"]
     monkeypatch.setenv(site.VIEW_ENV, str(demo_store.path.with_name("x-openbaar.db")))
     monkeypatch.setenv(site.FIELDWORK_ENV, str(invitations.file_path(demo_store)))
     started = invitations.start(demo_store, anna, 1, "2027", 2027, CLOSES, QUESTIONNAIRE,
                                 "vragenlijst.csv")
-    client = TestClient(site.make_app())
-    links = invitations.links(demo_store, anna, started)
+    return started, TestClient(site.make_app()), invitations.links(demo_store, anna, started)
+
+
+def test_the_page_lists_links_moves_the_date_joins_a_partnership_and_closes(
+        demo_store, demo_users, demo_fieldwork):
+    from pages import errors, form_button, no_exception, run_page, widget
+
+    anna = demo_users["analist"]
+    started, client, links = demo_fieldwork
     answer(client, links["link"].iloc[0].rsplit("/", 1)[1], FULL)
     at = run_page("survey_fieldwork.py", anna)
     no_exception(at)
@@ -355,16 +362,10 @@ def test_the_page_lists_links_moves_the_date_joins_a_partnership_and_closes(
 
 
 def test_the_respons_page_counts_sent_links_while_the_fieldwork_is_open(
-        demo_store, demo_users, monkeypatch):
+        demo_users, demo_fieldwork):
     from pages import no_exception, run_page
 
-    anna = demo_users["analist"]
-    monkeypatch.setenv(site.VIEW_ENV, str(demo_store.path.with_name("x-openbaar.db")))
-    monkeypatch.setenv(site.FIELDWORK_ENV, str(invitations.file_path(demo_store)))
-    started = invitations.start(demo_store, anna, 1, "2027", 2027, CLOSES, QUESTIONNAIRE,
-                                "vragenlijst.csv")
-    client = TestClient(site.make_app())
-    links = invitations.links(demo_store, anna, started)
+    _started, client, links = demo_fieldwork
     for link in links["link"].iloc[:2]:
         answer(client, link.rsplit("/", 1)[1], FULL)
     at = run_page("survey_response.py", demo_users["lezer"])
