@@ -65,6 +65,24 @@ FIND = """(needle) => {
 }"""
 
 
+def find_settled(page, sync_api, needle: str, tries: int = 100):
+    """Where `needle` stands in the coding view, once the fonts are in and two looks 250 ms
+    apart agree: a drag made while the text still moves (a late web font reflowing the
+    lines, a redraw) selects other words than the ones found."""
+    page.evaluate("() => document.fonts.ready.then(() => true)")
+    before = None
+    for _ in range(tries):
+        try:
+            points = page.evaluate(FIND, needle)
+        except sync_api.Error:  # the component has not drawn its shadow root yet
+            points = None
+        if points and points == before:
+            return points
+        before = points
+        page.wait_for_timeout(250)
+    return None
+
+
 def make_docx(path, turns):
     from docx import Document
     document = Document()
@@ -123,12 +141,7 @@ def test_upload_pseudonymise_and_code_with_the_mouse(page, app_url, app_db, sync
     page.locator(NAV_LINK).filter(has_text="Coderen").click()
     expect(page.locator(PAGE_TITLE)).to_have_text("Coderen")
     wait_until_idle(page)
-    points = None
-    for _ in range(50):
-        points = page.evaluate(FIND, "Via mijn buurvrouw")
-        if points:
-            break
-        page.wait_for_timeout(200)
+    points = find_settled(page, sync_api, "Via mijn buurvrouw")
     assert points, "the coding view did not show the transcript"
     x0, y0, x1, y1 = points
     page.mouse.move(x0, y0)
@@ -192,15 +205,7 @@ def test_the_coding_panel_checks_the_login_on_every_rerun(page, app_url, app_db,
     log_in(page, "fenna", PASSWORD)
     expect(page.locator(PAGE_TITLE)).to_have_text("Coderen", timeout=30_000)
     wait_until_idle(page)
-    points = None
-    for _ in range(100):
-        try:
-            points = page.evaluate(FIND, "Via mijn buurvrouw")
-        except sync_api.Error:  # the component has not drawn its shadow root yet
-            points = None
-        if points:
-            break
-        page.wait_for_timeout(200)
+    points = find_settled(page, sync_api, "Via mijn buurvrouw")
     assert points, "the coding view did not show the transcript"
     x0, y0, x1, y1 = points
     page.mouse.move(x0, y0)
@@ -498,8 +503,7 @@ def test_code_the_end_of_a_long_document_with_the_panel_in_view(page, app_url, a
             break
         page.wait_for_timeout(200)
     assert found, "the coding view did not show the long transcript"
-    page.wait_for_timeout(300)
-    x0, y0, x1, y1 = page.evaluate(FIND, LAST_WORDS)
+    x0, y0, x1, y1 = find_settled(page, sync_api, LAST_WORDS)
     assert found > 50_000, "the passage should lie far down the page"
     # Click 1: the drag.
     page.mouse.move(x0, y0)
@@ -533,7 +537,7 @@ def test_code_the_end_of_a_long_document_with_the_panel_in_view(page, app_url, a
 
     # The next selection: typing filters the list and Enter applies the first match.
     wait_until_idle(page)
-    x0, y0, x1, y1 = page.evaluate(FIND, "Tot slot")
+    x0, y0, x1, y1 = find_settled(page, sync_api, "Tot slot")
     page.mouse.move(x0, y0)
     page.mouse.down()
     page.mouse.move(x1, y1, steps=5)

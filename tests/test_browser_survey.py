@@ -203,8 +203,12 @@ def test_one_wave_across_the_pages_a_kept_text_two_quick_downloads_and_a_csv_bre
         encoding="utf-8")
     go(page, "Meting laden", sync_api)
     page.get_by_text("Nieuwe monitor").click()
-    page.get_by_label("Naam", exact=True).fill("Monitor uit CSV")
-    page.get_by_role("button", name="Monitor maken").click()
+    name = page.get_by_label("Naam", exact=True)
+    name.fill("Monitor uit CSV")
+    # Enter sends the form: a click while the expander still unfolds can miss the button
+    # (seen under load: the name stayed typed, nothing was sent).
+    name.press("Enter")
+    expect(name).to_have_value("", timeout=30_000)      # the form was sent and cleared
     wait_until_idle(page)
     expect(page.get_by_role("combobox", name="Monitor")).to_have_value("Monitor uit CSV",
                                                                        timeout=30_000)

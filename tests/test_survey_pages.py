@@ -324,10 +324,26 @@ def test_a_new_monitor_is_chosen_at_once_even_from_an_address_naming_another(dem
     assert widget(at.selectbox, "Monitor").value == created
     assert at.query_params["monitor"] == str(created)
     # A run whose address still names the monitor of before (a browser that has not taken the
-    # new address yet) keeps the new one; a link naming another monitor still moves it.
-    at.query_params["monitor"] = "1"
-    at.run()
-    assert widget(at.selectbox, "Monitor").value == created
+    # new address yet) keeps the new one, also on the runs after; a link naming another
+    # monitor (a page entered with it) still moves it.
+    for _ in range(2):
+        at.query_params["monitor"] = "1"
+        at.run()
+        assert widget(at.selectbox, "Monitor").value == created
+    assert opened("survey_results.py", anna, monitor="2").selectbox(key="url_monitor").value == 2
+
+
+def test_the_address_is_read_once_per_page_visit(demo_users):
+    """Within a visit the address the browser sends is the app's own (or one it has not yet
+    taken); entering a page with a query is a link and wins."""
+    at = run_router(auth=logged_in(demo_users["analist"]))
     at.query_params["monitor"] = "2"
+    at.switch_page("research/ui/survey_results.py").run()
+    assert widget(at.selectbox, "Monitor").value == 2
+    widget(at.selectbox, "Monitor").set_value(1).run()
+    at.query_params["monitor"] = "2"        # late: the address before the choice
     at.run()
+    assert widget(at.selectbox, "Monitor").value == 1
+    at.query_params["monitor"] = "2"
+    at.switch_page("research/ui/survey_response.py").run()
     assert widget(at.selectbox, "Monitor").value == 2

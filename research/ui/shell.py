@@ -562,6 +562,20 @@ LAZY_CHUNKS = sorted(p.name for pattern in ("PlotlyChart.*.js", "DataFrame.*.js"
                      for p in _STATIC_JS.glob(pattern))
 
 
+def enter_page(page_path: str) -> None:
+    """Count a new visit when this run shows another page than the run before (a link
+    opened, a menu click): `widgets.url_choice` reads the address once per visit."""
+    if st.session_state.get("page_path") != page_path:
+        st.session_state["page_path"] = page_path
+        st.session_state["page_visit"] = page_visit() + 1
+
+
+def page_visit() -> int:
+    """The number of the current page visit of this session (0 for a page run on its own,
+    as in a test)."""
+    return st.session_state.get("page_visit", 0)
+
+
 def page_helpers(page_path: str) -> None:
     """In the browser, once per page run: Streamlit's own English names made Dutch, the code
     of charts and tables loaded while idle, and on a narrow screen the menu closed after the

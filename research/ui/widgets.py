@@ -47,9 +47,14 @@ def unknown_in_url(label: str) -> str:
 def url_choice(label: str, options: list, key: str, format_func=str, default=None,
                shared: bool = False):
     """A selectbox whose choice lives in the page URL (?key=value), so that a view can be
-    shared by copying the address. An unknown value in the URL falls back to the default with
-    a notice; a URL changed by the app itself (after creating something) moves the choice
-    along.
+    shared by copying the address. The address is read once per visit of the page, on the
+    first run that reaches the box (a link opened, a page entered with a query); from then
+    on the box and the session own the choice and the app writes it into the address. An
+    unknown value in the URL falls back to the default with a notice.
+
+    Why once: the browser sends the address it shows with every rerun, and it may still show
+    the one of before the app's last choice (streamlit#7961). Read on every run, that old
+    address chose the old monitor again after "Monitor maken".
 
     With `shared` the choice also lives in the session (`chosen_<key>`), beside the widget:
     Streamlit's navigation gives each page its own query parameters and forgets the widgets
@@ -58,17 +63,11 @@ def url_choice(label: str, options: list, key: str, format_func=str, default=Non
     if not options:
         return None
     by_text = {str(o): o for o in options}
-    widget_key, seen_key = f"url_{key}", f"url_{key}_seen"
-    shared_key = f"chosen_{key}"
+    widget_key, read_key, shared_key = f"url_{key}", f"url_{key}_visit", f"chosen_{key}"
     wanted = st.query_params.get(key)
-    stale_key = f"url_{key}_stale"
-    if wanted is not None and wanted == st.session_state.get(stale_key):
-        # The address from before the app's own choice (`choose`), sent again by a browser
-        # that has not taken the new one yet: it says nothing new.
-        fresh = False
-    else:
-        st.session_state.pop(stale_key, None)
-        fresh = wanted is not None and wanted != st.session_state.get(seen_key)
+    visit = shell.page_visit()
+    fresh = wanted is not None and st.session_state.get(read_key) != visit
+    st.session_state[read_key] = visit
     if fresh and wanted in by_text:
         st.session_state[widget_key] = by_text[wanted]
         if shared:
@@ -89,7 +88,7 @@ def url_choice(label: str, options: list, key: str, format_func=str, default=Non
                          on_change=shell.callback(remember), placeholder="Kies een optie")
     if shared:
         st.session_state[shared_key] = value
-    st.query_params[key] = st.session_state[seen_key] = str(value)
+    st.query_params[key] = str(value)
     return value
 
 
@@ -121,8 +120,6 @@ def choose(key: str, value) -> None:
     the address and rerunning: that races the browser (streamlit#7961), which kept the old
     address and, with its next click, chose the old thing again."""
     st.session_state[f"chosen_{key}"] = value
-    # Until the browser shows the new address, the one it sends names the choice of before.
-    st.session_state[f"url_{key}_stale"] = st.session_state.get(f"url_{key}_seen")
 
 
 def chosen_before(key: str) -> bool:
