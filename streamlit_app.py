@@ -11,6 +11,5 @@ user = shell.login_gate(store, keep_url=True)
 shell.account_box(user)
 # Expanded: a collapsed menu hides every page after the tenth behind "View more".
 page = st.navigation(shell.navigation(store, user), expanded=True)
-shell.enter_page(page.url_path)
 shell.page_helpers(page.url_path)
 page.run()

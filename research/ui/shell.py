@@ -577,9 +577,10 @@ def page_visit() -> int:
 
 
 def page_helpers(page_path: str) -> None:
-    """In the browser, once per page run: Streamlit's own English names made Dutch, the code
-    of charts and tables loaded while idle, and on a narrow screen the menu closed after the
-    user chose a page."""
+    """Once per page run: the page visit counted (`enter_page`), and in the browser
+    Streamlit's own English names made Dutch, the code of charts and tables loaded while
+    idle, and on a narrow screen the menu closed after the user chose a page."""
+    enter_page(page_path)
     with st.sidebar:
         _page_component(data={"page": page_path, "names": DUTCH_UI, "chunks": LAZY_CHUNKS},
                         key="page_helpers")
