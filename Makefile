@@ -22,9 +22,10 @@ test: $(VENV)/.dev
 	@rm -f $(VENV)/.pytest-status
 	@$(PY) -m pytest $(PYTEST_ARGS); status=$$?; echo $$status > $(VENV)/.pytest-status; exit $$status
 
-# The quick tier while working: no browser, nothing marked slow. `make test` runs everything.
+# The quick tier while working: no browser, nothing marked slow, on both cores (pytest-xdist).
+# `make test` runs everything.
 test-fast: $(VENV)/.dev
-	@$(PY) -m pytest -q -m "not browser and not slow" $(PYTEST_ARGS)
+	@$(PY) -m pytest -q -n 2 -m "not browser and not slow" $(PYTEST_ARGS)
 
 # ruff (pycodestyle, pyflakes, import order, bugbear) and mypy on research/, both configured in
 # pyproject.toml.

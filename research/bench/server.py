@@ -53,10 +53,41 @@ def wait_for_health(url: str, process: subprocess.Popen, log: Path, timeout: flo
     raise RuntimeError(f"{url} did not answer 'ok' within {timeout} s:\n{log.read_text()}")
 
 
+def group_cpu_seconds(group: int) -> float:
+    """User plus system CPU time used so far by the live processes of a process group."""
+    total = 0.0
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat", encoding="ascii") as handle:
+                fields = handle.read().rsplit(")", 1)[1].split()
+        except OSError:      # the process ended meanwhile
+            continue
+        if int(fields[2]) == group:
+            total += int(fields[11]) + int(fields[12])
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+def wait_until_quiet(group: int, timeout: float = 120, window: float = 1.0) -> None:
+    """Until the processes of `group` use under a tenth of a core for `window` seconds: the
+    app answers before its workers are warm (deduce loads for seconds), and a click timed or
+    tested meanwhile shares the machine's two cores with that load."""
+    deadline = time.monotonic() + timeout
+    used = group_cpu_seconds(group)
+    while time.monotonic() < deadline:
+        time.sleep(window)
+        now = group_cpu_seconds(group)
+        if now - used < 0.1 * window:
+            return
+        used = now
+
+
 @contextmanager
-def serving(db: Path, log: Path, env: dict | None = None):
+def serving(db: Path, log: Path, env: dict | None = None, warm: bool = True):
     """The app as `make run` starts it (`python -m research serve`: its workers, then the
-    Streamlit server) on a free local port; yields (base URL, server process)."""
+    Streamlit server) on a free local port; yields (base URL, server process). With `warm`,
+    only once the workers have warmed up (see `wait_until_quiet`)."""
     port = free_port()
     environment = {**os.environ, "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false",
                    **(env or {})}
@@ -71,6 +102,8 @@ def serving(db: Path, log: Path, env: dict | None = None):
     try:
         base = f"http://127.0.0.1:{port}"
         wait_for_health(f"{base}/_stcore/health", process, log)
+        if warm:
+            wait_until_quiet(process.pid)
         yield base, process
     finally:
         # The process group this started: the app and its workers.
