@@ -59,6 +59,7 @@ class Worker:
         self._process: subprocess.Popen | None = None
         self._connection: Connection | None = None
         self._lock = threading.Lock()  # one task at a time; other callers queue here
+        self._stopping = False
 
     @property
     def started(self) -> bool:
@@ -100,7 +101,9 @@ class Worker:
                     break
                 except (EOFError, OSError):
                     self._end()
-                    if attempt == 1:
+                    # While the app shuts down its workers die with it: a new one would
+                    # outlive the app, computing for nobody.
+                    if attempt == 1 or self._stopping:
                         raise WorkerError(
                             f"Het rekenproces ({self.name}) is onverwacht gestopt, mogelijk "
                             "door te weinig geheugen. Probeer het opnieuw.") from None
@@ -123,16 +126,21 @@ class Worker:
                 process.wait()
 
     def stop(self) -> None:
-        """End the process after the task it runs."""
+        """End the process after the task it runs (no replacement is started from now on)."""
+        self._stopping = True
         with self._lock:
             self._end()
 
 
 # The de-identification model (deduce, about 1 GB of objects).
 MODELS = Worker("pseudonimisering", warm="research.qual.pseudonyms:warm")
+# The sentence model of the hints (e5): apart from deduce, because embedding the questions
+# without a vector (after an upgrade or a restore: minutes at 20,000 questions) kept a
+# transcript import waiting for its pseudonymisation until it was done.
+MEANING = Worker("betekenis", warm="research.tracker.embedding:warm")
 # Long computations: agreement, a wave's results, loading a wave.
 COMPUTE = Worker("berekeningen")
-WORKERS = (MODELS, COMPUTE)
+WORKERS = (MODELS, MEANING, COMPUTE)
 
 
 def start_all() -> None:
@@ -179,8 +187,22 @@ def _answer(fn: Callable, args: tuple, kwargs: dict) -> tuple[str, Any]:
             return "error", RuntimeError("".join(traceback.format_exception(error)))
 
 
+def _end_with_parent() -> None:
+    """End this process as soon as the app that started it is gone (a task of minutes would
+    otherwise run on for nobody, and the connection is only looked at between tasks)."""
+    parent = os.getppid()
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            threading.Event().wait(1.0)
+        os._exit(0)
+
+    threading.Thread(target=watch, name="einde-met-app", daemon=True).start()
+
+
 def serve(fd: int, warm: str) -> None:
     """The worker's loop: warm up, then answer tasks until the app closes the connection."""
+    _end_with_parent()
     connection = Connection(fd)
     if warm:
         _warm_up(warm)

@@ -123,6 +123,39 @@ def test_vectors_are_kept_in_a_private_file_and_not_computed_twice(store, monkey
     assert (again == first).all()
 
 
+def test_the_start_embeds_the_questions_in_chunks_and_a_hint_gets_in_between(store,
+                                                                             monkeypatch):
+    """Embedding 20,000 questions after an upgrade takes minutes: one chunk per task, so a
+    hint asked meanwhile waits for one chunk, not for all of them."""
+    monkeypatch.delenv("RESEARCH_VECTOR_CACHE", raising=False)
+    monkeypatch.setattr(embedding, "_memory", {})
+    for text in ("Komt er een zebrapad?", "Wanneer gaat het zwembad open?",
+                 "Waarom is de speeltuin dicht?", "Wie maait het gras?", "Komt er een zebrapad?"):
+        log(store, "noord", text)
+    assert embedding.embed_missing(store, 2) == 2       # four texts: two done, two left
+    assert embedding.embed_missing(store, 2) == 0
+    monkeypatch.setattr(embedding, "encode", lambda texts: pytest.fail("computed again"))
+    assert embedding.embed_missing(store, 2) == 0
+    monkeypatch.undo()
+
+    monkeypatch.delenv("RESEARCH_VECTOR_CACHE", raising=False)
+    monkeypatch.setattr(embedding, "_memory", {})
+    log(store, "zuidoost", "Mag ik een bankje voor de deur zetten?")
+    log(store, "zuidoost", "Wie ruimt het zwerfvuil op?")
+    order = []
+    real = embedding.embed_missing
+    monkeypatch.setattr(hints, "CHUNK", 1)
+    monkeypatch.setattr(embedding, "embed_missing",
+                        lambda *args: order.append("chunk") or real(*args))
+    done = hints.prepare(store)
+    hints._pool.submit(order.append, "hint")
+    assert done.result(timeout=60) == 7                 # every question of both wijken
+    # Two texts without a vector (the file has the other four), one per chunk: the first
+    # chunk was queued before the hint, the second after it.
+    assert order == ["chunk", "hint", "chunk"]
+    assert embedding.embed_missing(store, 1) == 0
+
+
 def test_vectors_of_texts_no_question_has_are_dropped_when_the_app_starts(store, monkeypatch):
     """A typed draft or a question gone with a restored backup leaves no vector behind."""
     monkeypatch.delenv("RESEARCH_VECTOR_CACHE", raising=False)

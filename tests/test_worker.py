@@ -12,6 +12,7 @@ import signal
 import subprocess
 import sys
 import textwrap
+import time
 from pathlib import Path
 
 import pytest
@@ -43,6 +44,54 @@ def test_a_started_worker_runs_work_in_its_own_warm_process(started):
     assert started.run(eval, "'spacy' in __import__('sys').modules") is True
     assert started.run(eval, "__import__('research.worker').worker.in_worker()") is True
     assert started.pid() == pid
+
+
+def test_a_worker_ends_with_the_app_that_started_it(tmp_path):
+    """An app killed in the middle of a long task (or one that started a replacement while it
+    shut down) leaves no worker computing for nobody."""
+    script = textwrap.dedent("""
+        import os, sys, threading, time
+        from research.worker import Worker
+        made = Worker("wees")
+        made.start()
+        pid = made.run(os.getpid)
+        if sys.argv[1] == "busy":
+            threading.Thread(target=made.run, args=(time.sleep, 600), daemon=True).start()
+            time.sleep(0.5)     # the task has reached the worker
+        print(pid, flush=True)
+        time.sleep(600)
+    """)
+    for mode in ("busy", "idle"):
+        parent = subprocess.Popen([sys.executable, "-c", script, mode], cwd=ROOT,
+                                  stdout=subprocess.PIPE, text=True)
+        child = int(parent.stdout.readline())
+        os.kill(parent.pid, signal.SIGKILL)
+        parent.wait()
+        for _ in range(100):
+            if not Path(f"/proc/{child}").exists() or _zombie(child):
+                break
+            time.sleep(0.1)
+        else:
+            os.kill(child, signal.SIGKILL)
+            pytest.fail(f"the worker outlived its app ({mode})")
+
+
+def _zombie(pid: int) -> bool:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] == "Z"
+    except OSError:
+        return True
+
+
+def test_a_worker_stopped_while_its_task_fails_is_not_replaced():
+    made = Worker("stoppen")
+    made.start()
+    pid = made.pid()
+    made._stopping = True           # the app shuts down ...
+    os.kill(pid, signal.SIGKILL)    # ... and its worker dies mid-task
+    with pytest.raises(WorkerError):
+        made.run(os.getpid)
+    assert not made.started
 
 
 def test_errors_come_back_with_their_type_and_dutch_message(started, tmp_path):
@@ -80,9 +129,11 @@ def test_a_task_that_kills_every_worker_is_reported_in_dutch(started):
     assert started.run(eval, "2 + 2") == 4
 
 
-def test_the_app_starts_both_workers_with_its_database():
-    assert [w.name for w in worker.WORKERS] == ["pseudonimisering", "berekeningen"]
+def test_the_app_starts_its_workers_with_its_database():
+    assert [w.name for w in worker.WORKERS] == ["pseudonimisering", "betekenis",
+                                                "berekeningen"]
     assert worker.MODELS.warm == "research.qual.pseudonyms:warm"
+    assert worker.MEANING.warm == "research.tracker.embedding:warm"
 
 
 PROBE = textwrap.dedent('''

@@ -8,7 +8,7 @@ compound part, which is all the lexical similarity (`tracker.similarity`) can se
 multilingual model was trained on Dutch among a hundred languages; an English one (such as
 all-MiniLM-L6-v2) cuts Dutch into meaningless pieces, and it would also need torch (700 MB).
 
-Where it runs: in the model worker (`worker.MODELS`), never in the app's process: the
+Where it runs: in its own worker (`worker.MEANING`), never in the app's process: the
 engine holds 72 MB of weights and computes for tens of milliseconds per question. Without a
 started worker (command line, tests, benchmark) it runs inline.
 
@@ -192,6 +192,35 @@ def nearest(store: Store, wijk_id: str, text: str, limit: int) -> list[tuple[int
     return [(int(ids[i]), float(cosine[i])) for i in top]
 
 
+def warm() -> None:
+    """Load the engine now (the worker's warm-up at the app's start)."""
+    _encoder()
+
+
+def embed_missing(store: Store, limit: int) -> int:
+    """Compute the vectors of at most `limit` question texts that have none yet; returns how
+    many are still without one. The app's start calls this until it answers 0, one chunk per
+    task, so that a hint asked for meanwhile waits for one chunk, not for all of them."""
+    texts = list(dict.fromkeys(
+        row["text"] for row in store.rows("SELECT text FROM questions ORDER BY id")))
+    missing = [text for text in texts if _key(text) not in _memory]
+    path = vector_path(store)
+    if missing and path.exists():
+        conn = _open(path)
+        try:
+            stored: set[bytes] = set()
+            for start in range(0, len(missing), 500):
+                chunk = [_key(t) for t in missing[start:start + 500]]
+                stored.update(bytes(key) for (key,) in conn.execute(
+                    f"SELECT key FROM vectors WHERE key IN ({', '.join('?' * len(chunk))})",
+                    chunk))
+        finally:
+            conn.close()
+        missing = [text for text in missing if _key(text) not in stored]
+    vectors(store, missing[:limit])
+    return max(0, len(missing) - limit)
+
+
 def prepare(store: Store) -> int:
     """Embed every question that has no vector yet (the worker does this when the app starts,
     so the first search after an upgrade does not wait for it), and drop the vectors of texts
@@ -226,5 +255,5 @@ def prune(store: Store) -> int:
 
 
 def in_worker(fn, *args):
-    """`fn(*args)` in the model worker (inline when it was not started)."""
-    return worker.MODELS.run(fn, *args)
+    """`fn(*args)` in the sentence model's worker (inline when it was not started)."""
+    return worker.MEANING.run(fn, *args)

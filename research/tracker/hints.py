@@ -41,7 +41,7 @@ def _future(store: Store, wijk_id: str, text: str) -> Future:
         if found is not None:   # a failed one too: the page must not ask again and again
             _futures.move_to_end(key)
             return found
-        made = _pool.submit(worker.MODELS.run, by_meaning, store, wijk_id, text)
+        made = _pool.submit(worker.MEANING.run, by_meaning, store, wijk_id, text)
         _futures[key] = made
         while len(_futures) > KEEP:
             _futures.popitem(last=False)
@@ -103,7 +103,24 @@ def ready(store: Store, wijk_id: str, text: str) -> bool:
     return _future(store, wijk_id, text).done()
 
 
+CHUNK = 128     # questions embedded per task at the start (a few seconds of the worker)
+
+
 def prepare(store: Store) -> Future:
-    """Have the model worker embed every question without a vector (at the app's start, so
-    the first hint after an upgrade finds them); returns at once."""
-    return _pool.submit(worker.MODELS.run, embedding.prepare, store)
+    """Have the sentence model's worker embed every question without a vector (at the app's
+    start, so the first hint after an upgrade finds them); returns at once, with a future
+    of how many questions have a vector. One chunk per task of the hints' queue: a hint
+    typed meanwhile is computed after the chunk at hand, not after all of them."""
+    done: Future = Future()
+
+    def step() -> None:
+        try:
+            if worker.MEANING.run(embedding.embed_missing, store, CHUNK):
+                _pool.submit(step)
+            else:
+                done.set_result(worker.MEANING.run(embedding.prepare, store))
+        except Exception as error:  # the hints fall back to the words alone
+            done.set_exception(error)
+
+    _pool.submit(step)
+    return done
