@@ -1051,3 +1051,12 @@ CREATE TABLE invitation_contacts (
   email TEXT
 );
 """)
+
+
+@migration("0018_codings_by_coder")
+def _codings_by_coder(db: sqlite_utils.Database) -> None:
+    _run(db, """
+-- The codes a coder applied last (the coding panel offers them first, on every tap): without
+-- it the query read every coding of the project, 30 ms at 100,000 codings.
+CREATE INDEX codings_coder ON codings (created_by, code_id);
+""")

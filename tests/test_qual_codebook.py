@@ -27,6 +27,11 @@ def test_tree_order_and_palette(store, users, qual):
     assert [(c["name"], c["depth"], c["colour"]) for c in codebook.codes(store, olga, qual)] == [
         ("Angst", 0, "#f2994a"), ("Steun", 0, "#f2c94c"), ("Buren", 1, "#6fcf97"),
         ("familie", 1, "#56ccf2"), ("Zus", 2, "#bb6bd9")]
+    # The coding panel's list: the same tree, without counting the codings.
+    tree = codebook.code_tree(store, olga, qual)
+    assert [(c["name"], c["depth"]) for c in tree] == [
+        ("Angst", 0), ("Steun", 0), ("Buren", 1), ("familie", 1), ("Zus", 2)]
+    assert "passages" not in tree[0]
     row = store.one("SELECT description, inclusion, exclusion, example FROM codes WHERE id = ?",
                     [steun])
     assert row == {"description": "Hulp van anderen", "inclusion": "Praktische en emotionele hulp",

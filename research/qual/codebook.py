@@ -32,6 +32,10 @@ PALETTE = ["#f2c94c", "#6fcf97", "#56ccf2", "#bb6bd9", "#f2994a", "#eb5757", "#9
            "#2d9cdb", "#27ae60", "#e0a800", "#ff8fab", "#a0c4ff"]
 
 
+CODE_COLUMNS = ("c.id, c.name, c.description, c.inclusion, c.exclusion, c.example, c.colour,"
+                " c.parent_id, c.stage, c.paradigm_role")
+
+
 def codes(store: Store, user: User, project_id: int, *,
           coders: list[int] | None = None) -> list[dict]:
     """The project's codes with groundedness (passages) and the number of documents they
@@ -39,13 +43,26 @@ def codes(store: Store, user: User, project_id: int, *,
     require_read(store, user, project_id)
     coder_filter = "" if coders is None else \
         f" AND g.created_by IN ({', '.join('?' * len(coders)) or 'NULL'})"
-    rows = store.rows(
-        "SELECT c.id, c.name, c.description, c.inclusion, c.exclusion, c.example, c.colour,"
-        " c.parent_id, c.stage, c.paradigm_role, count(g.id) AS passages,"
+    return _tree(store.rows(
+        f"SELECT {CODE_COLUMNS}, count(g.id) AS passages,"
         " count(DISTINCT g.document_id) AS documents"
         f" FROM codes c LEFT JOIN codings g ON g.code_id = c.id{coder_filter}"
         " WHERE c.project_id = ? GROUP BY c.id ORDER BY c.name COLLATE NOCASE",
-        [*(coders or []), project_id])
+        [*(coders or []), project_id]))
+
+
+def code_tree(store: Store, user: User, project_id: int) -> list[dict]:
+    """`codes` without the counts, for choosing a code: counting 100,000 codings took a
+    fifth of a second, on every tap and every code applied in Coderen."""
+    require_read(store, user, project_id)
+    return _tree(store.rows(
+        f"SELECT {CODE_COLUMNS} FROM codes c WHERE c.project_id = ?"
+        " ORDER BY c.name COLLATE NOCASE", [project_id]))
+
+
+def _tree(rows: list[dict]) -> list[dict]:
+    """Codes ordered as a tree (each parent before its children, siblings as `rows` are
+    ordered), each with its `depth`."""
     children: dict[int | None, list[dict]] = {}
     for row in rows:
         children.setdefault(row["parent_id"], []).append(row)

@@ -116,7 +116,7 @@ def code_choice(text: str, start: int, end: int) -> None:
     """Code [start, end) in one click: a recently used code, or any code from a list that
     filters as one types (Enter applies the first match); a new code, an in-vivo code or a
     memo. There is no 'select all': each click or Enter applies exactly one code."""
-    all_codes = codebook.codes(store, user, project_id)
+    all_codes = codebook.code_tree(store, user, project_id)
     shown = codebook.labels(all_codes)
     recent = [i for i in codings.recent_codes(store, user, project_id) if i in shown]
     tree = {c["id"]: "\u2003" * c["depth"] + shown[c["id"]] for c in all_codes}
