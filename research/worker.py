@@ -68,6 +68,7 @@ class Worker:
     def start(self) -> None:
         """Launch the process (it warms up on its own; nothing here waits for it)."""
         with self._lock:
+            self._stopping = False
             if self._process is None:
                 self._launch()
 
