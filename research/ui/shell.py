@@ -538,7 +538,19 @@ function prefetch(chunks) {
   const load = () => chunks.forEach((name) => {
     import(new URL(name, main.src).href).catch(() => {});
   });
-  (window.requestIdleCallback || ((f) => setTimeout(f, 2000)))(load, {timeout: 5000});
+  // Evaluating the chart code holds the page for about a second: only once the user has
+  // left it alone for two seconds (reading), never in the middle of their next click.
+  const inputs = ['pointerdown', 'keydown', 'wheel', 'touchstart'];
+  let timer;
+  const arm = () => { clearTimeout(timer); timer = setTimeout(run, 2000); };
+  const run = () => {
+    const app = document.querySelector('[data-testid="stApp"]');
+    if (app && app.getAttribute('data-test-script-state') === 'running') { arm(); return; }
+    inputs.forEach((type) => window.removeEventListener(type, arm, true));
+    (window.requestIdleCallback || ((f) => setTimeout(f, 0)))(load);
+  };
+  inputs.forEach((type) => window.addEventListener(type, arm, true));
+  arm();
 }
 
 export default function ({ data }) {
