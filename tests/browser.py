@@ -93,17 +93,23 @@ def log_in(page, username: str, password: str) -> None:
     page.get_by_role("button", name="Inloggen").click()
 
 
+def settled(page, look, tries: int = 50, interval_ms: int = 200):
+    """What `look()` returns once two looks `interval_ms` apart agree (None for not yet);
+    None when it never settles."""
+    before = look()
+    for _ in range(tries):
+        page.wait_for_timeout(interval_ms)
+        now = look()
+        if now is not None and now == before:
+            return now
+        before = now
+    return None
+
+
 def settled_box(page, locator) -> dict:
     """The element's box once it stopped changing (a table grows to its height in steps after
     it first shows; a point taken too early lands on another row)."""
-    box = locator.bounding_box()
-    for _ in range(50):
-        page.wait_for_timeout(200)
-        again = locator.bounding_box()
-        if again == box:
-            return box
-        box = again
-    return box
+    return settled(page, locator.bounding_box) or locator.bounding_box()
 
 
 PHONE = {"width": 390, "height": 844}

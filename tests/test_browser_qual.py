@@ -14,6 +14,7 @@ from browser import (
     PLOTLY_CHART,
     log_in,
     require_browser,
+    settled,
     settled_box,
     wait_for_charts,
     wait_until_idle,
@@ -70,17 +71,14 @@ def find_settled(page, sync_api, needle: str, tries: int = 100):
     apart agree: a drag made while the text still moves (a late web font reflowing the
     lines, a redraw) selects other words than the ones found."""
     page.evaluate("() => document.fonts.ready.then(() => true)")
-    before = None
-    for _ in range(tries):
+
+    def look():
         try:
-            points = page.evaluate(FIND, needle)
+            return page.evaluate(FIND, needle)
         except sync_api.Error:  # the component has not drawn its shadow root yet
-            points = None
-        if points and points == before:
-            return points
-        before = points
-        page.wait_for_timeout(250)
-    return None
+            return None
+
+    return settled(page, look, tries, 250)
 
 
 def make_docx(path, turns):

@@ -132,10 +132,15 @@ def test_the_start_embeds_the_questions_in_chunks_and_a_hint_gets_in_between(sto
     for text in ("Komt er een zebrapad?", "Wanneer gaat het zwembad open?",
                  "Waarom is de speeltuin dicht?", "Wie maait het gras?", "Komt er een zebrapad?"):
         log(store, "noord", text)
-    assert embedding.embed_missing(store, 2) == 2       # four texts: two done, two left
-    assert embedding.embed_missing(store, 2) == 0
+    missing = embedding.missing(store)                  # four texts, one twice
+    assert missing == ["Komt er een zebrapad?", "Wanneer gaat het zwembad open?",
+                       "Waarom is de speeltuin dicht?", "Wie maait het gras?"]
+    assert embedding.embed(store, missing[:2]) == 2
+    assert embedding.missing(store) == missing[2:]
+    embedding.embed(store, missing[2:])
+    embedding._memory.clear()                           # from the file now
     monkeypatch.setattr(embedding, "encode", lambda texts: pytest.fail("computed again"))
-    assert embedding.embed_missing(store, 2) == 0
+    assert embedding.missing(store) == []
     monkeypatch.undo()
 
     monkeypatch.delenv("RESEARCH_VECTOR_CACHE", raising=False)
@@ -143,17 +148,18 @@ def test_the_start_embeds_the_questions_in_chunks_and_a_hint_gets_in_between(sto
     log(store, "zuidoost", "Mag ik een bankje voor de deur zetten?")
     log(store, "zuidoost", "Wie ruimt het zwerfvuil op?")
     order = []
-    real = embedding.embed_missing
+    real = embedding.embed
     monkeypatch.setattr(hints, "CHUNK", 1)
-    monkeypatch.setattr(embedding, "embed_missing",
-                        lambda *args: order.append("chunk") or real(*args))
+    monkeypatch.setattr(embedding, "embed", lambda *args: order.append("chunk") or real(*args))
+    # None of it goes to deduce's worker, which an import waits for.
+    monkeypatch.setattr(worker.MODELS, "run", lambda *args: pytest.fail("deduce's worker"))
     done = hints.prepare(store)
     hints._pool.submit(order.append, "hint")
     assert done.result(timeout=60) == 7                 # every question of both wijken
     # Two texts without a vector (the file has the other four), one per chunk: the first
     # chunk was queued before the hint, the second after it.
     assert order == ["chunk", "hint", "chunk"]
-    assert embedding.embed_missing(store, 1) == 0
+    assert embedding.missing(store) == []
 
 
 def test_vectors_of_texts_no_question_has_are_dropped_when_the_app_starts(store, monkeypatch):

@@ -32,7 +32,7 @@ PALETTE = ["#f2c94c", "#6fcf97", "#56ccf2", "#bb6bd9", "#f2994a", "#eb5757", "#9
            "#2d9cdb", "#27ae60", "#e0a800", "#ff8fab", "#a0c4ff"]
 
 
-CODE_COLUMNS = ("c.id, c.name, c.description, c.inclusion, c.exclusion, c.example, c.colour,"
+_CODE_COLUMNS = ("c.id, c.name, c.description, c.inclusion, c.exclusion, c.example, c.colour,"
                 " c.parent_id, c.stage, c.paradigm_role")
 
 
@@ -44,7 +44,7 @@ def codes(store: Store, user: User, project_id: int, *,
     coder_filter = "" if coders is None else \
         f" AND g.created_by IN ({', '.join('?' * len(coders)) or 'NULL'})"
     return _tree(store.rows(
-        f"SELECT {CODE_COLUMNS}, count(g.id) AS passages,"
+        f"SELECT {_CODE_COLUMNS}, count(g.id) AS passages,"
         " count(DISTINCT g.document_id) AS documents"
         f" FROM codes c LEFT JOIN codings g ON g.code_id = c.id{coder_filter}"
         " WHERE c.project_id = ? GROUP BY c.id ORDER BY c.name COLLATE NOCASE",
@@ -56,7 +56,7 @@ def code_tree(store: Store, user: User, project_id: int) -> list[dict]:
     fifth of a second, on every tap and every code applied in Coderen."""
     require_read(store, user, project_id)
     return _tree(store.rows(
-        f"SELECT {CODE_COLUMNS} FROM codes c WHERE c.project_id = ?"
+        f"SELECT {_CODE_COLUMNS} FROM codes c WHERE c.project_id = ?"
         " ORDER BY c.name COLLATE NOCASE", [project_id]))
 
 

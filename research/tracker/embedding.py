@@ -96,13 +96,10 @@ _memory: dict[bytes, np.ndarray] = {}
 _MEMORY_LIMIT = 200_000
 
 
-def vectors(store: Store, texts: list[str]) -> np.ndarray:
-    """The vectors of `texts` (one row each): from memory, else from the vector file, else
-    computed (and then kept in both)."""
-    keys = [_key(t) for t in texts]
+def _known(path: Path, keys: list[bytes]) -> dict[bytes, np.ndarray]:
+    """The vectors of `keys` computed before: from memory, else from the vector file."""
     found: dict[bytes, np.ndarray] = {k: _memory[k] for k in set(keys) if k in _memory}
     missing = [k for k in dict.fromkeys(keys) if k not in found]
-    path = vector_path(store)
     if missing and path.exists():
         conn = _open(path)
         try:
@@ -114,6 +111,21 @@ def vectors(store: Store, texts: list[str]) -> np.ndarray:
                     found[bytes(key)] = np.frombuffer(blob, dtype=np.float32)
         finally:
             conn.close()
+    return found
+
+
+def _remember(found: dict[bytes, np.ndarray]) -> None:
+    if len(_memory) + len(found) > _MEMORY_LIMIT:
+        _memory.clear()
+    _memory.update(found)
+
+
+def vectors(store: Store, texts: list[str]) -> np.ndarray:
+    """The vectors of `texts` (one row each): from memory, else from the vector file, else
+    computed (and then kept in both)."""
+    keys = [_key(t) for t in texts]
+    path = vector_path(store)
+    found = _known(path, keys)
     todo = {k: t for k, t in zip(keys, texts, strict=True) if k not in found}
     if todo:
         made = encode(list(todo.values()))
@@ -125,9 +137,7 @@ def vectors(store: Store, texts: list[str]) -> np.ndarray:
         finally:
             conn.close()
         found.update(zip(todo, made, strict=True))
-    if len(_memory) + len(found) > _MEMORY_LIMIT:
-        _memory.clear()
-    _memory.update(found)
+    _remember(found)
     if not keys:
         return np.zeros((0, DIMENSIONS), dtype=np.float32)
     return np.vstack([found[k] for k in keys])
@@ -197,28 +207,23 @@ def warm() -> None:
     _encoder()
 
 
-def embed_missing(store: Store, limit: int) -> int:
-    """Compute the vectors of at most `limit` question texts that have none yet; returns how
-    many are still without one. The app's start calls this until it answers 0, one chunk per
-    task, so that a hint asked for meanwhile waits for one chunk, not for all of them."""
+def missing(store: Store) -> list[str]:
+    """The question texts that have no vector yet (the ones found are kept in memory, where
+    the indexes built next read them)."""
     texts = list(dict.fromkeys(
         row["text"] for row in store.rows("SELECT text FROM questions ORDER BY id")))
-    missing = [text for text in texts if _key(text) not in _memory]
-    path = vector_path(store)
-    if missing and path.exists():
-        conn = _open(path)
-        try:
-            stored: set[bytes] = set()
-            for start in range(0, len(missing), 500):
-                chunk = [_key(t) for t in missing[start:start + 500]]
-                stored.update(bytes(key) for (key,) in conn.execute(
-                    f"SELECT key FROM vectors WHERE key IN ({', '.join('?' * len(chunk))})",
-                    chunk))
-        finally:
-            conn.close()
-        missing = [text for text in missing if _key(text) not in stored]
-    vectors(store, missing[:limit])
-    return max(0, len(missing) - limit)
+    keys = [_key(text) for text in texts]
+    found = _known(vector_path(store), keys)
+    _remember(found)
+    return [text for text, key in zip(texts, keys, strict=True) if key not in found]
+
+
+def embed(store: Store, texts: list[str]) -> int:
+    """Compute and keep the vectors of `texts` (returns how many): the app's start sends the
+    missing ones a chunk per task, so that a hint asked for meanwhile waits for one chunk,
+    not for all of them."""
+    vectors(store, texts)
+    return len(texts)
 
 
 def prepare(store: Store) -> int:

@@ -24,6 +24,7 @@ from research.tracker import embedding, similarity, themes
 
 CANDIDATES = similarity.CANDIDATES + 6   # nearest by meaning handed to the fusion
 KEEP = 64                                # futures kept (recent texts typed on any page)
+CHUNK = 128     # questions embedded per task at the start (a few seconds of the worker)
 
 _pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="betekenis")
 _lock = threading.Lock()
@@ -103,9 +104,6 @@ def ready(store: Store, wijk_id: str, text: str) -> bool:
     return _future(store, wijk_id, text).done()
 
 
-CHUNK = 128     # questions embedded per task at the start (a few seconds of the worker)
-
-
 def prepare(store: Store) -> Future:
     """Have the sentence model's worker embed every question without a vector (at the app's
     start, so the first hint after an upgrade finds them); returns at once, with a future
@@ -113,14 +111,17 @@ def prepare(store: Store) -> Future:
     typed meanwhile is computed after the chunk at hand, not after all of them."""
     done: Future = Future()
 
-    def step() -> None:
+    def step(texts: list[str] | None) -> None:
         try:
-            if worker.MEANING.run(embedding.embed_missing, store, CHUNK):
-                _pool.submit(step)
+            if texts is None:
+                texts = worker.MEANING.run(embedding.missing, store)
+            if texts:
+                worker.MEANING.run(embedding.embed, store, texts[:CHUNK])
+                _pool.submit(step, texts[CHUNK:])
             else:
                 done.set_result(worker.MEANING.run(embedding.prepare, store))
         except Exception as error:  # the hints fall back to the words alone
             done.set_exception(error)
 
-    _pool.submit(step)
+    _pool.submit(step, None)
     return done
