@@ -6,14 +6,15 @@ The DOM selectors below were read from the page Streamlit 1.67 renders (see test
 from __future__ import annotations
 
 import os
+import sqlite3
 import subprocess
 import sys
-from contextlib import contextmanager
+from contextlib import ExitStack
 from pathlib import Path
 
 import pytest
 
-from research.bench.server import DEFAULT_CHROMIUM, find_chromium, serving
+from research.bench.server import DEFAULT_CHROMIUM, find_chromium, free_port, serving
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -62,12 +63,57 @@ def init_demo_db(db: Path, password: str) -> None:
                    cwd=ROOT, env=env, check=True, capture_output=True, text=True, timeout=120)
 
 
-@contextmanager
-def running_app(db: Path, log: Path):
-    """The app as `make run` starts it (workers, then Streamlit) on a free local port;
-    yields its base URL."""
-    with serving(db, log) as (base, _):
-        yield base
+class BrowserApp:
+    """The app the browser tests of one module share, as `make run` starts it (workers, then
+    Streamlit), on its own database; and the database as it was before the current test, so
+    that a rerun of a failed test meets what its first attempt met (the attempt's accounts and
+    questions gone, the module's earlier work kept)."""
+
+    def __init__(self, db: Path):
+        self.db = db
+        self.before = db.parent / "before-test"
+        self.before.mkdir(exist_ok=True)
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self._server = ExitStack()
+
+    def start(self) -> None:
+        self._server.enter_context(serving(self.db, self.db.parent / "streamlit.log",
+                                           port=self.port))
+
+    def stop(self) -> None:
+        self._server.close()
+
+    def _files(self, folder: Path) -> list[Path]:
+        """The database and the stores beside it (pseudonym keys, vectors)."""
+        return sorted(folder.glob(f"{self.db.stem}*.db"))
+
+    def remember(self) -> None:
+        """Copy the live databases aside (SQLite's backup API: the app may be writing)."""
+        for old in self._files(self.before):
+            old.unlink()
+        for path in self._files(self.db.parent):
+            backup(path, self.before / path.name)
+
+    def restore(self) -> None:
+        """Restart the app on the databases as `remember` left them, at the same address."""
+        self.stop()
+        for path in self._files(self.db.parent):
+            for extra in (path, Path(f"{path}-wal"), Path(f"{path}-shm")):
+                extra.unlink(missing_ok=True)
+        for path in self._files(self.before):
+            backup(path, self.db.parent / path.name)
+        self.start()
+
+
+def backup(source: Path, target: Path) -> None:
+    """Copy one SQLite database through SQLite (never by reading its file: see issue 16)."""
+    reading, writing = sqlite3.connect(source), sqlite3.connect(target)
+    try:
+        reading.backup(writing)
+    finally:
+        reading.close()
+        writing.close()
 
 
 def wait_until_idle(page, timeout_ms: int = 30_000) -> None:

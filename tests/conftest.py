@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from argon2 import PasswordHasher
 
-from browser import ROOT, find_chromium, init_demo_db, running_app
+from browser import ROOT, BrowserApp, find_chromium, init_demo_db
 from research import accounts
 from research.accounts import SYSTEM_USER
 from research.bench.server import LAUNCH_ARGS, free_port
@@ -27,8 +27,9 @@ PASSWORD = "correct-paard-batterij"
 
 def pytest_collection_modifyitems(items):
     """Every test of a test_browser*.py file drives Chromium: marked `browser`, so that
-    `make test-fast` can leave them out, and run once more on a fresh page when it fails
-    (pytest-rerunfailures; the summary lists each rerun): on a loaded two-core machine a
+    `make test-fast` can leave them out, and run once more when it fails, on a fresh page and
+    the app's database as the first attempt found it (pytest-rerunfailures, and
+    `browser_app_as_before`; the summary lists each rerun): on a loaded two-core machine a
     click can land while the page still moves, as Playwright's own runner allows for with
     its retries in CI. A test that fails twice fails."""
     for item in items:
@@ -162,22 +163,45 @@ def sync_api(chromium):
 
 
 @pytest.fixture(scope="module")
-def app_db(tmp_path_factory, chromium, sync_api):
-    """The demo database the browser tests' app runs on (None without a browser)."""
+def browser_app(tmp_path_factory, chromium, sync_api):
+    """The app the module's browser tests share, on the demo database (None without a
+    browser)."""
     if chromium is None or sync_api is None:
-        return None
+        yield None
+        return
     db = tmp_path_factory.mktemp("browser-app") / "research.db"
     init_demo_db(db, PASSWORD)
-    return db
+    app = BrowserApp(db)
+    app.start()
+    try:
+        yield app
+    finally:
+        app.stop()
 
 
 @pytest.fixture(scope="module")
-def app_url(app_db):
-    if app_db is None:
-        yield None
-        return
-    with running_app(app_db, app_db.parent / "streamlit.log") as url:
-        yield url
+def app_db(browser_app):
+    return browser_app.db if browser_app else None
+
+
+@pytest.fixture(scope="module")
+def app_url(browser_app):
+    return browser_app.url if browser_app else None
+
+
+@pytest.fixture(autouse=True)
+def browser_app_as_before(request):
+    """A browser test runs once more when it fails (see pytest_collection_modifyitems); the
+    second run starts from the app's databases as the first one found them, since most tests
+    make their own accounts and data."""
+    if "app_url" in request.fixturenames:
+        app = request.getfixturevalue("browser_app")
+        if app is not None:
+            if getattr(request.node, "execution_count", 1) > 1:
+                app.restore()
+            else:
+                app.remember()
+    yield
 
 
 @pytest.fixture

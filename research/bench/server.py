@@ -83,11 +83,12 @@ def wait_until_quiet(group: int, timeout: float = 120, window: float = 1.0) -> N
 
 
 @contextmanager
-def serving(db: Path, log: Path, env: dict | None = None, warm: bool = True):
+def serving(db: Path, log: Path, env: dict | None = None, warm: bool = True,
+            port: int | None = None):
     """The app as `make run` starts it (`python -m research serve`: its workers, then the
-    Streamlit server) on a free local port; yields (base URL, server process). With `warm`,
-    only once the workers have warmed up (see `wait_until_quiet`)."""
-    port = free_port()
+    Streamlit server) on `port` or a free local port; yields (base URL, server process). With
+    `warm`, only once the workers have warmed up (see `wait_until_quiet`)."""
+    port = port or free_port()
     environment = {**os.environ, "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false",
                    **(env or {})}
     environment.pop("RESEARCH_DB", None)
