@@ -179,7 +179,7 @@ def cmd_serve(store: Store, args: argparse.Namespace) -> None:
     """The app on the database `store` opened (see research.ui.app)."""
     from research.ui import app
 
-    app.serve(store.path, args.port, args.address, [a for a in args.streamlit if a != "--"],
+    app.serve(store, args.port, args.address, [a for a in args.streamlit if a != "--"],
               public_port=args.public_port)
 
 

@@ -178,6 +178,31 @@ def test_vectors_of_texts_no_question_has_are_dropped_when_the_app_starts(store,
     assert embedding.prune(store) == 0
 
 
+def test_the_app_embeds_the_questions_when_it_starts_before_anyone_logs_in(store,
+                                                                          monkeypatch):
+    """`python -m research serve` has the meaning worker embed (and index) the questions as
+    it starts, so the first login does not pay for it."""
+    from streamlit.web import cli as streamlit_cli
+
+    from research.ui import app
+
+    monkeypatch.delenv("RESEARCH_VECTOR_CACHE", raising=False)
+    monkeypatch.setattr(embedding, "_memory", {})
+    log(store, "noord", "Komt er een zebrapad bij de school?")
+    log(store, "zuidoost", "Wie ruimt het zwerfvuil op?")
+    monkeypatch.setenv("RESEARCH_DB", str(store.path))   # serve sets it; restored after
+    monkeypatch.setattr(sys, "argv", list(sys.argv))
+    monkeypatch.setattr(worker, "start_all", lambda: None)  # no worker: the model runs here
+    monkeypatch.setattr(app.shell, "settle", lambda: None)
+    monkeypatch.setattr(streamlit_cli, "main", lambda: None)  # no server, no session
+    started = []
+    real = hints.prepare
+    monkeypatch.setattr(hints, "prepare", lambda store: started.append(real(store)))
+    app.serve(store, 8599, "127.0.0.1", [])
+    assert [future.result(timeout=120) for future in started] == [2]  # both wijken indexed
+    assert embedding.missing(store) == []
+
+
 NO_NETWORK = '''
 import socket, sys
 def refuse(*args, **kwargs):

@@ -16,6 +16,8 @@ from pathlib import Path
 from streamlit.web import cli as streamlit_cli
 
 from research import worker
+from research.storage import Store
+from research.tracker import hints
 from research.ui import shell
 
 
@@ -32,13 +34,19 @@ ROOT = Path(__file__).resolve().parent.parent.parent
 SERVER = ROOT / "streamlit_server.py"
 
 
-def serve(db: Path, port: int, address: str, options: list[str], public_port: int = 0) -> None:
-    """Run the app on `db` at address:port, and the public pages for residents at
-    address:public_port in a process of their own (0: not); `options` go to Streamlit."""
-    os.environ["RESEARCH_DB"] = str(db)
+def serve(store: Store, port: int, address: str, options: list[str],
+          public_port: int = 0) -> None:
+    """Run the app on the (migrated) `store` at address:port, and the public pages for
+    residents at address:public_port in a process of their own (0: not); `options` go to
+    Streamlit."""
+    os.environ["RESEARCH_DB"] = str(store.path)
     if public_port:
-        start_public(db, public_port, address)
+        start_public(store.path, public_port, address)
     worker.start_all()
+    # The meaning worker embeds the questions that have no vector yet and builds each
+    # wijk's index now, while no one is logged in, not after the first login (which asks
+    # again, and then finds it done).
+    hints.prepare(store)
     shell.settle()
     sys.argv = ["streamlit", "run", str(SERVER), "--server.port", str(port),
                 "--server.address", address, "--server.headless", "true", *options]
