@@ -387,10 +387,10 @@ def cmd_qual_import_qdpx(store: Store, args: argparse.Namespace) -> None:
     if args.json:
         _print_json(result)
         return
-    print(f"Project {result['project_id']}: {result['codes']} codes, {result['documenten']} "
-          f"documenten, {result['coderingen']} coderingen, {result['casussen']} casussen, "
+    print(f"Project {result['project_id']}: {result['codes']} codes, {result['documents']} "
+          f"documenten, {result['codings']} coderingen, {result['cases']} casussen, "
           f"{result['memos']} memo's.")
-    for warning in result["waarschuwingen"]:
+    for warning in result["warnings"]:
         print(f"  Let op: {warning}")
 
 
@@ -423,12 +423,12 @@ def cmd_qual_codebook_load(store: Store, args: argparse.Namespace) -> None:
     if args.file.lower().endswith(".qdc"):
         result = exchange.import_qdc(store, user, project_id, Path(args.file))
         print(f"{result['codes']} codes en {result['codesets']} codesets toegevoegd.")
-        for warning in result["waarschuwingen"]:
+        for warning in result["warnings"]:
             print(f"  Let op: {warning}")
         return
     flat, sets = codebook.read_yaml_file(Path(args.file))
     result = codebook.load_codes(store, user, project_id, flat, sets)
-    print(f"{result['codes']} codes toegevoegd ({result['overgeslagen']} bestonden al), "
+    print(f"{result['codes']} codes toegevoegd ({result['skipped']} bestonden al), "
           f"{result['codesets']} codesets.")
 
 
@@ -686,13 +686,13 @@ def cmd_survey_stapeling(store: Store, args: argparse.Namespace) -> None:
     counts = result.counts
     if args.json:
         _print_json({"rule": result.rule, "areas": [
-            {"area": r.gebied, "unfavourable": int(r.aantal_ongunstig),
-             "indicators": [i for i in r.indicatoren.split(", ") if i],
-             "measured": int(r.aantal_gemeten)} for r in counts.itertuples()]})
+            {"area": r.area, "unfavourable": int(r.unfavourable),
+             "indicators": [i for i in r.indicators.split(", ") if i],
+             "measured": int(r.measured)} for r in counts.itertuples()]})
         return
     print(result.rule)
     for r in counts.itertuples():
-        print(f"{r.gebied:<40} {r.aantal_ongunstig:>2}  {r.indicatoren}")
+        print(f"{r.area:<40} {r.unfavourable:>2}  {r.indicators}")
 
 
 def parser() -> argparse.ArgumentParser:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import shutil
 import signal
-import sqlite3
 import subprocess
 import sys
 import time
@@ -15,7 +14,7 @@ from pathlib import Path
 import pytest
 from argon2 import PasswordHasher
 
-from browser import ROOT, BrowserApp, find_chromium, init_demo_db
+from browser import ROOT, BrowserApp, backup, find_chromium, init_demo_db
 from research import accounts
 from research.accounts import SYSTEM_USER
 from research.bench.server import LAUNCH_ARGS, free_port
@@ -71,12 +70,7 @@ def _template(folder: Path, *, demo: bool) -> Path:
 def _copy(template: Path, db_path: Path):
     """A store over a copy of `template` at `db_path` (SQLite's backup API, and the key file
     beside it if the template has one): copying is quicker than migrating anew per test."""
-    source, target = sqlite3.connect(template), sqlite3.connect(db_path)
-    try:
-        source.backup(target)
-    finally:
-        source.close()
-        target.close()
+    backup(template, db_path)
     for extra in template.parent.glob(f"{template.stem}-*.db"):  # the pseudonym key
         shutil.copy(extra, db_path.with_name(extra.name.replace(template.stem, db_path.stem, 1)))
     return open_store(db_path)

@@ -39,7 +39,7 @@ def _link_of(app_db, monitor_id: int, name: str) -> str:
     try:
         [current] = invitations.of_monitor(store, SYSTEM_USER, monitor_id)
         table = invitations.links(store, SYSTEM_USER, current["id"])
-        return table.loc[table["naam"] == name, "link"].iloc[0].rsplit("/", 1)[1]
+        return table.loc[table["name"] == name, "link"].iloc[0].rsplit("/", 1)[1]
     finally:
         store.close()
 

@@ -397,7 +397,7 @@ def test_qdpx_source_in_another_encoding_is_decoded(store, olga, qual, name, tex
     result = exchange.import_qdpx(store, olga, corpus(name))
     [doc] = documents.documents(store, olga, result["project_id"])
     assert documents.document(store, olga, doc["id"])["text"] == text
-    assert any("Windows-1252" in w for w in result["waarschuwingen"]) == warned
+    assert any("Windows-1252" in w for w in result["warnings"]) == warned
     [coding] = codings.codings(store, olga, doc["id"])
     assert (coding["start_pos"], coding["end_pos"]) == (0, 10)
 

@@ -48,7 +48,7 @@ def door_client(store, monkeypatch):
 
 def code_of(store, users, fieldwork_id: int, name: str) -> str:
     table = invitations.links(store, users["analist"], fieldwork_id)
-    return table.loc[table["naam"] == name, "link"].iloc[0].rsplit("/", 1)[1]
+    return table.loc[table["name"] == name, "link"].iloc[0].rsplit("/", 1)[1]
 
 
 def answer(client, code: str, pages: list[dict]) -> None:
@@ -115,7 +115,7 @@ def test_starting_makes_the_wave_a_link_per_unit_and_the_door_file(store, users,
     assert (found["label"], found["year"], found["status"]) == ("2026", 2026, "open")
     assert [w["label"] for w in monitors.waves(store, anna, monitor)] == ["2026"]
     table = invitations.links(store, anna, started)
-    assert table["naam"].tolist() == ["Aadorp", "Beekveld", "Cromhout", "Dalwijk", "Eemhoven"]
+    assert table["name"].tolist() == ["Aadorp", "Beekveld", "Cromhout", "Dalwijk", "Eemhoven"]
     assert set(table["status"]) == {"Niet geopend"}
     codes = [link.rsplit("/", 1)[1] for link in table["link"]]
     assert all(len(c) == 32 and c.isalnum() for c in codes) and len(set(codes)) == 5
@@ -189,18 +189,18 @@ def test_excel_contacts_in_windows_1252_with_commas_are_read():
 def test_a_partnership_gets_one_link_for_its_units(store, users, started, door_client):
     anna = users["analist"]
     table = invitations.links(store, anna, started)
-    ids = table.loc[table["naam"].isin(["Cromhout", "Dalwijk"]), "id"].tolist()
+    ids = table.loc[table["name"].isin(["Cromhout", "Dalwijk"]), "id"].tolist()
     old = [code_of(store, users, started, "Cromhout")]
     url = invitations.combine(store, anna, started, ids, "Regio Zuid")
     table = invitations.links(store, anna, started)
-    assert table["naam"].tolist() == ["Aadorp", "Beekveld", "Eemhoven", "Regio Zuid"]
+    assert table["name"].tolist() == ["Aadorp", "Beekveld", "Eemhoven", "Regio Zuid"]
     assert table["codes"].tolist()[-1] == "GM0003; GM0004"
     assert door_client.get(f"/m/{old[0]}").status_code == 404
     answer(door_client, url.rsplit("/", 1)[1], [{"beleid": "2"}, {"_pagina": 2, "tevreden": "5"},
                                                 {"_pagina": 3, "toelichting": "Samen"}])
     wave_id = invitations.fieldwork(store, anna, started)["wave_id"]
     assert fieldwork.response(store, anna, wave_id).to_dict("records") == [
-        {"groep": "Totaal", "kader": 5, "respons": 2, "responspercentage": 40.0}]
+        {"group": "Totaal", "in_frame": 5, "responded": 2, "response_rate": 40.0}]
     with pytest.raises(MonitorError, match="^Kies minstens twee eenheden"):
         invitations.combine(store, anna, started, ids[:1], "X")
 
@@ -211,25 +211,25 @@ def test_live_response_follows_sent_links_and_the_reminders_the_others(store, us
     wave_id = invitations.fieldwork(store, anna, started)["wave_id"]
     code = code_of(store, users, started, "Beekveld")
     door_client.post(f"/m/{code}", data={"pagina": "0", "beleid": "1", "actie": "later"})
-    assert fieldwork.response(store, anna, wave_id).iloc[0]["respons"] == 0
-    assert invitations.links(store, anna, started).set_index("naam").loc[
+    assert fieldwork.response(store, anna, wave_id).iloc[0]["responded"] == 0
+    assert invitations.links(store, anna, started).set_index("name").loc[
         "Beekveld", "status"] == "Bezig"
     answer(door_client, code, [{"_pagina": 1, "budget": "12"}, {"_pagina": 2, "cijfer": "7"},
                                {"_pagina": 3}])
     assert fieldwork.response(store, anna, wave_id, "region").to_dict("records") == [
-        {"groep": "Noord", "kader": 2, "respons": 1, "responspercentage": 50.0},
-        {"groep": "Zuid", "kader": 3, "respons": 0, "responspercentage": 0.0}]
+        {"group": "Noord", "in_frame": 2, "responded": 1, "response_rate": 50.0},
+        {"group": "Zuid", "in_frame": 3, "responded": 0, "response_rate": 0.0}]
     today = date.today().isoformat()
     assert fieldwork.response_over_time(store, anna, wave_id).to_dict("records") == [
-        {"datum": today, "responses": 1, "eenheden": 1, "responspercentage": 20.0}]
-    assert fieldwork.nonrespondents(store, anna, wave_id)["naam"].tolist() == [
+        {"date": today, "responses": 1, "units": 1, "response_rate": 20.0}]
+    assert fieldwork.nonrespondents(store, anna, wave_id)["name"].tolist() == [
         "Aadorp", "Cromhout", "Dalwijk", "Eemhoven"]
-    assert invitations.reminders(store, anna, started)["naam"].tolist() == [
+    assert invitations.reminders(store, anna, started)["name"].tolist() == [
         "Aadorp", "Cromhout", "Dalwijk", "Eemhoven"]
     # Notes of the follow-up calls belong to the wave from the start.
     unit = int(fieldwork.nonrespondents(store, anna, wave_id)["id"].iloc[0])
     fieldwork.add_note(store, anna, wave_id, unit, "Gebeld, belt terug")
-    assert fieldwork.nonrespondents(store, anna, wave_id)["laatste_notitie"].iloc[0] == \
+    assert fieldwork.nonrespondents(store, anna, wave_id)["last_note"].iloc[0] == \
         "Gebeld, belt terug"
 
 

@@ -200,8 +200,8 @@ def test_recode_maps_one_waves_codes_onto_the_monitors(store, users, monitor):
     values = waves.wave_data(store, anna, wave, ["tevreden"]).frame["tevreden"]
     assert [None if math.isnan(v) else v for v in values] == [None, None, 1.0]
     overview = waves.comparability(store, anna, monitor)
-    row = overview[(overview["name"] == "tevreden") & (overview["meting"] == "2026")]
-    assert row["hercodering"].tolist() == ["2→1, 1→leeg"]
+    row = overview[(overview["name"] == "tevreden") & (overview["wave"] == "2026")]
+    assert row["recoding"].tolist() == ["2→1, 1→leeg"]
     with pytest.raises(MonitorError, match="^Hercodering 'x' -> '1': gebruik getallen.$"):
         waves.set_recode(store, anna, wave, ids["tevreden"], {"x": 1})
 
@@ -213,13 +213,13 @@ def test_link_variable_joins_a_renamed_question(store, users, monitor):
     wave = waves.import_wave(store, anna, monitor, "2027", 2027, renamed, data)
     ids = variable_ids(store, anna, monitor)
     overview = waves.comparability(store, anna, monitor)
-    assert overview[overview["meting"] == "2027"][["name", "source_name"]].to_dict("records") \
+    assert overview[overview["wave"] == "2027"][["name", "source_name"]].to_dict("records") \
         == [{"name": "tevreden_v2", "source_name": "tevreden_v2"}]
     waves.link_variable(store, anna, wave, ids["tevreden_v2"], ids["tevreden"])
     assert "tevreden_v2" not in variable_ids(store, anna, monitor)
     assert list(waves.wave_data(store, anna, wave).frame["tevreden"]) == [2.0]
     overview = waves.comparability(store, anna, monitor)
-    assert overview[overview["meting"] == "2027"][["name", "source_name"]].to_dict("records") \
+    assert overview[overview["wave"] == "2027"][["name", "source_name"]].to_dict("records") \
         == [{"name": "tevreden", "source_name": "tevreden_v2"}]
     with pytest.raises(MonitorError, match=r"^cijfer \(Rapportcijfer\) en tevreden \(Enkele "
                                            r"keuze\) zijn niet van hetzelfde type.$"):

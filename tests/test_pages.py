@@ -1389,7 +1389,7 @@ def test_cases_page_edits_typed_attributes(demo_users, demo_store):
                                           "Respondent 2", "Respondent 3", "Respondent 4",
                                           "Respondent 5", "Respondent 6"]
     values = at.dataframe[1].value
-    assert list(values.columns) == ["id", "naam", "Rol", "Stadsdeel"]
+    assert list(values.columns) == ["id", "name", "Rol", "Stadsdeel"]
     assert list(values["Rol"]) == ["bewoner", "bewoner", "bewoner", "onderzoeker",
                                    "onderzoeker", "bewoner", "professional", "professional",
                                    "bewoner", "professional", "bewoner"]
@@ -1397,7 +1397,7 @@ def test_cases_page_edits_typed_attributes(demo_users, demo_store):
     widget(at.selectbox, "Type", form="new_attribute_case").set_value("getal")
     form_button(at, "Kenmerk toevoegen", form="new_attribute_case").click().run()
     no_exception(at)
-    assert list(at.dataframe[1].value.columns) == ["id", "naam", "Rol", "Stadsdeel", "Leeftijd"]
+    assert list(at.dataframe[1].value.columns) == ["id", "name", "Rol", "Stadsdeel", "Leeftijd"]
 
 
 def test_coding_page_memo_on_a_passage_and_text_correction(demo_users, demo_store):

@@ -278,7 +278,7 @@ def test_project_exported_and_imported_has_the_same_text_and_codings(store, user
     path = tmp_path / "rondje.qdpx"
     exchange.export_qdpx(store, olga, project_id, path)
     result = exchange.import_qdpx(store, olga, path)
-    assert result["waarschuwingen"] == []
+    assert result["warnings"] == []
     [copy] = documents.documents(store, olga, result["project_id"])
     assert documents.document(store, olga, copy["id"])["text"] == stored
 

@@ -50,9 +50,9 @@ def test_typed_attributes_table(store, users, qual, two_interviews):
         {"id": ids["F."], "Leeftijd": 30.0, "Sinds": None, "Vrijwilliger": False, "Wijk": ""}])
     assert changed == 6
     assert cases.values_table(store, olga, qual, "case") == [
-        {"id": ids["F."], "naam": "F.", "Leeftijd": "30", "Sinds": None, "Vrijwilliger": "nee",
+        {"id": ids["F."], "name": "F.", "Leeftijd": "30", "Sinds": None, "Vrijwilliger": "nee",
          "Wijk": None},
-        {"id": ids["Fatima"], "naam": "Fatima", "Leeftijd": "44.5", "Sinds": "2019-05-01",
+        {"id": ids["Fatima"], "name": "Fatima", "Leeftijd": "44.5", "Sinds": "2019-05-01",
          "Vrijwilliger": "ja", "Wijk": "Noord"}]
     for value, attribute, message in [
             ("veel", "Leeftijd", "'veel' is geen getal (kenmerk Leeftijd)."),
@@ -69,7 +69,7 @@ def test_typed_attributes_table(store, users, qual, two_interviews):
         cases.add_attribute(store, olga, qual, "case", "Leeg", "keuze", [" "])
     with pytest.raises(ProjectError, match="^Er is al een kenmerk 'Wijk'.$"):
         cases.add_attribute(store, olga, qual, "case", "Wijk", "tekst")
-    assert [r["naam"] for r in cases.values_table(store, olga, qual, "document")] == [
+    assert [r["name"] for r in cases.values_table(store, olga, qual, "document")] == [
         "Interview 1", "Interview 2"]
 
 
@@ -127,7 +127,7 @@ def test_a_case_is_split_by_document(store, users, qual, two_interviews):
     made = cases.split_case(store, olga, ids["Fatima"])
     assert [(c["name"], c["documents"], c["turns"]) for c in cases.cases(store, olga, qual)] == [
         ("F.", 1, 1), ("Fatima — Interview 1", 1, 1), ("Fatima — Interview 2", 1, 1)]
-    assert {r["naam"]: r["Leeftijd"] for r in cases.values_table(store, olga, qual, "case")} == {
+    assert {r["name"]: r["Leeftijd"] for r in cases.values_table(store, olga, qual, "case")} == {
         "F.": None, "Fatima — Interview 1": "44", "Fatima — Interview 2": "44"}
     assert len(made) == 2
     with pytest.raises(ProjectError, match="^De casus 'F.' komt maar in één document voor; er "

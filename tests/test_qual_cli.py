@@ -75,8 +75,8 @@ def test_qdpx_round_trip_and_codings(cli, project, tmp_path, db_path):
     assert status == 0
     counts = json.loads(out)
     assert {k: v for k, v in counts.items() if k != "project_id"} == {
-        "codes": 1, "documenten": 1, "coderingen": 1, "casussen": 0, "memos": 0,
-        "documentgroepen": 0, "waarschuwingen": []}
+        "codes": 1, "documents": 1, "codings": 1, "cases": 0, "memos": 0,
+        "document_sets": 0, "warnings": []}
     status, out, _ = cli("qual", "codings", "--project", "Studie (2)", "--json")
     assert json.loads(out) == [{"document": "Notitie", "code": "Opmaak", "start": 4, "end": 16,
                                 "text": "<b>tekst</b>", "coder": None}]

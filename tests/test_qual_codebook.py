@@ -101,7 +101,7 @@ def test_delete_reports_impact_and_lifts_children(store, users, qual, doc):
     child = codebook.add_code(store, olga, qual, "Kind", parent_id=code)
     codings.add_coding(store, olga, doc, code, 0, 4)
     memos.add_memo(store, olga, qual, "Memo", target="code", target_id=code)
-    assert codebook.delete_impact(store, olga, code) == {"fragmenten": 1, "subcodes": 1, "memos": 1}
+    assert codebook.delete_impact(store, olga, code) == {"codings": 1, "subcodes": 1, "memos": 1}
     codebook.delete_code(store, olga, code)
     assert store.value("SELECT parent_id FROM codes WHERE id = ?", [child]) == top
     assert store.value("SELECT count(*) FROM codings") == 0
@@ -139,11 +139,11 @@ def test_yaml_round_trip(store, users, qual):
     target = projects.create_project(store, other, "Tweede project")
     flat, sets = codebook.parse_yaml(text)
     assert codebook.load_codes(store, other, target, flat, sets) == {
-        "codes": 2, "overgeslagen": 0, "codesets": 1}
+        "codes": 2, "skipped": 0, "codesets": 1}
     assert codebook.to_yaml(store, other, target) == text
     # Loading again adds nothing.
     assert codebook.load_codes(store, other, target, flat, sets) == {
-        "codes": 0, "overgeslagen": 2, "codesets": 0}
+        "codes": 0, "skipped": 2, "codesets": 0}
 
 
 def test_yaml_refusals():
@@ -160,7 +160,7 @@ def test_shipped_codebook_loads(store, users, qual):
     flat, sets = codebook.read_yaml_file(CODEBOOKS_DIR / "codeboek_sociale_basis.yaml")
     olga = users["onderzoeker"]
     assert codebook.load_codes(store, olga, qual, flat, sets) == {
-        "codes": 8, "overgeslagen": 0, "codesets": 1}
+        "codes": 8, "skipped": 0, "codesets": 1}
     assert [(c["name"], c["depth"]) for c in codebook.codes(store, olga, qual)] == [
         ("Drempels", 0), ("Taalbarrière", 1), ("Vertrouwen in instanties", 1),
         ("Wachtlijsten", 1), ("Ontmoetingsplek", 0), ("Steun", 0), ("Formele hulp", 1),

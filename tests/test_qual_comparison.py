@@ -77,8 +77,8 @@ def test_code_by_case_attribute_and_document(store, users, qual, coded):
     by_role = comparison.code_by_attribute(store, olga, qual, "Rol")
     assert by_role["values"] == ["bewoner", "buur"]
     assert by_role["rows"][1] == {"code": "Wachten",
-                                  "bewoner": {"fragmenten": 2, "casussen": 1, "aandeel": 1.0},
-                                  "buur": {"fragmenten": 0, "casussen": 0, "aandeel": 0.0}}
+                                  "bewoner": {"codings": 2, "cases": 1, "share": 1.0},
+                                  "buur": {"codings": 0, "cases": 0, "share": 0.0}}
     with pytest.raises(ProjectError, match="^Er is geen kenmerk 'Leeftijd' voor casussen.$"):
         comparison.code_by_attribute(store, olga, qual, "Leeftijd")
     per_doc = comparison.frequencies_by_document(store, olga, qual)

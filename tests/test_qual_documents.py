@@ -75,7 +75,7 @@ def test_edit_text_moves_codings_and_removes_deleted_ones(store, users, qual):
     gone = codings.add_coding(store, olga, doc, code, TEXT.index("Fijn"), TEXT.index("Fijn") + 4)
     new_text = TEXT.replace("Goed.", "Heel goed, eerlijk gezegd.").replace("Fijn.", "")
     result = documents.edit_text(store, olga, doc, new_text)
-    assert result == {"verschoven": 1, "verwijderd": 1}
+    assert result == {"moved": 1, "removed": 1}
     (left,) = codings.codings(store, olga, doc)
     assert left["id"] == kept
     assert new_text[left["start_pos"]:left["end_pos"]] == "buurtkamer"

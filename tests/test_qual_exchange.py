@@ -3,6 +3,7 @@ the shared samples of other tools come in with a report."""
 
 from __future__ import annotations
 
+import json
 import zipfile
 from pathlib import Path
 
@@ -89,8 +90,14 @@ def test_export_validates_and_reimport_gives_the_same_project(store, users, full
 
     result = exchange.import_qdpx(store, olga, out, name="Terug")
     assert {k: v for k, v in result.items() if k != "project_id"} == {
-        "codes": 2, "documenten": 1, "coderingen": 3, "casussen": 0, "memos": 5,
-        "documentgroepen": 0, "waarschuwingen": []}
+        "codes": 2, "documents": 1, "codings": 3, "cases": 0, "memos": 5,
+        "document_sets": 0, "warnings": []}
+    # The audit event keeps the Dutch keys older import events have.
+    logged = store.value("SELECT after FROM events WHERE entity = 'project' AND action = 'import'"
+                         " ORDER BY id DESC")
+    assert json.loads(logged) == {"project_id": result["project_id"], "codes": 2, "documenten": 1,
+                                  "coderingen": 3, "documentgroepen": 0, "casussen": 0,
+                                  "memos": 5}
     assert fingerprint(store, olga, result["project_id"]) == fingerprint(store, olga, full_project)
 
 
@@ -100,7 +107,7 @@ def test_codebook_export_validates(store, users, full_project, tmp_path):
     assert refi.validate_codebook_xml(out.read_bytes()) == []
     other = projects.create_project(store, users["beheerder"], "Leeg")
     assert exchange.import_qdc(store, users["beheerder"], other, out) == {
-        "codes": 2, "codesets": 1, "waarschuwingen": []}
+        "codes": 2, "codesets": 1, "warnings": []}
     assert [(c["name"], c["depth"]) for c in codebook.codes(store, users["beheerder"], other)] == [
         ("Steun", 0), ("Buren", 1)]
 
@@ -114,9 +121,9 @@ def test_shared_samples_import_with_a_report(store, users, tmp_path):
         for path in [folder / "project.qde", *sorted((folder / "sources").iterdir())]:
             archive.write(path, path.relative_to(folder).as_posix())
     result = exchange.import_qdpx(store, admin, packed)
-    assert {k: result[k] for k in ("codes", "documenten", "coderingen", "memos")} == {
-        "codes": 4, "documenten": 1, "coderingen": 2, "memos": 1}
-    assert result["waarschuwingen"] == [
+    assert {k: result[k] for k in ("codes", "documents", "codings", "memos")} == {
+        "codes": 4, "documents": 1, "codings": 2, "memos": 1}
+    assert result["warnings"] == [
         "Bron 'photo.jpg' is geen tekst (afbeelding) en is niet overgenomen.",
         "Bron 'doc.pdf' is geen tekst (PDF) en is niet overgenomen.",
         "Bron 'interview.m4a' is geen tekst (audio) en is niet overgenomen.",
@@ -131,8 +138,8 @@ def test_shared_samples_import_with_a_report(store, users, tmp_path):
         target = projects.create_project(store, admin, f"Codeboek {path.stem}")
         counts[path.name] = exchange.import_qdc(store, admin, target, path)
     assert counts == {
-        "atlasti_23_codebook.qdc": {"codes": 1, "codesets": 1, "waarschuwingen": []},
-        "taguette_codebook_expected.qdc": {"codes": 3, "codesets": 0, "waarschuwingen": [
+        "atlasti_23_codebook.qdc": {"codes": 1, "codesets": 1, "warnings": []},
+        "taguette_codebook_expected.qdc": {"codes": 3, "codesets": 0, "warnings": [
             "'taguette_codebook_expected.qdc' volgt het REFI-QDA-schema niet helemaal "
             "(1 afwijking, de eerste op regel 2); het is zo goed mogelijk ingelezen."]}}
 
@@ -243,8 +250,8 @@ def test_a_three_coder_atlas_project_keeps_every_coder(store, users, tmp_path):
     result = exchange.import_qdpx(store, admin, refi_files.atlas_three_coders(tmp_path / "a.qdpx"))
     project_id = result["project_id"]
     assert {k: v for k, v in result.items() if k != "project_id"} == {
-        "codes": 5, "documenten": 2, "coderingen": 17, "casussen": 0, "memos": 0,
-        "documentgroepen": 0, "waarschuwingen": [
+        "codes": 5, "documents": 2, "codings": 17, "cases": 0, "memos": 0,
+        "document_sets": 0, "warnings": [
             "3 codeur(s) zonder account hier zijn overgenomen als codeur zonder login: Anne "
             "Jansen, Bart de Boer, Chris Visser. Een beheerder kan ze onder Beheer › Gebruikers "
             "aan een account koppelen."]}
@@ -282,7 +289,7 @@ def test_a_three_coder_atlas_project_keeps_every_coder(store, users, tmp_path):
     assert [(u.guid, u.name) for u in exported.users] == list(refi_files.CODERS.items())
     again = exchange.import_qdpx(store, admin, out, name="Terug")
     assert coded_by(store, admin, again["project_id"]) == before
-    assert again["waarschuwingen"] == []   # nobody new: the coders are recognised by GUID
+    assert again["warnings"] == []   # nobody new: the coders are recognised by GUID
     assert store.value("SELECT count(*) FROM users WHERE kind = 'coder'") == 3
     # The same file into the same project: the coders are those of the project already.
     exchange.import_qdpx(store, admin, refi_files.atlas_three_coders(tmp_path / "b.qdpx"),
@@ -318,7 +325,7 @@ def test_a_beheerder_links_a_coder_to_an_account(store, users, tmp_path):
     projects.add_member(store, admin, project_id, olga.id)
     codings.add_coding(store, olga, first["document_id"], first["code_id"], first["start_pos"],
                        first["end_pos"])
-    assert coders.link(store, admin, anne, olga.id) == {"coderingen": 5, "dubbel": 1}
+    assert coders.link(store, admin, anne, olga.id) == {"codings": 5, "duplicates": 1}
     assert store.value("SELECT count(*) FROM codings WHERE created_by = ?", [olga.id]) == 6
     assert store.value("SELECT count(*) FROM users WHERE username = 'Anne Jansen'") == 0
     # The export still names Anne's GUID for olga's codings in this project.
@@ -332,11 +339,11 @@ def test_bare_file_names_and_document_sets_come_in(store, users, tmp_path):
     import refi_files
     admin = users["beheerder"]
     coffee = exchange.import_qdpx(store, admin, refi_files.qualcoder_bare_path(tmp_path / "q.qdpx"))
-    assert (coffee["documenten"], coffee["coderingen"]) == (1, 1)
+    assert (coffee["documents"], coffee["codings"]) == (1, 1)
     assert coded_by(store, admin, coffee["project_id"]) == [
         ("Interview 3", "Elke dinsdag", "Ritme", "sam")]
     study = exchange.import_qdpx(store, admin, refi_files.maxqda_document_sets(tmp_path / "m.qdpx"))
-    assert (study["documenten"], study["documentgroepen"]) == (3, 1)
+    assert (study["documents"], study["document_sets"]) == (3, 1)
     [group] = documents.document_sets(store, admin, study["project_id"])
     names = {d["id"]: d["name"] for d in documents.documents(store, admin, study["project_id"])}
     assert (group["name"], group["description"], [names[d] for d in group["documents"]]) == (

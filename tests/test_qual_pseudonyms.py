@@ -73,7 +73,7 @@ def test_only_lead_or_beheerder_reads_or_deletes_the_key(store, users, qual):
     with pytest.raises(PermissionDenied):
         pseudonyms.suggest(store, lex, qual, transcript)
     assert pseudonyms.key_entries(store, admin, qual)[0] == {
-        "origineel": "Burgemeester de Vlugtlaan 12", "soort": "Adres", "pseudoniem": "[Adres 1]"}
+        "original": "Burgemeester de Vlugtlaan 12", "kind": "Adres", "pseudonym": "[Adres 1]"}
     assert pseudonyms.delete_key(store, olga, qual) == 5
     assert pseudonyms.key_entries(store, olga, qual) == []
     assert b"Vlugtlaan" not in pseudonyms.key_path(store).read_bytes()
@@ -110,7 +110,7 @@ def test_a_batch_numbers_on_and_one_pseudonym_never_names_two(store, users, qual
 # -- the key and the database in step (issue 16) ---------------------------------------------
 
 def _key_originals(store, project_id) -> list[str]:
-    return sorted(e["origineel"] for e in pseudonyms.key_entries(
+    return sorted(e["original"] for e in pseudonyms.key_entries(
         store, accounts_find(store, "olga"), project_id))
 
 

@@ -55,7 +55,7 @@ def test_keyword_in_context_and_autocode_units(store, users, qual, docs):
     olga = users["onderzoeker"]
     hits = search.search(store, olga, qual, "wonen", "lemma")
     rows = search.keyword_in_context(store, olga, qual, hits, width=8)
-    assert [(r["links"], r["woord"], r["rechts"]) for r in rows] == [
+    assert [(r["left"], r["word"], r["right"]) for r in rows] == [
         ("R1: Ik ", "woonde", " toen in"), (" Noord. ", "Wonen", " is hier"),
         ("R2: Zij ", "woont", " al jare")]
     assert search.autocode_spans(store, olga, hits, "zin") == [
@@ -67,11 +67,11 @@ def test_keyword_in_context_and_autocode_units(store, users, qual, docs):
 def test_word_frequencies_leave_out_stop_words(store, users, qual, docs):
     olga = users["onderzoeker"]
     assert search.word_frequencies(store, olga, qual, top=3) == [
-        {"woord": "wonen", "aantal": 3, "documenten": 2},
-        {"woord": "buurt", "aantal": 2, "documenten": 1},
-        {"woord": "noord", "aantal": 1, "documenten": 1}]
+        {"word": "wonen", "count": 3, "documents": 2},
+        {"word": "buurt", "count": 2, "documents": 1},
+        {"word": "noord", "count": 1, "documents": 1}]
     assert search.word_frequencies(store, olga, qual, by="woord", top=1) == [
-        {"woord": "buurt", "aantal": 2, "documenten": 1}]
+        {"word": "buurt", "count": 2, "documents": 1}]
 
 
 def test_autocode_is_one_action(store, users, qual, docs):

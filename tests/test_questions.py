@@ -116,8 +116,8 @@ def test_coordinator_reads_every_wijk_but_writes_only_their_own(store, users, lo
         ("Noord", "2026-01-28", "Speeltuin dicht"),
     ]
     assert found[2]["place"] == "Buurthuis Banne"
-    assert found[2]["programma"] == "Wijk & Wonen"
-    assert found[0]["programma"] is None
+    assert found[2]["programme"] == "Wijk & Wonen"
+    assert found[0]["programme"] is None
     assert [q["asked_on"] for q in questions.list_questions(store, coby, wijk_id="zuidoost")] == [
         "2026-02-05"]
     assert questions.visible_wijken(store, coby) == ["nieuw-west", "noord", "zuidoost"]
@@ -174,21 +174,21 @@ def test_search_by_lemma_with_control_characters(store, users, logged):
 
 def test_count_by_programme(store, users, logged):
     def key(row):
-        return row["wijkwerkplaats"], row["programma"]
+        return row["wijk"], row["programme"]
 
     # Sorted here: rows with equal counts have no defined order.
     assert [row for row in sorted(questions.count_by_programme(store, users["coordinator"]),
-                                  key=key) if row["wijkwerkplaats"] == "Noord"] == [
-        {"wijkwerkplaats": "Noord", "programma": "(geen programma)", "vragen": 1},
-        {"wijkwerkplaats": "Noord", "programma": "Werk & Inkomen", "vragen": 1},
-        {"wijkwerkplaats": "Noord", "programma": "Wijk & Wonen", "vragen": 1},
+                                  key=key) if row["wijk"] == "Noord"] == [
+        {"wijk": "Noord", "programme": "(geen programma)", "questions": 1},
+        {"wijk": "Noord", "programme": "Werk & Inkomen", "questions": 1},
+        {"wijk": "Noord", "programme": "Wijk & Wonen", "questions": 1},
     ]
     log(store, users["beheerder"], "nieuw-west", TODAY, programme_id="wijk-wonen")
     assert questions.count_by_programme(store, users["lezer"])[:2] == [
-        {"wijkwerkplaats": "Nieuw-West", "programma": "Wijk & Wonen", "vragen": 2},
-        {"wijkwerkplaats": "Nieuw-West", "programma": "Gezondheid & Welzijn", "vragen": 1},
+        {"wijk": "Nieuw-West", "programme": "Wijk & Wonen", "questions": 2},
+        {"wijk": "Nieuw-West", "programme": "Gezondheid & Welzijn", "questions": 1},
     ]
-    assert sum(r["vragen"] for r in questions.count_by_programme(store, users["lezer"])) == 7
+    assert sum(r["questions"] for r in questions.count_by_programme(store, users["lezer"])) == 7
 
 
 def test_a_confirmed_future_date_is_kept(store, users):

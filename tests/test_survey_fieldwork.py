@@ -38,37 +38,37 @@ def wave(store, users):
 def test_response_overall_and_by_region_and_size_class(store, users, wave):
     lex = users["lezer"]
     assert fieldwork.response(store, lex, wave).to_dict("records") == [
-        {"groep": "Totaal", "kader": 5, "respons": 3, "responspercentage": 60.0}]
+        {"group": "Totaal", "in_frame": 5, "responded": 3, "response_rate": 60.0}]
     assert fieldwork.response(store, lex, wave, "region").to_dict("records") == [
-        {"groep": "Noord", "kader": 2, "respons": 2, "responspercentage": 100.0},
-        {"groep": "Zuid", "kader": 2, "respons": 1, "responspercentage": 50.0},
-        {"groep": "Onbekend", "kader": 1, "respons": 0, "responspercentage": 0.0}]
+        {"group": "Noord", "in_frame": 2, "responded": 2, "response_rate": 100.0},
+        {"group": "Zuid", "in_frame": 2, "responded": 1, "response_rate": 50.0},
+        {"group": "Onbekend", "in_frame": 1, "responded": 0, "response_rate": 0.0}]
     # Size classes from small to large, not alphabetically.
     assert fieldwork.response(store, lex, wave, "size_class").to_dict("records") == [
-        {"groep": "klein", "kader": 3, "respons": 2, "responspercentage": 66.7},
-        {"groep": "groot", "kader": 2, "respons": 1, "responspercentage": 50.0}]
+        {"group": "klein", "in_frame": 3, "responded": 2, "response_rate": 66.7},
+        {"group": "groot", "in_frame": 2, "responded": 1, "response_rate": 50.0}]
     with pytest.raises(MonitorError, match="^Onbekende uitsplitsing 'x'.$"):
         fieldwork.response(store, lex, wave, "x")
 
 
 def test_response_over_time_is_cumulative(store, users, wave):
     assert fieldwork.response_over_time(store, users["lezer"], wave).to_dict("records") == [
-        {"datum": "2025-03-02", "responses": 2, "eenheden": 3, "responspercentage": 60.0},
-        {"datum": "2025-03-09", "responses": 3, "eenheden": 3, "responspercentage": 60.0}]
+        {"date": "2025-03-02", "responses": 2, "units": 3, "response_rate": 60.0},
+        {"date": "2025-03-09", "responses": 3, "units": 3, "response_rate": 60.0}]
 
 
 def test_nonrespondents_with_notes_and_their_export(store, users, wave):
     anna = users["analist"]
     missing = fieldwork.nonrespondents(store, anna, wave)
-    assert missing[["code", "naam", "notities"]].to_dict("records") == [
-        {"code": "G5", "naam": "Eemhoven", "notities": 0},
-        {"code": "G4", "naam": "=Dalwijk", "notities": 0}]
+    assert missing[["code", "name", "notes"]].to_dict("records") == [
+        {"code": "G5", "name": "Eemhoven", "notes": 0},
+        {"code": "G4", "name": "=Dalwijk", "notes": 0}]
     unit = int(missing["id"].iloc[1])
     fieldwork.add_note(store, anna, wave, unit, "Gebeld, belt terug")
     fieldwork.add_note(store, anna, wave, unit, " Herinnering gemaild ")
     row = fieldwork.nonrespondents(store, anna, wave).iloc[1]
-    assert (row["notities"], row["laatste_notitie"]) == (2, "Herinnering gemaild")
-    assert [(n["note"], n["door"]) for n in fieldwork.notes(store, anna, wave, unit)] == [
+    assert (row["notes"], row["last_note"]) == (2, "Herinnering gemaild")
+    assert [(n["note"], n["author"]) for n in fieldwork.notes(store, anna, wave, unit)] == [
         ("Gebeld, belt terug", "anna"), ("Herinnering gemaild", "anna")]
     sheet = load_workbook(io.BytesIO(fieldwork.export_nonrespondents(store, anna, wave))).active
     assert sheet["A1"].value == "Eenheden zonder respons, meting 2025 (2 eenheden)"

@@ -40,10 +40,10 @@ def test_quotes_with_their_group_and_no_unit_names(store, users, wave):
     table, withheld = quotes.quotes(store, lex, wave, open_id(store, lex), "region")
     assert withheld is None
     assert table.to_dict("records") == [
-        {"antwoord": "Te weinig <b>taalaanbod</b>", "groep": "Noord"},
-        {"antwoord": "Goede samenwerking", "groep": "Noord"},
-        {"antwoord": "Wachtlijsten", "groep": "Zuid"},
-        {"antwoord": "Geen woningen", "groep": "Zuid"}]
+        {"answer": "Te weinig <b>taalaanbod</b>", "group": "Noord"},
+        {"answer": "Goede samenwerking", "group": "Noord"},
+        {"answer": "Wachtlijsten", "group": "Zuid"},
+        {"answer": "Geen woningen", "group": "Zuid"}]
 
 
 def test_quotes_of_a_small_group_are_withheld(store, users, wave):
@@ -68,17 +68,17 @@ def test_answers_go_to_a_project_and_come_back_coded(store, users, wave):
     assert [(t["start_pos"], t["end_pos"]) for t in documents.turns(store, olga, document_id)][:2] \
         == [(13, 40), (54, 72)]
     table = cases.values_table(store, olga, project, "case")
-    assert [(r["naam"], r["Regio"], r["Grootteklasse"]) for r in table] == [
+    assert [(r["name"], r["Regio"], r["Grootteklasse"]) for r in table] == [
         ("Gemeente G1", "Noord", "klein"), ("Gemeente G3", "Noord", "klein"),
         ("Gemeente G5", "Zuid", "klein"), ("Gemeente G6", "Zuid", "klein")]
     code = codebook.add_code(store, olga, project, "Capaciteit")
     codings.add_codings(store, olga, document_id, [code], 86, 98)
     codings.add_codings(store, olga, document_id, [code], 54, 72)
     assert quotes.coded_quotes(store, olga, 1).to_dict("records") == [
-        {"code": "Capaciteit", "meting": "2025", "vraag": "Toelichting",
-         "citaat": "Goede samenwerking"},
-        {"code": "Capaciteit", "meting": "2025", "vraag": "Toelichting",
-         "citaat": "Wachtlijsten"}]
+        {"code": "Capaciteit", "wave": "2025", "question": "Toelichting",
+         "quote": "Goede samenwerking"},
+        {"code": "Capaciteit", "wave": "2025", "question": "Toelichting",
+         "quote": "Wachtlijsten"}]
     # A monitor reader outside the project sees no coded quotes.
     assert quotes.coded_quotes(store, users["analist"], 1).empty
     with pytest.raises(MonitorError, match="^Deze antwoorden staan al in dit project.$"):

@@ -95,7 +95,7 @@ def test_user_text_in_the_interactive_charts_is_text():
     would draw a link or bold in them, so they reach it escaped (and read as typed)."""
     notes = [f"Meting {HOSTILE}.", "Ongewogen."]
     frequencies = tables.Table(f"Vraag {HOSTILE}", pd.DataFrame(), pd.DataFrame({
-        "antwoord": [HOSTILE, "Nee"], "schatting": [60.0, 40.0], "ci_low": [50.0, 30.0],
+        "answer": [HOSTILE, "Nee"], "estimate": [60.0, 40.0], "ci_low": [50.0, 30.0],
         "ci_high": [70.0, 50.0]}), notes=notes)
     figure = charts.bars(frequencies)
     assert markup_from_users(figure) == []
@@ -111,7 +111,7 @@ def test_user_text_in_the_interactive_charts_is_text():
     assert [(t.name, list(t.x), list(t.text)) for t in figure.data] == [
         (ESCAPED, [ESCAPED, "Zuid"], ["▲", ""]), ("Nee", [ESCAPED, "Zuid"], ["", "▼"])]
 
-    trend = pd.DataFrame({"meting": [HOSTILE, "2026"], "schatting": [7.0, 7.5],
+    trend = pd.DataFrame({"wave": [HOSTILE, "2026"], "estimate": [7.0, 7.5],
                           "ci_low": [6.5, 7.0], "ci_high": [7.5, 8.0]})
     figure = charts.trend_line(tables.Table(HOSTILE, pd.DataFrame(), trend, notes=notes))
     assert markup_from_users(figure) == []
@@ -124,8 +124,8 @@ def test_user_text_in_the_interactive_charts_is_text():
     assert sorted(t.name for t in figure.data) == [ESCAPED, ESCAPED, "Eens", "Oneens"]
     assert [list(t.y) for t in figure.data] == [[ESCAPED]] * 4
 
-    response = pd.DataFrame({"groep": [HOSTILE, "Zuid"], "kader": [10, 10], "respons": [5, 8],
-                             "responspercentage": [50.0, 80.0]})
+    response = pd.DataFrame({"group": [HOSTILE, "Zuid"], "in_frame": [10, 10],
+                             "responded": [5, 8], "response_rate": [50.0, 80.0]})
     figure = charts.response_bars(response)
     assert markup_from_users(figure) == []
     assert list(figure.data[0].x) == [ESCAPED, "Zuid"]

@@ -3,6 +3,7 @@ design, read back as crosstabs, trends, Likert and multiple-response tables, ben
 
 from __future__ import annotations
 
+import json
 import math
 
 import pandas as pd
@@ -63,7 +64,7 @@ def test_compute_stores_every_breakdown_and_the_design(store, users, monitor):
     assert len(table) == 6 * 5
     run = results.run(store, lex, i["2025"])
     assert run["rows"] == 30
-    assert run["design"]["tekst"] == "Ongewogen (geen gewicht in het bestand)."
+    assert run["design"]["text"] == "Ongewogen (geen gewicht in het bestand)."
 
 
 def test_unweighted_mean_and_se_are_the_classic_ones(store, users, monitor):
@@ -220,7 +221,7 @@ def test_trend_of_every_answer_and_of_the_top_2_box(store, users, monitor):
     assert every.cells.to_dict("records") == [
         {"Meting": "2025", "Ontevreden": "14%", "Neutraal": "29%", "Tevreden": "57%", "n": 7},
         {"Meting": "2026", "Ontevreden": "0%", "Neutraal": "12%", "Tevreden": "88%", "n": 8}]
-    assert every.numbers["antwoord"].tolist() == ["Ontevreden"] * 2 + ["Neutraal"] * 2 + \
+    assert every.numbers["answer"].tolist() == ["Ontevreden"] * 2 + ["Neutraal"] * 2 + \
         ["Tevreden"] * 2
     assert len(charts.trend_line(every).data) == 3      # a line per answer
     # Top-2: the two most favourable answers (Neutraal, Tevreden) of the seven valid answers
@@ -280,15 +281,21 @@ def test_calibration_to_the_frame(store, users, monitor):
     anna = users["analist"]
     i = ids(store, anna, monitor)
     summary = calibration.calibrate(store, anna, i["2025"], ["region"])
-    assert {k: summary[k] for k in ("methode", "minimum", "maximum", "efficientie")} == {
-        "methode": "poststratificatie", "minimum": 1.5, "maximum": 1.5, "efficientie": 1.0}
+    assert {k: summary[k] for k in ("method", "minimum", "maximum", "efficiency")} == {
+        "method": "poststratificatie", "minimum": 1.5, "maximum": 1.5, "efficiency": 1.0}
     raked = calibration.calibrate(store, anna, i["2025"], ["region", "size_class"])
-    assert raked["methode"] == "raking"
+    assert raked["method"] == "raking"
+    assert calibration.weighting(store, anna, i["2025"]) == raked
+    # Stored and logged with the Dutch keys older databases and events have.
+    stored = json.loads(store.value("SELECT weighting FROM waves WHERE id = ?", [i["2025"]]))
+    assert (stored["methode"], stored["rondes"]) == ("raking", raked["iterations"])
+    logged = store.value("SELECT after FROM events WHERE action = 'calibrate' ORDER BY id DESC")
+    assert json.loads(logged) == stored
     frame = waves.wave_data(store, anna, i["2025"], []).frame
     assert round(frame["_calibrated"].sum(), 6) == 12.0
     monitors.set_design(store, anna, monitor, {"weight": "kalibratie"})
     results.compute(store, anna, i["2025"])
-    assert results.run(store, anna, i["2025"])["design"]["tekst"] == \
+    assert results.run(store, anna, i["2025"])["design"]["text"] == \
         "Gewogen met het gekalibreerde gewicht."
     with pytest.raises(MonitorError, match="^Kies minstens één kenmerk van het kader om op "
                                            "te wegen.$"):

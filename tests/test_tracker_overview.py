@@ -134,7 +134,7 @@ def rows(frame):
 
 def test_themes_per_quarter(store, users, world):
     frame = overview.themes_over_time(store, users["lezer"], period="kwartaal")
-    assert list(frame.columns) == ["periode", "thema", "aantal"]
+    assert list(frame.columns) == ["period", "theme", "count"]
     assert rows(frame) == [("2025-K4", "Gezondheid & Welzijn", 1),
                            ("2026-K1", "Geen thema", 1), ("2026-K1", "Wijk & Wonen", 2),
                            ("2026-K2", "Participatie & Inclusie", 1)]
@@ -179,8 +179,8 @@ def test_themes_figure_stacks_per_period(store, users, world):
 # -- open and answered ------------------------------------------------------------------------
 
 def test_open_answered_counts(store, users, world):
-    keys = ["wijk_id", "wijk", "totaal", "open", "gekoppeld", "gesloten", "met_terugkoppeling",
-            "zonder_terugkoppeling"]
+    keys = ["wijk_id", "wijk", "total", "open", "gekoppeld", "gesloten", "with_reportback",
+            "without_reportback"]
     found = overview.open_answered(store, users["lezer"], year=2026)
     assert [[r[k] for k in keys] for r in found] == [
         ["nieuw-west", "Nieuw-West", 0, 0, 0, 0, 0, 0],
@@ -206,17 +206,17 @@ def test_names_in_the_overview_charts_are_text():
     draw a link or bold in them, so they reach it escaped."""
     import pandas as pd
 
-    themes = overview.themes_figure(pd.DataFrame({"periode": ["2026-K1"], "thema": [HOSTILE],
-                                                  "aantal": [2]}))
+    themes = overview.themes_figure(pd.DataFrame({"period": ["2026-K1"], "theme": [HOSTILE],
+                                                  "count": [2]}))
     assert markup_from_users(themes) == []
     assert [t.name for t in themes.data] == [ESCAPED]
-    rows = [{"wijk": HOSTILE, "totaal": 1, "open": 1, "gekoppeld": 0, "gesloten": 0,
-             "met_terugkoppeling": 0, "zonder_terugkoppeling": 1}]
+    rows = [{"wijk": HOSTILE, "total": 1, "open": 1, "gekoppeld": 0, "gesloten": 0,
+             "with_reportback": 0, "without_reportback": 1}]
     answered = overview.open_answered_figure(rows)
     assert markup_from_users(answered) == []
     assert list(answered.data[0].x) == [ESCAPED]
-    programmes = overview.programmes_figure([{"programma": HOSTILE, "wijkwerkplaats": HOSTILE,
-                                              "vragen": 3}])
+    programmes = overview.programmes_figure([{"programme": HOSTILE, "wijk": HOSTILE,
+                                              "questions": 3}])
     assert markup_from_users(programmes) == []
     assert [(t.name, list(t.y)) for t in programmes.data] == [(ESCAPED, [ESCAPED])]
 
@@ -229,13 +229,13 @@ def test_year_report_data(store, users, world):
     assert [w["wijk"] for w in data["wijken"]] == ["Nieuw-West", "Noord", "Zuidoost"]
     noord = data["wijken"][1]
     assert {k: v for k, v in noord.items() if k != "ontwikkelvraag"} == {
-        "wijk_id": "noord", "wijk": "Noord", "vragen": 3,
-        "per_programma": {"Geen thema": 1, "Participatie & Inclusie": 1, "Wijk & Wonen": 1},
-        "per_leefdomein": {"Geen thema": 1, "Leefbaarheid": 1, "Participatie": 1},
-        "per_groep": {"Bewonersinitiatief": 2, "Bewoner": 1},
+        "wijk_id": "noord", "wijk": "Noord", "questions": 3,
+        "by_programme": {"Geen thema": 1, "Participatie & Inclusie": 1, "Wijk & Wonen": 1},
+        "by_life_domain": {"Geen thema": 1, "Leefbaarheid": 1, "Participatie": 1},
+        "by_asker_group": {"Bewonersinitiatief": 2, "Bewoner": 1},
         "open": 1, "gekoppeld": 1, "gesloten": 1,
-        "met_terugkoppeling": 2, "zonder_terugkoppeling": 1,
-        "aandeel_terugkoppeling": 66.7, "mediaan_dagen_tot_terugkoppeling": 20.0,
+        "with_reportback": 2, "without_reportback": 1,
+        "reportback_share": 66.7, "median_days_to_reportback": 20.0,
     }
     assert noord["ontwikkelvraag"] == {
         "title": "Ruimte voor jeugd",
@@ -251,15 +251,15 @@ def test_year_report_data(store, users, world):
             {"title": "Startbijeenkomst", "due_on": "2026-03-01", "done_on": "2026-03-03"},
             {"title": "Eindpresentatie", "due_on": "2026-11-30", "done_on": None}],
     }
-    assert data["wijken"][0]["vragen"] == 0
-    assert data["wijken"][0]["aandeel_terugkoppeling"] is None
-    assert data["wijken"][0]["mediaan_dagen_tot_terugkoppeling"] is None
+    assert data["wijken"][0]["questions"] == 0
+    assert data["wijken"][0]["reportback_share"] is None
+    assert data["wijken"][0]["median_days_to_reportback"] is None
     assert data["wijken"][0]["ontwikkelvraag"] is None
-    total = data["totaal"]
-    assert (total["vragen"], total["met_terugkoppeling"], total["aandeel_terugkoppeling"],
-            total["mediaan_dagen_tot_terugkoppeling"]) == (4, 3, 75.0, 20)
-    assert total["per_programma"] == {"Wijk & Wonen": 2, "Geen thema": 1,
-                                      "Participatie & Inclusie": 1}
+    total = data["total"]
+    assert (total["questions"], total["with_reportback"], total["reportback_share"],
+            total["median_days_to_reportback"]) == (4, 3, 75.0, 20)
+    assert total["by_programme"] == {"Wijk & Wonen": 2, "Geen thema": 1,
+                                     "Participatie & Inclusie": 1}
 
 
 def test_year_report_data_holds_no_question_text(store, users, world):

@@ -247,7 +247,7 @@ def values_table(store: Store, user: User, project_id: int, applies_to: str) -> 
         "SELECT v.attribute_id, v.item_id, v.value FROM attribute_values v JOIN attributes a"
         " ON a.id = v.attribute_id WHERE a.project_id = ? AND a.applies_to = ?",
         [project_id, applies_to])}
-    return [{"id": item["id"], "naam": item["name"],
+    return [{"id": item["id"], "name": item["name"],
              **{a["name"]: values.get((a["id"], item["id"])) for a in attrs}} for item in items]
 
 

@@ -340,7 +340,7 @@ def delete_impact(store: Store, user: User, code_id: int) -> dict:
     confirmation question)."""
     require_read(store, user, project_of(store, "codes", code_id))
     return {
-        "fragmenten": store.value("SELECT count(*) FROM codings WHERE code_id = ?", [code_id]),
+        "codings": store.value("SELECT count(*) FROM codings WHERE code_id = ?", [code_id]),
         "subcodes": store.value("SELECT count(*) FROM codes WHERE parent_id = ?", [code_id]),
         "memos": store.value("SELECT count(*) FROM memos WHERE target_kind = 'code' AND"
                              " target_id = ?", [code_id]),
@@ -579,7 +579,7 @@ def load_codes(store: Store, user: User, project_id: int, flat: list[dict],
                     tx.link("code_set_members", {"set_id": set_id, "code_id": member},
                             entity="code_set_member")
             new_sets += 1
-        return {"codes": added, "overgeslagen": skipped, "codesets": new_sets}
+        return {"codes": added, "skipped": skipped, "codesets": new_sets}
 
     return store.write(user.actor, apply)
 

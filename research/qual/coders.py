@@ -173,7 +173,7 @@ def link(store: Store, admin: User, coder_id: int, account_id: int) -> dict:
         tx.event("user", coder_id, "link", {"username": coder["username"]},
                  {"account": account["username"], "coderingen": moved - len(doubles)})
         tx.delete("users", coder_id, entity="user")
-        return {"coderingen": moved - len(doubles), "dubbel": len(doubles)}
+        return {"codings": moved - len(doubles), "duplicates": len(doubles)}
 
     return store.write(admin.actor, apply)
 

@@ -200,8 +200,8 @@ def code_by_attribute(store: Store, user: User, project_id: int, attribute: str,
         for value in labels:
             members = per_value[value]
             with_code = sum(1 for case in members if counts[position[case]] > 0)
-            row[value] = {"fragmenten": sum(counts[position[case]] for case in members),
-                          "casussen": with_code, "aandeel": round(with_code / len(members), 3)
+            row[value] = {"codings": sum(counts[position[case]] for case in members),
+                          "cases": with_code, "share": round(with_code / len(members), 3)
                           if members else 0.0}
         result.append(row)
     return {"values": labels, "sizes": {v: len(per_value[v]) for v in labels}, "rows": result}

@@ -355,7 +355,7 @@ def edit_text(store: Store, user: User, document_id: int, new_text: str) -> dict
         _write_turns(tx, row["project_id"], document_id, spans)
         tx.db.execute("DELETE FROM qual_sentences WHERE document_id = ?", [document_id])
         search.write_index(tx, document_id, index)
-        return {"verschoven": moved, "verwijderd": removed}
+        return {"moved": moved, "removed": removed}
 
     return store.write(user.actor, apply)
 

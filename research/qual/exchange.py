@@ -256,6 +256,18 @@ def _unique(name: str, taken: set[str]) -> str:
     return candidate
 
 
+# The import event's keys: the event log is append-only, so they stay the Dutch ones older
+# events have.
+_IMPORT_EVENT_KEYS = {"project_id": "project_id", "codes": "codes", "documents": "documenten",
+                      "codings": "coderingen", "document_sets": "documentgroepen",
+                      "cases": "casussen", "memos": "memos"}
+
+
+def _import_event(result: dict) -> dict:
+    """The counts of an import (no warnings) as its audit event records them."""
+    return {logged: result[key] for key, logged in _IMPORT_EVENT_KEYS.items()}
+
+
 def from_refi(store: Store, user: User, project: RefiProject, warnings: list[str], *,
               name: str | None = None, project_id: int | None = None) -> dict:
     """Make a new project from REFI data (or add to `project_id`), in one transaction: the
@@ -284,20 +296,19 @@ def from_refi(store: Store, user: User, project: RefiProject, warnings: list[str
                 "een account koppelen.")
         doc_ids, selection_codings, passages = _import_sources(
             store, user, tx, target, project, code_ids, coder_of, warnings)
-        counts["documenten"] = len(doc_ids)
-        counts["coderingen"] = sum(len(v) for v in selection_codings.values())
-        counts["documentgroepen"] = _import_document_sets(store, user, target, project.sets,
-                                                          doc_ids)
-        counts["casussen"] = _import_cases(store, user, tx, target, project, doc_ids, warnings)
+        counts["documents"] = len(doc_ids)
+        counts["codings"] = sum(len(v) for v in selection_codings.values())
+        counts["document_sets"] = _import_document_sets(store, user, target, project.sets,
+                                                        doc_ids)
+        counts["cases"] = _import_cases(store, user, tx, target, project, doc_ids, warnings)
         counts["memos"] = _import_notes(store, user, target, project, code_ids, doc_ids,
                                         selection_codings, passages, warnings)
-        counts["waarschuwingen"] = warnings
+        counts["warnings"] = warnings
         return counts
 
     result = store.write(user.actor, apply)
     store.write(user.actor, lambda tx: tx.event(
-        "project", result["project_id"], "import", None,
-        {k: v for k, v in result.items() if k != "waarschuwingen"}))
+        "project", result["project_id"], "import", None, _import_event(result)))
     return result
 
 
@@ -466,7 +477,7 @@ def import_qdc(store: Store, user: User, project_id: int, path: Path) -> dict:
 
     def apply(tx) -> dict:
         ids = _import_codes(store, user, project_id, codes, sets, warnings)
-        return {"codes": len(ids), "codesets": len(sets), "waarschuwingen": warnings}
+        return {"codes": len(ids), "codesets": len(sets), "warnings": warnings}
 
     with _naming_the_file(path):
         return store.write(user.actor, apply)

@@ -467,9 +467,9 @@ def _require_key_reader(store: Store, user: User, project_id: int) -> None:
 def key_entries(store: Store, user: User, project_id: int) -> list[dict]:
     """The project's key (lead or beheerder only); reading it is logged."""
     _require_key_reader(store, user, project_id)
-    rows = sorted(({"origineel": o, "soort": KINDS[k], "pseudoniem": p}
+    rows = sorted(({"original": o, "kind": KINDS[k], "pseudonym": p}
                    for o, (k, p) in _known(store, project_id).items()),
-                  key=lambda r: (r["soort"], r["pseudoniem"]))
+                  key=lambda r: (r["kind"], r["pseudonym"]))
     store.write(user.actor, lambda tx: tx.event("pseudonym_key", project_id, "read", None,
                                                 {"aantal": len(rows)}))
     return rows

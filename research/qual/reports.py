@@ -104,7 +104,7 @@ def report_data(store: Store, user: User, project_id: int, code_id: int | None =
         chosen = [c for c in all_codes if paths[code_id] == paths[c["id"]][:len(paths[code_id])]]
     else:
         chosen = all_codes
-    attributes = {row["id"]: {k: v for k, v in row.items() if k not in ("id", "naam") and v}
+    attributes = {row["id"]: {k: v for k, v in row.items() if k not in ("id", "name") and v}
                   for row in cases.values_table(store, user, project_id, "case")}
     items = []
     texts: dict[int, str] = {}

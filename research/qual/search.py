@@ -169,8 +169,8 @@ def keyword_in_context(store: Store, user: User, project_id: int, hits: list[Hit
         text = texts[hit.document_id]
         left = text[max(0, hit.start - width):hit.start].replace("\n", " ")
         right = text[hit.end:hit.end + width].replace("\n", " ")
-        rows.append({"document": hit.document, "links": left, "woord": text[hit.start:hit.end],
-                     "rechts": right, "document_id": hit.document_id, "start": hit.start,
+        rows.append({"document": hit.document, "left": left, "word": text[hit.start:hit.end],
+                     "right": right, "document_id": hit.document_id, "start": hit.start,
                      "end": hit.end})
     return rows
 
@@ -217,5 +217,5 @@ def word_frequencies(store: Store, user: User, project_id: int, *, by: str = "le
                 continue
             counts[word] += 1
             in_documents.setdefault(word, set()).add(row["document_id"])
-    return [{"woord": word, "aantal": n, "documenten": len(in_documents[word])}
+    return [{"word": word, "count": n, "documents": len(in_documents[word])}
             for word, n in counts.most_common(top)]

@@ -11,6 +11,11 @@ from research.survey import waves, weights
 from research.survey.monitors import FRAME_BREAKDOWNS, MonitorError
 
 MEASURES = {"eenheden": "Aantal eenheden in het kader", "inwoners": "Inwoners (populatie)"}
+# The summary's keys in the code -> as stored in waves.weighting and in the audit event: those
+# keep the Dutch keys older databases and events have.
+STORED_KEYS = {"method": "methode", "attributes": "kenmerken", "measure": "maat",
+               "minimum": "minimum", "maximum": "maximum", "ratio": "verhouding",
+               "efficiency": "efficientie", "iterations": "rondes", "computed_at": "berekend"}
 
 
 def frame_margin(store: Store, monitor_id: int, attribute: str,
@@ -32,7 +37,8 @@ def frame_margin(store: Store, monitor_id: int, attribute: str,
 def calibrate(store: Store, user: User, wave_id: int, attributes: list[str],
               measure: str = "eenheden") -> dict:
     """Post-stratify (one attribute) or rake (several) the wave's file weights to the
-    frame's margins and store the result; returns the summary (method, range, efficiency)."""
+    frame's margins and store the result; returns the summary (method, attributes, measure,
+    minimum, maximum, ratio, efficiency, iterations, computed_at)."""
     require(user, "survey.write")
     if measure not in MEASURES:
         raise MonitorError(f"Onbekende maat '{measure}'.")
@@ -67,13 +73,18 @@ def calibrate(store: Store, user: User, wave_id: int, attributes: list[str],
         tx.db.execute("UPDATE waves SET weighting = ? WHERE id = ?",
                       [json.dumps(summary, ensure_ascii=False), wave_id])
         tx.event("wave", wave_id, "calibrate", after=summary)
-        return summary
+        return _readable(summary)
 
     return store.write(user.actor, apply)
 
 
+def _readable(stored: dict) -> dict:
+    """A stored summary with the code's keys (STORED_KEYS)."""
+    return {key: stored[dutch] for key, dutch in STORED_KEYS.items() if dutch in stored}
+
+
 def weighting(store: Store, user: User, wave_id: int) -> dict | None:
-    """The stored calibration of a wave (None when it has none)."""
+    """The stored calibration of a wave, as `calibrate` returns it (None when it has none)."""
     require(user, "survey.read")
     text = store.value("SELECT weighting FROM waves WHERE id = ?", [wave_id])
-    return json.loads(text) if text else None
+    return _readable(json.loads(text)) if text else None

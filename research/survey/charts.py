@@ -47,12 +47,12 @@ def _caption(table: Table) -> str:
 
 def bars(table: Table) -> go.Figure:
     """Frequencies with their 95% intervals (horizontal bars)."""
-    data = table.numbers.dropna(subset=["schatting"])
+    data = table.numbers.dropna(subset=["estimate"])
     figure = go.Figure(go.Bar(
-        x=data["schatting"], y=escape_all(data["antwoord"]), orientation="h", marker_color=BAR,
+        x=data["estimate"], y=escape_all(data["answer"]), orientation="h", marker_color=BAR,
         error_x={"type": "data", "symmetric": False,
-                 "array": data["ci_high"] - data["schatting"],
-                 "arrayminus": data["schatting"] - data["ci_low"]},
+                 "array": data["ci_high"] - data["estimate"],
+                 "arrayminus": data["estimate"] - data["ci_low"]},
         hovertemplate="%{y}: %{x:.1f}<extra></extra>"))
     figure.update_layout(title=escape(table.title), yaxis={"autorange": "reversed"},
                          margin={"b": 110}, annotations=[_note(table)])
@@ -89,13 +89,13 @@ def trend_line(table: Table) -> go.Figure:
     """The estimate per wave with its 95% interval; a line per answer when the trend shows
     every answer."""
     data = table.numbers
-    lines = data.groupby("antwoord", sort=False) if "antwoord" in data.columns \
+    lines = data.groupby("answer", sort=False) if "answer" in data.columns \
         else [(None, data)]
     figure = go.Figure([go.Scatter(
-        x=escape_all(part["meting"].astype(str)), y=part["schatting"], mode="lines+markers",
+        x=escape_all(part["wave"].astype(str)), y=part["estimate"], mode="lines+markers",
         name=escape(str(name)) if name is not None else None, showlegend=name is not None,
-        error_y={"type": "data", "symmetric": False, "array": part["ci_high"] - part["schatting"],
-                 "arrayminus": part["schatting"] - part["ci_low"]},
+        error_y={"type": "data", "symmetric": False, "array": part["ci_high"] - part["estimate"],
+                 "arrayminus": part["estimate"] - part["ci_low"]},
         **({} if name is not None else {"line_color": BAR})) for name, part in lines])
     figure.update_xaxes(type="category")  # wave labels are names, not numbers
     figure.update_layout(title=escape(table.title), margin={"b": 110},
@@ -137,15 +137,15 @@ def likert_bars(table: Table) -> go.Figure:
 
 def response_bars(table: pd.DataFrame) -> go.Figure:
     """Response (%) per group of the frame (fieldwork.response with a breakdown)."""
-    return px.bar(table.assign(groep=escape_all(table["groep"])), x="groep",
-                  y="responspercentage", labels={"groep": "", "responspercentage": "Respons (%)"},
+    return px.bar(table.assign(group=escape_all(table["group"])), x="group",
+                  y="response_rate", labels={"group": "", "response_rate": "Respons (%)"},
                   range_y=[0, 100])
 
 
 def response_line(timeline: pd.DataFrame) -> go.Figure:
     """Cumulative response (%) by completion date (fieldwork.response_over_time)."""
-    return px.line(timeline, x="datum", y="responspercentage", markers=True,
-                   labels={"datum": "Datum", "responspercentage": "Respons (%)"},
+    return px.line(timeline, x="date", y="response_rate", markers=True,
+                   labels={"date": "Datum", "response_rate": "Respons (%)"},
                    range_y=[0, 100])
 
 
@@ -156,30 +156,30 @@ def static(table: Table, kind: str, fmt: str = "png") -> bytes:
     figure, axes = plt.subplots(figsize=(8, 4.5))
     try:
         if kind == "bars":
-            data = table.numbers.dropna(subset=["schatting"])
-            low = (data["schatting"] - data["ci_low"]).clip(lower=0).fillna(0)
-            high = (data["ci_high"] - data["schatting"]).clip(lower=0).fillna(0)
-            axes.barh(data["antwoord"], data["schatting"], xerr=[low, high], color=BAR)
+            data = table.numbers.dropna(subset=["estimate"])
+            low = (data["estimate"] - data["ci_low"]).clip(lower=0).fillna(0)
+            high = (data["ci_high"] - data["estimate"]).clip(lower=0).fillna(0)
+            axes.barh(data["answer"], data["estimate"], xerr=[low, high], color=BAR)
             axes.invert_yaxis()
         elif kind == "trend":
             data = table.numbers
-            lines = data.groupby("antwoord", sort=False) if "antwoord" in data.columns \
+            lines = data.groupby("answer", sort=False) if "answer" in data.columns \
                 else [(None, data)]
             for name, part in lines:
                 colour: dict[str, Any] = {} if name is not None else {"color": BAR}
-                axes.errorbar(part["meting"].astype(str), part["schatting"],
-                              yerr=[(part["schatting"] - part["ci_low"]).fillna(0),
-                                    (part["ci_high"] - part["schatting"]).fillna(0)],
+                axes.errorbar(part["wave"].astype(str), part["estimate"],
+                              yerr=[(part["estimate"] - part["ci_low"]).fillna(0),
+                                    (part["ci_high"] - part["estimate"]).fillna(0)],
                               marker="o", capsize=4, label=name,
                               **colour)
-            if "antwoord" in data.columns:
+            if "answer" in data.columns:
                 axes.legend(fontsize=7)
         elif kind == "crosstab":
             numbers = _answers(table.numbers).fillna(0)
             numbers.T.plot.bar(ax=axes, rot=0)
         elif kind == "mr":
             data = table.numbers.dropna(subset=["percentage"])
-            axes.barh(data["optie"], data["percentage"], color=BAR)
+            axes.barh(data["option"], data["percentage"], color=BAR)
             axes.invert_yaxis()
         else:
             raise ValueError(kind)
@@ -228,8 +228,8 @@ def heatmap_figure(result: Stapeling, title: str) -> go.Figure:
 
     Red = unfavourable, white = the reference, blue = favourable; the cells show the values,
     the hover the label, value, reference, distance and level. The rule is the subtitle; the
-    last column (second trace) holds aantal_ongunstig. Area and indicator names and the title
-    reach plotly escaped (plotly_text).
+    last column (second trace) holds the count of unfavourable scores. Area and indicator names
+    and the title reach plotly escaped (plotly_text).
     """
     matrix = result.heatmap_matrix()
     values = result.pivot("waarde")
@@ -248,7 +248,7 @@ def heatmap_figure(result: Stapeling, title: str) -> go.Figure:
                       tickvals=[-0.85 * limit, 0, 0.85 * limit],
                       ticktext=["ongunstig", "referentie", "gunstig"], x=1.02),
     ), row=1, col=1)
-    counts = result.counts.set_index("gebied").reindex(matrix.index)["aantal_ongunstig"]
+    counts = result.counts.set_index("area").reindex(matrix.index)["unfavourable"]
     figure.add_trace(go.Heatmap(
         z=counts.to_numpy().reshape(-1, 1), x=["Aantal ongunstig"],
         y=escape_all(matrix.index),

@@ -32,79 +32,77 @@ def _live(store: Store, wave_id: int) -> list[dict]:
 
 def response(store: Store, user: User, wave_id: int, by: str = "totaal") -> pd.DataFrame:
     """Frame units and units answered (directly or through a partnership's response, stored
-    or, while the fieldwork is open, sent online), per group of a frame attribute: groep,
-    kader, respons, responspercentage."""
+    or, while the fieldwork is open, sent online), per group of a frame attribute: group,
+    in_frame, responded, response_rate (%)."""
     require(user, "survey.read")
     if by not in BREAKDOWN_NAMES:
         raise MonitorError(f"Onbekende uitsplitsing '{by}'.")
     wave = _wave(store, wave_id)
     group = "'Totaal'" if by == "totaal" else f"coalesce(f.{by}, 'Onbekend')"
     rows = store.rows(
-        f"SELECT f.id, {group} AS groep,"
+        f"SELECT f.id, {group} AS [group],"
         " EXISTS (SELECT 1 FROM response_units ru JOIN responses r ON r.id = ru.response_id"
-        "   WHERE ru.unit_id = f.id AND r.wave_id = ?) AS respons"
+        "   WHERE ru.unit_id = f.id AND r.wave_id = ?) AS responded"
         " FROM frame_units f WHERE f.monitor_id = ?", [wave_id, wave["monitor_id"]])
-    units = pd.DataFrame(rows, columns=["id", "groep", "respons"])
+    units = pd.DataFrame(rows, columns=["id", "group", "responded"])
     live = {r["unit"] for r in _live(store, wave_id)}
-    units["respons"] = (units["respons"].astype(bool) | units["id"].isin(live)).astype(int)
-    table = units.groupby("groep", sort=False).agg(kader=("id", "size"),
-                                                   respons=("respons", "sum")).reset_index()
+    units["responded"] = (units["responded"].astype(bool) | units["id"].isin(live)).astype(int)
+    table = units.groupby("group", sort=False).agg(
+        in_frame=("id", "size"), responded=("responded", "sum")).reset_index()
     # Groups in their natural order: size classes from small to large.
-    table = table.set_index("groep").loc[natural_order(table["groep"])].reset_index()
-    table["responspercentage"] = (100 * table["respons"] / table["kader"]).round(1)
+    table = table.set_index("group").loc[natural_order(table["group"])].reset_index()
+    table["response_rate"] = (100 * table["responded"] / table["in_frame"]).round(1)
     return table
 
 
 def response_over_time(store: Store, user: User, wave_id: int) -> pd.DataFrame:
     """Cumulative responses and units covered per completion date (stored, or sent online
-    while the fieldwork is open): datum, responses, eenheden, responspercentage (of the
-    frame). Responses without a date are left out."""
+    while the fieldwork is open): date, responses, units, response_rate (% of the frame).
+    Responses without a date are left out."""
     require(user, "survey.read")
     wave = _wave(store, wave_id)
     frame_size = store.value("SELECT count(*) FROM frame_units WHERE monitor_id = ?",
                              [wave["monitor_id"]])
     rows = store.rows(
-        "SELECT r.completed_on AS datum, count(DISTINCT r.id) AS responses,"
-        " count(ru.unit_id) AS eenheden FROM responses r"
+        "SELECT r.completed_on AS date, count(DISTINCT r.id) AS responses,"
+        " count(ru.unit_id) AS units FROM responses r"
         " LEFT JOIN response_units ru ON ru.response_id = r.id"
         " WHERE r.wave_id = ? AND r.completed_on IS NOT NULL GROUP BY r.completed_on"
         " ORDER BY r.completed_on", [wave_id])
     live = pd.DataFrame(_live(store, wave_id), columns=["invitation", "unit", "date"])
     rows += live.groupby("date").agg(responses=("invitation", "nunique"),
-                                     eenheden=("unit", "size")).reset_index() \
-        .rename(columns={"date": "datum"}).to_dict("records")
-    table = pd.DataFrame(rows, columns=["datum", "responses", "eenheden"])
-    table = table.groupby("datum", sort=True).sum().reset_index()
+                                     units=("unit", "size")).reset_index().to_dict("records")
+    table = pd.DataFrame(rows, columns=["date", "responses", "units"])
+    table = table.groupby("date", sort=True).sum().reset_index()
     table["responses"] = table["responses"].cumsum()
-    table["eenheden"] = table["eenheden"].cumsum()
-    table["responspercentage"] = (100 * table["eenheden"] / frame_size).round(1) \
+    table["units"] = table["units"].cumsum()
+    table["response_rate"] = (100 * table["units"] / frame_size).round(1) \
         if frame_size else float("nan")
     return table
 
 
 def nonrespondents(store: Store, user: User, wave_id: int) -> pd.DataFrame:
     """The frame units without a response in this wave (stored, or sent online while the
-    fieldwork is open), with their latest follow-up note: id, code, naam, regio,
-    grootteklasse, provincie, notities, laatste_notitie, laatst."""
+    fieldwork is open), with their latest follow-up note: id, code, name, region, size_class,
+    province, notes (how many), last_note, last_note_at."""
     require(user, "survey.read")
     wave = _wave(store, wave_id)
     rows = store.rows(
-        "SELECT f.id, f.code, f.name AS naam, f.region AS regio, f.size_class AS grootteklasse,"
-        " f.province AS provincie,"
+        "SELECT f.id, f.code, f.name, f.region, f.size_class, f.province,"
         " (SELECT count(*) FROM fieldwork_notes n WHERE n.unit_id = f.id AND n.wave_id = ?)"
-        "   AS notities,"
+        "   AS notes,"
         " (SELECT n.note FROM fieldwork_notes n WHERE n.unit_id = f.id AND n.wave_id = ?"
-        "   ORDER BY n.id DESC LIMIT 1) AS laatste_notitie,"
+        "   ORDER BY n.id DESC LIMIT 1) AS last_note,"
         " (SELECT n.created_at FROM fieldwork_notes n WHERE n.unit_id = f.id AND n.wave_id = ?"
-        "   ORDER BY n.id DESC LIMIT 1) AS laatst"
+        "   ORDER BY n.id DESC LIMIT 1) AS last_note_at"
         " FROM frame_units f WHERE f.monitor_id = ? AND NOT EXISTS (SELECT 1 FROM"
         "   response_units ru JOIN responses r ON r.id = ru.response_id"
         "   WHERE ru.unit_id = f.id AND r.wave_id = ?) ORDER BY f.region, f.name",
         [wave_id, wave_id, wave_id, wave["monitor_id"], wave_id])
     live = {r["unit"] for r in _live(store, wave_id)}
     return pd.DataFrame([r for r in rows if r["id"] not in live],
-                        columns=["id", "code", "naam", "regio", "grootteklasse", "provincie",
-                                 "notities", "laatste_notitie", "laatst"])
+                        columns=["id", "code", "name", "region", "size_class", "province",
+                                 "notes", "last_note", "last_note_at"])
 
 
 def add_note(store: Store, user: User, wave_id: int, unit_id: int, note: str) -> int:
@@ -128,7 +126,7 @@ def notes(store: Store, user: User, wave_id: int, unit_id: int) -> list[dict]:
     """A unit's follow-up notes in a wave, oldest first."""
     require(user, "survey.read")
     return store.rows(
-        "SELECT n.note, n.created_at, u.username AS door FROM fieldwork_notes n"
+        "SELECT n.note, n.created_at, u.username AS author FROM fieldwork_notes n"
         " LEFT JOIN users u ON u.id = n.created_by WHERE n.wave_id = ? AND n.unit_id = ?"
         " ORDER BY n.id", [wave_id, unit_id])
 

@@ -356,12 +356,12 @@ def _state(state: dict | None) -> str:
 
 
 def links(store: Store, user: User, fieldwork_id: int) -> pd.DataFrame:
-    """Every invitation with its contact and how far it got: id, codes, naam, contactpersoon,
-    email, link, status, opgeslagen, verstuurd. Contacts: only for those who may load waves."""
+    """Every invitation with its contact and how far it got: id, codes, name, contact, email,
+    link, status (Dutch), saved_at, sent_at. Contacts: only for those who may load waves."""
     require(user, "survey.write")
     found = _fieldwork(store, fieldwork_id)
     rows = store.rows(
-        "SELECT i.id, i.code, i.label AS naam, c.name AS contactpersoon, c.email,"
+        "SELECT i.id, i.code, i.label AS name, c.name AS contact, c.email,"
         " (SELECT group_concat(u.code, '; ') FROM invitation_units iu JOIN frame_units u"
         "   ON u.id = iu.unit_id WHERE iu.invitation_id = i.id) AS codes"
         " FROM invitations i LEFT JOIN invitation_contacts c ON c.invitation_id = i.id"
@@ -371,21 +371,21 @@ def links(store: Store, user: User, fieldwork_id: int) -> pd.DataFrame:
     table = []
     for row in rows:
         state = states.get(door.code_hash(row["code"]))
-        table.append({"id": row["id"], "codes": row["codes"], "naam": row["naam"],
-                      "contactpersoon": row["contactpersoon"], "email": row["email"],
+        table.append({"id": row["id"], "codes": row["codes"], "name": row["name"],
+                      "contact": row["contact"], "email": row["email"],
                       "link": link_url(row["code"]),
                       "status": STATES[_state(state)] if found["status"] == "open"
                       else "Gesloten",
-                      "opgeslagen": state["saved_at"] if state else None,
-                      "verstuurd": state["submitted_at"] if state else None})
-    return pd.DataFrame(table, columns=["id", "codes", "naam", "contactpersoon", "email", "link",
-                                        "status", "opgeslagen", "verstuurd"])
+                      "saved_at": state["saved_at"] if state else None,
+                      "sent_at": state["submitted_at"] if state else None})
+    return pd.DataFrame(table, columns=["id", "codes", "name", "contact", "email", "link",
+                                        "status", "saved_at", "sent_at"])
 
 
 def reminders(store: Store, user: User, fieldwork_id: int) -> pd.DataFrame:
     """The open links (not sent yet): who to remind."""
     table = links(store, user, fieldwork_id)
-    return table[table["verstuurd"].isna()].reset_index(drop=True)
+    return table[table["sent_at"].isna()].reset_index(drop=True)
 
 
 def answered_units(store: Store, wave_id: int) -> list[dict] | None:
@@ -491,7 +491,7 @@ def mail_merge(store: Store, user: User, fieldwork_id: int) -> bytes:
     writer.writerow(["code", "naam", "contactpersoon", "e-mail", "link", "sluitingsdatum",
                      "status"])
     for row in table.itertuples(index=False):
-        writer.writerow([csv_cell(v) for v in (row.codes, row.naam, row.contactpersoon,
+        writer.writerow([csv_cell(v) for v in (row.codes, row.name, row.contact,
                                                  row.email, row.link, found["closes_on"],
                                                  row.status)])
     store.write(user.actor, lambda tx: tx.event(
@@ -539,7 +539,7 @@ def send(store: Store, user: User, fieldwork_id: int, smtp: dict, subject: str, 
             if smtp.get("user"):
                 server.login(smtp["user"], smtp.get("password", ""))
             for row in table.itertuples(index=False):
-                values = {"naam": row.naam, "contactpersoon": row.contactpersoon,
+                values = {"naam": row.name, "contactpersoon": row.contact,
                           "link": row.link, "sluitingsdatum": closes}
                 message = EmailMessage()
                 message["From"], message["To"] = smtp["sender"], row.email

@@ -40,13 +40,13 @@ def quotes(store: Store, user: User, wave_id: int, variable_id: int, breakdown: 
         if group is not None:
             frame = frame[frame[breakdown] == group]
     if len(frame) < wave["min_n_quotes"]:
-        return (pd.DataFrame(columns=["antwoord", "groep"]),
+        return (pd.DataFrame(columns=["answer", "group"]),
                 f"Citaten niet getoond: deze groep telt {len(frame)} respondenten, minder dan "
                 f"de drempel van {wave['min_n_quotes']} voor citaten.")
     answered = frame[frame[var["name"]].notna()]
     groups = answered[breakdown] if breakdown != "totaal" else "Totaal"
-    table = pd.DataFrame({"antwoord": answered[var["name"]], "groep": groups})
-    return table.fillna({"groep": "Onbekend"}).reset_index(drop=True), None
+    table = pd.DataFrame({"answer": answered[var["name"]], "group": groups})
+    return table.fillna({"group": "Onbekend"}).reset_index(drop=True), None
 
 
 def _speaker(row, unit_kind: str, position: int) -> str:
@@ -111,11 +111,11 @@ def to_qual(store: Store, user: User, wave_id: int, variable_id: int, project_id
 
 def coded_quotes(store: Store, user: User, monitor_id: int) -> pd.DataFrame:
     """The coded passages of the monitor's open answers in every project this user may read:
-    code, meting, vraag, citaat (no respondent: the report quotes, it does not name)."""
+    code, wave, question, quote (no respondent: the report quotes, it does not name)."""
     require(user, "survey.read")
     rows = store.rows(
-        "SELECT d.project_id, g.code_id, c.name AS code, w.label AS meting, v.label AS vraag,"
-        " substr(d.text, g.start_pos + 1, g.end_pos - g.start_pos) AS citaat, g.created_by"
+        "SELECT d.project_id, g.code_id, c.name AS code, w.label AS wave, v.label AS question,"
+        " substr(d.text, g.start_pos + 1, g.end_pos - g.start_pos) AS quote, g.created_by"
         " FROM monitor_documents md JOIN documents d ON d.id = md.document_id"
         " JOIN waves w ON w.id = md.wave_id JOIN variables v ON v.id = md.variable_id"
         " JOIN codings g ON g.document_id = d.id JOIN codes c ON c.id = g.code_id"
@@ -130,8 +130,8 @@ def coded_quotes(store: Store, user: User, monitor_id: int) -> pd.DataFrame:
         can, coders = readable[project]
         if can and (coders is None or row["created_by"] in coders):
             kept.append(row)
-    table = pd.DataFrame(kept, columns=["project_id", "code_id", "code", "meting", "vraag",
-                                        "citaat", "created_by"])
+    table = pd.DataFrame(kept, columns=["project_id", "code_id", "code", "wave", "question",
+                                        "quote", "created_by"])
     # A quote is the answer itself: drop the speaker label a turn-sized coding may include.
-    table["citaat"] = table["citaat"].str.replace(r"^[^:\n]{1,60}:\s*", "", regex=True)
+    table["quote"] = table["quote"].str.replace(r"^[^:\n]{1,60}:\s*", "", regex=True)
     return table.drop(columns=["project_id", "code_id", "created_by"]).drop_duplicates()

@@ -158,12 +158,12 @@ def wave_report(store: Store, user: User, wave_id: int, texts: dict[str, str] | 
             except MonitorError:
                 continue  # not in this wave
     coded = quotes.coded_quotes(store, user, wave["monitor_id"])
-    coded = coded[coded["meting"] == wave["label"]]
+    coded = coded[coded["wave"] == wave["label"]]
     if not coded.empty:
         document.add_heading("Gecodeerde citaten", 1)
         for code, part in coded.groupby("code", sort=True):
             document.add_heading(xml_text(code), 2)
-            for quote in part["citaat"].head(MAX_QUOTES):
+            for quote in part["quote"].head(MAX_QUOTES):
                 document.add_paragraph(xml_text(quote), style="Quote")
     buffer = io.BytesIO()
     document.save(buffer)
@@ -177,7 +177,7 @@ def _report_variable(store, user, document, wave, var, breakdown, earlier, shown
         document.add_heading(var["label"], 2)
         if withheld:
             document.add_paragraph(xml_text(withheld))
-        for quote in found["antwoord"].head(MAX_QUOTES):
+        for quote in found["answer"].head(MAX_QUOTES):
             document.add_paragraph(xml_text(quote), style="Quote")
         return
     if var["type"] == "meervoudig":

@@ -473,11 +473,15 @@ def _rows(table: dict[str, np.ndarray], wave_id: int) -> list[tuple]:
 
 
 def run(store: Store, user: User, wave_id: int) -> dict | None:
-    """When and with which design the wave's results were computed (None: never)."""
+    """When and with which design the wave's results were computed (None: never); the
+    design's sentence is `design["text"]`."""
     require(user, "survey.read")
     row = store.one("SELECT * FROM result_runs WHERE wave_id = ?", [wave_id])
     if row:
-        row["design"] = json.loads(row["design"])
+        design = json.loads(row["design"])
+        # Stored under the Dutch key that older databases have.
+        design["text"] = design.pop("tekst", None)
+        row["design"] = design
     return row
 
 

@@ -100,7 +100,7 @@ def _base_notes(wave: dict, run: dict, rows: pd.DataFrame, var: dict) -> list[st
     total = rows[rows["breakdown"] == "totaal"] if (rows["breakdown"] == "totaal").any() else rows
     n = int(total["n"].max()) if len(total) else 0
     missing = int(total["missing_n"].max()) if len(total) else 0
-    notes = [f"Meting {wave['label']}. {run['design']['tekst']}",
+    notes = [f"Meting {wave['label']}. {run['design']['text']}",
              f"Basis: n = {n} geldige antwoorden; 'weet niet' en geen antwoord (n = {missing}) "
              "tellen niet mee."]
     if var["type"] in CATEGORICAL:
@@ -239,10 +239,10 @@ def frequencies(store: Store, user: User, wave_id: int, variable_id: int) -> Tab
                         f"{dutch(scale * row.ci_low, decimals)} – "
                         f"{dutch(scale * row.ci_high, decimals)}",
                         "n": int(row.n), "Effectieve n": round(row.neff, 1)})
-        numbers.append({"antwoord": label, "schatting": np.nan if hidden else scale * row.estimate,
+        numbers.append({"answer": label, "estimate": np.nan if hidden else scale * row.estimate,
                         "ci_low": np.nan if hidden else scale * row.ci_low,
                         "ci_high": np.nan if hidden else scale * row.ci_high, "n": row.n,
-                        "statistiek": row.statistic})
+                        "statistic": row.statistic})
         bounds = not hidden and pd.notna(row.ci_low)
         sheet.append({"Antwoord": label,
                       "Schatting": SUPPRESSED if hidden else _figure(row.estimate, row.statistic),
@@ -289,21 +289,22 @@ def _wave_figure(store: Store, user: User, wave_id: int, var: dict, category) ->
 
 
 def _series(store: Store, user: User, monitor_id: int, var: dict, category) -> pd.DataFrame:
-    """Per wave with a figure: meting, statistic, estimate, se, ci_low, ci_high, n, and the
-    change from the wave before with its p-value (waves as independent samples)."""
+    """Per wave with a figure: wave (its label), statistic, estimate, se, ci_low, ci_high, n,
+    and the change from the wave before (difference) with its p-value (waves as independent
+    samples)."""
     records = []
     for wave in monitors.waves(store, user, monitor_id):
         if results.run(store, user, wave["id"]) is None:
             continue
         figure = _wave_figure(store, user, wave["id"], var, category)
         if figure is not None:
-            records.append({"meting": wave["label"], **figure, "n": int(figure["n"])})
-    table = pd.DataFrame(records, columns=["meting", "statistic", "estimate", "se", "ci_low",
+            records.append({"wave": wave["label"], **figure, "n": int(figure["n"])})
+    table = pd.DataFrame(records, columns=["wave", "statistic", "estimate", "se", "ci_low",
                                            "ci_high", "n"])
     diff, _, p = estimates.difference_independent(
         table["estimate"].shift(1).to_numpy(float), table["se"].shift(1).to_numpy(float),
         table["estimate"].to_numpy(float), table["se"].to_numpy(float))
-    return table.assign(verschil=diff, p=p)
+    return table.assign(difference=diff, p=p)
 
 
 def _change(difference: float, p: float, scale: int) -> tuple[str, object]:
@@ -335,22 +336,23 @@ def trend(store: Store, user: User, monitor_id: int, variable_id: int,
     table["hidden"] = table["n"] < mon["min_n"]
     statistic = table["statistic"].iloc[0]
     scale = 100 if statistic == "aandeel" else 1
-    numbers = pd.DataFrame({"meting": table["meting"],
-                            "schatting": np.where(table["hidden"], np.nan,
-                                                  scale * table["estimate"]),
+    numbers = pd.DataFrame({"wave": table["wave"],
+                            "estimate": np.where(table["hidden"], np.nan,
+                                                 scale * table["estimate"]),
                             "ci_low": scale * table["ci_low"], "ci_high": scale * table["ci_high"],
-                            "n": table["n"], "verschil": scale * table["verschil"],
+                            "n": table["n"], "difference": scale * table["difference"],
                             "p": table["p"]})
-    changes = [_change(d, pv, scale) for d, pv in zip(table["verschil"], table["p"], strict=True)]
+    changes = [_change(d, pv, scale)
+               for d, pv in zip(table["difference"], table["p"], strict=True)]
     cells = pd.DataFrame({
-        "Meting": table["meting"],
+        "Meting": table["wave"],
         "Schatting": [SUPPRESSED if h else (f"{dutch(scale * e, 0)}%" if scale == 100
                                             else dutch(e)) for h, e in
                       zip(table["hidden"], table["estimate"], strict=True)],
         "Verandering": [text for text, _ in changes],
         "n": table["n"]})
     excel = pd.DataFrame({
-        "Meting": table["meting"].astype(str),
+        "Meting": table["wave"].astype(str),
         "Schatting": [SUPPRESSED if h else _figure(e, statistic)
                       for h, e in zip(table["hidden"], table["estimate"], strict=True)],
         "Ondergrens 95%": ["" if h or pd.isna(v) else _figure(v, statistic)
@@ -389,13 +391,13 @@ def _trend_all(store: Store, user: User, mon: dict, var: dict) -> Table:
             found[code] = series
     if not found:
         raise MonitorError(f"Nog geen berekende resultaten voor {var['label']}.")
-    waves_ = list(dict.fromkeys(m for series in found.values() for m in series["meting"]))
+    waves_ = list(dict.fromkeys(m for series in found.values() for m in series["wave"]))
     cells = {"Meting": waves_}
     excel = {"Meting": waves_}
     long, suppressed = [], False
     for code, series in found.items():
         label = monitors.value_label(var, code)
-        by_wave = series.set_index("meting")
+        by_wave = series.set_index("wave")
         texts: list[str] = []
         figures: list[str | Number] = []
         for meting in waves_:
@@ -406,19 +408,19 @@ def _trend_all(store: Store, user: User, mon: dict, var: dict) -> Table:
             row = by_wave.loc[meting]
             hidden = row["n"] < mon["min_n"] or pd.isna(row["estimate"])
             suppressed |= hidden
-            text, _ = _change(row["verschil"], row["p"], 100)
+            text, _ = _change(row["difference"], row["p"], 100)
             marker = "" if not text.endswith((HIGHER, LOWER)) else \
                 ("hoger" if text.endswith(HIGHER) else "lager")
             arrow = {"hoger": f" {HIGHER}", "lager": f" {LOWER}"}.get(marker, "")
             texts.append(SUPPRESSED if hidden else f"{dutch(100 * row['estimate'], 0)}%{arrow}")
             figures.append(SUPPRESSED if hidden else _number(row["estimate"], PERCENT, marker))
-            long.append({"meting": meting, "antwoord": label,
-                         "schatting": np.nan if hidden else 100 * row["estimate"],
+            long.append({"wave": meting, "answer": label,
+                         "estimate": np.nan if hidden else 100 * row["estimate"],
                          "ci_low": 100 * row["ci_low"], "ci_high": 100 * row["ci_high"],
-                         "n": int(row["n"]), "verschil": 100 * row["verschil"],
+                         "n": int(row["n"]), "difference": 100 * row["difference"],
                          "p": row["p"]})
         cells[label], excel[label] = texts, figures
-    first = next(iter(found.values())).set_index("meting")["n"]
+    first = next(iter(found.values())).set_index("wave")["n"]
     cells["n"] = [int(first[m]) if m in first.index else "" for m in waves_]
     excel["n"] = [Number(float(first[m]), WHOLE) if m in first.index else "" for m in waves_]
     notes = [f"{var['label']}: percentage per antwoord per meting, elk met het ontwerp van "
@@ -504,7 +506,7 @@ def multiple_response(store: Store, user: User, wave_id: int, variable_ids: list
         hidden = row["n"] < wave["min_n"]
         suppressed |= hidden
         label = var["label"].split(": ", 1)[-1]
-        numbers.append({"optie": label, "percentage": np.nan if hidden else 100 * row["estimate"],
+        numbers.append({"option": label, "percentage": np.nan if hidden else 100 * row["estimate"],
                         "ci_low": 100 * row["ci_low"], "ci_high": 100 * row["ci_high"],
                         "n": int(row["n"])})
         cells.append({"Antwoord": label,

@@ -374,7 +374,7 @@ def comparability(store: Store, user: User, monitor_id: int) -> pd.DataFrame:
     monitor's; the editor's overview of what needs a decision."""
     require(user, "survey.read")
     rows = store.rows(
-        "SELECT v.id AS variable_id, v.name, v.label AS monitor_label, w.label AS meting,"
+        "SELECT v.id AS variable_id, v.name, v.label AS monitor_label, w.label AS wave,"
         " wv.source_name, wv.label, wv.question, v.question AS monitor_question,"
         " wv.value_labels, v.value_labels AS monitor_labels, wv.recode"
         " FROM variables v JOIN wave_variables wv ON wv.variable_id = v.id"
@@ -384,15 +384,16 @@ def comparability(store: Store, user: User, monitor_id: int) -> pd.DataFrame:
         wave_labels = json.loads(row.pop("value_labels") or "{}")
         monitor_labels = json.loads(row.pop("monitor_labels") or "{}")
         recode = json.loads(row.pop("recode") or "{}")
-        row["andere_formulering"] = bool(row["question"] and row["monitor_question"]
-                                         and row["question"] != row["monitor_question"])
-        row["andere_codes"] = bool(wave_labels and wave_labels != monitor_labels)
-        row["hercodering"] = ", ".join(f"{k}→{_code_text(v) if v is not None else 'leeg'}"
-                                       for k, v in recode.items())
+        row["other_wording"] = bool(row["question"] and row["monitor_question"]
+                                    and row["question"] != row["monitor_question"])
+        row["other_codes"] = bool(wave_labels and wave_labels != monitor_labels)
+        # What users read: 'leeg' for a code recoded to missing.
+        row["recoding"] = ", ".join(f"{k}→{_code_text(v) if v is not None else 'leeg'}"
+                                    for k, v in recode.items())
         row.pop("monitor_question")
-    return pd.DataFrame(rows, columns=["variable_id", "name", "monitor_label", "meting",
-                                       "source_name", "label", "question", "andere_formulering",
-                                       "andere_codes", "hercodering"])
+    return pd.DataFrame(rows, columns=["variable_id", "name", "monitor_label", "wave",
+                                       "source_name", "label", "question", "other_wording",
+                                       "other_codes", "recoding"])
 
 
 def delete_wave(store: Store, user: User, wave_id: int) -> None:

@@ -61,12 +61,12 @@ def years(store: Store, user: User) -> list[int]:
 
 def _question_events(store: Store, wijken: list[str]) -> list[dict]:
     rows = store.rows(
-        "SELECT q.id, q.asked_on, q.text, q.status, w.name AS wijk, p.name AS programma"
+        "SELECT q.id, q.asked_on, q.text, q.status, w.name AS wijk, p.name AS programme"
         " FROM questions q JOIN wijkwerkplaatsen w ON w.id = q.wijk_id"
         " LEFT JOIN programmes p ON p.id = q.programme_id"
         f" WHERE q.wijk_id IN ({_marks(wijken)})", wijken)
     return [{"date": r["asked_on"], "kind": "vraag", "title": r["text"],
-             "detail": f"{r['programma'] or 'Geen programma'} · {STATUSES[r['status']]}",
+             "detail": f"{r['programme'] or 'Geen programma'} · {STATUSES[r['status']]}",
              "wijk": r["wijk"], "question_id": r["id"], "_order": r["id"]} for r in rows]
 
 
@@ -149,34 +149,34 @@ def period_label(asked_on: str, period: str) -> str:
 
 def themes_over_time(store: Store, user: User, *, wijk_id: str | None = None,
                      by: str = "programma", period: str = "maand") -> pd.DataFrame:
-    """Questions per period and theme (programme or life domain): columns periode, thema,
-    aantal, sorted by period and theme; questions without one count as 'Geen thema'."""
+    """Questions per period and theme (programme or life domain): columns period, theme,
+    count, sorted by period and theme; questions without one count as 'Geen thema'."""
     if by not in BY:
         raise OverviewError("Kies een indeling naar programma of leefdomein.")
     if period not in PERIODS:
         raise OverviewError("Kies per maand, kwartaal of jaar.")
     wijken = _wijken(store, user, wijk_id)
-    columns = ["periode", "thema", "aantal"]
+    columns = ["period", "theme", "count"]
     if not wijken:
         return pd.DataFrame(columns=columns)
     table, key = ("programmes", "programme_id") if by == "programma" else ("life_domains",
                                                                           "domain_id")
     rows = store.rows(
-        f"SELECT q.asked_on, t.name AS thema FROM questions q LEFT JOIN {table} t"
+        f"SELECT q.asked_on, t.name AS theme FROM questions q LEFT JOIN {table} t"
         f" ON t.id = q.{key} WHERE q.wijk_id IN ({_marks(wijken)})", wijken)
     if not rows:
         return pd.DataFrame(columns=columns)
-    frame = pd.DataFrame({"periode": [period_label(r["asked_on"], period) for r in rows],
-                          "thema": [r["thema"] or NO_THEME for r in rows]})
-    counted = frame.groupby(["periode", "thema"]).size().reset_index(name="aantal")
-    return counted.sort_values(["periode", "thema"]).reset_index(drop=True)[columns]
+    frame = pd.DataFrame({"period": [period_label(r["asked_on"], period) for r in rows],
+                          "theme": [r["theme"] or NO_THEME for r in rows]})
+    counted = frame.groupby(["period", "theme"]).size().reset_index(name="count")
+    return counted.sort_values(["period", "theme"]).reset_index(drop=True)[columns]
 
 
 def themes_figure(df: pd.DataFrame) -> go.Figure:
     """Stacked bars: questions per period, coloured by theme."""
-    figure = px.bar(df.assign(thema=escape_all(df["thema"])), x="periode", y="aantal",
-                    color="thema", barmode="stack",
-                    labels={"periode": "Periode", "aantal": "Aantal vragen", "thema": "Thema"})
+    figure = px.bar(df.assign(theme=escape_all(df["theme"])), x="period", y="count",
+                    color="theme", barmode="stack",
+                    labels={"period": "Periode", "count": "Aantal vragen", "theme": "Thema"})
     figure.update_xaxes(type="category", categoryorder="category ascending")
     return figure
 
@@ -196,16 +196,16 @@ def open_answered(store: Store, user: User, *, wijk_id: str | None = None,
         joined += " AND substr(q.asked_on, 1, 4) = ?"
         params.insert(0, f"{int(year):04d}")
     rows = store.rows(
-        "SELECT w.id AS wijk_id, w.name AS wijk, count(q.id) AS totaal,"
+        "SELECT w.id AS wijk_id, w.name AS wijk, count(q.id) AS total,"
         " coalesce(sum(q.status = 'open'), 0) AS open,"
         " coalesce(sum(q.status = 'gekoppeld'), 0) AS gekoppeld,"
         " coalesce(sum(q.status = 'gesloten'), 0) AS gesloten,"
         " coalesce(sum(EXISTS (SELECT 1 FROM question_reportbacks r"
-        "   WHERE r.question_id = q.id)), 0) AS met_terugkoppeling"
+        "   WHERE r.question_id = q.id)), 0) AS with_reportback"
         f" FROM wijkwerkplaatsen w LEFT JOIN questions q ON {joined}"
         f" WHERE {where} GROUP BY w.id, w.name ORDER BY w.name", params)
     for row in rows:
-        row["zonder_terugkoppeling"] = row["totaal"] - row["met_terugkoppeling"]
+        row["without_reportback"] = row["total"] - row["with_reportback"]
     return rows
 
 
@@ -216,8 +216,8 @@ def open_answered_figure(rows: list[dict]) -> go.Figure:
     names = escape_all(r["wijk"] for r in rows)
     for key, label in STATUSES.items():
         figure.add_trace(go.Bar(x=names, y=[r[key] for r in rows], name=label), row=1, col=1)
-    for key, label in (("met_terugkoppeling", "Met terugkoppeling"),
-                       ("zonder_terugkoppeling", "Zonder terugkoppeling")):
+    for key, label in (("with_reportback", "Met terugkoppeling"),
+                       ("without_reportback", "Zonder terugkoppeling")):
         figure.add_trace(go.Bar(x=names, y=[r[key] for r in rows], name=label), row=1, col=2)
     figure.update_layout(barmode="stack", yaxis_title="Aantal vragen")
     return figure
@@ -226,12 +226,12 @@ def open_answered_figure(rows: list[dict]) -> go.Figure:
 
 def programmes_figure(rows: list[dict]) -> go.Figure:
     """Questions per programme (bars), coloured by wijkwerkplaats (questions.count_by_programme)."""
-    counts = pd.DataFrame(rows, columns=["wijkwerkplaats", "programma", "vragen"])
-    counts = counts.assign(wijkwerkplaats=escape_all(counts["wijkwerkplaats"]),
-                           programma=escape_all(counts["programma"]))
-    return px.bar(counts, x="vragen", y="programma", color="wijkwerkplaats", orientation="h",
-                  labels={"vragen": "Aantal vragen", "programma": "",
-                          "wijkwerkplaats": "Wijkwerkplaats"})
+    counts = pd.DataFrame(rows, columns=["wijk", "programme", "questions"])
+    counts = counts.assign(wijk=escape_all(counts["wijk"]),
+                           programme=escape_all(counts["programme"]))
+    return px.bar(counts, x="questions", y="programme", color="wijk", orientation="h",
+                  labels={"questions": "Aantal vragen", "programme": "",
+                          "wijk": "Wijkwerkplaats"})
 
 # -- the year report --------------------------------------------------------------------------
 
@@ -252,20 +252,20 @@ def _days_to_reportback(row: dict) -> int | None:
 
 
 def _aggregate(rows: list[dict]) -> dict:
-    """The counts of a set of questions (asked_on, status, asker_group, programma, leefdomein,
+    """The counts of a set of questions (asked_on, status, asker_group, programme, life_domain,
     first_reportback); no text of any question."""
     days = [d for d in map(_days_to_reportback, rows) if d is not None]
     total = len(rows)
     return {
-        "vragen": total,
-        "per_programma": _counts(rows, "programma"),
-        "per_leefdomein": _counts(rows, "leefdomein"),
-        "per_groep": _counts(rows, "asker_group", ASKER_GROUPS),
+        "questions": total,
+        "by_programme": _counts(rows, "programme"),
+        "by_life_domain": _counts(rows, "life_domain"),
+        "by_asker_group": _counts(rows, "asker_group", ASKER_GROUPS),
         **{status: sum(r["status"] == status for r in rows) for status in STATUSES},
-        "met_terugkoppeling": len(days),
-        "zonder_terugkoppeling": total - len(days),
-        "aandeel_terugkoppeling": round(100 * len(days) / total, 1) if total else None,
-        "mediaan_dagen_tot_terugkoppeling": median(days) if days else None,
+        "with_reportback": len(days),
+        "without_reportback": total - len(days),
+        "reportback_share": round(100 * len(days) / total, 1) if total else None,
+        "median_days_to_reportback": median(days) if days else None,
     }
 
 
@@ -295,8 +295,8 @@ def _ontwikkelvraag(store: Store, wijk_id: str, year: int) -> dict | None:
 def _year_questions(store: Store, wijken: list[str], year: int) -> list[dict]:
     """The questions of a year, without their text: only what is counted."""
     return store.rows(
-        "SELECT q.wijk_id, q.asked_on, q.status, q.asker_group, p.name AS programma,"
-        " d.name AS leefdomein, (SELECT min(r.reported_on) FROM question_reportbacks r"
+        "SELECT q.wijk_id, q.asked_on, q.status, q.asker_group, p.name AS programme,"
+        " d.name AS life_domain, (SELECT min(r.reported_on) FROM question_reportbacks r"
         "  WHERE r.question_id = q.id) AS first_reportback FROM questions q"
         " LEFT JOIN programmes p ON p.id = q.programme_id"
         " LEFT JOIN life_domains d ON d.id = q.domain_id"
@@ -324,4 +324,4 @@ def year_report_data(store: Store, user: User, year: int) -> dict:
         per_wijk.append({"wijk_id": wijk_id, "wijk": names[wijk_id], **_aggregate(own),
                          "ontwikkelvraag": _ontwikkelvraag(store, wijk_id, int(year))})
     return {"year": int(year), "made_on": date.today().isoformat(), "wijken": per_wijk,
-            "totaal": _aggregate(rows)}
+            "total": _aggregate(rows)}

@@ -123,7 +123,7 @@ def list_questions(store: Store, user: User, *, wijk_id: str | None = None,
         params.append(expression)
     return store.rows(
         "SELECT q.id, q.asked_on, w.name AS wijkwerkplaats, q.place, q.text, q.asker_group,"
-        " p.name AS programma, d.name AS leefdomein, q.status"
+        " p.name AS programme, d.name AS life_domain, q.status"
         " FROM questions q JOIN wijkwerkplaatsen w ON w.id = q.wijk_id"
         " LEFT JOIN programmes p ON p.id = q.programme_id"
         " LEFT JOIN life_domains d ON d.id = q.domain_id"
@@ -145,11 +145,11 @@ def count_by_programme(store: Store, user: User) -> list[dict]:
     if not wijken:
         return []
     return store.rows(
-        "SELECT w.name AS wijkwerkplaats, coalesce(p.name, '(geen programma)') AS programma,"
-        " count(*) AS vragen FROM questions q JOIN wijkwerkplaatsen w ON w.id = q.wijk_id"
+        "SELECT w.name AS wijk, coalesce(p.name, '(geen programma)') AS programme,"
+        " count(*) AS questions FROM questions q JOIN wijkwerkplaatsen w ON w.id = q.wijk_id"
         " LEFT JOIN programmes p ON p.id = q.programme_id"
         f" WHERE q.wijk_id IN ({', '.join('?' * len(wijken))})"
-        " GROUP BY w.name, p.name ORDER BY w.name, vragen DESC", wijken)
+        " GROUP BY w.name, p.name ORDER BY w.name, questions DESC", wijken)
 
 
 LINK_KINDS = {"zelfde": "Zelfde vraag", "verwant": "Verwante vraag"}

@@ -21,8 +21,8 @@ from research.tracker.reportback import CHANNELS
 # matplotlib, python-docx and openpyxl are imported by the function that writes with them:
 # `tracker export` needs only openpyxl, and the command line starts without the others.
 
-BREAKDOWNS = {"per_programma": "Programma", "per_leefdomein": "Leefdomein",
-              "per_groep": "Gesteld door"}
+BREAKDOWNS = {"by_programme": "Programma", "by_life_domain": "Leefdomein",
+              "by_asker_group": "Gesteld door"}
 OVERVIEW_HEADER = ["Wijkwerkplaats", "Vragen", "Open", "Gekoppeld", "Gesloten",
                    "Met terugkoppeling", "Zonder terugkoppeling", "Aandeel terugkoppeling (%)",
                    "Mediaan dagen tot terugkoppeling", "Ontwikkelvraag", "Status",
@@ -60,12 +60,12 @@ def chart_png(data: dict) -> bytes:
     from matplotlib.ticker import MaxNLocator
 
     wijken = [w["wijk"] for w in data["wijken"]]
-    themes = sorted({t for w in data["wijken"] for t in w["per_programma"]})
+    themes = sorted({t for w in data["wijken"] for t in w["by_programme"]})
     figure, axis = plt.subplots(figsize=(8, max(2.5, 0.6 * len(wijken) + 1.5)))
     left = [0] * len(wijken)
     colours = plt.get_cmap("tab10")
     for n, theme in enumerate(themes):
-        values = [w["per_programma"].get(theme, 0) for w in data["wijken"]]
+        values = [w["by_programme"].get(theme, 0) for w in data["wijken"]]
         axis.barh(wijken, values, left=left, label=theme, color=colours(n % 10))
         left = [a + b for a, b in zip(left, values, strict=True)]
     axis.invert_yaxis()
@@ -94,19 +94,18 @@ def _table(document, header: list[str], rows: list[list]) -> None:
 
 
 def _facts(part: dict) -> list[list]:
-    return [["Vragen", _number(part["vragen"])],
+    return [["Vragen", _number(part["questions"])],
             *[[label, _number(part[key])] for key, label in STATUSES.items()],
-            ["Met terugkoppeling", _number(part["met_terugkoppeling"])],
-            ["Zonder terugkoppeling", _number(part["zonder_terugkoppeling"])],
-            ["Aandeel met terugkoppeling (%)", _number(part["aandeel_terugkoppeling"])],
-            ["Mediaan dagen tot terugkoppeling",
-             _number(part["mediaan_dagen_tot_terugkoppeling"])]]
+            ["Met terugkoppeling", _number(part["with_reportback"])],
+            ["Zonder terugkoppeling", _number(part["without_reportback"])],
+            ["Aandeel met terugkoppeling (%)", _number(part["reportback_share"])],
+            ["Mediaan dagen tot terugkoppeling", _number(part["median_days_to_reportback"])]]
 
 
 def _breakdowns_docx(document, part: dict) -> None:
     for key, label in BREAKDOWNS.items():
         if part[key]:
-            document.add_paragraph(f"Vragen per {label.lower()}" if key != "per_groep"
+            document.add_paragraph(f"Vragen per {label.lower()}" if key != "by_asker_group"
                                    else "Vragen naar wie ze stelde")
             _table(document, [label, "Aantal"], [[k, v] for k, v in part[key].items()])
 
@@ -145,10 +144,10 @@ def to_docx(data: dict) -> bytes:
     document.add_paragraph(f"Gemaakt op {data['made_on']}. Dit verslag bevat alleen aantallen: "
                            "geen vragen in de woorden van bewoners en geen contactgegevens.")
     document.add_heading("Alle wijkwerkplaatsen", level=1)
-    _table(document, ["", "Aantal"], _facts(data["totaal"]))
-    if data["totaal"]["vragen"]:
+    _table(document, ["", "Aantal"], _facts(data["total"]))
+    if data["total"]["questions"]:
         document.add_picture(io.BytesIO(chart_png(data)), width=Pt(420))
-    _breakdowns_docx(document, data["totaal"])
+    _breakdowns_docx(document, data["total"])
     for part in data["wijken"]:
         document.add_heading(f"Wijkwerkplaats {part['wijk']}", level=1)
         _table(document, ["", "Aantal"], _facts(part))
@@ -176,9 +175,9 @@ def _write(sheet, header: list[str], rows: list[list]) -> None:
 
 
 def _overview_row(label: str, part: dict, item: dict | None) -> list:
-    return [label, part["vragen"], *[part[s] for s in STATUSES], part["met_terugkoppeling"],
-            part["zonder_terugkoppeling"], part["aandeel_terugkoppeling"],
-            part["mediaan_dagen_tot_terugkoppeling"], item["title"] if item else None,
+    return [label, part["questions"], *[part[s] for s in STATUSES], part["with_reportback"],
+            part["without_reportback"], part["reportback_share"],
+            part["median_days_to_reportback"], item["title"] if item else None,
             item["status"] if item else None, item["progress"] if item else None]
 
 
@@ -199,10 +198,10 @@ def to_xlsx(data: dict) -> bytes:
     sheet.title = "Overzicht"
     _write(sheet, OVERVIEW_HEADER,
            [*[_overview_row(p["wijk"], p, p["ontwikkelvraag"]) for p in data["wijken"]],
-            _overview_row("Totaal", data["totaal"], None)])
+            _overview_row("Totaal", data["total"], None)])
     _write(book.create_sheet("Thema's"), ["Wijkwerkplaats", "Indeling", "Thema", "Aantal"],
-           [[p["wijk"], label, theme, n] for p in [*data["wijken"], {**data["totaal"],
-                                                                     "wijk": "Totaal"}]
+           [[p["wijk"], label, theme, n] for p in [*data["wijken"], {**data["total"],
+                                                                    "wijk": "Totaal"}]
             for key, label in BREAKDOWNS.items() for theme, n in p[key].items()])
     with_ov = [p for p in data["wijken"] if p["ontwikkelvraag"]]
     _write(book.create_sheet("Ontwikkelvragen"),
@@ -257,8 +256,8 @@ def export_questions_xlsx(store: Store, user: User, path_or_none: str | Path | N
     sheet.title = "Bewonersvragen"
     _write(sheet, EXPORT_HEADER,
            [[q["id"], q["asked_on"], q["wijkwerkplaats"], q["place"], q["text"],
-             ASKER_GROUPS.get(q["asker_group"], q["asker_group"]), q["programma"],
-             q["leefdomein"], STATUSES.get(q["status"], q["status"]), told.get(q["id"])]
+             ASKER_GROUPS.get(q["asker_group"], q["asker_group"]), q["programme"],
+             q["life_domain"], STATUSES.get(q["status"], q["status"]), told.get(q["id"])]
             for q in found])
     content = _xlsx_bytes(book)
     if path_or_none is not None:

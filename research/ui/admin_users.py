@@ -116,6 +116,6 @@ with coder_tab:
                     st.session_state["saved_message"] = (
                         f"{shell.plain(by_coder[coder])} gekoppeld aan "
                         f"{shell.plain(by_account[account])}: "
-                        f"{shell.count(moved['coderingen'], 'codering', 'coderingen')} "
+                        f"{shell.count(moved['codings'], 'codering', 'coderingen')} "
                         "overgezet.")
                     st.rerun()

@@ -32,7 +32,7 @@ def attribute_table(applies_to: str) -> None:
             table[attr["name"]] = pd.to_numeric(table[attr["name"]])
         elif attr["type"] == "datum":
             table[attr["name"]] = pd.to_datetime(table[attr["name"]]).dt.date
-    config = {"id": None, "naam": st.column_config.TextColumn("Naam", disabled=True),
+    config = {"id": None, "name": st.column_config.TextColumn("Naam", disabled=True),
               **{a["name"]: COLUMN[a["type"]](a["name"], a) for a in attrs}}
     edited = st.data_editor(table, hide_index=True, width="stretch", column_config=config,
                             disabled=not editable, key=f"values_{applies_to}", placeholder="")

@@ -173,9 +173,9 @@ def correct_text() -> None:
                 with shell.reported():
                     result = documents.edit_text(store, user, doc_id, new_text)
                     st.session_state.pop(SELECTION, None)
-                    st.success("Opgeslagen: " + shell.count(result["verschoven"], "codering",
+                    st.success("Opgeslagen: " + shell.count(result["moved"], "codering",
                                                            "coderingen")
-                               + f" verschoven, {result['verwijderd']} vervallen.")
+                               + f" verschoven, {result['removed']} vervallen.")
 
 
 coding_panel()

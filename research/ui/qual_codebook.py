@@ -66,7 +66,7 @@ if editable:
             impact = codebook.delete_impact(store, user, code_id)
             confirm = st.checkbox(
                 "Ik wil deze code verwijderen, met "
-                + shell.count(impact["fragmenten"], "fragment", "fragmenten") + " en "
+                + shell.count(impact["codings"], "fragment", "fragmenten") + " en "
                 + shell.count(impact["memos"], "memo", "memo's")
                 + " (subcodes schuiven een niveau op)")
             if st.button("Code verwijderen", disabled=not confirm, icon=":material/delete:"):
@@ -138,7 +138,7 @@ if editable:
                 flat, code_sets = codebook.read_yaml_file(CODEBOOKS_DIR / choice)
                 added = codebook.load_codes(store, user, project_id, flat, code_sets)
                 st.success(shell.count(added["codes"], "code", "codes") + " toegevoegd, "
-                           f"{added['overgeslagen']} bestonden al.")
+                           f"{added['skipped']} bestonden al.")
         upload = st.file_uploader("Of laad een codeboek (.yaml of .qdc)", type=["yaml", "yml",
                                                                                "qdc"])
         if upload is not None and st.button("Codeboek laden"):
@@ -149,10 +149,10 @@ if editable:
                         path.write_bytes(upload.getvalue())
                         result = exchange.import_qdc(store, user, project_id, path)
                     st.success(shell.count(result["codes"], "code", "codes") + " toegevoegd.")
-                    for warning in result["waarschuwingen"]:
+                    for warning in result["warnings"]:
                         st.warning(shell.plain(warning))
                 else:
                     flat, code_sets = codebook.read_yaml_bytes(upload.getvalue(), upload.name)
                     added = codebook.load_codes(store, user, project_id, flat, code_sets)
                     st.success(shell.count(added["codes"], "code", "codes") + " toegevoegd, "
-                               f"{added['overgeslagen']} bestonden al.")
+                               f"{added['skipped']} bestonden al.")

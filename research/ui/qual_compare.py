@@ -66,8 +66,8 @@ with case_tab:
     else:
         table = comparison.code_by_attribute(store, user, project_id, by)
         share = st.toggle("Aandeel casussen (in plaats van aantal fragmenten)")
-        shown = (lambda row, v: shell.percent(row[v]["aandeel"])) if share else \
-            (lambda row, v: row[v]["fragmenten"])
+        shown = (lambda row, v: shell.percent(row[v]["share"])) if share else \
+            (lambda row, v: row[v]["codings"])
         st.dataframe(pd.DataFrame(
             [[shown(row, v) for v in table["values"]] for row in table["rows"]],
             index=[row["code"] for row in table["rows"]],

@@ -210,9 +210,9 @@ with refi_tab:
             else:
                 result = exchange.import_qdpx(store, user, path)
                 st.success("Nieuw project met "
-                           + shell.count(result["documenten"], "document", "documenten") + ", "
+                           + shell.count(result["documents"], "document", "documenten") + ", "
                            + shell.count(result["codes"], "code", "codes") + ", "
-                           + shell.count(result["coderingen"], "codering", "coderingen")
+                           + shell.count(result["codings"], "codering", "coderingen")
                            + " en " + shell.count(result["memos"], "memo", "memo's") + ".")
-            for warning in result["waarschuwingen"]:
+            for warning in result["warnings"]:
                 st.warning(shell.plain(warning))

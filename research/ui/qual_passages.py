@@ -23,7 +23,7 @@ with st.sidebar:
     st.subheader("Filters")
     in_docs = st.multiselect("Documenten", list(docs), format_func=docs.get,
                              placeholder="Alle documenten", select_all=False)
-    case_names = {row["id"]: row["naam"] for row in case_table}
+    case_names = {row["id"]: row["name"] for row in case_table}
     in_cases = st.multiselect("Sprekers (casussen)", list(case_names),
                               format_func=case_names.get, placeholder="Alle sprekers",
                               select_all=False)

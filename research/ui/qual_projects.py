@@ -123,9 +123,10 @@ with settings_tab:
                 "een nummer dat al in een document staat."))
         if st.toggle("Sleutel tonen"):
             entries = pseudonyms.key_entries(store, user, project_id)
-            st.dataframe(pd.DataFrame(entries, columns=["origineel", "soort", "pseudoniem"])
-                         .rename(columns=str.capitalize), hide_index=True, width="stretch",
-                         placeholder="—")
+            st.dataframe(pd.DataFrame(entries, columns=["original", "kind", "pseudonym"])
+                         .rename(columns={"original": "Origineel", "kind": "Soort",
+                                          "pseudonym": "Pseudoniem"}),
+                         hide_index=True, width="stretch", placeholder="—")
         confirm = st.checkbox("Ik begrijp dat de koppeling naar de echte namen dan voorgoed weg is")
         if st.button("Sleutel verwijderen", disabled=not confirm, icon=":material/key_off:"):
             with shell.reported():

@@ -34,9 +34,9 @@ if find_tab.open:
                        + (f" (de eerste {search.MAX_HITS})" if capped else ""))
             if hits:
                 rows = search.keyword_in_context(store, user, project_id, hits, width)
-                shown = pd.DataFrame(rows)[["document", "links", "woord", "rechts"]].rename(
-                    columns={"document": "Document", "links": "Links", "woord": "Woord",
-                             "rechts": "Rechts"})
+                shown = pd.DataFrame(rows)[["document", "left", "word", "right"]].rename(
+                    columns={"document": "Document", "left": "Links", "word": "Woord",
+                             "right": "Rechts"})
                 st.dataframe(shown, hide_index=True, width="stretch",
                              column_config={"Links": st.column_config.TextColumn(width="large"),
                                             "Rechts": st.column_config.TextColumn(width="large")},
@@ -91,7 +91,7 @@ if words_tab.open:
                                           document_ids=in_docs or None, top=top)
         if counted:
             st.dataframe(pd.DataFrame(counted).rename(columns={
-                "woord": "Woord", "aantal": "Aantal", "documenten": "Documenten"}),
+                "word": "Woord", "count": "Aantal", "documents": "Documenten"}),
                 hide_index=True, width="stretch", placeholder="—")
         else:
             st.info("Nog geen tekst om te tellen.")

@@ -58,9 +58,9 @@ third.metric("Sluitingsdatum", shell.dutch_date(current["closes_on"]))
 if is_open:
     table = invitations.links(store, user, chosen)
     shown = table.drop(columns="id").rename(columns={
-        "codes": "Code", "naam": "Naam", "contactpersoon": "Contactpersoon",
-        "email": "E-mail", "link": "Link", "status": "Status", "opgeslagen": "Opgeslagen",
-        "verstuurd": "Verstuurd"})
+        "codes": "Code", "name": "Naam", "contact": "Contactpersoon",
+        "email": "E-mail", "link": "Link", "status": "Status", "saved_at": "Opgeslagen",
+        "sent_at": "Verstuurd"})
     for column in ("Opgeslagen", "Verstuurd"):
         shown[column] = shell.local_times(shown[column])
     links_tab, remind_tab, change_tab, close_tab = st.tabs(
@@ -97,11 +97,11 @@ if is_open:
                 st.success(f"{count} contactpersonen opgeslagen.")
     with remind_tab:
         waiting = invitations.reminders(store, user, chosen)
-        waiting["opgeslagen"] = shell.local_times(waiting["opgeslagen"])
+        waiting["saved_at"] = shell.local_times(waiting["saved_at"])
         st.write(f"{len(waiting)} van de {len(table)} links zijn nog niet verstuurd.")
-        st.dataframe(waiting[["naam", "contactpersoon", "email", "status", "opgeslagen"]].rename(
-            columns={"naam": "Naam", "contactpersoon": "Contactpersoon", "email": "E-mail",
-                     "status": "Status", "opgeslagen": "Opgeslagen"}),
+        st.dataframe(waiting[["name", "contact", "email", "status", "saved_at"]].rename(
+            columns={"name": "Naam", "contact": "Contactpersoon", "email": "E-mail",
+                     "status": "Status", "saved_at": "Opgeslagen"}),
             hide_index=True, width="stretch", placeholder="—")
         st.caption("Notities van de nabelronde schrijf je op de pagina Respons.")
     with change_tab:
@@ -113,7 +113,7 @@ if is_open:
                     invitations.set_closing_date(store, user, chosen, moved)
                     st.success("Sluitingsdatum opgeslagen.")
         singles = table[~table["codes"].str.contains(";", regex=False)]
-        units = dict(zip(singles["id"], singles["naam"] + " (" + singles["codes"] + ")",
+        units = dict(zip(singles["id"], singles["name"] + " (" + singles["codes"] + ")",
                          strict=True))
         with st.form("partnership", clear_on_submit=True):
             st.write("Samenwerkingsverband: één link voor eenheden die samen antwoorden.")

@@ -31,7 +31,7 @@ with shell.reported():
     if breakdown != "totaal":
         everyone, _ = quotes.quotes(store, user, wave["id"], variable_id, breakdown)
         with right:
-            group = st.selectbox("Groep", ordering.natural_order(everyone["groep"].unique())
+            group = st.selectbox("Groep", ordering.natural_order(everyone["group"].unique())
                                  or ["Onbekend"], placeholder="Kies een optie")
     found, withheld = quotes.quotes(store, user, wave["id"], variable_id, breakdown, group)
     if withheld:
@@ -39,7 +39,7 @@ with shell.reported():
     else:
         st.caption(f"{len(found)} antwoorden. Namen van gemeenten of gebieden staan er niet "
                    "bij; controleer citaten op herleidbaarheid voordat je ze gebruikt.")
-        shown = found.rename(columns={"antwoord": "Antwoord", "groep": "Groep"})
+        shown = found.rename(columns={"answer": "Antwoord", "group": "Groep"})
         st.dataframe(shown, hide_index=True, width="stretch", placeholder="—")
         widgets.table_download(shown, "antwoorden")
 
@@ -62,7 +62,7 @@ else:
 coded = quotes.coded_quotes(store, user, monitor_id)
 if not coded.empty:
     st.subheader("Gecodeerde citaten")
-    st.dataframe(coded.rename(columns={"code": "Code", "meting": "Meting", "vraag": "Vraag",
-                                       "citaat": "Citaat"}), hide_index=True, width="stretch",
+    st.dataframe(coded.rename(columns={"code": "Code", "wave": "Meting", "question": "Vraag",
+                                       "quote": "Citaat"}), hide_index=True, width="stretch",
                  placeholder="—")
     st.caption("Deze citaten komen ook in het meetrapport.")

@@ -12,7 +12,7 @@ st.title("Respons")
 monitor_id = widgets.pick_monitor(store, user)
 wave = widgets.pick_wave(store, user, monitor_id)
 total = fieldwork.response(store, user, wave["id"])
-if total.empty or not total["kader"].sum():
+if total.empty or not total["in_frame"].sum():
     st.info("Deze monitor heeft nog geen steekproefkader; de respons is niet te bepalen.")
     st.stop()
 
@@ -34,8 +34,8 @@ every = [(w["label"], fieldwork.response(store, user, w["id"]).iloc[0])
          for w in monitors.waves(store, user, monitor_id)]
 columns = st.columns(len(every))
 for column, (label, row) in zip(columns, every, strict=True):
-    column.metric(f"Respons {shell.plain(label)}", f"{row.responspercentage:.0f}%",
-                  help=f"{row.respons} van {row.kader} eenheden in het steekproefkader")
+    column.metric(f"Respons {shell.plain(label)}", f"{row.response_rate:.0f}%",
+                  help=f"{row.responded} van {row.in_frame} eenheden in het steekproefkader")
 st.caption("Een antwoord van een regionaal samenwerkingsverband telt voor elke gemeente "
            "waarvoor het spreekt.")
 
@@ -46,8 +46,8 @@ for tab, breakdown in ((by_region, "region"), (by_size, "size_class")):
         table = fieldwork.response(store, user, wave["id"], breakdown)
         st.plotly_chart(charts.response_bars(table), width="stretch", key=f"chart_{breakdown}")
         st.dataframe(table.rename(columns={
-            "groep": monitors.FRAME_BREAKDOWNS[breakdown], "kader": "In kader",
-            "respons": "Geantwoord", "responspercentage": "Respons (%)"}),
+            "group": monitors.FRAME_BREAKDOWNS[breakdown], "in_frame": "In kader",
+            "responded": "Geantwoord", "response_rate": "Respons (%)"}),
             hide_index=True, width="stretch", placeholder="—")
 with over_time:
     timeline = fieldwork.response_over_time(store, user, wave["id"])
@@ -61,15 +61,15 @@ with missing:
     st.write(f"{len(table)} eenheden hebben in meting {shell.plain(wave['label'])} nog niet "
              "geantwoord.")
     st.dataframe(table.drop(columns="id").rename(columns={
-        "code": "Code", "naam": "Naam", "regio": "Regio", "grootteklasse": "Grootteklasse",
-        "provincie": "Provincie", "notities": "Notities", "laatste_notitie": "Laatste notitie",
-        "laatst": "Datum"}), hide_index=True, width="stretch", placeholder="—")
+        "code": "Code", "name": "Naam", "region": "Regio", "size_class": "Grootteklasse",
+        "province": "Provincie", "notes": "Notities", "last_note": "Laatste notitie",
+        "last_note_at": "Datum"}), hide_index=True, width="stretch", placeholder="—")
     wave_id = wave["id"]
     st.download_button("Lijst downloaden (Excel)",
                        lambda: fieldwork.export_nonrespondents(store, user, wave_id),
                        file_name=f"nog_geen_respons_{wave['label']}.xlsx", on_click="ignore")
     if can(user, "survey.write") and not table.empty:
-        units = dict(zip(table["id"], table["naam"] + " (" + table["code"] + ")", strict=True))
+        units = dict(zip(table["id"], table["name"] + " (" + table["code"] + ")", strict=True))
         with st.form("fieldwork_note", clear_on_submit=True):
             unit = st.selectbox("Eenheid", list(units), format_func=units.get,
                                 placeholder="Kies een optie")

@@ -27,10 +27,10 @@ with tab_questions:
     st.caption("Per vraag en meting: de naam in het bestand, en of formulering of codes afwijken "
                "van die van de monitor. Vragen worden tussen metingen gekoppeld op naam.")
     st.dataframe(overview.drop(columns="variable_id").rename(columns={
-        "name": "Variabele", "monitor_label": "Label", "meting": "Meting",
+        "name": "Variabele", "monitor_label": "Label", "wave": "Meting",
         "source_name": "Naam in bestand", "label": "Label in meting", "question": "Vraagtekst",
-        "andere_formulering": "Andere formulering", "andere_codes": "Andere codes",
-        "hercodering": "Hercodering"}), hide_index=True, width="stretch", placeholder="—")
+        "other_wording": "Andere formulering", "other_codes": "Andere codes",
+        "recoding": "Hercodering"}), hide_index=True, width="stretch", placeholder="—")
     if writer and questionnaire:
         variable_id = st.selectbox("Vraag bewerken", list(questionnaire),
                                    format_func=lambda i: questionnaire[i]["name"],
@@ -68,7 +68,7 @@ with tab_questions:
                         "missing_codes": missing_codes})
                     st.success("Opgeslagen. Bereken de resultaten opnieuw om dit te zien.")
         by_wave = {w["id"]: w for w in wave_list}
-        present = overview[overview["variable_id"] == variable_id]["meting"].tolist()
+        present = overview[overview["variable_id"] == variable_id]["wave"].tolist()
         candidates = [w["id"] for w in wave_list if w["label"] in present]
         if candidates:
             st.write("**Hercoderen in één meting**")
@@ -147,10 +147,10 @@ with tab_design:
     for wave in wave_list:
         summary = calibration.weighting(store, user, wave["id"])
         if summary:
-            st.text(f"Meting {wave['label']}: {summary['methode']} op "
-                    f"{', '.join(summary['kenmerken'])}; gewichten {summary['minimum']:g} tot "
-                    f"{summary['maximum']:g} (verhouding {summary['verhouding']:g}), "
-                    f"efficiëntie {100 * summary['efficientie']:.0f}%.")
+            st.text(f"Meting {wave['label']}: {summary['method']} op "
+                    f"{', '.join(summary['attributes'])}; gewichten {summary['minimum']:g} tot "
+                    f"{summary['maximum']:g} (verhouding {summary['ratio']:g}), "
+                    f"efficiëntie {100 * summary['efficiency']:.0f}%.")
     if writer and wave_list:
         with st.form("calibrate"):
             wave_id = st.selectbox("Meting", [w["id"] for w in wave_list],
@@ -166,8 +166,8 @@ with tab_design:
             if st.form_submit_button("Gewichten berekenen"):
                 with shell.reported():
                     summary = calibration.calibrate(store, user, wave_id, weigh_on, measure)
-                    st.success(f"{summary['methode'].capitalize()}: efficiëntie "
-                               f"{100 * summary['efficientie']:.0f}%. Kies 'Gekalibreerd "
+                    st.success(f"{summary['method'].capitalize()}: efficiëntie "
+                               f"{100 * summary['efficiency']:.0f}%. Kies 'Gekalibreerd "
                                "gewicht' in het ontwerp en bereken de resultaten opnieuw.")
 
 with tab_waves:

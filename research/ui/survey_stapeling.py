@@ -58,8 +58,8 @@ def show(result: stapeling.Stapeling, title: str, key: str) -> None:
     st.plotly_chart(charts.heatmap_figure(result, title), width="stretch", key=f"map_{key}")
     st.caption(shell.plain(result.rule))
     st.dataframe(result.counts.rename(columns={
-        "gebied": "Gebied", "aantal_ongunstig": "Aantal ongunstig",
-        "indicatoren": "Ongunstig op", "aantal_gemeten": "Indicatoren gemeten"}),
+        "area": "Gebied", "unfavourable": "Aantal ongunstig",
+        "indicators": "Ongunstig op", "measured": "Indicatoren gemeten"}),
         hide_index=True, width="stretch", placeholder="—")
 
 
@@ -93,15 +93,15 @@ with tab_areas:
         if stapeling.PUBLISHED_COLUMN in data.columns:
             st.subheader("Vergeleken met de gepubliceerde aantallen")
             compared = stapeling.compare_published(result, data[stapeling.PUBLISHED_COLUMN])
-            st.write(shell.plain(compared.attrs["overeenkomst"]) + " met de gekozen regel.")
+            st.write(shell.plain(compared.attrs["agreement"]) + " met de gekozen regel.")
             st.dataframe(compared.rename(columns={
-                "gebied": "Gebied", "berekend": "Berekend", "gepubliceerd": "Gepubliceerd",
-                "verschil": "Verschil"}), hide_index=True, width="stretch", placeholder="—")
+                "area": "Gebied", "computed": "Berekend", "published": "Gepubliceerd",
+                "difference": "Verschil"}), hide_index=True, width="stretch", placeholder="—")
             st.caption("De gemeente publiceerde de aantallen, niet de regel of de stedelijke "
                        "gemiddelden. Zo dicht komen de ingebouwde regels erbij:")
             rules = stapeling.best_matching_rule(data, meta, data[stapeling.PUBLISHED_COLUMN])
-            st.dataframe(pd.DataFrame([{"Regel": r["regel"], "Gelijk": r["overeenkomst"],
-                                        "Totale afwijking": r["totale_afwijking"]}
+            st.dataframe(pd.DataFrame([{"Regel": r["rule"], "Gelijk": r["agreement"],
+                                        "Totale afwijking": r["total_difference"]}
                                        for r in rules]), hide_index=True, width="stretch",
                          placeholder="—")
 

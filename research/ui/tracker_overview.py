@@ -42,8 +42,8 @@ with themes_tab:
             st.info("Er zijn nog geen vragen vastgelegd.")
         else:
             st.plotly_chart(overview.themes_figure(themes), width="stretch")
-            st.dataframe(themes.rename(columns={"periode": "Periode", "thema": "Thema",
-                                                "aantal": "Aantal"}),
+            st.dataframe(themes.rename(columns={"period": "Periode", "theme": "Thema",
+                                                "count": "Aantal"}),
                          hide_index=True, width="stretch", placeholder="—")
 
 years = overview.years(store, user)
@@ -53,10 +53,10 @@ with open_tab:
     rows = overview.open_answered(store, user, wijk_id=wijk, year=year)
     if rows:
         st.dataframe(pd.DataFrame(rows).drop(columns="wijk_id").rename(columns={
-            "wijk": "Wijkwerkplaats", "totaal": "Totaal", "open": "Open",
+            "wijk": "Wijkwerkplaats", "total": "Totaal", "open": "Open",
             "gekoppeld": "Gekoppeld", "gesloten": "Gesloten",
-            "met_terugkoppeling": "Met terugkoppeling",
-            "zonder_terugkoppeling": "Zonder terugkoppeling"}),
+            "with_reportback": "Met terugkoppeling",
+            "without_reportback": "Zonder terugkoppeling"}),
             hide_index=True, width="stretch", placeholder="—")
         st.plotly_chart(overview.open_answered_figure(rows), width="stretch")
 
@@ -67,11 +67,11 @@ with report_tab:
     report_year = st.selectbox("Jaar", years, key="report_year", placeholder="Kies een optie")
     with shell.reported():
         data = overview.year_report_data(store, user, int(report_year))
-        total = data["totaal"]
+        total = data["total"]
         left, middle, right = st.columns(3)
-        left.metric("Vragen", total["vragen"])
-        middle.metric("Met terugkoppeling", total["met_terugkoppeling"])
-        median = total["mediaan_dagen_tot_terugkoppeling"]
+        left.metric("Vragen", total["questions"])
+        middle.metric("Met terugkoppeling", total["with_reportback"])
+        median = total["median_days_to_reportback"]
         right.metric("Mediaan dagen tot terugkoppeling", "-" if median is None else f"{median:g}")
         st.download_button("Jaarverslag als Word (.docx)", lambda: yearreport.to_docx(data),
                            file_name=f"jaarverslag-wijkwerkplaatsen-{report_year}.docx",

@@ -137,14 +137,14 @@ def questions_table(rows: list[dict], dates_as_text: bool = False) -> pd.DataFra
     """The questions as the table shows them and the download writes them (dates as
     dd-mm-jjjj text), Dutch headings."""
     table = pd.DataFrame(rows, columns=["asked_on", "wijkwerkplaats", "text", "asker_group",
-                                        "programma", "leefdomein", "place", "status"])
+                                        "programme", "life_domain", "place", "status"])
     table["asked_on"] = (table["asked_on"].map(shell.dutch_date) if dates_as_text
                          else pd.to_datetime(table["asked_on"]))
     table["asker_group"] = table["asker_group"].map(questions.ASKER_GROUPS)
     table["status"] = table["status"].map(questions.STATUSES)
     return table.rename(columns={
         "asked_on": "Datum", "wijkwerkplaats": "Wijkwerkplaats", "text": "Vraag",
-        "asker_group": "Gesteld door", "programma": "Programma", "leefdomein": "Leefdomein",
+        "asker_group": "Gesteld door", "programme": "Programma", "life_domain": "Leefdomein",
         "place": "Plek", "status": "Status"})
 
 
@@ -171,7 +171,7 @@ if found:
                 st.text(q["text"])
                 st.caption(shell.plain(" · ".join(v for v in (
                     shell.dutch_date(q["asked_on"]), q["wijkwerkplaats"],
-                    questions.STATUSES[q["status"]], q["programma"], q["place"]) if v)))
+                    questions.STATUSES[q["status"]], q["programme"], q["place"]) if v)))
                 st.button("Openen", key=f"open_{q['id']}", on_click=shell.callback(open_question),
                           args=(q["id"],))
     else:

@@ -54,8 +54,8 @@ class Stapeling:
 
     long: one row per area x indicator (gebied, indicator, label, domein, eenheid, richting,
     waarde, referentie, afstand, z, ongunstig, niveau, p). `afstand` is direction-aware:
-    negative = unfavourable. counts: per area gebied, aantal_ongunstig, indicatoren (the
-    Dutch labels of the unfavourable indicators), aantal_gemeten. rule: one Dutch sentence.
+    negative = unfavourable. counts: per area `area`, `unfavourable` (how many), `indicators`
+    (the Dutch labels of the unfavourable indicators), `measured`. rule: one Dutch sentence.
     reference: the key of REFERENCES that was used.
     """
 
@@ -368,9 +368,9 @@ def _counts(long: pd.DataFrame) -> pd.DataFrame:
     rows = []
     for area, cells in long.groupby("gebied", sort=False):
         bad = cells[cells["ongunstig"]]
-        rows.append({"gebied": area, "aantal_ongunstig": len(bad),
-                     "indicatoren": ", ".join(bad["label"]),
-                     "aantal_gemeten": int(cells["waarde"].notna().sum())})
+        rows.append({"area": area, "unfavourable": len(bad),
+                     "indicators": ", ".join(bad["label"]),
+                     "measured": int(cells["waarde"].notna().sum())})
     return pd.DataFrame(rows)
 
 
@@ -378,7 +378,8 @@ def by_group(ses_data: pd.DataFrame, meta: pd.DataFrame, reference: str = "mean"
              given=None) -> Stapeling:
     """Stapeling for groups (e.g. SES laag / midden / hoog as rows) instead of areas.
 
-    The columns of the result are the same as for areas (the group is in 'gebied').
+    The columns of the result are the same as for areas (the group is in 'gebied' of `long`
+    and 'area' of `counts`).
     """
     return stapeling(ses_data, meta, reference=reference, given=given, noun="groepen")
 
@@ -398,22 +399,22 @@ def _published_counts(published) -> pd.Series:
 
 
 def compare_published(result: Stapeling, published) -> pd.DataFrame:
-    """Computed against published counts per area: gebied, berekend, gepubliceerd, verschil.
+    """Computed against published counts per area: area, computed, published, difference.
 
-    verschil = berekend - gepubliceerd. attrs: gelijk (areas equal), totaal (areas with a
-    published count) and overeenkomst ("14 van 23 gebieden gelijk").
+    difference = computed - published. attrs: equal (areas equal), total (areas with a
+    published count), total_difference (sum of absolute differences) and agreement (Dutch:
+    "14 van 23 gebieden gelijk").
     """
     counts = _published_counts(published)
-    table = result.counts[["gebied", "aantal_ongunstig"]].rename(
-        columns={"aantal_ongunstig": "berekend"})
-    table["gepubliceerd"] = table["gebied"].map(counts).astype(float)
-    table["verschil"] = table["berekend"] - table["gepubliceerd"]
-    compared = table["gepubliceerd"].notna()
-    equal = int((table["verschil"] == 0).sum())
-    table.attrs["gelijk"] = equal
-    table.attrs["totaal"] = int(compared.sum())
-    table.attrs["totale_afwijking"] = float(table["verschil"].abs().sum())
-    table.attrs["overeenkomst"] = f"{equal} van {int(compared.sum())} gebieden gelijk"
+    table = result.counts[["area", "unfavourable"]].rename(columns={"unfavourable": "computed"})
+    table["published"] = table["area"].map(counts).astype(float)
+    table["difference"] = table["computed"] - table["published"]
+    compared = table["published"].notna()
+    equal = int((table["difference"] == 0).sum())
+    table.attrs["equal"] = equal
+    table.attrs["total"] = int(compared.sum())
+    table.attrs["total_difference"] = float(table["difference"].abs().sum())
+    table.attrs["agreement"] = f"{equal} van {int(compared.sum())} gebieden gelijk"
     return table
 
 
@@ -429,8 +430,8 @@ def _candidate_rules() -> list[tuple[str, str, float]]:
 def best_matching_rule(data: pd.DataFrame, meta: pd.DataFrame, published) -> list[dict]:
     """How many areas each built-in rule gives the published count; best first.
 
-    Each dict: naam, referentie, marge_sd, regel (the rule sentence), gelijk, totaal,
-    totale_afwijking (sum of absolute differences), overeenkomst and aantallen (area ->
+    Each dict: name, reference, margin_sd, rule (the Dutch rule sentence), equal, total,
+    total_difference (sum of absolute differences), agreement (Dutch) and counts (area ->
     computed count). Ties are broken by the smaller total difference.
     """
     found = []
@@ -438,11 +439,10 @@ def best_matching_rule(data: pd.DataFrame, meta: pd.DataFrame, published) -> lis
         result = stapeling(data, meta, reference=reference, threshold=margin,
                            threshold_in_sd=True)
         compared = compare_published(result, published)
-        found.append({"naam": name, "referentie": reference, "marge_sd": margin,
-                      "regel": result.rule, "gelijk": compared.attrs["gelijk"],
-                      "totaal": compared.attrs["totaal"],
-                      "totale_afwijking": int(compared.attrs["totale_afwijking"]),
-                      "overeenkomst": compared.attrs["overeenkomst"],
-                      "aantallen": dict(zip(compared["gebied"], compared["berekend"],
-                                            strict=True))})
-    return sorted(found, key=lambda rule: (-rule["gelijk"], rule["totale_afwijking"]))
+        found.append({"name": name, "reference": reference, "margin_sd": margin,
+                      "rule": result.rule, "equal": compared.attrs["equal"],
+                      "total": compared.attrs["total"],
+                      "total_difference": int(compared.attrs["total_difference"]),
+                      "agreement": compared.attrs["agreement"],
+                      "counts": dict(zip(compared["area"], compared["computed"], strict=True))})
+    return sorted(found, key=lambda rule: (-rule["equal"], rule["total_difference"]))
