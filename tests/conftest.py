@@ -37,6 +37,20 @@ def pytest_collection_modifyitems(items):
             item.add_marker(pytest.mark.flaky(reruns=1))
 
 
+@pytest.fixture(scope="session", autouse=True)
+def components_scanned_once():
+    """Each new AppTest has Streamlit scan the metadata of every installed package for
+    components (a third of a second, as long as many a page's run); the packages do not
+    change during a test run, so the scan runs once and its result is reused."""
+    from streamlit.components.v2 import manifest_scanner
+
+    found = manifest_scanner.scan_component_manifests()
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(manifest_scanner, "scan_component_manifests",
+                      lambda max_workers=None: list(found))
+        yield
+
+
 @pytest.fixture(autouse=True)
 def cheap_hashing(monkeypatch):
     """Argon2id at minimal cost in tests, so that per-test accounts are quick to make

@@ -295,6 +295,7 @@ print(number, flush=True)
 """
 
 
+@pytest.mark.slow  # 5 s: a writing process beside many backups
 def test_backups_while_another_process_writes_are_whole_and_consistent(store, tmp_path):
     import sys
 

@@ -92,6 +92,7 @@ def test_db_path_comes_from_research_db(db_path, capsys):
     assert db_path.exists()
 
 
+@pytest.mark.slow  # 3 s: two processes that start the whole app
 def test_subprocess_init(tmp_path):
     target = tmp_path / "sub.db"
     result = subprocess.run(

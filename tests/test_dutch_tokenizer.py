@@ -77,6 +77,7 @@ def test_random_texts_of_special_cases_words_and_punctuation_tokenise_as_spacy(t
 
 
 @settings(max_examples=300, deadline=None, derandomize=True, database=None)
+@pytest.mark.slow  # 4 s: many examples against spaCy's tokenizer
 @given(st.lists(st.sampled_from(KEYS), min_size=1, max_size=4),
        st.lists(st.sampled_from(["", " ", "  ", "\n"]), min_size=4, max_size=4))
 def test_special_cases_split_by_white_space_tokenise_as_spacy(keys, gaps):
@@ -87,6 +88,7 @@ def test_special_cases_split_by_white_space_tokenise_as_spacy(keys, gaps):
     assert tokens(tokenised_alone(_fresh(), text)) == tokens(REFERENCE.tokenizer(text))
 
 
+@pytest.mark.slow  # 5 s: every special case against spaCy's tokenizer
 def test_special_cases_alone_and_glued_to_others_tokenise_as_spacy():
     """Every eighth special case (all of them take two minutes; they pass too)."""
     for before, key in list(zip([KEYS[-1], *KEYS], KEYS, strict=False))[::8]:
@@ -146,6 +148,7 @@ def test_the_apps_tokenizer_adds_all_for_many_or_long_texts():
     assert tokenizer.waiting == 0
 
 
+@pytest.mark.slow  # 2 s: every special case, serialised and pickled
 def test_rules_serialisation_and_pickling_hold_every_special_case():
     tokenizer = _fresh()
     assert tokenizer.rules == RULES

@@ -325,6 +325,7 @@ def demo_fieldwork(demo_store, demo_users, monkeypatch):
     return started, TestClient(site.make_app()), invitations.links(demo_store, anna, started)
 
 
+@pytest.mark.slow  # 5 s: many reruns of the page
 def test_the_page_lists_links_moves_the_date_joins_a_partnership_and_closes(
         demo_store, demo_users, demo_fieldwork):
     from pages import errors, form_button, no_exception, run_page, widget

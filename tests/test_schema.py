@@ -277,6 +277,7 @@ def test_a_migration_runs_beside_another_process_reading(db_path):
     assert "test_extra" in tables(db_path)
 
 
+@pytest.mark.slow  # 3 s: waits out the lock's time limit
 def test_a_migration_refuses_a_lock_held_too_long_and_changes_nothing(db_path, monkeypatch):
     from research import storage
 
