@@ -114,10 +114,20 @@ def _expression(terms: list[set[str]]) -> str | None:
     return " AND ".join(groups) or None
 
 
-def _matches(doc, wanted: set[str], mode: str) -> list[tuple[int, int]]:
-    """Character spans in a tokenised sentence of the tokens whose word or lemma is wanted."""
-    return [(t.idx, t.idx + len(t.text)) for t in doc
-            if t.lower_ in wanted or (mode == "lemma" and lemma(t.text) in wanted)]
+def _matches(doc, wanted: set[str], mode: str, known: dict[int, bool]) -> list[tuple[int, int]]:
+    """Character spans in a tokenised sentence of the tokens whose word or lemma is wanted.
+    Read as arrays, not as Token objects (making one per word cost more than the search
+    itself); `known` keeps per word form whether it is wanted."""
+    spans = []
+    for start, length, form in doc.to_array([IDX, LENGTH, ORTH]).tolist():
+        wanted_here = known.get(form)
+        if wanted_here is None:
+            text = doc.vocab.strings[form]
+            wanted_here = known[form] = (text.lower() in wanted
+                                         or (mode == "lemma" and lemma(text) in wanted))
+        if wanted_here:
+            spans.append((start, start + length))
+    return spans
 
 
 def search(store: Store, user: User, project_id: int, query: str, mode: str = "lemma", *,
@@ -147,8 +157,9 @@ def search(store: Store, user: User, project_id: int, query: str, mode: str = "l
     # Tokenised together, and only until the limit is reached: one pipeline call per
     # sentence costs more than the search itself.
     docs = tokenise(row["words"] for row in rows)
+    known: dict[int, bool] = {}
     for row, doc in zip(rows, docs, strict=True):
-        for start, end in _matches(doc, wanted, mode):
+        for start, end in _matches(doc, wanted, mode, known):
             hits.append(Hit(row["document_id"], row["name"], row["start_pos"] + start,
                             row["start_pos"] + end, row["start_pos"], row["end_pos"]))
             if len(hits) >= limit:

@@ -33,7 +33,7 @@ if len(coders) < 2:
                             projects.is_lead(store, user, project_id)))
     st.stop()
 docs = {d["id"]: d["name"] for d in documents.documents(store, user, project_id)}
-codes = codebook.labels(codebook.codes(store, user, project_id))
+codes = codebook.labels(codebook.code_tree(store, user, project_id))
 sets = {s["id"]: s["name"] for s in codebook.code_sets(store, user, project_id)}
 
 columns = st.columns(2)

@@ -56,7 +56,7 @@ if editable:
         "project": {},
         "document": {d["id"]: d["name"] for d in documents.documents(store, user, project_id)},
         "case": {c["id"]: c["name"] for c in cases.cases(store, user, project_id)},
-        "code": {c["id"]: c["name"] for c in codebook.codes(store, user, project_id)},
+        "code": {c["id"]: c["name"] for c in codebook.code_tree(store, user, project_id)},
     }[about]
     with st.form("new_memo", clear_on_submit=True):
         target_id = st.selectbox(memos.TARGETS[about], list(options), format_func=options.get,

@@ -8,7 +8,7 @@ from research.ui import shell, widgets
 store, user = shell.guard("qual.read")
 st.title("Rapporten")
 project_id = widgets.pick_project(store, user)
-codes = codebook.codes(store, user, project_id)
+codes = codebook.code_tree(store, user, project_id)
 labels = {c["id"]: "  " * c["depth"] + c["name"] for c in codes}
 scope = st.selectbox("Waarover", [None, *labels], format_func=lambda i: (
     "Het hele codeboek (met het model)" if i is None else f"{labels[i]} (met subcodes)"),

@@ -44,7 +44,7 @@ if find_tab.open:
                 widgets.table_download(shown, "vondsten")
         if hits and projects.can_write(store, user, project_id):
             st.subheader("Automatisch coderen")
-            codes = codebook.codes(store, user, project_id)
+            codes = codebook.code_tree(store, user, project_id)
             labels = {c["id"]: c["name"] for c in codes}
             unit = st.radio("Codeer per vondst", ["zin", "beurt"], horizontal=True,
                             format_func={"zin": "de zin", "beurt": "de sprekersbeurt"}.get)
