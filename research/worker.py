@@ -202,8 +202,16 @@ def _end_with_parent() -> None:
     threading.Thread(target=watch, name="einde-met-app", daemon=True).start()
 
 
+# How much lower a worker's CPU priority is than the app's. A click's run takes a tenth of a
+# second, a worker's task seconds: when both want the same core, the click goes first (the
+# kernel then gives the worker about a tenth of it), so one user's agreement or recomputed
+# wave does not hold up another user's page. Alone on a core, a worker runs at full speed.
+NICENESS = 10
+
+
 def serve(fd: int, warm: str) -> None:
     """The worker's loop: warm up, then answer tasks until the app closes the connection."""
+    os.nice(NICENESS)
     _end_with_parent()
     connection = Connection(fd)
     if warm:

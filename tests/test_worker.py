@@ -46,6 +46,13 @@ def test_a_started_worker_runs_work_in_its_own_warm_process(started):
     assert started.pid() == pid
 
 
+def test_a_started_worker_yields_the_cpu_to_the_app(started):
+    """A worker's long task gives way to a click's run when both want the same core."""
+    worker_pid = started.pid()
+    assert os.getpriority(os.PRIO_PROCESS, worker_pid) == min(
+        19, os.getpriority(os.PRIO_PROCESS, 0) + worker.NICENESS)
+
+
 def test_a_worker_ends_with_the_app_that_started_it(tmp_path):
     """An app killed in the middle of a long task (or one that started a replacement while it
     shut down) leaves no worker computing for nobody."""
