@@ -46,11 +46,19 @@ def test_a_started_worker_runs_work_in_its_own_warm_process(started):
     assert started.pid() == pid
 
 
-def test_a_started_worker_yields_the_cpu_to_the_app(started):
-    """A worker's long task gives way to a click's run when both want the same core."""
-    worker_pid = started.pid()
-    assert os.getpriority(os.PRIO_PROCESS, worker_pid) == min(
-        19, os.getpriority(os.PRIO_PROCESS, 0) + worker.NICENESS)
+def test_the_compute_worker_yields_the_cpu_to_the_app(started):
+    """Long computations give way to a click's run when both want the same core; the model
+    workers, whose short tasks a user waits for, run at the app's priority."""
+    app = os.getpriority(os.PRIO_PROCESS, 0)
+    assert os.getpriority(os.PRIO_PROCESS, started.pid()) == app
+    background = Worker("achtergrond", niceness=worker.BACKGROUND)
+    background.start()
+    try:
+        assert os.getpriority(os.PRIO_PROCESS, background.pid()) == min(19, app + 10)
+    finally:
+        background.stop()
+    assert worker.COMPUTE.niceness == worker.BACKGROUND
+    assert worker.MODELS.niceness == worker.MEANING.niceness == 0
 
 
 def test_a_worker_ends_with_the_app_that_started_it(tmp_path):
