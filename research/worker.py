@@ -148,8 +148,9 @@ MEANING = Worker("betekenis", warm="research.tracker.embedding:warm")
 # a click's run takes a tenth of a second, these take seconds; when both want the same core,
 # the click goes first (the kernel then gives the computation about a tenth of it), so one
 # user's agreement or recomputed wave does not hold up another user's page (browser bench,
-# page beside a computation: median 0.49-0.54 s against 0.58-0.70 s without). Not the model
-# workers: a user waits on their short tasks (a preview, a hint) as on a click.
+# a page beside a computation, four runs: median 0.49-0.60 s against 0.58-0.70 s without;
+# the slowest click varies too much between runs to compare). Not the model workers: a user
+# waits on their short tasks (a preview, a hint) as on a click.
 BACKGROUND = 10
 COMPUTE = Worker("berekeningen", niceness=BACKGROUND)
 WORKERS = (MODELS, MEANING, COMPUTE)
