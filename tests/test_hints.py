@@ -201,6 +201,8 @@ def test_the_app_embeds_the_questions_when_it_starts_before_anyone_logs_in(store
     app.serve(store, 8599, "127.0.0.1", [])
     assert [future.result(timeout=120) for future in started] == [2]  # both wijken indexed
     assert embedding.missing(store) == []
+    # The app asks again as it opens the database (the first login): nothing is redone.
+    assert real(store) is started[0]
 
 
 NO_NETWORK = '''

@@ -29,6 +29,7 @@ CHUNK = 128     # questions embedded per task at the start (a few seconds of the
 _pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="betekenis")
 _lock = threading.Lock()
 _futures: OrderedDict[tuple, Future] = OrderedDict()
+_prepared: dict[str, Future] = {}   # per database: the start's preparation
 
 
 def _future(store: Store, wijk_id: str, text: str) -> Future:
@@ -108,8 +109,16 @@ def prepare(store: Store) -> Future:
     """Have the sentence model's worker embed every question without a vector (at the app's
     start, so the first hint after an upgrade finds them); returns at once, with a future
     of how many questions have a vector. One chunk per task of the hints' queue: a hint
-    typed meanwhile is computed after the chunk at hand, not after all of them."""
-    done: Future = Future()
+    typed meanwhile is computed after the chunk at hand, not after all of them.
+    Once per database and process: `serve` asks as it starts and the app again as it opens
+    the database (which covers an app started otherwise); the second gets the first's
+    future. One that failed is tried again."""
+    with _lock:
+        earlier = _prepared.get(str(store.path))
+        if earlier is not None and not (earlier.done() and earlier.exception()):
+            return earlier
+        done: Future = Future()
+        _prepared[str(store.path)] = done
 
     def step(texts: list[str] | None) -> None:
         try:

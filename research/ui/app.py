@@ -44,8 +44,8 @@ def serve(store: Store, port: int, address: str, options: list[str],
         start_public(store.path, public_port, address)
     worker.start_all()
     # The meaning worker embeds the questions that have no vector yet and builds each
-    # wijk's index now, while no one is logged in, not after the first login (which asks
-    # again, and then finds it done).
+    # wijk's index now, while no one is logged in, not after the first login (the app asks
+    # again as it opens the database, and gets this preparation).
     hints.prepare(store)
     shell.settle()
     sys.argv = ["streamlit", "run", str(SERVER), "--server.port", str(port),

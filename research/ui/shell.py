@@ -142,7 +142,8 @@ def _open(path: str) -> Store:
     prepared = prepare(store)
     if prepared.admin_password:
         print(admin_password_notice(prepared.admin_password), flush=True)
-    # The model worker embeds the questions that have no vector yet, in the background.
+    # The meaning worker embeds the questions that have no vector yet, in the background
+    # (once per process: after `serve` asked, this gets that preparation).
     from research.tracker import hints
     hints.prepare(store)
     return store
