@@ -116,7 +116,7 @@ def figures() -> list[Quality]:
         top1, top3, n = theme_accuracy(labelled, Path(folder))
     made = [("tracker.similar_recall_at_5", hits, total,
              "vergelijkbare vragen: een andere vraag uit dezelfde parafrasegroep in de top 5 "
-             "(lexicaal en betekenis samen)"),
+             "(zoals de app: betekenis, aangevuld met de woorden)"),
             ("tracker.similar_recall_at_5_lexical", lexical, total,
              "hetzelfde met alleen de lexicale rangorde (TF-IDF); ter vergelijking"),
             ("tracker.theme_top1", top1, n, "programma: eerste voorstel juist, 5-voudige "
