@@ -163,15 +163,16 @@ def figures() -> list[Quality]:
         top1, top3, n = theme_accuracy(asked, Path(folder))
     context = f"tegen de eigen wijk plus {BACKGROUND:,} gegenereerde vragen".replace(",", ".")
     made = [_recall_figure("tracker.paraphrase_recall_at_5", found["samen"],
-                           f"hints zoals de app ze toont (betekenis, aangevuld met de woorden) {context}"),
+                           f"hints zoals de app ze toont (betekenis, aangevuld met de "
+                           f"woorden) {context}"),
             _recall_figure("tracker.paraphrase_recall_at_5_lexical", found["lexicaal"],
                            f"alleen lexicaal (TF-IDF) {context}; ter vergelijking"),
             _recall_figure("tracker.paraphrase_recall_at_5_semantic", found["betekenis"],
                            f"alleen betekenis (multilingual-e5-small) {context}; "
                            f"ter vergelijking"),
             _recall_figure("tracker.paraphrase_recall_at_5_set_only", alone["samen"],
-                           "hints (zoals de app) alleen tegen de andere vragen van de set in de eigen "
-                           "wijk, zonder gegenereerde vragen; ter vergelijking"),
+                           "hints (zoals de app) alleen tegen de andere vragen van de set in "
+                           "de eigen wijk, zonder gegenereerde vragen; ter vergelijking"),
             _recall_figure("tracker.paraphrase_recall_at_5_set_only_lexical", alone["lexicaal"],
                            "alleen lexicaal (TF-IDF), alleen tegen de set; ter vergelijking")]
     for name, part, aim, text in (("top1", top1, AIMS["top1"], "eerste voorstel juist"),
