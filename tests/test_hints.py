@@ -94,7 +94,7 @@ def test_hubness_is_the_mean_cosine_to_the_nearest_other_wordings():
     # make every question asked twice a hub).
     assert index.hubness().tolist() == pytest.approx([0.2357, 0.4714, 0.2357, 0.0, 0.2357],
                                                      abs=1e-4)
-    assert len(index.distinct) == 4
+    assert len(index.references) == 4
 
 
 def test_an_index_extended_question_by_question_is_the_one_built_at_once(monkeypatch):
@@ -112,6 +112,7 @@ def test_an_index_extended_question_by_question_is_the_one_built_at_once(monkeyp
     assert np.allclose(grown.hubness(), whole.hubness())
     assert np.allclose(grown.neighbours, whole.neighbours)
     assert grown.ids.tolist() == list(range(1, 121))
+    assert len(grown.references) == len(whole.references) == 50
     # The 90 wordings are measured against the first 50, the way a rule would.
     cosines = rows[:90] @ rows[:50].T
     np.fill_diagonal(cosines[:50], -np.inf)

@@ -155,8 +155,8 @@ class _Index:
     matrix: np.ndarray    # float32, one unit row per question, centred (see `_centre`)
     mean: np.ndarray      # the wijk's mean vector when the index was built
     wording: np.ndarray   # per question: the row of its wording in `neighbours`
-    wordings: dict[str, int]   # normalised text -> row in `neighbours` and `distinct`
-    distinct: np.ndarray  # one centred vector per distinct wording
+    wordings: dict[str, int]   # normalised text -> row in `neighbours`
+    references: np.ndarray   # the centred vectors of the first HUB_REFERENCES wordings
     neighbours: np.ndarray   # per wording: cosines of its HUB_NEIGHBOURS nearest other
                              # reference wordings, best first (-inf where there are fewer)
 
@@ -211,20 +211,21 @@ def _new_wordings(index: _Index, texts: list[str], centred: np.ndarray) -> None:
             fresh[key] = row
     if fresh:
         added = centred[list(fresh.values())]
-        start = len(index.distinct)
-        joining = added[:max(0, HUB_REFERENCES - start)]   # the new references
-        # In slices of CHUNK rows: 20,000 wordings against 4,096 at once would take 330 MB.
+        start = len(index.neighbours)
+        joining = added[:max(0, HUB_REFERENCES - start)]
+        # Only while the new ones join the references do the old wordings get new neighbours;
+        # then every old wording is a reference. In slices of CHUNK rows.
         old = [_nearest_cosines(np.hstack([index.neighbours[i:i + CHUNK],
-                                           index.distinct[i:i + CHUNK] @ joining.T]))
-               for i in range(0, start, CHUNK)]
-        index.distinct = np.vstack([index.distinct, added])
-        references = index.distinct[:HUB_REFERENCES]
+                                           index.references[i:i + CHUNK] @ joining.T]))
+               for i in range(0, start, CHUNK)] if len(joining) else [index.neighbours]
+        index.references = np.vstack([index.references, joining])
         new = []
         for i in range(0, len(added), CHUNK):
-            cosines = added[i:i + CHUNK] @ references.T
+            cosines = added[i:i + CHUNK] @ index.references.T
             rows = np.arange(len(cosines))
             own = start + i + rows                          # a wording is not its own neighbour
-            cosines[rows[own < len(references)], own[own < len(references)]] = -np.inf
+            joined = own < len(index.references)
+            cosines[rows[joined], own[joined]] = -np.inf
             new.append(_nearest_cosines(cosines))
         index.neighbours = np.vstack([index.neighbours[:0], *old, *new])
         index.wordings.update({key: start + i for i, key in enumerate(fresh)})
