@@ -1060,3 +1060,13 @@ def _codings_by_coder(db: sqlite_utils.Database) -> None:
 -- it the query read every coding of the project, 30 ms at 100,000 codings.
 CREATE INDEX codings_coder ON codings (created_by, code_id);
 """)
+
+
+@migration("0019_sentence_word_positions")
+def _sentence_word_positions(db: sqlite_utils.Database) -> None:
+    _run(db, """
+-- Where each word of a sentence starts and how long it is (int32 pairs, little-endian,
+-- relative to the sentence): a search marks its hits from these instead of tokenising every
+-- found sentence again. Sentences indexed before have none and are tokenised as before.
+ALTER TABLE qual_sentences ADD COLUMN word_positions BLOB;
+""")

@@ -113,3 +113,52 @@ def test_autocode_never_codes_a_passage_that_already_has_the_code(store, users, 
     assert codings.autocode(store, olga, qual, spans[1:], [other]) == 2
     assert [(c["start_pos"], c["end_pos"]) for c in codings.codings(store, olga, docs[0])
             if c["code"] == "Buurt"] == [(29, 48)]
+
+
+MIXED = ("R3: Z'n auto's staan op de Burg. de Vlugtlaan, ex-buurman zegt: 'wonen? Nee!' "
+         "Ik woon, woonde en woonden... 3,5 jaar (sinds 2021) hier. Woon-werkverkeer kost "
+         "€ 12,50 per dag; wonen\u00a0is duur.")
+
+
+def _hits(store, olga, qual, query, mode):
+    return [(h.start, h.end, h.sentence_start, h.sentence_end)
+            for h in search.search(store, olga, qual, query, mode)]
+
+
+def test_hits_are_read_from_the_stored_word_positions_without_tokenising(store, users, qual,
+                                                                          monkeypatch):
+    olga = users["onderzoeker"]
+    documents.add_document(store, olga, qual, "Interview 3", MIXED,
+                           turns=[TurnSpan(4, len(MIXED), "R3")])
+    monkeypatch.setattr(search, "tokenise", lambda texts: pytest.fail("tokenised again"))
+    found = search.search(store, olga, qual, "wonen", "lemma")
+    assert [MIXED[h.start:h.end] for h in found] == [
+        "wonen", "woon", "woonde", "woonden", "wonen"]
+    assert [MIXED[h.start:h.end] for h in search.search(store, olga, qual, "auto's", "woord")
+            ] == ["auto's"]
+
+
+def test_sentences_indexed_before_the_positions_were_stored_give_the_same_hits(store, users,
+                                                                               qual):
+    """A database from before migration 0019 has no word positions: its sentences are
+    tokenised at search time, with the same hits."""
+    olga = users["onderzoeker"]
+    documents.add_document(store, olga, qual, "Interview 3", MIXED,
+                           turns=[TurnSpan(4, len(MIXED), "R3")])
+    queries = [("wonen", "lemma"), ("wonen", "woord"), ("auto's", "woord"), ("z'n", "woord"),
+               ("12,50", "woord"), ("ex-buurman", "lemma"), ("Burg", "woord"),
+               ("woon werkverkeer", "lemma")]
+    stored = {q: _hits(store, olga, qual, *q) for q in queries}
+    assert stored == {
+        ("wonen", "lemma"): [(65, 70, 33, 71), (81, 85, 78, 135), (87, 93, 78, 135),
+                             (97, 104, 78, 135), (175, 180, 136, 189)],
+        ("wonen", "woord"): [(65, 70, 33, 71), (175, 180, 136, 189)],
+        ("auto's", "woord"): [(8, 14, 4, 32)], ("z'n", "woord"): [(4, 7, 4, 32)],
+        ("12,50", "woord"): [(160, 165, 136, 189)], ("ex-buurman", "lemma"): [(47, 57, 33, 71)],
+        ("Burg", "woord"): [(27, 31, 4, 32)],
+        # The sentence has both lemmas (FTS splits "woon-werkverkeer"); no word is
+        # "werkverkeer" itself, so only "wonen" is marked.
+        ("woon werkverkeer", "lemma"): [(175, 180, 136, 189)]}
+    with store.db.conn:
+        store.db.execute("UPDATE qual_sentences SET word_positions = NULL")
+    assert {q: _hits(store, olga, qual, *q) for q in queries} == stored

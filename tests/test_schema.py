@@ -17,7 +17,7 @@ ALL = ["0001_foundation", "0002_tracker_search_and_contacts", "0003_ontwikkelvra
        "0010_session_epoch_and_login_throttle", "0011_project_names_per_user",
        "0012_reportback_plans", "0013_web_sessions", "0014_monitor_drafts",
        "0015_coders_document_sets_code_names", "0016_publications", "0017_fieldwork",
-       "0018_codings_by_coder"]
+       "0018_codings_by_coder", "0019_sentence_word_positions"]
 SCHEMA_TABLES = [
     "attribute_values", "attributes", "cases", "code_relations", "code_set_members",
     "code_sets", "coder_guids", "codes", "codings", "document_set_members", "document_sets",
@@ -366,7 +366,8 @@ def test_0015_keeps_codes_and_their_codings_and_lets_siblings_alone_share_a_name
     conn.commit()
     conn.close()
     assert migrate(db_path) == ["0015_coders_document_sets_code_names", "0016_publications",
-                                "0017_fieldwork", "0018_codings_by_coder"]
+                                "0017_fieldwork", "0018_codings_by_coder",
+                                "0019_sentence_word_positions"]
     conn = sqlite3.connect(db_path)
     conn.execute("PRAGMA foreign_keys = ON")
     assert conn.execute("SELECT id, name, name_key, parent_id FROM codes ORDER BY id"

@@ -2,8 +2,9 @@
 
 Every sentence (never crossing a speaker turn) is one row of the FTS5 index `qual_fts`, with
 its words and the lemmas of those words, so "wonen" in lemma mode also finds "woonde" and
-"woont". The index finds the sentences; the hit's exact characters are then found by
-tokenising only those sentences again.
+"woont". The index finds the sentences; the hit's exact characters are then read from the
+positions of the sentence's words, stored with it at import (`qual_sentences.word_positions`;
+a sentence indexed before those were stored is tokenised again).
 """
 
 from __future__ import annotations
@@ -37,8 +38,12 @@ def _keep(token) -> bool:
     return not (token.is_punct or token.is_space)
 
 
-def sentence_rows(text: str, spans: list[tuple[int, int]]) -> list[tuple[int, int, str, str]]:
-    """Index rows (start, end, words, lemmas) of every sentence inside the given turn spans."""
+Row = tuple[int, int, str, str, bytes]
+
+
+def sentence_rows(text: str, spans: list[tuple[int, int]]) -> list[Row]:
+    """Index rows (start, end, words, lemmas, word positions) of every sentence inside the
+    given turn spans; the positions are `_positions` of the sentence's words."""
     pieces = [(start, text[start:end]) for start, end in spans if end > start]
     docs = list(tokenise(piece for _, piece in pieces))
     sizes = [len(doc) for doc in docs]
@@ -61,28 +66,36 @@ def sentence_rows(text: str, spans: list[tuple[int, int]]) -> list[tuple[int, in
     first_solid = np.searchsorted(solid, bounds).tolist()
     starts = idx[solid].tolist()
     ends = (idx[solid] + length[solid]).tolist()
+    kept_at = np.column_stack([idx[kept], length[kept]]).astype("<i4")
     rows = []
     for i in range(len(bounds) - 1):
         if first_kept[i] == first_kept[i + 1]:
             continue
         start, end = starts[first_solid[i]], ends[first_solid[i + 1] - 1]
+        at = kept_at[first_kept[i]:first_kept[i + 1]] - np.array([start, 0], dtype="<i4")
         rows.append((start, end, text[start:end],
-                     " ".join(words[first_kept[i]:first_kept[i + 1]])))
+                     " ".join(words[first_kept[i]:first_kept[i + 1]]), at.tobytes()))
     return rows
 
 
-def write_index(tx: Tx, document_id: int, rows: list[tuple[int, int, str, str]]) -> None:
+def _positions(blob: bytes) -> list[list[int]]:
+    """(start within the sentence, length) of each word, as `sentence_rows` stored them."""
+    return np.frombuffer(blob, dtype="<i4").reshape(-1, 2).tolist()
+
+
+def write_index(tx: Tx, document_id: int, rows: list[Row]) -> None:
     """Write a document's sentence rows and their FTS entries (a derived index: not logged)."""
     conn = tx.db.conn
     # Ids given here (the write lock is held), so both tables go in by executemany: a statement
     # per sentence cost a fifth of an import.
     first = conn.execute("SELECT coalesce(max(id), 0) + 1 FROM qual_sentences").fetchone()[0]
-    conn.executemany("INSERT INTO qual_sentences (id, document_id, start_pos, end_pos)"
-                     " VALUES (?, ?, ?, ?)",
-                     [(first + i, document_id, start, end)
-                      for i, (start, end, _, _) in enumerate(rows)])
+    conn.executemany("INSERT INTO qual_sentences (id, document_id, start_pos, end_pos,"
+                     " word_positions) VALUES (?, ?, ?, ?, ?)",
+                     [(first + i, document_id, start, end, positions)
+                      for i, (start, end, _, _, positions) in enumerate(rows)])
     conn.executemany("INSERT INTO qual_fts (rowid, words, lemmas) VALUES (?, ?, ?)",
-                     [(first + i, words, lemmas) for i, (_, _, words, lemmas) in enumerate(rows)])
+                     [(first + i, words, lemmas)
+                      for i, (_, _, words, lemmas, _) in enumerate(rows)])
 
 
 @dataclass(frozen=True)
@@ -114,20 +127,36 @@ def _expression(terms: list[set[str]]) -> str | None:
     return " AND ".join(groups) or None
 
 
-def _matches(doc, wanted: set[str], mode: str, known: dict[int, bool]) -> list[tuple[int, int]]:
-    """Character spans in a tokenised sentence of the tokens whose word or lemma is wanted.
-    Read as arrays, not as Token objects (making one per word cost more than the search
-    itself); `known` keeps per word form whether it is wanted."""
-    spans = []
-    for start, length, form in doc.to_array([IDX, LENGTH, ORTH]).tolist():
-        wanted_here = known.get(form)
-        if wanted_here is None:
-            text = doc.vocab.strings[form]
-            wanted_here = known[form] = (text.lower() in wanted
-                                         or (mode == "lemma" and lemma(text) in wanted))
-        if wanted_here:
-            spans.append((start, start + length))
-    return spans
+def _wanted(form: str, wanted: set[str], mode: str, known: dict[str, bool]) -> bool:
+    """Whether a word form is wanted (by itself or, in lemma mode, by its lemma); `known`
+    keeps the answer per form (the lemma lookup is the costly part)."""
+    found = known.get(form)
+    if found is None:
+        found = known[form] = (form.lower() in wanted
+                               or (mode == "lemma" and lemma(form) in wanted))
+    return found
+
+
+def _matches(sentence: str, positions: list[list[int]], wanted: set[str], mode: str,
+             known: dict[str, bool]) -> list[tuple[int, int]]:
+    """Character spans in a sentence of its words (at `positions`) that are wanted."""
+    return [(start, start + length) for start, length in positions
+            if _wanted(sentence[start:start + length], wanted, mode, known)]
+
+
+def _tokenised(rows: list[dict]):
+    """The word positions of rows indexed before they were stored: the sentences tokenised
+    together (one pipeline call per sentence costs more than the search itself), lazily."""
+    old = [row["words"] for row in rows if row["word_positions"] is None]
+    docs = tokenise(old) if old else iter(())
+    for row in rows:
+        if row["word_positions"] is not None:
+            yield _positions(row["word_positions"])
+        else:
+            doc = next(docs)
+            yield [[start, length] for start, length, space, punct in
+                   doc.to_array([IDX, LENGTH, IS_SPACE, IS_PUNCT]).tolist()
+                   if not (space or punct)]
 
 
 def search(store: Store, user: User, project_id: int, query: str, mode: str = "lemma", *,
@@ -147,19 +176,16 @@ def search(store: Store, user: User, project_id: int, query: str, mode: str = "l
         where = f" AND d.id IN ({', '.join('?' * len(document_ids))})"
         params += list(document_ids)
     rows = store.rows(
-        "SELECT s.document_id, d.name, s.start_pos, s.end_pos, f.words"
+        "SELECT s.document_id, d.name, s.start_pos, s.end_pos, s.word_positions, f.words"
         " FROM qual_fts f JOIN qual_sentences s ON s.id = f.rowid"
         " JOIN documents d ON d.id = s.document_id"
         f" WHERE qual_fts MATCH ? AND d.project_id = ?{where}"
         " ORDER BY d.held_on IS NULL, d.held_on, d.position, s.start_pos", params)
     hits: list[Hit] = []
     wanted = set().union(*terms)
-    # Tokenised together, and only until the limit is reached: one pipeline call per
-    # sentence costs more than the search itself.
-    docs = tokenise(row["words"] for row in rows)
-    known: dict[int, bool] = {}
-    for row, doc in zip(rows, docs, strict=True):
-        for start, end in _matches(doc, wanted, mode, known):
+    known: dict[str, bool] = {}
+    for row, positions in zip(rows, _tokenised(rows), strict=True):
+        for start, end in _matches(row["words"], positions, wanted, mode, known):
             hits.append(Hit(row["document_id"], row["name"], row["start_pos"] + start,
                             row["start_pos"] + end, row["start_pos"], row["end_pos"]))
             if len(hits) >= limit:
