@@ -17,7 +17,8 @@ ALL = ["0001_foundation", "0002_tracker_search_and_contacts", "0003_ontwikkelvra
        "0010_session_epoch_and_login_throttle", "0011_project_names_per_user",
        "0012_reportback_plans", "0013_web_sessions", "0014_monitor_drafts",
        "0015_coders_document_sets_code_names", "0016_publications", "0017_fieldwork",
-       "0018_codings_by_coder", "0019_sentence_word_positions"]
+       "0018_codings_by_coder", "0019_sentence_word_positions",
+       "0020_codings_by_code_and_document"]
 SCHEMA_TABLES = [
     "attribute_values", "attributes", "cases", "code_relations", "code_set_members",
     "code_sets", "coder_guids", "codes", "codings", "document_set_members", "document_sets",
@@ -231,6 +232,21 @@ def test_next_document_position_is_read_from_an_index_not_the_texts(db_path):
         ["SEARCH documents USING COVERING INDEX documents_position (project_id=?)"]
 
 
+
+def test_the_codebooks_counts_are_read_from_an_index_not_the_codings(db_path):
+    """Passages and documents per code (`codebook.codes`): without the index on (code_id,
+    document_id) every coding's row was read."""
+    store = open_store(db_path)
+    try:
+        plan = store.db.execute(
+            "EXPLAIN QUERY PLAN SELECT c.id, count(g.id), count(DISTINCT g.document_id)"
+            " FROM codes c LEFT JOIN codings g ON g.code_id = c.id WHERE c.project_id = ?"
+            " GROUP BY c.id", [1]).fetchall()
+    finally:
+        store.close()
+    assert "SEARCH g USING COVERING INDEX codings_code_document (code_id=?) LEFT-JOIN" in \
+        [row[-1] for row in plan]
+
 # -- another process has the file open (issue 16) --------------------------------------------
 
 HOLD = """
@@ -367,7 +383,8 @@ def test_0015_keeps_codes_and_their_codings_and_lets_siblings_alone_share_a_name
     conn.close()
     assert migrate(db_path) == ["0015_coders_document_sets_code_names", "0016_publications",
                                 "0017_fieldwork", "0018_codings_by_coder",
-                                "0019_sentence_word_positions"]
+                                "0019_sentence_word_positions",
+                                "0020_codings_by_code_and_document"]
     conn = sqlite3.connect(db_path)
     conn.execute("PRAGMA foreign_keys = ON")
     assert conn.execute("SELECT id, name, name_key, parent_id FROM codes ORDER BY id"
