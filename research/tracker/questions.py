@@ -91,19 +91,16 @@ def fts_query(text: str) -> str | None:
     return quoted_terms(lemmas(search_text(text)))
 
 
-def list_questions(store: Store, user: User, *, wijk_id: str | None = None,
-                   programme_id: str | None = None, since: date | None = None,
-                   until: date | None = None, search: str = "") -> list[dict]:
-    """The questions this user may read, newest first, optionally filtered.
-
-    `search` finds questions containing every word, by lemma ("speeltuinen" finds
-    "speeltuin"), through the FTS5 index.
-    """
+def _filters(store: Store, user: User, wijk_id: str | None, programme_id: str | None,
+             since: date | None, until: date | None,
+             search: str) -> tuple[str, list] | None:
+    """The WHERE clause and its parameters that `list_questions` and `count_questions`
+    share; None when nothing can match."""
     wijken = visible_wijken(store, user)
     if wijk_id is not None:
         wijken = [w for w in wijken if w == wijk_id]
     if not wijken:
-        return []
+        return None
     where = [f"q.wijk_id IN ({', '.join('?' * len(wijken))})"]
     params: list = list(wijken)
     if programme_id:
@@ -118,16 +115,46 @@ def list_questions(store: Store, user: User, *, wijk_id: str | None = None,
     if search.strip():
         expression = fts_query(search)
         if expression is None:
-            return []
+            return None
         where.append("q.id IN (SELECT rowid FROM questions_fts WHERE questions_fts MATCH ?)")
         params.append(expression)
+    return " AND ".join(where), params
+
+
+def list_questions(store: Store, user: User, *, wijk_id: str | None = None,
+                   programme_id: str | None = None, since: date | None = None,
+                   until: date | None = None, search: str = "", limit: int | None = None,
+                   offset: int = 0) -> list[dict]:
+    """The questions this user may read, newest first, optionally filtered; with `limit`,
+    that many from `offset` on (a page of the list: reading all 20,000 questions on every
+    click cost a tenth of a second and 20,000 objects for Streamlit's garbage collection).
+
+    `search` finds questions containing every word, by lemma ("speeltuinen" finds
+    "speeltuin"), through the FTS5 index.
+    """
+    filters = _filters(store, user, wijk_id, programme_id, since, until, search)
+    if filters is None:
+        return []
+    where, params = filters
+    page = "" if limit is None else f" LIMIT {int(limit)} OFFSET {int(offset)}"
     return store.rows(
         "SELECT q.id, q.asked_on, w.name AS wijkwerkplaats, q.place, q.text, q.asker_group,"
         " p.name AS programme, d.name AS life_domain, q.status"
         " FROM questions q JOIN wijkwerkplaatsen w ON w.id = q.wijk_id"
         " LEFT JOIN programmes p ON p.id = q.programme_id"
         " LEFT JOIN life_domains d ON d.id = q.domain_id"
-        f" WHERE {' AND '.join(where)} ORDER BY q.asked_on DESC, q.id DESC", params)
+        f" WHERE {where} ORDER BY q.asked_on DESC, q.id DESC{page}", params)
+
+
+def count_questions(store: Store, user: User, *, wijk_id: str | None = None,
+                    programme_id: str | None = None, since: date | None = None,
+                    until: date | None = None, search: str = "") -> int:
+    """How many questions `list_questions` would return with the same filters."""
+    filters = _filters(store, user, wijk_id, programme_id, since, until, search)
+    if filters is None:
+        return 0
+    where, params = filters
+    return store.value(f"SELECT count(*) FROM questions q WHERE {where}", params)
 
 
 def count_visible(store: Store, user: User) -> int:

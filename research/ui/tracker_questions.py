@@ -114,23 +114,24 @@ since, until = shell.date_range(period)
 search = st.text_input("Zoeken", placeholder="woorden uit de vraag, ook verbogen vormen",
                        key="question_search")
 
-found = questions.list_questions(store, user, wijk_id=wijk, programme_id=programme,
-                                 since=since, until=until, search=search)
+filters = {"wijk_id": wijk, "programme_id": programme, "since": since, "until": until,
+           "search": search}
+total = questions.count_questions(store, user, **filters)
 # A page of rows at a time: a table of 20,000 questions took the browser seconds to draw on
 # every click, and a choice box of 20,000 options as long again.
 ROWS = 100
-pages = max(1, -(-len(found) // ROWS))
+pages = max(1, -(-total // ROWS))
 if pages > 1:
     left, right = st.columns([1, 3], vertical_alignment="bottom")
     number = left.number_input(f"Pagina (van {pages})", min_value=1, max_value=pages, value=1,
                                key="question_page")
     first = (int(number) - 1) * ROWS
-    right.caption(f"{shell.count(len(found), 'vraag', 'vragen')}, nieuwste eerst; "
-                  f"hier {first + 1}–{min(first + ROWS, len(found))}.")
+    right.caption(f"{shell.count(total, 'vraag', 'vragen')}, nieuwste eerst; "
+                  f"hier {first + 1}–{min(first + ROWS, total)}.")
 else:
     first = 0
-    st.caption(shell.count(len(found), "vraag", "vragen"))
-shown_rows = found[first:first + ROWS]
+    st.caption(shell.count(total, "vraag", "vragen"))
+shown_rows = questions.list_questions(store, user, **filters, limit=ROWS, offset=first)
 
 
 def questions_table(rows: list[dict], dates_as_text: bool = False) -> pd.DataFrame:
@@ -162,7 +163,7 @@ def open_selected_row() -> None:
         open_question(ids[rows[0]])
 
 
-if found:
+if shown_rows:
     by_id = {q["id"]: q for q in shown_rows}
     # On a phone a wide table is cut off after two columns: there, questions read as cards.
     if st.toggle("Als kaarten", value=widgets.on_phone(), key="question_cards"):
@@ -182,8 +183,9 @@ if found:
                      placeholder="—", key="question_table",
                      selection_mode=["single-row", "single-cell"],
                      on_select=shell.callback(open_selected_row))
-        widgets.table_download(lambda: questions_table(found, dates_as_text=True),
-                               "bewonersvragen")
+        widgets.table_download(lambda: questions_table(
+            questions.list_questions(store, user, **filters), dates_as_text=True),
+            "bewonersvragen")
     if st.session_state.get("open_question") not in by_id:
         st.session_state.pop("open_question", None)
     chosen = st.selectbox("Vraag openen", list(by_id), index=None, placeholder="Kies een vraag",
