@@ -18,7 +18,7 @@ ALL = ["0001_foundation", "0002_tracker_search_and_contacts", "0003_ontwikkelvra
        "0012_reportback_plans", "0013_web_sessions", "0014_monitor_drafts",
        "0015_coders_document_sets_code_names", "0016_publications", "0017_fieldwork",
        "0018_codings_by_coder", "0019_sentence_word_positions",
-       "0020_codings_by_code_and_document"]
+       "0020_codings_by_code_and_document", "0021_questions_by_programme"]
 SCHEMA_TABLES = [
     "attribute_values", "attributes", "cases", "code_relations", "code_set_members",
     "code_sets", "coder_guids", "codes", "codings", "document_set_members", "document_sets",
@@ -247,6 +247,20 @@ def test_the_codebooks_counts_are_read_from_an_index_not_the_codings(db_path):
     assert "SEARCH g USING COVERING INDEX codings_code_document (code_id=?) LEFT-JOIN" in \
         [row[-1] for row in plan]
 
+
+def test_the_questions_per_programme_are_counted_from_an_index(db_path):
+    """The chart in Bewonersvragen (`questions.count_by_programme`), on every click."""
+    store = open_store(db_path)
+    try:
+        plan = store.db.execute(
+            "EXPLAIN QUERY PLAN SELECT q.wijk_id, q.programme_id, count(*) FROM questions q"
+            " WHERE q.wijk_id IN (?, ?) GROUP BY q.wijk_id, q.programme_id",
+            ["noord", "zuidoost"]).fetchall()
+    finally:
+        store.close()
+    assert "SEARCH q USING COVERING INDEX questions_programme (wijk_id=?)" in \
+        [row[-1] for row in plan]
+
 # -- another process has the file open (issue 16) --------------------------------------------
 
 HOLD = """
@@ -384,7 +398,8 @@ def test_0015_keeps_codes_and_their_codings_and_lets_siblings_alone_share_a_name
     assert migrate(db_path) == ["0015_coders_document_sets_code_names", "0016_publications",
                                 "0017_fieldwork", "0018_codings_by_coder",
                                 "0019_sentence_word_positions",
-                                "0020_codings_by_code_and_document"]
+                                "0020_codings_by_code_and_document",
+                                "0021_questions_by_programme"]
     conn = sqlite3.connect(db_path)
     conn.execute("PRAGMA foreign_keys = ON")
     assert conn.execute("SELECT id, name, name_key, parent_id FROM codes ORDER BY id"

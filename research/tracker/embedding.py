@@ -249,7 +249,8 @@ def _build(store: Store, rows: list[dict]) -> _Index:
 
 def _extend(store: Store, index: _Index, added: list[dict],
             found: np.ndarray | None = None) -> bool:
-    """New questions are centred on the mean the index was built with."""
+    """Add questions (their vectors `found`, else looked up): centred on the mean the index
+    was built with, their wordings' nearest neighbours added (`_new_wordings`)."""
     texts = [r["text"] for r in added]
     extra = _centre(vectors(store, texts) if found is None else found, index.mean)
     _new_wordings(index, texts, extra)

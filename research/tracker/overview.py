@@ -10,6 +10,7 @@ plotly escaped (plotly_text).
 from __future__ import annotations
 
 from datetime import date
+from functools import lru_cache
 from statistics import median
 
 import pandas as pd
@@ -225,13 +226,22 @@ def open_answered_figure(rows: list[dict]) -> go.Figure:
 
 
 def programmes_figure(rows: list[dict]) -> go.Figure:
-    """Questions per programme (bars), coloured by wijkwerkplaats (questions.count_by_programme)."""
-    counts = pd.DataFrame(rows, columns=["wijk", "programme", "questions"])
+    """Questions per programme (bars), coloured by wijkwerkplaats (questions.count_by_programme).
+    The same counts give the same figure object, which callers must not change: plotly
+    express took 45 ms to build it, on every click in Bewonersvragen, where the counts change
+    only when a question is logged."""
+    return _programmes_figure(tuple((r["wijk"], r["programme"], r["questions"]) for r in rows))
+
+
+@lru_cache(maxsize=16)
+def _programmes_figure(rows: tuple[tuple[str, str, int], ...]) -> go.Figure:
+    counts = pd.DataFrame(list(rows), columns=["wijk", "programme", "questions"])
     counts = counts.assign(wijk=escape_all(counts["wijk"]),
                            programme=escape_all(counts["programme"]))
     return px.bar(counts, x="questions", y="programme", color="wijk", orientation="h",
                   labels={"questions": "Aantal vragen", "programme": "",
                           "wijk": "Wijkwerkplaats"})
+
 
 # -- the year report --------------------------------------------------------------------------
 
