@@ -258,6 +258,24 @@ def test_stapeling_page_shows_the_amsterdam_heatmap_and_the_published_counts(dem
     assert counts.set_index("Gebied").loc["Geuzenveld/Slotermeer", "Aantal ongunstig"] == 5
 
 
+
+def test_stapeling_runs_only_the_open_tab(demo_users):
+    """The SES groups and effort against need, each in its own tab of the address; the
+    areas' tab (the published counts and the rules tried against them) does not run then."""
+    at = opened("survey_stapeling.py", demo_users["lezer"], tab="Naar SES-groep")
+    no_exception(at)
+    counts = at.dataframe[0].value
+    assert (list(counts["Gebied"]), list(counts["Aantal ongunstig"])) == (
+        ["laag", "midden", "hoog"], [9, 3, 0])
+    assert not any("gebieden gelijk" in m.value for m in at.markdown)
+    at = opened("survey_stapeling.py", demo_users["lezer"], tab="Inzet en opgave")
+    no_exception(at)
+    charts = [json.loads(c.proto.spec)["layout"]["title"]["text"]
+              for c in at.get("plotly_chart")]
+    assert (charts, len(at.dataframe)) == (
+        ["Bibliotheekruimte tegenover leesniveau per stadsdeel",
+         "Jeugdgezondheidszorg tegenover lage SES"], 2)
+
 # -- Meetrapport ------------------------------------------------------------------------------
 
 def test_report_page_keeps_the_typed_texts_per_wave(demo_users, demo_store):

@@ -63,9 +63,12 @@ def show(result: stapeling.Stapeling, title: str, key: str) -> None:
         hide_index=True, width="stretch", placeholder="—")
 
 
-tab_areas, tab_ses, tab_effort = st.tabs(["Gebieden", "Naar SES-groep", "Inzet en opgave"])
-with tab_areas:
-    with shell.reported():
+# Only the open tab runs (its name is in the address): all three took a second on every
+# click, most of it for the tabs nobody was looking at.
+tab_areas, tab_ses, tab_effort = widgets.url_tabs(
+    ["Gebieden", "Naar SES-groep", "Inzet en opgave"], "tab")
+if tab_areas.open:
+    with tab_areas, shell.reported():
         se = None
         if source == "monitor":
             data, meta, se = stapeling.from_monitor(store, user, wave["id"], breakdown)
@@ -105,8 +108,8 @@ with tab_areas:
                                        for r in rules]), hide_index=True, width="stretch",
                          placeholder="—")
 
-with tab_ses:
-    with shell.reported():
+if tab_ses.open:
+    with tab_ses, shell.reported():
         if source != "amsterdam":
             st.info("De SES-tabel is er voor de Amsterdamse gegevens.")
         else:
@@ -119,8 +122,8 @@ with tab_ses:
             result = stapeling.by_group(ses, ses_meta, reference, settings.get("given"))
             show(result, "Stapeling naar SES-groep", "ses")
 
-with tab_effort:
-    with shell.reported():
+if tab_effort.open:
+    with tab_effort, shell.reported():
         library, _ = stapeling.read_csv(stapeling.FOLDER / stapeling.BIBLIOTHEKEN_FILE)
         table = stapeling.inzet_opgave(
             library, "stadsdeel", "bibliotheek_m2_per_100_inwoners",

@@ -325,24 +325,34 @@ def _reference_values(reference: str, values: pd.DataFrame, meta: pd.DataFrame, 
 
 def _long_table(values, reference_values, distance, z, p, meta, margins, reference, alpha
                 ) -> pd.DataFrame:
-    """One row per area x indicator, areas in order, indicators in metadata order."""
+    """One row per area x indicator, areas in order, indicators in metadata order.
+    The frames are read as arrays once: a scalar lookup (`.at`) per cell and frame took
+    three quarters of a second for the Amsterdam areas, on every run of the page."""
+    indicators = list(meta.index)
+
+    def grid(frame) -> np.ndarray:
+        if frame is None:
+            return np.full((len(values.index), len(indicators)), math.nan)
+        return frame.reindex(index=values.index, columns=indicators).to_numpy(dtype=float)
+
+    cells = [grid(frame) for frame in (values, reference_values, distance, z, p)]
+    described = meta[["label", "domein", "eenheid", "richting"]].to_dict("index")
+    limits = [float(margins[indicator]) for indicator in indicators]
     rows = []
-    for area in values.index:
-        for indicator in meta.index:
-            rows.append(_cell(area, indicator, values, reference_values, distance, z, p, meta,
-                              margins, reference, alpha))
+    for i, area in enumerate(values.index):
+        for j, indicator in enumerate(indicators):
+            value, ref, gap, z_value, p_value = (float(c[i, j]) for c in cells)
+            rows.append({"gebied": area, "indicator": indicator, **described[indicator],
+                         "waarde": value, "referentie": ref, "afstand": gap, "z": z_value,
+                         **_judged(value, ref, gap, z_value, p_value, limits[j], reference,
+                                   tested=p is not None, alpha=alpha),
+                         "p": p_value})
     return pd.DataFrame(rows)
 
 
-def _cell(area, indicator, values, reference_values, distance, z, p, meta, margins, reference,
-          alpha) -> dict:
-    """The row of one area and one indicator."""
-    value = float(values.at[area, indicator])
-    ref = float(reference_values.at[area, indicator])
-    gap = float(distance.at[area, indicator])
-    z_value = float(z.at[area, indicator]) if z is not None else math.nan
-    p_value = float(p.at[area, indicator]) if p is not None else math.nan
-    margin = float(margins[indicator])
+def _judged(value: float, ref: float, gap: float, z_value: float, p_value: float,
+            margin: float, reference: str, *, tested: bool, alpha: float) -> dict:
+    """The level and whether it is unfavourable, for one area and one indicator."""
     if math.isnan(value):
         level, unfavourable = "geen waarde", False
     elif math.isnan(ref) or math.isnan(gap):
@@ -350,28 +360,30 @@ def _cell(area, indicator, values, reference_values, distance, z, p, meta, margi
     elif reference == "sd":
         level = _level_sd(z_value) if not math.isnan(z_value) else "geen spreiding"
         unfavourable = level == "ruim ongunstig"
-    elif p is not None:
+    elif tested:
         level = _level_tested(gap, margin, p_value, alpha)
         unfavourable = level == "ongunstig (significant)"
     else:
         level = _levels_margin(gap, margin)
         unfavourable = level == "ongunstig"
-    row = meta.loc[indicator]
-    return {"gebied": area, "indicator": indicator, "label": row["label"],
-            "domein": row["domein"], "eenheid": row["eenheid"], "richting": row["richting"],
-            "waarde": value, "referentie": ref, "afstand": gap, "z": z_value,
-            "ongunstig": bool(unfavourable), "niveau": level, "p": p_value}
+    return {"ongunstig": bool(unfavourable), "niveau": level}
 
 
 def _counts(long: pd.DataFrame) -> pd.DataFrame:
-    """Per area the number and labels of unfavourable scores and the number measured."""
-    rows = []
-    for area, cells in long.groupby("gebied", sort=False):
-        bad = cells[cells["ongunstig"]]
-        rows.append({"area": area, "unfavourable": len(bad),
-                     "indicators": ", ".join(bad["label"]),
-                     "measured": int(cells["waarde"].notna().sum())})
-    return pd.DataFrame(rows)
+    """Per area the number and labels of unfavourable scores and the number measured.
+    One pass over the rows: a group frame per area cost a quarter of a second a page run."""
+    counted: dict = {}
+    for area, unfavourable, label, value in zip(long["gebied"], long["ongunstig"],
+                                                long["label"], long["waarde"], strict=True):
+        row = counted.setdefault(area, {"area": area, "unfavourable": 0, "indicators": [],
+                                        "measured": 0})
+        if unfavourable:
+            row["unfavourable"] += 1
+            row["indicators"].append(label)
+        row["measured"] += not pd.isna(value)
+    return pd.DataFrame([{**row, "indicators": ", ".join(row["indicators"])}
+                         for row in counted.values()],
+                        columns=["area", "unfavourable", "indicators", "measured"])
 
 
 def by_group(ses_data: pd.DataFrame, meta: pd.DataFrame, reference: str = "mean",
