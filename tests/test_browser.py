@@ -156,7 +156,7 @@ BOUND = {"survey_results.py": ["monitor", "meting", "vraag", "naar", "tab"],
          "survey_quotes.py": ["monitor", "meting", "open", "naar"],
          "survey_report.py": ["monitor", "meting"],
          # The monitor named in the address makes the monitor the source of the page.
-         "survey_stapeling.py": ["monitor", "meting", "groepen"],
+         "survey_stapeling.py": ["monitor", "meting", "groepen", "tab"],
          "survey_response.py": ["monitor", "meting"],
          "survey_setup.py": ["monitor"],
          "survey_load.py": ["monitor"],
