@@ -1,6 +1,7 @@
 """Qualitative work in a real browser: transcripts uploaded and pseudonymised, a passage
 coded by dragging the mouse over it in the coding view; a memo's markdown fetches nothing from
-outside; a code name with a link in it is text in the network chart."""
+outside; a code name with a link in it is text in the network chart; a long document is drawn
+in slices."""
 
 from __future__ import annotations
 
@@ -20,9 +21,9 @@ from browser import (
     wait_until_idle,
 )
 from conftest import PASSWORD
-from research.bench.server import LAUNCH_ARGS
 from research import accounts
 from research.accounts import SYSTEM_USER
+from research.bench.server import LAUNCH_ARGS
 from research.qual import axial, codebook, documents, memos, projects
 from research.schema import open_store
 from research.ui.coding_component import JS as coding_view_js_source
