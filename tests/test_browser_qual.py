@@ -23,7 +23,6 @@ from browser import (
 from conftest import PASSWORD
 from research import accounts
 from research.accounts import SYSTEM_USER
-from research.bench.server import LAUNCH_ARGS
 from research.qual import axial, codebook, documents, memos, projects
 from research.schema import open_store
 from research.ui.coding_component import JS as coding_view_js_source
@@ -683,31 +682,27 @@ def _document(blocks: int, word: str, version: str) -> dict:
             "labels": {"turn": "Codeer beurt"}}
 
 
-def test_the_coding_view_draws_a_long_document_in_slices(sync_api):
+def test_the_coding_view_draws_a_long_document_in_slices(browser):
     """The first 40 blocks before the first paint, the rest after it; a newer document
     (another version) takes over from slices still to come."""
-    chromium = require_browser()
+    require_browser()
     js = coding_view_js_source.replace("export default function (component)",
-                                  "function mount(component)")
-    with sync_api.sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=chromium, headless=True,
-                                              args=LAUNCH_ARGS)
-        try:
-            page = launched.new_page()
-            page.set_content(f"<div id='host'></div><script>{js}\nwindow.mount = mount;</script>")
-            assert page.evaluate(MOUNT, _document(500, "Zin", "1")) == 40
-            page.wait_for_function("() => document.querySelectorAll('.qv-block').length == 500")
-            texts = page.evaluate(TEXTS)
-            assert (texts[0], texts[-1]) == ("Zin 0.", "Zin 499.")
-            assert page.evaluate("""([first, second]) => { window.mount({data: first,
-                parentElement: document.getElementById('host'), setTriggerValue: () => {}});
-                window.mount({data: second, parentElement: document.getElementById('host'),
-                setTriggerValue: () => {}});
-                return document.querySelectorAll('.qv-block').length; }""",
-                                 [_document(400, "Zin", "2"), _document(300, "Regel", "3")]) \
-                == 500
-            page.wait_for_function("() => document.querySelectorAll('.qv-block').length == 300")
-            page.wait_for_timeout(300)   # no slice of the superseded render comes after
-            assert page.evaluate(TEXTS) == [f"Regel {i}." for i in range(300)]
-        finally:
-            launched.close()
+                                       "function mount(component)")
+    page = browser.new_page()
+    try:
+        page.set_content(f"<div id='host'></div><script>{js}\nwindow.mount = mount;</script>")
+        assert page.evaluate(MOUNT, _document(500, "Zin", "1")) == 40
+        page.wait_for_function("() => document.querySelectorAll('.qv-block').length == 500")
+        texts = page.evaluate(TEXTS)
+        assert (texts[0], texts[-1]) == ("Zin 0.", "Zin 499.")
+        assert page.evaluate("""([first, second]) => { window.mount({data: first,
+            parentElement: document.getElementById('host'), setTriggerValue: () => {}});
+            window.mount({data: second, parentElement: document.getElementById('host'),
+            setTriggerValue: () => {}});
+            return document.querySelectorAll('.qv-block').length; }""",
+                             [_document(400, "Zin", "2"), _document(300, "Regel", "3")]) == 500
+        page.wait_for_function("() => document.querySelectorAll('.qv-block').length == 300")
+        page.wait_for_timeout(300)   # no slice of the superseded render comes after
+        assert page.evaluate(TEXTS) == [f"Regel {i}." for i in range(300)]
+    finally:
+        page.close()
