@@ -7,8 +7,10 @@ import sqlite3
 
 import pytest
 
+from research.qual import codebook
 from research.schema import MIGRATIONS, Migration, migrate, open_store
 from research.storage import SYSTEM, StorageError, Store
+from research.tracker import questions
 
 ALL = ["0001_foundation", "0002_tracker_search_and_contacts", "0003_ontwikkelvragen",
        "0004_reportbacks", "0005_qual_coding",
@@ -232,34 +234,32 @@ def test_next_document_position_is_read_from_an_index_not_the_texts(db_path):
         ["SEARCH documents USING COVERING INDEX documents_position (project_id=?)"]
 
 
+def plans(store, action) -> list[str]:
+    """The query plan of every SELECT that `action()` runs (as SQLite traced it, with its
+    values), one detail per line."""
+    conn = store.db.conn
+    seen: list[str] = []
+    conn.set_trace_callback(seen.append)
+    try:
+        action()
+    finally:
+        conn.set_trace_callback(None)
+    return [row[-1] for sql in seen if sql.lstrip().upper().startswith("SELECT")
+            for row in conn.execute("EXPLAIN QUERY PLAN " + sql)]
 
-def test_the_codebooks_counts_are_read_from_an_index_not_the_codings(db_path):
+
+def test_the_codebooks_counts_are_read_from_an_index_not_the_codings(store, users, qual):
     """Passages and documents per code (`codebook.codes`): without the index on (code_id,
     document_id) every coding's row was read."""
-    store = open_store(db_path)
-    try:
-        plan = store.db.execute(
-            "EXPLAIN QUERY PLAN SELECT c.id, count(g.id), count(DISTINCT g.document_id)"
-            " FROM codes c LEFT JOIN codings g ON g.code_id = c.id WHERE c.project_id = ?"
-            " GROUP BY c.id", [1]).fetchall()
-    finally:
-        store.close()
     assert "SEARCH g USING COVERING INDEX codings_code_document (code_id=?) LEFT-JOIN" in \
-        [row[-1] for row in plan]
+        plans(store, lambda: codebook.codes(store, users["onderzoeker"], qual))
 
 
-def test_the_questions_per_programme_are_counted_from_an_index(db_path):
+def test_the_questions_per_programme_are_counted_from_an_index(store, users):
     """The chart in Bewonersvragen (`questions.count_by_programme`), on every click."""
-    store = open_store(db_path)
-    try:
-        plan = store.db.execute(
-            "EXPLAIN QUERY PLAN SELECT q.wijk_id, q.programme_id, count(*) FROM questions q"
-            " WHERE q.wijk_id IN (?, ?) GROUP BY q.wijk_id, q.programme_id",
-            ["noord", "zuidoost"]).fetchall()
-    finally:
-        store.close()
     assert "SEARCH q USING COVERING INDEX questions_programme (wijk_id=?)" in \
-        [row[-1] for row in plan]
+        plans(store, lambda: questions.count_by_programme(store, users["coordinator"]))
+
 
 # -- another process has the file open (issue 16) --------------------------------------------
 

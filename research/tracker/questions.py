@@ -149,21 +149,13 @@ def list_questions(store: Store, user: User, *, wijk_id: str | None = None,
 def count_questions(store: Store, user: User, *, wijk_id: str | None = None,
                     programme_id: str | None = None, since: date | None = None,
                     until: date | None = None, search: str = "") -> int:
-    """How many questions `list_questions` would return with the same filters."""
+    """How many questions `list_questions` would return with the same filters (without
+    any: how many this user may read, the start page's figure)."""
     filters = _filters(store, user, wijk_id, programme_id, since, until, search)
     if filters is None:
         return 0
     where, params = filters
     return store.value(f"SELECT count(*) FROM questions q WHERE {where}", params)
-
-
-def count_visible(store: Store, user: User) -> int:
-    """How many questions this user may read (the start page's figure, without the rows)."""
-    wijken = visible_wijken(store, user)
-    if not wijken:
-        return 0
-    return store.value(f"SELECT count(*) FROM questions WHERE wijk_id IN "
-                       f"({', '.join('?' * len(wijken))})", wijken)
 
 
 def count_by_programme(store: Store, user: User) -> list[dict]:

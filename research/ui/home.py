@@ -27,7 +27,7 @@ if accounts.can(user, "survey.read"):
                   f"{shell.count(sum(m['waves'] for m in loaded), 'meting', 'metingen')}",
                   "survey_results.py", "Naar de resultaten"))
 if accounts.can(user, "tracker.read"):
-    asked = shell.count(questions.count_visible(store, user), "bewonersvraag", "bewonersvragen")
+    asked = shell.count(questions.count_questions(store, user), "bewonersvraag", "bewonersvragen")
     if accounts.can(user, "tracker.write"):
         cards.append(("Wijk", asked, "tracker_log.py", "Vraag vastleggen"))
     else:
