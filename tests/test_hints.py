@@ -42,6 +42,14 @@ def test_fusion_adds_reciprocal_ranks_with_the_lexical_share():
     assert [i for i, _ in fuse(lexical, [], weight=0.5)] == [1, 2, 3]
 
 
+def test_at_a_lexical_share_of_0_the_words_fill_in_after_meaning_in_their_own_order():
+    # The words found 7 best, then 2, then 9; meaning found 5 and 7. The newer question 9
+    # must not pass 2.
+    lexical = [(7, 90.0), (2, 60.0), (9, 30.0)]
+    semantic = [(5, 0.8), (7, 0.6)]
+    assert [i for i, _ in fuse(lexical, semantic, weight=0.0)] == [5, 7, 2, 9]
+
+
 def test_one_hint_per_wording_the_newest():
     rows = [{"id": i, "text": t, "exact": False} for i, t in
             [(1, "Waarom is de speeltuin dicht?"), (2, "waarom is de SPEELTUIN dicht"),

@@ -125,13 +125,16 @@ def fuse(lexical: list[tuple[int, float]], semantic: list[tuple[int, float]],
     weight/(k + rank) from the lexical and 1/(k + rank) from the semantic ranking. Ranks, not
     scores, are added because a TF-IDF cosine and a model's cosine are on different scales.
     The score returned (0-100) is the lexical one where there is one, else the cosine x 100,
-    as a coordinator reads it; the order is the fusion's."""
+    as a coordinator reads it; the order is the fusion's, and equal sums (every question only
+    the words found, when their share is 0) keep the lexical order."""
     fused: dict[int, float] = {}
     for ranking, share in ((lexical, weight), (semantic, 1.0)):
         for rank, (question_id, _) in enumerate(ranking):
             fused[question_id] = fused.get(question_id, 0.0) + share / (k + rank + 1)
     shown = {i: 100 * max(0.0, c) for i, c in semantic} | dict(lexical)
-    return [(i, shown[i]) for i in sorted(fused, key=lambda i: (-fused[i], -i))]
+    lexical_rank = {i: rank for rank, (i, _) in enumerate(lexical)}
+    return [(i, shown[i]) for i in sorted(
+        fused, key=lambda i: (-fused[i], lexical_rank.get(i, len(lexical)), -i))]
 
 
 def _one_per_text(found: list[dict]) -> list[dict]:
