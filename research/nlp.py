@@ -16,9 +16,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
-import yaml
 
-from research.config import CODEBOOKS_DIR, cache_dir
+from research.config import CODEBOOKS_DIR, cache_dir, shipped_yaml
 
 if TYPE_CHECKING:   # spaCy is imported when the pipeline is first built: a second of start-up
     from spacy.language import Language
@@ -28,8 +27,7 @@ SUPPLEMENT = CODEBOOKS_DIR / "lemma_aanvullingen.yaml"
 
 def supplement(path: Path = SUPPLEMENT) -> dict[str, str]:
     """Our additions to the lookup table (form -> lemma), from codebooks/."""
-    with open(path, encoding="utf-8") as handle:
-        return {str(k).lower(): str(v) for k, v in yaml.safe_load(handle)["aanvullingen"].items()}
+    return {str(k).lower(): str(v) for k, v in shipped_yaml(path)["aanvullingen"].items()}
 
 
 # -- the lemma table -------------------------------------------------------------------------

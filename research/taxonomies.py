@@ -9,9 +9,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import yaml
-
-from research.config import CODEBOOKS_DIR
+from research.config import CODEBOOKS_DIR, shipped_yaml
 from research.storage import SYSTEM, Store, Tx
 
 # file, top-level key, table, how a YAML entry becomes a row
@@ -31,9 +29,7 @@ SOURCES = {
 def read(table: str, folder: Path = CODEBOOKS_DIR) -> list[dict]:
     """The rows for `table` as the YAML file in `folder` defines them."""
     filename, to_row = SOURCES[table]
-    with open(folder / filename, encoding="utf-8") as handle:
-        document = yaml.safe_load(handle)
-    (entries,) = document.values()
+    (entries,) = shipped_yaml(folder / filename).values()
     return [to_row(entry) for entry in entries]
 
 
@@ -41,8 +37,9 @@ def load(store: Store, folder: Path = CODEBOOKS_DIR) -> None:
     """Upsert every taxonomy into the database, logging only rows that are new or changed."""
     def apply(tx: Tx) -> None:
         for table in SOURCES:
+            stored = {r["id"]: r for r in tx.db.query(f"SELECT * FROM {table}")}
             for row in read(table, folder):
-                current = tx.get(table, row["id"])
+                current = stored.get(row["id"])
                 if current is None:
                     tx.insert(table, row)
                 elif current != row:

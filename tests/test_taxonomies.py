@@ -6,7 +6,7 @@ import json
 import shutil
 
 from research import accounts, taxonomies
-from research.config import CODEBOOKS_DIR
+from research.config import CODEBOOKS_DIR, shipped_yaml
 
 
 def test_programmes(store):
@@ -114,3 +114,14 @@ def test_read_returns_rows_as_the_yaml_defines_them():
     assert rows[2] == {"id": "noord", "name": "Noord", "stadsdeel": "Noord",
                        "description": "Wijkwerkplaats in stadsdeel Noord; sluit aan bij de "
                                       "Aanpak Noord."}
+
+
+def test_a_shipped_yaml_file_is_parsed_once_per_version(tmp_path):
+    path = tmp_path / "leefdomeinen.yaml"
+    path.write_text("leefdomeinen:\n  - id: a\n    naam: A\n", encoding="utf-8")
+    first = shipped_yaml(path)
+    assert first == {"leefdomeinen": [{"id": "a", "naam": "A"}]}
+    assert shipped_yaml(path) is first
+    # An edited file is read again.
+    path.write_text("leefdomeinen:\n  - id: b\n    naam: Bee\n", encoding="utf-8")
+    assert shipped_yaml(path) == {"leefdomeinen": [{"id": "b", "naam": "Bee"}]}

@@ -3,21 +3,16 @@ category can play around a phenomenon, and the preset relation types of a new pr
 
 from __future__ import annotations
 
-from functools import lru_cache
 from pathlib import Path
 
-import yaml
-
-from research.config import CODEBOOKS_DIR
+from research.config import CODEBOOKS_DIR, shipped_yaml
 
 PARADIGM = CODEBOOKS_DIR / "paradigma.yaml"
 STAGES = {"open": "Open", "axiaal": "Axiaal", "selectief": "Selectief"}
 
 
-@lru_cache(maxsize=4)
 def _spec(path: Path = PARADIGM) -> dict:
-    with open(path, encoding="utf-8") as handle:
-        return yaml.safe_load(handle)
+    return shipped_yaml(path)
 
 
 def roles() -> dict[str, str]:

@@ -11,10 +11,8 @@ from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
 
-import yaml
-
 from research.accounts import PermissionDenied, User, can, require
-from research.config import CODEBOOKS_DIR
+from research.config import CODEBOOKS_DIR, shipped_yaml
 from research.errors import UserError
 from research.storage import SYSTEM, Store, Tx, utcnow
 from research.tracker.questions import get_question
@@ -28,27 +26,25 @@ class OntwikkelvraagError(UserError):
 
 def partner_roles(path: Path = WORKFLOW) -> dict[str, str]:
     """Partner role id -> Dutch name."""
-    with open(path, encoding="utf-8") as handle:
-        return yaml.safe_load(handle)["partnerrollen"]
+    return dict(shipped_yaml(path)["partnerrollen"])
 
 
 def final_statuses(path: Path = WORKFLOW) -> frozenset[str]:
     """The statuses that end an ontwikkelvraag (afgerond, gestopt)."""
-    with open(path, encoding="utf-8") as handle:
-        return frozenset(yaml.safe_load(handle).get("eindstatussen", []))
+    return frozenset(shipped_yaml(path).get("eindstatussen", []))
 
 
 def load_workflow(store: Store, path: Path = WORKFLOW) -> None:
     """Put the statuses and allowed transitions of the YAML file into the database."""
-    with open(path, encoding="utf-8") as handle:
-        spec = yaml.safe_load(handle)
+    spec = shipped_yaml(path)
     statuses = [{"id": s["id"], "name": s["naam"], "progress": int(s["voortgang"]),
                  "position": n} for n, s in enumerate(spec["statussen"])]
     transitions = sorted((a, b) for a, targets in spec["overgangen"].items() for b in targets)
 
     def apply(tx: Tx) -> None:
+        stored_statuses = {r["id"]: r for r in tx.db.query("SELECT * FROM ov_statuses")}
         for row in statuses:
-            current = tx.get("ov_statuses", row["id"])
+            current = stored_statuses.get(row["id"])
             if current is None:
                 tx.insert("ov_statuses", row)
             elif current != row:
