@@ -132,9 +132,15 @@ class Worker:
                 process.wait()
 
     def stop(self) -> None:
-        """End the process after the task it runs (no replacement is started from now on)."""
+        """End the process after the task it runs (no replacement is started from now on).
+        Once no task runs (the lock is ours), it is told to end at once: a worker still
+        warming up (loading its model takes seconds) only looks at the connection when it is
+        done, which held every exit of the app (and of each test process) up to 10 s per
+        worker."""
         self._stopping = True
         with self._lock:
+            if self._process is not None:
+                self._process.terminate()
             self._end()
 
 
