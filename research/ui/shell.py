@@ -155,7 +155,7 @@ PAGE_LIBRARIES = ("numpy", "pandas", "scipy.sparse", "scipy.stats", "sqlite_util
                   "re2", "plotly.graph_objects", "plotly.express", "matplotlib.pyplot", "docx",
                   "openpyxl", "pyreadstat", "sklearn.feature_extraction.text",
                   "sklearn.linear_model", "sklearn.pipeline", "defusedxml.ElementTree",
-                  "lxml.etree", "yaml", "dateutil.parser", "argon2")
+                  "lxml.etree", "yaml", "dateutil.parser", "argon2", "pandas.io.formats.style")
 
 
 @functools.cache
@@ -174,6 +174,10 @@ def settle() -> int:
         if not module.name.startswith(("research.bench", "research.ui", "research.__main__")):
             importlib.import_module(module.name)
     nlp.warm()
+    # Plotly reads its property validators on the first figure a process draws (0.15 s,
+    # which the first chart page of the day waited for).
+    graph_objects = importlib.import_module("plotly.graph_objects")
+    graph_objects.Figure(graph_objects.Bar(x=[1], y=[1]))
     gc.collect()
     gc.freeze()
     return gc.get_freeze_count()
