@@ -25,7 +25,7 @@ test: $(VENV)/.dev
 # The quick tier while working: no browser, nothing marked slow, on both cores (pytest-xdist).
 # `make test` runs everything.
 test-fast: $(VENV)/.dev
-	@$(PY) -m pytest -q -n 2 -m "not browser and not slow" $(PYTEST_ARGS)
+	@$(PY) -m pytest -q -n 2 --dist loadgroup -m "not browser and not slow" $(PYTEST_ARGS)
 
 # ruff (pycodestyle, pyflakes, import order, bugbear) and mypy on research/, both configured in
 # pyproject.toml.

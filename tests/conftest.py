@@ -19,7 +19,6 @@ from research import accounts
 from research.accounts import SYSTEM_USER
 from research.bench.server import LAUNCH_ARGS, free_port
 from research.schema import open_store
-from research.startup import prepare
 
 PASSWORD = "correct-paard-batterij"
 
@@ -51,6 +50,43 @@ def components_scanned_once():
         yield
 
 
+@pytest.fixture(scope="session", autouse=True)
+def scripts_compiled_once():
+    """AppTest gives every run a new script cache, so the router and the page were parsed,
+    rewritten for Streamlit's magic and compiled again on each of the thousands of runs of
+    the page tests (a sixth of their time). The app's server keeps one cache for all its
+    sessions; here each script is compiled once per version of its file as well."""
+    from streamlit.runtime.scriptrunner.script_cache import ScriptCache
+
+    compiled: dict[tuple[str, int], object] = {}
+    original = ScriptCache.get_bytecode
+
+    def get_bytecode(self, script_path: str):
+        key = (os.path.abspath(script_path), os.stat(script_path).st_mtime_ns)
+        if key not in compiled:
+            compiled[key] = original(self, script_path)
+        return compiled[key]
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(ScriptCache, "get_bytecode", get_bytecode)
+        yield
+
+
+@pytest.fixture(scope="session", autouse=True)
+def workers_inline():
+    """Page tests run the workers' tasks in the test's own process, as `Worker.run` does when
+    no worker was started. Opening the database in a page (`shell._open`) started the app's
+    three workers in every test process, one of them loading deduce (seconds of CPU that the
+    tests competed with on two cores, for a model few tests use), and the others wait for
+    them at exit. The workers are tested in test_worker.py, the app's own start in a process
+    of its own there."""
+    from research import worker
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(worker, "start_all", lambda: None)
+        yield
+
+
 @pytest.fixture(autouse=True)
 def cheap_hashing(monkeypatch):
     """Argon2id at minimal cost in tests, so that per-test accounts are quick to make
@@ -70,6 +106,10 @@ def db_path(tmp_path, monkeypatch):
 
 def _template(folder: Path, *, demo: bool) -> Path:
     """A migrated and prepared database (with the demo data if `demo`), made once per run."""
+    # Imported here: the demo brings the whole domain (2.4 s), and xdist's controller, which
+    # runs no test, imports this file before it starts the workers.
+    from research.startup import prepare
+
     path = folder / "research.db"
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("RESEARCH_ADMIN_PASSWORD", PASSWORD)
@@ -303,3 +343,12 @@ def fresh_open_cache():
 def demo_users(demo_store):
     """One account per role on the demo database (the coordinator belongs to Noord)."""
     return make_users(demo_store)
+
+
+def pytest_sessionfinish(session, exitstatus):
+    """Freeze what lives before pytest's last collection: with deduce loaded (the
+    pseudonymisation tests), one walk over its millions of objects held each test process
+    for many seconds after its last test."""
+    import gc
+
+    gc.freeze()

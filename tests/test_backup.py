@@ -317,6 +317,7 @@ def test_backups_while_another_process_writes_are_whole_and_consistent(store, tm
     assert counts == sorted(counts) and counts[-1] <= written
 
 
+@pytest.mark.slow
 def test_a_restore_by_the_command_line_is_seen_by_the_apps_process(store, tmp_path):
     """The app's process holds its Store (and has read) while `python -m research restore`
     runs in another process; it then reads the restored content, and the file is whole."""

@@ -54,6 +54,7 @@ def refused(result, message):
 
 # -- init -------------------------------------------------------------------------------------
 
+@pytest.mark.slow
 def test_init_demo_shows_a_generated_password_once(cli, db_path, monkeypatch):
     monkeypatch.delenv("RESEARCH_ADMIN_PASSWORD")
     status, out, err = cli("init", "--demo")
@@ -274,6 +275,7 @@ def test_backup_and_restore_round_trip(cli, db_path, tmp_path):
     assert out.splitlines() == ["admin                    Beheerder    actief"]
 
 
+@pytest.mark.slow
 def test_restore_and_decrypt_an_encrypted_backup_from_the_app(cli, db_path, tmp_path):
     from research import sealed
 
@@ -360,6 +362,7 @@ def test_help_starts_without_heavy_imports():
     assert loaded_after("survey", "load", "--help") == []
 
 
+@pytest.mark.slow
 def test_tracker_add_needs_no_scikit_learn(db_path):
     """Logging a question needs spaCy (lemmas) and the similarity index (numpy and scipy's
     sparse matrices), not scikit-learn: the theme classifier is trained only once enough
@@ -400,6 +403,7 @@ def test_a_brief_command_pauses_the_collector_only_while_it_runs(db_path, monkey
     assert not Path(f"{db_path}-wal").exists()   # the last connection closed
 
 
+@pytest.mark.slow
 def test_a_brief_command_in_its_own_process_freezes_what_it_made(db_path):
     store = open_store(db_path)
     prepare(store)

@@ -97,6 +97,7 @@ def prepared(db_path):
     return db_path
 
 
+@pytest.mark.slow
 def test_killed_during_an_import_leaves_nothing_half_written(prepared, tmp_path):
     kill_inside(IMPORT, str(prepared), tmp_path=tmp_path)
     store = open_store(prepared)
@@ -111,6 +112,7 @@ def test_killed_during_an_import_leaves_nothing_half_written(prepared, tmp_path)
         store.close()
 
 
+@pytest.mark.slow
 def test_killed_during_a_migration_keeps_the_copy_and_the_old_schema(prepared, tmp_path):
     kill_inside(MIGRATION, str(prepared), tmp_path=tmp_path)
     copies = list(prepared.parent.glob(f"{prepared.name}.voor-migratie-*"))
@@ -124,6 +126,7 @@ def test_killed_during_a_migration_keeps_the_copy_and_the_old_schema(prepared, t
         store.close()
 
 
+@pytest.mark.slow
 def test_killed_during_a_backup_leaves_no_backup_under_the_final_name(prepared, tmp_path):
     target = tmp_path / "kopie.db"
     kill_inside(BACKUP, str(prepared), str(target), tmp_path=tmp_path)

@@ -119,6 +119,7 @@ def test_demo_questions_per_wijk(demo_store):
          "milestones": 1}]
 
 
+@pytest.mark.slow
 def test_demo_load_is_one_transaction(store, monkeypatch):
     """A failure in the last part leaves no half demo behind, so the next start can load it."""
     before = counts(store)

@@ -131,6 +131,7 @@ def test_only_the_special_cases_a_text_can_use_are_added():
     assert solid(" a.s.\n\xa0") == "a.s."
 
 
+@pytest.mark.slow
 def test_the_apps_tokenizer_adds_all_for_many_or_long_texts():
     tokenizer = _fresh()
     tokenizer("Ja.")

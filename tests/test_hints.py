@@ -65,6 +65,7 @@ def own_pairs(store):
     return [(ids[q["id"]], q) for q in asked]
 
 
+@pytest.mark.slow
 def test_paraphrases_that_share_no_word_are_found_by_meaning(store, users, own_pairs):
     found_lexical = found_fused = 0
     for me, q in own_pairs:
@@ -160,13 +161,6 @@ def test_a_paraphrase_is_not_pushed_out_by_questions_of_nearly_one_wording(store
     assert (corrected, by_cosine) == (28, 21)
 
 
-@pytest.fixture(autouse=True)
-def inline():
-    """The model runs in this process: the worker an earlier page test started (shell._open)
-    would get the real functions, not the ones these tests put in their place."""
-    worker.stop_all()
-
-
 def _slow(store, wijk_id, text):
     time.sleep(1.5)
     return {"nearest": [], "themes": []}
@@ -176,6 +170,7 @@ def _broken(store, wijk_id, text):
     raise RuntimeError("het model is stuk")
 
 
+@pytest.mark.slow
 def test_the_page_gets_lexical_hints_at_once_while_the_model_computes(store, users,
                                                                        monkeypatch):
     log(store, "noord", "Waarom is de speeltuin dicht?")
@@ -283,7 +278,6 @@ def test_the_app_embeds_the_questions_when_it_starts_before_anyone_logs_in(store
     log(store, "zuidoost", "Wie ruimt het zwerfvuil op?")
     monkeypatch.setenv("RESEARCH_DB", str(store.path))   # serve sets it; restored after
     monkeypatch.setattr(sys, "argv", list(sys.argv))
-    monkeypatch.setattr(worker, "start_all", lambda: None)  # no worker: the model runs here
     monkeypatch.setattr(app.shell, "settle", lambda: None)
     monkeypatch.setattr(streamlit_cli, "main", lambda: None)  # no server, no session
     started = []

@@ -413,6 +413,7 @@ def test_qdpx_with_blank_and_duplicate_names_gets_names(store, olga, qual):
         "Kenmerk 1"]
 
 
+@pytest.mark.slow
 def test_qdpx_of_50_mb_is_refused(store, olga, qual, scratch):
     path = generate.big_qdpx(scratch / "groot.qdpx", 50 * MB)
     assert path.stat().st_size >= 50 * MB
@@ -453,7 +454,8 @@ YAML_REFUSED = [
     ("recursive.yaml", "meer dan 100 niveaus diep genest"),
     ("alias-bomb.yaml", "'naam' moet een tekst zijn"),
     ("alias-tree.yaml", "meer dan 10.000 codes"),
-    ("deep.yaml", "te diep genest"),
+    # PyYAML's scanner takes over a second on 5,000 nested brackets: in `make test` only.
+    pytest.param("deep.yaml", "te diep genest", marks=pytest.mark.slow),
     ("python-tag.yaml", "geen geldig YAML-bestand"),
     ("wrong-types.yaml", "moet een lijst zijn"),
 ]
@@ -589,12 +591,14 @@ def test_wave_csv_of_50_mb_is_imported(store, anna, monitor, scratch):
     assert data["toelichting"].iloc[-1].endswith(" " + generate.SCRIPT)
 
 
+@pytest.mark.slow
 def test_wave_xlsx_of_50_mb_is_imported(store, anna, monitor, scratch):
     path = generate.big_xlsx(scratch / "groot.xlsx", 50 * MB)
     data = waves.wave_data(store, anna, load_wave(store, anna, monitor, path)).frame
     assert list(data["toelichting"]) == XLSX_ANSWERS
 
 
+@pytest.mark.slow
 def test_wave_sav_of_50_mb_noise_is_refused(store, anna, monitor, scratch):
     path = generate.big_sav_garbage(scratch / "groot.sav", 50 * MB)
     refused(store, lambda: load_wave(store, anna, monitor, path), "'groot.sav'",
@@ -764,7 +768,9 @@ def test_cli_qual_import_qdpx_refuses(cli, name):
 
 
 @pytest.mark.parametrize("name", ["billion-laughs.qdc", "malformed.qdc", "recursive.yaml",
-                                  "alias-bomb.yaml", "deep.yaml", "not-utf8.yaml"])
+                                  "alias-bomb.yaml",
+                                  pytest.param("deep.yaml", marks=pytest.mark.slow),
+                                  "not-utf8.yaml"])
 def test_cli_codebook_load_refuses(cli, name):
     assert name in cli("qual", "codebook-load", str(corpus(name)), "--project", "Buurtkamers",
                        "--user", "olga")

@@ -8,6 +8,7 @@ import gzip
 import json
 import os
 
+import pytest
 import spacy
 from spacy.lookups import load_lookups
 
@@ -15,6 +16,7 @@ from research import nlp
 from research.config import cache_dir
 
 
+@pytest.mark.slow
 def test_the_table_is_spacys_lookup_table_with_our_supplement():
     """As the pipeline used to build it: spaCy's Table from spacy-lookups-data (keys hashed),
     then every supplement form set in it."""
@@ -44,6 +46,7 @@ def test_lemmas_are_those_of_the_pipelines_lemmatizer():
     assert nlp.lemmas(TEXTS[3]) == ["spelen", "jongere", "vrijwilliger"]
 
 
+@pytest.mark.slow
 def test_lemmas_equal_those_of_a_plain_spacy_pipeline():
     """spaCy's own blank Dutch pipeline with the lookup lemmatizer, its table extended by the
     supplement: the pipeline as it was built before."""

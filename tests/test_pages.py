@@ -560,6 +560,7 @@ def test_project_lead_switches_blind_coding_and_manages_the_key(demo_users, demo
         "0 koppelingen verwijderd; de gegevens van dit project zijn nu anoniem."]
 
 
+@pytest.mark.xdist_group("deduce")  # see test_qual_pseudonyms.py
 def test_the_lead_is_warned_when_the_key_misses_pseudonyms_of_documents(demo_users,
                                                                         demo_store):
     from research.qual import intake
@@ -1216,6 +1217,7 @@ def test_coding_page_for_a_reader_has_no_coding_actions(demo_users, demo_store):
 
 # -- Importeren -------------------------------------------------------------------------------
 
+@pytest.mark.xdist_group("deduce")  # see test_qual_pseudonyms.py
 def test_import_page_pastes_renames_and_pseudonymises(demo_users, demo_store):
     admin = demo_users["beheerder"]
     [project] = projects.list_projects(demo_store, admin)

@@ -106,6 +106,7 @@ def expected_text(lines: list[str]) -> str:
     return "\n".join(lines)
 
 
+@pytest.mark.slow
 @PROPERTY
 @given(labelled_transcripts())
 def test_labelled_transcript_comes_back_as_its_turns(case):
@@ -224,6 +225,7 @@ def texts_with_selections(draw, text=TEXT, leading_bom=True):
     return value, [(s, e, code) for s, e, code in spans if s < e]
 
 
+@pytest.mark.slow
 @PROPERTY
 @given(texts_with_selections())
 @example(("\ufeff\ufeffabc def", [(2, 5, 0), (0, 1, 1)]))
@@ -257,6 +259,7 @@ _projects = itertools.count(1)
 
 @settings(PROPERTY, max_examples=40,
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@pytest.mark.slow
 @given(case=texts_with_selections(leading_bom=False))
 def test_project_exported_and_imported_has_the_same_text_and_codings(store, users, tmp_path,
                                                                      case):

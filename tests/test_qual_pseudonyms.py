@@ -13,6 +13,9 @@ import yaml
 from research.accounts import PermissionDenied
 from research.qual import documents, pseudonyms, transcripts
 
+# Loads deduce (11 s and a GB per process): `make test-fast` keeps these on one worker.
+pytestmark = pytest.mark.xdist_group("deduce")
+
 SOURCE = ("Fatima: Ik woon aan de Burgemeester de Vlugtlaan 12. Mijn buurvrouw Ans Bakker "
           "nam me mee. Bel 020-1234567 of fatima@example.nl.\n"
           "INT: Dank je Fatima.\n")
@@ -193,8 +196,12 @@ def test_loading_deduce_leaves_the_app_logging_alone(tmp_path, monkeypatch, caps
     (tmp_path / "deduce").mkdir()
     (tmp_path / "deduce" / "__init__.py").write_text(FAKE_DEDUCE, encoding="utf-8")
     monkeypatch.syspath_prepend(str(tmp_path))
-    for name in [n for n in sys.modules if n == "deduce" or n.startswith("deduce.")]:
+    for name in [n for n in sys.modules if n.startswith("deduce.")]:
         monkeypatch.delitem(sys.modules, name)
+    # Absent during the test, as before it afterwards: the stand-in this test imports must not
+    # stay behind for a later test (monkeypatch alone undoes only what it changed itself).
+    monkeypatch.setitem(sys.modules, "deduce", None)
+    monkeypatch.delitem(sys.modules, "deduce")
     root = logging.getLogger()
     monkeypatch.setattr(root, "handlers", [])  # as in a fresh app process
     monkeypatch.setattr(root, "level", logging.WARNING)

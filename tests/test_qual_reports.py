@@ -21,6 +21,9 @@ from research.qual import (
 )
 from research.qual.projects import ProjectError
 
+# Loads deduce (11 s and a GB per process): `make test-fast` keeps these on one worker.
+pytestmark = pytest.mark.xdist_group("deduce")
+
 
 @pytest.fixture
 def reported(store, users, qual):

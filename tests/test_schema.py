@@ -285,6 +285,7 @@ def holding(db_path, statement: str, seconds: float):
     return process
 
 
+@pytest.mark.slow
 def test_a_migration_waits_for_a_write_lock_held_briefly_by_another_process(db_path):
     migrate(db_path)
     other = holding(db_path, "BEGIN IMMEDIATE", 1.0)
@@ -296,6 +297,7 @@ def test_a_migration_waits_for_a_write_lock_held_briefly_by_another_process(db_p
     assert recorded(db_path) == ALL + ["9999_test"]
 
 
+@pytest.mark.slow
 def test_a_migration_runs_beside_another_process_reading(db_path):
     migrate(db_path)
     other = holding(db_path, "BEGIN", 1.0)  # a read transaction stays open

@@ -263,6 +263,7 @@ def busy_spy(monkeypatch):
     return seen
 
 
+@pytest.mark.slow
 def test_write_waits_for_a_lock_that_is_released(store, monkeypatch, busy_spy):
     monkeypatch.setattr(storage, "BUSY_TIMEOUT_MS", 100)
     store.close()  # the next connection is opened with the short busy timeout
