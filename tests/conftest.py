@@ -54,7 +54,7 @@ def components_scanned_once():
 def scripts_compiled_once():
     """AppTest gives every run a new script cache, so the router and the page were parsed,
     rewritten for Streamlit's magic and compiled again on each of the thousands of runs of
-    the page tests (a sixth of their time). The app's server keeps one cache for all its
+    the page tests (about a sixth of their time). The app's server keeps one cache for all its
     sessions; here each script is compiled once per version of its file as well."""
     from streamlit.runtime.scriptrunner.script_cache import ScriptCache
 
@@ -76,10 +76,9 @@ def scripts_compiled_once():
 def workers_inline():
     """Page tests run the workers' tasks in the test's own process, as `Worker.run` does when
     no worker was started. Opening the database in a page (`shell._open`) started the app's
-    three workers in every test process, one of them loading deduce (seconds of CPU that the
-    tests competed with on two cores, for a model few tests use), and the others wait for
-    them at exit. The workers are tested in test_worker.py, the app's own start in a process
-    of its own there."""
+    three workers in every test process, one of them loading deduce (11 s of CPU that the
+    tests competed with on two cores, for a model few tests use). The workers are tested in
+    test_worker.py, the app's own start in a process of its own there."""
     from research import worker
 
     with pytest.MonkeyPatch.context() as patch:
