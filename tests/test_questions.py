@@ -161,7 +161,6 @@ def test_filters_by_wijk_programme_and_dates(store, users, logged):
                                     wijk_id="noord")[0]["text"] == "Speeltuin dicht"
 
 
-
 def test_a_page_of_the_list_and_the_count_follow_the_same_filters(store, users, logged):
     lex = users["lezer"]
     assert [q["asked_on"] for q in questions.list_questions(store, lex, limit=2, offset=1)] == [
@@ -175,6 +174,7 @@ def test_a_page_of_the_list_and_the_count_follow_the_same_filters(store, users, 
     assert questions.count_questions(store, lex, search="schulden") == 1
     assert questions.count_questions(store, lex, search=" ?! ") == 0
     assert questions.count_questions(store, users["analist"]) == 0
+
 
 def test_search_by_lemma_with_control_characters(store, users, logged):
     """A NUL in the search box would end the FTS5 string early; it separates words instead."""

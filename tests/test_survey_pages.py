@@ -258,7 +258,6 @@ def test_stapeling_page_shows_the_amsterdam_heatmap_and_the_published_counts(dem
     assert counts.set_index("Gebied").loc["Geuzenveld/Slotermeer", "Aantal ongunstig"] == 5
 
 
-
 def test_stapeling_runs_only_the_open_tab(demo_users):
     """The SES groups and effort against need, each in its own tab of the address; the
     areas' tab (the published counts and the rules tried against them) does not run then."""
@@ -275,6 +274,7 @@ def test_stapeling_runs_only_the_open_tab(demo_users):
     assert (charts, len(at.dataframe)) == (
         ["Bibliotheekruimte tegenover leesniveau per stadsdeel",
          "Jeugdgezondheidszorg tegenover lage SES"], 2)
+
 
 # -- Meetrapport ------------------------------------------------------------------------------
 

@@ -221,7 +221,6 @@ def test_names_in_the_overview_charts_are_text():
     assert [(t.name, list(t.y)) for t in programmes.data] == [(ESCAPED, [ESCAPED])]
 
 
-
 def test_the_programme_figure_is_built_once_per_set_of_counts():
     rows = [{"wijk": "Noord", "programme": "Wijk & Wonen", "questions": 3},
             {"wijk": "Zuidoost", "programme": "Werk & Inkomen", "questions": 1}]
@@ -230,6 +229,7 @@ def test_the_programme_figure_is_built_once_per_set_of_counts():
     changed = overview.programmes_figure([rows[0], {**rows[1], "questions": 2}])
     assert changed is not first
     assert [(t.name, list(t.x)) for t in changed.data] == [("Noord", [3]), ("Zuidoost", [2])]
+
 
 # -- year report data -------------------------------------------------------------------------
 

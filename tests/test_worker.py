@@ -101,6 +101,18 @@ def _zombie(pid: int) -> bool:
         return True
 
 
+def test_a_worker_still_warming_up_is_ended_at_once_when_the_app_stops():
+    """Its warm-up never returns (it waits for a signal), as a model that is still loading
+    does not look at the connection: stopping ends it with SIGTERM, not by waiting 10 s for
+    it and then killing it."""
+    made = Worker("opwarmen", warm="signal:pause")
+    made.start()
+    process = made._process
+    made.stop()
+    assert process.returncode == -signal.SIGTERM
+    assert not made.started
+
+
 def test_a_worker_stopped_while_its_task_fails_is_not_replaced():
     made = Worker("stoppen")
     made.start()

@@ -302,13 +302,13 @@ def _round(driver: Driver, username: str, password: str, repeats: int, label: st
     return timings
 
 
-def _logins(browser, base: str, pid: int, password: str, count: int
+def _logins(browser, base: str, pid: int, username: str, password: str, count: int
             ) -> list[tuple[float, float]]:
     """`count` more logins, each in a new browser context (a round logs in only once)."""
     timed = []
     for _ in range(count):
         driver = Driver(browser, base, pid)
-        timed.append(driver.log_in("bank", password))
+        timed.append(driver.log_in(username, password))
         driver.close()
     return timed
 
@@ -394,7 +394,8 @@ def clicks(ctx: Context, data: BrowserData) -> list[Record]:
             driver = Driver(browser, base, process.pid)
             before = _shot_on_failure(driver, data, lambda: _round(
                 driver, "bank", data.password, REPEATS, "voor"))
-            before["inloggen"] += _logins(browser, base, process.pid, data.password, LOGINS - 1)
+            before["inloggen"] += _logins(browser, base, process.pid, "bank", data.password,
+                                        LOGINS - 1)
             records += _records(before, "voor de import", scale, before["basislijn"], size)
             driver.open_page("Importeren", "Importeren")
             imported = _shot_on_failure(driver, data, lambda: [
@@ -404,7 +405,8 @@ def clicks(ctx: Context, data: BrowserData) -> list[Record]:
             after_driver = Driver(browser, base, process.pid)
             after = _round(after_driver, "bank", data.password, REPEATS, "na")
             after_driver.close()
-            after["inloggen"] += _logins(browser, base, process.pid, data.password, LOGINS - 1)
+            after["inloggen"] += _logins(browser, base, process.pid, "bank", data.password,
+                                        LOGINS - 1)
             records += _records(after, "na een gepseudonimiseerde import", scale,
                                 after["basislijn"], size)
             busy = _busy(browser, base, process.pid, data.password, REPEATS * 2)
