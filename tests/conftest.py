@@ -37,6 +37,22 @@ def pytest_collection_modifyitems(items):
 
 
 @pytest.fixture(scope="session", autouse=True)
+def xdist_groups_kept(request):
+    """Fail a `--dist loadgroup` run (`make test-fast`) whose groups were lost: pytest-xdist
+    keeps the tests of an `xdist_group` on one worker by adding `@group` to their node ids,
+    which pytest 9.2 silently ignores (pytest-xdist#1386); deduce's tests would then load it
+    on both cores again, 10 s each, with nothing failing."""
+    if not getattr(request.config.option, "loadgroup", False):  # set only on xdist's workers
+        return
+    lost = [item.nodeid for item in request.session.items
+            if item.get_closest_marker("xdist_group") and "@" not in item.nodeid]
+    if lost:
+        pytest.fail(f"--dist loadgroup ignored the xdist_group of {len(lost)} tests (first: "
+                    f"{lost[0]}): pytest-xdist and this pytest disagree on node ids, see "
+                    "requirements-dev.txt", pytrace=False)
+
+
+@pytest.fixture(scope="session", autouse=True)
 def components_scanned_once():
     """Each new AppTest has Streamlit scan the metadata of every installed package for
     components (a third of a second, as long as many a page's run); the packages do not
