@@ -404,6 +404,8 @@ def login_gate(store: Store, *, keep_url: bool = False) -> User:
             st.navigation(_pages(PAGES), position="hidden")
             _cookie_handoff()  # after a logout: drop the cookie
         _login_form(store)
+        if keep_url:
+            page_helpers(None)
         st.stop()
     return user
 
@@ -536,13 +538,17 @@ function dutch(names) {
                              attributeFilter: ['aria-label', 'title', 'data-title']});
 }
 
-function prefetch(chunks) {
+function prefetch(chunks, atOnce) {
   // Streamlit's page script lies in the same folder as its chunks.
   const main = document.querySelector('script[type="module"][src*="/static/js/"]');
   if (!main) { return; }
   const load = () => chunks.forEach((name) => {
     import(new URL(name, main.src).href).catch(() => {});
   });
+  const idle = window.requestIdleCallback || ((f) => setTimeout(f, 0));
+  // On the login page at once: the form is on screen, and nothing the user asks for waits
+  // there, while logging in and the first page take longer than the load.
+  if (atOnce) { idle(load); return; }
   // Evaluating the chart code holds the page for about a second: only once the user has
   // left it alone for two seconds (reading), never in the middle of their next click.
   const inputs = ['pointerdown', 'keydown', 'wheel', 'touchstart'];
@@ -552,7 +558,7 @@ function prefetch(chunks) {
     const app = document.querySelector('[data-testid="stApp"]');
     if (app && app.getAttribute('data-test-script-state') === 'running') { arm(); return; }
     inputs.forEach((type) => window.removeEventListener(type, arm, true));
-    (window.requestIdleCallback || ((f) => setTimeout(f, 0)))(load);
+    idle(load);
   };
   inputs.forEach((type) => window.addEventListener(type, arm, true));
   arm();
@@ -560,8 +566,11 @@ function prefetch(chunks) {
 
 export default function ({ data }) {
   if (!window.__researchDutch) { window.__researchDutch = true; dutch(data.names); }
-  if (!window.__researchPrefetched) { window.__researchPrefetched = true; prefetch(data.chunks); }
-  if (window.__researchPage === data.page) { return; }
+  if (!window.__researchPrefetched) {
+    window.__researchPrefetched = true;
+    prefetch(data.chunks, data.page === null);
+  }
+  if (data.page === null || window.__researchPage === data.page) { return; }
   const changed = window.__researchPage !== undefined;
   window.__researchPage = data.page;
   if (!changed || !window.matchMedia('(max-width: 767px)').matches) { return; }
@@ -593,10 +602,16 @@ def page_visit() -> int:
     return st.session_state.get("page_visit", 0)
 
 
-def page_helpers(page_path: str) -> None:
+def page_helpers(page_path: str | None) -> None:
     """Once per page run: the page visit counted (`enter_page`), and in the browser
     Streamlit's own English names made Dutch, the code of charts and tables loaded while
-    idle, and on a narrow screen the menu closed after the user chose a page."""
+    idle, and on a narrow screen the menu closed after the user chose a page. On the login
+    page (`page_path` None) the code loads at once: a user who clicked Resultaten right after
+    logging in waited 2 s for it."""
+    if page_path is None:
+        _page_component(data={"page": None, "names": DUTCH_UI, "chunks": LAZY_CHUNKS},
+                        key="page_helpers")
+        return
     enter_page(page_path)
     with st.sidebar:
         _page_component(data={"page": page_path, "names": DUTCH_UI, "chunks": LAZY_CHUNKS},
