@@ -3,6 +3,7 @@ and the app's own YAML files in codebooks/."""
 
 from __future__ import annotations
 
+import copy
 import functools
 import os
 import sys
@@ -19,9 +20,10 @@ def shipped_yaml(path: Path) -> Any:
     """A YAML file of the app's own (codebooks/, never a user's), parsed once per version of
     the file. The taxonomies and the workflow are read each time a server opens a database
     (each page test does) and on some clicks, and PyYAML's parser takes 5-9 ms a file.
-    Every caller gets the same object: read it, never change it."""
+    Each caller gets its own copy (hundredths of a millisecond), so a caller that changes it
+    cannot change what the next one reads."""
     stat = path.stat()
-    return _parsed_yaml(str(path), stat.st_mtime_ns, stat.st_size)
+    return copy.deepcopy(_parsed_yaml(str(path), stat.st_mtime_ns, stat.st_size))
 
 
 @functools.lru_cache(maxsize=32)

@@ -6,7 +6,7 @@ import json
 import shutil
 
 from research import accounts, taxonomies
-from research.config import CODEBOOKS_DIR, shipped_yaml
+from research.config import CODEBOOKS_DIR, _parsed_yaml, shipped_yaml
 
 
 def test_programmes(store):
@@ -119,9 +119,12 @@ def test_read_returns_rows_as_the_yaml_defines_them():
 def test_a_shipped_yaml_file_is_parsed_once_per_version(tmp_path):
     path = tmp_path / "leefdomeinen.yaml"
     path.write_text("leefdomeinen:\n  - id: a\n    naam: A\n", encoding="utf-8")
+    parsed = _parsed_yaml.cache_info().misses
     first = shipped_yaml(path)
     assert first == {"leefdomeinen": [{"id": "a", "naam": "A"}]}
-    assert shipped_yaml(path) is first
+    first["leefdomeinen"][0]["naam"] = "veranderd"   # a caller's change stays its own
+    assert shipped_yaml(path) == {"leefdomeinen": [{"id": "a", "naam": "A"}]}
+    assert _parsed_yaml.cache_info().misses == parsed + 1
     # An edited file is read again.
     path.write_text("leefdomeinen:\n  - id: b\n    naam: Bee\n", encoding="utf-8")
     assert shipped_yaml(path) == {"leefdomeinen": [{"id": "b", "naam": "Bee"}]}
