@@ -135,7 +135,7 @@ def wait_for_charts(page, timeout_ms: int = 30_000) -> None:
 def log_in(page, username: str, password: str) -> None:
     """Fill the login form and submit it."""
     page.get_by_label("Gebruikersnaam").fill(username)
-    page.get_by_label("Wachtwoord").fill(password)
+    page.get_by_label("Wachtwoord", exact=True).fill(password)  # not its "Wachtwoord tonen"
     page.get_by_role("button", name="Inloggen").click()
 
 

@@ -27,6 +27,7 @@ from browser import (
     PAGE_TITLE,
     SIDEBAR_NAV,
     log_in,
+    phone_context,
     require_browser,
     wait_for_charts,
     wait_until_idle,
@@ -137,6 +138,40 @@ def test_the_code_of_charts_and_tables_loads_on_the_login_page_or_when_the_first
     assert not page.evaluate(LAZY_LOADED.replace("every", "some"), shell.LAZY_CHUNKS)
     page.wait_for_function(LAZY_LOADED, arg=shell.LAZY_CHUNKS, timeout=15_000)
     assert len(shell.LAZY_CHUNKS) == 2
+
+
+def test_the_login_page_speaks_dutch_and_keeps_its_title_whole_on_a_phone(browser, app_url,
+                                                                          sync_api):
+    """The first page every user sees: the form's hint, the password field's eye, the
+    heading's link and the link that skips to the content are Dutch (they were Streamlit's
+    English), and on a phone the app's name stays on one line (it broke into
+    "Onderzoekswerkp" and "laats")."""
+    require_browser()
+    context = phone_context(browser)
+    try:
+        page = context.new_page()
+        page.goto(app_url)
+        page.get_by_label("Gebruikersnaam").press_sequentially("ab")
+        sync_api.expect(page.get_by_test_id("InputInstructions")).to_have_count(1)
+        sync_api.expect(page.get_by_test_id("stSkipToContent")).to_have_text("Naar de inhoud")
+        text = page.locator("body").inner_text()
+        assert [english for english in ("Press Enter", "Skip to") if english in text] == []
+        assert page.get_by_role("button", name="Wachtwoord tonen").count() == 1
+        assert page.get_by_role("link", name="Link naar deze kop").count() == 1
+        assert page.evaluate(
+            "() => getComputedStyle(document.querySelector("
+            "'[data-testid=\"InputInstructions\"] > span'), '::after').content"
+        ) == '"Enter om te verzenden"'
+        title = page.locator(PAGE_TITLE)
+        sync_api.expect(title).to_have_text("Onderzoekswerkplaats")
+        lines = page.evaluate(
+            "(h) => { const r = document.createRange();"
+            " r.selectNodeContents(h.querySelector('[data-heading-text]'));"
+            " return new Set([...r.getClientRects()].map((b) => Math.round(b.top))).size; }",
+            title.element_handle())
+        assert lines == 1
+    finally:
+        context.close()
 
 
 def test_a_deep_link_survives_the_login(page, app_url, sync_api):

@@ -198,7 +198,9 @@ class Driver:
         # load the chart code while the user types (`shell.page_helpers`), and no one logs in
         # within a tenth of a second of seeing the form.
         self.page.get_by_label("Gebruikersnaam").press_sequentially(username, delay=TYPING_MS)
-        self.page.get_by_label("Wachtwoord").press_sequentially(password, delay=TYPING_MS)
+        # Exact: the field's eye button is called "Wachtwoord tonen".
+        self.page.get_by_label("Wachtwoord", exact=True).press_sequentially(password,
+                                                                           delay=TYPING_MS)
         result = self.timed(lambda: self.page.get_by_role("button", name="Inloggen").click(),
                             self.title("Start"))
         self._idle()

@@ -403,6 +403,7 @@ def login_gate(store: Store, *, keep_url: bool = False) -> User:
         if keep_url:
             st.navigation(_pages(PAGES), position="hidden")
             _cookie_handoff()  # after a logout: drop the cookie
+        dutch_widgets()  # the form's own hint ("Press Enter to submit form") in Dutch
         _login_form(store)
         if keep_url:
             page_helpers(None)
@@ -478,10 +479,11 @@ def navigation(store: Store, user: User) -> dict[str, list]:
     return sections
 
 # Streamlit's own buttons, tooltips and menus (the table toolbar, the table's column menu,
-# the chart toolbar) carry English names that no parameter sets. The browser renames them as
-# they appear: a button's accessible name and title, and the text of a tooltip or menu. Only
-# these exact strings, and text only inside Streamlit's popovers, so user text is never
-# touched.
+# the chart toolbar, a heading's link, the password field's eye, the link that skips to the
+# content) carry English names that no parameter sets. The browser renames them as they
+# appear: a button's accessible name and title, and the text of a tooltip or menu. Only
+# these exact strings, and text only inside Streamlit's popovers and its skip link, so user
+# text is never touched.
 DUTCH_UI = {
     "Show/hide columns": "Kolommen tonen of verbergen", "Download as CSV": "Downloaden als CSV",
     "Search": "In de tabel zoeken", "Fullscreen": "Volledig scherm", "Close fullscreen": "Terug",
@@ -495,6 +497,8 @@ DUTCH_UI = {
     "Zoom": "Zoomen", "Pan": "Verschuiven", "Zoom in": "Inzoomen", "Zoom out": "Uitzoomen",
     "Autoscale": "Passend maken", "Reset axes": "Assen herstellen",
     "Box Select": "Rechthoek selecteren", "Lasso Select": "Lasso selecteren",
+    "Link to heading": "Link naar deze kop", "Show password": "Wachtwoord tonen",
+    "Hide password": "Wachtwoord verbergen", "Skip to main content": "Naar de inhoud",
 }
 
 # On a phone the menu lies over the page and Streamlit leaves it open after a choice: close it
@@ -507,8 +511,11 @@ function dutch(names) {
       if (value && names[value.trim()]) { el.setAttribute(attr, names[value.trim()]); }
     }
   };
+  // Text is renamed only here: in popovers, and in the link that lets a keyboard user skip
+  // to the page's content.
   const popover = '[role="tooltip"], [role="menu"], [data-baseweb="tooltip"], '
-    + '[data-baseweb="popover"], [data-testid="stTooltipContent"], .gdg-menu';
+    + '[data-baseweb="popover"], [data-testid="stTooltipContent"], .gdg-menu, '
+    + '[data-testid="stSkipToContent"]';
   const renameText = (root) => {
     const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
     for (let node = walker.nextNode(); node; node = walker.nextNode()) {
@@ -622,7 +629,8 @@ def page_helpers(page_path: str | None) -> None:
 # Placeholders (selectbox, multiselect) and date formats are set where the widget is made
 # (tests/test_architecture.py checks every call). What Streamlit offers no parameter for is
 # replaced here, once, by CSS: the English text is hidden and Dutch is shown in its place
-# (::after content). The same sheet makes the coding panel stick beside a long document.
+# (::after content). The same sheet makes the coding panel stick beside a long document, and
+# keeps a page's title whole on a phone (at Streamlit's size the app's name broke mid-word).
 
 def _upload_limit() -> str:
     megabytes = st.get_option("server.maxUploadSize")
@@ -659,6 +667,9 @@ CSS = """
   font-size: 0; }
 [role="listbox"] > [role="option"][style*="contents"] > span::after { visibility: visible;
   font-size: 1rem; content: "Geen resultaten"; }
+@media (max-width: 639px) {
+  [data-testid="stMain"] h1 { font-size: 1.875rem; }
+}
 @media (min-width: 640px) {
   [data-testid="stColumn"]:has(.st-key-qual_coding_panel) { position: sticky; top: 4rem;
     align-self: flex-start; max-height: calc(100vh - 5rem); overflow-y: auto; }
