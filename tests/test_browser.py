@@ -12,6 +12,7 @@ else, the others run with a Dutch notice per unknown value, and nobody sees anot
 from __future__ import annotations
 
 import ast
+import re
 import time
 from urllib.parse import urlencode, urlsplit
 
@@ -38,6 +39,15 @@ from research import accounts
 from research.accounts import SYSTEM_USER
 from research.schema import open_store
 from research.ui import shell, widgets
+
+# What a screen reader reads of Streamlit's own controls, in the English Streamlit gives them
+# (`shell.DUTCH_UI` renames them).
+ACCESSIBLE_NAMES = ("() => [...document.querySelectorAll('[aria-label], [title]')].flatMap("
+                    "(e) => [e.getAttribute('aria-label'), e.getAttribute('title')])"
+                    ".filter(Boolean)")
+ENGLISH_NAME = re.compile(r"(Remove |Show |Hide |Link to |Skip to |Collapse |Expand |Open$|"
+                          r"Close$|Increment$|Decrement$|Clear |Choose |Download |"
+                          r"(day|month|year), )")
 
 
 def test_login_then_every_page_runs_cleanly(page, app_url, sync_api, screenshots):
@@ -87,6 +97,8 @@ def test_login_then_every_page_runs_cleanly(page, app_url, sync_api, screenshots
         assert errors == [], f"{spec.title}: {errors}"
         wait_until_idle(page)  # a page may rerun once (a fragment, a component) after loading
         wait_for_charts(page)
+        english = [name for name in page.evaluate(ACCESSIBLE_NAMES) if ENGLISH_NAME.match(name)]
+        assert english == [], f"{spec.title}: {english}"
         page.screenshot(path=str(screenshots / f"{index + 1:02d}-{spec.file[:-3]}.png"),
                         full_page=True)
 

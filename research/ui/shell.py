@@ -499,16 +499,39 @@ DUTCH_UI = {
     "Box Select": "Rechthoek selecteren", "Lasso Select": "Lasso selecteren",
     "Link to heading": "Link naar deze kop", "Show password": "Wachtwoord tonen",
     "Hide password": "Wachtwoord verbergen", "Skip to main content": "Naar de inhoud",
+    "Download plot as a PNG": "Grafiek downloaden als PNG", "Collapse sidebar": "Menu inklappen",
+    "Expand sidebar": "Menu uitklappen", "Open": "Openen", "Close": "Sluiten",
+    "Increment": "Verhogen", "Decrement": "Verlagen", "Clear all": "Alles wissen",
+    "Choose date": "Datum kiezen", "Choose date range": "Periode kiezen",
 }
 
 # On a phone the menu lies over the page and Streamlit leaves it open after a choice: close it
 # when the page has changed. Only the sidebar's own collapse button is clicked.
 _PAGE_JS = """
+// Names Streamlit composes around a label: a chosen option's remove button, and the parts of
+// a date field (react-aria's "month, Periode start date").
+const PARTS = {day: 'dag', month: 'maand', year: 'jaar', ' start date': ' begindatum',
+               ' end date': ' einddatum'};
+const COMPOSED = [
+  [/^Remove (.+)$/s, (m) => m[1] + ' verwijderen'],
+  [/^(day|month|year), (.+?)( start date| end date)?$/s,
+   (m) => PARTS[m[1]] + ', ' + m[2] + (m[3] ? PARTS[m[3]] : '')],
+];
+
 function dutch(names) {
+  const dutchName = (value) => {
+    if (names[value]) { return names[value]; }
+    for (const [pattern, make] of COMPOSED) {
+      const match = value.match(pattern);
+      if (match) { return make(match); }
+    }
+    return null;
+  };
   const rename = (el) => {
     for (const attr of ['aria-label', 'title', 'data-title']) {
       const value = el.getAttribute && el.getAttribute(attr);
-      if (value && names[value.trim()]) { el.setAttribute(attr, names[value.trim()]); }
+      const name = value && dutchName(value.trim());
+      if (name) { el.setAttribute(attr, name); }
     }
   };
   // Text is renamed only here: in popovers, and in the link that lets a keyboard user skip
