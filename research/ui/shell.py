@@ -502,8 +502,8 @@ DUTCH_UI = {
     "Download plot as a PNG": "Grafiek downloaden als PNG", "Collapse sidebar": "Menu inklappen",
     "Expand sidebar": "Menu uitklappen", "Open": "Lijst uitklappen", "Close": "Sluiten",
     "Increment": "Verhogen", "Decrement": "Verlagen", "Clear all": "Alles wissen",
-    "Clear value": "Keuze wissen",
-    "Choose date": "Datum kiezen", "Choose date range": "Periode kiezen",
+    "Clear value": "Keuze wissen", "Choose date": "Datum kiezen",
+    "Choose date range": "Periode kiezen",
 }
 
 # On a phone the menu lies over the page and Streamlit leaves it open after a choice: close it
@@ -639,14 +639,13 @@ def page_helpers(page_path: str | None) -> None:
     idle, and on a narrow screen the menu closed after the user chose a page. On the login
     page (`page_path` None) the code loads at once: a user who clicked Resultaten right after
     logging in waited 2 s for it."""
+    data = {"page": page_path, "names": DUTCH_UI, "chunks": LAZY_CHUNKS}
     if page_path is None:
-        _page_component(data={"page": None, "names": DUTCH_UI, "chunks": LAZY_CHUNKS},
-                        key="page_helpers")
+        _page_component(data=data, key="page_helpers")
         return
     enter_page(page_path)
     with st.sidebar:
-        _page_component(data={"page": page_path, "names": DUTCH_UI, "chunks": LAZY_CHUNKS},
-                        key="page_helpers")
+        _page_component(data=data, key="page_helpers")
 
 
 # -- Dutch for what Streamlit writes in English ------------------------------------------------
