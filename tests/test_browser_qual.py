@@ -622,6 +622,15 @@ def test_streamlit_widgets_speak_dutch(page, app_url, app_db, sync_api, screensh
         '"Enter om toe te passen"']
     page.get_by_label("Zoek naar").press("Enter")
     wait_until_idle(page)
+    # A chosen option's remove button is named after the option, in Dutch.
+    page.get_by_label("Alleen in", exact=True).click()
+    option = page.get_by_role("option").first
+    chosen = option.inner_text().strip()
+    option.click()
+    page.keyboard.press("Escape")
+    wait_until_idle(page)
+    expect(page.get_by_role("button", name=f"{chosen} verwijderen", exact=True)).to_have_count(1)
+    assert page.get_by_role("button", name=f"Remove {chosen}").count() == 0
     # A choice list filtered to nothing says so in Dutch.
     page.get_by_role("combobox", name="Project").click()
     page.keyboard.type("zzzz")

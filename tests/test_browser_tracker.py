@@ -241,6 +241,9 @@ def test_on_a_phone_the_menu_leads_to_the_questions_in_one_tap_and_closes(
         log_in(page, "cora", PASSWORD)
         expect(page.locator(PAGE_TITLE)).to_have_text("Start")
         wait_until_idle(page)
+        # The menu's button is named in Dutch (Streamlit calls it "Expand sidebar").
+        expect(page.get_by_test_id("stExpandSidebarButton")).to_have_accessible_name(
+            "Menu uitklappen")
         page.get_by_test_id("stExpandSidebarButton").click()
         links = page.get_by_test_id("stSidebarNavLink")
         # Her own section right under Start; no project pages for a coordinator in none.

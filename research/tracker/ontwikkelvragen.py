@@ -26,7 +26,7 @@ class OntwikkelvraagError(UserError):
 
 def partner_roles(path: Path = WORKFLOW) -> dict[str, str]:
     """Partner role id -> Dutch name."""
-    return dict(shipped_yaml(path)["partnerrollen"])
+    return shipped_yaml(path)["partnerrollen"]
 
 
 def final_statuses(path: Path = WORKFLOW) -> frozenset[str]:

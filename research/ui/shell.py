@@ -500,7 +500,7 @@ DUTCH_UI = {
     "Link to heading": "Link naar deze kop", "Show password": "Wachtwoord tonen",
     "Hide password": "Wachtwoord verbergen", "Skip to main content": "Naar de inhoud",
     "Download plot as a PNG": "Grafiek downloaden als PNG", "Collapse sidebar": "Menu inklappen",
-    "Expand sidebar": "Menu uitklappen", "Open": "Lijst uitklappen", "Close": "Sluiten",
+    "Expand sidebar": "Menu uitklappen", "Open": "Lijst uitklappen",
     "Increment": "Verhogen", "Decrement": "Verlagen", "Clear all": "Alles wissen",
     "Clear value": "Keuze wissen", "Choose date": "Datum kiezen",
     "Choose date range": "Periode kiezen",
