@@ -110,6 +110,9 @@ def test_router_wrong_password_is_refused(demo_store):
     assert errors(at) == [accounts.BAD_LOGIN]
     assert errors(at) == ["Gebruikersnaam of wachtwoord onjuist."]
     assert_login_form(at)
+    # The name stays for another try; the password is gone from the field and the session.
+    assert [t.value for t in at.text_input] == ["admin", ""]
+    assert at.session_state["login_password"] == ""
 
 
 def test_router_unknown_user_gets_the_same_message(demo_store):
@@ -131,6 +134,8 @@ def test_router_right_password_runs_the_start_page(demo_store):
         "1 account"]
     assert at.session_state["auth"]["user_id"] == accounts.find_user(demo_store, "admin").id
     assert [c.value for c in at.sidebar.caption] == ["Ingelogd als **Beheerder** · Beheerder"]
+    # The password is not kept.
+    assert "login_password" not in at.session_state
 
 
 def test_router_start_page_for_an_analist_shows_only_the_monitor(demo_users):

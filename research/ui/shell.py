@@ -379,17 +379,28 @@ def _login_form(store: Store) -> None:
         st.button("Inloggen via je organisatie", type="primary", on_click=st.login)
         st.caption("Of log in met een lokaal account:")
     with st.form("login"):
-        username = st.text_input("Gebruikersnaam", autocomplete="username")
-        password = st.text_input("Wachtwoord", type="password", autocomplete="current-password")
-        submitted = st.form_submit_button("Inloggen", type="primary")
-    if submitted:
-        try:
-            user = accounts.authenticate(store, username, password)
-        except UserError as error:
-            st.error(error.message)
-        else:
-            _start_session(store, user)
-            st.rerun()
+        st.text_input("Gebruikersnaam", autocomplete="username", key="login_username")
+        st.text_input("Wachtwoord", type="password", autocomplete="current-password",
+                      key="login_password")
+        st.form_submit_button("Inloggen", type="primary", on_click=_log_in, args=(store,))
+    refused = st.session_state.pop("login_refused", None)
+    if refused:
+        st.error(refused)
+
+
+def _log_in(store: Store) -> None:
+    """The login button's callback: check the name and password before the run it starts, so
+    that a good login shows the first page in that same run (a second run after st.rerun()
+    cost every login a tenth of a second on the server and a redraw in the browser). The
+    password leaves the session state at once, right or wrong."""
+    username = st.session_state.get("login_username", "")
+    password = st.session_state.pop("login_password", "")
+    try:
+        user = accounts.authenticate(store, username, password)
+    except UserError as error:
+        st.session_state["login_refused"] = error.message
+    else:
+        _start_session(store, user)
 
 
 def login_gate(store: Store, *, keep_url: bool = False) -> User:
@@ -574,7 +585,13 @@ function prefetch(chunks, atOnce) {
   const main = document.querySelector('script[type="module"][src*="/static/js/"]');
   if (!main) { return; }
   const load = () => chunks.forEach((name) => {
-    import(new URL(name, main.src).href).catch(() => {});
+    const href = new URL('../' + name, main.src).href;
+    if (!name.endsWith('.css')) { import(href).catch(() => {}); return; }
+    // A style sheet linked as Streamlit links it, so its loader finds it there and waits
+    // for nothing when the element first shows.
+    const link = Object.assign(document.createElement('link'), {rel: 'stylesheet', href});
+    link.crossOrigin = '';
+    document.head.appendChild(link);
   });
   const idle = window.requestIdleCallback || ((f) => setTimeout(f, 0));
   // On the login page at once: the form is on screen, and nothing the user asks for waits
@@ -611,12 +628,18 @@ export default function ({ data }) {
 }
 """
 _page_component = st.components.v2.component("research_page", js=_PAGE_JS)
-# Streamlit loads the code of its charts (4.7 MB) and tables the first time a page shows one,
-# which made the first visit of Resultaten take 3 s. The browser loads them while idle after
-# the first page instead. The names carry a hash that changes with Streamlit's version.
-_STATIC_JS = Path(st.__file__).resolve().parent / "static" / "static" / "js"
-LAZY_CHUNKS = sorted(p.name for pattern in ("PlotlyChart.*.js", "DataFrame.*.js")
-                     for p in _STATIC_JS.glob(pattern))
+# Streamlit loads the code of its charts (4.7 MB), tables and most widgets the first time a
+# page shows one, each chunk fetching the next: the first visit of Resultaten took 3 s for the
+# chart code, and then still 0.3–0.6 s for the choice list, download button and table style
+# it waited on one after another. The browser loads them ahead (`page_helpers`). Paths under
+# Streamlit's static folder; the names carry a hash that changes with Streamlit's version.
+_STATIC = Path(st.__file__).resolve().parent / "static" / "static"
+LAZY_ELEMENTS = ("PlotlyChart", "DataFrame", "Selectbox", "Multiselect", "DownloadButton",
+                 "TextArea", "Checkbox", "Radio", "FileUploader", "Slider", "NumberInput",
+                 "DateInput", "ColorPicker", "Metric")
+LAZY_CHUNKS = sorted(p.relative_to(_STATIC).as_posix() for element in LAZY_ELEMENTS
+                     for p in [*_STATIC.glob(f"js/{element}.*.js"),
+                               *_STATIC.glob(f"css/{element}.*.css")])
 
 
 def enter_page(page_path: str) -> None:
