@@ -176,6 +176,21 @@ def test_a_page_of_the_list_and_the_count_follow_the_same_filters(store, users, 
     assert questions.count_questions(store, users["analist"]) == 0
 
 
+def test_one_selection_serves_the_count_the_page_and_the_download(store, users, logged):
+    """Bewonersvragen builds its filters once per click (the user's wijkwerkplaatsen read,
+    the search lemmatised) for the count, the page of rows and the whole list."""
+    selection = questions.select(store, users["lezer"], since=date(2026, 2, 5))
+    assert selection.params == ("nieuw-west", "noord", "zuidoost", "2026-02-05")
+    assert selection.count(store) == 4
+    assert [q["asked_on"] for q in selection.rows(store, 2, 1)] == ["2026-02-25", "2026-02-20"]
+    assert [q["asked_on"] for q in selection.rows(store)] == [
+        "2026-03-18", "2026-02-25", "2026-02-20", "2026-02-05"]
+    # Nothing can match: no query runs.
+    nothing = questions.select(store, users["lezer"], search=" ?! ")
+    assert nothing == questions.Selection(None)
+    assert (nothing.count(store), nothing.rows(store)) == (0, [])
+
+
 def test_search_by_lemma_with_control_characters(store, users, logged):
     """A NUL in the search box would end the FTS5 string early; it separates words instead."""
     lex = users["lezer"]

@@ -7,6 +7,7 @@ Contact details, only with recorded consent, live in their own table (research.t
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 
 from research.accounts import PermissionDenied, User, can, require
@@ -91,16 +92,48 @@ def fts_query(text: str) -> str | None:
     return quoted_terms(lemmas(search_text(text)))
 
 
-def _filters(store: Store, user: User, wijk_id: str | None, programme_id: str | None,
-             since: date | None, until: date | None,
-             search: str) -> tuple[str, list] | None:
-    """The WHERE clause and its parameters that `list_questions` and `count_questions`
-    share; None when nothing can match."""
+@dataclass(frozen=True)
+class Selection:
+    """The questions a user may read under a page's filters: the WHERE clause and its
+    parameters, built once (the user's wijkwerkplaatsen read, the search lemmatised) for both
+    the count and the page of rows. `where` is None when nothing can match."""
+
+    where: str | None
+    params: tuple = ()
+
+    def count(self, store: Store) -> int:
+        """How many questions are selected."""
+        if self.where is None:
+            return 0
+        return store.value(f"SELECT count(*) FROM questions q WHERE {self.where}",
+                           list(self.params))
+
+    def rows(self, store: Store, limit: int | None = None, offset: int = 0) -> list[dict]:
+        """The selected questions, newest first; with `limit`, that many from `offset` on."""
+        if self.where is None:
+            return []
+        page = "" if limit is None else f" LIMIT {int(limit)} OFFSET {int(offset)}"
+        return store.rows(
+            "SELECT q.id, q.asked_on, w.name AS wijkwerkplaats, q.place, q.text, q.asker_group,"
+            " p.name AS programme, d.name AS life_domain, q.status"
+            " FROM questions q JOIN wijkwerkplaatsen w ON w.id = q.wijk_id"
+            " LEFT JOIN programmes p ON p.id = q.programme_id"
+            " LEFT JOIN life_domains d ON d.id = q.domain_id"
+            f" WHERE {self.where} ORDER BY q.asked_on DESC, q.id DESC{page}",
+            list(self.params))
+
+
+def select(store: Store, user: User, *, wijk_id: str | None = None,
+           programme_id: str | None = None, since: date | None = None,
+           until: date | None = None, search: str = "") -> Selection:
+    """The questions this user may read, optionally filtered by wijkwerkplaats, programme,
+    period and words. `search` finds questions containing every word, by lemma
+    ("speeltuinen" finds "speeltuin"), through the FTS5 index."""
     wijken = visible_wijken(store, user)
     if wijk_id is not None:
         wijken = [w for w in wijken if w == wijk_id]
     if not wijken:
-        return None
+        return Selection(None)
     where = [f"q.wijk_id IN ({', '.join('?' * len(wijken))})"]
     params: list = list(wijken)
     if programme_id:
@@ -115,47 +148,25 @@ def _filters(store: Store, user: User, wijk_id: str | None, programme_id: str | 
     if search.strip():
         expression = fts_query(search)
         if expression is None:
-            return None
+            return Selection(None)
         where.append("q.id IN (SELECT rowid FROM questions_fts WHERE questions_fts MATCH ?)")
         params.append(expression)
-    return " AND ".join(where), params
+    return Selection(" AND ".join(where), tuple(params))
 
 
-def list_questions(store: Store, user: User, *, wijk_id: str | None = None,
-                   programme_id: str | None = None, since: date | None = None,
-                   until: date | None = None, search: str = "", limit: int | None = None,
-                   offset: int = 0) -> list[dict]:
-    """The questions this user may read, newest first, optionally filtered; with `limit`,
-    that many from `offset` on (a page of the list: reading all 20,000 questions on every
-    click cost a tenth of a second and 20,000 objects for Streamlit's garbage collection).
-
-    `search` finds questions containing every word, by lemma ("speeltuinen" finds
-    "speeltuin"), through the FTS5 index.
-    """
-    filters = _filters(store, user, wijk_id, programme_id, since, until, search)
-    if filters is None:
-        return []
-    where, params = filters
-    page = "" if limit is None else f" LIMIT {int(limit)} OFFSET {int(offset)}"
-    return store.rows(
-        "SELECT q.id, q.asked_on, w.name AS wijkwerkplaats, q.place, q.text, q.asker_group,"
-        " p.name AS programme, d.name AS life_domain, q.status"
-        " FROM questions q JOIN wijkwerkplaatsen w ON w.id = q.wijk_id"
-        " LEFT JOIN programmes p ON p.id = q.programme_id"
-        " LEFT JOIN life_domains d ON d.id = q.domain_id"
-        f" WHERE {where} ORDER BY q.asked_on DESC, q.id DESC{page}", params)
+def list_questions(store: Store, user: User, *, limit: int | None = None, offset: int = 0,
+                   **filters) -> list[dict]:
+    """The questions this user may read, newest first, filtered as `select` filters; with
+    `limit`, that many from `offset` on (a page of the list: reading all 20,000 questions on
+    every click cost a tenth of a second and 20,000 objects for Streamlit's garbage
+    collection)."""
+    return select(store, user, **filters).rows(store, limit, offset)
 
 
-def count_questions(store: Store, user: User, *, wijk_id: str | None = None,
-                    programme_id: str | None = None, since: date | None = None,
-                    until: date | None = None, search: str = "") -> int:
+def count_questions(store: Store, user: User, **filters) -> int:
     """How many questions `list_questions` would return with the same filters (without
     any: how many this user may read, the start page's figure)."""
-    filters = _filters(store, user, wijk_id, programme_id, since, until, search)
-    if filters is None:
-        return 0
-    where, params = filters
-    return store.value(f"SELECT count(*) FROM questions q WHERE {where}", params)
+    return select(store, user, **filters).count(store)
 
 
 def count_by_programme(store: Store, user: User) -> list[dict]:

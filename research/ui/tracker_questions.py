@@ -114,9 +114,9 @@ since, until = shell.date_range(period)
 search = st.text_input("Zoeken", placeholder="woorden uit de vraag, ook verbogen vormen",
                        key="question_search")
 
-filters = {"wijk_id": wijk, "programme_id": programme, "since": since, "until": until,
-           "search": search}
-total = questions.count_questions(store, user, **filters)
+selection = questions.select(store, user, wijk_id=wijk, programme_id=programme, since=since,
+                             until=until, search=search)
+total = selection.count(store)
 # A page of rows at a time: a table of 20,000 questions took the browser seconds to draw on
 # every click, and a choice box of 20,000 options as long again.
 ROWS = 100
@@ -131,7 +131,7 @@ if pages > 1:
 else:
     first = 0
     st.caption(shell.count(total, "vraag", "vragen"))
-shown_rows = questions.list_questions(store, user, **filters, limit=ROWS, offset=first)
+shown_rows = selection.rows(store, ROWS, first)
 
 
 def questions_table(rows: list[dict], dates_as_text: bool = False) -> pd.DataFrame:
@@ -183,9 +183,8 @@ if shown_rows:
                      placeholder="—", key="question_table",
                      selection_mode=["single-row", "single-cell"],
                      on_select=shell.callback(open_selected_row))
-        widgets.table_download(lambda: questions_table(
-            questions.list_questions(store, user, **filters), dates_as_text=True),
-            "bewonersvragen")
+        widgets.table_download(lambda: questions_table(selection.rows(store), dates_as_text=True),
+                               "bewonersvragen")
     if st.session_state.get("open_question") not in by_id:
         st.session_state.pop("open_question", None)
     chosen = st.selectbox("Vraag openen", list(by_id), index=None, placeholder="Kies een vraag",
