@@ -12,6 +12,7 @@ import time
 from datetime import date, timedelta
 
 import pytest
+import streamlit
 from streamlit.testing.v1 import AppTest
 
 from conftest import PASSWORD, logged_in
@@ -122,7 +123,15 @@ def test_router_unknown_user_gets_the_same_message(demo_store):
     assert_login_form(at)
 
 
-def test_router_right_password_runs_the_start_page(demo_store):
+def test_router_right_password_runs_the_start_page(demo_store, monkeypatch):
+    reruns = []
+    rerun = streamlit.rerun
+
+    def counted(*args, **kwargs):
+        reruns.append(args)
+        rerun(*args, **kwargs)
+
+    monkeypatch.setattr(streamlit, "rerun", counted)
     at = login(run_router(), "admin", PASSWORD)
     no_exception(at)
     assert errors(at) == []
@@ -134,8 +143,9 @@ def test_router_right_password_runs_the_start_page(demo_store):
         "1 account"]
     assert at.session_state["auth"]["user_id"] == accounts.find_user(demo_store, "admin").id
     assert [c.value for c in at.sidebar.caption] == ["Ingelogd als **Beheerder** · Beheerder"]
-    # The password is not kept.
-    assert "login_password" not in at.session_state
+    # The login's own run showed the start page: the password was checked before it, with
+    # no second run.
+    assert reruns == []
 
 
 def test_router_start_page_for_an_analist_shows_only_the_monitor(demo_users):

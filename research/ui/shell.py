@@ -391,8 +391,8 @@ def _login_form(store: Store) -> None:
 def _log_in(store: Store) -> None:
     """The login button's callback: check the name and password before the run it starts, so
     that a good login shows the first page in that same run (a second run after st.rerun()
-    cost every login a tenth of a second on the server and a redraw in the browser). The
-    password leaves the session state at once, right or wrong."""
+    cost every login a few hundredths of a second on the server and a redraw in the browser).
+    The password leaves the session state at once, right or wrong."""
     username = st.session_state.get("login_username", "")
     password = st.session_state.pop("login_password", "")
     try:
